@@ -1,0 +1,44 @@
+import { parseArgs, ParseArgsConfig } from 'util';
+
+export type Options = NonNullable<ParseArgsConfig['options']>;
+
+export interface Parsed {
+  values: Record<string, string | boolean | string[] | undefined>;
+  positionals: string[];
+}
+
+export function parse(argv: string[], options: Options): Parsed {
+  const { values, positionals } = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+  return { values: values as Parsed['values'], positionals };
+}
+
+export function str(p: Parsed, key: string, fallback?: string): string | undefined {
+  const v = p.values[key];
+  return typeof v === 'string' ? v : fallback;
+}
+
+export function required(p: Parsed, key: string): string {
+  const v = str(p, key);
+  if (!v) throw new UsageError(`--${key} is required`);
+  return v;
+}
+
+export function num(p: Parsed, key: string, fallback: number, min = -Infinity, max = Infinity): number {
+  const v = str(p, key);
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < min || n > max) throw new UsageError(`--${key} must be a number between ${min} and ${max}, got '${v}'`);
+  return n;
+}
+
+export function list(p: Parsed, key: string): string[] {
+  const v = p.values[key];
+  const items = Array.isArray(v) ? v : typeof v === 'string' ? [v] : [];
+  return items.flatMap((s) => s.split(',')).map((s) => s.trim()).filter((s) => s.length > 0);
+}
+
+export function flag(p: Parsed, key: string): boolean {
+  return p.values[key] === true;
+}
+
+export class UsageError extends Error {}

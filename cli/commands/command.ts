@@ -1,0 +1,17 @@
+import { parse, list, num } from '../args';
+
+export interface Command {
+  summary: string;
+  usage: string;
+  run(argv: string[]): Promise<void>;
+}
+
+export const err = (m: string): boolean => process.stderr.write(m);
+
+/** Options every command that opens a model session takes. */
+export const sessionOptions = { threads: { type: 'string' }, provider: { type: 'string', multiple: true } } as const;
+
+export function detectorOptions(p: ReturnType<typeof parse>): { threads: number; executionProviders?: string[]; warn: (m: string) => void } {
+  const providers = list(p, 'provider');
+  return { threads: num(p, 'threads', 0, 0, 256), executionProviders: providers.length ? providers : undefined, warn: (m) => err(`warning: ${m}\n`) };
+}

@@ -1,0 +1,42 @@
+import { Detector } from '../../lib/detector';
+import { evaluate } from '../../lib/eval/evaluate';
+import { Metrics } from '../../lib/eval/metrics';
+import { resolveModelPath } from '../../lib/model/resolve-path';
+import { flag, num, parse, required, str } from '../args';
+import { Command, detectorOptions, err, sessionOptions } from './command';
+
+function printMetrics(m: Metrics, names: string[]): void {
+  const pct = (x: number): string => (100 * x).toFixed(1).padStart(6);
+  process.stdout.write(`images ${m.images}  labels ${m.labels}\n`);
+  process.stdout.write(`mAP50 ${m.map50.toFixed(4)}  mAP50-95 ${m.map50_95.toFixed(4)}  P ${m.precision.toFixed(4)}  R ${m.recall.toFixed(4)} (at conf ${m.operatingConfidence})\n\n`);
+  process.stdout.write(`${'class'.padEnd(16)} labels   AP50 AP50-95      P      R\n`);
+  for (const c of m.perClass) {
+    process.stdout.write(`${(names[c.classId] ?? String(c.classId)).slice(0, 15).padEnd(16)} ${String(c.labels).padStart(6)} ${pct(c.ap50)} ${pct(c.ap50_95)} ${pct(c.precision)} ${pct(c.recall)}\n`);
+  }
+}
+
+export const evalCmd: Command = {
+  summary: 'mAP50, mAP50-95, per-class AP, precision and recall on a YOLO dataset folder',
+  usage: 'yolo-edge eval --model M --data DIR [--conf 0.001] [--iou 0.7] [--max-det 300] [--op-conf 0.25] [--multi-label] [--threads N] [--json]',
+  async run(argv) {
+    const p = parse(argv, { model: { type: 'string' }, data: { type: 'string' }, conf: { type: 'string' }, iou: { type: 'string' }, 'max-det': { type: 'string' }, 'op-conf': { type: 'string' }, 'multi-label': { type: 'boolean' }, agnostic: { type: 'boolean' }, json: { type: 'boolean' }, ...sessionOptions });
+    const data = required(p, 'data');
+    const detector = await Detector.create(resolveModelPath(str(p, 'model'), [process.cwd()]), detectorOptions(p));
+    try {
+      const metrics = await evaluate(detector, data, {
+        confidence: num(p, 'conf', 0.001, 0, 1),
+        iou: num(p, 'iou', 0.7, 0, 1),
+        maxDetections: num(p, 'max-det', 300, 1),
+        operatingConfidence: num(p, 'op-conf', 0.25, 0, 1),
+        multiLabel: flag(p, 'multi-label'),
+        agnostic: flag(p, 'agnostic'),
+        progress: (done, total) => err(`\r${done}/${total}${done === total ? '\n' : ''}`),
+      });
+      if (flag(p, 'json')) process.stdout.write(JSON.stringify({ model: detector.info.path, data, ...metrics, perClass: metrics.perClass.map((c) => ({ ...c, class: detector.info.names[c.classId] })) }) + '\n');
+      else printMetrics(metrics, detector.info.names);
+    } finally {
+      await detector.close();
+    }
+  },
+};
+

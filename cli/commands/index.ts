@@ -1,0 +1,10 @@
+import { Command } from './command';
+import { detect } from './detect';
+import { evalCmd } from './eval';
+import { fetchModel } from './fetch-model';
+
+export const COMMANDS: Record<string, Command> = {
+  detect,
+  eval: evalCmd,
+  'fetch-model': fetchModel,
+};

@@ -1,0 +1,44 @@
+import { promises as fs } from 'fs';
+import { Detector } from '../detector';
+import { listDataset, readLabels } from './dataset';
+import { computeMetrics, EvalRecord, matchPredictions, Metrics } from './metrics';
+
+export interface EvalOptions {
+  confidence: number;
+  iou: number;
+  maxDetections: number;
+  agnostic: boolean;
+  multiLabel: boolean;
+  /** Confidence at which precision and recall are reported. */
+  operatingConfidence: number;
+  /** Only these images (for held-out splits); all when undefined. */
+  filter?: (imagePath: string) => boolean;
+  progress?: (done: number, total: number) => void;
+}
+
+export const DEFAULT_EVAL: EvalOptions = {
+  confidence: 0.001,
+  iou: 0.7,
+  maxDetections: 300,
+  agnostic: false,
+  multiLabel: false,
+  operatingConfidence: 0.25,
+};
+
+/** mAP of a detector over a YOLO-format dataset folder. */
+export async function evaluate(detector: Detector, dir: string, options: Partial<EvalOptions> = {}): Promise<Metrics> {
+  const o = { ...DEFAULT_EVAL, ...options };
+  const items = (await listDataset(dir)).filter((it) => !o.filter || o.filter(it.image));
+  const records: EvalRecord[] = [];
+  const labelClasses: number[] = [];
+  for (let k = 0; k < items.length; k++) {
+    const bytes = await fs.readFile(items[k].image);
+    const r = await detector.detect(bytes, { confidence: o.confidence, iou: o.iou, maxDetections: o.maxDetections, agnostic: o.agnostic, multiLabel: o.multiLabel });
+    const labels = await readLabels(items[k].label, r.imageWidth, r.imageHeight);
+    for (const l of labels) labelClasses.push(l.classId);
+    const correct = matchPredictions(r.detections, labels);
+    r.detections.forEach((d, i) => records.push({ score: d.score, classId: d.classId, correct: correct[i] }));
+    o.progress?.(k + 1, items.length);
+  }
+  return computeMetrics(records, labelClasses, items.length, o.operatingConfidence);
+}

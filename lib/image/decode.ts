@@ -1,0 +1,77 @@
+import sharp from 'sharp';
+import { ImageInput, isRawImage, YoloEdgeError } from '../types';
+
+// sharp runs its work on libuv threads; one thread per job keeps it from competing with onnxruntime.
+sharp.concurrency(1);
+sharp.cache(false);
+
+export interface ImageLimits {
+  /** Smallest accepted width or height. */
+  minSide: number;
+  /** Largest accepted width * height, checked from the header before decoding. */
+  maxPixels: number;
+}
+
+export const DEFAULT_LIMITS: ImageLimits = { minSide: 8, maxPixels: 50_000_000 };
+
+export interface ImageSize {
+  width: number;
+  height: number;
+}
+
+const FORMATS = new Set(['jpeg', 'png', 'webp']);
+
+/** Opens an image for decoding after checking its header: format, size, limits. Orientation is applied. */
+export async function openImage(input: ImageInput, limits: ImageLimits = DEFAULT_LIMITS): Promise<{ image: sharp.Sharp; size: ImageSize }> {
+  if (isRawImage(input)) {
+    const { width, height, channels, data } = input;
+    if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0 || data.length !== width * height * channels) {
+      throw new YoloEdgeError(`raw image: ${data.length} bytes do not make ${width}x${height}x${channels}`, 'BAD_IMAGE');
+    }
+    checkSize(width, height, limits);
+    return { image: sharp(data, { raw: { width, height, channels } }), size: { width, height } };
+  }
+  if (input.length === 0) throw new YoloEdgeError('image is empty (0 bytes)', 'BAD_IMAGE');
+  let meta: sharp.Metadata;
+  try {
+    meta = await sharp(input, { limitInputPixels: false }).metadata();
+  } catch (err) {
+    throw new YoloEdgeError(`not a readable image (JPEG, PNG or WebP expected): ${(err as Error).message}`, 'BAD_IMAGE');
+  }
+  if (!meta.format || !FORMATS.has(meta.format)) {
+    throw new YoloEdgeError(`unsupported image format '${meta.format}' (JPEG, PNG or WebP expected)`, 'BAD_IMAGE');
+  }
+  if (!meta.width || !meta.height) throw new YoloEdgeError('image header has no size', 'BAD_IMAGE');
+  const swap = (meta.orientation ?? 1) >= 5;
+  const size = swap ? { width: meta.height, height: meta.width } : { width: meta.width, height: meta.height };
+  checkSize(size.width, size.height, limits);
+  const image = sharp(input, { limitInputPixels: limits.maxPixels, failOn: 'error' }).rotate();
+  return { image, size };
+}
+
+function checkSize(width: number, height: number, limits: ImageLimits): void {
+  if (width * height > limits.maxPixels) {
+    throw new YoloEdgeError(`image is ${width}x${height}, over the limit of ${limits.maxPixels} pixels`, 'IMAGE_TOO_LARGE');
+  }
+  if (width < limits.minSide || height < limits.minSide) {
+    throw new YoloEdgeError(`image is ${width}x${height}, smaller than ${limits.minSide} pixels on a side`, 'IMAGE_TOO_SMALL');
+  }
+}
+
+/** Decodes to RGB bytes at the given size (bilinear), whatever the source has: alpha dropped, gray expanded. */
+export async function decodeResizedRgb(image: sharp.Sharp, width: number, height: number, srcSize: ImageSize): Promise<Buffer> {
+  let pipeline = image.removeAlpha().toColourspace('srgb');
+  if (width !== srcSize.width || height !== srcSize.height) {
+    pipeline = pipeline.resize(width, height, { fit: 'fill', kernel: 'linear' });
+  }
+  try {
+    const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
+    if (info.channels !== 3 || info.width !== width || info.height !== height) {
+      throw new Error(`decoder gave ${info.width}x${info.height}x${info.channels}`);
+    }
+    return data;
+  } catch (err) {
+    if (err instanceof YoloEdgeError) throw err;
+    throw new YoloEdgeError(`image could not be decoded: ${(err as Error).message}`, 'BAD_IMAGE');
+  }
+}

@@ -1,0 +1,29 @@
+/** Where the resized image sits inside the model input (Ultralytics LetterBox, centered, no auto-stride). */
+export interface LetterboxGeometry {
+  srcWidth: number;
+  srcHeight: number;
+  dstWidth: number;
+  dstHeight: number;
+  /** Resized image size and its offset inside the input. */
+  width: number;
+  height: number;
+  left: number;
+  top: number;
+  /** Input pixels per source pixel. */
+  scale: number;
+}
+
+export function letterboxGeometry(srcWidth: number, srcHeight: number, dstWidth: number, dstHeight: number): LetterboxGeometry {
+  const scale = Math.min(dstWidth / srcWidth, dstHeight / srcHeight);
+  const width = Math.min(dstWidth, Math.max(1, Math.round(srcWidth * scale)));
+  const height = Math.min(dstHeight, Math.max(1, Math.round(srcHeight * scale)));
+  // Ultralytics splits odd padding with round(d - 0.1) on the top/left side.
+  const left = Math.round((dstWidth - width) / 2 - 0.1);
+  const top = Math.round((dstHeight - height) / 2 - 0.1);
+  return { srcWidth, srcHeight, dstWidth, dstHeight, width, height, left, top, scale };
+}
+
+export function sameGeometry(a: LetterboxGeometry | undefined, b: LetterboxGeometry): boolean {
+  return !!a && a.width === b.width && a.height === b.height && a.left === b.left && a.top === b.top &&
+    a.dstWidth === b.dstWidth && a.dstHeight === b.dstHeight;
+}

@@ -1,0 +1,174 @@
+import { createHash } from 'crypto';
+import { promises as fs } from 'fs';
+import { YoloEdgeError } from '../types';
+import { decodeModel, graphOf, metadataProps, ModelProto, readModelBytes, TensorType, valueDims, valueElemType } from './onnx-file';
+import { parsePythonRepr } from './python-repr';
+
+/** How the detector output is laid out. */
+export type OutputLayout =
+  | 'yolov8' // [1, 4+nc, N]: cx, cy, w, h, class scores (YOLOv8, YOLO11)
+  | 'yolov5' // [1, N, 5+nc]: cx, cy, w, h, objectness, class scores
+  | 'end2end'; // [1, K, 6]: x1, y1, x2, y2, score, class (NMS-free exports)
+
+export interface ModelMetadata {
+  task?: string;
+  version?: string;
+  date?: string;
+  license?: string;
+  description?: string;
+  author?: string;
+  stride?: number;
+  imgsz?: [number, number];
+  /** Every metadata_props entry as stored in the file. */
+  props: Record<string, string>;
+}
+
+export interface ModelInfo {
+  path: string;
+  sha256: string;
+  fileSize: number;
+  inputName: string;
+  inputType: 'float32' | 'uint8';
+  inputWidth: number;
+  inputHeight: number;
+  outputName: string;
+  outputDims: number[];
+  layout: OutputLayout;
+  numClasses: number;
+  names: string[];
+  metadata: ModelMetadata;
+  /** 'fp32' or 'int8' (QDQ or QOperator nodes present). */
+  precision: 'fp32' | 'int8';
+}
+
+export interface ModelInfoOptions {
+  /** Class names that replace (or supply) the model's own. */
+  names?: string[];
+}
+
+/** Reads a model file and tells how to feed it and how to read its output. */
+export async function loadModelInfo(path: string, options: ModelInfoOptions = {}): Promise<{ info: ModelInfo; bytes: Buffer }> {
+  const bytes = await readModelBytes(path);
+  const model = decodeModel(bytes, path);
+  const info = describeModel(model, path, options);
+  info.sha256 = createHash('sha256').update(bytes).digest('hex');
+  info.fileSize = (await fs.stat(path)).size;
+  return { info, bytes };
+}
+
+export function describeModel(model: ModelProto, path: string, options: ModelInfoOptions = {}): ModelInfo {
+  const graph = graphOf(model);
+  const initNames = new Set(graph.initializer.map((t) => t.name));
+  const inputs = graph.input.filter((i) => !initNames.has(i.name));
+  const metadata = readMetadata(metadataProps(model));
+  if (metadata.task && metadata.task !== 'detect') {
+    throw new YoloEdgeError(`${path} is a '${metadata.task}' model, not an object detector`, 'NOT_DETECTOR');
+  }
+  if (inputs.length !== 1) throw new YoloEdgeError(`${path} has ${inputs.length} inputs; a YOLO detector has one image input`, 'NOT_DETECTOR');
+  const input = inputs[0];
+  const inDims = valueDims(input);
+  const inType = valueElemType(input);
+  if (inDims.length !== 4 || (inDims[1] !== 3 && inDims[1] !== -1)) {
+    throw new YoloEdgeError(`${path}: input '${input.name}' has shape [${inDims}], expected [1, 3, H, W]`, 'NOT_DETECTOR');
+  }
+  if (inType !== TensorType.FLOAT && inType !== TensorType.UINT8) {
+    throw new YoloEdgeError(`${path}: input '${input.name}' must be float32 or uint8 (type ${inType})`, 'NOT_DETECTOR');
+  }
+  const [inputHeight, inputWidth] = inputSize(inDims, metadata);
+  if (graph.output.length !== 1) {
+    throw new YoloEdgeError(`${path} has ${graph.output.length} outputs; a YOLO detector has one (is it a segmentation model?)`, 'NOT_DETECTOR');
+  }
+  const output = graph.output[0];
+  const outputDims = valueDims(output);
+  let names = options.names ?? parseNames(metadata.props.names);
+  const { layout, numClasses } = detectLayout(outputDims, names?.length, metadata.props.end2end === 'True', path);
+  if (!names || names.length !== numClasses) names = defaultNames(numClasses, names);
+  return {
+    path,
+    sha256: '',
+    fileSize: 0,
+    inputName: input.name ?? 'images',
+    inputType: inType === TensorType.UINT8 ? 'uint8' : 'float32',
+    inputWidth,
+    inputHeight,
+    outputName: output.name ?? 'output0',
+    outputDims,
+    layout,
+    numClasses,
+    names,
+    metadata,
+    precision: graph.node.some((n) => n.opType === 'DequantizeLinear' || n.opType === 'QLinearConv') ? 'int8' : 'fp32',
+  };
+}
+
+function inputSize(dims: number[], metadata: ModelMetadata): [number, number] {
+  const h = dims[2] > 0 ? dims[2] : metadata.imgsz?.[0] ?? 640;
+  const w = dims[3] > 0 ? dims[3] : metadata.imgsz?.[1] ?? 640;
+  return [h, w];
+}
+
+/** Tells the layout apart by shape, helped by the class count when the names are known. */
+export function detectLayout(dims: number[], knownClasses: number | undefined, end2end: boolean, path = 'model'): { layout: OutputLayout; numClasses: number } {
+  const bad = (): YoloEdgeError =>
+    new YoloEdgeError(`${path}: output shape [${dims}] is not a YOLO detection output ([1, 4+nc, N], [1, N, 5+nc] or [1, K, 6])`, 'NOT_DETECTOR');
+  if (dims.length !== 3 || (dims[0] !== 1 && dims[0] !== -1)) throw bad();
+  const [, a, b] = dims;
+  if (b === 6 && (end2end || (knownClasses !== undefined && knownClasses !== 1) || (knownClasses === undefined && a > 0 && a <= 1000))) {
+    return { layout: 'end2end', numClasses: knownClasses ?? 80 };
+  }
+  if (knownClasses !== undefined) {
+    if (a === 4 + knownClasses) return { layout: 'yolov8', numClasses: knownClasses };
+    if (b === 5 + knownClasses) return { layout: 'yolov5', numClasses: knownClasses };
+  }
+  if (a > 4 && (b > a || b === -1)) return { layout: 'yolov8', numClasses: a - 4 };
+  if (b > 5 && (a > b || a === -1)) return { layout: 'yolov5', numClasses: b - 5 };
+  throw bad();
+}
+
+function readMetadata(props: Record<string, string>): ModelMetadata {
+  const md: ModelMetadata = { props };
+  for (const key of ['task', 'version', 'date', 'license', 'description', 'author'] as const) {
+    if (props[key]) md[key] = props[key];
+  }
+  if (props.stride && Number.isFinite(Number(props.stride))) md.stride = Number(props.stride);
+  if (props.imgsz) {
+    try {
+      const v = parsePythonRepr(props.imgsz);
+      if (Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === 'number')) md.imgsz = [v[0] as number, v[1] as number];
+      else if (typeof v === 'number') md.imgsz = [v, v];
+    } catch {
+      // a malformed imgsz leaves the input shape to decide
+    }
+  }
+  return md;
+}
+
+/** Names from Ultralytics' metadata: a dict {index: name} or a list. */
+export function parseNames(text: string | undefined): string[] | undefined {
+  if (!text) return undefined;
+  let v: unknown;
+  try {
+    v = parsePythonRepr(text);
+  } catch {
+    return undefined;
+  }
+  if (Array.isArray(v)) return v.map(String);
+  if (v instanceof Map) {
+    const out: string[] = [];
+    for (const [k, name] of v) if (typeof k === 'number') out[k] = String(name);
+    for (let i = 0; i < out.length; i++) if (out[i] === undefined) out[i] = `class${i}`;
+    return out;
+  }
+  return undefined;
+}
+
+function defaultNames(n: number, partial?: string[]): string[] {
+  return Array.from({ length: n }, (_, i) => partial?.[i] ?? `class${i}`);
+}
+
+/** A names file: one name a line (classes.txt) or a JSON array. */
+export async function readNamesFile(path: string): Promise<string[]> {
+  const text = await fs.readFile(path, 'utf8');
+  if (text.trim().startsWith('[')) return (JSON.parse(text) as unknown[]).map(String);
+  return text.split(/\r?\n/).map((s) => s.trim()).filter((s) => s.length > 0);
+}

@@ -1,0 +1,65 @@
+import { promises as fs } from 'fs';
+import { onnx } from 'onnx-proto';
+import { YoloEdgeError } from '../types';
+
+export type ModelProto = onnx.ModelProto;
+
+/** protobufjs gives int64 fields as Long objects or numbers; normalise to number. */
+export function toNumber(v: number | { toNumber(): number } | string | null | undefined): number {
+  if (v === null || v === undefined) return 0;
+  if (typeof v === 'number') return v;
+  if (typeof v === 'string') return Number(v);
+  return v.toNumber();
+}
+
+export async function readModelBytes(path: string): Promise<Buffer> {
+  try {
+    return await fs.readFile(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new YoloEdgeError(`model file not found: ${path}`, 'MODEL_NOT_FOUND');
+    throw new YoloEdgeError(`cannot read model file ${path}: ${(err as Error).message}`, 'MODEL_UNREADABLE');
+  }
+}
+
+/** Decodes ONNX bytes; anything that is not a model with a graph is reported as not ONNX. */
+export function decodeModel(bytes: Uint8Array, path: string): ModelProto {
+  let model: ModelProto;
+  try {
+    model = onnx.ModelProto.decode(bytes);
+  } catch (err) {
+    throw new YoloEdgeError(`${path} is not an ONNX model (${(err as Error).message})`, 'NOT_ONNX');
+  }
+  const graph = model.graph as onnx.GraphProto | null;
+  if (!graph || !graph.node || graph.node.length === 0 || !graph.input || graph.input.length === 0) {
+    throw new YoloEdgeError(`${path} is not an ONNX model (no graph found)`, 'NOT_ONNX');
+  }
+  return model;
+}
+
+/** A decoded graph: protobufjs fills every repeated field, so the arrays are never null. */
+export function graphOf(model: ModelProto): onnx.GraphProto {
+  return model.graph as onnx.GraphProto;
+}
+
+export function encodeModel(model: ModelProto): Uint8Array {
+  return onnx.ModelProto.encode(model).finish();
+}
+
+export function metadataProps(model: ModelProto): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const p of model.metadataProps) if (p.key) out[p.key] = p.value ?? '';
+  return out;
+}
+
+/** Dimensions of a graph input or output; a symbolic or missing dimension is -1. */
+export function valueDims(value: onnx.IValueInfoProto): number[] {
+  const dims = value.type?.tensorType?.shape?.dim ?? [];
+  return dims.map((d) => (d.dimValue !== null && d.dimValue !== undefined && d.dimParam == null ? toNumber(d.dimValue) : d.dimParam ? -1 : toNumber(d.dimValue)));
+}
+
+export function valueElemType(value: onnx.IValueInfoProto): number {
+  return value.type?.tensorType?.elemType ?? 0;
+}
+
+export const TensorType = { FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7 } as const;

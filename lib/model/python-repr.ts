@@ -1,0 +1,94 @@
+// Ultralytics writes its metadata values as Python reprs: "{0: 'person', ...}", "[640, 640]", "32".
+
+class ReprReader {
+  private pos = 0;
+  constructor(private readonly text: string) {}
+
+  parse(): unknown {
+    const value = this.value();
+    this.space();
+    if (this.pos !== this.text.length) throw this.fail('trailing characters');
+    return value;
+  }
+
+  private value(): unknown {
+    this.space();
+    const c = this.text[this.pos];
+    if (c === '{') return this.dict();
+    if (c === '[' || c === '(') return this.list(c === '[' ? ']' : ')');
+    if (c === "'" || c === '"') return this.str(c);
+    return this.atom();
+  }
+
+  private dict(): Map<unknown, unknown> {
+    const out = new Map<unknown, unknown>();
+    this.pos++;
+    for (;;) {
+      this.space();
+      if (this.text[this.pos] === '}') { this.pos++; return out; }
+      const key = this.value();
+      this.space();
+      if (this.text[this.pos] !== ':') throw this.fail("expected ':'");
+      this.pos++;
+      out.set(key, this.value());
+      this.separator('}');
+    }
+  }
+
+  private list(close: string): unknown[] {
+    const out: unknown[] = [];
+    this.pos++;
+    for (;;) {
+      this.space();
+      if (this.text[this.pos] === close) { this.pos++; return out; }
+      out.push(this.value());
+      this.separator(close);
+    }
+  }
+
+  private separator(close: string): void {
+    this.space();
+    if (this.text[this.pos] === ',') this.pos++;
+    else if (this.text[this.pos] !== close) throw this.fail(`expected ',' or '${close}'`);
+  }
+
+  private str(quote: string): string {
+    let out = '';
+    this.pos++;
+    while (this.pos < this.text.length) {
+      const c = this.text[this.pos++];
+      if (c === quote) return out;
+      if (c === '\\') {
+        const e = this.text[this.pos++];
+        out += e === 'n' ? '\n' : e === 't' ? '\t' : e;
+      } else out += c;
+    }
+    throw this.fail('unterminated string');
+  }
+
+  private atom(): unknown {
+    const m = /^[^\s,:}\])]+/.exec(this.text.slice(this.pos));
+    if (!m) throw this.fail('unexpected character');
+    this.pos += m[0].length;
+    const word = m[0];
+    if (word === 'True') return true;
+    if (word === 'False') return false;
+    if (word === 'None') return null;
+    const n = Number(word);
+    if (Number.isNaN(n)) return word;
+    return n;
+  }
+
+  private space(): void {
+    while (this.pos < this.text.length && /\s/.test(this.text[this.pos])) this.pos++;
+  }
+
+  private fail(why: string): Error {
+    return new Error(`cannot parse Python value at ${this.pos}: ${why}`);
+  }
+}
+
+/** Parses a Python literal (dict, list, tuple, str, int, float, bool, None). Dicts become Maps. */
+export function parsePythonRepr(text: string): unknown {
+  return new ReprReader(text).parse();
+}

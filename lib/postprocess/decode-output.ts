@@ -1,0 +1,113 @@
+import { OutputLayout } from '../model/model-info';
+import { Candidates } from './candidates';
+
+export interface DecodeOptions {
+  /** Minimum score kept (exclusive, as Ultralytics). */
+  confidence: number;
+  /** Class ids to keep; null keeps all. */
+  classes: ReadonlySet<number> | null;
+  /** One candidate per class over the threshold for each anchor (Ultralytics validation) instead of the best class only. */
+  multiLabel: boolean;
+}
+
+/** Reads raw detector output into candidates (input pixels), whatever the layout. */
+export function decodeOutput(data: Float32Array, dims: readonly number[], layout: OutputLayout, numClasses: number, opts: DecodeOptions, out: Candidates, scratch: DecodeScratch): void {
+  out.clear();
+  if (layout === 'yolov8') decodeChannelsFirst(data, dims[2], numClasses, opts, out, scratch);
+  else if (layout === 'yolov5') decodeRows(data, dims[1], numClasses, opts, out);
+  else decodeEnd2End(data, dims[1], opts, out);
+}
+
+/** Per-anchor best score and class, reused between frames. */
+export class DecodeScratch {
+  best = new Float32Array(0);
+  bestClass = new Int32Array(0);
+
+  ensure(n: number): void {
+    if (this.best.length < n) {
+      this.best = new Float32Array(n);
+      this.bestClass = new Int32Array(n);
+    }
+  }
+}
+
+function allowed(opts: DecodeOptions, c: number): boolean {
+  return opts.classes === null || opts.classes.has(c);
+}
+
+function pushCxcywh(out: Candidates, data: Float32Array, n: number, i: number, score: number, c: number): void {
+  const cx = data[i];
+  const cy = data[n + i];
+  const hw = data[2 * n + i] / 2;
+  const hh = data[3 * n + i] / 2;
+  out.push(cx - hw, cy - hh, cx + hw, cy + hh, score, c);
+}
+
+// [1, 4+nc, N]: rows are channels, so scan class rows in memory order.
+function decodeChannelsFirst(data: Float32Array, n: number, nc: number, opts: DecodeOptions, out: Candidates, s: DecodeScratch): void {
+  const conf = opts.confidence;
+  if (opts.multiLabel) {
+    for (let c = 0; c < nc; c++) {
+      if (!allowed(opts, c)) continue;
+      const row = (4 + c) * n;
+      for (let i = 0; i < n; i++) {
+        const v = data[row + i];
+        if (v > conf) pushCxcywh(out, data, n, i, v, c);
+      }
+    }
+    return;
+  }
+  s.ensure(n);
+  const best = s.best;
+  const bestClass = s.bestClass;
+  best.fill(-Infinity, 0, n);
+  for (let c = 0; c < nc; c++) {
+    if (!allowed(opts, c)) continue;
+    const row = (4 + c) * n;
+    for (let i = 0; i < n; i++) {
+      const v = data[row + i];
+      if (v > best[i]) {
+        best[i] = v;
+        bestClass[i] = c;
+      }
+    }
+  }
+  for (let i = 0; i < n; i++) if (best[i] > conf) pushCxcywh(out, data, n, i, best[i], bestClass[i]);
+}
+
+// [1, N, 5+nc]: cx, cy, w, h, objectness, class scores; score = objectness * class score.
+function decodeRows(data: Float32Array, n: number, nc: number, opts: DecodeOptions, out: Candidates): void {
+  const stride = 5 + nc;
+  const conf = opts.confidence;
+  for (let i = 0; i < n; i++) {
+    const r = i * stride;
+    const obj = data[r + 4];
+    if (obj <= conf) continue;
+    const hw = data[r + 2] / 2;
+    const hh = data[r + 3] / 2;
+    const x1 = data[r] - hw, y1 = data[r + 1] - hh, x2 = data[r] + hw, y2 = data[r + 1] + hh;
+    let bestScore = -Infinity;
+    let bestC = -1;
+    for (let c = 0; c < nc; c++) {
+      if (!allowed(opts, c)) continue;
+      const score = obj * data[r + 5 + c];
+      if (opts.multiLabel) {
+        if (score > conf) out.push(x1, y1, x2, y2, score, c);
+      } else if (score > bestScore) {
+        bestScore = score;
+        bestC = c;
+      }
+    }
+    if (!opts.multiLabel && bestScore > conf) out.push(x1, y1, x2, y2, bestScore, bestC);
+  }
+}
+
+// [1, K, 6]: already boxes after NMS.
+function decodeEnd2End(data: Float32Array, k: number, opts: DecodeOptions, out: Candidates): void {
+  for (let i = 0; i < k; i++) {
+    const r = i * 6;
+    const score = data[r + 4];
+    const c = Math.round(data[r + 5]);
+    if (score > opts.confidence && allowed(opts, c)) out.push(data[r], data[r + 1], data[r + 2], data[r + 3], score, c);
+  }
+}

@@ -1,0 +1,46 @@
+/** Axis-aligned box in pixels of the original image (x1,y1 top-left; x2,y2 bottom-right). */
+export interface Box {
+  x1: number;
+  y1: number;
+  x2: number;
+  y2: number;
+}
+
+export interface Detection {
+  class: string;
+  classId: number;
+  score: number;
+  box: Box;
+}
+
+/** Milliseconds spent in each stage of one detection. */
+export interface Timings {
+  decode: number;
+  preprocess: number;
+  inference: number;
+  postprocess: number;
+  total: number;
+}
+
+/** Raw pixels as they come from a camera or another library (HWC, 8 bits per channel). */
+export interface RawImage {
+  data: Uint8Array;
+  width: number;
+  height: number;
+  channels: 1 | 3 | 4;
+}
+
+/** An encoded image (JPEG/PNG/WebP bytes) or raw pixels. */
+export type ImageInput = Uint8Array | RawImage;
+
+export function isRawImage(input: ImageInput): input is RawImage {
+  return !(input instanceof Uint8Array) && typeof (input as RawImage).width === 'number';
+}
+
+/** Errors the engine raises on purpose: the message is meant for the user as it is. */
+export class YoloEdgeError extends Error {
+  constructor(message: string, readonly code: string) {
+    super(message);
+    this.name = 'YoloEdgeError';
+  }
+}

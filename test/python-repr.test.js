@@ -1,0 +1,28 @@
+'use strict';
+const assert = require('assert');
+const { lib } = require('./support/paths');
+const { parsePythonRepr } = lib('model/python-repr');
+const { parseNames, detectLayout } = lib('model/model-info');
+
+describe('model metadata', () => {
+  it('parses Ultralytics names dicts, including quotes inside names', () => {
+    assert.deepStrictEqual(parseNames("{0: 'person', 1: \"it's\", 2: 'traffic light'}"), ['person', "it's", 'traffic light']);
+    assert.deepStrictEqual(parseNames("['a', 'b']"), ['a', 'b']);
+    assert.strictEqual(parseNames('{0: '), undefined);
+  });
+
+  it('parses imgsz lists and scalars', () => {
+    assert.deepStrictEqual(parsePythonRepr('[640, 480]'), [640, 480]);
+    assert.strictEqual(parsePythonRepr('32'), 32);
+    assert.strictEqual(parsePythonRepr('True'), true);
+  });
+
+  it('tells output layouts apart by shape and class count', () => {
+    assert.deepStrictEqual(detectLayout([1, 84, 8400], 80, false), { layout: 'yolov8', numClasses: 80 });
+    assert.deepStrictEqual(detectLayout([1, 7, 8400], undefined, false), { layout: 'yolov8', numClasses: 3 });
+    assert.deepStrictEqual(detectLayout([1, 25200, 85], undefined, false), { layout: 'yolov5', numClasses: 80 });
+    assert.deepStrictEqual(detectLayout([1, 25200, 6], 1, false), { layout: 'yolov5', numClasses: 1 });
+    assert.deepStrictEqual(detectLayout([1, 300, 6], 80, true), { layout: 'end2end', numClasses: 80 });
+    assert.throws(() => detectLayout([1, 1000], 80, false), /not a YOLO detection output/);
+  });
+});
