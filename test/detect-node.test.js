@@ -1,0 +1,166 @@
+'use strict';
+const assert = require('assert');
+const fs = require('fs');
+const path = require('path');
+const helper = require('node-red-node-test-helper');
+const { DIST, requireModel, cocoImage, lib } = require('./support/paths');
+const fx = require('./support/fixtures');
+
+const modelNode = require(path.join(DIST, 'nodes', 'yolo-model.js'));
+const detectNode = require(path.join(DIST, 'nodes', 'yolov8-detect.js'));
+const { openSessionCount } = lib('runtime/session-cache');
+
+helper.init(require.resolve('node-red'));
+
+function flow(modelPath, detectProps = {}) {
+  return [
+    { id: 'm1', type: 'yolo-model', model: modelPath, threads: 2, providers: 'cpu', names: '' },
+    { id: 'd1', type: 'yolov8-detect', model: 'm1', confidence: 0.25, iou: 0.7, classes: '', maxDetections: 300, agnostic: false, annotate: false, busyPolicy: 'queue', queueSize: 100, wires: [['out']], ...detectProps },
+    { id: 'out', type: 'helper' },
+  ];
+}
+
+/** Sends msg and resolves with {msg} on output or {error} when the node reports done(err). */
+function outcome(d1, out, msg) {
+  return new Promise((resolve) => {
+    const onMsg = (m) => { cleanup(); resolve({ msg: m }); };
+    const onErr = (call) => { cleanup(); resolve({ error: call.args[0] }); };
+    const cleanup = () => { out.removeListener('input', onMsg); d1.removeListener('call:error', onErr); };
+    out.on('input', onMsg);
+    d1.on('call:error', onErr);
+    d1.receive(msg);
+  });
+}
+
+const errorText = (e) => (e instanceof Error ? e.message : String(e));
+
+describe('yolov8-detect node', function () {
+  this.timeout(120000);
+  let zebra;
+  before(() => {
+    requireModel();
+    zebra = fs.readFileSync(cocoImage('000000000034.jpg'));
+  });
+  beforeEach((done) => { helper.startServer(done); });
+  afterEach(async () => {
+    await helper.unload();
+    await new Promise((r) => { helper.stopServer(r); });
+  });
+
+  it('finds the zebra in a real photo, with annotations, counts and timings', async () => {
+    await helper.load([modelNode, detectNode], flow('yolov8n.onnx', { annotate: true }));
+    const d1 = helper.getNode('d1');
+    const { msg, error } = await outcome(d1, helper.getNode('out'), { payload: zebra });
+    assert.ifError(error);
+    assert.strictEqual(msg.payload[0].class, 'zebra');
+    assert.ok(msg.payload[0].score > 0.8);
+    const b = msg.payload[0].box;
+    assert.ok(b.x1 >= 0 && b.x2 <= msg.detection.imageWidth && b.x2 - b.x1 > 300, JSON.stringify(b));
+    assert.deepStrictEqual(msg.detection.counts, { zebra: 1 });
+    assert.strictEqual(msg.annotations[0].type, 'rect');
+    assert.ok(msg.detection.timings.inference > 0 && msg.detection.timings.total >= msg.detection.timings.inference);
+    assert.strictEqual(msg.detection.model.sha256, '9697a185dd8eb7448aea4c979e10db2b4977f70a46687890ef796936c44a848b');
+    assert.ok(Buffer.isBuffer(msg.annotated) && msg.annotated[0] === 0xff && msg.annotated[1] === 0xd8);
+  });
+
+  it('honours msg overrides: classes, confidence, file path payloads', async () => {
+    await helper.load([modelNode, detectNode], flow('yolov8n.onnx'));
+    const d1 = helper.getNode('d1');
+    const out = helper.getNode('out');
+    const none = await outcome(d1, out, { payload: zebra, classes: ['person'] });
+    assert.deepStrictEqual(none.msg.payload, []);
+    const viaPath = await outcome(d1, out, { payload: cocoImage('000000000034.jpg'), confidence: 0.5 });
+    assert.strictEqual(viaPath.msg.payload[0].class, 'zebra');
+    const bad = await outcome(d1, out, { payload: zebra, confidence: 7 });
+    assert.match(errorText(bad.error), /msg.confidence must be a number from 0 to 1/);
+    const unknown = await outcome(d1, out, { payload: zebra, classes: 'unicorn' });
+    assert.match(errorText(unknown.error), /unknown class 'unicorn'/);
+  });
+
+  it('reports bad inputs through done(err) and keeps working', async () => {
+    await helper.load([modelNode, detectNode], flow('yolov8n.onnx'));
+    const d1 = helper.getNode('d1');
+    const out = helper.getNode('out');
+    const cases = [
+      [Buffer.alloc(0), /image is empty/],
+      [fx.corruptJpeg(zebra), /could not be decoded|not a readable image/],
+      ['just some text', /not a readable image file/],
+      [{ some: 'object' }, /must be an image Buffer/],
+      [await fx.solidImage(1, 1), /smaller than 8 pixels/],
+      [fx.pngClaiming(20000, 20000), /20000x20000, over the limit/],
+    ];
+    for (const [payload, expected] of cases) {
+      const r = await outcome(d1, out, { payload });
+      assert.ok(r.error, `expected an error for ${expected}`);
+      assert.match(errorText(r.error), expected);
+      const good = await outcome(d1, out, { payload: zebra });
+      assert.strictEqual(good.msg.payload[0].class, 'zebra', `after ${expected}`);
+    }
+  });
+
+  it('says clearly when the model file is missing', async () => {
+    await helper.load([modelNode, detectNode], flow('/nonexistent/model.onnx'));
+    const r = await outcome(helper.getNode('d1'), helper.getNode('out'), { payload: zebra });
+    assert.match(errorText(r.error), /model file not found: \/nonexistent\/model.onnx/);
+  });
+
+  it('refuses a model that is not a detector, with a clear message', async () => {
+    const dir = fx.tmpDir();
+    const file = fx.writeClassifierModel(path.join(dir, 'classifier.onnx'));
+    fs.writeFileSync(path.join(dir, 'text.onnx'), 'not a model at all');
+    await helper.load([modelNode, detectNode], flow(file));
+    const r = await outcome(helper.getNode('d1'), helper.getNode('out'), { payload: zebra });
+    assert.match(errorText(r.error), /output shape \[1,10\] is not a YOLO detection output/);
+    await helper.unload();
+    await helper.load([modelNode, detectNode], flow(path.join(dir, 'text.onnx')));
+    const r2 = await outcome(helper.getNode('d1'), helper.getNode('out'), { payload: zebra });
+    assert.match(errorText(r2.error), /is not an ONNX model/);
+  });
+
+  it('releases the shared session when the flow stops', async () => {
+    await helper.load([modelNode, detectNode], flow('yolov8n.onnx'));
+    const r = await outcome(helper.getNode('d1'), helper.getNode('out'), { payload: zebra });
+    assert.ok(r.msg);
+    assert.strictEqual(openSessionCount(), 1);
+    await helper.unload();
+    assert.strictEqual(openSessionCount(), 0);
+  });
+
+  it('keeps a burst of 500 frames within the busy policy, memory bounded, every frame accounted for', async () => {
+    await helper.load([modelNode, detectNode], flow('yolov8n.onnx', { busyPolicy: 'drop-oldest', queueSize: 2 }));
+    const d1 = helper.getNode('d1');
+    const out = helper.getNode('out');
+    await outcome(d1, out, { payload: zebra }); // model loaded and warm
+    let outputs = 0;
+    let last;
+    out.on('input', (m) => { outputs++; last = m; });
+    global.gc?.();
+    const rssBefore = process.memoryUsage().rss;
+    for (let i = 0; i < 500; i++) d1.receive({ payload: zebra, seq: i });
+    const rssAfterBurst = process.memoryUsage().rss;
+    await new Promise((resolve) => {
+      const t = setInterval(() => { if (last && last.seq === 499) { clearInterval(t); resolve(); } }, 20);
+    });
+    const c = last.detection.counters;
+    // One running + two waiting can survive the burst; the newest frame always comes out.
+    assert.ok(outputs <= 3, `outputs ${outputs}`);
+    assert.strictEqual(c.dropped, 500 - outputs);
+    assert.strictEqual(c.accepted - c.dropped, c.processed);
+    assert.ok(rssAfterBurst - rssBefore < 64 * 1024 * 1024, `rss grew ${(rssAfterBurst - rssBefore) / 1e6} MB`);
+  });
+
+  it('obeys yolo-edge/control messages: pause and maxFps drop frames cleanly and count them', async () => {
+    await helper.load([modelNode, detectNode], flow('yolov8n.onnx'));
+    const d1 = helper.getNode('d1');
+    const out = helper.getNode('out');
+    d1.receive({ topic: 'yolo-edge/control', payload: { pause: true } });
+    let outputs = 0;
+    out.on('input', () => outputs++);
+    for (let i = 0; i < 5; i++) d1.receive({ payload: zebra });
+    await new Promise((r) => setTimeout(r, 200));
+    assert.strictEqual(outputs, 0);
+    d1.receive({ topic: 'yolo-edge/control', payload: { pause: false } });
+    const r = await outcome(d1, out, { payload: zebra });
+    assert.deepStrictEqual([r.msg.detection.counters.droppedByPause, r.msg.detection.counters.processed], [5, 1]);
+  });
+});
