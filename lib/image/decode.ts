@@ -1,8 +1,7 @@
 import sharp from 'sharp';
 import { ImageInput, isRawImage, YoloEdgeError } from '../types';
 
-// sharp runs its work on libuv threads; one thread per job keeps it from competing with onnxruntime.
-sharp.concurrency(1);
+// Frames are never the same twice: libvips' operation cache would only hold memory.
 sharp.cache(false);
 
 export interface ImageLimits {

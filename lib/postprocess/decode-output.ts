@@ -60,19 +60,21 @@ function decodeChannelsFirst(data: Float32Array, n: number, nc: number, opts: De
   s.ensure(n);
   const best = s.best;
   const bestClass = s.bestClass;
-  best.fill(-Infinity, 0, n);
+  // Starting at the threshold skips the best-so-far bookkeeping for the many anchors that never pass it.
+  best.fill(conf, 0, n);
+  bestClass.fill(-1, 0, n);
   for (let c = 0; c < nc; c++) {
     if (!allowed(opts, c)) continue;
     const row = (4 + c) * n;
     for (let i = 0; i < n; i++) {
       const v = data[row + i];
-      if (v > best[i]) {
+      if (v > conf && v > best[i]) {
         best[i] = v;
         bestClass[i] = c;
       }
     }
   }
-  for (let i = 0; i < n; i++) if (best[i] > conf) pushCxcywh(out, data, n, i, best[i], bestClass[i]);
+  for (let i = 0; i < n; i++) if (bestClass[i] >= 0) pushCxcywh(out, data, n, i, best[i], bestClass[i]);
 }
 
 // [1, N, 5+nc]: cx, cy, w, h, objectness, class scores; score = objectness * class score.

@@ -1,0 +1,59 @@
+'use strict';
+// `npm start`: Node-RED on 127.0.0.1 with this package loaded and the demo flow deployed.
+// The user dir lives in the repo (.node-red-user/, gitignored); the package is linked into its node_modules.
+const fs = require('fs');
+const path = require('path');
+const { spawn, spawnSync } = require('child_process');
+
+const root = path.resolve(__dirname, '..');
+const userDir = process.env.YOLO_EDGE_USER_DIR || path.join(root, '.node-red-user');
+const port = Number(process.env.PORT || 1880);
+const host = process.env.HOST || '127.0.0.1';
+
+function step(cmd, args) {
+  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) process.exit(r.status || 1);
+}
+
+if (!fs.existsSync(path.join(root, 'dist', 'cli', 'main.js'))) step('npm', ['run', 'build']);
+step(process.execPath, [path.join(root, 'dist', 'cli', 'main.js'), 'fetch-model', '--if-missing']);
+
+fs.mkdirSync(path.join(userDir, 'node_modules'), { recursive: true });
+const link = path.join(userDir, 'node_modules', 'node-red-contrib-yolo-edge');
+if (!fs.existsSync(link)) fs.symlinkSync(root, link, process.platform === 'win32' ? 'junction' : 'dir');
+
+const pkg = path.join(userDir, 'package.json');
+if (!fs.existsSync(pkg)) {
+  fs.writeFileSync(pkg, JSON.stringify({ name: 'yolo-edge-demo', private: true, dependencies: { 'node-red-contrib-yolo-edge': `file:${root}` } }, null, 2));
+}
+
+// Deploy the demo flows unless the user has changed them in the editor since.
+const flowFile = path.join(userDir, 'flows.json');
+const stamp = path.join(userDir, '.demo-flows.json');
+const demo = fs.readdirSync(path.join(root, 'examples'))
+  .filter((f) => f.endsWith('.json') && /demo/.test(f))
+  .sort()
+  .flatMap((f) => JSON.parse(fs.readFileSync(path.join(root, 'examples', f), 'utf8')));
+const current = fs.existsSync(flowFile) ? fs.readFileSync(flowFile, 'utf8') : null;
+if (current === null || (fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === current)) {
+  const text = JSON.stringify(demo, null, 2);
+  fs.writeFileSync(flowFile, text);
+  fs.writeFileSync(stamp, text);
+}
+
+const settings = path.join(userDir, 'settings.js');
+fs.writeFileSync(settings, `module.exports = {
+  uiHost: ${JSON.stringify(host)},
+  uiPort: ${port},
+  flowFile: 'flows.json',
+  credentialSecret: false,
+  logging: { console: { level: 'info', metrics: false, audit: false } },
+  editorTheme: { projects: { enabled: false }, tours: false },
+};
+`);
+
+const red = require.resolve('node-red/red.js', { paths: [root] });
+const child = spawn(process.execPath, [red, '--userDir', userDir, '--settings', settings], { stdio: 'inherit' });
+console.log(`yolo-edge demo: http://${host}:${port}/yolo-edge/ (editor at http://${host}:${port}/)`);
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
+child.on('exit', (code, signal) => process.exit(code ?? (signal ? 0 : 1)));
