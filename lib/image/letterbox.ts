@@ -18,8 +18,8 @@ export function letterboxGeometry(srcWidth: number, srcHeight: number, dstWidth:
   const width = Math.min(dstWidth, Math.max(1, Math.round(srcWidth * scale)));
   const height = Math.min(dstHeight, Math.max(1, Math.round(srcHeight * scale)));
   // Ultralytics splits odd padding with round(d - 0.1) on the top/left side.
-  const left = Math.round((dstWidth - width) / 2 - 0.1);
-  const top = Math.round((dstHeight - height) / 2 - 0.1);
+  const left = Math.max(0, Math.round((dstWidth - width) / 2 - 0.1));
+  const top = Math.max(0, Math.round((dstHeight - height) / 2 - 0.1));
   return { srcWidth, srcHeight, dstWidth, dstHeight, width, height, left, top, scale };
 }
 

@@ -61,12 +61,17 @@ export class BusyQueue<T> {
   }
 
   /** Drops everything waiting (on close) and resolves when the running job has finished. */
-  async drain(): Promise<void> {
+  drain(): Promise<void> {
     while (this.waiting.length) {
       this.counters.dropped++;
       this.waiting.shift()!.discard('dropped');
     }
-    if (this.running) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    return this.idle();
+  }
+
+  /** Resolves when nothing runs or waits. */
+  idle(): Promise<void> {
+    return this.running ? new Promise<void>((resolve) => this.idleWaiters.push(resolve)) : Promise.resolve();
   }
 
   private async run(item: T): Promise<void> {

@@ -1,0 +1,61 @@
+'use strict';
+const assert = require('assert');
+const path = require('path');
+const { execFile } = require('child_process');
+const { DIST, requireModel, requireCoco128, cocoImage } = require('./support/paths');
+
+const CLI = path.join(DIST, 'cli', 'main.js');
+
+function cli(args) {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI, ...args], { maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+      resolve({ code: error ? error.code : 0, stdout, stderr });
+    });
+  });
+}
+
+describe('yolo-edge CLI', function () {
+  this.timeout(300000);
+  before(() => {
+    requireModel();
+    requireCoco128();
+  });
+
+  it('detect --json prints one line per image with detections and timings', async () => {
+    const r = await cli(['detect', '--json', '--threads', '2', cocoImage('000000000034.jpg'), cocoImage('000000000009.jpg')]);
+    assert.strictEqual(r.code, 0, r.stderr);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    assert.strictEqual(lines.length, 2);
+    assert.strictEqual(lines[0].detections[0].class, 'zebra');
+    assert.ok(lines[1].detections.some((d) => d.class === 'bowl'));
+    assert.ok(lines[0].timings.inference > 0);
+  });
+
+  it('detect --classes keeps only the named classes', async () => {
+    const r = await cli(['detect', '--json', '--classes', 'broccoli', cocoImage('000000000009.jpg')]);
+    const line = JSON.parse(r.stdout);
+    assert.ok(line.detections.length > 0);
+    assert.ok(line.detections.every((d) => d.class === 'broccoli'));
+  });
+
+  it('fails with a usage message and exit code 2 on a bad option', async () => {
+    const r = await cli(['detect', '--conf', '3', cocoImage('000000000034.jpg')]);
+    assert.strictEqual(r.code, 2);
+    assert.match(r.stderr, /--conf must be a number between 0 and 1/);
+    const missing = await cli(['detect', '--model', '/nope.onnx', cocoImage('000000000034.jpg')]);
+    assert.strictEqual(missing.code, 1);
+    assert.match(missing.stderr, /model file not found: \/nope.onnx/);
+  });
+
+  it('eval on coco128 measures what a correct letterbox pipeline does: mAP50 0.595, mAP50-95 0.445 (+-0.01)', async () => {
+    const r = await cli(['eval', '--json', '--threads', '2', '--data', requireCoco128()]);
+    assert.strictEqual(r.code, 0, r.stderr);
+    const m = JSON.parse(r.stdout);
+    console.log(`      coco128: mAP50 ${m.map50.toFixed(4)}, mAP50-95 ${m.map50_95.toFixed(4)}, P ${m.precision.toFixed(3)}, R ${m.recall.toFixed(3)}`);
+    assert.strictEqual(m.images, 128);
+    assert.strictEqual(m.labels, 929);
+    assert.strictEqual(m.perClass.length, 71);
+    assert.ok(Math.abs(m.map50 - 0.595) <= 0.01, `mAP50 ${m.map50}`);
+    assert.ok(Math.abs(m.map50_95 - 0.445) <= 0.01, `mAP50-95 ${m.map50_95}`);
+  });
+});

@@ -1,0 +1,93 @@
+'use strict';
+const assert = require('assert');
+const fs = require('fs');
+const path = require('path');
+const sharp = require('sharp');
+const { requireModel, cocoImage, lib } = require('./support/paths');
+const fx = require('./support/fixtures');
+const { Detector } = lib('detector');
+const { loadModelInfo } = lib('model/model-info');
+const { hasValidDefaultModel, fetchDefaultModel, DEFAULT_MODEL } = lib('fetch/default-model');
+const { onnx } = require('onnx-proto');
+
+describe('Detector', function () {
+  this.timeout(120000);
+  let detector;
+  let zebra;
+  before(async () => {
+    detector = await Detector.create(requireModel(), { threads: 2 });
+    zebra = fs.readFileSync(cocoImage('000000000034.jpg'));
+  });
+  after(() => detector.close());
+
+  it('reads the Ultralytics metadata of the default model', () => {
+    const i = detector.info;
+    assert.deepStrictEqual([i.layout, i.numClasses, i.inputWidth, i.inputHeight, i.inputType, i.precision], ['yolov8', 80, 640, 640, 'float32', 'fp32']);
+    assert.deepStrictEqual([i.names[0], i.names[79]], ['person', 'toothbrush']);
+    assert.deepStrictEqual([i.metadata.task, i.metadata.version, i.metadata.stride], ['detect', '8.0.175', 32]);
+    assert.deepStrictEqual(i.metadata.imgsz, [640, 640]);
+  });
+
+  it('applies EXIF orientation: a rotated photo gives the same boxes in rotated coordinates', async () => {
+    const base = await detector.detect(zebra);
+    // Store the pixels turned 90 degrees counter-clockwise with orientation 6 (display: rotate 90 clockwise).
+    const turned = await sharp(zebra).rotate(-90).withMetadata({ orientation: 6 }).jpeg({ quality: 95 }).toBuffer();
+    const r = await detector.detect(turned);
+    assert.deepStrictEqual([r.imageWidth, r.imageHeight], [base.imageWidth, base.imageHeight]);
+    assert.strictEqual(r.detections[0].class, 'zebra');
+    for (const k of ['x1', 'y1', 'x2', 'y2']) assert.ok(Math.abs(r.detections[0].box[k] - base.detections[0].box[k]) < 6, k);
+  });
+
+  it('takes raw RGB frames and gives the same result as the encoded image', async () => {
+    const { data, info } = await sharp(zebra).raw().toBuffer({ resolveWithObject: true });
+    const raw = await detector.detect({ data, width: info.width, height: info.height, channels: info.channels });
+    const enc = await detector.detect(zebra);
+    assert.strictEqual(raw.detections.length, enc.detections.length);
+    assert.ok(Math.abs(raw.detections[0].score - enc.detections[0].score) < 1e-6);
+  });
+
+  it('takes PNG and WebP, grayscale and alpha', async () => {
+    for (const img of [await sharp(zebra).png().toBuffer(), await sharp(zebra).webp({ quality: 95 }).toBuffer(), await sharp(zebra).ensureAlpha().png().toBuffer()]) {
+      assert.strictEqual((await detector.detect(img)).detections[0].class, 'zebra');
+    }
+    const gray = await detector.detect(await sharp(zebra).grayscale().jpeg().toBuffer());
+    assert.ok(gray.imageWidth === 640 && Array.isArray(gray.detections));
+  });
+
+  it('reuses its buffers: 50 frames leave the heap where it was', async () => {
+    for (let i = 0; i < 5; i++) await detector.detect(zebra);
+    global.gc?.();
+    const before = process.memoryUsage().heapUsed;
+    for (let i = 0; i < 50; i++) await detector.detect(zebra);
+    global.gc?.();
+    assert.ok(process.memoryUsage().heapUsed - before < 16e6);
+  });
+});
+
+describe('models without Ultralytics metadata', () => {
+  it('fall back to class0.. names, and a names override replaces them', async () => {
+    const dir = fx.tmpDir();
+    const model = onnx.ModelProto.decode(fs.readFileSync(requireModel()));
+    model.metadataProps = [];
+    const file = path.join(dir, 'bare.onnx');
+    fs.writeFileSync(file, onnx.ModelProto.encode(model).finish());
+    const { info } = await loadModelInfo(file);
+    assert.deepStrictEqual([info.numClasses, info.names[0], info.names[79], info.metadata.task], [80, 'class0', 'class79', undefined]);
+    const names = Array.from({ length: 80 }, (_, i) => `part${i}`);
+    const { info: named } = await loadModelInfo(file, { names });
+    assert.strictEqual(named.names[22], 'part22');
+  });
+});
+
+describe('default model fetch', function () {
+  this.timeout(300000);
+  it('detects a corrupt file and fetches a verified copy again', async () => {
+    const dir = fx.tmpDir();
+    const file = path.join(dir, DEFAULT_MODEL.file);
+    fs.writeFileSync(file, fs.readFileSync(requireModel()).subarray(0, 1000000)); // a partial download
+    assert.strictEqual(await hasValidDefaultModel(dir), false);
+    await fetchDefaultModel(dir);
+    assert.strictEqual(await hasValidDefaultModel(dir), true);
+    assert.deepStrictEqual(fs.readdirSync(dir), [DEFAULT_MODEL.file], 'no temporary files left');
+  });
+});

@@ -1,0 +1,161 @@
+'use strict';
+const assert = require('assert');
+const { lib } = require('./support/paths');
+const { letterboxGeometry } = lib('image/letterbox');
+const { Candidates } = lib('postprocess/candidates');
+const { decodeOutput, DecodeScratch } = lib('postprocess/decode-output');
+const { nms } = lib('postprocess/nms');
+const { matchPredictions, averagePrecision, interp, computeMetrics } = lib('eval/metrics');
+const { BusyQueue } = lib('pipeline/busy-queue');
+const { RateGate } = lib('pipeline/rate-gate');
+
+const box = (x1, y1, x2, y2) => ({ x1, y1, x2, y2 });
+
+describe('letterbox geometry (Ultralytics LetterBox, centered)', () => {
+  it('fits 640x480 into 640x640 with 80 px bands top and bottom', () => {
+    const g = letterboxGeometry(640, 480, 640, 640);
+    assert.deepStrictEqual([g.width, g.height, g.left, g.top, g.scale], [640, 480, 0, 80, 1]);
+  });
+  it('splits odd padding like round(d - 0.1) and scales up small images', () => {
+    const g = letterboxGeometry(320, 241, 640, 640);
+    assert.strictEqual(g.scale, 640 / 320);
+    assert.deepStrictEqual([g.width, g.height, g.left, g.top], [640, 482, 0, 79]);
+    const p = letterboxGeometry(1080, 1920, 640, 640);
+    assert.deepStrictEqual([p.width, p.height, p.left, p.top], [360, 640, 140, 0]);
+  });
+});
+
+describe('output decoding', () => {
+  const opts = { confidence: 0.25, classes: null, multiLabel: false };
+  it('reads [1, 4+nc, N] channel-first output, best class per anchor', () => {
+    // 2 classes, 3 anchors: anchor 0 -> class 1 (0.9), anchor 1 below threshold, anchor 2 -> class 0 (0.6)
+    const n = 3;
+    const data = new Float32Array([
+      100, 200, 300, // cx
+      100, 200, 300, // cy
+      20, 20, 40, // w
+      10, 10, 20, // h
+      0.1, 0.2, 0.6, // class 0
+      0.9, 0.1, 0.5, // class 1
+    ]);
+    const c = new Candidates();
+    decodeOutput(data, [1, 6, n], 'yolov8', 2, opts, c, new DecodeScratch());
+    assert.strictEqual(c.count, 2);
+    assert.deepStrictEqual(Array.from(c.boxes.subarray(0, 8)), [90, 95, 110, 105, 280, 290, 320, 310]);
+    assert.deepStrictEqual([c.classIds[0], c.classIds[1]], [1, 0]);
+    decodeOutput(data, [1, 6, n], 'yolov8', 2, { ...opts, multiLabel: true }, c, new DecodeScratch());
+    assert.strictEqual(c.count, 3, 'anchor 2 passes for both classes');
+    decodeOutput(data, [1, 6, n], 'yolov8', 2, { ...opts, classes: new Set([0]) }, c, new DecodeScratch());
+    assert.deepStrictEqual([c.count, c.classIds[0]], [1, 0]);
+  });
+  it('reads [1, N, 5+nc] rows with objectness times class score', () => {
+    const data = new Float32Array([
+      50, 50, 10, 10, 0.8, 0.5, 0.9, // obj 0.8 -> class 1 score 0.72
+      50, 50, 10, 10, 0.2, 0.9, 0.9, // objectness below threshold
+    ]);
+    const c = new Candidates();
+    decodeOutput(data, [1, 2, 7], 'yolov5', 2, opts, c, new DecodeScratch());
+    assert.strictEqual(c.count, 1);
+    assert.strictEqual(c.classIds[0], 1);
+    assert.ok(Math.abs(c.scores[0] - 0.72) < 1e-6);
+  });
+  it('reads [1, K, 6] end-to-end rows as boxes', () => {
+    const data = new Float32Array([10, 20, 30, 40, 0.9, 3, 0, 0, 1, 1, 0.1, 2]);
+    const c = new Candidates();
+    decodeOutput(data, [1, 2, 6], 'end2end', 80, opts, c, new DecodeScratch());
+    assert.deepStrictEqual([c.count, c.classIds[0], c.boxes[2]], [1, 3, 30]);
+  });
+});
+
+describe('NMS', () => {
+  function cands(list) {
+    const c = new Candidates();
+    for (const [x1, y1, x2, y2, s, k] of list) c.push(x1, y1, x2, y2, s, k);
+    return c;
+  }
+  const o = { iou: 0.5, agnostic: false, maxDetections: 300, maxCandidates: 30000 };
+  it('suppresses overlapping boxes of the same class only, best first', () => {
+    const c = cands([[0, 0, 10, 10, 0.8, 0], [1, 1, 11, 11, 0.9, 0], [1, 1, 11, 11, 0.7, 1], [50, 50, 60, 60, 0.6, 0]]);
+    assert.deepStrictEqual(nms(c, o), [1, 2, 3]);
+    assert.deepStrictEqual(nms(c, { ...o, agnostic: true }), [1, 3]);
+    assert.deepStrictEqual(nms(c, { ...o, maxDetections: 2 }), [1, 2]);
+  });
+  it('keeps boxes whose IoU is exactly at the threshold (suppression needs IoU > threshold)', () => {
+    // IoU of [0,0,10,10] and [0,0,10,5] is 0.5
+    const c = cands([[0, 0, 10, 10, 0.9, 0], [0, 0, 10, 5, 0.8, 0]]);
+    assert.deepStrictEqual(nms(c, o), [0, 1]);
+  });
+});
+
+describe('mAP (Ultralytics-exact matching and 101-point AP)', () => {
+  it('interpolates like numpy.interp', () => {
+    assert.strictEqual(interp(0.5, [0, 1], [0, 10]), 5);
+    assert.strictEqual(interp(-1, [0, 1], [3, 10]), 3);
+    assert.strictEqual(interp(2, [0, 1], [3, 10]), 10);
+    assert.strictEqual(interp(0.5, [0, 0.5, 0.5, 1], [1, 2, 3, 4]), 3);
+  });
+  it('integrates the precision envelope as Ultralytics does (a perfect ranking gives 0.995)', () => {
+    // numpy.interp returns the last fp at x = 1, where the sentinel precision is 0: the last step is a ramp.
+    assert.ok(Math.abs(averagePrecision([0.5, 1], [1, 1]) - 0.995) < 1e-9);
+    // envelope 1 on [0, 0.5], then a ramp from 0.5 to 0 on [0.5, 1]: 0.5 + 0.125, trapezoids on a 0.01 grid
+    const ap = averagePrecision([0.5, 0.5], [1, 0.5]);
+    assert.ok(Math.abs(ap - 0.6225) < 1e-9, String(ap));
+  });
+  it('lets every label be matched once, by the highest-scoring prediction that picked it', () => {
+    const labels = [{ classId: 0, box: box(0, 0, 10, 10) }];
+    const preds = [
+      { classId: 0, score: 0.9, box: box(0, 0, 10, 9) }, // IoU 0.9
+      { classId: 0, score: 0.8, box: box(0, 0, 10, 10) }, // IoU 1.0 but lower score
+      { classId: 1, score: 0.7, box: box(0, 0, 10, 10) }, // wrong class
+    ];
+    const m = matchPredictions(preds, labels);
+    assert.deepStrictEqual(m.map((r) => r[0]), [true, false, false]);
+    assert.deepStrictEqual(m[0].slice(-2), [true, false], 'IoU 0.9 passes the 0.90 threshold and fails 0.95');
+  });
+  it('averages AP over the classes that have labels (a missed class counts as 0)', () => {
+    const records = [{ score: 0.9, classId: 0, correct: Array(10).fill(true) }];
+    const m = computeMetrics(records, [0, 1], 1, 0.25);
+    assert.ok(Math.abs(m.map50 - 0.995 / 2) < 1e-9);
+    assert.deepStrictEqual(m.perClass.map((c) => c.classId), [0, 1]);
+  });
+});
+
+describe('busy queue and rate gate', () => {
+  it('drop-oldest keeps the newest frames and counts every drop', async () => {
+    const seen = [];
+    const dropped = [];
+    let release;
+    const q = new BusyQueue(async (x) => { seen.push(x); if (x === 0) await new Promise((r) => (release = r)); }, 'drop-oldest', 2);
+    for (let i = 0; i < 6; i++) q.push({ item: i, discard: () => dropped.push(i) });
+    release();
+    await q.idle();
+    assert.deepStrictEqual(seen, [0, 4, 5]);
+    assert.deepStrictEqual(dropped, [1, 2, 3]);
+    assert.deepStrictEqual(q.counters, { accepted: 6, dropped: 3, rejected: 0 });
+  });
+  it("queue refuses the new job as an error when full; drop-newest refuses it quietly", async () => {
+    for (const policy of ['queue', 'drop-newest']) {
+      const reasons = [];
+      let release;
+      const q = new BusyQueue(async () => new Promise((r) => (release = r)), policy, 1);
+      for (let i = 0; i < 3; i++) q.push({ item: i, discard: (why) => reasons.push([i, why]) });
+      assert.deepStrictEqual(reasons, [[2, policy === 'queue' ? 'rejected' : 'dropped']]);
+      release();
+      await new Promise((r) => setImmediate(r));
+      release();
+      await q.drain();
+    }
+  });
+  it('admits frames no faster than maxFps and none while paused', () => {
+    const g = new RateGate();
+    g.apply({ maxFps: 10 });
+    const admitted = [0, 50, 100, 150, 200].filter((t) => g.admit(t));
+    assert.deepStrictEqual(admitted, [0, 100, 200]);
+    g.apply({ pause: true });
+    assert.strictEqual(g.admit(1000), false);
+    g.apply({ pause: false, maxFps: 0 });
+    assert.strictEqual(g.admit(1001), true);
+    assert.deepStrictEqual([g.droppedByRate, g.droppedByPause], [2, 1]);
+    assert.throws(() => g.apply({ maxFps: -1 }), /maxFps must be/);
+  });
+});
