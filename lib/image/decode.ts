@@ -31,9 +31,11 @@ export async function openImage(input: ImageInput, limits: ImageLimits = DEFAULT
     return { image: sharp(data, { raw: { width, height, channels } }), size: { width, height } };
   }
   if (input.length === 0) throw new YoloEdgeError('image is empty (0 bytes)', 'BAD_IMAGE');
+  // Header first: the size is checked against our own limits before any pixel is decoded.
+  const image = sharp(input, { limitInputPixels: false, failOn: 'error' });
   let meta: sharp.Metadata;
   try {
-    meta = await sharp(input, { limitInputPixels: false }).metadata();
+    meta = await image.metadata();
   } catch (err) {
     throw new YoloEdgeError(`not a readable image (JPEG, PNG or WebP expected): ${(err as Error).message}`, 'BAD_IMAGE');
   }
@@ -44,8 +46,7 @@ export async function openImage(input: ImageInput, limits: ImageLimits = DEFAULT
   const swap = (meta.orientation ?? 1) >= 5;
   const size = swap ? { width: meta.height, height: meta.width } : { width: meta.width, height: meta.height };
   checkSize(size.width, size.height, limits);
-  const image = sharp(input, { limitInputPixels: limits.maxPixels, failOn: 'error' }).rotate();
-  return { image, size };
+  return { image: image.rotate(), size };
 }
 
 function checkSize(width: number, height: number, limits: ImageLimits): void {

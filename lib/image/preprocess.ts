@@ -13,8 +13,6 @@ export interface PreprocessResult {
 }
 
 const PAD = 114;
-const LUT = new Float32Array(256).map((_, i) => i / 255);
-const IDENTITY = new Uint8Array(256).map((_, i) => i);
 
 /**
  * Ultralytics predict preprocessing: letterbox (keep aspect, centered, gray 114), RGB, /255, NCHW.
@@ -41,26 +39,27 @@ export class Preprocessor {
     const rgb = await decodeResizedRgb(image, g.width, g.height, size);
     const t1 = performance.now();
     if (!sameGeometry(this.last, g)) {
-      this.data.fill(this.type === 'uint8' ? PAD : LUT[PAD]);
+      this.data.fill(this.type === 'uint8' ? PAD : PAD / 255);
       this.last = g;
     }
-    fill(this.data, rgb, g, this.type === 'uint8' ? IDENTITY : LUT);
+    // x * (1/255) rounds to the same float32 as x / 255 for every byte, and is faster.
+    fill(this.data, rgb, g, this.type === 'uint8' ? 1 : 1 / 255);
     const t2 = performance.now();
     return { data: this.data, geometry: g, decodeMs: t1 - t0, preprocessMs: t2 - t1 };
   }
 }
 
-/** Copies HWC RGB bytes into the NCHW tensor at the letterbox offset, mapping each byte through lut. */
-function fill(out: Float32Array | Uint8Array, rgb: Uint8Array, g: LetterboxGeometry, lut: Float32Array | Uint8Array): void {
+/** Copies HWC RGB bytes into the NCHW tensor at the letterbox offset, each byte times k. */
+function fill(out: Float32Array | Uint8Array, rgb: Uint8Array, g: LetterboxGeometry, k: number): void {
   const plane = g.dstWidth * g.dstHeight;
   for (let y = 0; y < g.height; y++) {
     let src = y * g.width * 3;
     let dst = (y + g.top) * g.dstWidth + g.left;
     const end = dst + g.width;
     for (; dst < end; dst++, src += 3) {
-      out[dst] = lut[rgb[src]];
-      out[dst + plane] = lut[rgb[src + 1]];
-      out[dst + 2 * plane] = lut[rgb[src + 2]];
+      out[dst] = rgb[src] * k;
+      out[dst + plane] = rgb[src + 1] * k;
+      out[dst + 2 * plane] = rgb[src + 2] * k;
     }
   }
 }
