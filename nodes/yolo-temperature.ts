@@ -40,10 +40,10 @@ export = function (RED: NodeAPI): void {
     const counters = { skippedTicks: 0, droppedInputs: 0 };
 
     function report(r: SampleResult): void {
-      for (const { source, reason } of r.lost) node.warn(RED._('yolo-temperature.warn.unavailable', { source, reason }));
-      for (const source of r.restored) node.log(RED._('yolo-temperature.log.restored', { source }));
+      for (const { source, reason } of r.lost) node.warn(`${source} unavailable: ${reason}`);
+      for (const source of r.restored) node.log(`${source} available again`);
       const t = r.reading.temperature;
-      node.status(t === null ? { fill: 'grey', shape: 'ring', text: RED._('yolo-temperature.status.noTemperature') } : { ...BADGE[r.reading.state], text: `${t.toFixed(1)} C ${r.reading.state}` });
+      node.status(t === null ? { fill: 'grey', shape: 'ring', text: 'no temperature' } : { ...BADGE[r.reading.state], text: `${t.toFixed(1)} C ${r.reading.state}` });
     }
 
     function outputs(r: SampleResult, msg: NodeMessage): Array<NodeMessage | NodeMessage[] | null> {
@@ -67,11 +67,13 @@ export = function (RED: NodeAPI): void {
         counters.skippedTicks++;
         return;
       }
-      running = read({}, (m) => node.send(m))
+      const mine: Promise<void> = read({}, (m) => node.send(m))
         .catch((e: unknown) => node.error(e instanceof Error ? e.message : String(e)))
         .finally(() => {
-          running = undefined;
+          // An input may have queued behind this reading and taken its place.
+          if (running === mine) running = undefined;
         });
+      running = mine;
     }
 
     // A reading now, then every interval; a tick that finds a reading still running is skipped and counted.

@@ -25,7 +25,9 @@ class FakePi {
     this.write(this.vcgencmd, [
       '#!/bin/sh',
       `D='${this.vcDir}'`,
-      'echo "$*" >> "$D/calls.log"',
+      'echo "begin $*" >> "$D/calls.log"',
+      '[ -f "$D/delay" ] && sleep "$(cat "$D/delay")"',
+      'echo "end $*" >> "$D/calls.log"',
       'case "$1" in',
       `  measure_temp) echo "temp=$(cat "$D/temp")'C" ;;`,
       '  get_throttled) echo "throttled=$(cat "$D/throttled")" ;;',
@@ -60,9 +62,15 @@ class FakePi {
     for (const [k, v] of Object.entries(values)) this.write(path.join(this.vcDir, k), String(v));
   }
 
-  vcCalls() {
+  /** Every call as 'begin <args>' / 'end <args>' lines, in order. */
+  vcLog() {
     const log = path.join(this.vcDir, 'calls.log');
     return fs.existsSync(log) ? fs.readFileSync(log, 'utf8').split('\n').filter(Boolean) : [];
+  }
+
+  /** The arguments of every call that started. */
+  vcCalls() {
+    return this.vcLog().filter((l) => l.startsWith('begin ')).map((l) => l.slice(6));
   }
 
   setProcStat(text) {
