@@ -1,0 +1,32 @@
+import { setTimeout as sleep } from 'timers/promises';
+import { parseTemperatureConfig } from '../../lib/thermal/config';
+import { Reading, ThermalMonitor } from '../../lib/thermal/monitor';
+import { flag, num, parse, str } from '../args';
+import { Command, err } from './command';
+
+function line(r: Reading): string {
+  const t = r.temperature === null ? 'n/a' : `${r.temperature.toFixed(1)} C`;
+  const clock = r.armClockHz === null ? 'n/a' : `${(r.armClockHz / 1e6).toFixed(0)} MHz`;
+  const load = r.cpuLoad === null ? 'n/a' : `${r.cpuLoad.toFixed(0)}%`;
+  const mem = r.memory === null ? 'n/a' : `${r.memory.usedPercent.toFixed(0)}%`;
+  const trend = r.stats?.trendPerMinute == null ? '' : ` trend ${r.stats.trendPerMinute.toFixed(2)} C/min`;
+  const throttled = r.throttled === null ? 'n/a' : r.throttled.hex;
+  return `${t} ${r.state} throttled=${throttled} clock ${clock} load ${load} mem ${mem} rss ${(r.rssBytes / 2 ** 20).toFixed(0)} MiB${trend}`;
+}
+
+export const temperature: Command = {
+  summary: 'print SoC temperature, thermal state, throttle flags, clock, load and memory readings',
+  usage: 'yolo-edge temperature [--count 1] [--interval 5] [--source auto|sysfs|vcgencmd] [--zone Z] [--sys-root /sys] [--proc-root /proc] [--vcgencmd PATH] [--json]',
+  async run(argv) {
+    const p = parse(argv, { count: { type: 'string' }, interval: { type: 'string' }, source: { type: 'string' }, zone: { type: 'string' }, 'sys-root': { type: 'string' }, 'proc-root': { type: 'string' }, vcgencmd: { type: 'string' }, json: { type: 'boolean' } });
+    const count = num(p, 'count', 1, 1);
+    const cfg = parseTemperatureConfig({ interval: str(p, 'interval'), source: str(p, 'source'), thermalZone: str(p, 'zone'), sysRoot: str(p, 'sys-root'), procRoot: str(p, 'proc-root'), vcgencmd: str(p, 'vcgencmd') });
+    const monitor = new ThermalMonitor(cfg.monitor);
+    for (let i = 0; i < count; i++) {
+      if (i > 0) await sleep(cfg.intervalMs);
+      const r = await monitor.sample();
+      for (const { source, reason } of r.lost) err(`${source} unavailable: ${reason}\n`);
+      process.stdout.write(`${flag(p, 'json') ? JSON.stringify(r.reading) : line(r.reading)}\n`);
+    }
+  },
+};

@@ -1,0 +1,189 @@
+import { promises as fs } from 'fs';
+import * as path from 'path';
+import { SourceAvailability } from './availability';
+import { ControlPayload, DEFAULT_GUARD, GuardPolicy, guardTransition, validateGuard } from './guard';
+import { CpuLoadMeter, MemoryInfo, parseCpuTimes, parseMeminfo } from './proc';
+import { DEFAULT_THRESHOLDS, StateChange, ThermalState, ThermalStateMachine, Thresholds } from './state';
+import { chooseZone, readCpuFreqHz, readThermalZones } from './sysfs';
+import { parseThrottled, ThrottledStatus } from './throttled';
+import { parseMeasureClock, parseMeasureTemp, runVcgencmd } from './vcgencmd';
+import { TemperatureWindow, WindowStats } from './window';
+
+export type TemperatureSource = 'auto' | 'sysfs' | 'vcgencmd';
+
+export interface MonitorOptions {
+  /** Root of sysfs (thermal zones, cpufreq); tests point it at a fake tree. */
+  sysRoot: string;
+  /** Root of procfs (stat, meminfo). */
+  procRoot: string;
+  /** vcgencmd executable; empty disables it (throttle flags are then unavailable). */
+  vcgencmd: string;
+  temperatureSource: TemperatureSource;
+  /** `thermal_zoneN` or a zone type such as `cpu-thermal`; empty picks the SoC zone. */
+  thermalZone: string;
+  thresholds: Thresholds;
+  /** Temperature (C) the time-to-throttle estimate aims at; the Pi 5 starts throttling at 80 C. */
+  throttleAt: number;
+  windowSeconds: number;
+  /** Null turns the guard off. */
+  guard: GuardPolicy | null;
+  now: () => number;
+}
+
+export const DEFAULT_MONITOR: MonitorOptions = {
+  sysRoot: '/sys',
+  procRoot: '/proc',
+  vcgencmd: 'vcgencmd',
+  temperatureSource: 'auto',
+  thermalZone: '',
+  thresholds: DEFAULT_THRESHOLDS,
+  throttleAt: 80,
+  windowSeconds: 60,
+  guard: DEFAULT_GUARD,
+  now: Date.now,
+};
+
+export interface Reading {
+  timestamp: number;
+  /** Degrees C, null when no source could be read. */
+  temperature: number | null;
+  temperatureSource: string | null;
+  state: ThermalState;
+  throttled: ThrottledStatus | null;
+  armClockHz: number | null;
+  /** Percent of all cores busy since the previous reading. */
+  cpuLoad: number | null;
+  memory: MemoryInfo | null;
+  rssBytes: number;
+  stats: WindowStats | null;
+  /** Sources that are currently down, with the reason. */
+  unavailable: Record<string, string>;
+}
+
+export interface SampleResult {
+  reading: Reading;
+  change?: StateChange;
+  controls: ControlPayload[];
+  /** Sources that went down with this reading (report once). */
+  lost: { source: string; reason: string }[];
+  /** Sources that came back with this reading. */
+  restored: string[];
+}
+
+type Outcome<T> = { ok: true; value: T; source?: string } | { ok: false; reason: string };
+
+const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+async function attempt<T>(fn: () => Promise<T>): Promise<Outcome<T>> {
+  try {
+    return { ok: true, value: await fn() };
+  } catch (e) {
+    return { ok: false, reason: message(e) };
+  }
+}
+
+/** Collects one reading from every source, feeds the state machine, window and guard. */
+export class ThermalMonitor {
+  readonly options: MonitorOptions;
+  private readonly machine: ThermalStateMachine;
+  private readonly window: TemperatureWindow;
+  private readonly cpu = new CpuLoadMeter();
+  private readonly availability = new SourceAvailability();
+
+  constructor(options: Partial<MonitorOptions> = {}) {
+    this.options = { ...DEFAULT_MONITOR, ...options };
+    this.machine = new ThermalStateMachine(this.options.thresholds);
+    this.window = new TemperatureWindow(this.options.windowSeconds);
+    if (this.options.guard) validateGuard(this.options.guard);
+  }
+
+  get state(): ThermalState {
+    return this.machine.state;
+  }
+
+  async sample(): Promise<SampleResult> {
+    const timestamp = this.options.now();
+    const [temp, throttled, clock, load, memory] = await Promise.all([
+      this.readTemperature(),
+      attempt(() => this.vc(['get_throttled']).then(parseThrottled)),
+      this.readClock(),
+      attempt(() => fs.readFile(path.join(this.options.procRoot, 'stat'), 'utf8').then((t) => this.cpu.update(parseCpuTimes(t)))),
+      attempt(() => fs.readFile(path.join(this.options.procRoot, 'meminfo'), 'utf8').then(parseMeminfo)),
+    ]);
+    const lost: SampleResult['lost'] = [];
+    const restored: string[] = [];
+    const value = <T>(source: string, o: Outcome<T>): T | null => {
+      if (o.ok) {
+        if (this.availability.ok(source)) restored.push(source);
+        return o.value;
+      }
+      if (this.availability.fail(source, o.reason)) lost.push({ source, reason: o.reason });
+      return null;
+    };
+    const celsius = value('temperature', temp);
+    let change: StateChange | undefined;
+    if (celsius !== null) {
+      this.window.add(timestamp, celsius);
+      change = this.machine.update(celsius);
+    }
+    const controls = change && this.options.guard ? guardTransition(change.from, change.to, this.options.guard) : [];
+    const reading: Reading = {
+      timestamp,
+      temperature: celsius,
+      temperatureSource: temp.ok ? temp.source ?? null : null,
+      state: this.machine.state,
+      throttled: value('throttled', throttled),
+      armClockHz: value('armClock', clock),
+      cpuLoad: value('cpuLoad', load),
+      memory: value('memory', memory),
+      rssBytes: process.memoryUsage.rss(),
+      stats: this.window.stats(this.options.throttleAt) ?? null,
+      unavailable: this.availability.snapshot(),
+    };
+    return { reading, change, controls, lost, restored };
+  }
+
+  private vc(args: string[]): Promise<string> {
+    if (!this.options.vcgencmd) return Promise.reject(new Error('vcgencmd is not configured'));
+    return runVcgencmd(this.options.vcgencmd, args);
+  }
+
+  private async fromZone(): Promise<{ celsius: number; source: string }> {
+    const { sysRoot, thermalZone } = this.options;
+    const zones = await readThermalZones(sysRoot);
+    const zone = chooseZone(zones, thermalZone);
+    if (!zone) {
+      const where = path.join(sysRoot, 'class', 'thermal');
+      throw new Error(thermalZone ? `thermal zone '${thermalZone}' not found under ${where}` : `no readable thermal zone under ${where}`);
+    }
+    return { celsius: zone.celsius, source: `${zone.zone}${zone.type ? ` (${zone.type})` : ''}` };
+  }
+
+  private async fromVcgencmd(): Promise<{ celsius: number; source: string }> {
+    return { celsius: parseMeasureTemp(await this.vc(['measure_temp'])), source: 'vcgencmd measure_temp' };
+  }
+
+  private async readTemperature(): Promise<Outcome<number>> {
+    const order = { auto: [this.fromZone, this.fromVcgencmd], sysfs: [this.fromZone], vcgencmd: [this.fromVcgencmd] }[this.options.temperatureSource];
+    return firstOf(order.map((f) => f.bind(this)), (r) => ({ value: r.celsius, source: r.source }));
+  }
+
+  private async readClock(): Promise<Outcome<number>> {
+    const cpufreq = async (): Promise<number> => readCpuFreqHz(this.options.sysRoot);
+    const vc = async (): Promise<number> => parseMeasureClock(await this.vc(['measure_clock', 'arm']));
+    return firstOf([cpufreq, vc], (hz) => ({ value: hz }));
+  }
+}
+
+/** The first source that answers; otherwise every reason, so the one report says what was tried. */
+async function firstOf<R, T>(sources: (() => Promise<R>)[], map: (r: R) => { value: T; source?: string }): Promise<Outcome<T>> {
+  const reasons: string[] = [];
+  for (const source of sources) {
+    try {
+      return { ok: true, ...map(await source()) };
+    } catch (e) {
+      reasons.push(message(e));
+    }
+  }
+  return { ok: false, reason: reasons.join('; ') };
+}

@@ -1,0 +1,110 @@
+import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow, NodeStatus } from 'node-red';
+import { parseTemperatureConfig, TemperatureConfig } from '../lib/thermal/config';
+import { CONTROL_TOPIC } from '../lib/thermal/guard';
+import { SampleResult, ThermalMonitor } from '../lib/thermal/monitor';
+import { ThermalState } from '../lib/thermal/state';
+
+const READING_TOPIC = 'yolo-edge/temperature';
+const STATE_TOPIC = 'yolo-edge/thermal-state';
+/** Input-triggered readings waiting behind a running one; more are dropped and counted. */
+const MAX_QUEUED = 2;
+
+const BADGE: Record<ThermalState, Pick<NodeStatus, 'fill' | 'shape'>> = {
+  normal: { fill: 'green', shape: 'dot' },
+  warm: { fill: 'yellow', shape: 'dot' },
+  hot: { fill: 'red', shape: 'ring' },
+  critical: { fill: 'red', shape: 'dot' },
+};
+
+type Send = (msg: Array<NodeMessage | NodeMessage[] | null>) => void;
+
+export = function (RED: NodeAPI): void {
+  function YoloTemperatureNode(this: Node, config: NodeDef & TemperatureConfig) {
+    RED.nodes.createNode(this, config);
+    const node = this;
+    let monitor: ThermalMonitor;
+    let intervalMs: number;
+    try {
+      const parsed = parseTemperatureConfig(config);
+      monitor = new ThermalMonitor(parsed.monitor);
+      intervalMs = parsed.intervalMs;
+    } catch (e) {
+      node.status({ fill: 'red', shape: 'ring', text: 'bad configuration' });
+      node.error(`yolo-temperature: ${(e as Error).message}`);
+      return;
+    }
+
+    let closed = false;
+    let running: Promise<void> | undefined;
+    let queued = 0;
+    const counters = { skippedTicks: 0, droppedInputs: 0 };
+
+    function report(r: SampleResult): void {
+      for (const { source, reason } of r.lost) node.warn(`${source} unavailable: ${reason}`);
+      for (const source of r.restored) node.log(`${source} available again`);
+      const t = r.reading.temperature;
+      node.status(t === null ? { fill: 'grey', shape: 'ring', text: 'no temperature' } : { ...BADGE[r.reading.state], text: `${t.toFixed(1)} C ${r.reading.state}` });
+    }
+
+    function outputs(r: SampleResult, msg: NodeMessage): Array<NodeMessage | NodeMessage[] | null> {
+      msg.payload = { ...r.reading, ...counters };
+      if (msg.topic === undefined || msg.topic === '') msg.topic = READING_TOPIC;
+      const reason = { state: r.reading.state, previous: r.change?.from, temperature: r.reading.temperature };
+      const stateMsg = r.change ? { topic: STATE_TOPIC, payload: { ...reason, thresholds: monitor.options.thresholds, timestamp: r.reading.timestamp } } : null;
+      const controls = r.controls.map((payload) => ({ topic: CONTROL_TOPIC, payload, reason }));
+      return [msg, stateMsg, controls.length ? controls : null];
+    }
+
+    async function read(msg: NodeMessage, send: Send): Promise<void> {
+      const r = await monitor.sample();
+      if (closed) return;
+      report(r);
+      send(outputs(r, msg));
+    }
+
+    function onTick(): void {
+      if (running) {
+        counters.skippedTicks++;
+        return;
+      }
+      const mine: Promise<void> = read({}, (m) => node.send(m))
+        .catch((e: unknown) => node.error(e instanceof Error ? e.message : String(e)))
+        .finally(() => {
+          // An input may have queued behind this reading and taken its place.
+          if (running === mine) running = undefined;
+        });
+      running = mine;
+    }
+
+    // A reading now, then every interval; a tick that finds a reading still running is skipped and counted.
+    const first = setTimeout(onTick, 0);
+    const timer = setInterval(onTick, intervalMs);
+
+    node.on('input', (msg: NodeMessageInFlow, send, done) => {
+      if (queued >= MAX_QUEUED) {
+        counters.droppedInputs++;
+        done();
+        return;
+      }
+      queued++;
+      const previous = running ?? Promise.resolve();
+      const mine: Promise<void> = previous
+        .then(() => read(msg, send))
+        .then(() => done(), (e: unknown) => done(e instanceof Error ? e : new Error(String(e))))
+        .finally(() => {
+          queued--;
+          if (running === mine) running = undefined;
+        });
+      running = mine;
+    });
+
+    node.on('close', (_removed: boolean, done: () => void) => {
+      closed = true;
+      clearTimeout(first);
+      clearInterval(timer);
+      node.status({});
+      done();
+    });
+  }
+  RED.nodes.registerType('yolo-temperature', YoloTemperatureNode);
+};

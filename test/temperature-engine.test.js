@@ -1,0 +1,223 @@
+'use strict';
+const assert = require('assert');
+const { lib } = require('./support/paths');
+const { decodeThrottled, parseThrottled } = lib('thermal/throttled');
+const { parseMeasureTemp, parseMeasureClock } = lib('thermal/vcgencmd');
+const { ThermalStateMachine, DEFAULT_THRESHOLDS } = lib('thermal/state');
+const { TemperatureWindow } = lib('thermal/window');
+const { guardTransition, DEFAULT_GUARD } = lib('thermal/guard');
+const { parseCpuTimes, CpuLoadMeter, parseMeminfo } = lib('thermal/proc');
+const { parseTemperatureConfig } = lib('thermal/config');
+const { chooseZone } = lib('thermal/sysfs');
+
+const NONE = { underVoltage: false, armFrequencyCapped: false, throttled: false, softTempLimit: false };
+
+describe('temperature engine', () => {
+  describe('get_throttled decoding', () => {
+    it('0x0: nothing now, nothing since boot', () => {
+      const s = decodeThrottled(0x0);
+      assert.deepStrictEqual(s.now, NONE);
+      assert.deepStrictEqual(s.sinceBoot, NONE);
+      assert.strictEqual(s.active, false);
+      assert.strictEqual(s.hex, '0x0');
+    });
+
+    it('0x50000: under-voltage and throttling have occurred since boot, none now', () => {
+      const s = decodeThrottled(0x50000);
+      assert.deepStrictEqual(s.now, NONE);
+      assert.deepStrictEqual(s.sinceBoot, { ...NONE, underVoltage: true, throttled: true });
+      assert.strictEqual(s.active, false);
+    });
+
+    it('0x50005: under-voltage and throttling now and since boot', () => {
+      const s = decodeThrottled(0x50005);
+      assert.deepStrictEqual(s.now, { ...NONE, underVoltage: true, throttled: true });
+      assert.deepStrictEqual(s.sinceBoot, { ...NONE, underVoltage: true, throttled: true });
+      assert.strictEqual(s.active, true);
+    });
+
+    it('0x80008: soft temperature limit now and since boot', () => {
+      const s = decodeThrottled(0x80008);
+      assert.deepStrictEqual(s.now, { ...NONE, softTempLimit: true });
+      assert.deepStrictEqual(s.sinceBoot, { ...NONE, softTempLimit: true });
+      assert.strictEqual(s.hex, '0x80008');
+    });
+
+    it('arm frequency capped is bit 1 / 17', () => {
+      assert.deepStrictEqual(decodeThrottled(0x20002).now, { ...NONE, armFrequencyCapped: true });
+      assert.deepStrictEqual(decodeThrottled(0x20002).sinceBoot, { ...NONE, armFrequencyCapped: true });
+    });
+
+    it('parses vcgencmd output and rejects anything else', () => {
+      assert.strictEqual(parseThrottled('throttled=0x50005\n').raw, 0x50005);
+      assert.throws(() => parseThrottled('error=1 error_msg="Command not registered"'), /unexpected get_throttled output/);
+      assert.throws(() => decodeThrottled(-1), RangeError);
+    });
+  });
+
+  it('parses measure_temp and measure_clock', () => {
+    assert.strictEqual(parseMeasureTemp("temp=54.2'C\n"), 54.2);
+    assert.strictEqual(parseMeasureClock('frequency(0)=2400000000\n'), 2400000000);
+    assert.throws(() => parseMeasureTemp('nope'), /unexpected measure_temp/);
+    assert.throws(() => parseMeasureClock(''), /unexpected measure_clock/);
+  });
+
+  describe('state machine', () => {
+    it('goes through every state up and back down, holding each state within the hysteresis', () => {
+      const m = new ThermalStateMachine({ warm: 75, hot: 80, critical: 85, hysteresis: 3 });
+      const steps = [
+        [70, 'normal'], [74.9, 'normal'], [75, 'warm'], [79.9, 'warm'], [80, 'hot'], [84.9, 'hot'], [85, 'critical'],
+        [90, 'critical'], [82.1, 'critical'], [82, 'critical'], [81.9, 'hot'], [77, 'hot'], [76.9, 'warm'],
+        [80, 'hot'], [76.9, 'warm'], [72, 'warm'], [71.9, 'normal'], [74.9, 'normal'],
+      ];
+      const seen = [];
+      for (const [t, want] of steps) {
+        const change = m.update(t);
+        assert.strictEqual(m.state, want, `at ${t} C`);
+        if (change) seen.push(`${change.from}->${change.to}`);
+      }
+      assert.deepStrictEqual(seen, ['normal->warm', 'warm->hot', 'hot->critical', 'critical->hot', 'hot->warm', 'warm->hot', 'hot->warm', 'warm->normal']);
+    });
+
+    it('jumps several levels at once in either direction', () => {
+      const m = new ThermalStateMachine(DEFAULT_THRESHOLDS);
+      assert.deepStrictEqual(m.update(90), { from: 'normal', to: 'critical' });
+      assert.deepStrictEqual(m.update(50), { from: 'critical', to: 'normal' });
+      assert.deepStrictEqual(m.update(81), { from: 'normal', to: 'hot' });
+    });
+
+    it('rejects thresholds that do not rise', () => {
+      assert.throws(() => new ThermalStateMachine({ warm: 80, hot: 80, critical: 85, hysteresis: 3 }), /thresholds must rise/);
+      assert.throws(() => new ThermalStateMachine({ warm: 70, hot: 80, critical: 85, hysteresis: -1 }), /hysteresis/);
+    });
+  });
+
+  describe('rolling window', () => {
+    it('gives min/mean/max, the least-squares trend and the time left to throttle', () => {
+      const w = new TemperatureWindow(600);
+      for (let i = 0; i <= 10; i++) w.add(i * 10000, 60 + i); // +1 C every 10 s = 6 C/min, ends at 70 C
+      const s = w.stats(80);
+      assert.strictEqual(s.samples, 11);
+      assert.strictEqual(s.min, 60);
+      assert.strictEqual(s.max, 70);
+      assert.strictEqual(s.mean, 65);
+      assert.ok(Math.abs(s.trendPerMinute - 6) < 1e-9, String(s.trendPerMinute));
+      assert.ok(Math.abs(s.secondsToThrottle - 100) < 1e-6, String(s.secondsToThrottle));
+    });
+
+    it('fits through noise', () => {
+      const w = new TemperatureWindow(600);
+      const noise = [0.3, -0.2, 0.1, -0.4, 0.2, 0, -0.1, 0.3, -0.3, 0.1];
+      noise.forEach((n, i) => w.add(i * 6000, 50 + i * 0.5 + n)); // 5 C/min
+      assert.ok(Math.abs(w.stats(80).trendPerMinute - 5) < 0.5, String(w.stats(80).trendPerMinute));
+    });
+
+    it('has no trend until there are 3 samples over at least a second', () => {
+      const w = new TemperatureWindow(60);
+      w.add(0, 50);
+      w.add(400, 51);
+      assert.strictEqual(w.stats(80).trendPerMinute, null);
+      w.add(800, 52);
+      assert.strictEqual(w.stats(80).trendPerMinute, null);
+      w.add(1200, 53);
+      assert.ok(w.stats(80).trendPerMinute > 0);
+    });
+
+    it('no estimate when cooling, 0 when already at the throttle temperature', () => {
+      const cooling = new TemperatureWindow(60);
+      [70, 69, 68, 67].forEach((c, i) => cooling.add(i * 5000, c));
+      assert.ok(cooling.stats(80).trendPerMinute < 0);
+      assert.strictEqual(cooling.stats(80).secondsToThrottle, null);
+      const over = new TemperatureWindow(60);
+      [79, 80, 81].forEach((c, i) => over.add(i * 5000, c));
+      assert.strictEqual(over.stats(80).secondsToThrottle, 0);
+    });
+
+    it('forgets samples older than the window and keeps at most maxSamples', () => {
+      const w = new TemperatureWindow(30, 5);
+      for (let i = 0; i < 10; i++) w.add(i * 10000, i);
+      const s = w.stats(80);
+      assert.strictEqual(s.samples, 4); // 60..90 s
+      assert.strictEqual(s.min, 6);
+      const capped = new TemperatureWindow(1000, 5);
+      for (let i = 0; i < 20; i++) capped.add(i * 1000, i);
+      assert.strictEqual(capped.stats(80).samples, 5);
+      assert.strictEqual(capped.stats(80).min, 15);
+    });
+  });
+
+  describe('guard policy', () => {
+    const g = DEFAULT_GUARD; // warm 2 fps, hot 1 fps, critical pause
+    it('limits as the state rises and undoes it as it falls', () => {
+      assert.deepStrictEqual(guardTransition('normal', 'warm', g), [{ maxFps: 2 }]);
+      assert.deepStrictEqual(guardTransition('warm', 'hot', g), [{ maxFps: 1 }]);
+      assert.deepStrictEqual(guardTransition('hot', 'critical', g), [{ pause: true }]);
+      assert.deepStrictEqual(guardTransition('critical', 'hot', g), [{ maxFps: 1 }, { pause: false }]);
+      assert.deepStrictEqual(guardTransition('hot', 'warm', g), [{ maxFps: 2 }]);
+      assert.deepStrictEqual(guardTransition('warm', 'normal', g), [{ maxFps: 0 }]);
+    });
+
+    it('handles jumps over several states', () => {
+      assert.deepStrictEqual(guardTransition('normal', 'critical', g), [{ pause: true }]);
+      assert.deepStrictEqual(guardTransition('critical', 'normal', g), [{ maxFps: 0 }, { pause: false }]);
+      assert.deepStrictEqual(guardTransition('normal', 'hot', g), [{ maxFps: 1 }]);
+    });
+
+    it('limits instead of pausing at critical when asked, and sends nothing when the limit does not change', () => {
+      const p = { warmFps: 0, hotFps: 1, criticalFps: 0.5, criticalPause: false };
+      assert.deepStrictEqual(guardTransition('hot', 'critical', p), [{ maxFps: 0.5 }]);
+      assert.deepStrictEqual(guardTransition('critical', 'hot', p), [{ maxFps: 1 }]);
+      assert.deepStrictEqual(guardTransition('normal', 'warm', p), []);
+    });
+  });
+
+  describe('procfs parsers', () => {
+    it('computes CPU load from /proc/stat deltas', () => {
+      const meter = new CpuLoadMeter();
+      assert.strictEqual(meter.update(parseCpuTimes('cpu  100 0 100 800 0 0 0 0 0 0\n')), null);
+      // 300 more jiffies of which 75 idle -> 75 % busy
+      assert.strictEqual(meter.update(parseCpuTimes('cpu  275 0 150 850 25 0 0 0 0 0\n')), 75);
+      assert.throws(() => parseCpuTimes('intr 1 2 3'), /no aggregate cpu line/);
+    });
+
+    it('reads available memory, with a fallback for old kernels', () => {
+      const m = parseMeminfo('MemTotal:  1000 kB\nMemFree: 100 kB\nMemAvailable:  250 kB\n');
+      assert.deepStrictEqual(m, { totalBytes: 1024000, availableBytes: 256000, usedPercent: 75 });
+      assert.strictEqual(parseMeminfo('MemTotal: 1000 kB\nMemFree: 100 kB\nBuffers: 50 kB\nCached: 350 kB\n').usedPercent, 50);
+    });
+  });
+
+  it('picks the SoC thermal zone unless told otherwise', () => {
+    const zones = [{ zone: 'thermal_zone0', type: 'rp1_adc', celsius: 40 }, { zone: 'thermal_zone1', type: 'cpu-thermal', celsius: 55 }];
+    assert.strictEqual(chooseZone(zones, '').zone, 'thermal_zone1');
+    assert.strictEqual(chooseZone(zones, 'thermal_zone0').celsius, 40);
+    assert.strictEqual(chooseZone(zones, 'rp1_adc').zone, 'thermal_zone0');
+    assert.strictEqual(chooseZone(zones, 'thermal_zone9'), undefined);
+    assert.strictEqual(chooseZone([{ zone: 'thermal_zone0', type: 'acpitz', celsius: 30 }], '').type, 'acpitz');
+  });
+
+  describe('node configuration', () => {
+    it('fills in Pi 5 defaults', () => {
+      const c = parseTemperatureConfig({});
+      assert.strictEqual(c.intervalMs, 5000);
+      assert.deepStrictEqual(c.monitor.thresholds, { warm: 75, hot: 80, critical: 85, hysteresis: 3 });
+      assert.strictEqual(c.monitor.vcgencmd, 'vcgencmd');
+      assert.deepStrictEqual(c.monitor.guard, DEFAULT_GUARD);
+    });
+
+    it('takes editor strings, an emptied vcgencmd and a disabled guard', () => {
+      const c = parseTemperatureConfig({ interval: '0.5', warm: '60', hot: '70', critical: '75', hysteresis: '2', vcgencmd: '', guard: false, source: 'sysfs' });
+      assert.strictEqual(c.intervalMs, 500);
+      assert.strictEqual(c.monitor.thresholds.critical, 75);
+      assert.strictEqual(c.monitor.vcgencmd, '');
+      assert.strictEqual(c.monitor.guard, null);
+    });
+
+    it('rejects bad values with the field name', () => {
+      assert.throws(() => parseTemperatureConfig({ interval: 'x' }), /interval must be a number/);
+      assert.throws(() => parseTemperatureConfig({ warm: '90' }), /thresholds must rise/);
+      assert.throws(() => parseTemperatureConfig({ source: 'gpu' }), /source must be one of/);
+      assert.throws(() => parseTemperatureConfig({ hotFps: '-1' }), /hotFps/);
+    });
+  });
+});

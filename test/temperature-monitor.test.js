@@ -1,0 +1,145 @@
+'use strict';
+const assert = require('assert');
+const path = require('path');
+const { lib } = require('./support/paths');
+const { FakePi } = require('./support/fake-pi');
+const { ThermalMonitor } = lib('thermal/monitor');
+
+describe('temperature monitor on a fake sysfs tree and a fake vcgencmd', () => {
+  let pi;
+  beforeEach(() => {
+    pi = new FakePi();
+  });
+  afterEach(() => pi.cleanup());
+
+  const monitor = (extra = {}) => new ThermalMonitor({ sysRoot: pi.sysRoot, procRoot: pi.procRoot, vcgencmd: pi.vcgencmd, ...extra });
+
+  it('reads every source: SoC zone, throttle flags, clock, load, memory, RSS', async () => {
+    pi.setSocTemp(54.2);
+    pi.setVc({ throttled: '0x50005' });
+    const m = monitor();
+    const first = await m.sample();
+    assert.strictEqual(first.reading.temperature, 54.2);
+    assert.strictEqual(first.reading.temperatureSource, 'thermal_zone1 (cpu-thermal)');
+    assert.strictEqual(first.reading.throttled.hex, '0x50005');
+    assert.strictEqual(first.reading.throttled.now.throttled, true);
+    assert.strictEqual(first.reading.armClockHz, 2.4e9);
+    assert.strictEqual(first.reading.cpuLoad, null, 'no delta on the first reading');
+    assert.strictEqual(first.reading.memory.usedPercent, 25);
+    assert.ok(first.reading.rssBytes > 1e6);
+    assert.deepStrictEqual(first.reading.unavailable, {});
+    assert.deepStrictEqual(first.lost, []);
+    pi.setProcStat('cpu  200 0 200 900 0 0 0 0 0 0\n'); // 200 busy of 300 jiffies
+    const second = await m.sample();
+    assert.ok(Math.abs(second.reading.cpuLoad - 66.667) < 0.01, String(second.reading.cpuLoad));
+  });
+
+  it('takes the clock from vcgencmd when cpufreq is missing', async () => {
+    pi.remove('sys/devices');
+    pi.setVc({ clock: '1500000000' });
+    const r = await monitor().sample();
+    assert.strictEqual(r.reading.armClockHz, 1.5e9);
+    assert.ok(pi.vcCalls().includes('measure_clock arm'));
+  });
+
+  async function driveThrough(m, setTemp) {
+    const temps = [50, 75, 78, 80, 83, 85, 86, 82.5, 81.9, 77.5, 76.9, 72.5, 71.9, 60];
+    const log = [];
+    for (const t of temps) {
+      setTemp(t);
+      const r = await m.sample();
+      assert.strictEqual(r.reading.temperature, t);
+      log.push([t, r.reading.state, r.change ? `${r.change.from}->${r.change.to}` : '', r.controls]);
+    }
+    return log;
+  }
+
+  const EXPECTED = [
+    [50, 'normal', '', []],
+    [75, 'warm', 'normal->warm', [{ maxFps: 2 }]],
+    [78, 'warm', '', []],
+    [80, 'hot', 'warm->hot', [{ maxFps: 1 }]],
+    [83, 'hot', '', []],
+    [85, 'critical', 'hot->critical', [{ pause: true }]],
+    [86, 'critical', '', []],
+    [82.5, 'critical', '', []], // within 3 C of 85
+    [81.9, 'hot', 'critical->hot', [{ maxFps: 1 }, { pause: false }]],
+    [77.5, 'hot', '', []],
+    [76.9, 'warm', 'hot->warm', [{ maxFps: 2 }]],
+    [72.5, 'warm', '', []],
+    [71.9, 'normal', 'warm->normal', [{ maxFps: 0 }]],
+    [60, 'normal', '', []],
+  ];
+
+  it('drives the sysfs temperature through every state with hysteresis, and the guard with it', async () => {
+    assert.deepStrictEqual(await driveThrough(monitor({ temperatureSource: 'sysfs' }), (t) => pi.setSocTemp(t)), EXPECTED);
+  });
+
+  it('drives the vcgencmd temperature through every state with hysteresis', async () => {
+    const log = await driveThrough(monitor({ temperatureSource: 'vcgencmd' }), (t) => pi.setVc({ temp: t.toFixed(1) }));
+    assert.deepStrictEqual(log, EXPECTED);
+    assert.strictEqual(pi.vcCalls().filter((c) => c === 'measure_temp').length, EXPECTED.length);
+  });
+
+  it('falls back to vcgencmd in auto mode when there are no thermal zones', async () => {
+    pi.remove('sys/class');
+    pi.setVc({ temp: '61.5' });
+    const r = await monitor().sample();
+    assert.strictEqual(r.reading.temperature, 61.5);
+    assert.strictEqual(r.reading.temperatureSource, 'vcgencmd measure_temp');
+    assert.deepStrictEqual(r.lost, []);
+  });
+
+  it('reports a missing vcgencmd once, keeps reading the rest, and notices when it comes back', async () => {
+    const m = monitor({ vcgencmd: path.join(pi.dir, 'bin', 'missing-vcgencmd') });
+    const results = [];
+    for (let i = 0; i < 4; i++) results.push(await m.sample());
+    assert.deepStrictEqual(results[0].lost.map((l) => l.source), ['throttled']);
+    assert.match(results[0].lost[0].reason, /not found/);
+    for (const r of results.slice(1)) assert.deepStrictEqual(r.lost, []);
+    for (const r of results) {
+      assert.strictEqual(r.reading.throttled, null);
+      assert.strictEqual(r.reading.temperature, 50);
+      assert.deepStrictEqual(Object.keys(r.reading.unavailable), ['throttled']);
+    }
+    m.options.vcgencmd = pi.vcgencmd;
+    const back = await m.sample();
+    assert.deepStrictEqual(back.restored, ['throttled']);
+    assert.deepStrictEqual(back.reading.unavailable, {});
+  });
+
+  it('degrades gracefully with no source at all: nulls, state kept, one report per source', async () => {
+    pi.remove('sys');
+    pi.remove('proc');
+    const m = monitor({ vcgencmd: '' });
+    const a = await m.sample();
+    const b = await m.sample();
+    assert.deepStrictEqual(a.lost.map((l) => l.source).sort(), ['armClock', 'cpuLoad', 'memory', 'temperature', 'throttled']);
+    assert.match(a.reading.unavailable.temperature, /sys\/class\/thermal.*; vcgencmd is not configured/);
+    assert.deepStrictEqual(b.lost, []);
+    assert.strictEqual(b.reading.temperature, null);
+    assert.strictEqual(b.reading.state, 'normal');
+    assert.strictEqual(b.reading.stats, null);
+    assert.deepStrictEqual(b.controls, []);
+  });
+
+  it('names a configured zone that does not exist', async () => {
+    const r = await monitor({ temperatureSource: 'sysfs', thermalZone: 'thermal_zone7' }).sample();
+    assert.match(r.reading.unavailable.temperature, /thermal zone 'thermal_zone7' not found/);
+  });
+
+  it('estimates the trend and time to throttle from readings', async () => {
+    let now = 0;
+    const m = monitor({ temperatureSource: 'sysfs', now: () => now });
+    let r;
+    for (let i = 0; i < 6; i++) {
+      now = i * 10000;
+      pi.setSocTemp(70 + i * 0.5); // 3 C/min, 72.5 C at the end
+      r = await m.sample();
+    }
+    assert.ok(Math.abs(r.reading.stats.trendPerMinute - 3) < 1e-6, String(r.reading.stats.trendPerMinute));
+    assert.ok(Math.abs(r.reading.stats.secondsToThrottle - 150) < 1e-6, String(r.reading.stats.secondsToThrottle));
+    assert.strictEqual(r.reading.stats.min, 70);
+    assert.strictEqual(r.reading.stats.max, 72.5);
+  });
+});

@@ -1,0 +1,156 @@
+'use strict';
+const assert = require('assert');
+const path = require('path');
+const helper = require('node-red-node-test-helper');
+const { DIST } = require('./support/paths');
+const { FakePi } = require('./support/fake-pi');
+
+const temperatureNode = require(path.join(DIST, 'nodes', 'yolo-temperature.js'));
+helper.init(require.resolve('node-red'));
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function until(cond, what, ms = 5000) {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+describe('yolo-temperature node', function () {
+  let pi;
+  beforeEach((done) => {
+    pi = new FakePi();
+    helper.startServer(done);
+  });
+  afterEach(async () => {
+    await helper.unload();
+    await new Promise((r) => helper.stopServer(r));
+    pi.cleanup();
+  });
+
+  /** Loads the node wired to three capture nodes and collects what each output sends. */
+  async function load(config) {
+    const flow = [
+      { id: 't', type: 'yolo-temperature', wires: [['readings'], ['states'], ['controls']], sysRoot: pi.sysRoot, procRoot: pi.procRoot, vcgencmd: pi.vcgencmd, ...config },
+      { id: 'readings', type: 'helper' },
+      { id: 'states', type: 'helper' },
+      { id: 'controls', type: 'helper' },
+    ];
+    await helper.load(temperatureNode, flow);
+    const got = { readings: [], states: [], controls: [] };
+    for (const k of Object.keys(got)) helper.getNode(k).on('input', (msg) => got[k].push(msg));
+    return { node: helper.getNode('t'), got };
+  }
+
+  /** One reading on demand; resolves once its reading came out of output 1. */
+  async function readAt(node, got, celsius, setTemp) {
+    setTemp(celsius);
+    const before = got.readings.length;
+    node.receive({ payload: 'now', tag: celsius });
+    await until(() => got.readings.length > before, `a reading at ${celsius} C`);
+    return got.readings[got.readings.length - 1];
+  }
+
+  for (const [source, setTemp] of [
+    ['sysfs', (t) => pi.setSocTemp(t)],
+    ['vcgencmd', (t) => pi.setVc({ temp: t.toFixed(1) })],
+  ]) {
+    it(`goes through every state with hysteresis from a fake ${source}, with state and guard messages`, async () => {
+      const { node, got } = await load({ interval: 3600, source });
+      await until(() => got.readings.length === 1, 'the start-up reading');
+      const temps = [50, 76, 81, 86, 83, 81.5, 78, 76.5, 73, 71.5];
+      const states = [];
+      for (const t of temps) {
+        const msg = await readAt(node, got, t, setTemp);
+        assert.strictEqual(msg.tag, t, 'the input msg is reused');
+        assert.strictEqual(msg.payload.temperature, t);
+        states.push(msg.payload.state);
+      }
+      assert.deepStrictEqual(states, ['normal', 'warm', 'hot', 'critical', 'critical', 'hot', 'hot', 'warm', 'warm', 'normal']);
+      await sleep(50);
+      assert.deepStrictEqual(got.states.map((m) => `${m.payload.previous}->${m.payload.state}`), ['normal->warm', 'warm->hot', 'hot->critical', 'critical->hot', 'hot->warm', 'warm->normal']);
+      assert.ok(got.states.every((m) => m.topic === 'yolo-edge/thermal-state'));
+      assert.deepStrictEqual(got.states[0].payload.thresholds, { warm: 75, hot: 80, critical: 85, hysteresis: 3 });
+      assert.ok(got.controls.every((m) => m.topic === 'yolo-edge/control'));
+      assert.deepStrictEqual(got.controls.map((m) => m.payload), [{ maxFps: 2 }, { maxFps: 1 }, { pause: true }, { maxFps: 1 }, { pause: false }, { maxFps: 2 }, { maxFps: 0 }]);
+      assert.deepStrictEqual(got.controls[2].reason, { state: 'critical', previous: 'hot', temperature: 86 });
+    });
+  }
+
+  it('sends the decoded throttle flags, clock, load, memory and window stats in each reading', async () => {
+    pi.setVc({ throttled: '0x80008' });
+    const { node, got } = await load({ interval: 3600 });
+    await until(() => got.readings.length === 1, 'the start-up reading');
+    pi.setProcStat('cpu  200 0 200 900 0 0 0 0 0 0\n'); // 200 of 300 more jiffies busy
+    const msg = await readAt(node, got, 60, (t) => pi.setSocTemp(t));
+    const p = msg.payload;
+    assert.strictEqual(msg.topic, 'yolo-edge/temperature');
+    assert.strictEqual(p.throttled.now.softTempLimit, true);
+    assert.strictEqual(p.throttled.sinceBoot.softTempLimit, true);
+    assert.strictEqual(p.armClockHz, 2.4e9);
+    assert.ok(Math.abs(p.cpuLoad - 66.667) < 0.01, String(p.cpuLoad));
+    assert.strictEqual(p.memory.availableBytes, 6000000 * 1024);
+    assert.strictEqual(p.stats.samples, 2);
+    assert.strictEqual(p.stats.min, 50);
+    assert.strictEqual(p.stats.max, 60);
+    assert.strictEqual(p.skippedTicks, 0);
+  });
+
+  it('warns once about a missing source and keeps sending readings', async () => {
+    const { got } = await load({ interval: 0.1, vcgencmd: path.join(pi.dir, 'nowhere', 'vcgencmd') });
+    await until(() => got.readings.length >= 4, 'four readings');
+    const warnings = helper.log().args.map((a) => a[0]).filter((e) => e.level === helper.log().WARN && e.id === 't');
+    assert.strictEqual(warnings.length, 1, JSON.stringify(warnings));
+    assert.match(warnings[0].msg, /^throttled unavailable: .*not found/);
+    const last = got.readings[got.readings.length - 1].payload;
+    assert.strictEqual(last.temperature, 50);
+    assert.strictEqual(last.throttled, null);
+    assert.deepStrictEqual(Object.keys(last.unavailable), ['throttled']);
+  });
+
+  it('shows a state badge', async () => {
+    const { node, got } = await load({ interval: 3600 });
+    await until(() => got.readings.length === 1, 'the start-up reading');
+    await readAt(node, got, 81, (t) => pi.setSocTemp(t));
+    await sleep(20);
+    assert.deepStrictEqual(node.status.lastCall.args[0], { fill: 'red', shape: 'ring', text: '81.0 C hot' });
+  });
+
+  it('never overlaps readings: slow ticks are skipped and counted, extra inputs wait or are dropped and counted', async () => {
+    pi.setVc({ delay: '0.3' });
+    const { node, got } = await load({ interval: 0.1 });
+    await until(() => pi.vcLog().length === 1, 'a timer reading in progress');
+    for (let i = 0; i < 5; i++) node.receive({ payload: i, i });
+    await until(() => got.readings.some((m) => m.i === 1), 'the second queued input');
+    await sleep(700);
+    const last = got.readings[got.readings.length - 1].payload;
+    assert.ok(last.skippedTicks > 0, `skippedTicks ${last.skippedTicks}`);
+    assert.strictEqual(last.droppedInputs, 3, 'two inputs wait behind the running reading, the other three are dropped');
+    assert.deepStrictEqual(got.readings.filter((m) => m.i !== undefined).map((m) => m.i), [0, 1]);
+    const log = pi.vcLog();
+    log.forEach((line, k) => assert.strictEqual(line.split(' ')[0], k % 2 === 0 ? 'begin' : 'end', `overlapping vcgencmd runs: ${log.join(' | ')}`));
+  });
+
+  it('close stops the timer: no more readings, no more vcgencmd runs', async () => {
+    const { got } = await load({ interval: 0.1 });
+    await until(() => got.readings.length >= 3, 'three readings');
+    await helper.unload();
+    await sleep(50); // let a reading that was already running finish
+    const readings = got.readings.length;
+    const calls = pi.vcCalls().length;
+    await sleep(500);
+    assert.strictEqual(got.readings.length, readings);
+    assert.strictEqual(pi.vcCalls().length, calls);
+  });
+
+  it('refuses a bad configuration with an error and no timer', async () => {
+    const { node, got } = await load({ interval: 0.1, warm: 90 });
+    await sleep(300);
+    assert.strictEqual(got.readings.length, 0);
+    assert.deepStrictEqual(node.status.lastCall.args[0], { fill: 'red', shape: 'ring', text: 'bad configuration' });
+    assert.match(node.error.lastCall.args[0], /thresholds must rise/);
+    assert.deepStrictEqual(pi.vcCalls(), []);
+  });
+});
