@@ -58,9 +58,10 @@ describe('shadow engine', () => {
   it('RollingWindow keeps the last N samples; p95 is interpolated like numpy', () => {
     assert.ok(Math.abs(percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 95) - 9.55) < 1e-12);
     const w = new RollingWindow(3);
-    for (const [f1, ratio] of [[0, 9], [1, 1], [0.5, 2], [1, 3]]) w.add({ f1, latencyRatio: ratio, rawDiff: ratio / 10 });
+    for (const [f1, ms] of [[0, 90], [1, 10], [0.5, 20], [1, 30]]) w.add({ f1, productionMs: 10, candidateMs: ms, rawDiff: ms / 100 });
     const s = w.summary();
-    assert.deepStrictEqual([s.count, s.meanF1, s.minF1], [3, 2.5 / 3, 0.5]);
+    assert.deepStrictEqual([s.count, s.meanF1, s.minF1, s.p95ProductionMs], [3, 2.5 / 3, 0.5, 10]);
+    assert.ok(Math.abs(s.p95CandidateMs - 29) < 1e-12);
     assert.ok(Math.abs(s.p95LatencyRatio - 2.9) < 1e-12);
     assert.ok(Math.abs(s.meanRawDiff - 0.2) < 1e-12);
     w.clear();
@@ -69,7 +70,7 @@ describe('shadow engine', () => {
 
   it('AlarmState raises once when the window breaks a rule and clears once when it recovers', () => {
     const rules = { minF1: 0.8, maxLatencyRatio: 1.5, minSamples: 3 };
-    const summary = (count, meanF1, p95LatencyRatio) => ({ count, capacity: 10, meanF1, minF1: meanF1, p95LatencyRatio, meanRawDiff: null });
+    const summary = (count, meanF1, p95LatencyRatio) => ({ count, capacity: 10, meanF1, minF1: meanF1, p95ProductionMs: 50, p95CandidateMs: 50 * p95LatencyRatio, p95LatencyRatio, meanRawDiff: null });
     assert.deepStrictEqual(alarmReasons(summary(2, 0.1, 5), rules), [], 'too few samples to judge');
     const a = new AlarmState(rules);
     assert.strictEqual(a.update(summary(3, 0.95, 1.1)), undefined);
@@ -77,7 +78,7 @@ describe('shadow engine', () => {
     assert.strictEqual(raised.active, true);
     assert.match(raised.reasons[0], /mean F1 0.500 over the last 4 compared frames is below 0.8/);
     assert.strictEqual(a.update(summary(5, 0.4, 2)), undefined, 'still in alarm: no second message');
-    assert.match(a.reasons[1], /latency: p95 .* ratio 2.00/);
+    assert.match(a.reasons[1], /latency: candidate p95 inference 100 ms is 2.00x production's 50 ms/);
     assert.deepStrictEqual(a.update(summary(6, 0.9, 1)), { active: false, reasons: [] });
     assert.strictEqual(a.raised, 1);
     assert.deepStrictEqual(alarmReasons(summary(9, 1, 50), { ...rules, maxLatencyRatio: 0 }), [], 'latency rule off');

@@ -3,7 +3,7 @@ import { WindowSummary } from './window';
 export interface AlarmRules {
   /** Alarm when the window's mean F1 falls below this. */
   minF1: number;
-  /** Alarm when the window's p95 candidate/production latency ratio rises above this (0 turns it off). */
+  /** Alarm when the candidate's p95 inference latency over production's p95 rises above this (0 turns it off). */
   maxLatencyRatio: number;
   /** Compared frames the window needs before it can raise the alarm. */
   minSamples: number;
@@ -19,7 +19,7 @@ export function alarmReasons(w: WindowSummary, rules: AlarmRules): string[] {
     reasons.push(`agreement: mean F1 ${w.meanF1.toFixed(3)} over the last ${w.count} compared frames is below ${rules.minF1}`);
   }
   if (rules.maxLatencyRatio > 0 && w.p95LatencyRatio !== null && w.p95LatencyRatio > rules.maxLatencyRatio) {
-    reasons.push(`latency: p95 candidate/production inference ratio ${w.p95LatencyRatio.toFixed(2)} over the last ${w.count} compared frames is above ${rules.maxLatencyRatio}`);
+    reasons.push(`latency: candidate p95 inference ${fmt(w.p95CandidateMs)} ms is ${w.p95LatencyRatio.toFixed(2)}x production's ${fmt(w.p95ProductionMs)} ms over the last ${w.count} compared frames is above ${rules.maxLatencyRatio}`);
   }
   return reasons;
 }
@@ -53,4 +53,8 @@ export class AlarmState {
     this.active = false;
     this.reasons = [];
   }
+}
+
+function fmt(ms: number | null): string {
+  return ms === null ? '-' : ms.toFixed(0);
 }

@@ -1,7 +1,9 @@
 /** What one compared frame adds to the rolling window. */
 export interface WindowSample {
   f1: number;
-  latencyRatio: number;
+  /** Inference milliseconds of each model on the frame. */
+  productionMs: number;
+  candidateMs: number;
   rawDiff?: number;
 }
 
@@ -10,6 +12,9 @@ export interface WindowSummary {
   capacity: number;
   meanF1: number | null;
   minF1: number | null;
+  p95ProductionMs: number | null;
+  p95CandidateMs: number | null;
+  /** p95 candidate latency over p95 production latency (a ratio of percentiles: one slow frame does not swing it). */
   p95LatencyRatio: number | null;
   meanRawDiff: number | null;
 }
@@ -54,13 +59,17 @@ export class RollingWindow {
 
   summary(): WindowSummary {
     const f1 = this.samples.map((s) => s.f1);
+    const p95p = percentile(this.samples.map((s) => s.productionMs), 95);
+    const p95c = percentile(this.samples.map((s) => s.candidateMs), 95);
     const diffs = this.samples.flatMap((s) => (s.rawDiff === undefined ? [] : [s.rawDiff]));
     return {
       count: this.samples.length,
       capacity: this.capacity,
       meanF1: mean(f1),
       minF1: f1.length ? Math.min(...f1) : null,
-      p95LatencyRatio: percentile(this.samples.map((s) => s.latencyRatio), 95),
+      p95ProductionMs: p95p,
+      p95CandidateMs: p95c,
+      p95LatencyRatio: p95p !== null && p95c !== null && p95p > 0 ? p95c / p95p : null,
       meanRawDiff: mean(diffs),
     };
   }
