@@ -181,4 +181,87 @@ describe('yolo-shadow-test node', function () {
     const second = got.out2.slice(before).filter((m) => m.topic === 'shadow/report');
     assert.strictEqual(second[0].payload.window.count, 1, 'the window started again after reset');
   });
+  it('promote and rollback under a stream of frames lose none; each frame comes out once, in order', async () => {
+    await helper.load([modelNode, shadowNode], flow('yolov8n.onnx', perturbed, { sampleValue: 10 }));
+    const got = capture();
+    const s1 = helper.getNode('s1');
+    const N = 40;
+    for (let i = 0; i < N; i++) {
+      if (i === 12) s1.receive({ command: 'promote' });
+      if (i === 28) s1.receive({ command: 'rollback' });
+      s1.receive({ payload: images[i % images.length], seq: i });
+      await new Promise((r) => setTimeout(r, 25)); // a camera faster than the model: the queue fills
+    }
+    await until(() => got.out1.length === N, `${N} production messages`);
+    assert.deepStrictEqual(got.out1.map((m) => m.seq), Array.from({ length: N }, (_, i) => i));
+    assert.deepStrictEqual(got.errors, []);
+    const replies = got.out2.filter((m) => m.topic === 'shadow/command');
+    assert.deepStrictEqual(replies.map((m) => [m.command, m.payload.promoted]), [['promote', true], ['rollback', false]]);
+    assert.strictEqual(replies[0].payload.production.version, 'perturbed-0.02-seed7');
+    assert.strictEqual(replies[0].payload.candidate.sha256, DEFAULT_SHA);
+    assert.strictEqual(replies[1].payload.production.sha256, DEFAULT_SHA);
+    // Which model served each frame: the default, then the promoted copy, then the default again.
+    const served = got.out1.map((m) => (m.detection.model.sha256 === DEFAULT_SHA ? 'v1' : 'v2'));
+    const runs = served.filter((v, i) => i === 0 || v !== served[i - 1]);
+    assert.deepStrictEqual(runs, ['v1', 'v2', 'v1'], served.join(' '));
+    assert.strictEqual(served[0], 'v1');
+    assert.strictEqual(served[N - 1], 'v1');
+    const c = got.out1[N - 1].detection.counters;
+    assert.deepStrictEqual([c.accepted, c.processed, c.dropped, c.rejected, c.failed], [N, N, 0, 0, 0]);
+    console.log(`      frames served: ${served.join('')}`.replace(/v1/g, '1').replace(/v2/g, '2'));
+  });
+
+  it('a busy candidate makes later picks skip, counted; every picked frame is compared or skipped', async () => {
+    await helper.load([modelNode, shadowNode], flow('yolov8n.onnx', perturbed, { sampleValue: 100 }));
+    const got = capture();
+    const s1 = helper.getNode('s1');
+    const N = 12;
+    for (let i = 0; i < N; i++) s1.receive({ payload: images[i], seq: i });
+    await until(() => got.out1.length === N, 'the production messages');
+    const settled = () => reports(got).some((m) => m.payload.counters.compared + m.payload.counters.skippedBusy === N);
+    await until(settled, 'the last comparison');
+    const c = reports(got).find((m) => m.payload.counters.compared + m.payload.counters.skippedBusy === N).payload.counters;
+    assert.strictEqual(c.sampled, N);
+    assert.ok(c.skippedBusy > 0, JSON.stringify(c));
+    assert.strictEqual(reports(got).length, c.compared);
+    assert.deepStrictEqual([c.failed, c.stale], [0, 0]);
+    console.log(`      burst of ${N} at 100%: ${c.compared} compared, ${c.skippedBusy} skipped while the candidate was busy`);
+  });
+
+  it('reports bad frames and bad commands through done(err) and keeps working', async () => {
+    await helper.load([modelNode, shadowNode], flow('yolov8n.onnx', 'yolov8n.onnx'));
+    const got = capture();
+    const s1 = helper.getNode('s1');
+    s1.receive({ payload: 'no such file' });
+    s1.receive({ command: 'rollback' });
+    s1.receive({ command: 'explode' });
+    await until(() => got.errors.length === 3, 'three errors');
+    const text = got.errors.map(String).join('\n');
+    assert.match(text, /not a readable image file/);
+    assert.match(text, /rollback: nothing was promoted/);
+    assert.match(text, /unknown command 'explode': use promote, rollback, reset/);
+    s1.receive({ payload: images[0] });
+    await until(() => got.out1.length === 1 && reports(got).length === 1, 'a good frame after the errors');
+    assert.strictEqual(got.out1[0].detection.counters.failed, 1);
+  });
+
+  it('a candidate that cannot load only warns: production keeps serving', async () => {
+    await helper.load([modelNode, shadowNode], flow('yolov8n.onnx', path.join(dir, 'missing.onnx')));
+    const got = capture();
+    const warnings = [];
+    helper.getNode('s1').on('call:warn', (call) => warnings.push(String(call.args[0])));
+    const s1 = helper.getNode('s1');
+    for (let i = 0; i < 3; i++) {
+      s1.receive({ payload: images[i] });
+      await until(() => got.out1.length === i + 1, 'a production message');
+    }
+    await until(() => warnings.length > 0, 'a warning');
+    assert.match(warnings[0], /candidate model: model file not found/);
+    assert.strictEqual(reports(got).length, 0);
+    s1.receive({ command: 'promote' });
+    await until(() => got.errors.some((e) => /model file not found/.test(String(e))), 'promote refused');
+    s1.receive({ payload: images[3] });
+    await until(() => got.out1.length === 4, 'a frame after the refused promote');
+    assert.strictEqual(got.out1[3].detection.model.sha256, DEFAULT_SHA);
+  });
 });
