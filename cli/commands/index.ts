@@ -2,9 +2,11 @@ import { Command } from './command';
 import { detect } from './detect';
 import { evalCmd } from './eval';
 import { fetchModel } from './fetch-model';
+import { shadow } from './shadow';
 
 export const COMMANDS: Record<string, Command> = {
   detect,
   eval: evalCmd,
   'fetch-model': fetchModel,
+  shadow,
 };

@@ -132,19 +132,17 @@ export class ShadowTester<S extends DetectorSource, C = undefined> {
   async runFrame(image: ImageInput, options: Partial<DetectOptions>, context: C): Promise<{ detector: Detector; result: DetectionResult }> {
     const production = this.roles.production;
     const candidate = this.roles.candidate;
+    const epoch = this.epoch; // a swap while production runs makes this pair stale
     const frame = ++this.counters.frames;
-    let compare = candidate !== undefined && this.sampler.next();
-    if (compare) {
-      this.counters.sampled++;
-      if (this.comparisons.pending > 0) {
-        this.counters.skippedBusy++;
-        compare = false;
-      }
-    }
+    const picked = candidate !== undefined && this.sampler.next();
+    const compare = picked && this.comparisons.pending === 0;
     const detector = await production.detector();
     const result = await detector.detect(image, { ...options, keepRaw: compare });
+    // Counted only once production has answered, so every picked frame ends up compared, skipped, failed or stale.
+    if (picked) this.counters.sampled++;
+    if (picked && !compare) this.counters.skippedBusy++;
     if (compare && candidate !== undefined) {
-      const job: Comparison<S, C> = { image, options, candidate, production: { detector, result }, frame, epoch: this.epoch, context };
+      const job: Comparison<S, C> = { image, options, candidate, production: { detector, result }, frame, epoch, context };
       this.comparisons.push({ item: job, discard: () => this.counters.skippedBusy++ });
     }
     const { raw: _raw, ...withoutRaw } = result;
