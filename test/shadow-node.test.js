@@ -3,13 +3,14 @@ const assert = require('assert');
 const fs = require('fs');
 const path = require('path');
 const helper = require('node-red-node-test-helper');
-const { DIST, MODEL, requireModel, requireCoco128 } = require('./support/paths');
+const { DIST, MODEL, requireModel, requireCoco128, lib } = require('./support/paths');
 const fx = require('./support/fixtures');
 const variants = require('./support/model-variants');
 
 const modelNode = require(path.join(DIST, 'nodes', 'yolo-model.js'));
 const detectNode = require(path.join(DIST, 'nodes', 'yolov8-detect.js'));
 const shadowNode = require(path.join(DIST, 'nodes', 'yolo-shadow-test.js'));
+const { openSessionCount } = lib('runtime/session-cache');
 
 helper.init(require.resolve('node-red'));
 
@@ -146,6 +147,9 @@ describe('yolo-shadow-test node', function () {
     assert.ok(last.candidate.model.date);
     // The report's counts are those of the production msg of the same frame.
     for (const [i, r] of rs.entries()) assert.strictEqual(r.agreement.production, got.out1[i].payload.length);
+    assert.strictEqual(openSessionCount(), 2);
+    await helper.unload();
+    assert.strictEqual(openSessionCount(), 0, 'both sessions released when the flow stops');
   });
 
   it('a candidate with collapsed class scores raises the alarm: red status and alarm: true with the reason', async () => {
@@ -263,5 +267,17 @@ describe('yolo-shadow-test node', function () {
     s1.receive({ payload: images[3] });
     await until(() => got.out1.length === 4, 'a frame after the refused promote');
     assert.strictEqual(got.out1[3].detection.model.sha256, DEFAULT_SHA);
+  });
+  it('without a candidate it serves production alone and reports nothing', async () => {
+    const f = flow('yolov8n.onnx', 'yolov8n.onnx', { candidate: '' });
+    await helper.load([modelNode, shadowNode], f);
+    const got = capture();
+    helper.getNode('s1').receive({ payload: images[0] });
+    await until(() => got.out1.length === 1, 'a production message');
+    assert.strictEqual(got.out1[0].detection.model.sha256, DEFAULT_SHA);
+    helper.getNode('s1').receive({ command: 'promote' });
+    await until(() => got.errors.length === 1, 'promote refused');
+    assert.match(String(got.errors[0]), /no candidate model configured/);
+    assert.strictEqual(got.out2.length, 0);
   });
 });
