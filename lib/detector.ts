@@ -187,3 +187,9 @@ function topK(c: Candidates, k: number): number[] {
   idx.sort((a, b) => c.scores[b] - c.scores[a]);
   return idx.slice(0, k);
 }
+
+/** Model identity for reports: file, hash, metadata version and date. */
+export function describeDetector(d: Detector): { file: string; sha256: string; version?: string; date?: string; precision: string } {
+  const i = d.info;
+  return { file: i.path, sha256: i.sha256, version: i.metadata.version, date: i.metadata.date, precision: i.precision };
+}

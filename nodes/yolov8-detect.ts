@@ -1,73 +1,21 @@
-import { promises as fs } from 'fs';
-import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { DetectOptions } from '../lib/detector';
-import { annotateImage, countByClass, toAnnotations } from '../lib/image/annotate';
+import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { BusyPolicy, BusyQueue } from '../lib/pipeline/busy-queue';
 import { CONTROL_TOPIC, isRateControl, RateGate } from '../lib/pipeline/rate-gate';
-import { ImageInput, RawImage, YoloEdgeError } from '../lib/types';
-import { describeDetector, YoloModelNode } from './model-config';
+import { YoloEdgeError } from '../lib/types';
+import { baseOptions, DetectFields, detectOptions, imageOf, Msg, writeDetection } from './detect-message';
+import { YoloModelNode } from './model-config';
 
-interface DetectDef extends NodeDef {
+interface DetectDef extends DetectFields {
   model: string;
-  confidence: string | number;
-  iou: string | number;
-  classes: string;
-  maxDetections: string | number;
-  agnostic: boolean;
   annotate: boolean;
   busyPolicy: BusyPolicy;
   queueSize: string | number;
 }
 
-type Msg = NodeMessageInFlow & Record<string, unknown>;
 interface Job {
   msg: Msg;
   send: (msg: NodeMessage) => void;
   done: (err?: Error) => void;
-}
-
-function numberIn(v: unknown, name: string, min: number, max: number): number {
-  const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
-  if (typeof n !== 'number' || !Number.isFinite(n) || n < min || n > max) {
-    throw new YoloEdgeError(`${name} must be a number from ${min} to ${max}, got ${JSON.stringify(v)}`, 'BAD_OPTION');
-  }
-  return n;
-}
-
-function classList(v: unknown): string[] {
-  if (Array.isArray(v)) return v.map((c) => String(c).trim()).filter(Boolean);
-  if (typeof v === 'string') return v.split(',').map((c) => c.trim()).filter(Boolean);
-  throw new YoloEdgeError('classes must be an array or a comma-separated string', 'BAD_OPTION');
-}
-
-/** Node options, overridden per message by msg.confidence, msg.iou, msg.classes, msg.maxDetections, msg.agnostic. */
-function detectOptions(base: Partial<DetectOptions>, msg: Msg): Partial<DetectOptions> {
-  const o = { ...base };
-  if (msg.confidence !== undefined) o.confidence = numberIn(msg.confidence, 'msg.confidence', 0, 1);
-  if (msg.iou !== undefined) o.iou = numberIn(msg.iou, 'msg.iou', 0, 1);
-  if (msg.classes !== undefined) o.classes = classList(msg.classes);
-  if (msg.maxDetections !== undefined) o.maxDetections = numberIn(msg.maxDetections, 'msg.maxDetections', 1, 30000);
-  if (msg.agnostic !== undefined) o.agnostic = !!msg.agnostic;
-  return o;
-}
-
-function isRaw(v: unknown): v is RawImage {
-  const r = v as RawImage;
-  return !!r && typeof r === 'object' && (r.data instanceof Uint8Array) && typeof r.width === 'number' && typeof r.height === 'number';
-}
-
-/** msg.payload as an image: encoded bytes, a file path, or raw pixels {data, width, height, channels}. */
-async function imageOf(payload: unknown): Promise<ImageInput> {
-  if (payload instanceof Uint8Array) return payload;
-  if (isRaw(payload)) return payload;
-  if (typeof payload === 'string') {
-    try {
-      return await fs.readFile(payload);
-    } catch {
-      throw new YoloEdgeError(`msg.payload is a string but not a readable image file: ${JSON.stringify(payload.slice(0, 80))}`, 'BAD_PAYLOAD');
-    }
-  }
-  throw new YoloEdgeError(`msg.payload must be an image Buffer (JPEG/PNG/WebP), a file path or raw pixels, got ${payload === null ? 'null' : typeof payload}`, 'BAD_PAYLOAD');
 }
 
 export = function (RED: NodeAPI): void {
@@ -75,13 +23,7 @@ export = function (RED: NodeAPI): void {
     RED.nodes.createNode(this, config);
     const node = this;
     const modelNode = RED.nodes.getNode(config.model) as YoloModelNode | null;
-    const base: Partial<DetectOptions> = {
-      confidence: Number(config.confidence ?? 0.25),
-      iou: Number(config.iou ?? 0.7),
-      classes: classList(config.classes ?? ''),
-      maxDetections: Number(config.maxDetections) || 300,
-      agnostic: !!config.agnostic,
-    };
+    const base = baseOptions(config);
     const gate = new RateGate();
     const stats = { fps: 0, lastMs: 0, lastAt: 0, objects: 0, processed: 0, failed: 0 };
     let statusAt = 0;
@@ -108,11 +50,7 @@ export = function (RED: NodeAPI): void {
         const r = await detector.detect(input, detectOptions(base, msg));
         stats.processed++;
         const annotate = msg.annotate !== undefined ? !!msg.annotate : !!config.annotate;
-        if (annotate) msg.annotated = await annotateImage(input, r.imageWidth, r.imageHeight, r.detections);
-        if (input instanceof Uint8Array) msg.image = input;
-        msg.payload = r.detections;
-        msg.annotations = toAnnotations(r.detections);
-        msg.detection = { model: describeDetector(detector), imageWidth: r.imageWidth, imageHeight: r.imageHeight, counts: countByClass(r.detections), timings: r.timings, counters: counters() };
+        await writeDetection(msg, detector, r, input, annotate, counters());
         const now = performance.now();
         if (stats.lastAt) stats.fps = stats.fps ? 0.8 * stats.fps + 0.2 * (1000 / (now - stats.lastAt)) : 1000 / (now - stats.lastAt);
         Object.assign(stats, { lastAt: now, lastMs: r.timings.total, objects: r.detections.length });

@@ -1,0 +1,44 @@
+import { Detector } from '../../lib/detector';
+import { listDataset } from '../../lib/eval/dataset';
+import { resolveModelPath } from '../../lib/model/resolve-path';
+import { compareModels, ModelComparison } from '../../lib/shadow/compare-models';
+// model-config only imports node-red types, so the CLI can share its model naming.
+import { describeDetector } from '../../lib/detector';
+import { flag, num, parse, required } from '../args';
+import { Command, detectorOptions, err, sessionOptions } from './command';
+
+function printComparison(c: ModelComparison, production: Detector, candidate: Detector): void {
+  const name = (d: Detector): string => {
+    const v = describeDetector(d);
+    return `${v.file} (sha256 ${v.sha256.slice(0, 12)}, version ${v.version ?? '-'}, ${v.date ?? '-'}, ${v.precision})`;
+  };
+  const f = (x: number | null, digits = 4): string => (x === null ? '-' : x.toFixed(digits));
+  process.stdout.write(`production ${name(production)}\ncandidate  ${name(candidate)}\n`);
+  process.stdout.write(`images ${c.images}  boxes production ${c.productionBoxes} candidate ${c.candidateBoxes} matched ${c.matched}\n`);
+  process.stdout.write(`mean F1 ${f(c.meanF1)}  precision ${f(c.meanPrecision)}  recall ${f(c.meanRecall)}  mean |score delta| ${f(c.meanAbsScoreDelta)}\n`);
+  process.stdout.write(`mean raw output |diff| ${f(c.meanRawDiff)}  p95 inference production ${f(c.window.p95ProductionMs, 1)} ms candidate ${f(c.window.p95CandidateMs, 1)} ms ratio ${f(c.window.p95LatencyRatio, 3)}\n`);
+}
+
+export const shadow: Command = {
+  summary: 'agreement of a candidate model with production on a folder of images (what the shadow-test node reports)',
+  usage: 'yolo-edge shadow --production M --candidate M --data DIR [--conf 0.25] [--iou 0.7] [--match-iou 0.5] [--limit N] [--threads N] [--json]',
+  async run(argv) {
+    const p = parse(argv, { production: { type: 'string' }, candidate: { type: 'string' }, data: { type: 'string' }, conf: { type: 'string' }, iou: { type: 'string' }, 'match-iou': { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' }, ...sessionOptions });
+    const items = await listDataset(required(p, 'data'));
+    const images = items.slice(0, num(p, 'limit', items.length, 1)).map((i) => i.image);
+    const production = await Detector.create(resolveModelPath(required(p, 'production'), [process.cwd()]), detectorOptions(p));
+    try {
+      const candidate = await Detector.create(resolveModelPath(required(p, 'candidate'), [process.cwd()]), detectorOptions(p));
+      try {
+        const options = { confidence: num(p, 'conf', 0.25, 0, 1), iou: num(p, 'iou', 0.7, 0, 1) };
+        const c = await compareModels(production, candidate, images, options, num(p, 'match-iou', 0.5, 0, 1), (done, total) => err(`\r${done}/${total}${done === total ? '\n' : ''}`));
+        if (flag(p, 'json')) process.stdout.write(JSON.stringify({ production: describeDetector(production), candidate: describeDetector(candidate), ...c }) + '\n');
+        else printComparison(c, production, candidate);
+      } finally {
+        await candidate.close();
+      }
+    } finally {
+      await production.close();
+    }
+  },
+};

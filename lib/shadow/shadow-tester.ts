@@ -1,0 +1,230 @@
+import { DetectionResult, DetectOptions, Detector } from '../detector';
+import { BusyQueue } from '../pipeline/busy-queue';
+import { ImageInput, Timings } from '../types';
+import { Agreement, compareDetections, DEFAULT_MATCH_IOU } from './agreement';
+import { AlarmChange, AlarmRules, AlarmState, DEFAULT_RULES } from './alarm';
+import { RawDiff, rawDifference } from './raw-diff';
+import { ModelRoles } from './roles';
+import { SampleMode, Sampler } from './sampler';
+import { RollingWindow, WindowSummary } from './window';
+
+/** Anything that hands out a loaded detector (a yolo-model config node does). */
+export interface DetectorSource {
+  detector(): Promise<Detector>;
+}
+
+/** Names a model version in reports: file, hash, metadata version and date. */
+export interface ModelIdentity {
+  file: string;
+  sha256: string;
+  version?: string;
+  date?: string;
+  precision: string;
+}
+
+export interface ShadowSettings {
+  sampleMode: SampleMode;
+  /** Percentage (0..100) or N for every Nth frame. */
+  sampleValue: number;
+  windowSize: number;
+  rules: AlarmRules;
+  matchIou: number;
+  describe(d: Detector): ModelIdentity;
+}
+
+export const DEFAULT_SHADOW: Omit<ShadowSettings, 'describe'> = {
+  sampleMode: 'percent',
+  sampleValue: 10,
+  windowSize: 50,
+  rules: DEFAULT_RULES,
+  matchIou: DEFAULT_MATCH_IOU,
+};
+
+export interface ShadowCounters {
+  /** Frames production ran. */
+  frames: number;
+  /** Frames picked for comparison. */
+  sampled: number;
+  compared: number;
+  /** Picked but skipped because the candidate was still busy. */
+  skippedBusy: number;
+  /** Candidate runs that failed. */
+  failed: number;
+  /** Comparisons thrown away because a promote, rollback or reset came while they ran. */
+  stale: number;
+  alarms: number;
+}
+
+export interface ModelRun {
+  model: ModelIdentity;
+  detections: number;
+  timings: Timings;
+}
+
+export interface ShadowReport {
+  frame: number;
+  production: ModelRun;
+  candidate: ModelRun;
+  /** Mean/max absolute difference of the raw outputs; null when their shapes differ. */
+  rawDiff: RawDiff | null;
+  agreement: Agreement;
+  /** Inference milliseconds of each model and candidate/production. */
+  latency: { production: number; candidate: number; ratio: number };
+  window: WindowSummary;
+  alarm: { active: boolean; reasons: string[] };
+  counters: ShadowCounters;
+}
+
+export interface AlarmEvent extends AlarmChange {
+  frame: number;
+  window: WindowSummary;
+  production: ModelIdentity;
+  candidate: ModelIdentity;
+}
+
+export interface ShadowEvents<C> {
+  report(report: ShadowReport, context: C): void;
+  alarm(event: AlarmEvent, context: C): void;
+  candidateError(err: Error, context: C): void;
+}
+
+interface Comparison<S, C> {
+  image: ImageInput;
+  options: Partial<DetectOptions>;
+  candidate: S;
+  production: { detector: Detector; result: DetectionResult };
+  frame: number;
+  epoch: number;
+  context: C;
+}
+
+/**
+ * Runs every frame through production and a sampled share through the candidate, off the caller's
+ * path: at most one comparison runs, later picks are skipped (and counted) while it does.
+ */
+export class ShadowTester<S extends DetectorSource, C = undefined> {
+  readonly roles: ModelRoles<S>;
+  readonly counters: ShadowCounters = { frames: 0, sampled: 0, compared: 0, skippedBusy: 0, failed: 0, stale: 0, alarms: 0 };
+  private readonly sampler: Sampler;
+  private readonly window: RollingWindow;
+  private readonly alarmState: AlarmState;
+  private readonly comparisons: BusyQueue<Comparison<S, C>>;
+  /** Bumped by promote, rollback and reset: comparisons from an older epoch are stale. */
+  private epoch = 0;
+
+  constructor(production: S, candidate: S | undefined, private readonly settings: ShadowSettings, private readonly events: ShadowEvents<C>) {
+    this.roles = new ModelRoles(production, candidate);
+    this.sampler = new Sampler(settings.sampleMode, settings.sampleValue);
+    this.window = new RollingWindow(settings.windowSize);
+    this.alarmState = new AlarmState(settings.rules);
+    this.comparisons = new BusyQueue((job) => this.compare(job), 'drop-newest', 0);
+  }
+
+  get alarm(): { active: boolean; reasons: string[] } {
+    return { active: this.alarmState.active, reasons: this.alarmState.reasons };
+  }
+
+  get windowSummary(): WindowSummary {
+    return this.window.summary();
+  }
+
+  /** Production result for one frame; schedules the comparison when the frame is picked. */
+  async runFrame(image: ImageInput, options: Partial<DetectOptions>, context: C): Promise<{ detector: Detector; result: DetectionResult }> {
+    const production = this.roles.production;
+    const candidate = this.roles.candidate;
+    const epoch = this.epoch; // a swap while production runs makes this pair stale
+    const frame = ++this.counters.frames;
+    const picked = candidate !== undefined && this.sampler.next();
+    const compare = picked && this.comparisons.pending === 0;
+    const detector = await production.detector();
+    const result = await detector.detect(image, { ...options, keepRaw: compare });
+    // Counted only once production has answered, so every picked frame ends up compared, skipped, failed or stale.
+    if (picked) this.counters.sampled++;
+    if (picked && !compare) this.counters.skippedBusy++;
+    if (compare && candidate !== undefined) {
+      const job: Comparison<S, C> = { image, options, candidate, production: { detector, result }, frame, epoch, context };
+      this.comparisons.push({ item: job, discard: () => this.counters.skippedBusy++ });
+    }
+    const { raw: _raw, ...withoutRaw } = result;
+    return { detector, result: withoutRaw };
+  }
+
+  /** The candidate becomes production once it has loaded; frames keep flowing meanwhile. */
+  async promote(): Promise<void> {
+    const candidate = this.roles.candidate;
+    if (candidate !== undefined && !this.roles.promoted) await candidate.detector();
+    if (candidate !== this.roles.candidate) throw new Error('promote: the models changed while the candidate was loading');
+    this.roles.promote();
+    this.restart();
+  }
+
+  rollback(): void {
+    this.roles.rollback();
+    this.restart();
+  }
+
+  /** Clears the window, the alarm and the comparison counters; roles stay. */
+  reset(): void {
+    this.restart();
+    Object.assign(this.counters, { sampled: 0, compared: 0, skippedBusy: 0, failed: 0, stale: 0, alarms: 0 });
+  }
+
+  /** Resolves when the comparison in progress (if any) has finished. */
+  drain(): Promise<void> {
+    return this.comparisons.drain();
+  }
+
+  private restart(): void {
+    this.epoch++;
+    this.window.clear();
+    this.alarmState.reset();
+    this.sampler.reset();
+  }
+
+  private async compare(job: Comparison<S, C>): Promise<void> {
+    let cand: { detector: Detector; result: DetectionResult };
+    try {
+      const detector = await job.candidate.detector();
+      cand = { detector, result: await detector.detect(job.image, { ...job.options, keepRaw: true }) };
+    } catch (err) {
+      this.counters.failed++;
+      this.events.candidateError(err as Error, job.context);
+      return;
+    }
+    if (job.epoch !== this.epoch) {
+      this.counters.stale++;
+      return;
+    }
+    this.counters.compared++;
+    const report = this.reportOf(job, cand);
+    const change = this.alarmState.update(report.window);
+    if (change?.active) this.counters.alarms++;
+    report.alarm = this.alarm;
+    report.counters = { ...this.counters };
+    this.events.report(report, job.context);
+    if (change) {
+      this.events.alarm({ ...change, frame: job.frame, window: report.window, production: report.production.model, candidate: report.candidate.model }, job.context);
+    }
+  }
+
+  private reportOf(job: Comparison<S, C>, cand: { detector: Detector; result: DetectionResult }): ShadowReport {
+    const p = job.production.result;
+    const c = cand.result;
+    const rawDiff = p.raw && c.raw ? rawDifference(p.raw, c.raw) ?? null : null;
+    const agreement = compareDetections(p.detections, c.detections, this.settings.matchIou);
+    const ratio = p.timings.inference > 0 ? c.timings.inference / p.timings.inference : 1;
+    this.window.add({ f1: agreement.f1, productionMs: p.timings.inference, candidateMs: c.timings.inference, rawDiff: rawDiff?.meanAbs });
+    const run = (d: Detector, r: DetectionResult): ModelRun => ({ model: this.settings.describe(d), detections: r.detections.length, timings: r.timings });
+    return {
+      frame: job.frame,
+      production: run(job.production.detector, p),
+      candidate: run(cand.detector, c),
+      rawDiff,
+      agreement,
+      latency: { production: p.timings.inference, candidate: c.timings.inference, ratio },
+      window: this.window.summary(),
+      alarm: this.alarm,
+      counters: { ...this.counters },
+    };
+  }
+}

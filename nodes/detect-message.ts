@@ -1,0 +1,82 @@
+// Shared by the nodes that detect: per-message options, image payloads and the output msg shape.
+import { promises as fs } from 'fs';
+import type { NodeDef, NodeMessageInFlow } from 'node-red';
+import { DetectionResult, DetectOptions, Detector } from '../lib/detector';
+import { annotateImage, countByClass, toAnnotations } from '../lib/image/annotate';
+import { ImageInput, RawImage, YoloEdgeError } from '../lib/types';
+import { describeDetector } from '../lib/detector';
+
+/** Editor fields of the detection thresholds. */
+export interface DetectFields extends NodeDef {
+  confidence: string | number;
+  iou: string | number;
+  classes: string;
+  maxDetections: string | number;
+  agnostic: boolean;
+}
+
+export type Msg = NodeMessageInFlow & Record<string, unknown>;
+
+export function numberIn(v: unknown, name: string, min: number, max: number): number {
+  const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isFinite(n) || n < min || n > max) {
+    throw new YoloEdgeError(`${name} must be a number from ${min} to ${max}, got ${JSON.stringify(v)}`, 'BAD_OPTION');
+  }
+  return n;
+}
+
+export function classList(v: unknown): string[] {
+  if (Array.isArray(v)) return v.map((c) => String(c).trim()).filter(Boolean);
+  if (typeof v === 'string') return v.split(',').map((c) => c.trim()).filter(Boolean);
+  throw new YoloEdgeError('classes must be an array or a comma-separated string', 'BAD_OPTION');
+}
+
+/** The node's configured thresholds. */
+export function baseOptions(config: DetectFields): Partial<DetectOptions> {
+  return {
+    confidence: Number(config.confidence ?? 0.25),
+    iou: Number(config.iou ?? 0.7),
+    classes: classList(config.classes ?? ''),
+    maxDetections: Number(config.maxDetections) || 300,
+    agnostic: !!config.agnostic,
+  };
+}
+
+/** Node options, overridden per message by msg.confidence, msg.iou, msg.classes, msg.maxDetections, msg.agnostic. */
+export function detectOptions(base: Partial<DetectOptions>, msg: Msg): Partial<DetectOptions> {
+  const o = { ...base };
+  if (msg.confidence !== undefined) o.confidence = numberIn(msg.confidence, 'msg.confidence', 0, 1);
+  if (msg.iou !== undefined) o.iou = numberIn(msg.iou, 'msg.iou', 0, 1);
+  if (msg.classes !== undefined) o.classes = classList(msg.classes);
+  if (msg.maxDetections !== undefined) o.maxDetections = numberIn(msg.maxDetections, 'msg.maxDetections', 1, 30000);
+  if (msg.agnostic !== undefined) o.agnostic = !!msg.agnostic;
+  return o;
+}
+
+function isRaw(v: unknown): v is RawImage {
+  const r = v as RawImage;
+  return !!r && typeof r === 'object' && (r.data instanceof Uint8Array) && typeof r.width === 'number' && typeof r.height === 'number';
+}
+
+/** msg.payload as an image: encoded bytes, a file path, or raw pixels {data, width, height, channels}. */
+export async function imageOf(payload: unknown): Promise<ImageInput> {
+  if (payload instanceof Uint8Array) return payload;
+  if (isRaw(payload)) return payload;
+  if (typeof payload === 'string') {
+    try {
+      return await fs.readFile(payload);
+    } catch {
+      throw new YoloEdgeError(`msg.payload is a string but not a readable image file: ${JSON.stringify(payload.slice(0, 80))}`, 'BAD_PAYLOAD');
+    }
+  }
+  throw new YoloEdgeError(`msg.payload must be an image Buffer (JPEG/PNG/WebP), a file path or raw pixels, got ${payload === null ? 'null' : typeof payload}`, 'BAD_PAYLOAD');
+}
+
+/** Writes a detection result into msg: payload, annotations, detection{...}, image, and annotated when asked. */
+export async function writeDetection(msg: Msg, detector: Detector, r: DetectionResult, input: ImageInput, annotate: boolean, counters: object): Promise<void> {
+  if (annotate) msg.annotated = await annotateImage(input, r.imageWidth, r.imageHeight, r.detections);
+  if (input instanceof Uint8Array) msg.image = input;
+  msg.payload = r.detections;
+  msg.annotations = toAnnotations(r.detections);
+  msg.detection = { model: describeDetector(detector), imageWidth: r.imageWidth, imageHeight: r.imageHeight, counts: countByClass(r.detections), timings: r.timings, counters };
+}

@@ -1,0 +1,216 @@
+import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow } from 'node-red';
+import { BusyPolicy, BusyQueue } from '../lib/pipeline/busy-queue';
+import { CONTROL_TOPIC, isRateControl, RateGate } from '../lib/pipeline/rate-gate';
+import { DEFAULT_RULES } from '../lib/shadow/alarm';
+import { SampleMode } from '../lib/shadow/sampler';
+import { AlarmEvent, DEFAULT_SHADOW, ModelIdentity, ShadowTester } from '../lib/shadow/shadow-tester';
+import { YoloEdgeError } from '../lib/types';
+import { baseOptions, DetectFields, detectOptions, imageOf, Msg, numberIn, writeDetection } from './detect-message';
+import { describeDetector } from '../lib/detector';
+import { YoloModelNode } from './model-config';
+
+interface ShadowDef extends DetectFields {
+  production: string;
+  candidate: string;
+  annotate: boolean;
+  busyPolicy: BusyPolicy;
+  queueSize: string | number;
+  sampleMode: SampleMode;
+  sampleValue: string | number;
+  windowSize: string | number;
+  minF1: string | number;
+  maxLatencyRatio: string | number;
+  minSamples: string | number;
+}
+
+interface Job {
+  msg: Msg;
+  send: (msg: NodeMessage | Array<NodeMessage | null>) => void;
+  done: (err?: Error) => void;
+}
+
+/** Where a compared frame came from, carried into its report. */
+interface FrameRef {
+  msgid: string;
+  topic?: unknown;
+}
+
+const COMMANDS = ['promote', 'rollback', 'reset'] as const;
+
+function setting(v: unknown, fallback: number, name: string, min: number, max: number): number {
+  return v === undefined || v === '' ? fallback : numberIn(v, name, min, max);
+}
+
+/** A model's identity for command replies; a model that fails to load is named by its path and error. */
+async function identityOf(source: YoloModelNode | undefined): Promise<ModelIdentity | { file: string; error: string } | null> {
+  if (!source) return null;
+  try {
+    return describeDetector(await source.detector());
+  } catch (err) {
+    return { file: source.modelPath, error: (err as Error).message };
+  }
+}
+
+export = function (RED: NodeAPI): void {
+  function YoloShadowTest(this: Node, config: ShadowDef) {
+    RED.nodes.createNode(this, config);
+    const node = this;
+    const production = RED.nodes.getNode(config.production) as YoloModelNode | null;
+    const candidate = (RED.nodes.getNode(config.candidate) as YoloModelNode | null) ?? undefined;
+    if (!production) {
+      node.status({ fill: 'red', shape: 'ring', text: 'no production model configured' });
+      this.on('input', (_msg: NodeMessageInFlow, _send, done) => done(new YoloEdgeError('no production yolo-model configured', 'NO_MODEL')));
+      return;
+    }
+    const base = baseOptions(config);
+    const gate = new RateGate();
+    const stats = { processed: 0, failed: 0 };
+    let lastWarning = '';
+    let statusAt = 0;
+
+    const tester = new ShadowTester<YoloModelNode, FrameRef>(production, candidate, {
+      ...DEFAULT_SHADOW,
+      sampleMode: config.sampleMode === 'every' ? 'every' : 'percent',
+      sampleValue: setting(config.sampleValue, DEFAULT_SHADOW.sampleValue, 'sample', 0, 1e6),
+      windowSize: setting(config.windowSize, DEFAULT_SHADOW.windowSize, 'window size', 1, 10000),
+      rules: {
+        minF1: setting(config.minF1, DEFAULT_RULES.minF1, 'minimum F1', 0, 1),
+        maxLatencyRatio: setting(config.maxLatencyRatio, DEFAULT_RULES.maxLatencyRatio, 'latency ratio', 0, 1000),
+        minSamples: setting(config.minSamples, DEFAULT_RULES.minSamples, 'minimum samples', 1, 10000),
+      },
+      describe: describeDetector,
+    }, {
+      report: (r, frame) => {
+        node.send([null, { topic: 'shadow/report', payload: r, frame } as NodeMessage]);
+        status();
+      },
+      alarm: (e, frame) => {
+        node.send([null, alarmMessage(e, frame)]);
+        if (e.active) node.warn(`shadow test alarm: ${e.reasons.join('; ')}`);
+        status(true);
+      },
+      candidateError: (err) => {
+        if (err.message !== lastWarning) node.warn(`candidate model: ${err.message}`);
+        lastWarning = err.message;
+        status(true);
+      },
+    });
+
+    function alarmMessage(e: AlarmEvent, frame: FrameRef): NodeMessage {
+      const reason = e.active ? e.reasons.join('; ') : 'cleared: agreement and latency are back within the limits';
+      return { topic: 'shadow/alarm', alarm: e.active, reason, payload: e, frame } as NodeMessage;
+    }
+
+    const counters = () => ({ ...queue.counters, processed: stats.processed, failed: stats.failed, droppedByRate: gate.droppedByRate, droppedByPause: gate.droppedByPause });
+
+    function status(force = false): void {
+      const now = Date.now();
+      if (!force && now - statusAt < 250) return;
+      statusAt = now;
+      const role = tester.roles.promoted ? ' · promoted' : '';
+      const alarm = tester.alarm;
+      if (alarm.active) {
+        node.status({ fill: 'red', shape: 'dot', text: `ALARM: ${alarm.reasons.map((r) => r.split(':')[0]).join(', ')}${role}` });
+        return;
+      }
+      if (gate.paused) {
+        node.status({ fill: 'yellow', shape: 'ring', text: `paused${role}` });
+        return;
+      }
+      if (!tester.roles.candidate) {
+        node.status({ fill: 'green', shape: 'ring', text: `no candidate · ${stats.processed} frames` });
+        return;
+      }
+      const w = tester.windowSummary;
+      const c = tester.counters;
+      const fill = c.failed > 0 && c.failed >= c.compared ? 'yellow' : 'green';
+      const f1 = w.meanF1 === null ? 'F1 -' : `F1 ${w.meanF1.toFixed(2)}`;
+      const ratio = w.p95LatencyRatio === null ? '' : ` · x${w.p95LatencyRatio.toFixed(2)}`;
+      const skipped = c.skippedBusy ? ` · ${c.skippedBusy} skipped` : '';
+      node.status({ fill, shape: 'dot', text: `${f1}${ratio} · ${c.compared} compared${skipped}${role}` });
+    }
+
+    async function work(job: Job): Promise<void> {
+      const { msg, send, done } = job;
+      try {
+        const input = await imageOf(msg.payload);
+        const { detector, result } = await tester.runFrame(input, detectOptions(base, msg), { msgid: msg._msgid, topic: msg.topic });
+        stats.processed++;
+        const annotate = msg.annotate !== undefined ? !!msg.annotate : !!config.annotate;
+        await writeDetection(msg, detector, result, input, annotate, counters());
+        send([msg, null]);
+        done();
+        status();
+      } catch (err) {
+        stats.failed++;
+        node.status({ fill: 'red', shape: 'ring', text: (err as Error).message.slice(0, 60) });
+        statusAt = Date.now();
+        done(err as Error);
+        throw err;
+      }
+    }
+
+    const queue = new BusyQueue<Job>(work, config.busyPolicy || 'drop-oldest', Math.max(0, Number(config.queueSize ?? 1) | 0));
+
+    async function command(msg: Msg): Promise<void> {
+      const cmd = String(msg.command).trim().toLowerCase();
+      if (cmd === 'promote') await tester.promote();
+      else if (cmd === 'rollback') tester.rollback();
+      else if (cmd === 'reset') tester.reset();
+      else throw new YoloEdgeError(`unknown command '${String(msg.command)}': use ${COMMANDS.join(', ')}`, 'BAD_COMMAND');
+      lastWarning = '';
+      msg.payload = {
+        production: await identityOf(tester.roles.production),
+        candidate: await identityOf(tester.roles.candidate),
+        promoted: tester.roles.promoted,
+      };
+      msg.topic = 'shadow/command';
+      status(true);
+    }
+
+    this.on('input', (msg: NodeMessageInFlow, send, done) => {
+      const m = msg as Msg;
+      if (m.command !== undefined) {
+        command(m).then(() => { send([null, m]); done(); }, (err: Error) => { status(true); done(err); });
+        return;
+      }
+      if (m.topic === CONTROL_TOPIC && isRateControl(m.payload)) {
+        try {
+          gate.apply(m.payload);
+          status(true);
+          done();
+        } catch (err) {
+          done(err as Error);
+        }
+        return;
+      }
+      if (!gate.admit(Date.now())) {
+        status();
+        done();
+        return;
+      }
+      queue.push({
+        item: { msg: m, send, done },
+        discard: (reason) => {
+          if (reason === 'rejected') done(new YoloEdgeError(`busy: ${queue.pending} frames waiting, queue full; frame refused`, 'BUSY'));
+          else done();
+          status();
+        },
+      });
+    });
+
+    this.on('close', (_removed: boolean, done: () => void) => {
+      queue.drain().then(() => tester.drain()).then(() => done(), () => done());
+    });
+
+    node.status({ fill: 'grey', shape: 'ring', text: 'loading models' });
+    Promise.all([production.detector(), candidate?.detector()]).then(
+      () => node.status({ fill: 'grey', shape: 'dot', text: candidate ? 'ready · shadowing' : 'ready · no candidate' }),
+      (err: Error) => {
+        node.status({ fill: 'red', shape: 'ring', text: err.message.slice(0, 60) });
+        node.error(`shadow test: ${err.message}`);
+      },
+    );
+  }
+  RED.nodes.registerType('yolo-shadow-test', YoloShadowTest);
+};

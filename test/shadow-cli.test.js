@@ -1,0 +1,28 @@
+'use strict';
+const assert = require('assert');
+const path = require('path');
+const { execFileSync } = require('child_process');
+const { DIST, MODEL, requireModel, requireCoco128 } = require('./support/paths');
+const fx = require('./support/fixtures');
+const variants = require('./support/model-variants');
+
+const CLI = path.join(DIST, 'cli', 'main.js');
+const shadow = (...args) => JSON.parse(execFileSync(process.execPath, [CLI, 'shadow', '--json', '--threads', '2', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
+
+describe('yolo-edge shadow', function () {
+  this.timeout(60000);
+
+  it('a model against itself agrees fully; a candidate with collapsed class scores finds nothing', () => {
+    requireModel();
+    const data = requireCoco128();
+    const self = shadow('--production', MODEL, '--candidate', MODEL, '--data', data, '--limit', '4');
+    assert.deepStrictEqual([self.images, self.meanF1, self.meanRawDiff, self.productionBoxes === self.matched], [4, 1, 0, true]);
+    assert.strictEqual(self.candidate.version, '8.0.175');
+    const broken = variants.collapseClassScores(MODEL, path.join(fx.tmpDir(), 'broken.onnx'));
+    const r = shadow('--production', MODEL, '--candidate', broken, '--data', data, '--limit', '4');
+    assert.strictEqual(r.candidateBoxes, 0);
+    assert.ok(r.productionBoxes > 0);
+    assert.strictEqual(r.meanF1, 0);
+    assert.strictEqual(r.candidate.version, 'broken-class-scores');
+  });
+});

@@ -1,0 +1,112 @@
+'use strict';
+// The shadow-test engine on its own: agreement, raw difference, window, alarm, sampling, roles.
+const assert = require('assert');
+const { lib } = require('./support/paths');
+
+const { compareDetections } = lib('shadow/agreement');
+const { rawDifference } = lib('shadow/raw-diff');
+const { RollingWindow, percentile } = lib('shadow/window');
+const { AlarmState, alarmReasons } = lib('shadow/alarm');
+const { Sampler } = lib('shadow/sampler');
+const { ModelRoles } = lib('shadow/roles');
+
+const det = (classId, score, x1, y1, x2, y2) => ({ class: `c${classId}`, classId, score, box: { x1, y1, x2, y2 } });
+
+describe('shadow engine', () => {
+  describe('compareDetections', () => {
+    it('gives full agreement for identical detections and for two empty frames', () => {
+      const a = [det(0, 0.9, 0, 0, 100, 100), det(1, 0.6, 200, 200, 260, 300)];
+      const same = compareDetections(a, a.map((d) => ({ ...d, box: { ...d.box } })));
+      assert.deepStrictEqual([same.matched, same.precision, same.recall, same.f1, same.meanIou], [2, 1, 1, 1, 1]);
+      assert.deepStrictEqual(same.scoreDelta, { mean: 0, meanAbs: 0, maxAbs: 0 });
+      const empty = compareDetections([], []);
+      assert.deepStrictEqual([empty.precision, empty.recall, empty.f1], [1, 1, 1]);
+    });
+
+    it('matches by class and IoU >= 0.5, one to one, and lists the boxes only one model found', () => {
+      const prod = [det(0, 0.9, 0, 0, 100, 100), det(0, 0.8, 300, 300, 400, 400), det(2, 0.7, 500, 0, 600, 100)];
+      const cand = [
+        det(0, 0.7, 10, 0, 110, 100), // IoU 90/110 = 0.818 with prod[0]
+        det(0, 0.95, 5, 0, 105, 100), // IoU 0.905 with prod[0]: the better match wins
+        det(1, 0.9, 300, 300, 400, 400), // right place, wrong class
+        det(2, 0.5, 550, 0, 650, 100), // IoU 50/150 = 0.33: too little overlap
+      ];
+      const r = compareDetections(prod, cand);
+      assert.strictEqual(r.matched, 1);
+      assert.strictEqual(r.precision, 1 / 4);
+      assert.strictEqual(r.recall, 1 / 3);
+      assert.ok(Math.abs(r.f1 - (2 * 0.25 * (1 / 3)) / (0.25 + 1 / 3)) < 1e-12);
+      assert.ok(Math.abs(r.scoreDelta.mean - 0.05) < 1e-9);
+      assert.deepStrictEqual(r.onlyProduction.map((d) => d.score), [0.8, 0.7]);
+      assert.deepStrictEqual(r.onlyCandidate.map((d) => d.score), [0.7, 0.9, 0.5]);
+    });
+
+    it('scores a candidate that finds nothing at F1 0 and one that adds boxes by its precision', () => {
+      const prod = [det(0, 0.9, 0, 0, 100, 100)];
+      assert.deepStrictEqual([compareDetections(prod, []).recall, compareDetections(prod, []).f1], [0, 0]);
+      const extra = compareDetections(prod, [prod[0], det(3, 0.4, 0, 0, 10, 10)]);
+      assert.deepStrictEqual([extra.precision, extra.recall], [0.5, 1]);
+    });
+  });
+
+  it('rawDifference: mean and max absolute difference; undefined for outputs of different size', () => {
+    const d = rawDifference(new Float32Array([1, 2, 3, 4]), new Float32Array([1, 2.5, 2, 4]));
+    assert.deepStrictEqual(d, { meanAbs: 0.375, maxAbs: 1, elements: 4 });
+    assert.strictEqual(rawDifference(new Float32Array(3), new Float32Array(4)), undefined);
+  });
+
+  it('RollingWindow keeps the last N samples; p95 is interpolated like numpy', () => {
+    assert.ok(Math.abs(percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 95) - 9.55) < 1e-12);
+    const w = new RollingWindow(3);
+    for (const [f1, ms] of [[0, 90], [1, 10], [0.5, 20], [1, 30]]) w.add({ f1, productionMs: 10, candidateMs: ms, rawDiff: ms / 100 });
+    const s = w.summary();
+    assert.deepStrictEqual([s.count, s.meanF1, s.minF1, s.p95ProductionMs], [3, 2.5 / 3, 0.5, 10]);
+    assert.ok(Math.abs(s.p95CandidateMs - 29) < 1e-12);
+    assert.ok(Math.abs(s.p95LatencyRatio - 2.9) < 1e-12);
+    assert.ok(Math.abs(s.meanRawDiff - 0.2) < 1e-12);
+    w.clear();
+    assert.deepStrictEqual(w.summary().meanF1, null);
+  });
+
+  it('AlarmState raises once when the window breaks a rule and clears once when it recovers', () => {
+    const rules = { minF1: 0.8, maxLatencyRatio: 1.5, minSamples: 3 };
+    const summary = (count, meanF1, p95LatencyRatio) => ({ count, capacity: 10, meanF1, minF1: meanF1, p95ProductionMs: 50, p95CandidateMs: 50 * p95LatencyRatio, p95LatencyRatio, meanRawDiff: null });
+    assert.deepStrictEqual(alarmReasons(summary(2, 0.1, 5), rules), [], 'too few samples to judge');
+    const a = new AlarmState(rules);
+    assert.strictEqual(a.update(summary(3, 0.95, 1.1)), undefined);
+    const raised = a.update(summary(4, 0.5, 1.1));
+    assert.strictEqual(raised.active, true);
+    assert.match(raised.reasons[0], /mean F1 0.500 over the last 4 compared frames is below 0.8/);
+    assert.strictEqual(a.update(summary(5, 0.4, 2)), undefined, 'still in alarm: no second message');
+    assert.match(a.reasons[1], /latency: candidate p95 inference 100 ms is 2.00x production's 50 ms/);
+    assert.deepStrictEqual(a.update(summary(6, 0.9, 1)), { active: false, reasons: [] });
+    assert.strictEqual(a.raised, 1);
+    assert.deepStrictEqual(alarmReasons(summary(9, 1, 50), { ...rules, maxLatencyRatio: 0 }), [], 'latency rule off');
+  });
+
+  it('Sampler picks an exact, evenly spread share or every Nth frame, the first frame always', () => {
+    const picks = (s, n) => Array.from({ length: n }, () => s.next()).flatMap((p, i) => (p ? [i] : []));
+    assert.deepStrictEqual(picks(new Sampler('percent', 10), 30), [0, 10, 20]);
+    assert.strictEqual(picks(new Sampler('percent', 25), 1000).length, 250);
+    assert.strictEqual(picks(new Sampler('percent', 33.3), 1000).length, 333);
+    assert.deepStrictEqual(picks(new Sampler('percent', 0), 50), []);
+    assert.strictEqual(picks(new Sampler('percent', 100), 50).length, 50);
+    const every = new Sampler('every', 4);
+    assert.deepStrictEqual(picks(every, 10), [0, 4, 8]);
+    every.reset();
+    assert.deepStrictEqual(picks(every, 2), [0]);
+    assert.throws(() => new Sampler('every', 0), /integer N >= 1/);
+    assert.throws(() => new Sampler('percent', 120), /0..100/);
+  });
+
+  it('ModelRoles: promote swaps and keeps the old production for rollback; refuses what makes no sense', () => {
+    const r = new ModelRoles('v1', 'v2');
+    assert.throws(() => r.rollback(), /nothing was promoted/);
+    r.promote();
+    assert.deepStrictEqual([r.production, r.candidate, r.promoted, r.generation], ['v2', 'v1', true, 1]);
+    assert.throws(() => r.promote(), /already production/);
+    r.rollback();
+    assert.deepStrictEqual([r.production, r.candidate, r.promoted, r.generation], ['v1', 'v2', false, 2]);
+    assert.throws(() => new ModelRoles('v1', undefined).promote(), /no candidate/);
+  });
+});

@@ -1,0 +1,283 @@
+'use strict';
+const assert = require('assert');
+const fs = require('fs');
+const path = require('path');
+const helper = require('node-red-node-test-helper');
+const { DIST, MODEL, requireModel, requireCoco128, lib } = require('./support/paths');
+const fx = require('./support/fixtures');
+const variants = require('./support/model-variants');
+
+const modelNode = require(path.join(DIST, 'nodes', 'yolo-model.js'));
+const detectNode = require(path.join(DIST, 'nodes', 'yolov8-detect.js'));
+const shadowNode = require(path.join(DIST, 'nodes', 'yolo-shadow-test.js'));
+const { openSessionCount } = lib('runtime/session-cache');
+
+helper.init(require.resolve('node-red'));
+
+const DEFAULT_SHA = '9697a185dd8eb7448aea4c979e10db2b4977f70a46687890ef796936c44a848b';
+
+function flow(production, candidate, props = {}) {
+  return [
+    { id: 'mp', type: 'yolo-model', model: production, threads: 1, providers: 'cpu', names: '' },
+    { id: 'mc', type: 'yolo-model', model: candidate, threads: 1, providers: 'cpu', names: '' },
+    {
+      id: 's1', type: 'yolo-shadow-test', production: 'mp', candidate: 'mc', confidence: 0.25, iou: 0.7, classes: '', maxDetections: 300,
+      agnostic: false, annotate: false, busyPolicy: 'queue', queueSize: 1000, sampleMode: 'percent', sampleValue: 100, windowSize: 50,
+      minF1: 0.8, maxLatencyRatio: 0, minSamples: 3, wires: [['out1'], ['out2']], ...props,
+    },
+    { id: 'out1', type: 'helper' },
+    { id: 'out2', type: 'helper' },
+  ];
+}
+
+/** Collects what the node sends and the errors it reports. */
+function capture() {
+  const got = { out1: [], out2: [], errors: [] };
+  helper.getNode('out1').on('input', (m) => got.out1.push(m));
+  helper.getNode('out2').on('input', (m) => got.out2.push(m));
+  helper.getNode('s1').on('call:error', (call) => got.errors.push(call.args[0]));
+  return got;
+}
+
+function until(test, what, ms = 30000) {
+  return new Promise((resolve, reject) => {
+    const start = Date.now();
+    const t = setInterval(() => {
+      if (test()) { clearInterval(t); resolve(); } else if (Date.now() - start > ms) { clearInterval(t); reject(new Error(`timed out waiting for ${what}`)); }
+    }, 10);
+  });
+}
+
+const reports = (got) => got.out2.filter((m) => m.topic === 'shadow/report');
+const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+/** Sends frames one at a time, each after the previous one's report, so the candidate is never busy. */
+async function compareEach(got, images) {
+  const s1 = helper.getNode('s1');
+  for (const [i, img] of images.entries()) {
+    s1.receive({ payload: img, seq: i });
+    await until(() => reports(got).length === i + 1, `the report of frame ${i}`);
+  }
+  return reports(got);
+}
+
+describe('yolo-shadow-test node', function () {
+  this.timeout(60000);
+  let dir;
+  let images;
+  let perturbed;
+  let broken;
+  before(() => {
+    requireModel();
+    const coco = requireCoco128();
+    const names = fs.readdirSync(path.join(coco, 'images')).filter((n) => n.endsWith('.jpg')).sort().slice(0, 24);
+    images = names.map((n) => fs.readFileSync(path.join(coco, 'images', n)));
+    dir = fx.tmpDir('yolo-edge-shadow-');
+    perturbed = variants.perturbConvWeights(MODEL, path.join(dir, 'perturbed.onnx'), { amount: 0.02, seed: 7 });
+    broken = variants.collapseClassScores(MODEL, path.join(dir, 'broken.onnx'));
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  beforeEach((done) => { helper.startServer(done); });
+  afterEach(async () => {
+    await helper.unload();
+    await new Promise((r) => { helper.stopServer(r); });
+  });
+
+  it('model against itself: F1 1.0, raw difference 0, both versions named, output 1 shaped like yolov8-detect', async () => {
+    const f = flow('yolov8n.onnx', 'yolov8n.onnx');
+    f.push({ id: 'd1', type: 'yolov8-detect', model: 'mp', confidence: 0.25, iou: 0.7, classes: '', maxDetections: 300, agnostic: false, annotate: false, busyPolicy: 'queue', queueSize: 10, wires: [['outd']] },
+      { id: 'outd', type: 'helper' });
+    await helper.load([modelNode, detectNode, shadowNode], f);
+    const got = capture();
+    const rs = await compareEach(got, images.slice(0, 6));
+    for (const r of rs) {
+      assert.strictEqual(r.payload.agreement.f1, 1);
+      assert.strictEqual(r.payload.rawDiff.meanAbs, 0);
+      assert.strictEqual(r.payload.rawDiff.elements, 84 * 8400);
+    }
+    assert.ok(rs.some((r) => r.payload.agreement.matched > 0), 'some frames have boxes to match');
+    const last = rs[rs.length - 1].payload;
+    assert.deepStrictEqual([last.window.count, last.window.meanF1, last.window.meanRawDiff, last.alarm.active], [6, 1, 0, false]);
+    for (const side of ['production', 'candidate']) {
+      const m = last[side].model;
+      assert.deepStrictEqual([path.basename(m.file), m.sha256, m.version, m.date], ['yolov8n.onnx', DEFAULT_SHA, '8.0.175', '2023-09-15T21:07:41.850759']);
+    }
+    // Output 1 carries what yolov8-detect sends for the same frame.
+    const detected = new Promise((resolve) => helper.getNode('outd').once('input', resolve));
+    helper.getNode('d1').receive({ payload: images[0] });
+    const fromDetect = await detected;
+    const fromShadow = got.out1[0];
+    assert.deepStrictEqual(Object.keys(fromShadow).filter((k) => k !== 'seq').sort(), Object.keys(fromDetect).sort());
+    assert.deepStrictEqual(Object.keys(fromShadow.detection).sort(), Object.keys(fromDetect.detection).sort());
+    assert.deepStrictEqual(Object.keys(fromShadow.detection.counters).sort(), Object.keys(fromDetect.detection.counters).sort());
+    assert.deepStrictEqual(fromShadow.payload, fromDetect.payload);
+    assert.strictEqual(rs[0].frame.msgid, fromShadow._msgid, 'a report names the frame it compared');
+    assert.deepStrictEqual(got.errors, []);
+  });
+
+  it('default model against a perturbed copy: records the agreement figures', async () => {
+    await helper.load([modelNode, shadowNode], flow('yolov8n.onnx', perturbed));
+    const got = capture();
+    const rs = (await compareEach(got, images)).map((m) => m.payload);
+    const figures = {
+      frames: rs.length,
+      meanF1: mean(rs.map((r) => r.agreement.f1)),
+      meanPrecision: mean(rs.map((r) => r.agreement.precision)),
+      meanRecall: mean(rs.map((r) => r.agreement.recall)),
+      productionBoxes: rs.reduce((a, r) => a + r.agreement.production, 0),
+      candidateBoxes: rs.reduce((a, r) => a + r.agreement.candidate, 0),
+      matched: rs.reduce((a, r) => a + r.agreement.matched, 0),
+      meanAbsScoreDelta: mean(rs.filter((r) => r.agreement.matched).map((r) => r.agreement.scoreDelta.meanAbs)),
+      meanRawDiff: mean(rs.map((r) => r.rawDiff.meanAbs)),
+      maxRawDiff: Math.max(...rs.map((r) => r.rawDiff.maxAbs)),
+      windowMeanF1: rs[rs.length - 1].window.meanF1,
+      p95ProductionMs: rs[rs.length - 1].window.p95ProductionMs,
+      p95CandidateMs: rs[rs.length - 1].window.p95CandidateMs,
+      p95LatencyRatio: rs[rs.length - 1].window.p95LatencyRatio,
+    };
+    console.log(`      yolov8n vs perturbed copy (Conv weights x (1 + 0.02 N(0,1)), seed 7), ${images.length} coco128 images:`);
+    console.log(`      ${JSON.stringify(figures, (k, v) => (typeof v === 'number' ? Number(v.toFixed(4)) : v))}`);
+    assert.ok(rs.every((r) => r.rawDiff.meanAbs > 0), 'every raw output differs');
+    assert.ok(figures.meanF1 > 0 && figures.meanF1 < 1, `mean F1 ${figures.meanF1}`);
+    assert.ok(Math.abs(figures.windowMeanF1 - figures.meanF1) < 1e-9, 'the window (50) holds every frame');
+    const last = rs[rs.length - 1];
+    assert.strictEqual(last.production.model.sha256, DEFAULT_SHA);
+    assert.notStrictEqual(last.candidate.model.sha256, DEFAULT_SHA);
+    assert.strictEqual(last.candidate.model.version, 'perturbed-0.02-seed7');
+    assert.ok(last.candidate.model.date);
+    // The report's counts are those of the production msg of the same frame.
+    for (const [i, r] of rs.entries()) assert.strictEqual(r.agreement.production, got.out1[i].payload.length);
+    assert.strictEqual(openSessionCount(), 2);
+    await helper.unload();
+    assert.strictEqual(openSessionCount(), 0, 'both sessions released when the flow stops');
+  });
+
+  it('a candidate with collapsed class scores raises the alarm: red status and alarm: true with the reason', async () => {
+    await helper.load([modelNode, shadowNode], flow('yolov8n.onnx', broken));
+    const got = capture();
+    const statuses = [];
+    helper.getNode('s1').on('call:status', (call) => statuses.push(call.args[0]));
+    const warned = new Promise((resolve) => helper.getNode('s1').once('call:warn', (call) => resolve(call.args[0])));
+    await compareEach(got, images.slice(0, 6));
+    const alarms = got.out2.filter((m) => m.topic === 'shadow/alarm');
+    assert.strictEqual(alarms.length, 1, 'one alarm for one divergence');
+    assert.strictEqual(alarms[0].alarm, true);
+    assert.match(alarms[0].reason, /agreement: mean F1 0.000 over the last 3 compared frames is below 0.8/);
+    assert.strictEqual(alarms[0].payload.candidate.version, 'broken-class-scores');
+    assert.match(await warned, /shadow test alarm/);
+    await until(() => statuses.length && statuses[statuses.length - 1].fill === 'red', 'a red status');
+    assert.match(statuses[statuses.length - 1].text, /ALARM/);
+    const rs = reports(got).map((m) => m.payload);
+    assert.ok(rs.every((r) => r.candidate.detections === 0));
+    assert.ok(rs.slice(2).every((r) => r.alarm.active));
+    assert.strictEqual(got.out1.length, 6, 'production kept serving');
+    // reset clears the window and the alarm; the broken candidate raises it again.
+    const s1 = helper.getNode('s1');
+    s1.receive({ command: 'reset' });
+    await until(() => got.out2.some((m) => m.topic === 'shadow/command'), 'the reset reply');
+    const before = got.out2.length;
+    for (const img of images.slice(6, 9)) {
+      const n = reports(got).length;
+      s1.receive({ payload: img });
+      await until(() => reports(got).length === n + 1, 'a report after reset');
+    }
+    assert.strictEqual(got.out2.filter((m) => m.topic === 'shadow/alarm').length, 2, 'raised again after reset');
+    const second = got.out2.slice(before).filter((m) => m.topic === 'shadow/report');
+    assert.strictEqual(second[0].payload.window.count, 1, 'the window started again after reset');
+  });
+  it('promote and rollback under a stream of frames lose none; each frame comes out once, in order', async () => {
+    await helper.load([modelNode, shadowNode], flow('yolov8n.onnx', perturbed, { sampleValue: 10 }));
+    const got = capture();
+    const s1 = helper.getNode('s1');
+    const N = 40;
+    for (let i = 0; i < N; i++) {
+      if (i === 12) s1.receive({ command: 'promote' });
+      if (i === 28) s1.receive({ command: 'rollback' });
+      s1.receive({ payload: images[i % images.length], seq: i });
+      await new Promise((r) => setTimeout(r, 25)); // a camera faster than the model: the queue fills
+    }
+    await until(() => got.out1.length === N, `${N} production messages`);
+    assert.deepStrictEqual(got.out1.map((m) => m.seq), Array.from({ length: N }, (_, i) => i));
+    assert.deepStrictEqual(got.errors, []);
+    const replies = got.out2.filter((m) => m.topic === 'shadow/command');
+    assert.deepStrictEqual(replies.map((m) => [m.command, m.payload.promoted]), [['promote', true], ['rollback', false]]);
+    assert.strictEqual(replies[0].payload.production.version, 'perturbed-0.02-seed7');
+    assert.strictEqual(replies[0].payload.candidate.sha256, DEFAULT_SHA);
+    assert.strictEqual(replies[1].payload.production.sha256, DEFAULT_SHA);
+    // Which model served each frame: the default, then the promoted copy, then the default again.
+    const served = got.out1.map((m) => (m.detection.model.sha256 === DEFAULT_SHA ? 'v1' : 'v2'));
+    const runs = served.filter((v, i) => i === 0 || v !== served[i - 1]);
+    assert.deepStrictEqual(runs, ['v1', 'v2', 'v1'], served.join(' '));
+    assert.strictEqual(served[0], 'v1');
+    assert.strictEqual(served[N - 1], 'v1');
+    const c = got.out1[N - 1].detection.counters;
+    assert.deepStrictEqual([c.accepted, c.processed, c.dropped, c.rejected, c.failed], [N, N, 0, 0, 0]);
+    console.log(`      frames served: ${served.join('')}`.replace(/v1/g, '1').replace(/v2/g, '2'));
+  });
+
+  it('a busy candidate makes later picks skip, counted; every picked frame is compared or skipped', async () => {
+    await helper.load([modelNode, shadowNode], flow('yolov8n.onnx', perturbed, { sampleValue: 100 }));
+    const got = capture();
+    const s1 = helper.getNode('s1');
+    const N = 12;
+    for (let i = 0; i < N; i++) s1.receive({ payload: images[i], seq: i });
+    await until(() => got.out1.length === N, 'the production messages');
+    const settled = () => reports(got).some((m) => m.payload.counters.compared + m.payload.counters.skippedBusy === N);
+    await until(settled, 'the last comparison');
+    const c = reports(got).find((m) => m.payload.counters.compared + m.payload.counters.skippedBusy === N).payload.counters;
+    assert.strictEqual(c.sampled, N);
+    assert.ok(c.skippedBusy > 0, JSON.stringify(c));
+    assert.strictEqual(reports(got).length, c.compared);
+    assert.deepStrictEqual([c.failed, c.stale], [0, 0]);
+    console.log(`      burst of ${N} at 100%: ${c.compared} compared, ${c.skippedBusy} skipped while the candidate was busy`);
+  });
+
+  it('reports bad frames and bad commands through done(err) and keeps working', async () => {
+    await helper.load([modelNode, shadowNode], flow('yolov8n.onnx', 'yolov8n.onnx'));
+    const got = capture();
+    const s1 = helper.getNode('s1');
+    s1.receive({ payload: 'no such file' });
+    s1.receive({ command: 'rollback' });
+    s1.receive({ command: 'explode' });
+    await until(() => got.errors.length === 3, 'three errors');
+    const text = got.errors.map(String).join('\n');
+    assert.match(text, /not a readable image file/);
+    assert.match(text, /rollback: nothing was promoted/);
+    assert.match(text, /unknown command 'explode': use promote, rollback, reset/);
+    s1.receive({ payload: images[0] });
+    await until(() => got.out1.length === 1 && reports(got).length === 1, 'a good frame after the errors');
+    assert.strictEqual(got.out1[0].detection.counters.failed, 1);
+  });
+
+  it('a candidate that cannot load only warns: production keeps serving', async () => {
+    await helper.load([modelNode, shadowNode], flow('yolov8n.onnx', path.join(dir, 'missing.onnx')));
+    const got = capture();
+    const warnings = [];
+    helper.getNode('s1').on('call:warn', (call) => warnings.push(String(call.args[0])));
+    const s1 = helper.getNode('s1');
+    for (let i = 0; i < 3; i++) {
+      s1.receive({ payload: images[i] });
+      await until(() => got.out1.length === i + 1, 'a production message');
+    }
+    await until(() => warnings.length > 0, 'a warning');
+    assert.match(warnings[0], /candidate model: model file not found/);
+    assert.strictEqual(reports(got).length, 0);
+    s1.receive({ command: 'promote' });
+    await until(() => got.errors.some((e) => /model file not found/.test(String(e))), 'promote refused');
+    s1.receive({ payload: images[3] });
+    await until(() => got.out1.length === 4, 'a frame after the refused promote');
+    assert.strictEqual(got.out1[3].detection.model.sha256, DEFAULT_SHA);
+  });
+  it('without a candidate it serves production alone and reports nothing', async () => {
+    const f = flow('yolov8n.onnx', 'yolov8n.onnx', { candidate: '' });
+    await helper.load([modelNode, shadowNode], f);
+    const got = capture();
+    helper.getNode('s1').receive({ payload: images[0] });
+    await until(() => got.out1.length === 1, 'a production message');
+    assert.strictEqual(got.out1[0].detection.model.sha256, DEFAULT_SHA);
+    helper.getNode('s1').receive({ command: 'promote' });
+    await until(() => got.errors.length === 1, 'promote refused');
+    assert.match(String(got.errors[0]), /no candidate model configured/);
+    assert.strictEqual(got.out2.length, 0);
+  });
+});

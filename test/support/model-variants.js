@@ -1,0 +1,90 @@
+'use strict';
+// Second models made at test time from the default one: a slightly perturbed copy and a broken copy.
+const fs = require('fs');
+const { onnx } = require('onnx-proto');
+
+/** Seeded PRNG (mulberry32), so a perturbed model is the same on every run. */
+function mulberry32(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Standard normal noise (Box-Muller) from a uniform PRNG. */
+function gaussian(rand) {
+  const u = Math.max(rand(), 1e-12);
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand());
+}
+
+function floatsOf(t) {
+  if (t.rawData && t.rawData.length) {
+    const b = Buffer.from(t.rawData);
+    return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length));
+  }
+  return Float32Array.from(t.floatData);
+}
+
+function setFloats(t, values) {
+  t.rawData = Buffer.from(values.buffer, values.byteOffset, values.byteLength);
+  t.floatData = [];
+}
+
+function setMetadata(model, key, value) {
+  const p = model.metadataProps.find((m) => m.key === key);
+  if (p) p.value = value;
+  else model.metadataProps.push({ key, value });
+}
+
+function edit(src, dst, version, change) {
+  const model = onnx.ModelProto.decode(fs.readFileSync(src));
+  const graph = model.graph;
+  const inits = new Map(graph.initializer.map((t) => [t.name, t]));
+  change(graph, inits);
+  setMetadata(model, 'version', version);
+  setMetadata(model, 'date', new Date().toISOString());
+  fs.writeFileSync(dst, onnx.ModelProto.encode(model).finish());
+  return dst;
+}
+
+/** Multiplies every Conv weight by (1 + amount * N(0,1)); the DFL conv (a fixed 0..15 ramp, not learned) is left alone. */
+function perturbConvWeights(src, dst, { amount = 0.02, seed = 1 } = {}) {
+  const rand = mulberry32(seed);
+  return edit(src, dst, `perturbed-${amount}-seed${seed}`, (graph, inits) => {
+    for (const node of graph.node) {
+      if (node.opType !== 'Conv' || /dfl/i.test(node.name)) continue;
+      const w = inits.get(node.input[1]);
+      const f = floatsOf(w);
+      for (let i = 0; i < f.length; i++) f[i] *= 1 + amount * gaussian(rand);
+      setFloats(w, f);
+    }
+  });
+}
+
+/**
+ * Breaks the class-score path: the last Conv of each class branch of the head (1x1, one output channel per
+ * class) gets its weights scaled to near zero and its bias set to -12, so every class score is sigmoid(-12).
+ * (Scaling the bias to zero as well would give 0.5 everywhere: a flood of boxes rather than collapsed scores.)
+ */
+function collapseClassScores(src, dst, numClasses = 80) {
+  return edit(src, dst, 'broken-class-scores', (graph, inits) => {
+    const heads = graph.node.filter((n) => {
+      if (n.opType !== 'Conv' || n.input.length < 3) return false;
+      const dims = inits.get(n.input[1]).dims.map(Number);
+      return dims[0] === numClasses && dims[2] === 1 && dims[3] === 1;
+    });
+    if (heads.length !== 3) throw new Error(`expected 3 class-branch output convs, found ${heads.length}`);
+    for (const n of heads) {
+      const w = inits.get(n.input[1]);
+      setFloats(w, floatsOf(w).map((v) => v * 1e-3));
+      const b = inits.get(n.input[2]);
+      setFloats(b, floatsOf(b).fill(-12));
+    }
+  });
+}
+
+module.exports = { mulberry32, perturbConvWeights, collapseClassScores };
