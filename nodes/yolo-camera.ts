@@ -28,7 +28,7 @@ export = function (RED: NodeAPI): void {
     } catch (err) {
       const message = (err as Error).message;
       node.status({ fill: 'red', shape: 'ring', text: `config: ${message}`.slice(0, 100) });
-      node.error(RED._('yolo-camera.errors.config', { message }));
+      node.error(`camera configuration: ${message}`);
       node.on('input', (_msg: NodeMessageInFlow, _send: unknown, done: (err?: Error) => void) => done(new Error(message)));
       return;
     }
@@ -40,7 +40,7 @@ export = function (RED: NodeAPI): void {
         return;
       }
       if (config.mode !== 'trigger') {
-        done(new Error(RED._('yolo-camera.errors.continuousInput')));
+        done(new Error('continuous mode: send msg.command start, stop, pause or resume (or set the mode to one frame per input message)'));
         return;
       }
       camera.capture().then(

@@ -63,7 +63,7 @@ export class Camera {
     this.source = createSource(config, {
       frame: (jpeg, origin) => this.gate.put({ jpeg, timestamp: Date.now(), origin }),
       state: (s) => this.onState(s),
-      warn: (m) => this.warn(m),
+      warn: (m, detail) => this.warn(m, detail),
     });
     if (calibration) this.calibration = new CalibrationCapture(calibration, (m) => this.warn(m));
   }
@@ -166,12 +166,13 @@ export class Camera {
     this.refreshStatus(true);
   }
 
-  private warn(message: string): void {
+  /** Warns once per distinct reason (again after a minute), so a camera retrying for days does not flood the log. */
+  private warn(message: string, detail?: string): void {
     const now = Date.now();
     if (message === this.lastWarn && now - this.lastWarnAt < WARN_REPEAT_MS) return;
     this.lastWarn = message;
     this.lastWarnAt = now;
-    this.out.warn(message);
+    this.out.warn(detail ? `${message} (stderr: ${detail})` : message);
   }
 
   private refreshStatus(force = false): void {

@@ -51,6 +51,10 @@ export class LineTail {
   text(): string {
     return [...this.lines, this.partial.trim()].filter((l) => l).join(' | ');
   }
+
+  last(): string {
+    return this.partial.trim() || this.lines[this.lines.length - 1] || '';
+  }
 }
 
 /** A capture program (rpicam-vid, ffmpeg) writing MJPEG to stdout, supervised and restarted. */
@@ -78,14 +82,14 @@ export class ProcessSource extends SupervisedSource {
     if (!this.program) return `${this.spec.commands.join(' / ')} not found${this.spec.commands.some((c) => !c.includes('/')) ? ' on PATH' : ''}`;
     return new ProcessRun(this.program, this.spec, this.options.maxFrameBytes, {
       frame: (run, jpeg) => this.deliver(run, jpeg),
-      ended: (run, reason) => this.ended(run, reason),
+      ended: (run, reason, detail) => this.ended(run, reason, detail),
     });
   }
 }
 
 interface RunEvents {
   frame(run: ProcessRun, jpeg: Buffer): void;
-  ended(run: ProcessRun, reason: string): void;
+  ended(run: ProcessRun, reason: string, detail: string): void;
 }
 
 class ProcessRun implements Connection {
@@ -112,7 +116,7 @@ class ProcessRun implements Connection {
         if (this.exitReason !== undefined) return;
         this.exitReason = reason;
         resolve();
-        events.ended(this, this.describe(reason));
+        events.ended(this, this.describe(reason), this.redact(this.stderr.text()));
       };
       this.child.once('error', (err) => finish(err.message));
       this.child.once('exit', (code, signal) => finish(signal ? `killed by ${signal}` : `exited with code ${code}`));
@@ -121,8 +125,8 @@ class ProcessRun implements Connection {
 
   progress(): string {
     const s = this.splitter.stats;
-    const text = `${s.bytes} bytes read from ${path.basename(this.program)}, ${s.garbageBytes} not JPEG${this.tail()}`;
-    return this.spec.redact ? this.spec.redact(text) : text;
+    const last = this.stderr.last();
+    return this.redact(`${s.bytes} bytes read from ${path.basename(this.program)}, ${s.garbageBytes} not JPEG${last ? `; stderr: ${last}` : ''}`);
   }
 
   close(): Promise<void> {
@@ -138,21 +142,60 @@ class ProcessRun implements Connection {
       await this.exited;
       clearTimeout(timer);
     }
-    // Members of the group that outlived its leader (a shell's children) go too.
-    if (pid !== undefined) signalGroup(pid, 'SIGKILL');
+    // Members of the group that outlived its leader (a shell's children) go too, and are waited for.
+    if (pid !== undefined) {
+      signalGroup(pid, 'SIGKILL');
+      await groupGone(pid, 2000);
+    }
     this.child.stdout?.destroy();
     this.child.stderr?.destroy();
   }
 
+  /** The short reason: how it ended and the last stderr line (rpicam-apps print INFO lines before an ERROR). */
   private describe(reason: string): string {
-    const text = `${path.basename(this.program)} ${reason}${this.tail()}`;
-    return this.spec.redact ? this.spec.redact(text) : text;
+    const last = this.stderr.last();
+    return this.redact(`${path.basename(this.program)} ${reason}${last ? `: ${last}` : ''}`);
   }
 
-  private tail(): string {
-    const t = this.stderr.text();
-    return t ? `: ${t}` : '';
+  private redact(text: string): string {
+    return this.spec.redact ? this.spec.redact(text) : text;
   }
+}
+
+/**
+ * Waits until no live process of the group is left, up to timeoutMs. Exited members that wait for init to reap
+ * them (zombies) do not count: they hold no resources but a slot in the process table.
+ */
+async function groupGone(pgid: number, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until && liveMembers(pgid) > 0) await new Promise((r) => setTimeout(r, 20));
+}
+
+function liveMembers(pgid: number): number {
+  let pids: string[];
+  try {
+    pids = fs.readdirSync('/proc').filter((n) => /^\d+$/.test(n));
+  } catch {
+    // No /proc (not Linux): fall back to asking the kernel whether the group exists at all.
+    try {
+      process.kill(-pgid, 0);
+      return 1;
+    } catch {
+      return 0;
+    }
+  }
+  let live = 0;
+  for (const pid of pids) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
+      // Fields after the command name: state, ppid, pgrp.
+      const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(pgrp) === pgid && state !== 'Z' && state !== 'X') live++;
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return live;
 }
 
 function signalGroup(pid: number, signal: NodeJS.Signals): void {

@@ -11,8 +11,8 @@ export interface SourceEvents {
   /** One whole JPEG; origin names where it came from when that varies per frame (a file name). */
   frame(jpeg: Buffer, origin?: string): void;
   state(state: SourceState): void;
-  /** A failure worth a warning in the log (the source retries by itself). */
-  warn(message: string): void;
+  /** A failure worth a warning in the log (the source retries by itself); detail: e.g. the last stderr lines. */
+  warn(message: string, detail?: string): void;
 }
 
 export interface FrameSource {

@@ -73,7 +73,7 @@ export abstract class SupervisedSource implements FrameSource {
   }
 
   /** Subclasses report the end of a run (process exit, connection closed) with its reason. */
-  protected ended(conn: Connection, reason: string): void {
+  protected ended(conn: Connection, reason: string, detail?: string): void {
     if (conn !== this.conn) return;
     this.conn = undefined;
     this.clearTimers();
@@ -81,7 +81,7 @@ export abstract class SupervisedSource implements FrameSource {
     const gen = this.generation;
     const closing = conn.close().then(() => {
       if (this.closing === closing) this.closing = undefined;
-      if (gen === this.generation) this.retry(reason);
+      if (gen === this.generation) this.retry(reason, detail);
     });
     this.closing = closing;
   }
@@ -115,12 +115,12 @@ export abstract class SupervisedSource implements FrameSource {
     this.ended(conn, `${what} for ${(this.options.stallMs / 1000).toFixed(1)} s (${conn.progress()})`);
   }
 
-  private retry(reason: string): void {
+  private retry(reason: string, detail?: string): void {
     if (!this.active) return;
     if (this.frames > 0 && Date.now() - this.startedAt >= this.options.stableMs) this.backoff.reset();
     const delay = this.backoff.next();
     this.events.state({ kind: 'retrying', message: `${reason}; retry in ${formatSeconds(delay)}` });
-    this.events.warn(reason);
+    this.events.warn(reason, detail);
     const gen = this.generation;
     this.retryTimer = setTimeout(() => {
       if (gen === this.generation) this.open();
