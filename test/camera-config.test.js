@@ -59,7 +59,7 @@ describe('camera: latest-frame gate', () => {
   });
 
   it('on request: gives the newest unsent frame or waits for the next, bounded', async () => {
-    const gate = new LatestFrameGate(() => assert.fail('no timed sends in trigger mode'), 0, 2);
+    const gate = new LatestFrameGate(() => assert.fail('no timed sends in trigger mode'), 'on-request', 2);
     gate.put(frame(1));
     gate.put(frame(2));
     assert.strictEqual((await gate.next(100)).jpeg[0], 2);
@@ -70,6 +70,14 @@ describe('camera: latest-frame gate', () => {
     assert.deepStrictEqual([(await a).jpeg[0], (await b).jpeg[0]], [3, 3]);
     await assert.rejects(gate.next(30), /no frame within/);
     assert.deepStrictEqual(gate.counters, { captured: 3, emitted: 2, dropped: 1 });
+  });
+
+  it('with pace 0 (sources polled at the target rate) sends each frame at once', () => {
+    const sent = [];
+    const gate = new LatestFrameGate((f) => sent.push(f.jpeg[0]), 0);
+    for (let i = 0; i < 5; i++) gate.put(frame(i));
+    assert.deepStrictEqual(sent, [0, 1, 2, 3, 4]);
+    assert.deepStrictEqual(gate.counters, { captured: 5, emitted: 5, dropped: 0 });
   });
 
   it('drops everything while paused', () => {

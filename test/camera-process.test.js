@@ -105,6 +105,17 @@ describe('camera node: capture programs', function () {
     fs.rmSync(path.join(dir, 'bin', 'libcamera-vid'));
   });
 
+  it('a missing capture program gives a clear status and is retried', async () => {
+    for (const n of ['rpicam-vid', 'libcamera-vid']) fs.rmSync(path.join(dir, 'bin', n), { force: true });
+    assert.strictEqual(findProgram('libcamera-vid'), undefined, 'no real libcamera-vid on this machine');
+    await helper.load(cameraNode, flow({}));
+    const got = watch();
+    await waitFor(() => got.statuses.filter((s) => s.fill === 'red').length >= 2, 5000, 'two attempts');
+    assert.match(got.statuses.find((s) => s.fill === 'red').text, /^rpicam-vid \/ libcamera-vid not found on PATH; retry in 0\.1 s$/);
+    writeFake(dir, 'rpicam-vid', { fps: 50 });
+    await waitFor(() => got.msgs.length >= 2, 5000, 'frames once the program is installed');
+  });
+
   it('restarts a capture process killed mid-stream, with the reason in status and a warning; frames resume', async () => {
     writeFake(dir, 'rpicam-vid', { fps: 50, oddChunks: true });
     await helper.load(cameraNode, flow({}));

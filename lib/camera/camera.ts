@@ -58,13 +58,14 @@ export class Camera {
     private readonly out: CameraOutput,
     calibration?: CalibrationOptions,
   ) {
-    const continuous = config.mode === 'continuous';
-    this.gate = new LatestFrameGate((f) => this.send(f), continuous ? 1000 / config.fps : 0);
     this.source = createSource(config, {
       frame: (jpeg, origin) => this.gate.put({ jpeg, timestamp: Date.now(), origin }),
       state: (s) => this.onState(s),
       warn: (m, detail) => this.warn(m, detail),
     });
+    // Polling sources fetch at the target rate themselves: frames they deliver go out at once.
+    const pace = config.mode === 'trigger' ? 'on-request' : this.source.pullable ? 0 : 1000 / config.fps;
+    this.gate = new LatestFrameGate((f) => this.send(f), pace);
     if (calibration) this.calibration = new CalibrationCapture(calibration, (m) => this.warn(m));
   }
 

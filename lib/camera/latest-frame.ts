@@ -22,8 +22,8 @@ interface Waiter {
 /**
  * Back-pressure by "latest frame wins": at most one frame waits here. A frame that arrives while another is
  * still waiting replaces it and the older one is counted as dropped, so a source faster than its consumer
- * never builds a queue. Continuous mode sends at most one frame per period (the newest when the period is up);
- * with period 0 frames leave only on request (trigger mode).
+ * never builds a queue. Continuous mode sends at most one frame per period (the newest when the period is up;
+ * period 0 for sources that already fetch at the target rate); 'on-request' sends only when asked (trigger mode).
  */
 export class LatestFrameGate {
   readonly counters: FrameCounters = { captured: 0, emitted: 0, dropped: 0 };
@@ -35,7 +35,7 @@ export class LatestFrameGate {
 
   constructor(
     private readonly emit: (frame: CapturedFrame) => void,
-    private readonly periodMs: number,
+    private readonly pace: number | 'on-request',
     private readonly maxWaiters = 16,
   ) {}
 
@@ -57,7 +57,7 @@ export class LatestFrameGate {
     }
     if (this.slot) this.counters.dropped++;
     this.slot = frame;
-    if (this.periodMs > 0) this.schedule();
+    if (this.pace !== 'on-request') this.schedule(this.pace);
   }
 
   /** On request: the newest frame not yet sent, or the next one within timeoutMs. */
@@ -100,9 +100,9 @@ export class LatestFrameGate {
     this.slot = undefined;
   }
 
-  private schedule(): void {
+  private schedule(periodMs: number): void {
     if (this.timer) return;
-    const wait = this.lastEmit + this.periodMs - Date.now();
+    const wait = this.lastEmit + periodMs - Date.now();
     if (wait <= 0) this.flush();
     else this.timer = setTimeout(() => this.flush(), wait);
   }
