@@ -1,0 +1,213 @@
+import { CalibrationCapture, CalibrationOptions } from './calibration-capture';
+import { CameraConfig } from './config';
+import { jpegSize } from './jpeg-info';
+import { CapturedFrame, FrameCounters, LatestFrameGate } from './latest-frame';
+import { createSource } from './source-factory';
+import { FrameSource, SourceState } from './source';
+import { YoloEdgeError } from '../types';
+
+export interface FrameInfo extends FrameCounters {
+  /** 1 for the first frame sent, then +1 per frame sent. */
+  seq: number;
+  timestamp: number;
+  width?: number;
+  height?: number;
+  source: string;
+  /** The file name, for the folder source. */
+  file?: string;
+}
+
+export interface CameraStatus {
+  fill: 'red' | 'green' | 'yellow' | 'blue' | 'grey';
+  shape: 'dot' | 'ring';
+  text: string;
+}
+
+export interface CameraOutput {
+  frame(jpeg: Buffer, info: FrameInfo): void;
+  status(status: CameraStatus): void;
+  warn(message: string): void;
+}
+
+export const COMMANDS = ['start', 'stop', 'pause', 'resume'] as const;
+export type CameraCommand = (typeof COMMANDS)[number];
+
+const STATUS_EVERY_MS = 1000;
+const WARN_REPEAT_MS = 60000;
+
+/**
+ * A camera as the node sees it: a source, the latest-frame gate, counters, commands and a status line.
+ * No Node-RED here; the node maps frame/status/warn to send/status/warn.
+ */
+export class Camera {
+  readonly source: FrameSource;
+  private readonly gate: LatestFrameGate;
+  private readonly calibration?: CalibrationCapture;
+  private state: SourceState = { kind: 'stopped', message: 'stopped' };
+  private started = false;
+  private paused = false;
+  private seq = 0;
+  private statusTimer?: NodeJS.Timeout;
+  private lastStatus = '';
+  private lastWarn = '';
+  private lastWarnAt = 0;
+  private fpsWindow = { at: Date.now(), emitted: 0, fps: 0 };
+
+  constructor(
+    private readonly config: CameraConfig,
+    private readonly out: CameraOutput,
+    calibration?: CalibrationOptions,
+  ) {
+    this.source = createSource(config, {
+      frame: (jpeg, origin) => this.gate.put({ jpeg, timestamp: Date.now(), origin }),
+      state: (s) => this.onState(s),
+      warn: (m, detail) => this.warn(m, detail),
+    });
+    // Polling sources fetch at the target rate themselves: frames they deliver go out at once.
+    const pace = config.mode === 'trigger' ? 'on-request' : this.source.pullable ? 0 : 1000 / config.fps;
+    this.gate = new LatestFrameGate((f) => this.send(f), pace);
+    if (calibration) this.calibration = new CalibrationCapture(calibration, (m) => this.warn(m));
+  }
+
+  get counters(): FrameCounters {
+    return { ...this.gate.counters };
+  }
+
+  get calibrationSaved(): number | undefined {
+    return this.calibration?.count;
+  }
+
+  /** Starts capturing (on deploy). In trigger mode, pullable sources only fetch on request. */
+  open(): void {
+    this.statusTimer = setInterval(() => this.refreshStatus(), STATUS_EVERY_MS);
+    if (this.config.autostart) this.start();
+    else this.refreshStatus(true);
+  }
+
+  start(): void {
+    this.started = true;
+    this.paused = false;
+    this.gate.setPaused(false);
+    if (this.config.mode === 'continuous' || !this.source.pullable) this.source.start();
+    this.refreshStatus(true);
+  }
+
+  async stop(): Promise<void> {
+    this.started = false;
+    this.paused = false;
+    this.gate.setPaused(false);
+    this.gate.clear('the camera was stopped');
+    await this.source.stop();
+    this.refreshStatus(true);
+  }
+
+  /** Streams keep running (a quick resume, a warm sensor) but nothing is sent; polling stops. */
+  async pause(): Promise<void> {
+    if (!this.started) return;
+    this.paused = true;
+    this.gate.setPaused(true);
+    if (this.source.pullable) await this.source.stop();
+    this.refreshStatus(true);
+  }
+
+  resume(): void {
+    if (!this.started) return this.start();
+    this.paused = false;
+    this.gate.setPaused(false);
+    if (this.source.pullable && this.config.mode === 'continuous') this.source.start();
+    this.refreshStatus(true);
+  }
+
+  async command(cmd: string): Promise<void> {
+    if (!(COMMANDS as readonly string[]).includes(cmd)) throw new YoloEdgeError(`unknown command '${cmd}' (start, stop, pause or resume)`, 'BAD_COMMAND');
+    const c = cmd as CameraCommand;
+    if (c === 'start') this.start();
+    else if (c === 'stop') await this.stop();
+    else if (c === 'pause') await this.pause();
+    else this.resume();
+  }
+
+  /** Trigger mode: one frame per request, the newest not yet sent (or the next one). */
+  async capture(): Promise<{ jpeg: Buffer; info: FrameInfo }> {
+    if (this.paused) throw new YoloEdgeError('the camera is paused', 'PAUSED');
+    if (this.source.pullable) {
+      const r = await this.source.pull();
+      this.gate.passThrough();
+      return this.describe({ jpeg: r.jpeg, timestamp: Date.now(), origin: r.origin });
+    }
+    if (!this.started) this.start();
+    const f = await this.gate.next(this.config.supervision.stallMs);
+    return this.describe(f);
+  }
+
+  async close(): Promise<void> {
+    if (this.statusTimer) clearInterval(this.statusTimer);
+    this.statusTimer = undefined;
+    this.started = false;
+    this.gate.clear('the node was closed');
+    await this.source.stop();
+    await this.calibration?.flush();
+  }
+
+  private send(f: CapturedFrame): void {
+    const { jpeg, info } = this.describe(f);
+    this.out.frame(jpeg, info);
+  }
+
+  private describe(f: CapturedFrame): { jpeg: Buffer; info: FrameInfo } {
+    this.calibration?.offer(f.jpeg);
+    const size = jpegSize(f.jpeg);
+    const info: FrameInfo = { seq: ++this.seq, timestamp: f.timestamp, width: size?.width, height: size?.height, source: this.source.name, ...this.gate.counters };
+    if (f.origin) info.file = f.origin;
+    return { jpeg: f.jpeg, info };
+  }
+
+  private onState(s: SourceState): void {
+    this.state = s;
+    this.refreshStatus(true);
+  }
+
+  /** Warns once per distinct reason (again after a minute), so a camera retrying for days does not flood the log. */
+  private warn(message: string, detail?: string): void {
+    const now = Date.now();
+    if (message === this.lastWarn && now - this.lastWarnAt < WARN_REPEAT_MS) return;
+    this.lastWarn = message;
+    this.lastWarnAt = now;
+    this.out.warn(detail ? `${message} (stderr: ${detail})` : message);
+  }
+
+  private refreshStatus(force = false): void {
+    const s = this.statusNow();
+    const key = `${s.fill}|${s.shape}|${s.text}`;
+    if (!force && key === this.lastStatus) return;
+    this.lastStatus = key;
+    this.out.status(s);
+  }
+
+  private statusNow(): CameraStatus {
+    const c = this.gate.counters;
+    const now = Date.now();
+    if (now - this.fpsWindow.at >= STATUS_EVERY_MS) {
+      this.fpsWindow = { at: now, emitted: c.emitted, fps: ((c.emitted - this.fpsWindow.emitted) * 1000) / (now - this.fpsWindow.at) };
+    }
+    const calib = this.calibration ? ` · calib ${this.calibration.count}` : '';
+    const counts = `captured ${c.captured} · sent ${c.emitted} · dropped ${c.dropped}${calib}`;
+    if (!this.started) return { fill: 'grey', shape: 'ring', text: this.config.autostart || c.captured ? `stopped · ${counts}` : 'stopped' };
+    if (this.paused) return { fill: 'blue', shape: 'ring', text: `paused · ${counts}` };
+    switch (this.state.kind) {
+      case 'retrying':
+        return { fill: 'red', shape: 'ring', text: shorten(this.state.message, 100) };
+      case 'starting':
+        return { fill: 'yellow', shape: 'ring', text: 'starting' };
+      case 'ended':
+        return { fill: 'grey', shape: 'dot', text: `${this.state.message} · ${counts}` };
+      default:
+        if (this.config.mode === 'trigger' && this.source.pullable) return { fill: 'green', shape: 'dot', text: `ready · ${counts}` };
+        return { fill: 'green', shape: 'dot', text: `${this.fpsWindow.fps.toFixed(1)} fps · ${counts}` };
+    }
+  }
+}
+
+function shorten(text: string, max: number): string {
+  return text.length <= max ? text : text.slice(0, max - 1) + '…';
+}

@@ -1,0 +1,66 @@
+import { CameraConfig } from './config';
+
+/** Argument lists of the capture programs. Arrays only: they are passed to spawn, never to a shell. */
+
+/** rpicam-vid / libcamera-vid streaming MJPEG to stdout until killed. */
+export function rpicamArgs(c: CameraConfig): string[] {
+  const r = c.rpicam;
+  const args = ['-t', '0', '-n', '--codec', 'mjpeg', '--width', String(c.width), '--height', String(c.height)];
+  args.push('--framerate', String(c.fps), '-q', String(r.quality), '--flush');
+  if (r.camera !== undefined) args.push('--camera', String(r.camera));
+  if (r.rotation === 180) args.push('--rotation', '180');
+  if (r.hflip) args.push('--hflip');
+  if (r.vflip) args.push('--vflip');
+  if (r.shutterUs !== undefined) args.push('--shutter', String(r.shutterUs));
+  if (r.gain !== undefined) args.push('--gain', String(r.gain));
+  if (r.ev !== undefined) args.push('--ev', String(r.ev));
+  if (r.exposure) args.push('--exposure', r.exposure);
+  if (r.awb) args.push('--awb', r.awb);
+  if (r.denoise) args.push('--denoise', r.denoise);
+  if (r.afMode) args.push('--autofocus-mode', r.afMode);
+  if (r.lensPosition !== undefined) args.push('--lens-position', String(r.lensPosition));
+  return [...args, ...c.extraArgs, '-o', '-'];
+}
+
+/** ffmpeg's JPEG quality scale: 2 (best) .. 31 (worst), from 1..100. */
+export function ffmpegQuality(quality: number): number {
+  return Math.round(31 - ((Math.min(100, Math.max(1, quality)) - 1) / 99) * 29);
+}
+
+/** ffmpeg reading a V4L2 device, an RTSP stream or its lavfi test source, writing MJPEG to stdout. */
+export function ffmpegArgs(c: CameraConfig): string[] {
+  const head = ['-hide_banner', '-nostdin', '-loglevel', 'error'];
+  const encode = ['-an', '-c:v', 'mjpeg', '-pix_fmt', 'yuvj420p', '-q:v', String(ffmpegQuality(c.quality))];
+  const tail = [...c.extraArgs, '-f', 'mjpeg', '-'];
+  switch (c.source) {
+    case 'v4l2': {
+      const size = `${c.width}x${c.height}`;
+      const input = ['-f', 'v4l2', '-input_format', c.v4l2.inputFormat, '-video_size', size, '-framerate', String(c.fps), '-i', c.v4l2.device];
+      // MJPEG from the camera is copied as is; many UVC cameras omit Huffman tables, which mjpeg2jpeg adds.
+      const output = c.v4l2.inputFormat === 'mjpeg' ? ['-an', '-c:v', 'copy', ...(c.v4l2.mjpeg2jpeg ? ['-bsf:v', 'mjpeg2jpeg'] : [])] : encode;
+      return [...head, ...input, ...output, ...tail];
+    }
+    case 'rtsp':
+      return [...head, '-rtsp_transport', 'tcp', '-i', rtspUrlWithCredentials(c), ...encode, '-vf', `fps=${c.fps}`, ...tail];
+    case 'test':
+      // -re: lavfi would otherwise generate frames as fast as the CPU allows.
+      return [...head, '-re', '-f', 'lavfi', '-i', `testsrc2=size=${c.width}x${c.height}:rate=${c.fps}`, ...encode, ...tail];
+    default:
+      throw new Error(`ffmpeg does not handle the ${c.source} source`);
+  }
+}
+
+export function rtspUrlWithCredentials(c: CameraConfig): string {
+  if (!c.url) throw new Error('no URL');
+  const u = new URL(c.url.href);
+  if (c.user) u.username = encodeURIComponent(c.user);
+  if (c.password) u.password = encodeURIComponent(c.password);
+  return u.href;
+}
+
+/** Replaces a password (raw and URL-encoded) by *** in text shown to the user. */
+export function redactor(password: string): (text: string) => string {
+  if (!password) return (t) => t;
+  const forms = [...new Set([password, encodeURIComponent(password)])];
+  return (t) => forms.reduce((acc, p) => acc.split(p).join('***'), t);
+}

@@ -1,0 +1,136 @@
+import { YoloEdgeError } from '../types';
+import { DEFAULT_SUPERVISION, SupervisionOptions } from './source';
+import { argument, bool, numberIn, oneOf, optionalNumber, optionalOneOf, splitArgs, text, url } from './options';
+
+export const SOURCE_KINDS = ['rpicam', 'v4l2', 'rtsp', 'mjpeg', 'snapshot', 'folder', 'test'] as const;
+export type SourceKind = (typeof SOURCE_KINDS)[number];
+export const MODES = ['continuous', 'trigger'] as const;
+export type Mode = (typeof MODES)[number];
+
+export const AWB_MODES = ['auto', 'incandescent', 'tungsten', 'fluorescent', 'indoor', 'daylight', 'cloudy', 'custom'] as const;
+export const DENOISE_MODES = ['auto', 'off', 'cdn_off', 'cdn_fast', 'cdn_hq'] as const;
+export const AF_MODES = ['manual', 'auto', 'continuous'] as const;
+export const EXPOSURE_MODES = ['normal', 'sport'] as const;
+
+export interface RpicamOptions {
+  /** Program to run; empty means rpicam-vid, falling back to libcamera-vid. */
+  command: string;
+  camera?: number;
+  quality: number;
+  rotation: 0 | 180;
+  hflip: boolean;
+  vflip: boolean;
+  shutterUs?: number;
+  gain?: number;
+  ev?: number;
+  exposure?: (typeof EXPOSURE_MODES)[number];
+  awb?: (typeof AWB_MODES)[number];
+  denoise?: (typeof DENOISE_MODES)[number];
+  afMode?: (typeof AF_MODES)[number];
+  lensPosition?: number;
+}
+
+export interface V4l2Options {
+  device: string;
+  /** v4l2 input format: mjpeg is copied, anything else (yuyv422) is encoded to JPEG. */
+  inputFormat: string;
+  mjpeg2jpeg: boolean;
+}
+
+export interface FolderOptions {
+  path: string;
+  loop: boolean;
+  watch: boolean;
+}
+
+export interface CameraConfig {
+  source: SourceKind;
+  mode: Mode;
+  autostart: boolean;
+  /** Target frames per second: the most frames sent per second in continuous mode. */
+  fps: number;
+  width: number;
+  height: number;
+  quality: number;
+  rpicam: RpicamOptions;
+  v4l2: V4l2Options;
+  /** Camera URL (rtsp, mjpeg, snapshot), without credentials. */
+  url?: URL;
+  user: string;
+  password: string;
+  folder: FolderOptions;
+  ffmpeg: string;
+  /** Extra program arguments, from the node's configuration only. */
+  extraArgs: string[];
+  supervision: SupervisionOptions;
+  /** HTTP request timeout for snapshots. */
+  timeoutMs: number;
+}
+
+export interface Credentials {
+  user?: string;
+  password?: string;
+}
+
+/** Validates a node configuration (editor strings or numbers) into a CameraConfig; throws BAD_CONFIG naming the field. */
+export function parseCameraConfig(raw: Record<string, unknown>, creds: Credentials = {}): CameraConfig {
+  const source = oneOf('source', raw.source, SOURCE_KINDS, 'rpicam');
+  const quality = numberIn('quality', raw.quality, 1, 100, 80, true);
+  const config: CameraConfig = {
+    source,
+    mode: oneOf('mode', raw.mode, MODES, 'continuous'),
+    autostart: bool(raw.autostart, true),
+    fps: numberIn('fps', raw.fps, 0.01, 120, 5),
+    width: numberIn('width', raw.width, 16, 8192, 1280, true),
+    height: numberIn('height', raw.height, 16, 8192, 720, true),
+    quality,
+    rpicam: {
+      command: argument('command', raw.command),
+      camera: optionalNumber('camera index', raw.camera, 0, 15, true),
+      quality,
+      rotation: oneOf('rotation', String(raw.rotation ?? ''), ['0', '180'] as const, '0') === '180' ? 180 : 0,
+      hflip: bool(raw.hflip),
+      vflip: bool(raw.vflip),
+      shutterUs: optionalNumber('shutter', raw.shutter, 1, 1e9, true),
+      gain: optionalNumber('gain', raw.gain, 0, 64),
+      ev: optionalNumber('EV', raw.ev, -10, 10),
+      exposure: optionalOneOf('exposure', raw.exposure, EXPOSURE_MODES),
+      awb: optionalOneOf('AWB', raw.awb, AWB_MODES),
+      denoise: optionalOneOf('denoise', raw.denoise, DENOISE_MODES),
+      afMode: optionalOneOf('autofocus mode', raw.afMode, AF_MODES),
+      lensPosition: optionalNumber('lens position', raw.lensPosition, 0, 32),
+    },
+    v4l2: {
+      device: argument('device', raw.device, '/dev/video0'),
+      inputFormat: argument('input format', raw.inputFormat, 'mjpeg'),
+      mjpeg2jpeg: bool(raw.mjpeg2jpeg, true),
+    },
+    user: text(creds.user),
+    password: creds.password ?? '',
+    folder: { path: text(raw.folder), loop: bool(raw.loop), watch: bool(raw.watch) },
+    ffmpeg: argument('ffmpeg command', raw.ffmpeg, 'ffmpeg'),
+    extraArgs: splitArgs(raw.extraArgs),
+    supervision: {
+      ...DEFAULT_SUPERVISION,
+      retryMinMs: numberIn('retry min', raw.retryMin, 0.05, 3600, DEFAULT_SUPERVISION.retryMinMs / 1000) * 1000,
+      retryMaxMs: numberIn('retry max', raw.retryMax, 0.05, 3600, DEFAULT_SUPERVISION.retryMaxMs / 1000) * 1000,
+      stallMs: numberIn('stall timeout', raw.stallTimeout, 0.2, 3600, DEFAULT_SUPERVISION.stallMs / 1000) * 1000,
+      maxFrameBytes: numberIn('max frame size', raw.maxFrameMB, 0.01, 256, DEFAULT_SUPERVISION.maxFrameBytes / 1048576) * 1048576,
+    },
+    timeoutMs: numberIn('timeout', raw.timeout, 0.1, 600, 10) * 1000,
+  };
+  if (!/^[a-z0-9_]+$/i.test(config.v4l2.inputFormat)) throw new YoloEdgeError(`input format must be a v4l2 format name like mjpeg or yuyv422, got '${config.v4l2.inputFormat}'`, 'BAD_CONFIG');
+  if (source === 'v4l2' && !config.v4l2.device.startsWith('/')) throw new YoloEdgeError(`device must be an absolute path like /dev/video0, got '${config.v4l2.device}'`, 'BAD_CONFIG');
+  if (source === 'folder' && !config.folder.path) throw new YoloEdgeError('folder is required for the folder source', 'BAD_CONFIG');
+  if (source === 'rtsp' || source === 'mjpeg' || source === 'snapshot') {
+    const u = url('URL', raw.url, source === 'rtsp' ? ['rtsp:', 'rtsps:'] : ['http:', 'https:']);
+    // Credentials typed into the URL move to the credential fields, so they are never shown.
+    if (u.username && !config.user) config.user = decodeURIComponent(u.username);
+    if (u.password && !config.password) config.password = decodeURIComponent(u.password);
+    u.username = '';
+    u.password = '';
+    config.url = u;
+  }
+  if (config.supervision.retryMaxMs < config.supervision.retryMinMs) config.supervision.retryMaxMs = config.supervision.retryMinMs;
+  return config;
+}

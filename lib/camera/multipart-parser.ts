@@ -1,0 +1,115 @@
+import { MjpegSplitter } from './mjpeg-splitter';
+
+/**
+ * Parses a multipart/x-mixed-replace MJPEG body. Parts with a Content-Length are taken exactly; the first part
+ * without one switches the rest of the stream to the JPEG splitter, for which boundaries and part headers are
+ * just bytes between frames. Boundaries are matched with or without their leading "--".
+ */
+export class MultipartMjpegParser {
+  private readonly token: Buffer;
+  private readonly splitter: MjpegSplitter;
+  private state: 'boundary' | 'headers' | 'body' | 'skip' | 'scan';
+  private head: Buffer = Buffer.alloc(0);
+  private body: Buffer[] = [];
+  private bodyBytes = 0;
+  private need = 0;
+  /** Parts that were not JPEG or too large. */
+  rejectedParts = 0;
+  bytes = 0;
+
+  constructor(
+    boundary: string | undefined,
+    private readonly onFrame: (jpeg: Buffer) => void,
+    private readonly maxFrameBytes: number,
+  ) {
+    const b = (boundary ?? '').replace(/^--/, '');
+    this.token = Buffer.from(b, 'latin1');
+    this.splitter = new MjpegSplitter(onFrame, maxFrameBytes);
+    this.state = b ? 'boundary' : 'scan';
+  }
+
+  get garbageBytes(): number {
+    return this.splitter.stats.garbageBytes;
+  }
+
+  get mode(): 'content-length' | 'jpeg-scan' {
+    return this.state === 'scan' ? 'jpeg-scan' : 'content-length';
+  }
+
+  push(chunk: Buffer): void {
+    this.bytes += chunk.length;
+    let rest: Buffer | undefined = chunk;
+    while (rest && rest.length > 0) {
+      switch (this.state) {
+        case 'scan':
+          this.splitter.push(rest);
+          return;
+        case 'boundary':
+        case 'headers':
+          rest = this.header(rest);
+          break;
+        case 'body':
+        case 'skip':
+          rest = this.bodyBytesFrom(rest);
+          break;
+      }
+    }
+  }
+
+  /** Finds the boundary, then the blank line after the part headers; returns the bytes after them. */
+  private header(chunk: Buffer): Buffer | undefined {
+    this.head = this.head.length ? Buffer.concat([this.head, chunk]) : chunk;
+    if (this.state === 'boundary') {
+      const i = this.head.indexOf(this.token);
+      if (i < 0) {
+        this.head = this.head.subarray(Math.max(0, this.head.length - this.token.length));
+        return undefined;
+      }
+      this.head = this.head.subarray(i + this.token.length);
+      this.state = 'headers';
+    }
+    const crlf = this.head.indexOf('\r\n\r\n');
+    const lf = this.head.indexOf('\n\n');
+    const end = crlf >= 0 && (lf < 0 || crlf < lf) ? crlf + 4 : lf >= 0 ? lf + 2 : -1;
+    if (end < 0) {
+      // Part headers are short; anything longer is not a part header, so look for the next boundary.
+      if (this.head.length > 16384) this.state = 'boundary';
+      return undefined;
+    }
+    const headers = this.head.subarray(0, end).toString('latin1');
+    const rest = this.head.subarray(end);
+    this.head = Buffer.alloc(0);
+    const m = /content-length\s*:\s*(\d+)/i.exec(headers);
+    if (!m) {
+      this.state = 'scan';
+      return rest;
+    }
+    this.need = Number(m[1]);
+    this.state = this.need > this.maxFrameBytes ? 'skip' : 'body';
+    if (this.state === 'skip') this.rejectedParts++;
+    return rest;
+  }
+
+  private bodyBytesFrom(chunk: Buffer): Buffer | undefined {
+    const take = Math.min(chunk.length, this.need - this.bodyBytes);
+    if (this.state === 'body') this.body.push(chunk.subarray(0, take));
+    this.bodyBytes += take;
+    if (this.bodyBytes < this.need) return undefined;
+    if (this.state === 'body') {
+      // Copied so that the frame does not keep the socket's larger chunk alive.
+      const part = Buffer.concat(this.body, this.need);
+      if (part.length >= 4 && part[0] === 0xff && part[1] === 0xd8) this.onFrame(part);
+      else this.rejectedParts++;
+    }
+    this.body = [];
+    this.bodyBytes = 0;
+    this.state = 'boundary';
+    return chunk.subarray(take);
+  }
+}
+
+/** The boundary parameter of a multipart Content-Type, unquoted. */
+export function boundaryOf(contentType: string | undefined): string | undefined {
+  const m = /boundary\s*=\s*(?:"([^"]+)"|([^;\s]+))/i.exec(contentType ?? '');
+  return m ? (m[1] ?? m[2]) : undefined;
+}

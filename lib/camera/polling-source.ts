@@ -1,0 +1,106 @@
+import { Backoff } from './backoff';
+import { FrameSource, SourceEvents, SupervisionOptions } from './source';
+import { formatSeconds } from './supervised-source';
+import { YoloEdgeError } from '../types';
+
+/** A fetch gives a frame, 'wait' (nothing new yet: a watched folder) or 'end' (nothing more will come). */
+export type PullResult = { jpeg: Buffer; origin?: string } | 'wait' | 'end';
+
+/**
+ * Fetches one image at a time (snapshot URL, folder), at most once per period in continuous mode: frames
+ * beyond the target rate are never fetched. Fetches never overlap; failures back off like a stream's.
+ */
+export class PollingSource implements FrameSource {
+  readonly pullable = true;
+  private active = false;
+  private generation = 0;
+  private timer?: NodeJS.Timeout;
+  private wake?: () => void;
+  private chain: Promise<unknown> = Promise.resolve();
+  private running = false;
+  private readonly backoff: Backoff;
+
+  constructor(
+    readonly name: string,
+    private readonly fetchOne: () => Promise<PullResult>,
+    private readonly periodMs: number,
+    private readonly events: SourceEvents,
+    options: SupervisionOptions,
+  ) {
+    this.backoff = new Backoff(options.retryMinMs, options.retryMaxMs);
+  }
+
+  start(): void {
+    if (this.active) return;
+    this.active = true;
+    this.running = false;
+    const gen = ++this.generation;
+    this.events.state({ kind: 'starting', message: 'starting' });
+    void this.loop(gen);
+  }
+
+  async stop(): Promise<void> {
+    const wasActive = this.active;
+    this.active = false;
+    this.generation++;
+    if (this.timer) clearTimeout(this.timer);
+    this.wake?.();
+    await this.chain.catch(() => undefined);
+    if (wasActive) this.events.state({ kind: 'stopped', message: 'stopped' });
+  }
+
+  async pull(): Promise<{ jpeg: Buffer; origin?: string }> {
+    const r = await this.serial();
+    if (r === 'wait') throw new YoloEdgeError(`${this.name}: no new image yet`, 'NO_FRAME');
+    if (r === 'end') throw new YoloEdgeError(`${this.name}: no more images`, 'NO_FRAME');
+    return r;
+  }
+
+  private serial(): Promise<PullResult> {
+    const next = this.chain.catch(() => undefined).then(() => this.fetchOne());
+    this.chain = next;
+    return next;
+  }
+
+  private async loop(gen: number): Promise<void> {
+    while (gen === this.generation) {
+      const t0 = Date.now();
+      let delay = this.periodMs;
+      try {
+        const r = await this.serial();
+        if (gen !== this.generation) return;
+        if (r === 'end') {
+          this.active = false;
+          this.events.state({ kind: 'ended', message: 'no more images' });
+          return;
+        }
+        if (r === 'wait') delay = Math.max(delay, 500);
+        else this.deliver(r);
+      } catch (err) {
+        if (gen !== this.generation) return;
+        this.running = false;
+        delay = this.backoff.next();
+        const reason = (err as Error).message;
+        this.events.state({ kind: 'retrying', message: `${reason}; retry in ${formatSeconds(delay)}` });
+        this.events.warn(reason);
+      }
+      await this.sleep(Math.max(0, t0 + delay - Date.now()));
+    }
+  }
+
+  private deliver(r: { jpeg: Buffer; origin?: string }): void {
+    this.backoff.reset();
+    if (!this.running) {
+      this.running = true;
+      this.events.state({ kind: 'running', message: 'running' });
+    }
+    this.events.frame(r.jpeg, r.origin);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.wake = resolve;
+      this.timer = setTimeout(resolve, ms);
+    });
+  }
+}

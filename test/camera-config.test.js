@@ -1,0 +1,89 @@
+'use strict';
+const assert = require('assert');
+const { lib } = require('./support/paths');
+const { parseCameraConfig } = lib('camera/config');
+const { rpicamArgs, ffmpegArgs, redactor } = lib('camera/capture-args');
+const { LatestFrameGate } = lib('camera/latest-frame');
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+describe('camera: configuration and program arguments', () => {
+  it('builds rpicam-vid arguments from validated options, extra arguments before the output', () => {
+    const c = parseCameraConfig({ source: 'rpicam', width: '640', height: '480', fps: '10', quality: '70', rotation: '180', hflip: true, shutter: '20000', gain: '2', ev: '-0.5', awb: 'daylight', denoise: 'cdn_fast', afMode: 'manual', lensPosition: '2.5', camera: '1', extraArgs: '--metering spot --roi "0.1,0.1,0.5,0.5"' });
+    assert.deepStrictEqual(rpicamArgs(c), ['-t', '0', '-n', '--codec', 'mjpeg', '--width', '640', '--height', '480', '--framerate', '10', '-q', '70', '--flush', '--camera', '1', '--rotation', '180', '--hflip', '--shutter', '20000', '--gain', '2', '--ev', '-0.5', '--awb', 'daylight', '--denoise', 'cdn_fast', '--autofocus-mode', 'manual', '--lens-position', '2.5', '--metering', 'spot', '--roi', '0.1,0.1,0.5,0.5', '-o', '-']);
+  });
+
+  it('rejects bad numbers and names, naming the field', () => {
+    assert.throws(() => parseCameraConfig({ width: '640; rm -rf /' }), /width must be a whole number from 16 to 8192/);
+    assert.throws(() => parseCameraConfig({ fps: '0' }), /fps must be a number from 0.01 to 120/);
+    assert.throws(() => parseCameraConfig({ awb: 'sunny' }), /AWB must be one of/);
+    assert.throws(() => parseCameraConfig({ source: 'v4l2', device: '-f' }), /device must not start with '-'/);
+    assert.throws(() => parseCameraConfig({ source: 'v4l2', device: 'video0' }), /absolute path/);
+    assert.throws(() => parseCameraConfig({ source: 'rtsp', url: 'http://cam/x' }), /URL must start with rtsp:\/\//);
+    assert.throws(() => parseCameraConfig({ source: 'folder' }), /folder is required/);
+  });
+
+  it('builds ffmpeg arguments for V4L2 (copy + mjpeg2jpeg, or encode), RTSP and lavfi', () => {
+    const v = parseCameraConfig({ source: 'v4l2', device: '/dev/video2', width: 1280, height: 720, fps: 15 });
+    assert.deepStrictEqual(ffmpegArgs(v), ['-hide_banner', '-nostdin', '-loglevel', 'error', '-f', 'v4l2', '-input_format', 'mjpeg', '-video_size', '1280x720', '-framerate', '15', '-i', '/dev/video2', '-an', '-c:v', 'copy', '-bsf:v', 'mjpeg2jpeg', '-f', 'mjpeg', '-']);
+    const y = ffmpegArgs(parseCameraConfig({ source: 'v4l2', inputFormat: 'yuyv422' }));
+    assert.ok(y.join(' ').includes('-input_format yuyv422') && y.join(' ').includes('-c:v mjpeg -pix_fmt yuvj420p'));
+    const r = parseCameraConfig({ source: 'rtsp', url: 'rtsp://cam.local:554/stream1', fps: 5 }, { user: 'admin', password: 'p@ss word' });
+    const ra = ffmpegArgs(r);
+    assert.strictEqual(ra[ra.indexOf('-i') + 1], 'rtsp://admin:p%40ss%20word@cam.local:554/stream1');
+    assert.ok(ra.join(' ').includes('-rtsp_transport tcp') && ra.join(' ').includes('-vf fps=5'));
+    assert.strictEqual(r.url.href, 'rtsp://cam.local:554/stream1', 'the URL kept for display has no credentials');
+    const t = ffmpegArgs(parseCameraConfig({ source: 'test', width: 320, height: 240, fps: 10 }));
+    assert.ok(t.join(' ').includes('-re -f lavfi -i testsrc2=size=320x240:rate=10'));
+  });
+
+  it('moves credentials typed into a URL to the credential fields and redacts the password', () => {
+    const c = parseCameraConfig({ source: 'mjpeg', url: 'http://bob:s3cret@10.0.0.5/video.mjpg' });
+    assert.deepStrictEqual([c.user, c.password, c.url.href], ['bob', 's3cret', 'http://10.0.0.5/video.mjpg']);
+    assert.strictEqual(redactor('p@ss')('rtsp://u:p%40ss@h failed; p@ss'), 'rtsp://u:***@h failed; ***');
+  });
+});
+
+describe('camera: latest-frame gate', () => {
+  const frame = (i) => ({ jpeg: Buffer.from([i]), timestamp: i });
+
+  it('sends at most one frame per period, always the newest, and counts the rest as dropped', async () => {
+    const sent = [];
+    const gate = new LatestFrameGate((f) => sent.push(f.jpeg[0]), 50);
+    for (let i = 0; i < 10; i++) gate.put(frame(i));
+    assert.deepStrictEqual(sent, [0], 'the first frame goes at once');
+    await sleep(80);
+    assert.deepStrictEqual(sent, [0, 9], 'then the newest when the period is up');
+    assert.deepStrictEqual(gate.counters, { captured: 10, emitted: 2, dropped: 8 });
+    assert.strictEqual(gate.pending, 0);
+  });
+
+  it('on request: gives the newest unsent frame or waits for the next, bounded', async () => {
+    const gate = new LatestFrameGate(() => assert.fail('no timed sends in trigger mode'), 'on-request', 2);
+    gate.put(frame(1));
+    gate.put(frame(2));
+    assert.strictEqual((await gate.next(100)).jpeg[0], 2);
+    const a = gate.next(1000);
+    const b = gate.next(1000);
+    await assert.rejects(gate.next(1000), /already waiting/);
+    gate.put(frame(3));
+    assert.deepStrictEqual([(await a).jpeg[0], (await b).jpeg[0]], [3, 3]);
+    await assert.rejects(gate.next(30), /no frame within/);
+    assert.deepStrictEqual(gate.counters, { captured: 3, emitted: 2, dropped: 1 });
+  });
+
+  it('with pace 0 (sources polled at the target rate) sends each frame at once', () => {
+    const sent = [];
+    const gate = new LatestFrameGate((f) => sent.push(f.jpeg[0]), 0);
+    for (let i = 0; i < 5; i++) gate.put(frame(i));
+    assert.deepStrictEqual(sent, [0, 1, 2, 3, 4]);
+    assert.deepStrictEqual(gate.counters, { captured: 5, emitted: 5, dropped: 0 });
+  });
+
+  it('drops everything while paused', () => {
+    const gate = new LatestFrameGate(() => assert.fail('paused'), 10);
+    gate.setPaused(true);
+    gate.put(frame(1));
+    assert.deepStrictEqual(gate.counters, { captured: 1, emitted: 0, dropped: 1 });
+  });
+});

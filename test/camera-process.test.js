@@ -1,0 +1,311 @@
+'use strict';
+// The yolo-camera node with capture programs: fake rpicam-vid / libcamera-vid / ffmpeg written here into a temp
+// dir (first on PATH), and Debian's real ffmpeg for the lavfi test source when it is installed.
+const assert = require('assert');
+const fs = require('fs');
+const path = require('path');
+const v8 = require('v8');
+const vm = require('vm');
+const sharp = require('sharp');
+const helper = require('node-red-node-test-helper');
+const { DIST } = require('./support/paths');
+const { makeFrames, withExifThumbnail } = require('./support/jpeg-fixtures');
+const { makeFakeDir, writeFrames, writeFake, writeShellFake, calls, processesMentioning, zombieChildren, pathWith, waitFor } = require('./support/camera-fakes');
+const { lib } = require('./support/paths');
+const { findProgram } = lib('camera/process-source');
+
+const cameraNode = require(path.join(DIST, 'nodes', 'yolo-camera.js'));
+helper.init(require.resolve('node-red'));
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function flow(config) {
+  return [
+    { id: 'n-cam', type: 'yolo-camera', name: 'camera', wires: [['n-out']], fps: 100, width: 160, height: 120, retryMin: 0.1, retryMax: 0.4, stallTimeout: 2, ...config },
+    { id: 'n-out', type: 'helper' },
+  ];
+}
+
+/** Collects what the node sends, its status calls and warnings. */
+function watch() {
+  const got = { msgs: [], statuses: [], warnings: [] };
+  helper.getNode('n-out').on('input', (msg) => got.msgs.push(msg));
+  const cam = helper.getNode('n-cam');
+  cam.on('call:status', (c) => got.statuses.push(c.args[0]));
+  cam.on('call:warn', (c) => got.warnings.push(String(c.args[0])));
+  return got;
+}
+
+describe('camera node: capture programs', function () {
+  this.timeout(30000);
+  let dir;
+  let frames;
+  let savedPath;
+
+  before(async () => {
+    dir = makeFakeDir();
+    const plain = await makeFrames(5, 160, 120);
+    const thumb = (await makeFrames(1, 48, 36))[0];
+    // Frames 1 and 3 carry an EXIF thumbnail (a whole JPEG with its own FFD9) like rpicam-still's.
+    frames = plain.map((f, i) => (i % 2 === 1 ? withExifThumbnail(f, thumb) : f));
+    writeFrames(dir, frames);
+    savedPath = process.env.PATH;
+    process.env.PATH = pathWith(dir);
+  });
+
+  after(() => {
+    process.env.PATH = savedPath;
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  beforeEach((done) => {
+    fs.rmSync(path.join(dir, 'calls.log'), { force: true });
+    helper.startServer(done);
+  });
+
+  afterEach(async () => {
+    await helper.unload();
+    await new Promise((r) => helper.stopServer(r));
+    assert.deepStrictEqual(processesMentioning(dir), [], 'no fake capture process is left');
+  });
+
+  it('streams every frame whole from rpicam-vid: odd chunks, junk between frames, EXIF thumbnails', async () => {
+    writeFake(dir, 'rpicam-vid', { count: 40, fps: 100, junk: true, oddChunks: true, holdOpen: true });
+    await helper.load(cameraNode, flow({ topic: 'line1', quality: 60, rotation: '180' }));
+    const got = watch();
+    await waitFor(() => /captured 40 /.test(got.statuses.at(-1)?.text ?? ''), 10000, 'all 40 frames captured');
+    assert.ok(got.msgs.length >= 10, `${got.msgs.length} frames sent`);
+    for (const msg of got.msgs) {
+      assert.ok(Buffer.isBuffer(msg.payload));
+      assert.ok(frames.some((f) => f.equals(msg.payload)), `frame ${msg.frame.seq} is byte-identical to a source frame`);
+      assert.strictEqual(msg.topic, 'line1');
+      assert.strictEqual(msg.frame.source, 'rpicam:0');
+      assert.deepStrictEqual([msg.frame.width, msg.frame.height], [160, 120]);
+    }
+    assert.ok(got.msgs.some((m) => m.payload.length === frames[1].length), 'frames with EXIF thumbnails came through');
+    assert.deepStrictEqual(got.msgs.map((m) => m.frame.seq), got.msgs.map((_, i) => i + 1));
+    const last = got.msgs.at(-1).frame;
+    assert.ok(last.captured >= last.emitted + last.dropped && last.captured <= last.emitted + last.dropped + 1);
+    const [call] = calls(dir);
+    assert.strictEqual(call.program, 'rpicam-vid');
+    assert.deepStrictEqual(call.args.slice(0, 5), ['-t', '0', '-n', '--codec', 'mjpeg']);
+    assert.ok(call.args.join(' ').includes('-q 60 --flush --rotation 180'));
+    assert.deepStrictEqual(call.args.slice(-2), ['-o', '-']);
+    await sharp(got.msgs[0].payload).stats();
+  });
+
+  it('falls back to libcamera-vid when rpicam-vid is not installed', async () => {
+    fs.rmSync(path.join(dir, 'bin', 'rpicam-vid'), { force: true });
+    assert.strictEqual(findProgram('rpicam-vid'), undefined, 'no real rpicam-vid on this machine');
+    writeFake(dir, 'libcamera-vid', { fps: 50 });
+    await helper.load(cameraNode, flow({}));
+    const got = watch();
+    await waitFor(() => got.msgs.length >= 3, 5000, 'frames from libcamera-vid');
+    assert.strictEqual(calls(dir)[0].program, 'libcamera-vid');
+    fs.rmSync(path.join(dir, 'bin', 'libcamera-vid'));
+  });
+
+  it('a missing capture program gives a clear status and is retried', async () => {
+    for (const n of ['rpicam-vid', 'libcamera-vid']) fs.rmSync(path.join(dir, 'bin', n), { force: true });
+    assert.strictEqual(findProgram('libcamera-vid'), undefined, 'no real libcamera-vid on this machine');
+    await helper.load(cameraNode, flow({}));
+    const got = watch();
+    await waitFor(() => got.statuses.filter((s) => s.fill === 'red').length >= 2, 5000, 'two attempts');
+    assert.match(got.statuses.find((s) => s.fill === 'red').text, /^rpicam-vid \/ libcamera-vid not found on PATH; retry in 0\.1 s$/);
+    writeFake(dir, 'rpicam-vid', { fps: 50 });
+    await waitFor(() => got.msgs.length >= 2, 5000, 'frames once the program is installed');
+  });
+
+  it('restarts a capture process killed mid-stream, with the reason in status and a warning; frames resume', async () => {
+    writeFake(dir, 'rpicam-vid', { fps: 50, oddChunks: true });
+    await helper.load(cameraNode, flow({}));
+    const got = watch();
+    await waitFor(() => got.msgs.length >= 5, 5000, 'first frames');
+    const producer = calls(dir)[0].pid;
+    process.kill(producer, 'SIGKILL');
+    await waitFor(() => got.statuses.some((s) => s.fill === 'red'), 5000, 'a red status');
+    const red = got.statuses.find((s) => s.fill === 'red');
+    assert.match(red.text, /^rpicam-vid exited with code 137(: .*)?; retry in 0\.1 s$/);
+    assert.ok(got.warnings.some((w) => /exited with code 137/.test(w)));
+    const before = got.msgs.length;
+    await waitFor(() => calls(dir).length === 2 && got.msgs.length >= before + 5, 5000, 'frames after the restart');
+    assert.strictEqual(got.statuses.at(-1).fill, 'green');
+  });
+
+  it('backs off exponentially (capped) while the camera keeps failing', async () => {
+    writeFake(dir, 'rpicam-vid', { failWith: 'no cameras available', exitCode: 255 });
+    await helper.load(cameraNode, flow({ retryMin: 0.1, retryMax: 0.4 }));
+    const got = watch();
+    await waitFor(() => calls(dir).length >= 5, 10000, 'five attempts');
+    const red = got.statuses.filter((s) => s.fill === 'red').map((s) => s.text);
+    assert.match(red[0], /^rpicam-vid exited with code 255: ERROR: no cameras available; retry in 0\.1 s$/);
+    assert.match(got.warnings[0], /exited with code 255: ERROR: no cameras available \(stderr: .*INFO Camera.* \| ERROR: no cameras available\)/);
+    assert.deepStrictEqual(red.slice(0, 4).map((t) => /retry in ([\d.]+) s/.exec(t)[1]), ['0.1', '0.2', '0.4', '0.4']);
+    assert.strictEqual(got.warnings.length, 1, 'the same failure is warned about once, not at every retry');
+  });
+
+  it('restarts a process that writes bytes but never a frame, saying so', async () => {
+    writeFake(dir, 'rpicam-vid', { junkOnly: true });
+    await helper.load(cameraNode, flow({ stallTimeout: 0.5 }));
+    const got = watch();
+    await waitFor(() => calls(dir).length >= 2, 5000, 'a restart after the stall');
+    const red = got.statuses.find((s) => s.fill === 'red');
+    assert.match(red.text, /no JPEG frame for 0\.5 s \(\d+ bytes read from rpicam-vid, \d+ not JPEG/);
+    assert.strictEqual(got.msgs.length, 0);
+  });
+
+  it('V4L2 through ffmpeg: a missing device gives a clear status and is retried until it appears', async () => {
+    writeFake(dir, 'ffmpeg', { fps: 50 });
+    const device = path.join(dir, 'video0');
+    await helper.load(cameraNode, flow({ source: 'v4l2', device, fps: 15 }));
+    const got = watch();
+    await waitFor(() => got.statuses.some((s) => s.fill === 'red'), 5000, 'a red status');
+    assert.match(got.statuses.find((s) => s.fill === 'red').text, new RegExp(`${device} not found \\(camera unplugged\\?\\); retry in`));
+    assert.strictEqual(calls(dir).length, 0, 'ffmpeg is not started without the device');
+    fs.writeFileSync(device, '');
+    await waitFor(() => got.msgs.length >= 3, 5000, 'frames once the device exists');
+    const { args } = calls(dir)[0];
+    assert.deepStrictEqual(args.slice(args.indexOf('-f'), args.indexOf('-i') + 2), ['-f', 'v4l2', '-input_format', 'mjpeg', '-video_size', '160x120', '-framerate', '15', '-i', device]);
+    assert.strictEqual(got.msgs[0].frame.source, `v4l2:${device}`);
+    fs.rmSync(device);
+  });
+
+  it('RTSP through ffmpeg: credentials reach ffmpeg but never the status or messages', async () => {
+    writeFake(dir, 'ffmpeg', { failWith: 'rtsp://admin:hunter2@cam.local/live: 401 Unauthorized' });
+    await helper.load(cameraNode, flow({ source: 'rtsp', url: 'rtsp://cam.local/live' }), { 'n-cam': { user: 'admin', password: 'hunter2' } });
+    const got = watch();
+    await waitFor(() => got.statuses.some((s) => s.fill === 'red'), 5000, 'a red status');
+    const { args } = calls(dir)[0];
+    assert.strictEqual(args[args.indexOf('-i') + 1], 'rtsp://admin:hunter2@cam.local/live');
+    const shown = JSON.stringify([got.statuses, got.warnings]);
+    assert.ok(!shown.includes('hunter2') && shown.includes('admin:***@cam.local'), shown);
+  });
+
+  it('start / stop / pause / resume commands; stop ends the process group', async () => {
+    writeFake(dir, 'rpicam-vid', { fps: 50 });
+    await helper.load(cameraNode, flow({ autostart: false }));
+    const got = watch();
+    const cam = helper.getNode('n-cam');
+    await sleep(200);
+    assert.strictEqual(calls(dir).length, 0, 'not started on deploy');
+    cam.receive({ command: 'start' });
+    await waitFor(() => got.msgs.length >= 3, 5000, 'frames after start');
+    cam.receive({ command: 'pause' });
+    await waitFor(() => got.statuses.at(-1)?.fill === 'blue', 2000, 'paused status');
+    const paused = got.msgs.length;
+    await sleep(300);
+    assert.strictEqual(got.msgs.length, paused, 'nothing sent while paused');
+    assert.strictEqual(processesMentioning(dir).length, 2, 'the process keeps running while paused (sh + producer)');
+    cam.receive({ command: 'resume' });
+    await waitFor(() => got.msgs.length >= paused + 3, 5000, 'frames after resume');
+    assert.ok(got.msgs.at(-1).frame.dropped > 0, 'frames captured while paused count as dropped');
+    cam.receive({ command: 'stop' });
+    await waitFor(() => got.statuses.at(-1)?.fill === 'grey', 5000, 'stopped status');
+    assert.deepStrictEqual(processesMentioning(dir), [], 'the process group is gone after stop');
+  });
+
+  it('trigger mode: one frame per input msg, reusing the msg; unknown commands fail', async () => {
+    writeFake(dir, 'rpicam-vid', { fps: 30 });
+    await helper.load(cameraNode, flow({ mode: 'trigger' }));
+    const got = watch();
+    const cam = helper.getNode('n-cam');
+    const errors = [];
+    cam.on('call:error', (c) => errors.push(String(c.args[0])));
+    await sleep(300);
+    assert.strictEqual(got.msgs.length, 0, 'nothing sent without a request');
+    for (let i = 0; i < 3; i++) cam.receive({ payload: 'go', keep: i, _msgid: `m${i}` });
+    await waitFor(() => got.msgs.length === 3, 5000, 'three frames for three requests');
+    assert.deepStrictEqual(got.msgs.map((m) => m.keep), [0, 1, 2]);
+    assert.deepStrictEqual(got.msgs.map((m) => m._msgid), ['m0', 'm1', 'm2']);
+    assert.ok(got.msgs.every((m) => frames.some((f) => f.equals(m.payload))));
+    cam.receive({ command: 'explode' });
+    await waitFor(() => errors.length === 1, 2000, 'an error');
+    assert.match(errors[0], /unknown command 'explode'/);
+  });
+
+  it('saves every Nth frame for calibration, bounded in count', async () => {
+    writeFake(dir, 'rpicam-vid', { fps: 100 });
+    const calibDir = path.join(dir, 'calib');
+    await helper.load(cameraNode, flow({ calibDir, calibEvery: 2, calibMax: 5 }));
+    const got = watch();
+    await waitFor(() => got.msgs.length >= 20, 5000, '20 frames');
+    const files = fs.readdirSync(calibDir).sort();
+    assert.deepStrictEqual(files, ['calib-000001.jpg', 'calib-000002.jpg', 'calib-000003.jpg', 'calib-000004.jpg', 'calib-000005.jpg']);
+    for (const f of files) assert.ok(frames.some((fr) => fr.equals(fs.readFileSync(path.join(calibDir, f)))));
+    fs.rmSync(calibDir, { recursive: true });
+  });
+
+  it('redeploying 50 times leaves no capture process and no zombie behind', async function () {
+    this.timeout(45000);
+    writeShellFake(dir, 'rpicam-vid', frames[1]);
+    const t0 = Date.now();
+    for (let i = 0; i < 50; i++) {
+      await helper.load(cameraNode, flow({}));
+      const got = watch();
+      await waitFor(() => got.msgs.length >= 1, 5000, `a frame in deploy ${i}`);
+      assert.ok(processesMentioning(dir).length >= 1, 'the fake runs');
+      await helper.unload();
+      assert.deepStrictEqual(processesMentioning(dir), [], `nothing left after deploy ${i}`);
+      assert.deepStrictEqual(zombieChildren(), [], `no zombie after deploy ${i}`);
+    }
+    assert.strictEqual(calls(dir).length, 50);
+    console.log(`      50 deploy/close cycles with a running capture process group: ${Date.now() - t0} ms`);
+  });
+
+  it('10,000 frames into a deliberately slow consumer: memory stays flat, drops are counted', async function () {
+    this.timeout(60000);
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc');
+    writeFake(dir, 'rpicam-vid', { count: 10000, holdOpen: true });
+    await helper.load(cameraNode, flow({ fps: 50 }));
+    const got = { received: 0, statuses: [] };
+    let lastFrame;
+    helper.getNode('n-out').on('input', (msg) => {
+      got.received++;
+      lastFrame = msg.frame;
+      const until = Date.now() + 15; // a consumer that needs 15 ms of CPU per frame
+      while (Date.now() < until);
+    });
+    helper.getNode('n-cam').on('call:status', (c) => got.statuses.push(c.args[0].text));
+    const captured = () => Number(/captured (\d+)/.exec(got.statuses.at(-1) ?? '')?.[1] ?? 0);
+    await waitFor(() => captured() >= 1000, 30000, '1000 frames captured');
+    gc();
+    const m0 = process.memoryUsage();
+    const c0 = captured();
+    await waitFor(() => captured() === 10000, 50000, 'all 10,000 frames captured');
+    gc();
+    const m1 = process.memoryUsage();
+    const status = got.statuses.at(-1);
+    const [, cap, sent, dropped] = /captured (\d+) · sent (\d+) · dropped (\d+)/.exec(status).map(Number);
+    const mb = (n) => (n / 1048576).toFixed(1);
+    console.log(`      frames ${c0} -> ${cap}: heapUsed ${mb(m0.heapUsed)} -> ${mb(m1.heapUsed)} MB, rss ${mb(m0.rss)} -> ${mb(m1.rss)} MB; sent ${sent}, dropped ${dropped}, consumer got ${got.received}`);
+    assert.strictEqual(cap, 10000);
+    assert.ok(dropped > 5000, `most frames dropped at the source (${dropped})`);
+    assert.ok(cap - sent - dropped <= 1, 'every frame is sent, dropped or the one waiting');
+    assert.strictEqual(got.received, sent);
+    assert.ok(lastFrame.dropped > 0);
+    assert.ok(m1.heapUsed - m0.heapUsed < 8 * 1048576, `heap grew ${mb(m1.heapUsed - m0.heapUsed)} MB`);
+    assert.ok(m1.rss - m0.rss < 40 * 1048576, `rss grew ${mb(m1.rss - m0.rss)} MB`);
+  });
+
+  it('captures from ffmpeg\'s lavfi test source through the V4L2/RTSP code path (needs Debian ffmpeg)', async function () {
+    process.env.PATH = savedPath;
+    try {
+      const ffmpeg = findProgram('ffmpeg');
+      if (!ffmpeg) {
+        console.log('      skipped: ffmpeg is not installed (apt-get install -y ffmpeg)');
+        this.skip();
+      }
+      await helper.load(cameraNode, flow({ source: 'test', width: 320, height: 240, fps: 10, stallTimeout: 10 }));
+      const got = watch();
+      await waitFor(() => got.msgs.length >= 5, 15000, 'five frames from ffmpeg');
+      for (const msg of got.msgs) {
+        const meta = await sharp(msg.payload).metadata();
+        assert.deepStrictEqual([meta.format, meta.width, meta.height, msg.frame.width, msg.frame.height], ['jpeg', 320, 240, 320, 240]);
+        assert.strictEqual(msg.frame.source, 'ffmpeg:testsrc2');
+      }
+    } finally {
+      process.env.PATH = pathWith(dir);
+    }
+  });
+});

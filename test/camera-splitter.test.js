@@ -1,0 +1,122 @@
+'use strict';
+const assert = require('assert');
+const sharp = require('sharp');
+const { lib } = require('./support/paths');
+const { makeFrames, withExifThumbnail, junk, oddChunks } = require('./support/jpeg-fixtures');
+const { MjpegSplitter, wholeJpeg } = lib('camera/mjpeg-splitter');
+const { MultipartMjpegParser, boundaryOf } = lib('camera/multipart-parser');
+const { jpegSize } = lib('camera/jpeg-info');
+
+function split(chunks, max) {
+  const out = [];
+  const s = new MjpegSplitter((f) => out.push(f), max);
+  for (const c of chunks) s.push(c);
+  return { frames: out, stats: s.stats, splitter: s };
+}
+
+describe('camera: MJPEG splitter', () => {
+  let frames;
+  let thumb;
+  before(async () => {
+    frames = await makeFrames(6, 160, 120);
+    thumb = (await makeFrames(1, 40, 30))[0];
+  });
+
+  it('cuts frames whole across every chunk boundary, with junk between them', () => {
+    const stream = Buffer.concat(frames.flatMap((f, i) => [junk(17 + i * 5, i + 1), f]));
+    for (const sizes of [[1], [2], [3], [7, 1, 13], [4093], [stream.length]]) {
+      const { frames: out, stats } = split(oddChunks(stream, sizes));
+      assert.strictEqual(out.length, frames.length, `chunk sizes ${sizes}`);
+      out.forEach((f, i) => assert.ok(f.equals(frames[i]), `frame ${i} with chunk sizes ${sizes}`));
+      assert.strictEqual(stats.garbageBytes, frames.reduce((a, _, i) => a + 17 + i * 5, 0));
+    }
+  });
+
+  it('does not stop at the FFD9 of an EXIF thumbnail (first-FFD9 splitting would cut the frame)', async () => {
+    const withThumb = withExifThumbnail(frames[0], thumb);
+    assert.ok(withThumb.indexOf(Buffer.from([0xff, 0xd9])) < withThumb.length - 2, 'the thumbnail puts an FFD9 inside the frame');
+    const { frames: out } = split(oddChunks(Buffer.concat([withThumb, frames[1], withThumb])));
+    assert.strictEqual(out.length, 3);
+    assert.ok(out[0].equals(withThumb) && out[2].equals(withThumb) && out[1].equals(frames[1]));
+    const meta = await sharp(out[0]).metadata();
+    assert.deepStrictEqual([meta.width, meta.height, Boolean(meta.exif)], [160, 120, true]);
+  });
+
+  it('drops a frame cut short by the next one and counts it', () => {
+    const cut = frames[1].subarray(0, Math.floor(frames[1].length * 0.7));
+    const { frames: out, stats } = split(oddChunks(Buffer.concat([frames[0], cut, frames[2]])));
+    assert.strictEqual(out.length, 2);
+    assert.ok(out[0].equals(frames[0]) && out[1].equals(frames[2]));
+    assert.strictEqual(stats.truncatedFrames, 1);
+  });
+
+  it('handles progressive JPEGs (several scans with tables between them)', async () => {
+    const progressive = (await makeFrames(2, 96, 64, { progressive: true }));
+    const { frames: out } = split(oddChunks(Buffer.concat(progressive)));
+    assert.strictEqual(out.length, 2);
+    assert.ok(out[0].equals(progressive[0]) && out[1].equals(progressive[1]));
+  });
+
+  it('keeps its buffer bounded: an oversize frame is dropped, later frames still come out', () => {
+    const max = 2048;
+    const big = frames[0]; // ~4 KB
+    const small = wholeJpeg(Buffer.concat([Buffer.from([0xff, 0xd8]), Buffer.from([0xff, 0xda, 0, 2]), Buffer.from('entropy'), Buffer.from([0xff, 0xd9])]));
+    const { frames: out, stats, splitter } = split(oddChunks(Buffer.concat([big, small, big, small])), max);
+    assert.strictEqual(out.length, 2);
+    assert.ok(out.every((f) => f.equals(small)));
+    assert.strictEqual(stats.oversizeFrames, 2);
+    assert.ok(splitter.buffered <= max + 2);
+  });
+
+  it('holds no more than a few bytes while a stream never yields a frame', () => {
+    const s = new MjpegSplitter(() => assert.fail('no frame expected'), 4096);
+    for (let i = 0; i < 1000; i++) s.push(junk(1000, i + 1));
+    assert.strictEqual(s.stats.frames, 0);
+    assert.strictEqual(s.stats.garbageBytes + s.buffered, 1000 * 1000);
+    assert.ok(s.buffered < 2);
+  });
+
+  it('reads the frame size from the SOF header, past an EXIF thumbnail', () => {
+    assert.deepStrictEqual(jpegSize(withExifThumbnail(frames[0], thumb)), { width: 160, height: 120 });
+    assert.strictEqual(jpegSize(Buffer.from('not a jpeg')), undefined);
+  });
+
+  it('wholeJpeg accepts exactly one whole frame', () => {
+    assert.ok(wholeJpeg(frames[0]).equals(frames[0]));
+    assert.strictEqual(wholeJpeg(frames[0].subarray(0, 100)), undefined);
+  });
+});
+
+describe('camera: multipart MJPEG parser', () => {
+  let frames;
+  before(async () => {
+    frames = await makeFrames(4, 120, 90);
+  });
+
+  function body(boundary, withLength, leadingDashes = true) {
+    const parts = frames.map((f) => {
+      const headers = `Content-Type: image/jpeg\r\n${withLength ? `Content-Length: ${f.length}\r\n` : ''}\r\n`;
+      return Buffer.concat([Buffer.from(`${leadingDashes ? '--' : ''}${boundary}\r\n${headers}`), f, Buffer.from('\r\n')]);
+    });
+    return Buffer.concat(parts);
+  }
+
+  for (const withLength of [true, false]) {
+    for (const dashes of [true, false]) {
+      it(`${withLength ? 'uses Content-Length' : 'falls back to the JPEG splitter without Content-Length'}, boundary ${dashes ? 'with' : 'without'} "--"`, () => {
+        const out = [];
+        const p = new MultipartMjpegParser('frame', (f) => out.push(f), 1 << 20);
+        for (const c of oddChunks(body('frame', withLength, dashes))) p.push(c);
+        assert.strictEqual(out.length, frames.length);
+        out.forEach((f, i) => assert.ok(f.equals(frames[i])));
+        assert.strictEqual(p.mode, withLength ? 'content-length' : 'jpeg-scan');
+      });
+    }
+  }
+
+  it('finds the boundary in Content-Type, quoted or not', () => {
+    assert.strictEqual(boundaryOf('multipart/x-mixed-replace; boundary=--myboundary'), '--myboundary');
+    assert.strictEqual(boundaryOf('multipart/x-mixed-replace;boundary="a b"'), 'a b');
+    assert.strictEqual(boundaryOf('image/jpeg'), undefined);
+  });
+});

@@ -1,0 +1,104 @@
+'use strict';
+// Writes fake capture programs (rpicam-vid, libcamera-vid, ffmpeg) into a temp dir for the camera tests.
+// Each is a shell script that starts the Node.js producer as its child (not exec), so a capture "process"
+// is really a process group of two: stopping only the leader would leave the producer running.
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+
+const PRODUCER = path.join(__dirname, 'fake-capture.js');
+
+function makeFakeDir(prefix = 'yolo-camera-') {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  fs.mkdirSync(path.join(dir, 'bin'));
+  fs.mkdirSync(path.join(dir, 'frames'));
+  return dir;
+}
+
+/** Writes frames (Buffers) as the producer's frame files. */
+function writeFrames(dir, frames) {
+  const framesDir = path.join(dir, 'frames');
+  for (const n of fs.readdirSync(framesDir)) fs.unlinkSync(path.join(framesDir, n));
+  frames.forEach((f, i) => fs.writeFileSync(path.join(framesDir, `${String(i).padStart(5, '0')}.jpg`), f));
+  return framesDir;
+}
+
+/** A fake program `name` in dir/bin driven by the JSON config (count, fps, junk, oddChunks, junkOnly, holdOpen, failWith, exitCode). */
+function writeFake(dir, name, config) {
+  const configFile = path.join(dir, `${name}.json`);
+  fs.writeFileSync(configFile, JSON.stringify({ framesDir: path.join(dir, 'frames'), log: path.join(dir, 'calls.log'), ...config }));
+  const script = path.join(dir, 'bin', name);
+  const q = (s) => `'${s.replace(/'/g, `'\\''`)}'`;
+  fs.writeFileSync(script, `#!/bin/sh\n${q(process.execPath)} ${q(PRODUCER)} ${q(configFile)} ${q(name)} "$@" &\nwait $!\n`);
+  fs.chmodSync(script, 0o755);
+  return script;
+}
+
+/**
+ * A fake `name` in plain sh (no Node.js start-up cost): it logs its call, then writes frame.jpg, naps 20 ms
+ * and repeats, so at any moment it has children (cat, nap). nap is a link to sleep inside dir, so /proc shows it.
+ */
+function writeShellFake(dir, name, frame) {
+  const frameFile = path.join(dir, `${name}-frame.jpg`);
+  fs.writeFileSync(frameFile, frame);
+  const nap = path.join(dir, 'bin', 'nap');
+  if (!fs.existsSync(nap)) fs.symlinkSync(fs.realpathSync('/bin/sleep'), nap);
+  const q = (s) => `'${s.replace(/'/g, `'\\''`)}'`;
+  const script = path.join(dir, 'bin', name);
+  const log = path.join(dir, 'calls.log');
+  fs.writeFileSync(script, `#!/bin/sh\necho '{"program":"${name}","shell":true}' >> ${q(log)}\nwhile :; do cat ${q(frameFile)}; ${q(nap)} 0.02; done\n`);
+  fs.chmodSync(script, 0o755);
+  return script;
+}
+
+function calls(dir) {
+  const file = path.join(dir, 'calls.log');
+  if (!fs.existsSync(file)) return [];
+  return fs.readFileSync(file, 'utf8').trim().split('\n').filter((l) => l).map((l) => JSON.parse(l));
+}
+
+/** Live processes (not zombies) whose command line mentions marker, read from /proc. */
+function processesMentioning(marker) {
+  const out = [];
+  for (const pid of fs.readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+    try {
+      const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      if (cmd.includes(marker) && Number(pid) !== process.pid) out.push({ pid: Number(pid), cmd });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+/** Zombie children of this process (exited but never reaped). */
+function zombieChildren() {
+  const out = [];
+  for (const pid of fs.readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (fields[0] === 'Z' && Number(fields[1]) === process.pid) out.push(Number(pid));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+/** PATH with dir/bin first, so the fakes shadow any real program. */
+function pathWith(dir) {
+  return `${path.join(dir, 'bin')}${path.delimiter}${process.env.PATH}`;
+}
+
+async function waitFor(predicate, timeoutMs, what) {
+  const t0 = Date.now();
+  for (;;) {
+    const v = await predicate();
+    if (v) return v;
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+module.exports = { makeFakeDir, writeFrames, writeFake, writeShellFake, calls, processesMentioning, zombieChildren, pathWith, waitFor };
