@@ -1,12 +1,13 @@
 import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { BusyPolicy, BusyQueue } from '../lib/pipeline/busy-queue';
-import { CONTROL_TOPIC, isRateControl, RateGate } from '../lib/pipeline/rate-gate';
+import { RateGate } from '../lib/pipeline/rate-gate';
 import { DEFAULT_RULES } from '../lib/shadow/alarm';
 import { SampleMode } from '../lib/shadow/sampler';
 import { AlarmEvent, DEFAULT_SHADOW, ModelIdentity, ShadowTester } from '../lib/shadow/shadow-tester';
 import { YoloEdgeError } from '../lib/types';
 import { baseOptions, DetectFields, detectOptions, imageOf, Msg, numberIn, writeDetection } from './detect-message';
 import { describeDetector } from '../lib/detector';
+import { takeFrame, FrameJob } from './frame-intake';
 import { YoloModelNode } from './model-config';
 
 interface ShadowDef extends DetectFields {
@@ -23,11 +24,6 @@ interface ShadowDef extends DetectFields {
   minSamples: string | number;
 }
 
-interface Job {
-  msg: Msg;
-  send: (msg: NodeMessage | Array<NodeMessage | null>) => void;
-  done: (err?: Error) => void;
-}
 
 /** Where a compared frame came from, carried into its report. */
 interface FrameRef {
@@ -130,7 +126,7 @@ export = function (RED: NodeAPI): void {
       node.status({ fill, shape: 'dot', text: `${f1}${ratio} · ${c.compared} compared${skipped}${role}` });
     }
 
-    async function work(job: Job): Promise<void> {
+    async function work(job: FrameJob): Promise<void> {
       const { msg, send, done } = job;
       try {
         const input = await imageOf(msg.payload);
@@ -150,7 +146,7 @@ export = function (RED: NodeAPI): void {
       }
     }
 
-    const queue = new BusyQueue<Job>(work, config.busyPolicy || 'drop-oldest', Math.max(0, Number(config.queueSize ?? 1) | 0));
+    const queue = new BusyQueue<FrameJob>(work, config.busyPolicy || 'drop-oldest', Math.max(0, Number(config.queueSize ?? 1) | 0));
 
     async function command(msg: Msg): Promise<void> {
       const cmd = String(msg.command).trim().toLowerCase();
@@ -174,29 +170,7 @@ export = function (RED: NodeAPI): void {
         command(m).then(() => { send([null, m]); done(); }, (err: Error) => { status(true); done(err); });
         return;
       }
-      if (m.topic === CONTROL_TOPIC && isRateControl(m.payload)) {
-        try {
-          gate.apply(m.payload);
-          status(true);
-          done();
-        } catch (err) {
-          done(err as Error);
-        }
-        return;
-      }
-      if (!gate.admit(Date.now())) {
-        status();
-        done();
-        return;
-      }
-      queue.push({
-        item: { msg: m, send, done },
-        discard: (reason) => {
-          if (reason === 'rejected') done(new YoloEdgeError(`busy: ${queue.pending} frames waiting, queue full; frame refused`, 'BUSY'));
-          else done();
-          status();
-        },
-      });
+      takeFrame({ msg: m, send, done }, gate, queue, status);
     });
 
     this.on('close', (_removed: boolean, done: () => void) => {

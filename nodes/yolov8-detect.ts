@@ -1,8 +1,9 @@
-import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow } from 'node-red';
+import type { Node, NodeAPI, NodeMessageInFlow } from 'node-red';
 import { BusyPolicy, BusyQueue } from '../lib/pipeline/busy-queue';
-import { CONTROL_TOPIC, isRateControl, RateGate } from '../lib/pipeline/rate-gate';
+import { RateGate } from '../lib/pipeline/rate-gate';
 import { YoloEdgeError } from '../lib/types';
 import { baseOptions, DetectFields, detectOptions, imageOf, Msg, writeDetection } from './detect-message';
+import { takeFrame, FrameJob } from './frame-intake';
 import { YoloModelNode } from './model-config';
 
 interface DetectDef extends DetectFields {
@@ -12,11 +13,6 @@ interface DetectDef extends DetectFields {
   queueSize: string | number;
 }
 
-interface Job {
-  msg: Msg;
-  send: (msg: NodeMessage) => void;
-  done: (err?: Error) => void;
-}
 
 export = function (RED: NodeAPI): void {
   function YoloV8Detect(this: Node, config: DetectDef) {
@@ -41,7 +37,7 @@ export = function (RED: NodeAPI): void {
 
     const counters = () => ({ ...queue.counters, processed: stats.processed, failed: stats.failed, droppedByRate: gate.droppedByRate, droppedByPause: gate.droppedByPause });
 
-    async function work(job: Job): Promise<void> {
+    async function work(job: FrameJob): Promise<void> {
       const { msg, send, done } = job;
       try {
         if (!modelNode) throw new YoloEdgeError('no yolo-model configured', 'NO_MODEL');
@@ -66,33 +62,11 @@ export = function (RED: NodeAPI): void {
       }
     }
 
-    const queue = new BusyQueue<Job>(work, config.busyPolicy || 'drop-oldest', Math.max(0, Number(config.queueSize ?? 1) | 0));
+    const queue = new BusyQueue<FrameJob>(work, config.busyPolicy || 'drop-oldest', Math.max(0, Number(config.queueSize ?? 1) | 0));
 
     this.on('input', (msg: NodeMessageInFlow, send, done) => {
       const m = msg as Msg;
-      if (m.topic === CONTROL_TOPIC && isRateControl(m.payload)) {
-        try {
-          gate.apply(m.payload);
-          status(true);
-          done();
-        } catch (err) {
-          done(err as Error);
-        }
-        return;
-      }
-      if (!gate.admit(Date.now())) {
-        status();
-        done();
-        return;
-      }
-      queue.push({
-        item: { msg: m, send, done },
-        discard: (reason) => {
-          if (reason === 'rejected') done(new YoloEdgeError(`busy: ${queue.pending} frames waiting, queue full; frame refused`, 'BUSY'));
-          else done();
-          status();
-        },
-      });
+      takeFrame({ msg: m, send, done }, gate, queue, status);
     });
 
     this.on('close', (_removed: boolean, done: () => void) => {

@@ -1,0 +1,43 @@
+// Shared by the nodes that take frames: guard control messages, the rate gate and the busy queue.
+import type { NodeMessage } from 'node-red';
+import { BusyQueue } from '../lib/pipeline/busy-queue';
+import { CONTROL_TOPIC, isRateControl, RateGate } from '../lib/pipeline/rate-gate';
+import { YoloEdgeError } from '../lib/types';
+import { Msg } from './detect-message';
+
+export interface FrameJob {
+  msg: Msg;
+  send: (msg: NodeMessage | Array<NodeMessage | null>) => void;
+  done: (err?: Error) => void;
+}
+
+/**
+ * Applies a `yolo-edge/control` message, or lets a frame through the rate gate into the queue.
+ * Every frame ends in done(): run, dropped (counted) or refused with an error.
+ */
+export function takeFrame(job: FrameJob, gate: RateGate, queue: BusyQueue<FrameJob>, status: (force?: boolean) => void): void {
+  const { msg, done } = job;
+  if (msg.topic === CONTROL_TOPIC && isRateControl(msg.payload)) {
+    try {
+      gate.apply(msg.payload);
+      status(true);
+      done();
+    } catch (err) {
+      done(err as Error);
+    }
+    return;
+  }
+  if (!gate.admit(Date.now())) {
+    status();
+    done();
+    return;
+  }
+  queue.push({
+    item: job,
+    discard: (reason) => {
+      if (reason === 'rejected') done(new YoloEdgeError(`busy: ${queue.pending} frames waiting, queue full; frame refused`, 'BUSY'));
+      else done();
+      status();
+    },
+  });
+}
