@@ -2,9 +2,11 @@ import { Command } from './command';
 import { detect } from './detect';
 import { evalCmd } from './eval';
 import { fetchModel } from './fetch-model';
+import { quantize } from './quantize';
 
 export const COMMANDS: Record<string, Command> = {
   detect,
   eval: evalCmd,
   'fetch-model': fetchModel,
+  quantize,
 };
