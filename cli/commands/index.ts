@@ -1,3 +1,4 @@
+import { bench } from './bench';
 import { Command } from './command';
 import { detect } from './detect';
 import { evalCmd } from './eval';
@@ -5,6 +6,7 @@ import { fetchModel } from './fetch-model';
 import { quantize } from './quantize';
 
 export const COMMANDS: Record<string, Command> = {
+  bench,
   detect,
   eval: evalCmd,
   'fetch-model': fetchModel,

@@ -55,7 +55,7 @@ export const quantize: Command = {
       samples,
       seed: num(p, 'seed', 0, 0),
       split: parseSplit(str(p, 'split')),
-      calibrator: oneOf<CalibratorKind>(str(p, 'calibrator', 'percentile') as string, ['minmax', 'percentile', 'entropy'], 'calibrator'),
+      calibrator: oneOf<CalibratorKind>(str(p, 'calibrator', 'minmax') as string, ['minmax', 'percentile', 'entropy'], 'calibrator'),
       percentile: num(p, 'percentile', 99.999, 50, 100),
       activationType: oneOf<QuantType>(str(p, 'activation-type', 'uint8') as string, ['uint8', 'int8'], 'activation-type'),
       activationSymmetric: flag(p, 'symmetric'),

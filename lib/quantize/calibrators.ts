@@ -193,8 +193,7 @@ function klForThreshold(hist: Float64Array, i: number, levels: number): number {
       sum += hist[k];
       if (hist[k] > 0) nonzero++;
     }
-    // the reference bins include the folded outliers in the last one
-    if (j === levels - 1) sum += outliers;
+    // Q is built from the clipped histogram alone: P carries the outliers in its last bin, so clipping costs
     for (let k = start; k < end; k++) if (p[k] > 0 && nonzero > 0) q[k] = sum / nonzero;
   }
   let ps = 0;

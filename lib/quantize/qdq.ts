@@ -109,7 +109,14 @@ export function rewriteQdq(model: onnx.ModelProto, plan: QuantPlan, ranges: Map<
   for (const n of body) if (n.opType !== 'QuantizeLinear') n.input = n.input.map((inp) => readAs.get(inp) ?? inp);
   graph.node = [...prelude, ...body];
   graph.initializer.push(...inits);
+  pruneInitializers(graph);
   return { params, quantizedConvs: weightInputs.size };
+}
+
+/** Drops initializers no node reads (the input's own params when the uint8 input DQ stands in for them). */
+function pruneInitializers(graph: onnx.GraphProto): void {
+  const used = new Set(graph.node.flatMap((n) => n.input));
+  graph.initializer = graph.initializer.filter((t) => used.has(t.name));
 }
 
 function consumersQuantized(g: GraphIndex, t: string, quantized: Set<onnx.INodeProto>): boolean {

@@ -41,7 +41,7 @@ export const DEFAULT_QUANTIZE: Omit<QuantizeOptions, 'model' | 'calib' | 'out'> 
   samples: 200,
   seed: 0,
   split: 'all',
-  calibrator: 'percentile',
+  calibrator: 'minmax',
   percentile: 99.999,
   activationType: 'uint8',
   activationSymmetric: false,
