@@ -22,6 +22,7 @@ function printReport(r: QuantizeReport): void {
     const b = r.budget;
     process.stdout.write(`accuracy budget ${b.budget} mAP50 points on ${b.holdoutImages} held-aside images (reference: ${b.reference}): estimated loss ${b.lossAllQuantized.toFixed(2)} all quantized -> ${b.lossFinal.toFixed(2)}${b.withinBudget ? '' : ' (NOT within budget)'}\n`);
     for (const l of b.keptFloat) process.stdout.write(`  kept float: ${l.conv} (output error removed ${l.sensitivity.toExponential(2)})\n`);
+    if (b.keptFloat.length === 0) process.stdout.write(`  most sensitive: ${b.ranking.slice(0, 3).map((l) => `${l.conv} (${l.sensitivity.toExponential(2)})`).join(', ')}\n`);
   }
 }
 
@@ -30,13 +31,13 @@ export const quantize: Command = {
   usage:
     'yolo-edge quantize --model IN.onnx --calib DIR --out OUT.onnx [--samples 200|all] [--seed 0] [--split all|even|odd] ' +
     '[--calibrator minmax|percentile|entropy] [--percentile 99.999] [--activation-type uint8|int8] [--symmetric] [--per-tensor] ' +
-    '[--reduce-range] [--uint8-input] [--fp32] [--exclude PATTERN,...] [--accuracy-budget POINTS] [--holdout 16] [--threads N] [--json]',
+    '[--reduce-range] [--uint8-input] [--fp32] [--exclude PATTERN,...] [--accuracy-budget POINTS] [--holdout 16] [--budget-max-layers 12] [--threads N] [--json]',
   async run(argv) {
     const p = parse(argv, {
       model: { type: 'string' }, calib: { type: 'string' }, out: { type: 'string' }, samples: { type: 'string' }, seed: { type: 'string' },
       split: { type: 'string' }, calibrator: { type: 'string' }, percentile: { type: 'string' }, 'activation-type': { type: 'string' },
       symmetric: { type: 'boolean' }, 'per-tensor': { type: 'boolean' }, 'reduce-range': { type: 'boolean' }, 'uint8-input': { type: 'boolean' },
-      fp32: { type: 'boolean' }, exclude: { type: 'string', multiple: true }, 'accuracy-budget': { type: 'string' }, holdout: { type: 'string' },
+      fp32: { type: 'boolean' }, exclude: { type: 'string', multiple: true }, 'accuracy-budget': { type: 'string' }, holdout: { type: 'string' }, 'budget-max-layers': { type: 'string' },
       threads: { type: 'string' }, json: { type: 'boolean' },
     });
     const model = required(p, 'model');
@@ -65,6 +66,7 @@ export const quantize: Command = {
       exclude: list(p, 'exclude'),
       accuracyBudget: str(p, 'accuracy-budget') === undefined ? undefined : num(p, 'accuracy-budget', 1, 0, 100),
       holdout: num(p, 'holdout', 16, 1),
+      budgetMaxLayers: num(p, 'budget-max-layers', 12, 0),
       threads: num(p, 'threads', 0, 0, 256) || undefined,
       progress: (m) => err(`\r${m}   `),
     });

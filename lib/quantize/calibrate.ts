@@ -9,6 +9,8 @@ import { CalibratorKind, Collector, makeCollector, Range } from './calibrators';
 export interface CalibrationOptions {
   calibrator: CalibratorKind;
   percentile?: number;
+  /** Tensors that always take min/max whatever the calibrator (the head's logits: their rare peaks are the detections). */
+  minmaxTensors?: ReadonlySet<string>;
   threads?: number;
   progress?: (done: number, total: number, elapsedMs: number) => void;
 }
@@ -43,7 +45,8 @@ export async function calibrate(
     extra: { session: { intra_op: { allow_spinning: '0' } } },
   });
   try {
-    const collectors = new Map<string, Collector>(tensors.map((t) => [t, makeCollector(o.calibrator, o.percentile)]));
+    const kind = (t: string): CalibratorKind => (o.minmaxTensors?.has(t) ? 'minmax' : o.calibrator);
+    const collectors = new Map<string, Collector>(tensors.map((t) => [t, makeCollector(kind(t), o.percentile)]));
     const pre = new Preprocessor(input.width, input.height, 'float32');
     const feed = new ort.Tensor('float32', pre.data as Float32Array, [1, 3, input.height, input.width]);
     const t0 = performance.now();

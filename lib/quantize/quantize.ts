@@ -33,6 +33,8 @@ export interface QuantizeOptions {
   accuracyBudget?: number;
   /** Images held aside from calibration to estimate the loss (accuracy budget only). */
   holdout: number;
+  /** At most this many layers are kept float for the budget. */
+  budgetMaxLayers: number;
   threads?: number;
   progress?: (message: string) => void;
 }
@@ -50,6 +52,7 @@ export const DEFAULT_QUANTIZE: Omit<QuantizeOptions, 'model' | 'calib' | 'out'> 
   uint8Input: false,
   exclude: [],
   holdout: 16,
+  budgetMaxLayers: 12,
 };
 
 export interface QuantizeReport {
@@ -90,10 +93,12 @@ export async function quantizeModel(options: Partial<QuantizeOptions> & Pick<Qua
   const basePlan = planQuantization(new GraphIndex(source.graph as onnx.GraphProto), { exclude: o.exclude, keepFloat: new Set() });
   // every tensor any plan may need: pass-through outputs get their own range when their op stays float
   const tensors = [...basePlan.tensors.keys()].filter((t) => t !== basePlan.graphInput);
+  const headInputs = headLogits(new GraphIndex(source.graph as onnx.GraphProto), basePlan);
   const tc = performance.now();
   const ranges = await calibrate(calibrationModel(decodeModel(bytes, o.model), tensors), { name: info.inputName, width: info.inputWidth, height: info.inputHeight }, tensors, calibImages, {
     calibrator: o.calibrator,
     percentile: o.percentile,
+    minmaxTensors: headInputs,
     threads: o.threads,
     progress: (done, total, ms) => o.progress?.(`calibrating ${done}/${total}, ETA ${Math.round(((total - done) * ms) / done / 1000)} s`),
   });
@@ -108,7 +113,7 @@ export async function quantizeModel(options: Partial<QuantizeOptions> & Pick<Qua
   let budget: AccuracyBudgetResult | undefined;
   let keepFloat: ReadonlySet<string> = new Set();
   if (o.accuracyBudget !== undefined) {
-    budget = await applyAccuracyBudget({ modelPath: o.model, info, holdout, budget: o.accuracyBudget, plan: basePlan, threads: o.threads, progress: o.progress, build: (k) => encodeModel(build(k).model) });
+    budget = await applyAccuracyBudget({ modelPath: o.model, info, holdout, budget: o.accuracyBudget, plan: basePlan, maxLayers: o.budgetMaxLayers, threads: o.threads, progress: o.progress, build: (k) => encodeModel(build(k).model) });
     keepFloat = new Set(budget.keptFloat.map((l) => l.nodes).flat());
   }
   const { model, plan, convs } = build(keepFloat);
@@ -116,6 +121,7 @@ export async function quantizeModel(options: Partial<QuantizeOptions> & Pick<Qua
     format: 'QDQ',
     calibrator: o.calibrator,
     ...(o.calibrator === 'percentile' ? { percentile: o.percentile } : {}),
+    ...(o.calibrator !== 'minmax' ? { minmaxTensors: [...headInputs] } : {}),
     samples: calibImages.length,
     seed: o.seed,
     split: o.split,
@@ -148,6 +154,15 @@ export async function quantizeModel(options: Partial<QuantizeOptions> & Pick<Qua
     settings: settingsRecord,
     budget,
   };
+}
+
+/**
+ * Tensors the float head post-processing reads (the box and class logits). A clipping calibrator would cut
+ * their rare high values, which are exactly the confident detections, so they keep their full min/max.
+ */
+function headLogits(g: GraphIndex, plan: QuantPlan): Set<string> {
+  const head = new Set(plan.excluded.filter((e) => e.reason === 'postprocess' || e.reason === 'feeds-postprocess').map((e) => e.name));
+  return new Set([...plan.tensors.keys()].filter((t) => (g.consumers.get(t) ?? []).some((c) => head.has(c.name ?? ''))));
 }
 
 export function setMetadata(model: onnx.ModelProto, key: string, value: string): void {
