@@ -41,7 +41,10 @@ describe('yolo-edge bench', function () {
     assert.ok(Math.abs(fp32.map50 - bytesIn.map50) < 1e-3);
     assert.strictEqual(fp32.sessionVsFirst, 1);
     assert.ok(r.peakRssMB > 50);
+    assert.deepStrictEqual(r.fusion.map((f) => f.qlinearConv), [0, 0], 'float models have no QLinearConv');
+    assert.ok(r.fusion[0].floatConv > 0);
     const md = markdownTable(r);
+    assert.match(md, /Fusion check .*yolov8n\.onnx: 0 QLinearConv/);
     assert.match(md, /\| model \| precision \| threads \| session median/);
     assert.match(md, /yolov8n-u8\.onnx \| fp32 \(uint8 in\) \| 1 \|/);
   });

@@ -4,6 +4,7 @@ import * as path from 'path';
 import { Detector } from '../detector';
 import { hasLabels, listDataset, selectSplit, Split } from '../eval/dataset';
 import { evaluate } from '../eval/evaluate';
+import { optimizedOpCounts } from './fusion';
 import { median, percentile } from './stats';
 
 export interface BenchOptions {
@@ -49,7 +50,16 @@ export interface BenchRow {
   map50_95?: number;
 }
 
+export interface FusionCheck {
+  model: string;
+  /** Conv nodes onnxruntime runs as QLinearConv, as float Conv, and loose DequantizeLinear nodes left. */
+  qlinearConv: number;
+  floatConv: number;
+  dequantizeLinear: number;
+}
+
 export interface BenchResult {
+  fusion: FusionCheck[];
   rows: BenchRow[];
   images: number;
   runs: number;
@@ -77,6 +87,11 @@ export async function runBench(options: Partial<BenchOptions> & Pick<BenchOption
   const withLabels = o.accuracy && (await hasLabels(o.images));
   const keep = new Set(chosen.map((it) => it.image));
   const rows: BenchRow[] = [];
+  const fusion: FusionCheck[] = [];
+  for (const m of o.models) {
+    const c = await optimizedOpCounts(m);
+    fusion.push({ model: path.basename(m), qlinearConv: c.QLinearConv ?? 0, floatConv: (c.Conv ?? 0) + (c.FusedConv ?? 0), dequantizeLinear: c.DequantizeLinear ?? 0 });
+  }
   for (const threads of o.threads) {
     const tracks: Track[] = [];
     try {
@@ -102,6 +117,7 @@ export async function runBench(options: Partial<BenchOptions> & Pick<BenchOption
   }
   const cpus = os.cpus();
   return {
+    fusion,
     rows,
     images: images.length,
     runs: o.runs,
@@ -157,5 +173,6 @@ export function markdownTable(r: BenchResult): string {
   const lines = r.rows.map((x) =>
     `| ${x.model} | ${x.precision}${x.inputType === 'uint8' ? ' (uint8 in)' : ''} | ${x.threads} | ${f(x.session.median)} / ${f(x.session.p90)} | ${f(x.sessionVsFirst, 2)}x | ${f(x.e2e.median)} / ${f(x.e2e.p90)} | ${f(x.e2eOverSession, 3)} | ${f(x.fps)} | ${f(x.cpuPercent, 0)} | ${f(x.sessionRssMB, 0)} | ${f(x.fileBytes / 1e6, 2)} | ${x.map50 === undefined ? '-' : f(100 * x.map50, 2)} | ${x.map50_95 === undefined ? '-' : f(100 * x.map50_95, 2)} |`);
   const foot = `\n${r.images} images (split ${r.split}), ${r.runs} interleaved runs per model and thread count; process peak RSS ${f(r.peakRssMB, 0)} MB; ${r.machine.cpus}, ${r.machine.cores} cores, Node ${r.machine.node}, ${r.machine.platform}.`;
-  return [head, sep, ...lines].join('\n') + '\n' + foot + '\n';
+  const fused = r.fusion.map((x) => `${x.model}: ${x.qlinearConv} QLinearConv, ${x.floatConv} float Conv, ${x.dequantizeLinear} DequantizeLinear left`).join('; ');
+  return [head, sep, ...lines].join('\n') + '\n' + foot + `\nFusion check (graph onnxruntime optimises, via optimizedModelFilePath): ${fused}.\n`;
 }
