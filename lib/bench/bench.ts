@@ -42,8 +42,6 @@ export interface BenchRow {
   fps: number;
   /** Process CPU time over wall time during this model's end-to-end runs (100 = one core). */
   cpuPercent: number;
-  /** RSS growth when this model's session was opened. */
-  sessionRssMB: number;
   /** Session median relative to the first model's at the same thread count. */
   sessionVsFirst: number;
   map50?: number;
@@ -75,7 +73,6 @@ interface Track {
   e2e: number[];
   cpuMs: number;
   wallMs: number;
-  rssMB: number;
 }
 
 /** Interleaved runs: run r of every model before run r + 1 of any, so drift and heat hit all alike. */
@@ -96,9 +93,7 @@ export async function runBench(options: Partial<BenchOptions> & Pick<BenchOption
     const tracks: Track[] = [];
     try {
       for (const m of o.models) {
-        const before = process.memoryUsage().rss;
-        const detector = await Detector.create(m, { threads });
-        tracks.push({ detector, session: [], e2e: [], cpuMs: 0, wallMs: 0, rssMB: (process.memoryUsage().rss - before) / 1048576 });
+        tracks.push({ detector: await Detector.create(m, { threads }), session: [], e2e: [], cpuMs: 0, wallMs: 0 });
       }
       for (const t of tracks) for (let w = 0; w < o.warmup; w++) await t.detector.detect(images[w % images.length]);
       for (let r = 0; r < o.runs; r++) {
@@ -158,7 +153,6 @@ function toRow(t: Track, threads: number, first: Track, metrics?: { map50: numbe
     e2eOverSession: e2e.median / session.median,
     fps: 1000 / e2e.median,
     cpuPercent: (100 * t.cpuMs) / t.wallMs,
-    sessionRssMB: t.rssMB,
     sessionVsFirst: session.median / median(first.session),
     map50: metrics?.map50,
     map50_95: metrics?.map50_95,
@@ -168,11 +162,11 @@ function toRow(t: Track, threads: number, first: Track, metrics?: { map50: numbe
 /** The benchmark table in markdown (one row per model and thread count). */
 export function markdownTable(r: BenchResult): string {
   const f = (x: number, d = 1): string => x.toFixed(d);
-  const head = '| model | precision | threads | session median / p90 (ms) | vs first | e2e median / p90 (ms) | e2e/session | FPS | CPU % | session RSS (MB) | file (MB) | mAP50 | mAP50-95 |';
-  const sep = '|' + ' --- |'.repeat(13);
+  const head = '| model | precision | threads | session median / p90 (ms) | vs first | e2e median / p90 (ms) | e2e/session | FPS | CPU % | file (MB) | mAP50 | mAP50-95 |';
+  const sep = '|' + ' --- |'.repeat(12);
   const lines = r.rows.map((x) =>
-    `| ${x.model} | ${x.precision}${x.inputType === 'uint8' ? ' (uint8 in)' : ''} | ${x.threads} | ${f(x.session.median)} / ${f(x.session.p90)} | ${f(x.sessionVsFirst, 2)}x | ${f(x.e2e.median)} / ${f(x.e2e.p90)} | ${f(x.e2eOverSession, 3)} | ${f(x.fps)} | ${f(x.cpuPercent, 0)} | ${f(x.sessionRssMB, 0)} | ${f(x.fileBytes / 1e6, 2)} | ${x.map50 === undefined ? '-' : f(100 * x.map50, 2)} | ${x.map50_95 === undefined ? '-' : f(100 * x.map50_95, 2)} |`);
-  const foot = `\n${r.images} images (split ${r.split}), ${r.runs} interleaved runs per model and thread count; process peak RSS ${f(r.peakRssMB, 0)} MB; ${r.machine.cpus}, ${r.machine.cores} cores, Node ${r.machine.node}, ${r.machine.platform}.`;
+    `| ${x.model} | ${x.precision}${x.inputType === 'uint8' ? ' (uint8 in)' : ''} | ${x.threads} | ${f(x.session.median)} / ${f(x.session.p90)} | ${f(x.sessionVsFirst, 2)}x | ${f(x.e2e.median)} / ${f(x.e2e.p90)} | ${f(x.e2eOverSession, 3)} | ${f(x.fps)} | ${f(x.cpuPercent, 0)} | ${f(x.fileBytes / 1e6, 2)} | ${x.map50 === undefined ? '-' : f(100 * x.map50, 2)} | ${x.map50_95 === undefined ? '-' : f(100 * x.map50_95, 2)} |`);
+  const foot = `\n${r.images} images (split ${r.split}), ${r.runs} interleaved runs per model and thread count; peak RSS of the process (all models together) ${f(r.peakRssMB, 0)} MB; ${r.machine.cpus}, ${r.machine.cores} cores, Node ${r.machine.node}, ${r.machine.platform}.`;
   const fused = r.fusion.map((x) => `${x.model}: ${x.qlinearConv} QLinearConv, ${x.floatConv} float Conv, ${x.dequantizeLinear} DequantizeLinear left`).join('; ');
   return [head, sep, ...lines].join('\n') + '\n' + foot + `\nFusion check (graph onnxruntime optimises, via optimizedModelFilePath): ${fused}.\n`;
 }
