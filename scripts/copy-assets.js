@@ -17,6 +17,6 @@ function copyTree(from, to) {
   }
 }
 
-copyTree(src, dst);
+if (fs.existsSync(src)) copyTree(src, dst); // a checkout without nodes/ yet still builds
 const cli = path.join(root, 'dist', 'cli', 'main.js');
 if (fs.existsSync(cli)) fs.chmodSync(cli, 0o755);

@@ -1,4 +1,5 @@
 import { Detector } from '../../lib/detector';
+import { listDataset, parseSplit, selectSplit } from '../../lib/eval/dataset';
 import { evaluate } from '../../lib/eval/evaluate';
 import { Metrics } from '../../lib/eval/metrics';
 import { resolveModelPath } from '../../lib/model/resolve-path';
@@ -17,13 +18,15 @@ function printMetrics(m: Metrics, names: string[]): void {
 
 export const evalCmd: Command = {
   summary: 'mAP50, mAP50-95, per-class AP, precision and recall on a YOLO dataset folder',
-  usage: 'yolo-edge eval --model M --data DIR [--conf 0.001] [--iou 0.7] [--max-det 300] [--op-conf 0.25] [--multi-label] [--threads N] [--json]',
+  usage: 'yolo-edge eval --model M --data DIR [--conf 0.001] [--iou 0.7] [--max-det 300] [--op-conf 0.25] [--multi-label] [--split all|even|odd] [--threads N] [--json]',
   async run(argv) {
-    const p = parse(argv, { model: { type: 'string' }, data: { type: 'string' }, conf: { type: 'string' }, iou: { type: 'string' }, 'max-det': { type: 'string' }, 'op-conf': { type: 'string' }, 'multi-label': { type: 'boolean' }, agnostic: { type: 'boolean' }, json: { type: 'boolean' }, ...sessionOptions });
+    const p = parse(argv, { model: { type: 'string' }, data: { type: 'string' }, conf: { type: 'string' }, iou: { type: 'string' }, 'max-det': { type: 'string' }, 'op-conf': { type: 'string' }, 'multi-label': { type: 'boolean' }, split: { type: 'string' }, agnostic: { type: 'boolean' }, json: { type: 'boolean' }, ...sessionOptions });
     const data = required(p, 'data');
+    const keep = new Set(selectSplit(await listDataset(data), parseSplit(str(p, 'split'))).map((it) => it.image));
     const detector = await Detector.create(resolveModelPath(str(p, 'model'), [process.cwd()]), detectorOptions(p));
     try {
       const metrics = await evaluate(detector, data, {
+        filter: (image) => keep.has(image),
         confidence: num(p, 'conf', 0.001, 0, 1),
         iou: num(p, 'iou', 0.7, 0, 1),
         maxDetections: num(p, 'max-det', 300, 1),

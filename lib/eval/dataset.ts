@@ -19,6 +19,18 @@ export async function listDataset(dir: string): Promise<DatasetItem[]> {
   return images.map((image) => ({ image, label: path.join(labelsDir, path.basename(image).replace(IMAGE_EXT, '.txt')) }));
 }
 
+/** Half of a sorted listing for held-out evaluation: even or odd positions (0-based). */
+export type Split = 'all' | 'even' | 'odd';
+
+export function selectSplit<T>(items: readonly T[], split: Split): T[] {
+  return split === 'all' ? [...items] : items.filter((_, i) => i % 2 === (split === 'even' ? 0 : 1));
+}
+
+export function parseSplit(s: string | undefined): Split {
+  if (s === undefined || s === 'all' || s === 'even' || s === 'odd') return s ?? 'all';
+  throw new YoloEdgeError(`split must be all, even or odd, got '${s}'`, 'BAD_SPLIT');
+}
+
 export async function listImages(dir: string): Promise<string[]> {
   let names: string[];
   try {

@@ -97,8 +97,14 @@ export function describeModel(model: ModelProto, path: string, options: ModelInf
     numClasses,
     names,
     metadata,
-    precision: graph.node.some((n) => n.opType === 'DequantizeLinear' || n.opType === 'QLinearConv') ? 'int8' : 'fp32',
+    precision: isQuantized(graph) ? 'int8' : 'fp32',
   };
+}
+
+/** Quantized weights or activations; a lone DequantizeLinear of a uint8 input (/255 folded in) is not. */
+function isQuantized(graph: ReturnType<typeof graphOf>): boolean {
+  const int8 = new Set(graph.initializer.filter((t) => t.dataType === TensorType.INT8).map((t) => t.name));
+  return graph.node.some((n) => n.opType === 'QuantizeLinear' || n.opType === 'QLinearConv' || (n.opType === 'DequantizeLinear' && int8.has(n.input?.[0] ?? '')));
 }
 
 function inputSize(dims: number[], metadata: ModelMetadata): [number, number] {

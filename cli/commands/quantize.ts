@@ -1,0 +1,77 @@
+import { parseSplit } from '../../lib/eval/dataset';
+import { CalibratorKind } from '../../lib/quantize/calibrators';
+import { quantizeModel, QuantizeReport, writeUint8InputModel } from '../../lib/quantize/quantize';
+import { QuantType } from '../../lib/quantize/params';
+import { flag, list, num, parse, required, str, UsageError } from '../args';
+import { Command, err } from './command';
+
+function oneOf<T extends string>(v: string, allowed: readonly T[], key: string): T {
+  if (!(allowed as readonly string[]).includes(v)) throw new UsageError(`--${key} must be one of ${allowed.join(', ')}, got '${v}'`);
+  return v as T;
+}
+
+function printReport(r: QuantizeReport): void {
+  const mb = (n: number): string => (n / 1e6).toFixed(2);
+  process.stdout.write(`${r.out}: ${mb(r.outputBytes)} MB (${((100 * r.outputBytes) / r.inputBytes).toFixed(1)}% of ${mb(r.inputBytes)} MB)\n`);
+  process.stdout.write(`calibrated on ${r.calibrationImages} images with ${r.settings.calibrator} in ${(r.calibrationMs / 1000).toFixed(1)} s; total ${(r.totalMs / 1000).toFixed(1)} s\n`);
+  process.stdout.write(`quantized ${r.quantizedNodes} nodes (${r.quantizedConvs} Conv); float: ${r.floatNodes.filter((f) => f.reason !== 'unsupported').length} nodes\n`);
+  const byReason = new Map<string, string[]>();
+  for (const f of r.floatNodes) byReason.set(f.reason, [...(byReason.get(f.reason) ?? []), f.name]);
+  for (const [reason, names] of byReason) process.stdout.write(`  ${reason}: ${names.length} (${names.slice(0, 4).join(', ')}${names.length > 4 ? ', ...' : ''})\n`);
+  if (r.budget) {
+    const b = r.budget;
+    process.stdout.write(`accuracy budget ${b.budget} mAP50 points on ${b.holdoutImages} held-aside images (reference: ${b.reference}): estimated loss ${b.lossAllQuantized.toFixed(2)} all quantized -> ${b.lossFinal.toFixed(2)}${b.withinBudget ? '' : ' (NOT within budget)'}\n`);
+    for (const l of b.keptFloat) process.stdout.write(`  kept float: ${l.conv} (output error removed ${l.sensitivity.toExponential(2)})\n`);
+    if (b.keptFloat.length === 0) process.stdout.write(`  most sensitive: ${b.ranking.slice(0, 3).map((l) => `${l.conv} (${l.sensitivity.toExponential(2)})`).join(', ')}\n`);
+  }
+}
+
+export const quantize: Command = {
+  summary: 'INT8 static quantization (QDQ, per-channel) calibrated on a folder of images',
+  usage:
+    'yolo-edge quantize --model IN.onnx --calib DIR --out OUT.onnx [--samples 200|all] [--seed 0] [--split all|even|odd] ' +
+    '[--calibrator minmax|percentile|entropy] [--percentile 99.999] [--activation-type uint8|int8] [--symmetric] [--per-tensor] ' +
+    '[--reduce-range] [--uint8-input] [--fp32] [--exclude PATTERN,...] [--accuracy-budget POINTS] [--holdout 16] [--budget-max-layers 12] [--threads N] [--json]',
+  async run(argv) {
+    const p = parse(argv, {
+      model: { type: 'string' }, calib: { type: 'string' }, out: { type: 'string' }, samples: { type: 'string' }, seed: { type: 'string' },
+      split: { type: 'string' }, calibrator: { type: 'string' }, percentile: { type: 'string' }, 'activation-type': { type: 'string' },
+      symmetric: { type: 'boolean' }, 'per-tensor': { type: 'boolean' }, 'reduce-range': { type: 'boolean' }, 'uint8-input': { type: 'boolean' },
+      fp32: { type: 'boolean' }, exclude: { type: 'string', multiple: true }, 'accuracy-budget': { type: 'string' }, holdout: { type: 'string' }, 'budget-max-layers': { type: 'string' },
+      threads: { type: 'string' }, json: { type: 'boolean' },
+    });
+    const model = required(p, 'model');
+    const out = required(p, 'out');
+    if (flag(p, 'fp32')) {
+      if (!flag(p, 'uint8-input')) throw new UsageError('--fp32 only makes sense with --uint8-input (a float model fed with bytes)');
+      const r = await writeUint8InputModel(model, out);
+      process.stdout.write(flag(p, 'json') ? JSON.stringify({ model, out, ...r }) + '\n' : `${out}: float model with uint8 input, ${(r.outputBytes / 1e6).toFixed(2)} MB\n`);
+      return;
+    }
+    const samples = str(p, 'samples') === 'all' ? 0 : num(p, 'samples', 200, 1);
+    const report = await quantizeModel({
+      model,
+      calib: required(p, 'calib'),
+      out,
+      samples,
+      seed: num(p, 'seed', 0, 0),
+      split: parseSplit(str(p, 'split')),
+      calibrator: oneOf<CalibratorKind>(str(p, 'calibrator', 'minmax') as string, ['minmax', 'percentile', 'entropy'], 'calibrator'),
+      percentile: num(p, 'percentile', 99.999, 50, 100),
+      activationType: oneOf<QuantType>(str(p, 'activation-type', 'uint8') as string, ['uint8', 'int8'], 'activation-type'),
+      activationSymmetric: flag(p, 'symmetric'),
+      perChannel: !flag(p, 'per-tensor'),
+      reduceRange: flag(p, 'reduce-range'),
+      uint8Input: flag(p, 'uint8-input'),
+      exclude: list(p, 'exclude'),
+      accuracyBudget: str(p, 'accuracy-budget') === undefined ? undefined : num(p, 'accuracy-budget', 1, 0, 100),
+      holdout: num(p, 'holdout', 16, 1),
+      budgetMaxLayers: num(p, 'budget-max-layers', 12, 0),
+      threads: num(p, 'threads', 0, 0, 256) || undefined,
+      progress: (m) => err(`\r${m}   `),
+    });
+    err('\n');
+    if (flag(p, 'json')) process.stdout.write(JSON.stringify(report) + '\n');
+    else printReport(report);
+  },
+};

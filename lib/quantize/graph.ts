@@ -1,0 +1,154 @@
+import { onnx } from 'onnx-proto';
+import { toNumber, TensorType, valueDims } from '../model/onnx-file';
+
+/** Lookups over one graph: who makes and who reads each tensor, and which tensors are constants. */
+export class GraphIndex {
+  readonly producer = new Map<string, onnx.INodeProto>();
+  readonly consumers = new Map<string, onnx.INodeProto[]>();
+  readonly initializers = new Map<string, onnx.ITensorProto>();
+  /** Outputs of Constant nodes, with their tensors. */
+  readonly constants = new Map<string, onnx.ITensorProto>();
+  readonly graphInputs = new Set<string>();
+  readonly graphOutputs = new Set<string>();
+
+  constructor(readonly graph: onnx.IGraphProto) {
+    for (const t of graph.initializer ?? []) if (t.name) this.initializers.set(t.name, t);
+    for (const i of graph.input ?? []) if (i.name && !this.initializers.has(i.name)) this.graphInputs.add(i.name);
+    for (const o of graph.output ?? []) if (o.name) this.graphOutputs.add(o.name);
+    for (const n of graph.node ?? []) {
+      for (const out of n.output ?? []) this.producer.set(out, n);
+      for (const inp of n.input ?? []) {
+        if (!inp) continue;
+        const list = this.consumers.get(inp) ?? [];
+        list.push(n);
+        this.consumers.set(inp, list);
+      }
+      if (n.opType === 'Constant') {
+        const t = n.attribute?.find((a) => a.name === 'value')?.t;
+        if (t && n.output?.[0]) this.constants.set(n.output[0], t);
+      }
+    }
+  }
+
+  get nodes(): onnx.INodeProto[] {
+    return this.graph.node ?? [];
+  }
+
+  isConstant(name: string): boolean {
+    return this.initializers.has(name) || this.constants.has(name);
+  }
+
+  constantTensor(name: string): onnx.ITensorProto | undefined {
+    return this.initializers.get(name) ?? this.constants.get(name);
+  }
+}
+
+/** Float values of an initializer (raw_data is little-endian and may be unaligned, so it is copied). */
+export function floatData(t: onnx.ITensorProto): Float32Array {
+  if (t.dataType !== TensorType.FLOAT) throw new Error(`tensor ${t.name} is not float (type ${t.dataType})`);
+  if (t.rawData && t.rawData.length > 0) {
+    const copy = new Uint8Array(t.rawData);
+    return new Float32Array(copy.buffer, 0, copy.length / 4);
+  }
+  return Float32Array.from(t.floatData ?? []);
+}
+
+export function int64Data(t: onnx.ITensorProto): number[] {
+  if (t.rawData && t.rawData.length > 0) {
+    const view = new DataView(new Uint8Array(t.rawData).buffer);
+    return Array.from({ length: t.rawData.length / 8 }, (_, i) => Number(view.getBigInt64(8 * i, true)));
+  }
+  return (t.int64Data ?? []).map((v) => toNumber(v as number));
+}
+
+export function tensorDims(t: onnx.ITensorProto): number[] {
+  return (t.dims ?? []).map((d) => toNumber(d as number));
+}
+
+const SAME_RANK = new Set([
+  'Conv', 'Sigmoid', 'Mul', 'Add', 'Sub', 'Div', 'Relu', 'LeakyRelu', 'HardSigmoid', 'HardSwish', 'Clip', 'Pow', 'Sqrt',
+  'Concat', 'MaxPool', 'AveragePool', 'Resize', 'Upsample', 'Split', 'Slice', 'Transpose', 'Softmax', 'BatchNormalization',
+  'Identity', 'Tanh', 'Exp', 'ConvTranspose', 'Max', 'Min', 'Pad', 'Cast', 'MatMul',
+]);
+
+/**
+ * Rank of every tensor as far as the structure tells (no shapes needed): ops that keep the rank of their
+ * first input, Reshape to a constant shape, Flatten. Unknown ranks stay absent.
+ */
+export function inferRanks(g: GraphIndex): Map<string, number> {
+  const rank = new Map<string, number>();
+  for (const i of g.graph.input ?? []) if (i.name) rank.set(i.name, valueDims(i).length);
+  for (const [name, t] of [...g.initializers, ...g.constants]) rank.set(name, tensorDims(t).length);
+  for (const n of g.nodes) {
+    const ins = (n.input ?? []).filter((s) => s);
+    const r0 = ins.length ? rank.get(ins[0]) : undefined;
+    let r: number | undefined;
+    if (n.opType === 'Constant') continue;
+    if (SAME_RANK.has(n.opType ?? '')) {
+      const known = ins.map((s) => rank.get(s)).filter((x): x is number => x !== undefined);
+      r = n.opType === 'Conv' || n.opType === 'Concat' || n.opType === 'Transpose' || n.opType === 'Slice' || n.opType === 'Split' ? r0 : known.length === ins.length ? Math.max(...known) : undefined;
+    } else if (n.opType === 'Reshape') {
+      const shape = ins[1] ? g.constantTensor(ins[1]) : undefined;
+      r = shape ? int64Data(shape).length : undefined;
+    } else if (n.opType === 'Flatten') {
+      r = 2;
+    }
+    if (r !== undefined) for (const o of n.output ?? []) rank.set(o, r);
+  }
+  return rank;
+}
+
+export interface HeadAnalysis {
+  /** Nodes of the detection head's box/score post-processing, kept in float. */
+  postprocess: Set<onnx.INodeProto>;
+  /** Nodes where the feature maps are left (rank changes or is unknown). */
+  boundary: onnx.INodeProto[];
+}
+
+/**
+ * Finds the head's post-processing from structure alone: the feature maps are rank-4 NCHW tensors; the first
+ * node on a path to the output that leaves rank 4 (the head's Reshape to [1, C, N]) starts the post-processing,
+ * and everything it feeds (DFL, anchor arithmetic, class sigmoid, final concats) stays float.
+ */
+export function findPostprocess(g: GraphIndex): HeadAnalysis {
+  const rank = inferRanks(g);
+  const toOutput = ancestorsOfOutputs(g);
+  const boundary: onnx.INodeProto[] = [];
+  for (const n of g.nodes) {
+    if (n.opType === 'Constant' || !toOutput.has(n)) continue;
+    const fromMap = (n.input ?? []).some((s) => s && !g.isConstant(s) && rank.get(s) === 4);
+    const leaves = (n.output ?? []).some((o) => rank.get(o) !== 4);
+    if (fromMap && leaves) boundary.push(n);
+  }
+  const postprocess = new Set<onnx.INodeProto>();
+  const stack = [...boundary];
+  while (stack.length) {
+    const n = stack.pop() as onnx.INodeProto;
+    if (postprocess.has(n)) continue;
+    postprocess.add(n);
+    for (const o of n.output ?? []) for (const c of g.consumers.get(o) ?? []) stack.push(c);
+  }
+  return { postprocess, boundary };
+}
+
+function ancestorsOfOutputs(g: GraphIndex): Set<onnx.INodeProto> {
+  const seen = new Set<onnx.INodeProto>();
+  const stack = [...g.graphOutputs].map((o) => g.producer.get(o)).filter((n): n is onnx.INodeProto => !!n);
+  while (stack.length) {
+    const n = stack.pop() as onnx.INodeProto;
+    if (seen.has(n)) continue;
+    seen.add(n);
+    for (const i of n.input ?? []) {
+      const p = i ? g.producer.get(i) : undefined;
+      if (p) stack.push(p);
+    }
+  }
+  return seen;
+}
+
+/** Glob-like pattern (* and ?) against a node name, or a plain substring. */
+export function matchesPattern(name: string, pattern: string): boolean {
+  if (!/[*?]/.test(pattern)) return name.includes(pattern);
+  const re = new RegExp('^' + pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$');
+  return re.test(name);
+}

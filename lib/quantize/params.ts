@@ -1,0 +1,96 @@
+/** Quantization arithmetic: ranges to scale/zero point, float to integer, as ONNX defines it. */
+
+export type QuantType = 'uint8' | 'int8';
+
+export interface QuantParams {
+  /** float32 value as stored in the model. */
+  scale: number;
+  zeroPoint: number;
+  type: QuantType;
+}
+
+/** Round half to even (ONNX QuantizeLinear and numpy semantics); Math.round rounds halves up. */
+export function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 ? 2 * Math.round(x / 2) : r;
+}
+
+/** Integer range of a type; reduceRange drops one bit (x86 without VNNI saturates otherwise). */
+export function qRange(type: QuantType, symmetric: boolean, reduceRange: boolean): [number, number] {
+  if (type === 'uint8') return reduceRange ? [0, 127] : [0, 255];
+  if (reduceRange) return [-64, 64];
+  return symmetric ? [-127, 127] : [-128, 127];
+}
+
+const FLOAT32_TINY = 1.1754943508222875e-38;
+
+/**
+ * Scale and zero point for a float range. The range always includes 0 so that zero (padding) is exact.
+ * Computed in float64; the scale is stored as float32.
+ */
+export function computeParams(rmin: number, rmax: number, type: QuantType, symmetric: boolean, reduceRange = false): QuantParams {
+  const [qmin, qmax] = qRange(type, symmetric, reduceRange);
+  let lo = Math.min(rmin, 0);
+  let hi = Math.max(rmax, 0);
+  let scale: number;
+  let zeroPoint: number;
+  if (symmetric) {
+    const absmax = Math.max(Math.abs(lo), Math.abs(hi));
+    lo = -absmax;
+    hi = absmax;
+    const half = type === 'uint8' ? Math.floor((qmax - qmin) / 2) : qmax;
+    scale = absmax / half;
+    zeroPoint = type === 'uint8' ? Math.ceil((qmax + qmin) / 2) : 0;
+  } else {
+    scale = (hi - lo) / (qmax - qmin);
+    zeroPoint = scale > 0 ? clamp(roundHalfEven(qmin - lo / scale), qmin, qmax) : 0;
+  }
+  if (!(scale >= FLOAT32_TINY) || !Number.isFinite(scale)) return { scale: 1, zeroPoint: type === 'uint8' && symmetric ? zeroPoint : 0, type };
+  return { scale: Math.fround(scale), zeroPoint, type };
+}
+
+export function clamp(v: number, lo: number, hi: number): number {
+  return v < lo ? lo : v > hi ? hi : v;
+}
+
+/** clip(round_half_to_even(x / scale) + zp) */
+export function quantizeValue(x: number, scale: number, zeroPoint: number, qmin: number, qmax: number): number {
+  return clamp(roundHalfEven(x / scale) + zeroPoint, qmin, qmax);
+}
+
+export interface ChannelQuant {
+  values: Int8Array;
+  scales: Float32Array;
+}
+
+/**
+ * Symmetric int8 weights, one scale per output channel (axis 0) or one for the tensor.
+ * Channel c spans values [c*per, (c+1)*per).
+ */
+export function quantizeWeights(w: Float32Array, channels: number, perChannel: boolean, reduceRange: boolean): ChannelQuant {
+  const [qmin, qmax] = qRange('int8', true, reduceRange);
+  const groups = perChannel ? channels : 1;
+  const per = w.length / groups;
+  const values = new Int8Array(w.length);
+  const scales = new Float32Array(groups);
+  for (let c = 0; c < groups; c++) {
+    let absmax = 0;
+    for (let i = c * per; i < (c + 1) * per; i++) absmax = Math.max(absmax, Math.abs(w[i]));
+    const { scale } = computeParams(-absmax, absmax, 'int8', true, reduceRange);
+    scales[c] = scale;
+    for (let i = c * per; i < (c + 1) * per; i++) values[i] = quantizeValue(w[i], scale, 0, qmin, qmax);
+  }
+  return { values, scales };
+}
+
+/** Bias to int32 with scale input_scale * weight_scale (per channel when the weights are), zero point 0. */
+export function quantizeBias(b: Float32Array, inputScale: number, weightScales: Float32Array): { values: Int32Array; scales: Float32Array } {
+  const scales = new Float32Array(weightScales.length);
+  for (let i = 0; i < scales.length; i++) scales[i] = inputScale * weightScales[i];
+  const values = new Int32Array(b.length);
+  for (let i = 0; i < b.length; i++) {
+    const s = scales.length === 1 ? scales[0] : scales[i];
+    values[i] = clamp(roundHalfEven(b[i] / s), -2147483648, 2147483647);
+  }
+  return { values, scales };
+}

@@ -1,0 +1,219 @@
+import { onnx } from 'onnx-proto';
+import { TensorType } from '../model/onnx-file';
+import { YoloEdgeError } from '../types';
+import { floatData, GraphIndex, tensorDims } from './graph';
+import { Range } from './calibrators';
+import { computeParams, QuantParams, QuantType, quantizeBias, quantizeWeights } from './params';
+import { activationInputs, QuantPlan } from './plan';
+
+export interface QdqSettings {
+  activationType: QuantType;
+  activationSymmetric: boolean;
+  perChannel: boolean;
+  reduceRange: boolean;
+  /** The model takes letterboxed RGB bytes; /255 is folded into a DequantizeLinear. */
+  uint8Input: boolean;
+}
+
+/** Range of the image input: the preprocessing maps bytes to [0, 1]. */
+export const INPUT_RANGE: Range = { min: 0, max: 1 };
+
+const AttrType = onnx.AttributeProto.AttributeType;
+
+function scalarTensor(name: string, type: number, value: number): onnx.TensorProto {
+  return vectorTensor(name, type, [value], []);
+}
+
+function vectorTensor(name: string, type: number, values: ArrayLike<number>, dims: number[] = [values.length]): onnx.TensorProto {
+  let raw: Uint8Array;
+  if (type === TensorType.FLOAT) raw = new Uint8Array(Float32Array.from(values).buffer);
+  else if (type === TensorType.INT32) raw = new Uint8Array(Int32Array.from(values).buffer);
+  else if (type === TensorType.INT8) raw = new Uint8Array(Int8Array.from(values).buffer);
+  else raw = Uint8Array.from(values);
+  return onnx.TensorProto.create({ name, dataType: type, dims, rawData: raw });
+}
+
+function qType(t: QuantType): number {
+  return t === 'uint8' ? TensorType.UINT8 : TensorType.INT8;
+}
+
+function qdqNode(op: 'QuantizeLinear' | 'DequantizeLinear', name: string, inputs: string[], output: string, axis?: number): onnx.NodeProto {
+  const attribute = axis === undefined ? [] : [onnx.AttributeProto.create({ name: 'axis', type: AttrType.INT, i: axis })];
+  return onnx.NodeProto.create({ name, opType: op, input: inputs, output: [output], attribute });
+}
+
+export interface RewriteResult {
+  /** Activation params by tensor, for reports and tests. */
+  params: Map<string, QuantParams>;
+  quantizedConvs: number;
+}
+
+/** Rewrites the graph in place into QDQ form following the plan and the calibrated ranges. */
+export function rewriteQdq(model: onnx.ModelProto, plan: QuantPlan, ranges: Map<string, Range>, s: QdqSettings): RewriteResult {
+  const opset = model.opsetImport.find((o) => !o.domain || o.domain === 'ai.onnx');
+  if (!opset || Number(opset.version) < 13) throw new YoloEdgeError(`the model's opset ${opset?.version ?? '?'} is below 13; re-export it with opset >= 13`, 'OPSET');
+  const graph = model.graph as onnx.GraphProto;
+  const g = new GraphIndex(graph);
+  const inits: onnx.TensorProto[] = [];
+  const prelude: onnx.NodeProto[] = [];
+  const readAs = new Map<string, string>();
+  const params = new Map<string, QuantParams>();
+  const paramNames = new Map<string, { scale: string; zp: string }>();
+
+  const paramsOf = (t: string): QuantParams => {
+    const src = plan.tensors.get(t) ?? t;
+    let p = params.get(src);
+    if (!p) {
+      const r = src === plan.graphInput ? INPUT_RANGE : ranges.get(src);
+      if (!r) throw new Error(`no calibrated range for tensor ${src}`);
+      p = computeParams(r.min, r.max, s.activationType, s.activationSymmetric && src !== plan.graphInput, s.reduceRange);
+      params.set(src, p);
+      const names = { scale: `${src}_scale`, zp: `${src}_zero_point` };
+      paramNames.set(src, names);
+      inits.push(scalarTensor(names.scale, TensorType.FLOAT, p.scale), scalarTensor(names.zp, qType(p.type), p.zeroPoint));
+    }
+    params.set(t, p);
+    return p;
+  };
+  const namesOf = (t: string): { scale: string; zp: string } => {
+    paramsOf(t);
+    return paramNames.get(plan.tensors.get(t) ?? t) as { scale: string; zp: string };
+  };
+  const qdqFor = (t: string, source: string): onnx.NodeProto[] => {
+    const { scale, zp } = namesOf(t);
+    const q = `${t}_QuantizeLinear_Output`;
+    const dq = `${t}_DequantizeLinear_Output`;
+    readAs.set(t, dq);
+    return [qdqNode('QuantizeLinear', `${t}_QuantizeLinear`, [source, scale, zp], q), qdqNode('DequantizeLinear', `${t}_DequantizeLinear`, [q, scale, zp], dq)];
+  };
+
+  if (s.uint8Input) prelude.push(...foldUint8Input(graph, plan, inits, readAs, s, qdqFor, paramsOf));
+  else if (plan.tensors.has(plan.graphInput)) prelude.push(...qdqFor(plan.graphInput, plan.graphInput));
+
+  const quantized = new Set(plan.nodes);
+  const weightInputs = new Map<onnx.INodeProto, string[]>();
+  for (const n of plan.nodes) {
+    if (n.opType === 'Conv') weightInputs.set(n, quantizeConvConstants(n, g, s, paramsOf(activationInputs(n, g)[0]).scale, inits, prelude));
+  }
+
+  const body: onnx.NodeProto[] = [];
+  for (const n of graph.node as onnx.NodeProto[]) {
+    const wi = weightInputs.get(n);
+    n.input = n.input.map((inp, i) => (wi && i > 0 && wi[i - 1] ? wi[i - 1] : readAs.get(inp) ?? inp));
+    body.push(n);
+    for (const o of n.output) {
+      if (plan.tensors.has(o) && (quantized.has(n) || consumersQuantized(g, o, quantized))) body.push(...qdqFor(o, o));
+    }
+  }
+  // a tensor is read through its DQ everywhere, so rename in nodes that came before its Q/DQ was known too
+  for (const n of body) if (n.opType !== 'QuantizeLinear') n.input = n.input.map((inp) => readAs.get(inp) ?? inp);
+  graph.node = [...prelude, ...body];
+  graph.initializer.push(...inits);
+  pruneInitializers(graph);
+  return { params, quantizedConvs: weightInputs.size };
+}
+
+/** Drops initializers no node reads (the input's own params when the uint8 input DQ stands in for them). */
+function pruneInitializers(graph: onnx.GraphProto): void {
+  const used = new Set(graph.node.flatMap((n) => n.input));
+  graph.initializer = graph.initializer.filter((t) => used.has(t.name));
+}
+
+function consumersQuantized(g: GraphIndex, t: string, quantized: Set<onnx.INodeProto>): boolean {
+  return (g.consumers.get(t) ?? []).some((c) => quantized.has(c));
+}
+
+/** Int8 weights with a DequantizeLinear each, and the bias as int32; returns the new weight/bias input names. */
+function quantizeConvConstants(n: onnx.INodeProto, g: GraphIndex, s: QdqSettings, inputScale: number, inits: onnx.TensorProto[], prelude: onnx.NodeProto[]): string[] {
+  const wName = n.input?.[1] as string;
+  const w = g.initializers.get(wName) as onnx.ITensorProto;
+  const dims = tensorDims(w);
+  const wq = quantizeWeights(floatData(w), dims[0], s.perChannel, s.reduceRange);
+  const axis = s.perChannel ? 0 : undefined;
+  const scaleDims = s.perChannel ? [dims[0]] : [];
+  const out = [`${wName}_DequantizeLinear_Output`];
+  inits.push(
+    vectorTensor(`${wName}_quantized`, TensorType.INT8, wq.values, dims),
+    vectorTensor(`${wName}_scale`, TensorType.FLOAT, wq.scales, scaleDims),
+    vectorTensor(`${wName}_zero_point`, TensorType.INT8, new Int8Array(wq.scales.length), scaleDims),
+  );
+  prelude.push(qdqNode('DequantizeLinear', `${wName}_DequantizeLinear`, [`${wName}_quantized`, `${wName}_scale`, `${wName}_zero_point`], out[0], axis));
+  const bName = n.input?.[2];
+  const b = bName ? g.initializers.get(bName) : undefined;
+  if (bName && b) {
+    const bq = quantizeBias(floatData(b), inputScale, wq.scales);
+    const bDims = [bq.values.length];
+    inits.push(
+      vectorTensor(`${bName}_quantized`, TensorType.INT32, bq.values, bDims),
+      vectorTensor(`${bName}_scale`, TensorType.FLOAT, bq.scales, scaleDims),
+      vectorTensor(`${bName}_zero_point`, TensorType.INT32, new Int32Array(bq.scales.length), scaleDims),
+    );
+    out.push(`${bName}_DequantizeLinear_Output`);
+    prelude.push(qdqNode('DequantizeLinear', `${bName}_DequantizeLinear`, [`${bName}_quantized`, `${bName}_scale`, `${bName}_zero_point`], out[1], axis));
+  }
+  removeUnused(g, [wName, ...(bName && b ? [bName] : [])], n);
+  return out;
+}
+
+/** Drops a float initializer once no node other than the one being rewritten reads it. */
+function removeUnused(g: GraphIndex, names: string[], owner: onnx.INodeProto): void {
+  const graph = g.graph as onnx.GraphProto;
+  for (const name of names) {
+    if ((g.consumers.get(name) ?? []).every((c) => c === owner)) {
+      graph.initializer = graph.initializer.filter((t) => t.name !== name);
+      graph.input = graph.input.filter((i) => i.name !== name);
+    }
+  }
+}
+
+/**
+ * The input becomes uint8 (letterboxed RGB bytes): DequantizeLinear(x, 1/255, 0) gives the float image.
+ * When activations are uint8 that DQ is exactly the input's own Q/DQ, so consumers read it directly.
+ */
+function foldUint8Input(
+  graph: onnx.GraphProto,
+  plan: QuantPlan,
+  inits: onnx.TensorProto[],
+  readAs: Map<string, string>,
+  s: QdqSettings,
+  qdqFor: (t: string, source: string) => onnx.NodeProto[],
+  paramsOf: (t: string) => QuantParams,
+): onnx.NodeProto[] {
+  const name = plan.graphInput;
+  const input = graph.input.find((i) => i.name === name);
+  if (!input?.type?.tensorType) throw new YoloEdgeError(`graph input ${name} not found`, 'NOT_DETECTOR');
+  input.type.tensorType.elemType = TensorType.UINT8;
+  const scale = `${name}_u8_scale`;
+  const zp = `${name}_u8_zero_point`;
+  inits.push(scalarTensor(scale, TensorType.FLOAT, 1 / 255), scalarTensor(zp, TensorType.UINT8, 0));
+  const floatName = `${name}_float`;
+  const nodes = [qdqNode('DequantizeLinear', `${name}_u8_DequantizeLinear`, [name, scale, zp], floatName)];
+  readAs.set(name, floatName);
+  if (plan.tensors.has(name)) {
+    const p = paramsOf(name);
+    const same = p.type === 'uint8' && p.zeroPoint === 0 && p.scale === Math.fround(1 / 255);
+    if (!same) {
+      nodes.push(...qdqFor(name, floatName));
+      return nodes;
+    }
+  }
+  void s;
+  return nodes;
+}
+
+/** Adds the uint8 input folding to a float model (no other change). */
+export function foldUint8InputFloat(model: onnx.ModelProto): void {
+  const graph = model.graph as onnx.GraphProto;
+  const g = new GraphIndex(graph);
+  const name = [...g.graphInputs][0];
+  const plan: QuantPlan = { nodes: [], tensors: new Map(), calibrate: [], excluded: [], graphInput: name };
+  const inits: onnx.TensorProto[] = [];
+  const readAs = new Map<string, string>();
+  const never = (): never => {
+    throw new Error('unreachable');
+  };
+  const prelude = foldUint8Input(graph, plan, inits, readAs, { activationType: 'uint8', activationSymmetric: false, perChannel: true, reduceRange: false, uint8Input: true }, never, never);
+  for (const n of graph.node as onnx.NodeProto[]) n.input = n.input.map((i) => readAs.get(i) ?? i);
+  graph.node = [...prelude, ...graph.node];
+  graph.initializer.push(...inits);
+}

@@ -1,0 +1,185 @@
+import { onnx } from 'onnx-proto';
+import { listDataset, selectSplit, Split } from '../eval/dataset';
+import { decodeModel, encodeModel, readModelBytes } from '../model/onnx-file';
+import { describeModel } from '../model/model-info';
+import { YoloEdgeError } from '../types';
+import { AccuracyBudgetResult, applyAccuracyBudget } from './budget';
+import { CalibratorKind, Range } from './calibrators';
+import { calibrate, calibrationModel } from './calibrate';
+import { GraphIndex } from './graph';
+import { QuantType } from './params';
+import { ExcludedNode, planQuantization, QuantPlan } from './plan';
+import { foldUint8InputFloat, QdqSettings, rewriteQdq } from './qdq';
+import { seededPick } from './sampling';
+import { checkWritable, writeAtomic } from './write';
+
+export interface QuantizeOptions {
+  model: string;
+  calib: string;
+  out: string;
+  /** Calibration images; 0 or Infinity takes all. */
+  samples: number;
+  seed: number;
+  split: Split;
+  calibrator: CalibratorKind;
+  percentile: number;
+  activationType: QuantType;
+  activationSymmetric: boolean;
+  perChannel: boolean;
+  reduceRange: boolean;
+  uint8Input: boolean;
+  exclude: string[];
+  /** mAP50 points the quantization may cost; layers are kept float until the estimate is under it. */
+  accuracyBudget?: number;
+  /** Images held aside from calibration to estimate the loss (accuracy budget only). */
+  holdout: number;
+  /** At most this many layers are kept float for the budget. */
+  budgetMaxLayers: number;
+  threads?: number;
+  progress?: (message: string) => void;
+}
+
+export const DEFAULT_QUANTIZE: Omit<QuantizeOptions, 'model' | 'calib' | 'out'> = {
+  samples: 200,
+  seed: 0,
+  split: 'all',
+  calibrator: 'minmax',
+  percentile: 99.999,
+  activationType: 'uint8',
+  activationSymmetric: false,
+  perChannel: true,
+  reduceRange: false,
+  uint8Input: false,
+  exclude: [],
+  holdout: 16,
+  budgetMaxLayers: 12,
+};
+
+export interface QuantizeReport {
+  model: string;
+  out: string;
+  calibrationImages: number;
+  quantizedNodes: number;
+  quantizedConvs: number;
+  floatNodes: ExcludedNode[];
+  inputBytes: number;
+  outputBytes: number;
+  calibrationMs: number;
+  totalMs: number;
+  settings: Record<string, unknown>;
+  budget?: AccuracyBudgetResult;
+}
+
+/** Calibrates, rewrites to QDQ and writes atomically: the whole `yolo-edge quantize`. */
+export async function quantizeModel(options: Partial<QuantizeOptions> & Pick<QuantizeOptions, 'model' | 'calib' | 'out'>): Promise<QuantizeReport> {
+  const o: QuantizeOptions = { ...DEFAULT_QUANTIZE, ...options };
+  const t0 = performance.now();
+  await checkWritable(o.out);
+  const bytes = await readModelBytes(o.model);
+  const source = decodeModel(bytes, o.model);
+  const info = describeModel(source, o.model);
+  if (info.layout !== 'yolov8') throw new YoloEdgeError(`${o.model}: quantize supports YOLOv8/YOLO11 detectors with output [1, 4+nc, N]; this one is '${info.layout}'`, 'NOT_DETECTOR');
+  if (info.precision === 'int8') throw new YoloEdgeError(`${o.model} is already quantized`, 'ALREADY_QUANTIZED');
+  if (info.inputType !== 'float32') throw new YoloEdgeError(`${o.model} takes ${info.inputType} input; quantize its float32 original`, 'NOT_FLOAT');
+
+  const all = selectSplit(await listDataset(o.calib), o.split);
+  if (all.length === 0) throw new YoloEdgeError(`no images in ${o.calib} (split ${o.split})`, 'NO_IMAGES');
+  const picked = seededPick(all, o.samples > 0 ? o.samples : all.length, o.seed);
+  const holdout = o.accuracyBudget !== undefined ? picked.filter((_, i) => i % Math.max(2, Math.floor(picked.length / o.holdout)) === 1).slice(0, o.holdout) : [];
+  const calibImages = picked.filter((p) => !holdout.includes(p)).map((it) => it.image);
+  if (calibImages.length === 0) throw new YoloEdgeError('no calibration images left after holding some aside', 'NO_IMAGES');
+
+  const settings: QdqSettings = { activationType: o.activationType, activationSymmetric: o.activationSymmetric, perChannel: o.perChannel, reduceRange: o.reduceRange, uint8Input: o.uint8Input };
+  const basePlan = planQuantization(new GraphIndex(source.graph as onnx.GraphProto), { exclude: o.exclude, keepFloat: new Set() });
+  // every tensor any plan may need: pass-through outputs get their own range when their op stays float
+  const tensors = [...basePlan.tensors.keys()].filter((t) => t !== basePlan.graphInput);
+  const headInputs = headLogits(new GraphIndex(source.graph as onnx.GraphProto), basePlan);
+  const tc = performance.now();
+  const ranges = await calibrate(calibrationModel(decodeModel(bytes, o.model), tensors), { name: info.inputName, width: info.inputWidth, height: info.inputHeight }, tensors, calibImages, {
+    calibrator: o.calibrator,
+    percentile: o.percentile,
+    minmaxTensors: headInputs,
+    threads: o.threads,
+    progress: (done, total, ms) => o.progress?.(`calibrating ${done}/${total}, ETA ${Math.round(((total - done) * ms) / done / 1000)} s`),
+  });
+  const calibrationMs = performance.now() - tc;
+
+  const build = (keepFloat: ReadonlySet<string>): { model: onnx.ModelProto; plan: QuantPlan; convs: number } => {
+    const model = decodeModel(bytes, o.model);
+    const plan = planQuantization(new GraphIndex(model.graph as onnx.GraphProto), { exclude: o.exclude, keepFloat });
+    const r = rewriteQdq(model, plan, ranges, settings);
+    return { model, plan, convs: r.quantizedConvs };
+  };
+  let budget: AccuracyBudgetResult | undefined;
+  let keepFloat: ReadonlySet<string> = new Set();
+  if (o.accuracyBudget !== undefined) {
+    budget = await applyAccuracyBudget({ modelPath: o.model, info, holdout, budget: o.accuracyBudget, plan: basePlan, maxLayers: o.budgetMaxLayers, threads: o.threads, progress: o.progress, build: (k) => encodeModel(build(k).model) });
+    keepFloat = new Set(budget.keptFloat.map((l) => l.nodes).flat());
+  }
+  const { model, plan, convs } = build(keepFloat);
+  const settingsRecord = {
+    format: 'QDQ',
+    calibrator: o.calibrator,
+    ...(o.calibrator === 'percentile' ? { percentile: o.percentile } : {}),
+    ...(o.calibrator !== 'minmax' ? { minmaxTensors: [...headInputs] } : {}),
+    samples: calibImages.length,
+    seed: o.seed,
+    split: o.split,
+    activationType: o.activationType,
+    activationSymmetric: o.activationSymmetric,
+    weightType: 'int8',
+    perChannel: o.perChannel,
+    reduceRange: o.reduceRange,
+    uint8Input: o.uint8Input,
+    exclude: o.exclude,
+    floatNodes: plan.excluded.filter((e) => e.reason !== 'unsupported').map((e) => e.name),
+    ...(budget ? { accuracyBudget: o.accuracyBudget, keptFloatForBudget: budget.keptFloat.map((l) => l.conv) } : {}),
+    date: new Date().toISOString(),
+    tool: 'node-red-contrib-yolo-edge',
+  };
+  setMetadata(model, 'quantization', JSON.stringify(settingsRecord));
+  const outBytes = encodeModel(model);
+  await writeAtomic(o.out, outBytes);
+  return {
+    model: o.model,
+    out: o.out,
+    calibrationImages: calibImages.length,
+    quantizedNodes: plan.nodes.length,
+    quantizedConvs: convs,
+    floatNodes: plan.excluded,
+    inputBytes: bytes.length,
+    outputBytes: outBytes.length,
+    calibrationMs,
+    totalMs: performance.now() - t0,
+    settings: settingsRecord,
+    budget,
+  };
+}
+
+/**
+ * Tensors the float head post-processing reads (the box and class logits). A clipping calibrator would cut
+ * their rare high values, which are exactly the confident detections, so they keep their full min/max.
+ */
+function headLogits(g: GraphIndex, plan: QuantPlan): Set<string> {
+  const head = new Set(plan.excluded.filter((e) => e.reason === 'postprocess' || e.reason === 'feeds-postprocess').map((e) => e.name));
+  return new Set([...plan.tensors.keys()].filter((t) => (g.consumers.get(t) ?? []).some((c) => head.has(c.name ?? ''))));
+}
+
+export function setMetadata(model: onnx.ModelProto, key: string, value: string): void {
+  const existing = model.metadataProps.find((p) => p.key === key);
+  if (existing) existing.value = value;
+  else model.metadataProps.push(onnx.StringStringEntryProto.create({ key, value }));
+}
+
+/** A float model that takes the letterboxed RGB bytes (/255 folded into a DequantizeLinear); no calibration. */
+export async function writeUint8InputModel(modelPath: string, out: string): Promise<{ outputBytes: number }> {
+  await checkWritable(out);
+  const model = decodeModel(await readModelBytes(modelPath), modelPath);
+  const info = describeModel(model, modelPath);
+  if (info.inputType !== 'float32') throw new YoloEdgeError(`${modelPath} already takes ${info.inputType} input`, 'NOT_FLOAT');
+  foldUint8InputFloat(model);
+  setMetadata(model, 'quantization', JSON.stringify({ uint8Input: true, weights: 'float32', date: new Date().toISOString(), tool: 'node-red-contrib-yolo-edge' }));
+  const bytes = encodeModel(model);
+  await writeAtomic(out, bytes);
+  return { outputBytes: bytes.length };
+}

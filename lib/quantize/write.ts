@@ -1,0 +1,32 @@
+import { promises as fs } from 'fs';
+import * as path from 'path';
+import { YoloEdgeError } from '../types';
+
+/** Fails early, before any calibration work, when the output folder cannot take the file. */
+export async function checkWritable(out: string): Promise<void> {
+  const dir = path.dirname(path.resolve(out));
+  try {
+    const st = await fs.stat(dir);
+    if (!st.isDirectory()) throw new Error('not a directory');
+    await fs.access(dir, fs.constants.W_OK);
+  } catch (err) {
+    throw new YoloEdgeError(`cannot write ${out}: folder ${dir} is missing or not writable (${(err as Error).message})`, 'OUTPUT_UNWRITABLE');
+  }
+  try {
+    if ((await fs.stat(out)).isDirectory()) throw new YoloEdgeError(`cannot write ${out}: it is a directory`, 'OUTPUT_UNWRITABLE');
+  } catch (err) {
+    if (err instanceof YoloEdgeError) throw err;
+  }
+}
+
+/** Writes through a temporary file in the same folder and renames it: readers never see a half-written model. */
+export async function writeAtomic(out: string, bytes: Uint8Array): Promise<void> {
+  const tmp = `${out}.${process.pid}.${Date.now()}.tmp`;
+  try {
+    await fs.writeFile(tmp, bytes);
+    await fs.rename(tmp, out);
+  } catch (err) {
+    await fs.rm(tmp, { force: true });
+    throw new YoloEdgeError(`cannot write ${out}: ${(err as Error).message}`, 'OUTPUT_UNWRITABLE');
+  }
+}

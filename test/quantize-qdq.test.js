@@ -1,0 +1,104 @@
+'use strict';
+const assert = require('assert');
+const ort = require('onnxruntime-node');
+const { onnx } = require('onnx-proto');
+const { lib } = require('./support/paths');
+const { tinyConvModel, forward } = require('./support/tiny-model');
+const { GraphIndex } = lib('quantize/graph');
+const { planQuantization } = lib('quantize/plan');
+const { rewriteQdq } = lib('quantize/qdq');
+
+const SETTINGS = { activationType: 'uint8', activationSymmetric: false, perChannel: true, reduceRange: false, uint8Input: false };
+
+function quantizeTiny(spec, ranges, settings = SETTINGS) {
+  const model = tinyConvModel(spec);
+  const plan = planQuantization(new GraphIndex(model.graph), { exclude: [], keepFloat: new Set() });
+  rewriteQdq(model, plan, new Map(Object.entries(ranges)), settings);
+  return onnx.ModelProto.decode(onnx.ModelProto.encode(model).finish());
+}
+
+function init(model, name) {
+  const t = model.graph.initializer.find((i) => i.name === name);
+  assert.ok(t, `initializer ${name}`);
+  const raw = new Uint8Array(t.rawData);
+  const view = { 1: Float32Array, 2: Uint8Array, 3: Int8Array, 6: Int32Array }[t.dataType];
+  return { dims: t.dims.map(Number), type: t.dataType, values: Array.from(new view(raw.buffer, raw.byteOffset, raw.byteLength / view.BYTES_PER_ELEMENT)) };
+}
+
+async function run(model, x, shape, type = 'float32') {
+  const s = await ort.InferenceSession.create(onnx.ModelProto.encode(model).finish(), { graphOptimizationLevel: 'all', intraOpNumThreads: 1 });
+  try {
+    const out = await s.run({ x: new ort.Tensor(type, x, shape) });
+    return out.z.data;
+  } finally {
+    await s.release();
+  }
+}
+
+describe('QDQ rewrite of a tiny Conv model', () => {
+  // channel 0 has absmax 127 -> weight scale 1, so 2.5 and -3.5 are exact halves
+  const spec = { cin: 4, cout: 2, size: 3, weights: [127, 2.5, -3.5, 0.5, 0.5, -1.27, 0.2, 0], bias: [0.25, -0.1] };
+
+  it('puts Q/DQ on activations, DQ on int8 per-channel weights and int32 bias, with hand-computed values', () => {
+    const m = quantizeTiny(spec, { y: { min: -1, max: 2 } });
+    const ops = m.graph.node.map((n) => n.opType);
+    assert.strictEqual(ops.filter((o) => o === 'QuantizeLinear').length, 2, 'x and y are quantized');
+    assert.strictEqual(ops.filter((o) => o === 'DequantizeLinear').length, 4, 'x, y, weight, bias');
+    const conv = m.graph.node.find((n) => n.opType === 'Conv');
+    assert.deepStrictEqual(conv.input, ['x_DequantizeLinear_Output', 'w_DequantizeLinear_Output', 'b_DequantizeLinear_Output']);
+    const sig = m.graph.node.find((n) => n.opType === 'Sigmoid');
+    assert.deepStrictEqual(sig.input, ['y_DequantizeLinear_Output']);
+    assert.deepStrictEqual(sig.output, ['z'], 'the graph output stays float');
+    // input: [0, 1] -> uint8 scale 1/255, zero point 0
+    assert.deepStrictEqual(init(m, 'x_scale').values, [Math.fround(1 / 255)]);
+    assert.deepStrictEqual(init(m, 'x_zero_point'), { dims: [], type: 2, values: [0] });
+    // y: [-1, 2] -> scale 3/255, zero point round(1 / (3/255)) = 85
+    assert.deepStrictEqual(init(m, 'y_scale').values, [Math.fround(3 / 255)]);
+    assert.deepStrictEqual(init(m, 'y_zero_point').values, [85]);
+    // weights: symmetric int8 per output channel, half to even (2.5 -> 2, -3.5 -> -4)
+    assert.deepStrictEqual(init(m, 'w_quantized'), { dims: [2, 4, 1, 1], type: 3, values: [127, 2, -4, 0, 50, -127, 20, 0] });
+    assert.deepStrictEqual(init(m, 'w_scale'), { dims: [2], type: 1, values: [1, Math.fround(0.01)] });
+    assert.deepStrictEqual(init(m, 'w_zero_point').values, [0, 0]);
+    const wdq = m.graph.node.find((n) => n.name === 'w_DequantizeLinear');
+    assert.strictEqual(wdq.attribute.find((a) => a.name === 'axis').i.toString(), '0');
+    // bias: int32, scale = input scale x weight scale per channel
+    const bs = [Math.fround(Math.fround(1 / 255) * 1), Math.fround(Math.fround(1 / 255) * Math.fround(0.01))];
+    assert.deepStrictEqual(init(m, 'b_scale').values, bs);
+    const b = init(m, 'b_quantized');
+    assert.deepStrictEqual(b.type, 6);
+    assert.deepStrictEqual(b.values, [Math.round(0.25 / bs[0]), Math.round(-0.1 / bs[1])]);
+    assert.ok(!m.graph.initializer.some((t) => t.name === 'w' || t.name === 'b'), 'float weights are gone');
+  });
+
+  it('runs in onnxruntime within a stated bound of the float model', async () => {
+    let seed = 5;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const s = { cin: 4, cout: 3, size: 5, weights: Array.from({ length: 12 }, () => rnd() * 2 - 1), bias: [0.1, -0.2, 0.05] };
+    // inputs on the uint8 grid, so only weight, bias and output rounding remain
+    const x = Float32Array.from({ length: 4 * 25 }, () => Math.floor(rnd() * 256) / 255);
+    const ref = forward(x, s);
+    const yMin = Math.min(...ref.y);
+    const yMax = Math.max(...ref.y);
+    const m = quantizeTiny(s, { y: { min: yMin, max: yMax } });
+    const got = await run(m, x, [1, 4, 5, 5]);
+    const outScale = (Math.max(yMax, 0) - Math.min(yMin, 0)) / 255;
+    const wScale = Math.max(...[0, 1, 2].map((o) => Math.max(...s.weights.slice(4 * o, 4 * o + 4).map(Math.abs)) / 127));
+    // sigmoid slope <= 1/4; conv error <= half an output step + 4 inputs x half a weight step + half a bias step
+    const bound = 0.25 * (outScale / 2 + (4 * wScale) / 2 + 1e-4) + 1e-6;
+    let worst = 0;
+    for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i] - ref.z[i]));
+    assert.ok(worst <= bound, `max error ${worst} over bound ${bound}`);
+    assert.ok(worst > 0, 'the quantized model is not the float one');
+  });
+
+  it('folds /255 into a uint8 input that onnxruntime takes as bytes', async () => {
+    const s = { cin: 4, cout: 2, size: 3, weights: [0.5, -0.25, 0.125, 1, -1, 0.5, 0.25, 0.75], bias: [0, 0.1] };
+    const bytes = Uint8Array.from({ length: 36 }, (_, i) => (i * 37) % 256);
+    const ref = forward(Float32Array.from(bytes, (v) => v / 255), s);
+    const m = quantizeTiny(s, { y: { min: Math.min(...ref.y), max: Math.max(...ref.y) } }, { ...SETTINGS, uint8Input: true });
+    assert.strictEqual(m.graph.input[0].type.tensorType.elemType, 2);
+    assert.strictEqual(m.graph.node.filter((n) => n.opType === 'QuantizeLinear').length, 1, 'the input needs no QuantizeLinear');
+    const got = await run(m, bytes, [1, 4, 3, 3], 'uint8');
+    for (let i = 0; i < got.length; i++) assert.ok(Math.abs(got[i] - ref.z[i]) < 0.01, `element ${i}: ${got[i]} vs ${ref.z[i]}`);
+  });
+});

@@ -1,0 +1,125 @@
+'use strict';
+// Quantizes the real default model on a few calibration images (kept to about a minute) and checks
+// that the INT8 model still finds what FP32 finds, through the same Detector code path.
+const assert = require('assert');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const ort = require('onnxruntime-node');
+const { onnx } = require('onnx-proto');
+const { lib, requireModel, requireCoco128, cocoImage } = require('./support/paths');
+const { quantizeModel, writeUint8InputModel } = lib('quantize/quantize');
+const { Detector } = lib('detector');
+const { iou } = lib('eval/metrics');
+const { tinyConvModel } = require('./support/tiny-model');
+
+const IMAGES = ['000000000009.jpg', '000000000025.jpg'];
+
+async function detectAll(modelPath, images) {
+  const d = await Detector.create(modelPath, { threads: 2 });
+  try {
+    const out = [];
+    for (const img of images) out.push((await d.detect(fs.readFileSync(cocoImage(img)), { confidence: 0.25 })).detections);
+    return { out, info: d.info };
+  } finally {
+    await d.close();
+  }
+}
+
+/** Every FP32 detection over 0.5 has an INT8 detection of the same class with IoU >= 0.5. */
+function assertSameObjects(fp32, int8) {
+  for (let k = 0; k < fp32.length; k++) {
+    const strong = fp32[k].filter((d) => d.score >= 0.5);
+    assert.ok(strong.length > 0, `FP32 finds something on ${IMAGES[k]}`);
+    for (const d of strong) {
+      const hit = int8[k].find((q) => q.classId === d.classId && iou(q.box, d.box) >= 0.5);
+      assert.ok(hit, `${IMAGES[k]}: INT8 misses ${d.class} ${d.score.toFixed(2)}`);
+    }
+  }
+}
+
+describe('quantize the default YOLOv8n model', function () {
+  this.timeout(300000);
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'yolo-edge-quant-'));
+  const out = path.join(tmp, 'yolov8n-int8.onnx');
+  let report;
+  let fp32;
+
+  before(async () => {
+    requireModel();
+    requireCoco128();
+    report = await quantizeModel({ model: requireModel(), calib: requireCoco128(), out, samples: 4, split: 'even', calibrator: 'minmax', uint8Input: true });
+    fp32 = await detectAll(requireModel(), IMAGES);
+  });
+
+  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  it('writes a QDQ model under 30% of the FP32 size, with the head post-processing in float', () => {
+    assert.strictEqual(report.calibrationImages, 4);
+    assert.strictEqual(report.quantizedConvs, 63, 'every backbone, neck and head-branch Conv; not the DFL');
+    assert.ok(report.outputBytes <= 0.3 * report.inputBytes, `${report.outputBytes} vs ${report.inputBytes}`);
+    const post = report.floatNodes.filter((f) => f.reason === 'postprocess').map((f) => f.opType);
+    for (const op of ['Softmax', 'Sigmoid', 'Sub', 'Div']) assert.ok(post.includes(op), `${op} stays float`);
+    const m = onnx.ModelProto.decode(fs.readFileSync(out));
+    const md = Object.fromEntries(m.metadataProps.map((p) => [p.key, p.value]));
+    assert.match(md.names, /person/, 'the model metadata is kept');
+    const q = JSON.parse(md.quantization);
+    assert.strictEqual(q.calibrator, 'minmax');
+    assert.strictEqual(q.samples, 4);
+    assert.ok(q.date && q.floatNodes.length > 0);
+    assert.deepStrictEqual(fs.readdirSync(tmp), ['yolov8n-int8.onnx'], 'no temporary file is left');
+  });
+
+  it('fuses into QLinearConv in the graph onnxruntime optimises', async () => {
+    const dump = path.join(tmp, 'optimized.onnx');
+    const s = await ort.InferenceSession.create(out, { graphOptimizationLevel: 'all', optimizedModelFilePath: dump, intraOpNumThreads: 1, logSeverityLevel: 3 });
+    await s.release();
+    const ops = onnx.ModelProto.decode(fs.readFileSync(dump)).graph.node.map((n) => n.opType);
+    fs.rmSync(dump);
+    assert.strictEqual(ops.filter((o) => o === 'QLinearConv').length, 63);
+  });
+
+  it('detects the objects FP32 detects, fed with bytes through the same Detector', async () => {
+    const int8 = await detectAll(out, IMAGES);
+    assert.strictEqual(int8.info.precision, 'int8');
+    assert.strictEqual(int8.info.inputType, 'uint8');
+    assertSameObjects(fp32.out, int8.out);
+  });
+
+  it('writes an FP32 model with uint8 input that gives the FP32 detections', async () => {
+    const u8 = path.join(tmp, 'yolov8n-u8.onnx');
+    await writeUint8InputModel(requireModel(), u8);
+    const r = await detectAll(u8, IMAGES);
+    fs.rmSync(u8);
+    assert.strictEqual(r.info.inputType, 'uint8');
+    for (let k = 0; k < IMAGES.length; k++) {
+      assert.strictEqual(r.out[k].length, fp32.out[k].length);
+      r.out[k].forEach((d, i) => assert.ok(Math.abs(d.score - fp32.out[k][i].score) < 1e-4));
+    }
+  });
+});
+
+describe('quantize errors', function () {
+  this.timeout(60000);
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'yolo-edge-qerr-'));
+  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  it('refuses a calibration folder without images and writes nothing', async () => {
+    const empty = path.join(tmp, 'empty');
+    fs.mkdirSync(empty);
+    const out = path.join(tmp, 'a.onnx');
+    await assert.rejects(quantizeModel({ model: requireModel(), calib: empty, out }), (e) => e.code === 'NO_IMAGES' && /no JPEG, PNG or WebP images/.test(e.message));
+    assert.ok(!fs.existsSync(out));
+  });
+
+  it('refuses a model that is not a YOLO detector', async () => {
+    const file = path.join(tmp, 'tiny.onnx');
+    fs.writeFileSync(file, onnx.ModelProto.encode(tinyConvModel({ cin: 3, cout: 2, size: 4, weights: [1, 2, 3, 4, 5, 6], bias: [0, 0] })).finish());
+    await assert.rejects(quantizeModel({ model: file, calib: requireCoco128(), out: path.join(tmp, 'b.onnx') }), (e) => e.code === 'NOT_DETECTOR');
+  });
+
+  it('refuses an unwritable output before calibrating', async () => {
+    const out = path.join(tmp, 'missing-dir', 'c.onnx');
+    await assert.rejects(quantizeModel({ model: requireModel(), calib: requireCoco128(), out }), (e) => e.code === 'OUTPUT_UNWRITABLE' && /missing-dir/.test(e.message));
+  });
+});
