@@ -6,6 +6,7 @@ import { BusyPolicy, BusyQueue } from '../lib/pipeline/busy-queue';
 import { CONTROL_TOPIC, isRateControl, RateGate } from '../lib/pipeline/rate-gate';
 import { ImageInput, RawImage, YoloEdgeError } from '../lib/types';
 import { describeDetector, YoloModelNode } from './model-config';
+import { createPreview } from './preview';
 
 interface DetectDef extends NodeDef {
   model: string;
@@ -17,6 +18,8 @@ interface DetectDef extends NodeDef {
   annotate: boolean;
   busyPolicy: BusyPolicy;
   queueSize: string | number;
+  /** Thumbnail under the node in the editor; absent in older flows, which keep it on. */
+  preview?: boolean;
 }
 
 type Msg = NodeMessageInFlow & Record<string, unknown>;
@@ -85,6 +88,8 @@ export = function (RED: NodeAPI): void {
     const gate = new RateGate();
     const stats = { fps: 0, lastMs: 0, lastAt: 0, objects: 0, processed: 0, failed: 0 };
     let statusAt = 0;
+    const preview = createPreview(RED, node, config.preview !== false);
+    if (config.preview === false) preview.clear(); // a thumbnail from before the option was turned off
 
     const status = (force = false): void => {
       const now = Date.now();
@@ -116,6 +121,7 @@ export = function (RED: NodeAPI): void {
         const now = performance.now();
         if (stats.lastAt) stats.fps = stats.fps ? 0.8 * stats.fps + 0.2 * (1000 / (now - stats.lastAt)) : 1000 / (now - stats.lastAt);
         Object.assign(stats, { lastAt: now, lastMs: r.timings.total, objects: r.detections.length });
+        preview.offer(input, r.imageWidth, r.imageHeight, r.detections);
         send(msg);
         done();
         status();
@@ -157,7 +163,8 @@ export = function (RED: NodeAPI): void {
       });
     });
 
-    this.on('close', (_removed: boolean, done: () => void) => {
+    this.on('close', (removed: boolean, done: () => void) => {
+      if (removed) preview.clear();
       queue.drain().then(() => done(), () => done());
     });
 
