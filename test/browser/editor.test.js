@@ -316,8 +316,10 @@ describe('editor in a real browser (playwright-core + chromium)', function () {
     await login(zh);
     const label = await zh.locator('.red-ui-palette-node[data-palette-type="yolov8-detect"]').getAttribute('data-palette-label');
     assert.strictEqual(label, 'yolov8 检测');
+    // The flow deployed by the test before; the editor loads it after the palette.
+    await zh.waitForFunction(() => RED.nodes.filterNodes({ type: 'yolov8-detect' }).length > 0);
     const id = await zh.evaluate(() => {
-      const n = RED.nodes.filterNodes({ type: 'yolov8-detect' })[0]; // deployed by the test before
+      const n = RED.nodes.filterNodes({ type: 'yolov8-detect' })[0];
       RED.workspaces.show(n.z);
       return n.id;
     });
