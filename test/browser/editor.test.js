@@ -221,6 +221,7 @@ describe('editor in a real browser (playwright-core + chromium)', function () {
 
   async function assertModelPicker(p) {
     await p.waitForFunction(() => [...document.querySelectorAll('#yolo-model-picker option')].some((o) => o.value === 'yolov8n.onnx'), null, { timeout: 30000 });
+    assert.strictEqual(await p.inputValue('#node-config-input-threads'), '0', 'a new model node shows its default threads');
     const option = await p.locator('#yolo-model-picker option[value="yolov8n.onnx"]').innerText();
     assert.match(option, /yolov8n\.onnx \(fp32, 640px, 80\)/);
     await p.fill('#node-config-input-model', 'elsewhere/custom.onnx');
