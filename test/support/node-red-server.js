@@ -59,12 +59,16 @@ async function startNodeRed({ logFile, flows = [] } = {}) {
   const log = fs.openSync(logFile || path.join(userDir, 'node-red.log'), 'w');
   const child = spawn(process.execPath, [path.join(redDir, 'red.js'), '--userDir', userDir, '--settings', settings], { stdio: ['ignore', log, log] });
   const url = `http://127.0.0.1:${port}`;
+  const removeUserDir = () => {
+    fs.unlinkSync(path.join(userDir, 'node_modules', 'node-red-contrib-yolo-edge')); // the link, never the checkout
+    fs.rmSync(userDir, { recursive: true, force: true });
+  };
   const stop = () => new Promise((resolve) => {
     if (child.exitCode !== null) return resolve();
     child.once('exit', () => resolve());
     child.kill('SIGTERM');
     setTimeout(() => child.kill('SIGKILL'), 10000).unref();
-  });
+  }).then(removeUserDir);
   try {
     await waitForHttp(`${url}/`, child, 60000);
   } catch (err) {
