@@ -1,4 +1,4 @@
-import { promises as fs } from 'fs';
+import { Dirent, promises as fs, Stats } from 'fs';
 import * as path from 'path';
 import { loadModelInfo } from './model-info';
 
@@ -40,7 +40,7 @@ export function isBareModelName(file: string): boolean {
 }
 
 async function onnxFiles(dir: string): Promise<string[]> {
-  let entries: import('fs').Dirent[];
+  let entries: Dirent[];
   try {
     entries = await fs.readdir(dir, { withFileTypes: true });
   } catch {
@@ -83,7 +83,7 @@ export class ModelCatalog {
 
   private async describe(folder: ModelFolder, file: string): Promise<ModelSummary | undefined> {
     const full = path.join(folder.dir, file);
-    let stat: import('fs').Stats;
+    let stat: Stats;
     try {
       stat = await fs.stat(full);
     } catch {
