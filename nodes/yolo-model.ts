@@ -1,5 +1,8 @@
+import * as path from 'path';
 import type { NodeAPI, NodeDef } from 'node-red';
 import { Detector } from '../lib/detector';
+import { MODELS_DIR } from '../lib/fetch/default-model';
+import { ModelCatalog, ModelFolder } from '../lib/model/model-catalog';
 import { readNamesFile } from '../lib/model/model-info';
 import { resolveModelPath } from '../lib/model/resolve-path';
 import { YoloModelNode } from './model-config';
@@ -19,7 +22,35 @@ async function namesOverride(text: string, bases: string[]): Promise<string[] | 
   return readNamesFile(resolveModelPath(t, bases));
 }
 
+/** The model picker's folders: the package's models/ (bare names) and the user dir's models/ ('models/<file>'). */
+function modelFolders(userDir: string | undefined): ModelFolder[] {
+  const folders: ModelFolder[] = [{ source: 'package', dir: MODELS_DIR, prefix: '' }];
+  if (userDir) folders.push({ source: 'user', dir: path.join(userDir, 'models'), prefix: 'models/' });
+  return folders;
+}
+
+/** Admin endpoints of the model picker; file names come only from listing those folders (no path traversal). */
+function registerModelPicker(RED: NodeAPI): void {
+  const catalog = new ModelCatalog();
+  const folders = () => modelFolders((RED.settings as { userDir?: string }).userDir);
+  const fail = (res: { status(n: number): { json(b: unknown): void } }, err: unknown) => res.status(500).json({ error: (err as Error).message });
+  RED.httpAdmin.get('/yolo-edge/models', RED.auth.needsPermission('yolo-model.read'), (_req, res) => {
+    const f = folders();
+    catalog.list(f).then(
+      (models) => res.json({ folders: f.map(({ source, dir }) => ({ source, dir })), models }),
+      (err) => fail(res, err),
+    );
+  });
+  RED.httpAdmin.get('/yolo-edge/models/:source/:file', RED.auth.needsPermission('yolo-model.read'), (req, res) => {
+    catalog.find(folders(), String(req.params.source), String(req.params.file)).then(
+      (model) => (model ? res.json(model) : res.status(404).json({ error: 'no such model in the models/ folders' })),
+      (err) => fail(res, err),
+    );
+  });
+}
+
 export = function (RED: NodeAPI): void {
+  registerModelPicker(RED);
   function YoloModel(this: YoloModelNode, config: YoloModelDef) {
     RED.nodes.createNode(this, config);
     const userDir = (RED.settings as { userDir?: string }).userDir;

@@ -5,12 +5,15 @@ import { YoloEdgeError } from '../lib/types';
 import { baseOptions, DetectFields, detectOptions, imageOf, Msg, writeDetection } from './detect-message';
 import { takeFrame, FrameJob } from './frame-intake';
 import { YoloModelNode } from './model-config';
+import { createPreview } from './preview';
 
 interface DetectDef extends DetectFields {
   model: string;
   annotate: boolean;
   busyPolicy: BusyPolicy;
   queueSize: string | number;
+  /** Thumbnail under the node in the editor; absent in older flows, which keep it on. */
+  preview?: boolean;
 }
 
 
@@ -23,6 +26,8 @@ export = function (RED: NodeAPI): void {
     const gate = new RateGate();
     const stats = { fps: 0, lastMs: 0, lastAt: 0, objects: 0, processed: 0, failed: 0 };
     let statusAt = 0;
+    const preview = createPreview(RED, node, config.preview !== false);
+    if (config.preview === false) preview.clear(); // a thumbnail from before the option was turned off
 
     const status = (force = false): void => {
       const now = Date.now();
@@ -50,6 +55,7 @@ export = function (RED: NodeAPI): void {
         const now = performance.now();
         if (stats.lastAt) stats.fps = stats.fps ? 0.8 * stats.fps + 0.2 * (1000 / (now - stats.lastAt)) : 1000 / (now - stats.lastAt);
         Object.assign(stats, { lastAt: now, lastMs: r.timings.total, objects: r.detections.length });
+        preview.offer(input, r.imageWidth, r.imageHeight, r.detections);
         send(msg);
         done();
         status();
@@ -69,7 +75,8 @@ export = function (RED: NodeAPI): void {
       takeFrame({ msg: m, send, done }, gate, queue, status);
     });
 
-    this.on('close', (_removed: boolean, done: () => void) => {
+    this.on('close', (removed: boolean, done: () => void) => {
+      if (removed) preview.clear();
       queue.drain().then(() => done(), () => done());
     });
 

@@ -17,6 +17,8 @@ function copyTree(from, to) {
   }
 }
 
-if (fs.existsSync(src)) copyTree(src, dst); // a checkout without nodes/ yet still builds
+copyTree(src, dst);
+// Node-RED looks for a package's icons only in an icons/ folder beside the node files.
+if (fs.existsSync(path.join(root, 'icons'))) copyTree(path.join(root, 'icons'), path.join(dst, 'icons'));
 const cli = path.join(root, 'dist', 'cli', 'main.js');
 if (fs.existsSync(cli)) fs.chmodSync(cli, 0o755);

@@ -1,0 +1,21 @@
+import sharp from 'sharp';
+import { Detection, ImageInput, isRawImage } from '../types';
+import { annotateImage } from './annotate';
+
+/**
+ * A small annotated JPEG (for the editor preview): the image is shrunk first and the boxes are drawn scaled,
+ * so the cost does not depend on the frame size. `width`/`height` are the oriented size the boxes refer to.
+ */
+export async function annotatedThumbnail(image: ImageInput, width: number, height: number, detections: readonly Detection[], maxWidth = 160): Promise<Buffer> {
+  const w = Math.max(1, Math.min(maxWidth, width));
+  const h = Math.max(1, Math.round((height * w) / width));
+  const base = isRawImage(image)
+    ? sharp(image.data, { raw: { width: image.width, height: image.height, channels: image.channels } })
+    : sharp(image).rotate();
+  // Copied before the first await: the caller's array may be changed by the flow meanwhile.
+  const sx = w / width;
+  const sy = h / height;
+  const scaled = detections.map((d) => ({ ...d, box: { x1: d.box.x1 * sx, y1: d.box.y1 * sy, x2: d.box.x2 * sx, y2: d.box.y2 * sy } }));
+  const { data, info } = await base.resize(w, h, { fit: 'fill' }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  return annotateImage({ data, width: info.width, height: info.height, channels: 3 }, info.width, info.height, scaled, 70);
+}

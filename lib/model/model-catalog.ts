@@ -1,0 +1,112 @@
+import { Dirent, promises as fs, Stats } from 'fs';
+import * as path from 'path';
+import { loadModelInfo } from './model-info';
+
+/** A folder the model picker lists; `prefix` turns a file name into the value the yolo-model node resolves. */
+export interface ModelFolder {
+  source: 'package' | 'user';
+  dir: string;
+  prefix: string;
+}
+
+export interface ModelSummary {
+  source: ModelFolder['source'];
+  file: string;
+  /** What to put in the yolo-model node's `model` property. */
+  value: string;
+  size: number;
+  info?: {
+    names: string[];
+    numClasses: number;
+    inputWidth: number;
+    inputHeight: number;
+    inputType: 'float32' | 'uint8';
+    precision: 'fp32' | 'int8';
+    layout: string;
+    task?: string;
+    version?: string;
+    date?: string;
+    description?: string;
+  };
+  /** Why the file could not be read as a detector. */
+  error?: string;
+}
+
+const BARE_ONNX = /^[^/\\\0]+\.onnx$/i;
+
+/** Only a bare .onnx file name that does not start with a dot; never a path. */
+export function isBareModelName(file: string): boolean {
+  return BARE_ONNX.test(file) && !file.startsWith('.');
+}
+
+async function onnxFiles(dir: string): Promise<string[]> {
+  let entries: Dirent[];
+  try {
+    entries = await fs.readdir(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  return entries
+    .filter((e) => (e.isFile() || e.isSymbolicLink()) && isBareModelName(e.name))
+    .map((e) => e.name)
+    .sort((a, b) => a.localeCompare(b));
+}
+
+/**
+ * Lists and describes the .onnx files of a few folders. Descriptions are cached by path, size and mtime
+ * (reading a model decodes the whole protobuf) and the cache is bounded.
+ */
+export class ModelCatalog {
+  private readonly cache = new Map<string, ModelSummary>();
+
+  constructor(private readonly maxCached = 64) {}
+
+  async list(folders: readonly ModelFolder[]): Promise<ModelSummary[]> {
+    const out: ModelSummary[] = [];
+    for (const folder of folders) {
+      // One file at a time: bounded memory on a Pi even with several large models.
+      for (const file of await onnxFiles(folder.dir)) {
+        const s = await this.describe(folder, file);
+        if (s) out.push(s);
+      }
+    }
+    return out;
+  }
+
+  /** One model by source and bare file name; undefined unless that file is listed in that folder. */
+  async find(folders: readonly ModelFolder[], source: string, file: string): Promise<ModelSummary | undefined> {
+    if (!isBareModelName(file)) return undefined;
+    const folder = folders.find((f) => f.source === source);
+    if (!folder || !(await onnxFiles(folder.dir)).includes(file)) return undefined;
+    return this.describe(folder, file);
+  }
+
+  private async describe(folder: ModelFolder, file: string): Promise<ModelSummary | undefined> {
+    const full = path.join(folder.dir, file);
+    let stat: Stats;
+    try {
+      stat = await fs.stat(full);
+    } catch {
+      return undefined; // dangling symlink or removed meanwhile
+    }
+    if (!stat.isFile()) return undefined;
+    const key = `${full}\0${stat.size}\0${stat.mtimeMs}`;
+    const hit = this.cache.get(key);
+    if (hit) return hit;
+    const summary: ModelSummary = { source: folder.source, file, value: folder.prefix + file, size: stat.size };
+    try {
+      const { info } = await loadModelInfo(full);
+      const m = info.metadata;
+      summary.info = {
+        names: info.names, numClasses: info.numClasses, inputWidth: info.inputWidth, inputHeight: info.inputHeight,
+        inputType: info.inputType, precision: info.precision, layout: info.layout,
+        task: m.task, version: m.version, date: m.date, description: m.description,
+      };
+    } catch (err) {
+      summary.error = (err as Error).message.replace(folder.dir + path.sep, '');
+    }
+    if (this.cache.size >= this.maxCached) this.cache.delete(this.cache.keys().next().value as string);
+    this.cache.set(key, summary);
+    return summary;
+  }
+}

@@ -1,0 +1,338 @@
+'use strict';
+// The editor in a real browser (playwright-core + Debian's chromium): palette, every edit dialog, help,
+// Import > Examples, deploying the demo flow and watching detections and the preview arrive.
+// Node types come from package.json and examples from examples/, so nodes merged later are covered too.
+const assert = require('assert');
+const fs = require('fs');
+const path = require('path');
+const { spawnSync } = require('child_process');
+const { ROOT, requireModel, cocoImage } = require('../support/paths');
+const { startNodeRed } = require('../support/node-red-server');
+
+const PKG = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+const OUT = path.join(ROOT, 'test-output');
+const CHROMIUM_PATHS = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(Boolean);
+const STRUCTURAL = new Set(['tab', 'subflow', 'group', 'junction', 'comment']);
+const LAUNCH_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+const findChromium = () => CHROMIUM_PATHS.find((p) => fs.existsSync(p));
+
+/** Debian's chromium, installed with apt-get when missing and allowed (root); undefined when not possible. */
+function ensureChromium() {
+  if (findChromium()) return findChromium();
+  const canApt = process.getuid?.() === 0 && spawnSync('sh', ['-c', 'command -v apt-get']).status === 0;
+  if (!canApt || process.env.YOLO_EDGE_NO_APT) return undefined;
+  console.log('      installing chromium with apt-get (once) ...');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  spawnSync('apt-get', ['update', '-q'], { stdio: 'ignore', env });
+  const r = spawnSync('apt-get', ['install', '-y', '-q', 'chromium'], { stdio: 'ignore', env });
+  if (r.status !== 0) return undefined;
+  return findChromium();
+}
+
+/** The third-party node types each example needs, from README.md's "Example flows" table. */
+function documentedThirdParty() {
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const out = {};
+  for (const line of readme.split('\n')) {
+    const cells = line.split('|').map((c) => c.trim());
+    const file = /^`([\w.-]+\.json)`$/.exec(cells[1] ?? '');
+    if (!file) continue;
+    out[file[1]] = (cells[3] ?? '').split(',').map((t) => t.replace(/`/g, '').trim()).filter(Boolean);
+  }
+  return out;
+}
+
+const shot = (page, name) => page.screenshot({ path: path.join(OUT, `editor-${name}.png`) });
+
+/** Wrong values the dialogs must flag, for the node types that exist in this checkout. */
+const INVALID = {
+  'yolov8-detect': { confidence: '2', iou: '-0.1', maxDetections: '0', queueSize: '2.5' },
+  'yolo-model': { model: 'model.txt', threads: '-1', providers: 'cpu; rm -rf' },
+};
+
+describe('editor in a real browser (playwright-core + chromium)', function () {
+  this.timeout(15 * 60 * 1000);
+  let chromium;
+  let red;
+  let browser;
+  let page;
+  let types = []; // [{type, set, config, def}]
+  const pageErrors = [];
+
+  before(async function () {
+    requireModel();
+    const executablePath = ensureChromium();
+    if (!executablePath) {
+      console.warn(`\n${'!'.repeat(78)}\n!! SKIPPING THE BROWSER TEST: no chromium at ${CHROMIUM_PATHS.join(' or ')} and it could not be\n!! installed (needs root and apt-get: apt-get update && apt-get install -y chromium).\n${'!'.repeat(78)}\n`);
+      this.skip();
+    }
+    ({ chromium } = require('playwright-core'));
+    fs.mkdirSync(OUT, { recursive: true });
+    red = await startNodeRed({ logFile: path.join(OUT, 'node-red.log') });
+    browser = await chromium.launch({ executablePath, args: LAUNCH_ARGS });
+    page = await browser.newPage({ viewport: { width: 1400, height: 900 }, locale: 'en-US' });
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    await login(page);
+    types = await page.evaluate((sets) => {
+      const mod = RED.nodes.registry.getModuleList()['node-red-contrib-yolo-edge'];
+      return sets.flatMap((set) => (mod?.sets[set]?.types ?? []).map((type) => {
+        const def = RED.nodes.getType(type);
+        return { type, set, config: def.category === 'config', inputs: def.inputs || 0, outputs: def.outputs || 0, category: def.category, icon: typeof def.icon === 'string' ? def.icon : null };
+      }));
+    }, Object.keys(PKG['node-red'].nodes));
+  });
+
+  after(async () => {
+    await browser?.close();
+    await red?.stop();
+  });
+
+  // A failed step must not leave a dialog over the editor for the next test.
+  afterEach(async function () {
+    if (!page) return;
+    if (this.currentTest.state === 'failed') await shot(page, `failed-${this.currentTest.title.slice(0, 40).replace(/\W+/g, '-')}`);
+    for (const sel of ['#node-config-dialog-cancel', '#node-dialog-cancel', '#red-ui-clipboard-dialog-cancel']) {
+      const b = page.locator(`${sel}:visible`);
+      if (await b.count()) await b.first().click().catch(() => undefined);
+    }
+    await page.keyboard.press('Escape');
+  });
+
+  async function login(p) {
+    await p.goto(`${red.url}/`);
+    await p.fill('#node-dialog-login-username', red.user);
+    await p.fill('#node-dialog-login-password', red.password);
+    await p.click('#node-dialog-login-submit');
+    await p.waitForFunction(() => window.RED && RED.nodes && RED.nodes.getType('yolov8-detect') && document.querySelector('#red-ui-palette .red-ui-palette-node'), null, { timeout: 60000 });
+  }
+
+  /** Text of the open tray, with placeholders, titles and options, to look for untranslated catalog keys. */
+  const trayText = (p) => p.evaluate(() => {
+    const tray = [...document.querySelectorAll('.red-ui-tray')].pop();
+    const attrs = [...tray.querySelectorAll('[placeholder],[title]')].map((e) => `${e.getAttribute('placeholder') || ''} ${e.getAttribute('title') || ''}`);
+    return `${tray.innerText} ${attrs.join(' ')}`;
+  });
+
+  function assertTranslated(text, where) {
+    for (const { type } of types) {
+      const key = new RegExp(`${type.replace(/[-.]/g, '\\$&')}\\.[A-Za-z]`);
+      assert.ok(!key.test(text), `${where}: untranslated key '${type}.…' in: ${text.slice(0, 600)}`);
+    }
+  }
+
+  async function assertHelp(p, t, headings) {
+    await p.evaluate((type) => RED.sidebar.help.show(type), t.type);
+    const help = await p.locator('.red-ui-help').last().innerText();
+    const h3 = await p.evaluate(() => [...[...document.querySelectorAll('.red-ui-help')].pop().querySelectorAll('h3')].map((h) => h.textContent.trim()));
+    const want = [...(t.config ? [] : [...(t.inputs ? [headings.inputs] : []), ...(t.outputs ? [headings.outputs] : [])]), headings.details, headings.references];
+    for (const h of want) assert.ok(h3.includes(h), `${t.type} help has no '${h}' section: ${h3.join(', ')}`);
+    assert.ok(help.length > 200, `${t.type} help is too short`);
+  }
+
+  /** Sets each wrong value and expects the dialog to mark the field, then puts the old value back. */
+  async function assertValidation(p, type, prefix) {
+    for (const [prop, bad] of Object.entries(INVALID[type] ?? {})) {
+      const sel = `#${prefix}-${prop}`;
+      const old = await p.inputValue(sel);
+      await p.fill(sel, bad);
+      await p.dispatchEvent(sel, 'change');
+      assert.ok(await p.locator(sel).evaluate((e) => e.classList.contains('input-error')), `${type}.${prop} = ${bad} is not flagged`);
+      await p.fill(sel, old);
+      await p.dispatchEvent(sel, 'change');
+      assert.ok(!(await p.locator(sel).evaluate((e) => e.classList.contains('input-error'))), `${type}.${prop} = ${old} is flagged`);
+    }
+  }
+
+  async function undoAll(p) {
+    await p.evaluate(() => { while (RED.history.depth() > 0) RED.history.pop(); });
+  }
+
+  it('lists every node type of package.json in the palette under "yolo edge", with its icon', async () => {
+    assert.deepStrictEqual([...new Set(types.map((t) => t.set))].sort(), Object.keys(PKG['node-red'].nodes).sort(), 'every node set of package.json is loaded');
+    const regular = types.filter((t) => !t.config);
+    assert.ok(regular.length > 0);
+    for (const t of regular) {
+      const item = page.locator(`#red-ui-palette-container-yolo_edge .red-ui-palette-node[data-palette-type="${t.type}"]`);
+      assert.strictEqual(await item.count(), 1, `${t.type} is not in the 'yolo edge' palette category`);
+      assert.ok(t.icon && !t.icon.startsWith('font-awesome/'), `${t.type} has no own icon file`);
+      const icon = await page.evaluate((url) => fetch(url).then(async (r) => ({ status: r.status, type: r.headers.get('content-type'), body: await r.text() })), `icons/node-red-contrib-yolo-edge/${t.icon}`);
+      assert.strictEqual(icon.status, 200, `${t.type} icon ${t.icon}`);
+      assert.match(icon.type, /svg/);
+      assert.match(icon.body, /#fff/i, 'white on transparent');
+    }
+    await page.locator('#red-ui-palette-header-yolo_edge').scrollIntoViewIfNeeded();
+    await shot(page, 'palette');
+  });
+
+  it('opens the edit dialog of every node type: translated, with help, validation and the model picker', async () => {
+    const en = { inputs: 'Inputs', outputs: 'Outputs', details: 'Details', references: 'References' };
+    const regular = types.filter((t) => !t.config);
+    for (const [i, t] of regular.entries()) {
+      const before = await page.evaluate((type) => RED.nodes.filterNodes({ type }).map((n) => n.id), t.type);
+      await page.locator(`.red-ui-palette-node[data-palette-type="${t.type}"]`).dragTo(page.locator('#red-ui-workspace-chart'), { targetPosition: { x: 250 + 220 * (i % 3), y: 120 + 80 * Math.floor(i / 3) } });
+      const id = await page.evaluate(([type, old]) => RED.nodes.filterNodes({ type }).map((n) => n.id).find((x) => !old.includes(x)), [t.type, before]);
+      assert.ok(id, `dragging ${t.type} from the palette made no node`);
+      await page.dblclick(`[id="${id}"] .red-ui-flow-node`);
+      await page.waitForSelector('#node-dialog-ok', { state: 'visible' });
+      await page.waitForTimeout(300);
+      assertTranslated(await trayText(page), `${t.type} dialog`);
+      await assertValidation(page, t.type, 'node-input');
+      await shot(page, `dialog-${t.type}`);
+      await page.click('#node-dialog-cancel');
+      await page.waitForSelector('#node-dialog-ok', { state: 'detached' });
+      await assertHelp(page, t, en);
+    }
+    await assertConfigDialogs(page, en);
+    await undoAll(page);
+  });
+
+  /** Config nodes open from a node that uses them: the pencil button beside the property. */
+  async function assertConfigDialogs(p, headings) {
+    for (const t of types.filter((x) => x.config)) {
+      const owner = await p.evaluate((type) => {
+        for (const n of RED.nodes.filterNodes({})) {
+          const d = n._def.defaults || {};
+          const prop = Object.keys(d).find((k) => d[k].type === type);
+          if (prop) return { id: n.id, prop };
+        }
+        return null;
+      }, t.type);
+      assert.ok(owner, `no node on the workspace uses config type ${t.type}`);
+      await p.dblclick(`[id="${owner.id}"] .red-ui-flow-node`);
+      await p.waitForSelector('#node-dialog-ok', { state: 'visible' });
+      await p.waitForTimeout(300);
+      // Node-RED 4 has an add (+) button beside the config select; older versions a lookup (pencil) button.
+      const add = p.locator(`#node-input-btn-${owner.prop}-add`);
+      await ((await add.count()) ? add : p.locator(`#node-input-lookup-${owner.prop}`)).click();
+      await p.waitForSelector('#node-config-dialog-ok', { state: 'visible' });
+      await p.waitForTimeout(300);
+      if (t.type === 'yolo-model') await assertModelPicker(p);
+      assertTranslated(await trayText(p), `${t.type} dialog`);
+      await assertValidation(p, t.type, 'node-config-input');
+      await shot(p, `dialog-${t.type}`);
+      await p.click('#node-config-dialog-cancel');
+      await p.waitForSelector('#node-config-dialog-ok', { state: 'detached' });
+      await p.click('#node-dialog-cancel');
+      await p.waitForSelector('#node-dialog-ok', { state: 'detached' });
+      await assertHelp(p, t, headings);
+    }
+  }
+
+  async function assertModelPicker(p) {
+    await p.waitForFunction(() => [...document.querySelectorAll('#yolo-model-picker option')].some((o) => o.value === 'yolov8n.onnx'), null, { timeout: 30000 });
+    assert.strictEqual(await p.inputValue('#node-config-input-threads'), '0', 'a new model node shows its default threads');
+    const option = await p.locator('#yolo-model-picker option[value="yolov8n.onnx"]').innerText();
+    assert.match(option, /yolov8n\.onnx \(fp32, 640px, 80\)/);
+    await p.fill('#node-config-input-model', 'elsewhere/custom.onnx');
+    await p.dispatchEvent('#node-config-input-model', 'change');
+    assert.match(await p.locator('#yolo-model-info').innerText(), /Not in a models\/ folder/);
+    await p.selectOption('#yolo-model-picker', 'yolov8n.onnx');
+    assert.strictEqual(await p.inputValue('#node-config-input-model'), 'yolov8n.onnx');
+    const info = await p.locator('#yolo-model-info').innerText();
+    assert.match(info, /80 classes: person, bicycle, car/);
+    assert.match(info, /input 640×640 \(float32\) · FP32/);
+    assert.match(await p.locator('#yolo-model-folders').innerText(), /models/);
+  }
+
+  /** Import > Examples > node-red-contrib-yolo-edge > <name>, then drop the nodes on the workspace. */
+  async function importExample(p, name) {
+    await p.click('#red-ui-header-button-sidemenu');
+    await p.click('#menu-item-import');
+    await p.click('#red-ui-tab-red-ui-clipboard-dialog-import-tab-examples a');
+    const tab = p.locator('#red-ui-clipboard-dialog-import-tab-examples');
+    await tab.locator('.red-ui-treeList-label-text', { hasText: /^node-red-contrib-yolo-edge$/ }).click();
+    await tab.locator('.red-ui-treeList-label-text', { hasText: new RegExp(`^${name}$`) }).click();
+    await p.click('#red-ui-clipboard-dialog-ok');
+    await p.mouse.move(500, 300);
+    await p.mouse.click(500, 300);
+  }
+
+  it('imports every example through Import > Examples, with no unknown node types but the documented ones', async () => {
+    const thirdParty = documentedThirdParty();
+    const examples = fs.readdirSync(path.join(ROOT, 'examples')).filter((f) => f.endsWith('.json')).sort();
+    assert.ok(examples.length > 0);
+    const onWorkspaces = () => page.evaluate(() => RED.nodes.filterNodes({}).length);
+    for (const file of examples) {
+      assert.ok(file in thirdParty, `${file} is not in README.md's "Example flows" table (which third-party nodes it needs)`);
+      const flow = JSON.parse(fs.readFileSync(path.join(ROOT, 'examples', file), 'utf8'));
+      const countBefore = await onWorkspaces();
+      await importExample(page, file.replace(/\.json$/, ''));
+      await page.waitForTimeout(500);
+      const flowTypes = [...new Set(flow.map((n) => n.type).filter((t) => !STRUCTURAL.has(t) && !t.startsWith('subflow:')))];
+      const unknown = await page.evaluate((ts) => ts.filter((t) => !RED.nodes.registry.getNodeType(t)), flowTypes);
+      const undocumented = unknown.filter((t) => !thirdParty[file].includes(t));
+      assert.deepStrictEqual(undocumented, [], `${file}: unknown node types not listed in README.md`);
+      const placed = flow.filter((n) => n.z && n.type !== 'group' && n.type !== 'junction').length;
+      assert.strictEqual(await onWorkspaces() - countBefore, placed, `${file}: nodes on the workspace after the import`);
+      await shot(page, `import-${file.replace(/\.json$/, '')}`);
+      await undoAll(page);
+    }
+  });
+
+  it('deploys the demo flow from the editor; the page shows detections and the editor a preview', async () => {
+    await importExample(page, 'upload-page-demo');
+    await page.click('#red-ui-header-button-deploy');
+    await page.waitForSelector('.red-ui-notification:has-text("Successfully deployed")', { timeout: 30000 });
+    // The imported flow is on its own tab: show it, so its nodes are drawn.
+    const detectId = await page.evaluate(() => {
+      const n = RED.nodes.filterNodes({ type: 'yolov8-detect' })[0];
+      RED.workspaces.show(n.z);
+      return n.id;
+    });
+
+    // The upload page, as a user would use it.
+    const demo = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    await demo.goto(`${red.url}/yolo-edge/`);
+    await demo.setInputFiles('#file', cocoImage('000000000034.jpg'));
+    await demo.waitForSelector('#detections tbody tr', { timeout: 120000 });
+    const rows = await demo.locator('#detections tbody tr').allInnerTexts();
+    assert.match(rows[0], /zebra/);
+    await demo.waitForFunction(() => document.getElementById('annotated').naturalWidth > 0);
+    await demo.screenshot({ path: path.join(OUT, 'demo-page.png'), fullPage: true });
+    await demo.close();
+
+    // The same endpoint from a script.
+    const res = await fetch(`${red.url}/yolo-edge/detect`, { method: 'POST', headers: { 'Content-Type': 'image/jpeg' }, body: fs.readFileSync(cocoImage('000000000009.jpg')) });
+    assert.strictEqual(res.status, 200);
+    const body = await res.json();
+    assert.ok(body.detections.length > 0);
+    assert.ok(body.detections.some((d) => d.class === 'bowl' || d.class === 'broccoli'), JSON.stringify(body.counts));
+
+    // The thumbnail under yolov8-detect, and the status badge.
+    const href = await page.waitForFunction((id) => document.querySelector(`[id="${id}"] image.yolo-edge-preview`)?.getAttribute('href'), detectId, { timeout: 30000 });
+    assert.match(await href.jsonValue(), /^data:image\/jpeg;base64,/);
+    const status = await page.locator(`[id="${detectId}"] .red-ui-flow-node-status-label`).evaluate((e) => e.textContent);
+    assert.match(status, /fps|ready/);
+    await shot(page, 'deployed-preview');
+
+    // The model picker's endpoint needs a logged-in user.
+    assert.strictEqual((await fetch(`${red.url}/yolo-edge/models`)).status, 401);
+    assert.deepStrictEqual(pageErrors, []);
+  });
+
+  it('speaks Chinese to a zh-CN browser: palette, dialog and help', async () => {
+    const ctx = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1400, height: 900 } });
+    const zh = await ctx.newPage();
+    await login(zh);
+    const label = await zh.locator('.red-ui-palette-node[data-palette-type="yolov8-detect"]').getAttribute('data-palette-label');
+    assert.strictEqual(label, 'yolov8 检测');
+    // The flow deployed by the test before; the editor loads it after the palette.
+    await zh.waitForFunction(() => RED.nodes.filterNodes({ type: 'yolov8-detect' }).length > 0);
+    const id = await zh.evaluate(() => {
+      const n = RED.nodes.filterNodes({ type: 'yolov8-detect' })[0];
+      RED.workspaces.show(n.z);
+      return n.id;
+    });
+    await zh.waitForSelector(`[id="${id}"] image.yolo-edge-preview`); // the retained thumbnail, in a new editor
+    await zh.dblclick(`[id="${id}"] .red-ui-flow-node`);
+    await zh.waitForSelector('#node-dialog-ok', { state: 'visible' });
+    const text = await trayText(zh);
+    assert.match(text, /置信度/);
+    assertTranslated(text, 'zh-CN dialog');
+    await shot(zh, 'dialog-zh-CN');
+    await zh.click('#node-dialog-cancel');
+    for (const t of types) await assertHelp(zh, t, { inputs: '输入', outputs: '输出', details: '详细说明', references: '参考' });
+    await ctx.close();
+  });
+});

@@ -1,0 +1,174 @@
+'use strict';
+// The editor's server side: the model picker's admin endpoints (no path traversal) and the preview thumbnails.
+const assert = require('assert');
+const fs = require('fs');
+const path = require('path');
+const helper = require('node-red-node-test-helper');
+const sharp = require('sharp');
+const { DIST, MODEL, requireModel, cocoImage } = require('./support/paths');
+const fx = require('./support/fixtures');
+
+const modelNode = require(path.join(DIST, 'nodes', 'yolo-model.js'));
+const detectNode = require(path.join(DIST, 'nodes', 'yolov8-detect.js'));
+const { events } = require(require.resolve('@node-red/util', { paths: [path.dirname(require.resolve('node-red'))] }));
+
+helper.init(require.resolve('node-red'));
+
+const modelFlow = [{ id: 'm1', type: 'yolo-model', model: 'yolov8n.onnx', threads: 1, providers: 'cpu', names: '' }];
+
+/** A Node-RED user dir with models/: the default model under another name, a non-detector, junk and traps. */
+function userDirWithModels() {
+  const userDir = fx.tmpDir('yolo-edge-userdir-');
+  const models = path.join(userDir, 'models');
+  fs.mkdirSync(path.join(models, 'sub'), { recursive: true });
+  fs.symlinkSync(MODEL, path.join(models, 'coco-copy.onnx'));
+  fx.writeClassifierModel(path.join(models, 'classifier.onnx'));
+  fs.writeFileSync(path.join(models, 'notes.txt'), 'not a model');
+  fs.writeFileSync(path.join(models, '.hidden.onnx'), 'hidden');
+  fs.symlinkSync(MODEL, path.join(models, 'sub', 'nested.onnx'));
+  fs.writeFileSync(path.join(userDir, 'secret.onnx'), 'outside models/');
+  return userDir;
+}
+
+describe('model picker admin endpoints', function () {
+  this.timeout(60000);
+  let userDir;
+  before(() => {
+    requireModel();
+    userDir = userDirWithModels();
+  });
+  beforeEach((done) => {
+    helper.settings({ userDir });
+    helper.startServer(done);
+  });
+  afterEach(async () => {
+    await helper.unload();
+    helper.settings({});
+    await new Promise((r) => { helper.stopServer(r); });
+  });
+
+  it('lists the package and user models with class names, input size and precision read from the files', async () => {
+    await helper.load(modelNode, modelFlow);
+    const res = await helper.request().get('/yolo-edge/models').expect(200);
+    const byValue = Object.fromEntries(res.body.models.map((m) => [m.value, m]));
+    assert.deepStrictEqual(res.body.folders.map((f) => f.source), ['package', 'user']);
+    assert.strictEqual(res.body.folders[1].dir, path.join(userDir, 'models'));
+    // Only bare .onnx files directly in the folders; notes, hidden files and sub folders are not listed.
+    const userValues = res.body.models.filter((m) => m.source === 'user').map((m) => m.value);
+    assert.deepStrictEqual(userValues, ['models/classifier.onnx', 'models/coco-copy.onnx']);
+    const coco = byValue['yolov8n.onnx'];
+    assert.ok(coco, JSON.stringify(Object.keys(byValue)));
+    assert.strictEqual(coco.source, 'package');
+    assert.strictEqual(coco.info.numClasses, 80);
+    assert.deepStrictEqual(coco.info.names.slice(0, 3), ['person', 'bicycle', 'car']);
+    assert.deepStrictEqual([coco.info.inputWidth, coco.info.inputHeight, coco.info.precision, coco.info.layout], [640, 640, 'fp32', 'yolov8']);
+    assert.strictEqual(coco.size, fs.statSync(MODEL).size);
+    assert.deepStrictEqual(byValue['models/coco-copy.onnx'].info, coco.info);
+    assert.match(byValue['models/classifier.onnx'].error, /not a YOLO detection output/);
+    assert.ok(!byValue['models/classifier.onnx'].error.includes(userDir), 'errors do not reveal server paths');
+  });
+
+  it('describes one listed model, and a user-dir value resolves to the same file in the yolo-model node', async () => {
+    await helper.load(modelNode, [{ ...modelFlow[0], model: 'models/coco-copy.onnx' }]);
+    const res = await helper.request().get('/yolo-edge/models/user/coco-copy.onnx').expect(200);
+    assert.strictEqual(res.body.value, 'models/coco-copy.onnx');
+    assert.strictEqual(res.body.info.numClasses, 80);
+    assert.strictEqual(helper.getNode('m1').modelPath, path.join(userDir, 'models', 'coco-copy.onnx'));
+    await helper.request().get('/yolo-edge/models/package/yolov8n.onnx').expect(200);
+  });
+
+  it('refuses anything but a bare file name listed in one of the two folders', async () => {
+    await helper.load(modelNode, modelFlow);
+    const attempts = [
+      '/yolo-edge/models/user/..%2Fsecret.onnx',
+      '/yolo-edge/models/user/..%2F..%2F..%2F..%2Fetc%2Fpasswd',
+      '/yolo-edge/models/user/%2Fetc%2Fpasswd',
+      '/yolo-edge/models/user/sub%2Fnested.onnx',
+      '/yolo-edge/models/user/..%5Csecret.onnx',
+      '/yolo-edge/models/user/.hidden.onnx',
+      '/yolo-edge/models/user/notes.txt',
+      '/yolo-edge/models/user/missing.onnx',
+      '/yolo-edge/models/package/..%2F..%2Fpackage.json',
+      '/yolo-edge/models/package/%2E%2E%2Fmodels%2Fyolov8n.onnx',
+      '/yolo-edge/models/..%2Fuser/coco-copy.onnx',
+      '/yolo-edge/models/elsewhere/yolov8n.onnx',
+    ];
+    for (const url of attempts) {
+      const res = await helper.request().get(url);
+      assert.ok(res.status === 404, `${url}: ${res.status}`);
+      assert.ok(!res.body.info && !/root:|outside models/.test(res.text), `${url}: ${res.text}`);
+    }
+    // A path that Express normalises before routing does not reach the handler either.
+    const raw = await helper.request().get('/yolo-edge/models/user/../../secret.onnx');
+    assert.notStrictEqual(raw.status, 200);
+  });
+
+  it('has no user section when Node-RED has no user dir', async () => {
+    helper.settings({ userDir: undefined });
+    await helper.load(modelNode, modelFlow);
+    const res = await helper.request().get('/yolo-edge/models').expect(200);
+    assert.deepStrictEqual(res.body.folders.map((f) => f.source), ['package']);
+    await helper.request().get('/yolo-edge/models/user/coco-copy.onnx').expect(404);
+  });
+});
+
+describe('yolov8-detect editor preview', function () {
+  this.timeout(120000);
+  let zebra;
+  let published;
+  const onComms = (e) => { if (e.topic.startsWith('yolo-edge/preview/')) published.push(e); };
+  before(() => {
+    requireModel();
+    zebra = fs.readFileSync(cocoImage('000000000034.jpg'));
+  });
+  beforeEach((done) => {
+    published = [];
+    events.on('comms', onComms);
+    helper.startServer(done);
+  });
+  afterEach(async () => {
+    events.removeListener('comms', onComms);
+    await helper.unload();
+    await new Promise((r) => { helper.stopServer(r); });
+  });
+
+  const flow = (preview) => [
+    modelFlow[0],
+    { id: 'd1', type: 'yolov8-detect', model: 'm1', confidence: 0.25, iou: 0.7, classes: '', maxDetections: 300, agnostic: false, annotate: false, busyPolicy: 'queue', queueSize: 100, wires: [['out']], ...(preview === undefined ? {} : { preview }) },
+    { id: 'out', type: 'helper' },
+  ];
+
+  async function run(n) {
+    const out = helper.getNode('out');
+    const d1 = helper.getNode('d1');
+    let seen = 0;
+    const all = new Promise((resolve) => out.on('input', () => { if (++seen === n) resolve(); }));
+    for (let i = 0; i < n; i++) d1.receive({ payload: zebra });
+    await all;
+    await new Promise((r) => setTimeout(r, 300)); // the thumbnail is made after the message is sent
+  }
+
+  it('publishes a small annotated JPEG, at most one per second, retained for editors opened later', async () => {
+    await helper.load([modelNode, detectNode], flow(undefined)); // flows saved before the option: preview on
+    const started = Date.now();
+    await run(12);
+    const elapsed = Date.now() - started;
+    assert.ok(published.length >= 1 && published.length <= Math.floor(elapsed / 1000) + 1, `published ${published.length} in ${elapsed} ms`);
+    for (let i = 1; i < published.length; i++) assert.ok(published[i].data.at - published[i - 1].data.at >= 1000);
+    const p = published[0];
+    assert.strictEqual(p.topic, 'yolo-edge/preview/d1');
+    assert.strictEqual(p.retain, true);
+    assert.strictEqual(p.data.objects, 1);
+    const jpeg = Buffer.from(p.data.image.replace(/^data:image\/jpeg;base64,/, ''), 'base64');
+    const meta = await sharp(jpeg).metadata();
+    const src = await sharp(zebra).metadata();
+    assert.deepStrictEqual([meta.format, meta.width, meta.height], ['jpeg', 160, Math.round((src.height * 160) / src.width)]);
+    assert.ok(jpeg.length < 16 * 1024, `${jpeg.length} bytes`);
+  });
+
+  it('sends nothing but a clear message when switched off', async () => {
+    await helper.load([modelNode, detectNode], flow(false));
+    await run(3);
+    assert.deepStrictEqual(published.map((e) => [e.topic, e.data.image, e.retain]), [['yolo-edge/preview/d1', null, false]]);
+  });
+});
