@@ -11,6 +11,7 @@ const { lib, requireModel, requireCoco128, cocoImage } = require('./support/path
 const { quantizeModel, writeUint8InputModel } = lib('quantize/quantize');
 const { Detector } = lib('detector');
 const { iou } = lib('eval/metrics');
+const { compareModels } = lib('shadow/compare-models');
 const { tinyConvModel } = require('./support/tiny-model');
 
 const IMAGES = ['000000000009.jpg', '000000000025.jpg'];
@@ -84,6 +85,21 @@ describe('quantize the default YOLOv8n model', function () {
     assert.strictEqual(int8.info.precision, 'int8');
     assert.strictEqual(int8.info.inputType, 'uint8');
     assertSameObjects(fp32.out, int8.out);
+  });
+
+  it('agrees with FP32 in a shadow comparison on images it was not calibrated on (figures recorded)', async () => {
+    const odd = fs.readdirSync(path.join(requireCoco128(), 'images')).sort().filter((_, i) => i % 2 === 1).slice(0, 16);
+    const prod = await Detector.create(requireModel(), { threads: 2 });
+    const cand = await Detector.create(out, { threads: 2 });
+    try {
+      const c = await compareModels(prod, cand, odd.map((n) => path.join(requireCoco128(), 'images', n)), { confidence: 0.25 });
+      console.log(`      FP32 vs INT8 (4 calibration images), 16 held-out images: mean F1 ${c.meanF1.toFixed(3)}, P ${c.meanPrecision.toFixed(3)}, R ${c.meanRecall.toFixed(3)}, boxes ${c.productionBoxes}/${c.candidateBoxes}/${c.matched} matched, mean |score delta| ${c.meanAbsScoreDelta.toFixed(3)}`);
+      assert.ok(c.meanF1 >= 0.75, `mean F1 ${c.meanF1}`);
+      assert.ok(c.matched >= 0.75 * c.productionBoxes);
+    } finally {
+      await prod.close();
+      await cand.close();
+    }
   });
 
   it('writes an FP32 model with uint8 input that gives the FP32 detections', async () => {
