@@ -25,7 +25,7 @@ describe('quantize --accuracy-budget', function () {
     assert.strictEqual(b.withinBudget, false);
     assert.ok(b.ranking[0].sensitivity >= b.ranking[1].sensitivity && b.ranking[1].sensitivity >= b.ranking[2].sensitivity);
     assert.deepStrictEqual(b.keptFloat.map((l) => l.conv), b.ranking.slice(0, 2).map((l) => l.conv));
-    assert.strictEqual(r.quantizedConvs, 61);
+    assert.strictEqual(r.quantizedConvs, 60, '62 less the two kept float');
     const graph = onnx.ModelProto.decode(fs.readFileSync(out)).graph;
     for (const l of b.keptFloat) {
       const conv = graph.node.find((n) => n.name === l.conv);

@@ -1,5 +1,6 @@
 'use strict';
 const assert = require('assert');
+const fs = require('fs');
 const ort = require('onnxruntime-node');
 const { onnx } = require('onnx-proto');
 const { lib } = require('./support/paths');
@@ -12,7 +13,8 @@ const SETTINGS = { activationType: 'uint8', activationSymmetric: false, perChann
 
 function quantizeTiny(spec, ranges, settings = SETTINGS) {
   const model = tinyConvModel(spec);
-  const plan = planQuantization(new GraphIndex(model.graph), { exclude: [], keepFloat: new Set() });
+  // A one-Conv model is all stem: quantize it anyway to test the Q/DQ arithmetic.
+  const plan = planQuantization(new GraphIndex(model.graph), { exclude: [], quantizeStem: true, keepFloat: new Set() });
   rewriteQdq(model, plan, new Map(Object.entries(ranges)), settings);
   return onnx.ModelProto.decode(onnx.ModelProto.encode(model).finish());
 }
@@ -100,5 +102,19 @@ describe('QDQ rewrite of a tiny Conv model', () => {
     assert.strictEqual(m.graph.node.filter((n) => n.opType === 'QuantizeLinear').length, 1, 'the input needs no QuantizeLinear');
     const got = await run(m, bytes, [1, 4, 3, 3], 'uint8');
     for (let i = 0; i < got.length; i++) assert.ok(Math.abs(got[i] - ref.z[i]) < 0.01, `element ${i}: ${got[i]} vs ${ref.z[i]}`);
+  });
+});
+
+describe('stem detection', () => {
+  it('keeps the Conv that reads the image and its SiLU float, unless asked to quantize it', () => {
+    const { onnx: proto } = require('onnx-proto');
+    const { requireModel } = require('./support/paths');
+    const model = proto.ModelProto.decode(fs.readFileSync(requireModel()));
+    const g = new GraphIndex(model.graph);
+    const floatPlan = planQuantization(g, { exclude: [], keepFloat: new Set() });
+    const stem = floatPlan.excluded.filter((e) => e.reason === 'stem').map((e) => e.name);
+    assert.deepStrictEqual(stem, ['/model.0/conv/Conv', '/model.0/act/Sigmoid', '/model.0/act/Mul']);
+    const all = planQuantization(g, { exclude: [], quantizeStem: true, keepFloat: new Set() });
+    assert.strictEqual(all.nodes.length, floatPlan.nodes.length + 3);
   });
 });

@@ -31,13 +31,13 @@ export const quantize: Command = {
   usage:
     'yolo-edge quantize --model IN.onnx --calib DIR --out OUT.onnx [--samples 200|all] [--seed 0] [--split all|even|odd] ' +
     '[--calibrator minmax|percentile|entropy] [--percentile 99.999] [--activation-type uint8|int8] [--symmetric] [--per-tensor] ' +
-    '[--reduce-range] [--uint8-input] [--fp32] [--exclude PATTERN,...] [--accuracy-budget POINTS] [--holdout 16] [--budget-max-layers 12] [--threads N] [--json]',
+    '[--reduce-range] [--uint8-input] [--fp32] [--quantize-stem] [--exclude PATTERN,...] [--accuracy-budget POINTS] [--holdout 16] [--budget-max-layers 12] [--threads N] [--json]',
   async run(argv) {
     const p = parse(argv, {
       model: { type: 'string' }, calib: { type: 'string' }, out: { type: 'string' }, samples: { type: 'string' }, seed: { type: 'string' },
       split: { type: 'string' }, calibrator: { type: 'string' }, percentile: { type: 'string' }, 'activation-type': { type: 'string' },
       symmetric: { type: 'boolean' }, 'per-tensor': { type: 'boolean' }, 'reduce-range': { type: 'boolean' }, 'uint8-input': { type: 'boolean' },
-      fp32: { type: 'boolean' }, exclude: { type: 'string', multiple: true }, 'accuracy-budget': { type: 'string' }, holdout: { type: 'string' }, 'budget-max-layers': { type: 'string' },
+      fp32: { type: 'boolean' }, 'quantize-stem': { type: 'boolean' }, exclude: { type: 'string', multiple: true }, 'accuracy-budget': { type: 'string' }, holdout: { type: 'string' }, 'budget-max-layers': { type: 'string' },
       threads: { type: 'string' }, json: { type: 'boolean' },
     });
     const model = required(p, 'model');
@@ -64,6 +64,7 @@ export const quantize: Command = {
       reduceRange: flag(p, 'reduce-range'),
       uint8Input: flag(p, 'uint8-input'),
       exclude: list(p, 'exclude'),
+      quantizeStem: flag(p, 'quantize-stem'),
       accuracyBudget: str(p, 'accuracy-budget') === undefined ? undefined : num(p, 'accuracy-budget', 1, 0, 100),
       holdout: num(p, 'holdout', 16, 1),
       budgetMaxLayers: num(p, 'budget-max-layers', 12, 0),

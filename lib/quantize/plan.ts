@@ -26,7 +26,7 @@ export const PASS_THROUGH = new Set(['MaxPool', 'Resize', 'Reshape', 'Transpose'
 export interface ExcludedNode {
   name: string;
   opType: string;
-  reason: 'postprocess' | 'feeds-postprocess' | 'pattern' | 'accuracy-budget' | 'unsupported' | 'constant-input';
+  reason: 'postprocess' | 'feeds-postprocess' | 'stem' | 'pattern' | 'accuracy-budget' | 'unsupported' | 'constant-input';
 }
 
 export interface QuantPlan {
@@ -42,6 +42,8 @@ export interface QuantPlan {
 
 export interface PlanOptions {
   exclude: string[];
+  /** Quantize the stem too (the Conv reading the image and its activation); float by default. */
+  quantizeStem?: boolean;
   /** Node names kept float on top of the rest (accuracy budget). */
   keepFloat: ReadonlySet<string>;
 }
@@ -57,6 +59,7 @@ export function activationInputs(n: onnx.INodeProto, g: GraphIndex): string[] {
 /** Decides what to quantize: every supported op outside the head's post-processing and the exclusions. */
 export function planQuantization(g: GraphIndex, options: PlanOptions): QuantPlan {
   const { postprocess } = findPostprocess(g);
+  const stem = options.quantizeStem ? new Set<onnx.INodeProto>() : findStem(g);
   const excluded: ExcludedNode[] = [];
   const chosen = new Set<onnx.INodeProto>();
   const exclude = (n: onnx.INodeProto, reason: ExcludedNode['reason']): void => {
@@ -66,6 +69,7 @@ export function planQuantization(g: GraphIndex, options: PlanOptions): QuantPlan
     const name = n.name ?? '';
     if (n.opType === 'Constant') continue;
     if (postprocess.has(n)) exclude(n, 'postprocess');
+    else if (stem.has(n)) exclude(n, 'stem');
     else if (!ACTIVATION_INPUTS[n.opType ?? '']) exclude(n, 'unsupported');
     else if (options.exclude.some((p) => matchesPattern(name, p))) exclude(n, 'pattern');
     else if (options.keepFloat.has(name)) exclude(n, 'accuracy-budget');
@@ -75,6 +79,29 @@ export function planQuantization(g: GraphIndex, options: PlanOptions): QuantPlan
   }
   keepHeadJoinsFloat(g, chosen, excluded);
   return buildPlan(g, [...chosen], excluded);
+}
+
+const ACTIVATIONS = new Set(['Sigmoid', 'Mul', 'Relu', 'LeakyRelu', 'Clip', 'HardSigmoid', 'HardSwish']);
+
+/**
+ * The stem: Convs that read the image itself and the activation ops fed only by them (SiLU's Sigmoid and Mul).
+ * With 3 input channels an int8 convolution has too little depth to be fast (on this CPU it took longer than
+ * the float one, which onnxruntime runs in its blocked NCHWc layout); the image's first layer is also where
+ * int8 rounding hurts most.
+ */
+export function findStem(g: GraphIndex): Set<onnx.INodeProto> {
+  const stem = new Set<onnx.INodeProto>();
+  const made = new Set<string>();
+  for (const n of g.nodes) {
+    const ins = (n.input ?? []).filter((t) => t && !g.isConstant(t));
+    const fromImage = n.opType === 'Conv' && ins.length === 1 && g.graphInputs.has(ins[0]);
+    const fromStem = ACTIVATIONS.has(n.opType ?? '') && ins.length > 0 && ins.every((t) => made.has(t));
+    if (fromImage || fromStem) {
+      stem.add(n);
+      for (const o of n.output ?? []) made.add(o);
+    }
+  }
+  return stem;
 }
 
 /**
