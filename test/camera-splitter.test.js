@@ -5,7 +5,7 @@ const { lib } = require('./support/paths');
 const { makeFrames, withExifThumbnail, junk, oddChunks } = require('./support/jpeg-fixtures');
 const { MjpegSplitter, wholeJpeg } = lib('camera/mjpeg-splitter');
 const { MultipartMjpegParser, boundaryOf } = lib('camera/multipart-parser');
-const { jpegSize } = lib('camera/jpeg-info');
+const { jpegSize } = lib('image/jpeg-header');
 
 function split(chunks, max) {
   const out = [];

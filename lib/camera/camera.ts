@@ -1,6 +1,6 @@
 import { CalibrationCapture, CalibrationOptions } from './calibration-capture';
 import { CameraConfig } from './config';
-import { jpegSize } from './jpeg-info';
+import { jpegSize } from '../image/jpeg-header';
 import { CapturedFrame, FrameCounters, LatestFrameGate } from './latest-frame';
 import { createSource } from './source-factory';
 import { FrameSource, SourceState } from './source';

@@ -1,5 +1,6 @@
 import sharp from 'sharp';
 import { ImageInput, isRawImage, YoloEdgeError } from '../types';
+import { jpegHeader } from './jpeg-header';
 
 // Frames are never the same twice: libvips' operation cache would only hold memory.
 sharp.cache(false);
@@ -31,6 +32,12 @@ export async function openImage(input: ImageInput, limits: ImageLimits = DEFAULT
     return { image: sharp(data, { raw: { width, height, channels } }), size: { width, height } };
   }
   if (input.length === 0) throw new YoloEdgeError('image is empty (0 bytes)', 'BAD_IMAGE');
+  // A camera JPEG without Exif has no orientation to apply: its size is read here, sparing a libvips call.
+  const jpeg = jpegHeader(input);
+  if (jpeg && !jpeg.exif && jpeg.width > 0 && jpeg.height > 0) {
+    checkSize(jpeg.width, jpeg.height, limits);
+    return { image: sharp(input, { limitInputPixels: false, failOn: 'error' }), size: { width: jpeg.width, height: jpeg.height } };
+  }
   // Header first: the size is checked against our own limits before any pixel is decoded.
   const image = sharp(input, { limitInputPixels: false, failOn: 'error' });
   let meta: sharp.Metadata;
