@@ -27,6 +27,10 @@ if (!fs.existsSync(pkg)) {
   fs.writeFileSync(pkg, JSON.stringify({ name: 'yolo-edge-demo', private: true, dependencies: { 'node-red-contrib-yolo-edge': `file:${root}` } }, null, 2));
 }
 
+// The inspection line demo reads the images of samples/ (gitignored; users put their JPEGs there).
+const samples = process.env.YOLO_EDGE_SAMPLES || path.join(root, 'samples');
+fs.mkdirSync(samples, { recursive: true });
+
 // Deploy the demo flows unless the user has changed them in the editor since.
 const flowFile = path.join(userDir, 'flows.json');
 const stamp = path.join(userDir, '.demo-flows.json');
@@ -53,7 +57,9 @@ fs.writeFileSync(settings, `module.exports = {
 `);
 
 const red = require.resolve('node-red/red.js', { paths: [root] });
-const child = spawn(process.execPath, [red, '--userDir', userDir, '--settings', settings], { stdio: 'inherit' });
+const env = { ...process.env, YOLO_EDGE_SAMPLES: samples };
+const child = spawn(process.execPath, [red, '--userDir', userDir, '--settings', settings], { stdio: 'inherit', env });
 console.log(`yolo-edge demo: http://${host}:${port}/yolo-edge/ (editor at http://${host}:${port}/)`);
+console.log(`yolo-edge demo: the inspection line demo detects the JPEGs in ${samples}`);
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 0 : 1)));

@@ -2,6 +2,7 @@ import { parseSplit } from '../../lib/eval/dataset';
 import { CalibratorKind } from '../../lib/quantize/calibrators';
 import { quantizeModel, QuantizeReport, writeUint8InputModel } from '../../lib/quantize/quantize';
 import { QuantType } from '../../lib/quantize/params';
+import { resolveModelPath } from '../../lib/model/resolve-path';
 import { flag, list, num, parse, required, str, UsageError } from '../args';
 import { Command, err } from './command';
 
@@ -40,7 +41,8 @@ export const quantize: Command = {
       fp32: { type: 'boolean' }, 'quantize-stem': { type: 'boolean' }, exclude: { type: 'string', multiple: true }, 'accuracy-budget': { type: 'string' }, holdout: { type: 'string' }, 'budget-max-layers': { type: 'string' },
       threads: { type: 'string' }, json: { type: 'boolean' },
     });
-    const model = required(p, 'model');
+    // Like detect, eval, bench and shadow: a bare name such as yolov8n.onnx is the package's model.
+    const model = resolveModelPath(required(p, 'model'), [process.cwd()]);
     const out = required(p, 'out');
     if (flag(p, 'fp32')) {
       if (!flag(p, 'uint8-input')) throw new UsageError('--fp32 only makes sense with --uint8-input (a float model fed with bytes)');
