@@ -245,8 +245,15 @@ describe('editor in a real browser (playwright-core + chromium)', function () {
     await p.click('#red-ui-tab-red-ui-clipboard-dialog-import-tab-examples a');
     const tab = p.locator('#red-ui-clipboard-dialog-import-tab-examples');
     await tab.locator('.red-ui-treeList-label-text', { hasText: /^node-red-contrib-yolo-edge$/ }).click();
-    await tab.locator('.red-ui-treeList-label-text', { hasText: new RegExp(`^${name}$`) }).click();
-    await p.click('#red-ui-clipboard-dialog-ok');
+    const item = tab.locator('.red-ui-treeList-label-text', { hasText: new RegExp(`^${name}$`) });
+    await item.click();
+    // A click that lands while the package folder is still opening selects nothing: click again until Import is on.
+    const ok = p.locator('#red-ui-clipboard-dialog-ok');
+    for (let i = 0; i < 10 && (await ok.isDisabled()); i++) {
+      await p.waitForTimeout(300);
+      if (await ok.isDisabled()) await item.click();
+    }
+    await ok.click();
     await p.mouse.move(500, 300);
     await p.mouse.click(500, 300);
   }
