@@ -36,6 +36,16 @@ describe('temperature guard -> yolov8-detect', function () {
     const d = helper.getNode('d');
     const outputs = [];
     helper.getNode('out').on('input', (m) => outputs.push(m));
+    const controls = [];
+    d.on('input', (m) => { if (m.topic === 'yolo-edge/control') controls.push(m.payload); });
+    const guardSent = async (maxFps) => {
+      const end = Date.now() + 10000;
+      while (!controls.some((c) => c.maxFps === maxFps)) {
+        if (Date.now() > end) throw new Error(`the guard never sent maxFps ${maxFps} (got ${JSON.stringify(controls)})`);
+        await sleep(20);
+      }
+      await sleep(600); // a frame admitted just before the change can still be in flight
+    };
     const feed = setInterval(() => d.receive({ payload: zebra }), 40); // a 25 fps camera
     const rateOver = async (ms) => {
       const n0 = outputs.length;
@@ -46,10 +56,10 @@ describe('temperature guard -> yolov8-detect', function () {
       await sleep(1500); // model loaded, first readings taken
       const cool = await rateOver(3000);
       pi.setSocTemp(77); // warm: the guard asks for 2 fps
-      await sleep(600);
+      await guardSent(2);
       const warm = await rateOver(3000);
       pi.setSocTemp(60); // below 75 - 3: the limit is lifted
-      await sleep(600);
+      await guardSent(0);
       const restored = await rateOver(3000);
       console.log(`      detect rate: cool ${cool.toFixed(1)} fps, warm ${warm.toFixed(1)} fps, cool again ${restored.toFixed(1)} fps`);
       assert.ok(warm <= 2.4, `warm rate ${warm}`);
