@@ -5,7 +5,7 @@ const os = require('os');
 const path = require('path');
 const { lib, requireModel, requireCoco128 } = require('./support/paths');
 const { runBench, markdownTable } = lib('bench/bench');
-const { percentile, median } = lib('bench/stats');
+const { percentile, median } = lib('stats');
 const { writeUint8InputModel } = lib('quantize/quantize');
 
 describe('benchmark statistics', () => {

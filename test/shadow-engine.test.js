@@ -5,7 +5,7 @@ const { lib } = require('./support/paths');
 
 const { compareDetections } = lib('shadow/agreement');
 const { rawDifference } = lib('shadow/raw-diff');
-const { RollingWindow, percentile } = lib('shadow/window');
+const { RollingWindow, percentileOrNull: percentile } = lib('shadow/window');
 const { AlarmState, alarmReasons } = lib('shadow/alarm');
 const { Sampler } = lib('shadow/sampler');
 const { ModelRoles } = lib('shadow/roles');

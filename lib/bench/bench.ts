@@ -5,7 +5,7 @@ import { Detector } from '../detector';
 import { hasLabels, listDataset, selectSplit, Split } from '../eval/dataset';
 import { evaluate } from '../eval/evaluate';
 import { optimizedOpCounts } from './fusion';
-import { median, percentile } from './stats';
+import { median, percentile } from '../stats';
 
 export interface BenchOptions {
   models: string[];

@@ -1,3 +1,4 @@
+import { percentile } from '../stats';
 /** What one compared frame adds to the rolling window. */
 export interface WindowSample {
   f1: number;
@@ -19,14 +20,9 @@ export interface WindowSummary {
   meanRawDiff: number | null;
 }
 
-/** Linear-interpolated percentile (numpy's default) of unsorted values; null when empty. */
-export function percentile(values: readonly number[], p: number): number | null {
-  if (values.length === 0) return null;
-  const s = [...values].sort((a, b) => a - b);
-  const pos = (p / 100) * (s.length - 1);
-  const lo = Math.floor(pos);
-  const hi = Math.min(lo + 1, s.length - 1);
-  return s[lo] + (s[hi] - s[lo]) * (pos - lo);
+/** Percentile of unsorted values (numpy's default interpolation); null when empty. */
+export function percentileOrNull(values: readonly number[], p: number): number | null {
+  return values.length === 0 ? null : percentile(values, p);
 }
 
 function mean(values: readonly number[]): number | null {
@@ -59,8 +55,8 @@ export class RollingWindow {
 
   summary(): WindowSummary {
     const f1 = this.samples.map((s) => s.f1);
-    const p95p = percentile(this.samples.map((s) => s.productionMs), 95);
-    const p95c = percentile(this.samples.map((s) => s.candidateMs), 95);
+    const p95p = percentileOrNull(this.samples.map((s) => s.productionMs), 95);
+    const p95c = percentileOrNull(this.samples.map((s) => s.candidateMs), 95);
     const diffs = this.samples.flatMap((s) => (s.rawDiff === undefined ? [] : [s.rawDiff]));
     return {
       count: this.samples.length,
