@@ -105,6 +105,57 @@ describe('QDQ rewrite of a tiny Conv model', () => {
   });
 });
 
+describe('image channel padding (uint8 input)', () => {
+  it('pads a 3-channel Conv to 4 channels with zero weights and keeps the result', async () => {
+    const s = { cin: 3, cout: 2, size: 3, weights: [0.5, -0.25, 0.125, -1, 0.5, 0.25], bias: [0, 0.1] };
+    const bytes = Uint8Array.from({ length: 27 }, (_, i) => (i * 37) % 256);
+    const ref = forward(Float32Array.from(bytes, (v) => v / 255), s);
+    const m = quantizeTiny(s, { y: { min: Math.min(...ref.y), max: Math.max(...ref.y) } }, { ...SETTINGS, uint8Input: true });
+    const pad = m.graph.node.find((n) => n.opType === 'Pad');
+    assert.ok(pad, 'a Pad node');
+    assert.strictEqual(pad.input[0], 'x');
+    const conv = m.graph.node.find((n) => n.opType === 'Conv');
+    const dq = m.graph.node.find((n) => n.output[0] === conv.input[0]);
+    assert.strictEqual(dq.input[0], pad.output[0], 'the Conv reads the padded bytes');
+    assert.deepStrictEqual(init(m, 'w_quantized'), { dims: [2, 4, 1, 1], type: 3, values: [127, -64, 32, 0, -127, 64, 32, 0] });
+    assert.strictEqual(m.graph.node.filter((n) => n.opType === 'DequantizeLinear' && n.input[0] === 'x').length, 0, 'no DQ of the unpadded input is left');
+    const got = await run(m, bytes, [1, 3, 3, 3], 'uint8');
+    for (let i = 0; i < got.length; i++) assert.ok(Math.abs(got[i] - ref.z[i]) < 0.01, `element ${i}: ${got[i]} vs ${ref.z[i]}`);
+  });
+});
+
+describe('Concat scale sharing', () => {
+  function concatModel() {
+    const f = (name, dims, values) => onnx.TensorProto.create({ name, dataType: 1, dims, rawData: new Uint8Array(Float32Array.from(values).buffer) });
+    const vi = (name, c) => onnx.ValueInfoProto.create({ name, type: { tensorType: { elemType: 1, shape: { dim: [1, c, 2, 2].map((d) => ({ dimValue: d })) } } } });
+    const node = (opType, input, output, attribute = []) => onnx.NodeProto.create({ name: output[0], opType, input, output, attribute });
+    const graph = onnx.GraphProto.create({
+      name: 'concat',
+      node: [
+        node('Conv', ['x', 'wa'], ['a']),
+        node('Conv', ['x', 'wb'], ['b']),
+        node('Concat', ['a', 'b'], ['c'], [onnx.AttributeProto.create({ name: 'axis', type: 2, i: 1 })]),
+        node('Conv', ['c', 'wc'], ['z']),
+      ],
+      initializer: [f('wa', [1, 1, 1, 1], [1]), f('wb', [1, 1, 1, 1], [-2]), f('wc', [1, 2, 1, 1], [1, 1])],
+      input: [vi('x', 1)],
+      output: [vi('z', 1)],
+    });
+    return onnx.ModelProto.create({ irVersion: 8, opsetImport: [{ domain: '', version: 17 }], graph });
+  }
+
+  it('gives the Concat inputs and output one scale over the union of their ranges', () => {
+    const model = concatModel();
+    const plan = planQuantization(new GraphIndex(model.graph), { exclude: [], quantizeStem: true, keepFloat: new Set() });
+    const ranges = { x: { min: 0, max: 1 }, a: { min: 0, max: 1 }, b: { min: -2, max: 0 }, c: { min: -2, max: 1 } };
+    const { params } = rewriteQdq(model, plan, new Map(Object.entries(ranges)), SETTINGS);
+    for (const t of ['a', 'b', 'c']) assert.deepStrictEqual(params.get(t), { scale: Math.fround(3 / 255), zeroPoint: 170, type: 'uint8' }, t);
+    const dqScale = (t) => model.graph.node.find((n) => n.opType === 'DequantizeLinear' && n.output[0] === `${t}_DequantizeLinear_Output`).input[1];
+    assert.strictEqual(dqScale('a'), dqScale('c'));
+    assert.strictEqual(dqScale('b'), dqScale('c'));
+  });
+});
+
 describe('stem detection', () => {
   it('keeps the Conv that reads the image and its SiLU float, unless asked to quantize it', () => {
     const { onnx: proto } = require('onnx-proto');

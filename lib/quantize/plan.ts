@@ -36,6 +36,8 @@ export interface QuantPlan {
   tensors: Map<string, string>;
   /** Tensors whose range calibration must measure. */
   calibrate: string[];
+  /** Tensors that share one scale over the union of their calibrated ranges, by the tensor named in `tensors`. */
+  groups: Map<string, string[]>;
   excluded: ExcludedNode[];
   graphInput: string;
 }
@@ -85,9 +87,9 @@ const ACTIVATIONS = new Set(['Sigmoid', 'Mul', 'Relu', 'LeakyRelu', 'Clip', 'Har
 
 /**
  * The stem: Convs that read the image itself and the activation ops fed only by them (SiLU's Sigmoid and Mul).
- * With 3 input channels an int8 convolution has too little depth to be fast (on this CPU it took longer than
- * the float one, which onnxruntime runs in its blocked NCHWc layout); the image's first layer is also where
- * int8 rounding hurts most.
+ * From a float input they stay float: quantizing the float image costs a full pass and rounds it, and a
+ * 3-channel int8 convolution falls back to a slow im2col. With --uint8-input the bytes are exact and the
+ * channels are padded to 4 (pad-channels.ts), so the stem is quantized then.
  */
 export function findStem(g: GraphIndex): Set<onnx.INodeProto> {
   const stem = new Set<onnx.INodeProto>();
@@ -144,7 +146,40 @@ function buildPlan(g: GraphIndex, nodes: onnx.INodeProto[], excluded: ExcludedNo
     }
   }
   const calibrate = [...tensors.entries()].filter(([t, src]) => t === src && t !== graphInput).map(([t]) => t);
-  return { nodes, tensors, calibrate, excluded, graphInput };
+  const groups = shareConcatScales(g, nodes, tensors, graphInput);
+  return { nodes, tensors, calibrate, excluded, graphInput, groups };
+}
+
+/**
+ * A Concat whose inputs carry its output's scale and zero point runs as a plain copy in onnxruntime instead
+ * of requantizing every input through a lookup table, so each quantized Concat joins its inputs and output
+ * into one group with the union of their ranges (groups chain through shared tensors).
+ */
+function shareConcatScales(g: GraphIndex, nodes: onnx.INodeProto[], tensors: Map<string, string>, graphInput: string): Map<string, string[]> {
+  const parent = new Map<string, string>();
+  const find = (t: string): string => {
+    let r = t;
+    while (parent.has(r) && parent.get(r) !== r) r = parent.get(r) as string;
+    parent.set(t, r);
+    return r;
+  };
+  for (const n of nodes) {
+    if (n.opType !== 'Concat') continue;
+    const members = [...activationInputs(n, g), ...(n.output ?? [])].map((t) => tensors.get(t)).filter((t): t is string => !!t);
+    if (members.length < 2 || members.includes(graphInput)) continue;
+    const root = find(members[0]);
+    for (const m of members.slice(1)) {
+      const r = find(m);
+      if (r !== root) parent.set(r, root);
+    }
+  }
+  const groups = new Map<string, string[]>();
+  for (const t of parent.keys()) {
+    const root = find(t);
+    groups.set(root, [...(groups.get(root) ?? []), t].filter((v, i, a) => a.indexOf(v) === i));
+  }
+  for (const [t, src] of tensors) if (parent.has(src)) tensors.set(t, find(src));
+  return groups;
 }
 
 export function isFloatInput(g: GraphIndex, name: string): boolean {

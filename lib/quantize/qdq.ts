@@ -4,6 +4,7 @@ import { YoloEdgeError } from '../types';
 import { floatData, GraphIndex, tensorDims } from './graph';
 import { Range } from './calibrators';
 import { computeParams, QuantParams, QuantType, quantizeBias, quantizeWeights } from './params';
+import { padImageChannels } from './pad-channels';
 import { activationInputs, QuantPlan } from './plan';
 
 export interface QdqSettings {
@@ -64,8 +65,7 @@ export function rewriteQdq(model: onnx.ModelProto, plan: QuantPlan, ranges: Map<
     const src = plan.tensors.get(t) ?? t;
     let p = params.get(src);
     if (!p) {
-      const r = src === plan.graphInput ? INPUT_RANGE : ranges.get(src);
-      if (!r) throw new Error(`no calibrated range for tensor ${src}`);
+      const r = src === plan.graphInput ? INPUT_RANGE : groupRange(plan.groups.get(src) ?? [src], ranges);
       p = computeParams(r.min, r.max, s.activationType, s.activationSymmetric && src !== plan.graphInput, s.reduceRange);
       params.set(src, p);
       const names = { scale: `${src}_scale`, zp: `${src}_zero_point` };
@@ -109,8 +109,22 @@ export function rewriteQdq(model: onnx.ModelProto, plan: QuantPlan, ranges: Map<
   for (const n of body) if (n.opType !== 'QuantizeLinear') n.input = n.input.map((inp) => readAs.get(inp) ?? inp);
   graph.node = [...prelude, ...body];
   graph.initializer.push(...inits);
+  if (s.uint8Input) padImageChannels(graph);
   pruneInitializers(graph);
   return { params, quantizedConvs: weightInputs.size };
+}
+
+/** The union of the calibrated ranges of tensors that share one scale. */
+function groupRange(members: string[], ranges: Map<string, Range>): Range {
+  let min = Infinity;
+  let max = -Infinity;
+  for (const m of members) {
+    const r = ranges.get(m);
+    if (!r) throw new Error(`no calibrated range for tensor ${m}`);
+    min = Math.min(min, r.min);
+    max = Math.max(max, r.max);
+  }
+  return { min, max };
 }
 
 /** Drops initializers no node reads (the input's own params when the uint8 input DQ stands in for them). */
@@ -206,7 +220,7 @@ export function foldUint8InputFloat(model: onnx.ModelProto): void {
   const graph = model.graph as onnx.GraphProto;
   const g = new GraphIndex(graph);
   const name = [...g.graphInputs][0];
-  const plan: QuantPlan = { nodes: [], tensors: new Map(), calibrate: [], excluded: [], graphInput: name };
+  const plan: QuantPlan = { nodes: [], tensors: new Map(), calibrate: [], excluded: [], graphInput: name, groups: new Map() };
   const inits: onnx.TensorProto[] = [];
   const readAs = new Map<string, string>();
   const never = (): never => {

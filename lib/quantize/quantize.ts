@@ -29,7 +29,7 @@ export interface QuantizeOptions {
   reduceRange: boolean;
   uint8Input: boolean;
   exclude: string[];
-  /** Quantize the stem (first Conv and its activation) too; float by default, see findStem. */
+  /** Quantize the stem (first Conv and its activation) too; float by default unless uint8Input, see findStem. */
   quantizeStem: boolean;
   /** mAP50 points the quantization may cost; layers are kept float until the estimate is under it. */
   accuracyBudget?: number;
@@ -92,8 +92,10 @@ export async function quantizeModel(options: Partial<QuantizeOptions> & Pick<Qua
   const calibImages = picked.filter((p) => !holdout.includes(p)).map((it) => it.image);
   if (calibImages.length === 0) throw new YoloEdgeError('no calibration images left after holding some aside', 'NO_IMAGES');
 
+  // bytes in: the stem reads exact values and its channels get padded for the fast int8 kernel (pad-channels.ts)
+  const quantizeStem = o.quantizeStem || o.uint8Input;
   const settings: QdqSettings = { activationType: o.activationType, activationSymmetric: o.activationSymmetric, perChannel: o.perChannel, reduceRange: o.reduceRange, uint8Input: o.uint8Input };
-  const basePlan = planQuantization(new GraphIndex(source.graph as onnx.GraphProto), { exclude: o.exclude, quantizeStem: o.quantizeStem, keepFloat: new Set() });
+  const basePlan = planQuantization(new GraphIndex(source.graph as onnx.GraphProto), { exclude: o.exclude, quantizeStem, keepFloat: new Set() });
   // every tensor any plan may need: pass-through outputs get their own range when their op stays float
   const tensors = [...basePlan.tensors.keys()].filter((t) => t !== basePlan.graphInput);
   const headInputs = headLogits(new GraphIndex(source.graph as onnx.GraphProto), basePlan);
@@ -109,7 +111,7 @@ export async function quantizeModel(options: Partial<QuantizeOptions> & Pick<Qua
 
   const build = (keepFloat: ReadonlySet<string>): { model: onnx.ModelProto; plan: QuantPlan; convs: number } => {
     const model = decodeModel(bytes, o.model);
-    const plan = planQuantization(new GraphIndex(model.graph as onnx.GraphProto), { exclude: o.exclude, quantizeStem: o.quantizeStem, keepFloat });
+    const plan = planQuantization(new GraphIndex(model.graph as onnx.GraphProto), { exclude: o.exclude, quantizeStem, keepFloat });
     const r = rewriteQdq(model, plan, ranges, settings);
     return { model, plan, convs: r.quantizedConvs };
   };
@@ -135,7 +137,7 @@ export async function quantizeModel(options: Partial<QuantizeOptions> & Pick<Qua
     reduceRange: o.reduceRange,
     uint8Input: o.uint8Input,
     exclude: o.exclude,
-    quantizeStem: o.quantizeStem,
+    quantizeStem,
     floatNodes: plan.excluded.filter((e) => e.reason !== 'unsupported').map((e) => e.name),
     ...(budget ? { accuracyBudget: o.accuracyBudget, keptFloatForBudget: budget.keptFloat.map((l) => l.conv) } : {}),
     date: new Date().toISOString(),
