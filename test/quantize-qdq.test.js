@@ -156,6 +156,48 @@ describe('Concat scale sharing', () => {
   });
 });
 
+describe('nearest upsampling of bytes', () => {
+  const { rewriteUpsamples } = lib('quantize/upsample');
+  function upsampleModel() {
+    const f = (name, dims, values) => onnx.TensorProto.create({ name, dataType: 1, dims, rawData: new Uint8Array(Float32Array.from(values).buffer) });
+    const vi = (name, dims) => onnx.ValueInfoProto.create({ name, type: { tensorType: { elemType: 1, shape: { dim: dims.map((d) => ({ dimValue: d })) } } } });
+    const str = (name, v) => onnx.AttributeProto.create({ name, type: 3, s: Buffer.from(v) });
+    const graph = onnx.GraphProto.create({
+      name: 'up',
+      node: [
+        onnx.NodeProto.create({ name: 'conv', opType: 'Conv', input: ['x', 'w'], output: ['a'] }),
+        onnx.NodeProto.create({ name: 'up', opType: 'Resize', input: ['a', '', 'scales'], output: ['b'], attribute: [str('mode', 'nearest'), str('coordinate_transformation_mode', 'asymmetric'), str('nearest_mode', 'floor')] }),
+        onnx.NodeProto.create({ name: 'conv2', opType: 'Conv', input: ['b', 'w2'], output: ['z'] }),
+      ],
+      initializer: [f('w', [4, 4, 1, 1], Array.from({ length: 16 }, (_, i) => ((i * 7) % 5) / 4 - 0.5)), f('scales', [4], [1, 1, 2, 2]), f('w2', [4, 4, 1, 1], Array.from({ length: 16 }, (_, i) => ((i * 3) % 7) / 6 - 0.5))],
+      input: [vi('x', [1, 4, 3, 5])],
+      output: [vi('z', [1, 4, 6, 10])],
+    });
+    return onnx.ModelProto.create({ irVersion: 8, opsetImport: [{ domain: '', version: 17 }], graph });
+  }
+
+  it('replaces a quantized 2x nearest Resize by Expand on bytes, with the same output', async () => {
+    const ranges = new Map(Object.entries({ x: { min: 0, max: 1 }, a: { min: -1, max: 1.5 }, z: { min: -2, max: 2 } }));
+    const outputs = [];
+    const graphs = [];
+    for (const rewrite of [false, true]) {
+      const model = upsampleModel();
+      const plan = planQuantization(new GraphIndex(model.graph), { exclude: [], quantizeStem: true, keepFloat: new Set() });
+      const resize = plan.nodes.find((n) => n.opType === 'Resize');
+      rewriteQdq(model, plan, ranges, SETTINGS);
+      if (rewrite) assert.strictEqual(rewriteUpsamples(model.graph, new Map([[resize, [1, 4, 3, 5]]])), 1);
+      const x = Float32Array.from({ length: 60 }, (_, i) => ((i * 37) % 256) / 255);
+      const s = await ort.InferenceSession.create(onnx.ModelProto.encode(model).finish(), { graphOptimizationLevel: 'all', intraOpNumThreads: 1, logSeverityLevel: 3 });
+      outputs.push(Array.from((await s.run({ x: new ort.Tensor('float32', x, [1, 4, 3, 5]) })).z.data));
+      await s.release();
+      graphs.push(model.graph.node.map((n) => n.opType));
+    }
+    assert.ok(graphs[0].includes('Resize'));
+    assert.ok(!graphs[1].includes('Resize') && graphs[1].includes('Expand'));
+    assert.deepStrictEqual(outputs[1], outputs[0]);
+  });
+});
+
 describe('stem detection', () => {
   it('keeps the Conv that reads the image and its SiLU float, unless asked to quantize it', () => {
     const { onnx: proto } = require('onnx-proto');

@@ -82,6 +82,7 @@ describe('quantize the default YOLOv8n model', function () {
     fs.rmSync(dump);
     assert.strictEqual(ops.filter((o) => o === 'QLinearConv').length, 63);
     assert.strictEqual(ops.filter((o) => o === 'Conv').length, 1, 'only the DFL Conv stays float');
+    assert.deepStrictEqual([ops.includes('Resize'), ops.filter((o) => o === 'Expand').length], [false, 2], 'the neck upsamples bytes with Expand');
   });
 
   it('detects the objects FP32 detects, fed with bytes through the same Detector', async () => {

@@ -17,11 +17,12 @@ const ACTIVATION_INPUTS: Record<string, 'all' | number[]> = {
   Transpose: [0],
   Squeeze: [0],
   Unsqueeze: [0],
+  Expand: [0],
   Softmax: [0],
 };
 
 /** Ops whose output takes its input's scale and zero point, so onnxruntime can drop their Q/DQ pairs. */
-export const PASS_THROUGH = new Set(['MaxPool', 'Resize', 'Reshape', 'Transpose', 'Slice', 'Split', 'Squeeze', 'Unsqueeze']);
+export const PASS_THROUGH = new Set(['MaxPool', 'Resize', 'Reshape', 'Transpose', 'Slice', 'Split', 'Squeeze', 'Unsqueeze', 'Expand']);
 
 export interface ExcludedNode {
   name: string;

@@ -11,6 +11,7 @@ import { QuantType } from './params';
 import { ExcludedNode, planQuantization, QuantPlan } from './plan';
 import { foldUint8InputFloat, QdqSettings, rewriteQdq } from './qdq';
 import { seededPick } from './sampling';
+import { nearestUpsampleFactor, rewriteUpsamples, tensorShapes } from './upsample';
 import { checkWritable, writeAtomic } from './write';
 
 export interface QuantizeOptions {
@@ -108,11 +109,14 @@ export async function quantizeModel(options: Partial<QuantizeOptions> & Pick<Qua
     progress: (done, total, ms) => o.progress?.(`calibrating ${done}/${total}, ETA ${Math.round(((total - done) * ms) / done / 1000)} s`),
   });
   const calibrationMs = performance.now() - tc;
+  const upsampleShapes = await upsampleInputShapes(bytes, basePlan, { name: info.inputName, width: info.inputWidth, height: info.inputHeight });
 
   const build = (keepFloat: ReadonlySet<string>): { model: onnx.ModelProto; plan: QuantPlan; convs: number } => {
     const model = decodeModel(bytes, o.model);
     const plan = planQuantization(new GraphIndex(model.graph as onnx.GraphProto), { exclude: o.exclude, quantizeStem, keepFloat });
+    const upsamples = new Map(plan.nodes.filter((n) => upsampleShapes.has(n.input?.[0] ?? '')).map((n) => [n, upsampleShapes.get(n.input?.[0] ?? '') as number[]]));
     const r = rewriteQdq(model, plan, ranges, settings);
+    rewriteUpsamples(model.graph as onnx.GraphProto, upsamples);
     return { model, plan, convs: r.quantizedConvs };
   };
   let budget: AccuracyBudgetResult | undefined;
@@ -160,6 +164,13 @@ export async function quantizeModel(options: Partial<QuantizeOptions> & Pick<Qua
     settings: settingsRecord,
     budget,
   };
+}
+
+/** NCHW input shapes of the quantized nearest-neighbour Resizes (see upsample.ts), by input tensor. */
+async function upsampleInputShapes(bytes: Uint8Array, plan: QuantPlan, input: { name: string; width: number; height: number }): Promise<Map<string, number[]>> {
+  const g = new GraphIndex(decodeModel(bytes, 'model').graph as onnx.GraphProto);
+  const inputs = plan.nodes.filter((n) => nearestUpsampleFactor(g, n) !== undefined).map((n) => n.input?.[0] ?? '');
+  return inputs.length ? tensorShapes(bytes, input, inputs) : new Map();
 }
 
 /**

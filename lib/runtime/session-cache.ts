@@ -55,8 +55,9 @@ async function create(modelPath: string, s: Required<SessionSettings>, warn: War
     graphOptimizationLevel: 'all',
     intraOpNumThreads: s.threads,
     interOpNumThreads: 1,
-    // Spinning threads burn the cores that decoding and Node-RED need between frames.
-    extra: { session: { intra_op: { allow_spinning: '0' } } },
+    // Threads spin between the kernels of a run (waking a parked thread for each short int8 kernel costs about
+    // as much as the kernel) and stop when the run returns, so nothing burns the cores between frames.
+    extra: { session: { intra_op: { allow_spinning: '1' }, force_spinning_stop: '1' } },
   };
   try {
     return { session: await ort.InferenceSession.create(modelPath, options), providers };
