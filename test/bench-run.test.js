@@ -6,7 +6,7 @@ const path = require('path');
 const { lib, requireModel, requireCoco128 } = require('./support/paths');
 const { runBench, markdownTable } = lib('bench/bench');
 const { percentile, median } = lib('stats');
-const { writeUint8InputModel } = lib('quantize/quantize');
+const { writeFloatModel } = lib('quantize/quantize');
 
 describe('benchmark statistics', () => {
   it('takes medians and p90 with linear interpolation', () => {
@@ -24,7 +24,7 @@ describe('yolo-edge bench', function () {
 
   it('measures two models interleaved: session and end-to-end latency, CPU, size and mAP', async () => {
     const u8 = path.join(tmp, 'yolov8n-u8.onnx');
-    await writeUint8InputModel(requireModel(), u8);
+    await writeFloatModel(requireModel(), u8, { uint8Input: true });
     const r = await runBench({ models: [requireModel(), u8], images: requireCoco128(), threads: [1], runs: 4, warmup: 1, split: 'odd', maxImages: 3 });
     assert.strictEqual(r.rows.length, 2);
     assert.strictEqual(r.images, 3);

@@ -8,7 +8,7 @@ const path = require('path');
 const ort = require('onnxruntime-node');
 const { onnx } = require('onnx-proto');
 const { lib, requireModel, requireCoco128, cocoImage } = require('./support/paths');
-const { quantizeModel, writeUint8InputModel } = lib('quantize/quantize');
+const { quantizeModel, writeFloatModel } = lib('quantize/quantize');
 const { Detector } = lib('detector');
 const { iou } = lib('eval/metrics');
 const { compareModels } = lib('shadow/compare-models');
@@ -109,7 +109,7 @@ describe('quantize the default YOLOv8n model', function () {
 
   it('writes an FP32 model with uint8 input that gives the FP32 detections', async () => {
     const u8 = path.join(tmp, 'yolov8n-u8.onnx');
-    await writeUint8InputModel(requireModel(), u8);
+    await writeFloatModel(requireModel(), u8, { uint8Input: true });
     const r = await detectAll(u8, IMAGES);
     fs.rmSync(u8);
     assert.strictEqual(r.info.inputType, 'uint8');

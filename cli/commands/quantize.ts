@@ -1,6 +1,6 @@
 import { parseSplit } from '../../lib/eval/dataset';
 import { CalibratorKind } from '../../lib/quantize/calibrators';
-import { quantizeModel, QuantizeReport, writeUint8InputModel } from '../../lib/quantize/quantize';
+import { quantizeModel, QuantizeReport, writeFloatModel } from '../../lib/quantize/quantize';
 import { QuantType } from '../../lib/quantize/params';
 import { resolveModelPath } from '../../lib/model/resolve-path';
 import { flag, list, num, parse, required, str, UsageError } from '../args';
@@ -45,9 +45,10 @@ export const quantize: Command = {
     const model = resolveModelPath(required(p, 'model'), [process.cwd()]);
     const out = required(p, 'out');
     if (flag(p, 'fp32')) {
-      if (!flag(p, 'uint8-input')) throw new UsageError('--fp32 only makes sense with --uint8-input (a float model fed with bytes)');
-      const r = await writeUint8InputModel(model, out);
-      process.stdout.write(flag(p, 'json') ? JSON.stringify({ model, out, ...r }) + '\n' : `${out}: float model with uint8 input, ${(r.outputBytes / 1e6).toFixed(2)} MB\n`);
+      const uint8Input = flag(p, 'uint8-input');
+      const r = await writeFloatModel(model, out, { uint8Input });
+      const what = `float model${uint8Input ? ' with uint8 input' : ''}${r.dflRewritten ? ', DFL Softmax over the last axis' : ''}`;
+      process.stdout.write(flag(p, 'json') ? JSON.stringify({ model, out, ...r }) + '\n' : `${out}: ${what}, ${(r.outputBytes / 1e6).toFixed(2)} MB\n`);
       return;
     }
     const samples = str(p, 'samples') === 'all' ? 0 : num(p, 'samples', 200, 1);

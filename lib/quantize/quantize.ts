@@ -10,6 +10,7 @@ import { GraphIndex } from './graph';
 import { QuantType } from './params';
 import { ExcludedNode, planQuantization, QuantPlan } from './plan';
 import { foldUint8InputFloat, QdqSettings, rewriteQdq } from './qdq';
+import { rewriteDflSoftmax } from './dfl';
 import { seededPick } from './sampling';
 import { nearestUpsampleFactor, rewriteUpsamples, tensorShapes } from './upsample';
 import { checkWritable, writeAtomic } from './write';
@@ -79,12 +80,14 @@ export async function quantizeModel(options: Partial<QuantizeOptions> & Pick<Qua
   const o: QuantizeOptions = { ...DEFAULT_QUANTIZE, ...options };
   const t0 = performance.now();
   await checkWritable(o.out);
-  const bytes = await readModelBytes(o.model);
-  const source = decodeModel(bytes, o.model);
+  const original = await readModelBytes(o.model);
+  const source = decodeModel(original, o.model);
   const info = describeModel(source, o.model);
   if (info.layout !== 'yolov8') throw new YoloEdgeError(`${o.model}: quantize supports YOLOv8/YOLO11 detectors with output [1, 4+nc, N]; this one is '${info.layout}'`, 'NOT_DETECTOR');
   if (info.precision === 'int8') throw new YoloEdgeError(`${o.model} is already quantized`, 'ALREADY_QUANTIZED');
   if (info.inputType !== 'float32') throw new YoloEdgeError(`${o.model} takes ${info.inputType} input; quantize its float32 original`, 'NOT_FLOAT');
+  const dflRewritten = rewriteDflSoftmax(source.graph as onnx.GraphProto);
+  const bytes = encodeModel(source);
 
   const all = selectSplit(await listDataset(o.calib), o.split);
   if (all.length === 0) throw new YoloEdgeError(`no images in ${o.calib} (split ${o.split})`, 'NO_IMAGES');
@@ -142,6 +145,7 @@ export async function quantizeModel(options: Partial<QuantizeOptions> & Pick<Qua
     uint8Input: o.uint8Input,
     exclude: o.exclude,
     quantizeStem,
+    dflSoftmaxLastAxis: dflRewritten > 0,
     floatNodes: plan.excluded.filter((e) => e.reason !== 'unsupported').map((e) => e.name),
     ...(budget ? { accuracyBudget: o.accuracyBudget, keptFloatForBudget: budget.keptFloat.map((l) => l.conv) } : {}),
     date: new Date().toISOString(),
@@ -157,7 +161,7 @@ export async function quantizeModel(options: Partial<QuantizeOptions> & Pick<Qua
     quantizedNodes: plan.nodes.length,
     quantizedConvs: convs,
     floatNodes: plan.excluded,
-    inputBytes: bytes.length,
+    inputBytes: original.length,
     outputBytes: outBytes.length,
     calibrationMs,
     totalMs: performance.now() - t0,
@@ -188,15 +192,21 @@ export function setMetadata(model: onnx.ModelProto, key: string, value: string):
   else model.metadataProps.push(onnx.StringStringEntryProto.create({ key, value }));
 }
 
-/** A float model that takes the letterboxed RGB bytes (/255 folded into a DequantizeLinear); no calibration. */
-export async function writeUint8InputModel(modelPath: string, out: string): Promise<{ outputBytes: number }> {
+/**
+ * A float model with the quantizer's float-graph rewrite (the DFL Softmax over the last axis, see dfl.ts) and,
+ * with uint8Input, the /255 folded into a DequantizeLinear so that it takes the letterboxed bytes; no calibration.
+ * It is the FP32 model to compare an INT8 model from quantizeModel with.
+ */
+export async function writeFloatModel(modelPath: string, out: string, options: { uint8Input: boolean }): Promise<{ outputBytes: number; dflRewritten: number }> {
   await checkWritable(out);
   const model = decodeModel(await readModelBytes(modelPath), modelPath);
   const info = describeModel(model, modelPath);
   if (info.inputType !== 'float32') throw new YoloEdgeError(`${modelPath} already takes ${info.inputType} input`, 'NOT_FLOAT');
-  foldUint8InputFloat(model);
-  setMetadata(model, 'quantization', JSON.stringify({ uint8Input: true, weights: 'float32', date: new Date().toISOString(), tool: 'node-red-contrib-yolo-edge' }));
+  if (info.precision === 'int8') throw new YoloEdgeError(`${modelPath} is quantized; write the float model from its FP32 original`, 'ALREADY_QUANTIZED');
+  const dflRewritten = rewriteDflSoftmax(model.graph as onnx.GraphProto);
+  if (options.uint8Input) foldUint8InputFloat(model);
+  setMetadata(model, 'quantization', JSON.stringify({ uint8Input: options.uint8Input, weights: 'float32', dflSoftmaxLastAxis: dflRewritten > 0, date: new Date().toISOString(), tool: 'node-red-contrib-yolo-edge' }));
   const bytes = encodeModel(model);
   await writeAtomic(out, bytes);
-  return { outputBytes: bytes.length };
+  return { outputBytes: bytes.length, dflRewritten };
 }
