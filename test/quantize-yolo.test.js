@@ -81,7 +81,7 @@ describe('quantize the default YOLOv8n model', function () {
     const ops = onnx.ModelProto.decode(fs.readFileSync(dump)).graph.node.map((n) => n.opType);
     fs.rmSync(dump);
     assert.strictEqual(ops.filter((o) => o === 'QLinearConv').length, 63);
-    assert.strictEqual(ops.filter((o) => o === 'Conv').length, 1, 'only the DFL Conv stays float');
+    assert.strictEqual(ops.filter((o) => o === 'Conv').length, 0, 'no float Conv (the DFL Conv became a MatMul)');
     assert.deepStrictEqual([ops.includes('Resize'), ops.filter((o) => o === 'Expand').length], [false, 2], 'the neck upsamples bytes with Expand');
   });
 
@@ -105,6 +105,27 @@ describe('quantize the default YOLOv8n model', function () {
       await prod.close();
       await cand.close();
     }
+  });
+
+  it('runs the DFL Softmax over the last axis with the same raw output as the original FP32 model', async () => {
+    const rewritten = path.join(tmp, 'yolov8n-fp32.onnx');
+    const r = await writeFloatModel(requireModel(), rewritten, { uint8Input: false });
+    assert.strictEqual(r.dflRewritten, 1);
+    const x = new ort.Tensor('float32', Float32Array.from({ length: 3 * 640 * 640 }, (_, i) => ((i * 13) % 256) / 255), [1, 3, 640, 640]);
+    const outputs = [];
+    for (const m of [requireModel(), rewritten]) {
+      const s = await ort.InferenceSession.create(m, { intraOpNumThreads: 1, logSeverityLevel: 3 });
+      outputs.push((await s.run({ images: x })).output0.data);
+      await s.release();
+    }
+    const g = onnx.ModelProto.decode(fs.readFileSync(rewritten)).graph;
+    fs.rmSync(rewritten);
+    const softmax = g.node.find((n) => n.opType === 'Softmax');
+    assert.strictEqual(Number(softmax.attribute.find((a) => a.name === 'axis').i), -1);
+    assert.ok(g.node.some((n) => n.opType === 'MatMul' && n.input[0] === softmax.output[0]));
+    let worst = 0;
+    for (let i = 0; i < outputs[0].length; i++) worst = Math.max(worst, Math.abs(outputs[0][i] - outputs[1][i]));
+    assert.ok(worst < 1e-4, `max difference ${worst}`);
   });
 
   it('writes an FP32 model with uint8 input that gives the FP32 detections', async () => {
