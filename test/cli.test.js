@@ -47,6 +47,23 @@ describe('yolo-edge CLI', function () {
     assert.match(missing.stderr, /model file not found: \/nope.onnx/);
   });
 
+  it('quantize --fp32 writes the FP32 model to compare an INT8 one with (float head rewritten, no calibration)', async () => {
+    const fs = require('fs');
+    const os = require('os');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yolo-edge-fp32-'));
+    try {
+      const out = path.join(dir, 'fp32.onnx');
+      const r = await cli(['quantize', '--model', 'yolov8n.onnx', '--fp32', '--out', out, '--json']);
+      assert.strictEqual(r.code, 0, r.stderr);
+      const report = JSON.parse(r.stdout);
+      assert.deepStrictEqual([report.dflRewritten, fs.existsSync(out)], [1, true]);
+      const d = await cli(['detect', '--json', '--model', out, cocoImage('000000000034.jpg')]);
+      assert.strictEqual(JSON.parse(d.stdout).detections[0].class, 'zebra');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('eval on coco128 measures what a correct letterbox pipeline does: mAP50 0.595, mAP50-95 0.445 (+-0.01)', async () => {
     const r = await cli(['eval', '--json', '--threads', '2', '--data', requireCoco128()]);
     assert.strictEqual(r.code, 0, r.stderr);
