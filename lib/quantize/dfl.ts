@@ -1,6 +1,6 @@
 import { onnx } from 'onnx-proto';
 import { TensorType } from '../model/onnx-file';
-import { floatData, GraphIndex, int64Data, tensorDims } from './graph';
+import { floatData, GraphIndex, int64Data, tensorDims, vectorTensor } from './graph';
 
 /**
  * The DFL of a YOLOv8/YOLO11 head as exported: Reshape [1,4,R,N] -> Transpose(0,2,1,3) -> Softmax(axis 1) ->
@@ -21,7 +21,7 @@ export function rewriteDflSoftmax(graph: onnx.GraphProto): number {
     const weights = g.initializers.get(conv.input?.[1] ?? '') as onnx.ITensorProto;
     const bins = tensorDims(weights)[1];
     const matrix = `${weights.name}_column`;
-    graph.initializer.push(onnx.TensorProto.create({ name: matrix, dataType: TensorType.FLOAT, dims: [bins, 1], rawData: new Uint8Array(Float32Array.from(floatData(weights)).buffer) }));
+    graph.initializer.push(vectorTensor(matrix, TensorType.FLOAT, floatData(weights), [bins, 1]));
     setInts(transpose, 'perm', [0, 1, 3, 2]);
     setInt(softmax, 'axis', -1);
     const matmul = onnx.NodeProto.create({ name: `${conv.name}_matmul`, opType: 'MatMul', input: [softmax.output?.[0] ?? '', matrix], output: [...(conv.output ?? [])] });

@@ -61,6 +61,17 @@ export function int64Data(t: onnx.ITensorProto): number[] {
   return (t.int64Data ?? []).map((v) => toNumber(v as number));
 }
 
+/** An initializer of FLOAT, INT32, INT64, INT8 or UINT8 values (1-D unless dims say otherwise). */
+export function vectorTensor(name: string, type: number, values: ArrayLike<number>, dims: number[] = [values.length]): onnx.TensorProto {
+  let raw: Uint8Array;
+  if (type === TensorType.FLOAT) raw = new Uint8Array(Float32Array.from(values).buffer);
+  else if (type === TensorType.INT64) raw = new Uint8Array(BigInt64Array.from(Array.from(values, (v) => BigInt(v))).buffer);
+  else if (type === TensorType.INT32) raw = new Uint8Array(Int32Array.from(values).buffer);
+  else if (type === TensorType.INT8) raw = new Uint8Array(Int8Array.from(values).buffer);
+  else raw = Uint8Array.from(values);
+  return onnx.TensorProto.create({ name, dataType: type, dims, rawData: raw });
+}
+
 export function tensorDims(t: onnx.ITensorProto): number[] {
   return (t.dims ?? []).map((d) => toNumber(d as number));
 }

@@ -1,6 +1,6 @@
 import { onnx } from 'onnx-proto';
 import { TensorType } from '../model/onnx-file';
-import { GraphIndex, tensorDims } from './graph';
+import { GraphIndex, tensorDims, vectorTensor } from './graph';
 
 /** onnxruntime's direct int8 convolution (no im2col copies) needs input channels in multiples of this. */
 const CHANNEL_MULTIPLE = 4;
@@ -48,8 +48,7 @@ function padConv(graph: onnx.GraphProto, g: GraphIndex, input: string, dq: onnx.
   const paddedInput = `${input}_c${target}`;
   const paddedFloat = `${paddedInput}_float`;
   if (!graph.initializer.some((t) => t.name === pads)) {
-    const values = BigInt64Array.from([0, 0, 0, 0, 0, target - cin, 0, 0].map(BigInt));
-    graph.initializer.push(onnx.TensorProto.create({ name: pads, dataType: TensorType.INT64, dims: [8], rawData: new Uint8Array(values.buffer) }));
+    graph.initializer.push(vectorTensor(pads, TensorType.INT64, [0, 0, 0, 0, 0, target - cin, 0, 0]));
     const at = graph.node.indexOf(dq as onnx.NodeProto);
     graph.node.splice(
       at,

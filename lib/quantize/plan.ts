@@ -177,7 +177,7 @@ function shareConcatScales(g: GraphIndex, nodes: onnx.INodeProto[], tensors: Map
   const groups = new Map<string, string[]>();
   for (const t of parent.keys()) {
     const root = find(t);
-    groups.set(root, [...(groups.get(root) ?? []), t].filter((v, i, a) => a.indexOf(v) === i));
+    groups.set(root, [...(groups.get(root) ?? []), t]);
   }
   for (const [t, src] of tensors) if (parent.has(src)) tensors.set(t, find(src));
   return groups;

@@ -1,7 +1,7 @@
 import { onnx } from 'onnx-proto';
 import { TensorType } from '../model/onnx-file';
 import { YoloEdgeError } from '../types';
-import { floatData, GraphIndex, tensorDims } from './graph';
+import { floatData, GraphIndex, tensorDims, vectorTensor } from './graph';
 import { Range } from './calibrators';
 import { computeParams, QuantParams, QuantType, quantizeBias, quantizeWeights } from './params';
 import { padImageChannels } from './pad-channels';
@@ -25,14 +25,6 @@ function scalarTensor(name: string, type: number, value: number): onnx.TensorPro
   return vectorTensor(name, type, [value], []);
 }
 
-function vectorTensor(name: string, type: number, values: ArrayLike<number>, dims: number[] = [values.length]): onnx.TensorProto {
-  let raw: Uint8Array;
-  if (type === TensorType.FLOAT) raw = new Uint8Array(Float32Array.from(values).buffer);
-  else if (type === TensorType.INT32) raw = new Uint8Array(Int32Array.from(values).buffer);
-  else if (type === TensorType.INT8) raw = new Uint8Array(Int8Array.from(values).buffer);
-  else raw = Uint8Array.from(values);
-  return onnx.TensorProto.create({ name, dataType: type, dims, rawData: raw });
-}
 
 function qType(t: QuantType): number {
   return t === 'uint8' ? TensorType.UINT8 : TensorType.INT8;

@@ -2,7 +2,7 @@ import * as ort from 'onnxruntime-node';
 import { onnx } from 'onnx-proto';
 import { decodeModel, TensorType } from '../model/onnx-file';
 import { calibrationModel } from './calibrate';
-import { floatData, GraphIndex } from './graph';
+import { floatData, GraphIndex, vectorTensor } from './graph';
 
 /**
  * A nearest-neighbour Resize by a whole factor (the neck's 2x upsampling), as onnxruntime's uint8 kernel runs it in
@@ -19,15 +19,10 @@ export function nearestUpsampleFactor(g: GraphIndex, n: onnx.INodeProto): number
   };
   if (attr('mode') !== 'nearest' || attr('coordinate_transformation_mode') !== 'asymmetric' || (attr('nearest_mode') || 'round_prefer_floor') !== 'floor') return undefined;
   const scalesName = n.input?.[2];
-  const scales = scalesName ? constant(g, scalesName) : undefined;
+  const scales = scalesName ? g.constantTensor(scalesName) : undefined;
   if (!scales || scales.dataType !== TensorType.FLOAT) return undefined;
   const [b, c, h, w] = Array.from(floatData(scales));
-  const k = h;
-  return b === 1 && c === 1 && h === w && Number.isInteger(k) && k >= 2 ? k : undefined;
-}
-
-function constant(g: GraphIndex, name: string): onnx.ITensorProto | undefined {
-  return g.initializers.get(name) ?? g.constants.get(name);
+  return b === 1 && c === 1 && h === w && Number.isInteger(h) && h >= 2 ? h : undefined;
 }
 
 /** Shapes of some tensors of a float model, from one run on a blank image. */
@@ -42,9 +37,6 @@ export async function tensorShapes(modelBytes: Uint8Array, input: { name: string
   }
 }
 
-function int64Tensor(name: string, values: number[]): onnx.TensorProto {
-  return onnx.TensorProto.create({ name, dataType: TensorType.INT64, dims: [values.length], rawData: new Uint8Array(BigInt64Array.from(values.map(BigInt)).buffer) });
-}
 
 /**
  * Replaces quantized Resize nodes of a QDQ graph (after rewriteQdq) by the chain above, each step between a
@@ -66,7 +58,7 @@ export function rewriteUpsamples(graph: onnx.GraphProto, shapes: Map<onnx.INodeP
       onnx.NodeProto.create({ name: `${t}_DequantizeLinear`, opType: 'DequantizeLinear', input: [`${t}_q`, ...params], output: [`${t}_dq`] }),
     ];
     const perm = (v: number[]): onnx.AttributeProto => onnx.AttributeProto.create({ name: 'perm', type: onnx.AttributeProto.AttributeType.INTS, ints: v });
-    graph.initializer.push(int64Tensor(`${p}_axes`, [2, 4]), int64Tensor(`${p}_repeat`, [1, 1, k, 1, k, 1]), int64Tensor(`${p}_shape`, [1, h * k, w * k, c]));
+    graph.initializer.push(vectorTensor(`${p}_axes`, TensorType.INT64, [2, 4]), vectorTensor(`${p}_repeat`, TensorType.INT64, [1, 1, k, 1, k, 1]), vectorTensor(`${p}_shape`, TensorType.INT64, [1, h * k, w * k, c]));
     const chain = [
       onnx.NodeProto.create({ name: `${p}_nhwc`, opType: 'Transpose', input: [r.input?.[0] ?? ''], output: [`${p}_nhwc`], attribute: [perm([0, 2, 3, 1])] }),
       ...qdq(`${p}_nhwc`),
