@@ -141,6 +141,27 @@ describe('quantize the default YOLOv8n model', function () {
   });
 });
 
+describe('quantize a model with a dynamic input size', function () {
+  this.timeout(300000);
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'yolo-edge-qdyn-'));
+  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  it('keeps its Resizes, whose rewrite would fix the feature-map sizes, and still detects', async () => {
+    const m = onnx.ModelProto.decode(fs.readFileSync(requireModel()));
+    const dims = m.graph.input[0].type.tensorType.shape.dim;
+    dims[2] = onnx.TensorShapeProto.Dimension.create({ dimParam: 'height' });
+    dims[3] = onnx.TensorShapeProto.Dimension.create({ dimParam: 'width' });
+    const dynamic = path.join(tmp, 'dynamic.onnx');
+    const out = path.join(tmp, 'dynamic-int8.onnx');
+    fs.writeFileSync(dynamic, onnx.ModelProto.encode(m).finish());
+    await quantizeModel({ model: dynamic, calib: requireCoco128(), out, samples: 2, split: 'even', uint8Input: true });
+    const ops = onnx.ModelProto.decode(fs.readFileSync(out)).graph.node.map((n) => n.opType);
+    assert.deepStrictEqual([ops.filter((o) => o === 'Resize').length, ops.filter((o) => o === 'Expand').length], [2, 0]);
+    const r = await detectAll(out, IMAGES);
+    assert.ok(r.out.every((dets) => dets.length > 0));
+  });
+});
+
 describe('quantize errors', function () {
   this.timeout(60000);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'yolo-edge-qerr-'));

@@ -1,6 +1,6 @@
 import { onnx } from 'onnx-proto';
 import { listDataset, selectSplit, Split } from '../eval/dataset';
-import { decodeModel, encodeModel, readModelBytes } from '../model/onnx-file';
+import { decodeModel, encodeModel, readModelBytes, valueDims } from '../model/onnx-file';
 import { describeModel } from '../model/model-info';
 import { YoloEdgeError } from '../types';
 import { AccuracyBudgetResult, applyAccuracyBudget } from './budget';
@@ -170,9 +170,14 @@ export async function quantizeModel(options: Partial<QuantizeOptions> & Pick<Qua
   };
 }
 
-/** NCHW input shapes of the quantized nearest-neighbour Resizes (see upsample.ts), by input tensor. */
+/**
+ * NCHW input shapes of the quantized nearest-neighbour Resizes (see upsample.ts), by input tensor. The rewrite
+ * writes these shapes into the graph, so a model with a dynamic input size keeps its Resizes.
+ */
 async function upsampleInputShapes(bytes: Uint8Array, plan: QuantPlan, input: { name: string; width: number; height: number }): Promise<Map<string, number[]>> {
   const g = new GraphIndex(decodeModel(bytes, 'model').graph as onnx.GraphProto);
+  const declared = (g.graph.input ?? []).find((i) => i.name === input.name);
+  if (!declared || valueDims(declared).some((d) => !(d > 0))) return new Map();
   const inputs = plan.nodes.filter((n) => nearestUpsampleFactor(g, n) !== undefined).map((n) => n.input?.[0] ?? '');
   return inputs.length ? tensorShapes(bytes, input, inputs) : new Map();
 }
