@@ -99,10 +99,11 @@ export async function quantizeModel(options: Partial<QuantizeOptions> & Pick<Qua
   // bytes in: the stem reads exact values and its channels get padded for the fast int8 kernel (pad-channels.ts)
   const quantizeStem = o.quantizeStem || o.uint8Input;
   const settings: QdqSettings = { activationType: o.activationType, activationSymmetric: o.activationSymmetric, perChannel: o.perChannel, reduceRange: o.reduceRange, uint8Input: o.uint8Input };
-  const basePlan = planQuantization(new GraphIndex(source.graph as onnx.GraphProto), { exclude: o.exclude, quantizeStem, keepFloat: new Set() });
+  const sourceIndex = new GraphIndex(source.graph as onnx.GraphProto);
+  const basePlan = planQuantization(sourceIndex, { exclude: o.exclude, quantizeStem, keepFloat: new Set() });
   // every tensor any plan may need: pass-through outputs get their own range when their op stays float
   const tensors = [...basePlan.tensors.keys()].filter((t) => t !== basePlan.graphInput);
-  const headInputs = headLogits(new GraphIndex(source.graph as onnx.GraphProto), basePlan);
+  const headInputs = headLogits(sourceIndex, basePlan);
   const tc = performance.now();
   const ranges = await calibrate(calibrationModel(decodeModel(bytes, o.model), tensors), { name: info.inputName, width: info.inputWidth, height: info.inputHeight }, tensors, calibImages, {
     calibrator: o.calibrator,
@@ -112,7 +113,7 @@ export async function quantizeModel(options: Partial<QuantizeOptions> & Pick<Qua
     progress: (done, total, ms) => o.progress?.(`calibrating ${done}/${total}, ETA ${Math.round(((total - done) * ms) / done / 1000)} s`),
   });
   const calibrationMs = performance.now() - tc;
-  const upsampleShapes = await upsampleInputShapes(bytes, basePlan, { name: info.inputName, width: info.inputWidth, height: info.inputHeight });
+  const upsampleShapes = await upsampleInputShapes(bytes, sourceIndex, basePlan, { name: info.inputName, width: info.inputWidth, height: info.inputHeight });
 
   const build = (keepFloat: ReadonlySet<string>): { model: onnx.ModelProto; plan: QuantPlan; convs: number } => {
     const model = decodeModel(bytes, o.model);
@@ -174,8 +175,7 @@ export async function quantizeModel(options: Partial<QuantizeOptions> & Pick<Qua
  * NCHW input shapes of the quantized nearest-neighbour Resizes (see upsample.ts), by input tensor. The rewrite
  * writes these shapes into the graph, so a model with a dynamic input size keeps its Resizes.
  */
-async function upsampleInputShapes(bytes: Uint8Array, plan: QuantPlan, input: { name: string; width: number; height: number }): Promise<Map<string, number[]>> {
-  const g = new GraphIndex(decodeModel(bytes, 'model').graph as onnx.GraphProto);
+async function upsampleInputShapes(bytes: Uint8Array, g: GraphIndex, plan: QuantPlan, input: { name: string; width: number; height: number }): Promise<Map<string, number[]>> {
   const declared = (g.graph.input ?? []).find((i) => i.name === input.name);
   if (!declared || valueDims(declared).some((d) => !(d > 0))) return new Map();
   const inputs = plan.nodes.filter((n) => nearestUpsampleFactor(g, n) !== undefined).map((n) => n.input?.[0] ?? '');

@@ -37,7 +37,6 @@ export async function tensorShapes(modelBytes: Uint8Array, input: { name: string
   }
 }
 
-
 /**
  * Replaces quantized Resize nodes of a QDQ graph (after rewriteQdq) by the chain above, each step between a
  * QuantizeLinear/DequantizeLinear pair with the Resize input's scale so that onnxruntime runs it on bytes.
