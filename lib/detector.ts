@@ -6,6 +6,8 @@ import { loadModelInfo, ModelInfo } from './model/model-info';
 import { Candidates } from './postprocess/candidates';
 import { DecodeScratch, decodeOutput } from './postprocess/decode-output';
 import { nms } from './postprocess/nms';
+import { CpuFeatures } from './runtime/cpu-features';
+import { saturationWarning } from './runtime/saturation-check';
 import { acquireSession, SessionLease, SessionSettings, Warn } from './runtime/session-cache';
 import { Detection, ImageInput, Timings, YoloEdgeError } from './types';
 
@@ -14,6 +16,8 @@ export interface DetectorOptions extends SessionSettings {
   names?: string[];
   limits?: ImageLimits;
   warn?: Warn;
+  /** The CPU the model runs on (tests fake it); this machine's by default. */
+  cpu?: CpuFeatures;
 }
 
 export interface DetectOptions {
@@ -58,6 +62,8 @@ export class Detector {
   private readonly scratch = new DecodeScratch();
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
+  /** Problems found at load time that do not stop the model (e.g. int8 saturation on this CPU). */
+  readonly warnings: string[] = [];
 
   private constructor(readonly info: ModelInfo, private readonly lease: SessionLease, limits: ImageLimits) {
     this.pre = new Preprocessor(info.inputWidth, info.inputHeight, info.inputType, limits);
@@ -77,6 +83,11 @@ export class Detector {
     } catch (err) {
       await lease.release();
       throw err;
+    }
+    const saturation = saturationWarning(info, options.cpu);
+    if (saturation) {
+      d.warnings.push(saturation);
+      options.warn?.(saturation);
     }
     return d;
   }

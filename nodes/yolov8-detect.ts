@@ -84,7 +84,9 @@ export = function (RED: NodeAPI): void {
     else {
       node.status({ fill: 'grey', shape: 'ring', text: 'loading model' });
       modelNode.detector().then(
-        (d) => node.status({ fill: 'grey', shape: 'dot', text: `ready · ${d.info.precision} ${d.info.inputWidth}px` }),
+        (d) => node.status(d.warnings.length
+          ? { fill: 'yellow', shape: 'ring', text: `ready · ${d.info.precision} ${d.info.inputWidth}px · see log: ${d.warnings[0].slice(0, 40)}` }
+          : { fill: 'grey', shape: 'dot', text: `ready · ${d.info.precision} ${d.info.inputWidth}px` }),
         (err: Error) => {
           node.status({ fill: 'red', shape: 'ring', text: err.message.slice(0, 60) });
           node.error(`model ${modelNode.modelPath}: ${err.message}`);

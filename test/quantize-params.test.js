@@ -33,12 +33,19 @@ describe('quantization arithmetic', () => {
   it('quantizes weights symmetric per output channel, halves to even', () => {
     // channel 0: absmax 127 -> scale 1, so 2.5 and -3.5 are exact halves; channel 1: scale 0.01
     const w = Float32Array.from([127, 2.5, -3.5, 0.5, 0.5, -1.27, 0.2, 0]);
-    const q = quantizeWeights(w, 2, true, false);
+    const q = quantizeWeights(w, 2, true, 8);
     assert.deepStrictEqual(Array.from(q.scales), [1, Math.fround(0.01)]);
     assert.deepStrictEqual(Array.from(q.values), [127, 2, -4, 0, 50, -127, 20, 0]);
-    const t = quantizeWeights(w, 2, false, false);
+    const t = quantizeWeights(w, 2, false, 8);
     assert.deepStrictEqual(Array.from(t.scales), [1]);
     assert.deepStrictEqual(Array.from(t.values), [127, 2, -4, 0, 0, -1, 0, 0]);
+  });
+
+  it('quantizes 7-bit weights into [-64, 64] (reduce_range), activations untouched', () => {
+    const w = Float32Array.from([64, 2.5, -3.5, 0.5, 0.5, -1.28, 0.2, 0]);
+    const q = quantizeWeights(w, 2, true, 7);
+    assert.deepStrictEqual(Array.from(q.scales), [1, Math.fround(0.02)]);
+    assert.deepStrictEqual(Array.from(q.values), [64, 2, -4, 0, 25, -64, 10, 0]);
   });
 
   it('quantizes the bias to int32 with input scale x weight scale, halves to even', () => {

@@ -9,7 +9,7 @@ const { GraphIndex } = lib('quantize/graph');
 const { planQuantization } = lib('quantize/plan');
 const { rewriteQdq } = lib('quantize/qdq');
 
-const SETTINGS = { activationType: 'uint8', activationSymmetric: false, perChannel: true, reduceRange: false, uint8Input: false };
+const SETTINGS = { activationType: 'uint8', activationSymmetric: false, perChannel: true, weightBits: 8, uint8Input: false };
 
 function quantizeTiny(spec, ranges, settings = SETTINGS) {
   const model = tinyConvModel(spec);
@@ -72,26 +72,36 @@ describe('QDQ rewrite of a tiny Conv model', () => {
     assert.ok(!m.graph.initializer.some((t) => t.name === 'w' || t.name === 'b'), 'float weights are gone');
   });
 
-  it('runs in onnxruntime within a stated bound of the float model', async () => {
+  // x86 without VNNI adds each pair of u8 x s8 products in int16 with saturation (32,767). The bound below is
+  // rounding only, so each case keeps its numbers where no pair can reach that on any CPU.
+  async function roundingError(weightBits, maxByte) {
     let seed = 5;
     const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
     const s = { cin: 4, cout: 3, size: 5, weights: Array.from({ length: 12 }, () => rnd() * 2 - 1), bias: [0.1, -0.2, 0.05] };
-    // inputs on the uint8 grid, so only weight, bias and output rounding remain
-    const x = Float32Array.from({ length: 4 * 25 }, () => Math.floor(rnd() * 256) / 255);
+    // inputs on the uint8 grid (scale 1/255), so only weight, bias and output rounding remain
+    const x = Float32Array.from({ length: 4 * 25 }, () => Math.floor(rnd() * (maxByte + 1)) / 255);
     const ref = forward(x, s);
     const yMin = Math.min(...ref.y);
     const yMax = Math.max(...ref.y);
-    const m = quantizeTiny(s, { y: { min: yMin, max: yMax } });
+    const m = quantizeTiny(s, { y: { min: yMin, max: yMax } }, { ...SETTINGS, weightBits });
+    const qmax = weightBits === 7 ? 64 : 127;
+    const q = init(m, 'w_quantized').values;
+    assert.ok(Math.max(...q.map(Math.abs)) === qmax, `weights use the whole ${weightBits}-bit range`);
+    assert.ok(2 * maxByte * qmax <= 32767, 'no pair of products can saturate 16 bits');
     const got = await run(m, x, [1, 4, 5, 5]);
     const outScale = (Math.max(yMax, 0) - Math.min(yMin, 0)) / 255;
-    const wScale = Math.max(...[0, 1, 2].map((o) => Math.max(...s.weights.slice(4 * o, 4 * o + 4).map(Math.abs)) / 127));
+    const wScale = Math.max(...[0, 1, 2].map((o) => Math.max(...s.weights.slice(4 * o, 4 * o + 4).map(Math.abs)) / qmax));
     // sigmoid slope <= 1/4; conv error <= half an output step + 4 inputs x half a weight step + half a bias step
     const bound = 0.25 * (outScale / 2 + (4 * wScale) / 2 + 1e-4) + 1e-6;
     let worst = 0;
     for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i] - ref.z[i]));
     assert.ok(worst <= bound, `max error ${worst} over bound ${bound}`);
     assert.ok(worst > 0, 'the quantized model is not the float one');
-  });
+  }
+
+  it('runs 8-bit weights in onnxruntime within the rounding bound (inputs up to 127, as no CPU saturates them)', () => roundingError(8, 127));
+
+  it('runs 7-bit weights (the portable and x86-avx2 targets) within the rounding bound on full-range inputs', () => roundingError(7, 255));
 
   it('folds /255 into a uint8 input that onnxruntime takes as bytes', async () => {
     const s = { cin: 4, cout: 2, size: 3, weights: [0.5, -0.25, 0.125, 1, -1, 0.5, 0.25, 0.75], bias: [0, 0.1] };

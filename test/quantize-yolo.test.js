@@ -13,6 +13,7 @@ const { Detector } = lib('detector');
 const { iou } = lib('eval/metrics');
 const { compareModels } = lib('shadow/compare-models');
 const { tinyConvModel } = require('./support/tiny-model');
+const { cpus } = require('./cpu-targets.test');
 
 const IMAGES = ['000000000009.jpg', '000000000025.jpg'];
 
@@ -68,6 +69,7 @@ describe('quantize the default YOLOv8n model', function () {
     const q = JSON.parse(md.quantization);
     assert.strictEqual(q.calibrator, 'minmax');
     assert.strictEqual(q.samples, 4);
+    assert.deepStrictEqual([q.target, q.weightBits], ['portable', 7], 'the default target runs unsaturated on every CPU');
     assert.ok(q.date && q.floatNodes.length > 0);
     assert.deepStrictEqual(fs.readdirSync(tmp), ['yolov8n-int8.onnx'], 'no temporary file is left');
     const stem = m.graph.initializer.find((t) => t.name === 'model.0.conv.weight_quantized');
@@ -138,6 +140,48 @@ describe('quantize the default YOLOv8n model', function () {
       assert.strictEqual(r.out[k].length, fp32.out[k].length);
       r.out[k].forEach((d, i) => assert.ok(Math.abs(d.score - fp32.out[k][i].score) < 1e-4));
     }
+  });
+});
+
+describe('quantize for a CPU target', function () {
+  this.timeout(300000);
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'yolo-edge-qtarget-'));
+  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  it('x86-avx2: 7-bit weights, and on this CPU INT8 finds what FP32 finds', async () => {
+    const out = path.join(tmp, 'avx2.onnx');
+    const r = await quantizeModel({ model: requireModel(), calib: requireCoco128(), out, samples: 4, split: 'even', uint8Input: true, target: 'x86-avx2' });
+    assert.deepStrictEqual([r.settings.target, r.settings.weightBits], ['x86-avx2', 7]);
+    const warnings = [];
+    const d = await Detector.create(out, { threads: 2, warn: (m) => warnings.push(m), cpu: cpus.zen3 });
+    assert.strictEqual(d.info.int8WeightPeak, 64);
+    await d.close();
+    assert.deepStrictEqual(warnings, [], 'no saturation warning on an AVX2 CPU');
+    const [fp32, int8] = [await detectAll(requireModel(), IMAGES), await detectAll(out, IMAGES)];
+    assertSameObjects(fp32.out, int8.out);
+  });
+
+  it('arm64: full 8-bit weights, which warn once when loaded on x86 without VNNI and not elsewhere', async () => {
+    const out = path.join(tmp, 'arm64.onnx');
+    const r = await quantizeModel({ model: requireModel(), calib: requireCoco128(), out, samples: 2, split: 'even', target: 'arm64', reduceRange: false });
+    assert.deepStrictEqual([r.settings.target, r.settings.weightBits], ['arm64', 8]);
+    for (const [cpu, expected] of [[cpus.zen3, 1], [cpus.zen4, 0], [cpus.pi5, 0]]) {
+      const warnings = [];
+      const d = await Detector.create(out, { threads: 1, warn: (m) => warnings.push(m), cpu });
+      assert.strictEqual(d.info.int8WeightPeak, 127);
+      assert.strictEqual(warnings.length, expected, warnings.join('\n'));
+      assert.deepStrictEqual(d.warnings, warnings);
+      await d.close();
+    }
+  });
+
+  it('--reduce-range gives 7-bit weights whatever the target, and activations keep 8 bits', async () => {
+    const out = path.join(tmp, 'rr.onnx');
+    const r = await quantizeModel({ model: requireModel(), calib: requireCoco128(), out, samples: 2, split: 'even', target: 'x86-vnni', reduceRange: true });
+    assert.strictEqual(r.settings.weightBits, 7);
+    const m = onnx.ModelProto.decode(fs.readFileSync(out));
+    const zps = m.graph.initializer.filter((t) => t.dataType === 2 && t.name.endsWith('_zero_point')).map((t) => t.rawData[0]);
+    assert.ok(zps.some((z) => z > 127), 'some activation zero point uses the upper half of uint8');
   });
 });
 

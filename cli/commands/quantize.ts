@@ -2,6 +2,7 @@ import { parseSplit } from '../../lib/eval/dataset';
 import { CalibratorKind } from '../../lib/quantize/calibrators';
 import { quantizeModel, QuantizeReport, writeFloatModel } from '../../lib/quantize/quantize';
 import { QuantType } from '../../lib/quantize/params';
+import { DEFAULT_TARGET, QuantTarget, TARGETS } from '../../lib/quantize/targets';
 import { resolveModelPath } from '../../lib/model/resolve-path';
 import { flag, list, num, parse, required, str, UsageError } from '../args';
 import { Command, err } from './command';
@@ -15,6 +16,7 @@ function printReport(r: QuantizeReport): void {
   const mb = (n: number): string => (n / 1e6).toFixed(2);
   process.stdout.write(`${r.out}: ${mb(r.outputBytes)} MB (${((100 * r.outputBytes) / r.inputBytes).toFixed(1)}% of ${mb(r.inputBytes)} MB)\n`);
   process.stdout.write(`calibrated on ${r.calibrationImages} images with ${r.settings.calibrator} in ${(r.calibrationMs / 1000).toFixed(1)} s; total ${(r.totalMs / 1000).toFixed(1)} s\n`);
+  process.stdout.write(`target ${r.settings.target}: ${r.settings.weightBits}-bit weights, 8-bit activations\n`);
   process.stdout.write(`quantized ${r.quantizedNodes} nodes (${r.quantizedConvs} Conv); float: ${r.floatNodes.filter((f) => f.reason !== 'unsupported').length} nodes\n`);
   const byReason = new Map<string, string[]>();
   for (const f of r.floatNodes) byReason.set(f.reason, [...(byReason.get(f.reason) ?? []), f.name]);
@@ -32,12 +34,12 @@ export const quantize: Command = {
   usage:
     'yolo-edge quantize --model IN.onnx --calib DIR --out OUT.onnx [--samples 200|all] [--seed 0] [--split all|even|odd] ' +
     '[--calibrator minmax|percentile|entropy] [--percentile 99.999] [--activation-type uint8|int8] [--symmetric] [--per-tensor] ' +
-    '[--reduce-range] [--uint8-input] [--fp32] [--quantize-stem] [--exclude PATTERN,...] [--accuracy-budget POINTS] [--holdout 16] [--budget-max-layers 12] [--threads N] [--json]',
+    `[--target auto|${TARGETS.join('|')} (${DEFAULT_TARGET})] [--reduce-range] [--uint8-input] [--fp32] [--quantize-stem] [--exclude PATTERN,...] [--accuracy-budget POINTS] [--holdout 16] [--budget-max-layers 12] [--threads N] [--json]`,
   async run(argv) {
     const p = parse(argv, {
       model: { type: 'string' }, calib: { type: 'string' }, out: { type: 'string' }, samples: { type: 'string' }, seed: { type: 'string' },
       split: { type: 'string' }, calibrator: { type: 'string' }, percentile: { type: 'string' }, 'activation-type': { type: 'string' },
-      symmetric: { type: 'boolean' }, 'per-tensor': { type: 'boolean' }, 'reduce-range': { type: 'boolean' }, 'uint8-input': { type: 'boolean' },
+      symmetric: { type: 'boolean' }, 'per-tensor': { type: 'boolean' }, 'reduce-range': { type: 'boolean' }, target: { type: 'string' }, 'uint8-input': { type: 'boolean' },
       fp32: { type: 'boolean' }, 'quantize-stem': { type: 'boolean' }, exclude: { type: 'string', multiple: true }, 'accuracy-budget': { type: 'string' }, holdout: { type: 'string' }, 'budget-max-layers': { type: 'string' },
       threads: { type: 'string' }, json: { type: 'boolean' },
     });
@@ -64,6 +66,7 @@ export const quantize: Command = {
       activationType: oneOf<QuantType>(str(p, 'activation-type', 'uint8') as string, ['uint8', 'int8'], 'activation-type'),
       activationSymmetric: flag(p, 'symmetric'),
       perChannel: !flag(p, 'per-tensor'),
+      target: oneOf<QuantTarget | 'auto'>(str(p, 'target', DEFAULT_TARGET) as string, ['auto', ...TARGETS], 'target'),
       reduceRange: flag(p, 'reduce-range'),
       uint8Input: flag(p, 'uint8-input'),
       exclude: list(p, 'exclude'),

@@ -15,7 +15,7 @@ export function roundHalfEven(x: number): number {
   return Math.abs(x % 1) === 0.5 ? 2 * Math.round(x / 2) : r;
 }
 
-/** Integer range of a type; reduceRange drops one bit (x86 without VNNI saturates otherwise). */
+/** Integer range of a type; reduceRange drops one bit (onnxruntime's reduce_range: int8 [-64, 64], uint8 [0, 127]). */
 export function qRange(type: QuantType, symmetric: boolean, reduceRange: boolean): [number, number] {
   if (type === 'uint8') return reduceRange ? [0, 127] : [0, 255];
   if (reduceRange) return [-64, 64];
@@ -63,11 +63,14 @@ export interface ChannelQuant {
   scales: Float32Array;
 }
 
+export type WeightBits = 7 | 8;
+
 /**
- * Symmetric int8 weights, one scale per output channel (axis 0) or one for the tensor.
- * Channel c spans values [c*per, (c+1)*per).
+ * Symmetric int8 weights, one scale per output channel (axis 0) or one for the tensor; 7 bits keeps them in
+ * [-64, 64] (see targets.ts). Channel c spans values [c*per, (c+1)*per).
  */
-export function quantizeWeights(w: Float32Array, channels: number, perChannel: boolean, reduceRange: boolean): ChannelQuant {
+export function quantizeWeights(w: Float32Array, channels: number, perChannel: boolean, bits: WeightBits): ChannelQuant {
+  const reduceRange = bits === 7;
   const [qmin, qmax] = qRange('int8', true, reduceRange);
   const groups = perChannel ? channels : 1;
   const per = w.length / groups;

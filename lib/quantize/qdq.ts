@@ -3,7 +3,7 @@ import { TensorType } from '../model/onnx-file';
 import { YoloEdgeError } from '../types';
 import { floatData, GraphIndex, tensorDims, vectorTensor } from './graph';
 import { Range } from './calibrators';
-import { computeParams, QuantParams, QuantType, quantizeBias, quantizeWeights } from './params';
+import { computeParams, QuantParams, QuantType, quantizeBias, quantizeWeights, WeightBits } from './params';
 import { padImageChannels } from './pad-channels';
 import { activationInputs, QuantPlan } from './plan';
 
@@ -11,7 +11,8 @@ export interface QdqSettings {
   activationType: QuantType;
   activationSymmetric: boolean;
   perChannel: boolean;
-  reduceRange: boolean;
+  /** Activations always keep 8 bits; only weights narrow (onnxruntime's reduce_range remedy, see targets.ts). */
+  weightBits: WeightBits;
   /** The model takes letterboxed RGB bytes; /255 is folded into a DequantizeLinear. */
   uint8Input: boolean;
 }
@@ -58,7 +59,7 @@ export function rewriteQdq(model: onnx.ModelProto, plan: QuantPlan, ranges: Map<
     let p = params.get(src);
     if (!p) {
       const r = src === plan.graphInput ? INPUT_RANGE : groupRange(plan.groups.get(src) ?? [src], ranges);
-      p = computeParams(r.min, r.max, s.activationType, s.activationSymmetric && src !== plan.graphInput, s.reduceRange);
+      p = computeParams(r.min, r.max, s.activationType, s.activationSymmetric && src !== plan.graphInput);
       params.set(src, p);
       const names = { scale: `${src}_scale`, zp: `${src}_zero_point` };
       paramNames.set(src, names);
@@ -79,7 +80,7 @@ export function rewriteQdq(model: onnx.ModelProto, plan: QuantPlan, ranges: Map<
     return [qdqNode('QuantizeLinear', `${t}_QuantizeLinear`, [source, scale, zp], q), qdqNode('DequantizeLinear', `${t}_DequantizeLinear`, [q, scale, zp], dq)];
   };
 
-  if (s.uint8Input) prelude.push(...foldUint8Input(graph, plan, inits, readAs, s, qdqFor, paramsOf));
+  if (s.uint8Input) prelude.push(...foldUint8Input(graph, plan, inits, readAs, qdqFor, paramsOf));
   else if (plan.tensors.has(plan.graphInput)) prelude.push(...qdqFor(plan.graphInput, plan.graphInput));
 
   const quantized = new Set(plan.nodes);
@@ -134,7 +135,7 @@ function quantizeConvConstants(n: onnx.INodeProto, g: GraphIndex, s: QdqSettings
   const wName = n.input?.[1] as string;
   const w = g.initializers.get(wName) as onnx.ITensorProto;
   const dims = tensorDims(w);
-  const wq = quantizeWeights(floatData(w), dims[0], s.perChannel, s.reduceRange);
+  const wq = quantizeWeights(floatData(w), dims[0], s.perChannel, s.weightBits);
   const axis = s.perChannel ? 0 : undefined;
   const scaleDims = s.perChannel ? [dims[0]] : [];
   const out = [`${wName}_DequantizeLinear_Output`];
@@ -181,7 +182,6 @@ function foldUint8Input(
   plan: QuantPlan,
   inits: onnx.TensorProto[],
   readAs: Map<string, string>,
-  s: QdqSettings,
   qdqFor: (t: string, source: string) => onnx.NodeProto[],
   paramsOf: (t: string) => QuantParams,
 ): onnx.NodeProto[] {
@@ -203,7 +203,6 @@ function foldUint8Input(
       return nodes;
     }
   }
-  void s;
   return nodes;
 }
 
@@ -218,7 +217,7 @@ export function foldUint8InputFloat(model: onnx.ModelProto): void {
   const never = (): never => {
     throw new Error('unreachable');
   };
-  const prelude = foldUint8Input(graph, plan, inits, readAs, { activationType: 'uint8', activationSymmetric: false, perChannel: true, reduceRange: false, uint8Input: true }, never, never);
+  const prelude = foldUint8Input(graph, plan, inits, readAs, never, never);
   for (const n of graph.node as onnx.NodeProto[]) n.input = n.input.map((i) => readAs.get(i) ?? i);
   graph.node = [...prelude, ...graph.node];
   graph.initializer.push(...inits);

@@ -7,7 +7,8 @@ import { AccuracyBudgetResult, applyAccuracyBudget } from './budget';
 import { CalibratorKind, Range } from './calibrators';
 import { calibrate, calibrationModel } from './calibrate';
 import { GraphIndex } from './graph';
-import { QuantType } from './params';
+import { QuantType, WeightBits } from './params';
+import { DEFAULT_TARGET, QuantTarget, resolveTarget, WEIGHT_BITS } from './targets';
 import { ExcludedNode, planQuantization, QuantPlan } from './plan';
 import { foldUint8InputFloat, QdqSettings, rewriteQdq } from './qdq';
 import { rewriteDflSoftmax } from './dfl';
@@ -28,6 +29,9 @@ export interface QuantizeOptions {
   activationType: QuantType;
   activationSymmetric: boolean;
   perChannel: boolean;
+  /** The CPU class the model is for (targets.ts); `auto` is the CPU quantize runs on. */
+  target: QuantTarget | 'auto';
+  /** 7-bit weights whatever the target (onnxruntime's reduce_range; activations keep 8 bits). */
   reduceRange: boolean;
   uint8Input: boolean;
   exclude: string[];
@@ -52,6 +56,7 @@ export const DEFAULT_QUANTIZE: Omit<QuantizeOptions, 'model' | 'calib' | 'out'> 
   activationType: 'uint8',
   activationSymmetric: false,
   perChannel: true,
+  target: DEFAULT_TARGET,
   reduceRange: false,
   uint8Input: false,
   exclude: [],
@@ -98,7 +103,9 @@ export async function quantizeModel(options: Partial<QuantizeOptions> & Pick<Qua
 
   // bytes in: the stem reads exact values and its channels get padded for the fast int8 kernel (pad-channels.ts)
   const quantizeStem = o.quantizeStem || o.uint8Input;
-  const settings: QdqSettings = { activationType: o.activationType, activationSymmetric: o.activationSymmetric, perChannel: o.perChannel, reduceRange: o.reduceRange, uint8Input: o.uint8Input };
+  const target = resolveTarget(o.target);
+  const weightBits: WeightBits = o.reduceRange ? 7 : WEIGHT_BITS[target];
+  const settings: QdqSettings = { activationType: o.activationType, activationSymmetric: o.activationSymmetric, perChannel: o.perChannel, weightBits, uint8Input: o.uint8Input };
   const sourceIndex = new GraphIndex(source.graph as onnx.GraphProto);
   const basePlan = planQuantization(sourceIndex, { exclude: o.exclude, quantizeStem, keepFloat: new Set() });
   // every tensor any plan may need: pass-through outputs get their own range when their op stays float
@@ -141,6 +148,8 @@ export async function quantizeModel(options: Partial<QuantizeOptions> & Pick<Qua
     activationType: o.activationType,
     activationSymmetric: o.activationSymmetric,
     weightType: 'int8',
+    target,
+    weightBits,
     perChannel: o.perChannel,
     reduceRange: o.reduceRange,
     uint8Input: o.uint8Input,
