@@ -1,15 +1,15 @@
-import * as ort from 'onnxruntime-node';
 import { ImageLimits, DEFAULT_LIMITS } from './image/decode';
 import { LetterboxGeometry } from './image/letterbox';
-import { Preprocessor } from './image/preprocess';
+import { KeepPixels, Preprocessor } from './image/preprocess';
 import { loadModelInfo, ModelInfo } from './model/model-info';
 import { Candidates } from './postprocess/candidates';
 import { DecodeScratch, decodeOutput } from './postprocess/decode-output';
 import { nms } from './postprocess/nms';
 import { CpuFeatures } from './runtime/cpu-features';
 import { saturationWarning } from './runtime/saturation-check';
+import { HostState } from './runtime/inference-host';
 import { acquireSession, SessionLease, SessionSettings, Warn } from './runtime/session-cache';
-import { Detection, ImageInput, Timings, YoloEdgeError } from './types';
+import { Detection, ImageInput, RawImage, Timings, YoloEdgeError } from './types';
 
 export interface DetectorOptions extends SessionSettings {
   /** Class names that replace the model's own. */
@@ -31,6 +31,8 @@ export interface DetectOptions {
   multiLabel: boolean;
   /** Return a copy of the raw model output too. */
   keepRaw: boolean;
+  /** Decoded pixels to return for annotation or a preview (see KeepPixels). */
+  keepPixels: KeepPixels;
 }
 
 export const DEFAULT_DETECT: DetectOptions = {
@@ -41,6 +43,7 @@ export const DEFAULT_DETECT: DetectOptions = {
   agnostic: false,
   multiLabel: false,
   keepRaw: false,
+  keepPixels: 'none',
 };
 
 export interface DetectionResult {
@@ -49,28 +52,41 @@ export interface DetectionResult {
   imageHeight: number;
   timings: Timings;
   raw?: Float32Array;
+  /** The frame's RGB pixels when keepPixels asked for them. */
+  pixels?: RawImage;
 }
 
 const MAX_NMS = 30000;
+/** Frames in progress at once: one in the session while the next one is decoded and letterboxed. */
+const SLOTS = 2;
 
-/** Image in, detections out: one model, its shared session and the buffers of one caller. */
+/** An input tensor and its output buffer; both travel to the inference worker and back for each run. */
+interface Slot {
+  pre: Preprocessor;
+  output?: Float32Array;
+}
+
+/**
+ * Image in, detections out: one model, its shared session (in a worker thread) and this caller's buffers.
+ * Two frames may be in progress: while one runs in the session the next is decoded and letterboxed.
+ * Results come back in call order.
+ */
 export class Detector {
-  private readonly pre: Preprocessor;
-  private readonly input: ort.Tensor;
-  private output?: ort.Tensor;
+  private readonly free: Slot[] = [];
+  private readonly slotWaiters: Array<(s: Slot) => void> = [];
   private readonly candidates = new Candidates();
   private readonly scratch = new DecodeScratch();
-  private queue: Promise<unknown> = Promise.resolve();
+  /** Resolves when the previous call has handed its frame to the session: frames enter it in call order. */
+  private submitted: Promise<void> = Promise.resolve();
+  private readonly running = new Set<Promise<unknown>>();
   private closed = false;
   /** Problems found at load time that do not stop the model (e.g. int8 saturation on this CPU). */
   readonly warnings: string[] = [];
 
   private constructor(readonly info: ModelInfo, private readonly lease: SessionLease, limits: ImageLimits) {
-    this.pre = new Preprocessor(info.inputWidth, info.inputHeight, info.inputType, limits);
-    this.input = new ort.Tensor(info.inputType, this.pre.data, [1, 3, info.inputHeight, info.inputWidth]);
-    if (info.outputDims.every((d) => d > 0)) {
-      const size = info.outputDims.reduce((a, b) => a * b, 1);
-      this.output = new ort.Tensor('float32', new Float32Array(size), info.outputDims);
+    const fixed = info.outputDims.every((d) => d > 0) ? info.outputDims.reduce((a, b) => a * b, 1) : 0;
+    for (let i = 0; i < SLOTS; i++) {
+      this.free.push({ pre: new Preprocessor(info.inputWidth, info.inputHeight, info.inputType, limits), output: fixed ? new Float32Array(fixed) : undefined });
     }
   }
 
@@ -96,44 +112,105 @@ export class Detector {
     return this.lease.providers;
   }
 
-  /** Runs one image; calls on the same detector are taken one at a time. */
+  /** Worker restarts and recoveries of the session this detector uses. */
+  onState(listener: (s: HostState) => void): () => void {
+    return this.lease.host.onState(listener);
+  }
+
+  /** Runs one image; up to two calls overlap (decode of one, inference of the other), answered in call order. */
   detect(image: ImageInput, options: Partial<DetectOptions> = {}): Promise<DetectionResult> {
-    const run = this.queue.then(() => this.detectNow(image, { ...DEFAULT_DETECT, ...options }));
-    this.queue = run.catch(() => undefined);
-    return run;
+    if (this.closed) return Promise.reject(new YoloEdgeError('detector is closed', 'CLOSED'));
+    const before = this.submitted;
+    let handedOver!: () => void;
+    this.submitted = new Promise<void>((resolve) => { handedOver = resolve; });
+    return this.track(this.detectNow(image, { ...DEFAULT_DETECT, ...options }, before, handedOver));
   }
 
-  /** The bare session.run on the current input tensor (for benchmarks). */
-  async runSession(): Promise<Float32Array> {
+  /** The bare session.run on a slot's current input tensor (benchmarks); ms as the worker measured it. */
+  async runSession(): Promise<{ output: Float32Array; ms: number }> {
     if (this.closed) throw new YoloEdgeError('detector is closed', 'CLOSED');
-    const feeds = { [this.info.inputName]: this.input };
-    const out = this.output
-      ? await this.lease.session.run(feeds, { [this.info.outputName]: this.output })
-      : await this.lease.session.run(feeds);
-    const t = out[this.info.outputName];
-    if (!this.output && t.dims.length !== 3) throw new YoloEdgeError(`model output has shape [${t.dims}]`, 'BAD_OUTPUT');
-    return t.data as Float32Array;
+    const slot = await this.takeSlot();
+    try {
+      const r = await this.run(slot);
+      return { output: r.data, ms: r.ms };
+    } finally {
+      this.giveSlot(slot);
+    }
   }
 
-  /** Prepares the input tensor from an image (for benchmarks and calibration). */
-  preprocess(image: ImageInput): ReturnType<Preprocessor['run']> {
-    return this.pre.run(image);
+  /** Letterboxes an image into the input tensor the next runSession() runs (benchmarks). */
+  async preprocess(image: ImageInput): Promise<void> {
+    const slot = await this.takeSlot();
+    try {
+      await slot.pre.run(image);
+    } finally {
+      this.giveSlot(slot);
+    }
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.queue;
+    await Promise.allSettled([...this.running]);
     await this.lease.release();
   }
 
-  private async detectNow(image: ImageInput, o: DetectOptions): Promise<DetectionResult> {
-    const t0 = performance.now();
-    const pre = await this.pre.run(image);
-    const t1 = performance.now();
-    const raw = await this.runSession();
-    const t2 = performance.now();
-    const dims = this.output ? this.info.outputDims : [1, ...inferDims(raw.length, this.info)];
+  private track<T>(p: Promise<T>): Promise<T> {
+    this.running.add(p);
+    const forget = (): void => { this.running.delete(p); };
+    p.then(forget, forget);
+    return p;
+  }
+
+  private async detectNow(image: ImageInput, o: DetectOptions, before: Promise<void>, handedOver: () => void): Promise<DetectionResult> {
+    const slot = await this.takeSlot();
+    try {
+      const t0 = performance.now();
+      const pre = await slot.pre.run(image, o.keepPixels);
+      const t1 = performance.now();
+      await before;
+      const pending = this.run(slot);
+      handedOver();
+      const out = await pending;
+      const t2 = performance.now();
+      const detections = this.postprocess(out.data, out.dims, o, pre.geometry);
+      const t3 = performance.now();
+      return {
+        detections,
+        imageWidth: pre.geometry.srcWidth,
+        imageHeight: pre.geometry.srcHeight,
+        timings: { decode: pre.decodeMs, preprocess: pre.preprocessMs, inference: out.ms, postprocess: t3 - t2, total: t3 - t0, queued: t2 - t1 - out.ms },
+        raw: o.keepRaw ? out.data.slice() : undefined,
+        pixels: pre.pixels,
+      };
+    } finally {
+      handedOver(); // also when decoding failed: the next frame must not wait for this one
+      this.giveSlot(slot);
+    }
+  }
+
+  /** Sends the slot's tensor to the session; its buffers come back with the answer (or are replaced if lost). */
+  private async run(slot: Slot): Promise<{ data: Float32Array; dims: number[]; ms: number }> {
+    const { inputName, inputType, inputHeight, inputWidth, outputName, outputDims } = this.info;
+    const input = { name: inputName, type: inputType, dims: [1, 3, inputHeight, inputWidth], data: slot.pre.data.buffer as ArrayBuffer };
+    const output = slot.output ? { name: outputName, type: 'float32' as const, dims: outputDims, data: slot.output.buffer as ArrayBuffer } : undefined;
+    try {
+      const r = await this.lease.host.run(input, output);
+      slot.pre.adopt(r.input);
+      const data = new Float32Array(r.output.data);
+      if (slot.output) slot.output = data;
+      if (r.output.dims.length !== 3) throw new YoloEdgeError(`model output has shape [${r.output.dims}]`, 'BAD_OUTPUT');
+      return { data, dims: r.output.dims, ms: r.ms };
+    } catch (err) {
+      const back = err as { input?: ArrayBuffer; output?: ArrayBuffer };
+      if (back.input) slot.pre.adopt(back.input);
+      else if (slot.pre.data.byteLength === 0) slot.pre.reallocate();
+      if (slot.output && slot.output.byteLength === 0) slot.output = back.output ? new Float32Array(back.output) : new Float32Array(slot.output.length || this.info.outputDims.reduce((a, b) => a * b, 1));
+      throw err;
+    }
+  }
+
+  private postprocess(raw: Float32Array, dims: number[], o: DetectOptions, g: LetterboxGeometry): Detection[] {
     decodeOutput(raw, dims, this.info.layout, this.info.numClasses, {
       confidence: o.confidence,
       classes: this.classSet(o.classes),
@@ -142,15 +219,18 @@ export class Detector {
     const kept = this.info.layout === 'end2end'
       ? topK(this.candidates, o.maxDetections)
       : nms(this.candidates, { iou: o.iou, agnostic: o.agnostic, maxDetections: o.maxDetections, maxCandidates: MAX_NMS });
-    const detections = kept.map((i) => this.toDetection(i, pre.geometry));
-    const t3 = performance.now();
-    return {
-      detections,
-      imageWidth: pre.geometry.srcWidth,
-      imageHeight: pre.geometry.srcHeight,
-      timings: { decode: pre.decodeMs, preprocess: pre.preprocessMs, inference: t2 - t1, postprocess: t3 - t2, total: t3 - t0 },
-      raw: o.keepRaw ? raw.slice() : undefined,
-    };
+    return kept.map((i) => this.toDetection(i, g));
+  }
+
+  private takeSlot(): Promise<Slot> {
+    const s = this.free.pop();
+    return s ? Promise.resolve(s) : new Promise((resolve) => this.slotWaiters.push(resolve));
+  }
+
+  private giveSlot(s: Slot): void {
+    const next = this.slotWaiters.shift();
+    if (next) next(s);
+    else this.free.push(s);
   }
 
   private toDetection(i: number, g: LetterboxGeometry): Detection {
@@ -185,12 +265,6 @@ export class Detector {
 
 function clamp(v: number, max: number): number {
   return v < 0 ? 0 : v > max ? max : v;
-}
-
-function inferDims(length: number, info: ModelInfo): number[] {
-  if (info.layout === 'yolov8') return [4 + info.numClasses, length / (4 + info.numClasses)];
-  if (info.layout === 'yolov5') return [length / (5 + info.numClasses), 5 + info.numClasses];
-  return [length / 6, 6];
 }
 
 function topK(c: Candidates, k: number): number[] {

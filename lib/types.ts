@@ -20,6 +20,8 @@ export interface Timings {
   inference: number;
   postprocess: number;
   total: number;
+  /** Waiting for the session while it ran an earlier frame, and the trip to its worker and back. */
+  queued: number;
 }
 
 /** Raw pixels as they come from a camera or another library (HWC, 8 bits per channel). */

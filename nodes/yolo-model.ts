@@ -5,7 +5,8 @@ import { MODELS_DIR } from '../lib/fetch/default-model';
 import { ModelCatalog, ModelFolder } from '../lib/model/model-catalog';
 import { readNamesFile } from '../lib/model/model-info';
 import { resolveModelPath } from '../lib/model/resolve-path';
-import { YoloModelNode } from './model-config';
+import { parseThreads } from '../lib/runtime/threads';
+import { YoloModelNode } from './shared/model-config';
 
 interface YoloModelDef extends NodeDef {
   model: string;
@@ -56,7 +57,14 @@ export = function (RED: NodeAPI): void {
     const userDir = (RED.settings as { userDir?: string }).userDir;
     const bases = userDir ? [userDir] : [];
     const modelPath = resolveModelPath(config.model, bases);
-    const threads = Number(config.threads) || 0;
+    let threads = 0;
+    let configError: Error | undefined;
+    try {
+      threads = parseThreads(config.threads);
+    } catch (err) {
+      configError = err as Error;
+      this.error(`configuration: ${configError.message}`);
+    }
     const providers = (config.providers || 'cpu').split(',').map((s) => s.trim()).filter(Boolean);
     let loading: Promise<Detector> | undefined;
     let closed = false;
@@ -64,6 +72,7 @@ export = function (RED: NodeAPI): void {
 
     this.detector = () => {
       if (closed) return Promise.reject(new Error('model node is closed'));
+      if (configError) return Promise.reject(configError);
       if (!loading) {
         loading = namesOverride(config.names, bases)
           .then((names) => Detector.create(modelPath, { threads, executionProviders: providers, names, warn: (m) => this.warn(m) }));

@@ -1,20 +1,19 @@
-import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { BusyPolicy, BusyQueue } from '../lib/pipeline/busy-queue';
-import { RateGate } from '../lib/pipeline/rate-gate';
+import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow, NodeStatus } from 'node-red';
 import { DEFAULT_RULES } from '../lib/shadow/alarm';
 import { SampleMode } from '../lib/shadow/sampler';
 import { AlarmEvent, DEFAULT_SHADOW, ModelIdentity, ShadowTester } from '../lib/shadow/shadow-tester';
 import { YoloEdgeError } from '../lib/types';
-import { baseOptions, DetectFields, detectOptions, imageOf, Msg, numberIn, writeDetection } from './detect-message';
+import { baseOptions, DetectFields, detectOptions, imageOf, keepPixels, Msg, setting, wantsAnnotation, writeDetection } from './shared/detect-message';
 import { describeDetector } from '../lib/detector';
-import { takeFrame, FrameJob } from './frame-intake';
-import { YoloModelNode } from './model-config';
+import { FrameJob } from './shared/frame-intake';
+import { FrameOutput, FrameRuntime } from './shared/frame-runtime';
+import { YoloModelNode } from './shared/model-config';
 
 interface ShadowDef extends DetectFields {
   production: string;
   candidate: string;
   annotate: boolean;
-  busyPolicy: BusyPolicy;
+  busyPolicy: string;
   queueSize: string | number;
   sampleMode: SampleMode;
   sampleValue: string | number;
@@ -32,10 +31,6 @@ interface FrameRef {
 }
 
 const COMMANDS = ['promote', 'rollback', 'reset'] as const;
-
-function setting(v: unknown, fallback: number, name: string, min: number, max: number): number {
-  return v === undefined || v === '' ? fallback : numberIn(v, name, min, max);
-}
 
 /** A model's identity for command replies; a model that fails to load is named by its path and error. */
 async function identityOf(source: YoloModelNode | undefined): Promise<ModelIdentity | { file: string; error: string } | null> {
@@ -58,11 +53,20 @@ export = function (RED: NodeAPI): void {
       this.on('input', (_msg: NodeMessageInFlow, _send, done) => done(new YoloEdgeError('no production yolo-model configured', 'NO_MODEL')));
       return;
     }
-    const base = baseOptions(config);
-    const gate = new RateGate();
-    const stats = { processed: 0, failed: 0 };
     let lastWarning = '';
-    let statusAt = 0;
+    let base: ReturnType<typeof baseOptions>;
+    let frames: FrameRuntime;
+    try {
+      base = baseOptions(config);
+      frames = new FrameRuntime(node, config, work, describe);
+    } catch (err) {
+      const message = (err as Error).message;
+      node.status({ fill: 'red', shape: 'ring', text: message.slice(0, 60) });
+      node.error(`configuration: ${message}`);
+      this.on('input', (_msg: NodeMessageInFlow, _send, done) => done(err as Error));
+      return;
+    }
+    const status = (force = false): void => frames.status(force);
 
     const tester = new ShadowTester<YoloModelNode, FrameRef>(production, candidate, {
       ...DEFAULT_SHADOW,
@@ -97,56 +101,29 @@ export = function (RED: NodeAPI): void {
       return { topic: 'shadow/alarm', alarm: e.active, reason, payload: e, frame } as NodeMessage;
     }
 
-    const counters = () => ({ ...queue.counters, processed: stats.processed, failed: stats.failed, droppedByRate: gate.droppedByRate, droppedByPause: gate.droppedByPause });
-
-    function status(force = false): void {
-      const now = Date.now();
-      if (!force && now - statusAt < 250) return;
-      statusAt = now;
+    function describe(): NodeStatus {
       const role = tester.roles.promoted ? ' · promoted' : '';
       const alarm = tester.alarm;
-      if (alarm.active) {
-        node.status({ fill: 'red', shape: 'dot', text: `ALARM: ${alarm.reasons.map((r) => r.split(':')[0]).join(', ')}${role}` });
-        return;
-      }
-      if (gate.paused) {
-        node.status({ fill: 'yellow', shape: 'ring', text: `paused${role}` });
-        return;
-      }
-      if (!tester.roles.candidate) {
-        node.status({ fill: 'green', shape: 'ring', text: `no candidate · ${stats.processed} frames` });
-        return;
-      }
+      if (alarm.active) return { fill: 'red', shape: 'dot', text: `ALARM: ${alarm.reasons.map((r) => r.split(':')[0]).join(', ')}${role}` };
+      if (!tester.roles.candidate) return { fill: 'green', shape: 'ring', text: `no candidate · ${frames.stats.processed} frames` };
       const w = tester.windowSummary;
       const c = tester.counters;
       const fill = c.failed > 0 && c.failed >= c.compared ? 'yellow' : 'green';
       const f1 = w.meanF1 === null ? 'F1 -' : `F1 ${w.meanF1.toFixed(2)}`;
       const ratio = w.p95LatencyRatio === null ? '' : ` · x${w.p95LatencyRatio.toFixed(2)}`;
       const skipped = c.skippedBusy ? ` · ${c.skippedBusy} skipped` : '';
-      node.status({ fill, shape: 'dot', text: `${f1}${ratio} · ${c.compared} compared${skipped}${role}` });
+      return { fill, shape: 'dot', text: `${f1}${ratio} · ${c.compared} compared${skipped}${role}` };
     }
 
-    async function work(job: FrameJob): Promise<void> {
-      const { msg, send, done } = job;
-      try {
-        const input = await imageOf(msg.payload);
-        const { detector, result } = await tester.runFrame(input, detectOptions(base, msg), { msgid: msg._msgid, topic: msg.topic });
-        stats.processed++;
-        const annotate = msg.annotate !== undefined ? !!msg.annotate : !!config.annotate;
-        await writeDetection(msg, detector, result, input, annotate, counters());
-        send([msg, null]);
-        done();
-        status();
-      } catch (err) {
-        stats.failed++;
-        node.status({ fill: 'red', shape: 'ring', text: (err as Error).message.slice(0, 60) });
-        statusAt = Date.now();
-        done(err as Error);
-        throw err;
-      }
+    async function work({ msg }: FrameJob): Promise<FrameOutput> {
+      const input = await imageOf(msg.payload);
+      const annotate = wantsAnnotation(msg, config.annotate);
+      const options = { ...detectOptions(base, msg), keepPixels: keepPixels(annotate, false) };
+      const { detector, result } = await tester.runFrame(input, options, { msgid: msg._msgid, topic: msg.topic });
+      frames.countProcessed();
+      await writeDetection(msg, detector, result, input, annotate, frames.counters());
+      return { send: [msg, null], ms: result.timings.total, objects: result.detections.length };
     }
-
-    const queue = new BusyQueue<FrameJob>(work, config.busyPolicy || 'drop-oldest', Math.max(0, Number(config.queueSize ?? 1) | 0));
 
     async function command(msg: Msg): Promise<void> {
       const cmd = String(msg.command).trim().toLowerCase();
@@ -164,21 +141,25 @@ export = function (RED: NodeAPI): void {
       status(true);
     }
 
+    // Commands run one after another: a rollback sent while a promote waits for the candidate to load follows it.
+    let commands: Promise<void> = Promise.resolve();
     this.on('input', (msg: NodeMessageInFlow, send, done) => {
       const m = msg as Msg;
       if (m.command !== undefined) {
-        command(m).then(() => { send([null, m]); done(); }, (err: Error) => { status(true); done(err); });
+        commands = commands.then(() => command(m)).then(() => { send([null, m]); done(); }, (err: Error) => { status(true); done(err); });
         return;
       }
-      takeFrame({ msg: m, send, done }, gate, queue, status);
+      frames.input({ msg: m, send, done });
     });
 
     this.on('close', (_removed: boolean, done: () => void) => {
-      queue.drain().then(() => tester.drain()).then(() => done(), () => done());
+      frames.close().then(() => tester.drain()).then(() => done(), () => done());
     });
 
     node.status({ fill: 'grey', shape: 'ring', text: 'loading models' });
     Promise.all([production.detector(), candidate?.detector()]).then(
+      (ds) => ds.forEach((d) => d && frames.watch(d)),
+    ).then(
       () => node.status({ fill: 'grey', shape: 'dot', text: candidate ? 'ready · shadowing' : 'ready · no candidate' }),
       (err: Error) => {
         node.status({ fill: 'red', shape: 'ring', text: err.message.slice(0, 60) });

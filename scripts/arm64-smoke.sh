@@ -25,8 +25,8 @@ echo "arm64-smoke: quantizing yolov8n.onnx -> $INT8 (x64)" >&2
 node dist/cli/main.js quantize --model yolov8n.onnx --calib "$DATA" --split even --samples 8 --uint8-input --out "$INT8" >&2
 
 status=0
-for model in yolov8n.onnx "$INT8"; do
-  tag="$(basename "$model" .onnx)"
+for pair in "fp32:yolov8n.onnx" "int8:$INT8"; do
+  tag="${pair%%:*}" model="${pair#*:}"
   echo "arm64-smoke: $model on arm64 (emulated) and x64" >&2
   scripts/arm64.sh detect --model "$model" --json "${images[@]}" >"$CACHE/smoke-$tag.arm64.jsonl" || die "arm64 detect with $model exited $?"
   node dist/cli/main.js detect --model "$model" --json "${images[@]}" >"$CACHE/smoke-$tag.x64.jsonl" || die "x64 detect with $model exited $?"
@@ -52,7 +52,7 @@ for model in yolov8n.onnx "$INT8"; do
     });
     console.log(`${ok ? "ok  " : "FAIL"} ${model}: ${parts.join("; ")}`);
     process.exit(ok ? 0 : 1);
-  ' "$model" "$CACHE/smoke-$tag.arm64.jsonl" "$CACHE/smoke-$tag.x64.jsonl" || status=1
+  ' "$tag $model" "$CACHE/smoke-$tag.arm64.jsonl" "$CACHE/smoke-$tag.x64.jsonl" || status=1
 done
 [ "$status" -eq 0 ] || die "arm64 missed x64 detections (details above; outputs in $CACHE/smoke-*.jsonl)"
 echo "arm64-smoke: ok" >&2

@@ -6,7 +6,7 @@ const { lib } = require('./support/paths');
 const { tinyConvModel } = require('./support/tiny-model');
 const { parseCpuInfo, cpuClass } = lib('runtime/cpu-features');
 const { resolveTarget, WEIGHT_BITS, DEFAULT_TARGET } = lib('quantize/targets');
-const { int8WeightPeak } = lib('model/weight-range');
+const { int8WeightPeaks } = lib('model/weight-range');
 const { saturationWarning } = lib('runtime/saturation-check');
 const { GraphIndex } = lib('quantize/graph');
 const { planQuantization } = lib('quantize/plan');
@@ -22,7 +22,7 @@ const cpus = { zen3: parseCpuInfo(ZEN3, 'x64'), zen4: parseCpuInfo(ZEN4, 'x64'),
 function tinyQdq(weightBits) {
   const model = tinyConvModel({ cin: 4, cout: 2, size: 3, weights: [1, -0.5, 0.25, 0.1, -2, 1, 0.5, 0], bias: [0, 0] });
   const plan = planQuantization(new GraphIndex(model.graph), { exclude: [], quantizeStem: true, keepFloat: new Set() });
-  rewriteQdq(model, plan, new Map([['y', { min: -2, max: 2 }]]), { activationType: 'uint8', activationSymmetric: false, perChannel: true, weightBits, uint8Input: false });
+  rewriteQdq(model, plan, new Map([['y', { min: -2, max: 2 }]]), { activationType: 'uint8', activationSymmetric: false, perChannel: true, weightBits, imageWeightBits: weightBits, uint8Input: false });
   return onnx.ModelProto.decode(onnx.ModelProto.encode(model).finish());
 }
 
@@ -36,30 +36,33 @@ describe('CPU classes and quantization targets', () => {
   it('resolves auto to the CPU quantize runs on, and gives 7-bit weights where int16 pair sums saturate', () => {
     assert.deepStrictEqual(Object.values(cpus).map((c) => resolveTarget('auto', c)), ['x86-avx2', 'x86-vnni', 'x86-vnni', 'arm64']);
     assert.strictEqual(resolveTarget('arm64', cpus.zen3), 'arm64', 'an explicit target is kept');
-    assert.deepStrictEqual(WEIGHT_BITS, { portable: 7, arm64: 8, 'x86-vnni': 8, 'x86-avx2': 7 });
+    const narrow = { image: 7, rest: 8 };
+    const full = { image: 8, rest: 8 };
+    assert.deepStrictEqual(WEIGHT_BITS, { portable: narrow, arm64: full, 'x86-vnni': full, 'x86-avx2': narrow });
     assert.strictEqual(DEFAULT_TARGET, 'portable');
   });
 
   it('reads the int8 weight peak of QDQ and QOperator models', () => {
-    assert.strictEqual(int8WeightPeak(tinyQdq(8).graph), 127);
-    assert.strictEqual(int8WeightPeak(tinyQdq(7).graph), 64);
-    assert.strictEqual(int8WeightPeak(tinyConvModel({ cin: 1, cout: 1, size: 2, weights: [1], bias: [0] }).graph), undefined, 'float model');
+    assert.deepStrictEqual(int8WeightPeaks(tinyQdq(8).graph), { all: 127, image: 127 });
+    assert.deepStrictEqual(int8WeightPeaks(tinyQdq(7).graph), { all: 64, image: 64 });
+    assert.strictEqual(int8WeightPeaks(tinyConvModel({ cin: 1, cout: 1, size: 2, weights: [1], bias: [0] }).graph), undefined, 'float model');
     const i8 = (name, values) => onnx.TensorProto.create({ name, dataType: 3, dims: [values.length], rawData: new Uint8Array(Int8Array.from(values).buffer) });
     const graph = onnx.GraphProto.create({
       node: [onnx.NodeProto.create({ opType: 'QLinearConv', input: ['x', 'xs', 'xz', 'w', 'ws', 'wz', 'ys', 'yz'], output: ['y'] })],
       initializer: [i8('w', [100, -20, 3]), i8('wz', [-10])],
     });
-    assert.strictEqual(int8WeightPeak(graph), 110, 'measured from the zero point');
+    assert.deepStrictEqual(int8WeightPeaks(graph), { all: 110, image: 0 }, 'measured from the zero point; x is not a graph input');
   });
 
-  it('warns about full-range int8 weights on x86 without VNNI only, naming the CPU and the command to requantize', () => {
-    const full = { path: '/models/line-int8.onnx', int8WeightPeak: 127 };
+  it('warns about full-range int8 weights reading the image on x86 without VNNI only, naming the CPU and the command to requantize', () => {
+    const full = { path: '/models/line-int8.onnx', int8Weights: { all: 127, image: 127 } };
     const msg = saturationWarning(full, cpus.zen3);
-    assert.match(msg, /line-int8\.onnx has full-range 8-bit weights/);
+    assert.match(msg, /line-int8\.onnx reads the image with full-range 8-bit weights/);
     assert.match(msg, /AMD EPYC 7B13 64-Core Processor \(x86-avx2\)/);
     assert.match(msg, /yolo-edge quantize .*--target portable/);
     for (const c of [cpus.zen4, cpus.alder, cpus.pi5]) assert.strictEqual(saturationWarning(full, c), undefined);
-    assert.strictEqual(saturationWarning({ path: 'a.onnx', int8WeightPeak: 64 }, cpus.zen3), undefined, '7-bit weights are safe');
+    assert.strictEqual(saturationWarning({ path: 'a.onnx', int8Weights: { all: 127, image: 64 } }, cpus.zen3), undefined, '7-bit weights on the image are safe');
+    assert.strictEqual(saturationWarning({ path: 'a.onnx', int8Weights: { all: 127, image: 0 } }, cpus.zen3), undefined, 'float stem');
     assert.strictEqual(saturationWarning({ path: 'a.onnx' }, cpus.zen3), undefined, 'float model');
   });
 });

@@ -142,8 +142,9 @@ describe('yolov8-detect node', function () {
       const t = setInterval(() => { if (last && last.seq === 499) { clearInterval(t); resolve(); } }, 20);
     });
     const c = last.detection.counters;
-    // One running + two waiting can survive the burst; the newest frame always comes out.
-    assert.ok(outputs <= 3, `outputs ${outputs}`);
+    // Two in progress (one in the session, the next being decoded) + two waiting can survive the burst;
+    // the newest frame always comes out.
+    assert.ok(outputs <= 4, `outputs ${outputs}`);
     assert.strictEqual(c.dropped, 500 - outputs);
     assert.strictEqual(c.accepted - c.dropped, c.processed);
     assert.ok(rssAfterBurst - rssBefore < 64 * 1024 * 1024, `rss grew ${(rssAfterBurst - rssBefore) / 1e6} MB`);

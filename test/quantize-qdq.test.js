@@ -9,7 +9,7 @@ const { GraphIndex } = lib('quantize/graph');
 const { planQuantization } = lib('quantize/plan');
 const { rewriteQdq } = lib('quantize/qdq');
 
-const SETTINGS = { activationType: 'uint8', activationSymmetric: false, perChannel: true, weightBits: 8, uint8Input: false };
+const SETTINGS = { activationType: 'uint8', activationSymmetric: false, perChannel: true, weightBits: 8, imageWeightBits: 8, uint8Input: false };
 
 function quantizeTiny(spec, ranges, settings = SETTINGS) {
   const model = tinyConvModel(spec);
@@ -83,7 +83,7 @@ describe('QDQ rewrite of a tiny Conv model', () => {
     const ref = forward(x, s);
     const yMin = Math.min(...ref.y);
     const yMax = Math.max(...ref.y);
-    const m = quantizeTiny(s, { y: { min: yMin, max: yMax } }, { ...SETTINGS, weightBits });
+    const m = quantizeTiny(s, { y: { min: yMin, max: yMax } }, { ...SETTINGS, weightBits, imageWeightBits: weightBits });
     const qmax = weightBits === 7 ? 64 : 127;
     const q = init(m, 'w_quantized').values;
     assert.ok(Math.max(...q.map(Math.abs)) === qmax, `weights use the whole ${weightBits}-bit range`);

@@ -69,7 +69,7 @@ describe('quantize the default YOLOv8n model', function () {
     const q = JSON.parse(md.quantization);
     assert.strictEqual(q.calibrator, 'minmax');
     assert.strictEqual(q.samples, 4);
-    assert.deepStrictEqual([q.target, q.weightBits], ['portable', 7], 'the default target runs unsaturated on every CPU');
+    assert.deepStrictEqual([q.target, q.weightBits, q.imageWeightBits], ['portable', 8, 7], 'the default target is accurate on every CPU');
     assert.ok(q.date && q.floatNodes.length > 0);
     assert.deepStrictEqual(fs.readdirSync(tmp), ['yolov8n-int8.onnx'], 'no temporary file is left');
     const stem = m.graph.initializer.find((t) => t.name === 'model.0.conv.weight_quantized');
@@ -148,27 +148,27 @@ describe('quantize for a CPU target', function () {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'yolo-edge-qtarget-'));
   after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-  it('x86-avx2: 7-bit weights, and on this CPU INT8 finds what FP32 finds', async () => {
+  it('x86-avx2: 7-bit weights where the image is read, and on this CPU INT8 finds what FP32 finds', async () => {
     const out = path.join(tmp, 'avx2.onnx');
     const r = await quantizeModel({ model: requireModel(), calib: requireCoco128(), out, samples: 4, split: 'even', uint8Input: true, target: 'x86-avx2' });
-    assert.deepStrictEqual([r.settings.target, r.settings.weightBits], ['x86-avx2', 7]);
+    assert.deepStrictEqual([r.settings.target, r.settings.weightBits, r.settings.imageWeightBits], ['x86-avx2', 8, 7]);
     const warnings = [];
     const d = await Detector.create(out, { threads: 2, warn: (m) => warnings.push(m), cpu: cpus.zen3 });
-    assert.strictEqual(d.info.int8WeightPeak, 64);
+    assert.deepStrictEqual(d.info.int8Weights, { all: 127, image: 64 });
     await d.close();
     assert.deepStrictEqual(warnings, [], 'no saturation warning on an AVX2 CPU');
     const [fp32, int8] = [await detectAll(requireModel(), IMAGES), await detectAll(out, IMAGES)];
     assertSameObjects(fp32.out, int8.out);
   });
 
-  it('arm64: full 8-bit weights, which warn once when loaded on x86 without VNNI and not elsewhere', async () => {
+  it('arm64: full 8-bit weights, which with bytes in warn once when loaded on x86 without VNNI and not elsewhere', async () => {
     const out = path.join(tmp, 'arm64.onnx');
-    const r = await quantizeModel({ model: requireModel(), calib: requireCoco128(), out, samples: 2, split: 'even', target: 'arm64', reduceRange: false });
-    assert.deepStrictEqual([r.settings.target, r.settings.weightBits], ['arm64', 8]);
+    const r = await quantizeModel({ model: requireModel(), calib: requireCoco128(), out, samples: 2, split: 'even', target: 'arm64', uint8Input: true });
+    assert.deepStrictEqual([r.settings.target, r.settings.weightBits, r.settings.imageWeightBits], ['arm64', 8, 8]);
     for (const [cpu, expected] of [[cpus.zen3, 1], [cpus.zen4, 0], [cpus.pi5, 0]]) {
       const warnings = [];
       const d = await Detector.create(out, { threads: 1, warn: (m) => warnings.push(m), cpu });
-      assert.strictEqual(d.info.int8WeightPeak, 127);
+      assert.deepStrictEqual(d.info.int8Weights, { all: 127, image: 127 });
       assert.strictEqual(warnings.length, expected, warnings.join('\n'));
       assert.deepStrictEqual(d.warnings, warnings);
       await d.close();
@@ -178,7 +178,7 @@ describe('quantize for a CPU target', function () {
   it('--reduce-range gives 7-bit weights whatever the target, and activations keep 8 bits', async () => {
     const out = path.join(tmp, 'rr.onnx');
     const r = await quantizeModel({ model: requireModel(), calib: requireCoco128(), out, samples: 2, split: 'even', target: 'x86-vnni', reduceRange: true });
-    assert.strictEqual(r.settings.weightBits, 7);
+    assert.deepStrictEqual([r.settings.weightBits, r.settings.imageWeightBits], [7, 7]);
     const m = onnx.ModelProto.decode(fs.readFileSync(out));
     const zps = m.graph.initializer.filter((t) => t.dataType === 2 && t.name.endsWith('_zero_point')).map((t) => t.rawData[0]);
     assert.ok(zps.some((z) => z > 127), 'some activation zero point uses the upper half of uint8');

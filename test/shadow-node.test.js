@@ -194,7 +194,8 @@ describe('yolo-shadow-test node', function () {
       if (i === 12) s1.receive({ command: 'promote' });
       if (i === 28) s1.receive({ command: 'rollback' });
       s1.receive({ payload: images[i % images.length], seq: i });
-      await new Promise((r) => setTimeout(r, 25)); // a camera faster than the model: the queue fills
+      // a camera faster than the model: frames wait, a few at a time, while the commands come in
+      await until(() => got.out1.length >= i - 4, `frame ${i - 4} out`);
     }
     await until(() => got.out1.length === N, `${N} production messages`);
     assert.deepStrictEqual(got.out1.map((m) => m.seq), Array.from({ length: N }, (_, i) => i));

@@ -125,9 +125,7 @@ export async function runBench(options: Partial<BenchOptions> & Pick<BenchOption
 
 async function measure(t: Track, img: Buffer): Promise<void> {
   await t.detector.preprocess(img);
-  const s0 = performance.now();
-  await t.detector.runSession();
-  t.session.push(performance.now() - s0);
+  t.session.push((await t.detector.runSession()).ms);
   const cpu = process.cpuUsage();
   const e0 = performance.now();
   await t.detector.detect(img);

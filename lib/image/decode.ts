@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import { ImageInput, isRawImage, YoloEdgeError } from '../types';
+import { ImageInput, isRawImage, RawImage, YoloEdgeError } from '../types';
 import { jpegHeader } from './jpeg-header';
 
 // Frames are never the same twice: libvips' operation cache would only hold memory.
@@ -81,4 +81,15 @@ export async function decodeResizedRgb(image: sharp.Sharp, width: number, height
     if (err instanceof YoloEdgeError) throw err;
     throw new YoloEdgeError(`image could not be decoded: ${(err as Error).message}`, 'BAD_IMAGE');
   }
+}
+
+/** The whole oriented frame as RGB bytes (for annotation, which then needs no second decode). */
+export async function decodeRgb(image: sharp.Sharp, size: ImageSize): Promise<RawImage> {
+  return { data: await decodeResizedRgb(image, size.width, size.height, size), width: size.width, height: size.height, channels: 3 };
+}
+
+/** Resizes RGB pixels as decodeResizedRgb resizes an encoded image (bilinear). */
+export async function resizeRgb(image: RawImage, width: number, height: number): Promise<Buffer> {
+  const src = sharp(image.data, { raw: { width: image.width, height: image.height, channels: image.channels } });
+  return decodeResizedRgb(src, width, height, image);
 }

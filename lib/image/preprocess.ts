@@ -1,13 +1,22 @@
-import { ImageInput } from '../types';
-import { decodeResizedRgb, DEFAULT_LIMITS, ImageLimits, openImage } from './decode';
+import { ImageInput, isRawImage, RawImage } from '../types';
+import { decodeResizedRgb, decodeRgb, DEFAULT_LIMITS, ImageLimits, openImage, resizeRgb } from './decode';
 import { LetterboxGeometry, letterboxGeometry, sameGeometry } from './letterbox';
 
 export type InputTensorType = 'float32' | 'uint8';
+
+/**
+ * Decoded pixels a run keeps for later use, so that nothing decodes the frame again: 'model' keeps the RGB
+ * the letterbox was filled from (free: it exists anyway), 'full' the whole frame (decoded once at full size,
+ * then resized for the model).
+ */
+export type KeepPixels = 'none' | 'model' | 'full';
 
 export interface PreprocessResult {
   /** NCHW tensor data, owned by the preprocessor and overwritten by the next run. */
   data: Float32Array | Uint8Array;
   geometry: LetterboxGeometry;
+  /** The oriented frame's RGB pixels, at model scale or full size (see KeepPixels). */
+  pixels?: RawImage;
   decodeMs: number;
   preprocessMs: number;
 }
@@ -19,7 +28,8 @@ const PAD = 114;
  * The tensor is reused between frames; padding is written only when the geometry changes.
  */
 export class Preprocessor {
-  readonly data: Float32Array | Uint8Array;
+  /** Replaced by adopt() when the buffer comes back from the inference worker. */
+  data: Float32Array | Uint8Array;
   private last?: LetterboxGeometry;
 
   constructor(
@@ -32,11 +42,31 @@ export class Preprocessor {
     this.data = type === 'uint8' ? new Uint8Array(n) : new Float32Array(n);
   }
 
-  async run(input: ImageInput): Promise<PreprocessResult> {
+  /** Takes back the tensor's buffer after it was moved to another thread (its contents are unchanged). */
+  adopt(buffer: ArrayBuffer): void {
+    this.data = this.type === 'uint8' ? new Uint8Array(buffer) : new Float32Array(buffer);
+  }
+
+  /** A fresh tensor when the old one was lost (moved to a thread that died). */
+  reallocate(): void {
+    const n = 3 * this.width * this.height;
+    this.data = this.type === 'uint8' ? new Uint8Array(n) : new Float32Array(n);
+    this.last = undefined;
+  }
+
+  async run(input: ImageInput, keep: KeepPixels = 'none'): Promise<PreprocessResult> {
     const t0 = performance.now();
     const { image, size } = await openImage(input, this.limits);
     const g = letterboxGeometry(size.width, size.height, this.width, this.height);
-    const rgb = await decodeResizedRgb(image, g.width, g.height, size);
+    let pixels: RawImage | undefined;
+    let rgb: Uint8Array;
+    if (keep === 'full') {
+      pixels = isRawImage(input) && input.channels === 3 ? input : await decodeRgb(image, size);
+      rgb = g.width === size.width && g.height === size.height ? pixels.data : await resizeRgb(pixels, g.width, g.height);
+    } else {
+      rgb = await decodeResizedRgb(image, g.width, g.height, size);
+      if (keep === 'model') pixels = { data: rgb, width: g.width, height: g.height, channels: 3 };
+    }
     const t1 = performance.now();
     if (!sameGeometry(this.last, g)) {
       this.data.fill(this.type === 'uint8' ? PAD : PAD / 255);
@@ -45,7 +75,7 @@ export class Preprocessor {
     // x * (1/255) rounds to the same float32 as x / 255 for every byte, and is faster.
     fill(this.data, rgb, g, this.type === 'uint8' ? 1 : 1 / 255);
     const t2 = performance.now();
-    return { data: this.data, geometry: g, decodeMs: t1 - t0, preprocessMs: t2 - t1 };
+    return { data: this.data, geometry: g, pixels, decodeMs: t1 - t0, preprocessMs: t2 - t1 };
   }
 }
 

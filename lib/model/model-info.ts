@@ -3,7 +3,7 @@ import { promises as fs } from 'fs';
 import { YoloEdgeError } from '../types';
 import { decodeModel, graphOf, metadataProps, ModelProto, readModelBytes, TensorType, valueDims, valueElemType } from './onnx-file';
 import { parsePythonRepr } from './python-repr';
-import { int8WeightPeak } from './weight-range';
+import { Int8WeightPeaks, int8WeightPeaks } from './weight-range';
 
 /** How the detector output is laid out. */
 export type OutputLayout =
@@ -41,7 +41,7 @@ export interface ModelInfo {
   /** 'fp32' or 'int8' (QDQ or QOperator nodes present). */
   precision: 'fp32' | 'int8';
   /** Largest |int8 weight| the convolutions read (127: full 8-bit range, 64: 7-bit); absent without int8 weights. */
-  int8WeightPeak?: number;
+  int8Weights?: Int8WeightPeaks;
 }
 
 export interface ModelInfoOptions {
@@ -101,7 +101,7 @@ export function describeModel(model: ModelProto, path: string, options: ModelInf
     names,
     metadata,
     precision: isQuantized(graph) ? 'int8' : 'fp32',
-    int8WeightPeak: int8WeightPeak(graph),
+    int8Weights: int8WeightPeaks(graph),
   };
 }
 

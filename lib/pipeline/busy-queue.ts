@@ -16,28 +16,29 @@ export interface Job<T> {
 }
 
 /**
- * Runs one job at a time with at most `capacity` waiting. When full, 'drop-oldest' evicts the oldest
- * waiting job, 'drop-newest' refuses the new one quietly, 'queue' refuses it as an error. Nothing is
- * lost without being counted.
+ * Runs up to `concurrency` jobs at a time (a detector overlaps decoding one frame with inference of the one
+ * before) with at most `capacity` waiting. When full, 'drop-oldest' evicts the oldest waiting job,
+ * 'drop-newest' refuses the new one quietly, 'queue' refuses it as an error. Nothing is lost without being counted.
  */
 export class BusyQueue<T> {
   readonly counters: BusyCounters = { accepted: 0, dropped: 0, rejected: 0 };
   private readonly waiting: Job<T>[] = [];
-  private running = false;
+  private active = 0;
   private idleWaiters: Array<() => void> = [];
 
   constructor(
     private readonly worker: (item: T) => Promise<void>,
     private readonly policy: BusyPolicy,
     private readonly capacity: number,
+    private readonly concurrency = 1,
   ) {}
 
   get pending(): number {
-    return this.waiting.length + (this.running ? 1 : 0);
+    return this.waiting.length + this.active;
   }
 
   push(job: Job<T>): void {
-    if (!this.running) {
+    if (this.active < this.concurrency) {
       this.counters.accepted++;
       void this.run(job.item);
       return;
@@ -71,11 +72,11 @@ export class BusyQueue<T> {
 
   /** Resolves when nothing runs or waits. */
   idle(): Promise<void> {
-    return this.running ? new Promise<void>((resolve) => this.idleWaiters.push(resolve)) : Promise.resolve();
+    return this.active > 0 ? new Promise<void>((resolve) => this.idleWaiters.push(resolve)) : Promise.resolve();
   }
 
   private async run(item: T): Promise<void> {
-    this.running = true;
+    this.active++;
     let next: T | undefined = item;
     while (next !== undefined) {
       try {
@@ -85,7 +86,8 @@ export class BusyQueue<T> {
       }
       next = this.waiting.shift()?.item;
     }
-    this.running = false;
+    this.active--;
+    if (this.active > 0) return;
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
     for (const w of waiters) w();

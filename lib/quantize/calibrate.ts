@@ -3,7 +3,7 @@ import * as ort from 'onnxruntime-node';
 import { onnx } from 'onnx-proto';
 import { Preprocessor } from '../image/preprocess';
 import { encodeModel, TensorType } from '../model/onnx-file';
-import { defaultThreads } from '../runtime/session-cache';
+import { coreCount } from '../runtime/threads';
 import { CalibratorKind, Collector, makeCollector, Range } from './calibrators';
 
 export interface CalibrationOptions {
@@ -39,7 +39,7 @@ export async function calibrate(
 ): Promise<Map<string, Range>> {
   const session = await ort.InferenceSession.create(modelBytes, {
     graphOptimizationLevel: 'disabled',
-    intraOpNumThreads: o.threads && o.threads > 0 ? o.threads : defaultThreads(),
+    intraOpNumThreads: o.threads && o.threads > 0 ? o.threads : coreCount(),
     interOpNumThreads: 1,
     enableCpuMemArena: false,
     extra: { session: { intra_op: { allow_spinning: '0' } } },

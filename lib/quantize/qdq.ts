@@ -13,6 +13,8 @@ export interface QdqSettings {
   perChannel: boolean;
   /** Activations always keep 8 bits; only weights narrow (onnxruntime's reduce_range remedy, see targets.ts). */
   weightBits: WeightBits;
+  /** Weight bits of the Convs that read the image input. */
+  imageWeightBits: WeightBits;
   /** The model takes letterboxed RGB bytes; /255 is folded into a DequantizeLinear. */
   uint8Input: boolean;
 }
@@ -86,7 +88,10 @@ export function rewriteQdq(model: onnx.ModelProto, plan: QuantPlan, ranges: Map<
   const quantized = new Set(plan.nodes);
   const weightInputs = new Map<onnx.INodeProto, string[]>();
   for (const n of plan.nodes) {
-    if (n.opType === 'Conv') weightInputs.set(n, quantizeConvConstants(n, g, s, paramsOf(activationInputs(n, g)[0]).scale, inits, prelude));
+    if (n.opType !== 'Conv') continue;
+    const input = activationInputs(n, g)[0];
+    const bits = input === plan.graphInput ? s.imageWeightBits : s.weightBits;
+    weightInputs.set(n, quantizeConvConstants(n, g, s.perChannel, bits, paramsOf(input).scale, inits, prelude));
   }
 
   const body: onnx.NodeProto[] = [];
@@ -131,13 +136,13 @@ function consumersQuantized(g: GraphIndex, t: string, quantized: Set<onnx.INodeP
 }
 
 /** Int8 weights with a DequantizeLinear each, and the bias as int32; returns the new weight/bias input names. */
-function quantizeConvConstants(n: onnx.INodeProto, g: GraphIndex, s: QdqSettings, inputScale: number, inits: onnx.TensorProto[], prelude: onnx.NodeProto[]): string[] {
+function quantizeConvConstants(n: onnx.INodeProto, g: GraphIndex, perChannel: boolean, bits: WeightBits, inputScale: number, inits: onnx.TensorProto[], prelude: onnx.NodeProto[]): string[] {
   const wName = n.input?.[1] as string;
   const w = g.initializers.get(wName) as onnx.ITensorProto;
   const dims = tensorDims(w);
-  const wq = quantizeWeights(floatData(w), dims[0], s.perChannel, s.weightBits);
-  const axis = s.perChannel ? 0 : undefined;
-  const scaleDims = s.perChannel ? [dims[0]] : [];
+  const wq = quantizeWeights(floatData(w), dims[0], perChannel, bits);
+  const axis = perChannel ? 0 : undefined;
+  const scaleDims = perChannel ? [dims[0]] : [];
   const out = [`${wName}_DequantizeLinear_Output`];
   inits.push(
     vectorTensor(`${wName}_quantized`, TensorType.INT8, wq.values, dims),

@@ -104,8 +104,9 @@ export async function quantizeModel(options: Partial<QuantizeOptions> & Pick<Qua
   // bytes in: the stem reads exact values and its channels get padded for the fast int8 kernel (pad-channels.ts)
   const quantizeStem = o.quantizeStem || o.uint8Input;
   const target = resolveTarget(o.target);
-  const weightBits: WeightBits = o.reduceRange ? 7 : WEIGHT_BITS[target];
-  const settings: QdqSettings = { activationType: o.activationType, activationSymmetric: o.activationSymmetric, perChannel: o.perChannel, weightBits, uint8Input: o.uint8Input };
+  const weightBits: WeightBits = o.reduceRange ? 7 : WEIGHT_BITS[target].rest;
+  const imageWeightBits: WeightBits = o.reduceRange ? 7 : WEIGHT_BITS[target].image;
+  const settings: QdqSettings = { activationType: o.activationType, activationSymmetric: o.activationSymmetric, perChannel: o.perChannel, weightBits, imageWeightBits, uint8Input: o.uint8Input };
   const sourceIndex = new GraphIndex(source.graph as onnx.GraphProto);
   const basePlan = planQuantization(sourceIndex, { exclude: o.exclude, quantizeStem, keepFloat: new Set() });
   // every tensor any plan may need: pass-through outputs get their own range when their op stays float
@@ -150,6 +151,7 @@ export async function quantizeModel(options: Partial<QuantizeOptions> & Pick<Qua
     weightType: 'int8',
     target,
     weightBits,
+    imageWeightBits,
     perChannel: o.perChannel,
     reduceRange: o.reduceRange,
     uint8Input: o.uint8Input,

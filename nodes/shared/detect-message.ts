@@ -1,10 +1,11 @@
 // Shared by the nodes that detect: per-message options, image payloads and the output msg shape.
 import { promises as fs } from 'fs';
 import type { NodeDef, NodeMessageInFlow } from 'node-red';
-import { DetectionResult, DetectOptions, Detector } from '../lib/detector';
-import { annotateImage, countByClass, toAnnotations } from '../lib/image/annotate';
-import { ImageInput, RawImage, YoloEdgeError } from '../lib/types';
-import { describeDetector } from '../lib/detector';
+import { DetectionResult, DetectOptions, Detector } from '../../lib/detector';
+import type { KeepPixels } from '../../lib/image/preprocess';
+import { annotateImage, countByClass, toAnnotations } from '../../lib/image/annotate';
+import { ImageInput, RawImage, YoloEdgeError } from '../../lib/types';
+import { describeDetector } from '../../lib/detector';
 
 /** Editor fields of the detection thresholds. */
 export interface DetectFields extends NodeDef {
@@ -20,7 +21,7 @@ export type Msg = NodeMessageInFlow & Record<string, unknown>;
 export function numberIn(v: unknown, name: string, min: number, max: number): number {
   const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
   if (typeof n !== 'number' || !Number.isFinite(n) || n < min || n > max) {
-    throw new YoloEdgeError(`${name} must be a number from ${min} to ${max}, got ${JSON.stringify(v)}`, 'BAD_OPTION');
+    throw new YoloEdgeError(`${name} must be a number from ${min} to ${max}, got ${typeof v === 'number' ? String(v) : JSON.stringify(v)}`, 'BAD_OPTION');
   }
   return n;
 }
@@ -31,15 +32,36 @@ export function classList(v: unknown): string[] {
   throw new YoloEdgeError('classes must be an array or a comma-separated string', 'BAD_OPTION');
 }
 
-/** The node's configured thresholds. */
+export function setting(v: unknown, fallback: number, name: string, min: number, max: number): number {
+  return v === undefined || v === null || v === '' ? fallback : numberIn(v, name, min, max);
+}
+
+/** The node's configured thresholds, checked as strictly as per-message overrides. */
 export function baseOptions(config: DetectFields): Partial<DetectOptions> {
   return {
-    confidence: Number(config.confidence ?? 0.25),
-    iou: Number(config.iou ?? 0.7),
+    confidence: setting(config.confidence, 0.25, 'confidence', 0, 1),
+    iou: setting(config.iou, 0.7, 'IoU', 0, 1),
     classes: classList(config.classes ?? ''),
-    maxDetections: Number(config.maxDetections) || 300,
+    maxDetections: Math.floor(setting(config.maxDetections, 300, 'max detections', 1, 30000)),
     agnostic: !!config.agnostic,
   };
+}
+
+/** A flag from a msg property: true/false, or the strings "true"/"false" as a change node may set them. */
+export function flagIn(v: unknown, name: string): boolean {
+  if (typeof v === 'boolean') return v;
+  if (v === 'true' || v === 1) return true;
+  if (v === 'false' || v === 0) return false;
+  throw new YoloEdgeError(`${name} must be true or false, got ${JSON.stringify(v)}`, 'BAD_OPTION');
+}
+
+export function wantsAnnotation(msg: Msg, configured: boolean): boolean {
+  return msg.annotate !== undefined ? flagIn(msg.annotate, 'msg.annotate') : !!configured;
+}
+
+/** Pixels the detector should hand back: the full frame to annotate, model-size ones for a preview. */
+export function keepPixels(annotate: boolean, previewDue: boolean): KeepPixels {
+  return annotate ? 'full' : previewDue ? 'model' : 'none';
 }
 
 /** Node options, overridden per message by msg.confidence, msg.iou, msg.classes, msg.maxDetections, msg.agnostic. */
@@ -47,9 +69,9 @@ export function detectOptions(base: Partial<DetectOptions>, msg: Msg): Partial<D
   const o = { ...base };
   if (msg.confidence !== undefined) o.confidence = numberIn(msg.confidence, 'msg.confidence', 0, 1);
   if (msg.iou !== undefined) o.iou = numberIn(msg.iou, 'msg.iou', 0, 1);
-  if (msg.classes !== undefined) o.classes = classList(msg.classes);
+  if (msg.classes !== undefined) o.classes = msg.classes === null ? [] : classList(msg.classes);
   if (msg.maxDetections !== undefined) o.maxDetections = numberIn(msg.maxDetections, 'msg.maxDetections', 1, 30000);
-  if (msg.agnostic !== undefined) o.agnostic = !!msg.agnostic;
+  if (msg.agnostic !== undefined) o.agnostic = flagIn(msg.agnostic, 'msg.agnostic');
   return o;
 }
 
@@ -74,7 +96,7 @@ export async function imageOf(payload: unknown): Promise<ImageInput> {
 
 /** Writes a detection result into msg: payload, annotations, detection{...}, image, and annotated when asked. */
 export async function writeDetection(msg: Msg, detector: Detector, r: DetectionResult, input: ImageInput, annotate: boolean, counters: object): Promise<void> {
-  if (annotate) msg.annotated = await annotateImage(input, r.imageWidth, r.imageHeight, r.detections);
+  if (annotate) msg.annotated = await annotateImage(r.pixels ?? input, r.imageWidth, r.imageHeight, r.detections);
   if (input instanceof Uint8Array) msg.image = input;
   msg.payload = r.detections;
   msg.annotations = toAnnotations(r.detections);

@@ -1,6 +1,6 @@
 // Shared between the node adapters: how a node reaches the detector its yolo-model config node owns.
 import type { Node } from 'node-red';
-import type { Detector } from '../lib/detector';
+import type { Detector } from '../../lib/detector';
 
 export interface YoloModelNode extends Node {
   /** Resolved model file path. */

@@ -1,11 +1,13 @@
 // Editor preview: a thumbnail of the last annotated frame, published over the editor websocket.
 import type { Node, NodeAPI } from 'node-red';
-import { annotatedThumbnail } from '../lib/image/thumbnail';
-import { Detection, ImageInput } from '../lib/types';
+import { annotatedThumbnail } from '../../lib/image/thumbnail';
+import { Detection, ImageInput } from '../../lib/types';
 
 export const PREVIEW_TOPIC = 'yolo-edge/preview/';
 
 export interface Preview {
+  /** Whether a frame offered now would be shown (so its pixels are worth keeping). */
+  due(): boolean;
   /** Offers a frame; it is shown only when the last one is older than the interval and none is being made. */
   offer(image: ImageInput, width: number, height: number, detections: readonly Detection[]): void;
   /** Removes the thumbnail from open editors and from the retained message new editors get. */
@@ -17,10 +19,12 @@ export function createPreview(RED: NodeAPI, node: Node, enabled: boolean, interv
   let lastAt = -Infinity;
   let busy = false;
   let warned = false;
+  const due = (): boolean => enabled && !busy && Date.now() - lastAt >= intervalMs;
   return {
+    due,
     offer(image, width, height, detections) {
       const now = Date.now();
-      if (!enabled || busy || now - lastAt < intervalMs) return;
+      if (!due()) return;
       busy = true;
       lastAt = now;
       annotatedThumbnail(image, width, height, detections, maxWidth)

@@ -1,8 +1,8 @@
 // Shared by the nodes that take frames: guard control messages, the rate gate and the busy queue.
 import type { NodeMessage } from 'node-red';
-import { BusyQueue } from '../lib/pipeline/busy-queue';
-import { CONTROL_TOPIC, isRateControl, RateGate } from '../lib/pipeline/rate-gate';
-import { YoloEdgeError } from '../lib/types';
+import { BusyQueue } from '../../lib/pipeline/busy-queue';
+import { CONTROL_TOPIC, isRateControl, RateGate } from '../../lib/pipeline/rate-gate';
+import { YoloEdgeError } from '../../lib/types';
 import { Msg } from './detect-message';
 
 export interface FrameJob {

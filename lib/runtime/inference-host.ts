@@ -1,0 +1,180 @@
+import * as path from 'path';
+import { Worker } from 'worker_threads';
+import { YoloEdgeError } from '../types';
+import { Warn } from './session-factory';
+import { SessionConfig, TensorMessage, WorkerReply } from './worker-protocol';
+
+export interface RunReply {
+  output: TensorMessage;
+  /** The input buffer, handed back for the next frame. */
+  input: ArrayBuffer;
+  /** session.run milliseconds as the worker measured them. */
+  ms: number;
+}
+
+export type HostState = { state: 'ready' } | { state: 'restarting'; reason: string; inMs: number };
+
+interface Pending {
+  resolve(r: RunReply): void;
+  reject(err: Error): void;
+}
+
+const WORKER_FILE = path.join(__dirname, 'inference-worker.js');
+const FIRST_BACKOFF_MS = 250;
+const MAX_BACKOFF_MS = 30_000;
+// terminate() while onnxruntime is inside a run aborts the whole process, so the worker gets time to finish it
+const CLOSE_GRACE_MS = 10_000;
+
+/**
+ * One onnxruntime session in its own worker thread. Runs are answered in the order they were sent. A worker that
+ * dies fails the runs in flight and is started again after a backoff that doubles with each crash in a row
+ * (capped); a run waits for the restart.
+ */
+export class InferenceHost {
+  providers: string[] = [];
+  private worker?: Worker;
+  private ready?: Promise<void>;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private crashesInARow = 0;
+  private restartTimer?: NodeJS.Timeout;
+  private wakeRestart?: () => void;
+  private closed = false;
+  private readonly listeners = new Set<(s: HostState) => void>();
+
+  constructor(readonly config: SessionConfig, private readonly warn: Warn) {}
+
+  /** Starts the worker and loads the model; rejects with the load error. */
+  start(): Promise<void> {
+    if (this.closed) return Promise.reject(new YoloEdgeError('model session is closed', 'CLOSED'));
+    if (!this.ready) {
+      this.ready = this.spawn();
+      this.ready.catch(() => { this.ready = undefined; });
+    }
+    return this.ready;
+  }
+
+  async run(input: TensorMessage, output?: TensorMessage): Promise<RunReply> {
+    await this.start();
+    const worker = this.worker as Worker;
+    const id = this.nextId++;
+    return new Promise<RunReply>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      worker.postMessage({ type: 'run', id, input, output }, [input.data, ...(output ? [output.data] : [])]);
+    });
+  }
+
+  onState(listener: (s: HostState) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Ends the worker: the session is released in the worker, which is terminated if it does not exit in time. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.restartTimer);
+    this.wakeRestart?.(); // a run waiting for the restart fails now instead of waiting for ever
+    const w = this.worker;
+    this.worker = undefined;
+    this.failPending(new YoloEdgeError('model session closed', 'CLOSED'));
+    if (!w) return;
+    const exited = new Promise<void>((resolve) => w.once('exit', () => resolve()));
+    w.postMessage({ type: 'close' });
+    const timer = setTimeout(() => void w.terminate(), CLOSE_GRACE_MS);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  /** The worker's thread id (tests kill it to check recovery). */
+  get threadId(): number | undefined {
+    return this.worker?.threadId;
+  }
+
+  /**
+   * Makes the worker die of an uncaught error once it has finished its current run (tests and drills). A
+   * terminate() in the middle of a run cannot be survived: onnxruntime-node then aborts the whole process.
+   */
+  simulateCrash(): void {
+    this.worker?.postMessage({ type: 'crash' });
+  }
+
+  private spawn(): Promise<void> {
+    const worker = new Worker(WORKER_FILE, { workerData: this.config });
+    this.worker = worker;
+    return new Promise<void>((resolve, reject) => {
+      let loaded = false;
+      worker.on('message', (m: WorkerReply) => {
+        if (m.type === 'loaded') {
+          loaded = true;
+          this.providers = m.providers;
+          resolve();
+        } else if (m.type === 'load-failed') {
+          reject(new YoloEdgeError(m.message, m.code ?? 'MODEL_LOAD_FAILED'));
+          void worker.terminate();
+        } else if (m.type === 'warn') {
+          this.warn(m.message);
+        } else {
+          this.answer(m);
+        }
+      });
+      worker.on('error', (err) => {
+        if (!loaded) reject(new YoloEdgeError(`model worker failed while loading ${this.config.modelPath}: ${err.message}`, 'WORKER_DIED'));
+        this.died(worker, err.message);
+      });
+      worker.on('exit', (code) => {
+        if (!loaded) reject(new YoloEdgeError(`model worker exited (code ${code}) while loading ${this.config.modelPath}`, 'WORKER_DIED'));
+        else this.died(worker, `exited with code ${code}`);
+      });
+    });
+  }
+
+  private answer(m: Extract<WorkerReply, { type: 'ran' | 'run-failed' }>): void {
+    const p = this.pending.get(m.id);
+    if (!p) return;
+    this.pending.delete(m.id);
+    if (m.type === 'ran') {
+      this.crashesInARow = 0;
+      p.resolve({ output: m.output, input: m.input, ms: m.ms });
+    } else {
+      p.reject(Object.assign(new YoloEdgeError(`inference failed: ${m.message}`, 'INFERENCE_FAILED'), { input: m.input, output: m.output }));
+    }
+  }
+
+  private died(worker: Worker, reason: string): void {
+    if (this.worker !== worker || this.closed) return;
+    this.worker = undefined;
+    this.ready = undefined;
+    const name = path.basename(this.config.modelPath);
+    this.failPending(new YoloEdgeError(`model worker for ${name} stopped (${reason}); it is being restarted`, 'WORKER_DIED'));
+    const inMs = Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** this.crashesInARow);
+    this.crashesInARow++;
+    this.emit({ state: 'restarting', reason, inMs });
+    // runs that come meanwhile wait for this promise, so the backoff holds for them too
+    const restart = new Promise<void>((resolve) => {
+      this.wakeRestart = resolve;
+      this.restartTimer = setTimeout(resolve, inMs);
+    }).then(() => {
+      if (this.closed) throw new YoloEdgeError('model session is closed', 'CLOSED');
+      return this.spawn();
+    });
+    this.ready = restart;
+    restart.then(
+      () => this.emit({ state: 'ready' }),
+      (err: Error) => {
+        if (this.ready === restart) this.ready = undefined;
+        if (!this.closed) this.warn(`model worker for ${name} did not restart: ${err.message}`);
+      },
+    );
+  }
+
+  private failPending(err: Error): void {
+    const all = [...this.pending.values()];
+    this.pending.clear();
+    for (const p of all) p.reject(err);
+  }
+
+  private emit(s: HostState): void {
+    for (const l of this.listeners) l(s);
+  }
+}

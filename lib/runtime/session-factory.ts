@@ -1,0 +1,37 @@
+import * as ort from 'onnxruntime-node';
+import { SessionConfig } from './worker-protocol';
+
+export type Warn = (message: string) => void;
+
+/** Providers this onnxruntime build can run; the rest fall back to cpu with a warning. */
+export function usableProviders(requested: string[], warn: Warn): string[] {
+  const bundled = new Set(ort.listSupportedBackends().filter((b) => b.bundled).map((b) => b.name));
+  const out: string[] = [];
+  for (const ep of requested) {
+    if (bundled.has(ep)) out.push(ep);
+    else warn(`execution provider '${ep}' is not available in this onnxruntime build; using cpu`);
+  }
+  if (!out.includes('cpu')) out.push('cpu');
+  return out;
+}
+
+/** The session for one model and settings; a provider that fails to start falls back to cpu. */
+export async function createSession(c: SessionConfig, warn: Warn): Promise<{ session: ort.InferenceSession; providers: string[] }> {
+  const providers = usableProviders(c.executionProviders, warn);
+  const options: ort.InferenceSession.SessionOptions = {
+    executionProviders: providers,
+    graphOptimizationLevel: 'all',
+    intraOpNumThreads: c.threads,
+    interOpNumThreads: 1,
+    // Threads spin between the kernels of a run (waking a parked thread for each short int8 kernel costs about
+    // as much as the kernel) and stop when the run returns, so nothing burns the cores between frames.
+    extra: { session: { intra_op: { allow_spinning: '1' }, force_spinning_stop: '1' } },
+  };
+  try {
+    return { session: await ort.InferenceSession.create(c.modelPath, options), providers };
+  } catch (err) {
+    if (providers.length === 1) throw err;
+    warn(`session with providers [${providers}] failed (${(err as Error).message}); using cpu`);
+    return { session: await ort.InferenceSession.create(c.modelPath, { ...options, executionProviders: ['cpu'] }), providers: ['cpu'] };
+  }
+}

@@ -1,0 +1,26 @@
+import * as os from 'os';
+import { YoloEdgeError } from '../types';
+
+export const MAX_THREADS = 64;
+
+export function coreCount(): number {
+  return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+}
+
+/**
+ * Intra-op threads when none are configured: every core but one, which stays for the Node-RED event loop,
+ * image decoding and encoding (libvips) and the OS. 2 cores: 1 thread; a Pi 5 (4 cores): 3.
+ */
+export function defaultThreads(cores = coreCount()): number {
+  return Math.max(1, cores - 1);
+}
+
+/** 0 or empty means the default; anything else must be a whole number from 1 to MAX_THREADS. */
+export function parseThreads(v: unknown, name = 'threads'): number {
+  if (v === undefined || v === null || v === '' || v === 0 || v === '0') return 0;
+  const n = typeof v === 'string' ? Number(v.trim()) : v;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > MAX_THREADS) {
+    throw new YoloEdgeError(`${name} must be a whole number from 0 (one per core but one) to ${MAX_THREADS}, got ${JSON.stringify(v)}`, 'BAD_OPTION');
+  }
+  return n;
+}

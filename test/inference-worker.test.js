@@ -1,0 +1,178 @@
+'use strict';
+// Inference runs in worker threads: the event loop stays free, dead workers are replaced, redeploys leak nothing.
+const assert = require('assert');
+const fs = require('fs');
+const path = require('path');
+const helper = require('node-red-node-test-helper');
+const { DIST, MODEL, requireModel, cocoImage, lib } = require('./support/paths');
+const fx = require('./support/fixtures');
+const variants = require('./support/model-variants');
+
+const modelNode = require(path.join(DIST, 'nodes', 'yolo-model.js'));
+const detectNode = require(path.join(DIST, 'nodes', 'yolov8-detect.js'));
+const shadowNode = require(path.join(DIST, 'nodes', 'yolo-shadow-test.js'));
+const { Detector } = lib('detector');
+const { openHosts, openSessionCount } = lib('runtime/session-cache');
+const { parseThreads, defaultThreads } = lib('runtime/threads');
+
+helper.init(require.resolve('node-red'));
+
+const threadCount = () => Number(/^Threads:\s+(\d+)/m.exec(fs.readFileSync('/proc/self/status', 'utf8'))[1]);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function until(test, what, ms = 60000) {
+  return new Promise((resolve, reject) => {
+    const start = Date.now();
+    const t = setInterval(() => {
+      if (test()) { clearInterval(t); resolve(); } else if (Date.now() - start > ms) { clearInterval(t); reject(new Error(`timed out waiting for ${what}`)); }
+    }, 10);
+  });
+}
+
+describe('inference in worker threads', function () {
+  this.timeout(300000);
+  let zebra;
+  let images;
+  before(() => {
+    requireModel();
+    zebra = fs.readFileSync(cocoImage('000000000034.jpg'));
+    images = ['000000000009.jpg', '000000000025.jpg', '000000000030.jpg', '000000000034.jpg'].map((n) => fs.readFileSync(cocoImage(n)));
+  });
+  beforeEach((done) => { helper.startServer(done); });
+  afterEach(async () => {
+    await helper.unload();
+    await new Promise((r) => { helper.stopServer(r); });
+  });
+
+  it('keeps the event loop free: a 5 ms timer never waits over 50 ms during 20 inferences', async () => {
+    const d = await Detector.create(MODEL, { threads: 2 });
+    let last = performance.now();
+    let worst = 0;
+    const probe = setInterval(() => {
+      const now = performance.now();
+      worst = Math.max(worst, now - last);
+      last = now;
+    }, 5);
+    try {
+      for (let i = 0; i < 20; i++) await d.detect(images[i % images.length]);
+    } finally {
+      clearInterval(probe);
+      await d.close();
+    }
+    assert.ok(worst <= 50, `longest gap between 5 ms ticks: ${worst.toFixed(1)} ms`);
+  });
+
+  it('checks the thread count: a whole number from 0 to 64; 0 is one per core but one', () => {
+    assert.strictEqual(parseThreads('3'), 3);
+    assert.strictEqual(parseThreads(''), 0);
+    for (const bad of [1000, -1, 1.5, 'abc', '65']) assert.throws(() => parseThreads(bad), (e) => e.code === 'BAD_OPTION', String(bad));
+    assert.deepStrictEqual([defaultThreads(1), defaultThreads(2), defaultThreads(4)], [1, 1, 3]);
+  });
+
+  it('refuses threads: 1000 from a flow file with a clear error, and spawns nothing', async () => {
+    const before = threadCount();
+    await helper.load([modelNode, detectNode], [
+      { id: 'm1', type: 'yolo-model', model: 'yolov8n.onnx', threads: 1000, providers: 'cpu', names: '' },
+      { id: 'd1', type: 'yolov8-detect', model: 'm1', busyPolicy: 'queue', queueSize: 10, wires: [['out']] },
+      { id: 'out', type: 'helper' },
+    ]);
+    const d1 = helper.getNode('d1');
+    const err = await new Promise((resolve) => { d1.on('call:error', (c) => resolve(c.args[0])); d1.receive({ payload: zebra }); });
+    assert.match(String(err.message ?? err), /threads must be a whole number from 0/);
+    assert.ok(threadCount() <= before + 2, `threads ${before} -> ${threadCount()}`);
+  });
+
+  it('fails the frames in flight when the worker dies, restarts it, and later frames work', async () => {
+    // the worker dies of an uncaught error after its current run (a terminate() inside a run aborts the process)
+    await helper.load([modelNode, detectNode], [
+      { id: 'm1', type: 'yolo-model', model: 'yolov8n.onnx', threads: 1, providers: 'cpu', names: '' },
+      { id: 'd1', type: 'yolov8-detect', model: 'm1', busyPolicy: 'queue', queueSize: 10, wires: [['out']] },
+      { id: 'out', type: 'helper' },
+    ]);
+    const d1 = helper.getNode('d1');
+    const out = helper.getNode('out');
+    const outputs = [];
+    const errors = [];
+    const statuses = [];
+    out.on('input', (m) => outputs.push(m));
+    d1.on('call:error', (c) => errors.push(c.args[0]));
+    d1.on('call:status', (c) => statuses.push(c.args[0].text));
+    d1.receive({ payload: zebra, seq: -1 });
+    await until(() => outputs.length === 1, 'the first frame');
+    const [host] = openHosts();
+    const threadId = host.threadId;
+    for (let i = 0; i < 3; i++) d1.receive({ payload: zebra, seq: i });
+    await sleep(30); // frames are in the session now
+    host.simulateCrash();
+    await until(() => outputs.length + errors.length === 4, 'the frames in flight to end');
+    assert.ok(errors.length >= 1, 'at least the frame in the session failed');
+    assert.ok(errors.every((e) => e.code === 'WORKER_DIED' && /model worker for yolov8n\.onnx stopped \(crash requested\)/.test(e.message)), errors.map((e) => e.message).join('; '));
+    assert.ok(statuses.some((t) => /model worker restarting/.test(t)), statuses.join(' | '));
+    for (let i = 0; i < 3; i++) d1.receive({ payload: zebra, seq: 10 + i });
+    await until(() => outputs.filter((m) => m.seq >= 10).length === 3, 'three frames after the restart');
+    assert.ok(outputs.filter((m) => m.seq >= 10).every((m) => m.payload[0].class === 'zebra'));
+    assert.notStrictEqual(openHosts()[0].threadId, threadId, 'a new worker');
+  });
+
+  it('50 redeploys of two streaming detect nodes leave threads and memory where they were', async function () {
+    const flow = [
+      { id: 'm1', type: 'yolo-model', model: 'yolov8n.onnx', threads: 1, providers: 'cpu', names: '' },
+      { id: 'd1', type: 'yolov8-detect', model: 'm1', busyPolicy: 'drop-oldest', queueSize: 1, wires: [['out']] },
+      { id: 'd2', type: 'yolov8-detect', model: 'm1', busyPolicy: 'drop-oldest', queueSize: 1, wires: [['out']] },
+      { id: 'out', type: 'helper' },
+    ];
+    const cycle = async () => {
+      await helper.load([modelNode, detectNode], flow);
+      const out = helper.getNode('out');
+      let n = 0;
+      out.on('input', () => n++);
+      helper.getNode('d1').receive({ payload: zebra });
+      helper.getNode('d2').receive({ payload: zebra });
+      await until(() => n >= 1, 'a detection');
+      helper.getNode('d1').receive({ payload: zebra }); // still in flight when the flow stops
+      await helper.unload();
+    };
+    await cycle();
+    await cycle();
+    global.gc?.();
+    const threads0 = threadCount();
+    const rss0 = process.memoryUsage().rss;
+    for (let i = 0; i < 50; i++) await cycle();
+    await sleep(200);
+    global.gc?.();
+    const threads1 = threadCount();
+    const rss1 = process.memoryUsage().rss;
+    console.log(`      threads ${threads0} -> ${threads1}, RSS ${(rss0 / 1e6).toFixed(0)} -> ${(rss1 / 1e6).toFixed(0)} MB`);
+    assert.strictEqual(openSessionCount(), 0);
+    assert.ok(threads1 <= threads0 * 1.1, `threads ${threads0} -> ${threads1}`);
+    assert.ok(rss1 <= rss0 * 1.1, `RSS ${rss0} -> ${rss1}`);
+  });
+
+  it('runs a shadow test with two models in two workers for 200 frames without a crash', async () => {
+    const dir = fx.tmpDir();
+    const perturbed = variants.perturbConvWeights(MODEL, path.join(dir, 'perturbed.onnx'), { amount: 0.02, seed: 7 });
+    await helper.load([modelNode, shadowNode], [
+      { id: 'mp', type: 'yolo-model', model: 'yolov8n.onnx', threads: 1, providers: 'cpu', names: '' },
+      { id: 'mc', type: 'yolo-model', model: perturbed, threads: 1, providers: 'cpu', names: '' },
+      { id: 's1', type: 'yolo-shadow-test', production: 'mp', candidate: 'mc', busyPolicy: 'queue', queueSize: 1000, sampleMode: 'percent', sampleValue: 100, windowSize: 50, minF1: 0.5, maxLatencyRatio: 0, minSamples: 3, wires: [['out1'], ['out2']] },
+      { id: 'out1', type: 'helper' },
+      { id: 'out2', type: 'helper' },
+    ]);
+    const s1 = helper.getNode('s1');
+    let produced = 0;
+    let reports = 0;
+    const errors = [];
+    helper.getNode('out1').on('input', () => produced++);
+    helper.getNode('out2').on('input', (m) => { if (m.topic === 'shadow/report') reports++; });
+    s1.on('call:error', (c) => errors.push(c.args[0]));
+    for (let i = 0; i < 200; i++) {
+      s1.receive({ payload: images[i % images.length] });
+      await until(() => produced >= i - 3, `frame ${i - 3}`);
+    }
+    await until(() => produced === 200, '200 frames');
+    assert.deepStrictEqual(errors, []);
+    assert.ok(reports >= 20, `${reports} comparisons`);
+    assert.strictEqual(new Set(openHosts().map((h) => h.threadId)).size, 2, 'two workers');
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
