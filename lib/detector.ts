@@ -93,12 +93,13 @@ export class Detector {
   static async create(modelPath: string, options: DetectorOptions = {}): Promise<Detector> {
     const { info } = await loadModelInfo(modelPath, { names: options.names });
     const lease = await acquireSession(modelPath, options, options.warn);
-    const d = new Detector(info, lease, options.limits ?? DEFAULT_LIMITS);
+    let d: Detector;
     try {
+      d = new Detector(info, lease, options.limits ?? DEFAULT_LIMITS);
       await d.runSession(); // warm-up: the first run allocates and plans
     } catch (err) {
       await lease.release();
-      throw err;
+      throw err instanceof YoloEdgeError ? err : new YoloEdgeError(`${modelPath}: ${(err as Error).message}`, 'MODEL_LOAD_FAILED');
     }
     const saturation = saturationWarning(info, options.cpu);
     if (saturation) {

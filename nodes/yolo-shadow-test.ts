@@ -6,7 +6,7 @@ import { YoloEdgeError } from '../lib/types';
 import { baseOptions, DetectFields, detectOptions, imageOf, keepPixels, Msg, setting, wantsAnnotation, writeDetection } from './shared/detect-message';
 import { describeDetector } from '../lib/detector';
 import { FrameJob } from './shared/frame-intake';
-import { FrameOutput, FrameRuntime } from './shared/frame-runtime';
+import { FrameOutput, FrameRuntime, refuseFrames } from './shared/frame-runtime';
 import { YoloModelNode } from './shared/model-config';
 
 interface ShadowDef extends DetectFields {
@@ -60,10 +60,7 @@ export = function (RED: NodeAPI): void {
       base = baseOptions(config);
       frames = new FrameRuntime(node, config, work, describe);
     } catch (err) {
-      const message = (err as Error).message;
-      node.status({ fill: 'red', shape: 'ring', text: message.slice(0, 60) });
-      node.error(`configuration: ${message}`);
-      this.on('input', (_msg: NodeMessageInFlow, _send, done) => done(err as Error));
+      refuseFrames(node, err as Error);
       return;
     }
     const status = (force = false): void => frames.status(force);

@@ -2,7 +2,7 @@ import type { Node, NodeAPI, NodeMessageInFlow } from 'node-red';
 import { YoloEdgeError } from '../lib/types';
 import { baseOptions, DetectFields, detectOptions, imageOf, keepPixels, Msg, wantsAnnotation, writeDetection } from './shared/detect-message';
 import { FrameJob } from './shared/frame-intake';
-import { FrameOutput, FrameRuntime } from './shared/frame-runtime';
+import { FrameOutput, FrameRuntime, refuseFrames } from './shared/frame-runtime';
 import { YoloModelNode } from './shared/model-config';
 import { createPreview } from './shared/preview';
 
@@ -32,10 +32,7 @@ export = function (RED: NodeAPI): void {
         text: `${frames.stats.fps.toFixed(1)} fps · ${frames.stats.lastMs.toFixed(0)} ms · ${frames.stats.objects} obj${frames.gate.maxFps ? ` · max ${frames.gate.maxFps} fps` : ''}`,
       }));
     } catch (err) {
-      const message = (err as Error).message;
-      node.status({ fill: 'red', shape: 'ring', text: message.slice(0, 60) });
-      node.error(`configuration: ${message}`);
-      this.on('input', (_msg: NodeMessageInFlow, _send, done) => done(err as Error));
+      refuseFrames(node, err as Error);
       return;
     }
 

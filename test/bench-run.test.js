@@ -22,10 +22,10 @@ describe('yolo-edge bench', function () {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'yolo-edge-bench-'));
   after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-  it('measures two models interleaved: session and end-to-end latency, CPU, size and mAP', async () => {
+  it('measures two models interleaved: session and end-to-end latency, CPU, size and mAP', async function () {
     const u8 = path.join(tmp, 'yolov8n-u8.onnx');
     await writeFloatModel(requireModel(), u8, { uint8Input: true });
-    const r = await runBench({ models: [requireModel(), u8], images: requireCoco128(), threads: [1], runs: 4, warmup: 1, split: 'odd', maxImages: 3 });
+    const r = await runBench({ models: [requireModel(), u8], images: requireCoco128(this), threads: [1], runs: 4, warmup: 1, split: 'odd', maxImages: 3 });
     assert.strictEqual(r.rows.length, 2);
     assert.strictEqual(r.images, 3);
     const [fp32, bytesIn] = r.rows;

@@ -168,8 +168,8 @@ describe('camera node: IP cameras and folders', function () {
     assert.strictEqual(got.msgs.length, 0);
   });
 
-  it('image folder: every coco128 JPEG once, in name order, then "no more images"', async () => {
-    const dir = path.join(requireCoco128(), 'images');
+  it('image folder: every coco128 JPEG once, in name order, then "no more images"', async function () {
+    const dir = path.join(requireCoco128(this), 'images');
     const names = fs.readdirSync(dir).filter((n) => /\.jpe?g$/i.test(n)).sort();
     await helper.load(cameraNode, flow({ source: 'folder', folder: dir, fps: 100 }));
     const got = watch();

@@ -18,7 +18,6 @@ describe('yolo-edge CLI', function () {
   this.timeout(300000);
   before(() => {
     requireModel();
-    requireCoco128();
   });
 
   it('detect --json prints one line per image with detections and timings', async () => {
@@ -64,8 +63,8 @@ describe('yolo-edge CLI', function () {
     }
   });
 
-  it('eval on coco128 measures what a correct letterbox pipeline does: mAP50 0.595, mAP50-95 0.445 (+-0.01)', async () => {
-    const r = await cli(['eval', '--json', '--threads', '2', '--data', requireCoco128()]);
+  it('eval on coco128 measures what a correct letterbox pipeline does: mAP50 0.595, mAP50-95 0.445 (+-0.01)', async function () {
+    const r = await cli(['eval', '--json', '--threads', '2', '--data', requireCoco128(this)]);
     assert.strictEqual(r.code, 0, r.stderr);
     const m = JSON.parse(r.stdout);
     console.log(`      coco128: mAP50 ${m.map50.toFixed(4)}, mAP50-95 ${m.map50_95.toFixed(4)}, P ${m.precision.toFixed(3)}, R ${m.recall.toFixed(3)}`);

@@ -150,6 +150,43 @@ describe('yolov8-detect node', function () {
     assert.ok(rssAfterBurst - rssBefore < 64 * 1024 * 1024, `rss grew ${(rssAfterBurst - rssBefore) / 1e6} MB`);
   });
 
+  it('reads only regular files named by msg.payload: /dev/zero, a FIFO and an oversize file fail fast, memory bounded', async () => {
+    const { execFileSync } = require('child_process');
+    const dir = fx.tmpDir();
+    const fifo = path.join(dir, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    const big = path.join(dir, 'big.jpg');
+    fs.writeFileSync(big, '');
+    fs.truncateSync(big, 65 * 1024 * 1024); // sparse: no disk used
+    fs.symlinkSync('/dev/zero', path.join(dir, 'zero.jpg'));
+    await helper.load([modelNode, detectNode], flow('yolov8n.onnx'));
+    const d1 = helper.getNode('d1');
+    const out = helper.getNode('out');
+    const rss0 = process.memoryUsage().rss;
+    const t0 = Date.now();
+    for (const [file, re] of [['/dev/zero', /not a regular file/], [fifo, /not a regular file/], [path.join(dir, 'zero.jpg'), /not a regular file/], [big, /over the limit/]]) {
+      const { error } = await outcome(d1, out, { payload: file });
+      assert.match(errorText(error), re, file);
+    }
+    assert.ok(Date.now() - t0 < 5000, `took ${Date.now() - t0} ms`);
+    assert.ok(process.memoryUsage().rss - rss0 < 100 * 1024 * 1024, 'RSS grew under 100 MB');
+    const { msg } = await outcome(d1, out, { payload: zebra });
+    assert.strictEqual(msg.payload[0].class, 'zebra', 'the next image works');
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('refuses bad settings from a flow file with a clear error per msg (confidence, IoU, max detections, busy policy)', async () => {
+    const cases = [[{ confidence: 'abc' }, /confidence must be a number from 0 to 1, got "abc"/], [{ iou: 'abc' }, /IoU must be a number/],
+      [{ maxDetections: -5 }, /max detections must be a number from 1 to 30000, got -5/], [{ busyPolicy: 'later' }, /busy policy must be one of queue, drop-oldest, drop-newest/],
+      [{ queueSize: 1e9 }, /queue size must be a whole number/]];
+    for (const [props, re] of cases) {
+      await helper.load([modelNode, detectNode], flow('yolov8n.onnx', props));
+      const { error } = await outcome(helper.getNode('d1'), helper.getNode('out'), { payload: zebra });
+      assert.match(errorText(error), re, JSON.stringify(props));
+      await helper.unload();
+    }
+  });
+
   it('obeys yolo-edge/control messages: pause and maxFps drop frames cleanly and count them', async () => {
     await helper.load([modelNode, detectNode], flow('yolov8n.onnx'));
     const d1 = helper.getNode('d1');

@@ -132,13 +132,17 @@ describe('inference in worker threads', function () {
       helper.getNode('d1').receive({ payload: zebra }); // still in flight when the flow stops
       await helper.unload();
     };
-    await cycle();
-    await cycle();
+    // warm-up: libvips' and libuv's pools and the allocator's arenas grow to their working size first
+    for (let i = 0; i < 5; i++) await cycle();
+    await sleep(500);
     global.gc?.();
     const threads0 = threadCount();
     const rss0 = process.memoryUsage().rss;
-    for (let i = 0; i < 50; i++) await cycle();
-    await sleep(200);
+    for (let i = 0; i < 50; i++) {
+      await cycle();
+      if (process.env.RSS_TRACE && i % 10 === 9) console.log(`      cycle ${i + 1}: RSS ${(process.memoryUsage().rss / 1e6).toFixed(0)} MB`);
+    }
+    await sleep(500);
     global.gc?.();
     const threads1 = threadCount();
     const rss1 = process.memoryUsage().rss;

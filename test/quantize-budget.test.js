@@ -14,9 +14,9 @@ describe('quantize --accuracy-budget', function () {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'yolo-edge-budget-'));
   after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-  it('ranks layers by measured harm and keeps the worst float until the cap', async () => {
+  it('ranks layers by measured harm and keeps the worst float until the cap', async function () {
     const out = path.join(tmp, 'budget.onnx');
-    const r = await quantizeModel({ model: requireModel(), calib: requireCoco128(), out, samples: 6, split: 'even', accuracyBudget: -1000, holdout: 2, budgetMaxLayers: 2 });
+    const r = await quantizeModel({ model: requireModel(), calib: requireCoco128(this), out, samples: 6, split: 'even', accuracyBudget: -1000, holdout: 2, budgetMaxLayers: 2 });
     const b = r.budget;
     assert.strictEqual(b.holdoutImages, 2);
     assert.strictEqual(r.calibrationImages, 4, 'held-aside images are not calibrated on');

@@ -47,9 +47,9 @@ describe('quantize the default YOLOv8n model', function () {
   let report;
   let fp32;
 
-  before(async () => {
+  before(async function () {
     requireModel();
-    requireCoco128();
+    requireCoco128(this);
     report = await quantizeModel({ model: requireModel(), calib: requireCoco128(), out, samples: 4, split: 'even', calibrator: 'minmax', uint8Input: true });
     fp32 = await detectAll(requireModel(), IMAGES);
   });
@@ -94,12 +94,12 @@ describe('quantize the default YOLOv8n model', function () {
     assertSameObjects(fp32.out, int8.out);
   });
 
-  it('agrees with FP32 in a shadow comparison on images it was not calibrated on (figures recorded)', async () => {
-    const odd = fs.readdirSync(path.join(requireCoco128(), 'images')).sort().filter((_, i) => i % 2 === 1).slice(0, 16);
+  it('agrees with FP32 in a shadow comparison on images it was not calibrated on (figures recorded)', async function () {
+    const odd = fs.readdirSync(path.join(requireCoco128(this), 'images')).sort().filter((_, i) => i % 2 === 1).slice(0, 16);
     const prod = await Detector.create(requireModel(), { threads: 2 });
     const cand = await Detector.create(out, { threads: 2 });
     try {
-      const c = await compareModels(prod, cand, odd.map((n) => path.join(requireCoco128(), 'images', n)), { confidence: 0.25 });
+      const c = await compareModels(prod, cand, odd.map((n) => path.join(requireCoco128(this), 'images', n)), { confidence: 0.25 });
       console.log(`      FP32 vs INT8 (4 calibration images), 16 held-out images: mean F1 ${c.meanF1.toFixed(3)}, P ${c.meanPrecision.toFixed(3)}, R ${c.meanRecall.toFixed(3)}, boxes ${c.productionBoxes}/${c.candidateBoxes}/${c.matched} matched, mean |score delta| ${c.meanAbsScoreDelta.toFixed(3)}`);
       assert.ok(c.meanF1 >= 0.75, `mean F1 ${c.meanF1}`);
       assert.ok(c.matched >= 0.75 * c.productionBoxes);
@@ -148,9 +148,9 @@ describe('quantize for a CPU target', function () {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'yolo-edge-qtarget-'));
   after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-  it('x86-avx2: 7-bit weights where the image is read, and on this CPU INT8 finds what FP32 finds', async () => {
+  it('x86-avx2: 7-bit weights where the image is read, and on this CPU INT8 finds what FP32 finds', async function () {
     const out = path.join(tmp, 'avx2.onnx');
-    const r = await quantizeModel({ model: requireModel(), calib: requireCoco128(), out, samples: 4, split: 'even', uint8Input: true, target: 'x86-avx2' });
+    const r = await quantizeModel({ model: requireModel(), calib: requireCoco128(this), out, samples: 4, split: 'even', uint8Input: true, target: 'x86-avx2' });
     assert.deepStrictEqual([r.settings.target, r.settings.weightBits, r.settings.imageWeightBits], ['x86-avx2', 8, 7]);
     const warnings = [];
     const d = await Detector.create(out, { threads: 2, warn: (m) => warnings.push(m), cpu: cpus.zen3 });
@@ -161,9 +161,9 @@ describe('quantize for a CPU target', function () {
     assertSameObjects(fp32.out, int8.out);
   });
 
-  it('arm64: full 8-bit weights, which with bytes in warn once when loaded on x86 without VNNI and not elsewhere', async () => {
+  it('arm64: full 8-bit weights, which with bytes in warn once when loaded on x86 without VNNI and not elsewhere', async function () {
     const out = path.join(tmp, 'arm64.onnx');
-    const r = await quantizeModel({ model: requireModel(), calib: requireCoco128(), out, samples: 2, split: 'even', target: 'arm64', uint8Input: true });
+    const r = await quantizeModel({ model: requireModel(), calib: requireCoco128(this), out, samples: 2, split: 'even', target: 'arm64', uint8Input: true });
     assert.deepStrictEqual([r.settings.target, r.settings.weightBits, r.settings.imageWeightBits], ['arm64', 8, 8]);
     for (const [cpu, expected] of [[cpus.zen3, 1], [cpus.zen4, 0], [cpus.pi5, 0]]) {
       const warnings = [];
@@ -175,9 +175,9 @@ describe('quantize for a CPU target', function () {
     }
   });
 
-  it('--reduce-range gives 7-bit weights whatever the target, and activations keep 8 bits', async () => {
+  it('--reduce-range gives 7-bit weights whatever the target, and activations keep 8 bits', async function () {
     const out = path.join(tmp, 'rr.onnx');
-    const r = await quantizeModel({ model: requireModel(), calib: requireCoco128(), out, samples: 2, split: 'even', target: 'x86-vnni', reduceRange: true });
+    const r = await quantizeModel({ model: requireModel(), calib: requireCoco128(this), out, samples: 2, split: 'even', target: 'x86-vnni', reduceRange: true });
     assert.deepStrictEqual([r.settings.weightBits, r.settings.imageWeightBits], [7, 7]);
     const m = onnx.ModelProto.decode(fs.readFileSync(out));
     const zps = m.graph.initializer.filter((t) => t.dataType === 2 && t.name.endsWith('_zero_point')).map((t) => t.rawData[0]);
@@ -190,7 +190,7 @@ describe('quantize a model with a dynamic input size', function () {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'yolo-edge-qdyn-'));
   after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-  it('keeps its Resizes, whose rewrite would fix the feature-map sizes, and still detects', async () => {
+  it('keeps its Resizes, whose rewrite would fix the feature-map sizes, and still detects', async function () {
     const m = onnx.ModelProto.decode(fs.readFileSync(requireModel()));
     const dims = m.graph.input[0].type.tensorType.shape.dim;
     dims[2] = onnx.TensorShapeProto.Dimension.create({ dimParam: 'height' });
@@ -198,7 +198,7 @@ describe('quantize a model with a dynamic input size', function () {
     const dynamic = path.join(tmp, 'dynamic.onnx');
     const out = path.join(tmp, 'dynamic-int8.onnx');
     fs.writeFileSync(dynamic, onnx.ModelProto.encode(m).finish());
-    await quantizeModel({ model: dynamic, calib: requireCoco128(), out, samples: 2, split: 'even', uint8Input: true });
+    await quantizeModel({ model: dynamic, calib: requireCoco128(this), out, samples: 2, split: 'even', uint8Input: true });
     const ops = onnx.ModelProto.decode(fs.readFileSync(out)).graph.node.map((n) => n.opType);
     assert.deepStrictEqual([ops.filter((o) => o === 'Resize').length, ops.filter((o) => o === 'Expand').length], [2, 0]);
     const r = await detectAll(out, IMAGES);
@@ -219,14 +219,14 @@ describe('quantize errors', function () {
     assert.ok(!fs.existsSync(out));
   });
 
-  it('refuses a model that is not a YOLO detector', async () => {
+  it('refuses a model that is not a YOLO detector', async function () {
     const file = path.join(tmp, 'tiny.onnx');
     fs.writeFileSync(file, onnx.ModelProto.encode(tinyConvModel({ cin: 3, cout: 2, size: 4, weights: [1, 2, 3, 4, 5, 6], bias: [0, 0] })).finish());
-    await assert.rejects(quantizeModel({ model: file, calib: requireCoco128(), out: path.join(tmp, 'b.onnx') }), (e) => e.code === 'NOT_DETECTOR');
+    await assert.rejects(quantizeModel({ model: file, calib: requireCoco128(this), out: path.join(tmp, 'b.onnx') }), (e) => e.code === 'NOT_DETECTOR');
   });
 
-  it('refuses an unwritable output before calibrating', async () => {
+  it('refuses an unwritable output before calibrating', async function () {
     const out = path.join(tmp, 'missing-dir', 'c.onnx');
-    await assert.rejects(quantizeModel({ model: requireModel(), calib: requireCoco128(), out }), (e) => e.code === 'OUTPUT_UNWRITABLE' && /missing-dir/.test(e.message));
+    await assert.rejects(quantizeModel({ model: requireModel(), calib: requireCoco128(this), out }), (e) => e.code === 'OUTPUT_UNWRITABLE' && /missing-dir/.test(e.message));
   });
 });

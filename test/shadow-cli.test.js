@@ -12,9 +12,9 @@ const shadow = (...args) => JSON.parse(execFileSync(process.execPath, [CLI, 'sha
 describe('yolo-edge shadow', function () {
   this.timeout(60000);
 
-  it('a model against itself agrees fully; a candidate with collapsed class scores finds nothing', () => {
+  it('a model against itself agrees fully; a candidate with collapsed class scores finds nothing', function () {
     requireModel();
-    const data = requireCoco128();
+    const data = requireCoco128(this);
     const self = shadow('--production', MODEL, '--candidate', MODEL, '--data', data, '--limit', '4');
     assert.deepStrictEqual([self.images, self.meanF1, self.meanRawDiff, self.productionBoxes === self.matched], [4, 1, 0, true]);
     assert.strictEqual(self.candidate.version, '8.0.175');

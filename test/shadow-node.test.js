@@ -67,16 +67,16 @@ describe('yolo-shadow-test node', function () {
   let images;
   let perturbed;
   let broken;
-  before(() => {
+  before(function () {
     requireModel();
-    const coco = requireCoco128();
+    const coco = requireCoco128(this);
     const names = fs.readdirSync(path.join(coco, 'images')).filter((n) => n.endsWith('.jpg')).sort().slice(0, 24);
     images = names.map((n) => fs.readFileSync(path.join(coco, 'images', n)));
     dir = fx.tmpDir('yolo-edge-shadow-');
     perturbed = variants.perturbConvWeights(MODEL, path.join(dir, 'perturbed.onnx'), { amount: 0.02, seed: 7 });
     broken = variants.collapseClassScores(MODEL, path.join(dir, 'broken.onnx'));
   });
-  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  after(() => dir && fs.rmSync(dir, { recursive: true, force: true }));
   beforeEach((done) => { helper.startServer(done); });
   afterEach(async () => {
     await helper.unload();

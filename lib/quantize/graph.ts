@@ -72,6 +72,12 @@ export function vectorTensor(name: string, type: number, values: ArrayLike<numbe
   return onnx.TensorProto.create({ name, dataType: type, dims, rawData: raw });
 }
 
+/** Drops initializers no node reads (after a rewrite replaced their readers). */
+export function pruneInitializers(graph: onnx.GraphProto): void {
+  const used = new Set(graph.node.flatMap((n) => n.input));
+  graph.initializer = graph.initializer.filter((t) => used.has(t.name));
+}
+
 export function tensorDims(t: onnx.ITensorProto): number[] {
   return (t.dims ?? []).map((d) => toNumber(d as number));
 }

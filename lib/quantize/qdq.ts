@@ -1,7 +1,7 @@
 import { onnx } from 'onnx-proto';
 import { TensorType } from '../model/onnx-file';
 import { YoloEdgeError } from '../types';
-import { floatData, GraphIndex, tensorDims, vectorTensor } from './graph';
+import { floatData, GraphIndex, pruneInitializers, tensorDims, vectorTensor } from './graph';
 import { Range } from './calibrators';
 import { computeParams, QuantParams, QuantType, quantizeBias, quantizeWeights, WeightBits } from './params';
 import { padImageChannels } from './pad-channels';
@@ -125,11 +125,6 @@ function groupRange(members: string[], ranges: Map<string, Range>): Range {
   return { min, max };
 }
 
-/** Drops initializers no node reads (the input's own params when the uint8 input DQ stands in for them). */
-function pruneInitializers(graph: onnx.GraphProto): void {
-  const used = new Set(graph.node.flatMap((n) => n.input));
-  graph.initializer = graph.initializer.filter((t) => used.has(t.name));
-}
 
 function consumersQuantized(g: GraphIndex, t: string, quantized: Set<onnx.INodeProto>): boolean {
   return (g.consumers.get(t) ?? []).some((c) => quantized.has(c));

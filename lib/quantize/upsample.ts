@@ -2,7 +2,7 @@ import * as ort from 'onnxruntime-node';
 import { onnx } from 'onnx-proto';
 import { decodeModel, TensorType } from '../model/onnx-file';
 import { calibrationModel } from './calibrate';
-import { floatData, GraphIndex, vectorTensor } from './graph';
+import { floatData, GraphIndex, pruneInitializers, vectorTensor } from './graph';
 
 /**
  * A nearest-neighbour Resize by a whole factor (the neck's 2x upsampling), as onnxruntime's uint8 kernel runs it in
@@ -72,5 +72,6 @@ export function rewriteUpsamples(graph: onnx.GraphProto, shapes: Map<onnx.INodeP
     graph.node.splice(graph.node.indexOf(r as onnx.NodeProto), 1, ...chain);
     done++;
   }
+  if (done) pruneInitializers(graph); // the Resizes' scales
   return done;
 }

@@ -1,9 +1,9 @@
 // Shared by the nodes that detect: per-message options, image payloads and the output msg shape.
-import { promises as fs } from 'fs';
 import type { NodeDef, NodeMessageInFlow } from 'node-red';
 import { DetectionResult, DetectOptions, Detector } from '../../lib/detector';
 import type { KeepPixels } from '../../lib/image/preprocess';
 import { annotateImage, countByClass, toAnnotations } from '../../lib/image/annotate';
+import { readImageFile } from '../../lib/image/read-file';
 import { ImageInput, RawImage, YoloEdgeError } from '../../lib/types';
 import { describeDetector } from '../../lib/detector';
 
@@ -84,13 +84,7 @@ function isRaw(v: unknown): v is RawImage {
 export async function imageOf(payload: unknown): Promise<ImageInput> {
   if (payload instanceof Uint8Array) return payload;
   if (isRaw(payload)) return payload;
-  if (typeof payload === 'string') {
-    try {
-      return await fs.readFile(payload);
-    } catch {
-      throw new YoloEdgeError(`msg.payload is a string but not a readable image file: ${JSON.stringify(payload.slice(0, 80))}`, 'BAD_PAYLOAD');
-    }
-  }
+  if (typeof payload === 'string') return readImageFile(payload);
   throw new YoloEdgeError(`msg.payload must be an image Buffer (JPEG/PNG/WebP), a file path or raw pixels, got ${payload === null ? 'null' : typeof payload}`, 'BAD_PAYLOAD');
 }
 
