@@ -1,0 +1,57 @@
+'use strict';
+// Run as a child process by inference-worker.test.js: N redeploys of two streaming detect nodes in a process
+// that does nothing else, so that its thread count and RSS speak of these redeploys alone. Prints JSON.
+const fs = require('fs');
+const path = require('path');
+const helper = require('node-red-node-test-helper');
+const { DIST, cocoImage } = require('./paths');
+
+helper.init(require.resolve('node-red'));
+const modelNode = require(path.join(DIST, 'nodes', 'yolo-model.js'));
+const detectNode = require(path.join(DIST, 'nodes', 'yolov8-detect.js'));
+const zebra = fs.readFileSync(cocoImage('000000000034.jpg'));
+const threadCount = () => Number(/^Threads:\s+(\d+)/m.exec(fs.readFileSync('/proc/self/status', 'utf8'))[1]);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const flow = [
+  { id: 'm1', type: 'yolo-model', model: 'yolov8n.onnx', threads: 1, providers: 'cpu', names: '' },
+  { id: 'd1', type: 'yolov8-detect', model: 'm1', busyPolicy: 'drop-oldest', queueSize: 1, wires: [['out']] },
+  { id: 'd2', type: 'yolov8-detect', model: 'm1', busyPolicy: 'drop-oldest', queueSize: 1, wires: [['out']] },
+  { id: 'out', type: 'helper' },
+];
+
+async function cycle() {
+  await helper.load([modelNode, detectNode], flow);
+  let n = 0;
+  helper.getNode('out').on('input', () => n++);
+  helper.getNode('d1').receive({ payload: zebra });
+  helper.getNode('d2').receive({ payload: zebra });
+  while (n < 1) await sleep(10);
+  helper.getNode('d1').receive({ payload: zebra }); // still in flight when the flow stops
+  await helper.unload();
+}
+
+async function settle() {
+  await sleep(500);
+  global.gc();
+  return { threads: threadCount(), rss: process.memoryUsage().rss };
+}
+
+(async () => {
+  const cycles = Number(process.argv[2] || 50);
+  await new Promise((r) => helper.startServer(r));
+  // warm-up: libvips' and libuv's pools and the allocator's arenas grow to their working size first
+  for (let i = 0; i < 5; i++) await cycle();
+  const start = await settle();
+  for (let i = 0; i < cycles; i++) {
+    await cycle();
+    if (process.env.SOAK_TRACE && i % 10 === 9) process.stderr.write(`cycle ${i + 1}: ${(process.memoryUsage().rss / 1e6).toFixed(0)} MB, heap ${(process.memoryUsage().heapUsed / 1e6).toFixed(0)} MB, external ${(process.memoryUsage().external / 1e6).toFixed(0)} MB\n`);
+  }
+  const end = await settle();
+  const { openSessionCount } = require(path.join(DIST, 'lib', 'runtime', 'session-cache.js'));
+  await new Promise((r) => helper.stopServer(r));
+  process.stdout.write(JSON.stringify({ start, end, sessions: openSessionCount() }) + '\n');
+  process.exit(0);
+})().catch((err) => {
+  process.stderr.write(`${err.stack}\n`);
+  process.exit(1);
+});
