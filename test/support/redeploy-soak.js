@@ -30,9 +30,17 @@ async function cycle() {
   await helper.unload();
 }
 
+/** Waits until no worker is still ending (the thread count stops falling), then measures. */
 async function settle() {
-  await sleep(500);
+  let threads = threadCount();
+  for (let i = 0; i < 50; i++) {
+    await sleep(100);
+    const now = threadCount();
+    if (now >= threads && i >= 5) break;
+    threads = now;
+  }
   global.gc();
+  await sleep(100);
   return { threads: threadCount(), rss: process.memoryUsage().rss };
 }
 
@@ -40,13 +48,21 @@ async function settle() {
   const cycles = Number(process.argv[2] || 50);
   await new Promise((r) => helper.startServer(r));
   // warm-up: libvips' and libuv's pools and the allocator's arenas grow to their working size first
-  for (let i = 0; i < 5; i++) await cycle();
+  for (let i = 0; i < 10; i++) await cycle();
   const start = await settle();
+  // RSS after each cycle: the medians of the first and the last ten compare a working set with a working set,
+  // not one moment when the allocator happened to hold more or less
+  const rss = [];
   for (let i = 0; i < cycles; i++) {
     await cycle();
-    if (process.env.SOAK_TRACE && i % 10 === 9) process.stderr.write(`cycle ${i + 1}: ${(process.memoryUsage().rss / 1e6).toFixed(0)} MB, heap ${(process.memoryUsage().heapUsed / 1e6).toFixed(0)} MB, external ${(process.memoryUsage().external / 1e6).toFixed(0)} MB\n`);
+    global.gc();
+    rss.push(process.memoryUsage().rss);
+    if (process.env.SOAK_TRACE && i % 10 === 9) process.stderr.write(`cycle ${i + 1}: ${(rss[i] / 1e6).toFixed(0)} MB\n`);
   }
   const end = await settle();
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  start.rss = median(rss.slice(0, 10));
+  end.rss = median(rss.slice(-10));
   const { openSessionCount } = require(path.join(DIST, 'lib', 'runtime', 'session-cache.js'));
   await new Promise((r) => helper.stopServer(r));
   process.stdout.write(JSON.stringify({ start, end, sessions: openSessionCount() }) + '\n');
