@@ -59,6 +59,8 @@ export interface DetectionResult {
 const MAX_NMS = 30000;
 /** Frames in progress at once: one in the session while the next one is decoded and letterboxed. */
 const SLOTS = 2;
+/** Node-RED gives a node 15 s to close. */
+const CLOSE_WAIT_MS = 5_000;
 
 /** An input tensor and its output buffer; both travel to the inference worker and back for each run. */
 interface Slot {
@@ -149,10 +151,14 @@ export class Detector {
     }
   }
 
+  /** Waits for the frames in progress (at most CLOSE_WAIT_MS: one may wait for a worker's restart backoff). */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.allSettled([...this.running]);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => { timer = setTimeout(resolve, CLOSE_WAIT_MS); });
+    await Promise.race([Promise.allSettled([...this.running]), late]);
+    clearTimeout(timer);
     await this.lease.release();
   }
 

@@ -56,7 +56,8 @@ export class InferenceHost {
 
   async run(input: TensorMessage, output?: TensorMessage): Promise<RunReply> {
     await this.start();
-    const worker = this.worker as Worker;
+    const worker = this.worker;
+    if (!worker) throw new YoloEdgeError(`model worker for ${path.basename(this.config.modelPath)} stopped; it is being restarted`, 'WORKER_DIED');
     const id = this.nextId++;
     return new Promise<RunReply>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });

@@ -4,8 +4,9 @@ const { COCO128, skippedForDataset } = require('./paths');
 
 exports.mochaHooks = {
   afterAll() {
-    if (skippedForDataset.length === 0) return;
-    console.log(`\n  skipped for want of ${COCO128} (${skippedForDataset.length}):`);
-    for (const t of [...new Set(skippedForDataset)]) console.log(`    - ${t}`);
+    const titles = [...new Set(skippedForDataset)];
+    if (titles.length === 0) return;
+    console.log(`\n  skipped for want of ${COCO128} (tests in ${titles.length} suites):`);
+    for (const t of titles) console.log(`    - ${t}`);
   },
 };
