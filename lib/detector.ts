@@ -141,6 +141,11 @@ export class Detector {
     }
   }
 
+  /** Throws the error detect() would give for these options (e.g. a class this model does not know). */
+  checkOptions(options: Partial<DetectOptions>): void {
+    this.classSet(options.classes ?? null);
+  }
+
   /** Letterboxes an image into the input tensor the next runSession() runs (benchmarks). */
   async preprocess(image: ImageInput): Promise<void> {
     const slot = await this.takeSlot();

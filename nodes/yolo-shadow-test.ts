@@ -124,7 +124,7 @@ export = function (RED: NodeAPI): void {
 
     async function command(msg: Msg): Promise<void> {
       const cmd = String(msg.command).trim().toLowerCase();
-      if (cmd === 'promote') await tester.promote();
+      if (cmd === 'promote') await tester.promote(base);
       else if (cmd === 'rollback') tester.rollback();
       else if (cmd === 'reset') tester.reset();
       else throw new YoloEdgeError(`unknown command '${String(msg.command)}': use ${COMMANDS.join(', ')}`, 'BAD_COMMAND');

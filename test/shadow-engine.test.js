@@ -110,3 +110,29 @@ describe('shadow engine', () => {
     assert.throws(() => new ModelRoles('v1', undefined).promote(), /no candidate/);
   });
 });
+
+describe('ShadowTester promotion checks', () => {
+  const { ShadowTester, DEFAULT_SHADOW } = lib('shadow/shadow-tester');
+  const result = { detections: [], imageWidth: 10, imageHeight: 10, timings: { decode: 0, preprocess: 0, inference: 1, postprocess: 0, total: 1, queued: 0 } };
+  const source = (detect) => {
+    const d = { detect, checkOptions: () => {}, info: {} };
+    return { detector: async () => d };
+  };
+
+  it('refuses to promote a candidate that failed comparisons, with the count and the last error, until a reset', async () => {
+    const production = source(async () => result);
+    const candidate = source(async () => { throw new Error('candidate input rejected'); });
+    const errors = [];
+    const t = new ShadowTester(production, candidate, { ...DEFAULT_SHADOW, sampleMode: 'every', sampleValue: 1, describe: () => ({ file: 'x', sha256: 'y', precision: 'fp32' }) }, { report() {}, alarm() {}, candidateError: (e) => errors.push(e) });
+    for (let i = 0; i < 3; i++) {
+      await t.runFrame(new Uint8Array(1), {}, undefined);
+      await t.drain();
+    }
+    assert.strictEqual(t.counters.failed, 3);
+    await assert.rejects(t.promote(), (e) => e.code === 'PROMOTE_REFUSED' && /failed 3 of 3 comparisons since the last reset \(last error: candidate input rejected\)/.test(e.message));
+    assert.strictEqual(t.roles.promoted, false);
+    t.reset();
+    await t.promote();
+    assert.strictEqual(t.roles.promoted, true);
+  });
+});

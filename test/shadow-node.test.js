@@ -276,6 +276,26 @@ describe('yolo-shadow-test node', function () {
     await until(() => got.out1.length === 4, 'a frame after the refused promote');
     assert.strictEqual(got.out1[3].detection.model.sha256, DEFAULT_SHA);
   });
+  it('refuses to promote a candidate that failed its comparisons or cannot run the node settings, saying why', async () => {
+    // the candidate's class names lack 'zebra', which this node filters on: every comparison fails
+    const f = flow('yolov8n.onnx', 'yolov8n.onnx', { classes: 'zebra', sampleValue: 100 });
+    f[1].names = Array.from({ length: 80 }, (_, i) => `part${i}`).join(',');
+    await helper.load([modelNode, shadowNode], f);
+    const got = capture();
+    const s1 = helper.getNode('s1');
+    for (let i = 0; i < 3; i++) {
+      s1.receive({ payload: images[i] });
+      await until(() => got.out1.length === i + 1, 'a production message');
+    }
+    s1.receive({ command: 'promote' });
+    await until(() => got.errors.length === 1, 'promote refused');
+    assert.match(String(got.errors[0]), /promote refused: the candidate cannot run this node's settings: unknown class 'zebra'/);
+    assert.strictEqual(got.errors[0].code, 'PROMOTE_REFUSED');
+    s1.receive({ payload: images[3] });
+    await until(() => got.out1.length === 4, 'a frame after the refused promote');
+    assert.strictEqual(got.out1[3].detection.model.sha256, DEFAULT_SHA, 'production unchanged');
+  });
+
   it('without a candidate it serves production alone and reports nothing', async () => {
     const f = flow('yolov8n.onnx', 'yolov8n.onnx', { candidate: '' });
     await helper.load([modelNode, shadowNode], f);

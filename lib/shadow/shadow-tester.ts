@@ -1,6 +1,6 @@
 import { DetectionResult, DetectOptions, Detector } from '../detector';
 import { BusyQueue } from '../pipeline/busy-queue';
-import { ImageInput, Timings } from '../types';
+import { ImageInput, Timings, YoloEdgeError } from '../types';
 import { Agreement, compareDetections, DEFAULT_MATCH_IOU } from './agreement';
 import { AlarmChange, AlarmRules, AlarmState, DEFAULT_RULES } from './alarm';
 import { RawDiff, rawDifference } from './raw-diff';
@@ -111,6 +111,7 @@ export class ShadowTester<S extends DetectorSource, C = undefined> {
   private readonly comparisons: BusyQueue<Comparison<S, C>>;
   /** Bumped by promote, rollback and reset: comparisons from an older epoch are stale. */
   private epoch = 0;
+  private lastCandidateError?: string;
 
   constructor(production: S, candidate: S | undefined, private readonly settings: ShadowSettings, private readonly events: ShadowEvents<C>) {
     this.roles = new ModelRoles(production, candidate);
@@ -149,10 +150,24 @@ export class ShadowTester<S extends DetectorSource, C = undefined> {
     return { detector, result: withoutRaw };
   }
 
-  /** The candidate becomes production once it has loaded; frames keep flowing meanwhile. */
-  async promote(): Promise<void> {
+  /**
+   * The candidate becomes production once it has loaded; frames keep flowing meanwhile. Refused, saying why,
+   * when the candidate cannot run `options` (the node's settings) or failed comparisons since the last reset.
+   */
+  async promote(options: Partial<DetectOptions> = {}): Promise<void> {
     const candidate = this.roles.candidate;
-    if (candidate !== undefined && !this.roles.promoted) await candidate.detector();
+    if (candidate !== undefined && !this.roles.promoted) {
+      const d = await candidate.detector();
+      try {
+        d.checkOptions(options);
+      } catch (err) {
+        throw new YoloEdgeError(`promote refused: the candidate cannot run this node's settings: ${(err as Error).message}`, 'PROMOTE_REFUSED');
+      }
+      const c = this.counters;
+      if (c.failed > 0) {
+        throw new YoloEdgeError(`promote refused: the candidate failed ${c.failed} of ${c.failed + c.compared} comparisons since the last reset (last error: ${this.lastCandidateError ?? 'unknown'}); fix it, or send reset to clear the count`, 'PROMOTE_REFUSED');
+      }
+    }
     if (candidate !== this.roles.candidate) throw new Error('promote: the models changed while the candidate was loading');
     this.roles.promote();
     this.restart();
@@ -188,6 +203,7 @@ export class ShadowTester<S extends DetectorSource, C = undefined> {
       cand = { detector, result: await detector.detect(job.image, { ...job.options, keepRaw: true }) };
     } catch (err) {
       this.counters.failed++;
+      this.lastCandidateError = (err as Error).message;
       this.events.candidateError(err as Error, job.context);
       return;
     }
