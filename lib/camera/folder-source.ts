@@ -26,6 +26,10 @@ export class FolderReader {
   private last?: string;
   /** Files skipped because they were not whole JPEGs or too large. */
   skipped = 0;
+  /** Frames delivered since the folder was last started over (loop mode). */
+  private deliveredThisPass = 0;
+  /** Files already warned about: a looping folder of broken files warns once per file, not once per pass. */
+  private readonly warned = new Set<string>();
 
   constructor(
     readonly dir: string,
@@ -44,7 +48,10 @@ export class FolderReader {
       if (r === 'wait') return 'wait';
       this.index++;
       this.last = name;
-      if (r) return { jpeg: r, origin: name };
+      if (r) {
+        this.deliveredThisPass++;
+        return { jpeg: r, origin: name };
+      }
     }
     return 'wait';
   }
@@ -54,7 +61,15 @@ export class FolderReader {
     if (last !== undefined && !this.options.loop && !this.options.watch) return 'end';
     const all = await this.list();
     this.files = last === undefined ? all : all.filter((n) => collator.compare(n, last) > 0);
-    if (this.files.length === 0 && this.options.loop) this.files = all;
+    if (this.files.length === 0 && this.options.loop) {
+      // a whole pass without a frame: an error (the source backs off and shows it), not a busy loop
+      if (last !== undefined && this.deliveredThisPass === 0 && all.length > 0) {
+        this.last = undefined;
+        throw new YoloEdgeError(`no readable JPEG in ${this.dir}: ${all.length} file(s) skipped (not whole JPEGs, too large or unreadable)`, 'NO_FRAME');
+      }
+      this.deliveredThisPass = 0;
+      this.files = all;
+    }
     this.index = 0;
     if (this.files.length > 0) return true;
     if (this.options.watch) return 'wait';
@@ -69,26 +84,31 @@ export class FolderReader {
     } catch (err) {
       throw new YoloEdgeError(`folder ${this.dir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 'NO_FOLDER');
     }
-    return entries.filter((e) => e.isFile() && JPEG.test(e.name)).map((e) => e.name).sort(collator.compare);
+    // symlinks too: read() stats what they point to
+    return entries.filter((e) => (e.isFile() || e.isSymbolicLink()) && JPEG.test(e.name)).map((e) => e.name).sort(collator.compare);
   }
 
   private async read(name: string): Promise<Buffer | undefined | 'wait'> {
     const file = path.join(this.dir, name);
     try {
       const st = await fs.stat(file);
-      if (st.size > this.options.maxFrameBytes) return this.skip(`${name}: ${st.size} bytes, over the frame size limit`);
+      if (!st.isFile()) return this.skip(name, 'not a regular file');
+      if (st.size > this.options.maxFrameBytes) return this.skip(name, `${st.size} bytes, over the frame size limit`);
       const jpeg = wholeJpeg(await fs.readFile(file));
       if (jpeg) return jpeg;
       if (Date.now() - st.mtimeMs < (this.options.settleMs ?? 2000)) return 'wait';
-      return this.skip(`${name}: not a whole JPEG`);
+      return this.skip(name, 'not a whole JPEG');
     } catch (err) {
-      return this.skip(`${name}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      return this.skip(name, (err as NodeJS.ErrnoException).code ?? (err as Error).message);
     }
   }
 
-  private skip(why: string): undefined {
+  private skip(name: string, why: string): undefined {
     this.skipped++;
-    this.warn(`skipped ${why}`);
+    if (!this.warned.has(name) && this.warned.size < 10_000) {
+      this.warned.add(name);
+      this.warn(`skipped ${name}: ${why}`);
+    }
     return undefined;
   }
 }
