@@ -113,7 +113,7 @@ export = function (RED: NodeAPI): void {
     }
 
     async function work({ msg }: FrameJob): Promise<FrameOutput> {
-      const input = await imageOf(msg.payload);
+      const input = await imageOf(msg, config.filePaths === true);
       const annotate = wantsAnnotation(msg, config.annotate);
       const options = { ...detectOptions(base, msg), keepPixels: keepPixels(annotate, false) };
       const { detector, result } = await tester.runFrame(input, options, { msgid: msg._msgid, topic: msg.topic });

@@ -39,7 +39,7 @@ export = function (RED: NodeAPI): void {
     async function work({ msg }: FrameJob): Promise<FrameOutput> {
       if (!modelNode) throw new YoloEdgeError('no yolo-model configured', 'NO_MODEL');
       const detector = await modelNode.detector();
-      const input = await imageOf(msg.payload);
+      const input = await imageOf(msg, config.filePaths === true);
       const annotate = wantsAnnotation(msg, config.annotate);
       const r = await detector.detect(input, { ...detectOptions(base, msg), keepPixels: keepPixels(annotate, preview.due()) });
       frames.countProcessed();

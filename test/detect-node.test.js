@@ -64,7 +64,7 @@ describe('yolov8-detect node', function () {
   });
 
   it('honours msg overrides: classes, confidence, file path payloads', async () => {
-    await helper.load([modelNode, detectNode], flow('yolov8n.onnx'));
+    await helper.load([modelNode, detectNode], flow('yolov8n.onnx', { filePaths: true }));
     const d1 = helper.getNode('d1');
     const out = helper.getNode('out');
     const none = await outcome(d1, out, { payload: zebra, classes: ['person'] });
@@ -84,7 +84,7 @@ describe('yolov8-detect node', function () {
     const cases = [
       [Buffer.alloc(0), /image is empty/],
       [fx.corruptJpeg(zebra), /could not be decoded|not a readable image/],
-      ['just some text', /not a readable image file/],
+      ['just some text', /msg.payload is a string, not an image: a file path in msg.payload is read only when/],
       [{ some: 'object' }, /must be an image Buffer/],
       [await fx.solidImage(1, 1), /smaller than 8 pixels/],
       [fx.pngClaiming(20000, 20000), /20000x20000, over the limit/],
@@ -150,6 +150,24 @@ describe('yolov8-detect node', function () {
     assert.ok(rssAfterBurst - rssBefore < 64 * 1024 * 1024, `rss grew ${(rssAfterBurst - rssBefore) / 1e6} MB`);
   });
 
+  it('reads a file path in msg.payload only when the node allows it; msg.filename always', async () => {
+    let read = 0;
+    const orig = fs.promises.open;
+    fs.promises.open = (...a) => { read++; return orig.apply(fs.promises, a); };
+    try {
+      await helper.load([modelNode, detectNode], flow('yolov8n.onnx'));
+      const d1 = helper.getNode('d1');
+      const out = helper.getNode('out');
+      const refused = await outcome(d1, out, { payload: cocoImage('000000000034.jpg') });
+      assert.strictEqual(refused.error.code, 'BAD_PAYLOAD');
+      assert.strictEqual(read, 0, 'nothing was opened');
+      const named = await outcome(d1, out, { filename: cocoImage('000000000034.jpg') });
+      assert.strictEqual(named.msg.payload[0].class, 'zebra');
+    } finally {
+      fs.promises.open = orig;
+    }
+  });
+
   it('reads only regular files named by msg.payload: /dev/zero, a FIFO and an oversize file fail fast, memory bounded', async () => {
     const { execFileSync } = require('child_process');
     const dir = fx.tmpDir();
@@ -159,7 +177,7 @@ describe('yolov8-detect node', function () {
     fs.writeFileSync(big, '');
     fs.truncateSync(big, 65 * 1024 * 1024); // sparse: no disk used
     fs.symlinkSync('/dev/zero', path.join(dir, 'zero.jpg'));
-    await helper.load([modelNode, detectNode], flow('yolov8n.onnx'));
+    await helper.load([modelNode, detectNode], flow('yolov8n.onnx', { filePaths: true }));
     const d1 = helper.getNode('d1');
     const out = helper.getNode('out');
     const rss0 = process.memoryUsage().rss;

@@ -249,7 +249,7 @@ describe('yolo-shadow-test node', function () {
     s1.receive({ command: 'explode' });
     await until(() => got.errors.length === 3, 'three errors');
     const text = got.errors.map(String).join('\n');
-    assert.match(text, /not a readable image file/);
+    assert.match(text, /msg.payload is a string, not an image/);
     assert.match(text, /rollback: nothing was promoted/);
     assert.match(text, /unknown command 'explode': use promote, rollback, reset/);
     s1.receive({ payload: images[0] });

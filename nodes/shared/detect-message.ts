@@ -9,6 +9,8 @@ import { describeDetector } from '../../lib/detector';
 
 /** Editor fields of the detection thresholds. */
 export interface DetectFields extends NodeDef {
+  /** A string msg.payload is a file path to read (off unless set: older flows and http-in flows stay safe). */
+  filePaths?: boolean;
   confidence: string | number;
   iou: string | number;
   classes: string;
@@ -80,11 +82,20 @@ function isRaw(v: unknown): v is RawImage {
   return !!r && typeof r === 'object' && (r.data instanceof Uint8Array) && typeof r.width === 'number' && typeof r.height === 'number';
 }
 
-/** msg.payload as an image: encoded bytes, a file path, or raw pixels {data, width, height, channels}. */
-export async function imageOf(payload: unknown): Promise<ImageInput> {
+/**
+ * The msg's image: encoded bytes or raw pixels {data, width, height, channels} in msg.payload; a file named by
+ * msg.filename (as Node-RED's file nodes name files) when msg.payload holds no image; a file path in
+ * msg.payload only when the node allows it (off by default: an http-in flow must not read the host's files).
+ */
+export async function imageOf(msg: Msg, filePaths: boolean): Promise<ImageInput> {
+  const payload = msg.payload;
   if (payload instanceof Uint8Array) return payload;
   if (isRaw(payload)) return payload;
-  if (typeof payload === 'string') return readImageFile(payload);
+  if ((payload === undefined || payload === null || payload === '') && typeof msg.filename === 'string') return readImageFile(msg.filename);
+  if (typeof payload === 'string') {
+    if (filePaths) return readImageFile(payload);
+    throw new YoloEdgeError('msg.payload is a string, not an image: a file path in msg.payload is read only when the node\'s "read file paths" option is on; or name the file in msg.filename', 'BAD_PAYLOAD');
+  }
   throw new YoloEdgeError(`msg.payload must be an image Buffer (JPEG/PNG/WebP), a file path or raw pixels, got ${payload === null ? 'null' : typeof payload}`, 'BAD_PAYLOAD');
 }
 
