@@ -1,5 +1,4 @@
 import { onnx } from 'onnx-proto';
-import { TensorType } from '../model/onnx-file';
 import { findPostprocess, GraphIndex, matchesPattern } from './graph';
 
 /** Which inputs of each quantized op carry activations (the rest are shapes, indices or scales). */
@@ -183,7 +182,3 @@ function shareConcatScales(g: GraphIndex, nodes: onnx.INodeProto[], tensors: Map
   return groups;
 }
 
-export function isFloatInput(g: GraphIndex, name: string): boolean {
-  const input = (g.graph.input ?? []).find((i) => i.name === name);
-  return input?.type?.tensorType?.elemType === TensorType.FLOAT;
-}
