@@ -308,10 +308,6 @@ describe('editor in a real browser (playwright-core + chromium)', function () {
     const body = await res.json();
     assert.ok(body.detections.length > 0);
     assert.ok(body.detections.some((d) => d.class === 'bowl' || d.class === 'broccoli'), JSON.stringify(body.counts));
-    // A file path posted as text is not read: 4xx, and the answer says why without any of the file.
-    const path2 = await fetch(`${red.url}/yolo-edge/detect`, { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: cocoImage('000000000009.jpg') });
-    assert.strictEqual(path2.status, 400);
-    assert.match((await path2.json()).error, /msg.payload is a string, not an image/);
 
     // The thumbnail under yolov8-detect, and the status badge.
     const href = await page.waitForFunction((id) => document.querySelector(`[id="${id}"] image.yolo-edge-preview`)?.getAttribute('href'), detectId, { timeout: 30000 });
@@ -319,6 +315,11 @@ describe('editor in a real browser (playwright-core + chromium)', function () {
     const status = await page.locator(`[id="${detectId}"] .red-ui-flow-node-status-label`).evaluate((e) => e.textContent);
     assert.match(status, /fps|ready/);
     await shot(page, 'deployed-preview');
+
+    // A file path posted as text is not read: 4xx, and the answer says why without any of the file.
+    const path2 = await fetch(`${red.url}/yolo-edge/detect`, { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: cocoImage('000000000009.jpg') });
+    assert.strictEqual(path2.status, 400);
+    assert.match((await path2.json()).error, /msg.payload is a string, not an image/);
 
     // The model picker's endpoint needs a logged-in user.
     assert.strictEqual((await fetch(`${red.url}/yolo-edge/models`)).status, 401);
