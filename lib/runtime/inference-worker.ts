@@ -49,8 +49,9 @@ async function run(session: ort.InferenceSession, req: Extract<HostRequest, { ty
     const name = req.output?.name ?? session.outputNames[0];
     const t = out[name];
     const data = t.data as Float32Array;
-    // a preallocated output comes back in its own buffer; onnxruntime's own is copied once to be movable
-    const buffer = req.output && data.buffer === req.output.data ? req.output.data : data.slice().buffer;
+    // onnxruntime fills a preallocated output (and hands back another view of it): that buffer goes back as it
+    // is; an output onnxruntime allocated itself (dynamic shapes) is copied once to be movable
+    const buffer = req.output ? req.output.data : data.slice().buffer;
     post({ type: 'ran', id: req.id, ms, input: req.input.data, output: { name, type: 'float32', dims: t.dims.slice(), data: buffer } }, [req.input.data, buffer]);
   } catch (err) {
     const transfer = [req.input.data, ...(req.output ? [req.output.data] : [])];
