@@ -121,7 +121,7 @@ describe('inference in worker threads', function () {
     // RSS from 271 to 585 MB over 50 redeploys with a flat JS heap (README: MALLOC_ARENA_MAX for Node-RED).
     const { execFileSync } = require('child_process');
     const env = { ...process.env, MALLOC_ARENA_MAX: '1' };
-    const out = execFileSync(process.execPath, ['--expose-gc', path.join(__dirname, 'support', 'redeploy-soak.js'), '50'], { encoding: 'utf8', timeout: 240000, env });
+    const out = execFileSync(process.execPath, ['--expose-gc', path.join(__dirname, 'support', 'redeploy-soak.js'), '100'], { encoding: 'utf8', timeout: 280000, env });
     const { start, end, sessions } = JSON.parse(out.trim().split('\n').pop());
     console.log(`      threads ${start.threads} -> ${end.threads}, RSS ${(start.rss / 1e6).toFixed(0)} -> ${(end.rss / 1e6).toFixed(0)} MB`);
     assert.strictEqual(sessions, 0);
