@@ -1,11 +1,15 @@
+import * as os from 'os';
 import * as path from 'path';
 import type { NodeAPI, NodeDef } from 'node-red';
 import { Detector } from '../lib/detector';
-import { MODELS_DIR } from '../lib/fetch/default-model';
+import { DEFAULT_MODEL, defaultModelDir, findDefaultModel, isDefaultModelName, MODELS_DIR } from '../lib/model/default-model';
+import { supplyDefaultModel, SupplyHandle } from '../lib/model/default-model-supply';
+import { describeFetch } from '../lib/model/fetch-default-model';
 import { ModelCatalog, ModelFolder } from '../lib/model/model-catalog';
 import { readNamesFile } from '../lib/model/model-info';
 import { resolveModelPath } from '../lib/model/resolve-path';
 import { parseThreads } from '../lib/runtime/threads';
+import { YoloEdgeError } from '../lib/types';
 import { YoloModelNode } from './shared/model-config';
 
 interface YoloModelDef extends NodeDef {
@@ -50,13 +54,64 @@ function registerModelPicker(RED: NodeAPI): void {
   });
 }
 
+/** The command that fetches the default model by hand, for the folder Node-RED runs in. */
+function fixCommand(userDir: string | undefined): string {
+  if (!userDir) return 'npx yolo-edge fetch-model';
+  const home = os.homedir();
+  const shown = userDir.startsWith(home + path.sep) ? `~${userDir.slice(home.length)}` : userDir;
+  return `cd ${shown} && npx yolo-edge fetch-model`;
+}
+
+/** Fetches the missing default model once per load, telling watchers how far it got. */
+class DefaultModelFetch {
+  private handle?: SupplyHandle;
+  private readonly watchers = new Set<(text: string) => void>();
+  text?: string;
+
+  constructor(private readonly node: YoloModelNode, private readonly dir: string, private readonly userDir: string | undefined) {}
+
+  ready(): Promise<string> {
+    this.handle?.release();
+    this.node.log(`default model missing: fetching it into ${this.dir}`);
+    this.handle = supplyDefaultModel(this.dir, (p) => this.tell(describeFetch(p)));
+    return this.handle.ready.then(
+      (file) => { this.tell(undefined); return file; },
+      (err: Error) => {
+        const e = new YoloEdgeError(`${err.message}. Fix: ${fixCommand(this.userDir)}`, 'MODEL_FETCH_FAILED');
+        this.node.error(e.message);
+        this.tell(undefined);
+        throw e;
+      },
+    );
+  }
+
+  watch(w: (text: string) => void): () => void {
+    this.watchers.add(w);
+    if (this.text) w(this.text);
+    return () => this.watchers.delete(w);
+  }
+
+  close(): void {
+    this.handle?.release();
+    this.watchers.clear();
+  }
+
+  private tell(text: string | undefined): void {
+    this.text = text;
+    if (text) this.watchers.forEach((w) => w(text));
+  }
+}
+
 export = function (RED: NodeAPI): void {
   registerModelPicker(RED);
   function YoloModel(this: YoloModelNode, config: YoloModelDef) {
     RED.nodes.createNode(this, config);
     const userDir = (RED.settings as { userDir?: string }).userDir;
     const bases = userDir ? [userDir] : [];
-    const modelPath = resolveModelPath(config.model, bases);
+    const isDefault = isDefaultModelName(config.model);
+    const found = isDefault ? findDefaultModel(userDir) : undefined;
+    const modelPath = isDefault ? found ?? path.join(defaultModelDir(userDir), DEFAULT_MODEL.file) : resolveModelPath(config.model, bases);
+    const fetcher = isDefault && !found ? new DefaultModelFetch(this, defaultModelDir(userDir), userDir) : undefined;
     let threads = 0;
     let configError: Error | undefined;
     try {
@@ -74,7 +129,9 @@ export = function (RED: NodeAPI): void {
       if (closed) return Promise.reject(new Error('model node is closed'));
       if (configError) return Promise.reject(configError);
       if (!loading) {
-        loading = namesOverride(config.names, bases)
+        const file = fetcher && !findDefaultModel(userDir) ? fetcher.ready() : Promise.resolve(modelPath);
+        loading = file
+          .then(() => namesOverride(config.names, bases))
           .then((names) => Detector.create(modelPath, { threads, executionProviders: providers, names, warn: (m) => this.warn(m) }));
         loading.then(
           (d) => this.log(`loaded ${modelPath} (${d.info.layout}, ${d.info.numClasses} classes, ${d.info.inputWidth}x${d.info.inputHeight}, ${d.info.precision})`),
@@ -84,8 +141,11 @@ export = function (RED: NodeAPI): void {
       return loading;
     };
 
+    this.watchFetch = (watcher) => (fetcher ? fetcher.watch(watcher) : () => undefined);
+
     this.on('close', (_removed: boolean, done: () => void) => {
       closed = true;
+      fetcher?.close();
       const pending = loading;
       loading = undefined;
       if (!pending) return done();

@@ -7,7 +7,7 @@ import { baseOptions, DetectFields, detectOptions, imageOf, keepPixels, Msg, set
 import { describeDetector } from '../lib/detector';
 import { FrameJob } from './shared/frame-intake';
 import { FrameOutput, FrameRuntime, refuseFrames } from './shared/frame-runtime';
-import { YoloModelNode } from './shared/model-config';
+import { loadFailureText, showFetchProgress, YoloModelNode } from './shared/model-config';
 
 interface ShadowDef extends DetectFields {
   production: string;
@@ -154,12 +154,14 @@ export = function (RED: NodeAPI): void {
     });
 
     node.status({ fill: 'grey', shape: 'ring', text: 'loading models' });
-    Promise.all([production.detector(), candidate?.detector()]).then(
+    const loading = Promise.all([production.detector(), candidate?.detector()]);
+    showFetchProgress(node, [production, candidate], loading);
+    loading.then(
       (ds) => ds.forEach((d) => d && frames.watch(d)),
     ).then(
       () => node.status({ fill: 'grey', shape: 'dot', text: candidate ? 'ready · shadowing' : 'ready · no candidate' }),
       (err: Error) => {
-        node.status({ fill: 'red', shape: 'ring', text: err.message.slice(0, 60) });
+        node.status({ fill: 'red', shape: 'ring', text: loadFailureText(err) });
         node.error(`shadow test: ${err.message}`);
       },
     );

@@ -3,7 +3,7 @@ import { YoloEdgeError } from '../lib/types';
 import { baseOptions, DetectFields, detectOptions, imageOf, keepPixels, Msg, wantsAnnotation, writeDetection } from './shared/detect-message';
 import { FrameJob } from './shared/frame-intake';
 import { FrameOutput, FrameRuntime, refuseFrames } from './shared/frame-runtime';
-import { YoloModelNode } from './shared/model-config';
+import { loadFailureText, showFetchProgress, YoloModelNode } from './shared/model-config';
 import { createPreview } from './shared/preview';
 
 interface DetectDef extends DetectFields {
@@ -58,7 +58,9 @@ export = function (RED: NodeAPI): void {
     if (!modelNode) node.status({ fill: 'red', shape: 'ring', text: 'no model configured' });
     else {
       node.status({ fill: 'grey', shape: 'ring', text: 'loading model' });
-      modelNode.detector().then(
+      const loading = modelNode.detector();
+      showFetchProgress(node, [modelNode], loading);
+      loading.then(
         (d) => {
           frames.watch(d);
           node.status(d.warnings.length
@@ -66,7 +68,7 @@ export = function (RED: NodeAPI): void {
             : { fill: 'grey', shape: 'dot', text: `ready · ${d.info.precision} ${d.info.inputWidth}px` });
         },
         (err: Error) => {
-          node.status({ fill: 'red', shape: 'ring', text: err.message.slice(0, 60) });
+          node.status({ fill: 'red', shape: 'ring', text: loadFailureText(err) });
           node.error(`model ${modelNode.modelPath}: ${err.message}`);
         },
       );

@@ -56,9 +56,14 @@ fs.writeFileSync(settings, `module.exports = {
 };
 `);
 
+// Node-RED 5 needs Node >= 22.9: an older system node starts it with the pinned Node 24 the tests use.
 const red = require.resolve('node-red/red.js', { paths: [root] });
-const env = { ...process.env, YOLO_EDGE_SAMPLES: samples };
-const child = spawn(process.execPath, [red, '--userDir', userDir, '--settings', settings], { stdio: 'inherit', env });
+const { ensureNode24, envWithNode24, supportsNodeRed5 } = require('./node24');
+const own = supportsNodeRed5();
+if (!own) console.log(`yolo-edge demo: Node.js ${process.versions.node} cannot run Node-RED 5; using Node.js 24 from .cache/`);
+const nodeBin = own ? process.execPath : ensureNode24();
+const env = { ...(own ? process.env : envWithNode24()), YOLO_EDGE_SAMPLES: samples };
+const child = spawn(nodeBin, [red, '--userDir', userDir, '--settings', settings], { stdio: 'inherit', env });
 console.log(`yolo-edge demo: http://${host}:${port}/yolo-edge/ (editor at http://${host}:${port}/)`);
 console.log(`yolo-edge demo: the inspection line demo detects the JPEGs in ${samples}`);
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));

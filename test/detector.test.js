@@ -7,7 +7,7 @@ const { requireModel, cocoImage, lib } = require('./support/paths');
 const fx = require('./support/fixtures');
 const { Detector } = lib('detector');
 const { loadModelInfo } = lib('model/model-info');
-const { hasValidDefaultModel, fetchDefaultModel, DEFAULT_MODEL } = lib('fetch/default-model');
+const { hasValidDefaultModel, fetchDefaultModel, DEFAULT_MODEL } = { ...lib('model/default-model'), ...lib('model/fetch-default-model') };
 const { onnx } = require('onnx-proto');
 
 describe('Detector', function () {

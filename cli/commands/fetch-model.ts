@@ -1,17 +1,28 @@
-import { fetchDefaultModel, hasValidDefaultModel, MODELS_DIR } from '../../lib/fetch/default-model';
-import { flag, parse } from '../args';
+import { existsSync } from 'fs';
+import * as path from 'path';
+import { DEFAULT_MODEL, hasValidDefaultModel, MODELS_DIR, userModelsDir } from '../../lib/model/default-model';
+import { fetchDefaultModel } from '../../lib/model/fetch-default-model';
+import { flag, parse, str } from '../args';
 import { Command, err } from './command';
 
+/**
+ * Run inside a folder that has the package installed (`cd ~/.node-red && npx yolo-edge fetch-model`), the model
+ * goes into that folder's models/, which upgrades keep; elsewhere into the package's own models/.
+ */
+function defaultDir(cwd = process.cwd()): string {
+  return existsSync(path.join(cwd, 'node_modules', 'node-red-contrib-yolo-edge')) ? userModelsDir(cwd) : MODELS_DIR;
+}
+
 export const fetchModel: Command = {
-  summary: 'fetch the default model (yolov8n.onnx, COCO) into models/ and check its sha256',
-  usage: 'yolo-edge fetch-model [--if-missing]',
+  summary: `fetch the default model (${DEFAULT_MODEL.file}, COCO) and check its sha256`,
+  usage: 'yolo-edge fetch-model [--if-missing] [--dir DIR]   (default DIR: ./models in a Node-RED user dir, else the package\'s models/)',
   async run(argv) {
-    const p = parse(argv, { 'if-missing': { type: 'boolean' } });
-    if (flag(p, 'if-missing') && (await hasValidDefaultModel())) {
-      err(`default model present in ${MODELS_DIR}\n`);
+    const p = parse(argv, { 'if-missing': { type: 'boolean' }, dir: { type: 'string' } });
+    const dir = path.resolve(str(p, 'dir') ?? defaultDir());
+    if (flag(p, 'if-missing') && (await hasValidDefaultModel(dir))) {
+      err(`default model present in ${dir}\n`);
       return;
     }
-    await fetchDefaultModel(MODELS_DIR, (m) => err(`${m}\n`));
+    await fetchDefaultModel(dir, { log: (m) => err(`${m}\n`) });
   },
 };
-

@@ -1,6 +1,6 @@
 import { existsSync } from 'fs';
 import * as path from 'path';
-import { DEFAULT_MODEL, MODELS_DIR } from '../fetch/default-model';
+import { DEFAULT_MODEL, MODELS_DIR } from './default-model';
 
 /**
  * A model path as a user writes it: absolute as is; relative against the package's models/ first,

