@@ -6,6 +6,7 @@
 const assert = require('assert');
 const fs = require('fs');
 const path = require('path');
+const { spawnSync } = require('child_process');
 const { ROOT } = require('./support/paths');
 
 const PKG = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
@@ -69,6 +70,34 @@ function coreTypes() {
   return new Set(html(path.join(dir, 'core')).flatMap((f) => Object.keys(editorDefinitions(f, false))));
 }
 
+/** The files `npm pack` would publish, as paths inside the package. */
+function packedFiles() {
+  const r = spawnSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8' });
+  assert.strictEqual(r.status, 0, r.stderr);
+  return JSON.parse(r.stdout)[0].files.map((f) => f.path);
+}
+
+describe('the published tarball', function () {
+  this.timeout(60000);
+  it('carries the built nodes, icons once beside them (where Node-RED looks), and no source maps', () => {
+    const files = packedFiles();
+    assert.deepStrictEqual(files.filter((f) => f.endsWith('.map')), [], 'source maps would point at unshipped sources');
+    const icons = fs.readdirSync(path.join(ROOT, 'icons'));
+    for (const icon of icons) assert.deepStrictEqual(files.filter((f) => path.basename(f) === icon), [`dist/nodes/icons/${icon}`]);
+    assert.ok(files.includes('dist/cli/main.js') && files.includes('scripts/postinstall.js') && files.includes('LICENSE'));
+    assert.deepStrictEqual(files.filter((f) => f.endsWith('.onnx') || f.startsWith('test/') || f.endsWith('.ts') && !f.endsWith('.d.ts')), []);
+  });
+
+  it('has author and homepage, and `npm pkg fix` finds nothing to change', () => {
+    assert.ok(PKG.author && PKG.homepage, 'author and homepage');
+    const dir = fs.mkdtempSync(path.join(require('os').tmpdir(), 'yolo-edge-pkgfix-'));
+    fs.copyFileSync(path.join(ROOT, 'package.json'), path.join(dir, 'package.json'));
+    const r = spawnSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['pkg', 'fix'], { cwd: dir, encoding: 'utf8' });
+    assert.strictEqual(r.status, 0, r.stderr);
+    assert.deepStrictEqual(JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')), PKG);
+  });
+});
+
 describe('package.json against the flow library scorecard', () => {
   it('P01-P04: license, repository and bugs, a valid name, the node-red keyword', () => {
     assert.match(PKG.license ?? '', /^[A-Za-z0-9.+-]+$/, 'license (an SPDX identifier)');
@@ -93,9 +122,7 @@ describe('package.json against the flow library scorecard', () => {
     const files = PKG.files.map((f) => f.replace(/\/$/, ''));
     const published = (rel) => files.some((f) => rel === f || rel.startsWith(`${f}/`));
     for (const js of Object.values(PKG['node-red'].nodes)) assert.ok(published(js), `${js} is not in "files"`);
-    for (const dir of ['examples', 'icons']) {
-      if (fs.existsSync(path.join(ROOT, dir))) assert.ok(published(dir), `${dir}/ is not in "files"`);
-    }
+    assert.ok(published('examples'), 'examples/ is not in "files"');
     const examples = fs.readdirSync(path.join(ROOT, 'examples')).filter((f) => f.endsWith('.json'));
     assert.ok(examples.length > 0, 'examples/*.json');
     for (const f of examples) assert.ok(Array.isArray(JSON.parse(fs.readFileSync(path.join(ROOT, 'examples', f), 'utf8'))), `${f} is a flow array`);
