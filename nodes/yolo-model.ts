@@ -6,7 +6,7 @@ import { DEFAULT_MODEL, defaultModelDir, findDefaultModel, isDefaultModelName, M
 import { supplyDefaultModel, SupplyHandle } from '../lib/model/default-model-supply';
 import { describeFetch } from '../lib/model/fetch-default-model';
 import { ModelCatalog, ModelFolder } from '../lib/model/model-catalog';
-import { readNamesFile } from '../lib/model/model-info';
+import { parseNamesSetting, readNamesFile } from '../lib/model/model-info';
 import { resolveModelPath } from '../lib/model/resolve-path';
 import { parseThreads } from '../lib/runtime/threads';
 import { YoloEdgeError } from '../lib/types';
@@ -19,12 +19,11 @@ interface YoloModelDef extends NodeDef {
   names: string;
 }
 
-/** Names override: a comma-separated list, or the path of a names file (classes.txt or JSON array). */
+/** Names override from the *Class names* setting; a names file is found like a model path. */
 async function namesOverride(text: string, bases: string[]): Promise<string[] | undefined> {
-  const t = (text ?? '').trim();
-  if (!t) return undefined;
-  if (t.includes(',')) return t.split(',').map((s) => s.trim());
-  return readNamesFile(resolveModelPath(t, bases));
+  const setting = parseNamesSetting(text);
+  if (!setting) return undefined;
+  return 'list' in setting ? setting.list : readNamesFile(resolveModelPath(setting.file, bases));
 }
 
 /** The model picker's folders: the package's models/ (bare names) and the user dir's models/ ('models/<file>'). */
@@ -34,6 +33,12 @@ function modelFolders(userDir: string | undefined): ModelFolder[] {
   return folders;
 }
 
+/** How the picker names its folders: never the host's absolute paths, which read-only users would see. */
+const FOLDER_LABELS: Record<ModelFolder['source'], string> = {
+  package: 'the package\'s models/',
+  user: 'models/ in the Node-RED user directory',
+};
+
 /** Admin endpoints of the model picker; file names come only from listing those folders (no path traversal). */
 function registerModelPicker(RED: NodeAPI): void {
   const catalog = new ModelCatalog();
@@ -42,7 +47,7 @@ function registerModelPicker(RED: NodeAPI): void {
   RED.httpAdmin.get('/yolo-edge/models', RED.auth.needsPermission('yolo-model.read'), (_req, res) => {
     const f = folders();
     catalog.list(f).then(
-      (models) => res.json({ folders: f.map(({ source, dir }) => ({ source, dir })), models }),
+      (models) => res.json({ folders: f.map(({ source }) => ({ source, label: FOLDER_LABELS[source] })), models }),
       (err) => fail(res, err),
     );
   });

@@ -98,6 +98,22 @@ describe('yolov8-detect node', function () {
     }
   });
 
+  it('takes a single Class names entry as a class name, and a .txt or path entry as a names file', async () => {
+    const { parseNamesSetting } = lib('model/model-info');
+    assert.deepStrictEqual(parseNamesSetting('defect'), { list: ['defect'] });
+    assert.deepStrictEqual(parseNamesSetting(' a, b '), { list: ['a', 'b'] });
+    assert.deepStrictEqual(parseNamesSetting('classes.txt'), { file: 'classes.txt' });
+    assert.deepStrictEqual(parseNamesSetting('models/names'), { file: 'models/names' });
+    assert.strictEqual(parseNamesSetting('  '), undefined);
+    const f = flow('yolov8n.onnx');
+    f[0].names = 'worker';
+    await helper.load([modelNode, detectNode], f);
+    const { msg, error } = await outcome(helper.getNode('d1'), helper.getNode('out'), { payload: zebra });
+    assert.ifError(error);
+    assert.strictEqual(msg.payload[0].class, 'class22', 'names past the one given are numbered');
+    assert.strictEqual((await helper.getNode('m1').detector()).info.names[0], 'worker');
+  });
+
   it('says clearly when the model file is missing', async () => {
     await helper.load([modelNode, detectNode], flow('/nonexistent/model.onnx'));
     const r = await outcome(helper.getNode('d1'), helper.getNode('out'), { payload: zebra });

@@ -52,7 +52,8 @@ describe('model picker admin endpoints', function () {
     const res = await helper.request().get('/yolo-edge/models').expect(200);
     const byValue = Object.fromEntries(res.body.models.map((m) => [m.value, m]));
     assert.deepStrictEqual(res.body.folders.map((f) => f.source), ['package', 'user']);
-    assert.strictEqual(res.body.folders[1].dir, path.join(userDir, 'models'));
+    assert.deepStrictEqual(res.body.folders.map((f) => f.label), ["the package's models/", 'models/ in the Node-RED user directory']);
+    assert.ok(!JSON.stringify(res.body).includes(userDir), 'no absolute paths of the host in the listing');
     // Only bare .onnx files directly in the folders; notes, hidden files and sub folders are not listed.
     const userValues = res.body.models.filter((m) => m.source === 'user').map((m) => m.value);
     assert.deepStrictEqual(userValues, ['models/classifier.onnx', 'models/coco-copy.onnx']);
@@ -101,6 +102,43 @@ describe('model picker admin endpoints', function () {
     // A path that Express normalises before routing does not reach the handler either.
     const raw = await helper.request().get('/yolo-edge/models/user/../../secret.onnx');
     assert.notStrictEqual(raw.status, 200);
+  });
+
+  it('describes a huge model without reading its weights: memory bounded, and a FIFO named .onnx is skipped', async () => {
+    // The default model with a 1.5 GB initializer appended (a second graph field merges into the first); the
+    // appended data is a sparse hole, so the file costs no disk.
+    const big = path.join(userDir, 'models', 'huge.onnx');
+    const bytes = fs.readFileSync(MODEL);
+    const dataLen = 1.5 * 2 ** 30;
+    const varint = (v) => { const o = []; while (v >= 0x80) { o.push((v % 128) | 0x80); v = Math.floor(v / 128); } o.push(v); return Buffer.from(o); };
+    const field = (n, body) => Buffer.concat([varint((n << 3) | 2), varint(body.length), body]);
+    const name = field(8, Buffer.from('huge_weight'));
+    const head = Buffer.concat([varint((1 << 3) | 0), varint(dataLen / 4), varint((2 << 3) | 0), varint(1), name, varint((9 << 3) | 2), varint(dataLen)]);
+    const tensorLen = head.length + dataLen;
+    const initHead = Buffer.concat([varint((5 << 3) | 2), varint(tensorLen), head]);
+    const graphHead = Buffer.concat([varint((7 << 3) | 2), varint(initHead.length + dataLen)]);
+    fs.writeFileSync(big, Buffer.concat([bytes, graphHead, initHead]));
+    fs.truncateSync(big, bytes.length + graphHead.length + initHead.length + dataLen);
+    const fifo = path.join(userDir, 'models', 'fifo.onnx');
+    require('child_process').execFileSync('mkfifo', [fifo]);
+    try {
+      await helper.load(modelNode, modelFlow);
+      global.gc?.();
+      const before = process.memoryUsage().rss;
+      const t = Date.now();
+      const res = await helper.request().get('/yolo-edge/models').expect(200);
+      const grown = process.memoryUsage().rss - before;
+      const huge = res.body.models.find((m) => m.value === 'models/huge.onnx');
+      assert.ok(huge?.info, JSON.stringify(huge));
+      assert.strictEqual(huge.info.numClasses, 80);
+      assert.strictEqual(huge.size, fs.statSync(big).size);
+      assert.ok(!res.body.models.some((m) => m.file === 'fifo.onnx'), 'a FIFO is not a model file');
+      assert.ok(grown < 100 * 2 ** 20, `RSS grew by ${(grown / 2 ** 20).toFixed(0)} MB`);
+      assert.ok(Date.now() - t < 20000);
+    } finally {
+      fs.rmSync(big, { force: true });
+      fs.rmSync(fifo, { force: true });
+    }
   });
 
   it('has no user section when Node-RED has no user dir', async () => {

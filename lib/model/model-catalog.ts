@@ -1,6 +1,7 @@
 import { Dirent, promises as fs, Stats } from 'fs';
 import * as path from 'path';
-import { loadModelInfo } from './model-info';
+import { describeModel } from './model-info';
+import { readModelSkeleton } from './model-skeleton';
 
 /** A folder the model picker lists; `prefix` turns a file name into the value the yolo-model node resolves. */
 export interface ModelFolder {
@@ -53,8 +54,8 @@ async function onnxFiles(dir: string): Promise<string[]> {
 }
 
 /**
- * Lists and describes the .onnx files of a few folders. Descriptions are cached by path, size and mtime
- * (reading a model decodes the whole protobuf) and the cache is bounded.
+ * Lists and describes the .onnx files of a few folders, reading each without its weights (a symlink counts when
+ * it leads to a regular file). Descriptions are cached by path, size and mtime, and the cache is bounded.
  */
 export class ModelCatalog {
   private readonly cache = new Map<string, ModelSummary>();
@@ -95,7 +96,7 @@ export class ModelCatalog {
     if (hit) return hit;
     const summary: ModelSummary = { source: folder.source, file, value: folder.prefix + file, size: stat.size };
     try {
-      const { info } = await loadModelInfo(full);
+      const info = describeModel(await readModelSkeleton(full), full);
       const m = info.metadata;
       summary.info = {
         names: info.names, numClasses: info.numClasses, inputWidth: info.inputWidth, inputHeight: info.inputHeight,

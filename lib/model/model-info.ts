@@ -176,6 +176,18 @@ function defaultNames(n: number, partial?: string[]): string[] {
   return Array.from({ length: n }, (_, i) => partial?.[i] ?? `class${i}`);
 }
 
+/**
+ * The *Class names* setting: a comma-separated list, a names file (a path, or a name ending in .txt, .json or
+ * .names) or, anything else, one class name (a one-class model's "defect" is not a file).
+ */
+export function parseNamesSetting(text: string | undefined): { list: string[] } | { file: string } | undefined {
+  const t = (text ?? '').trim();
+  if (!t) return undefined;
+  if (t.includes(',')) return { list: t.split(',').map((s) => s.trim()) };
+  if (/[\\/]/.test(t) || /\.(txt|json|names)$/i.test(t)) return { file: t };
+  return { list: [t] };
+}
+
 /** A names file: one name a line (classes.txt) or a JSON array. */
 export async function readNamesFile(path: string): Promise<string[]> {
   const text = await fs.readFile(path, 'utf8');

@@ -1,0 +1,157 @@
+import { promises as fs } from 'fs';
+import { YoloEdgeError } from '../types';
+import { decodeModel, ModelProto } from './onnx-file';
+
+// A model file without its weights, for listings: the protobuf is walked with positional reads and the
+// initializers' data fields are skipped, never read. A 1.5 GB model costs a few hundred KB of memory.
+
+const WIRE = { VARINT: 0, I64: 1, LEN: 2, I32: 5 } as const;
+const MODEL_GRAPH = 7;
+const GRAPH_INITIALIZER = 5;
+/** TensorProto fields kept: dims, data_type, name. */
+const TENSOR_KEEP = new Set([1, 2, 8]);
+/** Everything but the weights must fit in this (nodes, shapes, metadata, small constants). */
+const MAX_SKELETON_BYTES = 64 << 20;
+const WINDOW = 64 << 10;
+
+/** Reads a file at increasing offsets through a small window; skipping moves the offset without reading. */
+class Cursor {
+  pos = 0;
+  private buf = Buffer.alloc(0);
+  private bufAt = 0;
+
+  constructor(private readonly fh: fs.FileHandle, readonly size: number) {}
+
+  async bytes(n: number): Promise<Buffer> {
+    if (this.pos + n > this.size) throw new Error('truncated protobuf');
+    if (this.pos < this.bufAt || this.pos + n > this.bufAt + this.buf.length) {
+      const len = Math.min(Math.max(n, WINDOW), this.size - this.pos);
+      const b = Buffer.alloc(len);
+      const { bytesRead } = await this.fh.read(b, 0, len, this.pos);
+      this.buf = b.subarray(0, bytesRead);
+      this.bufAt = this.pos;
+      if (bytesRead < n) throw new Error('truncated protobuf');
+    }
+    const out = this.buf.subarray(this.pos - this.bufAt, this.pos - this.bufAt + n);
+    this.pos += n;
+    return out;
+  }
+
+  async varint(): Promise<number> {
+    let result = 0;
+    let scale = 1;
+    for (let i = 0; i < 10; i++) {
+      const [b] = await this.bytes(1);
+      result += (b & 0x7f) * scale;
+      if (b < 0x80) return result;
+      scale *= 128;
+    }
+    throw new Error('bad varint');
+  }
+}
+
+function varintBytes(v: number): Buffer {
+  const out: number[] = [];
+  while (v >= 0x80) {
+    out.push((v % 128) | 0x80);
+    v = Math.floor(v / 128);
+  }
+  out.push(v);
+  return Buffer.from(out);
+}
+
+const lenField = (field: number, body: Buffer) => Buffer.concat([varintBytes((field << 3) | WIRE.LEN), varintBytes(body.length), body]);
+
+interface Field {
+  field: number;
+  wire: number;
+  /** Offset of the field's payload (after the tag, and after the length for LEN fields). */
+  start: number;
+  /** Length of the payload for LEN fields; the whole field's raw bytes otherwise. */
+  length: number;
+  raw: Buffer;
+}
+
+/** The next field at the cursor: its tag, and for LEN fields the payload's extent without reading it. */
+async function nextField(c: Cursor): Promise<Field> {
+  const tagAt = c.pos;
+  const tag = await c.varint();
+  const field = Math.floor(tag / 8);
+  const wire = tag & 7;
+  if (wire === WIRE.LEN) {
+    const length = await c.varint();
+    const start = c.pos;
+    if (start + length > c.size) throw new Error('truncated protobuf');
+    return { field, wire, start, length, raw: Buffer.alloc(0) };
+  }
+  if (wire === WIRE.VARINT) await c.varint();
+  else if (wire === WIRE.I64) await c.bytes(8);
+  else if (wire === WIRE.I32) await c.bytes(4);
+  else throw new Error(`unsupported protobuf wire type ${wire}`);
+  const end = c.pos;
+  c.pos = tagAt;
+  const raw = Buffer.from(await c.bytes(end - tagAt));
+  return { field, wire, start: tagAt, length: raw.length, raw };
+}
+
+/** Copies a field as it is (reading its payload). */
+async function copyField(c: Cursor, f: Field, budget: { left: number }): Promise<Buffer> {
+  if (f.wire !== WIRE.LEN) return f.raw;
+  budget.left -= f.length;
+  if (budget.left < 0) throw new YoloEdgeError('the model is too large to describe without its weights', 'MODEL_TOO_LARGE');
+  c.pos = f.start;
+  const body = Buffer.from(await c.bytes(f.length));
+  return lenField(f.field, body);
+}
+
+/** A TensorProto with only dims, data type and name. */
+async function strippedTensor(c: Cursor, start: number, length: number): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  c.pos = start;
+  while (c.pos < start + length) {
+    const f = await nextField(c);
+    if (TENSOR_KEEP.has(f.field)) parts.push(await copyField(c, f, { left: Infinity }));
+    if (f.wire === WIRE.LEN) c.pos = f.start + f.length;
+  }
+  return Buffer.concat(parts);
+}
+
+async function strippedGraph(c: Cursor, start: number, length: number, budget: { left: number }): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  c.pos = start;
+  while (c.pos < start + length) {
+    const f = await nextField(c);
+    if (f.field === GRAPH_INITIALIZER && f.wire === WIRE.LEN) parts.push(lenField(f.field, await strippedTensor(c, f.start, f.length)));
+    else parts.push(await copyField(c, f, budget));
+    if (f.wire === WIRE.LEN) c.pos = f.start + f.length;
+  }
+  return Buffer.concat(parts);
+}
+
+/** The model at `path` with its initializers' data left out (names, types and shapes kept). */
+export async function readModelSkeleton(path: string): Promise<ModelProto> {
+  const fh = await fs.open(path, 'r');
+  try {
+    const { size } = await fh.stat();
+    const c = new Cursor(fh, size);
+    const budget = { left: MAX_SKELETON_BYTES };
+    const parts: Buffer[] = [];
+    // Repeated occurrences of the graph field merge (protobuf rules); protobufjs would keep only the last.
+    const graph: Buffer[] = [];
+    try {
+      while (c.pos < size) {
+        const f = await nextField(c);
+        if (f.field === MODEL_GRAPH && f.wire === WIRE.LEN) graph.push(await strippedGraph(c, f.start, f.length, budget));
+        else parts.push(await copyField(c, f, budget));
+        if (f.wire === WIRE.LEN) c.pos = f.start + f.length;
+      }
+    } catch (err) {
+      if (err instanceof YoloEdgeError) throw err;
+      throw new YoloEdgeError(`${path} is not an ONNX model (${(err as Error).message})`, 'NOT_ONNX');
+    }
+    if (graph.length) parts.push(lenField(MODEL_GRAPH, Buffer.concat(graph)));
+    return decodeModel(Buffer.concat(parts), path);
+  } finally {
+    await fh.close();
+  }
+}
