@@ -114,16 +114,25 @@ export class Histogram {
   }
 }
 
-/** Two-sided percentile: the lower and upper tails beyond (100 - p)% are clipped. */
-export class PercentileCollector implements Collector {
-  private readonly hist: Histogram;
+/** A collector that keeps a histogram of everything it sees and derives its range from it. */
+abstract class HistogramCollector implements Collector {
+  protected readonly hist: Histogram;
 
-  constructor(private readonly percentile = 99.999, bins = 2048) {
+  constructor(bins: number) {
     this.hist = new Histogram(bins);
   }
 
   add(data: Float32Array): void {
     this.hist.add(data);
+  }
+
+  abstract range(): Range;
+}
+
+/** Two-sided percentile: the lower and upper tails beyond (100 - p)% are clipped. */
+export class PercentileCollector extends HistogramCollector {
+  constructor(private readonly percentile = 99.999, bins = 2048) {
+    super(bins);
   }
 
   range(): Range {
@@ -138,15 +147,9 @@ export class PercentileCollector implements Collector {
  * Entropy (KL divergence) calibration on the |x| histogram: the threshold whose clipped and
  * requantized distribution (to `levels` levels) is closest to the observed one. Bounded to the seen min/max.
  */
-export class EntropyCollector implements Collector {
-  private readonly hist: Histogram;
-
+export class EntropyCollector extends HistogramCollector {
   constructor(private readonly levels = 128, bins = 2048) {
-    this.hist = new Histogram(bins);
-  }
-
-  add(data: Float32Array): void {
-    this.hist.add(data);
+    super(bins);
   }
 
   range(): Range {
