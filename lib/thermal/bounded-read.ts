@@ -3,7 +3,8 @@ import { constants, promises as fs } from 'fs';
 /** Time a sysfs/procfs read gets; these files answer in microseconds unless a driver hangs. */
 export const READ_TIMEOUT_MS = 1000;
 
-const MAX_BYTES = 64 * 1024;
+/** Sensor files hold one line; of /proc/stat and meminfo only the first lines are parsed. */
+const MAX_BYTES = 16 * 1024;
 
 /** Reads that outlived their deadline and still hold a thread of libuv's small pool. */
 const stuck = new Set<string>();
@@ -47,8 +48,8 @@ async function readRegular(file: string): Promise<string> {
   const fh = await fs.open(file, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
     if (!(await fh.stat()).isFile()) throw new Error(`${file}: not a regular file`);
-    // procfs files report size 0: read until the end, within the cap.
-    const buf = Buffer.alloc(MAX_BYTES);
+    // procfs files report size 0: read until the end or the cap.
+    const buf = Buffer.allocUnsafe(MAX_BYTES);
     let length = 0;
     for (;;) {
       const { bytesRead } = await fh.read(buf, length, buf.length - length, length);
