@@ -163,7 +163,7 @@ export function fetchSnapshot(target: HttpTarget, deadlineMs: number, maxBytes: 
       res.on('error', (err) => settle(error(err.message)));
     });
     const deadline = setTimeout(() => {
-      const got = answered ? `${size} bytes of the image received` : 'no answer';
+      const got = answered ? `${size} byte${size === 1 ? '' : 's'} of the image received` : 'no answer';
       settle(error(`no whole image within ${seconds(deadlineMs)} (${got})`));
     }, deadlineMs);
     signal?.addEventListener('abort', onAbort, { once: true });
