@@ -136,6 +136,40 @@ describe('temperature hardening', function () {
       assert.strictEqual(back.reading.temperature, 48);
     });
 
+    it('a read that hangs in the driver times out, is not started again while it hangs, and recovers', async () => {
+      const { readBounded } = lib('thermal/bounded-read');
+      const fsp = fs.promises;
+      const file = path.join(pi.sysRoot, 'class/thermal/thermal_zone1/temp');
+      const realOpen = fsp.open;
+      let opens = 0;
+      let release;
+      // A regular file whose open() does not return, as a sensor driver stuck on its bus would behave.
+      fsp.open = function (p, ...rest) {
+        if (p !== file) return realOpen.call(this, p, ...rest);
+        opens++;
+        return new Promise((resolve) => {
+          release = () => resolve(realOpen.call(fsp, p, ...rest));
+        });
+      };
+      try {
+        const m = monitor({ temperatureSource: 'sysfs' });
+        let t0 = Date.now();
+        const a = await within(m.sample(), 3000, 'a sample with a hung sensor read');
+        assert.ok(Date.now() - t0 >= 900 && Date.now() - t0 < 2500, `first sample took ${Date.now() - t0} ms (1 s limit)`);
+        assert.match(a.reading.unavailable.temperature, /thermal_zone1\/temp: no answer within 1\.0 s/);
+        t0 = Date.now();
+        const b = await within(m.sample(), 1000, 'the sample while the read still hangs');
+        assert.ok(Date.now() - t0 < 500, `second sample took ${Date.now() - t0} ms`);
+        assert.match(b.reading.unavailable.temperature, /thermal_zone1\/temp: an earlier read has not returned yet/);
+        assert.strictEqual(opens, 1, 'a hung file holds at most one pool thread');
+      } finally {
+        fsp.open = realOpen;
+      }
+      release();
+      await sleep(50);
+      assert.strictEqual(await readBounded(file), '50000\n');
+    });
+
     for (const [what, write, reason] of [
       ['1e9 C from sysfs', (p) => setSocRaw(p, '1000000000000\n'), /thermal_zone1 \(cpu-thermal\): implausible temperature 1000000000 C \(expected -40\.\.150 C\)/],
       ['a hex string from sysfs', (p) => setSocRaw(p, '0x1A000\n'), /thermal_zone1\/temp: not a decimal integer: "0x1A000"/],
