@@ -3,7 +3,7 @@ import * as https from 'https';
 import { wholeJpeg } from './mjpeg-splitter';
 import { boundaryOf, MultipartMjpegParser } from './multipart-parser';
 import { SourceEvents, SupervisionOptions } from './source';
-import { Connection, SupervisedSource } from './supervised-source';
+import { Connection, formatSeconds, SupervisedSource } from './supervised-source';
 import { YoloEdgeError } from '../types';
 
 export interface HttpTarget {
@@ -118,12 +118,8 @@ export class SnapshotClient {
   }
 }
 
-function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(1)} s`;
-}
-
 /** One JPEG from a snapshot URL within deadlineMs (request to last byte) and maxBytes; aborted by the signal. */
-export function fetchSnapshot(target: HttpTarget, deadlineMs: number, maxBytes: number, agent?: http.Agent, signal?: AbortSignal): Promise<Buffer> {
+function fetchSnapshot(target: HttpTarget, deadlineMs: number, maxBytes: number, agent?: http.Agent, signal?: AbortSignal): Promise<Buffer> {
   const error = (why: string, code = 'SNAPSHOT_FAILED'): YoloEdgeError => new YoloEdgeError(`snapshot ${target.url.href}: ${why}`, code);
   if (signal?.aborted) return Promise.reject(error('aborted, the source stopped', 'STOPPED'));
   return new Promise((resolve, reject) => {
@@ -164,7 +160,7 @@ export function fetchSnapshot(target: HttpTarget, deadlineMs: number, maxBytes: 
     });
     const deadline = setTimeout(() => {
       const got = answered ? `${size} byte${size === 1 ? '' : 's'} of the image received` : 'no answer';
-      settle(error(`no whole image within ${seconds(deadlineMs)} (${got})`));
+      settle(error(`no whole image within ${formatSeconds(deadlineMs)} (${got})`));
     }, deadlineMs);
     signal?.addEventListener('abort', onAbort, { once: true });
     req.on('error', (err) => settle(error(err.message)));
