@@ -1,7 +1,7 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow, NodeStatus } from 'node-red';
 import { parseTemperatureConfig, TemperatureConfig } from '../lib/thermal/config';
 import { CONTROL_TOPIC } from '../lib/thermal/guard';
-import { SampleResult, ThermalMonitor } from '../lib/thermal/monitor';
+import { SampleResult, ThermalMonitor, ZONE_SOURCE } from '../lib/thermal/monitor';
 import { ThermalState } from '../lib/thermal/state';
 
 const READING_TOPIC = 'yolo-edge/temperature';
@@ -17,6 +17,15 @@ const BADGE: Record<ThermalState, Pick<NodeStatus, 'fill' | 'shape'>> = {
 };
 
 type Send = (msg: Array<NodeMessage | NodeMessage[] | null>) => void;
+
+/** File names instead of absolute paths, so the reason fits the status; the warning has it whole. */
+function withoutDirs(text: string): string {
+  return text.replace(/(?:\/[^\s/:]+)+\/([^\s/:]+)/g, '$1');
+}
+
+function shorten(text: string, max = 80): string {
+  return text.length <= max ? text : text.slice(0, max - 1) + '…';
+}
 
 export = function (RED: NodeAPI): void {
   function YoloTemperatureNode(this: Node, config: NodeDef & TemperatureConfig) {
@@ -42,8 +51,15 @@ export = function (RED: NodeAPI): void {
     function report(r: SampleResult): void {
       for (const { source, reason } of r.lost) node.warn(`${source} unavailable: ${reason}`);
       for (const source of r.restored) node.log(`${source} available again`);
-      const t = r.reading.temperature;
-      node.status(t === null ? { fill: 'grey', shape: 'ring', text: 'no temperature' } : { ...BADGE[r.reading.state], text: `${t.toFixed(1)} C ${r.reading.state}` });
+      node.status(badge(r));
+    }
+
+    /** The state, and what is wrong when the temperature is missing or comes from auto mode's fallback. */
+    function badge(r: SampleResult): NodeStatus {
+      const { temperature: t, state, unavailable, temperatureSource } = r.reading;
+      if (t === null) return { fill: 'grey', shape: 'ring', text: shorten(`no temperature: ${withoutDirs(unavailable.temperature ?? 'unknown')}`) };
+      const fallback = unavailable[ZONE_SOURCE] !== undefined ? ` (thermal zone failed, ${temperatureSource})` : '';
+      return { ...BADGE[state], text: shorten(`${t.toFixed(1)} C ${state}${fallback}`) };
     }
 
     function outputs(r: SampleResult, msg: NodeMessage): Array<NodeMessage | NodeMessage[] | null> {
@@ -102,8 +118,10 @@ export = function (RED: NodeAPI): void {
       closed = true;
       clearTimeout(first);
       clearInterval(timer);
+      // Kills vcgencmd runs in flight; the reading then ends within its file-read time limit.
+      monitor.close();
       node.status({});
-      done();
+      void (running ?? Promise.resolve()).finally(done);
     });
   }
   RED.nodes.registerType('yolo-temperature', YoloTemperatureNode);

@@ -3,7 +3,7 @@ import * as https from 'https';
 import { wholeJpeg } from './mjpeg-splitter';
 import { boundaryOf, MultipartMjpegParser } from './multipart-parser';
 import { SourceEvents, SupervisionOptions } from './source';
-import { Connection, SupervisedSource } from './supervised-source';
+import { Connection, formatSeconds, SupervisedSource } from './supervised-source';
 import { YoloEdgeError } from '../types';
 
 export interface HttpTarget {
@@ -12,12 +12,11 @@ export interface HttpTarget {
   password: string;
 }
 
-function request(target: HttpTarget, timeoutMs: number | undefined, onResponse: (res: http.IncomingMessage) => void): http.ClientRequest {
+function request(target: HttpTarget, agent: http.Agent | undefined, onResponse: (res: http.IncomingMessage) => void): http.ClientRequest {
   const headers: http.OutgoingHttpHeaders = { 'user-agent': 'node-red-contrib-yolo-edge', accept: 'image/jpeg, multipart/x-mixed-replace' };
   if (target.user || target.password) headers.authorization = 'Basic ' + Buffer.from(`${target.user}:${target.password}`).toString('base64');
   const get = target.url.protocol === 'https:' ? https.get : http.get;
-  const req = get(target.url, { headers, timeout: timeoutMs }, onResponse);
-  return req;
+  return get(target.url, agent ? { headers, agent } : { headers }, onResponse);
 }
 
 function statusReason(res: http.IncomingMessage): string {
@@ -86,36 +85,84 @@ class HttpRun implements Connection {
   }
 }
 
-/** One JPEG from a camera's snapshot URL, bounded in size and time. */
-export function fetchSnapshot(target: HttpTarget, timeoutMs: number, maxBytes: number): Promise<Buffer> {
+/**
+ * Single JPEGs from a camera's snapshot URL, bounded in size and in time: each fetch must complete within
+ * deadlineMs from the request to the last byte, so a server trickling bytes cannot hold it (an idle timeout would
+ * never fire). Connections are kept alive between fetches on this client's own agent; release() ends them.
+ */
+export class SnapshotClient {
+  private agent: http.Agent;
+
+  constructor(
+    private readonly target: HttpTarget,
+    private readonly deadlineMs: number,
+    private readonly maxBytes: number,
+  ) {
+    this.agent = this.newAgent();
+  }
+
+  /** One JPEG; the signal aborts the fetch at once (the source stops) and destroys its socket. */
+  next(signal?: AbortSignal): Promise<{ jpeg: Buffer }> {
+    return fetchSnapshot(this.target, this.deadlineMs, this.maxBytes, this.agent, signal).then((jpeg) => ({ jpeg }));
+  }
+
+  /** Closes every connection, idle or in use; a later fetch opens a new one. */
+  release(): void {
+    this.agent.destroy();
+    this.agent = this.newAgent();
+  }
+
+  private newAgent(): http.Agent {
+    const options = { keepAlive: true, maxSockets: 1 };
+    return this.target.url.protocol === 'https:' ? new https.Agent(options) : new http.Agent(options);
+  }
+}
+
+/** One JPEG from a snapshot URL within deadlineMs (request to last byte) and maxBytes; aborted by the signal. */
+function fetchSnapshot(target: HttpTarget, deadlineMs: number, maxBytes: number, agent?: http.Agent, signal?: AbortSignal): Promise<Buffer> {
+  const error = (why: string, code = 'SNAPSHOT_FAILED'): YoloEdgeError => new YoloEdgeError(`snapshot ${target.url.href}: ${why}`, code);
+  if (signal?.aborted) return Promise.reject(error('aborted, the source stopped', 'STOPPED'));
   return new Promise((resolve, reject) => {
-    const fail = (why: string): void => reject(new YoloEdgeError(`snapshot ${target.url.href}: ${why}`, 'SNAPSHOT_FAILED'));
-    const req = request(target, timeoutMs, (res) => {
+    let size = 0;
+    let answered = false;
+    let settled = false;
+    const settle = (err: YoloEdgeError | undefined, jpeg?: Buffer): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(deadline);
+      signal?.removeEventListener('abort', onAbort);
+      if (err) {
+        req.destroy();
+        reject(err);
+      } else {
+        resolve(jpeg!);
+      }
+    };
+    const onAbort = (): void => settle(error('aborted, the source stopped', 'STOPPED'));
+    const req = request(target, agent, (res) => {
+      answered = true;
       if (res.statusCode !== 200) {
         res.resume();
-        return fail(statusReason(res));
+        return settle(error(statusReason(res)));
       }
       const chunks: Buffer[] = [];
-      let size = 0;
       res.on('data', (chunk: Buffer) => {
         size += chunk.length;
-        if (size > maxBytes) {
-          req.destroy();
-          return fail(`image larger than ${maxBytes} bytes`);
-        }
+        if (size > maxBytes) return settle(error(`image larger than ${maxBytes} bytes`));
         chunks.push(chunk);
       });
       res.on('end', () => {
         const jpeg = wholeJpeg(Buffer.concat(chunks, size));
-        if (jpeg) resolve(jpeg);
-        else fail(`not a whole JPEG (${size} bytes, ${res.headers['content-type'] ?? 'no content type'})`);
+        if (jpeg) settle(undefined, jpeg);
+        else settle(error(`not a whole JPEG (${size} bytes, ${res.headers['content-type'] ?? 'no content type'})`));
       });
-      res.on('error', (err) => fail(err.message));
+      res.on('error', (err) => settle(error(err.message)));
     });
-    req.on('timeout', () => {
-      req.destroy();
-      fail(`no answer within ${(timeoutMs / 1000).toFixed(1)} s`);
-    });
-    req.on('error', (err) => fail(err.message));
+    const deadline = setTimeout(() => {
+      const got = answered ? `${size} byte${size === 1 ? '' : 's'} of the image received` : 'no answer';
+      settle(error(`no whole image within ${formatSeconds(deadlineMs)} (${got})`));
+    }, deadlineMs);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    req.on('error', (err) => settle(error(err.message)));
   });
 }

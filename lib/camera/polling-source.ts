@@ -6,6 +6,14 @@ import { YoloEdgeError } from '../types';
 /** A fetch gives a frame, 'wait' (nothing new yet: a watched folder) or 'end' (nothing more will come). */
 export type PullResult = { jpeg: Buffer; origin?: string } | 'wait' | 'end';
 
+/** What a polling source fetches from: a snapshot client, a folder reader. */
+export interface Puller {
+  /** One fetch; the signal aborts it when the source stops. */
+  next(signal: AbortSignal): Promise<PullResult>;
+  /** Ends what fetches keep open between calls (idle connections), on stop. */
+  release?(): void;
+}
+
 /**
  * Fetches one image at a time (snapshot URL, folder), at most once per period in continuous mode: frames
  * beyond the target rate are never fetched. Fetches never overlap; failures back off like a stream's.
@@ -18,11 +26,13 @@ export class PollingSource implements FrameSource {
   private wake?: () => void;
   private chain: Promise<unknown> = Promise.resolve();
   private running = false;
+  /** Aborted on stop, so an in-flight fetch ends at once rather than at its deadline. */
+  private abort = new AbortController();
   private readonly backoff: Backoff;
 
   constructor(
     readonly name: string,
-    private readonly fetchOne: () => Promise<PullResult>,
+    private readonly puller: Puller,
     private readonly periodMs: number,
     private readonly events: SourceEvents,
     options: SupervisionOptions,
@@ -45,7 +55,11 @@ export class PollingSource implements FrameSource {
     this.generation++;
     if (this.timer) clearTimeout(this.timer);
     this.wake?.();
+    this.abort.abort();
+    this.abort = new AbortController();
     await this.chain.catch(() => undefined);
+    // A start while we waited has fetches of its own on what release() would end.
+    if (!this.active) this.puller.release?.();
     if (wasActive) this.events.state({ kind: 'stopped', message: 'stopped' });
   }
 
@@ -57,7 +71,8 @@ export class PollingSource implements FrameSource {
   }
 
   private serial(): Promise<PullResult> {
-    const next = this.chain.catch(() => undefined).then(() => this.fetchOne());
+    const signal = this.abort.signal;
+    const next = this.chain.catch(() => undefined).then(() => this.puller.next(signal));
     this.chain = next;
     return next;
   }

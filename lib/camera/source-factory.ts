@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import { ffmpegArgs, redactor, rpicamArgs } from './capture-args';
 import { CameraConfig } from './config';
 import { FolderReader } from './folder-source';
-import { fetchSnapshot, HttpTarget, MjpegHttpSource } from './http-sources';
+import { HttpTarget, MjpegHttpSource, SnapshotClient } from './http-sources';
 import { PollingSource } from './polling-source';
 import { ProcessSource } from './process-source';
 import { FrameSource, SourceEvents } from './source';
@@ -29,12 +29,11 @@ export function createSource(c: CameraConfig, events: SourceEvents): FrameSource
       return new MjpegHttpSource(httpTarget(c), events, s);
     case 'snapshot': {
       const target = httpTarget(c);
-      const fetchOne = async (): Promise<{ jpeg: Buffer }> => ({ jpeg: await fetchSnapshot(target, c.timeoutMs, s.maxFrameBytes) });
-      return new PollingSource(target.url.href, fetchOne, periodMs, events, s);
+      return new PollingSource(target.url.href, new SnapshotClient(target, c.timeoutMs, s.maxFrameBytes), periodMs, events, s);
     }
     case 'folder': {
       const reader = new FolderReader(c.folder.path, { loop: c.folder.loop, watch: c.folder.watch, maxFrameBytes: s.maxFrameBytes }, (m) => events.warn(m));
-      return new PollingSource(`folder:${c.folder.path}`, () => reader.next(), periodMs, events, s);
+      return new PollingSource(`folder:${c.folder.path}`, reader, periodMs, events, s);
     }
   }
 }

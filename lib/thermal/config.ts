@@ -28,10 +28,19 @@ export interface ParsedConfig {
   monitor: Partial<MonitorOptions>;
 }
 
-function num(v: unknown, name: string, fallback: number, min: number): number {
+/**
+ * Longest interval in seconds: a day between readings is more than any guard wants, and Node's timers turn a
+ * delay beyond 2^31-1 ms (24.8 days) into 1 ms, which would read as fast as possible.
+ */
+export const MAX_INTERVAL_S = 86400;
+
+function num(v: unknown, name: string, fallback: number, min: number, max = Infinity): number {
   if (v === undefined || v === null || v === '') return fallback;
   const n = Number(v);
-  if (!Number.isFinite(n) || n < min) throw new Error(`${name} must be a number >= ${min}, got '${String(v)}'`);
+  if (!Number.isFinite(n) || n < min || n > max) {
+    const range = max === Infinity ? `>= ${min}` : `from ${min} to ${max}`;
+    throw new Error(`${name} must be a number ${range}, got '${String(v)}'`);
+  }
   return n;
 }
 
@@ -55,7 +64,7 @@ export function parseTemperatureConfig(c: TemperatureConfig): ParsedConfig {
   const g = DEFAULT_GUARD;
   const guardOn = c.guard !== false && c.guard !== 'false';
   return {
-    intervalMs: Math.round(1000 * num(c.interval, 'interval', 5, 0.1)),
+    intervalMs: Math.round(1000 * num(c.interval, 'interval', 5, 0.1, MAX_INTERVAL_S)),
     monitor: {
       temperatureSource: source as TemperatureSource,
       thermalZone: text(c.thermalZone, ''),

@@ -1,12 +1,12 @@
-import { promises as fs } from 'fs';
 import * as path from 'path';
 import { SourceAvailability } from './availability';
+import { readBounded } from './bounded-read';
 import { ControlPayload, DEFAULT_GUARD, GuardPolicy, guardTransition, validateGuard } from './guard';
 import { CpuLoadMeter, MemoryInfo, parseCpuTimes, parseMeminfo } from './proc';
 import { DEFAULT_THRESHOLDS, StateChange, ThermalState, ThermalStateMachine, Thresholds } from './state';
 import { chooseZone, readCpuFreqHz, readThermalZones } from './sysfs';
 import { parseThrottled, ThrottledStatus } from './throttled';
-import { parseMeasureClock, parseMeasureTemp, runVcgencmd } from './vcgencmd';
+import { parseMeasureClock, parseMeasureTemp, runVcgencmd, VCGENCMD_LIMITS } from './vcgencmd';
 import { TemperatureWindow, WindowStats } from './window';
 
 export type TemperatureSource = 'auto' | 'sysfs' | 'vcgencmd';
@@ -72,6 +72,24 @@ export interface SampleResult {
 
 type Outcome<T> = { ok: true; value: T; source?: string } | { ok: false; reason: string };
 
+/** A temperature, and in auto mode why the thermal zone was passed over for vcgencmd. */
+type TemperatureOutcome = (Outcome<number> & { ok: true; zoneFailure?: string }) | { ok: false; reason: string; noZones?: boolean };
+
+/** Readings outside this range (C) are a broken sensor or driver, never acted on. */
+export const PLAUSIBLE_CELSIUS = { min: -40, max: 150 } as const;
+
+/** Source name when auto mode reads vcgencmd because the thermal zone failed. */
+export const ZONE_SOURCE = 'thermalZone';
+
+class NoThermalZones extends Error {}
+
+/** The reading, or an error naming its source when it cannot be a SoC temperature. */
+export function plausible(r: { celsius: number; source: string }): { celsius: number; source: string } {
+  const { min, max } = PLAUSIBLE_CELSIUS;
+  if (!(r.celsius >= min && r.celsius <= max)) throw new Error(`${r.source}: implausible temperature ${r.celsius} C (expected ${min}..${max} C)`);
+  return r;
+}
+
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 async function attempt<T>(fn: () => Promise<T>): Promise<Outcome<T>> {
@@ -89,6 +107,8 @@ export class ThermalMonitor {
   private readonly window: TemperatureWindow;
   private readonly cpu = new CpuLoadMeter();
   private readonly availability = new SourceAvailability();
+  /** Ends vcgencmd runs in flight on close. */
+  private readonly abort = new AbortController();
 
   constructor(options: Partial<MonitorOptions> = {}) {
     this.options = { ...DEFAULT_MONITOR, ...options };
@@ -107,8 +127,8 @@ export class ThermalMonitor {
       this.readTemperature(),
       attempt(() => this.vc(['get_throttled']).then(parseThrottled)),
       this.readClock(),
-      attempt(() => fs.readFile(path.join(this.options.procRoot, 'stat'), 'utf8').then((t) => this.cpu.update(parseCpuTimes(t)))),
-      attempt(() => fs.readFile(path.join(this.options.procRoot, 'meminfo'), 'utf8').then(parseMeminfo)),
+      attempt(() => readBounded(path.join(this.options.procRoot, 'stat')).then((t) => this.cpu.update(parseCpuTimes(t)))),
+      attempt(() => readBounded(path.join(this.options.procRoot, 'meminfo')).then(parseMeminfo)),
     ]);
     const lost: SampleResult['lost'] = [];
     const restored: string[] = [];
@@ -121,6 +141,8 @@ export class ThermalMonitor {
       return null;
     };
     const celsius = value('temperature', temp);
+    // Auto mode reading vcgencmd because the zone broke is an outage of its own: warned once, listed, ended visibly.
+    if (temp.ok) value(ZONE_SOURCE, temp.zoneFailure === undefined ? { ok: true, value: true } : { ok: false, reason: `${temp.zoneFailure}; using ${temp.source}` });
     let change: StateChange | undefined;
     if (celsius !== null) {
       this.window.add(timestamp, celsius);
@@ -143,29 +165,56 @@ export class ThermalMonitor {
     return { reading, change, controls, lost, restored };
   }
 
+  /** Kills vcgencmd runs in flight: a sample running now ends soon after, without them. */
+  close(): void {
+    this.abort.abort();
+  }
+
   private vc(args: string[]): Promise<string> {
     if (!this.options.vcgencmd) return Promise.reject(new Error('vcgencmd is not configured'));
-    return runVcgencmd(this.options.vcgencmd, args);
+    return runVcgencmd(this.options.vcgencmd, args, { ...VCGENCMD_LIMITS, signal: this.abort.signal });
   }
 
   private async fromZone(): Promise<{ celsius: number; source: string }> {
     const { sysRoot, thermalZone } = this.options;
-    const zones = await readThermalZones(sysRoot);
+    const where = path.join(sysRoot, 'class', 'thermal');
+    const zones = await readThermalZones(sysRoot).catch((e: NodeJS.ErrnoException) => {
+      throw !thermalZone && e.code === 'ENOENT' ? new NoThermalZones(e.message) : e;
+    });
     const zone = chooseZone(zones, thermalZone);
     if (!zone) {
-      const where = path.join(sysRoot, 'class', 'thermal');
-      throw new Error(thermalZone ? `thermal zone '${thermalZone}' not found under ${where}` : `no readable thermal zone under ${where}`);
+      if (thermalZone) throw new Error(`thermal zone '${thermalZone}' not found under ${where}`);
+      throw new NoThermalZones(`no thermal zone under ${where}`);
     }
-    return { celsius: zone.celsius, source: `${zone.zone}${zone.type ? ` (${zone.type})` : ''}` };
+    const source = `${zone.zone}${zone.type ? ` (${zone.type})` : ''}`;
+    if (zone.celsius === null) throw new Error(`${source}: ${zone.error ?? 'unreadable'}`);
+    return { celsius: zone.celsius, source };
   }
 
   private async fromVcgencmd(): Promise<{ celsius: number; source: string }> {
     return { celsius: parseMeasureTemp(await this.vc(['measure_temp'])), source: 'vcgencmd measure_temp' };
   }
 
-  private async readTemperature(): Promise<Outcome<number>> {
-    const order = { auto: [this.fromZone, this.fromVcgencmd], sysfs: [this.fromZone], vcgencmd: [this.fromVcgencmd] }[this.options.temperatureSource];
-    return firstOf(order.map((f) => f.bind(this)), (r) => ({ value: r.celsius, source: r.source }));
+  /**
+   * The configured sensor, checked for plausibility. Auto mode reads vcgencmd when the thermal zone fails and says
+   * why (zoneFailure), unless the machine has no thermal zone at all; it never moves to another zone.
+   */
+  private async readTemperature(): Promise<TemperatureOutcome> {
+    const read = async (from: () => Promise<{ celsius: number; source: string }>): Promise<TemperatureOutcome> => {
+      try {
+        const r = plausible(await from.call(this));
+        return { ok: true, value: r.celsius, source: r.source };
+      } catch (e) {
+        return { ok: false, reason: message(e), noZones: e instanceof NoThermalZones };
+      }
+    };
+    const mode = this.options.temperatureSource;
+    if (mode === 'vcgencmd') return read(this.fromVcgencmd);
+    const zone = await read(this.fromZone);
+    if (zone.ok || mode === 'sysfs') return zone;
+    const vc = await read(this.fromVcgencmd);
+    if (!vc.ok) return { ok: false, reason: `${zone.reason}; ${vc.reason}` };
+    return zone.noZones ? vc : { ...vc, zoneFailure: zone.reason };
   }
 
   private async readClock(): Promise<Outcome<number>> {

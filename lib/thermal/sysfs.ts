@@ -1,44 +1,53 @@
 import { promises as fs } from 'fs';
 import * as path from 'path';
+import { READ_TIMEOUT_MS, readBounded, withTimeout } from './bounded-read';
 
 export interface ThermalZone {
   zone: string;
   type: string;
-  celsius: number;
+  /** Null when the zone's temp could not be read or is not a number; error says why. */
+  celsius: number | null;
+  error?: string;
 }
 
-/** Reads a sysfs file holding one integer (thermal zone temp in millidegrees C, cpufreq in kHz). */
+/** Reads a sysfs file holding one decimal integer (thermal zone temp in millidegrees C, cpufreq in kHz). */
 export async function readIntFile(file: string): Promise<number> {
-  const text = (await fs.readFile(file, 'utf8')).trim();
-  const n = Number(text);
-  if (text === '' || !Number.isFinite(n)) throw new Error(`${file}: not a number: ${JSON.stringify(text)}`);
-  return n;
+  const text = (await readBounded(file)).trim();
+  // Number() would also take hex, exponents and blanks: a sysfs integer is plain decimal digits.
+  if (!/^-?\d+$/.test(text)) throw new Error(`${file}: not a decimal integer: ${JSON.stringify(text.slice(0, 40))}`);
+  return Number(text);
 }
 
-/** All readable zones under <sysRoot>/class/thermal, in zone-number order; unreadable zones are skipped. */
+/**
+ * All zones under <sysRoot>/class/thermal, in zone-number order. A zone that cannot be read stays in the list with
+ * its error, so choosing the SoC zone never silently lands on another sensor when the SoC's is broken.
+ */
 export async function readThermalZones(sysRoot: string): Promise<ThermalZone[]> {
   const base = path.join(sysRoot, 'class', 'thermal');
-  const names = (await fs.readdir(base)).filter((n) => /^thermal_zone\d+$/.test(n));
+  const names = (await withTimeout(fs.readdir(base), READ_TIMEOUT_MS, base)).filter((n) => /^thermal_zone\d+$/.test(n));
   names.sort((a, b) => Number(a.slice(12)) - Number(b.slice(12)));
-  const zones: ThermalZone[] = [];
-  for (const zone of names) {
-    try {
-      const millis = await readIntFile(path.join(base, zone, 'temp'));
-      const type = await fs.readFile(path.join(base, zone, 'type'), 'utf8').then((t) => t.trim(), () => '');
-      zones.push({ zone, type, celsius: millis / 1000 });
-    } catch {
-      // A zone whose sensor is off or unreadable (EAGAIN, ENODATA) is not the SoC sensor we want.
-    }
-  }
-  return zones;
+  return Promise.all(
+    names.map(async (zone): Promise<ThermalZone> => {
+      const dir = path.join(base, zone);
+      const type = await readBounded(path.join(dir, 'type')).then((t) => t.trim(), () => '');
+      try {
+        return { zone, type, celsius: (await readIntFile(path.join(dir, 'temp'))) / 1000 };
+      } catch (e) {
+        return { zone, type, celsius: null, error: (e as Error).message };
+      }
+    }),
+  );
 }
 
 const SOC_TYPES = /^(cpu[-_]thermal|soc[-_]thermal|x86_pkg_temp|cpu)/i;
 
-/** Picks a zone by name (`thermal_zone2`) or type (`cpu-thermal`); with no choice the SoC/CPU zone, else the first. */
+/**
+ * Picks a zone by name (`thermal_zone2`) or type (`cpu-thermal`); with no choice the SoC/CPU zone, else the first
+ * readable one (a machine without a SoC zone). A broken zone is returned as it is, for the caller to report.
+ */
 export function chooseZone(zones: ThermalZone[], wanted: string): ThermalZone | undefined {
   if (wanted) return zones.find((z) => z.zone === wanted || z.type === wanted);
-  return zones.find((z) => SOC_TYPES.test(z.type)) ?? zones[0];
+  return zones.find((z) => SOC_TYPES.test(z.type)) ?? zones.find((z) => z.celsius !== null) ?? zones[0];
 }
 
 /** Current ARM clock of cpu0's policy in Hz (scaling_cur_freq is in kHz). */

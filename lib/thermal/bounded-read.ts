@@ -1,0 +1,62 @@
+import { constants, promises as fs } from 'fs';
+
+/** Time a sysfs/procfs read gets; these files answer in microseconds unless a driver hangs. */
+export const READ_TIMEOUT_MS = 1000;
+
+/** Sensor files hold one line; of /proc/stat and meminfo only the first lines are parsed. */
+const MAX_BYTES = 16 * 1024;
+
+/** Reads that outlived their deadline and still hold a thread of libuv's small pool. */
+const stuck = new Set<string>();
+
+/** Rejects with `what: no answer within ...` when the promise has not settled in time (it keeps running). */
+export function withTimeout<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what}: no answer within ${(timeoutMs / 1000).toFixed(1)} s`)), timeoutMs);
+    promise.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(timer);
+        reject(e);
+      },
+    );
+  });
+}
+
+/**
+ * A small sensor or proc file, within timeoutMs. Opened non-blocking and refused unless it is a regular file, so a
+ * FIFO or device in its place cannot block; a read that still hangs (a driver) is not started again until it
+ * returns, so each stuck file holds at most one thread of the pool every other file read depends on.
+ */
+export function readBounded(file: string, timeoutMs = READ_TIMEOUT_MS): Promise<string> {
+  if (stuck.has(file)) return Promise.reject(new Error(`${file}: an earlier read has not returned yet`));
+  let returned = false;
+  const read = readRegular(file).finally(() => {
+    returned = true;
+    stuck.delete(file);
+  });
+  return withTimeout(read, timeoutMs, file).catch((e: unknown) => {
+    if (!returned) stuck.add(file);
+    throw e;
+  });
+}
+
+async function readRegular(file: string): Promise<string> {
+  const fh = await fs.open(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    if (!(await fh.stat()).isFile()) throw new Error(`${file}: not a regular file`);
+    // procfs files report size 0: read until the end or the cap.
+    const buf = Buffer.allocUnsafe(MAX_BYTES);
+    let length = 0;
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, length, buf.length - length, length);
+      if (bytesRead === 0 || (length += bytesRead) === buf.length) break;
+    }
+    return buf.toString('utf8', 0, length);
+  } finally {
+    await fh.close();
+  }
+}
