@@ -1,5 +1,5 @@
 import { ImageLimits, DEFAULT_LIMITS } from './image/decode';
-import { LetterboxGeometry } from './image/letterbox';
+import { LetterboxGeometry, toSourceBox } from './image/letterbox';
 import { KeepPixels, Preprocessor } from './image/preprocess';
 import { loadModelInfo, ModelInfo } from './model/model-info';
 import { Candidates } from './postprocess/candidates';
@@ -9,7 +9,8 @@ import { CpuFeatures } from './runtime/cpu-features';
 import { saturationWarning } from './runtime/saturation-check';
 import { HostState } from './runtime/inference-host';
 import { acquireSession, SessionLease, SessionSettings, Warn } from './runtime/session-cache';
-import { Detection, ImageInput, RawImage, Timings, YoloEdgeError } from './types';
+import { Detection, ImageInput, RawImage, Timings } from './types';
+import { YoloEdgeError } from './errors';
 
 export interface DetectorOptions extends SessionSettings {
   /** Class names that replace the model's own. */
@@ -247,14 +248,12 @@ export class Detector {
 
   private toDetection(i: number, g: LetterboxGeometry): Detection {
     const b = this.candidates.boxes;
-    const x = (v: number): number => clamp((v - g.left) / g.scale, g.srcWidth);
-    const y = (v: number): number => clamp((v - g.top) / g.scale, g.srcHeight);
     const classId = this.candidates.classIds[i];
     return {
       class: this.info.names[classId] ?? `class${classId}`,
       classId,
       score: this.candidates.scores[i],
-      box: { x1: x(b[4 * i]), y1: y(b[4 * i + 1]), x2: x(b[4 * i + 2]), y2: y(b[4 * i + 3]) },
+      box: toSourceBox(b[4 * i], b[4 * i + 1], b[4 * i + 2], b[4 * i + 3], g),
     };
   }
 
@@ -273,10 +272,6 @@ export class Detector {
     if (id < 0) throw new YoloEdgeError(`unknown class '${c}' (the model knows ${this.info.names.slice(0, 5).join(', ')}...)`, 'BAD_CLASS');
     return id;
   }
-}
-
-function clamp(v: number, max: number): number {
-  return v < 0 ? 0 : v > max ? max : v;
 }
 
 function topK(c: Candidates, k: number): number[] {

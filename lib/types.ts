@@ -38,11 +38,3 @@ export type ImageInput = Uint8Array | RawImage;
 export function isRawImage(input: ImageInput): input is RawImage {
   return !(input instanceof Uint8Array) && typeof (input as RawImage).width === 'number';
 }
-
-/** Errors the engine raises on purpose: the message is meant for the user as it is. */
-export class YoloEdgeError extends Error {
-  constructor(message: string, readonly code: string) {
-    super(message);
-    this.name = 'YoloEdgeError';
-  }
-}

@@ -9,7 +9,7 @@ import { ModelCatalog, ModelFolder } from '../lib/model/model-catalog';
 import { parseNamesSetting, readNamesFile } from '../lib/model/model-info';
 import { resolveModelPath } from '../lib/model/resolve-path';
 import { parseThreads } from '../lib/runtime/threads';
-import { YoloEdgeError } from '../lib/types';
+import { YoloEdgeError } from '../lib/errors';
 import { YoloModelNode } from './shared/model-config';
 
 interface YoloModelDef extends NodeDef {
@@ -131,7 +131,7 @@ export = function (RED: NodeAPI): void {
     (this as { modelPath: string }).modelPath = modelPath;
 
     this.detector = () => {
-      if (closed) return Promise.reject(new Error('model node is closed'));
+      if (closed) return Promise.reject(new YoloEdgeError('model node is closed', 'CLOSED'));
       if (configError) return Promise.reject(configError);
       if (!loading) {
         const file = fetcher && !findDefaultModel(userDir) ? fetcher.ready() : Promise.resolve(modelPath);

@@ -2,7 +2,7 @@ import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow, NodeStatus } from '
 import { DEFAULT_RULES } from '../lib/shadow/alarm';
 import { SampleMode } from '../lib/shadow/sampler';
 import { AlarmEvent, DEFAULT_SHADOW, ModelIdentity, ShadowTester } from '../lib/shadow/shadow-tester';
-import { YoloEdgeError } from '../lib/types';
+import { YoloEdgeError } from '../lib/errors';
 import { baseOptions, DetectFields, detectOptions, imageOf, keepPixels, Msg, setting, wantsAnnotation, writeDetection } from './shared/detect-message';
 import { describeDetector } from '../lib/detector';
 import { FrameJob } from './shared/frame-intake';

@@ -1,5 +1,5 @@
 import type { Node, NodeAPI, NodeMessageInFlow } from 'node-red';
-import { YoloEdgeError } from '../lib/types';
+import { YoloEdgeError } from '../lib/errors';
 import { baseOptions, DetectFields, detectOptions, imageOf, keepPixels, Msg, wantsAnnotation, writeDetection } from './shared/detect-message';
 import { FrameJob } from './shared/frame-intake';
 import { FrameOutput, FrameRuntime, refuseFrames } from './shared/frame-runtime';

@@ -4,9 +4,9 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { lib, requireModel, requireCoco128 } = require('./support/paths');
-const { runBench, markdownTable } = lib('bench/bench');
+const { runBench, markdownTable } = lib('tools/bench/bench');
 const { percentile, median } = lib('stats');
-const { writeFloatModel } = lib('quantize/quantize');
+const { writeFloatModel } = lib('tools/quantize/quantize');
 
 describe('benchmark statistics', () => {
   it('takes medians and p90 with linear interpolation', () => {

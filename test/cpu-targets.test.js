@@ -5,12 +5,12 @@ const { onnx } = require('onnx-proto');
 const { lib } = require('./support/paths');
 const { tinyConvModel } = require('./support/tiny-model');
 const { parseCpuInfo, cpuClass } = lib('runtime/cpu-features');
-const { resolveTarget, WEIGHT_BITS, DEFAULT_TARGET } = lib('quantize/targets');
+const { resolveTarget, WEIGHT_BITS, DEFAULT_TARGET } = lib('tools/quantize/targets');
 const { int8WeightPeaks } = lib('model/weight-range');
 const { saturationWarning } = lib('runtime/saturation-check');
-const { GraphIndex } = lib('quantize/graph');
-const { planQuantization } = lib('quantize/plan');
-const { rewriteQdq } = lib('quantize/qdq');
+const { GraphIndex } = lib('tools/quantize/graph');
+const { planQuantization } = lib('tools/quantize/plan');
+const { rewriteQdq } = lib('tools/quantize/qdq');
 
 const ZEN3 = 'processor\t: 0\nvendor_id\t: AuthenticAMD\nmodel name\t: AMD EPYC 7B13 64-Core Processor\nflags\t\t: fpu sse sse2 ssse3 avx avx2 fma bmi2\n';
 const ZEN4 = 'processor\t: 0\nmodel name\t: AMD EPYC 9B14\nflags\t\t: fpu sse2 avx avx2 avx512f avx512bw avx512_vnni\n';

@@ -5,7 +5,7 @@ const { letterboxGeometry } = lib('image/letterbox');
 const { Candidates } = lib('postprocess/candidates');
 const { decodeOutput, DecodeScratch } = lib('postprocess/decode-output');
 const { nms } = lib('postprocess/nms');
-const { matchPredictions, averagePrecision, interp, computeMetrics } = lib('eval/metrics');
+const { matchPredictions, averagePrecision, interp, computeMetrics } = lib('tools/eval/metrics');
 const { BusyQueue } = lib('pipeline/busy-queue');
 const { RateGate } = lib('pipeline/rate-gate');
 

@@ -7,7 +7,7 @@ const os = require('os');
 const path = require('path');
 const { onnx } = require('onnx-proto');
 const { lib, requireModel, requireCoco128 } = require('./support/paths');
-const { quantizeModel } = lib('quantize/quantize');
+const { quantizeModel } = lib('tools/quantize/quantize');
 
 describe('quantize --accuracy-budget', function () {
   this.timeout(400000);

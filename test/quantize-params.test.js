@@ -1,11 +1,11 @@
 'use strict';
 const assert = require('assert');
 const { lib } = require('./support/paths');
-const { roundHalfEven, computeParams, quantizeWeights, quantizeBias } = lib('quantize/params');
-const { MinMaxCollector, PercentileCollector, EntropyCollector, Histogram } = lib('quantize/calibrators');
-const { seededPick } = lib('quantize/sampling');
-const { selectSplit } = lib('eval/dataset');
-const { matchesPattern } = lib('quantize/graph');
+const { roundHalfEven, computeParams, quantizeWeights, quantizeBias } = lib('tools/quantize/params');
+const { MinMaxCollector, PercentileCollector, EntropyCollector, Histogram } = lib('tools/quantize/calibrators');
+const { seededPick } = lib('tools/quantize/sampling');
+const { selectSplit } = lib('tools/eval/dataset');
+const { matchesPattern } = lib('tools/quantize/graph');
 
 describe('quantization arithmetic', () => {
   it('rounds halves to even, like numpy and ONNX QuantizeLinear', () => {

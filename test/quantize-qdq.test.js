@@ -5,9 +5,9 @@ const ort = require('onnxruntime-node');
 const { onnx } = require('onnx-proto');
 const { lib } = require('./support/paths');
 const { tinyConvModel, forward } = require('./support/tiny-model');
-const { GraphIndex } = lib('quantize/graph');
-const { planQuantization } = lib('quantize/plan');
-const { rewriteQdq } = lib('quantize/qdq');
+const { GraphIndex } = lib('tools/quantize/graph');
+const { planQuantization } = lib('tools/quantize/plan');
+const { rewriteQdq } = lib('tools/quantize/qdq');
 
 const SETTINGS = { activationType: 'uint8', activationSymmetric: false, perChannel: true, weightBits: 8, imageWeightBits: 8, uint8Input: false };
 
@@ -167,7 +167,7 @@ describe('Concat scale sharing', () => {
 });
 
 describe('nearest upsampling of bytes', () => {
-  const { rewriteUpsamples } = lib('quantize/upsample');
+  const { rewriteUpsamples } = lib('tools/quantize/upsample');
   function upsampleModel() {
     const f = (name, dims, values) => onnx.TensorProto.create({ name, dataType: 1, dims, rawData: new Uint8Array(Float32Array.from(values).buffer) });
     const vi = (name, dims) => onnx.ValueInfoProto.create({ name, type: { tensorType: { elemType: 1, shape: { dim: dims.map((d) => ({ dimValue: d })) } } } });

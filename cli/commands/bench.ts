@@ -1,6 +1,6 @@
-import { runBench, markdownTable } from '../../lib/bench/bench';
-import { nodeRedMarkdown, NodeRedBenchResult, runNodeRedBench } from '../../lib/bench/node-red-bench';
-import { parseSplit } from '../../lib/eval/dataset';
+import { runBench, markdownTable } from '../../lib/tools/bench/bench';
+import { nodeRedMarkdown, NodeRedBenchResult, runNodeRedBench } from '../../lib/tools/bench/node-red-bench';
+import { parseSplit } from '../../lib/tools/eval/dataset';
 import { resolveModelPath } from '../../lib/model/resolve-path';
 import { flag, list, num, parse, required, str, UsageError } from '../args';
 import * as path from 'path';

@@ -1,7 +1,7 @@
 import { Detector } from '../../lib/detector';
-import { listDataset, parseSplit, selectSplit } from '../../lib/eval/dataset';
-import { evaluate } from '../../lib/eval/evaluate';
-import { Metrics } from '../../lib/eval/metrics';
+import { listDataset, parseSplit, selectSplit } from '../../lib/tools/eval/dataset';
+import { evaluate } from '../../lib/tools/eval/evaluate';
+import { Metrics } from '../../lib/tools/eval/metrics';
 import { resolveModelPath } from '../../lib/model/resolve-path';
 import { flag, num, parse, required, str } from '../args';
 import { Command, detectorOptions, err, sessionOptions } from './command';

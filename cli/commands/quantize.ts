@@ -1,8 +1,8 @@
-import { parseSplit } from '../../lib/eval/dataset';
-import { CalibratorKind } from '../../lib/quantize/calibrators';
-import { quantizeModel, QuantizeReport, writeFloatModel } from '../../lib/quantize/quantize';
-import { QuantType } from '../../lib/quantize/params';
-import { DEFAULT_TARGET, QuantTarget, TARGETS } from '../../lib/quantize/targets';
+import { parseSplit } from '../../lib/tools/eval/dataset';
+import { CalibratorKind } from '../../lib/tools/quantize/calibrators';
+import { quantizeModel, QuantizeReport, writeFloatModel } from '../../lib/tools/quantize/quantize';
+import { QuantType } from '../../lib/tools/quantize/params';
+import { DEFAULT_TARGET, QuantTarget, TARGETS } from '../../lib/tools/quantize/targets';
 import { resolveModelPath } from '../../lib/model/resolve-path';
 import { flag, list, num, parse, required, str, UsageError } from '../args';
 import { Command, err } from './command';

@@ -1,5 +1,5 @@
 import { Detector } from '../../lib/detector';
-import { listDataset } from '../../lib/eval/dataset';
+import { listDataset } from '../../lib/tools/eval/dataset';
 import { resolveModelPath } from '../../lib/model/resolve-path';
 import { compareModels, ModelComparison } from '../../lib/shadow/compare-models';
 // model-config only imports node-red types, so the CLI can share its model naming.

@@ -4,7 +4,7 @@ import { jpegSize } from '../image/jpeg-header';
 import { CapturedFrame, FrameCounters, LatestFrameGate } from './latest-frame';
 import { createSource } from './source-factory';
 import { FrameSource, SourceState } from './source';
-import { YoloEdgeError } from '../types';
+import { YoloEdgeError } from '../errors';
 
 export interface FrameInfo extends FrameCounters {
   /** 1 for the first frame sent, then +1 per frame sent. */

@@ -1,4 +1,4 @@
-import { YoloEdgeError } from '../types';
+import { YoloEdgeError } from '../errors';
 import { DEFAULT_SUPERVISION, SupervisionOptions } from './source';
 import { argument, bool, numberIn, oneOf, optionalNumber, optionalOneOf, splitArgs, text, url } from './options';
 

@@ -2,7 +2,7 @@ import { promises as fs } from 'fs';
 import * as path from 'path';
 import { wholeJpeg } from './mjpeg-splitter';
 import { PullResult } from './polling-source';
-import { YoloEdgeError } from '../types';
+import { YoloEdgeError } from '../errors';
 
 const JPEG = /\.jpe?g$/i;
 const collator = new Intl.Collator('en', { numeric: true });

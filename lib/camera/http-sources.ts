@@ -4,7 +4,7 @@ import { wholeJpeg } from './mjpeg-splitter';
 import { boundaryOf, MultipartMjpegParser } from './multipart-parser';
 import { SourceEvents, SupervisionOptions } from './source';
 import { Connection, formatSeconds, SupervisedSource } from './supervised-source';
-import { YoloEdgeError } from '../types';
+import { ErrorCode, YoloEdgeError } from '../errors';
 
 export interface HttpTarget {
   url: URL;
@@ -120,7 +120,7 @@ export class SnapshotClient {
 
 /** One JPEG from a snapshot URL within deadlineMs (request to last byte) and maxBytes; aborted by the signal. */
 function fetchSnapshot(target: HttpTarget, deadlineMs: number, maxBytes: number, agent?: http.Agent, signal?: AbortSignal): Promise<Buffer> {
-  const error = (why: string, code = 'SNAPSHOT_FAILED'): YoloEdgeError => new YoloEdgeError(`snapshot ${target.url.href}: ${why}`, code);
+  const error = (why: string, code: ErrorCode = 'SNAPSHOT_FAILED'): YoloEdgeError => new YoloEdgeError(`snapshot ${target.url.href}: ${why}`, code);
   if (signal?.aborted) return Promise.reject(error('aborted, the source stopped', 'STOPPED'));
   return new Promise((resolve, reject) => {
     let size = 0;

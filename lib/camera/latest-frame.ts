@@ -1,4 +1,4 @@
-import { YoloEdgeError } from '../types';
+import { YoloEdgeError } from '../errors';
 
 export interface CapturedFrame {
   jpeg: Buffer;

@@ -1,4 +1,4 @@
-import { YoloEdgeError } from '../types';
+import { YoloEdgeError } from '../errors';
 
 /** Checks of values that come from a node's configuration (strings from the editor, or numbers). */
 

@@ -1,7 +1,7 @@
 import { Backoff } from './backoff';
 import { FrameSource, SourceEvents, SupervisionOptions } from './source';
 import { formatSeconds } from './supervised-source';
-import { YoloEdgeError } from '../types';
+import { YoloEdgeError } from '../errors';
 
 /** A fetch gives a frame, 'wait' (nothing new yet: a watched folder) or 'end' (nothing more will come). */
 export type PullResult = { jpeg: Buffer; origin?: string } | 'wait' | 'end';

@@ -1,6 +1,6 @@
 import { Backoff } from './backoff';
 import { FrameSource, SourceEvents, SupervisionOptions } from './source';
-import { YoloEdgeError } from '../types';
+import { YoloEdgeError } from '../errors';
 
 /** One run of a streaming source: a child process or an HTTP connection. */
 export interface Connection {

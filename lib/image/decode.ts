@@ -1,5 +1,6 @@
 import sharp from 'sharp';
-import { ImageInput, isRawImage, RawImage, YoloEdgeError } from '../types';
+import { ImageInput, isRawImage, RawImage } from '../types';
+import { YoloEdgeError } from '../errors';
 import { jpegHeader } from './jpeg-header';
 
 // Frames are never the same twice: libvips' operation cache would only hold memory.
@@ -74,7 +75,7 @@ export async function decodeResizedRgb(image: sharp.Sharp, width: number, height
   try {
     const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
     if (info.channels !== 3 || info.width !== width || info.height !== height) {
-      throw new Error(`decoder gave ${info.width}x${info.height}x${info.channels}`);
+      throw new YoloEdgeError(`decoder gave ${info.width}x${info.height}x${info.channels}`, 'BAD_IMAGE');
     }
     return data;
   } catch (err) {

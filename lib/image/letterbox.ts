@@ -1,3 +1,5 @@
+import { Box } from '../types';
+
 /** Where the resized image sits inside the model input (Ultralytics LetterBox, centered, no auto-stride). */
 export interface LetterboxGeometry {
   srcWidth: number;
@@ -26,4 +28,15 @@ export function letterboxGeometry(srcWidth: number, srcHeight: number, dstWidth:
 export function sameGeometry(a: LetterboxGeometry | undefined, b: LetterboxGeometry): boolean {
   return !!a && a.width === b.width && a.height === b.height && a.left === b.left && a.top === b.top &&
     a.dstWidth === b.dstWidth && a.dstHeight === b.dstHeight;
+}
+
+/** A box in model-input pixels mapped back to the source image and clamped to it: the letterbox's inverse. */
+export function toSourceBox(x1: number, y1: number, x2: number, y2: number, g: LetterboxGeometry): Box {
+  const x = (v: number): number => clamp((v - g.left) / g.scale, g.srcWidth);
+  const y = (v: number): number => clamp((v - g.top) / g.scale, g.srcHeight);
+  return { x1: x(x1), y1: y(y1), x2: x(x2), y2: y(y2) };
+}
+
+function clamp(v: number, max: number): number {
+  return v < 0 ? 0 : v > max ? max : v;
 }

@@ -1,5 +1,5 @@
 import { constants, promises as fs } from 'fs';
-import { YoloEdgeError } from '../types';
+import { YoloEdgeError } from '../errors';
 
 /** An encoded frame larger than this is not a camera image (a 50-megapixel JPEG is about 25 MB). */
 export const MAX_IMAGE_FILE_BYTES = 64 * 1024 * 1024;

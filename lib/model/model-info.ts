@@ -1,6 +1,6 @@
 import { createHash } from 'crypto';
 import { promises as fs } from 'fs';
-import { YoloEdgeError } from '../types';
+import { YoloEdgeError } from '../errors';
 import { decodeModel, graphOf, metadataProps, ModelProto, readModelBytes, TensorType, valueDims, valueElemType } from './onnx-file';
 import { parsePythonRepr } from './python-repr';
 import { Int8WeightPeaks, int8WeightPeaks } from './weight-range';

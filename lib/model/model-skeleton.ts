@@ -1,5 +1,5 @@
 import { promises as fs } from 'fs';
-import { YoloEdgeError } from '../types';
+import { YoloEdgeError } from '../errors';
 import { decodeModel, ModelProto } from './onnx-file';
 
 // A model file without its weights, for listings: the protobuf is walked with positional reads and the

@@ -1,6 +1,6 @@
 import { promises as fs } from 'fs';
 import { onnx } from 'onnx-proto';
-import { YoloEdgeError } from '../types';
+import { YoloEdgeError } from '../errors';
 
 export type ModelProto = onnx.ModelProto;
 

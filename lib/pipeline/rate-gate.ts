@@ -1,3 +1,4 @@
+import { YoloEdgeError } from '../errors';
 /** A control message from a guard: `{maxFps: n}` (0 or null lifts the limit) or `{pause: boolean}`. */
 export interface RateControl {
   maxFps?: number | null;
@@ -18,7 +19,7 @@ export class RateGate {
     if (control.pause !== undefined) this.paused = !!control.pause;
     if (control.maxFps !== undefined) {
       const n = Number(control.maxFps ?? 0);
-      if (!Number.isFinite(n) || n < 0) throw new Error(`maxFps must be a number >= 0, got ${String(control.maxFps)}`);
+      if (!Number.isFinite(n) || n < 0) throw new YoloEdgeError(`maxFps must be a number >= 0, got ${String(control.maxFps)}`, 'BAD_PAYLOAD');
       this.maxFps = n;
     }
   }

@@ -1,6 +1,6 @@
 import * as path from 'path';
 import { Worker } from 'worker_threads';
-import { YoloEdgeError } from '../types';
+import { isErrorCode, YoloEdgeError } from '../errors';
 import { Warn } from './session-factory';
 import { SessionConfig, TensorMessage, WorkerReply } from './worker-protocol';
 
@@ -111,7 +111,7 @@ export class InferenceHost {
           this.providers = m.providers;
           resolve();
         } else if (m.type === 'load-failed') {
-          reject(new YoloEdgeError(m.message, m.code ?? 'MODEL_LOAD_FAILED'));
+          reject(new YoloEdgeError(m.message, isErrorCode(m.code) ? m.code : 'MODEL_LOAD_FAILED'));
           void worker.terminate();
         } else if (m.type === 'warn') {
           this.warn(m.message);

@@ -1,6 +1,6 @@
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import { YoloEdgeError } from '../types';
+import { YoloEdgeError } from '../errors';
 import { InferenceHost } from './inference-host';
 import { Warn } from './session-factory';
 import { defaultThreads, parseThreads } from './threads';

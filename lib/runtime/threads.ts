@@ -1,5 +1,5 @@
 import * as os from 'os';
-import { YoloEdgeError } from '../types';
+import { YoloEdgeError } from '../errors';
 
 export const MAX_THREADS = 64;
 

@@ -1,4 +1,4 @@
-import { iou } from '../eval/metrics';
+import { iou } from '../image/box';
 import { Detection } from '../types';
 
 /** Candidate score minus production score over the matched pairs. */

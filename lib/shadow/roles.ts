@@ -1,4 +1,4 @@
-import { YoloEdgeError } from '../types';
+import { YoloEdgeError } from '../errors';
 
 /**
  * Which model serves the line and which one shadows it. Promote swaps them (the old production

@@ -1,6 +1,7 @@
 import { DetectionResult, DetectOptions, Detector } from '../detector';
 import { BusyQueue } from '../pipeline/busy-queue';
-import { ImageInput, Timings, YoloEdgeError } from '../types';
+import { ImageInput, Timings } from '../types';
+import { YoloEdgeError } from '../errors';
 import { Agreement, compareDetections, DEFAULT_MATCH_IOU } from './agreement';
 import { AlarmChange, AlarmRules, AlarmState, DEFAULT_RULES } from './alarm';
 import { RawDiff, rawDifference } from './raw-diff';
@@ -168,7 +169,7 @@ export class ShadowTester<S extends DetectorSource, C = undefined> {
         throw new YoloEdgeError(`promote refused: the candidate failed ${c.failed} of ${c.failed + c.compared} comparisons since the last reset (last error: ${this.lastCandidateError ?? 'unknown'}); fix it, or send reset to clear the count`, 'PROMOTE_REFUSED');
       }
     }
-    if (candidate !== this.roles.candidate) throw new Error('promote: the models changed while the candidate was loading');
+    if (candidate !== this.roles.candidate) throw new YoloEdgeError('promote: the models changed while the candidate was loading', 'PROMOTE_REFUSED');
     this.roles.promote();
     this.restart();
   }

@@ -1,4 +1,5 @@
 import { constants, promises as fs } from 'fs';
+import { YoloEdgeError } from '../errors';
 
 /** Time a sysfs/procfs read gets; these files answer in microseconds unless a driver hangs. */
 export const READ_TIMEOUT_MS = 1000;
@@ -12,7 +13,7 @@ const stuck = new Set<string>();
 /** Rejects with `what: no answer within ...` when the promise has not settled in time (it keeps running). */
 export function withTimeout<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what}: no answer within ${(timeoutMs / 1000).toFixed(1)} s`)), timeoutMs);
+    const timer = setTimeout(() => reject(new YoloEdgeError(`${what}: no answer within ${(timeoutMs / 1000).toFixed(1)} s`, 'SENSOR_FAILED')), timeoutMs);
     promise.then(
       (v) => {
         clearTimeout(timer);
@@ -32,7 +33,7 @@ export function withTimeout<T>(promise: Promise<T>, timeoutMs: number, what: str
  * returns, so each stuck file holds at most one thread of the pool every other file read depends on.
  */
 export function readBounded(file: string, timeoutMs = READ_TIMEOUT_MS): Promise<string> {
-  if (stuck.has(file)) return Promise.reject(new Error(`${file}: an earlier read has not returned yet`));
+  if (stuck.has(file)) return Promise.reject(new YoloEdgeError(`${file}: an earlier read has not returned yet`, 'SENSOR_FAILED'));
   let returned = false;
   const read = readRegular(file).finally(() => {
     returned = true;
@@ -47,7 +48,7 @@ export function readBounded(file: string, timeoutMs = READ_TIMEOUT_MS): Promise<
 async function readRegular(file: string): Promise<string> {
   const fh = await fs.open(file, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
-    if (!(await fh.stat()).isFile()) throw new Error(`${file}: not a regular file`);
+    if (!(await fh.stat()).isFile()) throw new YoloEdgeError(`${file}: not a regular file`, 'SENSOR_FAILED');
     // procfs files report size 0: read until the end or the cap.
     const buf = Buffer.allocUnsafe(MAX_BYTES);
     let length = 0;

@@ -1,6 +1,7 @@
 import { DEFAULT_GUARD } from './guard';
 import { DEFAULT_MONITOR, MonitorOptions, TemperatureSource } from './monitor';
 import { DEFAULT_THRESHOLDS, validateThresholds } from './state';
+import { YoloEdgeError } from '../errors';
 
 /** The fields of the yolo-temperature editor, as strings or numbers the way Node-RED stores them. */
 export interface TemperatureConfig {
@@ -39,7 +40,7 @@ function num(v: unknown, name: string, fallback: number, min: number, max = Infi
   const n = Number(v);
   if (!Number.isFinite(n) || n < min || n > max) {
     const range = max === Infinity ? `>= ${min}` : `from ${min} to ${max}`;
-    throw new Error(`${name} must be a number ${range}, got '${String(v)}'`);
+    throw new YoloEdgeError(`${name} must be a number ${range}, got '${String(v)}'`, 'BAD_CONFIG');
   }
   return n;
 }
@@ -53,7 +54,7 @@ const SOURCES: readonly TemperatureSource[] = ['auto', 'sysfs', 'vcgencmd'];
 /** Turns editor fields into monitor options, with the Pi 5 defaults for anything left empty. */
 export function parseTemperatureConfig(c: TemperatureConfig): ParsedConfig {
   const source = text(c.source, 'auto') || 'auto';
-  if (!SOURCES.includes(source as TemperatureSource)) throw new Error(`source must be one of ${SOURCES.join(', ')}, got '${source}'`);
+  if (!SOURCES.includes(source as TemperatureSource)) throw new YoloEdgeError(`source must be one of ${SOURCES.join(', ')}, got '${source}'`, 'BAD_CONFIG');
   const d = DEFAULT_THRESHOLDS;
   const thresholds = validateThresholds({
     warm: num(c.warm, 'warm', d.warm, -273),

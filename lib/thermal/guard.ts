@@ -1,4 +1,5 @@
 import { ThermalState } from './state';
+import { YoloEdgeError } from '../errors';
 
 /** What yolov8-detect nodes understand on topic `yolo-edge/control`: maxFps 0 lifts the limit. */
 export type ControlPayload = { maxFps: number } | { pause: boolean };
@@ -17,7 +18,7 @@ export const DEFAULT_GUARD: GuardPolicy = { warmFps: 2, hotFps: 1, criticalFps: 
 
 export function validateGuard(p: GuardPolicy): GuardPolicy {
   for (const k of ['warmFps', 'hotFps', 'criticalFps'] as const) {
-    if (typeof p[k] !== 'number' || !Number.isFinite(p[k]) || p[k] < 0) throw new Error(`${k} must be a number >= 0, got ${p[k]}`);
+    if (typeof p[k] !== 'number' || !Number.isFinite(p[k]) || p[k] < 0) throw new YoloEdgeError(`${k} must be a number >= 0, got ${p[k]}`, 'BAD_CONFIG');
   }
   return p;
 }

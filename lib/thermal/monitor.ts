@@ -8,6 +8,7 @@ import { chooseZone, readCpuFreqHz, readThermalZones } from './sysfs';
 import { parseThrottled, ThrottledStatus } from './throttled';
 import { parseMeasureClock, parseMeasureTemp, runVcgencmd, VCGENCMD_LIMITS } from './vcgencmd';
 import { TemperatureWindow, WindowStats } from './window';
+import { YoloEdgeError } from '../errors';
 
 export type TemperatureSource = 'auto' | 'sysfs' | 'vcgencmd';
 
@@ -86,7 +87,7 @@ class NoThermalZones extends Error {}
 /** The reading, or an error naming its source when it cannot be a SoC temperature. */
 export function plausible(r: { celsius: number; source: string }): { celsius: number; source: string } {
   const { min, max } = PLAUSIBLE_CELSIUS;
-  if (!(r.celsius >= min && r.celsius <= max)) throw new Error(`${r.source}: implausible temperature ${r.celsius} C (expected ${min}..${max} C)`);
+  if (!(r.celsius >= min && r.celsius <= max)) throw new YoloEdgeError(`${r.source}: implausible temperature ${r.celsius} C (expected ${min}..${max} C)`, 'SENSOR_FAILED');
   return r;
 }
 
@@ -171,7 +172,7 @@ export class ThermalMonitor {
   }
 
   private vc(args: string[]): Promise<string> {
-    if (!this.options.vcgencmd) return Promise.reject(new Error('vcgencmd is not configured'));
+    if (!this.options.vcgencmd) return Promise.reject(new YoloEdgeError('vcgencmd is not configured', 'SENSOR_FAILED'));
     return runVcgencmd(this.options.vcgencmd, args, { ...VCGENCMD_LIMITS, signal: this.abort.signal });
   }
 
@@ -183,11 +184,11 @@ export class ThermalMonitor {
     });
     const zone = chooseZone(zones, thermalZone);
     if (!zone) {
-      if (thermalZone) throw new Error(`thermal zone '${thermalZone}' not found under ${where}`);
+      if (thermalZone) throw new YoloEdgeError(`thermal zone '${thermalZone}' not found under ${where}`, 'SENSOR_FAILED');
       throw new NoThermalZones(`no thermal zone under ${where}`);
     }
     const source = `${zone.zone}${zone.type ? ` (${zone.type})` : ''}`;
-    if (zone.celsius === null) throw new Error(`${source}: ${zone.error ?? 'unreadable'}`);
+    if (zone.celsius === null) throw new YoloEdgeError(`${source}: ${zone.error ?? 'unreadable'}`, 'SENSOR_FAILED');
     return { celsius: zone.celsius, source };
   }
 

@@ -1,3 +1,4 @@
+import { YoloEdgeError } from '../errors';
 export interface CpuTimes {
   idle: number;
   total: number;
@@ -6,9 +7,9 @@ export interface CpuTimes {
 /** The aggregate `cpu` line of /proc/stat; idle includes iowait as top(1) counts it. */
 export function parseCpuTimes(stat: string): CpuTimes {
   const line = stat.split('\n').find((l) => /^cpu\s/.test(l));
-  if (!line) throw new Error('/proc/stat has no aggregate cpu line');
+  if (!line) throw new YoloEdgeError('/proc/stat has no aggregate cpu line', 'SENSOR_FAILED');
   const f = line.trim().split(/\s+/).slice(1).map(Number);
-  if (f.length < 4 || f.some((n) => !Number.isFinite(n))) throw new Error(`unexpected /proc/stat cpu line: ${line}`);
+  if (f.length < 4 || f.some((n) => !Number.isFinite(n))) throw new YoloEdgeError(`unexpected /proc/stat cpu line: ${line}`, 'SENSOR_FAILED');
   // guest and guest_nice (fields 9, 10) are already counted in user and nice.
   const total = f.slice(0, 8).reduce((a, b) => a + b, 0);
   return { idle: f[3] + (f[4] ?? 0), total };
@@ -40,7 +41,7 @@ export function parseMeminfo(text: string): MemoryInfo {
   const kb = new Map<string, number>();
   for (const m of text.matchAll(/^(\w+):\s+(\d+)/gm)) kb.set(m[1], Number(m[2]));
   const total = kb.get('MemTotal');
-  if (!total) throw new Error('/proc/meminfo has no MemTotal');
+  if (!total) throw new YoloEdgeError('/proc/meminfo has no MemTotal', 'SENSOR_FAILED');
   const available = kb.get('MemAvailable') ?? (kb.get('MemFree') ?? 0) + (kb.get('Buffers') ?? 0) + (kb.get('Cached') ?? 0);
   return { totalBytes: total * 1024, availableBytes: available * 1024, usedPercent: (100 * (total - available)) / total };
 }

@@ -1,3 +1,4 @@
+import { YoloEdgeError } from '../errors';
 export const THERMAL_STATES = ['normal', 'warm', 'hot', 'critical'] as const;
 export type ThermalState = (typeof THERMAL_STATES)[number];
 
@@ -14,9 +15,9 @@ export const DEFAULT_THRESHOLDS: Thresholds = { warm: 75, hot: 80, critical: 85,
 
 export function validateThresholds(t: Thresholds): Thresholds {
   const all = [t.warm, t.hot, t.critical, t.hysteresis];
-  if (all.some((n) => typeof n !== 'number' || !Number.isFinite(n))) throw new Error('thresholds must be numbers');
-  if (!(t.warm < t.hot && t.hot < t.critical)) throw new Error(`thresholds must rise: warm ${t.warm} < hot ${t.hot} < critical ${t.critical}`);
-  if (t.hysteresis < 0) throw new Error(`hysteresis must be >= 0, got ${t.hysteresis}`);
+  if (all.some((n) => typeof n !== 'number' || !Number.isFinite(n))) throw new YoloEdgeError('thresholds must be numbers', 'BAD_CONFIG');
+  if (!(t.warm < t.hot && t.hot < t.critical)) throw new YoloEdgeError(`thresholds must rise: warm ${t.warm} < hot ${t.hot} < critical ${t.critical}`, 'BAD_CONFIG');
+  if (t.hysteresis < 0) throw new YoloEdgeError(`hysteresis must be >= 0, got ${t.hysteresis}`, 'BAD_CONFIG');
   return t;
 }
 

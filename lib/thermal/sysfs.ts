@@ -1,6 +1,7 @@
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import { READ_TIMEOUT_MS, readBounded, withTimeout } from './bounded-read';
+import { YoloEdgeError } from '../errors';
 
 export interface ThermalZone {
   zone: string;
@@ -14,7 +15,7 @@ export interface ThermalZone {
 export async function readIntFile(file: string): Promise<number> {
   const text = (await readBounded(file)).trim();
   // Number() would also take hex, exponents and blanks: a sysfs integer is plain decimal digits.
-  if (!/^-?\d+$/.test(text)) throw new Error(`${file}: not a decimal integer: ${JSON.stringify(text.slice(0, 40))}`);
+  if (!/^-?\d+$/.test(text)) throw new YoloEdgeError(`${file}: not a decimal integer: ${JSON.stringify(text.slice(0, 40))}`, 'SENSOR_FAILED');
   return Number(text);
 }
 

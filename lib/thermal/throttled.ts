@@ -1,3 +1,4 @@
+import { YoloEdgeError } from '../errors';
 /** The four conditions `vcgencmd get_throttled` reports, each as "now" (bits 0..3) and "since boot" (bits 16..19). */
 export interface ThrottleFlags {
   underVoltage: boolean;
@@ -29,6 +30,6 @@ export function decodeThrottled(value: number): ThrottledStatus {
 /** Parses `throttled=0x50000` (the output of `vcgencmd get_throttled`). */
 export function parseThrottled(text: string): ThrottledStatus {
   const m = /throttled=(0x[0-9a-f]+|\d+)/i.exec(text);
-  if (!m) throw new Error(`unexpected get_throttled output: ${JSON.stringify(text.trim())}`);
+  if (!m) throw new YoloEdgeError(`unexpected get_throttled output: ${JSON.stringify(text.trim())}`, 'SENSOR_FAILED');
   return decodeThrottled(Number(m[1]));
 }

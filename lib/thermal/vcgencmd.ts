@@ -1,16 +1,17 @@
 import { ChildProcess, spawn } from 'child_process';
+import { YoloEdgeError } from '../errors';
 
 /** Parses `temp=54.2'C` (vcgencmd measure_temp) into degrees C; anything but a plain decimal is refused. */
 export function parseMeasureTemp(text: string): number {
   const m = /^temp=(-?\d+(?:\.\d+)?)'C$/.exec(text.trim());
-  if (!m) throw new Error(`unexpected measure_temp output: ${JSON.stringify(text.trim())}`);
+  if (!m) throw new YoloEdgeError(`unexpected measure_temp output: ${JSON.stringify(text.trim())}`, 'SENSOR_FAILED');
   return Number(m[1]);
 }
 
 /** Parses `frequency(0)=2400000000` (vcgencmd measure_clock arm) into Hz. */
 export function parseMeasureClock(text: string): number {
   const m = /frequency\(\d+\)=(\d+)/.exec(text);
-  if (!m) throw new Error(`unexpected measure_clock output: ${JSON.stringify(text.trim())}`);
+  if (!m) throw new YoloEdgeError(`unexpected measure_clock output: ${JSON.stringify(text.trim())}`, 'SENSOR_FAILED');
   return Number(m[1]);
 }
 
@@ -33,7 +34,7 @@ const MAX_OUTPUT = 64 * 1024;
  * that never exits must not hold the reading (and every later one) for good.
  */
 export function runVcgencmd(command: string, args: string[], limits: RunLimits = VCGENCMD_LIMITS): Promise<string> {
-  const fail = (detail: string): Error => new Error(`${command} ${args.join(' ')}: ${detail}`);
+  const fail = (detail: string): Error => new YoloEdgeError(`${command} ${args.join(' ')}: ${detail}`, 'SENSOR_FAILED');
   if (limits.signal?.aborted) return Promise.reject(fail('stopped'));
   return new Promise((resolve, reject) => {
     let child: ChildProcess;

@@ -1,3 +1,4 @@
+import { YoloEdgeError } from '../errors';
 export interface WindowStats {
   samples: number;
   min: number;
@@ -19,7 +20,7 @@ export class TemperatureWindow {
   private samples: Sample[] = [];
 
   constructor(readonly seconds: number, readonly maxSamples = 1000) {
-    if (!(seconds > 0)) throw new Error(`window must be > 0 s, got ${seconds}`);
+    if (!(seconds > 0)) throw new YoloEdgeError(`window must be > 0 s, got ${seconds}`, 'BAD_CONFIG');
   }
 
   add(timeMs: number, celsius: number): void {

@@ -4,7 +4,8 @@ import { DetectionResult, DetectOptions, Detector } from '../../lib/detector';
 import type { KeepPixels } from '../../lib/image/preprocess';
 import { annotateImage, countByClass, toAnnotations } from '../../lib/image/annotate';
 import { readImageFile } from '../../lib/image/read-file';
-import { ImageInput, RawImage, YoloEdgeError } from '../../lib/types';
+import { ImageInput, RawImage } from '../../lib/types';
+import { YoloEdgeError } from '../../lib/errors';
 import { describeDetector } from '../../lib/detector';
 
 /** Editor fields of the detection thresholds. */

@@ -2,7 +2,7 @@
 import type { NodeMessage } from 'node-red';
 import { BusyQueue } from '../../lib/pipeline/busy-queue';
 import { CONTROL_TOPIC, isRateControl, RateGate } from '../../lib/pipeline/rate-gate';
-import { YoloEdgeError } from '../../lib/types';
+import { YoloEdgeError } from '../../lib/errors';
 import { Msg } from './detect-message';
 
 export interface FrameJob {

@@ -4,7 +4,7 @@ import type { Detector } from '../../lib/detector';
 import { BusyPolicy, BusyQueue } from '../../lib/pipeline/busy-queue';
 import { RateGate } from '../../lib/pipeline/rate-gate';
 import type { HostState } from '../../lib/runtime/inference-host';
-import { YoloEdgeError } from '../../lib/types';
+import { YoloEdgeError } from '../../lib/errors';
 import { FrameJob, takeFrame } from './frame-intake';
 
 const POLICIES: readonly BusyPolicy[] = ['queue', 'drop-oldest', 'drop-newest'];

@@ -6,7 +6,7 @@ const path = require('path');
 const helper = require('node-red-node-test-helper');
 const { DIST, cocoImage } = require('./paths');
 
-helper.init(require.resolve('node-red'));
+helper.init(require.resolve(process.env.SOAK_NODE_RED || 'node-red'));
 const modelNode = require(path.join(DIST, 'nodes', 'yolo-model.js'));
 const detectNode = require(path.join(DIST, 'nodes', 'yolov8-detect.js'));
 const zebra = fs.readFileSync(cocoImage('000000000034.jpg'));
@@ -57,7 +57,10 @@ async function settle() {
     await cycle();
     global.gc();
     rss.push(process.memoryUsage().rss);
-    if (process.env.SOAK_TRACE && i % 10 === 9) process.stderr.write(`cycle ${i + 1}: ${(rss[i] / 1e6).toFixed(0)} MB\n`);
+    if (process.env.SOAK_TRACE && i % 10 === 9) {
+      const m = process.memoryUsage();
+      process.stderr.write(`cycle ${i + 1}: rss ${(m.rss / 1e6).toFixed(0)} heap ${(m.heapUsed / 1e6).toFixed(0)} external ${(m.external / 1e6).toFixed(0)} MB, threads ${threadCount()}\n`);
+    }
   }
   const end = await settle();
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

@@ -1,6 +1,6 @@
 import * as ort from 'onnxruntime-node';
 import { onnx } from 'onnx-proto';
-import { decodeModel, TensorType } from '../model/onnx-file';
+import { decodeModel, TensorType } from '../../model/onnx-file';
 import { calibrationModel } from './calibrate';
 import { floatData, GraphIndex, pruneInitializers, vectorTensor } from './graph';
 

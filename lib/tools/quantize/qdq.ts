@@ -1,6 +1,6 @@
 import { onnx } from 'onnx-proto';
-import { TensorType } from '../model/onnx-file';
-import { YoloEdgeError } from '../types';
+import { TensorType } from '../../model/onnx-file';
+import { YoloEdgeError } from '../../errors';
 import { floatData, GraphIndex, pruneInitializers, tensorDims, vectorTensor } from './graph';
 import { Range } from './calibrators';
 import { computeParams, QuantParams, QuantType, quantizeBias, quantizeWeights, WeightBits } from './params';

@@ -16,20 +16,22 @@ export interface Collector {
   range(): Range;
 }
 
+/** The range [lo, hi] widened to hold every value of data. */
+function extend(lo: number, hi: number, data: Float32Array): [number, number] {
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return [lo, hi];
+}
+
 export class MinMaxCollector implements Collector {
   private min = Infinity;
   private max = -Infinity;
 
   add(data: Float32Array): void {
-    let lo = this.min;
-    let hi = this.max;
-    for (let i = 0; i < data.length; i++) {
-      const v = data[i];
-      if (v < lo) lo = v;
-      if (v > hi) hi = v;
-    }
-    this.min = lo;
-    this.max = hi;
+    [this.min, this.max] = extend(this.min, this.max, data);
   }
 
   range(): Range {
@@ -51,13 +53,7 @@ export class Histogram {
   }
 
   add(data: Float32Array): void {
-    let lo = this.min;
-    let hi = this.max;
-    for (let i = 0; i < data.length; i++) {
-      const v = data[i];
-      if (v < lo) lo = v;
-      if (v > hi) hi = v;
-    }
+    const [lo, hi] = extend(this.min, this.max, data);
     this.min = lo;
     this.max = hi;
     const absmax = Math.max(Math.abs(lo), Math.abs(hi));

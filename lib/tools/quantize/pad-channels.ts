@@ -1,5 +1,5 @@
 import { onnx } from 'onnx-proto';
-import { TensorType } from '../model/onnx-file';
+import { TensorType } from '../../model/onnx-file';
 import { GraphIndex, tensorDims, vectorTensor } from './graph';
 
 /** onnxruntime's direct int8 convolution (no im2col copies) needs input channels in multiples of this. */

@@ -1,6 +1,6 @@
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import { YoloEdgeError } from '../types';
+import { YoloEdgeError } from '../../errors';
 
 /** Fails early, before any calibration work, when the output folder cannot take the file. */
 export async function checkWritable(out: string): Promise<void> {

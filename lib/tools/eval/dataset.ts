@@ -1,6 +1,6 @@
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import { YoloEdgeError } from '../types';
+import { YoloEdgeError } from '../../errors';
 import { LabeledBox } from './metrics';
 
 const IMAGE_EXT = /\.(jpe?g|png|webp)$/i;

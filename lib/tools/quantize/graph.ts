@@ -1,5 +1,5 @@
 import { onnx } from 'onnx-proto';
-import { toNumber, TensorType, valueDims } from '../model/onnx-file';
+import { toNumber, TensorType, valueDims } from '../../model/onnx-file';
 
 /** Lookups over one graph: who makes and who reads each tensor, and which tensors are constants. */
 export class GraphIndex {

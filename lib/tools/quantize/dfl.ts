@@ -1,5 +1,5 @@
 import { onnx } from 'onnx-proto';
-import { TensorType } from '../model/onnx-file';
+import { TensorType } from '../../model/onnx-file';
 import { floatData, GraphIndex, int64Data, tensorDims, vectorTensor } from './graph';
 
 /**

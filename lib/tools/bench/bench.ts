@@ -1,11 +1,11 @@
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Detector } from '../detector';
+import { Detector } from '../../detector';
 import { hasLabels, listDataset, selectSplit, Split } from '../eval/dataset';
 import { evaluate } from '../eval/evaluate';
 import { optimizedOpCounts } from './fusion';
-import { median, percentile } from '../stats';
+import { median, percentile } from '../../stats';
 
 export interface BenchOptions {
   models: string[];

@@ -1,9 +1,9 @@
 import { promises as fs } from 'fs';
 import * as ort from 'onnxruntime-node';
 import { onnx } from 'onnx-proto';
-import { Preprocessor } from '../image/preprocess';
-import { encodeModel, TensorType } from '../model/onnx-file';
-import { coreCount } from '../runtime/threads';
+import { Preprocessor } from '../../image/preprocess';
+import { encodeModel, TensorType } from '../../model/onnx-file';
+import { coreCount } from '../../runtime/threads';
 import { CalibratorKind, Collector, makeCollector, Range } from './calibrators';
 
 export interface CalibrationOptions {

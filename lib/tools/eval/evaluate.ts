@@ -1,5 +1,5 @@
 import { promises as fs } from 'fs';
-import { Detector } from '../detector';
+import { Detector } from '../../detector';
 import { listDataset, readLabels } from './dataset';
 import { computeMetrics, EvalRecord, matchPredictions, Metrics } from './metrics';
 

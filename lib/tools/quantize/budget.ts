@@ -1,10 +1,10 @@
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Detector } from '../detector';
+import { Detector } from '../../detector';
 import { DatasetItem, readLabels } from '../eval/dataset';
 import { computeMetrics, EvalRecord, LabeledBox, matchPredictions } from '../eval/metrics';
-import { ModelInfo } from '../model/model-info';
+import { ModelInfo } from '../../model/model-info';
 import { QuantPlan } from './plan';
 
 /** A Conv and the activation ops on its output (SiLU's Sigmoid and Mul): kept float together. */

@@ -1,4 +1,5 @@
-import { Box } from '../types';
+import { iou } from '../../image/box';
+import { Box } from '../../types';
 
 /** IoU thresholds 0.50:0.05:0.95 as in COCO. */
 export const IOU_THRESHOLDS = Array.from({ length: 10 }, (_, i) => 0.5 + 0.05 * i);
@@ -10,14 +11,6 @@ export interface LabeledBox {
 
 export interface ScoredBox extends LabeledBox {
   score: number;
-}
-
-export function iou(a: Box, b: Box): number {
-  const w = Math.min(a.x2, b.x2) - Math.max(a.x1, b.x1);
-  const h = Math.min(a.y2, b.y2) - Math.max(a.y1, b.y1);
-  if (w <= 0 || h <= 0) return 0;
-  const inter = w * h;
-  return inter / ((a.x2 - a.x1) * (a.y2 - a.y1) + (b.x2 - b.x1) * (b.y2 - b.y1) - inter);
 }
 
 /**

@@ -2,10 +2,10 @@ import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { monitorEventLoopDelay } from 'perf_hooks';
-import { Detector } from '../detector';
+import { Detector } from '../../detector';
 import { listDataset } from '../eval/dataset';
-import { median, percentile } from '../stats';
-import { YoloEdgeError } from '../types';
+import { median, percentile } from '../../stats';
+import { YoloEdgeError } from '../../errors';
 
 export interface NodeRedBenchOptions {
   model: string;

@@ -1,8 +1,8 @@
 import { onnx } from 'onnx-proto';
 import { listDataset, selectSplit, Split } from '../eval/dataset';
-import { decodeModel, encodeModel, readModelBytes, valueDims } from '../model/onnx-file';
-import { describeModel } from '../model/model-info';
-import { YoloEdgeError } from '../types';
+import { decodeModel, encodeModel, readModelBytes, valueDims } from '../../model/onnx-file';
+import { describeModel } from '../../model/model-info';
+import { YoloEdgeError } from '../../errors';
 import { AccuracyBudgetResult, applyAccuracyBudget } from './budget';
 import { CalibratorKind, Range } from './calibrators';
 import { calibrate, calibrationModel } from './calibrate';

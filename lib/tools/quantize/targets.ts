@@ -1,4 +1,4 @@
-import { CpuClass, cpuClass, CpuFeatures, cpuFeatures } from '../runtime/cpu-features';
+import { CpuClass, cpuClass, CpuFeatures, cpuFeatures } from '../../runtime/cpu-features';
 
 /** CPU classes a quantized model is made for; `auto` is resolved to the CPU quantize runs on. */
 export const TARGETS = ['portable', 'arm64', 'x86-vnni', 'x86-avx2'] as const;

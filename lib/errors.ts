@@ -1,0 +1,67 @@
+// The one error type of the package and its closed set of codes. Every error a node hands to done(err) carries
+// one of these in msg.error.code (Node-RED copies the error's properties), so a Catch node flow can switch on it.
+// README's "Error codes" table is checked against this list by a test.
+
+export const ERROR_CODES = {
+  // settings and messages
+  BAD_CONFIG: 'a node setting is invalid (from the dialog, an import or the admin API)',
+  BAD_OPTION: 'a detection option is out of range (confidence, IoU, max detections, busy policy, queue size)',
+  BAD_PAYLOAD: 'msg.payload or another msg property has the wrong type or value',
+  BAD_COMMAND: 'msg.command (camera, shadow test) or a yolo-edge/control payload is not one the node knows',
+  BAD_CLASS: 'a class name or id is not in the model',
+  // images
+  BAD_IMAGE: 'the image cannot be decoded, or a file path is not a readable regular file',
+  IMAGE_TOO_LARGE: 'the image, or the file it comes from, is over the size limits',
+  IMAGE_TOO_SMALL: 'the image is smaller than the smallest size the detector takes',
+  // models
+  NO_MODEL: 'the node has no yolo-model configured',
+  MODEL_NOT_FOUND: 'the model file does not exist',
+  MODEL_UNREADABLE: 'the model file cannot be read',
+  MODEL_TOO_LARGE: 'the model is too large to describe without its weights',
+  MODEL_FETCH_FAILED: 'the default model could not be fetched (the log names the fix)',
+  MODEL_LOAD_FAILED: 'onnxruntime could not create a session for the model',
+  NOT_ONNX: 'the file is not an ONNX model',
+  NOT_DETECTOR: 'the model is not a YOLO detector this package can read',
+  NOT_FLOAT: 'the model is not a float model (quantize and resize take float models)',
+  ALREADY_QUANTIZED: 'the model is quantized already',
+  OPSET: "the model's opset is too old for the operation (re-export with a newer opset)",
+  MISSING_DEPENDENCY: 'an optional program or package the operation needs is missing',
+  // running
+  BAD_OUTPUT: 'the model gave an output of an unexpected shape',
+  INFERENCE_FAILED: 'onnxruntime failed while running the model',
+  WORKER_DIED: 'the model worker thread stopped while frames were in it (it is restarted)',
+  BUSY: 'the frame was dropped by the busy policy',
+  PAUSED: 'detection is paused (yolo-edge/control)',
+  CLOSED: 'the node or detector is closing',
+  // camera
+  NO_FRAME: 'the camera gave no frame',
+  STOPPED: 'the camera is stopped',
+  NO_FOLDER: 'the folder camera cannot read its folder',
+  SOURCE_FAILED: 'the camera source failed (connection, process or deadline)',
+  SNAPSHOT_FAILED: 'a snapshot URL gave no whole image (HTTP error, deadline or size limit)',
+  NOT_PULLABLE: 'a streaming camera source was asked for a single frame',
+  // temperature
+  SENSOR_FAILED: 'a temperature sensor or tool gave no plausible reading',
+  // shadow test
+  NO_CANDIDATE: 'the shadow test has no candidate model',
+  PROMOTE_REFUSED: 'the candidate cannot be promoted (failed comparisons or settings it cannot run)',
+  ALREADY_PROMOTED: 'the candidate is production already',
+  NOTHING_TO_ROLL_BACK: 'there is no earlier production model to roll back to',
+  // offline tools
+  NO_IMAGES: 'the dataset or folder has no images',
+  BAD_SPLIT: 'the dataset split is not one the tool knows',
+  OUTPUT_UNWRITABLE: 'the output file cannot be written',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class YoloEdgeError extends Error {
+  constructor(message: string, readonly code: ErrorCode) {
+    super(message);
+    this.name = 'YoloEdgeError';
+  }
+}
+
+export function isErrorCode(v: unknown): v is ErrorCode {
+  return typeof v === 'string' && Object.prototype.hasOwnProperty.call(ERROR_CODES, v);
+}

@@ -1,0 +1,71 @@
+'use strict';
+// One error type and a closed set of codes: the README table and the help texts name only codes that exist, the
+// README names all of them, and a Catch node sees the code of a failed message.
+const assert = require('assert');
+const fs = require('fs');
+const path = require('path');
+const helper = require('node-red-node-test-helper');
+const { DIST, ROOT, requireModel, lib } = require('./support/paths');
+
+const { ERROR_CODES, YoloEdgeError, isErrorCode } = lib('errors');
+const { parseTemperatureConfig } = lib('thermal/config');
+const { RateGate } = lib('pipeline/rate-gate');
+
+helper.init(require.resolve('node-red'));
+
+describe('error codes', function () {
+  this.timeout(60000);
+
+  it('the README table lists exactly the codes of lib/errors.ts', () => {
+    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('### Error codes'), readme.indexOf('### Example flows'));
+    const listed = [...section.matchAll(/^\| `([A-Z_0-9]+)` \|/gm)].map((m) => m[1]);
+    assert.deepStrictEqual(listed, Object.keys(ERROR_CODES));
+  });
+
+  it('every code the help texts list under Errors exists', () => {
+    const dir = path.join(ROOT, 'nodes', 'locales');
+    for (const lang of fs.readdirSync(dir)) {
+      for (const f of fs.readdirSync(path.join(dir, lang)).filter((n) => n.endsWith('.html'))) {
+        const html = fs.readFileSync(path.join(dir, lang, f), 'utf8');
+        const at = html.search(/<h3>(Errors|错误)<\/h3>/);
+        if (at < 0) continue;
+        const section = html.slice(at, html.indexOf('<h3>', at + 4));
+        for (const [, code] of section.matchAll(/<code>([A-Z][A-Z_0-9]{2,})<\/code>/g)) {
+          assert.ok(isErrorCode(code), `${lang}/${f} names ${code}, which is not in lib/errors.ts`);
+        }
+      }
+    }
+  });
+
+  it('configuration errors of the temperature node and the rate gate carry codes too', () => {
+    assert.throws(() => parseTemperatureConfig({ interval: 'abc' }), (e) => e instanceof YoloEdgeError && e.code === 'BAD_CONFIG');
+    assert.throws(() => new RateGate().apply({ maxFps: -1 }), (e) => e instanceof YoloEdgeError && e.code === 'BAD_PAYLOAD');
+  });
+
+  describe('in a flow', () => {
+    beforeEach((done) => { helper.startServer(done); });
+    afterEach(async () => {
+      await helper.unload();
+      await new Promise((r) => { helper.stopServer(r); });
+    });
+
+    it('a Catch node gets msg.error.code of a message the detect node failed', async () => {
+      requireModel();
+      const catchNode = require(require.resolve('@node-red/nodes/core/common/25-catch.js', { paths: [path.dirname(require.resolve('node-red'))] }));
+      const nodes = [require(path.join(DIST, 'nodes', 'yolo-model.js')), require(path.join(DIST, 'nodes', 'yolov8-detect.js')), catchNode];
+      await helper.load(nodes, [
+        { id: 'tab', type: 'tab' },
+        { id: 'm1', type: 'yolo-model', model: 'yolov8n.onnx', threads: 1 },
+        { id: 'd1', type: 'yolov8-detect', z: 'tab', model: 'm1', wires: [[]] },
+        { id: 'c1', type: 'catch', z: 'tab', scope: null, uncaught: false, wires: [['out']] },
+        { id: 'out', type: 'helper', z: 'tab' },
+      ]);
+      const caught = new Promise((resolve) => helper.getNode('out').on('input', resolve));
+      helper.getNode('d1').receive({ payload: Buffer.from('not an image') });
+      const msg = await caught;
+      assert.strictEqual(msg.error.code, 'BAD_IMAGE', JSON.stringify(msg.error));
+      assert.ok(isErrorCode(msg.error.code));
+    });
+  });
+});
