@@ -1,9 +1,9 @@
 import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow, NodeStatus } from 'node-red';
-import { DEFAULT_RULES } from '../lib/shadow/alarm';
-import { SampleMode } from '../lib/shadow/sampler';
-import { AlarmEvent, DEFAULT_SHADOW, ModelIdentity, ShadowTester } from '../lib/shadow/shadow-tester';
+import { parseShadowConfig } from '../lib/shadow/config';
+import { AlarmEvent, ModelIdentity, ShadowTester } from '../lib/shadow/shadow-tester';
 import { YoloEdgeError } from '../lib/errors';
-import { baseOptions, DetectFields, detectOptions, imageOf, keepPixels, Msg, setting, wantsAnnotation, writeDetection } from './shared/detect-message';
+import { TOPICS } from '../lib/topics';
+import { baseOptions, DetectFields, detectOptions, imageOf, keepPixels, Msg, wantsAnnotation, writeDetection } from './shared/detect-message';
 import { describeDetector } from '../lib/detector';
 import { FrameJob } from './shared/frame-intake';
 import { FrameOutput, FrameRuntime, refuseFrames } from './shared/frame-runtime';
@@ -15,7 +15,7 @@ interface ShadowDef extends DetectFields {
   annotate: boolean;
   busyPolicy: string;
   queueSize: string | number;
-  sampleMode: SampleMode;
+  sampleMode: string;
   sampleValue: string | number;
   windowSize: string | number;
   minF1: string | number;
@@ -56,8 +56,10 @@ export = function (RED: NodeAPI): void {
     let lastWarning = '';
     let base: ReturnType<typeof baseOptions>;
     let frames: FrameRuntime;
+    let settings: ReturnType<typeof parseShadowConfig>;
     try {
       base = baseOptions(config);
+      settings = parseShadowConfig(config);
       frames = new FrameRuntime(node, config, work, describe);
     } catch (err) {
       refuseFrames(node, err as Error);
@@ -66,19 +68,11 @@ export = function (RED: NodeAPI): void {
     const status = (force = false): void => frames.status(force);
 
     const tester = new ShadowTester<YoloModelNode, FrameRef>(production, candidate, {
-      ...DEFAULT_SHADOW,
-      sampleMode: config.sampleMode === 'every' ? 'every' : 'percent',
-      sampleValue: setting(config.sampleValue, DEFAULT_SHADOW.sampleValue, 'sample', 0, 1e6),
-      windowSize: setting(config.windowSize, DEFAULT_SHADOW.windowSize, 'window size', 1, 10000),
-      rules: {
-        minF1: setting(config.minF1, DEFAULT_RULES.minF1, 'minimum F1', 0, 1),
-        maxLatencyRatio: setting(config.maxLatencyRatio, DEFAULT_RULES.maxLatencyRatio, 'latency ratio', 0, 1000),
-        minSamples: setting(config.minSamples, DEFAULT_RULES.minSamples, 'minimum samples', 1, 10000),
-      },
+      ...settings,
       describe: describeDetector,
     }, {
       report: (r, frame) => {
-        node.send([null, { topic: 'shadow/report', payload: r, frame } as NodeMessage]);
+        node.send([null, { topic: TOPICS.shadowReport, payload: r, frame } as NodeMessage]);
         status();
       },
       alarm: (e, frame) => {
@@ -95,7 +89,7 @@ export = function (RED: NodeAPI): void {
 
     function alarmMessage(e: AlarmEvent, frame: FrameRef): NodeMessage {
       const reason = e.active ? e.reasons.join('; ') : 'cleared: agreement and latency are back within the limits';
-      return { topic: 'shadow/alarm', alarm: e.active, reason, payload: e, frame } as NodeMessage;
+      return { topic: TOPICS.shadowAlarm, alarm: e.active, reason, payload: e, frame } as NodeMessage;
     }
 
     function describe(): NodeStatus {
@@ -134,7 +128,7 @@ export = function (RED: NodeAPI): void {
         candidate: await identityOf(tester.roles.candidate),
         promoted: tester.roles.promoted,
       };
-      msg.topic = 'shadow/command';
+      msg.topic = TOPICS.shadowCommand;
       status(true);
     }
 

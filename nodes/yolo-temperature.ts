@@ -1,11 +1,9 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow, NodeStatus } from 'node-red';
 import { parseTemperatureConfig, TemperatureConfig } from '../lib/thermal/config';
-import { CONTROL_TOPIC } from '../lib/thermal/guard';
+import { TOPICS } from '../lib/topics';
 import { SampleResult, ThermalMonitor, ZONE_SOURCE } from '../lib/thermal/monitor';
 import { ThermalState } from '../lib/thermal/state';
 
-const READING_TOPIC = 'yolo-edge/temperature';
-const STATE_TOPIC = 'yolo-edge/thermal-state';
 /** Input-triggered readings waiting behind a running one; more are dropped and counted. */
 const MAX_QUEUED = 2;
 
@@ -64,10 +62,10 @@ export = function (RED: NodeAPI): void {
 
     function outputs(r: SampleResult, msg: NodeMessage): Array<NodeMessage | NodeMessage[] | null> {
       msg.payload = { ...r.reading, ...counters };
-      if (msg.topic === undefined || msg.topic === '') msg.topic = READING_TOPIC;
+      if (msg.topic === undefined || msg.topic === '') msg.topic = TOPICS.temperature;
       const reason = { state: r.reading.state, previous: r.change?.from, temperature: r.reading.temperature };
-      const stateMsg = r.change ? { topic: STATE_TOPIC, payload: { ...reason, thresholds: monitor.options.thresholds, timestamp: r.reading.timestamp } } : null;
-      const controls = r.controls.map((payload) => ({ topic: CONTROL_TOPIC, payload, reason }));
+      const stateMsg = r.change ? { topic: TOPICS.thermalState, payload: { ...reason, thresholds: monitor.options.thresholds, timestamp: r.reading.timestamp } } : null;
+      const controls = r.controls.map((payload) => ({ topic: TOPICS.control, payload, reason }));
       return [msg, stateMsg, controls.length ? controls : null];
     }
 

@@ -1,5 +1,6 @@
 import type { Node, NodeAPI, NodeMessageInFlow } from 'node-red';
 import { YoloEdgeError } from '../lib/errors';
+import { TOPICS } from '../lib/topics';
 import { baseOptions, DetectFields, detectOptions, imageOf, keepPixels, Msg, wantsAnnotation, writeDetection } from './shared/detect-message';
 import { FrameJob } from './shared/frame-intake';
 import { FrameOutput, FrameRuntime, refuseFrames } from './shared/frame-runtime';
@@ -74,5 +75,6 @@ export = function (RED: NodeAPI): void {
       );
     }
   }
-  RED.nodes.registerType('yolov8-detect', YoloV8Detect);
+  // The editor reads the preview topic from here (RED.settings.yolov8DetectPreviewTopic) instead of a copy.
+  RED.nodes.registerType('yolov8-detect', YoloV8Detect, { settings: { yolov8DetectPreviewTopic: { value: TOPICS.preview, exportable: true } } });
 };

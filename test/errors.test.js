@@ -9,7 +9,7 @@ const { DIST, ROOT, requireModel, lib } = require('./support/paths');
 
 const { ERROR_CODES, YoloEdgeError, isErrorCode } = lib('errors');
 const { parseTemperatureConfig } = lib('thermal/config');
-const { RateGate } = lib('pipeline/rate-gate');
+const { parseControl } = lib('pipeline/control');
 
 helper.init(require.resolve('node-red'));
 
@@ -40,7 +40,11 @@ describe('error codes', function () {
 
   it('configuration errors of the temperature node and the rate gate carry codes too', () => {
     assert.throws(() => parseTemperatureConfig({ interval: 'abc' }), (e) => e instanceof YoloEdgeError && e.code === 'BAD_CONFIG');
-    assert.throws(() => new RateGate().apply({ maxFps: -1 }), (e) => e instanceof YoloEdgeError && e.code === 'BAD_PAYLOAD');
+    for (const bad of [{ maxFps: -1 }, { maxFps: 'fast' }, { pause: 'yes' }]) {
+      assert.throws(() => parseControl(bad), (e) => e instanceof YoloEdgeError && e.code === 'BAD_PAYLOAD', JSON.stringify(bad));
+    }
+    assert.deepStrictEqual(parseControl({ maxFps: null, pause: false }), { maxFps: 0, pause: false });
+    assert.strictEqual(parseControl({ other: 1 }), undefined, 'not a control payload: a frame');
   });
 
   describe('in a flow', () => {

@@ -66,7 +66,7 @@ describe('inference in worker threads', function () {
   it('checks the thread count: a whole number from 0 to 64; 0 is one per core but one', () => {
     assert.strictEqual(parseThreads('3'), 3);
     assert.strictEqual(parseThreads(''), 0);
-    for (const bad of [1000, -1, 1.5, 'abc', '65']) assert.throws(() => parseThreads(bad), (e) => e.code === 'BAD_OPTION', String(bad));
+    for (const bad of [1000, -1, 1.5, 'abc', '65']) assert.throws(() => parseThreads(bad), (e) => e.code === 'BAD_CONFIG', String(bad));
     assert.deepStrictEqual([defaultThreads(1), defaultThreads(2), defaultThreads(4)], [1, 1, 3]);
   });
 
@@ -144,7 +144,7 @@ describe('inference in worker threads', function () {
     let reports = 0;
     const errors = [];
     helper.getNode('out1').on('input', () => produced++);
-    helper.getNode('out2').on('input', (m) => { if (m.topic === 'shadow/report') reports++; });
+    helper.getNode('out2').on('input', (m) => { if (m.topic === 'yolo-edge/shadow/report') reports++; });
     s1.on('call:error', (c) => errors.push(c.args[0]));
     for (let i = 0; i < 200; i++) {
       s1.receive({ payload: images[i % images.length] });

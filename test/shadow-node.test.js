@@ -48,7 +48,7 @@ function until(test, what, ms = 30000) {
   });
 }
 
-const reports = (got) => got.out2.filter((m) => m.topic === 'shadow/report');
+const reports = (got) => got.out2.filter((m) => m.topic === 'yolo-edge/shadow/report');
 const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 /** Sends frames one at a time, each after the previous one's report, so the candidate is never busy. */
@@ -159,7 +159,7 @@ describe('yolo-shadow-test node', function () {
     helper.getNode('s1').on('call:status', (call) => statuses.push(call.args[0]));
     const warned = new Promise((resolve) => helper.getNode('s1').once('call:warn', (call) => resolve(call.args[0])));
     await compareEach(got, images.slice(0, 6));
-    const alarms = got.out2.filter((m) => m.topic === 'shadow/alarm');
+    const alarms = got.out2.filter((m) => m.topic === 'yolo-edge/shadow/alarm');
     assert.strictEqual(alarms.length, 1, 'one alarm for one divergence');
     assert.strictEqual(alarms[0].alarm, true);
     assert.match(alarms[0].reason, /agreement: mean F1 0.000 over the last 3 compared frames is below 0.8/);
@@ -174,15 +174,15 @@ describe('yolo-shadow-test node', function () {
     // reset clears the window and the alarm; the broken candidate raises it again.
     const s1 = helper.getNode('s1');
     s1.receive({ command: 'reset' });
-    await until(() => got.out2.some((m) => m.topic === 'shadow/command'), 'the reset reply');
+    await until(() => got.out2.some((m) => m.topic === 'yolo-edge/shadow/command'), 'the reset reply');
     const before = got.out2.length;
     for (const img of images.slice(6, 9)) {
       const n = reports(got).length;
       s1.receive({ payload: img });
       await until(() => reports(got).length === n + 1, 'a report after reset');
     }
-    assert.strictEqual(got.out2.filter((m) => m.topic === 'shadow/alarm').length, 2, 'raised again after reset');
-    const second = got.out2.slice(before).filter((m) => m.topic === 'shadow/report');
+    assert.strictEqual(got.out2.filter((m) => m.topic === 'yolo-edge/shadow/alarm').length, 2, 'raised again after reset');
+    const second = got.out2.slice(before).filter((m) => m.topic === 'yolo-edge/shadow/report');
     assert.strictEqual(second[0].payload.window.count, 1, 'the window started again after reset');
   });
   it('promote and rollback under a stream of frames lose none; each frame comes out once, in order', async () => {
@@ -200,7 +200,7 @@ describe('yolo-shadow-test node', function () {
     await until(() => got.out1.length === N, `${N} production messages`);
     assert.deepStrictEqual(got.out1.map((m) => m.seq), Array.from({ length: N }, (_, i) => i));
     assert.deepStrictEqual(got.errors, []);
-    const replies = got.out2.filter((m) => m.topic === 'shadow/command');
+    const replies = got.out2.filter((m) => m.topic === 'yolo-edge/shadow/command');
     assert.deepStrictEqual(replies.map((m) => [m.command, m.payload.promoted]), [['promote', true], ['rollback', false]]);
     assert.strictEqual(replies[0].payload.production.version, 'perturbed-0.02-seed7');
     assert.strictEqual(replies[0].payload.candidate.sha256, DEFAULT_SHA);

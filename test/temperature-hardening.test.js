@@ -239,7 +239,7 @@ describe('temperature hardening', function () {
 
   describe('configuration', () => {
     it('caps the interval at a day: 3,000,000 s is refused, a day is taken', () => {
-      assert.throws(() => parseTemperatureConfig({ interval: 3000000 }), /^Error: interval must be a number from 0\.1 to 86400, got '3000000'$/);
+      assert.throws(() => parseTemperatureConfig({ interval: 3000000 }), /^YoloEdgeError: interval must be a number from 0\.1 to 86400, got 3000000$/);
       assert.throws(() => parseTemperatureConfig({ interval: '0.05' }), /interval must be a number from 0\.1 to 86400/);
       assert.strictEqual(parseTemperatureConfig({ interval: '86400' }).intervalMs, 86400000);
     });

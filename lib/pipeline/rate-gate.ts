@@ -1,11 +1,4 @@
-import { YoloEdgeError } from '../errors';
-/** A control message from a guard: `{maxFps: n}` (0 or null lifts the limit) or `{pause: boolean}`. */
-export interface RateControl {
-  maxFps?: number | null;
-  pause?: boolean;
-}
-
-export const CONTROL_TOPIC = 'yolo-edge/control';
+import { ControlPayload } from './control';
 
 /** Admits frames at no more than maxFps and none while paused; counts what it turns away. */
 export class RateGate {
@@ -15,13 +8,10 @@ export class RateGate {
   droppedByPause = 0;
   private lastAdmitted = -Infinity;
 
-  apply(control: RateControl): void {
-    if (control.pause !== undefined) this.paused = !!control.pause;
-    if (control.maxFps !== undefined) {
-      const n = Number(control.maxFps ?? 0);
-      if (!Number.isFinite(n) || n < 0) throw new YoloEdgeError(`maxFps must be a number >= 0, got ${String(control.maxFps)}`, 'BAD_PAYLOAD');
-      this.maxFps = n;
-    }
+  /** Applies a control payload checked by parseControl. */
+  apply(control: ControlPayload): void {
+    if (control.pause !== undefined) this.paused = control.pause;
+    if (control.maxFps !== undefined) this.maxFps = control.maxFps ?? 0;
   }
 
   /** True when a frame arriving at `now` (ms) may go on. */
@@ -37,10 +27,4 @@ export class RateGate {
     this.lastAdmitted = now;
     return true;
   }
-}
-
-export function isRateControl(v: unknown): v is RateControl {
-  if (!v || typeof v !== 'object') return false;
-  const o = v as Record<string, unknown>;
-  return 'maxFps' in o || 'pause' in o;
 }

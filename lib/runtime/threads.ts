@@ -1,5 +1,5 @@
 import * as os from 'os';
-import { YoloEdgeError } from '../errors';
+import { numberField } from '../config/fields';
 
 export const MAX_THREADS = 64;
 
@@ -17,10 +17,5 @@ export function defaultThreads(cores = coreCount()): number {
 
 /** 0 or empty means the default; anything else must be a whole number from 1 to MAX_THREADS. */
 export function parseThreads(v: unknown, name = 'threads'): number {
-  if (v === undefined || v === null || v === '' || v === 0 || v === '0') return 0;
-  const n = typeof v === 'string' ? Number(v.trim()) : v;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > MAX_THREADS) {
-    throw new YoloEdgeError(`${name} must be a whole number from 0 (one per core but one) to ${MAX_THREADS}, got ${JSON.stringify(v)}`, 'BAD_OPTION');
-  }
-  return n;
+  return numberField(name, v, 0, { min: 0, max: MAX_THREADS, integer: true, hint: '0: one per core but one' });
 }

@@ -1,7 +1,7 @@
 import { DEFAULT_GUARD } from './guard';
 import { DEFAULT_MONITOR, MonitorOptions, TemperatureSource } from './monitor';
 import { DEFAULT_THRESHOLDS, validateThresholds } from './state';
-import { YoloEdgeError } from '../errors';
+import { flag, numberField, oneOf, text } from '../config/fields';
 
 /** The fields of the yolo-temperature editor, as strings or numbers the way Node-RED stores them. */
 export interface TemperatureConfig {
@@ -35,26 +35,16 @@ export interface ParsedConfig {
  */
 export const MAX_INTERVAL_S = 86400;
 
+/** A temperature or rate from the dialog: blank is the default, anything else within [min, max]. */
 function num(v: unknown, name: string, fallback: number, min: number, max = Infinity): number {
-  if (v === undefined || v === null || v === '') return fallback;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < min || n > max) {
-    const range = max === Infinity ? `>= ${min}` : `from ${min} to ${max}`;
-    throw new YoloEdgeError(`${name} must be a number ${range}, got '${String(v)}'`, 'BAD_CONFIG');
-  }
-  return n;
-}
-
-function text(v: unknown, fallback: string): string {
-  return typeof v === 'string' ? v.trim() : fallback;
+  return numberField(name, v, fallback, { min, max });
 }
 
 const SOURCES: readonly TemperatureSource[] = ['auto', 'sysfs', 'vcgencmd'];
 
 /** Turns editor fields into monitor options, with the Pi 5 defaults for anything left empty. */
 export function parseTemperatureConfig(c: TemperatureConfig): ParsedConfig {
-  const source = text(c.source, 'auto') || 'auto';
-  if (!SOURCES.includes(source as TemperatureSource)) throw new YoloEdgeError(`source must be one of ${SOURCES.join(', ')}, got '${source}'`, 'BAD_CONFIG');
+  const source = oneOf('source', c.source, SOURCES, 'auto');
   const d = DEFAULT_THRESHOLDS;
   const thresholds = validateThresholds({
     warm: num(c.warm, 'warm', d.warm, -273),
@@ -63,16 +53,16 @@ export function parseTemperatureConfig(c: TemperatureConfig): ParsedConfig {
     hysteresis: num(c.hysteresis, 'hysteresis', d.hysteresis, 0),
   });
   const g = DEFAULT_GUARD;
-  const guardOn = c.guard !== false && c.guard !== 'false';
+  const guardOn = flag('guard', c.guard, true);
   return {
     intervalMs: Math.round(1000 * num(c.interval, 'interval', 5, 0.1, MAX_INTERVAL_S)),
     monitor: {
-      temperatureSource: source as TemperatureSource,
+      temperatureSource: source,
       thermalZone: text(c.thermalZone, ''),
       sysRoot: text(c.sysRoot, '') || DEFAULT_MONITOR.sysRoot,
       procRoot: text(c.procRoot, '') || DEFAULT_MONITOR.procRoot,
-      // An explicitly emptied field turns vcgencmd off on machines without it.
-      vcgencmd: text(c.vcgencmd, DEFAULT_MONITOR.vcgencmd),
+      // An explicitly emptied field turns vcgencmd off on machines without it: blank is not the default here.
+      vcgencmd: typeof c.vcgencmd === 'string' ? c.vcgencmd.trim() : DEFAULT_MONITOR.vcgencmd,
       thresholds,
       throttleAt: num(c.throttleAt, 'throttleAt', DEFAULT_MONITOR.throttleAt, -273),
       windowSeconds: num(c.window, 'window', DEFAULT_MONITOR.windowSeconds, 1),
@@ -81,7 +71,7 @@ export function parseTemperatureConfig(c: TemperatureConfig): ParsedConfig {
             warmFps: num(c.warmFps, 'warmFps', g.warmFps, 0),
             hotFps: num(c.hotFps, 'hotFps', g.hotFps, 0),
             criticalFps: num(c.criticalFps, 'criticalFps', g.criticalFps, 0),
-            criticalPause: c.criticalPause !== false && c.criticalPause !== 'false',
+            criticalPause: flag('criticalPause', c.criticalPause, true),
           }
         : null,
     },

@@ -1,10 +1,7 @@
+import { ControlPayload } from '../pipeline/control';
 import { ThermalState } from './state';
 import { YoloEdgeError } from '../errors';
 
-/** What yolov8-detect nodes understand on topic `yolo-edge/control`: maxFps 0 lifts the limit. */
-export type ControlPayload = { maxFps: number } | { pause: boolean };
-
-export const CONTROL_TOPIC = 'yolo-edge/control';
 
 /** Frame-rate limit per state (0 = no limit); critical pauses detection unless criticalPause is false. */
 export interface GuardPolicy {

@@ -1,7 +1,8 @@
 import * as path from 'path';
 import { SourceAvailability } from './availability';
 import { readBounded } from './bounded-read';
-import { ControlPayload, DEFAULT_GUARD, GuardPolicy, guardTransition, validateGuard } from './guard';
+import { ControlPayload } from '../pipeline/control';
+import { DEFAULT_GUARD, GuardPolicy, guardTransition, validateGuard } from './guard';
 import { CpuLoadMeter, MemoryInfo, parseCpuTimes, parseMeminfo } from './proc';
 import { DEFAULT_THRESHOLDS, StateChange, ThermalState, ThermalStateMachine, Thresholds } from './state';
 import { chooseZone, readCpuFreqHz, readThermalZones } from './sysfs';

@@ -5,6 +5,7 @@ import type { KeepPixels } from '../../lib/image/preprocess';
 import { annotateImage, countByClass, toAnnotations } from '../../lib/image/annotate';
 import { readImageFile } from '../../lib/image/read-file';
 import { ImageInput, RawImage } from '../../lib/types';
+import { flag, numberField, requiredNumber } from '../../lib/config/fields';
 import { YoloEdgeError } from '../../lib/errors';
 import { describeDetector } from '../../lib/detector';
 
@@ -21,12 +22,9 @@ export interface DetectFields extends NodeDef {
 
 export type Msg = NodeMessageInFlow & Record<string, unknown>;
 
-export function numberIn(v: unknown, name: string, min: number, max: number): number {
-  const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
-  if (typeof n !== 'number' || !Number.isFinite(n) || n < min || n > max) {
-    throw new YoloEdgeError(`${name} must be a number from ${min} to ${max}, got ${typeof v === 'number' ? String(v) : JSON.stringify(v)}`, 'BAD_OPTION');
-  }
-  return n;
+/** A per-message number override (msg.confidence...): BAD_OPTION when out of range. */
+function msgNumber(v: unknown, name: string, min: number, max: number): number {
+  return requiredNumber(name, v, { min, max, code: 'BAD_OPTION' });
 }
 
 export function classList(v: unknown): string[] {
@@ -35,31 +33,19 @@ export function classList(v: unknown): string[] {
   throw new YoloEdgeError('classes must be an array or a comma-separated string', 'BAD_OPTION');
 }
 
-export function setting(v: unknown, fallback: number, name: string, min: number, max: number): number {
-  return v === undefined || v === null || v === '' ? fallback : numberIn(v, name, min, max);
-}
-
 /** The node's configured thresholds, checked as strictly as per-message overrides. */
 export function baseOptions(config: DetectFields): Partial<DetectOptions> {
   return {
-    confidence: setting(config.confidence, 0.25, 'confidence', 0, 1),
-    iou: setting(config.iou, 0.7, 'IoU', 0, 1),
+    confidence: numberField('confidence', config.confidence, 0.25, { min: 0, max: 1 }),
+    iou: numberField('IoU', config.iou, 0.7, { min: 0, max: 1 }),
     classes: classList(config.classes ?? ''),
-    maxDetections: Math.floor(setting(config.maxDetections, 300, 'max detections', 1, 30000)),
-    agnostic: !!config.agnostic,
+    maxDetections: Math.floor(numberField('max detections', config.maxDetections, 300, { min: 1, max: 30000 })),
+    agnostic: flag('agnostic', config.agnostic, false),
   };
 }
 
-/** A flag from a msg property: true/false, or the strings "true"/"false" as a change node may set them. */
-export function flagIn(v: unknown, name: string): boolean {
-  if (typeof v === 'boolean') return v;
-  if (v === 'true' || v === 1) return true;
-  if (v === 'false' || v === 0) return false;
-  throw new YoloEdgeError(`${name} must be true or false, got ${JSON.stringify(v)}`, 'BAD_OPTION');
-}
-
 export function wantsAnnotation(msg: Msg, configured: boolean): boolean {
-  return msg.annotate !== undefined ? flagIn(msg.annotate, 'msg.annotate') : !!configured;
+  return flag('msg.annotate', msg.annotate, !!configured, 'BAD_OPTION');
 }
 
 /** Pixels the detector should hand back: the full frame to annotate, model-size ones for a preview. */
@@ -70,11 +56,11 @@ export function keepPixels(annotate: boolean, previewDue: boolean): KeepPixels {
 /** Node options, overridden per message by msg.confidence, msg.iou, msg.classes, msg.maxDetections, msg.agnostic. */
 export function detectOptions(base: Partial<DetectOptions>, msg: Msg): Partial<DetectOptions> {
   const o = { ...base };
-  if (msg.confidence !== undefined) o.confidence = numberIn(msg.confidence, 'msg.confidence', 0, 1);
-  if (msg.iou !== undefined) o.iou = numberIn(msg.iou, 'msg.iou', 0, 1);
+  if (msg.confidence !== undefined) o.confidence = msgNumber(msg.confidence, 'msg.confidence', 0, 1);
+  if (msg.iou !== undefined) o.iou = msgNumber(msg.iou, 'msg.iou', 0, 1);
   if (msg.classes !== undefined) o.classes = msg.classes === null ? [] : classList(msg.classes);
-  if (msg.maxDetections !== undefined) o.maxDetections = numberIn(msg.maxDetections, 'msg.maxDetections', 1, 30000);
-  if (msg.agnostic !== undefined) o.agnostic = flagIn(msg.agnostic, 'msg.agnostic');
+  if (msg.maxDetections !== undefined) o.maxDetections = msgNumber(msg.maxDetections, 'msg.maxDetections', 1, 30000);
+  if (msg.agnostic !== undefined) o.agnostic = flag('msg.agnostic', msg.agnostic, !!o.agnostic, 'BAD_OPTION');
   return o;
 }
 

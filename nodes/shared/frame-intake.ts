@@ -1,7 +1,9 @@
 // Shared by the nodes that take frames: guard control messages, the rate gate and the busy queue.
 import type { NodeMessage } from 'node-red';
 import { BusyQueue } from '../../lib/pipeline/busy-queue';
-import { CONTROL_TOPIC, isRateControl, RateGate } from '../../lib/pipeline/rate-gate';
+import { parseControl } from '../../lib/pipeline/control';
+import { RateGate } from '../../lib/pipeline/rate-gate';
+import { TOPICS } from '../../lib/topics';
 import { YoloEdgeError } from '../../lib/errors';
 import { Msg } from './detect-message';
 
@@ -17,15 +19,20 @@ export interface FrameJob {
  */
 export function takeFrame(job: FrameJob, gate: RateGate, queue: BusyQueue<FrameJob>, status: (force?: boolean) => void): void {
   const { msg, done } = job;
-  if (msg.topic === CONTROL_TOPIC && isRateControl(msg.payload)) {
+  if (msg.topic === TOPICS.control) {
+    let control;
     try {
-      gate.apply(msg.payload);
-      status(true);
-      done();
+      control = parseControl(msg.payload);
     } catch (err) {
       done(err as Error);
+      return;
     }
-    return;
+    if (control) {
+      gate.apply(control);
+      status(true);
+      done();
+      return;
+    }
   }
   if (!gate.admit(Date.now())) {
     status();

@@ -4,7 +4,7 @@ import type { Detector } from '../../lib/detector';
 import { BusyPolicy, BusyQueue } from '../../lib/pipeline/busy-queue';
 import { RateGate } from '../../lib/pipeline/rate-gate';
 import type { HostState } from '../../lib/runtime/inference-host';
-import { YoloEdgeError } from '../../lib/errors';
+import { numberField, oneOf } from '../../lib/config/fields';
 import { FrameJob, takeFrame } from './frame-intake';
 
 const POLICIES: readonly BusyPolicy[] = ['queue', 'drop-oldest', 'drop-newest'];
@@ -18,11 +18,10 @@ export interface BusyConfig {
 }
 
 export function parseBusy(c: BusyConfig): { policy: BusyPolicy; capacity: number } {
-  const policy = (c.busyPolicy === undefined || c.busyPolicy === '' ? 'drop-oldest' : c.busyPolicy) as BusyPolicy;
-  if (!POLICIES.includes(policy)) throw new YoloEdgeError(`busy policy must be one of ${POLICIES.join(', ')}, got ${JSON.stringify(c.busyPolicy)}`, 'BAD_OPTION');
-  const q = c.queueSize === undefined || c.queueSize === '' ? 1 : Number(c.queueSize);
-  if (!Number.isInteger(q) || q < 0 || q > 1000) throw new YoloEdgeError(`queue size must be a whole number from 0 to 1000, got ${JSON.stringify(c.queueSize)}`, 'BAD_OPTION');
-  return { policy, capacity: q };
+  return {
+    policy: oneOf('busy policy', c.busyPolicy, POLICIES, 'drop-oldest'),
+    capacity: numberField('queue size', c.queueSize, 1, { min: 0, max: 1000, integer: true }),
+  };
 }
 
 /** What a processed frame sends, and the figures for the status. */

@@ -1,9 +1,8 @@
 // Editor preview: a thumbnail of the last annotated frame, published over the editor websocket.
 import type { Node, NodeAPI } from 'node-red';
 import { annotatedThumbnail } from '../../lib/image/thumbnail';
+import { TOPICS } from '../../lib/topics';
 import { Detection, ImageInput } from '../../lib/types';
-
-export const PREVIEW_TOPIC = 'yolo-edge/preview/';
 
 export interface Preview {
   /** Whether a frame offered now would be shown (so its pixels are worth keeping). */
@@ -15,7 +14,7 @@ export interface Preview {
 }
 
 export function createPreview(RED: NodeAPI, node: Node, enabled: boolean, intervalMs = 1000, maxWidth = 160): Preview {
-  const topic = PREVIEW_TOPIC + node.id;
+  const topic = TOPICS.preview + node.id;
   let lastAt = -Infinity;
   let busy = false;
   let warned = false;

@@ -4,7 +4,7 @@ import * as path from 'path';
 import { monitorEventLoopDelay } from 'perf_hooks';
 import { Detector } from '../../detector';
 import { listDataset } from '../eval/dataset';
-import { median, percentile } from '../../stats';
+import { median } from '../../stats';
 import { YoloEdgeError } from '../../errors';
 
 export interface NodeRedBenchOptions {

@@ -4,7 +4,7 @@ import { decodeModel, encodeModel, readModelBytes, valueDims } from '../../model
 import { describeModel } from '../../model/model-info';
 import { YoloEdgeError } from '../../errors';
 import { AccuracyBudgetResult, applyAccuracyBudget } from './budget';
-import { CalibratorKind, Range } from './calibrators';
+import { CalibratorKind } from './calibrators';
 import { calibrate, calibrationModel } from './calibrate';
 import { GraphIndex } from './graph';
 import { QuantType, WeightBits } from './params';

@@ -1,0 +1,78 @@
+import { ErrorCode, YoloEdgeError } from '../errors';
+
+// Field parsers for values from edit dialogs (strings), flow files and the admin API (anything), and msg
+// properties. Each engine part's parse...Config uses these; a bad value fails with a YoloEdgeError naming the
+// field, the rule and the value: BAD_CONFIG for settings, BAD_OPTION for per-message overrides.
+
+export type FieldCode = Extract<ErrorCode, 'BAD_CONFIG' | 'BAD_OPTION'>;
+
+export interface NumberRule {
+  min: number;
+  max: number;
+  integer?: boolean;
+  code?: FieldCode;
+  /** Said after the range, e.g. what 0 means. */
+  hint?: string;
+}
+
+/** Empty in an edit dialog: missing, null or only white space. */
+export function isBlank(v: unknown): boolean {
+  return v === undefined || v === null || (typeof v === 'string' && v.trim() === '');
+}
+
+/** A value as the error shows it: strings quoted, everything else as JavaScript prints it (NaN stays NaN). */
+export function shown(v: unknown): string {
+  return typeof v === 'string' ? JSON.stringify(v) : String(v);
+}
+
+export function fieldError(field: string, rule: string, v: unknown, code: FieldCode = 'BAD_CONFIG'): YoloEdgeError {
+  return new YoloEdgeError(`${field} must be ${rule}, got ${shown(v)}`, code);
+}
+
+function rangeText(r: NumberRule): string {
+  const what = r.integer ? 'a whole number' : 'a number';
+  const range = r.max === Infinity ? `${what} >= ${r.min}` : `${what} from ${r.min} to ${r.max}`;
+  return r.hint ? `${range} (${r.hint})` : range;
+}
+
+/** A number (or numeric string) within the rule; undefined when blank. */
+export function optionalNumber(field: string, v: unknown, r: NumberRule): number | undefined {
+  if (isBlank(v)) return undefined;
+  return requiredNumber(field, v, r);
+}
+
+/** A number (or numeric string) within the rule; blank is an error too. */
+export function requiredNumber(field: string, v: unknown, r: NumberRule): number {
+  const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v.trim()) : NaN;
+  if (!Number.isFinite(n) || n < r.min || n > r.max || (r.integer && !Number.isInteger(n))) throw fieldError(field, rangeText(r), v, r.code);
+  return n;
+}
+
+/** A number within the rule, or the fallback when blank. */
+export function numberField(field: string, v: unknown, fallback: number, r: NumberRule): number {
+  return optionalNumber(field, v, r) ?? fallback;
+}
+
+export function oneOf<T extends string>(field: string, v: unknown, allowed: readonly T[], fallback: T, code: FieldCode = 'BAD_CONFIG'): T {
+  if (isBlank(v)) return fallback;
+  const s = String(v).trim();
+  if (!(allowed as readonly string[]).includes(s)) throw fieldError(field, `one of ${allowed.join(', ')}`, v, code);
+  return s as T;
+}
+
+export function optionalOneOf<T extends string>(field: string, v: unknown, allowed: readonly T[], code: FieldCode = 'BAD_CONFIG'): T | undefined {
+  return isBlank(v) ? undefined : oneOf(field, v, allowed, allowed[0], code);
+}
+
+/** true/false, also as the strings and numbers a change node or an import may give; blank is the fallback. */
+export function flag(field: string, v: unknown, fallback: boolean, code: FieldCode = 'BAD_CONFIG'): boolean {
+  if (isBlank(v)) return fallback;
+  if (v === true || v === 'true' || v === 1 || v === '1' || v === 'on') return true;
+  if (v === false || v === 'false' || v === 0 || v === '0' || v === 'off') return false;
+  throw fieldError(field, 'true or false', v, code);
+}
+
+/** Trimmed text, or the fallback when blank. */
+export function text(v: unknown, fallback = ''): string {
+  return isBlank(v) ? fallback : String(v).trim();
+}
