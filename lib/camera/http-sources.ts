@@ -2,6 +2,7 @@ import * as http from 'http';
 import * as https from 'https';
 import { wholeJpeg } from './mjpeg-splitter';
 import { boundaryOf, MultipartMjpegParser } from './multipart-parser';
+import { redactUrl, splitUrlCredentials } from './redact';
 import { SourceEvents, SupervisionOptions } from './source';
 import { Connection, SupervisedSource } from './supervised-source';
 import { YoloEdgeError } from '../types';
@@ -13,11 +14,14 @@ export interface HttpTarget {
 }
 
 function request(target: HttpTarget, timeoutMs: number | undefined, onResponse: (res: http.IncomingMessage) => void): http.ClientRequest {
+  // Credentials go in the Authorization header only: a URL that still carries some is stripped, never sent or shown.
+  const inline = splitUrlCredentials(target.url.href);
+  const user = target.user || inline.user;
+  const password = target.password || inline.password;
   const headers: http.OutgoingHttpHeaders = { 'user-agent': 'node-red-contrib-yolo-edge', accept: 'image/jpeg, multipart/x-mixed-replace' };
-  if (target.user || target.password) headers.authorization = 'Basic ' + Buffer.from(`${target.user}:${target.password}`).toString('base64');
+  if (user || password) headers.authorization = 'Basic ' + Buffer.from(`${user}:${password}`).toString('base64');
   const get = target.url.protocol === 'https:' ? https.get : http.get;
-  const req = get(target.url, { headers, timeout: timeoutMs }, onResponse);
-  return req;
+  return get(new URL(inline.url), { headers, timeout: timeoutMs }, onResponse);
 }
 
 function statusReason(res: http.IncomingMessage): string {
@@ -32,7 +36,7 @@ export class MjpegHttpSource extends SupervisedSource {
     events: SourceEvents,
     options: SupervisionOptions,
   ) {
-    super(target.url.href, events, options);
+    super(redactUrl(target.url.href), events, options);
   }
 
   protected connect(): Connection {
@@ -89,7 +93,7 @@ class HttpRun implements Connection {
 /** One JPEG from a camera's snapshot URL, bounded in size and time. */
 export function fetchSnapshot(target: HttpTarget, timeoutMs: number, maxBytes: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const fail = (why: string): void => reject(new YoloEdgeError(`snapshot ${target.url.href}: ${why}`, 'SNAPSHOT_FAILED'));
+    const fail = (why: string): void => reject(new YoloEdgeError(`snapshot ${redactUrl(target.url.href)}: ${why}`, 'SNAPSHOT_FAILED'));
     const req = request(target, timeoutMs, (res) => {
       if (res.statusCode !== 200) {
         res.resume();
