@@ -89,8 +89,10 @@ describe('camera credentials in a real Node-RED: an old flow with user:password 
     }
     assert.ok(cam.auths.includes(`${user}:${password}`), JSON.stringify(cam.auths));
     const all = ps.join('\n');
-    assert.ok(all.split('\n').some((l) => /^\S*ffmpeg /.test(l) && l.includes('pipe:0')), 'ffmpeg was seen running');
-    assert.deepStrictEqual(leaks(all, password), []);
+    const ffmpegLines = all.split('\n').filter((l) => /^\S*ffmpeg .* -f mjpeg -$/.test(l));
+    assert.ok(ffmpegLines.length > 0, 'ffmpeg was seen running');
+    assert.deepStrictEqual(leaks(all, password), [], ffmpegLines[0]);
+    assert.ok(ffmpegLines.some((l) => l.includes('-i pipe:0')), ffmpegLines[0]);
   });
 
   it('GET /flows as a read-only user: the URL without credentials, which are the node\'s credentials now', async () => {

@@ -138,9 +138,10 @@ describe('camera credentials: RTSP with a real ffmpeg', function () {
       return got.msgs.length >= 3;
     }, 30000, 'three frames from the RTSP camera');
     assert.ok(cam.auths.includes(`${user}:${password}`), `the camera got: ${JSON.stringify(cam.auths)}`);
-    const ffmpegLines = ps.join('\n').split('\n').filter((l) => /^\S*ffmpeg /.test(l) && l.includes('pipe:0'));
+    const ffmpegLines = ps.join('\n').split('\n').filter((l) => /^\S*ffmpeg .* -f mjpeg -$/.test(l));
     assert.ok(ffmpegLines.length > 0, 'ffmpeg was seen running');
     assert.deepStrictEqual(leaks(ps.join('\n'), password), [], ffmpegLines[0]);
+    assert.ok(ffmpegLines.some((l) => l.includes('-i pipe:0')), ffmpegLines[0]);
     assert.ok(got.msgs[0].payload[0] === 0xff && got.msgs[0].payload[1] === 0xd8, 'JPEG frames');
     assert.strictEqual(got.msgs[0].frame.source, `rtsp://127.0.0.1:${cam.port}/live`);
     assert.deepStrictEqual(leaks(got.shown.join('\n'), password), []);
