@@ -94,7 +94,7 @@ describe('camera credentials: HTTP cameras get them in the Authorization header'
 });
 
 describe('camera credentials: RTSP with a real ffmpeg', function () {
-  this.timeout(60000);
+  this.timeout(120000);
   const user = 'dave';
   // Quote, space, @ and colon: the characters that break quoting and URL encoding.
   const password = `Pw'x y@z:${process.pid}`;
@@ -136,7 +136,7 @@ describe('camera credentials: RTSP with a real ffmpeg', function () {
     await waitFor(() => {
       ps.push(execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }));
       return got.msgs.length >= 3;
-    }, 30000, 'three frames from the RTSP camera');
+    }, 90000, 'three frames from the RTSP camera (ffmpeg probes the stream for several seconds first)');
     assert.ok(cam.auths.includes(`${user}:${password}`), `the camera got: ${JSON.stringify(cam.auths)}`);
     const ffmpegLines = ps.join('\n').split('\n').filter((l) => /^\S*ffmpeg .* -f mjpeg -$/.test(l));
     assert.ok(ffmpegLines.length > 0, 'ffmpeg was seen running');

@@ -1,13 +1,19 @@
 'use strict';
 // A small RTSP camera for tests with a real ffmpeg: OPTIONS, DESCRIBE behind Basic auth (401 first, as cameras
 // do), SETUP and PLAY with RTP over the RTSP connection (interleaved TCP), streaming an MPEG-TS clip as RTP
-// payload type 33. It records every Authorization it was sent, decoded, to check that credentials arrive.
+// payload type 33, once. It records every Authorization it was sent, decoded, to check that credentials arrive.
 const net = require('net');
 const { spawnSync } = require('child_process');
 
-/** An MPEG-TS clip from ffmpeg's test source: what the responder streams. */
+const CLIP_SECONDS = 60;
+
+/**
+ * An MPEG-TS clip from ffmpeg's test source: what the responder streams, in real time. Long enough that a
+ * test never sees it loop (its timestamps would jump back and ffmpeg's fps filter drop frames meanwhile).
+ */
 function makeTsClip(ffmpeg = 'ffmpeg') {
-  const r = spawnSync(ffmpeg, ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=160x120:rate=10', '-t', '2', '-c:v', 'mpeg2video', '-g', '5', '-f', 'mpegts', 'pipe:1'], { maxBuffer: 64 << 20 });
+  const args = ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=160x120:rate=5', '-t', String(CLIP_SECONDS), '-c:v', 'mpeg2video', '-b:v', '100k', '-g', '5', '-f', 'mpegts', 'pipe:1'];
+  const r = spawnSync(ffmpeg, args, { maxBuffer: 64 << 20 });
   if (r.status !== 0) throw new Error(`ffmpeg could not make the TS clip: ${r.stderr}`);
   return r.stdout;
 }
@@ -64,16 +70,14 @@ function startRtspResponder({ user, password, ts }) {
         } else if (method === 'PLAY') {
           state.playing++;
           reply('200 OK', 'Session: 5eed5eed\r\n');
+          const started = Date.now();
+          const chunk = 188 * 7; // TS packets per RTP packet
           let offset = 0;
           let seq = 0;
-          // 7 TS packets per RTP packet, about 150 kB/s: the 2 s clip loops.
+          // At the clip's own rate, so that its timestamps keep pace with the clock.
           timer = setInterval(() => {
-            for (let k = 0; k < 4; k++) {
-              if (offset >= ts.length) offset = 0;
-              const payload = ts.subarray(offset, offset + 188 * 7);
-              offset += payload.length;
-              sock.write(rtpPacket(seq++, payload));
-            }
+            const due = Math.min(ts.length, Math.ceil(((Date.now() - started) / 1000 / CLIP_SECONDS) * ts.length / chunk) * chunk);
+            for (; offset < due; offset += chunk) sock.write(rtpPacket(seq++, ts.subarray(offset, offset + chunk)));
           }, 40);
         } else {
           reply('200 OK', 'Session: 5eed5eed\r\n');
