@@ -45,6 +45,18 @@ describe('camera credentials: messages never show a password', () => {
     assert.throws(() => url('URL', 'rtsp://dave:s3cr3t-e@cam.local:99999/live', ['rtsp:']), (err) => err.message === "URL is not a URL: 'rtsp://dave:***@cam.local:99999/live'");
   });
 
+  it('one redaction for URLs and text: user:***@, a lone user name masked, known secrets in any form', () => {
+    const { redactUrl, redactText, splitUrlCredentials } = lib('camera/redact');
+    assert.strictEqual(redactUrl('rtsp://admin:p%40ss@cam/live'), 'rtsp://admin:***@cam/live');
+    assert.strictEqual(redactUrl('https://t0ken@cam/snap.jpg'), 'https://***@cam/snap.jpg');
+    assert.strictEqual(redactUrl('rtsp://cam/a@b'), 'rtsp://cam/a@b', 'an @ in the path is no user info');
+    assert.deepStrictEqual(splitUrlCredentials('rtsp://cam/a@b'), { url: 'rtsp://cam/a@b', user: '', password: '' });
+    assert.deepStrictEqual(splitUrlCredentials('rtsp://a:b@c@cam:99999/x'), { url: 'rtsp://cam:99999/x', user: 'a', password: 'b@c' });
+    const text = "[concat] Impossible to open 'rtsp://dave:it's%20me@cam/live' (it's me)";
+    assert.strictEqual(redactText(text, ["it's me"]), "[concat] Impossible to open 'rtsp://dave:***@cam/live' (***)");
+    assert.strictEqual(redactText('GET http://u:x@h/ failed'), 'GET http://u:***@h/ failed', 'URLs are masked without knowing the secret');
+  });
+
   it('credentials typed into a URL are used, the URL kept has none', () => {
     const c = parseCameraConfig({ source: 'rtsp', url: 'rtsp://dave:p%40ss@cam.local/live' });
     assert.deepStrictEqual([c.user, c.password, c.url.href], ['dave', 'p@ss', 'rtsp://cam.local/live']);
