@@ -3,6 +3,8 @@ import { Camera, CameraOutput } from '../lib/camera/camera';
 import { CalibrationOptions } from '../lib/camera/calibration-capture';
 import { Credentials, parseCameraConfig } from '../lib/camera/config';
 import { numberIn, text } from '../lib/camera/options';
+import { Redact, redactor, splitUrlCredentials } from '../lib/camera/redact';
+import { moveUrlCredentialsOnStart } from './shared/url-credentials';
 
 type CameraNodeDef = NodeDef & Record<string, unknown> & { topic?: string };
 
@@ -12,21 +14,43 @@ function calibrationOf(config: CameraNodeDef): CalibrationOptions | undefined {
   return { dir, every: numberIn('calibration: every', config.calibEvery, 1, 1e6, 10, true), max: numberIn('calibration: max frames', config.calibMax, 1, 1e6, 500, true) };
 }
 
+/**
+ * The credentials to use: the node's, else those an old flow's URL still carries. The URL is stripped of them
+ * in this node's config, so nothing later shows it.
+ */
+function credentialsOf(config: CameraNodeDef, stored: Credentials | undefined, warn: (m: string) => void): Credentials {
+  const inline = splitUrlCredentials(text(config.url));
+  if (inline.user || inline.password) {
+    config.url = inline.url;
+    warn('the camera URL in this flow holds a user name and password in plain text: they are used and now kept as the node\'s credentials; deploy a change to this flow to save it without them');
+  }
+  return { user: stored?.user || inline.user, password: stored?.password || inline.password };
+}
+
 export = function (RED: NodeAPI): void {
+  moveUrlCredentialsOnStart(RED, 'yolo-camera');
+
   function YoloCameraNode(this: Node<Credentials>, config: CameraNodeDef): void {
     RED.nodes.createNode(this, config);
     const node = this;
     const topic = text(config.topic);
+    const creds = credentialsOf(config, node.credentials, (m) => node.warn(m));
+    // Every status, warning and error of this node passes here.
+    const redact: Redact = redactor([creds.password]);
+    const fail = (err: Error): Error => {
+      err.message = redact(err.message);
+      return err;
+    };
     let camera: Camera;
     try {
       const output: CameraOutput = {
         frame: (jpeg, info) => node.send({ payload: jpeg, frame: info, topic: topic || info.source }),
-        status: (s) => node.status(s),
-        warn: (m) => node.warn(m),
+        status: (s) => node.status({ ...s, text: redact(s.text) }),
+        warn: (m) => node.warn(redact(m)),
       };
-      camera = new Camera(parseCameraConfig(config, node.credentials ?? {}), output, calibrationOf(config));
+      camera = new Camera(parseCameraConfig(config, creds), output, calibrationOf(config));
     } catch (err) {
-      const message = (err as Error).message;
+      const message = redact((err as Error).message);
       node.status({ fill: 'red', shape: 'ring', text: `config: ${message}`.slice(0, 100) });
       node.error(`camera configuration: ${message}`);
       node.on('input', (_msg: NodeMessageInFlow, _send: unknown, done: (err?: Error) => void) => done(new Error(message)));
@@ -36,7 +60,7 @@ export = function (RED: NodeAPI): void {
 
     node.on('input', (msg: NodeMessageInFlow & { command?: unknown; frame?: unknown }, send, done) => {
       if (msg.command !== undefined) {
-        camera.command(String(msg.command)).then(() => done(), (err: Error) => done(err));
+        camera.command(String(msg.command)).then(() => done(), (err: Error) => done(fail(err)));
         return;
       }
       if (config.mode !== 'trigger') {
@@ -51,13 +75,13 @@ export = function (RED: NodeAPI): void {
           send(msg);
           done();
         },
-        (err: Error) => done(err),
+        (err: Error) => done(fail(err)),
       );
     });
 
     node.on('close', (_removed: boolean, done: () => void) => {
       camera.close().then(done, (err: Error) => {
-        node.warn(err.message);
+        node.warn(redact(err.message));
         done();
       });
     });

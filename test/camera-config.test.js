@@ -2,7 +2,8 @@
 const assert = require('assert');
 const { lib } = require('./support/paths');
 const { parseCameraConfig } = lib('camera/config');
-const { rpicamArgs, ffmpegArgs, redactor } = lib('camera/capture-args');
+const { rpicamArgs, ffmpegArgs, rtspStdin } = lib('camera/capture-args');
+const { redactor } = lib('camera/redact');
 const { LatestFrameGate } = lib('camera/latest-frame');
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -30,8 +31,9 @@ describe('camera: configuration and program arguments', () => {
     assert.ok(y.join(' ').includes('-input_format yuyv422') && y.join(' ').includes('-c:v mjpeg -pix_fmt yuvj420p'));
     const r = parseCameraConfig({ source: 'rtsp', url: 'rtsp://cam.local:554/stream1', fps: 5 }, { user: 'admin', password: 'p@ss word' });
     const ra = ffmpegArgs(r);
-    assert.strictEqual(ra[ra.indexOf('-i') + 1], 'rtsp://admin:p%40ss%20word@cam.local:554/stream1');
-    assert.ok(ra.join(' ').includes('-rtsp_transport tcp') && ra.join(' ').includes('-vf fps=5'));
+    assert.strictEqual(ra[ra.indexOf('-i') + 1], 'pipe:0', 'with credentials the URL comes on stdin');
+    assert.ok(rtspStdin(r).includes("file 'rtsp://admin:p%40ss%20word@cam.local:554/stream1'\noption rtsp_transport tcp\n"));
+    assert.ok(ra.join(' ').includes('-vf fps=5'));
     assert.strictEqual(r.url.href, 'rtsp://cam.local:554/stream1', 'the URL kept for display has no credentials');
     const t = ffmpegArgs(parseCameraConfig({ source: 'test', width: 320, height: 240, fps: 10 }));
     assert.ok(t.join(' ').includes('-re -f lavfi -i testsrc2=size=320x240:rate=10'));
@@ -40,7 +42,7 @@ describe('camera: configuration and program arguments', () => {
   it('moves credentials typed into a URL to the credential fields and redacts the password', () => {
     const c = parseCameraConfig({ source: 'mjpeg', url: 'http://bob:s3cret@10.0.0.5/video.mjpg' });
     assert.deepStrictEqual([c.user, c.password, c.url.href], ['bob', 's3cret', 'http://10.0.0.5/video.mjpg']);
-    assert.strictEqual(redactor('p@ss')('rtsp://u:p%40ss@h failed; p@ss'), 'rtsp://u:***@h failed; ***');
+    assert.strictEqual(redactor(['p@ss'])('rtsp://u:p%40ss@h failed; p@ss'), 'rtsp://u:***@h failed; ***');
   });
 });
 

@@ -170,13 +170,14 @@ describe('camera node: capture programs', function () {
     fs.rmSync(device);
   });
 
-  it('RTSP through ffmpeg: credentials reach ffmpeg but never the status or messages', async () => {
+  it('RTSP through ffmpeg: credentials reach ffmpeg on stdin, never argv, the status or messages', async () => {
     writeFake(dir, 'ffmpeg', { failWith: 'rtsp://admin:hunter2@cam.local/live: 401 Unauthorized' });
     await helper.load(cameraNode, flow({ source: 'rtsp', url: 'rtsp://cam.local/live' }), { 'n-cam': { user: 'admin', password: 'hunter2' } });
     const got = watch();
     await waitFor(() => got.statuses.some((s) => s.fill === 'red'), 5000, 'a red status');
     const { args } = calls(dir)[0];
-    assert.strictEqual(args[args.indexOf('-i') + 1], 'rtsp://admin:hunter2@cam.local/live');
+    assert.strictEqual(args[args.indexOf('-i') + 1], 'pipe:0', 'the URL with credentials comes on stdin, not argv');
+    assert.ok(!args.join(' ').includes('hunter2'));
     const shown = JSON.stringify([got.statuses, got.warnings]);
     assert.ok(!shown.includes('hunter2') && shown.includes('admin:***@cam.local'), shown);
   });

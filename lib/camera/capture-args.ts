@@ -40,8 +40,11 @@ export function ffmpegArgs(c: CameraConfig): string[] {
       const output = c.v4l2.inputFormat === 'mjpeg' ? ['-an', '-c:v', 'copy', ...(c.v4l2.mjpeg2jpeg ? ['-bsf:v', 'mjpeg2jpeg'] : [])] : encode;
       return [...head, ...input, ...output, ...tail];
     }
-    case 'rtsp':
-      return [...head, '-rtsp_transport', 'tcp', '-i', rtspUrlWithCredentials(c), ...encode, '-vf', `fps=${c.fps}`, ...tail];
+    case 'rtsp': {
+      // With credentials ffmpeg reads the URL from stdin (a concat list): argv is readable by every local user.
+      const input = rtspStdin(c) === undefined ? ['-rtsp_transport', 'tcp', '-i', c.url!.href] : ['-f', 'concat', '-safe', '0', '-protocol_whitelist', 'pipe,tcp,tls', '-i', 'pipe:0'];
+      return [...head, ...input, ...encode, '-vf', `fps=${c.fps}`, ...tail];
+    }
     case 'test':
       // -re: lavfi would otherwise generate frames as fast as the CPU allows.
       return [...head, '-re', '-f', 'lavfi', '-i', `testsrc2=size=${c.width}x${c.height}:rate=${c.fps}`, ...encode, ...tail];
@@ -50,17 +53,17 @@ export function ffmpegArgs(c: CameraConfig): string[] {
   }
 }
 
-export function rtspUrlWithCredentials(c: CameraConfig): string {
-  if (!c.url) throw new Error('no URL');
+/**
+ * What ffmpeg reads on stdin for an RTSP camera with credentials: an ffconcat list of one entry, the URL with
+ * user and password, and the transport that would otherwise be a command-line option. Undefined without
+ * credentials: then the URL holds no secret and goes on the command line. Needs ffmpeg 5.0 or newer.
+ */
+export function rtspStdin(c: CameraConfig): string | undefined {
+  if (c.source !== 'rtsp' || !c.url || (!c.user && !c.password)) return undefined;
   const u = new URL(c.url.href);
-  if (c.user) u.username = encodeURIComponent(c.user);
-  if (c.password) u.password = encodeURIComponent(c.password);
-  return u.href;
-}
-
-/** Replaces a password (raw and URL-encoded) by *** in text shown to the user. */
-export function redactor(password: string): (text: string) => string {
-  if (!password) return (t) => t;
-  const forms = [...new Set([password, encodeURIComponent(password)])];
-  return (t) => forms.reduce((acc, p) => acc.split(p).join('***'), t);
+  u.username = encodeURIComponent(c.user);
+  u.password = encodeURIComponent(c.password);
+  // In ffconcat a quoted token ends at the next quote: a quote inside is closed, escaped and reopened.
+  const quoted = `'${u.href.replace(/'/g, "'\\''")}'`;
+  return `ffconcat version 1.0\nfile ${quoted}\noption rtsp_transport tcp\n`;
 }

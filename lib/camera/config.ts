@@ -1,6 +1,7 @@
 import { YoloEdgeError } from '../errors';
 import { DEFAULT_SUPERVISION, SupervisionOptions } from './source';
 import { argument, bool, numberIn, oneOf, optionalNumber, optionalOneOf, splitArgs, text, url } from './options';
+import { splitUrlCredentials } from './redact';
 
 export const SOURCE_KINDS = ['rpicam', 'v4l2', 'rtsp', 'mjpeg', 'snapshot', 'folder', 'test'] as const;
 export type SourceKind = (typeof SOURCE_KINDS)[number];
@@ -123,13 +124,12 @@ export function parseCameraConfig(raw: Record<string, unknown>, creds: Credentia
   if (source === 'v4l2' && !config.v4l2.device.startsWith('/')) throw new YoloEdgeError(`device must be an absolute path like /dev/video0, got '${config.v4l2.device}'`, 'BAD_CONFIG');
   if (source === 'folder' && !config.folder.path) throw new YoloEdgeError('folder is required for the folder source', 'BAD_CONFIG');
   if (source === 'rtsp' || source === 'mjpeg' || source === 'snapshot') {
-    const u = url('URL', raw.url, source === 'rtsp' ? ['rtsp:', 'rtsps:'] : ['http:', 'https:']);
-    // Credentials typed into the URL move to the credential fields, so they are never shown.
-    if (u.username && !config.user) config.user = decodeURIComponent(u.username);
-    if (u.password && !config.password) config.password = decodeURIComponent(u.password);
-    u.username = '';
-    u.password = '';
-    config.url = u;
+    // Credentials typed into the URL (flows saved before they were credentials) are used when the
+    // credential fields are empty; the URL kept is always without them.
+    const inline = splitUrlCredentials(text(raw.url));
+    if (!config.user) config.user = inline.user;
+    if (!config.password) config.password = inline.password;
+    config.url = url('URL', inline.url, source === 'rtsp' ? ['rtsp:', 'rtsps:'] : ['http:', 'https:']);
   }
   if (config.supervision.retryMaxMs < config.supervision.retryMinMs) config.supervision.retryMaxMs = config.supervision.retryMinMs;
   return config;

@@ -2,6 +2,7 @@ import * as http from 'http';
 import * as https from 'https';
 import { wholeJpeg } from './mjpeg-splitter';
 import { boundaryOf, MultipartMjpegParser } from './multipart-parser';
+import { redactUrl, splitUrlCredentials } from './redact';
 import { SourceEvents, SupervisionOptions } from './source';
 import { Connection, formatSeconds, SupervisedSource } from './supervised-source';
 import { ErrorCode, YoloEdgeError } from '../errors';
@@ -13,10 +14,14 @@ export interface HttpTarget {
 }
 
 function request(target: HttpTarget, agent: http.Agent | undefined, onResponse: (res: http.IncomingMessage) => void): http.ClientRequest {
+  // Credentials go in the Authorization header only: a URL that still carries some is stripped, never sent or shown.
+  const inline = splitUrlCredentials(target.url.href);
+  const user = target.user || inline.user;
+  const password = target.password || inline.password;
   const headers: http.OutgoingHttpHeaders = { 'user-agent': 'node-red-contrib-yolo-edge', accept: 'image/jpeg, multipart/x-mixed-replace' };
-  if (target.user || target.password) headers.authorization = 'Basic ' + Buffer.from(`${target.user}:${target.password}`).toString('base64');
+  if (user || password) headers.authorization = 'Basic ' + Buffer.from(`${user}:${password}`).toString('base64');
   const get = target.url.protocol === 'https:' ? https.get : http.get;
-  return get(target.url, agent ? { headers, agent } : { headers }, onResponse);
+  return get(new URL(inline.url), agent ? { headers, agent } : { headers }, onResponse);
 }
 
 function statusReason(res: http.IncomingMessage): string {
@@ -31,7 +36,7 @@ export class MjpegHttpSource extends SupervisedSource {
     events: SourceEvents,
     options: SupervisionOptions,
   ) {
-    super(target.url.href, events, options);
+    super(redactUrl(target.url.href), events, options);
   }
 
   protected connect(): Connection {
@@ -120,7 +125,7 @@ export class SnapshotClient {
 
 /** One JPEG from a snapshot URL within deadlineMs (request to last byte) and maxBytes; aborted by the signal. */
 function fetchSnapshot(target: HttpTarget, deadlineMs: number, maxBytes: number, agent?: http.Agent, signal?: AbortSignal): Promise<Buffer> {
-  const error = (why: string, code: ErrorCode = 'SNAPSHOT_FAILED'): YoloEdgeError => new YoloEdgeError(`snapshot ${target.url.href}: ${why}`, code);
+  const error = (why: string, code: ErrorCode = 'SNAPSHOT_FAILED'): YoloEdgeError => new YoloEdgeError(`snapshot ${redactUrl(target.url.href)}: ${why}`, code);
   if (signal?.aborted) return Promise.reject(error('aborted, the source stopped', 'STOPPED'));
   return new Promise((resolve, reject) => {
     let size = 0;

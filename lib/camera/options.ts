@@ -1,4 +1,5 @@
 import { YoloEdgeError } from '../errors';
+import { redactUrl } from './redact';
 
 /** Checks of values that come from a node's configuration (strings from the editor, or numbers). */
 
@@ -68,7 +69,7 @@ export function url(field: string, v: unknown, protocols: readonly string[]): UR
   try {
     u = new URL(s);
   } catch {
-    throw bad(field, `is not a URL: '${s}'`);
+    throw bad(field, `is not a URL: '${redactUrl(s)}'`);
   }
   if (!protocols.includes(u.protocol)) throw bad(field, `must start with ${protocols.map((p) => p + '//').join(' or ')}, got '${u.protocol}//'`);
   return u;

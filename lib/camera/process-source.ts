@@ -12,6 +12,8 @@ export interface ProcessSpec {
   args: string[];
   /** Reason not to start now (a missing device), checked before every start. */
   precheck?: () => string | undefined;
+  /** Written to the program's stdin, which is then closed: what must not be on its command line (in ps). */
+  stdin?: string;
   /** Removes secrets (an RTSP password) from anything shown to the user. */
   redact?: (text: string) => string;
   /** How long a process gets after SIGTERM before SIGKILL. */
@@ -108,7 +110,13 @@ class ProcessRun implements Connection {
   ) {
     this.splitter = new MjpegSplitter((jpeg) => events.frame(this, jpeg), maxFrameBytes);
     // detached: the program leads its own process group, so stop can end it with everything it started.
-    this.child = spawn(program, spec.args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], shell: false, windowsHide: true });
+    const stdin = spec.stdin === undefined ? 'ignore' : 'pipe';
+    this.child = spawn(program, spec.args, { detached: true, stdio: [stdin, 'pipe', 'pipe'], shell: false, windowsHide: true });
+    if (this.child.stdin) {
+      // EPIPE when the program exits without reading: its exit is reported, this is not.
+      this.child.stdin.on('error', () => undefined);
+      this.child.stdin.end(spec.stdin);
+    }
     this.child.stdout!.on('data', (chunk: Buffer) => this.splitter.push(chunk));
     this.child.stderr!.on('data', (chunk: Buffer) => this.stderr.push(chunk));
     this.exited = new Promise((resolve) => {

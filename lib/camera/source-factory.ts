@@ -1,10 +1,11 @@
 import * as fs from 'fs';
-import { ffmpegArgs, redactor, rpicamArgs } from './capture-args';
+import { ffmpegArgs, rpicamArgs, rtspStdin } from './capture-args';
 import { CameraConfig } from './config';
 import { FolderReader } from './folder-source';
 import { HttpTarget, MjpegHttpSource, SnapshotClient } from './http-sources';
 import { PollingSource } from './polling-source';
 import { ProcessSource } from './process-source';
+import { redactor, redactUrl } from './redact';
 import { FrameSource, SourceEvents } from './source';
 
 /** The frame source a camera configuration describes. */
@@ -22,14 +23,14 @@ export function createSource(c: CameraConfig, events: SourceEvents): FrameSource
       return new ProcessSource(`v4l2:${device}`, { commands: [c.ffmpeg], args: ffmpegArgs(c), precheck }, events, s);
     }
     case 'rtsp':
-      return new ProcessSource(c.url!.href, { commands: [c.ffmpeg], args: ffmpegArgs(c), redact: redactor(c.password) }, events, s);
+      return new ProcessSource(redactUrl(c.url!.href), { commands: [c.ffmpeg], args: ffmpegArgs(c), stdin: rtspStdin(c), redact: redactor([c.password]) }, events, s);
     case 'test':
       return new ProcessSource('ffmpeg:testsrc2', { commands: [c.ffmpeg], args: ffmpegArgs(c) }, events, s);
     case 'mjpeg':
       return new MjpegHttpSource(httpTarget(c), events, s);
     case 'snapshot': {
       const target = httpTarget(c);
-      return new PollingSource(target.url.href, new SnapshotClient(target, c.timeoutMs, s.maxFrameBytes), periodMs, events, s);
+      return new PollingSource(redactUrl(target.url.href), new SnapshotClient(target, c.timeoutMs, s.maxFrameBytes), periodMs, events, s);
     }
     case 'folder': {
       const reader = new FolderReader(c.folder.path, { loop: c.folder.loop, watch: c.folder.watch, maxFrameBytes: s.maxFrameBytes }, (m) => events.warn(m));

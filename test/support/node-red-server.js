@@ -33,8 +33,11 @@ async function waitForHttp(url, child, ms) {
   throw new Error(`Node-RED did not answer at ${url} within ${ms} ms`);
 }
 
-/** Starts Node-RED; resolves with {url, port, userDir, user, password, logFile, stop()}. */
-async function startNodeRed({ logFile, flows = [] } = {}) {
+/**
+ * Starts Node-RED; resolves with {url, port, userDir, user, password, logFile, stop()}. users: more adminAuth
+ * users ({username, password, permissions}, plain passwords); settings: settings.js entries to override.
+ */
+async function startNodeRed({ logFile, flows = [], users = [], settings: overrides = {} } = {}) {
   const port = await freePort();
   const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'yolo-edge-editor-'));
   fs.mkdirSync(path.join(userDir, 'node_modules'));
@@ -51,10 +54,11 @@ async function startNodeRed({ logFile, flows = [] } = {}) {
     uiPort: port,
     flowFile: 'flows.json',
     credentialSecret: false,
-    adminAuth: { type: 'credentials', users: [{ username: user, password: bcrypt.hashSync(password, 8), permissions: '*' }] },
+    adminAuth: { type: 'credentials', users: [{ username: user, password: bcrypt.hashSync(password, 8), permissions: '*' }, ...users.map((u) => ({ ...u, password: bcrypt.hashSync(u.password, 8) }))] },
     telemetry: { enabled: false },
     logging: { console: { level: 'info', metrics: false, audit: false } },
     editorTheme: { projects: { enabled: false }, tours: false },
+    ...overrides,
   }, null, 2)};\n`);
   const log = fs.openSync(logFile || path.join(userDir, 'node-red.log'), 'w');
   const child = spawn(process.execPath, [path.join(redDir, 'red.js'), '--userDir', userDir, '--settings', settings], { stdio: ['ignore', log, log] });

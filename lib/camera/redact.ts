@@ -1,0 +1,81 @@
+/**
+ * The one home for keeping camera credentials out of what is shown or stored: URLs in statuses, warnings,
+ * errors and logs, and the user:password a URL may carry.
+ */
+
+export type Redact = (text: string) => string;
+
+export interface UrlCredentials {
+  /** The URL without user and password. */
+  url: string;
+  user: string;
+  password: string;
+}
+
+const SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
+/** user[:password]@ right after a scheme, in free text (program output, error messages). */
+const USERINFO_IN_TEXT = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/?#@'"<>]+)@/gi;
+
+function decode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+/**
+ * Splits user:password off a URL. A URL that does not parse is split at its last '@' (all of it may be
+ * the password), so that what is shown or kept of it holds no secret either.
+ */
+export function splitUrlCredentials(raw: string): UrlCredentials {
+  const s = raw.trim();
+  const none = { url: s, user: '', password: '' };
+  try {
+    const u = new URL(s);
+    if (!u.username && !u.password) return none;
+    const out = { user: decode(u.username), password: decode(u.password) };
+    u.username = '';
+    u.password = '';
+    return { url: u.href, ...out };
+  } catch {
+    const scheme = SCHEME.exec(s)?.[0];
+    const at = s.lastIndexOf('@');
+    if (!scheme || at < scheme.length) return none;
+    const info = s.slice(scheme.length, at);
+    const colon = info.indexOf(':');
+    const user = colon < 0 ? info : info.slice(0, colon);
+    return { url: scheme + s.slice(at + 1), user: decode(user), password: colon < 0 ? '' : decode(info.slice(colon + 1)) };
+  }
+}
+
+function maskUserinfo(scheme: string, userinfo: string): string {
+  const colon = userinfo.indexOf(':');
+  return colon < 0 ? `${scheme}***@` : `${scheme}${userinfo.slice(0, colon)}:***@`;
+}
+
+/** A URL for display: 'rtsp://admin:***@cam/live'; a lone user name (it may be a token) becomes ***. */
+export function redactUrl(raw: string): string {
+  const s = raw.trim();
+  const scheme = SCHEME.exec(s)?.[0];
+  const parts = splitUrlCredentials(s);
+  if (!scheme || (!parts.user && !parts.password)) return parts.url;
+  const rest = parts.url.slice(scheme.length);
+  return parts.password ? `${scheme}${encodeURIComponent(parts.user)}:***@${rest}` : `${scheme}***@${rest}`;
+}
+
+/** Text with every URL's password masked, and the given secrets (raw or URL-encoded) replaced by ***. */
+export function redactText(text: string, secrets: readonly string[] = []): string {
+  let out = text.replace(USERINFO_IN_TEXT, (_m, scheme: string, info: string) => maskUserinfo(scheme, info));
+  const forms = new Set<string>();
+  for (const s of secrets) if (s) [s, encodeURIComponent(s)].forEach((f) => forms.add(f));
+  // Longest first: a secret that contains another is replaced whole.
+  for (const f of [...forms].sort((a, b) => b.length - a.length)) out = out.split(f).join('***');
+  return out;
+}
+
+/** redactText bound to a camera's secrets, for everything its sources and node show. */
+export function redactor(secrets: readonly (string | undefined)[]): Redact {
+  const known = secrets.filter((s): s is string => !!s);
+  return (text) => redactText(text, known);
+}

@@ -1,0 +1,171 @@
+'use strict';
+// Camera credentials: never in a message, status or log (even for a URL that does not parse), never on
+// ffmpeg's command line (measured with Debian's real ffmpeg against an RTSP responder), and for HTTP cameras
+// only in the Authorization header.
+const assert = require('assert');
+const http = require('http');
+const path = require('path');
+const { execFileSync } = require('child_process');
+const helper = require('node-red-node-test-helper');
+const { DIST, lib } = require('./support/paths');
+const { startRtspResponder, makeTsClip } = require('./support/rtsp-responder');
+const { waitFor } = require('./support/camera-fakes');
+const { parseCameraConfig } = lib('camera/config');
+const { ffmpegArgs, rtspStdin } = lib('camera/capture-args');
+const { fetchSnapshot } = lib('camera/http-sources');
+const { findProgram } = lib('camera/process-source');
+const { url } = lib('camera/options');
+
+const cameraNode = require(path.join(DIST, 'nodes', 'yolo-camera.js'));
+helper.init(require.resolve('node-red'));
+
+/** The forms a password can take in text: as typed and URL-encoded. */
+const forms = (password) => [...new Set([password, encodeURIComponent(password)])];
+const leaks = (text, password) => forms(password).filter((f) => text.includes(f));
+
+describe('camera credentials: messages never show a password', () => {
+  it('a URL that does not parse is named in the error without its password', () => {
+    const cases = [
+      ['rtsp', 'rtsp://dave:s3cr3t-a@cam.local:99999/live', 's3cr3t-a'],
+      ['rtsp', 'rtsp://dave:s3/cr3t-b@cam local/live', 's3/cr3t-b'],
+      ['snapshot', 'http://dave:s3cr3t-c@[::1/snap.jpg', 's3cr3t-c'],
+      ['mjpeg', 'http://dave:s3cr3t:d@exa mple/video', 's3cr3t:d'],
+    ];
+    for (const [source, url, password] of cases) {
+      let message = '';
+      assert.throws(() => parseCameraConfig({ source, url }), (err) => {
+        message = err.message;
+        return /URL is not a URL/.test(message);
+      }, url);
+      const parts = [password, ...password.split(/[/:]/).filter((p) => p.length > 3)];
+      assert.deepStrictEqual(parts.flatMap((p) => leaks(message, p)), [], message);
+      assert.ok(message.includes(url.slice(url.lastIndexOf('@') + 1)), `the URL is still recognisable: ${message}`);
+    }
+    // The check itself, given a URL with its credentials: they are masked, the rest is shown.
+    assert.throws(() => url('URL', 'rtsp://dave:s3cr3t-e@cam.local:99999/live', ['rtsp:']), (err) => err.message === "URL is not a URL: 'rtsp://dave:***@cam.local:99999/live'");
+  });
+
+  it('one redaction for URLs and text: user:***@, a lone user name masked, known secrets in any form', () => {
+    const { redactUrl, redactText, splitUrlCredentials } = lib('camera/redact');
+    assert.strictEqual(redactUrl('rtsp://admin:p%40ss@cam/live'), 'rtsp://admin:***@cam/live');
+    assert.strictEqual(redactUrl('https://t0ken@cam/snap.jpg'), 'https://***@cam/snap.jpg');
+    assert.strictEqual(redactUrl('rtsp://cam/a@b'), 'rtsp://cam/a@b', 'an @ in the path is no user info');
+    assert.deepStrictEqual(splitUrlCredentials('rtsp://cam/a@b'), { url: 'rtsp://cam/a@b', user: '', password: '' });
+    assert.deepStrictEqual(splitUrlCredentials('rtsp://a:b@c@cam:99999/x'), { url: 'rtsp://cam:99999/x', user: 'a', password: 'b@c' });
+    const text = "[concat] Impossible to open 'rtsp://dave:it's%20me@cam/live' (it's me)";
+    assert.strictEqual(redactText(text, ["it's me"]), "[concat] Impossible to open 'rtsp://dave:***@cam/live' (***)");
+    assert.strictEqual(redactText('GET http://u:x@h/ failed'), 'GET http://u:***@h/ failed', 'URLs are masked without knowing the secret');
+  });
+
+  it('credentials typed into a URL are used, the URL kept has none', () => {
+    const c = parseCameraConfig({ source: 'rtsp', url: 'rtsp://dave:p%40ss@cam.local/live' });
+    assert.deepStrictEqual([c.user, c.password, c.url.href], ['dave', 'p@ss', 'rtsp://cam.local/live']);
+    const k = parseCameraConfig({ source: 'rtsp', url: 'rtsp://dave:old@cam.local/live' }, { user: 'eve', password: 'new' });
+    assert.deepStrictEqual([k.user, k.password], ['eve', 'new'], 'the node credentials win over an old URL');
+  });
+
+  it('without credentials the RTSP URL stays on the command line and nothing goes to stdin', () => {
+    const c = parseCameraConfig({ source: 'rtsp', url: 'rtsp://cam.local/live', fps: 5 });
+    const args = ffmpegArgs(c);
+    assert.strictEqual(args[args.indexOf('-i') + 1], 'rtsp://cam.local/live');
+    assert.ok(args.join(' ').includes('-rtsp_transport tcp'));
+    assert.strictEqual(rtspStdin(c), undefined);
+  });
+
+  it('with credentials ffmpeg reads the URL from stdin: a concat list, quotes escaped', () => {
+    const c = parseCameraConfig({ source: 'rtsp', url: "rtsp://cam.local/it's/live", fps: 5 }, { user: 'dave', password: "it's me" });
+    const args = ffmpegArgs(c);
+    assert.deepStrictEqual(args.slice(args.indexOf('-f'), args.indexOf('-i') + 2), ['-f', 'concat', '-safe', '0', '-protocol_whitelist', 'pipe,tcp,tls', '-i', 'pipe:0']);
+    assert.ok(!args.join(' ').includes('me'), args.join(' '));
+    assert.strictEqual(rtspStdin(c), "ffconcat version 1.0\nfile 'rtsp://dave:it'\\''s%20me@cam.local/it'\\''s/live'\noption rtsp_transport tcp\n");
+  });
+});
+
+describe('camera credentials: HTTP cameras get them in the Authorization header', () => {
+  let server;
+  let seen;
+
+  before(async () => {
+    server = http.createServer((req, res) => {
+      seen.push({ url: req.url, auth: Buffer.from(String(req.headers.authorization || '').replace(/^Basic /, ''), 'base64').toString() });
+      res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end('no');
+    });
+    await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  });
+  beforeEach(() => { seen = []; });
+  after(() => new Promise((r) => server.close(r)));
+
+  it('a snapshot URL that still carries user:password: header only, and the error names it without', async () => {
+    const url = new URL(`http://bob:s3cr%40t@127.0.0.1:${server.address().port}/snap.jpg`);
+    const err = await fetchSnapshot({ url, user: '', password: '' }, 5000, 1 << 20).then(() => undefined, (e) => e);
+    assert.deepStrictEqual(seen, [{ url: '/snap.jpg', auth: 'bob:s3cr@t' }]);
+    assert.ok(err && /HTTP 500/.test(err.message), String(err));
+    assert.deepStrictEqual(leaks(err.message, 's3cr@t'), [], err.message);
+  });
+});
+
+describe('camera credentials: RTSP with a real ffmpeg', function () {
+  this.timeout(120000);
+  const user = 'dave';
+  // Quote, space, @ and colon: the characters that break quoting and URL encoding.
+  const password = `Pw'x y@z:${process.pid}`;
+  let ts;
+  let cam;
+
+  before(function () {
+    if (!findProgram('ffmpeg')) {
+      console.warn('      no ffmpeg on PATH: skipping the real RTSP tests (apt-get install ffmpeg)');
+      this.skip();
+    }
+    ts = makeTsClip();
+  });
+  beforeEach(async () => { cam = await startRtspResponder({ user, password, ts }); });
+  afterEach(async () => {
+    await helper.unload();
+    await cam.close();
+  });
+
+  function flow() {
+    return [
+      { id: 'n-cam', type: 'yolo-camera', name: 'camera', wires: [['n-out']], source: 'rtsp', url: `rtsp://127.0.0.1:${cam.port}/live`, fps: 5, retryMin: 0.2, retryMax: 0.5, stallTimeout: 10 },
+      { id: 'n-out', type: 'helper' },
+    ];
+  }
+
+  function watch() {
+    const got = { msgs: [], shown: [] };
+    helper.getNode('n-out').on('input', (msg) => got.msgs.push(msg));
+    const node = helper.getNode('n-cam');
+    for (const call of ['status', 'warn', 'error', 'log']) node.on(`call:${call}`, (c) => got.shown.push(JSON.stringify(c.args[0])));
+    return got;
+  }
+
+  it('the password reaches the camera and frames come back, but ps never shows it', async () => {
+    await helper.load(cameraNode, flow(), { 'n-cam': { user, password } });
+    const got = watch();
+    const ps = [];
+    await waitFor(() => {
+      ps.push(execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }));
+      return got.msgs.length >= 3;
+    }, 90000, 'three frames from the RTSP camera (ffmpeg probes the stream for several seconds first)');
+    assert.ok(cam.auths.includes(`${user}:${password}`), `the camera got: ${JSON.stringify(cam.auths)}`);
+    const ffmpegLines = ps.join('\n').split('\n').filter((l) => /^\S*ffmpeg .* -f mjpeg -$/.test(l));
+    assert.ok(ffmpegLines.length > 0, 'ffmpeg was seen running');
+    assert.deepStrictEqual(leaks(ps.join('\n'), password), [], ffmpegLines[0]);
+    assert.ok(ffmpegLines.some((l) => l.includes('-i pipe:0')), ffmpegLines[0]);
+    assert.ok(got.msgs[0].payload[0] === 0xff && got.msgs[0].payload[1] === 0xd8, 'JPEG frames');
+    assert.strictEqual(got.msgs[0].frame.source, `rtsp://127.0.0.1:${cam.port}/live`);
+    assert.deepStrictEqual(leaks(got.shown.join('\n'), password), []);
+  });
+
+  it('a wrong password: ffmpeg prints the URL with it, the node shows neither', async () => {
+    const wrong = `Wr0ng'pw ${process.pid}`;
+    await helper.load(cameraNode, flow(), { 'n-cam': { user, password: wrong } });
+    const got = watch();
+    await waitFor(() => got.shown.some((s) => /401|Unauthorized|Impossible to open/.test(s)), 20000, 'the failure in a status or warning');
+    assert.ok(cam.auths.includes(`${user}:${wrong}`), 'ffmpeg sent the wrong password');
+    assert.deepStrictEqual(leaks(got.shown.join('\n'), wrong), [], got.shown.join('\n'));
+    assert.ok(got.shown.some((s) => s.includes('dave:***@') || s.includes('***')), got.shown.join('\n'));
+  });
+});
