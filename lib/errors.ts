@@ -37,7 +37,6 @@ export const ERROR_CODES = {
   NO_FRAME: 'the camera gave no frame',
   STOPPED: 'the camera is stopped',
   NO_FOLDER: 'the folder camera cannot read its folder',
-  SOURCE_FAILED: 'the camera source failed (connection, process or deadline)',
   SNAPSHOT_FAILED: 'a snapshot URL gave no whole image (HTTP error, deadline or size limit)',
   NOT_PULLABLE: 'a streaming camera source was asked for a single frame',
   // temperature

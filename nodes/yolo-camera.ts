@@ -2,16 +2,17 @@ import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { Camera, CameraOutput } from '../lib/camera/camera';
 import { CalibrationOptions } from '../lib/camera/calibration-capture';
 import { Credentials, parseCameraConfig } from '../lib/camera/config';
-import { numberIn, text } from '../lib/camera/options';
+import { numberField, text } from '../lib/config/fields';
 import { Redact, redactor, splitUrlCredentials } from '../lib/camera/redact';
 import { moveUrlCredentialsOnStart } from './shared/url-credentials';
+import { YoloEdgeError } from '../lib/errors';
 
 type CameraNodeDef = NodeDef & Record<string, unknown> & { topic?: string };
 
 function calibrationOf(config: CameraNodeDef): CalibrationOptions | undefined {
   const dir = text(config.calibDir);
   if (!dir) return undefined;
-  return { dir, every: numberIn('calibration: every', config.calibEvery, 1, 1e6, 10, true), max: numberIn('calibration: max frames', config.calibMax, 1, 1e6, 500, true) };
+  return { dir, every: numberField('calibration: every', config.calibEvery, 10, { min: 1, max: 1e6, integer: true }), max: numberField('calibration: max frames', config.calibMax, 500, { min: 1, max: 1e6, integer: true }) };
 }
 
 /**
@@ -53,7 +54,7 @@ export = function (RED: NodeAPI): void {
       const message = redact((err as Error).message);
       node.status({ fill: 'red', shape: 'ring', text: `config: ${message}`.slice(0, 100) });
       node.error(`camera configuration: ${message}`);
-      node.on('input', (_msg: NodeMessageInFlow, _send: unknown, done: (err?: Error) => void) => done(new Error(message)));
+      node.on('input', (_msg: NodeMessageInFlow, _send: unknown, done: (err?: Error) => void) => done(new YoloEdgeError(message, 'BAD_CONFIG')));
       return;
     }
     camera.open();
@@ -64,7 +65,7 @@ export = function (RED: NodeAPI): void {
         return;
       }
       if (config.mode !== 'trigger') {
-        done(new Error('continuous mode: send msg.command start, stop, pause or resume (or set the mode to one frame per input message)'));
+        done(new YoloEdgeError('continuous mode: send msg.command start, stop, pause or resume (or set the mode to one frame per input message)', 'BAD_COMMAND'));
         return;
       }
       camera.capture().then(

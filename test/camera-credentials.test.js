@@ -12,7 +12,7 @@ const { startRtspResponder, makeTsClip } = require('./support/rtsp-responder');
 const { waitFor } = require('./support/camera-fakes');
 const { parseCameraConfig } = lib('camera/config');
 const { ffmpegArgs, rtspStdin } = lib('camera/capture-args');
-const { fetchSnapshot } = lib('camera/http-sources');
+const { SnapshotClient } = lib('camera/http-sources');
 const { findProgram } = lib('camera/process-source');
 const { url } = lib('camera/options');
 
@@ -98,7 +98,9 @@ describe('camera credentials: HTTP cameras get them in the Authorization header'
 
   it('a snapshot URL that still carries user:password: header only, and the error names it without', async () => {
     const url = new URL(`http://bob:s3cr%40t@127.0.0.1:${server.address().port}/snap.jpg`);
-    const err = await fetchSnapshot({ url, user: '', password: '' }, 5000, 1 << 20).then(() => undefined, (e) => e);
+    const client = new SnapshotClient({ url, user: '', password: '' }, 5000, 1 << 20);
+    const err = await client.next().then(() => undefined, (e) => e);
+    client.release();
     assert.deepStrictEqual(seen, [{ url: '/snap.jpg', auth: 'bob:s3cr@t' }]);
     assert.ok(err && /HTTP 500/.test(err.message), String(err));
     assert.deepStrictEqual(leaks(err.message, 's3cr@t'), [], err.message);

@@ -23,6 +23,14 @@ describe('error codes', function () {
     assert.deepStrictEqual(listed, Object.keys(ERROR_CODES));
   });
 
+  it('every code is raised somewhere in the sources (no dead codes)', () => {
+    const sources = [];
+    const walk = (d) => fs.readdirSync(d, { withFileTypes: true }).forEach((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : e.name.endsWith('.ts') && sources.push(fs.readFileSync(path.join(d, e.name), 'utf8'))));
+    ['lib', 'nodes', 'cli'].forEach((d) => walk(path.join(ROOT, d)));
+    const all = sources.join('\n').replace(/export const ERROR_CODES = \{[\s\S]*?\} as const;/, '');
+    for (const code of Object.keys(ERROR_CODES)) assert.ok(all.includes(`'${code}'`), `${code} is never raised`);
+  });
+
   it('every code the help texts list under Errors exists', () => {
     const dir = path.join(ROOT, 'nodes', 'locales');
     for (const lang of fs.readdirSync(dir)) {

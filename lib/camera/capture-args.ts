@@ -1,4 +1,5 @@
 import { CameraConfig } from './config';
+import { YoloEdgeError } from '../errors';
 
 /** Argument lists of the capture programs. Arrays only: they are passed to spawn, never to a shell. */
 
@@ -49,7 +50,7 @@ export function ffmpegArgs(c: CameraConfig): string[] {
       // -re: lavfi would otherwise generate frames as fast as the CPU allows.
       return [...head, '-re', '-f', 'lavfi', '-i', `testsrc2=size=${c.width}x${c.height}:rate=${c.fps}`, ...encode, ...tail];
     default:
-      throw new Error(`ffmpeg does not handle the ${c.source} source`);
+      throw new YoloEdgeError(`ffmpeg does not handle the ${c.source} source`, 'BAD_CONFIG');
   }
 }
 

@@ -1,6 +1,7 @@
 import { YoloEdgeError } from '../errors';
 import { DEFAULT_SUPERVISION, SupervisionOptions } from './source';
-import { argument, bool, numberIn, oneOf, optionalNumber, optionalOneOf, splitArgs, text, url } from './options';
+import { flag, numberField, oneOf, optionalNumber, optionalOneOf, text } from '../config/fields';
+import { argument, splitArgs, url } from './options';
 import { splitUrlCredentials } from './redact';
 
 export const SOURCE_KINDS = ['rpicam', 'v4l2', 'rtsp', 'mjpeg', 'snapshot', 'folder', 'test'] as const;
@@ -76,49 +77,49 @@ export interface Credentials {
 /** Validates a node configuration (editor strings or numbers) into a CameraConfig; throws BAD_CONFIG naming the field. */
 export function parseCameraConfig(raw: Record<string, unknown>, creds: Credentials = {}): CameraConfig {
   const source = oneOf('source', raw.source, SOURCE_KINDS, 'rpicam');
-  const quality = numberIn('quality', raw.quality, 1, 100, 80, true);
+  const quality = numberField('quality', raw.quality, 80, { min: 1, max: 100, integer: true });
   const config: CameraConfig = {
     source,
     mode: oneOf('mode', raw.mode, MODES, 'continuous'),
-    autostart: bool(raw.autostart, true),
-    fps: numberIn('fps', raw.fps, 0.01, 120, 5),
-    width: numberIn('width', raw.width, 16, 8192, 1280, true),
-    height: numberIn('height', raw.height, 16, 8192, 720, true),
+    autostart: flag('autostart', raw.autostart, true),
+    fps: numberField('fps', raw.fps, 5, { min: 0.01, max: 120 }),
+    width: numberField('width', raw.width, 1280, { min: 16, max: 8192, integer: true }),
+    height: numberField('height', raw.height, 720, { min: 16, max: 8192, integer: true }),
     quality,
     rpicam: {
       command: argument('command', raw.command),
-      camera: optionalNumber('camera index', raw.camera, 0, 15, true),
+      camera: optionalNumber('camera index', raw.camera, { min: 0, max: 15, integer: true }),
       quality,
       rotation: oneOf('rotation', String(raw.rotation ?? ''), ['0', '180'] as const, '0') === '180' ? 180 : 0,
-      hflip: bool(raw.hflip),
-      vflip: bool(raw.vflip),
-      shutterUs: optionalNumber('shutter', raw.shutter, 1, 1e9, true),
-      gain: optionalNumber('gain', raw.gain, 0, 64),
-      ev: optionalNumber('EV', raw.ev, -10, 10),
+      hflip: flag('hflip', raw.hflip, false),
+      vflip: flag('vflip', raw.vflip, false),
+      shutterUs: optionalNumber('shutter', raw.shutter, { min: 1, max: 1e9, integer: true }),
+      gain: optionalNumber('gain', raw.gain, { min: 0, max: 64 }),
+      ev: optionalNumber('EV', raw.ev, { min: -10, max: 10 }),
       exposure: optionalOneOf('exposure', raw.exposure, EXPOSURE_MODES),
       awb: optionalOneOf('AWB', raw.awb, AWB_MODES),
       denoise: optionalOneOf('denoise', raw.denoise, DENOISE_MODES),
       afMode: optionalOneOf('autofocus mode', raw.afMode, AF_MODES),
-      lensPosition: optionalNumber('lens position', raw.lensPosition, 0, 32),
+      lensPosition: optionalNumber('lens position', raw.lensPosition, { min: 0, max: 32 }),
     },
     v4l2: {
       device: argument('device', raw.device, '/dev/video0'),
       inputFormat: argument('input format', raw.inputFormat, 'mjpeg'),
-      mjpeg2jpeg: bool(raw.mjpeg2jpeg, true),
+      mjpeg2jpeg: flag('mjpeg2jpeg', raw.mjpeg2jpeg, true),
     },
     user: text(creds.user),
     password: creds.password ?? '',
-    folder: { path: text(raw.folder), loop: bool(raw.loop), watch: bool(raw.watch) },
+    folder: { path: text(raw.folder), loop: flag('loop', raw.loop, false), watch: flag('watch', raw.watch, false) },
     ffmpeg: argument('ffmpeg command', raw.ffmpeg, 'ffmpeg'),
     extraArgs: splitArgs(raw.extraArgs),
     supervision: {
       ...DEFAULT_SUPERVISION,
-      retryMinMs: numberIn('retry min', raw.retryMin, 0.05, 3600, DEFAULT_SUPERVISION.retryMinMs / 1000) * 1000,
-      retryMaxMs: numberIn('retry max', raw.retryMax, 0.05, 3600, DEFAULT_SUPERVISION.retryMaxMs / 1000) * 1000,
-      stallMs: numberIn('stall timeout', raw.stallTimeout, 0.2, 3600, DEFAULT_SUPERVISION.stallMs / 1000) * 1000,
-      maxFrameBytes: numberIn('max frame size', raw.maxFrameMB, 0.01, 256, DEFAULT_SUPERVISION.maxFrameBytes / 1048576) * 1048576,
+      retryMinMs: numberField('retry min', raw.retryMin, DEFAULT_SUPERVISION.retryMinMs / 1000, { min: 0.05, max: 3600 }) * 1000,
+      retryMaxMs: numberField('retry max', raw.retryMax, DEFAULT_SUPERVISION.retryMaxMs / 1000, { min: 0.05, max: 3600 }) * 1000,
+      stallMs: numberField('stall timeout', raw.stallTimeout, DEFAULT_SUPERVISION.stallMs / 1000, { min: 0.2, max: 3600 }) * 1000,
+      maxFrameBytes: numberField('max frame size', raw.maxFrameMB, DEFAULT_SUPERVISION.maxFrameBytes / 1048576, { min: 0.01, max: 256 }) * 1048576,
     },
-    timeoutMs: numberIn('timeout', raw.timeout, 0.1, 600, 10) * 1000,
+    timeoutMs: numberField('timeout', raw.timeout, 10, { min: 0.1, max: 600 }) * 1000,
   };
   if (!/^[a-z0-9_]+$/i.test(config.v4l2.inputFormat)) throw new YoloEdgeError(`input format must be a v4l2 format name like mjpeg or yuyv422, got '${config.v4l2.inputFormat}'`, 'BAD_CONFIG');
   if (source === 'v4l2' && !config.v4l2.device.startsWith('/')) throw new YoloEdgeError(`device must be an absolute path like /dev/video0, got '${config.v4l2.device}'`, 'BAD_CONFIG');
