@@ -85,6 +85,7 @@ describe('the published tarball', function () {
     const icons = fs.readdirSync(path.join(ROOT, 'icons'));
     for (const icon of icons) assert.deepStrictEqual(files.filter((f) => path.basename(f) === icon), [`dist/nodes/icons/${icon}`]);
     assert.ok(files.includes('dist/cli/main.js') && files.includes('scripts/postinstall.js') && files.includes('LICENSE'));
+    assert.ok(files.includes('resources/yolo-edge-editor.js'), 'the editor helpers every dialog loads');
     assert.deepStrictEqual(files.filter((f) => f.endsWith('.onnx') || f.startsWith('test/') || f.endsWith('.ts') && !f.endsWith('.d.ts')), []);
   });
 

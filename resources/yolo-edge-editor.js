@@ -1,0 +1,58 @@
+// Editor helpers shared by this package's node dialogs. Each node's .html loads this file from Node-RED's
+// resources/ route before its own script; it defines window.YoloEdgeEditor once however often it is loaded.
+(function () {
+  if (window.YoloEdgeEditor) return;
+
+  function blank(v) {
+    return v === undefined || v === null || String(v).trim() === '';
+  }
+
+  /** The node's message catalog: t('label.name'), t('validation.range', { min: 0, max: 1 }). */
+  function catalog(type) {
+    var ns = 'node-red-contrib-yolo-edge/' + type + ':' + type + '.';
+    return function (key, opts) { return RED._(ns + key, opts); };
+  }
+
+  /** Node-RED >= 3.1 passes opt and shows a returned string as the reason; 3.0 wants a boolean. */
+  function check(t, ok, opt, key, args) {
+    return ok ? true : (opt ? t('validation.' + key, args) : false);
+  }
+
+  function isNumberIn(v, min, max, integer) {
+    var n = Number(v);
+    return !blank(v) && Number.isFinite(n) && n >= min && n <= max && (!integer || Number.isInteger(n));
+  }
+
+  /**
+   * A validator for a number in [min, max] (max may be Infinity), whole with `integer`, blank allowed with
+   * `optional`. Messages: validation.range, validation.wholeRange, validation.atLeast.
+   */
+  function inRange(t, min, max, integer, optional) {
+    var key = max === Infinity ? 'atLeast' : integer ? 'wholeRange' : 'range';
+    return function (v, opt) {
+      if (optional && blank(v)) return true;
+      return check(t, isNumberIn(v, min, max, integer), opt, key, { min: min, max: max });
+    };
+  }
+
+  /** A validator for one of `allowed` (blank allowed: the runtime takes the default). */
+  function oneOf(t, allowed, key) {
+    return function (v, opt) { return check(t, blank(v) || allowed.indexOf(v) >= 0, opt, key); };
+  }
+
+  /** A validator for text passed to a program as one argument: must not look like an option. */
+  function notOption(t) {
+    return function (v, opt) { return check(t, typeof v !== 'string' || v.trim().charAt(0) !== '-', opt, 'notOption'); };
+  }
+
+  /** The palette and workspace labels every node of the package uses. */
+  function labels(t) {
+    return {
+      label: function () { return this.name || t('paletteLabel'); },
+      labelStyle: function () { return this.name ? 'node_label_italic' : ''; },
+      paletteLabel: function () { return t('paletteLabel'); },
+    };
+  }
+
+  window.YoloEdgeEditor = { blank: blank, catalog: catalog, check: check, inRange: inRange, oneOf: oneOf, notOption: notOption, labels: labels };
+})();
