@@ -280,8 +280,16 @@ function topK(c: Candidates, k: number): number[] {
   return idx.slice(0, k);
 }
 
-/** Model identity for reports: file, hash, metadata version and date. */
-export function describeDetector(d: Detector): { file: string; sha256: string; version?: string; date?: string; precision: string } {
+/** Names a model version in messages and reports: file, hash, metadata version and date, precision. */
+export interface ModelIdentity {
+  file: string;
+  sha256: string;
+  version?: string;
+  date?: string;
+  precision: string;
+}
+
+export function describeDetector(d: Detector): ModelIdentity {
   const i = d.info;
   return { file: i.path, sha256: i.sha256, version: i.metadata.version, date: i.metadata.date, precision: i.precision };
 }

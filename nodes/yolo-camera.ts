@@ -7,9 +7,9 @@ import { Redact, redactor, splitUrlCredentials } from '../lib/camera/redact';
 import { moveUrlCredentialsOnStart } from './shared/url-credentials';
 import { YoloEdgeError } from '../lib/errors';
 
-type CameraNodeDef = NodeDef & Record<string, unknown> & { topic?: string };
+type YoloCameraDef = NodeDef & Record<string, unknown> & { topic?: string };
 
-function calibrationOf(config: CameraNodeDef): CalibrationOptions | undefined {
+function calibrationOf(config: YoloCameraDef): CalibrationOptions | undefined {
   const dir = text(config.calibDir);
   if (!dir) return undefined;
   return { dir, every: numberField('calibration: every', config.calibEvery, 10, { min: 1, max: 1e6, integer: true }), max: numberField('calibration: max frames', config.calibMax, 500, { min: 1, max: 1e6, integer: true }) };
@@ -19,7 +19,7 @@ function calibrationOf(config: CameraNodeDef): CalibrationOptions | undefined {
  * The credentials to use: the node's, else those an old flow's URL still carries. The URL is stripped of them
  * in this node's config, so nothing later shows it.
  */
-function credentialsOf(config: CameraNodeDef, stored: Credentials | undefined, warn: (m: string) => void): Credentials {
+function credentialsOf(config: YoloCameraDef, stored: Credentials | undefined, warn: (m: string) => void): Credentials {
   const inline = splitUrlCredentials(text(config.url));
   if (inline.user || inline.password) {
     config.url = inline.url;
@@ -31,7 +31,7 @@ function credentialsOf(config: CameraNodeDef, stored: Credentials | undefined, w
 export = function (RED: NodeAPI): void {
   moveUrlCredentialsOnStart(RED, 'yolo-camera');
 
-  function YoloCameraNode(this: Node<Credentials>, config: CameraNodeDef): void {
+  function YoloCamera(this: Node<Credentials>, config: YoloCameraDef): void {
     RED.nodes.createNode(this, config);
     const node = this;
     const topic = text(config.topic);
@@ -88,7 +88,7 @@ export = function (RED: NodeAPI): void {
     });
   }
 
-  RED.nodes.registerType<Node<Credentials>, CameraNodeDef, unknown, Credentials>('yolo-camera', YoloCameraNode, {
+  RED.nodes.registerType<Node<Credentials>, YoloCameraDef, unknown, Credentials>('yolo-camera', YoloCamera, {
     credentials: { user: { type: 'text' }, password: { type: 'password' } },
   });
 };

@@ -1,15 +1,15 @@
 import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow, NodeStatus } from 'node-red';
 import { parseShadowConfig } from '../lib/shadow/config';
-import { AlarmEvent, ModelIdentity, ShadowTester } from '../lib/shadow/shadow-tester';
+import { AlarmEvent, ShadowTester } from '../lib/shadow/shadow-tester';
 import { YoloEdgeError } from '../lib/errors';
 import { TOPICS } from '../lib/topics';
 import { baseOptions, DetectFields, detectOptions, imageOf, keepPixels, Msg, wantsAnnotation, writeDetection } from './shared/detect-message';
-import { describeDetector } from '../lib/detector';
+import { describeDetector, ModelIdentity } from '../lib/detector';
 import { FrameJob } from './shared/frame-intake';
 import { FrameOutput, FrameRuntime, refuseFrames } from './shared/frame-runtime';
 import { loadFailureText, showFetchProgress, YoloModelNode } from './shared/model-config';
 
-interface ShadowDef extends DetectFields {
+interface YoloShadowTestDef extends DetectFields {
   production: string;
   candidate: string;
   annotate: boolean;
@@ -43,7 +43,7 @@ async function identityOf(source: YoloModelNode | undefined): Promise<ModelIdent
 }
 
 export = function (RED: NodeAPI): void {
-  function YoloShadowTest(this: Node, config: ShadowDef) {
+  function YoloShadowTest(this: Node, config: YoloShadowTestDef) {
     RED.nodes.createNode(this, config);
     const node = this;
     const production = RED.nodes.getNode(config.production) as YoloModelNode | null;

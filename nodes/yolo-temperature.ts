@@ -1,8 +1,10 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow, NodeStatus } from 'node-red';
-import { parseTemperatureConfig, TemperatureConfig } from '../lib/thermal/config';
+import { parseTemperatureConfig, TemperatureConfig } from '../lib/temperature/config';
 import { TOPICS } from '../lib/topics';
-import { SampleResult, ThermalMonitor, ZONE_SOURCE } from '../lib/thermal/monitor';
-import { ThermalState } from '../lib/thermal/state';
+import { SampleResult, TemperatureMonitor, ZONE_SOURCE } from '../lib/temperature/monitor';
+import { ThermalState } from '../lib/temperature/state';
+
+type YoloTemperatureDef = NodeDef & TemperatureConfig;
 
 /** Input-triggered readings waiting behind a running one; more are dropped and counted. */
 const MAX_QUEUED = 2;
@@ -26,14 +28,14 @@ function shorten(text: string, max = 80): string {
 }
 
 export = function (RED: NodeAPI): void {
-  function YoloTemperatureNode(this: Node, config: NodeDef & TemperatureConfig) {
+  function YoloTemperature(this: Node, config: YoloTemperatureDef) {
     RED.nodes.createNode(this, config);
     const node = this;
-    let monitor: ThermalMonitor;
+    let monitor: TemperatureMonitor;
     let intervalMs: number;
     try {
       const parsed = parseTemperatureConfig(config);
-      monitor = new ThermalMonitor(parsed.monitor);
+      monitor = new TemperatureMonitor(parsed.monitor);
       intervalMs = parsed.intervalMs;
     } catch (e) {
       node.status({ fill: 'red', shape: 'ring', text: 'bad configuration' });
@@ -122,5 +124,5 @@ export = function (RED: NodeAPI): void {
       void (running ?? Promise.resolve()).finally(done);
     });
   }
-  RED.nodes.registerType('yolo-temperature', YoloTemperatureNode);
+  RED.nodes.registerType('yolo-temperature', YoloTemperature);
 };

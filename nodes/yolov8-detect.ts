@@ -7,7 +7,7 @@ import { FrameOutput, FrameRuntime, refuseFrames } from './shared/frame-runtime'
 import { loadFailureText, showFetchProgress, YoloModelNode } from './shared/model-config';
 import { createPreview } from './shared/preview';
 
-interface DetectDef extends DetectFields {
+interface Yolov8DetectDef extends DetectFields {
   model: string;
   annotate: boolean;
   busyPolicy: string;
@@ -17,7 +17,7 @@ interface DetectDef extends DetectFields {
 }
 
 export = function (RED: NodeAPI): void {
-  function YoloV8Detect(this: Node, config: DetectDef) {
+  function Yolov8Detect(this: Node, config: Yolov8DetectDef) {
     RED.nodes.createNode(this, config);
     const node = this;
     const modelNode = RED.nodes.getNode(config.model) as YoloModelNode | null;
@@ -76,5 +76,5 @@ export = function (RED: NodeAPI): void {
     }
   }
   // The editor reads the preview topic from here (RED.settings.yolov8DetectPreviewTopic) instead of a copy.
-  RED.nodes.registerType('yolov8-detect', YoloV8Detect, { settings: { yolov8DetectPreviewTopic: { value: TOPICS.preview, exportable: true } } });
+  RED.nodes.registerType('yolov8-detect', Yolov8Detect, { settings: { yolov8DetectPreviewTopic: { value: TOPICS.preview, exportable: true } } });
 };

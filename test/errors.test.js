@@ -8,7 +8,7 @@ const helper = require('node-red-node-test-helper');
 const { DIST, ROOT, requireModel, lib } = require('./support/paths');
 
 const { ERROR_CODES, YoloEdgeError, isErrorCode } = lib('errors');
-const { parseTemperatureConfig } = lib('thermal/config');
+const { parseTemperatureConfig } = lib('temperature/config');
 const { parseControl } = lib('pipeline/control');
 
 helper.init(require.resolve('node-red'));

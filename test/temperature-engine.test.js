@@ -1,14 +1,14 @@
 'use strict';
 const assert = require('assert');
 const { lib } = require('./support/paths');
-const { decodeThrottled, parseThrottled } = lib('thermal/throttled');
-const { parseMeasureTemp, parseMeasureClock } = lib('thermal/vcgencmd');
-const { ThermalStateMachine, DEFAULT_THRESHOLDS } = lib('thermal/state');
-const { TemperatureWindow } = lib('thermal/window');
-const { guardTransition, DEFAULT_GUARD } = lib('thermal/guard');
-const { parseCpuTimes, CpuLoadMeter, parseMeminfo } = lib('thermal/proc');
-const { parseTemperatureConfig } = lib('thermal/config');
-const { chooseZone } = lib('thermal/sysfs');
+const { decodeThrottled, parseThrottled } = lib('temperature/throttled');
+const { parseMeasureTemp, parseMeasureClock } = lib('temperature/vcgencmd');
+const { ThermalStateMachine, DEFAULT_THRESHOLDS } = lib('temperature/state');
+const { TemperatureWindow } = lib('temperature/window');
+const { guardTransition, DEFAULT_GUARD } = lib('temperature/guard');
+const { parseCpuTimes, CpuLoadMeter, parseMeminfo } = lib('temperature/proc');
+const { parseTemperatureConfig } = lib('temperature/config');
+const { chooseZone } = lib('temperature/sysfs');
 
 const NONE = { underVoltage: false, armFrequencyCapped: false, throttled: false, softTempLimit: false };
 

@@ -10,8 +10,8 @@ const { DIST, lib } = require('./support/paths');
 const { FakePi } = require('./support/fake-pi');
 const { processesMentioning } = require('./support/camera-fakes');
 
-const { ThermalMonitor } = lib('thermal/monitor');
-const { parseTemperatureConfig } = lib('thermal/config');
+const { TemperatureMonitor } = lib('temperature/monitor');
+const { parseTemperatureConfig } = lib('temperature/config');
 const temperatureNode = require(path.join(DIST, 'nodes', 'yolo-temperature.js'));
 helper.init(require.resolve('node-red'));
 
@@ -85,7 +85,7 @@ describe('temperature hardening', function () {
     pi.cleanup();
   });
 
-  const monitor = (extra = {}) => new ThermalMonitor({ sysRoot: pi.sysRoot, procRoot: pi.procRoot, vcgencmd: pi.vcgencmd, ...extra });
+  const monitor = (extra = {}) => new TemperatureMonitor({ sysRoot: pi.sysRoot, procRoot: pi.procRoot, vcgencmd: pi.vcgencmd, ...extra });
 
   describe('monitor', () => {
     it('a vcgencmd that ignores SIGTERM gets SIGKILL after the grace, with its children; the next reading works', async () => {
@@ -137,7 +137,7 @@ describe('temperature hardening', function () {
     });
 
     it('a read that hangs in the driver times out, is not started again while it hangs, and recovers', async () => {
-      const { readBounded } = lib('thermal/bounded-read');
+      const { readBounded } = lib('temperature/bounded-read');
       const fsp = fs.promises;
       const file = path.join(pi.sysRoot, 'class/thermal/thermal_zone1/temp');
       const realOpen = fsp.open;

@@ -3,7 +3,7 @@ const assert = require('assert');
 const path = require('path');
 const { lib } = require('./support/paths');
 const { FakePi } = require('./support/fake-pi');
-const { ThermalMonitor } = lib('thermal/monitor');
+const { TemperatureMonitor } = lib('temperature/monitor');
 
 describe('temperature monitor on a fake sysfs tree and a fake vcgencmd', () => {
   let pi;
@@ -12,7 +12,7 @@ describe('temperature monitor on a fake sysfs tree and a fake vcgencmd', () => {
   });
   afterEach(() => pi.cleanup());
 
-  const monitor = (extra = {}) => new ThermalMonitor({ sysRoot: pi.sysRoot, procRoot: pi.procRoot, vcgencmd: pi.vcgencmd, ...extra });
+  const monitor = (extra = {}) => new TemperatureMonitor({ sysRoot: pi.sysRoot, procRoot: pi.procRoot, vcgencmd: pi.vcgencmd, ...extra });
 
   it('reads every source: SoC zone, throttle flags, clock, load, memory, RSS', async () => {
     pi.setSocTemp(54.2);

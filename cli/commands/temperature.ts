@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'timers/promises';
-import { parseTemperatureConfig } from '../../lib/thermal/config';
-import { Reading, ThermalMonitor } from '../../lib/thermal/monitor';
+import { parseTemperatureConfig } from '../../lib/temperature/config';
+import { Reading, TemperatureMonitor } from '../../lib/temperature/monitor';
 import { flag, num, parse, str } from '../args';
 import { Command, err } from './command';
 
@@ -21,7 +21,7 @@ export const temperature: Command = {
     const p = parse(argv, { count: { type: 'string' }, interval: { type: 'string' }, source: { type: 'string' }, zone: { type: 'string' }, 'sys-root': { type: 'string' }, 'proc-root': { type: 'string' }, vcgencmd: { type: 'string' }, json: { type: 'boolean' } });
     const count = num(p, 'count', 1, 1);
     const cfg = parseTemperatureConfig({ interval: str(p, 'interval'), source: str(p, 'source'), thermalZone: str(p, 'zone'), sysRoot: str(p, 'sys-root'), procRoot: str(p, 'proc-root'), vcgencmd: str(p, 'vcgencmd') });
-    const monitor = new ThermalMonitor(cfg.monitor);
+    const monitor = new TemperatureMonitor(cfg.monitor);
     for (let i = 0; i < count; i++) {
       if (i > 0) await sleep(cfg.intervalMs);
       const r = await monitor.sample();

@@ -1,4 +1,4 @@
-import { DetectionResult, DetectOptions, Detector } from '../detector';
+import { DetectOptions, DetectionResult, Detector, ModelIdentity } from '../detector';
 import { BusyQueue } from '../pipeline/busy-queue';
 import { ImageInput, Timings } from '../types';
 import { YoloEdgeError } from '../errors';
@@ -14,14 +14,6 @@ export interface DetectorSource {
   detector(): Promise<Detector>;
 }
 
-/** Names a model version in reports: file, hash, metadata version and date. */
-export interface ModelIdentity {
-  file: string;
-  sha256: string;
-  version?: string;
-  date?: string;
-  precision: string;
-}
 
 export interface ShadowSettings {
   sampleMode: SampleMode;

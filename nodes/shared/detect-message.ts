@@ -4,10 +4,11 @@ import { DetectionResult, DetectOptions, Detector } from '../../lib/detector';
 import type { KeepPixels } from '../../lib/image/preprocess';
 import { annotateImage, countByClass, toAnnotations } from '../../lib/image/annotate';
 import { readImageFile } from '../../lib/image/read-file';
-import { ImageInput, RawImage } from '../../lib/types';
+import { ImageInput, RawImage, Timings } from '../../lib/types';
 import { flag, numberField, requiredNumber } from '../../lib/config/fields';
 import { YoloEdgeError } from '../../lib/errors';
-import { describeDetector } from '../../lib/detector';
+import { describeDetector, ModelIdentity } from '../../lib/detector';
+import type { BusyCounters } from '../../lib/pipeline/busy-queue';
 
 /** Editor fields of the detection thresholds. */
 export interface DetectFields extends NodeDef {
@@ -21,6 +22,25 @@ export interface DetectFields extends NodeDef {
 }
 
 export type Msg = NodeMessageInFlow & Record<string, unknown>;
+
+/** What msg.detection.counters holds: the busy queue's, the rate gate's and the frame outcomes. */
+export interface FrameCounters extends BusyCounters {
+  processed: number;
+  failed: number;
+  droppedByRate: number;
+  droppedByPause: number;
+}
+
+/** msg.detection of every detecting node's output. */
+export interface MsgDetection {
+  model: ModelIdentity;
+  imageWidth: number;
+  imageHeight: number;
+  /** Objects per class name. */
+  counts: Record<string, number>;
+  timings: Timings;
+  counters: FrameCounters;
+}
 
 /** A per-message number override (msg.confidence...): BAD_OPTION when out of range. */
 function msgNumber(v: unknown, name: string, min: number, max: number): number {
@@ -87,10 +107,11 @@ export async function imageOf(msg: Msg, filePaths: boolean): Promise<ImageInput>
 }
 
 /** Writes a detection result into msg: payload, annotations, detection{...}, image, and annotated when asked. */
-export async function writeDetection(msg: Msg, detector: Detector, r: DetectionResult, input: ImageInput, annotate: boolean, counters: object): Promise<void> {
+export async function writeDetection(msg: Msg, detector: Detector, r: DetectionResult, input: ImageInput, annotate: boolean, counters: FrameCounters): Promise<void> {
   if (annotate) msg.annotated = await annotateImage(r.pixels ?? input, r.imageWidth, r.imageHeight, r.detections);
   if (input instanceof Uint8Array) msg.image = input;
   msg.payload = r.detections;
   msg.annotations = toAnnotations(r.detections);
-  msg.detection = { model: describeDetector(detector), imageWidth: r.imageWidth, imageHeight: r.imageHeight, counts: countByClass(r.detections), timings: r.timings, counters };
+  const detection: MsgDetection = { model: describeDetector(detector), imageWidth: r.imageWidth, imageHeight: r.imageHeight, counts: countByClass(r.detections), timings: r.timings, counters };
+  msg.detection = detection;
 }

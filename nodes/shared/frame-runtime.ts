@@ -5,6 +5,7 @@ import { BusyPolicy, BusyQueue } from '../../lib/pipeline/busy-queue';
 import { RateGate } from '../../lib/pipeline/rate-gate';
 import type { HostState } from '../../lib/runtime/inference-host';
 import { numberField, oneOf } from '../../lib/config/fields';
+import type { FrameCounters } from './detect-message';
 import { FrameJob, takeFrame } from './frame-intake';
 
 const POLICIES: readonly BusyPolicy[] = ['queue', 'drop-oldest', 'drop-newest'];
@@ -83,7 +84,7 @@ export class FrameRuntime {
     this.stats.processed++;
   }
 
-  counters(): Record<string, number> {
+  counters(): FrameCounters {
     const { processed, failed } = this.stats;
     return { ...this.queue.counters, processed, failed, droppedByRate: this.gate.droppedByRate, droppedByPause: this.gate.droppedByPause };
   }

@@ -103,7 +103,7 @@ async function attempt<T>(fn: () => Promise<T>): Promise<Outcome<T>> {
 }
 
 /** Collects one reading from every source, feeds the state machine, window and guard. */
-export class ThermalMonitor {
+export class TemperatureMonitor {
   readonly options: MonitorOptions;
   private readonly machine: ThermalStateMachine;
   private readonly window: TemperatureWindow;
