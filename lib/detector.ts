@@ -203,9 +203,10 @@ export class Detector {
 
   /** Sends the slot's tensor to the session; its buffers come back with the answer (or are replaced if lost). */
   private async run(slot: Slot): Promise<{ data: Float32Array; dims: number[]; ms: number }> {
-    const { inputName, inputType, inputHeight, inputWidth, outputName, outputDims } = this.info;
-    const input = { name: inputName, type: inputType, dims: [1, 3, inputHeight, inputWidth], data: slot.pre.data.buffer as ArrayBuffer };
-    const output = slot.output ? { name: outputName, type: 'float32' as const, dims: outputDims, data: slot.output.buffer as ArrayBuffer } : undefined;
+    const { inputName, inputType, inputHeight, inputWidth, outputName, outputDims, sessionInput, sessionOutput } = this.info;
+    const half = (t: string): { sessionType?: 'float16' } => (t === 'float16' ? { sessionType: 'float16' } : {});
+    const input = { name: inputName, type: inputType, dims: [1, 3, inputHeight, inputWidth], data: slot.pre.data.buffer as ArrayBuffer, ...half(sessionInput) };
+    const output = slot.output ? { name: outputName, type: 'float32' as const, dims: outputDims, data: slot.output.buffer as ArrayBuffer, ...half(sessionOutput) } : undefined;
     try {
       const r = await this.lease.host.run(input, output);
       slot.pre.adopt(r.input);

@@ -87,4 +87,37 @@ function collapseClassScores(src, dst, numClasses = 80) {
   });
 }
 
-module.exports = { mulberry32, perturbConvWeights, collapseClassScores };
+/** A float16 copy, as a half-precision export writes it (the package's own graph conversion). */
+function float16Copy(src, dst) {
+  const { convertToFloat16 } = require('../../dist/lib/model/convert-float16');
+  const model = onnx.ModelProto.decode(fs.readFileSync(src));
+  convertToFloat16(model);
+  fs.writeFileSync(dst, onnx.ModelProto.encode(model).finish());
+  return dst;
+}
+
+/** Pairs each detection of `a` with the unused one of `b` of the same class that overlaps it most. */
+function pairDetections(a, b) {
+  const used = new Set();
+  return a.map((d) => {
+    let best = -1;
+    let bestIou = 0;
+    b.forEach((e, j) => {
+      if (used.has(j) || e.classId !== d.classId) return;
+      const v = iou(d.box, e.box);
+      if (v > bestIou) { bestIou = v; best = j; }
+    });
+    if (best >= 0) used.add(best);
+    return { a: d, b: best >= 0 ? b[best] : undefined, iou: bestIou };
+  });
+}
+
+function iou(p, q) {
+  const w = Math.max(0, Math.min(p.x2, q.x2) - Math.max(p.x1, q.x1));
+  const h = Math.max(0, Math.min(p.y2, q.y2) - Math.max(p.y1, q.y1));
+  const inter = w * h;
+  const union = (p.x2 - p.x1) * (p.y2 - p.y1) + (q.x2 - q.x1) * (q.y2 - q.y1) - inter;
+  return union > 0 ? inter / union : 0;
+}
+
+module.exports = { mulberry32, perturbConvWeights, collapseClassScores, float16Copy, pairDetections, iou };
