@@ -36,6 +36,8 @@ export interface ModelInfo {
   sessionOutput: 'float32' | 'float16';
   inputWidth: number;
   inputHeight: number;
+  /** Symbolic input height or width (a dynamic export): inputWidth x inputHeight is then the largest size fed. */
+  dynamicInput: boolean;
   outputName: string;
   outputDims: number[];
   layout: OutputLayout;
@@ -109,6 +111,7 @@ export function describeModel(model: ModelProto, path: string, options: ModelInf
     sessionOutput: outType === TensorType.FLOAT16 ? 'float16' : 'float32',
     inputWidth,
     inputHeight,
+    dynamicInput: !(inDims[2] > 0 && inDims[3] > 0),
     outputName: output.name ?? 'output0',
     outputDims,
     layout,
