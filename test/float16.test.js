@@ -6,7 +6,7 @@ const path = require('path');
 const { onnx } = require('onnx-proto');
 const { requireModel, cocoImage, lib } = require('./support/paths');
 const { tmpDir } = require('./support/fixtures');
-const { float16Copy, pairDetections } = require('./support/model-variants');
+const { float16Copy, firstClasses, endToEnd, pairDetections } = require('./support/model-variants');
 const { Detector } = lib('detector');
 const { loadModelInfo } = lib('model/model-info');
 const { halfBits, fromFloat16, toFloat16 } = lib('model/float16');
@@ -95,6 +95,51 @@ describe('float16 models', function () {
 
   it('is refused by quantize with the reason', async () => {
     await assert.rejects(quantizeModel({ model: fp16, calib: tmp, out: path.join(tmp, 'q.onnx') }), (e) => e.code === 'NOT_FLOAT' && /float16/.test(e.message));
+  });
+});
+
+describe('end-to-end outputs and custom class counts, float32 and float16', function () {
+  this.timeout(180000);
+  const tmp = tmpDir('yolo-edge-variants-');
+  const detectors = {};
+  const images = IMAGES.map((n) => fs.readFileSync(cocoImage(n)));
+  before(async () => {
+    const e2e = endToEnd(requireModel(), path.join(tmp, 'e2e.onnx'));
+    const k30 = firstClasses(requireModel(), path.join(tmp, 'k30.onnx'), 30);
+    const files = { base: requireModel(), e2e, e2e16: float16Copy(e2e, path.join(tmp, 'e2e16.onnx')), k30, k30h: float16Copy(k30, path.join(tmp, 'k30h.onnx')) };
+    for (const [k, f] of Object.entries(files)) detectors[k] = await Detector.create(f, { threads: 1 });
+  });
+  after(async () => {
+    for (const d of Object.values(detectors)) await d.close();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  const near = (a, b, px, score) => a.classId === b.classId && Math.abs(a.score - b.score) <= score && ['x1', 'y1', 'x2', 'y2'].every((k) => Math.abs(a.box[k] - b.box[k]) <= px);
+
+  it('reads a [1, 300, 6] output as end-to-end in both precisions: every detection of the default model is among its rows', async () => {
+    assert.deepStrictEqual([detectors.e2e.info.layout, detectors.e2e16.info.layout, detectors.e2e16.info.precision], ['end2end', 'end2end', 'fp16']);
+    for (const [i, img] of images.entries()) {
+      const ref = (await detectors.base.detect(img)).detections;
+      const [e32, e16] = [(await detectors.e2e.detect(img)).detections, (await detectors.e2e16.detect(img)).detections];
+      for (const d of ref) {
+        assert.ok(e32.some((e) => near(e, d, 0.01, 1e-5)), `${IMAGES[i]}: ${d.class} ${d.score} not in the float32 end-to-end rows`);
+        if (d.score > 0.26) assert.ok(e16.some((e) => near(e, d, 2, 0.01)), `${IMAGES[i]}: ${d.class} ${d.score} not in the float16 end-to-end rows`);
+      }
+    }
+  });
+
+  it('takes a 30-class model as 30 classes in both precisions, detecting what the 80-class model finds among them', async () => {
+    assert.deepStrictEqual([detectors.k30.info.numClasses, detectors.k30h.info.numClasses, detectors.k30h.info.names[22]], [30, 30, 'c22']);
+    const keep = Array.from({ length: 30 }, (_, i) => i);
+    let found = 0;
+    for (const [i, img] of images.entries()) {
+      const ref = (await detectors.base.detect(img, { classes: keep })).detections;
+      const [k32, k16] = [(await detectors.k30.detect(img)).detections, (await detectors.k30h.detect(img)).detections];
+      assert.deepStrictEqual(k32.map((d) => [d.classId, d.score, d.box]), ref.map((d) => [d.classId, d.score, d.box]), IMAGES[i]);
+      for (const d of ref) if (d.score > 0.26) assert.ok(k16.some((e) => near(e, d, 2, 0.01)), `${IMAGES[i]}: ${d.class} ${d.score} not found in float16`);
+      found += ref.length;
+    }
+    assert.ok(found >= 3, `${found} detections of the first 30 classes`);
   });
 });
 

@@ -7,7 +7,7 @@ const { execFile } = require('child_process');
 const { onnx } = require('onnx-proto');
 const { DIST, ROOT, requireModel, requireCoco128, cocoImage, lib } = require('./support/paths');
 const { tmpDir } = require('./support/fixtures');
-const { float16Copy } = require('./support/model-variants');
+const { float16Copy, endToEnd, firstClasses } = require('./support/model-variants');
 const { cropDataset } = require(path.join(ROOT, 'scripts', 'crop-dataset.js'));
 const { Detector } = lib('detector');
 const { loadModelInfo } = lib('model/model-info');
@@ -112,6 +112,14 @@ describe('resize-input', function () {
     }
   });
 
+  it('resizes a model with its own class count', async () => {
+    const k30 = firstClasses(requireModel(), path.join(tmp, 'k30.onnx'), 30);
+    const out = path.join(tmp, 'k30-384x640.onnx');
+    await resizeModelFile(k30, out, 384, 640);
+    const { info } = await loadModelInfo(out);
+    assert.deepStrictEqual([info.numClasses, info.outputDims], [30, [1, 34, 5040]]);
+  });
+
   it('resizes a float16 model (its anchors are float16)', async () => {
     const half = float16Copy(requireModel(), path.join(tmp, 'fp16.onnx'));
     const out = path.join(tmp, 'fp16-384x640.onnx');
@@ -132,6 +140,8 @@ describe('resize-input', function () {
     fs.writeFileSync(odd, onnx.ModelProto.encode(m).finish());
     await assert.rejects(resizeModelFile(odd, path.join(tmp, 'y.onnx'), 384, 640), (e) => e.code === 'UNSUPPORTED_MODEL' && /Constant_20_output_0' of shape \[1,8400\] holds the 8400 anchors/.test(e.message));
     assert.ok(!fs.existsSync(path.join(tmp, 'y.onnx')));
+    const e2e = endToEnd(requireModel(), path.join(tmp, 'e2e.onnx'));
+    await assert.rejects(resizeModelFile(e2e, path.join(tmp, 'z.onnx'), 384, 640), (e) => e.code === 'UNSUPPORTED_MODEL' && /this one is 'end2end'/.test(e.message));
     assert.deepStrictEqual(parseImgsz('384x640'), [384, 640]);
     assert.deepStrictEqual(parseImgsz('320'), [320, 320]);
   });

@@ -40,11 +40,12 @@ function setMetadata(model, key, value) {
   else model.metadataProps.push({ key, value });
 }
 
-function edit(src, dst, version, change) {
+function edit(src, dst, version, change, changeModel) {
   const model = onnx.ModelProto.decode(fs.readFileSync(src));
   const graph = model.graph;
   const inits = new Map(graph.initializer.map((t) => [t.name, t]));
   change(graph, inits);
+  changeModel?.(model);
   setMetadata(model, 'version', version);
   setMetadata(model, 'date', new Date().toISOString());
   fs.writeFileSync(dst, onnx.ModelProto.encode(model).finish());
@@ -96,6 +97,73 @@ function float16Copy(src, dst) {
   return dst;
 }
 
+function int64Tensor(name, values) {
+  return onnx.TensorProto.create({ name, dataType: 7, dims: [values.length], rawData: Buffer.from(BigInt64Array.from(values.map(BigInt)).buffer) });
+}
+
+function op(opType, input, output, attrs = {}) {
+  const attribute = Object.entries(attrs).map(([name, v]) => Array.isArray(v)
+    ? onnx.AttributeProto.create({ name, type: onnx.AttributeProto.AttributeType.INTS, ints: v })
+    : onnx.AttributeProto.create({ name, type: onnx.AttributeProto.AttributeType.INT, i: v }));
+  return onnx.NodeProto.create({ opType, input, output: [output], name: output, attribute });
+}
+
+function setOutput(graph, name, dims) {
+  graph.output[0].name = name;
+  graph.output[0].type.tensorType.shape.dim = dims.map((d) => onnx.TensorShapeProto.Dimension.create({ dimValue: d }));
+}
+
+/** A model with the first k classes only: the output's class rows after k are sliced off, names cut to k. */
+function firstClasses(src, dst, k) {
+  return edit(src, dst, `first-${k}-classes`, (graph) => {
+    const out = graph.output[0].name;
+    graph.initializer.push(int64Tensor('fc_starts', [0]), int64Tensor('fc_ends', [4 + k]), int64Tensor('fc_axes', [1]));
+    graph.node.push(op('Slice', [out, 'fc_starts', 'fc_ends', 'fc_axes'], 'output_k'));
+    setOutput(graph, 'output_k', [1, 4 + k, Number(graph.output[0].type.tensorType.shape.dim[2].dimValue)]);
+  }, (model) => {
+    const names = Array.from({ length: k }, (_, i) => `${i}: 'c${i}'`).join(', ');
+    setMetadata(model, 'names', `{${names}}`);
+  });
+}
+
+/**
+ * An NMS-free [1, 300, 6] output (x1, y1, x2, y2, score, class) as end-to-end exports write it, here from the
+ * anchors' best class and the 300 best scores (no duplicate removal: the head is not trained one-to-one).
+ */
+function endToEnd(src, dst, k = 300) {
+  return edit(src, dst, 'end2end', (graph) => {
+    const out = graph.output[0].name;
+    graph.initializer.push(int64Tensor('e_0', [0]), int64Tensor('e_2', [2]), int64Tensor('e_4', [4]), int64Tensor('e_big', [1 << 30]),
+      int64Tensor('e_ax2', [2]), int64Tensor('e_ax0', [0]), int64Tensor('e_k', [k]), floatTensor('e_half', [0.5]));
+    graph.node.push(
+      op('Transpose', [out], 'e_t', { perm: [0, 2, 1] }),
+      op('Slice', ['e_t', 'e_0', 'e_2', 'e_ax2'], 'e_xy'),
+      op('Slice', ['e_t', 'e_2', 'e_4', 'e_ax2'], 'e_wh'),
+      op('Slice', ['e_t', 'e_4', 'e_big', 'e_ax2'], 'e_cls'),
+      op('Mul', ['e_wh', 'e_half'], 'e_halfwh'),
+      op('Sub', ['e_xy', 'e_halfwh'], 'e_x1y1'),
+      op('Add', ['e_xy', 'e_halfwh'], 'e_x2y2'),
+      op('ReduceMax', ['e_cls'], 'e_score', { axes: [2], keepdims: 1 }),
+      op('ArgMax', ['e_cls'], 'e_class', { axis: 2, keepdims: 1 }),
+      op('Cast', ['e_class'], 'e_classf', { to: 1 }),
+      op('Concat', ['e_x1y1', 'e_x2y2', 'e_score', 'e_classf'], 'e_rows', { axis: 2 }),
+      op('Squeeze', ['e_score', 'e_ax2'], 'e_scores'),
+      op('TopK', ['e_scores', 'e_k'], 'e_top', { axis: 1 }),
+      op('Squeeze', ['e_rows', 'e_ax0'], 'e_rows2'),
+      op('Squeeze', ['e_top_idx', 'e_ax0'], 'e_idx'),
+      op('Gather', ['e_rows2', 'e_idx'], 'e_picked', { axis: 0 }),
+      op('Unsqueeze', ['e_picked', 'e_ax0'], 'output_e2e'),
+    );
+    const topk = graph.node.find((n) => n.opType === 'TopK');
+    topk.output = ['e_top_val', 'e_top_idx'];
+    setOutput(graph, 'output_e2e', [1, k, 6]);
+  }, (model) => setMetadata(model, 'end2end', 'True'));
+}
+
+function floatTensor(name, values) {
+  return onnx.TensorProto.create({ name, dataType: 1, dims: [], rawData: Buffer.from(Float32Array.from(values).buffer) });
+}
+
 /** Pairs each detection of `a` with the unused one of `b` of the same class that overlaps it most. */
 function pairDetections(a, b) {
   const used = new Set();
@@ -120,4 +188,4 @@ function iou(p, q) {
   return union > 0 ? inter / union : 0;
 }
 
-module.exports = { mulberry32, perturbConvWeights, collapseClassScores, float16Copy, pairDetections, iou };
+module.exports = { mulberry32, perturbConvWeights, collapseClassScores, float16Copy, firstClasses, endToEnd, pairDetections, iou };
