@@ -95,7 +95,8 @@ export function describeModel(model: ModelProto, path: string, options: ModelInf
   const output = graph.output[0];
   const outputDims = valueDims(output);
   const outType = valueElemType(output);
-  if (outType !== TensorType.FLOAT && outType !== TensorType.FLOAT16) {
+  // an undeclared element type (0) is read as float32, as before types were checked
+  if (outType !== 0 && outType !== TensorType.FLOAT && outType !== TensorType.FLOAT16) {
     throw new YoloEdgeError(`${path}: output '${output.name}' is ${elementName(outType)}; supported output types are float32 and float16`, 'UNSUPPORTED_TYPE');
   }
   let names = options.names ?? parseNames(metadata.props.names);
