@@ -6,11 +6,13 @@ const path = require('path');
 const { onnx } = require('onnx-proto');
 const { requireModel, cocoImage, lib } = require('./support/paths');
 const { tmpDir } = require('./support/fixtures');
-const { float16Copy, firstClasses, endToEnd, pairDetections } = require('./support/model-variants');
+const { float16Copy, firstClasses, endToEnd, convInteger, pairDetections } = require('./support/model-variants');
 const { Detector } = lib('detector');
 const { loadModelInfo } = lib('model/model-info');
 const { halfBits, fromFloat16, toFloat16 } = lib('model/float16');
 const { quantizeModel } = lib('quantize/quantize');
+const { convertToFloat16 } = lib('model/convert-float16');
+const { resizeModelFile } = lib('model/resize-input');
 
 const IMAGES = ['000000000009.jpg', '000000000025.jpg', '000000000030.jpg', '000000000034.jpg', '000000000089.jpg'];
 
@@ -140,6 +142,36 @@ describe('end-to-end outputs and custom class counts, float32 and float16', func
       found += ref.length;
     }
     assert.ok(found >= 3, `${found} detections of the first 30 classes`);
+  });
+});
+
+describe('dynamic-quantized (ConvInteger) models', function () {
+  this.timeout(180000);
+  const tmp = tmpDir('yolo-edge-convint-');
+  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  it('read as int8, find the default model\'s strong objects, resize, and are refused by the float16 conversion', async () => {
+    const file = convInteger(requireModel(), path.join(tmp, 'convinteger.onnx'));
+    const rect = path.join(tmp, 'convinteger-384x640.onnx');
+    await resizeModelFile(file, rect, 384, 640);
+    const base = await Detector.create(requireModel(), { threads: 1 });
+    const q = await Detector.create(file, { threads: 1 });
+    const qr = await Detector.create(rect, { threads: 1 });
+    try {
+      assert.deepStrictEqual([q.info.precision, qr.info.precision, qr.info.inputHeight, qr.info.outputDims[2]], ['int8', 'int8', 384, 5040]);
+      for (const name of IMAGES) {
+        const img = fs.readFileSync(cocoImage(name));
+        const ref = (await base.detect(img)).detections.filter((d) => d.score >= 0.5);
+        for (const d of [q, qr]) {
+          const got = (await d.detect(img)).detections;
+          for (const p of pairDetections(ref, got)) assert.ok(p.b && p.iou >= 0.5, `${name}: ${path.basename(d.info.path)} misses ${p.a.class} ${p.a.score.toFixed(2)}`);
+        }
+      }
+    } finally {
+      await Promise.all([base.close(), q.close(), qr.close()]);
+    }
+    const m = onnx.ModelProto.decode(fs.readFileSync(file));
+    assert.throws(() => convertToFloat16(m), (e) => e.code === 'ALREADY_QUANTIZED');
   });
 });
 

@@ -44,7 +44,7 @@ export interface ModelInfo {
   numClasses: number;
   names: string[];
   metadata: ModelMetadata;
-  /** 'fp16' for a float16 input, 'int8' when QDQ or QOperator nodes are present, else 'fp32'. */
+  /** 'int8' when QDQ, QOperator or dynamic-quantization nodes are present, 'fp16' for a float16 input, else 'fp32'. */
   precision: 'fp32' | 'fp16' | 'int8';
   /** Largest |int8 weight| the convolutions read (127: full 8-bit range, 64: 7-bit); absent without int8 weights. */
   int8Weights?: Int8WeightPeaks;
@@ -124,10 +124,13 @@ export function describeModel(model: ModelProto, path: string, options: ModelInf
   };
 }
 
+// static (QDQ, QOperator) and dynamic (onnxruntime quantize_dynamic) quantization
+const QUANTIZED_OPS = new Set(['QuantizeLinear', 'QLinearConv', 'ConvInteger', 'MatMulInteger', 'DynamicQuantizeLinear']);
+
 /** Quantized weights or activations; a lone DequantizeLinear of a uint8 input (/255 folded in) is not. */
 function isQuantized(graph: ReturnType<typeof graphOf>): boolean {
   const int8 = new Set(graph.initializer.filter((t) => t.dataType === TensorType.INT8).map((t) => t.name));
-  return graph.node.some((n) => n.opType === 'QuantizeLinear' || n.opType === 'QLinearConv' || (n.opType === 'DequantizeLinear' && int8.has(n.input?.[0] ?? '')));
+  return graph.node.some((n) => QUANTIZED_OPS.has(n.opType ?? '') || (n.opType === 'DequantizeLinear' && int8.has(n.input?.[0] ?? '')));
 }
 
 function elementName(type: number): string {

@@ -160,6 +160,47 @@ function endToEnd(src, dst, k = 300) {
   }, (model) => setMetadata(model, 'end2end', 'True'));
 }
 
+/**
+ * Every Conv as onnxruntime's dynamic quantization writes it: DynamicQuantizeLinear on the activation, uint8
+ * per-tensor weights, ConvInteger, then Cast, the two scales and the bias in float.
+ */
+function convInteger(src, dst) {
+  return edit(src, dst, 'dynamic-convinteger', (graph, inits) => {
+    const nodes = [];
+    for (const n of graph.node) {
+      if (n.opType !== 'Conv') {
+        nodes.push(n);
+        continue;
+      }
+      const p = n.name || n.output[0];
+      const w = floatsOf(inits.get(n.input[1]));
+      let lo = 0, hi = 0;
+      for (const v of w) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+      const scale = (hi - lo) / 255 || 1;
+      const zp = Math.round(-lo / scale);
+      const wq = Uint8Array.from(w, (v) => Math.max(0, Math.min(255, Math.round(v / scale) + zp)));
+      const dims = inits.get(n.input[1]).dims.map(Number);
+      graph.initializer.push(
+        onnx.TensorProto.create({ name: `${p}_wq`, dataType: 2, dims, rawData: Buffer.from(wq) }),
+        onnx.TensorProto.create({ name: `${p}_wzp`, dataType: 2, dims: [], rawData: Buffer.from([zp]) }),
+        onnx.TensorProto.create({ name: `${p}_ws`, dataType: 1, dims: [], rawData: Buffer.from(Float32Array.of(scale).buffer) }),
+      );
+      const dq = onnx.NodeProto.create({ opType: 'DynamicQuantizeLinear', input: [n.input[0]], output: [`${p}_xq`, `${p}_xs`, `${p}_xzp`], name: `${p}_dql` });
+      const conv = onnx.NodeProto.create({ opType: 'ConvInteger', input: [`${p}_xq`, `${p}_wq`, `${p}_xzp`, `${p}_wzp`], output: [`${p}_i32`], name: `${p}_int`, attribute: n.attribute });
+      const scaled = n.input[2] ? `${p}_scaled` : n.output[0];
+      nodes.push(dq, conv, op('Cast', [`${p}_i32`], `${p}_f`, { to: 1 }), op('Mul', [`${p}_xs`, `${p}_ws`], `${p}_s`), onnx.NodeProto.create({ opType: 'Mul', input: [`${p}_f`, `${p}_s`], output: [scaled], name: `${p}_mul` }));
+      if (n.input[2]) {
+        const b = inits.get(n.input[2]);
+        graph.initializer.push(onnx.TensorProto.create({ name: `${p}_b4`, dataType: 1, dims: [1, Number(b.dims[0]), 1, 1], rawData: Buffer.from(floatsOf(b).buffer) }));
+        nodes.push(onnx.NodeProto.create({ opType: 'Add', input: [scaled, `${p}_b4`], output: [n.output[0]], name: `${p}_bias` }));
+      }
+    }
+    graph.node = nodes;
+    const used = new Set(nodes.flatMap((x) => x.input));
+    graph.initializer = graph.initializer.filter((t) => used.has(t.name));
+  });
+}
+
 function floatTensor(name, values) {
   return onnx.TensorProto.create({ name, dataType: 1, dims: [], rawData: Buffer.from(Float32Array.from(values).buffer) });
 }
@@ -188,4 +229,4 @@ function iou(p, q) {
   return union > 0 ? inter / union : 0;
 }
 
-module.exports = { mulberry32, perturbConvWeights, collapseClassScores, float16Copy, firstClasses, endToEnd, pairDetections, iou };
+module.exports = { mulberry32, perturbConvWeights, collapseClassScores, float16Copy, firstClasses, endToEnd, convInteger, pairDetections, iou };
