@@ -58,6 +58,8 @@ export interface DetectionResult {
 }
 
 const MAX_NMS = 30000;
+/** Largest stride of a YOLOv8/YOLO11 head, when the metadata does not say. */
+const DEFAULT_STRIDE = 32;
 /** Frames in progress at once: one in the session while the next one is decoded and letterboxed. */
 const SLOTS = 2;
 /** Node-RED gives a node 15 s to close. */
@@ -89,7 +91,8 @@ export class Detector {
   private constructor(readonly info: ModelInfo, private readonly lease: SessionLease, limits: ImageLimits) {
     const fixed = info.outputDims.every((d) => d > 0) ? info.outputDims.reduce((a, b) => a * b, 1) : 0;
     for (let i = 0; i < SLOTS; i++) {
-      this.free.push({ pre: new Preprocessor(info.inputWidth, info.inputHeight, info.inputType, limits), output: fixed ? new Float32Array(fixed) : undefined });
+      const stride = info.dynamicInput ? info.metadata.stride ?? DEFAULT_STRIDE : 0;
+      this.free.push({ pre: new Preprocessor(info.inputWidth, info.inputHeight, info.inputType, limits, stride), output: fixed ? new Float32Array(fixed) : undefined });
     }
   }
 
@@ -204,9 +207,10 @@ export class Detector {
 
   /** Sends the slot's tensor to the session; its buffers come back with the answer (or are replaced if lost). */
   private async run(slot: Slot): Promise<{ data: Float32Array; dims: number[]; ms: number }> {
-    const { inputName, inputType, inputHeight, inputWidth, outputName, outputDims } = this.info;
-    const input = { name: inputName, type: inputType, dims: [1, 3, inputHeight, inputWidth], data: slot.pre.data.buffer as ArrayBuffer };
-    const output = slot.output ? { name: outputName, type: 'float32' as const, dims: outputDims, data: slot.output.buffer as ArrayBuffer } : undefined;
+    const { inputName, inputType, outputName, outputDims, sessionInput, sessionOutput } = this.info;
+    const half = (t: string): { sessionType?: 'float16' } => (t === 'float16' ? { sessionType: 'float16' } : {});
+    const input = { name: inputName, type: inputType, dims: [1, 3, slot.pre.height, slot.pre.width], data: slot.pre.data.buffer as ArrayBuffer, ...half(sessionInput) };
+    const output = slot.output ? { name: outputName, type: 'float32' as const, dims: outputDims, data: slot.output.buffer as ArrayBuffer, ...half(sessionOutput) } : undefined;
     try {
       const r = await this.lease.host.run(input, output);
       slot.pre.adopt(r.input);

@@ -22,6 +22,7 @@ export const ERROR_CODES = {
   MODEL_LOAD_FAILED: 'onnxruntime could not create a session for the model',
   NOT_ONNX: 'the file is not an ONNX model',
   NOT_DETECTOR: 'the model is not a YOLO detector this package can read',
+  UNSUPPORTED_TYPE: 'the model\'s input or output element type is not float32, float16 or uint8',
   NOT_FLOAT: 'the model is not a float model (quantize and resize take float models)',
   ALREADY_QUANTIZED: 'the model is quantized already',
   OPSET: "the model's opset is too old for the operation (re-export with a newer opset)",
@@ -50,6 +51,9 @@ export const ERROR_CODES = {
   NO_IMAGES: 'the dataset or folder has no images',
   BAD_SPLIT: 'the dataset split is not one the tool knows',
   OUTPUT_UNWRITABLE: 'the output file cannot be written',
+  UNSUPPORTED_MODEL: 'resize-input cannot rewrite this model (dynamic, end-to-end, or a grid constant it cannot place)',
+  BAD_SIZE: 'the requested input size is not a multiple of the model\'s stride',
+  RESIZE_FAILED: 'the resized model did not run or gave an output of the wrong shape',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

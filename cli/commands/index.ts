@@ -6,6 +6,7 @@ import { fetchModel } from './fetch-model';
 import { temperature } from './temperature';
 import { shadow } from './shadow';
 import { quantize } from './quantize';
+import { resizeInput } from './resize-input';
 
 export const COMMANDS: Record<string, Command> = {
   bench,
@@ -15,4 +16,5 @@ export const COMMANDS: Record<string, Command> = {
   temperature,
   shadow,
   quantize,
+  'resize-input': resizeInput,
 };

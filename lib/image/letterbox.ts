@@ -25,6 +25,17 @@ export function letterboxGeometry(srcWidth: number, srcHeight: number, dstWidth:
   return { srcWidth, srcHeight, dstWidth, dstHeight, width, height, left, top, scale };
 }
 
+/**
+ * The input size for a dynamic-shape model (Ultralytics LetterBox with auto padding): the frame scaled to fit
+ * maxWidth x maxHeight, padded only up to the next multiple of the stride, so a 16:9 frame is not padded square.
+ */
+export function stridedInputSize(srcWidth: number, srcHeight: number, maxWidth: number, maxHeight: number, stride: number): { width: number; height: number } {
+  const scale = Math.min(maxWidth / srcWidth, maxHeight / srcHeight);
+  const w = Math.min(maxWidth, Math.max(1, Math.round(srcWidth * scale)));
+  const h = Math.min(maxHeight, Math.max(1, Math.round(srcHeight * scale)));
+  return { width: w + ((maxWidth - w) % stride), height: h + ((maxHeight - h) % stride) };
+}
+
 export function sameGeometry(a: LetterboxGeometry | undefined, b: LetterboxGeometry): boolean {
   return !!a && a.width === b.width && a.height === b.height && a.left === b.left && a.top === b.top &&
     a.dstWidth === b.dstWidth && a.dstHeight === b.dstHeight;

@@ -1,6 +1,6 @@
 import { ImageInput, isRawImage, RawImage } from '../types';
 import { decodeResizedRgb, decodeRgb, DEFAULT_LIMITS, ImageLimits, openImage, resizeRgb } from './decode';
-import { LetterboxGeometry, letterboxGeometry, sameGeometry } from './letterbox';
+import { LetterboxGeometry, letterboxGeometry, sameGeometry, stridedInputSize } from './letterbox';
 
 export type InputTensorType = 'float32' | 'uint8';
 
@@ -32,11 +32,17 @@ export class Preprocessor {
   data: Float32Array | Uint8Array;
   private last?: LetterboxGeometry;
 
+  /**
+   * width x height is the input size; with a stride (dynamic-shape models) it is the largest, and each frame gets
+   * the smallest stride-multiple rectangle that holds it (width and height then follow the last frame).
+   */
   constructor(
-    readonly width: number,
-    readonly height: number,
+    public width: number,
+    public height: number,
     readonly type: InputTensorType = 'float32',
     private readonly limits: ImageLimits = DEFAULT_LIMITS,
+    private readonly stride = 0,
+    private readonly maxSize = { width, height },
   ) {
     const n = 3 * width * height;
     this.data = type === 'uint8' ? new Uint8Array(n) : new Float32Array(n);
@@ -54,9 +60,17 @@ export class Preprocessor {
     this.last = undefined;
   }
 
+  private resizeTensor(s: { width: number; height: number }): void {
+    if (s.width === this.width && s.height === this.height) return;
+    this.width = s.width;
+    this.height = s.height;
+    this.reallocate();
+  }
+
   async run(input: ImageInput, keep: KeepPixels = 'none'): Promise<PreprocessResult> {
     const t0 = performance.now();
     const { image, size } = await openImage(input, this.limits);
+    if (this.stride > 0) this.resizeTensor(stridedInputSize(size.width, size.height, this.maxSize.width, this.maxSize.height, this.stride));
     const g = letterboxGeometry(size.width, size.height, this.width, this.height);
     let pixels: RawImage | undefined;
     let rgb: Uint8Array;

@@ -22,7 +22,7 @@ export interface ModelSummary {
     inputWidth: number;
     inputHeight: number;
     inputType: 'float32' | 'uint8';
-    precision: 'fp32' | 'int8';
+    precision: 'fp32' | 'fp16' | 'int8';
     layout: string;
     task?: string;
     version?: string;

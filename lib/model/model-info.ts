@@ -1,7 +1,7 @@
 import { createHash } from 'crypto';
 import { promises as fs } from 'fs';
 import { YoloEdgeError } from '../errors';
-import { decodeModel, graphOf, metadataProps, ModelProto, readModelBytes, TensorType, valueDims, valueElemType } from './onnx-file';
+import { decodeModel, ELEMENT_NAMES, graphOf, metadataProps, ModelProto, readModelBytes, TensorType, valueDims, valueElemType } from './onnx-file';
 import { parsePythonRepr } from './python-repr';
 import { Int8WeightPeaks, int8WeightPeaks } from './weight-range';
 
@@ -29,20 +29,30 @@ export interface ModelInfo {
   sha256: string;
   fileSize: number;
   inputName: string;
+  /** The tensor the preprocessor fills: float32 also for a float16 model (the inference worker converts it). */
   inputType: 'float32' | 'uint8';
+  /** Element types the session itself reads and writes. */
+  sessionInput: SessionElement;
+  sessionOutput: 'float32' | 'float16';
   inputWidth: number;
   inputHeight: number;
+  /** Symbolic input height or width (a dynamic export): inputWidth x inputHeight is then the largest size fed. */
+  dynamicInput: boolean;
   outputName: string;
   outputDims: number[];
   layout: OutputLayout;
   numClasses: number;
   names: string[];
   metadata: ModelMetadata;
-  /** 'fp32' or 'int8' (QDQ or QOperator nodes present). */
-  precision: 'fp32' | 'int8';
+  /** 'int8' when QDQ, QOperator or dynamic-quantization nodes are present, 'fp16' for a float16 input, else 'fp32'. */
+  precision: 'fp32' | 'fp16' | 'int8';
   /** Largest |int8 weight| the convolutions read (127: full 8-bit range, 64: 7-bit); absent without int8 weights. */
   int8Weights?: Int8WeightPeaks;
 }
+
+export type SessionElement = 'float32' | 'float16' | 'uint8';
+
+const INPUT_TYPES: Record<number, SessionElement> = { [TensorType.FLOAT]: 'float32', [TensorType.FLOAT16]: 'float16', [TensorType.UINT8]: 'uint8' };
 
 export interface ModelInfoOptions {
   /** Class names that replace (or supply) the model's own. */
@@ -74,8 +84,9 @@ export function describeModel(model: ModelProto, path: string, options: ModelInf
   if (inDims.length !== 4 || (inDims[1] !== 3 && inDims[1] !== -1)) {
     throw new YoloEdgeError(`${path}: input '${input.name}' has shape [${inDims}], expected [1, 3, H, W]`, 'NOT_DETECTOR');
   }
-  if (inType !== TensorType.FLOAT && inType !== TensorType.UINT8) {
-    throw new YoloEdgeError(`${path}: input '${input.name}' must be float32 or uint8 (type ${inType})`, 'NOT_DETECTOR');
+  const sessionInput = INPUT_TYPES[inType];
+  if (!sessionInput) {
+    throw new YoloEdgeError(`${path}: input '${input.name}' is ${elementName(inType)}; supported input types are float32, float16 and uint8 (export with half=False, or half=True for float16)`, 'UNSUPPORTED_TYPE');
   }
   const [inputHeight, inputWidth] = inputSize(inDims, metadata);
   if (graph.output.length !== 1) {
@@ -83,6 +94,11 @@ export function describeModel(model: ModelProto, path: string, options: ModelInf
   }
   const output = graph.output[0];
   const outputDims = valueDims(output);
+  const outType = valueElemType(output);
+  // an undeclared element type (0) is read as float32, as before types were checked
+  if (outType !== 0 && outType !== TensorType.FLOAT && outType !== TensorType.FLOAT16) {
+    throw new YoloEdgeError(`${path}: output '${output.name}' is ${elementName(outType)}; supported output types are float32 and float16`, 'UNSUPPORTED_TYPE');
+  }
   let names = options.names ?? parseNames(metadata.props.names);
   const { layout, numClasses } = detectLayout(outputDims, names?.length, metadata.props.end2end === 'True', path);
   if (!names || names.length !== numClasses) names = defaultNames(numClasses, names);
@@ -91,24 +107,34 @@ export function describeModel(model: ModelProto, path: string, options: ModelInf
     sha256: '',
     fileSize: 0,
     inputName: input.name ?? 'images',
-    inputType: inType === TensorType.UINT8 ? 'uint8' : 'float32',
+    inputType: sessionInput === 'uint8' ? 'uint8' : 'float32',
+    sessionInput,
+    sessionOutput: outType === TensorType.FLOAT16 ? 'float16' : 'float32',
     inputWidth,
     inputHeight,
+    dynamicInput: !(inDims[2] > 0 && inDims[3] > 0),
     outputName: output.name ?? 'output0',
     outputDims,
     layout,
     numClasses,
     names,
     metadata,
-    precision: isQuantized(graph) ? 'int8' : 'fp32',
+    precision: isQuantized(graph) ? 'int8' : sessionInput === 'float16' ? 'fp16' : 'fp32',
     int8Weights: int8WeightPeaks(graph),
   };
 }
 
+// static (QDQ, QOperator) and dynamic (onnxruntime quantize_dynamic) quantization
+const QUANTIZED_OPS = new Set(['QuantizeLinear', 'QLinearConv', 'ConvInteger', 'MatMulInteger', 'DynamicQuantizeLinear']);
+
 /** Quantized weights or activations; a lone DequantizeLinear of a uint8 input (/255 folded in) is not. */
 function isQuantized(graph: ReturnType<typeof graphOf>): boolean {
   const int8 = new Set(graph.initializer.filter((t) => t.dataType === TensorType.INT8).map((t) => t.name));
-  return graph.node.some((n) => n.opType === 'QuantizeLinear' || n.opType === 'QLinearConv' || (n.opType === 'DequantizeLinear' && int8.has(n.input?.[0] ?? '')));
+  return graph.node.some((n) => QUANTIZED_OPS.has(n.opType ?? '') || (n.opType === 'DequantizeLinear' && int8.has(n.input?.[0] ?? '')));
+}
+
+function elementName(type: number): string {
+  return `${ELEMENT_NAMES[type] ?? 'an unknown element type'} (ONNX type ${type})`;
 }
 
 function inputSize(dims: number[], metadata: ModelMetadata): [number, number] {

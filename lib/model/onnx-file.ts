@@ -62,4 +62,9 @@ export function valueElemType(value: onnx.IValueInfoProto): number {
   return value.type?.tensorType?.elemType ?? 0;
 }
 
-export const TensorType = { FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7 } as const;
+export const TensorType = { FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7, FLOAT16: 10, DOUBLE: 11 } as const;
+
+/** ONNX element type names, for messages. */
+export const ELEMENT_NAMES: Record<number, string> = {
+  1: 'float32', 2: 'uint8', 3: 'int8', 4: 'uint16', 5: 'int16', 6: 'int32', 7: 'int64', 8: 'string', 9: 'bool', 10: 'float16', 11: 'float64', 16: 'bfloat16',
+};

@@ -40,11 +40,12 @@ function setMetadata(model, key, value) {
   else model.metadataProps.push({ key, value });
 }
 
-function edit(src, dst, version, change) {
+function edit(src, dst, version, change, changeModel) {
   const model = onnx.ModelProto.decode(fs.readFileSync(src));
   const graph = model.graph;
   const inits = new Map(graph.initializer.map((t) => [t.name, t]));
   change(graph, inits);
+  changeModel?.(model);
   setMetadata(model, 'version', version);
   setMetadata(model, 'date', new Date().toISOString());
   fs.writeFileSync(dst, onnx.ModelProto.encode(model).finish());
@@ -87,4 +88,145 @@ function collapseClassScores(src, dst, numClasses = 80) {
   });
 }
 
-module.exports = { mulberry32, perturbConvWeights, collapseClassScores };
+/** A float16 copy, as a half-precision export writes it (the package's own graph conversion). */
+function float16Copy(src, dst) {
+  const { convertToFloat16 } = require('../../dist/lib/tools/graph-edit/convert-float16');
+  const model = onnx.ModelProto.decode(fs.readFileSync(src));
+  convertToFloat16(model);
+  fs.writeFileSync(dst, onnx.ModelProto.encode(model).finish());
+  return dst;
+}
+
+function int64Tensor(name, values) {
+  return onnx.TensorProto.create({ name, dataType: 7, dims: [values.length], rawData: Buffer.from(BigInt64Array.from(values.map(BigInt)).buffer) });
+}
+
+function op(opType, input, output, attrs = {}) {
+  const attribute = Object.entries(attrs).map(([name, v]) => Array.isArray(v)
+    ? onnx.AttributeProto.create({ name, type: onnx.AttributeProto.AttributeType.INTS, ints: v })
+    : onnx.AttributeProto.create({ name, type: onnx.AttributeProto.AttributeType.INT, i: v }));
+  return onnx.NodeProto.create({ opType, input, output: [output], name: output, attribute });
+}
+
+function setOutput(graph, name, dims) {
+  graph.output[0].name = name;
+  graph.output[0].type.tensorType.shape.dim = dims.map((d) => onnx.TensorShapeProto.Dimension.create({ dimValue: d }));
+}
+
+/** A model with the first k classes only: the output's class rows after k are sliced off, names cut to k. */
+function firstClasses(src, dst, k) {
+  return edit(src, dst, `first-${k}-classes`, (graph) => {
+    const out = graph.output[0].name;
+    graph.initializer.push(int64Tensor('fc_starts', [0]), int64Tensor('fc_ends', [4 + k]), int64Tensor('fc_axes', [1]));
+    graph.node.push(op('Slice', [out, 'fc_starts', 'fc_ends', 'fc_axes'], 'output_k'));
+    setOutput(graph, 'output_k', [1, 4 + k, Number(graph.output[0].type.tensorType.shape.dim[2].dimValue)]);
+  }, (model) => {
+    const names = Array.from({ length: k }, (_, i) => `${i}: 'c${i}'`).join(', ');
+    setMetadata(model, 'names', `{${names}}`);
+  });
+}
+
+/**
+ * An NMS-free [1, 300, 6] output (x1, y1, x2, y2, score, class) as end-to-end exports write it, here from the
+ * anchors' best class and the 300 best scores (no duplicate removal: the head is not trained one-to-one).
+ */
+function endToEnd(src, dst, k = 300) {
+  return edit(src, dst, 'end2end', (graph) => {
+    const out = graph.output[0].name;
+    graph.initializer.push(int64Tensor('e_0', [0]), int64Tensor('e_2', [2]), int64Tensor('e_4', [4]), int64Tensor('e_big', [1 << 30]),
+      int64Tensor('e_ax2', [2]), int64Tensor('e_ax0', [0]), int64Tensor('e_k', [k]), floatTensor('e_half', [0.5]));
+    graph.node.push(
+      op('Transpose', [out], 'e_t', { perm: [0, 2, 1] }),
+      op('Slice', ['e_t', 'e_0', 'e_2', 'e_ax2'], 'e_xy'),
+      op('Slice', ['e_t', 'e_2', 'e_4', 'e_ax2'], 'e_wh'),
+      op('Slice', ['e_t', 'e_4', 'e_big', 'e_ax2'], 'e_cls'),
+      op('Mul', ['e_wh', 'e_half'], 'e_halfwh'),
+      op('Sub', ['e_xy', 'e_halfwh'], 'e_x1y1'),
+      op('Add', ['e_xy', 'e_halfwh'], 'e_x2y2'),
+      op('ReduceMax', ['e_cls'], 'e_score', { axes: [2], keepdims: 1 }),
+      op('ArgMax', ['e_cls'], 'e_class', { axis: 2, keepdims: 1 }),
+      op('Cast', ['e_class'], 'e_classf', { to: 1 }),
+      op('Concat', ['e_x1y1', 'e_x2y2', 'e_score', 'e_classf'], 'e_rows', { axis: 2 }),
+      op('Squeeze', ['e_score', 'e_ax2'], 'e_scores'),
+      op('TopK', ['e_scores', 'e_k'], 'e_top', { axis: 1 }),
+      op('Squeeze', ['e_rows', 'e_ax0'], 'e_rows2'),
+      op('Squeeze', ['e_top_idx', 'e_ax0'], 'e_idx'),
+      op('Gather', ['e_rows2', 'e_idx'], 'e_picked', { axis: 0 }),
+      op('Unsqueeze', ['e_picked', 'e_ax0'], 'output_e2e'),
+    );
+    const topk = graph.node.find((n) => n.opType === 'TopK');
+    topk.output = ['e_top_val', 'e_top_idx'];
+    setOutput(graph, 'output_e2e', [1, k, 6]);
+  }, (model) => setMetadata(model, 'end2end', 'True'));
+}
+
+/**
+ * Every Conv as onnxruntime's dynamic quantization writes it: DynamicQuantizeLinear on the activation, uint8
+ * per-tensor weights, ConvInteger, then Cast, the two scales and the bias in float.
+ */
+function convInteger(src, dst) {
+  return edit(src, dst, 'dynamic-convinteger', (graph, inits) => {
+    const nodes = [];
+    for (const n of graph.node) {
+      if (n.opType !== 'Conv') {
+        nodes.push(n);
+        continue;
+      }
+      const p = n.name || n.output[0];
+      const w = floatsOf(inits.get(n.input[1]));
+      let lo = 0, hi = 0;
+      for (const v of w) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+      const scale = (hi - lo) / 255 || 1;
+      const zp = Math.round(-lo / scale);
+      const wq = Uint8Array.from(w, (v) => Math.max(0, Math.min(255, Math.round(v / scale) + zp)));
+      const dims = inits.get(n.input[1]).dims.map(Number);
+      graph.initializer.push(
+        onnx.TensorProto.create({ name: `${p}_wq`, dataType: 2, dims, rawData: Buffer.from(wq) }),
+        onnx.TensorProto.create({ name: `${p}_wzp`, dataType: 2, dims: [], rawData: Buffer.from([zp]) }),
+        onnx.TensorProto.create({ name: `${p}_ws`, dataType: 1, dims: [], rawData: Buffer.from(Float32Array.of(scale).buffer) }),
+      );
+      const dq = onnx.NodeProto.create({ opType: 'DynamicQuantizeLinear', input: [n.input[0]], output: [`${p}_xq`, `${p}_xs`, `${p}_xzp`], name: `${p}_dql` });
+      const conv = onnx.NodeProto.create({ opType: 'ConvInteger', input: [`${p}_xq`, `${p}_wq`, `${p}_xzp`, `${p}_wzp`], output: [`${p}_i32`], name: `${p}_int`, attribute: n.attribute });
+      const scaled = n.input[2] ? `${p}_scaled` : n.output[0];
+      nodes.push(dq, conv, op('Cast', [`${p}_i32`], `${p}_f`, { to: 1 }), op('Mul', [`${p}_xs`, `${p}_ws`], `${p}_s`), onnx.NodeProto.create({ opType: 'Mul', input: [`${p}_f`, `${p}_s`], output: [scaled], name: `${p}_mul` }));
+      if (n.input[2]) {
+        const b = inits.get(n.input[2]);
+        graph.initializer.push(onnx.TensorProto.create({ name: `${p}_b4`, dataType: 1, dims: [1, Number(b.dims[0]), 1, 1], rawData: Buffer.from(floatsOf(b).buffer) }));
+        nodes.push(onnx.NodeProto.create({ opType: 'Add', input: [scaled, `${p}_b4`], output: [n.output[0]], name: `${p}_bias` }));
+      }
+    }
+    graph.node = nodes;
+    const used = new Set(nodes.flatMap((x) => x.input));
+    graph.initializer = graph.initializer.filter((t) => used.has(t.name));
+  });
+}
+
+function floatTensor(name, values) {
+  return onnx.TensorProto.create({ name, dataType: 1, dims: [], rawData: Buffer.from(Float32Array.from(values).buffer) });
+}
+
+/** Pairs each detection of `a` with the unused one of `b` of the same class that overlaps it most. */
+function pairDetections(a, b) {
+  const used = new Set();
+  return a.map((d) => {
+    let best = -1;
+    let bestIou = 0;
+    b.forEach((e, j) => {
+      if (used.has(j) || e.classId !== d.classId) return;
+      const v = iou(d.box, e.box);
+      if (v > bestIou) { bestIou = v; best = j; }
+    });
+    if (best >= 0) used.add(best);
+    return { a: d, b: best >= 0 ? b[best] : undefined, iou: bestIou };
+  });
+}
+
+function iou(p, q) {
+  const w = Math.max(0, Math.min(p.x2, q.x2) - Math.max(p.x1, q.x1));
+  const h = Math.max(0, Math.min(p.y2, q.y2) - Math.max(p.y1, q.y1));
+  const inter = w * h;
+  const union = (p.x2 - p.x1) * (p.y2 - p.y1) + (q.x2 - q.x1) * (q.y2 - q.y1) - inter;
+  return union > 0 ? inter / union : 0;
+}
+
+module.exports = { mulberry32, perturbConvWeights, collapseClassScores, float16Copy, firstClasses, endToEnd, convInteger, pairDetections, iou };

@@ -4,6 +4,7 @@ import * as path from 'path';
 import { Detector } from '../../detector';
 import { hasLabels, listDataset, selectSplit, Split } from '../eval/dataset';
 import { evaluate } from '../eval/evaluate';
+import type { ModelInfo } from '../../model/model-info';
 import { optimizedOpCounts } from './fusion';
 import { median, percentile } from '../../stats';
 
@@ -30,7 +31,7 @@ export interface Latency {
 
 export interface BenchRow {
   model: string;
-  precision: 'fp32' | 'int8';
+  precision: ModelInfo['precision'];
   inputType: string;
   threads: number;
   fileBytes: number;

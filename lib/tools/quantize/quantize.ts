@@ -90,6 +90,7 @@ export async function quantizeModel(options: Partial<QuantizeOptions> & Pick<Qua
   const info = describeModel(source, o.model);
   if (info.layout !== 'yolov8') throw new YoloEdgeError(`${o.model}: quantize supports YOLOv8/YOLO11 detectors with output [1, 4+nc, N]; this one is '${info.layout}'`, 'NOT_DETECTOR');
   if (info.precision === 'int8') throw new YoloEdgeError(`${o.model} is already quantized`, 'ALREADY_QUANTIZED');
+  if (info.precision === 'fp16') throw new YoloEdgeError(`${o.model} is a float16 model; quantize its float32 original`, 'NOT_FLOAT');
   if (info.inputType !== 'float32') throw new YoloEdgeError(`${o.model} takes ${info.inputType} input; quantize its float32 original`, 'NOT_FLOAT');
   const dflRewritten = rewriteDflSoftmax(source.graph as onnx.GraphProto);
   const bytes = encodeModel(source);
@@ -219,6 +220,7 @@ export async function writeFloatModel(modelPath: string, out: string, options: {
   const info = describeModel(model, modelPath);
   if (info.inputType !== 'float32') throw new YoloEdgeError(`${modelPath} already takes ${info.inputType} input`, 'NOT_FLOAT');
   if (info.precision === 'int8') throw new YoloEdgeError(`${modelPath} is quantized; write the float model from its FP32 original`, 'ALREADY_QUANTIZED');
+  if (info.precision === 'fp16') throw new YoloEdgeError(`${modelPath} is a float16 model; write the float model from its FP32 original`, 'NOT_FLOAT');
   const dflRewritten = rewriteDflSoftmax(model.graph as onnx.GraphProto);
   if (options.uint8Input) foldUint8InputFloat(model);
   setMetadata(model, 'quantization', JSON.stringify({ uint8Input: options.uint8Input, weights: 'float32', dflSoftmaxLastAxis: dflRewritten > 0, date: new Date().toISOString(), tool: 'node-red-contrib-yolo-edge' }));

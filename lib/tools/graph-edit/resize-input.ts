@@ -1,0 +1,271 @@
+import * as ort from 'onnxruntime-node';
+import { onnx } from 'onnx-proto';
+import { floatData, GraphIndex, int64Data, tensorDims } from '../quantize/graph';
+import { setMetadata } from '../quantize/quantize';
+import { checkWritable, writeAtomic } from '../quantize/write';
+import { YoloEdgeError } from '../../errors';
+import { float16Of, fromFloat16 } from '../../model/float16';
+import { describeModel, ModelInfo } from '../../model/model-info';
+import { decodeModel, encodeModel, graphOf, ModelProto, readModelBytes, TensorType } from '../../model/onnx-file';
+
+/** One detection level: its grid and stride, as the model's anchor constant encodes them. */
+export interface Level {
+  h: number;
+  w: number;
+  stride: number;
+}
+
+export interface ResizeReport {
+  from: [number, number];
+  to: [number, number];
+  levels: { from: Level; to: Level }[];
+  anchors: { from: number; to: number };
+  /** Constants rewritten, by kind. */
+  rewritten: { anchors: number; strides: number; shapes: number };
+}
+
+// int64 inputs that hold sizes: Reshape/Expand shapes, Split sizes, Slice bounds, Tile repeats, Resize sizes
+const SIZE_INPUTS: Record<string, number[]> = { Reshape: [1], Expand: [1], Split: [1], Slice: [1, 2], Tile: [1], ConstantOfShape: [0], Resize: [3] };
+// inputs that hold a whole NCHW / NHWC shape, where a level's (h, w) pair is a feature-map size
+const SHAPE_INPUTS: Record<string, number[]> = { Reshape: [1], Expand: [1], Resize: [3] };
+// ops a shape vector may be assembled through on its way to a size input
+const SHAPE_PASS = new Set(['Concat', 'Cast', 'Identity', 'Unsqueeze', 'Squeeze']);
+
+/**
+ * Rewrites a static YOLOv8/YOLO11 detector (float, QDQ or dynamically quantized) for another static input size.
+ * The levels come from the anchor-point constant itself (a 0.5-offset grid per level), so nothing depends on node
+ * names; every constant that encodes the grid is recomputed: anchor points, strides, anchor counts and per-level
+ * sizes in shape vectors, feature-map sizes in shape vectors (the quantizer's upsampling). A constant that holds the
+ * anchor count but is none of these stops the rewrite with its name.
+ */
+export function resizeModel(model: ModelProto, height: number, width: number, path = 'model'): ResizeReport {
+  const info = describeModel(model, path);
+  if (info.layout !== 'yolov8') throw new YoloEdgeError(`${path}: resize-input rewrites YOLOv8/YOLO11 detectors with output [1, 4+nc, N]; this one is '${info.layout}'`, 'UNSUPPORTED_MODEL');
+  const graph = graphOf(model);
+  const input = graph.input.find((i) => i.name === info.inputName) as onnx.ValueInfoProto;
+  const dims = input.type?.tensorType?.shape?.dim ?? [];
+  if (dims.length !== 4 || dims.some((d) => d.dimParam || !(Number(d.dimValue) > 0))) {
+    throw new YoloEdgeError(`${path}: the input shape is dynamic; a dynamic model takes any size as it is`, 'UNSUPPORTED_MODEL');
+  }
+  const n = info.outputDims[2];
+  const g = new GraphIndex(graph);
+  const floats = gridConstants(g, n);
+  const anchors = floats.find((c) => c.levels);
+  if (!anchors?.levels) throw new YoloEdgeError(`${path}: no anchor-point constant with ${n} anchors found; cannot tell the grid`, 'UNSUPPORTED_MODEL');
+  const old = anchors.levels.map((l) => ({ ...l, stride: info.inputHeight / l.h }));
+  for (const l of old) {
+    if (!Number.isInteger(l.stride) || l.stride * l.w !== info.inputWidth) {
+      throw new YoloEdgeError(`${path}: a ${l.h}x${l.w} level does not divide the ${info.inputHeight}x${info.inputWidth} input evenly`, 'UNSUPPORTED_MODEL');
+    }
+  }
+  const maxStride = Math.max(...old.map((l) => l.stride));
+  if (!(height > 0 && width > 0) || height % maxStride !== 0 || width % maxStride !== 0) {
+    throw new YoloEdgeError(`--imgsz ${height}x${width}: both sides must be positive multiples of the model's largest stride ${maxStride}`, 'BAD_SIZE');
+  }
+  const next = old.map((l) => ({ h: height / l.stride, w: width / l.stride, stride: l.stride }));
+  const n2 = next.reduce((a, l) => a + l.h * l.w, 0);
+  const rewritten = { anchors: 0, strides: 0, shapes: 0 };
+
+  for (const c of floats) {
+    if (c.levels) {
+      writeFloats(c.tensor, anchorValues(next, c.layout), resizedDims(c.tensor, n, n2));
+      rewritten.anchors++;
+    } else if (stridesMatch(c.values, old)) {
+      writeFloats(c.tensor, strideValues(next), resizedDims(c.tensor, n, n2));
+      rewritten.strides++;
+    } else {
+      throw new YoloEdgeError(`${path}: constant '${c.tensor.name}' of shape [${tensorDims(c.tensor)}] holds the ${n} anchors but is neither anchor points nor strides; cannot resize it`, 'UNSUPPORTED_MODEL');
+    }
+  }
+  const sizes = new Map<number, number>([[n, n2], ...old.map((l, i): [number, number] => [l.h * l.w, next[i].h * next[i].w])]);
+  for (const { tensor, wholeShape } of sizeConstants(g)) {
+    const v = int64Data(tensor);
+    const out = v.slice();
+    const done = new Set<number>();
+    if (wholeShape && v.length >= 4) {
+      for (let i = 1; i + 1 < v.length; i++) {
+        const l = old.findIndex((o) => o.h === v[i] && o.w === v[i + 1]);
+        if (l >= 0 && !done.has(i)) {
+          out[i] = next[l].h;
+          out[i + 1] = next[l].w;
+          done.add(i).add(i + 1);
+        }
+      }
+    }
+    for (let i = 0; i < v.length; i++) if (!done.has(i) && sizes.has(v[i])) out[i] = sizes.get(v[i]) as number;
+    if (out.some((x, i) => x !== v[i])) {
+      writeInt64(tensor, out);
+      rewritten.shapes++;
+    }
+  }
+
+  dims[2] = onnx.TensorShapeProto.Dimension.create({ dimValue: height });
+  dims[3] = onnx.TensorShapeProto.Dimension.create({ dimValue: width });
+  for (const d of graph.output[0].type?.tensorType?.shape?.dim ?? []) if (Number(d.dimValue) === n && !d.dimParam) d.dimValue = n2;
+  graph.valueInfo = []; // intermediate shapes of the old size; onnxruntime infers them again
+  setMetadata(model, 'imgsz', `[${height}, ${width}]`);
+  return { from: [info.inputHeight, info.inputWidth], to: [height, width], levels: old.map((l, i) => ({ from: l, to: next[i] })), anchors: { from: n, to: n2 }, rewritten };
+}
+
+/** The whole `yolo-edge resize-input`: rewrite, check the result runs with the expected output, write atomically. */
+export async function resizeModelFile(modelPath: string, out: string, height: number, width: number): Promise<ResizeReport> {
+  await checkWritable(out);
+  const model = decodeModel(await readModelBytes(modelPath), modelPath);
+  const report = resizeModel(model, height, width, modelPath);
+  const bytes = encodeModel(model);
+  const info = describeModel(decodeModel(bytes, out), out);
+  const dims = await outputDims(bytes, info);
+  const want = [1, info.numClasses + 4, report.anchors.to];
+  if (dims.join() !== want.join()) throw new YoloEdgeError(`${modelPath}: the resized model gives output [${dims}], expected [${want}]`, 'RESIZE_FAILED');
+  await writeAtomic(out, bytes);
+  return report;
+}
+
+/** `384x640` is height 384, width 640 (Ultralytics' imgsz order); one number is a square. */
+export function parseImgsz(text: string): [number, number] {
+  const m = /^\s*(\d+)\s*(?:[x,]\s*(\d+))?\s*$/i.exec(text);
+  if (!m) throw new YoloEdgeError(`--imgsz takes HxW (e.g. 384x640) or one size, got '${text}'`, 'BAD_SIZE');
+  const h = Number(m[1]);
+  return [h, m[2] === undefined ? h : Number(m[2])];
+}
+
+async function outputDims(bytes: Uint8Array, info: ModelInfo): Promise<number[]> {
+  const session = await ort.InferenceSession.create(bytes, { logSeverityLevel: 3, intraOpNumThreads: 1 });
+  try {
+    const size = 3 * info.inputHeight * info.inputWidth;
+    const shape = [1, 3, info.inputHeight, info.inputWidth];
+    const blank = info.sessionInput === 'uint8' ? new ort.Tensor('uint8', new Uint8Array(size), shape)
+      : info.sessionInput === 'float16' ? new ort.Tensor('float16', new Uint16Array(size), shape)
+        : new ort.Tensor('float32', new Float32Array(size), shape);
+    const out = await session.run({ [info.inputName]: blank });
+    return out[session.outputNames[0]].dims.map(Number);
+  } catch (err) {
+    throw new YoloEdgeError(`the resized model does not run: ${(err as Error).message}`, 'RESIZE_FAILED');
+  } finally {
+    await session.release();
+  }
+}
+
+interface FloatConstant {
+  tensor: onnx.ITensorProto;
+  values: Float32Array;
+  /** Set when the values are per-level 0.5-offset grids (anchor points). */
+  levels?: Array<{ h: number; w: number }>;
+  layout: 'rows' | 'pairs';
+}
+
+/** Float constants with a dimension of n: the anchor points and strides of the head. */
+function gridConstants(g: GraphIndex, n: number): FloatConstant[] {
+  const out: FloatConstant[] = [];
+  for (const t of [...g.initializers.values(), ...g.constants.values()]) {
+    if (t.dataType !== TensorType.FLOAT && t.dataType !== TensorType.FLOAT16) continue;
+    const dims = tensorDims(t);
+    if (!dims.includes(n)) continue;
+    const values = readFloats(t);
+    const lead = dims.slice(0, dims.lastIndexOf(n)).filter((d) => d !== 1);
+    // [.., 2, N]: x row then y row; [.., N, 2]: x, y pairs
+    const layout = dims[dims.length - 1] === n ? 'rows' : 'pairs';
+    const levels = values.length === 2 * n && (layout === 'pairs' || lead[lead.length - 1] === 2) ? gridLevels(values, n, layout) : undefined;
+    out.push({ tensor: t, values, levels, layout });
+  }
+  return out;
+}
+
+function gridLevels(v: Float32Array, n: number, layout: 'rows' | 'pairs'): Array<{ h: number; w: number }> | undefined {
+  const x = (i: number): number => (layout === 'rows' ? v[i] : v[2 * i]);
+  const y = (i: number): number => (layout === 'rows' ? v[n + i] : v[2 * i + 1]);
+  const levels: Array<{ h: number; w: number }> = [];
+  let i = 0;
+  while (i < n) {
+    let w = 0;
+    while (i + w < n && x(i + w) === w + 0.5 && y(i + w) === 0.5) w++;
+    if (w === 0) return undefined;
+    let h = 1;
+    while (i + h * w < n && x(i + h * w) === 0.5 && y(i + h * w) === h + 0.5) h++;
+    for (let j = 0; j < h * w; j++) if (x(i + j) !== (j % w) + 0.5 || y(i + j) !== Math.floor(j / w) + 0.5) return undefined;
+    levels.push({ h, w });
+    i += h * w;
+  }
+  return levels;
+}
+
+function anchorValues(levels: Level[], layout: 'rows' | 'pairs'): Float32Array {
+  const n = levels.reduce((a, l) => a + l.h * l.w, 0);
+  const v = new Float32Array(2 * n);
+  let i = 0;
+  for (const l of levels) {
+    for (let r = 0; r < l.h; r++) {
+      for (let c = 0; c < l.w; c++, i++) {
+        if (layout === 'rows') {
+          v[i] = c + 0.5;
+          v[n + i] = r + 0.5;
+        } else {
+          v[2 * i] = c + 0.5;
+          v[2 * i + 1] = r + 0.5;
+        }
+      }
+    }
+  }
+  return v;
+}
+
+function stridesMatch(v: Float32Array, levels: Level[]): boolean {
+  let i = 0;
+  for (const l of levels) for (let j = 0; j < l.h * l.w; j++, i++) if (v[i] !== l.stride) return false;
+  return i === v.length;
+}
+
+function strideValues(levels: Level[]): Float32Array {
+  return Float32Array.from(levels.flatMap((l) => new Array<number>(l.h * l.w).fill(l.stride)));
+}
+
+function resizedDims(t: onnx.ITensorProto, n: number, n2: number): number[] {
+  return tensorDims(t).map((d) => (d === n ? n2 : d));
+}
+
+/** int64 constants that reach a size input (directly or through Concat and friends), with whether they are a whole shape. */
+function sizeConstants(g: GraphIndex): Array<{ tensor: onnx.ITensorProto; wholeShape: boolean }> {
+  const found = new Map<onnx.ITensorProto, boolean>();
+  const visit = (name: string, wholeShape: boolean, depth: number): void => {
+    const t = g.constantTensor(name);
+    if (t) {
+      if (t.dataType === TensorType.INT64) found.set(t, (found.get(t) ?? false) || wholeShape);
+      return;
+    }
+    const p = g.producer.get(name);
+    if (p && SHAPE_PASS.has(p.opType ?? '') && depth < 8) for (const i of p.input ?? []) if (i) visit(i, false, depth + 1);
+  };
+  for (const node of g.nodes) {
+    const op = node.opType ?? '';
+    for (const k of SIZE_INPUTS[op] ?? []) {
+      const name = node.input?.[k];
+      if (name) visit(name, (SHAPE_INPUTS[op] ?? []).includes(k), 0);
+    }
+  }
+  return [...found].map(([tensor, wholeShape]) => ({ tensor, wholeShape }));
+}
+
+function readFloats(t: onnx.ITensorProto): Float32Array {
+  if (t.dataType === TensorType.FLOAT) return floatData(t);
+  const raw = new Uint8Array(t.rawData ?? []);
+  const bits = raw.length ? new Uint16Array(raw.buffer, 0, raw.length / 2) : Uint16Array.from(t.int32Data ?? []);
+  const out = new Float32Array(bits.length);
+  fromFloat16(bits, out);
+  return out;
+}
+
+function writeFloats(t: onnx.ITensorProto, values: Float32Array, dims: number[]): void {
+  const bytes = t.dataType === TensorType.FLOAT16 ? float16Of(values) : values;
+  t.rawData = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  t.floatData = [];
+  t.int32Data = [];
+  t.dims = dims;
+}
+
+const INT64_MAX = 2n ** 63n - 1n;
+
+function writeInt64(t: onnx.ITensorProto, values: number[]): void {
+  // int64Data gives INT64_MAX (Slice's "to the end") as 2^63 once it is a number
+  t.rawData = new Uint8Array(BigInt64Array.from(values.map((v) => (BigInt(v) > INT64_MAX ? INT64_MAX : BigInt(v)))).buffer);
+  t.int64Data = [];
+}
