@@ -64,9 +64,11 @@ export = function (RED: NodeAPI): void {
       loading.then(
         (d) => {
           frames.watch(d);
+          // A non-square input (a resized 384x640 model) or a dynamic one shows as such, not as its width.
+          const size = d.info.dynamicInput ? 'any size' : d.info.inputWidth === d.info.inputHeight ? `${d.info.inputWidth}px` : `${d.info.inputHeight}x${d.info.inputWidth}`;
           node.status(d.warnings.length
-            ? { fill: 'yellow', shape: 'ring', text: `ready · ${d.info.precision} ${d.info.inputWidth}px · int8 saturates on this CPU, see log` }
-            : { fill: 'grey', shape: 'dot', text: `ready · ${d.info.precision} ${d.info.inputWidth}px` });
+            ? { fill: 'yellow', shape: 'ring', text: `ready · ${d.info.precision} ${size} · int8 saturates on this CPU, see log` }
+            : { fill: 'grey', shape: 'dot', text: `ready · ${d.info.precision} ${size}` });
         },
         (err: Error) => {
           node.status({ fill: 'red', shape: 'ring', text: loadFailureText(err) });
