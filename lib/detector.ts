@@ -207,10 +207,10 @@ export class Detector {
 
   /** Sends the slot's tensor to the session; its buffers come back with the answer (or are replaced if lost). */
   private async run(slot: Slot): Promise<{ data: Float32Array; dims: number[]; ms: number }> {
-    const { inputName, inputType, outputName, outputDims, sessionInput, sessionOutput } = this.info;
-    const half = (t: string): { sessionType?: 'float16' } => (t === 'float16' ? { sessionType: 'float16' } : {});
-    const input = { name: inputName, type: inputType, dims: [1, 3, slot.pre.height, slot.pre.width], data: slot.pre.data.buffer as ArrayBuffer, ...half(sessionInput) };
-    const output = slot.output ? { name: outputName, type: 'float32' as const, dims: outputDims, data: slot.output.buffer as ArrayBuffer, ...half(sessionOutput) } : undefined;
+    // A float16 model's session has float32 edges (runtime/session-factory): its tensors are float32 here too.
+    const { inputName, inputType, outputName, outputDims } = this.info;
+    const input = { name: inputName, type: inputType, dims: [1, 3, slot.pre.height, slot.pre.width], data: slot.pre.data.buffer as ArrayBuffer };
+    const output = slot.output ? { name: outputName, type: 'float32' as const, dims: outputDims, data: slot.output.buffer as ArrayBuffer } : undefined;
     try {
       const r = await this.lease.host.run(input, output);
       slot.pre.adopt(r.input);

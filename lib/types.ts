@@ -35,6 +35,8 @@ export interface RawImage {
 /** An encoded image (JPEG/PNG/WebP bytes) or raw pixels. */
 export type ImageInput = Uint8Array | RawImage;
 
-export function isRawImage(input: ImageInput): input is RawImage {
-  return !(input instanceof Uint8Array) && typeof (input as RawImage).width === 'number';
+/** Raw pixels {data, width, height, channels}, as opposed to encoded image bytes or anything else. */
+export function isRawImage(v: unknown): v is RawImage {
+  const r = v as RawImage;
+  return !!r && typeof r === 'object' && !(r instanceof Uint8Array) && r.data instanceof Uint8Array && typeof r.width === 'number' && typeof r.height === 'number';
 }

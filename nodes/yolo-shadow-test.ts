@@ -1,15 +1,16 @@
 import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow, NodeStatus } from 'node-red';
 import { parseShadowConfig } from '../lib/shadow/config';
 import { AlarmEvent, ShadowTester } from '../lib/shadow/shadow-tester';
+import { parseDetectConfig } from '../lib/detect-config';
 import { YoloEdgeError } from '../lib/errors';
 import { TOPICS } from '../lib/topics';
-import { baseOptions, DetectFields, detectOptions, imageOf, keepPixels, Msg, wantsAnnotation, writeDetection } from './shared/detect-message';
+import { DetectNodeFields, detectOptions, imageOf, keepPixels, Msg, wantsAnnotation, writeDetection } from './shared/detect-message';
 import { describeDetector, ModelIdentity } from '../lib/detector';
 import { FrameJob } from './shared/frame-intake';
 import { FrameOutput, FrameRuntime, refuseFrames } from './shared/frame-runtime';
 import { loadFailureText, showFetchProgress, YoloModelNode } from './shared/model-config';
 
-interface YoloShadowTestDef extends DetectFields {
+interface YoloShadowTestDef extends DetectNodeFields {
   production: string;
   candidate: string;
   annotate: boolean;
@@ -54,11 +55,11 @@ export = function (RED: NodeAPI): void {
       return;
     }
     let lastWarning = '';
-    let base: ReturnType<typeof baseOptions>;
+    let base: ReturnType<typeof parseDetectConfig>;
     let frames: FrameRuntime;
     let settings: ReturnType<typeof parseShadowConfig>;
     try {
-      base = baseOptions(config);
+      base = parseDetectConfig(config);
       settings = parseShadowConfig(config);
       frames = new FrameRuntime(node, config, work, describe);
     } catch (err) {

@@ -1,13 +1,14 @@
 import type { Node, NodeAPI, NodeMessageInFlow } from 'node-red';
+import { parseDetectConfig } from '../lib/detect-config';
 import { YoloEdgeError } from '../lib/errors';
 import { TOPICS } from '../lib/topics';
-import { baseOptions, DetectFields, detectOptions, imageOf, keepPixels, Msg, wantsAnnotation, writeDetection } from './shared/detect-message';
+import { DetectNodeFields, detectOptions, imageOf, keepPixels, Msg, wantsAnnotation, writeDetection } from './shared/detect-message';
 import { FrameJob } from './shared/frame-intake';
 import { FrameOutput, FrameRuntime, refuseFrames } from './shared/frame-runtime';
 import { loadFailureText, showFetchProgress, YoloModelNode } from './shared/model-config';
 import { createPreview } from './shared/preview';
 
-interface Yolov8DetectDef extends DetectFields {
+interface Yolov8DetectDef extends DetectNodeFields {
   model: string;
   annotate: boolean;
   busyPolicy: string;
@@ -24,9 +25,9 @@ export = function (RED: NodeAPI): void {
     const preview = createPreview(RED, node, config.preview !== false);
     if (config.preview === false) preview.clear(); // a thumbnail from before the option was turned off
     let frames: FrameRuntime;
-    let base: ReturnType<typeof baseOptions>;
+    let base: ReturnType<typeof parseDetectConfig>;
     try {
-      base = baseOptions(config);
+      base = parseDetectConfig(config);
       frames = new FrameRuntime(node, config, work, () => ({
         fill: 'green',
         shape: 'dot',

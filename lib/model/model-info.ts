@@ -112,7 +112,9 @@ export function describeModel(model: ModelProto, path: string, options: ModelInf
     sessionOutput: outType === TensorType.FLOAT16 ? 'float16' : 'float32',
     inputWidth,
     inputHeight,
-    dynamicInput: !(inDims[2] > 0 && inDims[3] > 0),
+    // Any input size only when the output follows it too: a symbolic input with a fixed anchor count (an edited
+    // export) runs at its metadata size alone.
+    dynamicInput: !(inDims[2] > 0 && inDims[3] > 0) && outputDims.some((d) => d <= 0),
     outputName: output.name ?? 'output0',
     outputDims,
     layout,

@@ -1,4 +1,22 @@
+import { numberField, oneOf } from '../config/fields';
+
 export type BusyPolicy = 'queue' | 'drop-oldest' | 'drop-newest';
+
+export const BUSY_POLICIES: readonly BusyPolicy[] = ['queue', 'drop-oldest', 'drop-newest'];
+
+/** The busy fields of a detecting node's dialog, as Node-RED stores them. */
+export interface BusyFields {
+  busyPolicy?: unknown;
+  queueSize?: unknown;
+}
+
+/** Busy policy and queue size from the dialog: drop-oldest with one waiting frame when blank. */
+export function parseBusyConfig(c: BusyFields): { policy: BusyPolicy; capacity: number } {
+  return {
+    policy: oneOf('busy policy', c.busyPolicy, BUSY_POLICIES, 'drop-oldest'),
+    capacity: numberField('queue size', c.queueSize, 1, { min: 0, max: 1000, integer: true }),
+  };
+}
 
 export interface BusyCounters {
   /** Jobs taken in (run now or waiting). */

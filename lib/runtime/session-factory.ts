@@ -1,4 +1,7 @@
+import { promises as fs } from 'fs';
 import * as ort from 'onnxruntime-node';
+import { withFloat32Edges } from '../model/float32-edges';
+import { decodeModel, encodeModel } from '../model/onnx-file';
 import { SessionConfig } from './worker-protocol';
 
 export type Warn = (message: string) => void;
@@ -28,10 +31,22 @@ export async function createSession(c: SessionConfig, warn: Warn): Promise<{ ses
     extra: { session: { intra_op: { allow_spinning: '1' }, force_spinning_stop: '1' } },
   };
   try {
-    return { session: await ort.InferenceSession.create(c.modelPath, options), providers };
+    return { session: await float32Session(c.modelPath, options), providers };
   } catch (err) {
     if (providers.length === 1) throw err;
     warn(`session with providers [${providers}] failed (${(err as Error).message}); using cpu`);
-    return { session: await ort.InferenceSession.create(c.modelPath, { ...options, executionProviders: ['cpu'] }), providers: ['cpu'] };
+    return { session: await float32Session(c.modelPath, { ...options, executionProviders: ['cpu'] }), providers: ['cpu'] };
   }
+}
+
+const isHalf = (m: readonly ort.InferenceSession.ValueMetadata[]): boolean => m.some((v) => v.isTensor && v.type === 'float16');
+
+/** A session fed and read in float32: a float16 model is loaded again with float32 edges (see float32-edges). */
+export async function float32Session(modelPath: string, options: ort.InferenceSession.SessionOptions): Promise<ort.InferenceSession> {
+  const session = await ort.InferenceSession.create(modelPath, options);
+  if (!isHalf(session.inputMetadata) && !isHalf(session.outputMetadata)) return session;
+  await session.release();
+  const model = decodeModel(await fs.readFile(modelPath), modelPath);
+  withFloat32Edges(model);
+  return ort.InferenceSession.create(encodeModel(model), options);
 }

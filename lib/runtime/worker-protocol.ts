@@ -8,8 +8,6 @@ export interface TensorMessage {
   type: TensorElement;
   dims: number[];
   data: ArrayBuffer;
-  /** The session's tensor is float16: the worker converts from or to `type` (float32) in its own buffer. */
-  sessionType?: 'float16';
 }
 
 export interface SessionConfig {

@@ -4,21 +4,17 @@ import { DetectionResult, DetectOptions, Detector } from '../../lib/detector';
 import type { KeepPixels } from '../../lib/image/preprocess';
 import { annotateImage, countByClass, toAnnotations } from '../../lib/image/annotate';
 import { readImageFile } from '../../lib/image/read-file';
-import { ImageInput, RawImage, Timings } from '../../lib/types';
-import { flag, numberField, requiredNumber } from '../../lib/config/fields';
+import { ImageInput, isRawImage, Timings } from '../../lib/types';
+import { flag, requiredNumber } from '../../lib/config/fields';
+import { classList, DetectFields } from '../../lib/detect-config';
 import { YoloEdgeError } from '../../lib/errors';
 import { describeDetector, ModelIdentity } from '../../lib/detector';
 import type { BusyCounters } from '../../lib/pipeline/busy-queue';
 
-/** Editor fields of the detection thresholds. */
-export interface DetectFields extends NodeDef {
+/** Editor fields of the detecting nodes: the thresholds (lib/detect-config) and the file-path option. */
+export interface DetectNodeFields extends NodeDef, DetectFields {
   /** A string msg.payload is a file path to read (off unless set: older flows and http-in flows stay safe). */
   filePaths?: boolean;
-  confidence: string | number;
-  iou: string | number;
-  classes: string;
-  maxDetections: string | number;
-  agnostic: boolean;
 }
 
 export type Msg = NodeMessageInFlow & Record<string, unknown>;
@@ -47,22 +43,7 @@ function msgNumber(v: unknown, name: string, min: number, max: number): number {
   return requiredNumber(name, v, { min, max, code: 'BAD_OPTION' });
 }
 
-export function classList(v: unknown): string[] {
-  if (Array.isArray(v)) return v.map((c) => String(c).trim()).filter(Boolean);
-  if (typeof v === 'string') return v.split(',').map((c) => c.trim()).filter(Boolean);
-  throw new YoloEdgeError('classes must be an array or a comma-separated string', 'BAD_OPTION');
-}
 
-/** The node's configured thresholds, checked as strictly as per-message overrides. */
-export function baseOptions(config: DetectFields): Partial<DetectOptions> {
-  return {
-    confidence: numberField('confidence', config.confidence, 0.25, { min: 0, max: 1 }),
-    iou: numberField('IoU', config.iou, 0.7, { min: 0, max: 1 }),
-    classes: classList(config.classes ?? ''),
-    maxDetections: Math.floor(numberField('max detections', config.maxDetections, 300, { min: 1, max: 30000 })),
-    agnostic: flag('agnostic', config.agnostic, false),
-  };
-}
 
 export function wantsAnnotation(msg: Msg, configured: boolean): boolean {
   return flag('msg.annotate', msg.annotate, !!configured, 'BAD_OPTION');
@@ -78,16 +59,12 @@ export function detectOptions(base: Partial<DetectOptions>, msg: Msg): Partial<D
   const o = { ...base };
   if (msg.confidence !== undefined) o.confidence = msgNumber(msg.confidence, 'msg.confidence', 0, 1);
   if (msg.iou !== undefined) o.iou = msgNumber(msg.iou, 'msg.iou', 0, 1);
-  if (msg.classes !== undefined) o.classes = msg.classes === null ? [] : classList(msg.classes);
+  if (msg.classes !== undefined) o.classes = msg.classes === null ? [] : classList(msg.classes, 'BAD_OPTION');
   if (msg.maxDetections !== undefined) o.maxDetections = msgNumber(msg.maxDetections, 'msg.maxDetections', 1, 30000);
   if (msg.agnostic !== undefined) o.agnostic = flag('msg.agnostic', msg.agnostic, !!o.agnostic, 'BAD_OPTION');
   return o;
 }
 
-function isRaw(v: unknown): v is RawImage {
-  const r = v as RawImage;
-  return !!r && typeof r === 'object' && (r.data instanceof Uint8Array) && typeof r.width === 'number' && typeof r.height === 'number';
-}
 
 /**
  * The msg's image: encoded bytes or raw pixels {data, width, height, channels} in msg.payload; a file named by
@@ -97,7 +74,7 @@ function isRaw(v: unknown): v is RawImage {
 export async function imageOf(msg: Msg, filePaths: boolean): Promise<ImageInput> {
   const payload = msg.payload;
   if (payload instanceof Uint8Array) return payload;
-  if (isRaw(payload)) return payload;
+  if (isRawImage(payload)) return payload;
   if ((payload === undefined || payload === null || payload === '') && typeof msg.filename === 'string') return readImageFile(msg.filename);
   if (typeof payload === 'string') {
     if (filePaths) return readImageFile(payload);

@@ -1,29 +1,15 @@
 // The frame-taking part both detecting nodes share: control messages, rate gate, busy queue, stats, status.
 import type { Node, NodeMessage, NodeStatus } from 'node-red';
 import type { Detector } from '../../lib/detector';
-import { BusyPolicy, BusyQueue } from '../../lib/pipeline/busy-queue';
+import { BusyFields, BusyQueue, parseBusyConfig } from '../../lib/pipeline/busy-queue';
 import { RateGate } from '../../lib/pipeline/rate-gate';
 import type { HostState } from '../../lib/runtime/inference-host';
-import { numberField, oneOf } from '../../lib/config/fields';
 import type { FrameCounters } from './detect-message';
 import { FrameJob, takeFrame } from './frame-intake';
 
-const POLICIES: readonly BusyPolicy[] = ['queue', 'drop-oldest', 'drop-newest'];
 const STATUS_EVERY_MS = 250;
 /** Frames in progress at once: the detector decodes one while the session runs the one before. */
 const IN_PROGRESS = 2;
-
-export interface BusyConfig {
-  busyPolicy?: unknown;
-  queueSize?: unknown;
-}
-
-export function parseBusy(c: BusyConfig): { policy: BusyPolicy; capacity: number } {
-  return {
-    policy: oneOf('busy policy', c.busyPolicy, POLICIES, 'drop-oldest'),
-    capacity: numberField('queue size', c.queueSize, 1, { min: 0, max: 1000, integer: true }),
-  };
-}
 
 /** What a processed frame sends, and the figures for the status. */
 export interface FrameOutput {
@@ -67,11 +53,11 @@ export class FrameRuntime {
 
   constructor(
     private readonly node: Node,
-    busy: BusyConfig,
+    busy: BusyFields,
     private readonly process: (job: FrameJob) => Promise<FrameOutput>,
     private readonly describe: () => NodeStatus,
   ) {
-    const { policy, capacity } = parseBusy(busy);
+    const { policy, capacity } = parseBusyConfig(busy);
     this.queue = new BusyQueue<FrameJob>((job) => this.run(job), policy, capacity, IN_PROGRESS);
   }
 

@@ -107,7 +107,8 @@ describe('editor in a real browser (playwright-core + chromium)', function () {
     await p.fill('#node-dialog-login-username', red.user);
     await p.fill('#node-dialog-login-password', red.password);
     await p.click('#node-dialog-login-submit');
-    await p.waitForFunction(() => window.RED && RED.nodes && RED.nodes.getType('yolov8-detect') && document.querySelector('#red-ui-palette .red-ui-palette-node'), null, { timeout: 60000 });
+    // Every node type of the package, not only one: the editor registers them one after the other.
+    await p.waitForFunction((types) => window.RED && RED.nodes && types.every((t) => RED.nodes.getType(t)) && document.querySelector('#red-ui-palette .red-ui-palette-node'), Object.keys(PKG['node-red'].nodes), { timeout: 60000 });
   }
 
   /** Text of the open tray, with placeholders, titles and options, to look for untranslated catalog keys. */

@@ -5,6 +5,7 @@ import { setMetadata } from '../quantize/quantize';
 import { checkWritable, writeAtomic } from '../quantize/write';
 import { YoloEdgeError } from '../../errors';
 import { float16Of, fromFloat16 } from '../../model/float16';
+import { withFloat32Edges } from '../../model/float32-edges';
 import { describeModel, ModelInfo } from '../../model/model-info';
 import { decodeModel, encodeModel, graphOf, ModelProto, readModelBytes, TensorType } from '../../model/onnx-file';
 
@@ -130,13 +131,15 @@ export function parseImgsz(text: string): [number, number] {
 }
 
 async function outputDims(bytes: Uint8Array, info: ModelInfo): Promise<number[]> {
-  const session = await ort.InferenceSession.create(bytes, { logSeverityLevel: 3, intraOpNumThreads: 1 });
+  // float32 edges on a float16 model, as the detector's sessions have them (onnxruntime-node takes no float16 input)
+  const model = decodeModel(bytes, info.path);
+  const runnable = withFloat32Edges(model) ? encodeModel(model) : bytes;
+  const session = await ort.InferenceSession.create(runnable, { logSeverityLevel: 3, intraOpNumThreads: 1 });
   try {
     const size = 3 * info.inputHeight * info.inputWidth;
     const shape = [1, 3, info.inputHeight, info.inputWidth];
     const blank = info.sessionInput === 'uint8' ? new ort.Tensor('uint8', new Uint8Array(size), shape)
-      : info.sessionInput === 'float16' ? new ort.Tensor('float16', new Uint16Array(size), shape)
-        : new ort.Tensor('float32', new Float32Array(size), shape);
+      : new ort.Tensor('float32', new Float32Array(size), shape);
     const out = await session.run({ [info.inputName]: blank });
     return out[session.outputNames[0]].dims.map(Number);
   } catch (err) {

@@ -122,7 +122,12 @@ abstract class HistogramCollector implements Collector {
     this.hist.add(data);
   }
 
-  abstract range(): Range;
+  range(): Range {
+    return this.hist.total === 0 ? { min: 0, max: 0 } : this.rangeOf(this.hist);
+  }
+
+  /** The range a histogram with samples in it gives. */
+  protected abstract rangeOf(h: Histogram): Range;
 }
 
 /** Two-sided percentile: the lower and upper tails beyond (100 - p)% are clipped. */
@@ -131,9 +136,7 @@ export class PercentileCollector extends HistogramCollector {
     super(bins);
   }
 
-  range(): Range {
-    const h = this.hist;
-    if (h.total === 0) return { min: 0, max: 0 };
+  protected rangeOf(h: Histogram): Range {
     const tail = (100 - this.percentile) / 100;
     return { min: Math.max(h.min, Math.min(0, h.quantile(tail))), max: Math.min(h.max, Math.max(0, h.quantile(1 - tail))) };
   }
@@ -148,9 +151,7 @@ export class EntropyCollector extends HistogramCollector {
     super(bins);
   }
 
-  range(): Range {
-    const h = this.hist;
-    if (h.total === 0) return { min: 0, max: 0 };
+  protected rangeOf(h: Histogram): Range {
     const folded = h.folded();
     const t = entropyThreshold(folded, this.levels) * h.binWidth();
     return { min: Math.max(h.min, -t), max: Math.min(h.max, t) };
