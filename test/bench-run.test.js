@@ -22,6 +22,13 @@ describe('yolo-edge bench', function () {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'yolo-edge-bench-'));
   after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
+  it('runs yolov8-detect inside Node-RED and reports latency, throughput and event-loop delay (bench --node-red)', async function () {
+    const { runNodeRedBench } = lib('tools/bench/node-red-bench');
+    const r = await runNodeRedBench({ model: requireModel(), images: requireCoco128(this), threads: 1, runs: 2, streamSeconds: 2, fps: 5 });
+    assert.ok(r.session > 0 && r.latency.annotateOff > 0 && r.latency.annotateOn > 0 && r.throughputFps > 0, JSON.stringify(r));
+    for (const l of [r.loop.annotateOff, r.loop.annotateOn]) assert.ok(l.max >= l.p99 && l.p99 >= l.p50 && l.p50 > 0, JSON.stringify(l));
+  });
+
   it('measures two models interleaved: session and end-to-end latency, CPU, size and mAP', async function () {
     const u8 = path.join(tmp, 'yolov8n-u8.onnx');
     await writeFloatModel(requireModel(), u8, { uint8Input: true });

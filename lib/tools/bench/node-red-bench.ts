@@ -70,7 +70,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
  */
 export async function runNodeRedBench(o: NodeRedBenchOptions): Promise<NodeRedBenchResult> {
   const helper = loadHelper();
-  const nodes = ['yolo-model', 'yolov8-detect'].map((n) => require(path.join(__dirname, '..', '..', 'nodes', `${n}.js`)) as unknown);
+  const nodes = ['yolo-model', 'yolov8-detect'].map((n) => require(path.join(__dirname, '..', '..', '..', 'nodes', `${n}.js`)) as unknown);
   const files = (await listDataset(o.images)).slice(0, 16);
   const frames = await Promise.all(files.map((f) => fs.readFile(f.image)));
   if (frames.length === 0) throw new YoloEdgeError(`no images in ${o.images}`, 'NO_IMAGES');
