@@ -13,15 +13,28 @@ export interface HttpTarget {
   password: string;
 }
 
-function request(target: HttpTarget, agent: http.Agent | undefined, onResponse: (res: http.IncomingMessage) => void): http.ClientRequest {
-  // Credentials go in the Authorization header only: a URL that still carries some is stripped, never sent or shown.
+/** What every request of one source sends: the URL without credentials and the headers carrying them. */
+interface PreparedTarget {
+  url: URL;
+  headers: http.OutgoingHttpHeaders;
+}
+
+/**
+ * Credentials go in the Authorization header only: a URL that still carries some is stripped, never sent or
+ * shown. Worked out once per source, not per request.
+ */
+function prepare(target: HttpTarget): PreparedTarget {
   const inline = splitUrlCredentials(target.url.href);
   const user = target.user || inline.user;
   const password = target.password || inline.password;
   const headers: http.OutgoingHttpHeaders = { 'user-agent': 'node-red-contrib-yolo-edge', accept: 'image/jpeg, multipart/x-mixed-replace' };
   if (user || password) headers.authorization = 'Basic ' + Buffer.from(`${user}:${password}`).toString('base64');
+  return { url: new URL(inline.url), headers };
+}
+
+function request(target: PreparedTarget, agent: http.Agent | undefined, onResponse: (res: http.IncomingMessage) => void): http.ClientRequest {
   const get = target.url.protocol === 'https:' ? https.get : http.get;
-  return get(new URL(inline.url), agent ? { headers, agent } : { headers }, onResponse);
+  return get(target.url, agent ? { headers: target.headers, agent } : { headers: target.headers }, onResponse);
 }
 
 function statusReason(res: http.IncomingMessage): string {
@@ -31,12 +44,11 @@ function statusReason(res: http.IncomingMessage): string {
 
 /** An IP camera's multipart/x-mixed-replace MJPEG stream, reconnected with backoff when it ends or stalls. */
 export class MjpegHttpSource extends SupervisedSource {
-  constructor(
-    private readonly target: HttpTarget,
-    events: SourceEvents,
-    options: SupervisionOptions,
-  ) {
+  private readonly target: PreparedTarget;
+
+  constructor(target: HttpTarget, events: SourceEvents, options: SupervisionOptions) {
     super(redactUrl(target.url.href), events, options);
+    this.target = prepare(target);
   }
 
   protected connect(): Connection {
@@ -57,7 +69,7 @@ class HttpRun implements Connection {
   private parser?: MultipartMjpegParser;
   private done = false;
 
-  constructor(target: HttpTarget, maxFrameBytes: number, private readonly events: RunEvents) {
+  constructor(target: PreparedTarget, maxFrameBytes: number, private readonly events: RunEvents) {
     this.req = request(target, undefined, (res) => {
       const type = res.headers['content-type'] ?? '';
       if (res.statusCode !== 200) return this.finish(statusReason(res), res);
@@ -97,12 +109,10 @@ class HttpRun implements Connection {
  */
 export class SnapshotClient {
   private agent: http.Agent;
+  private readonly target: PreparedTarget;
 
-  constructor(
-    private readonly target: HttpTarget,
-    private readonly deadlineMs: number,
-    private readonly maxBytes: number,
-  ) {
+  constructor(target: HttpTarget, private readonly deadlineMs: number, private readonly maxBytes: number) {
+    this.target = prepare(target);
     this.agent = this.newAgent();
   }
 
@@ -124,8 +134,8 @@ export class SnapshotClient {
 }
 
 /** One JPEG from a snapshot URL within deadlineMs (request to last byte) and maxBytes; aborted by the signal. */
-function fetchSnapshot(target: HttpTarget, deadlineMs: number, maxBytes: number, agent?: http.Agent, signal?: AbortSignal): Promise<Buffer> {
-  const error = (why: string, code: ErrorCode = 'SNAPSHOT_FAILED'): YoloEdgeError => new YoloEdgeError(`snapshot ${redactUrl(target.url.href)}: ${why}`, code);
+function fetchSnapshot(target: PreparedTarget, deadlineMs: number, maxBytes: number, agent?: http.Agent, signal?: AbortSignal): Promise<Buffer> {
+  const error = (why: string, code: ErrorCode = 'SNAPSHOT_FAILED'): YoloEdgeError => new YoloEdgeError(`snapshot ${target.url.href}: ${why}`, code);
   if (signal?.aborted) return Promise.reject(error('aborted, the source stopped', 'STOPPED'));
   return new Promise((resolve, reject) => {
     let size = 0;
