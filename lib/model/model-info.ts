@@ -29,9 +29,9 @@ export interface ModelInfo {
   sha256: string;
   fileSize: number;
   inputName: string;
-  /** The tensor the preprocessor fills: float32 also for a float16 model (the inference worker converts it). */
+  /** The tensor the preprocessor fills: float32 also for a float16 model (its session has float32 edges). */
   inputType: 'float32' | 'uint8';
-  /** Element types the session itself reads and writes. */
+  /** Element types the model file declares for its input and output. */
   sessionInput: SessionElement;
   sessionOutput: 'float32' | 'float16';
   inputWidth: number;

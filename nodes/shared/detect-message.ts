@@ -1,6 +1,6 @@
 // Shared by the nodes that detect: per-message options, image payloads and the output msg shape.
 import type { NodeDef, NodeMessageInFlow } from 'node-red';
-import { DetectionResult, DetectOptions, Detector } from '../../lib/detector';
+import { DetectionResult, DetectOptions, Detector, describeDetector, ModelIdentity } from '../../lib/detector';
 import type { KeepPixels } from '../../lib/image/preprocess';
 import { annotateImage, countByClass, toAnnotations } from '../../lib/image/annotate';
 import { readImageFile } from '../../lib/image/read-file';
@@ -8,7 +8,6 @@ import { ImageInput, isRawImage, Timings } from '../../lib/types';
 import { flag, requiredNumber } from '../../lib/config/fields';
 import { classList, DetectFields } from '../../lib/detect-config';
 import { YoloEdgeError } from '../../lib/errors';
-import { describeDetector, ModelIdentity } from '../../lib/detector';
 import type { BusyCounters } from '../../lib/pipeline/busy-queue';
 
 /** Editor fields of the detecting nodes: the thresholds (lib/detect-config) and the file-path option. */

@@ -1,7 +1,7 @@
 // Shared by the nodes that take frames: guard control messages, the rate gate and the busy queue.
 import type { NodeMessage } from 'node-red';
 import { BusyQueue } from '../../lib/pipeline/busy-queue';
-import { parseControl } from '../../lib/pipeline/control';
+import { ControlPayload, parseControl } from '../../lib/pipeline/control';
 import { RateGate } from '../../lib/pipeline/rate-gate';
 import { TOPICS } from '../../lib/topics';
 import { YoloEdgeError } from '../../lib/errors';
@@ -20,7 +20,7 @@ export interface FrameJob {
 export function takeFrame(job: FrameJob, gate: RateGate, queue: BusyQueue<FrameJob>, status: (force?: boolean) => void): void {
   const { msg, done } = job;
   if (msg.topic === TOPICS.control) {
-    let control;
+    let control: ControlPayload | undefined;
     try {
       control = parseControl(msg.payload);
     } catch (err) {
