@@ -1,5 +1,7 @@
 import sharp from 'sharp';
-import { Detection, ImageInput, isRawImage } from '../types';
+import { Detection, ImageInput, isRawImage, RawImage } from '../types';
+import { drawMask, fillRect, hexRgb, Rgb, strokeRect } from './draw';
+import { textMask } from './label-masks';
 
 /** node-red-node-annotate-image form. */
 export interface Annotation {
@@ -23,35 +25,51 @@ export function countByClass(detections: readonly Detection[]): Record<string, n
 }
 
 const PALETTE = ['#ff3838', '#ff9d97', '#ff701f', '#ffb21d', '#cfd231', '#48f90a', '#92cc17', '#3ddb86', '#1a9334', '#00d4bb',
-  '#2c99a8', '#00c2ff', '#344593', '#6473ff', '#0018ec', '#8438ff', '#520085', '#cb38ff', '#ff95c8', '#ff37c7'];
+  '#2c99a8', '#00c2ff', '#344593', '#6473ff', '#0018ec', '#8438ff', '#520085', '#cb38ff', '#ff95c8', '#ff37c7'].map(hexRgb);
+const WHITE: Rgb = [255, 255, 255];
 
-function escapeXml(s: string): string {
-  return s.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c] ?? c);
-}
-
-function overlay(detections: readonly Detection[], width: number, height: number): Buffer {
-  const line = Math.max(2, Math.round(Math.min(width, height) / 200));
-  const font = Math.max(12, Math.round(Math.min(width, height) / 40));
-  const parts = detections.map((d) => {
-    const color = PALETTE[d.classId % PALETTE.length];
-    const { x1, y1, x2, y2 } = d.box;
-    const label = escapeXml(`${d.class} ${d.score.toFixed(2)}`);
-    const labelW = Math.round(label.length * font * 0.6 + 6);
-    const ly = y1 - font - 4 >= 0 ? y1 - font - 4 : y1;
-    return `<rect x="${x1.toFixed(1)}" y="${y1.toFixed(1)}" width="${(x2 - x1).toFixed(1)}" height="${(y2 - y1).toFixed(1)}" fill="none" stroke="${color}" stroke-width="${line}"/>` +
-      `<rect x="${x1.toFixed(1)}" y="${ly.toFixed(1)}" width="${labelW}" height="${font + 4}" fill="${color}"/>` +
-      `<text x="${(x1 + 3).toFixed(1)}" y="${(ly + font).toFixed(1)}" font-family="DejaVu Sans, Arial, sans-serif" font-size="${font}" fill="#fff">${label}</text>`;
-  });
-  return Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${parts.join('')}</svg>`);
-}
-
-/** Draws boxes and labels on the image (size as oriented, from the detection result) and encodes it as JPEG. */
-export async function annotateImage(image: ImageInput, width: number, height: number, detections: readonly Detection[], quality = 80): Promise<Buffer> {
+/** The frame as RGB pixels this function may draw on: a copy of raw RGB, else decoded (and oriented). */
+async function drawable(image: ImageInput): Promise<RawImage> {
+  if (isRawImage(image) && image.channels === 3) return { ...image, data: image.data.slice() };
   const base = isRawImage(image)
     ? sharp(image.data, { raw: { width: image.width, height: image.height, channels: image.channels } })
     : sharp(image).rotate();
-  return base
-    .composite([{ input: overlay(detections, width, height), top: 0, left: 0 }])
-    .jpeg({ quality })
-    .toBuffer();
+  const { data, info } = await base.removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+  return { data, width: info.width, height: info.height, channels: 3 };
+}
+
+/**
+ * Draws boxes and labels on the image (boxes in the oriented size `width` x `height`, from the detection result)
+ * and encodes it as JPEG. The caller's pixels are not changed.
+ */
+export async function annotateImage(image: ImageInput, width: number, height: number, detections: readonly Detection[], quality = 80): Promise<Buffer> {
+  const boxes = detections.map((d) => ({ ...d, box: { ...d.box } })); // the flow may change them while we wait
+  const img = await drawable(image);
+  await drawDetections(img, width, height, boxes);
+  return sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } }).jpeg({ quality }).toBuffer();
+}
+
+/**
+ * Draws boxes and labels into 3-channel RGB pixels, in JavaScript from cached text masks: well under a
+ * millisecond for a frame's boxes, where an SVG overlay and its composite took about 20 ms per frame.
+ */
+export async function drawDetections(img: RawImage, width: number, height: number, detections: readonly Detection[]): Promise<void> {
+  const sx = img.width / width;
+  const sy = img.height / height;
+  const line = Math.max(2, Math.round(Math.min(img.width, img.height) / 200));
+  const font = Math.max(12, Math.round(Math.min(img.width, img.height) / 40));
+  const labelH = font + 4;
+  const gap = Math.round(font * 0.35);
+  const masks = await Promise.all(detections.map((d) => Promise.all([textMask(d.class, font), textMask(d.score.toFixed(2), font)])));
+  detections.forEach((d, k) => {
+    const color = PALETTE[d.classId % PALETTE.length];
+    const x1 = d.box.x1 * sx, y1 = d.box.y1 * sy, x2 = d.box.x2 * sx, y2 = d.box.y2 * sy;
+    if (![x1, y1, x2, y2].every(Number.isFinite)) return;
+    strokeRect(img, x1, y1, x2, y2, line, color);
+    const [name, score] = masks[k];
+    const ly = y1 - labelH >= 0 ? y1 - labelH : y1;
+    fillRect(img, x1, ly, x1 + 3 + name.width + gap + score.width + 3, ly + labelH, color);
+    drawMask(img, name, x1 + 3, ly, WHITE);
+    drawMask(img, score, x1 + 3 + name.width + gap, ly, WHITE);
+  });
 }

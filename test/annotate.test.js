@@ -1,0 +1,92 @@
+'use strict';
+const assert = require('assert');
+const sharp = require('sharp');
+const { lib } = require('./support/paths');
+const { annotateImage, drawDetections } = lib('image/annotate');
+const { textMask } = lib('image/label-masks');
+
+const gray = (w, h, v = 100) => ({ data: new Uint8Array(w * h * 3).fill(v), width: w, height: h, channels: 3 });
+const det = (x1, y1, x2, y2, cls = 'person', classId = 0, score = 0.87) => ({ class: cls, classId, score, box: { x1, y1, x2, y2 } });
+const px = (img, x, y) => Array.from(img.data.subarray((y * img.width + x) * 3, (y * img.width + x) * 3 + 3));
+const RED = [0xff, 0x38, 0x38]; // class 0
+const GRAY = [100, 100, 100];
+
+describe('annotation drawing (boxes and labels on the pixels)', () => {
+  it('draws the outline in the class colour centred on the box edges, a label bar above it with white text, nothing else', async () => {
+    const img = gray(320, 240);
+    await drawDetections(img, 320, 240, [det(60, 80, 200, 200)]);
+    for (const [x, y] of [[130, 79], [130, 80], [59, 150], [60, 150], [200, 150], [130, 200]]) assert.deepStrictEqual(px(img, x, y), RED, `${x},${y}`);
+    for (const [x, y] of [[130, 82], [62, 150], [130, 140], [10, 10], [130, 202], [300, 230]]) assert.deepStrictEqual(px(img, x, y), GRAY, `${x},${y}`);
+    // the bar is font 12 + 4 px high on the box's top edge, as wide as "person 0.87" and its margins
+    let white = 0, bar = 0, right = 0;
+    for (let y = 64; y < 79; y++) for (let x = 59; x < 200; x++) {
+      const p = px(img, x, y);
+      if (p[1] > 150 && p[2] > 150) white++;
+      else if (p.join() === RED.join()) { bar++; right = Math.max(right, x); }
+    }
+    assert.ok(white > 40 && bar > 400, `white ${white}, bar ${bar}`);
+    assert.ok(right > 110 && right < 160, `bar ends at ${right}`);
+    assert.deepStrictEqual(px(img, 130, 63), GRAY, 'nothing above the bar');
+  });
+
+  it('puts the label inside the box when there is no room above, clips at the frame and skips non-finite boxes', async () => {
+    const img = gray(160, 120);
+    await drawDetections(img, 160, 120, [det(-20, 0, 500, 90, 'zebra', 22, 0.5), det(NaN, 5, 10, Infinity, 'car', 2, 0.3)]);
+    const orange = [0xff, 0x70, 0x1f]; // class 22: palette 22 % 20 = 2
+    assert.deepStrictEqual(px(img, 140, 0), orange, 'the top edge, clipped to the frame');
+    let bar = 0;
+    for (let y = 1; y < 17; y++) for (let x = 0; x < 50; x++) if (px(img, x, y).join() === orange.join()) bar++;
+    assert.ok(bar > 300, `label bar inside the top of the box: ${bar} px`);
+    assert.deepStrictEqual(px(img, 5, 60), GRAY, 'the left edge is outside the frame');
+    assert.deepStrictEqual(px(img, 5, 89), orange, 'the bottom edge');
+    assert.deepStrictEqual(px(img, 5, 110), GRAY);
+  });
+
+  it('scales boxes given in another size to the pixels it draws on', async () => {
+    const img = gray(320, 240);
+    await drawDetections(img, 640, 480, [det(120, 160, 400, 400)]);
+    assert.deepStrictEqual(px(img, 130, 80), RED);
+    assert.deepStrictEqual(px(img, 200, 150), RED);
+    assert.deepStrictEqual(px(img, 130, 150), GRAY);
+  });
+
+  it('renders each label text once, as wide as its ink, for any script', async () => {
+    const a = textMask('person', 12);
+    assert.strictEqual(textMask('person', 12), a, 'cached');
+    const [person, longer, cjk] = await Promise.all([a, textMask('person person', 12), textMask('欠陥', 16)]);
+    assert.strictEqual(person.height, 16);
+    assert.ok(person.width > 20 && person.width < 60, `person: ${person.width}`);
+    assert.ok(longer.width > 2 * person.width, `${longer.width}`);
+    assert.ok(cjk.width > 16 && cjk.alpha.some((v) => v > 200), `cjk ${cjk.width}`);
+    assert.ok((await textMask('<a & "b">', 12)).width > 20, 'XML characters are escaped');
+  });
+});
+
+describe('annotated JPEG', () => {
+  const decode = async (jpeg) => sharp(jpeg).raw().toBuffer({ resolveWithObject: true });
+
+  it('encodes the drawn frame at quality 80 by default and leaves the caller\'s pixels alone', async () => {
+    const img = gray(320, 240);
+    const dets = [det(60, 80, 200, 200)];
+    const [q80, q100] = await Promise.all([annotateImage(img, 320, 240, dets), annotateImage(img, 320, 240, dets, 100)]);
+    assert.ok(q80[0] === 0xff && q80[1] === 0xd8 && q80.length < q100.length);
+    assert.ok(img.data.every((v) => v === 100));
+    const { data, info } = await decode(q100);
+    assert.deepStrictEqual([info.width, info.height], [320, 240]);
+    const i = (150 * 320 + 60) * 3;
+    assert.ok(data[i] > 160 && data[i + 1] < 110, `left edge ${Array.from(data.subarray(i, i + 3))}`);
+  });
+
+  it('annotates encoded images and 1- or 4-channel raw pixels', async () => {
+    const png = await sharp({ create: { width: 200, height: 100, channels: 3, background: '#646464' } }).png().toBuffer();
+    for (const input of [png,
+      { data: new Uint8Array(200 * 100).fill(100), width: 200, height: 100, channels: 1 },
+      { data: new Uint8Array(200 * 100 * 4).fill(100), width: 200, height: 100, channels: 4 }]) {
+      const { data, info } = await decode(await annotateImage(input, 200, 100, [det(20, 30, 120, 90)], 100));
+      assert.deepStrictEqual([info.width, info.height, info.channels], [200, 100, 3]);
+      const edge = (60 * 200 + 20) * 3, inside = (60 * 200 + 70) * 3;
+      assert.ok(data[edge] > 160 && data[edge + 1] < 110, `edge ${Array.from(data.subarray(edge, edge + 3))}`);
+      assert.ok(Math.abs(data[inside] - 100) < 6, `inside ${Array.from(data.subarray(inside, inside + 3))}`);
+    }
+  });
+});
