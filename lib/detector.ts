@@ -2,12 +2,11 @@ import { ImageLimits, DEFAULT_LIMITS } from './image/decode';
 import { LetterboxGeometry, toSourceBox } from './image/letterbox';
 import { KeepPixels, Preprocessor } from './image/preprocess';
 import { loadModelInfo, ModelInfo } from './model/model-info';
-import { Candidates } from './postprocess/candidates';
-import { DecodeScratch, decodeOutput } from './postprocess/decode-output';
-import { nms } from './postprocess/nms';
+import { FoundBoxes } from './postprocess/find-boxes';
 import { CpuFeatures } from './runtime/cpu-features';
 import { saturationWarning } from './runtime/saturation-check';
-import { HostState } from './runtime/inference-host';
+import { HostState, RunReply } from './runtime/inference-host';
+import { RunPostprocess } from './runtime/worker-protocol';
 import { acquireSession, SessionLease, SessionSettings, Warn } from './runtime/session-cache';
 import { Detection, ImageInput, RawImage, Timings } from './types';
 import { YoloEdgeError } from './errors';
@@ -57,7 +56,6 @@ export interface DetectionResult {
   pixels?: RawImage;
 }
 
-const MAX_NMS = 30000;
 /** Largest stride of a YOLOv8/YOLO11 head, when the metadata does not say. */
 const DEFAULT_STRIDE = 32;
 /** Frames in progress at once: one in the session while the next one is decoded and letterboxed. */
@@ -65,10 +63,9 @@ const SLOTS = 2;
 /** Node-RED gives a node 15 s to close. */
 const CLOSE_WAIT_MS = 5_000;
 
-/** An input tensor and its output buffer; both travel to the inference worker and back for each run. */
+/** A frame's letterbox buffer; it travels to the inference worker and back for each run. */
 interface Slot {
   pre: Preprocessor;
-  output?: Float32Array;
 }
 
 /**
@@ -79,8 +76,6 @@ interface Slot {
 export class Detector {
   private readonly free: Slot[] = [];
   private readonly slotWaiters: Array<(s: Slot) => void> = [];
-  private readonly candidates = new Candidates();
-  private readonly scratch = new DecodeScratch();
   /** Resolves when the previous call has handed its frame to the session: frames enter it in call order. */
   private submitted: Promise<void> = Promise.resolve();
   private readonly running = new Set<Promise<unknown>>();
@@ -89,11 +84,8 @@ export class Detector {
   readonly warnings: string[] = [];
 
   private constructor(readonly info: ModelInfo, private readonly lease: SessionLease, limits: ImageLimits) {
-    const fixed = info.outputDims.every((d) => d > 0) ? info.outputDims.reduce((a, b) => a * b, 1) : 0;
-    for (let i = 0; i < SLOTS; i++) {
-      const stride = info.dynamicInput ? info.metadata.stride ?? DEFAULT_STRIDE : 0;
-      this.free.push({ pre: new Preprocessor(info.inputWidth, info.inputHeight, info.inputType, limits, stride), output: fixed ? new Float32Array(fixed) : undefined });
-    }
+    const stride = info.dynamicInput ? info.metadata.stride ?? DEFAULT_STRIDE : 0;
+    for (let i = 0; i < SLOTS; i++) this.free.push({ pre: new Preprocessor(info.inputWidth, info.inputHeight, limits, stride) });
   }
 
   static async create(modelPath: string, options: DetectorOptions = {}): Promise<Detector> {
@@ -134,12 +126,11 @@ export class Detector {
   }
 
   /** The bare session.run on a slot's current input tensor (benchmarks); ms as the worker measured it. */
-  async runSession(): Promise<{ output: Float32Array; ms: number }> {
+  async runSession(): Promise<{ ms: number }> {
     if (this.closed) throw new YoloEdgeError('detector is closed', 'CLOSED');
     const slot = await this.takeSlot();
     try {
-      const r = await this.run(slot);
-      return { output: r.data, ms: r.ms };
+      return { ms: (await this.run(slot)).ms };
     } finally {
       this.giveSlot(slot);
     }
@@ -184,19 +175,27 @@ export class Detector {
       const t0 = performance.now();
       const pre = await slot.pre.run(image, o.keepPixels);
       const t1 = performance.now();
+      const post = this.postOptions(o); // before waiting: a bad class fails this frame at once
       await before;
-      const pending = this.run(slot);
+      const pending = this.run(slot, post);
       handedOver();
       const out = await pending;
       const t2 = performance.now();
-      const detections = this.postprocess(out.data, out.dims, o, pre.geometry);
+      const detections = this.toDetections(out.found as FoundBoxes, pre.geometry);
       const t3 = performance.now();
       return {
         detections,
         imageWidth: pre.geometry.srcWidth,
         imageHeight: pre.geometry.srcHeight,
-        timings: { decode: pre.decodeMs, preprocess: pre.preprocessMs, inference: out.ms, postprocess: t3 - t2, total: t3 - t0, queued: t2 - t1 - out.ms },
-        raw: o.keepRaw ? out.data.slice() : undefined,
+        timings: {
+          decode: pre.decodeMs,
+          preprocess: pre.preprocessMs + out.tensorMs,
+          inference: out.ms,
+          postprocess: out.postMs + t3 - t2,
+          total: t3 - t0,
+          queued: t2 - t1 - out.tensorMs - out.ms - out.postMs,
+        },
+        raw: out.raw ? new Float32Array(out.raw.data) : undefined,
         pixels: pre.pixels,
       };
     } finally {
@@ -205,38 +204,44 @@ export class Detector {
     }
   }
 
-  /** Sends the slot's tensor to the session; its buffers come back with the answer (or are replaced if lost). */
-  private async run(slot: Slot): Promise<{ data: Float32Array; dims: number[]; ms: number }> {
+  private postOptions(o: DetectOptions): RunPostprocess {
+    const classes = this.classSet(o.classes);
+    return {
+      layout: this.info.layout,
+      numClasses: this.info.numClasses,
+      confidence: o.confidence,
+      classes: classes ? [...classes] : null,
+      multiLabel: o.multiLabel,
+      iou: o.iou,
+      agnostic: o.agnostic,
+      maxDetections: o.maxDetections,
+      keepRaw: o.keepRaw,
+    };
+  }
+
+  /** Sends the slot's frame to the session; its buffer comes back with the answer (or is replaced if lost). */
+  private async run(slot: Slot, post?: RunPostprocess): Promise<RunReply> {
     // A float16 model's session has float32 edges (runtime/session-factory): its tensors are float32 here too.
     const { inputName, inputType, outputName, outputDims } = this.info;
-    const input = { name: inputName, type: inputType, dims: [1, 3, slot.pre.height, slot.pre.width], data: slot.pre.data.buffer as ArrayBuffer };
-    const output = slot.output ? { name: outputName, type: 'float32' as const, dims: outputDims, data: slot.output.buffer as ArrayBuffer } : undefined;
+    const input = { name: inputName, type: inputType, width: slot.pre.width, height: slot.pre.height, data: slot.pre.data.buffer as ArrayBuffer };
     try {
-      const r = await this.lease.host.run(input, output);
+      const r = await this.lease.host.run(input, { name: outputName, dims: outputDims }, post);
       slot.pre.adopt(r.input);
-      const data = new Float32Array(r.output.data);
-      if (slot.output) slot.output = data;
-      if (r.output.dims.length !== 3) throw new YoloEdgeError(`model output has shape [${r.output.dims}]`, 'BAD_OUTPUT');
-      return { data, dims: r.output.dims, ms: r.ms };
+      return r;
     } catch (err) {
-      const back = err as { input?: ArrayBuffer; output?: ArrayBuffer };
-      if (back.input) slot.pre.adopt(back.input);
+      const back = (err as { input?: ArrayBuffer }).input;
+      if (back) slot.pre.adopt(back);
       else if (slot.pre.data.byteLength === 0) slot.pre.reallocate();
-      if (slot.output && slot.output.byteLength === 0) slot.output = back.output ? new Float32Array(back.output) : new Float32Array(slot.output.length || this.info.outputDims.reduce((a, b) => a * b, 1));
       throw err;
     }
   }
 
-  private postprocess(raw: Float32Array, dims: number[], o: DetectOptions, g: LetterboxGeometry): Detection[] {
-    decodeOutput(raw, dims, this.info.layout, this.info.numClasses, {
-      confidence: o.confidence,
-      classes: this.classSet(o.classes),
-      multiLabel: o.multiLabel,
-    }, this.candidates, this.scratch);
-    const kept = this.info.layout === 'end2end'
-      ? topK(this.candidates, o.maxDetections)
-      : nms(this.candidates, { iou: o.iou, agnostic: o.agnostic, maxDetections: o.maxDetections, maxCandidates: MAX_NMS });
-    return kept.map((i) => this.toDetection(i, g));
+  private toDetections(f: FoundBoxes, g: LetterboxGeometry): Detection[] {
+    const b = f.boxes;
+    return Array.from(f.scores, (score, i) => {
+      const classId = f.classIds[i];
+      return { class: this.info.names[classId] ?? `class${classId}`, classId, score, box: toSourceBox(b[4 * i], b[4 * i + 1], b[4 * i + 2], b[4 * i + 3], g) };
+    });
   }
 
   private takeSlot(): Promise<Slot> {
@@ -248,17 +253,6 @@ export class Detector {
     const next = this.slotWaiters.shift();
     if (next) next(s);
     else this.free.push(s);
-  }
-
-  private toDetection(i: number, g: LetterboxGeometry): Detection {
-    const b = this.candidates.boxes;
-    const classId = this.candidates.classIds[i];
-    return {
-      class: this.info.names[classId] ?? `class${classId}`,
-      classId,
-      score: this.candidates.scores[i],
-      box: toSourceBox(b[4 * i], b[4 * i + 1], b[4 * i + 2], b[4 * i + 3], g),
-    };
   }
 
   private classSet(classes: ReadonlyArray<string | number> | null): Set<number> | null {
@@ -276,12 +270,6 @@ export class Detector {
     if (id < 0) throw new YoloEdgeError(`unknown class '${c}' (the model knows ${this.info.names.slice(0, 5).join(', ')}...)`, 'BAD_CLASS');
     return id;
   }
-}
-
-function topK(c: Candidates, k: number): number[] {
-  const idx = Array.from({ length: c.count }, (_, i) => i);
-  idx.sort((a, b) => c.scores[b] - c.scores[a]);
-  return idx.slice(0, k);
 }
 
 /** Names a model version in messages and reports: file, hash, metadata version and date, precision. */

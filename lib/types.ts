@@ -16,6 +16,7 @@ export interface Detection {
 /** Milliseconds spent in each stage of one detection. */
 export interface Timings {
   decode: number;
+  /** Placing the frame in the letterbox, and making the input tensor from it in the inference worker. */
   preprocess: number;
   inference: number;
   postprocess: number;

@@ -13,7 +13,7 @@ const detectNode = require(path.join(DIST, 'nodes', 'yolov8-detect.js'));
 const shadowNode = require(path.join(DIST, 'nodes', 'yolo-shadow-test.js'));
 const { Detector } = lib('detector');
 const { openHosts, openSessionCount } = lib('runtime/session-cache');
-const { parseThreads, defaultThreads } = lib('runtime/threads');
+const { parseThreads, defaultThreads, DEFAULT_NICENESS, inferenceNiceness } = lib('runtime/threads');
 
 helper.init(require.resolve('node-red'));
 
@@ -61,6 +61,32 @@ describe('inference in worker threads', function () {
       await d.close();
     }
     assert.ok(worst <= 50, `longest gap between 5 ms ticks: ${worst.toFixed(1)} ms`);
+  });
+
+  it('runs the worker and its intra-op threads below the event loop\'s CPU priority (Linux nice)', async function () {
+    if (process.platform !== 'linux') this.skip();
+    const niceOf = (tid) => Number(fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ')[16]);
+    const tids = () => fs.readdirSync('/proc/self/task');
+    const before = new Set(tids());
+    const mainNice = niceOf(process.pid);
+    const d = await Detector.create(MODEL, { threads: 2 });
+    try {
+      await d.detect(zebra);
+      const added = tids().filter((t) => !before.has(t));
+      const lowered = added.filter((t) => niceOf(t) === Math.min(19, mainNice + DEFAULT_NICENESS));
+      // the worker thread itself and onnxruntime's second intra-op thread at least
+      assert.ok(lowered.length >= 2, `threads started for the session: ${added.map((t) => `${t}:nice ${niceOf(t)}`).join(', ')}`);
+      assert.strictEqual(niceOf(process.pid), mainNice, 'the event loop keeps its priority');
+    } finally {
+      await d.close();
+    }
+  });
+
+  it('takes another niceness from YOLO_EDGE_INFERENCE_NICE (0 to 19) and refuses anything else', () => {
+    assert.strictEqual(inferenceNiceness({}), DEFAULT_NICENESS);
+    assert.strictEqual(inferenceNiceness({ YOLO_EDGE_INFERENCE_NICE: '0' }), 0);
+    assert.strictEqual(inferenceNiceness({ YOLO_EDGE_INFERENCE_NICE: '19' }), 19);
+    for (const bad of ['-5', '20', '2.5', 'low']) assert.throws(() => inferenceNiceness({ YOLO_EDGE_INFERENCE_NICE: bad }), (e) => e.code === 'BAD_CONFIG', bad);
   });
 
   it('checks the thread count: a whole number from 0 to 64; 0 is one per core but one', () => {

@@ -2,8 +2,6 @@ import { ImageInput, isRawImage, RawImage } from '../types';
 import { decodeResizedRgb, decodeRgb, DEFAULT_LIMITS, ImageLimits, openImage, resizeRgb } from './decode';
 import { LetterboxGeometry, letterboxGeometry, sameGeometry, stridedInputSize } from './letterbox';
 
-export type InputTensorType = 'float32' | 'uint8';
-
 /**
  * Decoded pixels a run keeps for later use, so that nothing decodes the frame again: 'model' keeps the RGB
  * the letterbox was filled from (free: it exists anyway), 'full' the whole frame (decoded once at full size,
@@ -12,8 +10,8 @@ export type InputTensorType = 'float32' | 'uint8';
 export type KeepPixels = 'none' | 'model' | 'full';
 
 export interface PreprocessResult {
-  /** NCHW tensor data, owned by the preprocessor and overwritten by the next run. */
-  data: Float32Array | Uint8Array;
+  /** The letterboxed frame, HWC RGB bytes, owned by the preprocessor and overwritten by the next run. */
+  data: Uint8Array;
   geometry: LetterboxGeometry;
   /** The oriented frame's RGB pixels, at model scale or full size (see KeepPixels). */
   pixels?: RawImage;
@@ -24,12 +22,14 @@ export interface PreprocessResult {
 const PAD = 114;
 
 /**
- * Ultralytics predict preprocessing: letterbox (keep aspect, centered, gray 114), RGB, /255, NCHW.
- * The tensor is reused between frames; padding is written only when the geometry changes.
+ * Ultralytics predict preprocessing up to the tensor: letterbox (keep aspect, centered, gray 114) into HWC RGB
+ * bytes, on libuv's pool but for one row copy each. The tensor (NCHW, /255) is made from these bytes by
+ * hwcToNchw in the inference worker. The buffer is reused between frames; padding is written only when the
+ * geometry changes.
  */
 export class Preprocessor {
   /** Replaced by adopt() when the buffer comes back from the inference worker. */
-  data: Float32Array | Uint8Array;
+  data: Uint8Array;
   private last?: LetterboxGeometry;
 
   /**
@@ -39,24 +39,21 @@ export class Preprocessor {
   constructor(
     public width: number,
     public height: number,
-    readonly type: InputTensorType = 'float32',
     private readonly limits: ImageLimits = DEFAULT_LIMITS,
     private readonly stride = 0,
     private readonly maxSize = { width, height },
   ) {
-    const n = 3 * width * height;
-    this.data = type === 'uint8' ? new Uint8Array(n) : new Float32Array(n);
+    this.data = new Uint8Array(3 * width * height);
   }
 
   /** Takes back the tensor's buffer after it was moved to another thread (its contents are unchanged). */
   adopt(buffer: ArrayBuffer): void {
-    this.data = this.type === 'uint8' ? new Uint8Array(buffer) : new Float32Array(buffer);
+    this.data = new Uint8Array(buffer);
   }
 
   /** A fresh tensor when the old one was lost (moved to a thread that died). */
   reallocate(): void {
-    const n = 3 * this.width * this.height;
-    this.data = this.type === 'uint8' ? new Uint8Array(n) : new Float32Array(n);
+    this.data = new Uint8Array(3 * this.width * this.height);
     this.last = undefined;
   }
 
@@ -83,27 +80,17 @@ export class Preprocessor {
     }
     const t1 = performance.now();
     if (!sameGeometry(this.last, g)) {
-      this.data.fill(this.type === 'uint8' ? PAD : PAD / 255);
+      this.data.fill(PAD);
       this.last = g;
     }
-    // x * (1/255) rounds to the same float32 as x / 255 for every byte, and is faster.
-    fill(this.data, rgb, g, this.type === 'uint8' ? 1 : 1 / 255);
+    place(this.data, rgb, g);
     const t2 = performance.now();
     return { data: this.data, geometry: g, pixels, decodeMs: t1 - t0, preprocessMs: t2 - t1 };
   }
 }
 
-/** Copies HWC RGB bytes into the NCHW tensor at the letterbox offset, each byte times k. */
-function fill(out: Float32Array | Uint8Array, rgb: Uint8Array, g: LetterboxGeometry, k: number): void {
-  const plane = g.dstWidth * g.dstHeight;
-  for (let y = 0; y < g.height; y++) {
-    let src = y * g.width * 3;
-    let dst = (y + g.top) * g.dstWidth + g.left;
-    const end = dst + g.width;
-    for (; dst < end; dst++, src += 3) {
-      out[dst] = rgb[src] * k;
-      out[dst + plane] = rgb[src + 1] * k;
-      out[dst + 2 * plane] = rgb[src + 2] * k;
-    }
-  }
+/** Copies the resized frame's rows into the letterbox at its offset. */
+function place(out: Uint8Array, rgb: Uint8Array, g: LetterboxGeometry): void {
+  const row = g.width * 3;
+  for (let y = 0; y < g.height; y++) out.set(rgb.subarray(y * row, (y + 1) * row), ((y + g.top) * g.dstWidth + g.left) * 3);
 }

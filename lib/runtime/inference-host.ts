@@ -2,15 +2,9 @@ import * as path from 'path';
 import { Worker } from 'worker_threads';
 import { isErrorCode, YoloEdgeError } from '../errors';
 import { Warn } from './session-factory';
-import { SessionConfig, TensorMessage, WorkerReply } from './worker-protocol';
+import { FrameMessage, OutputSpec, RunPostprocess, RunResult, SessionConfig, WorkerReply } from './worker-protocol';
 
-export interface RunReply {
-  output: TensorMessage;
-  /** The input buffer, handed back for the next frame. */
-  input: ArrayBuffer;
-  /** session.run milliseconds as the worker measured them. */
-  ms: number;
-}
+export type RunReply = Omit<RunResult, 'id'>;
 
 export type HostState = { state: 'ready' } | { state: 'restarting'; reason: string; inMs: number };
 
@@ -54,14 +48,15 @@ export class InferenceHost {
     return this.ready;
   }
 
-  async run(input: TensorMessage, output?: TensorMessage): Promise<RunReply> {
+  /** Runs one frame; `post` asks for its boxes (decode and NMS in the worker). */
+  async run(input: FrameMessage, output: OutputSpec, post?: RunPostprocess): Promise<RunReply> {
     await this.start();
     const worker = this.worker;
     if (!worker) throw new YoloEdgeError(`model worker for ${path.basename(this.config.modelPath)} stopped; it is being restarted`, 'WORKER_DIED');
     const id = this.nextId++;
     return new Promise<RunReply>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      worker.postMessage({ type: 'run', id, input, output }, [input.data, ...(output ? [output.data] : [])]);
+      worker.postMessage({ type: 'run', id, input, output, post }, [input.data]);
     });
   }
 
@@ -136,9 +131,11 @@ export class InferenceHost {
     this.pending.delete(m.id);
     if (m.type === 'ran') {
       this.crashesInARow = 0;
-      p.resolve({ output: m.output, input: m.input, ms: m.ms });
+      const { type: _type, id: _id, ...reply } = m;
+      p.resolve(reply);
     } else {
-      p.reject(Object.assign(new YoloEdgeError(`inference failed: ${m.message}`, 'INFERENCE_FAILED'), { input: m.input, output: m.output }));
+      const code = isErrorCode(m.code) ? m.code : 'INFERENCE_FAILED';
+      p.reject(Object.assign(new YoloEdgeError(code === 'INFERENCE_FAILED' ? `inference failed: ${m.message}` : m.message, code), { input: m.input }));
     }
   }
 

@@ -3,7 +3,7 @@ import * as path from 'path';
 import { YoloEdgeError } from '../errors';
 import { InferenceHost } from './inference-host';
 import { Warn } from './session-factory';
-import { defaultThreads, parseThreads } from './threads';
+import { defaultThreads, inferenceNiceness, parseThreads } from './threads';
 
 export { Warn } from './session-factory';
 
@@ -54,7 +54,7 @@ export async function acquireSession(modelPath: string, settings: SessionSetting
   const key = `${file}|${await fileIdentity(file)}|${s.threads}|${s.executionProviders.join(',')}`;
   let entry = entries.get(key);
   if (!entry) {
-    const host = new InferenceHost({ modelPath: file, threads: s.threads, executionProviders: s.executionProviders }, warn);
+    const host = new InferenceHost({ modelPath: file, threads: s.threads, executionProviders: s.executionProviders, niceness: inferenceNiceness() }, warn);
     entry = { host, ready: host.start(), users: 0 };
     entries.set(key, entry);
   }

@@ -19,3 +19,15 @@ export function defaultThreads(cores = coreCount()): number {
 export function parseThreads(v: unknown, name = 'threads'): number {
   return numberField(name, v, 0, { min: 0, max: MAX_THREADS, integer: true, hint: '0: one per core but one' });
 }
+
+/**
+ * Nice steps the inference worker and its intra-op threads run below the rest of Node-RED (Linux). With every core
+ * busy, the event loop, image decoding and the flow's other nodes then get a core before inference does.
+ * YOLO_EDGE_INFERENCE_NICE (0 to 19) in Node-RED's environment sets another; 0 keeps one priority for all.
+ */
+export function inferenceNiceness(env: NodeJS.ProcessEnv = process.env): number {
+  const v = env.YOLO_EDGE_INFERENCE_NICE;
+  return v === undefined || v === '' ? DEFAULT_NICENESS : numberField('YOLO_EDGE_INFERENCE_NICE', v, DEFAULT_NICENESS, { min: 0, max: 19, integer: true });
+}
+
+export const DEFAULT_NICENESS = 10;

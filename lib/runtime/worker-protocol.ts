@@ -1,5 +1,7 @@
-// Messages between an InferenceHost (main thread) and its inference worker. Tensor bytes travel as
-// transferred ArrayBuffers: moved, never copied, and handed back with the reply.
+// Messages between an InferenceHost (main thread) and its inference worker. The frame's bytes travel as a
+// transferred ArrayBuffer (moved, never copied) and come back with the reply; the model's output stays in the
+// worker, which sends back only the boxes it kept (and a copy of the output when asked).
+import type { FindOptions, FoundBoxes } from '../postprocess/find-boxes';
 
 export type TensorElement = 'float32' | 'uint8';
 
@@ -10,20 +12,57 @@ export interface TensorMessage {
   data: ArrayBuffer;
 }
 
+/** A letterboxed frame, HWC RGB bytes: the worker makes the model's NCHW input tensor `name` from it. */
+export interface FrameMessage {
+  name: string;
+  type: TensorElement;
+  width: number;
+  height: number;
+  data: ArrayBuffer;
+}
+
+/** The output to read; dims with a symbolic (<= 0) size mean onnxruntime allocates it per run. */
+export interface OutputSpec {
+  name: string;
+  dims: number[];
+}
+
+/** Postprocessing in the worker; without it a run only times the session (benchmarks, warm-up). */
+export interface RunPostprocess extends FindOptions {
+  /** Send a copy of the raw output back too. */
+  keepRaw: boolean;
+}
+
 export interface SessionConfig {
   modelPath: string;
   threads: number;
   executionProviders: string[];
+  /** Nice steps below Node-RED's threads for the worker and its intra-op threads (0: same priority). */
+  niceness: number;
 }
 
 export type HostRequest =
-  | { type: 'run'; id: number; input: TensorMessage; output?: TensorMessage }
+  | { type: 'run'; id: number; input: FrameMessage; output: OutputSpec; post?: RunPostprocess }
   | { type: 'close' }
   | { type: 'crash' };
+
+export interface RunResult {
+  id: number;
+  /** session.run milliseconds. */
+  ms: number;
+  /** Making the input tensor from the frame. */
+  tensorMs: number;
+  /** Decode and NMS. */
+  postMs: number;
+  /** The frame's buffer, handed back for the next frame. */
+  input: ArrayBuffer;
+  found?: FoundBoxes;
+  raw?: TensorMessage;
+}
 
 export type WorkerReply =
   | { type: 'loaded'; providers: string[] }
   | { type: 'load-failed'; message: string; code?: string }
   | { type: 'warn'; message: string }
-  | { type: 'ran'; id: number; ms: number; input: ArrayBuffer; output: TensorMessage }
-  | { type: 'run-failed'; id: number; message: string; input: ArrayBuffer; output?: ArrayBuffer };
+  | ({ type: 'ran' } & RunResult)
+  | { type: 'run-failed'; id: number; message: string; code?: string; input: ArrayBuffer };

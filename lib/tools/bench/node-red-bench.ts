@@ -75,17 +75,16 @@ export async function runNodeRedBench(o: NodeRedBenchOptions): Promise<NodeRedBe
   const frames = await Promise.all(files.map((f) => fs.readFile(f.image)));
   if (frames.length === 0) throw new YoloEdgeError(`no images in ${o.images}`, 'NO_IMAGES');
 
+  // The bare session is the one the flow uses (same model and settings share a worker); its runs are interleaved
+  // with the flow's msgs one for one, so both see the same machine at the same time.
   const bare = await Detector.create(o.model, { threads: o.threads });
   const session: number[] = [];
-  try {
-    for (let r = 0; r < o.runs + 3; r++) {
-      await bare.preprocess(frames[r % frames.length]);
-      const { ms } = await bare.runSession();
-      if (r >= 3) session.push(ms);
-    }
-  } finally {
-    await bare.close();
-  }
+  const bareRun = async (r: number): Promise<void> => {
+    await bare.preprocess(frames[r % frames.length]);
+    session.push((await bare.runSession()).ms);
+  };
+  for (let r = 0; r < 3; r++) await bareRun(r);
+  session.length = 0;
 
   await new Promise<void>((r) => helper.startServer(r));
   const flow = (annotate: boolean, policy: string, queueSize: number): object[] => [
@@ -97,7 +96,7 @@ export async function runNodeRedBench(o: NodeRedBenchOptions): Promise<NodeRedBe
     await helper.load(nodes, flow(annotate, policy, queueSize));
     const d = helper.getNode('d');
     const out = helper.getNode('out');
-    await oneAtATime(d, out, frames, 2); // loaded and warm
+    await oneAtATime(d, out, frames, 2, async () => {}); // loaded and warm
     return { d, out };
   };
   try {
@@ -107,7 +106,7 @@ export async function runNodeRedBench(o: NodeRedBenchOptions): Promise<NodeRedBe
       const key = annotate ? 'annotateOn' : 'annotateOff';
       o.progress?.(`latency, annotate ${annotate ? 'on' : 'off'}`);
       const { d, out } = await deploy(annotate, 'drop-oldest', 1);
-      latency[key] = median(await oneAtATime(d, out, frames, o.runs));
+      latency[key] = median(await oneAtATime(d, out, frames, o.runs, bareRun));
       o.progress?.(`event loop at ${o.fps} fps for ${o.streamSeconds} s, annotate ${annotate ? 'on' : 'off'}`);
       loop[key] = await steadyStream(d, out, frames, o.fps, o.streamSeconds);
       await helper.unload();
@@ -119,13 +118,15 @@ export async function runNodeRedBench(o: NodeRedBenchOptions): Promise<NodeRedBe
     return { model: path.basename(o.model), threads: o.threads, session: median(session), latency, throughputFps, loop, machine: `${os.cpus()[0]?.model ?? 'unknown'}, ${os.cpus().length} cores, Node ${process.version}` };
   } finally {
     await new Promise<void>((r) => helper.stopServer(r));
+    await bare.close();
   }
 }
 
-/** Milliseconds from receive() to the msg at the output, one msg at a time. */
-async function oneAtATime(d: NodeHandle, out: NodeHandle, frames: Buffer[], runs: number): Promise<number[]> {
+/** Milliseconds from receive() to the msg at the output, one msg at a time, each after `before(r)`. */
+async function oneAtATime(d: NodeHandle, out: NodeHandle, frames: Buffer[], runs: number, before: (r: number) => Promise<void>): Promise<number[]> {
   const times: number[] = [];
   for (let r = 0; r < runs; r++) {
+    await before(r);
     const t0 = performance.now();
     await new Promise<void>((resolve, reject) => {
       out.on('input', () => resolve());

@@ -1,0 +1,49 @@
+'use strict';
+// What the inference worker does around session.run: the frame's bytes into the tensor, the output into boxes.
+const assert = require('assert');
+const { lib } = require('./support/paths');
+const { hwcToNchw } = lib('image/tensor-layout');
+const { BoxFinder } = lib('postprocess/find-boxes');
+
+describe('frame to tensor and output to boxes (in the inference worker)', () => {
+  it('turns HWC bytes into NCHW planes: x / 255 in float32 for every byte, bytes unchanged for uint8 inputs', () => {
+    const w = 16, h = 16, plane = w * h; // 256 pixels: every byte value once in each channel
+    const src = new Uint8Array(3 * plane);
+    for (let i = 0; i < plane; i++) { src[3 * i] = i; src[3 * i + 1] = 255 - i; src[3 * i + 2] = (i * 7) & 255; }
+    const f = new Float32Array(3 * plane);
+    hwcToNchw(src, f, w, h);
+    const u = new Uint8Array(3 * plane);
+    hwcToNchw(src, u, w, h);
+    for (let i = 0; i < plane; i++) {
+      for (let c = 0; c < 3; c++) {
+        assert.strictEqual(f[c * plane + i], Math.fround(src[3 * i + c] / 255), `pixel ${i} channel ${c}`);
+        assert.strictEqual(u[c * plane + i], src[3 * i + c]);
+      }
+    }
+  });
+
+  it('refuses buffers too small for the size', () => {
+    assert.throws(() => hwcToNchw(new Uint8Array(10), new Float32Array(12), 2, 2), RangeError);
+    assert.throws(() => hwcToNchw(new Uint8Array(12), new Uint8Array(11), 2, 2), RangeError);
+  });
+
+  it('keeps the best boxes after NMS, compacted best first, and the top scores of an end-to-end output', () => {
+    const n = 4, nc = 2;
+    const raw = new Float32Array((4 + nc) * n);
+    const set = (i, cx, cy, bw, bh, s0, s1) => [cx, cy, bw, bh, s0, s1].forEach((v, r) => { raw[r * n + i] = v; });
+    set(0, 50, 50, 20, 20, 0.9, 0.1);
+    set(1, 51, 50, 20, 20, 0.8, 0.1); // overlaps 0, same class: suppressed
+    set(2, 200, 200, 10, 10, 0.1, 0.6);
+    set(3, 300, 300, 10, 10, 0.2, 0.1); // under the threshold
+    const o = { layout: 'yolov8', numClasses: nc, confidence: 0.25, classes: null, multiLabel: false, iou: 0.7, agnostic: false, maxDetections: 300 };
+    const finder = new BoxFinder();
+    const f = finder.find(raw, [1, 4 + nc, n], o);
+    assert.deepStrictEqual(Array.from(f.classIds), [0, 1]);
+    assert.deepStrictEqual(Array.from(f.scores).map((s) => +s.toFixed(2)), [0.9, 0.6]);
+    assert.deepStrictEqual(Array.from(f.boxes), [40, 40, 60, 60, 195, 195, 205, 205]);
+    assert.deepStrictEqual(Array.from(finder.find(raw, [1, 4 + nc, n], { ...o, classes: [1] }).classIds), [1], 'class filter');
+    const e2e = new Float32Array([0, 0, 10, 10, 0.5, 3, 5, 5, 20, 20, 0.9, 1, 1, 1, 2, 2, 0.1, 0]);
+    const top = finder.find(e2e, [1, 3, 6], { ...o, layout: 'end2end', maxDetections: 1 });
+    assert.deepStrictEqual([Array.from(top.classIds), Array.from(top.boxes)], [[1], [5, 5, 20, 20]]);
+  });
+});
