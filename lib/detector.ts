@@ -181,7 +181,8 @@ export class Detector {
       handedOver();
       const out = await pending;
       const t2 = performance.now();
-      const detections = this.toDetections(out.found as FoundBoxes, pre.geometry);
+      if (!out.found) throw new YoloEdgeError('the inference worker sent no boxes for this frame', 'INFERENCE_FAILED');
+      const detections = this.toDetections(out.found, pre.geometry);
       const t3 = performance.now();
       return {
         detections,
