@@ -11,7 +11,7 @@ export function lowerThreadPriority(steps: number): number | undefined {
   if (process.platform !== 'linux' || steps <= 0) return undefined;
   try {
     // "/proc/thread-self" links to "<pid>/task/<tid>": setpriority on a tid changes that thread only
-    const tid = Number(path(fs.readlinkSync('/proc/thread-self')));
+    const tid = Number(fs.readlinkSync('/proc/thread-self').split('/').pop());
     if (!Number.isInteger(tid) || tid <= 0) return undefined;
     const nice = Math.min(19, os.getPriority(tid) + steps);
     os.setPriority(tid, nice);
@@ -21,6 +21,3 @@ export function lowerThreadPriority(steps: number): number | undefined {
   }
 }
 
-function path(link: string): string {
-  return link.split('/').pop() ?? '';
-}

@@ -26,8 +26,7 @@ export function parseThreads(v: unknown, name = 'threads'): number {
  * YOLO_EDGE_INFERENCE_NICE (0 to 19) in Node-RED's environment sets another; 0 keeps one priority for all.
  */
 export function inferenceNiceness(env: NodeJS.ProcessEnv = process.env): number {
-  const v = env.YOLO_EDGE_INFERENCE_NICE;
-  return v === undefined || v === '' ? DEFAULT_NICENESS : numberField('YOLO_EDGE_INFERENCE_NICE', v, DEFAULT_NICENESS, { min: 0, max: 19, integer: true });
+  return numberField('YOLO_EDGE_INFERENCE_NICE', env.YOLO_EDGE_INFERENCE_NICE, DEFAULT_NICENESS, { min: 0, max: 19, integer: true });
 }
 
 export const DEFAULT_NICENESS = 10;
