@@ -30,13 +30,16 @@ async function cycle() {
   await helper.unload();
 }
 
-/** Waits until no worker is still ending (the thread count stops falling), then measures. */
+/**
+ * Waits until no thread is still ending, then measures: the count must hold for 1.5 s. libvips ends its idle
+ * pool threads about 0.5 s after the last image, so an earlier reading could count them at one end and not the other.
+ */
 async function settle() {
   let threads = threadCount();
-  for (let i = 0; i < 50; i++) {
+  for (let i = 0, held = 0; i < 100 && held < 15; i++) {
     await sleep(100);
     const now = threadCount();
-    if (now >= threads && i >= 5) break;
+    held = now === threads ? held + 1 : 0;
     threads = now;
   }
   global.gc();
