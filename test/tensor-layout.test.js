@@ -7,17 +7,21 @@ const { BoxFinder } = lib('postprocess/find-boxes');
 
 describe('frame to tensor and output to boxes (in the inference worker)', () => {
   it('turns HWC bytes into NCHW planes: x / 255 in float32 for every byte, bytes unchanged for uint8 inputs', () => {
-    const w = 16, h = 16, plane = w * h; // 256 pixels: every byte value once in each channel
-    const src = new Uint8Array(3 * plane);
-    for (let i = 0; i < plane; i++) { src[3 * i] = i; src[3 * i + 1] = 255 - i; src[3 * i + 2] = (i * 7) & 255; }
-    const f = new Float32Array(3 * plane);
-    hwcToNchw(src, f, w, h);
-    const u = new Uint8Array(3 * plane);
-    hwcToNchw(src, u, w, h);
-    for (let i = 0; i < plane; i++) {
-      for (let c = 0; c < 3; c++) {
-        assert.strictEqual(f[c * plane + i], Math.fround(src[3 * i + c] / 255), `pixel ${i} channel ${c}`);
-        assert.strictEqual(u[c * plane + i], src[3 * i + c]);
+    // 16x16: every byte value once in each channel, read four pixels at a time; 5x3 leaves three pixels over;
+    // a frame at an odd offset in its buffer cannot be read as words at all
+    for (const [w, h, offset] of [[16, 16, 0], [5, 3, 0], [16, 16, 1], [5, 3, 1]]) {
+      const plane = w * h;
+      const src = new Uint8Array(new ArrayBuffer(3 * plane + offset), offset);
+      for (let i = 0; i < plane; i++) { src[3 * i] = i; src[3 * i + 1] = 255 - i; src[3 * i + 2] = (i * 7) & 255; }
+      const f = new Float32Array(3 * plane);
+      hwcToNchw(src, f, w, h);
+      const u = new Uint8Array(3 * plane);
+      hwcToNchw(src, u, w, h);
+      for (let i = 0; i < plane; i++) {
+        for (let c = 0; c < 3; c++) {
+          assert.strictEqual(f[c * plane + i], Math.fround(src[3 * i + c] / 255), `${w}x${h}+${offset}: pixel ${i} channel ${c}`);
+          assert.strictEqual(u[c * plane + i], src[3 * i + c], `${w}x${h}+${offset}: pixel ${i} channel ${c}`);
+        }
       }
     }
   });
