@@ -2,8 +2,10 @@
 'use strict';
 // Event-loop gaps while yolov8-detect streams JPEGs inside Node-RED, and whether the event loop was running or
 // waiting for a CPU in them (Linux: /proc/self/task/<pid>/schedstat, read at every 2 ms tick).
+// Also: how many gaps held a full (mark-compact) GC of the event loop's own heap.
 // Usage (after npm run build): node scripts/node24.js scripts/loop-stalls.js MODEL IMAGES [threads] [seconds]
-// YOLO_EDGE_INFERENCE_NICE=0 runs the inference threads at Node-RED's priority, to compare.
+// YOLO_EDGE_INFERENCE_NICE=0 runs the inference threads at Node-RED's priority, to compare; ANNOTATE=1 turns
+// annotation on.
 const fs = require('fs');
 const path = require('path');
 const root = path.join(__dirname, '..');
@@ -12,6 +14,7 @@ if (!model || !images) {
   console.error('usage: loop-stalls.js MODEL IMAGES [threads] [seconds]');
   process.exit(2);
 }
+const { PerformanceObserver, constants } = require('perf_hooks');
 const helper = require('node-red-node-test-helper');
 helper.init(require.resolve('node-red'));
 const nodes = ['yolo-model', 'yolov8-detect'].map((n) => require(path.join(root, 'dist', 'nodes', `${n}.js`)));
@@ -23,19 +26,24 @@ async function main() {
   await new Promise((r) => helper.startServer(r));
   await helper.load(nodes, [
     { id: 'm', type: 'yolo-model', model: path.resolve(model), threads: Number(threads), providers: 'cpu', names: '' },
-    { id: 'd', type: 'yolov8-detect', model: 'm', annotate: false, preview: false, busyPolicy: 'drop-oldest', queueSize: 1, wires: [['out']] },
+    { id: 'd', type: 'yolov8-detect', model: 'm', annotate: process.env.ANNOTATE === '1', preview: false, busyPolicy: 'drop-oldest', queueSize: 1, wires: [['out']] },
     { id: 'out', type: 'helper' },
   ]);
   const d = helper.getNode('d');
   const out = helper.getNode('out');
   for (let i = 0; i < 3; i++) await new Promise((r) => { out.once('input', r); d.receive({ payload: frames[i % frames.length] }); });
+  const majors = [];
+  const gcs = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) if (e.detail.kind === constants.NODE_PERFORMANCE_GC_MAJOR) majors.push({ from: e.startTime, to: e.startTime + e.duration });
+  });
+  gcs.observe({ entryTypes: ['gc'] });
   const gaps = [];
   let last = performance.now();
   let lastS = schedstat();
   const probe = setInterval(() => {
     const now = performance.now();
     const s = schedstat();
-    if (now - last > 12) gaps.push({ ms: now - last, ran: (s[0] - lastS[0]) / 1e6, waited: (s[1] - lastS[1]) / 1e6 });
+    if (now - last > 12) gaps.push({ from: last, to: now, ms: now - last, ran: (s[0] - lastS[0]) / 1e6, waited: (s[1] - lastS[1]) / 1e6 });
     last = now;
     lastS = s;
   }, 2);
@@ -44,10 +52,13 @@ async function main() {
   await new Promise((r) => setTimeout(r, Number(seconds) * 1000));
   clearInterval(feed);
   clearInterval(probe);
+  gcs.disconnect();
+  const withGc = (g) => majors.some((m) => m.from < g.to && m.to > g.from);
   const sum = (key) => gaps.reduce((a, g) => a + g[key], 0).toFixed(0);
-  const worst = gaps.sort((a, b) => b.ms - a.ms).slice(0, 5).map((g) => `${g.ms.toFixed(0)} (ran ${g.ran.toFixed(0)}, waited ${g.waited.toFixed(0)})`);
+  const worst = gaps.sort((a, b) => b.ms - a.ms).slice(0, 5).map((g) => `${g.ms.toFixed(0)} (ran ${g.ran.toFixed(0)}, waited ${g.waited.toFixed(0)}${withGc(g) ? ', GC' : ''})`);
   console.log(`${path.basename(model)} x${threads}, ${seconds} s at 10 fps, inference nice +${process.env.YOLO_EDGE_INFERENCE_NICE ?? 10}: ` +
-    `${gaps.length} gaps over 12 ms; in them the event loop ran ${sum('ran')} ms and waited for a CPU ${sum('waited')} ms; worst: ${worst.join(', ')}`);
+    `${gaps.length} gaps over 12 ms; in them the event loop ran ${sum('ran')} ms and waited for a CPU ${sum('waited')} ms; ` +
+    `${majors.length} full GCs of its heap, ${gaps.filter(withGc).length} of the gaps held one; worst: ${worst.join(', ')}`);
   await helper.unload();
   await new Promise((r) => helper.stopServer(r));
 }
