@@ -13,7 +13,6 @@ if (!before || !after || !model || !images) {
 }
 const files = fs.readdirSync(images).filter((f) => /\.jpe?g$/i.test(f)).sort().slice(0, 16);
 const jpegs = files.map((f) => fs.readFileSync(path.join(images, f)));
-const median = (a) => { const s = a.slice().sort((x, y) => x - y); return s[s.length >> 1]; };
 const WARM = 4;
 
 async function main() {
@@ -23,6 +22,7 @@ async function main() {
     const { Detector } = require(path.resolve(dist, 'lib', 'detector.js'));
     detectors[k] = await Detector.create(path.resolve(model), { threads: Number(threads) });
   }
+  const { median } = require(path.resolve(after, 'lib', 'stats.js'));
   const timings = { before: [], after: [] };
   for (let i = 0; i < Number(frames) + WARM; i++) {
     for (const k of i % 2 ? ['before', 'after'] : ['after', 'before']) {

@@ -7,8 +7,8 @@ const { BoxFinder } = lib('postprocess/find-boxes');
 
 describe('frame to tensor and output to boxes (in the inference worker)', () => {
   it('turns HWC bytes into NCHW planes: x / 255 in float32 for every byte, bytes unchanged for uint8 inputs', () => {
-    // 16x16: every byte value once in each channel, read four pixels at a time; 5x3 leaves three pixels over;
-    // a frame at an odd offset in its buffer cannot be read as words at all
+    // 16x16: every byte value once in each channel, uint8 written four pixels at a time; 5x3 (15 pixels) and a
+    // frame at an odd offset in its buffer go byte by byte
     for (const [w, h, offset] of [[16, 16, 0], [5, 3, 0], [16, 16, 1], [5, 3, 1]]) {
       const plane = w * h;
       const src = new Uint8Array(new ArrayBuffer(3 * plane + offset), offset);
