@@ -1,14 +1,16 @@
 import { ImageLimits, DEFAULT_LIMITS } from './image/decode';
 import { LetterboxGeometry, toSourceBox } from './image/letterbox';
-import { KeepPixels, Preprocessor } from './image/preprocess';
+import { KeepPixels } from './image/preprocess';
 import { loadModelInfo, ModelInfo } from './model/model-info';
 import { FoundBoxes } from './postprocess/find-boxes';
 import { CpuFeatures } from './runtime/cpu-features';
 import { saturationWarning } from './runtime/saturation-check';
+import { DecodedFrame, frameDecoder } from './runtime/frame-decoder';
+import { SlotSpec } from './runtime/frame-protocol';
 import { HostState, RunReply } from './runtime/inference-host';
 import { RunPostprocess } from './runtime/worker-protocol';
 import { acquireSession, SessionLease, SessionSettings, Warn } from './runtime/session-cache';
-import { Detection, ImageInput, RawImage, Timings } from './types';
+import { Detection, ImageInput, Timings } from './types';
 import { YoloEdgeError } from './errors';
 
 export interface DetectorOptions extends SessionSettings {
@@ -31,8 +33,10 @@ export interface DetectOptions {
   multiLabel: boolean;
   /** Return a copy of the raw model output too. */
   keepRaw: boolean;
-  /** Decoded pixels to return for annotation or a preview (see KeepPixels). */
-  keepPixels: KeepPixels;
+  /** Return the frame with its boxes and labels drawn, JPEG (as `annotated`). */
+  annotate: boolean;
+  /** Return an annotated thumbnail this wide, JPEG (as `thumbnail`); 0 for none. */
+  thumbnail: number;
 }
 
 export const DEFAULT_DETECT: DetectOptions = {
@@ -43,7 +47,8 @@ export const DEFAULT_DETECT: DetectOptions = {
   agnostic: false,
   multiLabel: false,
   keepRaw: false,
-  keepPixels: 'none',
+  annotate: false,
+  thumbnail: 0,
 };
 
 export interface DetectionResult {
@@ -52,8 +57,9 @@ export interface DetectionResult {
   imageHeight: number;
   timings: Timings;
   raw?: Float32Array;
-  /** The frame's RGB pixels when keepPixels asked for them. */
-  pixels?: RawImage;
+  /** JPEGs drawn when asked (annotate, thumbnail), from the pixels decoded for the model. */
+  annotated?: Buffer;
+  thumbnail?: Buffer;
 }
 
 /** Largest stride of a YOLOv8/YOLO11 head, when the metadata does not say. */
@@ -63,10 +69,15 @@ const SLOTS = 2;
 /** Node-RED gives a node 15 s to close. */
 const CLOSE_WAIT_MS = 5_000;
 
-/** A frame's letterbox buffer; it travels to the inference worker and back for each run. */
+/** A frame's letterbox buffer, shared by the image worker (which fills it) and the inference worker. */
 interface Slot {
-  pre: Preprocessor;
+  spec: SlotSpec;
+  /** The tensor size of the frame in it. */
+  width: number;
+  height: number;
 }
+
+let nextSlotKey = 1;
 
 /**
  * Image in, detections out: one model, its shared session (in a worker thread) and this caller's buffers.
@@ -83,20 +94,28 @@ export class Detector {
   /** Problems found at load time that do not stop the model (e.g. int8 saturation on this CPU). */
   readonly warnings: string[] = [];
 
+  private readonly slots: Slot[] = [];
+
   private constructor(readonly info: ModelInfo, private readonly lease: SessionLease, limits: ImageLimits) {
     const stride = info.dynamicInput ? info.metadata.stride ?? DEFAULT_STRIDE : 0;
-    for (let i = 0; i < SLOTS; i++) this.free.push({ pre: new Preprocessor(info.inputWidth, info.inputHeight, limits, stride) });
+    const { inputWidth: width, inputHeight: height } = info;
+    for (let i = 0; i < SLOTS; i++) {
+      const spec: SlotSpec = { key: nextSlotKey++, buffer: new SharedArrayBuffer(3 * width * height), width, height, stride, limits };
+      this.slots.push({ spec, width, height });
+    }
+    this.free.push(...this.slots);
   }
 
   static async create(modelPath: string, options: DetectorOptions = {}): Promise<Detector> {
     const { info } = await loadModelInfo(modelPath, { names: options.names });
     const lease = await acquireSession(modelPath, options, options.warn);
+    frameDecoder.acquire();
     let d: Detector;
     try {
       d = new Detector(info, lease, options.limits ?? DEFAULT_LIMITS);
       await d.runSession(); // warm-up: the first run allocates and plans
     } catch (err) {
-      await lease.release();
+      await Promise.all([lease.release(), frameDecoder.release()]);
       throw err instanceof YoloEdgeError ? err : new YoloEdgeError(`${modelPath}: ${(err as Error).message}`, 'MODEL_LOAD_FAILED');
     }
     const saturation = saturationWarning(info, options.cpu);
@@ -145,7 +164,7 @@ export class Detector {
   async preprocess(image: ImageInput): Promise<void> {
     const slot = await this.takeSlot();
     try {
-      await slot.pre.run(image);
+      await this.prepare(slot, image, 'none');
     } finally {
       this.giveSlot(slot);
     }
@@ -159,7 +178,8 @@ export class Detector {
     const late = new Promise<void>((resolve) => { timer = setTimeout(resolve, CLOSE_WAIT_MS); });
     await Promise.race([Promise.allSettled([...this.running]), late]);
     clearTimeout(timer);
-    await this.lease.release();
+    frameDecoder.forget(this.slots.map((s) => s.spec.key));
+    await Promise.all([this.lease.release(), frameDecoder.release()]);
   }
 
   private track<T>(p: Promise<T>): Promise<T> {
@@ -170,10 +190,22 @@ export class Detector {
   }
 
   private async detectNow(image: ImageInput, o: DetectOptions, before: Promise<void>, handedOver: () => void): Promise<DetectionResult> {
+    // the pixels decoded for the model are kept in the image worker for drawing: no second decode
+    const keep: KeepPixels = o.annotate ? 'full' : o.thumbnail > 0 ? 'model' : 'none';
+    const { result, frame } = await this.inSlot(image, o, keep, before, handedOver);
+    if (keep === 'none') return result;
+    const { detections, imageWidth: width, imageHeight: height } = result;
+    return { ...result, ...(await frameDecoder.draw(frame, { detections, width, height, annotate: o.annotate, thumbnail: o.thumbnail })) };
+  }
+
+  /** A frame through a slot: decoded into it, run in the session, boxes back; the slot is free again after. */
+  private async inSlot(image: ImageInput, o: DetectOptions, keep: KeepPixels, before: Promise<void>, handedOver: () => void): Promise<{ result: DetectionResult; frame: number }> {
     const slot = await this.takeSlot();
+    let kept: number | undefined;
     try {
       const t0 = performance.now();
-      const pre = await slot.pre.run(image, o.keepPixels);
+      const pre = await this.prepare(slot, image, keep);
+      if (keep !== 'none') kept = pre.frame;
       const t1 = performance.now();
       const post = this.postOptions(o); // before waiting: a bad class fails this frame at once
       await before;
@@ -184,7 +216,7 @@ export class Detector {
       if (!out.found) throw new YoloEdgeError('the inference worker sent no boxes for this frame', 'INFERENCE_FAILED');
       const detections = this.toDetections(out.found, pre.geometry);
       const t3 = performance.now();
-      return {
+      const result: DetectionResult = {
         detections,
         imageWidth: pre.geometry.srcWidth,
         imageHeight: pre.geometry.srcHeight,
@@ -197,9 +229,11 @@ export class Detector {
           queued: t2 - t1 - out.tensorMs - out.ms - out.postMs,
         },
         raw: out.raw ? new Float32Array(out.raw.data) : undefined,
-        pixels: pre.pixels,
       };
+      kept = undefined;
+      return { result, frame: pre.frame };
     } finally {
+      if (kept !== undefined) frameDecoder.drop(kept);
       handedOver(); // also when decoding failed: the next frame must not wait for this one
       this.giveSlot(slot);
     }
@@ -220,21 +254,20 @@ export class Detector {
     };
   }
 
-  /** Sends the slot's frame to the session; its buffer comes back with the answer (or is replaced if lost). */
-  private async run(slot: Slot, post?: RunPostprocess): Promise<RunReply> {
+  /** Decodes and letterboxes a frame into the slot, in the image worker. */
+  private async prepare(slot: Slot, image: ImageInput, keep: KeepPixels): Promise<DecodedFrame> {
+    const pre = await frameDecoder.prepare(slot.spec, image, keep);
+    slot.width = pre.width;
+    slot.height = pre.height;
+    return pre;
+  }
+
+  /** Runs the slot's frame in the session. */
+  private run(slot: Slot, post?: RunPostprocess): Promise<RunReply> {
     // A float16 model's session has float32 edges (runtime/session-factory): its tensors are float32 here too.
     const { inputName, inputType, outputName, outputDims } = this.info;
-    const input = { name: inputName, type: inputType, width: slot.pre.width, height: slot.pre.height, data: slot.pre.data.buffer as ArrayBuffer };
-    try {
-      const r = await this.lease.host.run(input, { name: outputName, dims: outputDims }, post);
-      slot.pre.adopt(r.input);
-      return r;
-    } catch (err) {
-      const back = (err as { input?: ArrayBuffer }).input;
-      if (back) slot.pre.adopt(back);
-      else if (slot.pre.data.byteLength === 0) slot.pre.reallocate();
-      throw err;
-    }
+    const input = { name: inputName, type: inputType, width: slot.width, height: slot.height, data: slot.spec.buffer };
+    return this.lease.host.run(input, { name: outputName, dims: outputDims }, post);
   }
 
   private toDetections(f: FoundBoxes, g: LetterboxGeometry): Detection[] {

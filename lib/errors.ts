@@ -30,7 +30,7 @@ export const ERROR_CODES = {
   // running
   BAD_OUTPUT: 'the model gave an output of an unexpected shape',
   INFERENCE_FAILED: 'onnxruntime failed while running the model',
-  WORKER_DIED: 'the model worker thread stopped while frames were in it (it is restarted)',
+  WORKER_DIED: 'a model or image worker thread stopped while frames were in it (it is started again)',
   BUSY: 'the frame was dropped by the busy policy',
   PAUSED: 'detection is paused (yolo-edge/control)',
   CLOSED: 'the node or detector is closing',

@@ -4,7 +4,7 @@ import { AlarmEvent, ShadowTester } from '../lib/shadow/shadow-tester';
 import { parseDetectConfig } from '../lib/detect-config';
 import { YoloEdgeError } from '../lib/errors';
 import { TOPICS } from '../lib/topics';
-import { DetectNodeFields, detectOptions, imageOf, keepPixels, Msg, wantsAnnotation, writeDetection } from './shared/detect-message';
+import { DetectNodeFields, detectOptions, imageOf, Msg, wantsAnnotation, writeDetection } from './shared/detect-message';
 import { describeDetector, ModelIdentity } from '../lib/detector';
 import { FrameJob } from './shared/frame-intake';
 import { FrameOutput, FrameRuntime, refuseFrames } from './shared/frame-runtime';
@@ -110,10 +110,10 @@ export = function (RED: NodeAPI): void {
     async function work({ msg }: FrameJob): Promise<FrameOutput> {
       const input = await imageOf(msg, config.filePaths === true);
       const annotate = wantsAnnotation(msg, config.annotate);
-      const options = { ...detectOptions(base, msg), keepPixels: keepPixels(annotate, false) };
+      const options = { ...detectOptions(base, msg), annotate };
       const { detector, result } = await tester.runFrame(input, options, { msgid: msg._msgid, topic: msg.topic });
       frames.countProcessed();
-      await writeDetection(msg, detector, result, input, annotate, frames.counters());
+      writeDetection(msg, detector, result, input, annotate, frames.counters());
       return { send: [msg, null], ms: result.timings.total, objects: result.detections.length };
     }
 

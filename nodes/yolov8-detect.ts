@@ -2,7 +2,7 @@ import type { Node, NodeAPI, NodeMessageInFlow } from 'node-red';
 import { parseDetectConfig } from '../lib/detect-config';
 import { YoloEdgeError } from '../lib/errors';
 import { TOPICS } from '../lib/topics';
-import { DetectNodeFields, detectOptions, imageOf, keepPixels, Msg, wantsAnnotation, writeDetection } from './shared/detect-message';
+import { DetectNodeFields, detectOptions, imageOf, Msg, wantsAnnotation, writeDetection } from './shared/detect-message';
 import { FrameJob } from './shared/frame-intake';
 import { FrameOutput, FrameRuntime, refuseFrames } from './shared/frame-runtime';
 import { loadFailureText, showFetchProgress, YoloModelNode } from './shared/model-config';
@@ -43,10 +43,11 @@ export = function (RED: NodeAPI): void {
       const detector = await modelNode.detector();
       const input = await imageOf(msg, config.filePaths === true);
       const annotate = wantsAnnotation(msg, config.annotate);
-      const r = await detector.detect(input, { ...detectOptions(base, msg), keepPixels: keepPixels(annotate, preview.due()) });
+      const turn = preview.claim();
+      const r = await detector.detect(input, { ...detectOptions(base, msg), annotate, thumbnail: turn?.width ?? 0 });
       frames.countProcessed();
-      await writeDetection(msg, detector, r, input, annotate, frames.counters());
-      if (r.pixels) preview.offer(r.pixels, r.imageWidth, r.imageHeight, r.detections);
+      writeDetection(msg, detector, r, input, annotate, frames.counters());
+      if (r.thumbnail && turn) preview.show(r.thumbnail, r.detections.length, turn);
       return { send: msg, ms: r.timings.total, objects: r.detections.length };
     }
 

@@ -71,6 +71,9 @@ describe('annotated JPEG', () => {
     const [q80, q100] = await Promise.all([annotateImage(img, 320, 240, dets), annotateImage(img, 320, 240, dets, 100)]);
     assert.ok(q80[0] === 0xff && q80[1] === 0xd8 && q80.length < q100.length);
     assert.ok(img.data.every((v) => v === 100));
+    const buf = { ...img, data: Buffer.alloc(320 * 240 * 3, 100) }; // sharp's pixels are Buffers, whose slice() is a view
+    await annotateImage(buf, 320, 240, dets);
+    assert.ok(buf.data.every((v) => v === 100), 'a Buffer of pixels is left alone too');
     const { data, info } = await decode(q100);
     assert.deepStrictEqual([info.width, info.height], [320, 240]);
     const i = (150 * 320 + 60) * 3;

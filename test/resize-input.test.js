@@ -89,8 +89,9 @@ describe('resize-input', function () {
     const frame = await sharp(frames[0]).resize(1280, 720).jpeg().toBuffer();
     const d = await Detector.create(rect, { threads: 1 });
     try {
-      const r = await d.detect(frame, { keepPixels: 'model' });
-      assert.deepStrictEqual([r.imageWidth, r.imageHeight, r.pixels.width, r.pixels.height], [1280, 720, 640, 360]);
+      const r = await d.detect(frame, { annotate: true });
+      const drawn = await sharp(r.annotated).metadata();
+      assert.deepStrictEqual([r.imageWidth, r.imageHeight, drawn.width, drawn.height], [1280, 720, 1280, 720]);
       for (const det of r.detections) assert.ok(det.box.x2 <= 1280 && det.box.y2 <= 720);
     } finally {
       await d.close();

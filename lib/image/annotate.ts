@@ -30,7 +30,8 @@ const WHITE: Rgb = [255, 255, 255];
 
 /** The frame as RGB pixels this function may draw on: a copy of raw RGB, else decoded (and oriented). */
 async function drawable(image: ImageInput): Promise<RawImage> {
-  if (isRawImage(image) && image.channels === 3) return { ...image, data: image.data.slice() };
+  // new Uint8Array(), not slice(): a Buffer's slice() is a view, and drawing on it changed the caller's pixels
+  if (isRawImage(image) && image.channels === 3) return { ...image, data: new Uint8Array(image.data) };
   const base = isRawImage(image)
     ? sharp(image.data, { raw: { width: image.width, height: image.height, channels: image.channels } })
     : sharp(image).rotate();

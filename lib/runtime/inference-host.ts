@@ -1,6 +1,7 @@
 import * as path from 'path';
 import { Worker } from 'worker_threads';
 import { isErrorCode, YoloEdgeError } from '../errors';
+import { endWorker } from './end-worker';
 import { Warn } from './session-factory';
 import { FrameMessage, OutputSpec, RunPostprocess, RunResult, SessionConfig, WorkerReply } from './worker-protocol';
 
@@ -56,7 +57,7 @@ export class InferenceHost {
     const id = this.nextId++;
     return new Promise<RunReply>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      worker.postMessage({ type: 'run', id, input, output, post }, [input.data]);
+      worker.postMessage({ type: 'run', id, input, output, post });
     });
   }
 
@@ -75,11 +76,7 @@ export class InferenceHost {
     this.worker = undefined;
     this.failPending(new YoloEdgeError('model session closed', 'CLOSED'));
     if (!w) return;
-    const exited = new Promise<void>((resolve) => w.once('exit', () => resolve()));
-    w.postMessage({ type: 'close' });
-    const timer = setTimeout(() => void w.terminate(), CLOSE_GRACE_MS);
-    await exited;
-    clearTimeout(timer);
+    await endWorker(w, CLOSE_GRACE_MS);
   }
 
   /** The worker's thread id (tests kill it to check recovery). */
@@ -135,7 +132,7 @@ export class InferenceHost {
       p.resolve(reply);
     } else {
       const code = isErrorCode(m.code) ? m.code : 'INFERENCE_FAILED';
-      p.reject(Object.assign(new YoloEdgeError(code === 'INFERENCE_FAILED' ? `inference failed: ${m.message}` : m.message, code), { input: m.input }));
+      p.reject(new YoloEdgeError(code === 'INFERENCE_FAILED' ? `inference failed: ${m.message}` : m.message, code));
     }
   }
 

@@ -72,7 +72,7 @@ async function answer(session: ort.InferenceSession, req: RunRequest): Promise<v
     const { result, transfer } = await run(session, req);
     post({ type: 'ran', ...result }, transfer);
   } catch (err) {
-    post({ type: 'run-failed', id: req.id, message: (err as Error).message, code: (err as { code?: string }).code, input: req.input.data }, [req.input.data]);
+    post({ type: 'run-failed', id: req.id, message: (err as Error).message, code: (err as { code?: string }).code });
   }
 }
 
@@ -80,7 +80,7 @@ async function run(session: ort.InferenceSession, req: RunRequest): Promise<{ re
   const { name: inputName, type, width, height } = req.input;
   const t0 = performance.now();
   const tensor = inputs.get(type, 3 * width * height);
-  hwcToNchw(new Uint8Array(req.input.data), tensor, width, height);
+  hwcToNchw(new Uint8Array(req.input.data, 0, 3 * width * height), tensor, width, height);
   const feeds = { [inputName]: new ort.Tensor(type, tensor, [1, 3, height, width]) };
   const fixed = req.output.dims.every((d) => d > 0);
   // onnxruntime fills a preallocated output of a fixed shape; a dynamic one it allocates itself
@@ -88,8 +88,8 @@ async function run(session: ort.InferenceSession, req: RunRequest): Promise<{ re
   const t1 = performance.now();
   const out = fetches ? await session.run(feeds, fetches) : await session.run(feeds);
   const t2 = performance.now();
-  const result: RunResult = { id: req.id, ms: t2 - t1, tensorMs: t1 - t0, postMs: 0, input: req.input.data };
-  const transfer = [req.input.data];
+  const result: RunResult = { id: req.id, ms: t2 - t1, tensorMs: t1 - t0, postMs: 0 };
+  const transfer: ArrayBuffer[] = [];
   if (!req.post) return { result, transfer };
   const t = out[req.output.name] ?? out[session.outputNames[0]];
   const dims = t.dims.slice();

@@ -1,6 +1,6 @@
-// Messages between an InferenceHost (main thread) and its inference worker. The frame's bytes travel as a
-// transferred ArrayBuffer (moved, never copied) and come back with the reply; the model's output stays in the
-// worker, which sends back only the boxes it kept (and a copy of the output when asked).
+// Messages between an InferenceHost (main thread) and its inference worker. The frame's bytes are in a slot
+// buffer shared with the image worker (never copied); the model's output stays in the worker, which sends back
+// only the boxes it kept (and a copy of the output when asked).
 import type { FindOptions, FoundBoxes } from '../postprocess/find-boxes';
 
 export type TensorElement = 'float32' | 'uint8';
@@ -12,13 +12,13 @@ export interface TensorMessage {
   data: ArrayBuffer;
 }
 
-/** A letterboxed frame, HWC RGB bytes: the worker makes the model's NCHW input tensor `name` from it. */
+/** A letterboxed frame, HWC RGB bytes at the start of `data`: the worker makes the model's NCHW input tensor `name` from it. */
 export interface FrameMessage {
   name: string;
   type: TensorElement;
   width: number;
   height: number;
-  data: ArrayBuffer;
+  data: SharedArrayBuffer;
 }
 
 /** The output to read; dims with a symbolic (<= 0) size mean onnxruntime allocates it per run. */
@@ -54,8 +54,6 @@ export interface RunResult {
   tensorMs: number;
   /** Decode and NMS. */
   postMs: number;
-  /** The frame's buffer, handed back for the next frame. */
-  input: ArrayBuffer;
   found?: FoundBoxes;
   raw?: TensorMessage;
 }
@@ -65,4 +63,4 @@ export type WorkerReply =
   | { type: 'load-failed'; message: string; code?: string }
   | { type: 'warn'; message: string }
   | ({ type: 'ran' } & RunResult)
-  | { type: 'run-failed'; id: number; message: string; code?: string; input: ArrayBuffer };
+  | { type: 'run-failed'; id: number; message: string; code?: string };

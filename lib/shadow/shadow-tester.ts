@@ -193,7 +193,7 @@ export class ShadowTester<S extends DetectorSource, C = undefined> {
     let cand: { detector: Detector; result: DetectionResult };
     try {
       const detector = await job.candidate.detector();
-      cand = { detector, result: await detector.detect(job.image, { ...job.options, keepRaw: true }) };
+      cand = { detector, result: await detector.detect(job.image, { ...job.options, keepRaw: true, annotate: false, thumbnail: 0 }) };
     } catch (err) {
       this.counters.failed++;
       this.lastCandidateError = (err as Error).message;

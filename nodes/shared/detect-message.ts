@@ -1,8 +1,7 @@
 // Shared by the nodes that detect: per-message options, image payloads and the output msg shape.
 import type { NodeDef, NodeMessageInFlow } from 'node-red';
 import { DetectionResult, DetectOptions, Detector, describeDetector, ModelIdentity } from '../../lib/detector';
-import type { KeepPixels } from '../../lib/image/preprocess';
-import { annotateImage, countByClass, toAnnotations } from '../../lib/image/annotate';
+import { countByClass, toAnnotations } from '../../lib/image/annotate';
 import { readImageFile } from '../../lib/image/read-file';
 import { ImageInput, isRawImage, Timings } from '../../lib/types';
 import { flag, requiredNumber } from '../../lib/config/fields';
@@ -48,11 +47,6 @@ export function wantsAnnotation(msg: Msg, configured: boolean): boolean {
   return flag('msg.annotate', msg.annotate, !!configured, 'BAD_OPTION');
 }
 
-/** Pixels the detector should hand back: the full frame to annotate, model-size ones for a preview. */
-export function keepPixels(annotate: boolean, previewDue: boolean): KeepPixels {
-  return annotate ? 'full' : previewDue ? 'model' : 'none';
-}
-
 /** Node options, overridden per message by msg.confidence, msg.iou, msg.classes, msg.maxDetections, msg.agnostic. */
 export function detectOptions(base: Partial<DetectOptions>, msg: Msg): Partial<DetectOptions> {
   const o = { ...base };
@@ -82,9 +76,9 @@ export async function imageOf(msg: Msg, filePaths: boolean): Promise<ImageInput>
   throw new YoloEdgeError(`msg.payload must be an image Buffer (JPEG/PNG/WebP), a file path or raw pixels, got ${payload === null ? 'null' : typeof payload}`, 'BAD_PAYLOAD');
 }
 
-/** Writes a detection result into msg: payload, annotations, detection{...}, image, and annotated when asked. */
-export async function writeDetection(msg: Msg, detector: Detector, r: DetectionResult, input: ImageInput, annotate: boolean, counters: FrameCounters): Promise<void> {
-  if (annotate) msg.annotated = await annotateImage(r.pixels ?? input, r.imageWidth, r.imageHeight, r.detections);
+/** Writes a detection result into msg: payload, annotations, detection{...}, image, and annotated when asked (detect drew it). */
+export function writeDetection(msg: Msg, detector: Detector, r: DetectionResult, input: ImageInput, annotate: boolean, counters: FrameCounters): void {
+  if (annotate) msg.annotated = r.annotated;
   if (input instanceof Uint8Array) msg.image = input;
   msg.payload = r.detections;
   msg.annotations = toAnnotations(r.detections);

@@ -1,14 +1,21 @@
 // Editor preview: a thumbnail of the last annotated frame, published over the editor websocket.
 import type { Node, NodeAPI } from 'node-red';
-import { annotatedThumbnail } from '../../lib/image/thumbnail';
 import { TOPICS } from '../../lib/topics';
-import { Detection, ImageInput } from '../../lib/types';
+
+/** A frame's turn to be shown: the thumbnail width to ask the detector for, and when the turn was taken. */
+export interface PreviewTurn {
+  width: number;
+  at: number;
+}
 
 export interface Preview {
-  /** Whether a frame offered now would be shown (so its pixels are worth keeping). */
-  due(): boolean;
-  /** Offers a frame; it is shown only when the last one is older than the interval and none is being made. */
-  offer(image: ImageInput, width: number, height: number, detections: readonly Detection[]): void;
+  /**
+   * This frame's turn, or undefined: at most one frame per interval gets one (the detector draws the thumbnail
+   * in the image worker from the pixels decoded for the model).
+   */
+  claim(): PreviewTurn | undefined;
+  /** Publishes a thumbnail the detector drew. */
+  show(jpeg: Buffer, objects: number, turn: PreviewTurn): void;
   /** Removes the thumbnail from open editors and from the retained message new editors get. */
   clear(): void;
 }
@@ -16,26 +23,16 @@ export interface Preview {
 export function createPreview(RED: NodeAPI, node: Node, enabled: boolean, intervalMs = 1000, maxWidth = 160): Preview {
   const topic = TOPICS.preview + node.id;
   let lastAt = -Infinity;
-  let busy = false;
-  let warned = false;
-  const due = (): boolean => enabled && !busy && Date.now() - lastAt >= intervalMs;
   return {
-    due,
-    offer(image, width, height, detections) {
+    claim() {
       const now = Date.now();
-      if (!due()) return;
-      busy = true;
+      if (!enabled || now - lastAt < intervalMs) return undefined;
       lastAt = now;
-      annotatedThumbnail(image, width, height, detections, maxWidth)
-        .then((jpeg) => {
-          // Retained, so an editor opened later shows the last frame too; small enough not to choke the socket.
-          RED.comms.publish(topic, { image: `data:image/jpeg;base64,${jpeg.toString('base64')}`, objects: detections.length, at: now }, true);
-        })
-        .catch((err: Error) => {
-          if (!warned) node.warn(`preview: ${err.message}`);
-          warned = true;
-        })
-        .finally(() => { busy = false; });
+      return { width: maxWidth, at: now };
+    },
+    show(jpeg, objects, turn) {
+      // Retained, so an editor opened later shows the last frame too; small enough not to choke the socket.
+      RED.comms.publish(topic, { image: `data:image/jpeg;base64,${jpeg.toString('base64')}`, objects, at: turn.at }, true);
     },
     clear() {
       RED.comms.publish(topic, { image: null }, false);

@@ -1,0 +1,144 @@
+import * as path from 'path';
+import { Worker } from 'worker_threads';
+import { isErrorCode, YoloEdgeError } from '../errors';
+import { endWorker } from './end-worker';
+import type { KeepPixels } from '../image/preprocess';
+import { ImageInput, isRawImage } from '../types';
+import { DrawRequest, FrameReply, FrameRequest, PreparedFrame, SlotSpec } from './frame-protocol';
+
+type Answer = Exclude<FrameReply, { type: 'failed' }>;
+
+interface Pending {
+  worker: Worker;
+  resolve(r: Answer): void;
+  reject(err: Error): void;
+}
+
+/** A prepared frame and the id its kept pixels are drawn by. */
+export interface DecodedFrame extends PreparedFrame {
+  frame: number;
+}
+
+/** JPEGs drawn in the image worker. */
+export interface DrawnImages {
+  annotated?: Buffer;
+  thumbnail?: Buffer;
+}
+
+const WORKER_FILE = path.join(__dirname, 'frame-worker.js');
+// the worker exits by itself once its frames are done; this is for one stuck in a decode
+const CLOSE_GRACE_MS = 5_000;
+
+/**
+ * The image worker every detector in the process shares (libvips runs on libuv's pool, shared by all threads,
+ * so one worker is enough). Started with its first user, ended with its last. A worker that dies fails the
+ * frames in it with WORKER_DIED; the next frame starts a new one.
+ */
+export class FrameDecoder {
+  private worker?: Worker;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private users = 0;
+
+  acquire(): void {
+    this.users++;
+  }
+
+  /** Ends the worker when the last user is gone. */
+  async release(): Promise<void> {
+    if (--this.users > 0) return;
+    this.users = 0;
+    const w = this.worker;
+    this.worker = undefined;
+    if (!w) return;
+    await endWorker(w, CLOSE_GRACE_MS);
+  }
+
+  /**
+   * Decodes and letterboxes a frame into its slot, in the image worker. Pixels kept ('model', 'full') stay there
+   * for draw() or drop() with the frame id.
+   */
+  async prepare(slot: SlotSpec, image: ImageInput, keep: KeepPixels): Promise<DecodedFrame> {
+    const frame = this.nextId++;
+    const m = await this.request(frame, { type: 'prepare', id: frame, slot, image: ownBytes(image), keep });
+    if (m.type !== 'prepared') throw new YoloEdgeError(`image worker answered '${m.type}' to a frame`, 'BAD_IMAGE');
+    const { type: _type, id: _id, ...prepared } = m;
+    return { ...prepared, frame };
+  }
+
+  /** Draws boxes on a frame's kept pixels, JPEG-encoded, and drops the pixels. */
+  async draw(frame: number, what: DrawRequest): Promise<DrawnImages> {
+    const id = this.nextId++;
+    const m = await this.request(id, { type: 'draw', id, frame, ...what });
+    if (m.type !== 'drawn') throw new YoloEdgeError(`image worker answered '${m.type}' to a drawing`, 'BAD_IMAGE');
+    const buf = (a?: Uint8Array): Buffer | undefined => (a ? Buffer.from(a.buffer, a.byteOffset, a.byteLength) : undefined);
+    return { annotated: buf(m.annotated), thumbnail: buf(m.thumbnail) };
+  }
+
+  /** Drops a frame's kept pixels that will not be drawn on (its run failed). */
+  drop(frame: number): void {
+    this.worker?.postMessage({ type: 'drop', frame });
+  }
+
+  private request(id: number, req: FrameRequest): Promise<Answer> {
+    const worker = this.worker ?? this.spawn();
+    return new Promise<Answer>((resolve, reject) => {
+      this.pending.set(id, { worker, resolve, reject });
+      worker.postMessage(req);
+    });
+  }
+
+  /** Drops the worker's state for a closed detector's slots. */
+  forget(keys: number[]): void {
+    this.worker?.postMessage({ type: 'forget', keys });
+  }
+
+  /** The worker's thread id, if one runs (tests). */
+  get threadId(): number | undefined {
+    return this.worker?.threadId;
+  }
+
+  /** Makes the worker die of an uncaught error (tests). */
+  simulateCrash(): void {
+    this.worker?.postMessage({ type: 'crash' });
+  }
+
+  private spawn(): Worker {
+    const worker = new Worker(WORKER_FILE);
+    this.worker = worker;
+    worker.on('message', (m: FrameReply) => this.answer(m));
+    worker.on('error', (err) => this.died(worker, err.message));
+    worker.on('exit', (code) => this.died(worker, `exited with code ${code}`));
+    return worker;
+  }
+
+  private answer(m: FrameReply): void {
+    const p = this.pending.get(m.id);
+    if (!p) return;
+    this.pending.delete(m.id);
+    if (m.type === 'failed') p.reject(new YoloEdgeError(m.message, isErrorCode(m.code) ? m.code : 'BAD_IMAGE'));
+    else p.resolve(m);
+  }
+
+  private died(worker: Worker, reason: string): void {
+    if (this.worker === worker) this.worker = undefined;
+    // a worker ended by release() has nothing pending; a new one may have frames already
+    for (const [id, p] of this.pending) {
+      if (p.worker !== worker) continue;
+      this.pending.delete(id);
+      p.reject(new YoloEdgeError(`image worker stopped (${reason}); the next frame starts a new one`, 'WORKER_DIED'));
+    }
+  }
+}
+
+/**
+ * A frame's bytes as a view on exactly their own buffer: posting a view copies its whole ArrayBuffer, and a frame
+ * cut out of a larger chunk (a stream's) would take the chunk along.
+ */
+function ownBytes(image: ImageInput): ImageInput {
+  const own = (a: Uint8Array): Uint8Array => (a.byteOffset === 0 && a.byteLength === a.buffer.byteLength ? a : new Uint8Array(a));
+  return isRawImage(image) ? { ...image, data: own(image.data) } : own(image);
+}
+
+/** The process's one image worker host. */
+export const frameDecoder = new FrameDecoder();

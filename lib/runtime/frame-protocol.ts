@@ -1,0 +1,62 @@
+// Messages between a FrameDecoder (main thread) and its image worker. The frame goes in as a copy of its bytes;
+// the worker decodes and letterboxes it into the detector's shared slot buffer, which the inference worker then
+// reads. Pixels kept for drawing stay in the worker until the boxes come: only JPEGs come back, so the event
+// loop's heap never holds a frame's pixels.
+import type { ImageLimits } from '../image/decode';
+import type { LetterboxGeometry } from '../image/letterbox';
+import type { KeepPixels } from '../image/preprocess';
+import type { Detection, ImageInput } from '../types';
+
+/** One letterbox buffer of a detector; the image worker writes it, the inference worker reads it. */
+export interface SlotSpec {
+  /** Names this buffer for good, unique in the process: the image worker keeps the slot's state under it. */
+  key: number;
+  /** Room for the model's largest input, HWC RGB bytes. */
+  buffer: SharedArrayBuffer;
+  /** The model's input size (the largest for a dynamic-shape model). */
+  width: number;
+  height: number;
+  /** A dynamic-shape model's stride (each frame gets the smallest multiple that holds it); 0 for a fixed input. */
+  stride: number;
+  limits: ImageLimits;
+}
+
+/** What to draw on a frame's kept pixels, boxes in the frame's oriented size. */
+export interface DrawRequest {
+  detections: Detection[];
+  width: number;
+  height: number;
+  /** The whole frame, JPEG (needs the frame's pixels kept 'full'). */
+  annotate: boolean;
+  /** A thumbnail this wide, JPEG; 0 for none. */
+  thumbnail: number;
+}
+
+export interface Drawn {
+  annotated?: Uint8Array;
+  thumbnail?: Uint8Array;
+}
+
+export type FrameRequest =
+  | { type: 'prepare'; id: number; slot: SlotSpec; image: ImageInput; keep: KeepPixels }
+  /** Draws on the pixels `prepare` request `frame` kept, and drops them. */
+  | ({ type: 'draw'; id: number; frame: number } & DrawRequest)
+  | { type: 'drop'; frame: number }
+  | { type: 'forget'; keys: number[] }
+  | { type: 'close' }
+  | { type: 'crash' };
+
+/** A frame letterboxed into its slot. */
+export interface PreparedFrame {
+  /** The tensor size it was letterboxed to (a dynamic-shape model's follows the frame). */
+  width: number;
+  height: number;
+  geometry: LetterboxGeometry;
+  decodeMs: number;
+  preprocessMs: number;
+}
+
+export type FrameReply =
+  | ({ type: 'prepared'; id: number } & PreparedFrame)
+  | ({ type: 'drawn'; id: number } & Drawn)
+  | { type: 'failed'; id: number; message: string; code?: string };

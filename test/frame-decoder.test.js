@@ -1,0 +1,113 @@
+'use strict';
+// The image worker: frames are decoded and letterboxed off the event loop's heap, into the detector's shared
+// slot, exactly as in-process; a worker that dies fails only the frames in it, and it ends with its last user.
+const assert = require('assert');
+const fs = require('fs');
+const { cocoImage, lib } = require('./support/paths');
+const fx = require('./support/fixtures');
+
+const { FrameDecoder } = lib('runtime/frame-decoder');
+const { Preprocessor } = lib('image/preprocess');
+const { DEFAULT_LIMITS } = lib('image/decode');
+const { annotateImage } = lib('image/annotate');
+const { annotatedThumbnail } = lib('image/thumbnail');
+
+const slotOf = (key, width = 640, height = 640, stride = 0) => ({ key, buffer: new SharedArrayBuffer(3 * width * height), width, height, stride, limits: DEFAULT_LIMITS });
+
+describe('image worker', function () {
+  this.timeout(60000);
+  let jpeg;
+  let decoder;
+  before(() => {
+    jpeg = fs.readFileSync(cocoImage('000000000025.jpg')); // 640x426
+  });
+  beforeEach(() => {
+    decoder = new FrameDecoder();
+    decoder.acquire();
+  });
+  afterEach(async () => {
+    await decoder.release();
+  });
+
+  it('letterboxes into the shared slot the bytes an in-process preprocessor makes', async () => {
+    for (const [k, keep] of ['none', 'model', 'full'].entries()) {
+      const slot = slotOf(k + 1);
+      const got = await decoder.prepare(slot, jpeg, keep);
+      const want = await new Preprocessor(640, 640).run(jpeg, keep);
+      assert.deepStrictEqual(got.geometry, want.geometry);
+      assert.deepStrictEqual([got.width, got.height], [640, 640]);
+      assert.ok(Buffer.from(new Uint8Array(slot.buffer)).equals(Buffer.from(want.data)), `letterbox bytes, keep ${keep}`);
+      if (keep !== 'none') decoder.drop(got.frame);
+    }
+  });
+
+  it('draws the annotated frame and a thumbnail on the kept pixels as in-process drawing does, then drops them', async () => {
+    const dets = [{ class: 'person', classId: 0, score: 0.9, box: { x1: 100, y1: 80, x2: 300, y2: 400 } }];
+    const full = await decoder.prepare(slotOf(1), jpeg, 'full');
+    const drawn = await decoder.draw(full.frame, { detections: dets, width: 640, height: 426, annotate: true, thumbnail: 160 });
+    const pixels = (await new Preprocessor(640, 640).run(jpeg, 'full')).pixels;
+    assert.ok(Buffer.isBuffer(drawn.annotated) && Buffer.isBuffer(drawn.thumbnail));
+    assert.ok(drawn.annotated.equals(await annotateImage(pixels, 640, 426, dets)), 'annotated JPEG');
+    assert.ok(drawn.thumbnail.equals(await annotatedThumbnail(pixels, 640, 426, dets, 160)), 'thumbnail JPEG');
+    await assert.rejects(decoder.draw(full.frame, { detections: dets, width: 640, height: 426, annotate: true, thumbnail: 0 }), (e) => e.code === 'WORKER_DIED');
+    const model = await decoder.prepare(slotOf(2), jpeg, 'model');
+    const thumb = await decoder.draw(model.frame, { detections: dets, width: 640, height: 426, annotate: false, thumbnail: 160 });
+    assert.strictEqual(thumb.annotated, undefined);
+    assert.deepStrictEqual(await require('sharp')(thumb.thumbnail).metadata().then((m) => [m.format, m.width, m.height]), ['jpeg', 160, 107]);
+  });
+
+  it('keeps each slot\'s padding apart, and follows a dynamic-shape model\'s input size', async () => {
+    const a = slotOf(1);
+    const b = slotOf(2, 640, 640, 32);
+    const tall = await sharpJpeg(300, 600);
+    await decoder.prepare(a, tall, 'none');
+    const r = await decoder.prepare(b, jpeg, 'none'); // 640x426: a 640x448 input for stride 32
+    assert.deepStrictEqual([r.width, r.height], [640, 448]);
+    const again = await decoder.prepare(a, jpeg, 'none');
+    const want = await new Preprocessor(640, 640).run(jpeg);
+    assert.deepStrictEqual(again.geometry, want.geometry);
+    assert.ok(Buffer.from(new Uint8Array(a.buffer)).equals(Buffer.from(want.data)), 'slot a repadded for the new geometry');
+  });
+
+  it('takes a frame cut out of a larger buffer (only the frame\'s bytes go to the worker)', async () => {
+    const chunk = Buffer.concat([Buffer.alloc(5000, 7), jpeg, Buffer.alloc(3000, 9)]);
+    const frame = chunk.subarray(5000, 5000 + jpeg.length);
+    const r = await decoder.prepare(slotOf(1), frame, 'none');
+    assert.strictEqual(r.geometry.srcHeight, 426);
+    assert.strictEqual(r.geometry.srcWidth, 640);
+    assert.strictEqual(chunk[0], 7, 'the caller\'s buffer is untouched');
+  });
+
+  it('gives bad images their error code across the thread', async () => {
+    await assert.rejects(decoder.prepare(slotOf(1), fx.corruptJpeg(jpeg), 'none'), (e) => e.code === 'BAD_IMAGE');
+    await assert.rejects(decoder.prepare(slotOf(1), Buffer.from('not an image'), 'none'), (e) => e.code === 'BAD_IMAGE');
+    await assert.rejects(decoder.prepare(slotOf(1), fx.pngClaiming(20000, 20000), 'none'), (e) => e.code === 'IMAGE_TOO_LARGE');
+  });
+
+  it('fails the frames in a worker that dies with WORKER_DIED; the next frame starts a new worker', async () => {
+    await decoder.prepare(slotOf(1), jpeg, 'none');
+    const first = decoder.threadId;
+    const inFlight = [2, 3, 4].map((k) => decoder.prepare(slotOf(k), jpeg, 'none').then(() => 'ok', (e) => e));
+    decoder.simulateCrash();
+    const ends = await Promise.all(inFlight);
+    assert.ok(ends.every((e) => e === 'ok' || (e.code === 'WORKER_DIED' && /image worker stopped/.test(e.message))), ends.map(String).join('; '));
+    assert.ok(ends.some((e) => e !== 'ok'), 'a frame was in the worker when it died');
+    const r = await decoder.prepare(slotOf(5), jpeg, 'none');
+    assert.strictEqual(r.geometry.srcWidth, 640);
+    assert.notStrictEqual(decoder.threadId, first, 'a new worker');
+  });
+
+  it('ends its worker with its last user', async () => {
+    decoder.acquire();
+    await decoder.prepare(slotOf(1), jpeg, 'none');
+    await decoder.release();
+    assert.ok(decoder.threadId !== undefined, 'one user left: the worker runs');
+    await decoder.release();
+    assert.strictEqual(decoder.threadId, undefined);
+    decoder.acquire(); // for afterEach
+  });
+});
+
+function sharpJpeg(width, height) {
+  return require('sharp')({ create: { width, height, channels: 3, background: { r: 200, g: 30, b: 30 } } }).jpeg().toBuffer();
+}
