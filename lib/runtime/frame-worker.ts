@@ -38,7 +38,7 @@ function keep(frame: number, pixels: RawImage): void {
 async function draw(req: Extract<FrameRequest, { type: 'draw' }>): Promise<Drawn> {
   const pixels = kept.get(req.frame);
   kept.delete(req.frame);
-  if (!pixels) throw new YoloEdgeError('the frame\'s pixels are gone (the image worker was restarted)', 'WORKER_DIED');
+  if (!pixels) throw new YoloEdgeError(`the frame's pixels are gone (the image worker was restarted, or over ${MAX_KEPT} frames waited to be drawn)`, 'WORKER_DIED');
   const [thumbnail, annotated] = await Promise.all([
     // a preview is not worth failing the frame for
     req.thumbnail > 0 ? annotatedThumbnail(pixels, req.width, req.height, req.detections, req.thumbnail).catch(() => undefined) : undefined,
