@@ -11,6 +11,15 @@ const modelNode = require(path.join(DIST, 'nodes', 'yolo-model.js'));
 const detectNode = require(path.join(DIST, 'nodes', 'yolov8-detect.js'));
 const zebra = fs.readFileSync(cocoImage('000000000034.jpg'));
 const threadCount = () => Number(/^Threads:\s+(\d+)/m.exec(fs.readFileSync('/proc/self/status', 'utf8'))[1]);
+/** Thread names and how many of each, to say which kind grew if the count does. */
+function threadNames() {
+  const count = {};
+  for (const tid of fs.readdirSync('/proc/self/task')) {
+    const name = fs.readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim();
+    count[name] = (count[name] || 0) + 1;
+  }
+  return count;
+}
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const flow = [
   { id: 'm1', type: 'yolo-model', model: 'yolov8n.onnx', threads: 1, providers: 'cpu', names: '' },
@@ -31,12 +40,15 @@ async function cycle() {
 }
 
 /**
- * Waits until no thread is still ending, then measures: the count must hold for 1.5 s. libvips ends its idle
- * pool threads about 0.5 s after the last image, so an earlier reading could count them at one end and not the other.
+ * Measures once the libraries' idle pool threads have ended, so both ends count the threads that stay. libvips
+ * ends one idle worker about 0.5 s after the last image, but its other workers and pango's font thread live in
+ * GLib thread pools, which end idle threads after 15 s (GLib's default). A count taken while those linger
+ * depends on how many the last cycles happened to start: 13 -> 15 on CI with the old 1.5 s hold, none of them
+ * ours. So the count must hold for 16 s (at most 60 s in all).
  */
 async function settle() {
   let threads = threadCount();
-  for (let i = 0, held = 0; i < 100 && held < 15; i++) {
+  for (let i = 0, held = 0; i < 600 && held < 160; i++) {
     await sleep(100);
     const now = threadCount();
     held = now === threads ? held + 1 : 0;
@@ -44,7 +56,7 @@ async function settle() {
   }
   global.gc();
   await sleep(100);
-  return { threads: threadCount(), rss: process.memoryUsage().rss };
+  return { threads: threadCount(), rss: process.memoryUsage().rss, names: threadNames() };
 }
 
 (async () => {
