@@ -69,7 +69,7 @@ const SLOTS = 2;
 /** Node-RED gives a node 15 s to close. */
 const CLOSE_WAIT_MS = 5_000;
 
-/** A frame's letterbox buffer, shared by the image worker (which fills it) and the inference worker. */
+/** A frame's input tensor buffer, shared by the image worker (which writes it) and the inference worker. */
 interface Slot {
   spec: SlotSpec;
   /** The tensor size of the frame in it. */
@@ -98,9 +98,10 @@ export class Detector {
 
   private constructor(readonly info: ModelInfo, private readonly lease: SessionLease, limits: ImageLimits) {
     const stride = info.dynamicInput ? info.metadata.stride ?? DEFAULT_STRIDE : 0;
-    const { inputWidth: width, inputHeight: height } = info;
+    const { inputWidth: width, inputHeight: height, inputType: tensor } = info;
+    const bytes = 3 * width * height * (tensor === 'uint8' ? 1 : Float32Array.BYTES_PER_ELEMENT);
     for (let i = 0; i < SLOTS; i++) {
-      const spec: SlotSpec = { key: nextSlotKey++, buffer: new SharedArrayBuffer(3 * width * height), width, height, stride, limits };
+      const spec: SlotSpec = { key: nextSlotKey++, buffer: new SharedArrayBuffer(bytes), tensor, width, height, stride, limits };
       this.slots.push({ spec, width, height });
     }
     this.free.push(...this.slots);
@@ -222,11 +223,11 @@ export class Detector {
         imageHeight: pre.geometry.srcHeight,
         timings: {
           decode: pre.decodeMs,
-          preprocess: pre.preprocessMs + out.tensorMs,
+          preprocess: pre.preprocessMs,
           inference: out.ms,
           postprocess: out.postMs + t3 - t2,
           total: t3 - t0,
-          queued: t2 - t1 - out.tensorMs - out.ms - out.postMs,
+          queued: t2 - t1 - out.ms - out.postMs,
         },
         raw: out.raw ? new Float32Array(out.raw.data) : undefined,
       };

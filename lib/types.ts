@@ -16,7 +16,7 @@ export interface Detection {
 /** Milliseconds spent in each stage of one detection. */
 export interface Timings {
   decode: number;
-  /** Placing the frame in the letterbox, and making the input tensor from it in the inference worker. */
+  /** Placing the frame in the letterbox and writing the input tensor from it, in the image worker. */
   preprocess: number;
   inference: number;
   postprocess: number;

@@ -1,6 +1,6 @@
 'use strict';
-// The image worker: frames are decoded and letterboxed off the event loop's heap, into the detector's shared
-// slot, exactly as in-process; a worker that dies fails only the frames in it, and it ends with its last user.
+// The image worker: frames are decoded and letterboxed off the event loop's heap, and written into the detector's
+// shared slot as the model's input tensor, exactly as in-process; a worker that dies fails only the frames in it, and it ends with its last user.
 const assert = require('assert');
 const fs = require('fs');
 const { cocoImage, lib } = require('./support/paths');
@@ -11,8 +11,17 @@ const { Preprocessor } = lib('image/preprocess');
 const { DEFAULT_LIMITS } = lib('image/decode');
 const { annotateImage } = lib('image/annotate');
 const { annotatedThumbnail } = lib('image/thumbnail');
+const { hwcToNchw } = lib('image/tensor-layout');
 
-const slotOf = (key, width = 640, height = 640, stride = 0) => ({ key, buffer: new SharedArrayBuffer(3 * width * height), width, height, stride, limits: DEFAULT_LIMITS });
+const slotOf = (key, width = 640, height = 640, stride = 0, tensor = 'uint8') =>
+  ({ key, buffer: new SharedArrayBuffer(3 * width * height * (tensor === 'uint8' ? 1 : 4)), tensor, width, height, stride, limits: DEFAULT_LIMITS });
+/** The input tensor an in-process preprocessor's letterbox makes, as bytes. */
+function tensorBytes(letterbox, width, height, tensor = 'uint8') {
+  const t = tensor === 'uint8' ? new Uint8Array(3 * width * height) : new Float32Array(3 * width * height);
+  hwcToNchw(letterbox, t, width, height);
+  return Buffer.from(t.buffer);
+}
+const slotBytes = (slot, width = 640, height = 640) => Buffer.from(slot.buffer, 0, 3 * width * height * (slot.tensor === 'uint8' ? 1 : 4));
 
 describe('image worker', function () {
   this.timeout(60000);
@@ -29,15 +38,18 @@ describe('image worker', function () {
     await decoder.release();
   });
 
-  it('letterboxes into the shared slot the bytes an in-process preprocessor makes', async () => {
-    for (const [k, keep] of ['none', 'model', 'full'].entries()) {
-      const slot = slotOf(k + 1);
-      const got = await decoder.prepare(slot, jpeg, keep);
-      const want = await new Preprocessor(640, 640).run(jpeg, keep);
-      assert.deepStrictEqual(got.geometry, want.geometry);
-      assert.deepStrictEqual([got.width, got.height], [640, 640]);
-      assert.ok(Buffer.from(new Uint8Array(slot.buffer)).equals(Buffer.from(want.data)), `letterbox bytes, keep ${keep}`);
-      if (keep !== 'none') decoder.drop(got.frame);
+  it('writes into the shared slot the input tensor an in-process preprocessor\'s letterbox makes, uint8 or float32', async () => {
+    let key = 1;
+    for (const tensor of ['uint8', 'float32']) {
+      for (const keep of ['none', 'model', 'full']) {
+        const slot = slotOf(key++, 640, 640, 0, tensor);
+        const got = await decoder.prepare(slot, jpeg, keep);
+        const want = await new Preprocessor(640, 640).run(jpeg, keep);
+        assert.deepStrictEqual(got.geometry, want.geometry);
+        assert.deepStrictEqual([got.width, got.height], [640, 640]);
+        assert.ok(slotBytes(slot).equals(tensorBytes(want.data, 640, 640, tensor)), `${tensor} tensor, keep ${keep}`);
+        if (keep !== 'none') decoder.drop(got.frame);
+      }
     }
   });
 
@@ -63,10 +75,12 @@ describe('image worker', function () {
     await decoder.prepare(a, tall, 'none');
     const r = await decoder.prepare(b, jpeg, 'none'); // 640x426: a 640x448 input for stride 32
     assert.deepStrictEqual([r.width, r.height], [640, 448]);
+    const strided = await new Preprocessor(640, 640, DEFAULT_LIMITS, 32).run(jpeg);
+    assert.ok(slotBytes(b, 640, 448).equals(tensorBytes(strided.data, 640, 448)), 'slot b holds a 640x448 tensor');
     const again = await decoder.prepare(a, jpeg, 'none');
     const want = await new Preprocessor(640, 640).run(jpeg);
     assert.deepStrictEqual(again.geometry, want.geometry);
-    assert.ok(Buffer.from(new Uint8Array(a.buffer)).equals(Buffer.from(want.data)), 'slot a repadded for the new geometry');
+    assert.ok(slotBytes(a).equals(tensorBytes(want.data, 640, 640)), 'slot a repadded for the new geometry');
   });
 
   it('takes a frame cut out of a larger buffer (only the frame\'s bytes go to the worker)', async () => {

@@ -5,7 +5,7 @@ const { lib } = require('./support/paths');
 const { hwcToNchw } = lib('image/tensor-layout');
 const { BoxFinder } = lib('postprocess/find-boxes');
 
-describe('frame to tensor and output to boxes (in the inference worker)', () => {
+describe('frame to tensor (in the image worker) and output to boxes (in the inference worker)', () => {
   it('turns HWC bytes into NCHW planes: x / 255 in float32 for every byte, bytes unchanged for uint8 inputs', () => {
     // 16x16: every byte value once in each channel, uint8 written four pixels at a time; 5x3 (15 pixels) and a
     // frame at an odd offset in its buffer go byte by byte

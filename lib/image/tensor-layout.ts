@@ -3,7 +3,7 @@ import * as os from 'os';
 /**
  * A letterboxed frame's HWC RGB bytes into the model's NCHW tensor: bytes as they are for a uint8 input, times
  * 1/255 for a float one (x * (1/255) rounds to the same float32 as x / 255 for every byte, and is faster).
- * Runs in the inference worker, so that the event loop never loops over a frame's pixels.
+ * Runs in the image worker, so that the event loop never loops over a frame's pixels.
  */
 export function hwcToNchw(src: Uint8Array, dst: Float32Array | Uint8Array, width: number, height: number): void {
   const plane = width * height;

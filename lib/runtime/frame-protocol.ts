@@ -1,18 +1,21 @@
 // Messages between a FrameDecoder (main thread) and its image worker. The frame goes in as a copy of its bytes;
-// the worker decodes and letterboxes it into the detector's shared slot buffer, which the inference worker then
-// reads. Pixels kept for drawing stay in the worker until the boxes come: only JPEGs come back, so the event
+// the worker decodes and letterboxes it and writes the model's input tensor into the detector's shared slot
+// buffer, which the inference worker hands to the session as it is. Pixels kept for drawing stay in the worker until the boxes come: only JPEGs come back, so the event
 // loop's heap never holds a frame's pixels.
 import type { ImageLimits } from '../image/decode';
 import type { LetterboxGeometry } from '../image/letterbox';
 import type { KeepPixels } from '../image/preprocess';
 import type { Detection, ImageInput } from '../types';
+import type { TensorElement } from './worker-protocol';
 
-/** One letterbox buffer of a detector; the image worker writes it, the inference worker reads it. */
+/** One input tensor buffer of a detector; the image worker writes it, the inference worker reads it. */
 export interface SlotSpec {
   /** Names this buffer for good, unique in the process: the image worker keeps the slot's state under it. */
   key: number;
-  /** Room for the model's largest input, HWC RGB bytes. */
+  /** Room for the model's largest input tensor: NCHW planes of `tensor` elements. */
   buffer: SharedArrayBuffer;
+  /** The input tensor's element type: float32 (pixels / 255) or uint8 (the bytes as they are). */
+  tensor: TensorElement;
   /** The model's input size (the largest for a dynamic-shape model). */
   width: number;
   height: number;
@@ -46,7 +49,7 @@ export type FrameRequest =
   | { type: 'close' }
   | { type: 'crash' };
 
-/** A frame letterboxed into its slot. */
+/** A frame letterboxed into its slot as the model's input tensor. */
 export interface PreparedFrame {
   /** The tensor size it was letterboxed to (a dynamic-shape model's follows the frame). */
   width: number;

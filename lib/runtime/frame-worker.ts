@@ -1,11 +1,13 @@
-// Worker thread entry: decodes and letterboxes frames into their detectors' shared slot buffers, and draws the
-// boxes on the pixels kept for that. libvips does the work on libuv's pool as before; what moves here is the
-// per-frame garbage (decoded pixels, sharp's buffers), whose collection paused the event loop for 5-15 ms about
-// every 1.5 s at 10 fps inside Node-RED.
+// Worker thread entry: decodes and letterboxes frames and writes them as the model's input tensor into their
+// detectors' shared slot buffers, and draws the boxes on the pixels kept for that. libvips does the work on libuv's
+// pool; what is here is the per-frame garbage (decoded pixels, sharp's buffers), whose collection paused the event
+// loop for 5-15 ms about every 1.5 s at 10 fps inside Node-RED, and the tensor layout, which here overlaps the
+// session's run of the frame before instead of delaying the next run in the inference worker.
 import { MessagePort, parentPort } from 'worker_threads';
 import { YoloEdgeError } from '../errors';
 import { annotateImage } from '../image/annotate';
 import { Preprocessor } from '../image/preprocess';
+import { hwcToNchw } from '../image/tensor-layout';
 import { annotatedThumbnail } from '../image/thumbnail';
 import { RawImage } from '../types';
 import { Drawn, FrameReply, FrameRequest, SlotSpec } from './frame-protocol';
@@ -24,10 +26,16 @@ let closing = false;
 function slotFor(s: SlotSpec): Preprocessor {
   let pre = slots.get(s.key);
   if (!pre) {
-    pre = new Preprocessor(s.width, s.height, s.limits, s.stride, { width: s.width, height: s.height }, s.buffer);
+    pre = new Preprocessor(s.width, s.height, s.limits, s.stride);
     slots.set(s.key, pre);
   }
   return pre;
+}
+
+/** The letterbox as the model's NCHW input tensor, at the start of the slot's buffer. */
+function writeTensor(s: SlotSpec, letterbox: Uint8Array, width: number, height: number): void {
+  const n = 3 * width * height;
+  hwcToNchw(letterbox, s.tensor === 'uint8' ? new Uint8Array(s.buffer, 0, n) : new Float32Array(s.buffer, 0, n), width, height);
 }
 
 function keep(frame: number, pixels: RawImage): void {
@@ -56,8 +64,11 @@ async function answer(req: Extract<FrameRequest, { type: 'prepare' | 'draw' }>):
     } else {
       const pre = slotFor(req.slot);
       const r = await pre.run(req.image, req.keep);
+      const t = performance.now();
+      writeTensor(req.slot, r.data, pre.width, pre.height);
       if (r.pixels) keep(req.id, r.pixels);
-      reply = { type: 'prepared', id: req.id, width: pre.width, height: pre.height, geometry: r.geometry, decodeMs: r.decodeMs, preprocessMs: r.preprocessMs };
+      const preprocessMs = r.preprocessMs + performance.now() - t;
+      reply = { type: 'prepared', id: req.id, width: pre.width, height: pre.height, geometry: r.geometry, decodeMs: r.decodeMs, preprocessMs };
     }
   } catch (err) {
     reply = { type: 'failed', id: req.id, message: (err as Error).message, code: (err as { code?: string }).code };

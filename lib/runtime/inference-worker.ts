@@ -1,10 +1,9 @@
 // Worker thread entry: one onnxruntime session, runs requested one at a time. session.run blocks the thread
-// that calls it, so it runs here and never on Node-RED's event loop; so do the loops over a frame's pixels
-// (making the tensor) and over the model's output (decode and NMS).
+// that calls it, so it runs here and never on Node-RED's event loop; so does the loop over the model's output
+// (decode and NMS). The input tensor is the slot the image worker wrote, handed to the session as it is.
 import { MessagePort, parentPort, workerData } from 'worker_threads';
 import * as ort from 'onnxruntime-node';
 import { YoloEdgeError } from '../errors';
-import { hwcToNchw } from '../image/tensor-layout';
 import { BoxFinder } from '../postprocess/find-boxes';
 import { createSession } from './session-factory';
 import { lowerThreadPriority } from './thread-priority';
@@ -35,7 +34,35 @@ class BufferPool {
   }
 }
 
-const inputs = new BufferPool();
+/**
+ * Where the session reads its input from: the shared slot itself when Node-API takes a SharedArrayBuffer (Node 24,
+ * and 22 since its 2025 releases), else a copy in this worker's memory (Node 20 answers "Invalid argument"). The
+ * first run (the detector's warm-up) finds out which; a first run that fails with the copy too decides nothing.
+ * On Node 20 the copy (a memcpy of the tensor) counts in the session's time.
+ */
+class InputMemory {
+  private shared?: boolean;
+  private readonly copies = new BufferPool();
+
+  async run<T>(slot: TensorData, runWith: (input: TensorData) => Promise<T>): Promise<T> {
+    if (this.shared !== false) {
+      try {
+        const r = await runWith(slot);
+        this.shared = true;
+        return r;
+      } catch (err) {
+        if (this.shared) throw err;
+      }
+    }
+    const copy = this.copies.get(slot instanceof Uint8Array ? 'uint8' : 'float32', slot.length);
+    copy.set(slot);
+    const r = await runWith(copy);
+    this.shared = false;
+    return r;
+  }
+}
+
+const inputs = new InputMemory();
 const outputs = new BufferPool();
 const finder = new BoxFinder();
 
@@ -77,18 +104,19 @@ async function answer(session: ort.InferenceSession, req: RunRequest): Promise<v
 }
 
 async function run(session: ort.InferenceSession, req: RunRequest): Promise<{ result: RunResult; transfer: ArrayBuffer[] }> {
-  const { name: inputName, type, width, height } = req.input;
-  const t0 = performance.now();
-  const tensor = inputs.get(type, 3 * width * height);
-  hwcToNchw(new Uint8Array(req.input.data, 0, 3 * width * height), tensor, width, height);
-  const feeds = { [inputName]: new ort.Tensor(type, tensor, [1, 3, height, width]) };
+  const { name: inputName, type, width, height, data } = req.input;
+  const n = 3 * width * height;
+  const slot = type === 'uint8' ? new Uint8Array(data, 0, n) : new Float32Array(data, 0, n);
   const fixed = req.output.dims.every((d) => d > 0);
   // onnxruntime fills a preallocated output of a fixed shape; a dynamic one it allocates itself
   const fetches = fixed ? { [req.output.name]: new ort.Tensor('float32', outputs.get('float32', req.output.dims.reduce((a, b) => a * b, 1)), req.output.dims) } : undefined;
   const t1 = performance.now();
-  const out = fetches ? await session.run(feeds, fetches) : await session.run(feeds);
+  const out = await inputs.run(slot, (input) => {
+    const feeds = { [inputName]: new ort.Tensor(type, input, [1, 3, height, width]) };
+    return fetches ? session.run(feeds, fetches) : session.run(feeds);
+  });
   const t2 = performance.now();
-  const result: RunResult = { id: req.id, ms: t2 - t1, tensorMs: t1 - t0, postMs: 0 };
+  const result: RunResult = { id: req.id, ms: t2 - t1, postMs: 0 };
   const transfer: ArrayBuffer[] = [];
   if (!req.post) return { result, transfer };
   const t = out[req.output.name] ?? out[session.outputNames[0]];

@@ -1,5 +1,5 @@
-// Messages between an InferenceHost (main thread) and its inference worker. The frame's bytes are in a slot
-// buffer shared with the image worker (never copied); the model's output stays in the worker, which sends back
+// Messages between an InferenceHost (main thread) and its inference worker. The frame's input tensor is in a slot
+// buffer shared with the image worker, which wrote it (never copied); the model's output stays in the worker, which sends back
 // only the boxes it kept (and a copy of the output when asked).
 import type { FindOptions, FoundBoxes } from '../postprocess/find-boxes';
 
@@ -12,7 +12,7 @@ export interface TensorMessage {
   data: ArrayBuffer;
 }
 
-/** A letterboxed frame, HWC RGB bytes at the start of `data`: the worker makes the model's NCHW input tensor `name` from it. */
+/** A letterboxed frame as the model's input tensor `name`: NCHW planes of `type` at the start of `data`. */
 export interface FrameMessage {
   name: string;
   type: TensorElement;
@@ -50,8 +50,6 @@ export interface RunResult {
   id: number;
   /** session.run milliseconds. */
   ms: number;
-  /** Making the input tensor from the frame. */
-  tensorMs: number;
   /** Decode and NMS. */
   postMs: number;
   found?: FoundBoxes;
