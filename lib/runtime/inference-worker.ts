@@ -35,8 +35,8 @@ class BufferPool {
 }
 
 /**
- * Where the session reads its input from: the shared slot itself when Node-API takes a SharedArrayBuffer (Node 24,
- * and 22 since its 2025 releases), else a copy in this worker's memory (Node 20 answers "Invalid argument"). The
+ * Where the session reads its input from: the shared slot itself when Node-API takes a SharedArrayBuffer (Node 24
+ * and recent 22 releases), else a copy in this worker's memory (Node 20 answers "Invalid argument"). The
  * first run (the detector's warm-up) finds out which; a first run that fails with the copy too decides nothing.
  * On Node 20 the copy (a memcpy of the tensor) counts in the session's time.
  */
