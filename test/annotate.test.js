@@ -2,7 +2,7 @@
 const assert = require('assert');
 const sharp = require('sharp');
 const { lib } = require('./support/paths');
-const { annotateImage, drawDetections } = lib('image/annotate');
+const { annotateImage, annotatePixels, drawDetections } = lib('image/annotate');
 const { textMask } = lib('image/label-masks');
 
 const gray = (w, h, v = 100) => ({ data: new Uint8Array(w * h * 3).fill(v), width: w, height: h, channels: 3 });
@@ -78,6 +78,16 @@ describe('annotated JPEG', () => {
     assert.deepStrictEqual([info.width, info.height], [320, 240]);
     const i = (150 * 320 + 60) * 3;
     assert.ok(data[i] > 160 && data[i + 1] < 110, `left edge ${Array.from(data.subarray(i, i + 3))}`);
+  });
+
+  it('draws in place for pixels nothing else reads, with the JPEG annotateImage makes, and RGB only', async () => {
+    const dets = [det(60, 80, 200, 200), det(10, 10, 50, 40, 'car', 2, 0.41)];
+    const want = await annotateImage(gray(320, 240), 320, 240, dets);
+    const img = gray(320, 240);
+    const got = await annotatePixels(img, 320, 240, dets);
+    assert.ok(got.equals(want), 'the same JPEG');
+    assert.deepStrictEqual(px(img, 60, 150), RED, 'drawn on the given pixels');
+    await assert.rejects(annotatePixels({ ...gray(10, 10), data: new Uint8Array(400), channels: 4 }, 10, 10, dets), RangeError);
   });
 
   it('annotates encoded images and 1- or 4-channel raw pixels', async () => {

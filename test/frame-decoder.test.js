@@ -62,6 +62,9 @@ describe('image worker', function () {
     assert.ok(drawn.annotated.equals(await annotateImage(pixels, 640, 426, dets)), 'annotated JPEG');
     assert.ok(drawn.thumbnail.equals(await annotatedThumbnail(pixels, 640, 426, dets, 160)), 'thumbnail JPEG');
     await assert.rejects(decoder.draw(full.frame, { detections: dets, width: 640, height: 426, annotate: true, thumbnail: 0 }), (e) => e.code === 'WORKER_DIED');
+    const alone = await decoder.prepare(slotOf(3), jpeg, 'full'); // no thumbnail: drawn in place, the same JPEG
+    const only = await decoder.draw(alone.frame, { detections: dets, width: 640, height: 426, annotate: true, thumbnail: 0 });
+    assert.ok(only.annotated.equals(drawn.annotated) && only.thumbnail === undefined, 'annotated alone');
     const model = await decoder.prepare(slotOf(2), jpeg, 'model');
     const thumb = await decoder.draw(model.frame, { detections: dets, width: 640, height: 426, annotate: false, thumbnail: 160 });
     assert.strictEqual(thumb.annotated, undefined);

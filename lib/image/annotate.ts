@@ -44,12 +44,22 @@ async function drawable(image: ImageInput): Promise<RawImage> {
  * and encodes it as JPEG. The caller's pixels are not changed.
  */
 export async function annotateImage(image: ImageInput, width: number, height: number, detections: readonly Detection[], quality = 80): Promise<Buffer> {
-  const boxes = detections.map((d) => ({ ...d, box: { ...d.box } })); // the flow may change them while we wait
-  const img = await drawable(image);
-  await drawDetections(img, width, height, boxes);
+  const boxes = copyBoxes(detections); // the flow may change them while we wait
+  return annotatePixels(await drawable(image), width, height, boxes, quality);
+}
+
+/**
+ * annotateImage on RGB pixels that nothing else reads: drawn on in place, which spares a copy of the frame (0.4 ms
+ * at 640x480). The image worker uses it for a frame it drops after drawing.
+ */
+export async function annotatePixels(img: RawImage, width: number, height: number, detections: readonly Detection[], quality = 80): Promise<Buffer> {
+  if (img.channels !== 3) throw new RangeError(`annotatePixels draws on RGB, got ${img.channels} channels`);
+  await drawDetections(img, width, height, copyBoxes(detections));
   // No Huffman optimisation: the same pixels, 2.5% more bytes, and 1.2 ms instead of 2.7 ms for a 640x480 frame
   return sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } }).jpeg({ quality, optimiseCoding: false }).toBuffer();
 }
+
+const copyBoxes = (detections: readonly Detection[]): Detection[] => detections.map((d) => ({ ...d, box: { ...d.box } }));
 
 /**
  * Draws boxes and labels into 3-channel RGB pixels, in JavaScript from cached text masks: well under a

@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { Detection, ImageInput, isRawImage } from '../types';
-import { annotateImage } from './annotate';
+import { annotatePixels } from './annotate';
 
 /**
  * A small annotated JPEG (for the editor preview): the image is shrunk first and the boxes are drawn scaled,
@@ -17,5 +17,5 @@ export async function annotatedThumbnail(image: ImageInput, width: number, heigh
   const sy = h / height;
   const scaled = detections.map((d) => ({ ...d, box: { x1: d.box.x1 * sx, y1: d.box.y1 * sy, x2: d.box.x2 * sx, y2: d.box.y2 * sy } }));
   const { data, info } = await base.resize(w, h, { fit: 'fill' }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-  return annotateImage({ data, width: info.width, height: info.height, channels: 3 }, info.width, info.height, scaled, 70);
+  return annotatePixels({ data, width: info.width, height: info.height, channels: 3 }, info.width, info.height, scaled, 70);
 }

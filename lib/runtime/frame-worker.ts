@@ -5,7 +5,7 @@
 // session's run of the frame before instead of delaying the next run in the inference worker.
 import { MessagePort, parentPort } from 'worker_threads';
 import { YoloEdgeError } from '../errors';
-import { annotateImage } from '../image/annotate';
+import { annotateImage, annotatePixels } from '../image/annotate';
 import { Preprocessor } from '../image/preprocess';
 import { hwcToNchw } from '../image/tensor-layout';
 import { annotatedThumbnail } from '../image/thumbnail';
@@ -47,10 +47,12 @@ async function draw(req: Extract<FrameRequest, { type: 'draw' }>): Promise<Drawn
   const pixels = kept.get(req.frame);
   kept.delete(req.frame);
   if (!pixels) throw new YoloEdgeError(`the frame's pixels are gone (the image worker was restarted, or over ${MAX_KEPT} frames waited to be drawn)`, 'WORKER_DIED');
+  // the pixels are dropped after this: annotation draws on them in place unless the thumbnail reads them too
+  const annotate = req.thumbnail > 0 ? annotateImage : annotatePixels;
   const [thumbnail, annotated] = await Promise.all([
     // a preview is not worth failing the frame for
     req.thumbnail > 0 ? annotatedThumbnail(pixels, req.width, req.height, req.detections, req.thumbnail).catch(() => undefined) : undefined,
-    req.annotate ? annotateImage(pixels, req.width, req.height, req.detections) : undefined,
+    req.annotate ? annotate(pixels, req.width, req.height, req.detections) : undefined,
   ]);
   return { annotated, thumbnail };
 }
