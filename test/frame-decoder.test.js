@@ -1,6 +1,7 @@
 'use strict';
 // The image worker: frames are decoded and letterboxed off the event loop's heap, and written into the detector's
-// shared slot as the model's input tensor, exactly as in-process; a worker that dies fails only the frames in it, and it ends with its last user.
+// shared slot as the model's input tensor, exactly as in-process; a worker that dies fails only the frames in it,
+// and it ends with its last user.
 const assert = require('assert');
 const fs = require('fs');
 const { cocoImage, lib } = require('./support/paths');

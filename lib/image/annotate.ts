@@ -45,7 +45,7 @@ async function drawable(image: ImageInput): Promise<RawImage> {
  */
 export async function annotateImage(image: ImageInput, width: number, height: number, detections: readonly Detection[], quality = 80): Promise<Buffer> {
   const boxes = copyBoxes(detections); // the flow may change them while we wait
-  return annotatePixels(await drawable(image), width, height, boxes, quality);
+  return drawAndEncode(await drawable(image), width, height, boxes, quality);
 }
 
 /**
@@ -54,7 +54,11 @@ export async function annotateImage(image: ImageInput, width: number, height: nu
  */
 export async function annotatePixels(img: RawImage, width: number, height: number, detections: readonly Detection[], quality = 80): Promise<Buffer> {
   if (img.channels !== 3) throw new RangeError(`annotatePixels draws on RGB, got ${img.channels} channels`);
-  await drawDetections(img, width, height, copyBoxes(detections));
+  return drawAndEncode(img, width, height, copyBoxes(detections), quality);
+}
+
+async function drawAndEncode(img: RawImage, width: number, height: number, boxes: Detection[], quality: number): Promise<Buffer> {
+  await drawDetections(img, width, height, boxes);
   // No Huffman optimisation: the same pixels, 2.5% more bytes, and 1.2 ms instead of 2.7 ms for a 640x480 frame
   return sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } }).jpeg({ quality, optimiseCoding: false }).toBuffer();
 }

@@ -1,7 +1,7 @@
 // Messages between a FrameDecoder (main thread) and its image worker. The frame goes in as a copy of its bytes;
 // the worker decodes and letterboxes it and writes the model's input tensor into the detector's shared slot
-// buffer, which the inference worker hands to the session as it is. Pixels kept for drawing stay in the worker until the boxes come: only JPEGs come back, so the event
-// loop's heap never holds a frame's pixels.
+// buffer, which the inference worker hands to the session as it is. Pixels kept for drawing stay in the worker
+// until the boxes come: only JPEGs come back, so the event loop's heap never holds a frame's pixels.
 import type { ImageLimits } from '../image/decode';
 import type { LetterboxGeometry } from '../image/letterbox';
 import type { KeepPixels } from '../image/preprocess';
