@@ -1,6 +1,7 @@
 import { ImageInput, isRawImage, RawImage } from '../types';
 import { decodeResizedRgb, decodeRgb, DEFAULT_LIMITS, ImageLimits, openImage, resizeRgb } from './decode';
 import { LetterboxGeometry, letterboxGeometry, sameGeometry, stridedInputSize } from './letterbox';
+import { InputTensor, padNchw, placeNchw, TensorElement, tensorView } from './tensor-layout';
 
 /**
  * Decoded pixels a run keeps for later use, so that nothing decodes the frame again: 'model' keeps the RGB
@@ -10,8 +11,6 @@ import { LetterboxGeometry, letterboxGeometry, sameGeometry, stridedInputSize } 
 export type KeepPixels = 'none' | 'model' | 'full';
 
 export interface PreprocessResult {
-  /** The letterboxed frame, HWC RGB bytes, owned by the preprocessor and overwritten by the next run. */
-  data: Uint8Array;
   geometry: LetterboxGeometry;
   /** The oriented frame's RGB pixels, at model scale or full size (see KeepPixels). */
   pixels?: RawImage;
@@ -22,16 +21,15 @@ export interface PreprocessResult {
 const PAD = 114;
 
 /**
- * Ultralytics predict preprocessing up to the tensor: letterbox (keep aspect, centered, gray 114) into HWC RGB
- * bytes, on libuv's pool but for one row copy each. Detectors run it in the image worker (runtime/frame-worker),
- * which then writes the tensor (NCHW, /255) from these bytes with hwcToNchw. The buffer is reused between frames;
- * padding is written only when the geometry changes.
+ * Ultralytics predict preprocessing: letterbox (keep aspect, centered, gray 114) straight into the model's NCHW
+ * input tensor (x / 255 for a float input), decoding on libuv's pool. Detectors run it in the image worker
+ * (runtime/frame-worker), on their shared slot buffers. The tensor lives at the start of the buffer given, which
+ * only this preprocessor writes: its padding is written only when the geometry changes.
  */
 export class Preprocessor {
-  /** The letterbox at the current input size: a view on the start of the backing buffer. */
-  data: Uint8Array;
+  /** The tensor at the current input size: a view on the start of the buffer. */
+  tensor: InputTensor;
   private last?: LetterboxGeometry;
-  private readonly backing: ArrayBuffer;
   private readonly maxSize: { width: number; height: number };
 
   /**
@@ -39,21 +37,22 @@ export class Preprocessor {
    * the smallest stride-multiple rectangle that holds it (width and height then follow the last frame).
    */
   constructor(
+    private readonly buffer: ArrayBufferLike,
+    private readonly element: TensorElement,
     public width: number,
     public height: number,
     private readonly limits: ImageLimits = DEFAULT_LIMITS,
     private readonly stride = 0,
   ) {
     this.maxSize = { width, height };
-    this.backing = new ArrayBuffer(3 * width * height);
-    this.data = new Uint8Array(this.backing, 0, 3 * width * height);
+    this.tensor = tensorView(buffer, element, 3 * width * height);
   }
 
   private resizeTensor(s: { width: number; height: number }): void {
     if (s.width === this.width && s.height === this.height) return;
     this.width = s.width;
     this.height = s.height;
-    this.data = new Uint8Array(this.backing, 0, 3 * s.width * s.height);
+    this.tensor = tensorView(this.buffer, this.element, 3 * s.width * s.height);
     this.last = undefined;
   }
 
@@ -73,22 +72,11 @@ export class Preprocessor {
     }
     const t1 = performance.now();
     if (!sameGeometry(this.last, g)) {
-      pad(this.data, g.dstWidth, g.dstHeight);
+      padNchw(this.tensor, g, PAD);
       this.last = g;
     }
-    place(this.data, rgb, g);
+    placeNchw(rgb, this.tensor, g);
     const t2 = performance.now();
-    return { data: this.data, geometry: g, pixels, decodeMs: t1 - t0, preprocessMs: t2 - t1 };
+    return { geometry: g, pixels, decodeMs: t1 - t0, preprocessMs: t2 - t1 };
   }
-}
-
-/** Grays the whole letterbox. */
-function pad(out: Uint8Array, width: number, height: number): void {
-  out.fill(PAD, 0, 3 * width * height);
-}
-
-/** Copies the resized frame's rows into the letterbox at its offset. */
-function place(out: Uint8Array, rgb: Uint8Array, g: LetterboxGeometry): void {
-  const row = g.width * 3;
-  for (let y = 0; y < g.height; y++) out.set(rgb.subarray(y * row, (y + 1) * row), ((y + g.top) * g.dstWidth + g.left) * 3);
 }

@@ -6,7 +6,7 @@ import type { ImageLimits } from '../image/decode';
 import type { LetterboxGeometry } from '../image/letterbox';
 import type { KeepPixels } from '../image/preprocess';
 import type { Detection, ImageInput } from '../types';
-import type { TensorElement } from './worker-protocol';
+import type { TensorElement } from '../image/tensor-layout';
 
 /** One input tensor buffer of a detector; the image worker writes it, the inference worker reads it. */
 export interface SlotSpec {

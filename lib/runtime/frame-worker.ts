@@ -7,7 +7,6 @@ import { MessagePort, parentPort } from 'worker_threads';
 import { YoloEdgeError } from '../errors';
 import { annotateImage, annotatePixels } from '../image/annotate';
 import { Preprocessor } from '../image/preprocess';
-import { hwcToNchw } from '../image/tensor-layout';
 import { annotatedThumbnail } from '../image/thumbnail';
 import { RawImage } from '../types';
 import { Drawn, FrameReply, FrameRequest, SlotSpec } from './frame-protocol';
@@ -26,16 +25,10 @@ let closing = false;
 function slotFor(s: SlotSpec): Preprocessor {
   let pre = slots.get(s.key);
   if (!pre) {
-    pre = new Preprocessor(s.width, s.height, s.limits, s.stride);
+    pre = new Preprocessor(s.buffer, s.tensor, s.width, s.height, s.limits, s.stride);
     slots.set(s.key, pre);
   }
   return pre;
-}
-
-/** The letterbox as the model's NCHW input tensor, at the start of the slot's buffer. */
-function writeTensor(s: SlotSpec, letterbox: Uint8Array, width: number, height: number): void {
-  const n = 3 * width * height;
-  hwcToNchw(letterbox, s.tensor === 'uint8' ? new Uint8Array(s.buffer, 0, n) : new Float32Array(s.buffer, 0, n), width, height);
 }
 
 function keep(frame: number, pixels: RawImage): void {
@@ -66,11 +59,8 @@ async function answer(req: Extract<FrameRequest, { type: 'prepare' | 'draw' }>):
     } else {
       const pre = slotFor(req.slot);
       const r = await pre.run(req.image, req.keep);
-      const t = performance.now();
-      writeTensor(req.slot, r.data, pre.width, pre.height);
       if (r.pixels) keep(req.id, r.pixels);
-      const preprocessMs = r.preprocessMs + performance.now() - t;
-      reply = { type: 'prepared', id: req.id, width: pre.width, height: pre.height, geometry: r.geometry, decodeMs: r.decodeMs, preprocessMs };
+      reply = { type: 'prepared', id: req.id, width: pre.width, height: pre.height, geometry: r.geometry, decodeMs: r.decodeMs, preprocessMs: r.preprocessMs };
     }
   } catch (err) {
     reply = { type: 'failed', id: req.id, message: (err as Error).message, code: (err as { code?: string }).code };

@@ -4,6 +4,7 @@
 import { MessagePort, parentPort, workerData } from 'worker_threads';
 import * as ort from 'onnxruntime-node';
 import { YoloEdgeError } from '../errors';
+import { InputTensor, TensorElement, tensorView } from '../image/tensor-layout';
 import { BoxFinder } from '../postprocess/find-boxes';
 import { createSession } from './session-factory';
 import { lowerThreadPriority } from './thread-priority';
@@ -15,14 +16,13 @@ const port: MessagePort = parentPort;
 const post = (m: WorkerReply, transfer: ArrayBuffer[] = []): void => port.postMessage(m, transfer);
 
 type RunRequest = Extract<HostRequest, { type: 'run' }>;
-type TensorData = Float32Array | Uint8Array;
 
 /** Buffers by kind and size, reused between runs (a dynamic-shape model may see a few sizes). */
 class BufferPool {
-  private readonly free = new Map<string, TensorData>();
+  private readonly free = new Map<string, InputTensor>();
   constructor(private readonly sizes = 4) {}
 
-  get(type: 'float32' | 'uint8', n: number): TensorData {
+  get(type: TensorElement, n: number): InputTensor {
     const key = `${type}:${n}`;
     let b = this.free.get(key);
     if (!b) {
@@ -44,7 +44,7 @@ class InputMemory {
   private shared?: boolean;
   private readonly copies = new BufferPool();
 
-  async run<T>(slot: TensorData, runWith: (input: TensorData) => Promise<T>): Promise<T> {
+  async run<T>(slot: InputTensor, runWith: (input: InputTensor) => Promise<T>): Promise<T> {
     if (this.shared !== false) {
       try {
         const r = await runWith(slot);
@@ -106,7 +106,7 @@ async function answer(session: ort.InferenceSession, req: RunRequest): Promise<v
 async function run(session: ort.InferenceSession, req: RunRequest): Promise<{ result: RunResult; transfer: ArrayBuffer[] }> {
   const { name: inputName, type, width, height, data } = req.input;
   const n = 3 * width * height;
-  const slot = type === 'uint8' ? new Uint8Array(data, 0, n) : new Float32Array(data, 0, n);
+  const slot = tensorView(data, type, n);
   const fixed = req.output.dims.every((d) => d > 0);
   // onnxruntime fills a preallocated output of a fixed shape; a dynamic one it allocates itself
   const fetches = fixed ? { [req.output.name]: new ort.Tensor('float32', outputs.get('float32', req.output.dims.reduce((a, b) => a * b, 1)), req.output.dims) } : undefined;

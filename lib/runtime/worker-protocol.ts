@@ -1,9 +1,8 @@
 // Messages between an InferenceHost (main thread) and its inference worker. The frame's input tensor is in a slot
 // buffer shared with the image worker, which wrote it (never copied); the model's output stays in the worker,
 // which sends back only the boxes it kept (and a copy of the output when asked).
+import type { TensorElement } from '../image/tensor-layout';
 import type { FindOptions, FoundBoxes } from '../postprocess/find-boxes';
-
-export type TensorElement = 'float32' | 'uint8';
 
 export interface TensorMessage {
   name: string;

@@ -2,7 +2,6 @@ import { promises as fs } from 'fs';
 import * as ort from 'onnxruntime-node';
 import { onnx } from 'onnx-proto';
 import { Preprocessor } from '../../image/preprocess';
-import { hwcToNchw } from '../../image/tensor-layout';
 import { encodeModel, TensorType } from '../../model/onnx-file';
 import { coreCount } from '../../runtime/threads';
 import { CalibratorKind, Collector, makeCollector, Range } from './calibrators';
@@ -48,13 +47,11 @@ export async function calibrate(
   try {
     const kind = (t: string): CalibratorKind => (o.minmaxTensors?.has(t) ? 'minmax' : o.calibrator);
     const collectors = new Map<string, Collector>(tensors.map((t) => [t, makeCollector(kind(t), o.percentile)]));
-    const pre = new Preprocessor(input.width, input.height);
-    const tensor = new Float32Array(3 * input.width * input.height);
-    const feed = new ort.Tensor('float32', tensor, [1, 3, input.height, input.width]);
+    const pre = new Preprocessor(new ArrayBuffer(12 * input.width * input.height), 'float32', input.width, input.height);
+    const feed = new ort.Tensor('float32', pre.tensor, [1, 3, input.height, input.width]);
     const t0 = performance.now();
     for (let k = 0; k < images.length; k++) {
       await pre.run(await fs.readFile(images[k]));
-      hwcToNchw(pre.data, tensor, input.width, input.height);
       const out = await session.run({ [input.name]: feed }, tensors as string[]);
       for (const t of tensors) {
         const v = out[t];
