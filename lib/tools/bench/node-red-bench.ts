@@ -1,7 +1,7 @@
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { monitorEventLoopDelay } from 'perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver } from 'perf_hooks';
 import { Detector } from '../../detector';
 import { listDataset } from '../eval/dataset';
 import { median } from '../../stats';
@@ -25,6 +25,8 @@ export interface LoopDelay {
   max: number;
   framesIn: number;
   framesOut: number;
+  /** The main thread's longest garbage-collection pause in the same window: a loop max near it was that pause. */
+  gcMax: number;
 }
 
 export interface NodeRedBenchResult {
@@ -144,16 +146,22 @@ async function steadyStream(d: NodeHandle, out: NodeHandle, frames: Buffer[], fp
   let framesOut = 0;
   out.on('input', () => framesOut++);
   const h = monitorEventLoopDelay({ resolution: 1 });
+  let gcMax = 0;
+  const gc = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) gcMax = Math.max(gcMax, e.duration);
+  });
+  gc.observe({ entryTypes: ['gc'] });
   h.enable();
   let framesIn = 0;
   const timer = setInterval(() => d.receive({ payload: frames[framesIn++ % frames.length] }), 1000 / fps);
   await sleep(seconds * 1000);
   clearInterval(timer);
   h.disable();
+  gc.disconnect();
   await sleep(500);
   out.removeAllListeners('input');
   const ms = (ns: number): number => ns / 1e6;
-  return { p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max), framesIn, framesOut };
+  return { p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max), framesIn, framesOut, gcMax };
 }
 
 /** Frames out per second while a frame arrives every 5 ms (drop-oldest keeps the newest). */
@@ -172,11 +180,11 @@ async function saturated(d: NodeHandle, out: NodeHandle, frames: Buffer[], secon
 
 export function nodeRedMarkdown(rs: NodeRedBenchResult[]): string {
   const f = (x: number, d = 1): string => x.toFixed(d);
-  const head = '| model | threads | bare session median (ms) | msg in->out, annotate off (ms, x session) | annotate on (ms, x session) | throughput (fps, x 1/session) | loop delay p50/p99/max, 10 fps, annotate off (ms) | annotate on (ms) | frames in/out (off) |';
-  const sep = '|' + ' --- |'.repeat(9);
+  const head = '| model | threads | bare session median (ms) | msg in->out, annotate off (ms, x session) | annotate on (ms, x session) | throughput (fps, x 1/session) | loop delay p50/p99/max, 10 fps, annotate off (ms) | annotate on (ms) | longest GC pause, off / on (ms) | frames in/out (off) |';
+  const sep = '|' + ' --- |'.repeat(10);
   const lines = rs.map((r) => {
     const loop = (l: LoopDelay): string => `${f(l.p50)} / ${f(l.p99)} / ${f(l.max)}`;
-    return `| ${r.model} | ${r.threads} | ${f(r.session)} | ${f(r.latency.annotateOff)} (${f(r.latency.annotateOff / r.session, 2)}x) | ${f(r.latency.annotateOn)} (${f(r.latency.annotateOn / r.session, 2)}x) | ${f(r.throughputFps, 2)} (${f((r.throughputFps * r.session) / 1000, 2)}x) | ${loop(r.loop.annotateOff)} | ${loop(r.loop.annotateOn)} | ${r.loop.annotateOff.framesIn}/${r.loop.annotateOff.framesOut} |`;
+    return `| ${r.model} | ${r.threads} | ${f(r.session)} | ${f(r.latency.annotateOff)} (${f(r.latency.annotateOff / r.session, 2)}x) | ${f(r.latency.annotateOn)} (${f(r.latency.annotateOn / r.session, 2)}x) | ${f(r.throughputFps, 2)} (${f((r.throughputFps * r.session) / 1000, 2)}x) | ${loop(r.loop.annotateOff)} | ${loop(r.loop.annotateOn)} | ${f(r.loop.annotateOff.gcMax)} / ${f(r.loop.annotateOn.gcMax)} | ${r.loop.annotateOff.framesIn}/${r.loop.annotateOff.framesOut} |`;
   });
   return [head, sep, ...lines].join('\n') + `\n${rs[0]?.machine ?? ''}\n`;
 }
