@@ -43,15 +43,15 @@ function pushCxcywh(out: Candidates, data: Float32Array, n: number, i: number, s
   out.push(cx - hw, cy - hh, cx + hw, cy + hh, score, c);
 }
 
-// [1, 4+nc, N]: rows are channels, so scan class rows in memory order.
+// [1, 4+nc, N]: rows are channels, so scan class rows in memory order, each through its own view.
 function decodeChannelsFirst(data: Float32Array, n: number, nc: number, opts: DecodeOptions, out: Candidates, s: DecodeScratch): void {
   const conf = opts.confidence;
   if (opts.multiLabel) {
     for (let c = 0; c < nc; c++) {
       if (!allowed(opts, c)) continue;
-      const row = (4 + c) * n;
+      const row = data.subarray((4 + c) * n, (5 + c) * n);
       for (let i = 0; i < n; i++) {
-        const v = data[row + i];
+        const v = row[i];
         if (v > conf) pushCxcywh(out, data, n, i, v, c);
       }
     }
@@ -65,9 +65,10 @@ function decodeChannelsFirst(data: Float32Array, n: number, nc: number, opts: De
   bestClass.fill(-1, 0, n);
   for (let c = 0; c < nc; c++) {
     if (!allowed(opts, c)) continue;
-    const row = (4 + c) * n;
+    // a view per class row: find() took 0.40 ms against 0.44-0.51 ms with offsets into the output (80 x 8400, Node 24)
+    const row = data.subarray((4 + c) * n, (5 + c) * n);
     for (let i = 0; i < n; i++) {
-      const v = data[row + i];
+      const v = row[i];
       if (v > conf && v > best[i]) {
         best[i] = v;
         bestClass[i] = c;
