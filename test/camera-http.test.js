@@ -9,7 +9,7 @@ const path = require('path');
 const helper = require('node-red-node-test-helper');
 const { DIST, requireCoco128 } = require('./support/paths');
 const { makeFrames, withExifThumbnail, oddChunks } = require('./support/jpeg-fixtures');
-const { waitFor } = require('./support/camera-fakes');
+const { waitFor, watchCamera } = require('./support/camera-fakes');
 
 const cameraNode = require(path.join(DIST, 'nodes', 'yolo-camera.js'));
 helper.init(require.resolve('node-red'));
@@ -23,15 +23,7 @@ function flow(config) {
   ];
 }
 
-function watch() {
-  const got = { msgs: [], statuses: [], warnings: [], errors: [] };
-  helper.getNode('n-out').on('input', (msg) => got.msgs.push(msg));
-  const cam = helper.getNode('n-cam');
-  cam.on('call:status', (c) => got.statuses.push(c.args[0]));
-  cam.on('call:warn', (c) => got.warnings.push(String(c.args[0])));
-  cam.on('call:error', (c) => got.errors.push(String(c.args[0])));
-  return got;
-}
+const watch = () => watchCamera(helper);
 
 const AUTH = 'Basic ' + Buffer.from('viewer:s3cret').toString('base64');
 

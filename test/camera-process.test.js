@@ -10,7 +10,7 @@ const sharp = require('sharp');
 const helper = require('node-red-node-test-helper');
 const { DIST } = require('./support/paths');
 const { makeFrames, withExifThumbnail } = require('./support/jpeg-fixtures');
-const { makeFakeDir, writeFrames, writeFake, writeShellFake, calls, processesMentioning, zombieChildren, pathWith, waitFor } = require('./support/camera-fakes');
+const { makeFakeDir, writeFrames, writeFake, writeShellFake, calls, processesMentioning, zombieChildren, pathWith, waitFor, watchCamera } = require('./support/camera-fakes');
 const { lib } = require('./support/paths');
 const { findProgram } = lib('camera/process-source');
 
@@ -26,15 +26,7 @@ function flow(config) {
   ];
 }
 
-/** Collects what the node sends, its status calls and warnings. */
-function watch() {
-  const got = { msgs: [], statuses: [], warnings: [] };
-  helper.getNode('n-out').on('input', (msg) => got.msgs.push(msg));
-  const cam = helper.getNode('n-cam');
-  cam.on('call:status', (c) => got.statuses.push(c.args[0]));
-  cam.on('call:warn', (c) => got.warnings.push(String(c.args[0])));
-  return got;
-}
+const watch = () => watchCamera(helper);
 
 describe('camera node: capture programs', function () {
   this.timeout(30000);

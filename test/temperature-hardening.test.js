@@ -7,7 +7,7 @@ const fs = require('fs');
 const path = require('path');
 const helper = require('node-red-node-test-helper');
 const { DIST, lib } = require('./support/paths');
-const { FakePi } = require('./support/fake-pi');
+const { FakePi, loadTemperatureNode } = require('./support/fake-pi');
 const { processesMentioning } = require('./support/camera-fakes');
 
 const { TemperatureMonitor } = lib('temperature/monitor');
@@ -254,18 +254,7 @@ describe('temperature hardening', function () {
       await new Promise((r) => helper.stopServer(r));
     });
 
-    async function load(config) {
-      const flow = [
-        { id: 't', type: 'yolo-temperature', wires: [['readings'], ['states'], ['controls']], sysRoot: pi.sysRoot, procRoot: pi.procRoot, vcgencmd: pi.vcgencmd, ...config },
-        { id: 'readings', type: 'helper' },
-        { id: 'states', type: 'helper' },
-        { id: 'controls', type: 'helper' },
-      ];
-      await helper.load(temperatureNode, flow);
-      const got = { readings: [], states: [], controls: [] };
-      for (const k of Object.keys(got)) helper.getNode(k).on('input', (msg) => got[k].push(msg));
-      return { node: helper.getNode('t'), got };
-    }
+    const load = (config) => loadTemperatureNode(helper, temperatureNode, pi, config);
 
     const warnings = () => helper.log().args.map((a) => a[0]).filter((e) => e.level === helper.log().WARN && e.id === 't').map((e) => e.msg);
 

@@ -3,7 +3,7 @@ const assert = require('assert');
 const path = require('path');
 const helper = require('node-red-node-test-helper');
 const { DIST } = require('./support/paths');
-const { FakePi } = require('./support/fake-pi');
+const { FakePi, loadTemperatureNode } = require('./support/fake-pi');
 
 const temperatureNode = require(path.join(DIST, 'nodes', 'yolo-temperature.js'));
 helper.init(require.resolve('node-red'));
@@ -30,19 +30,7 @@ describe('yolo-temperature node', function () {
     pi.cleanup();
   });
 
-  /** Loads the node wired to three capture nodes and collects what each output sends. */
-  async function load(config) {
-    const flow = [
-      { id: 't', type: 'yolo-temperature', wires: [['readings'], ['states'], ['controls']], sysRoot: pi.sysRoot, procRoot: pi.procRoot, vcgencmd: pi.vcgencmd, ...config },
-      { id: 'readings', type: 'helper' },
-      { id: 'states', type: 'helper' },
-      { id: 'controls', type: 'helper' },
-    ];
-    await helper.load(temperatureNode, flow);
-    const got = { readings: [], states: [], controls: [] };
-    for (const k of Object.keys(got)) helper.getNode(k).on('input', (msg) => got[k].push(msg));
-    return { node: helper.getNode('t'), got };
-  }
+  const load = (config) => loadTemperatureNode(helper, temperatureNode, pi, config);
 
   /** One reading on demand; resolves once its reading came out of output 1. */
   async function readAt(node, got, celsius, setTemp) {

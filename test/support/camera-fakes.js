@@ -101,4 +101,15 @@ async function waitFor(predicate, timeoutMs, what) {
   }
 }
 
-module.exports = { makeFakeDir, writeFrames, writeFake, writeShellFake, calls, processesMentioning, zombieChildren, pathWith, waitFor };
+/** Collects what camera node n-cam sends to helper node n-out, and its status, warn and error calls. */
+function watchCamera(helper) {
+  const got = { msgs: [], statuses: [], warnings: [], errors: [] };
+  helper.getNode('n-out').on('input', (msg) => got.msgs.push(msg));
+  const cam = helper.getNode('n-cam');
+  cam.on('call:status', (c) => got.statuses.push(c.args[0]));
+  cam.on('call:warn', (c) => got.warnings.push(String(c.args[0])));
+  cam.on('call:error', (c) => got.errors.push(String(c.args[0])));
+  return got;
+}
+
+module.exports = { watchCamera, makeFakeDir, writeFrames, writeFake, writeShellFake, calls, processesMentioning, zombieChildren, pathWith, waitFor };

@@ -86,4 +86,21 @@ class FakePi {
   }
 }
 
-module.exports = { FakePi };
+/**
+ * Loads a yolo-temperature node reading this fake Pi, wired to three capture nodes, and collects what each output
+ * sends.
+ */
+async function loadTemperatureNode(helper, temperatureNode, pi, config) {
+  const flow = [
+    { id: 't', type: 'yolo-temperature', wires: [['readings'], ['states'], ['controls']], sysRoot: pi.sysRoot, procRoot: pi.procRoot, vcgencmd: pi.vcgencmd, ...config },
+    { id: 'readings', type: 'helper' },
+    { id: 'states', type: 'helper' },
+    { id: 'controls', type: 'helper' },
+  ];
+  await helper.load(temperatureNode, flow);
+  const got = { readings: [], states: [], controls: [] };
+  for (const k of Object.keys(got)) helper.getNode(k).on('input', (msg) => got[k].push(msg));
+  return { node: helper.getNode('t'), got };
+}
+
+module.exports = { FakePi, loadTemperatureNode };

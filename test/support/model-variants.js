@@ -3,17 +3,8 @@
 const fs = require('fs');
 const { onnx } = require('onnx-proto');
 
-/** Seeded PRNG (mulberry32), so a perturbed model is the same on every run. */
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The engine's seeded PRNG (calibration sampling), so a perturbed model is the same on every run.
+const { mulberry32 } = require('../../dist/lib/tools/quantize/sampling');
 
 /** Standard normal noise (Box-Muller) from a uniform PRNG. */
 function gaussian(rand) {
@@ -229,4 +220,4 @@ function iou(p, q) {
   return union > 0 ? inter / union : 0;
 }
 
-module.exports = { mulberry32, perturbConvWeights, collapseClassScores, float16Copy, firstClasses, endToEnd, convInteger, pairDetections, iou };
+module.exports = { perturbConvWeights, collapseClassScores, float16Copy, firstClasses, endToEnd, convInteger, pairDetections, iou };
