@@ -1,5 +1,6 @@
 import { Dirent, promises as fs, Stats } from 'fs';
 import * as path from 'path';
+import type { TensorElement } from '../image/tensor-layout';
 import { describeModel } from './model-info';
 import { readModelSkeleton } from './model-skeleton';
 
@@ -21,7 +22,7 @@ export interface ModelSummary {
     numClasses: number;
     inputWidth: number;
     inputHeight: number;
-    inputType: 'float32' | 'uint8';
+    inputType: TensorElement;
     precision: 'fp32' | 'fp16' | 'int8';
     layout: string;
     task?: string;

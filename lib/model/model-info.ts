@@ -1,6 +1,7 @@
 import { createHash } from 'crypto';
 import { promises as fs } from 'fs';
 import { YoloEdgeError } from '../errors';
+import type { TensorElement } from '../image/tensor-layout';
 import { decodeModel, ELEMENT_NAMES, graphOf, metadataProps, ModelProto, readModelBytes, TensorType, valueDims, valueElemType } from './onnx-file';
 import { parsePythonRepr } from './python-repr';
 import { Int8WeightPeaks, int8WeightPeaks } from './weight-range';
@@ -30,7 +31,7 @@ export interface ModelInfo {
   fileSize: number;
   inputName: string;
   /** The tensor the preprocessor fills: float32 also for a float16 model (its session has float32 edges). */
-  inputType: 'float32' | 'uint8';
+  inputType: TensorElement;
   /** Element types the model file declares for its input and output. */
   sessionInput: SessionElement;
   sessionOutput: 'float32' | 'float16';
