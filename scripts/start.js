@@ -27,9 +27,14 @@ if (!fs.existsSync(pkg)) {
   fs.writeFileSync(pkg, JSON.stringify({ name: 'yolo-edge-demo', private: true, dependencies: { 'node-red-contrib-yolo-edge': `file:${root}` } }, null, 2));
 }
 
-// The inspection line demo reads the images of samples/ (gitignored; users put their JPEGs there).
+// The inspection line demo reads the images of samples/ (gitignored; users put their JPEGs there). The first
+// start fills it with the test photos (one has knives), so that the demo detects something at once.
 const samples = process.env.YOLO_EDGE_SAMPLES || path.join(root, 'samples');
-fs.mkdirSync(samples, { recursive: true });
+if (!fs.existsSync(samples)) {
+  fs.mkdirSync(samples, { recursive: true });
+  const photos = path.join(root, 'test', 'fixtures', 'coco128-sample');
+  for (const f of fs.readdirSync(photos).filter((n) => n.endsWith('.jpg'))) fs.copyFileSync(path.join(photos, f), path.join(samples, f));
+}
 
 // Deploy the demo flows unless the user has changed them in the editor since.
 const flowFile = path.join(userDir, 'flows.json');
