@@ -28,12 +28,14 @@ if (!fs.existsSync(pkg)) {
 }
 
 // The inspection line demo reads the images of samples/ (gitignored; users put their JPEGs there). The first
-// start fills it with the test photos (one has knives), so that the demo detects something at once.
+// start fills it with the test photos (one has knives), so that the demo detects something at once; a folder
+// named in YOLO_EDGE_SAMPLES is the user's, and only created.
 const samples = process.env.YOLO_EDGE_SAMPLES || path.join(root, 'samples');
 if (!fs.existsSync(samples)) {
   fs.mkdirSync(samples, { recursive: true });
   const photos = path.join(root, 'test', 'fixtures', 'coco128-sample');
-  for (const f of fs.readdirSync(photos).filter((n) => n.endsWith('.jpg'))) fs.copyFileSync(path.join(photos, f), path.join(samples, f));
+  const seed = process.env.YOLO_EDGE_SAMPLES ? [] : fs.readdirSync(photos).filter((n) => n.endsWith('.jpg'));
+  for (const f of seed) fs.copyFileSync(path.join(photos, f), path.join(samples, f));
 }
 
 // Deploy the demo flows unless the user has changed them in the editor since.
