@@ -16,7 +16,7 @@ export interface Detection {
 /** Milliseconds spent in each stage of one detection. */
 export interface Timings {
   decode: number;
-  /** Placing the frame in the letterbox and writing the input tensor from it, in the image worker. */
+  /** Writing the frame and its letterbox padding into the input tensor, in the image worker. */
   preprocess: number;
   inference: number;
   postprocess: number;

@@ -9,6 +9,7 @@ const path = require('path');
 const sharp = require('sharp');
 const { Preprocessor } = require('../dist/lib/image/preprocess');
 const { median } = require('../dist/lib/stats');
+const { cropRect } = require('./crop-dataset');
 
 const SIZES = [[640, 360], [1280, 720], [1920, 1080]];
 const TENSORS = [[640, 640], [640, 384]];
@@ -18,13 +19,11 @@ if (!images) {
   process.exit(2);
 }
 
-/** The middle 16:9 band of a photo, scaled to width x height, as a camera would send it (JPEG quality 80). */
+/** The photo's centered 16:9 crop (as the 16:9 accuracy runs cut it), scaled to width x height, JPEG quality 80. */
 async function cameraFrame(file, width, height) {
-  const img = sharp(file);
-  const { width: w, height: h } = await img.metadata();
-  const bandHeight = Math.min(h, Math.round((w * 9) / 16));
-  const band = { left: 0, top: Math.floor((h - bandHeight) / 2), width: w, height: bandHeight };
-  return img.extract(band).resize(width, height, { fit: 'fill' }).jpeg({ quality: 80 }).toBuffer();
+  const { data, info } = await sharp(file).rotate().toBuffer({ resolveWithObject: true });
+  const crop = cropRect(info.width, info.height, 16 / 9);
+  return sharp(data).extract(crop).resize(width, height, { fit: 'fill' }).jpeg({ quality: 80 }).toBuffer();
 }
 
 async function main() {
