@@ -75,6 +75,25 @@ describe('image worker', function () {
     }
   });
 
+  it('letterboxes raw pixels as it does the same pixels encoded: at the model scale or resized, RGB or RGBA', async () => {
+    let key = 100;
+    const raw = async (img) => {
+      const { data, info } = await img.raw().toBuffer({ resolveWithObject: true });
+      return { data, width: info.width, height: info.height, channels: info.channels };
+    };
+    const frames = [await raw(sharp(jpeg)), await raw(sharp(jpeg).resize(960, 639, { fit: 'fill' })), await raw(sharp(jpeg).ensureAlpha())];
+    for (const frame of frames) {
+      const png = await sharp(frame.data, { raw: { width: frame.width, height: frame.height, channels: frame.channels } }).png().toBuffer();
+      const want = await referenceTensor(png, 640, 640);
+      for (const keep of ['none', 'model', 'full']) {
+        const slot = slotOf(key++);
+        const got = await decoder.prepare(slot, frame, keep);
+        assert.ok(slotBytes(slot).equals(want), `${frame.width}x${frame.height}x${frame.channels}, keep ${keep}`);
+        if (keep !== 'none') decoder.drop(got.frame);
+      }
+    }
+  });
+
   it('draws the annotated frame and a thumbnail on the kept pixels as in-process drawing does, then drops them', async () => {
     const dets = [{ class: 'person', classId: 0, score: 0.9, box: { x1: 100, y1: 80, x2: 300, y2: 400 } }];
     const full = await decoder.prepare(slotOf(1), jpeg, 'full');
