@@ -131,6 +131,11 @@ export class Detector {
     return this.lease.providers;
   }
 
+  /** Intra-op threads the session runs with. */
+  get threads(): number {
+    return this.lease.threads;
+  }
+
   /** Worker restarts and recoveries of the session this detector uses. */
   onState(listener: (s: HostState) => void): () => void {
     return this.lease.host.onState(listener);

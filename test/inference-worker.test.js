@@ -13,7 +13,7 @@ const detectNode = require(path.join(DIST, 'nodes', 'yolov8-detect.js'));
 const shadowNode = require(path.join(DIST, 'nodes', 'yolo-shadow-test.js'));
 const { Detector } = lib('detector');
 const { openHosts, openSessionCount } = lib('runtime/session-cache');
-const { parseThreads, defaultThreads, DEFAULT_NICENESS, inferenceNiceness } = lib('runtime/threads');
+const { parseThreads, defaultThreads, sessionThreads, coreCount, MAX_THREADS, DEFAULT_NICENESS, inferenceNiceness } = lib('runtime/threads');
 
 helper.init(require.resolve('node-red'));
 
@@ -94,6 +94,34 @@ describe('inference in worker threads', function () {
     assert.strictEqual(parseThreads(''), 0);
     for (const bad of [1000, -1, 1.5, 'abc', '65']) assert.throws(() => parseThreads(bad), (e) => e.code === 'BAD_CONFIG', String(bad));
     assert.deepStrictEqual([defaultThreads(1), defaultThreads(2), defaultThreads(4)], [1, 1, 3]);
+  });
+
+  it('cuts a thread count over the cores to the core count, and says so', () => {
+    assert.deepStrictEqual(sessionThreads(0, 2), { threads: 1 });
+    assert.deepStrictEqual(sessionThreads(0, 4), { threads: 3 });
+    assert.deepStrictEqual(sessionThreads(2, 2), { threads: 2 });
+    assert.deepStrictEqual(sessionThreads(3, 4), { threads: 3 });
+    const over = sessionThreads(8, 2);
+    assert.strictEqual(over.threads, 2);
+    assert.match(over.capped, /threads 8 is more than the 2 cores of this machine: using 2/);
+  });
+
+  it('runs a flow asking for more threads than this machine has with one per core, and warns once at load', async function () {
+    const cores = coreCount();
+    if (cores + 2 > MAX_THREADS) this.skip();
+    await helper.load([modelNode, detectNode], [
+      { id: 'm1', type: 'yolo-model', model: 'yolov8n.onnx', threads: cores + 2, providers: 'cpu', names: '' },
+      { id: 'd1', type: 'yolov8-detect', model: 'm1', busyPolicy: 'queue', queueSize: 10, wires: [['out']] },
+      { id: 'out', type: 'helper' },
+    ]);
+    const out = helper.getNode('out');
+    const got = await new Promise((resolve) => { out.once('input', resolve); helper.getNode('d1').receive({ payload: zebra }); });
+    assert.ok(got.payload.length > 0, 'the frame is detected');
+    const [host] = openHosts();
+    assert.strictEqual(host.config.threads, cores);
+    const warnings = helper.getNode('m1').warn.args.map((a) => String(a[0]));
+    const capped = warnings.filter((w) => w.includes(`threads ${cores + 2} is more than the ${cores} cores`));
+    assert.strictEqual(capped.length, 1, warnings.join(' | '));
   });
 
   it('refuses threads: 1000 from a flow file with a clear error, and spawns nothing', async () => {

@@ -2,6 +2,7 @@ import { runBench, markdownTable } from '../../lib/tools/bench/bench';
 import { nodeRedMarkdown, NodeRedBenchResult, runNodeRedBench } from '../../lib/tools/bench/node-red-bench';
 import { parseSplit } from '../../lib/tools/eval/dataset';
 import { resolveModelPath } from '../../lib/model/resolve-path';
+import { MAX_THREADS } from '../../lib/runtime/threads';
 import { flag, list, num, parse, required, str, UsageError } from '../args';
 import * as path from 'path';
 import { Command, err } from './command';
@@ -19,14 +20,14 @@ export const bench: Command = {
     const models = list(p, 'model');
     if (models.length === 0) throw new UsageError('at least one --model is required');
     const threads = (str(p, 'threads') ?? '1,2').split(',').map((s) => Number(s.trim()));
-    if (threads.some((t) => !Number.isInteger(t) || t < 1 || t > 256)) throw new UsageError(`--threads takes whole numbers like 1,2,4, got '${str(p, 'threads')}'`);
+    if (threads.some((t) => !Number.isInteger(t) || t < 1 || t > MAX_THREADS)) throw new UsageError(`--threads takes whole numbers from 1 to ${MAX_THREADS} like 1,2,4, got '${str(p, 'threads')}'`);
     if (flag(p, 'node-red')) {
       const results: NodeRedBenchResult[] = [];
       for (const t of threads) {
         for (const m of models) {
           results.push(await runNodeRedBench({
             model: resolveModelPath(m, [process.cwd()]), images: required(p, 'images'), threads: t, runs: num(p, 'runs', 30, 1),
-            streamSeconds: num(p, 'seconds', 60, 1), fps: num(p, 'fps', 10, 0.1, 100), progress: (msg) => err(`\r${path.basename(m)} x${t}: ${msg}        `),
+            streamSeconds: num(p, 'seconds', 60, 1), fps: num(p, 'fps', 10, 0.1, 100), progress: (msg) => err(`\r${path.basename(m)} x${t}: ${msg}        `), warn: (msg) => err(`\nwarning: ${msg}\n`),
           }));
         }
       }
@@ -44,6 +45,7 @@ export const bench: Command = {
       maxImages: num(p, 'max-images', 0, 0),
       accuracy: !flag(p, 'no-accuracy'),
       progress: (m) => err(`\r${m}   `),
+      warn: (m) => err(`\nwarning: ${m}\n`),
     });
     err('\n');
     process.stdout.write(flag(p, 'json') ? JSON.stringify(result) + '\n' : markdownTable(result));

@@ -1,4 +1,5 @@
 import { parse, list, num } from '../args';
+import { MAX_THREADS } from '../../lib/runtime/threads';
 
 export interface Command {
   summary: string;
@@ -13,5 +14,5 @@ export const sessionOptions = { threads: { type: 'string' }, provider: { type: '
 
 export function detectorOptions(p: ReturnType<typeof parse>): { threads: number; executionProviders?: string[]; warn: (m: string) => void } {
   const providers = list(p, 'provider');
-  return { threads: num(p, 'threads', 0, 0, 256), executionProviders: providers.length ? providers : undefined, warn: (m) => err(`warning: ${m}\n`) };
+  return { threads: num(p, 'threads', 0, 0, MAX_THREADS), executionProviders: providers.length ? providers : undefined, warn: (m) => err(`warning: ${m}\n`) };
 }

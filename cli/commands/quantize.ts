@@ -4,6 +4,7 @@ import { quantizeModel, QuantizeReport, writeFloatModel } from '../../lib/tools/
 import { QuantType } from '../../lib/tools/quantize/params';
 import { DEFAULT_TARGET, QuantTarget, TARGETS } from '../../lib/tools/quantize/targets';
 import { resolveModelPath } from '../../lib/model/resolve-path';
+import { MAX_THREADS } from '../../lib/runtime/threads';
 import { flag, list, num, parse, required, str, UsageError } from '../args';
 import { Command, err } from './command';
 
@@ -74,7 +75,7 @@ export const quantize: Command = {
       accuracyBudget: str(p, 'accuracy-budget') === undefined ? undefined : num(p, 'accuracy-budget', 1, 0, 100),
       holdout: num(p, 'holdout', 16, 1),
       budgetMaxLayers: num(p, 'budget-max-layers', 12, 0),
-      threads: num(p, 'threads', 0, 0, 256) || undefined,
+      threads: num(p, 'threads', 0, 0, MAX_THREADS) || undefined,
       progress: (m) => err(`\r${m}   `),
     });
     err('\n');

@@ -3,7 +3,7 @@ import * as path from 'path';
 import { YoloEdgeError } from '../errors';
 import { InferenceHost } from './inference-host';
 import { Warn } from './session-factory';
-import { defaultThreads, inferenceNiceness, parseThreads } from './threads';
+import { inferenceNiceness, parseThreads, sessionThreads } from './threads';
 
 export { Warn } from './session-factory';
 
@@ -20,6 +20,8 @@ export interface SessionLease {
   readonly key: string;
   /** Providers actually in use. */
   readonly providers: string[];
+  /** Intra-op threads in use (the configured count, at most one per core). */
+  readonly threads: number;
   release(): Promise<void>;
 }
 
@@ -31,8 +33,9 @@ interface Entry {
 
 const entries = new Map<string, Entry>();
 
-function normalise(settings: SessionSettings): Required<SessionSettings> {
-  const threads = parseThreads(settings.threads) || defaultThreads();
+function normalise(settings: SessionSettings, warn: Warn): Required<SessionSettings> {
+  const { threads, capped } = sessionThreads(parseThreads(settings.threads));
+  if (capped) warn(capped);
   const eps = (settings.executionProviders ?? ['cpu']).map((e) => e.trim().toLowerCase()).filter((e) => e.length > 0);
   return { threads, executionProviders: eps.length ? eps : ['cpu'] };
 }
@@ -49,7 +52,7 @@ async function fileIdentity(modelPath: string): Promise<string> {
 
 /** One session (in its own worker) per model file and settings, shared by every user and ended with the last. */
 export async function acquireSession(modelPath: string, settings: SessionSettings = {}, warn: Warn = () => {}): Promise<SessionLease> {
-  const s = normalise(settings);
+  const s = normalise(settings, warn);
   const file = path.resolve(modelPath);
   const key = `${file}|${await fileIdentity(file)}|${s.threads}|${s.executionProviders.join(',')}`;
   let entry = entries.get(key);
@@ -73,6 +76,7 @@ export async function acquireSession(modelPath: string, settings: SessionSetting
     host: e.host,
     key,
     providers: e.host.providers,
+    threads: s.threads,
     async release() {
       if (released) return;
       released = true;

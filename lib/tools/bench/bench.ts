@@ -20,6 +20,8 @@ export interface BenchOptions {
   /** mAP50 / mAP50-95 when the folder has labels. */
   accuracy: boolean;
   progress?: (message: string) => void;
+  /** Load-time warnings of the models (e.g. a thread count over the cores, which is capped). */
+  warn?: (message: string) => void;
 }
 
 export const DEFAULT_BENCH: Omit<BenchOptions, 'models' | 'images'> = { threads: [1, 2], runs: 50, warmup: 3, split: 'all', maxImages: 0, accuracy: true };
@@ -94,7 +96,7 @@ export async function runBench(options: Partial<BenchOptions> & Pick<BenchOption
     const tracks: Track[] = [];
     try {
       for (const m of o.models) {
-        tracks.push({ detector: await Detector.create(m, { threads }), session: [], e2e: [], cpuMs: 0, wallMs: 0 });
+        tracks.push({ detector: await Detector.create(m, { threads, warn: o.warn }), session: [], e2e: [], cpuMs: 0, wallMs: 0 });
       }
       for (const t of tracks) for (let w = 0; w < o.warmup; w++) await t.detector.detect(images[w % images.length]);
       for (let r = 0; r < o.runs; r++) {
@@ -105,7 +107,7 @@ export async function runBench(options: Partial<BenchOptions> & Pick<BenchOption
       const accuracy = withLabels && threads === o.threads[o.threads.length - 1];
       for (const t of tracks) {
         const metrics = accuracy ? await evaluate(t.detector, o.images, { filter: (p) => keep.has(p) }) : undefined;
-        rows.push(toRow(t, threads, tracks[0], metrics));
+        rows.push(toRow(t, t.detector.threads, tracks[0], metrics));
       }
     } finally {
       for (const t of tracks) await t.detector.close();

@@ -17,6 +17,8 @@ export interface NodeRedBenchOptions {
   streamSeconds: number;
   fps: number;
   progress?: (m: string) => void;
+  /** Load-time warnings of the model (e.g. a thread count over the cores, which is capped). */
+  warn?: (m: string) => void;
 }
 
 export interface LoopDelay {
@@ -79,7 +81,7 @@ export async function runNodeRedBench(o: NodeRedBenchOptions): Promise<NodeRedBe
 
   // The bare session is the one the flow uses (same model and settings share a worker); its runs are interleaved
   // with the flow's msgs one for one, so both see the same machine at the same time.
-  const bare = await Detector.create(o.model, { threads: o.threads });
+  const bare = await Detector.create(o.model, { threads: o.threads, warn: o.warn });
   const session: number[] = [];
   const bareRun = async (r: number): Promise<void> => {
     await bare.preprocess(frames[r % frames.length]);
@@ -117,7 +119,7 @@ export async function runNodeRedBench(o: NodeRedBenchOptions): Promise<NodeRedBe
     const { d, out } = await deploy(false, 'drop-oldest', 1);
     const throughputFps = await saturated(d, out, frames, Math.min(o.streamSeconds, 20));
     await helper.unload();
-    return { model: path.basename(o.model), threads: o.threads, session: median(session), latency, throughputFps, loop, machine: `${os.cpus()[0]?.model ?? 'unknown'}, ${os.cpus().length} cores, Node ${process.version}` };
+    return { model: path.basename(o.model), threads: bare.threads, session: median(session), latency, throughputFps, loop, machine: `${os.cpus()[0]?.model ?? 'unknown'}, ${os.cpus().length} cores, Node ${process.version}` };
   } finally {
     await new Promise<void>((r) => helper.stopServer(r));
     await bare.close();
