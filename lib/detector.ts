@@ -1,6 +1,7 @@
 import { ImageLimits, DEFAULT_LIMITS } from './image/decode';
 import { LetterboxGeometry, toSourceBox } from './image/letterbox';
 import { KeepPixels } from './image/preprocess';
+import { tensorByteLength } from './image/tensor-layout';
 import { loadModelInfo, ModelInfo } from './model/model-info';
 import { FoundBoxes } from './postprocess/find-boxes';
 import { CpuFeatures } from './runtime/cpu-features';
@@ -99,7 +100,7 @@ export class Detector {
   private constructor(readonly info: ModelInfo, private readonly lease: SessionLease, limits: ImageLimits) {
     const stride = info.dynamicInput ? info.metadata.stride ?? DEFAULT_STRIDE : 0;
     const { inputWidth: width, inputHeight: height, inputType: tensor } = info;
-    const bytes = 3 * width * height * (tensor === 'uint8' ? 1 : Float32Array.BYTES_PER_ELEMENT);
+    const bytes = tensorByteLength(tensor, width, height);
     for (let i = 0; i < SLOTS; i++) {
       const spec: SlotSpec = { key: nextSlotKey++, buffer: new SharedArrayBuffer(bytes), tensor, width, height, stride, limits };
       this.slots.push({ spec, width, height });

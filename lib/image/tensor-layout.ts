@@ -17,6 +17,11 @@ export interface Placement {
 
 const K = 1 / 255;
 
+/** Bytes of a 3 x height x width input tensor of `element`. */
+export function tensorByteLength(element: TensorElement, width: number, height: number): number {
+  return 3 * width * height * (element === 'uint8' ? 1 : Float32Array.BYTES_PER_ELEMENT);
+}
+
 /** A typed view of `n` tensor values of `element` at the start of `buffer`. */
 export function tensorView(buffer: ArrayBufferLike, element: TensorElement, n: number): InputTensor {
   return element === 'uint8' ? new Uint8Array(buffer, 0, n) : new Float32Array(buffer, 0, n);

@@ -2,6 +2,7 @@ import { promises as fs } from 'fs';
 import * as ort from 'onnxruntime-node';
 import { onnx } from 'onnx-proto';
 import { Preprocessor } from '../../image/preprocess';
+import { tensorByteLength } from '../../image/tensor-layout';
 import { encodeModel, TensorType } from '../../model/onnx-file';
 import { coreCount } from '../../runtime/threads';
 import { CalibratorKind, Collector, makeCollector, Range } from './calibrators';
@@ -47,7 +48,7 @@ export async function calibrate(
   try {
     const kind = (t: string): CalibratorKind => (o.minmaxTensors?.has(t) ? 'minmax' : o.calibrator);
     const collectors = new Map<string, Collector>(tensors.map((t) => [t, makeCollector(kind(t), o.percentile)]));
-    const pre = new Preprocessor(new ArrayBuffer(12 * input.width * input.height), 'float32', input.width, input.height);
+    const pre = new Preprocessor(new ArrayBuffer(tensorByteLength('float32', input.width, input.height)), 'float32', input.width, input.height);
     const feed = new ort.Tensor('float32', pre.tensor, [1, 3, input.height, input.width]);
     const t0 = performance.now();
     for (let k = 0; k < images.length; k++) {
