@@ -92,12 +92,10 @@ export class Detector {
   private submitted: Promise<void> = Promise.resolve();
   private readonly running = new Set<Promise<unknown>>();
   private closed = false;
-  /** Problems found at load time that do not stop the model (e.g. int8 saturation on this CPU). */
-  readonly warnings: string[] = [];
-
   private readonly slots: Slot[] = [];
 
-  private constructor(readonly info: ModelInfo, private readonly lease: SessionLease, limits: ImageLimits) {
+  /** `saturation`: why this INT8 model loses accuracy on this CPU (its int8 products saturate), when it does. */
+  private constructor(readonly info: ModelInfo, private readonly lease: SessionLease, limits: ImageLimits, readonly saturation?: string) {
     const stride = info.dynamicInput ? info.metadata.stride ?? DEFAULT_STRIDE : 0;
     const { inputWidth: width, inputHeight: height, inputType: tensor } = info;
     const bytes = tensorByteLength(tensor, width, height);
@@ -110,21 +108,18 @@ export class Detector {
 
   static async create(modelPath: string, options: DetectorOptions = {}): Promise<Detector> {
     const { info } = await loadModelInfo(modelPath, { names: options.names });
+    const saturation = saturationWarning(info, options.cpu);
     const lease = await acquireSession(modelPath, options, options.warn);
     frameDecoder.acquire();
     let d: Detector;
     try {
-      d = new Detector(info, lease, options.limits ?? DEFAULT_LIMITS);
+      d = new Detector(info, lease, options.limits ?? DEFAULT_LIMITS, saturation);
       await d.runSession(); // warm-up: the first run allocates and plans
     } catch (err) {
       await Promise.all([lease.release(), frameDecoder.release()]);
       throw err instanceof YoloEdgeError ? err : new YoloEdgeError(`${modelPath}: ${(err as Error).message}`, 'MODEL_LOAD_FAILED');
     }
-    const saturation = saturationWarning(info, options.cpu);
-    if (saturation) {
-      d.warnings.push(saturation);
-      options.warn?.(saturation);
-    }
+    if (saturation) options.warn?.(saturation);
     return d;
   }
 

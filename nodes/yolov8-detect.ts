@@ -68,7 +68,7 @@ export = function (RED: NodeAPI): void {
           frames.watch(d);
           // A non-square input (a resized 384x640 model) or a dynamic one shows as such, not as its width.
           const size = d.info.dynamicInput ? 'any size' : d.info.inputWidth === d.info.inputHeight ? `${d.info.inputWidth}px` : `${d.info.inputHeight}x${d.info.inputWidth}`;
-          node.status(d.warnings.length
+          node.status(d.saturation
             ? { fill: 'yellow', shape: 'ring', text: `ready · ${d.info.precision} ${size} · int8 saturates on this CPU, see log` }
             : { fill: 'grey', shape: 'dot', text: `ready · ${d.info.precision} ${size}` });
         },

@@ -122,6 +122,8 @@ describe('inference in worker threads', function () {
     const warnings = helper.getNode('m1').warn.args.map((a) => String(a[0]));
     const capped = warnings.filter((w) => w.includes(`threads ${cores + 2} is more than the ${cores} cores`));
     assert.strictEqual(capped.length, 1, warnings.join(' | '));
+    const ready = helper.getNode('d1').status.args.map((a) => a[0]).find((st) => /^ready/.test(st.text));
+    assert.deepStrictEqual(ready, { fill: 'grey', shape: 'dot', text: 'ready · fp32 640px' }, 'a capped thread count is not shown as int8 saturation');
   });
 
   it('refuses threads: 1000 from a flow file with a clear error, and spawns nothing', async () => {

@@ -170,7 +170,7 @@ describe('quantize for a CPU target', function () {
       const d = await Detector.create(out, { threads: 1, warn: (m) => warnings.push(m), cpu });
       assert.deepStrictEqual(d.info.int8Weights, { all: 127, image: 127 });
       assert.strictEqual(warnings.length, expected, warnings.join('\n'));
-      assert.deepStrictEqual(d.warnings, warnings);
+      assert.deepStrictEqual(d.saturation === undefined ? [] : [d.saturation], warnings);
       await d.close();
     }
   });

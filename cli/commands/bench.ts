@@ -5,7 +5,7 @@ import { resolveModelPath } from '../../lib/model/resolve-path';
 import { MAX_THREADS } from '../../lib/runtime/threads';
 import { flag, list, num, parse, required, str, UsageError } from '../args';
 import * as path from 'path';
-import { Command, err } from './command';
+import { Command, err, warnLine } from './command';
 
 export const bench: Command = {
   summary: 'interleaved latency (session-only and end-to-end), CPU, memory, size and mAP of one or more models',
@@ -27,7 +27,7 @@ export const bench: Command = {
         for (const m of models) {
           results.push(await runNodeRedBench({
             model: resolveModelPath(m, [process.cwd()]), images: required(p, 'images'), threads: t, runs: num(p, 'runs', 30, 1),
-            streamSeconds: num(p, 'seconds', 60, 1), fps: num(p, 'fps', 10, 0.1, 100), progress: (msg) => err(`\r${path.basename(m)} x${t}: ${msg}        `), warn: (msg) => err(`\nwarning: ${msg}\n`),
+            streamSeconds: num(p, 'seconds', 60, 1), fps: num(p, 'fps', 10, 0.1, 100), progress: (msg) => err(`\r${path.basename(m)} x${t}: ${msg}        `), warn: (msg) => warnLine(msg, true),
           }));
         }
       }
@@ -45,7 +45,7 @@ export const bench: Command = {
       maxImages: num(p, 'max-images', 0, 0),
       accuracy: !flag(p, 'no-accuracy'),
       progress: (m) => err(`\r${m}   `),
-      warn: (m) => err(`\nwarning: ${m}\n`),
+      warn: (m) => warnLine(m, true),
     });
     err('\n');
     process.stdout.write(flag(p, 'json') ? JSON.stringify(result) + '\n' : markdownTable(result));

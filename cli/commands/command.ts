@@ -9,10 +9,13 @@ export interface Command {
 
 export const err = (m: string): boolean => process.stderr.write(m);
 
+/** A warning on stderr, on a line of its own (after a `\r` progress line when `afterProgress`). */
+export const warnLine = (m: string, afterProgress = false): boolean => err(`${afterProgress ? '\n' : ''}warning: ${m}\n`);
+
 /** Options every command that opens a model session takes. */
 export const sessionOptions = { threads: { type: 'string' }, provider: { type: 'string', multiple: true } } as const;
 
 export function detectorOptions(p: ReturnType<typeof parse>): { threads: number; executionProviders?: string[]; warn: (m: string) => void } {
   const providers = list(p, 'provider');
-  return { threads: num(p, 'threads', 0, 0, MAX_THREADS), executionProviders: providers.length ? providers : undefined, warn: (m) => err(`warning: ${m}\n`) };
+  return { threads: num(p, 'threads', 0, 0, MAX_THREADS), executionProviders: providers.length ? providers : undefined, warn: (m) => warnLine(m) };
 }
