@@ -1,4 +1,4 @@
-import { FieldCode, flag, numberField } from './config/fields';
+import { FieldCode, flag, NumberRule, numberField } from './config/fields';
 import { DetectOptions } from './detector';
 import { YoloEdgeError } from './errors';
 
@@ -18,13 +18,16 @@ export function classList(v: unknown, code: FieldCode = 'BAD_CONFIG'): string[] 
   throw new YoloEdgeError('classes must be an array or a comma-separated string', code);
 }
 
+/** Boxes kept per frame, in a node's setting and in msg.maxDetections alike. */
+export const MAX_DETECTIONS: NumberRule = { min: 1, max: 30000, integer: true };
+
 /** The node's configured thresholds, the defaults for blank fields; BAD_CONFIG for the rest. */
 export function parseDetectConfig(c: DetectFields): Partial<DetectOptions> {
   return {
     confidence: numberField('confidence', c.confidence, 0.25, { min: 0, max: 1 }),
     iou: numberField('IoU', c.iou, 0.7, { min: 0, max: 1 }),
     classes: classList(c.classes ?? ''),
-    maxDetections: Math.floor(numberField('max detections', c.maxDetections, 300, { min: 1, max: 30000 })),
+    maxDetections: numberField('max detections', c.maxDetections, 300, MAX_DETECTIONS),
     agnostic: flag('agnostic', c.agnostic, false),
   };
 }

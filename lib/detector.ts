@@ -92,6 +92,8 @@ export class Detector {
   private submitted: Promise<void> = Promise.resolve();
   private readonly running = new Set<Promise<unknown>>();
   private closed = false;
+  /** close() has stopped waiting and let go of the session and the image worker. */
+  private released = false;
   private readonly slots: Slot[] = [];
 
   /** `saturation`: why this INT8 model loses accuracy on this CPU (its int8 products saturate), when it does. */
@@ -180,6 +182,7 @@ export class Detector {
     const late = new Promise<void>((resolve) => { timer = setTimeout(resolve, CLOSE_WAIT_MS); });
     await Promise.race([Promise.allSettled([...this.running]), late]);
     clearTimeout(timer);
+    this.released = true;
     frameDecoder.forget(this.slots.map((s) => s.spec.key));
     await Promise.all([this.lease.release(), frameDecoder.release()]);
   }
@@ -205,6 +208,8 @@ export class Detector {
     const slot = await this.takeSlot();
     let kept: number | undefined;
     try {
+      // a call that got its slot only after close() stopped waiting would decode in a worker nobody ends
+      if (this.released) throw new YoloEdgeError('detector is closed', 'CLOSED');
       const t0 = performance.now();
       const pre = await this.prepare(slot, image, keep);
       if (keep !== 'none') kept = pre.frame;

@@ -33,7 +33,7 @@ export const ERROR_CODES = {
   WORKER_DIED: 'a model or image worker thread stopped while frames were in it (it is started again)',
   BUSY: 'the frame was dropped by the busy policy',
   PAUSED: 'detection is paused (yolo-edge/control)',
-  CLOSED: 'the node or detector is closing',
+  CLOSED: 'the node or detector is closing (a frame still in progress 5 s after close began ends with it)',
   // camera
   NO_FRAME: 'the camera gave no frame',
   STOPPED: 'the camera is stopped',

@@ -112,8 +112,7 @@ export = function (RED: NodeAPI): void {
       const annotate = wantsAnnotation(msg, config.annotate);
       const options = { ...detectOptions(base, msg), annotate };
       const { detector, result } = await tester.runFrame(input, options, { msgid: msg._msgid, topic: msg.topic });
-      frames.countProcessed();
-      writeDetection(msg, detector, result, input, annotate, frames.counters());
+      writeDetection(msg, detector, result, input, annotate, frames.countersWithThis());
       return { send: [msg, null], ms: result.timings.total, objects: result.detections.length };
     }
 
@@ -154,8 +153,11 @@ export = function (RED: NodeAPI): void {
     loading.then(
       (ds) => ds.forEach((d) => d && frames.watch(d)),
     ).then(
-      () => node.status({ fill: 'grey', shape: 'dot', text: candidate ? 'ready · shadowing' : 'ready · no candidate' }),
+      () => {
+        if (!frames.closing) node.status({ fill: 'grey', shape: 'dot', text: candidate ? 'ready · shadowing' : 'ready · no candidate' });
+      },
       (err: Error) => {
+        if (frames.closing) return; // redeployed while loading: the new node shows its own status
         node.status({ fill: 'red', shape: 'ring', text: loadFailureText(err) });
         node.error(`shadow test: ${err.message}`);
       },

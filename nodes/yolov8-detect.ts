@@ -45,8 +45,7 @@ export = function (RED: NodeAPI): void {
       const annotate = wantsAnnotation(msg, config.annotate);
       const turn = preview.claim();
       const r = await detector.detect(input, { ...detectOptions(base, msg), annotate, thumbnail: turn?.width ?? 0 });
-      frames.countProcessed();
-      writeDetection(msg, detector, r, input, annotate, frames.counters());
+      writeDetection(msg, detector, r, input, annotate, frames.countersWithThis());
       if (r.thumbnail && turn) preview.show(r.thumbnail, r.detections.length, turn);
       return { send: msg, ms: r.timings.total, objects: r.detections.length };
     }
@@ -65,6 +64,7 @@ export = function (RED: NodeAPI): void {
       showFetchProgress(node, [modelNode], loading);
       loading.then(
         (d) => {
+          if (frames.closing) return; // redeployed while loading: the new node shows its own status
           frames.watch(d);
           // A non-square input (a resized 384x640 model) or a dynamic one shows as such, not as its width.
           const size = d.info.dynamicInput ? 'any size' : d.info.inputWidth === d.info.inputHeight ? `${d.info.inputWidth}px` : `${d.info.inputHeight}x${d.info.inputWidth}`;
@@ -73,6 +73,7 @@ export = function (RED: NodeAPI): void {
             : { fill: 'grey', shape: 'dot', text: `ready · ${d.info.precision} ${size}` });
         },
         (err: Error) => {
+          if (frames.closing) return;
           node.status({ fill: 'red', shape: 'ring', text: loadFailureText(err) });
           node.error(`model ${modelNode.modelPath}: ${err.message}`);
         },

@@ -75,6 +75,35 @@ describe('yolov8-detect node', function () {
     assert.match(errorText(bad.error), /msg.confidence must be a number from 0 to 1/);
     const unknown = await outcome(d1, out, { payload: zebra, classes: 'unicorn' });
     assert.match(errorText(unknown.error), /unknown class 'unicorn'/);
+    const half = await outcome(d1, out, { payload: zebra, maxDetections: 1.5 }); // as the node's own setting
+    assert.match(errorText(half.error), /msg.maxDetections must be a whole number from 1 to 30000, got 1.5/);
+  });
+
+  it('counts a msg that fails after detection as failed only, not also as processed', async () => {
+    await helper.load([modelNode, detectNode], flow('yolov8n.onnx'));
+    const d1 = helper.getNode('d1');
+    const out = helper.getNode('out');
+    await outcome(d1, out, { payload: zebra });
+    const frozen = await outcome(d1, out, Object.freeze({ _msgid: 'frozen', payload: zebra })); // its results cannot be written
+    assert.ok(frozen.error, 'a frozen msg fails');
+    const last = await outcome(d1, out, { payload: zebra });
+    const c = last.msg.detection.counters;
+    assert.deepStrictEqual([c.accepted, c.processed, c.failed], [3, 2, 1]);
+  });
+
+  it('shows the last figures after a burst: a status the throttle held back comes at the end of its window', async () => {
+    await helper.load([modelNode, detectNode], flow('yolov8n.onnx', { busyPolicy: 'drop-newest', queueSize: 0 }));
+    const d1 = helper.getNode('d1');
+    const out = helper.getNode('out');
+    await outcome(d1, out, { payload: zebra });
+    await new Promise((r) => setTimeout(r, 400));
+    let outputs = 0;
+    out.on('input', () => outputs++);
+    for (let i = 0; i < 10; i++) d1.receive({ payload: zebra });
+    await new Promise((r) => setTimeout(r, 3000));
+    assert.strictEqual(outputs, 2, 'two frames in progress, the other eight dropped');
+    const texts = d1.status.args.map((a) => a[0].text);
+    assert.match(texts[texts.length - 1], /· 8 dropped$/, texts.join(' | '));
   });
 
   it('reports bad inputs through done(err) and keeps working', async () => {
@@ -211,7 +240,7 @@ describe('yolov8-detect node', function () {
 
   it('refuses bad settings from a flow file with a clear error per msg (confidence, IoU, max detections, busy policy)', async () => {
     const cases = [[{ confidence: 'abc' }, /confidence must be a number from 0 to 1, got "abc"/], [{ iou: 'abc' }, /IoU must be a number/],
-      [{ maxDetections: -5 }, /max detections must be a number from 1 to 30000, got -5/], [{ busyPolicy: 'later' }, /busy policy must be one of queue, drop-oldest, drop-newest/],
+      [{ maxDetections: -5 }, /max detections must be a whole number from 1 to 30000, got -5/], [{ maxDetections: 2.5 }, /max detections must be a whole number/], [{ busyPolicy: 'later' }, /busy policy must be one of queue, drop-oldest, drop-newest/],
       [{ queueSize: 1e9 }, /queue size must be a whole number/]];
     for (const [props, re] of cases) {
       await helper.load([modelNode, detectNode], flow('yolov8n.onnx', props));

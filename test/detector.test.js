@@ -62,6 +62,14 @@ describe('Detector', function () {
     global.gc?.();
     assert.ok(process.memoryUsage().heapUsed - before < 16e6);
   });
+
+  it('close() lets the calls made before it finish, and refuses later ones with CLOSED', async () => {
+    const d = await Detector.create(requireModel(), { threads: 1 });
+    const calls = [1, 2, 3].map(() => d.detect(zebra).then((r) => r.detections[0].class, (e) => e.code));
+    await d.close();
+    assert.deepStrictEqual(await Promise.all(calls), ['zebra', 'zebra', 'zebra']);
+    await assert.rejects(d.detect(zebra), (e) => e.code === 'CLOSED');
+  });
 });
 
 describe('models without Ultralytics metadata', () => {

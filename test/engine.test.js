@@ -159,4 +159,12 @@ describe('busy queue and rate gate', () => {
     assert.deepStrictEqual([g.droppedByRate, g.droppedByPause], [2, 1]);
     assert.throws(() => parseControl({ maxFps: -1 }), /maxFps must be/); // checked before it reaches the gate
   });
+
+  it('takes maxFps as a number, a numeric string or null, and nothing else', () => {
+    assert.deepStrictEqual([parseControl({ maxFps: 5 }), parseControl({ maxFps: ' 2.5 ' }), parseControl({ maxFps: null })], [{ maxFps: 5 }, { maxFps: 2.5 }, { maxFps: 0 }]);
+    // Number() would read these as 0 (no limit) or as 5
+    for (const v of ['', '  ', [], [5], true, { valueOf: () => 3 }, 'fast']) {
+      assert.throws(() => parseControl({ maxFps: v }), (e) => e.code === 'BAD_PAYLOAD' && /maxFps must be a number >= 0/.test(e.message), JSON.stringify(v));
+    }
+  });
 });

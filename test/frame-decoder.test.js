@@ -160,6 +160,9 @@ describe('image worker', function () {
     assert.ok(decoder.threadId !== undefined, 'one user left: the worker runs');
     await decoder.release();
     assert.strictEqual(decoder.threadId, undefined);
+    // a late frame of a closed detector starts no worker that nobody would end
+    await assert.rejects(decoder.prepare(slotOf(2), jpeg, 'none'), (e) => e.code === 'CLOSED');
+    assert.strictEqual(decoder.threadId, undefined);
     decoder.acquire(); // for afterEach
   });
 });

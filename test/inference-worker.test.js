@@ -171,6 +171,66 @@ describe('inference in worker threads', function () {
     assert.notStrictEqual(openHosts()[0].threadId, threadId, 'a new worker');
   });
 
+  it('shows a restart that failed, and clears the status once a later frame starts the worker again', async () => {
+    const file = path.join(require('os').tmpdir(), `yolo-edge-restart-${process.pid}.onnx`);
+    fs.copyFileSync(MODEL, file);
+    try {
+      await helper.load([modelNode, detectNode], [
+        { id: 'm1', type: 'yolo-model', model: file, threads: 1, providers: 'cpu', names: '' },
+        { id: 'd1', type: 'yolov8-detect', model: 'm1', busyPolicy: 'queue', queueSize: 10, wires: [['out']] },
+        { id: 'out', type: 'helper' },
+      ]);
+      const d1 = helper.getNode('d1');
+      const out = helper.getNode('out');
+      const outputs = [];
+      const statuses = [];
+      out.on('input', (m) => outputs.push(m));
+      d1.on('call:status', (c) => statuses.push(c.args[0].text));
+      d1.receive({ payload: zebra });
+      await until(() => outputs.length === 1, 'the first frame');
+      const [host] = openHosts();
+      const states = [];
+      host.onState((s) => states.push(s.state));
+      fs.writeFileSync(file, 'not a model');
+      host.simulateCrash();
+      await until(() => states.includes('failed'), 'the failed restart');
+      assert.match(statuses[statuses.length - 1], /^model worker did not restart: /);
+      fs.copyFileSync(MODEL, file);
+      d1.receive({ payload: zebra });
+      await until(() => outputs.length === 2, 'a frame after the model file is back');
+      await until(() => states.includes('ready'), 'the ready state');
+      await sleep(400); // the throttled status of the frame
+      assert.deepStrictEqual(states, ['restarting', 'failed', 'ready']);
+      assert.match(statuses[statuses.length - 1], /fps/, statuses.join(' | '));
+    } finally {
+      fs.rmSync(file, { force: true });
+    }
+  });
+
+  it('a detect node redeployed while its model loads leaves no listener on the shared worker and writes no status', async () => {
+    const flow = (tag) => [
+      { id: 'm1', type: 'yolo-model', name: tag, model: 'yolov8n.onnx', threads: 1, providers: 'cpu', names: '' },
+      { id: 'd1', type: 'yolov8-detect', model: 'm1', busyPolicy: 'queue', queueSize: 10, wires: [[]] },
+      { id: 'm2', type: 'yolo-model', model: 'yolov8n.onnx', threads: 1, providers: 'cpu', names: '' },
+      { id: 'd2', type: 'yolov8-detect', model: 'm2', busyPolicy: 'queue', queueSize: 10, wires: [[]] },
+    ];
+    await helper.load([modelNode, detectNode], flow('a'));
+    const old = helper.getNode('d1');
+    let closedAt = -1; // the status spy's call count at close (it records every node's calls)
+    old.on('close', () => { closedAt = old.status.callCount; });
+    for (let i = 1; i <= 3; i++) {
+      await helper.setFlows(flow(`b${i}`), 'nodes'); // m1 changed: m1 and d1 restart while the model loads
+      await sleep(50);
+    }
+    const [host] = openHosts();
+    await until(() => host.listeners.size === 2, 'the two live detect nodes watching the shared worker', 20000);
+    await sleep(1000); // the loads of the closed nodes end too
+    assert.strictEqual(host.listeners.size, 2);
+    assert.ok(closedAt >= 0, 'the first d1 was closed');
+    const late = old.status.getCalls().slice(closedAt).filter((c) => c.thisValue === old).map((c) => c.args[0].text);
+    assert.deepStrictEqual(late, [], 'statuses of the closed node');
+  });
+
   it('50 redeploys of two streaming detect nodes leave threads and memory where they were', async () => {
     // In a process of its own, so that other tests' memory does not blur the figures, and with one malloc arena:
     // glibc keeps memory freed by exited threads in per-thread arenas, which with the default arena count grew

@@ -41,9 +41,14 @@ export function optionalNumber(field: string, v: unknown, r: NumberRule): number
   return requiredNumber(field, v, r);
 }
 
+/** A number, or a numeric string as edit dialogs give it; NaN for anything else (arrays, blank strings, objects). */
+export function numberOf(v: unknown): number {
+  return typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v.trim()) : NaN;
+}
+
 /** A number (or numeric string) within the rule; blank is an error too. */
 export function requiredNumber(field: string, v: unknown, r: NumberRule): number {
-  const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v.trim()) : NaN;
+  const n = numberOf(v);
   if (!Number.isFinite(n) || n < r.min || n > r.max || (r.integer && !Number.isInteger(n))) throw fieldError(field, rangeText(r), v, r.code);
   return n;
 }

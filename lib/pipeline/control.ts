@@ -1,3 +1,4 @@
+import { numberOf } from '../config/fields';
 import { YoloEdgeError } from '../errors';
 
 /** What a yolo-edge/control message carries: maxFps (0 or null lifts the limit), pause, or both. */
@@ -20,8 +21,8 @@ export function parseControl(v: unknown): ControlPayload | undefined {
     out.pause = o.pause;
   }
   if ('maxFps' in o) {
-    const n = o.maxFps === null ? 0 : Number(o.maxFps);
-    if (typeof o.maxFps === 'boolean' || !Number.isFinite(n) || n < 0) throw new YoloEdgeError(`maxFps must be a number >= 0, got ${String(o.maxFps)}`, 'BAD_PAYLOAD');
+    const n = o.maxFps === null ? 0 : numberOf(o.maxFps);
+    if (!Number.isFinite(n) || n < 0) throw new YoloEdgeError(`maxFps must be a number >= 0, got ${String(o.maxFps)}`, 'BAD_PAYLOAD');
     out.maxFps = n;
   }
   return out;

@@ -81,6 +81,8 @@ export class FrameDecoder {
   }
 
   private request(id: number, req: FrameRequest): Promise<Answer> {
+    // a worker started with no user would outlive every detector
+    if (this.users === 0) return Promise.reject(new YoloEdgeError('image worker is closed: no detector uses it', 'CLOSED'));
     const worker = this.worker ?? this.spawn();
     return new Promise<Answer>((resolve, reject) => {
       this.pending.set(id, { worker, resolve, reject });

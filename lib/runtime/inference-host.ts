@@ -7,7 +7,8 @@ import { FrameMessage, OutputSpec, RunPostprocess, RunResult, SessionConfig, Wor
 
 export type RunReply = Omit<RunResult, 'id'>;
 
-export type HostState = { state: 'ready' } | { state: 'restarting'; reason: string; inMs: number };
+/** 'failed': a restart did not load the model; the next run tries again, and 'ready' follows once one does. */
+export type HostState = { state: 'ready' } | { state: 'restarting'; reason: string; inMs: number } | { state: 'failed'; reason: string };
 
 interface Pending {
   resolve(r: RunReply): void;
@@ -32,6 +33,8 @@ export class InferenceHost {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private crashesInARow = 0;
+  /** A restart was announced and no 'ready' has followed yet. */
+  private recovering = false;
   private restartTimer?: NodeJS.Timeout;
   private wakeRestart?: () => void;
   private closed = false;
@@ -43,7 +46,7 @@ export class InferenceHost {
   start(): Promise<void> {
     if (this.closed) return Promise.reject(new YoloEdgeError('model session is closed', 'CLOSED'));
     if (!this.ready) {
-      this.ready = this.spawn();
+      this.ready = this.spawnAndAnnounce();
       this.ready.catch(() => { this.ready = undefined; });
     }
     return this.ready;
@@ -90,6 +93,15 @@ export class InferenceHost {
    */
   simulateCrash(): void {
     this.worker?.postMessage({ type: 'crash' });
+  }
+
+  /** Starts a worker; the first that loads after a crash announces 'ready', whichever path started it. */
+  private async spawnAndAnnounce(): Promise<void> {
+    await this.spawn();
+    if (this.recovering) {
+      this.recovering = false;
+      this.emit({ state: 'ready' });
+    }
   }
 
   private spawn(): Promise<void> {
@@ -144,6 +156,7 @@ export class InferenceHost {
     this.failPending(new YoloEdgeError(`model worker for ${name} stopped (${reason}); it is being restarted`, 'WORKER_DIED'));
     const inMs = Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** this.crashesInARow);
     this.crashesInARow++;
+    this.recovering = true;
     this.emit({ state: 'restarting', reason, inMs });
     // runs that come meanwhile wait for this promise, so the backoff holds for them too
     const restart = new Promise<void>((resolve) => {
@@ -151,16 +164,15 @@ export class InferenceHost {
       this.restartTimer = setTimeout(resolve, inMs);
     }).then(() => {
       if (this.closed) throw new YoloEdgeError('model session is closed', 'CLOSED');
-      return this.spawn();
+      return this.spawnAndAnnounce();
     });
     this.ready = restart;
-    restart.then(
-      () => this.emit({ state: 'ready' }),
-      (err: Error) => {
-        if (this.ready === restart) this.ready = undefined;
-        if (!this.closed) this.warn(`model worker for ${name} did not restart: ${err.message}`);
-      },
-    );
+    restart.catch((err: Error) => {
+      if (this.ready === restart) this.ready = undefined;
+      if (this.closed) return;
+      this.warn(`model worker for ${name} did not restart: ${err.message}`);
+      this.emit({ state: 'failed', reason: err.message });
+    });
   }
 
   private failPending(err: Error): void {

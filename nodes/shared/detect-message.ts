@@ -4,8 +4,8 @@ import { DetectionResult, DetectOptions, Detector, describeDetector, ModelIdenti
 import { countByClass, toAnnotations } from '../../lib/image/annotate';
 import { readImageFile } from '../../lib/image/read-file';
 import { ImageInput, isRawImage, Timings } from '../../lib/types';
-import { flag, requiredNumber } from '../../lib/config/fields';
-import { classList, DetectFields } from '../../lib/detect-config';
+import { flag, NumberRule, requiredNumber } from '../../lib/config/fields';
+import { classList, DetectFields, MAX_DETECTIONS } from '../../lib/detect-config';
 import { YoloEdgeError } from '../../lib/errors';
 import type { BusyCounters } from '../../lib/pipeline/busy-queue';
 
@@ -37,11 +37,9 @@ export interface MsgDetection {
 }
 
 /** A per-message number override (msg.confidence...): BAD_OPTION when out of range. */
-function msgNumber(v: unknown, name: string, min: number, max: number): number {
-  return requiredNumber(name, v, { min, max, code: 'BAD_OPTION' });
+function msgNumber(v: unknown, name: string, rule: NumberRule): number {
+  return requiredNumber(name, v, { ...rule, code: 'BAD_OPTION' });
 }
-
-
 
 export function wantsAnnotation(msg: Msg, configured: boolean): boolean {
   return flag('msg.annotate', msg.annotate, !!configured, 'BAD_OPTION');
@@ -50,14 +48,13 @@ export function wantsAnnotation(msg: Msg, configured: boolean): boolean {
 /** Node options, overridden per message by msg.confidence, msg.iou, msg.classes, msg.maxDetections, msg.agnostic. */
 export function detectOptions(base: Partial<DetectOptions>, msg: Msg): Partial<DetectOptions> {
   const o = { ...base };
-  if (msg.confidence !== undefined) o.confidence = msgNumber(msg.confidence, 'msg.confidence', 0, 1);
-  if (msg.iou !== undefined) o.iou = msgNumber(msg.iou, 'msg.iou', 0, 1);
+  if (msg.confidence !== undefined) o.confidence = msgNumber(msg.confidence, 'msg.confidence', { min: 0, max: 1 });
+  if (msg.iou !== undefined) o.iou = msgNumber(msg.iou, 'msg.iou', { min: 0, max: 1 });
   if (msg.classes !== undefined) o.classes = msg.classes === null ? [] : classList(msg.classes, 'BAD_OPTION');
-  if (msg.maxDetections !== undefined) o.maxDetections = msgNumber(msg.maxDetections, 'msg.maxDetections', 1, 30000);
+  if (msg.maxDetections !== undefined) o.maxDetections = msgNumber(msg.maxDetections, 'msg.maxDetections', MAX_DETECTIONS);
   if (msg.agnostic !== undefined) o.agnostic = flag('msg.agnostic', msg.agnostic, !!o.agnostic, 'BAD_OPTION');
   return o;
 }
-
 
 /**
  * The msg's image: encoded bytes or raw pixels {data, width, height, channels} in msg.payload; a file named by

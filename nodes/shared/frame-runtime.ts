@@ -4,10 +4,13 @@ import type { Detector } from '../../lib/detector';
 import { BusyFields, BusyQueue, parseBusyConfig } from '../../lib/pipeline/busy-queue';
 import { RateGate } from '../../lib/pipeline/rate-gate';
 import type { HostState } from '../../lib/runtime/inference-host';
+import { YoloEdgeError } from '../../lib/errors';
 import type { FrameCounters } from './detect-message';
 import { FrameJob, takeFrame } from './frame-intake';
 
 const STATUS_EVERY_MS = 250;
+/** How long close() waits for frames in progress (Node-RED gives a node 15 s); later ones end with CLOSED. */
+const CLOSE_WAIT_MS = 5_000;
 /** Frames in progress at once: the detector decodes one while the session runs the one before. */
 const IN_PROGRESS = 2;
 
@@ -43,6 +46,12 @@ export class FrameRuntime {
   readonly stats: FrameStats = { fps: 0, lastMs: 0, objects: 0, processed: 0, failed: 0 };
   readonly queue: BusyQueue<FrameJob>;
   private statusAt = 0;
+  /** A status skipped by the throttle, shown at the end of its window: the last figures are never lost. */
+  private trailing?: NodeJS.Timeout;
+  /** close() has been called: a model that finishes loading now is not watched or shown. */
+  closing = false;
+  /** Past close()'s wait: frames that finish now are not sent and the status is no longer written. */
+  private closed = false;
   private lastAt = 0;
   private worker?: string;
   /** The status shows an error: the next good frame replaces it at once, not after the throttle. */
@@ -65,27 +74,31 @@ export class FrameRuntime {
     takeFrame(job, this.gate, this.queue, (force) => this.status(force));
   }
 
-  /** Counts a frame the model has answered (before its msg is written, so the msg's counters include it). */
-  countProcessed(): void {
-    this.stats.processed++;
-  }
-
-  counters(): FrameCounters {
+  /** The counters a frame's msg carries: this frame counts as processed (it is, once sent). */
+  countersWithThis(): FrameCounters {
     const { processed, failed } = this.stats;
-    return { ...this.queue.counters, processed, failed, droppedByRate: this.gate.droppedByRate, droppedByPause: this.gate.droppedByPause };
+    return { ...this.queue.counters, processed: processed + 1, failed, droppedByRate: this.gate.droppedByRate, droppedByPause: this.gate.droppedByPause };
   }
 
   /** Shows worker restarts of a detector's session in the status until it is back. */
   watch(detector: Detector): void {
+    if (this.closing) return;
     this.unwatch.push(detector.onState((s: HostState) => {
-      this.worker = s.state === 'restarting' ? `model worker restarting in ${(s.inMs / 1000).toFixed(1)} s (${s.reason})` : undefined;
+      this.worker = s.state === 'restarting' ? `model worker restarting in ${(s.inMs / 1000).toFixed(1)} s (${s.reason})`
+        : s.state === 'failed' ? `model worker did not restart: ${s.reason.slice(0, 60)}` : undefined;
       this.status(true);
     }));
   }
 
   status(force = false): void {
+    if (this.closed) return;
     const now = Date.now();
-    if (!force && now - this.statusAt < STATUS_EVERY_MS) return;
+    const wait = STATUS_EVERY_MS - (now - this.statusAt);
+    if (!force && wait > 0) {
+      this.trailing ??= setTimeout(() => this.status(true), wait);
+      return;
+    }
+    this.stopTrailing();
     this.statusAt = now;
     if (this.worker) {
       this.node.status({ fill: 'yellow', shape: 'ring', text: this.worker });
@@ -102,9 +115,21 @@ export class FrameRuntime {
     this.node.status({ ...s, text: `${s.text ?? ''}${tail}` });
   }
 
-  close(): Promise<void> {
+  /** Waits for the frames in progress, at most CLOSE_WAIT_MS (one may wait out a worker's restart backoff). */
+  async close(): Promise<void> {
+    this.closing = true;
     for (const u of this.unwatch.splice(0)) u();
-    return this.queue.drain();
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => { timer = setTimeout(resolve, CLOSE_WAIT_MS); });
+    await Promise.race([this.queue.drain(), late]);
+    clearTimeout(timer);
+    this.closed = true;
+    this.stopTrailing();
+  }
+
+  private stopTrailing(): void {
+    clearTimeout(this.trailing);
+    this.trailing = undefined;
   }
 
   private async run(job: FrameJob): Promise<void> {
@@ -114,20 +139,25 @@ export class FrameRuntime {
     try {
       const r = await this.process(job);
       await before;
+      if (this.closed) throw new YoloEdgeError('the node closed before this frame finished', 'CLOSED');
       const now = performance.now();
       if (this.lastAt) this.stats.fps = this.stats.fps ? 0.8 * this.stats.fps + 0.2 * (1000 / (now - this.lastAt)) : 1000 / (now - this.lastAt);
       this.lastAt = now;
       Object.assign(this.stats, { lastMs: r.ms, objects: r.objects });
       job.send(r.send);
+      this.stats.processed++;
       job.done();
       this.status(this.statusIsError);
       this.statusIsError = false;
     } catch (err) {
       await before;
       this.stats.failed++;
-      this.node.status({ fill: 'red', shape: 'ring', text: (err as Error).message.slice(0, 60) });
-      this.statusAt = Date.now();
-      this.statusIsError = true;
+      if (!this.closed) {
+        this.stopTrailing(); // the red status stays until the next good frame
+        this.node.status({ fill: 'red', shape: 'ring', text: (err as Error).message.slice(0, 60) });
+        this.statusAt = Date.now();
+        this.statusIsError = true;
+      }
       job.done(err as Error);
     } finally {
       finished();

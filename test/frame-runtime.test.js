@@ -1,0 +1,70 @@
+'use strict';
+// The frame runtime both detecting nodes share, with a stand-in for the detection: closing, throttled status.
+const assert = require('assert');
+const path = require('path');
+const { DIST } = require('./support/paths');
+
+const { FrameRuntime } = require(path.join(DIST, 'nodes', 'shared', 'frame-runtime.js'));
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** A node that records its statuses, and a job that records how it ended. */
+function fakeNode() {
+  return { statuses: [], status(s) { this.statuses.push(s); } };
+}
+function job(seq) {
+  const j = { msg: { payload: seq }, sent: [], ended: [] };
+  j.send = (m) => j.sent.push(m);
+  j.done = (err) => j.ended.push(err ?? 'ok');
+  return j;
+}
+
+describe('frame runtime', function () {
+  this.timeout(30000);
+
+  it('closes within its wait when a frame hangs, and that frame then ends with CLOSED: not sent, no status', async () => {
+    const node = fakeNode();
+    let release;
+    const hanging = new Promise((r) => { release = r; });
+    const frames = new FrameRuntime(node, { busyPolicy: 'queue', queueSize: 10 }, () => hanging.then(() => ({ send: { payload: 'late' }, ms: 1, objects: 0 })), () => ({ fill: 'green', text: 'ok' }));
+    const j = job(1);
+    frames.input(j);
+    const t0 = Date.now();
+    await frames.close();
+    const waited = Date.now() - t0;
+    assert.ok(waited >= 4500 && waited < 10000, `close waited ${waited} ms`);
+    const before = node.statuses.length;
+    release();
+    await sleep(50);
+    assert.deepStrictEqual(j.sent, []);
+    assert.strictEqual(j.ended.length, 1);
+    assert.strictEqual(j.ended[0].code, 'CLOSED');
+    assert.strictEqual(node.statuses.length, before, 'no status after close');
+  });
+
+  it('sends a frame that finishes while close waits', async () => {
+    const node = fakeNode();
+    const frames = new FrameRuntime(node, { busyPolicy: 'queue', queueSize: 10 }, async () => { await sleep(200); return { send: { payload: 'done' }, ms: 200, objects: 1 }; }, () => ({ fill: 'green', text: 'ok' }));
+    const j = job(1);
+    frames.input(j);
+    await frames.close();
+    assert.deepStrictEqual([j.sent, j.ended], [[{ payload: 'done' }], ['ok']]);
+  });
+
+  it('shows the status the throttle held back at the end of its window, and none after close', async () => {
+    const node = fakeNode();
+    let n = 0;
+    const frames = new FrameRuntime(node, { busyPolicy: 'queue', queueSize: 10 }, async () => ({ send: {}, ms: 1, objects: 0 }), () => ({ fill: 'green', text: `status ${++n}` }));
+    for (let i = 0; i < 5; i++) frames.input(job(i));
+    await sleep(600);
+    const texts = node.statuses.map((s) => s.text);
+    assert.strictEqual(texts[texts.length - 1], `status ${n}`);
+    assert.ok(texts.length <= 3, `throttled: ${texts.join(' | ')}`);
+    frames.input(job(9));
+    await sleep(10);
+    const shown = node.statuses.length;
+    await frames.close();
+    await sleep(400);
+    assert.strictEqual(node.statuses.length, shown, 'the held-back status is dropped at close');
+  });
+});
