@@ -13,6 +13,11 @@ export interface Detection {
   box: Box;
 }
 
+/** Copies with their own boxes: the caller keeps them while a flow may edit the originals in place. */
+export function copyDetections(detections: readonly Detection[]): Detection[] {
+  return detections.map((d) => ({ ...d, box: { ...d.box } }));
+}
+
 /** Milliseconds spent in each stage of one detection. */
 export interface Timings {
   decode: number;

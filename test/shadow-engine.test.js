@@ -111,7 +111,7 @@ describe('shadow engine', () => {
   });
 });
 
-describe('ShadowTester promotion checks', () => {
+describe('ShadowTester', () => {
   const { ShadowTester, DEFAULT_SHADOW } = lib('shadow/shadow-tester');
   const result = { detections: [], imageWidth: 10, imageHeight: 10, timings: { decode: 0, preprocess: 0, inference: 1, postprocess: 0, total: 1, queued: 0 } };
   const source = (detect) => {
@@ -134,5 +134,37 @@ describe('ShadowTester promotion checks', () => {
     t.reset();
     await t.promote();
     assert.strictEqual(t.roles.promoted, true);
+  });
+
+  const settings = { ...DEFAULT_SHADOW, sampleMode: 'every', sampleValue: 1, describe: () => ({ file: 'x', sha256: 'y', precision: 'fp32' }) };
+  const withBoxes = (detections) => ({ ...result, detections, timings: { ...result.timings } });
+  /** A promise and the function that settles it: holds a candidate run until the test has done its part. */
+  const gate = () => {
+    let open;
+    const shut = new Promise((r) => { open = r; });
+    return { shut, open };
+  };
+
+  it('compares its own copy of production\'s result: a flow editing the sent msg in place changes neither the agreement nor the report', async () => {
+    const boxes = () => [det(0, 0.9, 0, 0, 100, 100), det(1, 0.8, 200, 200, 300, 300)];
+    const g = gate();
+    const production = source(async () => withBoxes(boxes()));
+    const candidate = source(async () => { await g.shut; return withBoxes(boxes().slice(0, 1)); });
+    const reports = [];
+    const t = new ShadowTester(production, candidate, settings, { report: (r) => reports.push(r), alarm() {}, candidateError() {} });
+    const { result: sent } = await t.runFrame(new Uint8Array(1), {}, undefined);
+    const originals = [...sent.detections];
+    // what a Function node on output 1 does before the candidate has answered
+    for (const d of sent.detections) d.box.x2 /= 640;
+    sent.detections.splice(0, 1);
+    sent.timings.inference = 999;
+    g.open();
+    await t.drain();
+    const a = reports[0].agreement;
+    assert.deepStrictEqual([a.production, a.candidate, a.matched], [2, 1, 1]);
+    assert.deepStrictEqual(a.onlyProduction.map((d) => d.box), [{ x1: 200, y1: 200, x2: 300, y2: 300 }]);
+    assert.ok(!originals.includes(a.onlyProduction[0]), 'onlyProduction holds the report\'s own objects');
+    assert.strictEqual(reports[0].production.timings.inference, 1);
+    assert.notStrictEqual(reports[0].production.timings, sent.timings);
   });
 });

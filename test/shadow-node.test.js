@@ -10,20 +10,21 @@ const variants = require('./support/model-variants');
 const modelNode = require(path.join(DIST, 'nodes', 'yolo-model.js'));
 const detectNode = require(path.join(DIST, 'nodes', 'yolov8-detect.js'));
 const shadowNode = require(path.join(DIST, 'nodes', 'yolo-shadow-test.js'));
+const functionNode = require(require.resolve('@node-red/nodes/core/function/10-function.js', { paths: [path.dirname(require.resolve('node-red'))] }));
 const { openSessionCount } = lib('runtime/session-cache');
 
 helper.init(require.resolve('node-red'));
 
 const DEFAULT_SHA = '9697a185dd8eb7448aea4c979e10db2b4977f70a46687890ef796936c44a848b';
 
-function flow(production, candidate, props = {}) {
+function flow(production, candidate, props = {}, out1 = 'out1') {
   return [
     { id: 'mp', type: 'yolo-model', model: production, threads: 1, providers: 'cpu', names: '' },
     { id: 'mc', type: 'yolo-model', model: candidate, threads: 1, providers: 'cpu', names: '' },
     {
       id: 's1', type: 'yolo-shadow-test', production: 'mp', candidate: 'mc', confidence: 0.25, iou: 0.7, classes: '', maxDetections: 300,
       agnostic: false, annotate: false, busyPolicy: 'queue', queueSize: 1000, sampleMode: 'percent', sampleValue: 100, windowSize: 50,
-      minF1: 0.8, maxLatencyRatio: 0, minSamples: 3, wires: [['out1'], ['out2']], ...props,
+      minF1: 0.8, maxLatencyRatio: 0, minSamples: 3, wires: [[out1], ['out2']], ...props,
     },
     { id: 'out1', type: 'helper' },
     { id: 'out2', type: 'helper' },
@@ -113,6 +114,22 @@ describe('yolo-shadow-test node', function () {
     assert.deepStrictEqual(fromShadow.payload, fromDetect.payload);
     assert.strictEqual(rs[0].frame.msgid, fromShadow._msgid, 'a report names the frame it compared');
     assert.deepStrictEqual(got.errors, []);
+  });
+
+  it('a Function node that edits output 1 in place leaves the comparison alone: the model agrees with itself', async () => {
+    const f = flow('yolov8n.onnx', 'yolov8n.onnx', {}, 'fn');
+    // common steps: normalise the boxes, then keep only some (here none) of them
+    const func = 'for (const d of msg.payload) { d.box.x1 /= msg.detection.imageWidth; d.box.x2 /= msg.detection.imageWidth; }\n'
+      + 'msg.detection.timings.inference = -1;\nmsg.payload.splice(0, msg.payload.length);\nreturn msg;';
+    f.push({ id: 'fn', type: 'function', func, outputs: 1, wires: [['out1']] });
+    await helper.load([modelNode, shadowNode, functionNode], f);
+    const got = capture();
+    const rs = (await compareEach(got, images.slice(0, 4))).map((m) => m.payload);
+    assert.deepStrictEqual(rs.map((r) => r.agreement.f1), [1, 1, 1, 1]);
+    assert.ok(rs.every((r) => r.agreement.production === r.agreement.candidate && r.agreement.production > 0), 'production\'s boxes as detected');
+    assert.ok(rs.every((r) => r.production.timings.inference > 0 && r.latency.production > 0), 'production\'s timings as measured');
+    assert.ok(got.out1.every((m) => m.payload.length === 0), 'the flow did edit output 1');
+    assert.ok(!got.out2.some((m) => m.topic === 'yolo-edge/shadow/alarm'));
   });
 
   it('default model against a perturbed copy: records the agreement figures', async () => {

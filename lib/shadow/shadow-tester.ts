@@ -1,6 +1,6 @@
 import { DetectOptions, DetectionResult, Detector, ModelIdentity } from '../detector';
 import { BusyQueue } from '../pipeline/busy-queue';
-import { ImageInput, Timings } from '../types';
+import { copyDetections, ImageInput, Timings } from '../types';
 import { YoloEdgeError } from '../errors';
 import { Agreement, compareDetections, DEFAULT_MATCH_IOU } from './agreement';
 import { AlarmChange, AlarmRules, AlarmState, DEFAULT_RULES } from './alarm';
@@ -92,6 +92,14 @@ interface Comparison<S, C> {
 }
 
 /**
+ * What the comparison needs of production's result, in objects of its own: the msg sent meanwhile carries the
+ * originals (Node-RED does not copy a node's first msg), and a flow may edit them in place before the comparison runs.
+ */
+function ownCopy(r: DetectionResult): DetectionResult {
+  return { detections: copyDetections(r.detections), imageWidth: r.imageWidth, imageHeight: r.imageHeight, timings: { ...r.timings }, raw: r.raw };
+}
+
+/**
  * Runs every frame through production and a sampled share through the candidate, off the caller's
  * path: at most one comparison runs, later picks are skipped (and counted) while it does.
  */
@@ -136,7 +144,7 @@ export class ShadowTester<S extends DetectorSource, C = undefined> {
     if (picked) this.counters.sampled++;
     if (picked && !compare) this.counters.skippedBusy++;
     if (compare && candidate !== undefined) {
-      const job: Comparison<S, C> = { image, options, candidate, production: { detector, result }, frame, epoch, context };
+      const job: Comparison<S, C> = { image, options, candidate, production: { detector, result: ownCopy(result) }, frame, epoch, context };
       this.comparisons.push({ item: job, discard: () => this.counters.skippedBusy++ });
     }
     const { raw: _raw, ...withoutRaw } = result;
