@@ -1,5 +1,6 @@
 import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow, NodeStatus } from 'node-red';
 import { parseShadowConfig } from '../lib/shadow/config';
+import { classNamesWarning } from '../lib/shadow/agreement';
 import { AlarmEvent, ShadowTester } from '../lib/shadow/shadow-tester';
 import { parseDetectConfig } from '../lib/detect-config';
 import { YoloEdgeError } from '../lib/errors';
@@ -151,7 +152,11 @@ export = function (RED: NodeAPI): void {
     const loading = Promise.all([production.detector(), candidate?.detector()]);
     showFetchProgress(node, [production, candidate], loading);
     loading.then(
-      (ds) => ds.forEach((d) => d && frames.watch(d)),
+      ([p, c]) => {
+        [p, c].forEach((d) => d && frames.watch(d));
+        const names = c && classNamesWarning(p.info.names, c.info.names);
+        if (names) node.warn(`shadow test: ${names}`);
+      },
     ).then(
       () => {
         if (!frames.closing) node.status({ fill: 'grey', shape: 'dot', text: candidate ? 'ready · shadowing' : 'ready · no candidate' });

@@ -1,7 +1,8 @@
 'use strict';
 const assert = require('assert');
+const fs = require('fs');
 const path = require('path');
-const { execFileSync } = require('child_process');
+const { execFileSync, spawnSync } = require('child_process');
 const { DIST, MODEL, requireModel, requireCoco128 } = require('./support/paths');
 const fx = require('./support/fixtures');
 const variants = require('./support/model-variants');
@@ -24,5 +25,18 @@ describe('yolo-edge shadow', function () {
     assert.ok(r.productionBoxes > 0);
     assert.strictEqual(r.meanF1, 0);
     assert.strictEqual(r.candidate.version, 'broken-class-scores');
+  });
+
+  it('matches boxes by class name as the node does: a candidate with its class names reversed disagrees, with a warning', function () {
+    requireModel();
+    const data = requireCoco128(this);
+    const names = fs.readFileSync(path.join(data, 'classes.txt'), 'utf8').trim().split('\n');
+    const renamed = variants.renameClasses(MODEL, path.join(fx.tmpDir(), 'renamed.onnx'), [...names].reverse());
+    const run = spawnSync(process.execPath, [CLI, 'shadow', '--json', '--threads', '2', '--production', MODEL, '--candidate', renamed, '--data', data, '--limit', '4'], { encoding: 'utf8' });
+    assert.strictEqual(run.status, 0, run.stderr);
+    const r = JSON.parse(run.stdout);
+    assert.ok(r.productionBoxes > 0 && r.candidateBoxes === r.productionBoxes);
+    assert.deepStrictEqual([r.matched, r.meanF1], [0, 0]);
+    assert.match(run.stderr, /warning: the models name their classes differently: class id 0 is 'person' in production and 'toothbrush' in the candidate/);
   });
 });

@@ -3,7 +3,7 @@
 const assert = require('assert');
 const { lib } = require('./support/paths');
 
-const { compareDetections } = lib('shadow/agreement');
+const { compareDetections, classNamesWarning } = lib('shadow/agreement');
 const { rawDifference } = lib('shadow/raw-diff');
 const { RollingWindow, percentileOrNull: percentile } = lib('shadow/window');
 const { AlarmState, alarmReasons } = lib('shadow/alarm');
@@ -39,6 +39,20 @@ describe('shadow engine', () => {
       assert.ok(Math.abs(r.scoreDelta.mean - 0.05) < 1e-9);
       assert.deepStrictEqual(r.onlyProduction.map((d) => d.score), [0.8, 0.7]);
       assert.deepStrictEqual(r.onlyCandidate.map((d) => d.score), [0.7, 0.9, 0.5]);
+    });
+
+    it('matches by class name, not id: models that number their classes differently agree on what they name alike', () => {
+      const box = [0, 0, 100, 100];
+      const named = (classId, name) => ({ ...det(classId, 0.9, ...box), class: name });
+      assert.strictEqual(compareDetections([named(0, 'person')], [named(0, 'toothbrush')]).f1, 0, 'same id, another label');
+      assert.strictEqual(compareDetections([named(0, 'person')], [named(79, 'person')]).f1, 1, 'same label, another id');
+    });
+
+    it('classNamesWarning: nothing for the same names in the same order; says where they differ otherwise', () => {
+      assert.strictEqual(classNamesWarning(['person', 'car'], ['person', 'car']), undefined);
+      assert.match(classNamesWarning(['person', 'car'], ['car', 'person']), /class id 0 is 'person' in production and 'car' in the candidate; boxes are matched by class name/);
+      const w = classNamesWarning(['person', 'car', 'dog'], ['person', 'truck']);
+      assert.match(w, /class id 1 is 'car' in production and 'truck' in the candidate; only production knows 'car', 'dog', only the candidate 'truck'/);
     });
 
     it('scores a candidate that finds nothing at F1 0 and one that adds boxes by its precision', () => {

@@ -68,9 +68,11 @@ describe('yolo-shadow-test node', function () {
   let images;
   let perturbed;
   let broken;
+  let cocoNames;
   before(function () {
     requireModel();
     const coco = requireCoco128(this);
+    cocoNames = fs.readFileSync(path.join(coco, 'classes.txt'), 'utf8').trim().split('\n');
     const names = fs.readdirSync(path.join(coco, 'images')).filter((n) => n.endsWith('.jpg')).sort().slice(0, 24);
     images = names.map((n) => fs.readFileSync(path.join(coco, 'images', n)));
     dir = fx.tmpDir('yolo-edge-shadow-');
@@ -130,6 +132,19 @@ describe('yolo-shadow-test node', function () {
     assert.ok(rs.every((r) => r.production.timings.inference > 0 && r.latency.production > 0), 'production\'s timings as measured');
     assert.ok(got.out1.every((m) => m.payload.length === 0), 'the flow did edit output 1');
     assert.ok(!got.out2.some((m) => m.topic === 'yolo-edge/shadow/alarm'));
+  });
+
+  it('a candidate that names the same classes differently disagrees, and the node warns about the names', async () => {
+    const f = flow('yolov8n.onnx', 'yolov8n.onnx');
+    f[1].names = [...cocoNames].reverse().join(','); // id 0 is 'toothbrush', id 79 'person'
+    await helper.load([modelNode, shadowNode], f);
+    const warnings = [];
+    helper.getNode('s1').on('call:warn', (call) => warnings.push(String(call.args[0])));
+    const got = capture();
+    const rs = (await compareEach(got, images.slice(0, 4))).map((m) => m.payload);
+    assert.ok(rs.some((r) => r.agreement.production > 0), 'frames with boxes');
+    assert.ok(rs.every((r) => r.agreement.matched === 0 && r.agreement.production === r.agreement.candidate), rs.map((r) => r.agreement.f1).join(' '));
+    assert.match(warnings.join('\n'), /shadow test: the models name their classes differently: class id 0 is 'person' in production and 'toothbrush' in the candidate/);
   });
 
   it('default model against a perturbed copy: records the agreement figures', async () => {

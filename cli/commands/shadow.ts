@@ -2,10 +2,11 @@ import { Detector } from '../../lib/detector';
 import { listDataset } from '../../lib/tools/eval/dataset';
 import { resolveModelPath } from '../../lib/model/resolve-path';
 import { compareModels, ModelComparison } from '../../lib/shadow/compare-models';
+import { classNamesWarning } from '../../lib/shadow/agreement';
 // model-config only imports node-red types, so the CLI can share its model naming.
 import { describeDetector } from '../../lib/detector';
 import { flag, num, parse, required } from '../args';
-import { Command, detectorOptions, err, sessionOptions } from './command';
+import { Command, detectorOptions, err, sessionOptions, warnLine } from './command';
 
 function printComparison(c: ModelComparison, production: Detector, candidate: Detector): void {
   const name = (d: Detector): string => {
@@ -30,6 +31,8 @@ export const shadow: Command = {
     try {
       const candidate = await Detector.create(resolveModelPath(required(p, 'candidate'), [process.cwd()]), detectorOptions(p));
       try {
+        const names = classNamesWarning(production.info.names, candidate.info.names);
+        if (names) warnLine(names);
         const options = { confidence: num(p, 'conf', 0.25, 0, 1), iou: num(p, 'iou', 0.7, 0, 1) };
         const c = await compareModels(production, candidate, images, options, num(p, 'match-iou', 0.5, 0, 1), (done, total) => err(`\r${done}/${total}${done === total ? '\n' : ''}`));
         if (flag(p, 'json')) process.stdout.write(JSON.stringify({ production: describeDetector(production), candidate: describeDetector(candidate), ...c }) + '\n');

@@ -27,14 +27,15 @@ export interface Agreement {
 export const DEFAULT_MATCH_IOU = 0.5;
 
 /**
- * Matches boxes of the same class one to one, best IoU first, keeping pairs with IoU >= minIou.
- * Both empty counts as full agreement.
+ * Matches boxes of the same class name one to one, best IoU first, keeping pairs with IoU >= minIou.
+ * Names, not ids: they are what users see and what the class filter picks, and two models (or a names
+ * override) may number the same classes differently. Both empty counts as full agreement.
  */
 export function compareDetections(production: readonly Detection[], candidate: readonly Detection[], minIou = DEFAULT_MATCH_IOU): Agreement {
   const pairs: Array<{ p: number; c: number; iou: number }> = [];
   production.forEach((pd, p) => {
     candidate.forEach((cd, c) => {
-      if (pd.classId !== cd.classId) return;
+      if (pd.class !== cd.class) return;
       const v = iou(pd.box, cd.box);
       if (v >= minIou) pairs.push({ p, c, iou: v });
     });
@@ -79,4 +80,30 @@ function scoreDeltas(deltas: readonly number[]): ScoreDeltas {
     maxAbs = Math.max(maxAbs, Math.abs(d));
   }
   return { mean: sum / deltas.length, meanAbs: sumAbs / deltas.length, maxAbs };
+}
+
+/**
+ * Why the two models' boxes may not line up by class, or undefined when both name the same classes in the same
+ * order. A different order keeps the agreement right (boxes match by name) but changes the class ids a promote sends.
+ */
+export function classNamesWarning(production: readonly string[], candidate: readonly string[]): string | undefined {
+  const ids = Array.from({ length: Math.max(production.length, candidate.length) }, (_, i) => i);
+  const first = ids.find((i) => production[i] !== candidate[i]);
+  if (first === undefined) return undefined;
+  const onlyProduction = production.filter((n) => !candidate.includes(n));
+  const onlyCandidate = candidate.filter((n) => !production.includes(n));
+  const sets = onlyProduction.length || onlyCandidate.length
+    ? `; only production knows ${nameList(onlyProduction)}, only the candidate ${nameList(onlyCandidate)} (their boxes never agree)`
+    : '';
+  return `the models name their classes differently: class id ${first} is ${nameOf(production[first])} in production and ${nameOf(candidate[first])} in the candidate${sets}; boxes are matched by class name, and a promote changes the names and ids output 1 sends`;
+}
+
+function nameOf(n: string | undefined): string {
+  return n === undefined ? 'missing' : `'${n}'`;
+}
+
+function nameList(names: readonly string[]): string {
+  if (names.length === 0) return 'none';
+  const shown = names.slice(0, 5).map(nameOf).join(', ');
+  return names.length > 5 ? `${shown} and ${names.length - 5} more` : shown;
 }

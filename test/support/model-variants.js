@@ -79,6 +79,11 @@ function collapseClassScores(src, dst, numClasses = 80) {
   });
 }
 
+/** An unchanged model that names its classes `names` (in its metadata, as an export with other labels would). */
+function renameClasses(src, dst, names) {
+  return edit(src, dst, 'renamed-classes', () => {}, (model) => setMetadata(model, 'names', `[${names.map((n) => `'${n}'`).join(', ')}]`));
+}
+
 /** A float16 copy, as a half-precision export writes it (the package's own graph conversion). */
 function float16Copy(src, dst) {
   const { convertToFloat16 } = require('../../dist/lib/tools/graph-edit/convert-float16');
@@ -220,4 +225,4 @@ function iou(p, q) {
   return union > 0 ? inter / union : 0;
 }
 
-module.exports = { perturbConvWeights, collapseClassScores, float16Copy, firstClasses, endToEnd, convInteger, pairDetections, iou };
+module.exports = { perturbConvWeights, collapseClassScores, renameClasses, float16Copy, firstClasses, endToEnd, convInteger, pairDetections, iou };
