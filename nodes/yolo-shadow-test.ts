@@ -89,9 +89,15 @@ export = function (RED: NodeAPI): void {
       },
     });
 
-    function alarmMessage(e: AlarmEvent, frame: FrameRef): NodeMessage {
-      const reason = e.active ? e.reasons.join('; ') : 'cleared: agreement and latency are back within the limits';
-      return { topic: TOPICS.shadowAlarm, alarm: e.active, reason, payload: e, frame } as NodeMessage;
+    function alarmMessage(e: AlarmEvent, frame: FrameRef | undefined): NodeMessage {
+      const msg = { topic: TOPICS.shadowAlarm, alarm: e.active, reason: alarmReason(e), payload: e };
+      return (frame ? { ...msg, frame } : msg) as NodeMessage;
+    }
+
+    function alarmReason(e: AlarmEvent): string {
+      if (e.active) return e.reasons.join('; ');
+      if (e.clearedBy) return `cleared by ${e.clearedBy}: the window starts again`;
+      return 'cleared: agreement and latency are back within the limits';
     }
 
     function describe(): NodeStatus {

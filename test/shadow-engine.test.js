@@ -181,4 +181,37 @@ describe('ShadowTester', () => {
     assert.strictEqual(reports[0].production.timings.inference, 1);
     assert.notStrictEqual(reports[0].production.timings, sent.timings);
   });
+
+  it('announces an alarm that reset, promote or rollback clears: alarm off, saying which command, for the pair it was about', async () => {
+    const production = source(async () => withBoxes([det(0, 0.9, 0, 0, 100, 100)]));
+    const candidate = source(async () => withBoxes([]));
+    const alarms = [];
+    const t = new ShadowTester(production, candidate, { ...settings, rules: { ...DEFAULT_SHADOW.rules, minSamples: 2 }, describe: (d) => ({ file: d.name }) }, {
+      report() {}, alarm: (e, context) => alarms.push({ active: e.active, clearedBy: e.clearedBy, context, pair: [e.production.file, e.candidate.file], count: e.window.count }), candidateError() {},
+    });
+    (await production.detector()).name = 'p';
+    (await candidate.detector()).name = 'c';
+    const disagree = async (context) => {
+      for (let i = 0; i < 2; i++) {
+        await t.runFrame(new Uint8Array(1), {}, context);
+        await t.drain();
+      }
+    };
+    await disagree('frame');
+    t.reset();
+    await disagree('frame');
+    await t.promote();
+    await disagree('frame'); // the swapped pair disagrees as much
+    t.rollback();
+    t.reset(); // no alarm active: nothing to announce
+    assert.strictEqual(t.alarm.active, false);
+    assert.deepStrictEqual(alarms, [
+      { active: true, clearedBy: undefined, context: 'frame', pair: ['p', 'c'], count: 2 },
+      { active: false, clearedBy: 'reset', context: undefined, pair: ['p', 'c'], count: 0 },
+      { active: true, clearedBy: undefined, context: 'frame', pair: ['p', 'c'], count: 2 },
+      { active: false, clearedBy: 'promote', context: undefined, pair: ['p', 'c'], count: 0 },
+      { active: true, clearedBy: undefined, context: 'frame', pair: ['c', 'p'], count: 2 },
+      { active: false, clearedBy: 'rollback', context: undefined, pair: ['c', 'p'], count: 0 },
+    ]);
+  });
 });

@@ -213,7 +213,10 @@ describe('yolo-shadow-test node', function () {
       s1.receive({ payload: img });
       await until(() => reports(got).length === n + 1, 'a report after reset');
     }
-    assert.strictEqual(got.out2.filter((m) => m.topic === 'yolo-edge/shadow/alarm').length, 2, 'raised again after reset');
+    const all = got.out2.filter((m) => m.topic === 'yolo-edge/shadow/alarm');
+    assert.deepStrictEqual(all.map((m) => m.alarm), [true, false, true], 'cleared by reset, raised again after it');
+    assert.deepStrictEqual([all[1].reason, all[1].payload.clearedBy, all[1].payload.candidate.version], ['cleared by reset: the window starts again', 'reset', 'broken-class-scores']);
+    assert.ok(got.out2.indexOf(all[1]) < got.out2.findIndex((m) => m.topic === 'yolo-edge/shadow/command'), 'the alarm is cleared before the reply');
     const second = got.out2.slice(before).filter((m) => m.topic === 'yolo-edge/shadow/report');
     assert.strictEqual(second[0].payload.window.count, 1, 'the window started again after reset');
   });

@@ -49,9 +49,12 @@ export class AlarmState {
     return { active, reasons };
   }
 
-  reset(): void {
+  /** Clears the alarm; the change when it was active, so the clearing is announced like a recovery. */
+  reset(): AlarmChange | undefined {
+    const was = this.active;
     this.active = false;
     this.reasons = [];
+    return was ? { active: false, reasons: [] } : undefined;
   }
 }
 

@@ -68,16 +68,24 @@ export interface ShadowReport {
   counters: ShadowCounters;
 }
 
+/** The commands that start a new window (and so clear the alarm). */
+export type Restart = 'reset' | 'promote' | 'rollback';
+
 export interface AlarmEvent extends AlarmChange {
+  /** The frame compared last, or run last when a command cleared the alarm. */
   frame: number;
   window: WindowSummary;
+  /** The pair the alarm is about (the pair before the swap when promote or rollback cleared it). */
   production: ModelIdentity;
   candidate: ModelIdentity;
+  /** Set when a command cleared the alarm rather than the window coming back within the rules. */
+  clearedBy?: Restart;
 }
 
 export interface ShadowEvents<C> {
   report(report: ShadowReport, context: C): void;
-  alarm(event: AlarmEvent, context: C): void;
+  /** context is undefined when a command cleared the alarm: no frame caused it. */
+  alarm(event: AlarmEvent, context: C | undefined): void;
   candidateError(err: Error, context: C): void;
 }
 
@@ -113,6 +121,8 @@ export class ShadowTester<S extends DetectorSource, C = undefined> {
   /** Bumped by promote, rollback and reset: comparisons from an older epoch are stale. */
   private epoch = 0;
   private lastCandidateError?: string;
+  /** The last alarm raised, so a command that clears it can name the same pair. */
+  private raised?: AlarmEvent;
 
   constructor(production: S, candidate: S | undefined, private readonly settings: ShadowSettings, private readonly events: ShadowEvents<C>) {
     this.roles = new ModelRoles(production, candidate);
@@ -171,17 +181,17 @@ export class ShadowTester<S extends DetectorSource, C = undefined> {
     }
     if (candidate !== this.roles.candidate) throw new YoloEdgeError('promote: the models changed while the candidate was loading', 'PROMOTE_REFUSED');
     this.roles.promote();
-    this.restart();
+    this.restart('promote');
   }
 
   rollback(): void {
     this.roles.rollback();
-    this.restart();
+    this.restart('rollback');
   }
 
   /** Clears the window, the alarm and the comparison counters; roles stay. */
   reset(): void {
-    this.restart();
+    this.restart('reset');
     Object.assign(this.counters, { sampled: 0, compared: 0, skippedBusy: 0, failed: 0, stale: 0, alarms: 0 });
   }
 
@@ -190,11 +200,15 @@ export class ShadowTester<S extends DetectorSource, C = undefined> {
     return this.comparisons.drain();
   }
 
-  private restart(): void {
+  /** A new window; an active alarm is announced as cleared, so flows that follow alarm msgs do not stay in alarm. */
+  private restart(cause: Restart): void {
     this.epoch++;
     this.window.clear();
-    this.alarmState.reset();
     this.sampler.reset();
+    const cleared = this.alarmState.reset();
+    if (cleared && this.raised) {
+      this.events.alarm({ ...this.raised, ...cleared, clearedBy: cause, frame: this.counters.frames, window: this.window.summary() }, undefined);
+    }
   }
 
   private async compare(job: Comparison<S, C>): Promise<void> {
@@ -220,7 +234,9 @@ export class ShadowTester<S extends DetectorSource, C = undefined> {
     report.counters = { ...this.counters };
     this.events.report(report, job.context);
     if (change) {
-      this.events.alarm({ ...change, frame: job.frame, window: report.window, production: report.production.model, candidate: report.candidate.model }, job.context);
+      const event: AlarmEvent = { ...change, frame: job.frame, window: report.window, production: report.production.model, candidate: report.candidate.model };
+      if (change.active) this.raised = event;
+      this.events.alarm(event, job.context);
     }
   }
 
