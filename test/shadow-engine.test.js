@@ -9,6 +9,7 @@ const { RollingWindow, percentileOrNull: percentile } = lib('shadow/window');
 const { AlarmState, alarmReasons } = lib('shadow/alarm');
 const { Sampler } = lib('shadow/sampler');
 const { ModelRoles } = lib('shadow/roles');
+const { parseShadowConfig } = lib('shadow/config');
 
 const det = (classId, score, x1, y1, x2, y2) => ({ class: `c${classId}`, classId, score, box: { x1, y1, x2, y2 } });
 
@@ -96,6 +97,14 @@ describe('shadow engine', () => {
     assert.deepStrictEqual(a.update(summary(6, 0.9, 1)), { active: false, reasons: [] });
     assert.strictEqual(a.raised, 1);
     assert.deepStrictEqual(alarmReasons(summary(9, 1, 50), { ...rules, maxLatencyRatio: 0 }), [], 'latency rule off');
+  });
+
+  it('parseShadowConfig refuses an alarm "after" count larger than the window, which could never fire', () => {
+    const refused = (fields) => assert.throws(() => parseShadowConfig(fields), (e) => e.code === 'BAD_CONFIG'
+      && /^minimum samples \(alarm after N compared frames\) must be at most the window size \(2\), or the alarm can never fire, got [35]$/.test(e.message), JSON.stringify(fields));
+    refused({ windowSize: '2', minSamples: '3' });
+    refused({ windowSize: 2 }); // the default 5
+    assert.deepStrictEqual([parseShadowConfig({ windowSize: '3', minSamples: '3' }).rules.minSamples, parseShadowConfig({}).rules.minSamples], [3, 5]);
   });
 
   it('Sampler picks an exact, evenly spread share or every Nth frame, the first frame always', () => {

@@ -331,6 +331,15 @@ describe('yolo-shadow-test node', function () {
     assert.strictEqual(got.out1[3].detection.model.sha256, DEFAULT_SHA, 'production unchanged');
   });
 
+  it('refuses a window smaller than the alarm "after" count (BAD_CONFIG naming both) instead of never raising the alarm', async () => {
+    await helper.load([modelNode, shadowNode], flow('yolov8n.onnx', 'yolov8n.onnx', { windowSize: 2, minSamples: 3 }));
+    const got = capture();
+    helper.getNode('s1').receive({ payload: images[0] });
+    await until(() => got.errors.some((e) => e.code === 'BAD_CONFIG'), 'the frame refused with BAD_CONFIG');
+    assert.match(String(got.errors.find((e) => e.code)), /minimum samples \(alarm after N compared frames\) must be at most the window size \(2\)/);
+    assert.deepStrictEqual([got.out1.length, got.out2.length], [0, 0]);
+  });
+
   it('without a candidate it serves production alone and reports nothing', async () => {
     const f = flow('yolov8n.onnx', 'yolov8n.onnx', { candidate: '' });
     await helper.load([modelNode, shadowNode], f);
