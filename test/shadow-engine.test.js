@@ -223,4 +223,23 @@ describe('ShadowTester', () => {
       { active: false, clearedBy: 'rollback', context: undefined, pair: ['c', 'p'], count: 0 },
     ]);
   });
+
+  it('counts a candidate failure that outlives a reset or promote as stale: no failure, no warning, promote allowed', async () => {
+    const production = source(async () => withBoxes([]));
+    let g;
+    const candidate = source(async () => { await g.shut; throw new Error('old candidate failed'); });
+    const errors = [];
+    const t = new ShadowTester(production, candidate, settings, { report() {}, alarm() {}, candidateError: (e) => errors.push(e.message) });
+    const failDuring = async (command) => {
+      g = gate();
+      await t.runFrame(new Uint8Array(1), {}, undefined);
+      await command();
+      g.open();
+      await t.drain();
+    };
+    await failDuring(() => t.reset());
+    assert.deepStrictEqual([t.counters.failed, t.counters.stale, errors], [0, 1, []]);
+    await failDuring(() => t.promote()); // refused if the failure had counted
+    assert.deepStrictEqual([t.roles.promoted, t.counters.failed, t.counters.stale, errors], [true, 0, 2, []]);
+  });
 });

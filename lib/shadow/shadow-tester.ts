@@ -43,7 +43,7 @@ export interface ShadowCounters {
   skippedBusy: number;
   /** Candidate runs that failed. */
   failed: number;
-  /** Comparisons thrown away because a promote, rollback or reset came while they ran. */
+  /** Comparisons thrown away, failed or not, because a promote, rollback or reset came while they ran. */
   stale: number;
   alarms: number;
 }
@@ -212,20 +212,20 @@ export class ShadowTester<S extends DetectorSource, C = undefined> {
   }
 
   private async compare(job: Comparison<S, C>): Promise<void> {
-    let cand: { detector: Detector; result: DetectionResult };
-    try {
-      const detector = await job.candidate.detector();
-      cand = { detector, result: await detector.detect(job.image, { ...job.options, keepRaw: true, annotate: false, thumbnail: 0 }) };
-    } catch (err) {
-      this.counters.failed++;
-      this.lastCandidateError = (err as Error).message;
-      this.events.candidateError(err as Error, job.context);
-      return;
-    }
+    const outcome = await this.runCandidate(job).then((run) => ({ run }), (err: unknown) => ({ err: err as Error }));
+    // First: a run (or failure) from before a promote, rollback or reset belongs to the counts the user cleared,
+    // and after a promote to a model that is no longer the candidate.
     if (job.epoch !== this.epoch) {
       this.counters.stale++;
       return;
     }
+    if ('err' in outcome) {
+      this.counters.failed++;
+      this.lastCandidateError = outcome.err.message;
+      this.events.candidateError(outcome.err, job.context);
+      return;
+    }
+    const cand = outcome.run;
     this.counters.compared++;
     const report = this.reportOf(job, cand);
     const change = this.alarmState.update(report.window);
@@ -238,6 +238,11 @@ export class ShadowTester<S extends DetectorSource, C = undefined> {
       if (change.active) this.raised = event;
       this.events.alarm(event, job.context);
     }
+  }
+
+  private async runCandidate(job: Comparison<S, C>): Promise<{ detector: Detector; result: DetectionResult }> {
+    const detector = await job.candidate.detector();
+    return { detector, result: await detector.detect(job.image, { ...job.options, keepRaw: true, annotate: false, thumbnail: 0 }) };
   }
 
   private reportOf(job: Comparison<S, C>, cand: { detector: Detector; result: DetectionResult }): ShadowReport {
