@@ -1,3 +1,4 @@
+import * as path from 'path';
 import { ImageLimits, DEFAULT_LIMITS } from './image/decode';
 import { LetterboxGeometry, toSourceBox } from './image/letterbox';
 import { KeepPixels } from './image/preprocess';
@@ -63,6 +64,13 @@ export interface DetectionResult {
   thumbnail?: Buffer;
 }
 
+/** Says so when a names override does not name exactly the model's classes (a typo, or the wrong names file). */
+function namesCountWarning(names: string[] | undefined, info: ModelInfo): string | undefined {
+  if (!names || names.length === info.numClasses) return undefined;
+  const rest = names.length < info.numClasses ? `classes ${names.length} to ${info.numClasses - 1} are named class${names.length}...` : `names after the ${info.numClasses}th are not used`;
+  return `${names.length} class names given for ${path.basename(info.path)}, which has ${info.numClasses} classes: ${rest}`;
+}
+
 /** Largest stride of a YOLOv8/YOLO11 head, when the metadata does not say. */
 const DEFAULT_STRIDE = 32;
 /** Frames in progress at once: one in the session while the next one is decoded and letterboxed. */
@@ -110,6 +118,8 @@ export class Detector {
 
   static async create(modelPath: string, options: DetectorOptions = {}): Promise<Detector> {
     const { info } = await loadModelInfo(modelPath, { names: options.names });
+    const mismatch = namesCountWarning(options.names, info);
+    if (mismatch) options.warn?.(mismatch);
     const saturation = saturationWarning(info, options.cpu);
     const lease = await acquireSession(modelPath, options, options.warn);
     frameDecoder.acquire();

@@ -20,6 +20,7 @@ export const ERROR_CODES = {
   MODEL_TOO_LARGE: 'the model is too large to describe without its weights',
   MODEL_FETCH_FAILED: 'the default model could not be fetched (the log names the fix)',
   MODEL_LOAD_FAILED: 'onnxruntime could not create a session for the model',
+  MODEL_CHANGED: 'the model file was replaced after it was loaded (redeploy to load the new file)',
   NOT_ONNX: 'the file is not an ONNX model',
   NOT_DETECTOR: 'the model is not a YOLO detector this package can read',
   UNSUPPORTED_TYPE: 'the model\'s input or output element type is not float32, float16 or uint8',

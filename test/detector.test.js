@@ -6,7 +6,7 @@ const sharp = require('sharp');
 const { requireModel, cocoImage, lib } = require('./support/paths');
 const fx = require('./support/fixtures');
 const { Detector } = lib('detector');
-const { loadModelInfo } = lib('model/model-info');
+const { loadModelInfo, parseNames } = lib('model/model-info');
 const { hasValidDefaultModel, fetchDefaultModel, DEFAULT_MODEL } = { ...lib('model/default-model'), ...lib('model/fetch-default-model') };
 const { onnx } = require('onnx-proto');
 
@@ -84,6 +84,20 @@ describe('models without Ultralytics metadata', () => {
     const names = Array.from({ length: 80 }, (_, i) => `part${i}`);
     const { info: named } = await loadModelInfo(file, { names });
     assert.strictEqual(named.names[22], 'part22');
+  });
+
+  it('reads names dicts with number or JSON string keys, and ignores one with an index no model has', () => {
+    assert.deepStrictEqual(parseNames("{0: 'person', 2: 'car'}"), ['person', 'class1', 'car']);
+    assert.deepStrictEqual(parseNames('{"0": "person", "1": "bicycle"}'), ['person', 'bicycle']);
+    // one such key made an array of 2e9 entries: the model picker, which reads every model, ran out of memory
+    for (const bad of ["{0: 'person', 2000000000: 'x'}", "{-1: 'x'}", "{0.5: 'x'}", "{'a': 'x'}"]) assert.strictEqual(parseNames(bad), undefined, bad);
+  });
+
+  it('warns when a names override does not name exactly the model\'s classes', async () => {
+    const warnings = [];
+    const d = await Detector.create(requireModel(), { threads: 1, names: ['ok', 'scratch', 'dent'], warn: (m) => warnings.push(m) });
+    await d.close();
+    assert.deepStrictEqual(warnings, ['3 class names given for yolov8n.onnx, which has 80 classes: classes 3 to 79 are named class3...']);
   });
 });
 

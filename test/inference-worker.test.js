@@ -174,6 +174,8 @@ describe('inference in worker threads', function () {
   it('shows a restart that failed, and clears the status once a later frame starts the worker again', async () => {
     const file = path.join(require('os').tmpdir(), `yolo-edge-restart-${process.pid}.onnx`);
     fs.copyFileSync(MODEL, file);
+    const loadedAt = 1700000000; // whole seconds: the file can be put back with exactly the identity it was loaded with
+    fs.utimesSync(file, loadedAt, loadedAt);
     try {
       await helper.load([modelNode, detectNode], [
         { id: 'm1', type: 'yolo-model', model: file, threads: 1, providers: 'cpu', names: '' },
@@ -196,6 +198,7 @@ describe('inference in worker threads', function () {
       await until(() => states.includes('failed'), 'the failed restart');
       assert.match(statuses[statuses.length - 1], /^model worker did not restart: /);
       fs.copyFileSync(MODEL, file);
+      fs.utimesSync(file, loadedAt, loadedAt); // the very file that was loaded, back in place
       d1.receive({ payload: zebra });
       await until(() => outputs.length === 2, 'a frame after the model file is back');
       await until(() => states.includes('ready'), 'the ready state');
@@ -203,6 +206,25 @@ describe('inference in worker threads', function () {
       assert.deepStrictEqual(states, ['restarting', 'failed', 'ready']);
       assert.match(statuses[statuses.length - 1], /fps/, statuses.join(' | '));
     } finally {
+      fs.rmSync(file, { force: true });
+    }
+  });
+
+  it('does not restart a worker on a model file replaced since it was loaded: MODEL_CHANGED until a redeploy', async () => {
+    const file = path.join(require('os').tmpdir(), `yolo-edge-replaced-${process.pid}.onnx`);
+    fs.copyFileSync(MODEL, file);
+    const d = await Detector.create(file, { threads: 1 });
+    try {
+      const states = [];
+      d.onState((s) => states.push(s.state));
+      assert.strictEqual((await d.detect(zebra)).detections[0].class, 'zebra');
+      const later = new Date(Date.now() + 60000);
+      fs.utimesSync(file, later, later); // as a copy of another model over it would
+      openHosts().find((h) => h.config.modelPath === file).simulateCrash();
+      await until(() => states.includes('failed'), 'the refused restart');
+      await assert.rejects(d.detect(zebra), (e) => e.code === 'MODEL_CHANGED' && e.message.includes('changed since it was loaded'));
+    } finally {
+      await d.close();
       fs.rmSync(file, { force: true });
     }
   });

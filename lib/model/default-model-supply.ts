@@ -26,6 +26,8 @@ const supplies = new Map<string, Supply>();
 export interface SupplyOptions extends Pick<FetchOptions, 'npm' | 'timeoutMs' | 'log'> {
   /** How long a failure is remembered (tests shorten it). */
   retryAfterMs?: number;
+  /** How long a fetch nobody needs goes on before it is aborted (tests shorten it). */
+  abortGraceMs?: number;
 }
 
 export interface SupplyHandle {
@@ -45,6 +47,11 @@ function start(dir: string, opts: SupplyOptions): Supply {
   supply.promise.then(
     () => supplies.get(dir) === supply && supplies.delete(dir),
     () => {
+      // aborted because no node needed it: nothing to remember, the next node that needs it fetches again
+      if (supply.abort.signal.aborted) {
+        if (supplies.get(dir) === supply) supplies.delete(dir);
+        return;
+      }
       supply.failedAt = Date.now();
       const forget = setTimeout(() => supplies.get(dir) === supply && supplies.delete(dir), opts.retryAfterMs ?? RETRY_AFTER_MS);
       forget.unref();
@@ -55,6 +62,7 @@ function start(dir: string, opts: SupplyOptions): Supply {
 
 /** The default model in `dir`: at once when it is there, else from the fetch in flight or a new one. */
 export function supplyDefaultModel(dir: string, onProgress: Listener, opts: SupplyOptions = {}): SupplyHandle {
+  const grace = opts.abortGraceMs ?? ABORT_GRACE_MS;
   const file = path.join(dir, DEFAULT_MODEL.file);
   if (existsSync(file)) return { ready: Promise.resolve(file), release() {} };
   let supply = supplies.get(dir);
@@ -76,7 +84,7 @@ export function supplyDefaultModel(dir: string, onProgress: Listener, opts: Supp
       s.listeners.delete(onProgress);
       s.users -= 1;
       if (s.users > 0 || s.failedAt !== undefined) return;
-      s.graceTimer = setTimeout(() => s.abort.abort(new Error('no yolo-model node needs the default model any more')), ABORT_GRACE_MS);
+      s.graceTimer = setTimeout(() => s.abort.abort(new Error('no yolo-model node needs the default model any more')), grace);
       s.graceTimer.unref();
     },
   };

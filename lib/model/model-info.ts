@@ -182,7 +182,14 @@ function readMetadata(props: Record<string, string>): ModelMetadata {
   return md;
 }
 
-/** Names from Ultralytics' metadata: a dict {index: name} or a list. */
+/** More classes than any detection dataset has (LVIS: 1203); a larger index in a names dict is not a class. */
+export const MAX_CLASSES = 10_000;
+
+/**
+ * Names from Ultralytics' metadata: a dict {index: name} (indices as numbers, or as strings when written as JSON)
+ * or a list. A dict with an index that is not a whole number from 0 to MAX_CLASSES - 1 is not read: one such key
+ * would otherwise make an array of that length (the model picker reads every model in the folder).
+ */
 export function parseNames(text: string | undefined): string[] | undefined {
   if (!text) return undefined;
   let v: unknown;
@@ -191,14 +198,17 @@ export function parseNames(text: string | undefined): string[] | undefined {
   } catch {
     return undefined;
   }
-  if (Array.isArray(v)) return v.map(String);
-  if (v instanceof Map) {
-    const out: string[] = [];
-    for (const [k, name] of v) if (typeof k === 'number') out[k] = String(name);
-    for (let i = 0; i < out.length; i++) if (out[i] === undefined) out[i] = `class${i}`;
-    return out;
+  if (Array.isArray(v)) return v.length <= MAX_CLASSES ? v.map(String) : undefined;
+  if (!(v instanceof Map)) return undefined;
+  const entries: Array<[number, string]> = [];
+  for (const [k, name] of v) {
+    const i = typeof k === 'number' ? k : typeof k === 'string' && /^\d+$/.test(k) ? Number(k) : NaN;
+    if (!Number.isInteger(i) || i < 0 || i >= MAX_CLASSES) return undefined;
+    entries.push([i, String(name)]);
   }
-  return undefined;
+  const out = defaultNames(entries.reduce((n, [i]) => Math.max(n, i + 1), 0));
+  for (const [i, name] of entries) out[i] = name;
+  return out;
 }
 
 function defaultNames(n: number, partial?: string[]): string[] {

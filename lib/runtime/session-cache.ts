@@ -1,6 +1,5 @@
-import { promises as fs } from 'fs';
 import * as path from 'path';
-import { YoloEdgeError } from '../errors';
+import { fileIdentity } from './file-identity';
 import { InferenceHost } from './inference-host';
 import { Warn } from './session-factory';
 import { inferenceNiceness, parseThreads, sessionThreads } from './threads';
@@ -40,24 +39,16 @@ function normalise(settings: SessionSettings, warn: Warn): Required<SessionSetti
   return { threads, executionProviders: eps.length ? eps : ['cpu'] };
 }
 
-/** The file's identity as well as its path: a model replaced in place gets a new session. */
-async function fileIdentity(modelPath: string): Promise<string> {
-  try {
-    const st = await fs.stat(modelPath);
-    return `${st.size}:${st.mtimeMs}`;
-  } catch {
-    throw new YoloEdgeError(`model file not found: ${modelPath}`, 'MODEL_NOT_FOUND');
-  }
-}
-
 /** One session (in its own worker) per model file and settings, shared by every user and ended with the last. */
 export async function acquireSession(modelPath: string, settings: SessionSettings = {}, warn: Warn = () => {}): Promise<SessionLease> {
   const s = normalise(settings, warn);
   const file = path.resolve(modelPath);
-  const key = `${file}|${await fileIdentity(file)}|${s.threads}|${s.executionProviders.join(',')}`;
+  // a model replaced in place gets a new session
+  const identity = await fileIdentity(file);
+  const key = `${file}|${identity}|${s.threads}|${s.executionProviders.join(',')}`;
   let entry = entries.get(key);
   if (!entry) {
-    const host = new InferenceHost({ modelPath: file, threads: s.threads, executionProviders: s.executionProviders, niceness: inferenceNiceness() }, warn);
+    const host = new InferenceHost({ modelPath: file, identity, threads: s.threads, executionProviders: s.executionProviders, niceness: inferenceNiceness() }, warn);
     entry = { host, ready: host.start(), users: 0 };
     entries.set(key, entry);
   }

@@ -34,6 +34,8 @@ export interface RunPostprocess extends FindOptions {
 
 export interface SessionConfig {
   modelPath: string;
+  /** The file's identity (runtime/file-identity) when its users described it; a restart checks it still is. */
+  identity: string;
   threads: number;
   executionProviders: string[];
   /** Nice steps below Node-RED's threads for the worker and its intra-op threads (0: same priority). */

@@ -28,7 +28,6 @@ function scalarTensor(name: string, type: number, value: number): onnx.TensorPro
   return vectorTensor(name, type, [value], []);
 }
 
-
 function qType(t: QuantType): number {
   return t === 'uint8' ? TensorType.UINT8 : TensorType.INT8;
 }
@@ -124,7 +123,6 @@ function groupRange(members: string[], ranges: Map<string, Range>): Range {
   }
   return { min, max };
 }
-
 
 function consumersQuantized(g: GraphIndex, t: string, quantized: Set<onnx.INodeProto>): boolean {
   return (g.consumers.get(t) ?? []).some((c) => quantized.has(c));
