@@ -39,6 +39,12 @@ describe('camera: configuration and program arguments', () => {
     assert.ok(t.join(' ').includes('-re -f lavfi -i testsrc2=size=320x240:rate=10'));
   });
 
+  it('takes max frame MB as whole bytes, also for fractions (0.1 MB is not a whole number of bytes)', () => {
+    for (const [mb, bytes] of [['0.1', 104857], ['1.1', 1153433], [2.7, 2831155], ['8', 8388608]]) {
+      assert.strictEqual(parseCameraConfig({ source: 'test', maxFrameMB: mb }).supervision.maxFrameBytes, bytes, `${mb} MB`);
+    }
+  });
+
   it('moves credentials typed into a URL to the credential fields and redacts the password', () => {
     const c = parseCameraConfig({ source: 'mjpeg', url: 'http://bob:s3cret@10.0.0.5/video.mjpg' });
     assert.deepStrictEqual([c.user, c.password, c.url.href], ['bob', 's3cret', 'http://10.0.0.5/video.mjpg']);

@@ -28,6 +28,14 @@ function flow(config) {
 
 const watch = () => watchCamera(helper);
 
+/** The frame with n 64 KB comment segments after SOI: a whole JPEG over 0.1 MB per two segments. */
+function padded(jpeg, n) {
+  const seg = Buffer.alloc(65537, 0x41);
+  seg.set([0xff, 0xfe], 0);
+  seg.writeUInt16BE(65535, 2);
+  return Buffer.concat([jpeg.subarray(0, 2), ...Array(n).fill(seg), jpeg.subarray(2)]);
+}
+
 describe('camera node: capture programs', function () {
   this.timeout(30000);
   let dir;
@@ -144,6 +152,19 @@ describe('camera node: capture programs', function () {
     const red = got.statuses.find((s) => s.fill === 'red');
     assert.match(red.text, /no JPEG frame for 0\.5 s \(\d+ bytes read from rpicam-vid, \d+ not JPEG/);
     assert.strictEqual(got.msgs.length, 0);
+  });
+
+  it('max frame MB 0.1 (not a whole number of bytes) with frames over it: they are dropped, smaller ones still sent', async () => {
+    writeFrames(dir, [padded(frames[0], 3), frames[0]]);
+    try {
+      writeFake(dir, 'rpicam-vid', { fps: 20 });
+      await helper.load(cameraNode, flow({ maxFrameMB: 0.1 }));
+      const got = watch();
+      await waitFor(() => got.msgs.length >= 5, 10000, 'five frames under the limit');
+      assert.ok(got.msgs.every((m) => m.payload.equals(frames[0])), 'only the frames under the limit are sent');
+    } finally {
+      writeFrames(dir, frames);
+    }
   });
 
   it('V4L2 through ffmpeg: a missing device gives a clear status and is retried until it appears', async () => {

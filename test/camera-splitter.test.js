@@ -5,6 +5,7 @@ const { lib } = require('./support/paths');
 const { makeFrames, withExifThumbnail, junk, oddChunks } = require('./support/jpeg-fixtures');
 const { MjpegSplitter, wholeJpeg } = lib('camera/mjpeg-splitter');
 const { MultipartMjpegParser, boundaryOf } = lib('camera/multipart-parser');
+const { parsingHandler } = lib('camera/supervised-source');
 const { jpegSize } = lib('image/jpeg-header');
 
 function split(chunks, max) {
@@ -66,6 +67,40 @@ describe('camera: MJPEG splitter', () => {
     assert.ok(out.every((f) => f.equals(small)));
     assert.strictEqual(stats.oversizeFrames, 2);
     assert.ok(splitter.buffered <= max + 2);
+  });
+
+  it('takes a fractional max frame size as whole bytes: an oversize frame in pipe-sized chunks is dropped, not thrown on', () => {
+    // SOI, then 64 KB comment segments: a frame well over 0.1 MB (104857.6 bytes)
+    const seg = Buffer.alloc(65537, 0x41);
+    seg.set([0xff, 0xfe], 0);
+    seg.writeUInt16BE(65535, 2);
+    const big = Buffer.concat([Buffer.from([0xff, 0xd8]), seg, seg, seg, seg]);
+    const stream = Buffer.concat([big, frames[0], big, frames[1]]);
+    for (const max of [0.1 * 1048576, 1.1 * 65536, 4096.5]) {
+      const chunks = [];
+      for (let o = 0; o < stream.length; o += 65536) chunks.push(stream.subarray(o, o + 65536));
+      const { frames: out, stats, splitter } = split(chunks, max);
+      assert.strictEqual(stats.oversizeFrames, 2, `max ${max}`);
+      assert.ok(out.length === 2 && out[0].equals(frames[0]) && out[1].equals(frames[1]), `max ${max}: the frames after the oversize ones come out`);
+      assert.ok(splitter.buffered <= Math.floor(max) + 2);
+    }
+    assert.throws(() => new MjpegSplitter(() => {}, 0), RangeError);
+    assert.throws(() => new MjpegSplitter(() => {}, NaN), RangeError);
+  });
+
+  it('a throw while parsing stream data ends the run with a reason once, instead of escaping the data handler', () => {
+    const reasons = [];
+    let calls = 0;
+    const onData = parsingHandler((chunk) => {
+      calls++;
+      if (chunk === 'bad') throw new RangeError('offset is out of bounds');
+    }, (reason) => reasons.push(reason));
+    onData('good');
+    assert.doesNotThrow(() => onData('bad'));
+    onData('bad');
+    onData('good');
+    assert.strictEqual(calls, 2, 'chunks after the failure are not parsed');
+    assert.deepStrictEqual(reasons, ['the stream could not be parsed: offset is out of bounds']);
   });
 
   it('holds no more than a few bytes while a stream never yields a frame', () => {

@@ -117,7 +117,8 @@ export function parseCameraConfig(raw: Record<string, unknown>, creds: Credentia
       retryMinMs: numberField('retry min', raw.retryMin, DEFAULT_SUPERVISION.retryMinMs / 1000, { min: 0.05, max: 3600 }) * 1000,
       retryMaxMs: numberField('retry max', raw.retryMax, DEFAULT_SUPERVISION.retryMaxMs / 1000, { min: 0.05, max: 3600 }) * 1000,
       stallMs: numberField('stall timeout', raw.stallTimeout, DEFAULT_SUPERVISION.stallMs / 1000, { min: 0.2, max: 3600 }) * 1000,
-      maxFrameBytes: numberField('max frame size', raw.maxFrameMB, DEFAULT_SUPERVISION.maxFrameBytes / 1048576, { min: 0.01, max: 256 }) * 1048576,
+      // whole bytes: buffers are sized and indexed by it (0.1 MB is 104857.6 bytes)
+      maxFrameBytes: Math.floor(numberField('max frame size', raw.maxFrameMB, DEFAULT_SUPERVISION.maxFrameBytes / 1048576, { min: 0.01, max: 256 }) * 1048576),
     },
     timeoutMs: numberField('timeout', raw.timeout, 10, { min: 0.1, max: 600 }) * 1000,
   };

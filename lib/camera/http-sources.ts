@@ -4,7 +4,7 @@ import { wholeJpeg } from './mjpeg-splitter';
 import { boundaryOf, MultipartMjpegParser } from './multipart-parser';
 import { redactUrl, splitUrlCredentials } from './redact';
 import { SourceEvents, SupervisionOptions } from './source';
-import { Connection, formatSeconds, SupervisedSource } from './supervised-source';
+import { Connection, formatSeconds, parsingHandler, SupervisedSource } from './supervised-source';
 import { ErrorCode, YoloEdgeError } from '../errors';
 
 export interface HttpTarget {
@@ -74,8 +74,9 @@ class HttpRun implements Connection {
       const type = res.headers['content-type'] ?? '';
       if (res.statusCode !== 200) return this.finish(statusReason(res), res);
       if (/^image\//i.test(type)) return this.finish(`the URL sends single images (${type}); use the snapshot source`, res);
-      this.parser = new MultipartMjpegParser(boundaryOf(type), (jpeg) => events.frame(this, jpeg), maxFrameBytes);
-      res.on('data', (chunk: Buffer) => this.parser?.push(chunk));
+      const parser = new MultipartMjpegParser(boundaryOf(type), (jpeg) => events.frame(this, jpeg), maxFrameBytes);
+      this.parser = parser;
+      res.on('data', parsingHandler((chunk: Buffer) => parser.push(chunk), (reason) => this.finish(reason, res)));
       res.on('end', () => this.finish('the server ended the stream'));
       res.on('error', (err) => this.finish(err.message));
     });

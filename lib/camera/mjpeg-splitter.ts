@@ -31,12 +31,16 @@ export class MjpegSplitter {
   /** Where the walk continues; the current frame (if any) starts at 0. */
   private pos = 0;
   private phase: Phase = 'soi';
+  /** Largest frame, in whole bytes: buffer sizes and offsets must be integers. */
+  private readonly maxFrameBytes: number;
 
   constructor(
     private readonly onFrame: (jpeg: Buffer) => void,
-    private readonly maxFrameBytes = DEFAULT_MAX_FRAME_BYTES,
+    maxFrameBytes = DEFAULT_MAX_FRAME_BYTES,
   ) {
-    this.buf = Buffer.allocUnsafe(Math.min(64 * 1024, maxFrameBytes + 2));
+    if (!(maxFrameBytes >= 1)) throw new RangeError(`max frame size must be at least 1 byte, got ${maxFrameBytes}`);
+    this.maxFrameBytes = Math.floor(maxFrameBytes);
+    this.buf = Buffer.allocUnsafe(Math.min(64 * 1024, this.maxFrameBytes + 2));
   }
 
   /** Bytes held for an unfinished frame. */

@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { MjpegSplitter } from './mjpeg-splitter';
 import { SourceEvents, SupervisionOptions } from './source';
-import { Connection, SupervisedSource } from './supervised-source';
+import { Connection, parsingHandler, SupervisedSource } from './supervised-source';
 
 export interface ProcessSpec {
   /** Candidate programs, first one found wins (rpicam-vid, then libcamera-vid). Names or paths. */
@@ -106,7 +106,7 @@ class ProcessRun implements Connection {
     private readonly program: string,
     private readonly spec: ProcessSpec,
     maxFrameBytes: number,
-    events: RunEvents,
+    private readonly events: RunEvents,
   ) {
     this.splitter = new MjpegSplitter((jpeg) => events.frame(this, jpeg), maxFrameBytes);
     // detached: the program leads its own process group, so stop can end it with everything it started.
@@ -117,7 +117,7 @@ class ProcessRun implements Connection {
       this.child.stdin.on('error', () => undefined);
       this.child.stdin.end(spec.stdin);
     }
-    this.child.stdout!.on('data', (chunk: Buffer) => this.splitter.push(chunk));
+    this.child.stdout!.on('data', parsingHandler((chunk: Buffer) => this.splitter.push(chunk), (reason) => this.parseFailed(reason)));
     this.child.stderr!.on('data', (chunk: Buffer) => this.stderr.push(chunk));
     this.exited = new Promise((resolve) => {
       const finish = (reason: string): void => {
@@ -157,6 +157,11 @@ class ProcessRun implements Connection {
     }
     this.child.stdout?.destroy();
     this.child.stderr?.destroy();
+  }
+
+  /** Ends the run (the source closes it and retries); the exit that follows is not reported again. */
+  private parseFailed(reason: string): void {
+    this.events.ended(this, this.redact(`${path.basename(this.program)} output: ${reason}`), this.redact(this.stderr.text()));
   }
 
   /** The short reason: how it ended and the last stderr line (rpicam-apps print INFO lines before an ERROR). */

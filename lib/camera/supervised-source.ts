@@ -137,3 +137,20 @@ export abstract class SupervisedSource implements FrameSource {
 export function formatSeconds(ms: number): string {
   return ms < 10000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000)} s`;
 }
+
+/**
+ * Wraps a stream's 'data' handler: a throw there is uncaught and would end Node-RED, so the first one ends the
+ * run with a reason instead (the source shows it and retries), and later chunks of that run are ignored.
+ */
+export function parsingHandler<T>(parse: (chunk: T) => void, fail: (reason: string) => void): (chunk: T) => void {
+  let failed = false;
+  return (chunk) => {
+    if (failed) return;
+    try {
+      parse(chunk);
+    } catch (err) {
+      failed = true;
+      fail(`the stream could not be parsed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  };
+}
