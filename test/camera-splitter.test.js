@@ -149,6 +149,18 @@ describe('camera: multipart MJPEG parser', () => {
     }
   }
 
+  it('rejects a Content-Length part that is not one whole JPEG: a truncated frame, an understated length', () => {
+    const part = (bytes, length) => Buffer.concat([Buffer.from(`--frame\r\nContent-Type: image/jpeg\r\nContent-Length: ${length}\r\n\r\n`), bytes, Buffer.from('\r\n')]);
+    const cut = frames[0].subarray(0, Math.floor(frames[0].length / 2));
+    const out = [];
+    const p = new MultipartMjpegParser('frame', (f) => out.push(f), 1 << 20);
+    const stream = Buffer.concat([part(cut, cut.length), part(frames[1], frames[1].length), part(frames[2], frames[2].length - 100), part(frames[3], frames[3].length)]);
+    for (const c of oddChunks(stream)) p.push(c);
+    assert.strictEqual(out.length, 2);
+    assert.ok(out[0].equals(frames[1]) && out[1].equals(frames[3]), 'only the whole frames are sent');
+    assert.strictEqual(p.rejectedParts, 2);
+  });
+
   it('finds the boundary in Content-Type, quoted or not', () => {
     assert.strictEqual(boundaryOf('multipart/x-mixed-replace; boundary=--myboundary'), '--myboundary');
     assert.strictEqual(boundaryOf('multipart/x-mixed-replace;boundary="a b"'), 'a b');

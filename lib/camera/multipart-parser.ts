@@ -1,4 +1,4 @@
-import { MjpegSplitter } from './mjpeg-splitter';
+import { MjpegSplitter, wholeJpeg } from './mjpeg-splitter';
 
 /**
  * Parses a multipart/x-mixed-replace MJPEG body. Parts with a Content-Length are taken exactly; the first part
@@ -13,7 +13,7 @@ export class MultipartMjpegParser {
   private body: Buffer[] = [];
   private bodyBytes = 0;
   private need = 0;
-  /** Parts that were not JPEG or too large. */
+  /** Parts that were not one whole JPEG, or too large. */
   rejectedParts = 0;
   bytes = 0;
 
@@ -96,9 +96,11 @@ export class MultipartMjpegParser {
     this.bodyBytes += take;
     if (this.bodyBytes < this.need) return undefined;
     if (this.state === 'body') {
-      // Copied so that the frame does not keep the socket's larger chunk alive.
-      const part = Buffer.concat(this.body, this.need);
-      if (part.length >= 4 && part[0] === 0xff && part[1] === 0xd8) this.onFrame(part);
+      // A truncated part or an understated Content-Length is not a frame. wholeJpeg copies the frame out, so it
+      // does not keep the socket's larger chunk alive.
+      const part = this.body.length === 1 ? this.body[0] : Buffer.concat(this.body, this.need);
+      const jpeg = wholeJpeg(part);
+      if (jpeg) this.onFrame(jpeg);
       else this.rejectedParts++;
     }
     this.body = [];
