@@ -32,7 +32,7 @@ export const ERROR_CODES = {
   BAD_OUTPUT: 'the model gave an output of an unexpected shape',
   INFERENCE_FAILED: 'onnxruntime failed while running the model',
   WORKER_DIED: 'a model or image worker thread stopped while frames were in it (it is started again)',
-  BUSY: 'the frame was dropped by the busy policy',
+  BUSY: 'the frame was dropped by the busy policy, or 16 camera capture requests were waiting already',
   PAUSED: 'detection is paused (yolo-edge/control)',
   CLOSED: 'the node or detector is closing (a frame still in progress 5 s after close began ends with it)',
   // camera

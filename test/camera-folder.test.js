@@ -5,7 +5,11 @@ const fs = require('fs');
 const path = require('path');
 const { lib, cocoImage } = require('./support/paths');
 const fx = require('./support/fixtures');
+const { makeFrames } = require('./support/jpeg-fixtures');
 const { FolderReader } = lib('camera/folder-source');
+const { PollingSource } = lib('camera/polling-source');
+const { MAX_WAITING_REQUESTS } = lib('camera/latest-frame');
+const { DEFAULT_SUPERVISION } = lib('camera/source');
 
 describe('folder camera reader', () => {
   let dir;
@@ -34,5 +38,64 @@ describe('folder camera reader', () => {
     const got = await new FolderReader(dir, { loop: false, watch: false, maxFrameBytes: 1e6 }, () => {}).next();
     assert.strictEqual(got.origin, 'zebra.jpg');
     assert.ok(got.jpeg.equals(fs.readFileSync(cocoImage('000000000034.jpg'))));
+  });
+
+  it('honours the abort signal: nothing read once the source stopped', async () => {
+    fs.writeFileSync(path.join(dir, 'a.jpg'), (await makeFrames(1))[0]);
+    const r = new FolderReader(dir, { loop: true, watch: false, maxFrameBytes: 1e6 }, () => {});
+    const abort = new AbortController();
+    abort.abort();
+    await assert.rejects(r.next(abort.signal), (e) => e.code === 'STOPPED');
+    const live = new AbortController();
+    const reading = r.next(live.signal);
+    live.abort();
+    await assert.rejects(reading, (e) => e.code === 'STOPPED', 'a read that ends after the abort is not handed out');
+    assert.strictEqual((await r.next(new AbortController().signal)).origin, 'a.jpg', 'the file not handed out is read again');
+  });
+});
+
+describe('polling source (snapshot, folder) on request', function () {
+  this.timeout(10000);
+  const events = { frame: () => {}, state: () => {}, warn: () => {} };
+
+  /** A puller whose fetches end only when released (or aborted); counts the fetches it started. */
+  function slowPuller() {
+    const p = { started: 0, pending: [] };
+    p.next = (signal) => {
+      p.started++;
+      return new Promise((resolve, reject) => {
+        p.pending.push(() => resolve({ jpeg: Buffer.from([p.started]) }));
+        signal.addEventListener('abort', () => reject(Object.assign(new Error('aborted'), { code: 'STOPPED' })), { once: true });
+      });
+    };
+    p.releaseOne = () => p.pending.shift()?.();
+    return p;
+  }
+
+  it('answers BUSY beyond the waiting requests a stream allows, at once', async () => {
+    const puller = slowPuller();
+    const source = new PollingSource('fake', puller, 100, events, DEFAULT_SUPERVISION);
+    const accepted = Array.from({ length: MAX_WAITING_REQUESTS }, () => source.pull());
+    await assert.rejects(source.pull(), (e) => e.code === 'BUSY' && /16 capture requests are already waiting/.test(e.message));
+    for (let i = 0; i < MAX_WAITING_REQUESTS; i++) {
+      await new Promise((r) => setImmediate(r));
+      puller.releaseOne();
+    }
+    assert.strictEqual((await Promise.all(accepted)).length, MAX_WAITING_REQUESTS);
+    const again = source.pull();
+    await new Promise((r) => setImmediate(r));
+    puller.releaseOne();
+    assert.ok(Buffer.isBuffer((await again).jpeg), 'answered requests make room again');
+  });
+
+  it('stop fails queued requests without fetching them and does not wait for them', async () => {
+    const puller = slowPuller();
+    const source = new PollingSource('fake', puller, 100, events, DEFAULT_SUPERVISION);
+    const results = Array.from({ length: 10 }, () => source.pull().then(() => 'sent', (e) => e.code));
+    await new Promise((r) => setImmediate(r));
+    assert.strictEqual(puller.started, 1, 'one fetch at a time');
+    await source.stop();
+    assert.deepStrictEqual(await Promise.all(results), Array(10).fill('STOPPED'));
+    assert.strictEqual(puller.started, 1, 'the queued requests were never fetched');
   });
 });

@@ -198,6 +198,38 @@ describe('camera node: IP cameras and folders', function () {
     }
   });
 
+  it('image folder in trigger mode: a burst beyond 16 waiting requests is answered BUSY; close sends nothing more', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yolo-camera-folder-'));
+    try {
+      const big = (await makeFrames(1, 1280, 960))[0];
+      for (let i = 0; i < 50; i++) fs.writeFileSync(path.join(dir, `f${i}.jpg`), big);
+      await helper.load(cameraNode, flow({ source: 'folder', folder: dir, mode: 'trigger', loop: true }));
+      const got = watch();
+      const cam = helper.getNode('n-cam');
+      let closing = false;
+      let sentWhileClosing = 0;
+      const send = cam.send.bind(cam);
+      cam.send = (m) => {
+        if (closing) sentWhileClosing++;
+        return send(m);
+      };
+      // the helper's spies go at unload: errors after it are seen here
+      const errors = [];
+      cam.error = (err) => errors.push(err);
+      for (let i = 0; i < 100; i++) cam.receive({ payload: i });
+      await waitFor(() => errors.length >= 100 - 16, 5000, 'BUSY for the requests beyond 16');
+      assert.ok(errors.every((e) => e.code === 'BUSY'), errors[0]?.message);
+      closing = true;
+      const sent = got.msgs.length;
+      await helper.unload();
+      await waitFor(() => sent + errors.length === 100, 2000, 'an answer for every request');
+      assert.strictEqual(sentWhileClosing, 0, 'nothing sent while or after closing');
+      assert.ok(errors.slice(84).every((e) => e.code === 'STOPPED'), 'requests still queued fail on close');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a bad configuration shows a red status and fails inputs so Catch nodes see it', async () => {
     await helper.load(cameraNode, flow({ source: 'rtsp', url: 'http://not-rtsp/' }));
     const got = watch();

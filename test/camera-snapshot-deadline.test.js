@@ -143,6 +143,26 @@ describe('camera node: snapshot fetch deadline against a 1 byte/s server', funct
     await waitFor(() => server.sockets.size === 0, 1000, 'no socket left on the server');
   });
 
+  it('trigger mode: requests beyond 16 waiting are answered BUSY at once; close fails the waiting ones', async () => {
+    server = await startTrickleServer(jpeg);
+    await helper.load(cameraNode, flow({ url: server.url, timeout: 60, mode: 'trigger' }));
+    const got = watch();
+    const cam = helper.getNode('n-cam');
+    // the helper's spies go at unload: errors after it are seen here
+    const errors = [];
+    cam.error = (err) => errors.push(err);
+    for (let i = 0; i < 20; i++) cam.receive({ payload: i });
+    await waitFor(() => errors.length >= 4, 2000, 'BUSY for the four requests beyond 16');
+    assert.deepStrictEqual(errors.map((e) => e.code), Array(4).fill('BUSY'));
+    assert.match(errors[0].message, /16 capture requests are already waiting/);
+    assert.strictEqual(server.requests, 1, 'one fetch at a time');
+    await helper.unload();
+    await waitFor(() => errors.length === 20, 2000, 'every waiting request failed on close');
+    assert.deepStrictEqual(errors.slice(4).map((e) => e.code), Array(16).fill('STOPPED'));
+    assert.strictEqual(got.msgs.length, 0);
+    assert.strictEqual(server.requests, 1, 'no queued request was fetched on close');
+  });
+
   it('trigger mode: a request that outlives its deadline fails the input message so Catch nodes see it', async () => {
     server = await startTrickleServer(jpeg);
     await helper.load(cameraNode, flow({ url: server.url, timeout: 1.5, mode: 'trigger' }));

@@ -46,6 +46,7 @@ export class Camera {
   private state: SourceState = { kind: 'stopped', message: 'stopped' };
   private started = false;
   private paused = false;
+  private closed = false;
   private seq = 0;
   private statusTimer?: NodeJS.Timeout;
   private lastStatus = '';
@@ -129,9 +130,11 @@ export class Camera {
 
   /** Trigger mode: one frame per request, the newest not yet sent (or the next one). */
   async capture(): Promise<{ jpeg: Buffer; info: FrameInfo }> {
+    if (this.closed) throw closedError();
     if (this.paused) throw new YoloEdgeError('the camera is paused', 'PAUSED');
     if (this.source.pullable) {
       const r = await this.source.pull();
+      if (this.closed) throw closedError();
       this.gate.passThrough();
       return this.describe({ jpeg: r.jpeg, timestamp: Date.now(), origin: r.origin });
     }
@@ -144,7 +147,8 @@ export class Camera {
     if (this.statusTimer) clearInterval(this.statusTimer);
     this.statusTimer = undefined;
     this.started = false;
-    this.gate.clear('the node was closed');
+    this.closed = true;
+    this.gate.clear(closedError().message);
     await this.source.stop();
     await this.calibration?.flush();
   }
@@ -206,6 +210,11 @@ export class Camera {
         return { fill: 'green', shape: 'dot', text: `${this.fpsWindow.fps.toFixed(1)} fps · ${counts}` };
     }
   }
+}
+
+/** Requests waiting or arriving when the node closes fail with this: nothing is sent after close. */
+function closedError(): YoloEdgeError {
+  return new YoloEdgeError('the node was closed', 'STOPPED');
 }
 
 function shorten(text: string, max: number): string {

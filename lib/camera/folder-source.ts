@@ -1,7 +1,7 @@
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import { wholeJpeg } from './mjpeg-splitter';
-import { PullResult } from './polling-source';
+import { PullResult, stoppedError } from './polling-source';
 import { YoloEdgeError } from '../errors';
 
 const JPEG = /\.jpe?g$/i;
@@ -37,14 +37,18 @@ export class FolderReader {
     private readonly warn: (message: string) => void = () => {},
   ) {}
 
-  async next(): Promise<PullResult> {
+  /** The next JPEG; the signal (the source stopping) ends the search between files. */
+  async next(signal?: AbortSignal): Promise<PullResult> {
     for (let attempts = 0; attempts < 1000; attempts++) {
+      if (signal?.aborted) throw stoppedError(`folder ${this.dir}`);
       if (this.index >= this.files.length) {
         const more = await this.refill();
         if (more !== true) return more;
       }
       const name = this.files[this.index];
       const r = await this.read(name);
+      // not counted as read: the next start takes this file again
+      if (signal?.aborted) throw stoppedError(`folder ${this.dir}`);
       if (r === 'wait') return 'wait';
       this.index++;
       this.last = name;

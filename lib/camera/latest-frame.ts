@@ -13,6 +13,14 @@ export interface FrameCounters {
   dropped: number;
 }
 
+/** Trigger mode: the most capture requests that wait for a frame at once, on any source; more are answered BUSY. */
+export const MAX_WAITING_REQUESTS = 16;
+
+/** What a capture request gets beyond the max waiting requests. */
+export function tooManyWaiting(max: number): YoloEdgeError {
+  return new YoloEdgeError(`${max} capture requests are already waiting for a frame`, 'BUSY');
+}
+
 interface Waiter {
   resolve(frame: CapturedFrame): void;
   reject(err: Error): void;
@@ -36,7 +44,7 @@ export class LatestFrameGate {
   constructor(
     private readonly emit: (frame: CapturedFrame) => void,
     private readonly pace: number | 'on-request',
-    private readonly maxWaiters = 16,
+    private readonly maxWaiters = MAX_WAITING_REQUESTS,
   ) {}
 
   /** Frames waiting to be sent: 0 or 1. */
@@ -65,7 +73,7 @@ export class LatestFrameGate {
     if (this.paused) return Promise.reject(new YoloEdgeError('the camera is paused', 'PAUSED'));
     const f = this.take();
     if (f) return Promise.resolve(f);
-    if (this.waiters.size >= this.maxWaiters) return Promise.reject(new YoloEdgeError(`${this.maxWaiters} capture requests are already waiting for a frame`, 'BUSY'));
+    if (this.waiters.size >= this.maxWaiters) return Promise.reject(tooManyWaiting(this.maxWaiters));
     return new Promise((resolve, reject) => {
       const w: Waiter = {
         resolve,

@@ -1,10 +1,16 @@
 import { Backoff } from './backoff';
 import { FrameSource, SourceEvents, SupervisionOptions } from './source';
 import { formatSeconds } from './supervised-source';
+import { MAX_WAITING_REQUESTS, tooManyWaiting } from './latest-frame';
 import { YoloEdgeError } from '../errors';
 
 /** A fetch gives a frame, 'wait' (nothing new yet: a watched folder) or 'end' (nothing more will come). */
 export type PullResult = { jpeg: Buffer; origin?: string } | 'wait' | 'end';
+
+/** What a request gets when the source stops before answering it (what: the source or folder). */
+export function stoppedError(what: string): YoloEdgeError {
+  return new YoloEdgeError(`${what}: the source stopped`, 'STOPPED');
+}
 
 /** What a polling source fetches from: a snapshot client, a folder reader. */
 export interface Puller {
@@ -25,6 +31,8 @@ export class PollingSource implements FrameSource {
   private timer?: NodeJS.Timeout;
   private wake?: () => void;
   private chain: Promise<unknown> = Promise.resolve();
+  /** Requests (pull) queued or fetching: bounded like a stream's waiting requests. */
+  private waiting = 0;
   private running = false;
   /** Aborted on stop, so an in-flight fetch ends at once rather than at its deadline. */
   private abort = new AbortController();
@@ -64,7 +72,14 @@ export class PollingSource implements FrameSource {
   }
 
   async pull(): Promise<{ jpeg: Buffer; origin?: string }> {
-    const r = await this.serial();
+    if (this.waiting >= MAX_WAITING_REQUESTS) throw tooManyWaiting(MAX_WAITING_REQUESTS);
+    this.waiting++;
+    let r: PullResult;
+    try {
+      r = await this.serial();
+    } finally {
+      this.waiting--;
+    }
     if (r === 'wait') throw new YoloEdgeError(`${this.name}: no new image yet`, 'NO_FRAME');
     if (r === 'end') throw new YoloEdgeError(`${this.name}: no more images`, 'NO_FRAME');
     return r;
@@ -72,9 +87,17 @@ export class PollingSource implements FrameSource {
 
   private serial(): Promise<PullResult> {
     const signal = this.abort.signal;
-    const next = this.chain.catch(() => undefined).then(() => this.puller.next(signal));
+    const next = this.chain.catch(() => undefined).then(() => this.fetch(signal));
     this.chain = next;
     return next;
+  }
+
+  /** One fetch, unless stop() came while it was queued; what arrives after stop() is not handed out either. */
+  private async fetch(signal: AbortSignal): Promise<PullResult> {
+    if (signal.aborted) throw stoppedError(this.name);
+    const r = await this.puller.next(signal);
+    if (signal.aborted) throw stoppedError(this.name);
+    return r;
   }
 
   private async loop(gen: number): Promise<void> {
