@@ -4,7 +4,7 @@ const sharp = require('sharp');
 const { lib } = require('./support/paths');
 const { makeFrames, withExifThumbnail, junk, oddChunks } = require('./support/jpeg-fixtures');
 const { MjpegSplitter, wholeJpeg } = lib('camera/mjpeg-splitter');
-const { MultipartMjpegParser, boundaryOf } = lib('camera/multipart-parser');
+const { MultipartMjpegParser, boundaryOf, BOUNDARY_SEARCH_BYTES } = lib('camera/multipart-parser');
 const { parsingHandler } = lib('camera/supervised-source');
 const { jpegSize } = lib('image/jpeg-header');
 
@@ -159,6 +159,28 @@ describe('camera: multipart MJPEG parser', () => {
     assert.strictEqual(out.length, 2);
     assert.ok(out[0].equals(frames[1]) && out[1].equals(frames[3]), 'only the whole frames are sent');
     assert.strictEqual(p.rejectedParts, 2);
+  });
+
+  it('a stream that never uses its declared boundary is scanned for JPEGs: raw frames, another boundary', () => {
+    const other = Buffer.concat(frames.map((f) => Buffer.concat([Buffer.from(`--other\r\nContent-Type: image/jpeg\r\nContent-Length: ${f.length}\r\n\r\n`), f, Buffer.from('\r\n')])));
+    for (const [what, stream] of [['raw JPEGs', Buffer.concat(frames)], ['another boundary', other]]) {
+      const out = [];
+      const p = new MultipartMjpegParser('declared', (f) => out.push(f), 1 << 20);
+      for (const c of oddChunks(stream)) p.push(c);
+      assert.strictEqual(out.length, frames.length, what);
+      out.forEach((f, i) => assert.ok(f.equals(frames[i]), `${what}: frame ${i}`));
+      assert.strictEqual(p.mode, 'jpeg-scan', what);
+    }
+  });
+
+  it('looks for a missing boundary in bounded bytes, then scans; every byte that was no frame is counted', () => {
+    const noise = junk(BOUNDARY_SEARCH_BYTES + 5000, 3);
+    const out = [];
+    const p = new MultipartMjpegParser('declared', (f) => out.push(f), 1 << 20);
+    for (const c of oddChunks(Buffer.concat([noise, frames[0]]))) p.push(c);
+    assert.strictEqual(p.mode, 'jpeg-scan');
+    assert.ok(out.length === 1 && out[0].equals(frames[0]), 'the frame after the noise is not lost');
+    assert.strictEqual(p.garbageBytes, noise.length, 'the stall message counts the noise as not JPEG');
   });
 
   it('finds the boundary in Content-Type, quoted or not', () => {

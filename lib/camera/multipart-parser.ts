@@ -1,9 +1,15 @@
 import { MjpegSplitter, wholeJpeg } from './mjpeg-splitter';
 
+/** Bytes searched for the declared boundary before the stream is taken as plain JPEGs; bounds what is held. */
+export const BOUNDARY_SEARCH_BYTES = 64 * 1024;
+const SOI = Buffer.from([0xff, 0xd8]);
+
 /**
  * Parses a multipart/x-mixed-replace MJPEG body. Parts with a Content-Length are taken exactly; the first part
  * without one switches the rest of the stream to the JPEG splitter, for which boundaries and part headers are
- * just bytes between frames. Boundaries are matched with or without their leading "--".
+ * just bytes between frames. Boundaries are matched with or without their leading "--". A stream that does not use
+ * its declared boundary (raw JPEGs, another boundary) is scanned for JPEGs too: when a JPEG starts before the
+ * boundary, or the boundary is not within BOUNDARY_SEARCH_BYTES.
  */
 export class MultipartMjpegParser {
   private readonly token: Buffer;
@@ -13,6 +19,10 @@ export class MultipartMjpegParser {
   private body: Buffer[] = [];
   private bodyBytes = 0;
   private need = 0;
+  /** Bytes at the start of head already searched for the boundary. */
+  private searched = 0;
+  /** Bytes before a boundary: not in any part. */
+  private skippedBytes = 0;
   /** Parts that were not one whole JPEG, or too large. */
   rejectedParts = 0;
   bytes = 0;
@@ -28,8 +38,9 @@ export class MultipartMjpegParser {
     this.state = b ? 'boundary' : 'scan';
   }
 
+  /** Bytes that were in no frame and no part (part headers aside). */
   get garbageBytes(): number {
-    return this.splitter.stats.garbageBytes;
+    return this.splitter.stats.garbageBytes + this.skippedBytes;
   }
 
   get mode(): 'content-length' | 'jpeg-scan' {
@@ -60,13 +71,9 @@ export class MultipartMjpegParser {
   private header(chunk: Buffer): Buffer | undefined {
     this.head = this.head.length ? Buffer.concat([this.head, chunk]) : chunk;
     if (this.state === 'boundary') {
-      const i = this.head.indexOf(this.token);
-      if (i < 0) {
-        this.head = this.head.subarray(Math.max(0, this.head.length - this.token.length));
-        return undefined;
-      }
-      this.head = this.head.subarray(i + this.token.length);
-      this.state = 'headers';
+      const found = this.seekBoundary();
+      if (found === 'scan') return this.scanFromHere();
+      if (found === 'more') return undefined;
     }
     const crlf = this.head.indexOf('\r\n\r\n');
     const lf = this.head.indexOf('\n\n');
@@ -88,6 +95,31 @@ export class MultipartMjpegParser {
     this.state = this.need > this.maxFrameBytes ? 'skip' : 'body';
     if (this.state === 'skip') this.rejectedParts++;
     return rest;
+  }
+
+  /** Looks for the boundary in head, from where the last search ended; 'scan' when the stream does not use it. */
+  private seekBoundary(): 'found' | 'more' | 'scan' {
+    const i = this.head.indexOf(this.token, Math.max(0, this.searched - this.token.length + 1));
+    const soi = this.head.indexOf(SOI, Math.max(0, this.searched - 1));
+    if (soi >= 0 && (i < 0 || soi < i)) return 'scan';
+    if (i < 0) {
+      this.searched = this.head.length;
+      return this.head.length > BOUNDARY_SEARCH_BYTES ? 'scan' : 'more';
+    }
+    this.skippedBytes += i;
+    this.head = this.head.subarray(i + this.token.length);
+    this.searched = 0;
+    this.state = 'headers';
+    return 'found';
+  }
+
+  /** The rest of the stream goes to the JPEG splitter, starting with what was held while looking for a boundary. */
+  private scanFromHere(): Buffer {
+    const held = this.head;
+    this.head = Buffer.alloc(0);
+    this.searched = 0;
+    this.state = 'scan';
+    return held;
   }
 
   private bodyBytesFrom(chunk: Buffer): Buffer | undefined {
