@@ -119,6 +119,20 @@ describe('camera node: IP cameras and folders', function () {
     assert.strictEqual(got.msgs.length, 0);
   });
 
+  it('HTTP MJPEG with frames over max frame MB: the stall reason counts them, one warning names the setting', async () => {
+    const seg = Buffer.alloc(65537, 0x41);
+    seg.set([0xff, 0xfe], 0);
+    seg.writeUInt16BE(65535, 2);
+    const big = Buffer.concat([frames[0].subarray(0, 2), ...Array(10).fill(seg), frames[0].subarray(2)]);
+    camera = await startCamera([big], {});
+    await helper.load(cameraNode, flow({ source: 'mjpeg', url: camera.url('/mjpeg'), maxFrameMB: 0.5, stallTimeout: 1 }), creds);
+    const got = watch();
+    await waitFor(() => got.warnings.some((w) => /^no JPEG frame/.test(w)), 10000, 'the stall warning');
+    assert.match(got.warnings.find((w) => /^no JPEG frame/.test(w)), /^no JPEG frame for 1\.0 s \(\d+ frames? over the max frame size \(0\.5 MB\); \d+ bytes received, \d+ not JPEG/);
+    assert.deepStrictEqual(got.warnings.filter((w) => /^a frame over/.test(w)), ['a frame over the max frame size (0.5 MB) was dropped; if the camera sends larger frames, raise "Max frame MB" in the node\'s settings']);
+    assert.strictEqual(got.msgs.length, 0);
+  });
+
   it('HTTP MJPEG pointed at a snapshot URL says to use the snapshot source', async () => {
     camera = await startCamera(frames);
     await helper.load(cameraNode, flow({ source: 'mjpeg', url: camera.url('/snapshot') }), creds);

@@ -167,6 +167,26 @@ describe('camera node: capture programs', function () {
     }
   });
 
+  it('frames that are all over max frame MB: the status and one warning say so and name the setting', async () => {
+    writeFrames(dir, [padded(frames[0], 3)]);
+    try {
+      writeFake(dir, 'rpicam-vid', { fps: 20 });
+      await helper.load(cameraNode, flow({ maxFrameMB: 0.1, stallTimeout: 0.5 }));
+      const got = watch();
+      await waitFor(() => calls(dir).length >= 2, 10000, 'a restart after the stall');
+      const red = got.statuses.find((s) => s.fill === 'red');
+      // the status is cut at 100 characters: the count of oversize frames leads, the warning has the rest
+      assert.match(red.text, /^no JPEG frame for 0\.5 s \(\d+ frames? over the max frame size \(0\.1 MB\); \d+ bytes read/);
+      assert.ok(got.warnings.some((w) => /^no JPEG frame for 0\.5 s \(\d+ frames? over the max frame size \(0\.1 MB\); \d+ bytes read from rpicam-vid, 0 not JPEG[;)]/.test(w)), got.warnings.join('; '));
+      const sizeWarnings = got.warnings.filter((w) => /max frame size/.test(w));
+      assert.match(sizeWarnings[0], /^a frame over the max frame size \(0\.1 MB\) was dropped; if the camera sends larger frames, raise "Max frame MB"/);
+      assert.strictEqual(sizeWarnings.filter((w) => /^a frame over/.test(w)).length, 1, 'warned once, not per frame or per restart');
+      assert.strictEqual(got.msgs.length, 0);
+    } finally {
+      writeFrames(dir, frames);
+    }
+  });
+
   it('V4L2 through ffmpeg: a missing device gives a clear status and is retried until it appears', async () => {
     writeFake(dir, 'ffmpeg', { fps: 50 });
     const device = path.join(dir, 'video0');

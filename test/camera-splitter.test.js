@@ -3,16 +3,17 @@ const assert = require('assert');
 const sharp = require('sharp');
 const { lib } = require('./support/paths');
 const { makeFrames, withExifThumbnail, junk, oddChunks } = require('./support/jpeg-fixtures');
-const { MjpegSplitter, wholeJpeg } = lib('camera/mjpeg-splitter');
+const { MjpegSplitter, wholeJpeg, droppedFramesNote } = lib('camera/mjpeg-splitter');
 const { MultipartMjpegParser, boundaryOf, BOUNDARY_SEARCH_BYTES } = lib('camera/multipart-parser');
 const { parsingHandler } = lib('camera/supervised-source');
 const { jpegSize } = lib('image/jpeg-header');
 
 function split(chunks, max) {
   const out = [];
-  const s = new MjpegSplitter((f) => out.push(f), max);
+  let oversizeCalls = 0;
+  const s = new MjpegSplitter((f) => out.push(f), max, () => oversizeCalls++);
   for (const c of chunks) s.push(c);
-  return { frames: out, stats: s.stats, splitter: s };
+  return { frames: out, stats: s.stats, splitter: s, oversizeCalls };
 }
 
 describe('camera: MJPEG splitter', () => {
@@ -62,11 +63,19 @@ describe('camera: MJPEG splitter', () => {
     const max = 2048;
     const big = frames[0]; // ~4 KB
     const small = wholeJpeg(Buffer.concat([Buffer.from([0xff, 0xd8]), Buffer.from([0xff, 0xda, 0, 2]), Buffer.from('entropy'), Buffer.from([0xff, 0xd9])]));
-    const { frames: out, stats, splitter } = split(oddChunks(Buffer.concat([big, small, big, small])), max);
+    const { frames: out, stats, splitter, oversizeCalls } = split(oddChunks(Buffer.concat([big, small, big, small])), max);
     assert.strictEqual(out.length, 2);
     assert.ok(out.every((f) => f.equals(small)));
     assert.strictEqual(stats.oversizeFrames, 2);
+    assert.strictEqual(oversizeCalls, 2, 'each oversize frame is reported as it is dropped');
+    assert.strictEqual(stats.garbageBytes, 0, 'the rest of an oversize frame is not counted as "not JPEG"');
     assert.ok(splitter.buffered <= max + 2);
+  });
+
+  it('says how many frames were dropped for their size or cut short, in the units of the setting', () => {
+    assert.strictEqual(droppedFramesNote({ oversizeFrames: 0, truncatedFrames: 0 }, 104857), '');
+    assert.strictEqual(droppedFramesNote({ oversizeFrames: 3, truncatedFrames: 0 }, 104857), '3 frames over the max frame size (0.1 MB); ');
+    assert.strictEqual(droppedFramesNote({ oversizeFrames: 1, truncatedFrames: 2 }, 8 * 1048576), '1 frame over the max frame size (8 MB), 2 frames cut short; ');
   });
 
   it('takes a fractional max frame size as whole bytes: an oversize frame in pipe-sized chunks is dropped, not thrown on', () => {
@@ -159,6 +168,18 @@ describe('camera: multipart MJPEG parser', () => {
     assert.strictEqual(out.length, 2);
     assert.ok(out[0].equals(frames[1]) && out[1].equals(frames[3]), 'only the whole frames are sent');
     assert.strictEqual(p.rejectedParts, 2);
+  });
+
+  it('skips a part whose Content-Length is over the max frame size, counted as oversize and reported', () => {
+    const head = (f) => Buffer.from(`--frame\r\nContent-Type: image/jpeg\r\nContent-Length: ${f.length}\r\n\r\n`);
+    const big = frames[0].length > frames[1].length ? frames[0] : frames[1];
+    const small = big === frames[0] ? frames[1] : frames[0];
+    const out = [];
+    let reported = 0;
+    const p = new MultipartMjpegParser('frame', (f) => out.push(f), small.length + 10, () => reported++);
+    for (const c of oddChunks(Buffer.concat([head(big), big, Buffer.from('\r\n'), head(small), small, Buffer.from('\r\n')]))) p.push(c);
+    assert.ok(out.length === 1 && out[0].equals(small));
+    assert.deepStrictEqual([p.oversizeFrames, p.rejectedParts, reported], [1, 0, 1]);
   });
 
   it('a stream that never uses its declared boundary is scanned for JPEGs: raw frames, another boundary', () => {

@@ -1,6 +1,6 @@
 import * as http from 'http';
 import * as https from 'https';
-import { wholeJpeg } from './mjpeg-splitter';
+import { droppedFramesNote, wholeJpeg } from './mjpeg-splitter';
 import { boundaryOf, MultipartMjpegParser } from './multipart-parser';
 import { redactUrl, splitUrlCredentials } from './redact';
 import { SourceEvents, SupervisionOptions } from './source';
@@ -54,6 +54,7 @@ export class MjpegHttpSource extends SupervisedSource {
   protected connect(): Connection {
     return new HttpRun(this.target, this.options.maxFrameBytes, {
       frame: (run, jpeg) => this.deliver(run, jpeg),
+      oversize: (run) => this.frameTooLarge(run),
       ended: (run, reason) => this.ended(run, reason),
     });
   }
@@ -61,6 +62,7 @@ export class MjpegHttpSource extends SupervisedSource {
 
 interface RunEvents {
   frame(run: HttpRun, jpeg: Buffer): void;
+  oversize(run: HttpRun): void;
   ended(run: HttpRun, reason: string): void;
 }
 
@@ -69,12 +71,12 @@ class HttpRun implements Connection {
   private parser?: MultipartMjpegParser;
   private done = false;
 
-  constructor(target: PreparedTarget, maxFrameBytes: number, private readonly events: RunEvents) {
+  constructor(target: PreparedTarget, private readonly maxFrameBytes: number, private readonly events: RunEvents) {
     this.req = request(target, undefined, (res) => {
       const type = res.headers['content-type'] ?? '';
       if (res.statusCode !== 200) return this.finish(statusReason(res), res);
       if (/^image\//i.test(type)) return this.finish(`the URL sends single images (${type}); use the snapshot source`, res);
-      const parser = new MultipartMjpegParser(boundaryOf(type), (jpeg) => events.frame(this, jpeg), maxFrameBytes);
+      const parser = new MultipartMjpegParser(boundaryOf(type), (jpeg) => events.frame(this, jpeg), maxFrameBytes, () => events.oversize(this));
       this.parser = parser;
       res.on('data', parsingHandler((chunk: Buffer) => parser.push(chunk), (reason) => this.finish(reason, res)));
       res.on('end', () => this.finish('the server ended the stream'));
@@ -85,7 +87,7 @@ class HttpRun implements Connection {
 
   progress(): string {
     const p = this.parser;
-    return p ? `${p.bytes} bytes received, ${p.garbageBytes} not JPEG, ${p.rejectedParts} parts rejected` : 'no response';
+    return p ? `${droppedFramesNote(p, this.maxFrameBytes)}${p.bytes} bytes received, ${p.garbageBytes} not JPEG, ${p.rejectedParts} parts rejected` : 'no response';
   }
 
   close(): Promise<void> {

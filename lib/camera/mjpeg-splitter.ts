@@ -31,12 +31,15 @@ export class MjpegSplitter {
   /** Where the walk continues; the current frame (if any) starts at 0. */
   private pos = 0;
   private phase: Phase = 'soi';
+  /** After an oversize frame was dropped: its rest, up to the next SOI, is not counted as garbage. */
+  private dropping = false;
   /** Largest frame, in whole bytes: buffer sizes and offsets must be integers. */
   private readonly maxFrameBytes: number;
 
   constructor(
     private readonly onFrame: (jpeg: Buffer) => void,
     maxFrameBytes = DEFAULT_MAX_FRAME_BYTES,
+    private readonly onOversize: () => void = () => {},
   ) {
     if (!(maxFrameBytes >= 1)) throw new RangeError(`max frame size must be at least 1 byte, got ${maxFrameBytes}`);
     this.maxFrameBytes = Math.floor(maxFrameBytes);
@@ -52,6 +55,7 @@ export class MjpegSplitter {
     this.len = 0;
     this.pos = 0;
     this.phase = 'soi';
+    this.dropping = false;
   }
 
   push(chunk: Uint8Array): void {
@@ -92,11 +96,12 @@ export class MjpegSplitter {
     while (i >= 0 && i + 1 < this.len && this.buf[i + 1] !== SOI) i = this.findFF(i + 1);
     if (i < 0 || i + 1 >= this.len) {
       const keep = i >= 0 ? this.len - i : 0;
-      this.discard(this.len - keep, true);
+      this.discard(this.len - keep, !this.dropping);
       this.pos = 0;
       return false;
     }
-    this.discard(i, true);
+    this.discard(i, !this.dropping);
+    this.dropping = false;
     this.pos = 2;
     this.phase = 'markers';
     return true;
@@ -199,6 +204,8 @@ export class MjpegSplitter {
     this.discard(this.len, false);
     this.pos = 0;
     this.phase = 'soi';
+    this.dropping = true;
+    this.onOversize();
   }
 
   private discard(n: number, garbage: boolean): void {
@@ -208,6 +215,34 @@ export class MjpegSplitter {
     this.len -= n;
     this.pos = Math.max(0, this.pos - n);
   }
+}
+
+/** What the "no frame" message says about frames dropped whole: over the size limit, or cut short. */
+export interface DroppedFrameCounts {
+  oversizeFrames: number;
+  truncatedFrames: number;
+}
+
+/** MB as the settings show them: 104857 bytes is 0.1 MB. */
+export function formatMB(bytes: number): string {
+  return String(Number((bytes / 1048576).toPrecision(3)));
+}
+
+/** 'N frames over the max frame size (X MB), M cut short; ' or '' when none was dropped: leads the progress text. */
+export function droppedFramesNote(c: DroppedFrameCounts, maxFrameBytes: number): string {
+  const parts: string[] = [];
+  if (c.oversizeFrames > 0) parts.push(`${frames(c.oversizeFrames)} over the max frame size (${formatMB(maxFrameBytes)} MB)`);
+  if (c.truncatedFrames > 0) parts.push(`${frames(c.truncatedFrames)} cut short`);
+  return parts.length ? `${parts.join(', ')}; ` : '';
+}
+
+/** The warning on the first oversize frame, naming the setting to change. */
+export function oversizeWarning(maxFrameBytes: number): string {
+  return `a frame over the max frame size (${formatMB(maxFrameBytes)} MB) was dropped; if the camera sends larger frames, raise "Max frame MB" in the node's settings`;
+}
+
+function frames(n: number): string {
+  return n === 1 ? '1 frame' : `${n} frames`;
 }
 
 /** Splits a buffer that should hold exactly one JPEG; undefined unless it is one whole frame (trailing bytes allowed). */

@@ -23,24 +23,36 @@ export class MultipartMjpegParser {
   private searched = 0;
   /** Bytes before a boundary: not in any part. */
   private skippedBytes = 0;
-  /** Parts that were not one whole JPEG, or too large. */
+  /** Parts that were not one whole JPEG. */
   rejectedParts = 0;
+  /** Parts whose Content-Length is over the max frame size. */
+  private oversizeParts = 0;
   bytes = 0;
 
   constructor(
     boundary: string | undefined,
     private readonly onFrame: (jpeg: Buffer) => void,
     private readonly maxFrameBytes: number,
+    private readonly onOversize: () => void = () => {},
   ) {
     const b = (boundary ?? '').replace(/^--/, '');
     this.token = Buffer.from(b, 'latin1');
-    this.splitter = new MjpegSplitter(onFrame, maxFrameBytes);
+    this.splitter = new MjpegSplitter(onFrame, maxFrameBytes, onOversize);
     this.state = b ? 'boundary' : 'scan';
   }
 
   /** Bytes that were in no frame and no part (part headers aside). */
   get garbageBytes(): number {
     return this.splitter.stats.garbageBytes + this.skippedBytes;
+  }
+
+  /** Frames over the max frame size: parts by their Content-Length, or as the JPEG splitter found them. */
+  get oversizeFrames(): number {
+    return this.oversizeParts + this.splitter.stats.oversizeFrames;
+  }
+
+  get truncatedFrames(): number {
+    return this.splitter.stats.truncatedFrames;
   }
 
   get mode(): 'content-length' | 'jpeg-scan' {
@@ -93,7 +105,10 @@ export class MultipartMjpegParser {
     }
     this.need = Number(m[1]);
     this.state = this.need > this.maxFrameBytes ? 'skip' : 'body';
-    if (this.state === 'skip') this.rejectedParts++;
+    if (this.state === 'skip') {
+      this.oversizeParts++;
+      this.onOversize();
+    }
     return rest;
   }
 

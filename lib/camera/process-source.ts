@@ -1,7 +1,7 @@
 import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { MjpegSplitter } from './mjpeg-splitter';
+import { droppedFramesNote, MjpegSplitter } from './mjpeg-splitter';
 import { SourceEvents, SupervisionOptions } from './source';
 import { Connection, parsingHandler, SupervisedSource } from './supervised-source';
 
@@ -84,6 +84,7 @@ export class ProcessSource extends SupervisedSource {
     if (!this.program) return `${this.spec.commands.join(' / ')} not found${this.spec.commands.some((c) => !c.includes('/')) ? ' on PATH' : ''}`;
     return new ProcessRun(this.program, this.spec, this.options.maxFrameBytes, {
       frame: (run, jpeg) => this.deliver(run, jpeg),
+      oversize: (run) => this.frameTooLarge(run),
       ended: (run, reason, detail) => this.ended(run, reason, detail),
     });
   }
@@ -91,6 +92,7 @@ export class ProcessSource extends SupervisedSource {
 
 interface RunEvents {
   frame(run: ProcessRun, jpeg: Buffer): void;
+  oversize(run: ProcessRun): void;
   ended(run: ProcessRun, reason: string, detail: string): void;
 }
 
@@ -105,10 +107,10 @@ class ProcessRun implements Connection {
   constructor(
     private readonly program: string,
     private readonly spec: ProcessSpec,
-    maxFrameBytes: number,
+    private readonly maxFrameBytes: number,
     private readonly events: RunEvents,
   ) {
-    this.splitter = new MjpegSplitter((jpeg) => events.frame(this, jpeg), maxFrameBytes);
+    this.splitter = new MjpegSplitter((jpeg) => events.frame(this, jpeg), maxFrameBytes, () => events.oversize(this));
     // detached: the program leads its own process group, so stop can end it with everything it started.
     const stdin = spec.stdin === undefined ? 'ignore' : 'pipe';
     this.child = spawn(program, spec.args, { detached: true, stdio: [stdin, 'pipe', 'pipe'], shell: false, windowsHide: true });
@@ -134,7 +136,7 @@ class ProcessRun implements Connection {
   progress(): string {
     const s = this.splitter.stats;
     const last = this.stderr.last();
-    return this.redact(`${s.bytes} bytes read from ${path.basename(this.program)}, ${s.garbageBytes} not JPEG${last ? `; stderr: ${last}` : ''}`);
+    return this.redact(`${droppedFramesNote(s, this.maxFrameBytes)}${s.bytes} bytes read from ${path.basename(this.program)}, ${s.garbageBytes} not JPEG${last ? `; stderr: ${last}` : ''}`);
   }
 
   close(): Promise<void> {

@@ -1,4 +1,5 @@
 import { Backoff } from './backoff';
+import { oversizeWarning } from './mjpeg-splitter';
 import { FrameSource, SourceEvents, SupervisionOptions } from './source';
 import { YoloEdgeError } from '../errors';
 
@@ -27,6 +28,7 @@ export abstract class SupervisedSource implements FrameSource {
   private startedAt = 0;
   private lastFrameAt = 0;
   private frames = 0;
+  private warnedOversize = false;
   private readonly backoff: Backoff;
 
   protected constructor(
@@ -70,6 +72,13 @@ export abstract class SupervisedSource implements FrameSource {
     this.lastFrameAt = Date.now();
     if (this.frames++ === 0) this.events.state({ kind: 'running', message: 'running' });
     this.events.frame(jpeg);
+  }
+
+  /** Subclasses report each frame dropped for its size: the first one is warned about, naming the setting. */
+  protected frameTooLarge(conn: Connection): void {
+    if (conn !== this.conn || this.warnedOversize) return;
+    this.warnedOversize = true;
+    this.events.warn(oversizeWarning(this.options.maxFrameBytes));
   }
 
   /** Subclasses report the end of a run (process exit, connection closed) with its reason. */
