@@ -59,7 +59,8 @@ export class LatestFrameGate {
       return;
     }
     if (this.waiters.size > 0) {
-      this.counters.emitted++;
+      // one frame answers every waiting request: each is a msg sent
+      this.counters.emitted += this.waiters.size;
       for (const w of this.waiters) this.settle(w).resolve(frame);
       return;
     }
