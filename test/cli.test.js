@@ -6,9 +6,9 @@ const { DIST, requireModel, requireCoco128, cocoImage } = require('./support/pat
 
 const CLI = path.join(DIST, 'cli', 'main.js');
 
-function cli(args) {
+function cli(args, opts = {}) {
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [CLI, ...args], { maxBuffer: 64 * 1024 * 1024, ...opts }, (error, stdout, stderr) => {
       resolve({ code: error ? error.code : 0, stdout, stderr });
     });
   });
@@ -44,6 +44,23 @@ describe('yolo-edge CLI', function () {
     const missing = await cli(['detect', '--model', '/nope.onnx', cocoImage('000000000034.jpg')]);
     assert.strictEqual(missing.code, 1);
     assert.match(missing.stderr, /model file not found: \/nope.onnx/);
+  });
+
+  it("uses the user's ./yolov8n.onnx over the package model of the same name", async () => {
+    const fs = require('fs');
+    const os = require('os');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yolo-edge-cwd-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'yolov8n.onnx'), 'not a model');
+      for (const model of ['./yolov8n.onnx', 'yolov8n.onnx']) {
+        const r = await cli(['detect', '--model', model, cocoImage('000000000034.jpg')], { cwd: dir });
+        assert.strictEqual(r.code, 1, model);
+        assert.match(r.stderr, /is not an ONNX model/, model);
+        assert.ok(r.stderr.includes(path.join(fs.realpathSync(dir), 'yolov8n.onnx')) || r.stderr.includes(path.join(dir, 'yolov8n.onnx')), r.stderr);
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('quantize --fp32 writes the FP32 model to compare an INT8 one with (float head rewritten, no calibration)', async () => {

@@ -1,7 +1,7 @@
 import { runBench, markdownTable } from '../../lib/tools/bench/bench';
 import { nodeRedMarkdown, NodeRedBenchResult, runNodeRedBench } from '../../lib/tools/bench/node-red-bench';
 import { parseSplit } from '../../lib/tools/eval/dataset';
-import { resolveModelPath } from '../../lib/model/resolve-path';
+import { resolveCliModelPath } from '../../lib/model/resolve-path';
 import { MAX_THREADS } from '../../lib/runtime/threads';
 import { flag, list, num, parse, required, str, UsageError } from '../args';
 import * as path from 'path';
@@ -26,7 +26,7 @@ export const bench: Command = {
       for (const t of threads) {
         for (const m of models) {
           results.push(await runNodeRedBench({
-            model: resolveModelPath(m, [process.cwd()]), images: required(p, 'images'), threads: t, runs: num(p, 'runs', 30, 1),
+            model: resolveCliModelPath(m), images: required(p, 'images'), threads: t, runs: num(p, 'runs', 30, 1),
             streamSeconds: num(p, 'seconds', 60, 1), fps: num(p, 'fps', 10, 0.1, 100), progress: (msg) => err(`\r${path.basename(m)} x${t}: ${msg}        `), warn: (msg) => warnLine(msg, true),
           }));
         }
@@ -36,7 +36,7 @@ export const bench: Command = {
       return;
     }
     const result = await runBench({
-      models: models.map((m) => resolveModelPath(m, [process.cwd()])),
+      models: models.map((m) => resolveCliModelPath(m)),
       images: required(p, 'images'),
       threads,
       runs: num(p, 'runs', 50, 1),

@@ -1,6 +1,6 @@
 import { promises as fs } from 'fs';
 import { Detector } from '../../lib/detector';
-import { resolveModelPath } from '../../lib/model/resolve-path';
+import { resolveCliModelPath } from '../../lib/model/resolve-path';
 import { flag, list, num, parse, str } from '../args';
 import { Command, detectorOptions, sessionOptions } from './command';
 
@@ -10,7 +10,7 @@ export const detect: Command = {
   async run(argv) {
     const p = parse(argv, { model: { type: 'string' }, conf: { type: 'string' }, iou: { type: 'string' }, classes: { type: 'string' }, 'max-det': { type: 'string' }, agnostic: { type: 'boolean' }, json: { type: 'boolean' }, ...sessionOptions });
     if (p.positionals.length === 0) throw new Error('no images given');
-    const detector = await Detector.create(resolveModelPath(str(p, 'model'), [process.cwd()]), detectorOptions(p));
+    const detector = await Detector.create(resolveCliModelPath(str(p, 'model')), detectorOptions(p));
     try {
       const options = { confidence: num(p, 'conf', 0.25, 0, 1), iou: num(p, 'iou', 0.7, 0, 1), classes: list(p, 'classes'), maxDetections: num(p, 'max-det', 300, 1), agnostic: flag(p, 'agnostic') };
       for (const file of p.positionals) {

@@ -2,7 +2,7 @@ import { Detector } from '../../lib/detector';
 import { listDataset, parseSplit, selectSplit } from '../../lib/tools/eval/dataset';
 import { evaluate } from '../../lib/tools/eval/evaluate';
 import { Metrics } from '../../lib/tools/eval/metrics';
-import { resolveModelPath } from '../../lib/model/resolve-path';
+import { resolveCliModelPath } from '../../lib/model/resolve-path';
 import { flag, num, parse, required, str } from '../args';
 import { Command, detectorOptions, err, sessionOptions } from './command';
 
@@ -23,7 +23,7 @@ export const evalCmd: Command = {
     const p = parse(argv, { model: { type: 'string' }, data: { type: 'string' }, conf: { type: 'string' }, iou: { type: 'string' }, 'max-det': { type: 'string' }, 'op-conf': { type: 'string' }, 'multi-label': { type: 'boolean' }, split: { type: 'string' }, agnostic: { type: 'boolean' }, json: { type: 'boolean' }, ...sessionOptions });
     const data = required(p, 'data');
     const keep = new Set(selectSplit(await listDataset(data), parseSplit(str(p, 'split'))).map((it) => it.image));
-    const detector = await Detector.create(resolveModelPath(str(p, 'model'), [process.cwd()]), detectorOptions(p));
+    const detector = await Detector.create(resolveCliModelPath(str(p, 'model')), detectorOptions(p));
     try {
       const metrics = await evaluate(detector, data, {
         filter: (image) => keep.has(image),

@@ -3,7 +3,7 @@ import { CalibratorKind } from '../../lib/tools/quantize/calibrators';
 import { quantizeModel, QuantizeReport, writeFloatModel } from '../../lib/tools/quantize/quantize';
 import { QuantType } from '../../lib/tools/quantize/params';
 import { DEFAULT_TARGET, QuantTarget, TARGETS } from '../../lib/tools/quantize/targets';
-import { resolveModelPath } from '../../lib/model/resolve-path';
+import { resolveCliModelPath } from '../../lib/model/resolve-path';
 import { MAX_THREADS } from '../../lib/runtime/threads';
 import { flag, list, num, parse, required, str, UsageError } from '../args';
 import { Command, err } from './command';
@@ -44,8 +44,8 @@ export const quantize: Command = {
       fp32: { type: 'boolean' }, 'quantize-stem': { type: 'boolean' }, exclude: { type: 'string', multiple: true }, 'accuracy-budget': { type: 'string' }, holdout: { type: 'string' }, 'budget-max-layers': { type: 'string' },
       threads: { type: 'string' }, json: { type: 'boolean' },
     });
-    // Like detect, eval, bench and shadow: a bare name such as yolov8n.onnx is the package's model.
-    const model = resolveModelPath(required(p, 'model'), [process.cwd()]);
+    // Like detect, eval, bench and shadow: the user's file first; a bare name not found here is the package's model.
+    const model = resolveCliModelPath(required(p, 'model'));
     const out = required(p, 'out');
     if (flag(p, 'fp32')) {
       const uint8Input = flag(p, 'uint8-input');

@@ -1,5 +1,5 @@
 import { parseImgsz, resizeModelFile } from '../../lib/tools/graph-edit/resize-input';
-import { resolveModelPath } from '../../lib/model/resolve-path';
+import { resolveCliModelPath } from '../../lib/model/resolve-path';
 import { flag, parse, required } from '../args';
 import { Command } from './command';
 
@@ -8,7 +8,7 @@ export const resizeInput: Command = {
   usage: 'yolo-edge resize-input --model IN.onnx --imgsz HxW --out OUT.onnx [--json]',
   async run(argv) {
     const p = parse(argv, { model: { type: 'string' }, imgsz: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' } });
-    const model = resolveModelPath(required(p, 'model'), [process.cwd()]);
+    const model = resolveCliModelPath(required(p, 'model'));
     const [h, w] = parseImgsz(required(p, 'imgsz'));
     const out = required(p, 'out');
     const r = await resizeModelFile(model, out, h, w);

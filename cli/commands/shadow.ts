@@ -1,6 +1,6 @@
 import { Detector } from '../../lib/detector';
 import { listDataset } from '../../lib/tools/eval/dataset';
-import { resolveModelPath } from '../../lib/model/resolve-path';
+import { resolveCliModelPath } from '../../lib/model/resolve-path';
 import { compareModels, ModelComparison } from '../../lib/shadow/compare-models';
 import { classNamesWarning } from '../../lib/shadow/agreement';
 // model-config only imports node-red types, so the CLI can share its model naming.
@@ -27,9 +27,9 @@ export const shadow: Command = {
     const p = parse(argv, { production: { type: 'string' }, candidate: { type: 'string' }, data: { type: 'string' }, conf: { type: 'string' }, iou: { type: 'string' }, 'match-iou': { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' }, ...sessionOptions });
     const items = await listDataset(required(p, 'data'));
     const images = items.slice(0, num(p, 'limit', items.length, 1)).map((i) => i.image);
-    const production = await Detector.create(resolveModelPath(required(p, 'production'), [process.cwd()]), detectorOptions(p));
+    const production = await Detector.create(resolveCliModelPath(required(p, 'production')), detectorOptions(p));
     try {
-      const candidate = await Detector.create(resolveModelPath(required(p, 'candidate'), [process.cwd()]), detectorOptions(p));
+      const candidate = await Detector.create(resolveCliModelPath(required(p, 'candidate')), detectorOptions(p));
       try {
         const names = classNamesWarning(production.info.names, candidate.info.names);
         if (names) warnLine(names);

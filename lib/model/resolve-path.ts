@@ -15,3 +15,23 @@ export function resolveModelPath(p: string | undefined, bases: string[] = []): s
   }
   return path.resolve(MODELS_DIR, name);
 }
+
+/** `./x`, `../x` (either separator): the user points at a place, never at the package's models/. */
+function isExplicitPath(name: string): boolean {
+  return path.isAbsolute(name) || /^\.\.?([\\/]|$)/.test(name);
+}
+
+/**
+ * A model path as typed on the command line: the user's own file wins. A path that names an existing file
+ * relative to the working directory, or one that starts with ./ or ../ or is absolute, is used as given; the
+ * package's models/ is only a fallback for a name not found in the working directory (`--model yolov8n.onnx`
+ * from anywhere). Empty means the default model, looked up as the node does.
+ */
+export function resolveCliModelPath(p: string | undefined, cwd: string = process.cwd()): string {
+  const name = p?.trim();
+  if (!name) return resolveModelPath(undefined, [cwd]);
+  const given = path.resolve(cwd, name);
+  if (isExplicitPath(name) || existsSync(given)) return given;
+  const packaged = path.resolve(MODELS_DIR, name);
+  return existsSync(packaged) ? packaged : given;
+}
