@@ -225,6 +225,16 @@ describe('quantize errors', function () {
     await assert.rejects(quantizeModel({ model: file, calib: requireCoco128(this), out: path.join(tmp, 'b.onnx') }), (e) => e.code === 'NOT_DETECTOR');
   });
 
+  it('refuses to write over its input model (quantize and --fp32)', async function () {
+    const mine = path.join(tmp, 'mine.onnx');
+    fs.copyFileSync(requireModel(), mine);
+    const before = fs.readFileSync(mine);
+    const isInput = (e) => e.code === 'OUTPUT_UNWRITABLE' && /is the input model/.test(e.message);
+    await assert.rejects(quantizeModel({ model: mine, calib: requireCoco128(this), out: mine }), isInput);
+    await assert.rejects(writeFloatModel(mine, path.join(tmp, '.', 'mine.onnx'), { uint8Input: true }), isInput);
+    assert.ok(fs.readFileSync(mine).equals(before));
+  });
+
   it('refuses an unwritable output before calibrating', async function () {
     const out = path.join(tmp, 'missing-dir', 'c.onnx');
     await assert.rejects(quantizeModel({ model: requireModel(), calib: requireCoco128(this), out }), (e) => e.code === 'OUTPUT_UNWRITABLE' && /missing-dir/.test(e.message));

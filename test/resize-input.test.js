@@ -147,6 +147,21 @@ describe('resize-input', function () {
     assert.deepStrictEqual(parseImgsz('320'), [320, 320]);
   });
 
+  it('refuses an --out that is the input model (also through a symlink) and leaves it as it was', async () => {
+    const mine = path.join(tmp, 'mine.onnx');
+    fs.copyFileSync(requireModel(), mine);
+    const link = path.join(tmp, 'mine-link.onnx');
+    fs.symlinkSync(mine, link);
+    const before = fs.readFileSync(mine);
+    for (const out of [mine, link]) {
+      const r = await cli(['resize-input', '--model', mine, '--imgsz', '320', '--out', out]);
+      assert.strictEqual(r.code, 1, out);
+      assert.match(r.stderr, /is the input model .*choose another --out/, out);
+    }
+    assert.ok(fs.readFileSync(mine).equals(before));
+    assert.ok(fs.lstatSync(link).isSymbolicLink());
+  });
+
   it('runs as yolo-edge resize-input and reports the grids', async () => {
     const out = path.join(tmp, 'cli.onnx');
     const r = await cli(['resize-input', '--model', requireModel(), '--imgsz', '384x640', '--out', out]);

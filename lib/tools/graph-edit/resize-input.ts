@@ -110,7 +110,7 @@ export function resizeModel(model: ModelProto, height: number, width: number, pa
 
 /** The whole `yolo-edge resize-input`: rewrite, check the result runs with the expected output, write atomically. */
 export async function resizeModelFile(modelPath: string, out: string, height: number, width: number): Promise<ResizeReport> {
-  await checkWritable(out);
+  await checkWritable(out, modelPath);
   const model = decodeModel(await readModelBytes(modelPath), modelPath);
   const report = resizeModel(model, height, width, modelPath);
   const bytes = encodeModel(model);

@@ -84,7 +84,7 @@ export interface QuantizeReport {
 export async function quantizeModel(options: Partial<QuantizeOptions> & Pick<QuantizeOptions, 'model' | 'calib' | 'out'>): Promise<QuantizeReport> {
   const o: QuantizeOptions = { ...DEFAULT_QUANTIZE, ...options };
   const t0 = performance.now();
-  await checkWritable(o.out);
+  await checkWritable(o.out, o.model);
   const original = await readModelBytes(o.model);
   const source = decodeModel(original, o.model);
   const info = describeModel(source, o.model);
@@ -215,7 +215,7 @@ export function setMetadata(model: onnx.ModelProto, key: string, value: string):
  * It is the FP32 model to compare an INT8 model from quantizeModel with.
  */
 export async function writeFloatModel(modelPath: string, out: string, options: { uint8Input: boolean }): Promise<{ outputBytes: number; dflRewritten: number }> {
-  await checkWritable(out);
+  await checkWritable(out, modelPath);
   const model = decodeModel(await readModelBytes(modelPath), modelPath);
   const info = describeModel(model, modelPath);
   if (info.inputType !== 'float32') throw new YoloEdgeError(`${modelPath} already takes ${info.inputType} input`, 'NOT_FLOAT');

@@ -2,8 +2,24 @@ import { promises as fs } from 'fs';
 import * as path from 'path';
 import { YoloEdgeError } from '../../errors';
 
-/** Fails early, before any calibration work, when the output folder cannot take the file. */
-export async function checkWritable(out: string): Promise<void> {
+/** True when both paths name one existing file (the same inode: through symlinks, hard links, ./ or ../). */
+async function sameFile(a: string, b: string): Promise<boolean> {
+  try {
+    const [sa, sb] = await Promise.all([fs.stat(a), fs.stat(b)]);
+    return sa.dev === sb.dev && sa.ino === sb.ino;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Fails early, before any calibration work, when the output folder cannot take the file, or when the output
+ * is the input model itself (the rename would replace the user's only copy without a word).
+ */
+export async function checkWritable(out: string, input?: string): Promise<void> {
+  if (input !== undefined && (await sameFile(out, input))) {
+    throw new YoloEdgeError(`cannot write ${out}: it is the input model ${input}; choose another --out`, 'OUTPUT_UNWRITABLE');
+  }
   const dir = path.dirname(path.resolve(out));
   try {
     const st = await fs.stat(dir);
