@@ -50,6 +50,7 @@ export const ERROR_CODES = {
   NOTHING_TO_ROLL_BACK: 'there is no earlier production model to roll back to',
   // offline tools
   NO_IMAGES: 'the dataset or folder has no images',
+  NO_LABELS: 'the dataset has no label files where eval looks for them (DIR/labels/<image name>.txt)',
   BAD_SPLIT: 'the dataset split is not one the tool knows',
   OUTPUT_UNWRITABLE: 'the output file cannot be written, or is the input model',
   UNSUPPORTED_MODEL: 'resize-input cannot rewrite this model (dynamic, end-to-end, or a grid constant it cannot place)',

@@ -80,6 +80,46 @@ describe('yolo-edge CLI', function () {
     }
   });
 
+  it('eval scores segment polygons as their boxes, warns once about lines it skips, and fails without labels', async function () {
+    const fs = require('fs');
+    const os = require('os');
+    const coco = requireCoco128(this);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yolo-edge-evalds-'));
+    const stems = ['000000000009', '000000000025', '000000000030', '000000000034'];
+    const toPolygon = (line) => {
+      const [c, cx, cy, w, h] = line.split(' ').map(Number);
+      const [x1, y1, x2, y2] = [cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2];
+      return [c, x1, y1, x2, y1, x2, y2, x1, y2].join(' ');
+    };
+    const variants = { box: (t) => t, polygon: (t) => t.trim().split('\n').map(toPolygon).join('\n'), bad: (t) => `${t.trim()}\n999 0.5 0.5 0.2 0.2\n0 0.5 0.5 0.2\n` };
+    try {
+      for (const [name, edit] of Object.entries(variants)) {
+        fs.mkdirSync(path.join(dir, name, 'images'), { recursive: true });
+        fs.mkdirSync(path.join(dir, name, 'labels'));
+        for (const s of stems) {
+          fs.copyFileSync(path.join(coco, 'images', `${s}.jpg`), path.join(dir, name, 'images', `${s}.jpg`));
+          fs.writeFileSync(path.join(dir, name, 'labels', `${s}.txt`), edit(fs.readFileSync(path.join(coco, 'labels', `${s}.txt`), 'utf8')));
+        }
+      }
+      const run = (data) => cli(['eval', '--json', '--threads', '2', '--data', data]);
+      const [box, polygon, bad] = await Promise.all(['box', 'polygon', 'bad'].map((n) => run(path.join(dir, n))));
+      for (const r of [box, polygon, bad]) assert.strictEqual(r.code, 0, r.stderr);
+      const m = (r) => JSON.parse(r.stdout);
+      assert.ok(m(box).map50 > 0.5, box.stdout);
+      assert.deepStrictEqual([m(polygon).labels, m(polygon).map50], [m(box).labels, m(box).map50]);
+      assert.deepStrictEqual([m(bad).labels, m(bad).map50], [m(box).labels, m(box).map50]);
+      assert.doesNotMatch(box.stderr, /warning/);
+      const warnings = bad.stderr.split('\n').filter((l) => l.startsWith('warning:'));
+      assert.strictEqual(warnings.length, 1, bad.stderr);
+      assert.match(warnings[0], /8 label line\(s\) or file\(s\) skipped: .*000000000009\.txt:\d+ class 999 .*000000000009\.txt:\d+ has 4 numbers/);
+      const images = await run(path.join(dir, 'box', 'images'));
+      assert.strictEqual(images.code, 1);
+      assert.match(images.stderr, /no label files: looked for <image name>\.txt in .*box\/images\/labels/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('eval on coco128 measures what a correct letterbox pipeline does: mAP50 0.595, mAP50-95 0.445 (+-0.01)', async function () {
     const r = await cli(['eval', '--json', '--threads', '2', '--data', requireCoco128(this)]);
     assert.strictEqual(r.code, 0, r.stderr);

@@ -4,7 +4,7 @@ import { evaluate } from '../../lib/tools/eval/evaluate';
 import { Metrics } from '../../lib/tools/eval/metrics';
 import { resolveCliModelPath } from '../../lib/model/resolve-path';
 import { flag, num, parse, required, str } from '../args';
-import { Command, detectorOptions, err, sessionOptions } from './command';
+import { Command, detectorOptions, err, sessionOptions, warnLine } from './command';
 
 function printMetrics(m: Metrics, names: string[]): void {
   const pct = (x: number): string => (100 * x).toFixed(1).padStart(6);
@@ -34,6 +34,7 @@ export const evalCmd: Command = {
         multiLabel: flag(p, 'multi-label'),
         agnostic: flag(p, 'agnostic'),
         progress: (done, total) => err(`\r${done}/${total}${done === total ? '\n' : ''}`),
+        warn: (m) => warnLine(m),
       });
       if (flag(p, 'json')) process.stdout.write(JSON.stringify({ model: detector.info.path, data, ...metrics, perClass: metrics.perClass.map((c) => ({ ...c, class: detector.info.names[c.classId] })) }) + '\n');
       else printMetrics(metrics, detector.info.names);

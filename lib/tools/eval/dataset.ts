@@ -55,23 +55,108 @@ async function isDir(p: string): Promise<boolean> {
   }
 }
 
-/** Reads a YOLO label file (class cx cy w h, normalised) into pixel boxes. */
-export async function readLabels(file: string, width: number, height: number): Promise<LabeledBox[]> {
+/** A label line or file that eval cannot use: skipped, and named in one warning per dataset. */
+export interface LabelProblem {
+  file: string;
+  /** 1-based; absent when the whole file could not be read. */
+  line?: number;
+  reason: string;
+}
+
+/** Counts every problem and keeps the first few, so a dataset with thousands of bad lines warns in one line. */
+export class LabelProblems {
+  count = 0;
+  readonly first: LabelProblem[] = [];
+
+  constructor(private readonly keep = 3) {}
+
+  add(p: LabelProblem): void {
+    this.count++;
+    if (this.first.length < this.keep) this.first.push(p);
+  }
+
+  /** One line naming the first few problems, or undefined when every label was usable. */
+  summary(): string | undefined {
+    if (this.count === 0) return undefined;
+    const where = this.first.map((p) => `${p.file}${p.line ? `:${p.line}` : ''} ${p.reason}`).join('; ');
+    return `${this.count} label line(s) or file(s) skipped: ${where}${this.count > this.first.length ? '; ...' : ''}`;
+  }
+}
+
+/** Options of readLabels: the model's class count to check ids against, and where to count what is skipped. */
+export interface LabelCheck {
+  numClasses?: number;
+  problems?: LabelProblems;
+}
+
+/** Normalised box of one label line, or why the line cannot be used. */
+type ParsedLine = { classId: number; x1: number; y1: number; x2: number; y2: number } | { problem: string };
+
+/** Coordinates a little outside 0..1 are rounding; more means pixels or another format. */
+const COORD_SLACK = 0.01;
+
+/**
+ * One line of a YOLO label file: `class cx cy w h`, or a segment polygon `class x1 y1 x2 y2 x3 y3 ...` that
+ * becomes its bounding box (as Ultralytics reads segment labels for detection).
+ */
+export function parseLabelLine(line: string, numClasses?: number): ParsedLine | undefined {
+  const fields = line.trim().split(/\s+/).filter((f) => f.length > 0);
+  if (fields.length === 0) return undefined;
+  const v = fields.map(Number);
+  if (v.some((x) => !Number.isFinite(x))) return { problem: 'is not all numbers' };
+  const [c, ...coords] = v;
+  if (!Number.isInteger(c) || c < 0 || (numClasses !== undefined && c >= numClasses)) {
+    return { problem: `class ${fields[0]} is not a class id of the model (0..${numClasses === undefined ? 'N' : numClasses - 1})` };
+  }
+  const isBox = coords.length === 4;
+  if (!isBox && (coords.length < 6 || coords.length % 2 !== 0)) return { problem: `has ${v.length} numbers: want class cx cy w h, or class and 3 or more x y points` };
+  if (coords.some((x) => x < -COORD_SLACK || x > 1 + COORD_SLACK)) return { problem: 'has coordinates outside 0..1 (YOLO labels are normalised)' };
+  if (isBox) {
+    const [cx, cy, w, h] = coords;
+    return { classId: c, x1: cx - w / 2, y1: cy - h / 2, x2: cx + w / 2, y2: cy + h / 2 };
+  }
+  const xs = coords.filter((_, i) => i % 2 === 0);
+  const ys = coords.filter((_, i) => i % 2 === 1);
+  return { classId: c, x1: Math.min(...xs), y1: Math.min(...ys), x2: Math.max(...xs), y2: Math.max(...ys) };
+}
+
+/**
+ * Reads a YOLO label file (normalised boxes or segment polygons) into pixel boxes. A missing file is a
+ * background image; unusable lines and unreadable files are skipped and counted in `check.problems`.
+ */
+export async function readLabels(file: string, width: number, height: number, check: LabelCheck = {}): Promise<LabeledBox[]> {
   let text: string;
   try {
     text = await fs.readFile(file, 'utf8');
-  } catch {
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') check.problems?.add({ file, reason: `cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` });
     return [];
   }
   const out: LabeledBox[] = [];
-  for (const line of text.split(/\r?\n/)) {
-    const v = line.trim().split(/\s+/).map(Number);
-    if (v.length < 5 || v.some((x) => Number.isNaN(x))) continue;
-    const [c, cx, cy, w, h] = v;
-    out.push({
-      classId: c,
-      box: { x1: (cx - w / 2) * width, y1: (cy - h / 2) * height, x2: (cx + w / 2) * width, y2: (cy + h / 2) * height },
-    });
-  }
+  text.split(/\r?\n/).forEach((line, i) => {
+    const parsed = parseLabelLine(line, check.numClasses);
+    if (!parsed) return;
+    if ('problem' in parsed) {
+      check.problems?.add({ file, line: i + 1, reason: parsed.problem });
+      return;
+    }
+    out.push({ classId: parsed.classId, box: { x1: parsed.x1 * width, y1: parsed.y1 * height, x2: parsed.x2 * width, y2: parsed.y2 * height } });
+  });
   return out;
+}
+
+/** Fails when not one label file exists: eval would score every detection as false and report mAP 0. */
+export async function requireLabelFiles(items: readonly DatasetItem[], dir: string): Promise<void> {
+  for (const it of items) if (await isFile(it.label)) return;
+  const where = items.length ? path.dirname(items[0].label) : path.join(dir, 'labels');
+  const hint = path.basename(path.resolve(dir)) === 'images' ? `; --data takes the dataset folder (the one holding images/ and labels/), not ${dir}` : '';
+  throw new YoloEdgeError(`no label files: looked for <image name>.txt in ${where}${hint}`, 'NO_LABELS');
+}
+
+async function isFile(p: string): Promise<boolean> {
+  try {
+    return (await fs.stat(p)).isFile();
+  } catch {
+    return false;
+  }
 }

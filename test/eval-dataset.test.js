@@ -1,0 +1,60 @@
+'use strict';
+// How eval reads YOLO label files: boxes, segment polygons, and what it skips (and says it skipped).
+const assert = require('assert');
+const fs = require('fs');
+const path = require('path');
+const { lib } = require('./support/paths');
+const { tmpDir } = require('./support/fixtures');
+
+const { parseLabelLine, readLabels, LabelProblems, requireLabelFiles, listDataset } = lib('tools/eval/dataset');
+
+describe('eval label files', () => {
+  const tmp = tmpDir('yolo-edge-labels-');
+  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  it('reads a box line and turns a segment polygon into its bounding box', () => {
+    const near = (a, b) => Object.keys(b).forEach((k) => assert.ok(Math.abs(a[k] - b[k]) < 1e-9, `${k}: ${a[k]} vs ${b[k]}`));
+    near(parseLabelLine('3 0.5 0.5 0.2 0.4'), { classId: 3, x1: 0.4, y1: 0.3, x2: 0.6, y2: 0.7 });
+    near(parseLabelLine('7 0.2 0.3 0.6 0.1 0.5 0.9 0.1 0.4'), { classId: 7, x1: 0.1, y1: 0.1, x2: 0.6, y2: 0.9 });
+    assert.strictEqual(parseLabelLine('   '), undefined);
+  });
+
+  it('refuses class ids the model lacks and malformed lines, saying why', () => {
+    const problem = (line) => parseLabelLine(line, 80).problem;
+    assert.match(problem('999 0.5 0.5 0.2 0.2'), /class 999 is not a class id of the model \(0\.\.79\)/);
+    assert.match(problem('-3 0.5 0.5 0.1 0.1'), /class -3/);
+    assert.match(problem('1.5 0.5 0.5 0.1 0.1'), /class 1.5/);
+    assert.match(problem('0 0.5 0.5 0.2'), /has 4 numbers/);
+    assert.match(problem('0 0.1 0.1 0.2 0.2 0.3'), /has 6 numbers/);
+    assert.match(problem('0 0.5 zero 0.2 0.2'), /not all numbers/);
+    assert.match(problem('0 320 240 50 60'), /outside 0\.\.1/);
+  });
+
+  it('readLabels skips and counts bad lines and unreadable files; a missing file is a background image', async () => {
+    const file = path.join(tmp, 'a.txt');
+    fs.writeFileSync(file, '0 0.5 0.5 0.2 0.2\n999 0.5 0.5 0.2 0.2\n0 0.5 0.5 0.2\n1 0.1 0.1 0.3 0.1 0.3 0.3\n-3 0.5 0.5 0.1 0.1\n');
+    const problems = new LabelProblems();
+    const boxes = await readLabels(file, 100, 200, { numClasses: 80, problems });
+    assert.deepStrictEqual(boxes.map((b) => b.classId), [0, 1]);
+    assert.ok(Math.abs(boxes[1].box.x2 - 30) < 1e-9 && Math.abs(boxes[1].box.y2 - 60) < 1e-9);
+    fs.mkdirSync(path.join(tmp, 'dir.txt'));
+    assert.deepStrictEqual(await readLabels(path.join(tmp, 'dir.txt'), 100, 100, { problems }), []);
+    assert.deepStrictEqual(await readLabels(path.join(tmp, 'missing.txt'), 100, 100, { problems }), []);
+    assert.strictEqual(problems.count, 4);
+    const summary = problems.summary();
+    assert.ok(!summary.includes('\n'));
+    assert.match(summary, /^4 label line\(s\) or file\(s\) skipped: .*a\.txt:2 class 999.*a\.txt:3 has 4 numbers.*a\.txt:5 class -3.*; \.\.\.$/);
+    assert.strictEqual(new LabelProblems().summary(), undefined);
+  });
+
+  it('a dataset without any label file is an error naming where labels were looked for', async () => {
+    const images = path.join(tmp, 'ds', 'images');
+    fs.mkdirSync(images, { recursive: true });
+    fs.writeFileSync(path.join(images, 'x.jpg'), '');
+    const items = await listDataset(images);
+    await assert.rejects(requireLabelFiles(items, images), (e) => e.code === 'NO_LABELS' && e.message.includes(path.join(images, 'labels')) && /not .*ds\/images/.test(e.message));
+    fs.mkdirSync(path.join(tmp, 'ds', 'labels'));
+    fs.writeFileSync(path.join(tmp, 'ds', 'labels', 'x.txt'), '');
+    await requireLabelFiles(await listDataset(path.join(tmp, 'ds')), path.join(tmp, 'ds'));
+  });
+});
