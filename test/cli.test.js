@@ -30,6 +30,28 @@ describe('yolo-edge CLI', function () {
     assert.ok(lines[0].timings.inference > 0);
   });
 
+  it('detect names each image it cannot read or decode, goes on with the others and exits 1', async () => {
+    const fs = require('fs');
+    const os = require('os');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yolo-edge-detect-bad-'));
+    try {
+      const text = path.join(dir, 'notes.txt');
+      fs.writeFileSync(text, 'not an image');
+      const missing = path.join(dir, 'missing.jpg');
+      const r = await cli(['detect', '--json', dir, cocoImage('000000000034.jpg'), text, missing, cocoImage('000000000009.jpg')]);
+      assert.strictEqual(r.code, 1, r.stderr);
+      assert.deepStrictEqual(r.stdout.trim().split('\n').map((l) => path.basename(JSON.parse(l).file)), ['000000000034.jpg', '000000000009.jpg']);
+      const lines = r.stderr.trim().split('\n');
+      assert.strictEqual(lines.length, 4, r.stderr);
+      assert.ok(lines[0].includes(dir) && /not a regular file/.test(lines[0]), lines[0]);
+      assert.ok(lines[1].includes(text) && /not a readable image/.test(lines[1]), lines[1]);
+      assert.ok(lines[2].includes(missing) && /ENOENT/.test(lines[2]), lines[2]);
+      assert.match(lines[3], /3 of 5 image\(s\) failed/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('detect --classes keeps only the named classes', async () => {
     const r = await cli(['detect', '--json', '--classes', 'broccoli', cocoImage('000000000009.jpg')]);
     const line = JSON.parse(r.stdout);

@@ -1,30 +1,51 @@
-import { promises as fs } from 'fs';
-import { Detector } from '../../lib/detector';
+import { Detector, DetectOptions, DetectionResult } from '../../lib/detector';
+import { readImageFile } from '../../lib/image/read-file';
 import { resolveCliModelPath } from '../../lib/model/resolve-path';
 import { flag, list, num, parse, str } from '../args';
-import { Command, detectorOptions, sessionOptions } from './command';
+import { Command, detectorOptions, err, sessionOptions } from './command';
+
+/** Reads and detects one image file; its error names the file. */
+async function detectFile(detector: Detector, file: string, options: Partial<DetectOptions>): Promise<DetectionResult> {
+  const bytes = await readImageFile(file); // its errors name the file already
+  try {
+    return await detector.detect(bytes, options);
+  } catch (e) {
+    throw new Error(`${file}: ${(e as Error).message}`);
+  }
+}
+
+function printResult(file: string, r: DetectionResult, json: boolean): void {
+  if (json) {
+    process.stdout.write(JSON.stringify({ file, width: r.imageWidth, height: r.imageHeight, detections: r.detections, timings: r.timings }) + '\n');
+    return;
+  }
+  const summary = r.detections.map((d) => `${d.class} ${d.score.toFixed(2)}`).join(', ') || 'nothing';
+  process.stdout.write(`${file}: ${summary} (${r.timings.total.toFixed(1)} ms)\n`);
+}
 
 export const detect: Command = {
   summary: 'detect objects in images, one JSON line per image',
-  usage: 'yolo-edge detect --model M [--conf 0.25] [--iou 0.7] [--classes a,b] [--max-det 300] [--agnostic] [--threads N] [--json] IMAGE...',
+  usage: 'yolo-edge detect --model M [--conf 0.25] [--iou 0.7] [--classes a,b] [--max-det 300] [--agnostic] [--threads N] [--json] IMAGE...   (an image that cannot be read or decoded is named on stderr and skipped; exit 1 if any was)',
   async run(argv) {
     const p = parse(argv, { model: { type: 'string' }, conf: { type: 'string' }, iou: { type: 'string' }, classes: { type: 'string' }, 'max-det': { type: 'string' }, agnostic: { type: 'boolean' }, json: { type: 'boolean' }, ...sessionOptions });
     if (p.positionals.length === 0) throw new Error('no images given');
     const detector = await Detector.create(resolveCliModelPath(str(p, 'model')), detectorOptions(p));
     try {
       const options = { confidence: num(p, 'conf', 0.25, 0, 1), iou: num(p, 'iou', 0.7, 0, 1), classes: list(p, 'classes'), maxDetections: num(p, 'max-det', 300, 1), agnostic: flag(p, 'agnostic') };
+      // an option error is the same for every image: fail once, before the first
+      detector.checkOptions(options);
+      let failed = 0;
       for (const file of p.positionals) {
-        const r = await detector.detect(await fs.readFile(file), options);
-        if (flag(p, 'json')) {
-          process.stdout.write(JSON.stringify({ file, width: r.imageWidth, height: r.imageHeight, detections: r.detections, timings: r.timings }) + '\n');
-        } else {
-          const summary = r.detections.map((d) => `${d.class} ${d.score.toFixed(2)}`).join(', ') || 'nothing';
-          process.stdout.write(`${file}: ${summary} (${r.timings.total.toFixed(1)} ms)\n`);
+        try {
+          printResult(file, await detectFile(detector, file, options), flag(p, 'json'));
+        } catch (e) {
+          failed++;
+          err(`yolo-edge detect: ${(e as Error).message}\n`);
         }
       }
+      if (failed > 0) throw new Error(`${failed} of ${p.positionals.length} image(s) failed`);
     } finally {
       await detector.close();
     }
   },
 };
-
