@@ -32,6 +32,12 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// `yolo-edge detect ... | head`: the reader has all it wants; end quietly as Unix tools do, not with a stack trace.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code !== 'EPIPE') throw e;
+  process.exit(0);
+});
+
 main(process.argv.slice(2)).then((code) => {
   process.exitCode = code;
 });

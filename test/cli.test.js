@@ -1,7 +1,7 @@
 'use strict';
 const assert = require('assert');
 const path = require('path');
-const { execFile } = require('child_process');
+const { execFile, spawn } = require('child_process');
 const { DIST, requireModel, requireCoco128, cocoImage } = require('./support/paths');
 
 const CLI = path.join(DIST, 'cli', 'main.js');
@@ -50,6 +50,17 @@ describe('yolo-edge CLI', function () {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('detect piped into a reader that stops early (| head -1) ends quietly with status 0', async () => {
+    const images = ['000000000009.jpg', '000000000025.jpg', '000000000030.jpg', '000000000034.jpg', '000000000089.jpg'].map(cocoImage);
+    const child = spawn(process.execPath, [CLI, 'detect', '--threads', '1', ...images, ...images], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => { stderr += d; });
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise((resolve) => child.on('close', (c) => resolve(c)));
+    assert.doesNotMatch(stderr, /EPIPE|Error/, stderr);
+    assert.strictEqual(code, 0, stderr);
   });
 
   it('detect --classes keeps only the named classes', async () => {
