@@ -1,4 +1,6 @@
 import { parseArgs, ParseArgsConfig } from 'util';
+import { ErrorCode, YoloEdgeError } from '../lib/errors';
+import { parseSplit, Split } from '../lib/tools/eval/dataset';
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -42,3 +44,17 @@ export function flag(p: Parsed, key: string): boolean {
 }
 
 export class UsageError extends Error {}
+
+/** A lib error with one of `codes` is the user's mistake in an option's value: exit 2 with the usage line. */
+export function asUsageError(e: unknown, codes: readonly ErrorCode[]): unknown {
+  return e instanceof YoloEdgeError && codes.includes(e.code) ? new UsageError(e.message) : e;
+}
+
+/** --split all|even|odd (default all). */
+export function split(p: Parsed): Split {
+  try {
+    return parseSplit(str(p, 'split'));
+  } catch (e) {
+    throw asUsageError(e, ['BAD_SPLIT']);
+  }
+}

@@ -54,7 +54,7 @@ export const ERROR_CODES = {
   BAD_SPLIT: 'the dataset split is not one the tool knows',
   OUTPUT_UNWRITABLE: 'the output file cannot be written, or is the input model',
   UNSUPPORTED_MODEL: 'resize-input cannot rewrite this model (dynamic, end-to-end, or a grid constant it cannot place)',
-  BAD_SIZE: 'the requested input size is not a multiple of the model\'s stride',
+  BAD_SIZE: 'the requested input size is not a multiple of the model\'s stride, or is over 4096',
   RESIZE_FAILED: 'the resized model did not run or gave an output of the wrong shape',
 } as const;
 

@@ -74,6 +74,18 @@ describe('yolo-edge CLI', function () {
     const r = await cli(['detect', '--conf', '3', cocoImage('000000000034.jpg')]);
     assert.strictEqual(r.code, 2);
     assert.match(r.stderr, /--conf must be a number between 0 and 1/);
+    const usage = [
+      [['detect'], /no images given/],
+      [['eval', '--data', '/nope', '--split', 'bad'], /--split must be all, even or odd, got 'bad'/],
+      [['bench', '--model', 'yolov8n.onnx', '--images', '/nope', '--split', 'half'], /--split must be all, even or odd/],
+      [['quantize', '--model', 'yolov8n.onnx', '--calib', '/nope', '--out', '/tmp/q.onnx', '--split', '1'], /--split must be all, even or odd/],
+    ];
+    for (const [args, why] of usage) {
+      const u = await cli(args);
+      assert.strictEqual(u.code, 2, `${args.join(' ')}: ${u.stderr}`);
+      assert.match(u.stderr, why);
+      assert.match(u.stderr, new RegExp(`usage: yolo-edge ${args[0]}`));
+    }
     const missing = await cli(['detect', '--model', '/nope.onnx', cocoImage('000000000034.jpg')]);
     assert.strictEqual(missing.code, 1);
     assert.match(missing.stderr, /model file not found: \/nope.onnx/);

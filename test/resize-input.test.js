@@ -168,9 +168,18 @@ describe('resize-input', function () {
     assert.strictEqual(r.code, 0, r.stderr);
     assert.match(r.stdout, /640x640 -> 384x640 \(HxW\), 8400 -> 5040 anchors/);
     assert.match(r.stdout, /80x80, 40x40, 20x20 -> 48x80, 24x40, 12x20/);
-    const bad = await cli(['resize-input', '--model', requireModel(), '--imgsz', 'wide', '--out', out]);
-    assert.strictEqual(bad.code, 1);
-    assert.match(bad.stderr, /--imgsz takes HxW/);
+  });
+
+  it('a bad --imgsz is a usage mistake (exit 2 with the usage line), up to 4096 per side', async () => {
+    const out = path.join(tmp, 'bad-size.onnx');
+    const cases = { wide: /--imgsz takes HxW/, 0: /--imgsz 0x0: .*stride 32, from 32 to 4096/, '33x100': /stride 32/, 100000: /--imgsz 100000x100000: .*from 32 to 4096/, '4128x640': /from 32 to 4096/ };
+    for (const [imgsz, why] of Object.entries(cases)) {
+      const r = await cli(['resize-input', '--model', requireModel(), '--imgsz', imgsz, '--out', out]);
+      assert.strictEqual(r.code, 2, `${imgsz}: ${r.stderr}`);
+      assert.match(r.stderr, why);
+      assert.match(r.stderr, /usage: yolo-edge resize-input/);
+    }
+    assert.ok(!fs.existsSync(out));
   });
 
   describe('and INT8', () => {

@@ -1,9 +1,8 @@
 import { runBench, markdownTable } from '../../lib/tools/bench/bench';
 import { nodeRedMarkdown, NodeRedBenchResult, runNodeRedBench } from '../../lib/tools/bench/node-red-bench';
-import { parseSplit } from '../../lib/tools/eval/dataset';
 import { resolveCliModelPath } from '../../lib/model/resolve-path';
 import { MAX_THREADS } from '../../lib/runtime/threads';
-import { flag, list, num, parse, required, str, UsageError } from '../args';
+import { flag, list, num, parse, required, split, str, UsageError } from '../args';
 import * as path from 'path';
 import { Command, err, warnLine } from './command';
 
@@ -41,7 +40,7 @@ export const bench: Command = {
       threads,
       runs: num(p, 'runs', 50, 1),
       warmup: num(p, 'warmup', 3, 0),
-      split: parseSplit(str(p, 'split')),
+      split: split(p),
       maxImages: num(p, 'max-images', 0, 0),
       accuracy: !flag(p, 'no-accuracy'),
       progress: (m) => err(`\r${m}   `),

@@ -1,7 +1,7 @@
 import { Detector, DetectOptions, DetectionResult } from '../../lib/detector';
 import { readImageFile } from '../../lib/image/read-file';
 import { resolveCliModelPath } from '../../lib/model/resolve-path';
-import { flag, list, num, parse, str } from '../args';
+import { flag, list, num, parse, str, UsageError } from '../args';
 import { Command, detectorOptions, err, sessionOptions } from './command';
 
 /** Reads and detects one image file; its error names the file. */
@@ -28,7 +28,7 @@ export const detect: Command = {
   usage: 'yolo-edge detect --model M [--conf 0.25] [--iou 0.7] [--classes a,b] [--max-det 300] [--agnostic] [--threads N] [--json] IMAGE...   (an image that cannot be read or decoded is named on stderr and skipped; exit 1 if any was)',
   async run(argv) {
     const p = parse(argv, { model: { type: 'string' }, conf: { type: 'string' }, iou: { type: 'string' }, classes: { type: 'string' }, 'max-det': { type: 'string' }, agnostic: { type: 'boolean' }, json: { type: 'boolean' }, ...sessionOptions });
-    if (p.positionals.length === 0) throw new Error('no images given');
+    if (p.positionals.length === 0) throw new UsageError('no images given');
     const detector = await Detector.create(resolveCliModelPath(str(p, 'model')), detectorOptions(p));
     try {
       const options = { confidence: num(p, 'conf', 0.25, 0, 1), iou: num(p, 'iou', 0.7, 0, 1), classes: list(p, 'classes'), maxDetections: num(p, 'max-det', 300, 1), agnostic: flag(p, 'agnostic') };

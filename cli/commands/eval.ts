@@ -1,9 +1,9 @@
 import { Detector } from '../../lib/detector';
-import { listDataset, parseSplit, selectSplit } from '../../lib/tools/eval/dataset';
+import { listDataset, selectSplit } from '../../lib/tools/eval/dataset';
 import { evaluate } from '../../lib/tools/eval/evaluate';
 import { Metrics } from '../../lib/tools/eval/metrics';
 import { resolveCliModelPath } from '../../lib/model/resolve-path';
-import { flag, num, parse, required, str } from '../args';
+import { flag, num, parse, required, split, str } from '../args';
 import { Command, detectorOptions, err, sessionOptions, warnLine } from './command';
 
 function printMetrics(m: Metrics, names: string[]): void {
@@ -22,7 +22,8 @@ export const evalCmd: Command = {
   async run(argv) {
     const p = parse(argv, { model: { type: 'string' }, data: { type: 'string' }, conf: { type: 'string' }, iou: { type: 'string' }, 'max-det': { type: 'string' }, 'op-conf': { type: 'string' }, 'multi-label': { type: 'boolean' }, split: { type: 'string' }, agnostic: { type: 'boolean' }, json: { type: 'boolean' }, ...sessionOptions });
     const data = required(p, 'data');
-    const keep = new Set(selectSplit(await listDataset(data), parseSplit(str(p, 'split'))).map((it) => it.image));
+    const half = split(p); // a usage mistake shows before the dataset is read
+    const keep = new Set(selectSplit(await listDataset(data), half).map((it) => it.image));
     const detector = await Detector.create(resolveCliModelPath(str(p, 'model')), detectorOptions(p));
     try {
       const metrics = await evaluate(detector, data, {

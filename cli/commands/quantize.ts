@@ -1,11 +1,10 @@
-import { parseSplit } from '../../lib/tools/eval/dataset';
 import { CalibratorKind } from '../../lib/tools/quantize/calibrators';
 import { quantizeModel, QuantizeReport, writeFloatModel } from '../../lib/tools/quantize/quantize';
 import { QuantType } from '../../lib/tools/quantize/params';
 import { DEFAULT_TARGET, QuantTarget, TARGETS } from '../../lib/tools/quantize/targets';
 import { resolveCliModelPath } from '../../lib/model/resolve-path';
 import { MAX_THREADS } from '../../lib/runtime/threads';
-import { flag, list, num, parse, required, str, UsageError } from '../args';
+import { flag, list, num, parse, required, split, str, UsageError } from '../args';
 import { Command, err } from './command';
 
 function oneOf<T extends string>(v: string, allowed: readonly T[], key: string): T {
@@ -61,7 +60,7 @@ export const quantize: Command = {
       out,
       samples,
       seed: num(p, 'seed', 0, 0),
-      split: parseSplit(str(p, 'split')),
+      split: split(p),
       calibrator: oneOf<CalibratorKind>(str(p, 'calibrator', 'minmax') as string, ['minmax', 'percentile', 'entropy'], 'calibrator'),
       percentile: num(p, 'percentile', 99.999, 50, 100),
       activationType: oneOf<QuantType>(str(p, 'activation-type', 'uint8') as string, ['uint8', 'int8'], 'activation-type'),

@@ -1,7 +1,12 @@
-import { parseImgsz, resizeModelFile } from '../../lib/tools/graph-edit/resize-input';
+import { parseImgsz, resizeModelFile, ResizeReport } from '../../lib/tools/graph-edit/resize-input';
 import { resolveCliModelPath } from '../../lib/model/resolve-path';
-import { flag, parse, required } from '../args';
+import { asUsageError, flag, parse, required } from '../args';
 import { Command } from './command';
+
+async function resizeImgsz(model: string, out: string, imgsz: string): Promise<ResizeReport> {
+  const [h, w] = parseImgsz(imgsz);
+  return resizeModelFile(model, out, h, w);
+}
 
 export const resizeInput: Command = {
   summary: 'rewrite a static YOLOv8/YOLO11 export for another static input size (e.g. 384x640 for 16:9 frames)',
@@ -9,9 +14,9 @@ export const resizeInput: Command = {
   async run(argv) {
     const p = parse(argv, { model: { type: 'string' }, imgsz: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' } });
     const model = resolveCliModelPath(required(p, 'model'));
-    const [h, w] = parseImgsz(required(p, 'imgsz'));
     const out = required(p, 'out');
-    const r = await resizeModelFile(model, out, h, w);
+    // a size the model cannot take is a mistake in --imgsz: exit 2 with the usage line
+    const r = await resizeImgsz(model, out, required(p, 'imgsz')).catch((e: unknown) => { throw asUsageError(e, ['BAD_SIZE']); });
     if (flag(p, 'json')) {
       process.stdout.write(JSON.stringify({ model, out, ...r }) + '\n');
       return;

@@ -28,7 +28,7 @@ export function selectSplit<T>(items: readonly T[], split: Split): T[] {
 
 export function parseSplit(s: string | undefined): Split {
   if (s === undefined || s === 'all' || s === 'even' || s === 'odd') return s ?? 'all';
-  throw new YoloEdgeError(`split must be all, even or odd, got '${s}'`, 'BAD_SPLIT');
+  throw new YoloEdgeError(`--split must be all, even or odd, got '${s}'`, 'BAD_SPLIT');
 }
 
 export async function listImages(dir: string): Promise<string[]> {

@@ -59,10 +59,7 @@ export function resizeModel(model: ModelProto, height: number, width: number, pa
       throw new YoloEdgeError(`${path}: a ${l.h}x${l.w} level does not divide the ${info.inputHeight}x${info.inputWidth} input evenly`, 'UNSUPPORTED_MODEL');
     }
   }
-  const maxStride = Math.max(...old.map((l) => l.stride));
-  if (!(height > 0 && width > 0) || height % maxStride !== 0 || width % maxStride !== 0) {
-    throw new YoloEdgeError(`--imgsz ${height}x${width}: both sides must be positive multiples of the model's largest stride ${maxStride}`, 'BAD_SIZE');
-  }
+  checkImgsz(height, width, Math.max(...old.map((l) => l.stride)));
   const next = old.map((l) => ({ h: height / l.stride, w: width / l.stride, stride: l.stride }));
   const n2 = next.reduce((a, l) => a + l.h * l.w, 0);
   const rewritten = { anchors: 0, strides: 0, shapes: 0 };
@@ -123,6 +120,17 @@ export async function resizeModelFile(modelPath: string, out: string, height: nu
 }
 
 /** `384x640` is height 384, width 640 (Ultralytics' imgsz order); one number is a square. */
+/** Larger inputs than any edge camera gives would only build grids too big for memory (8400 anchors at 640). */
+const MAX_IMGSZ = 4096;
+
+/** Both sides positive multiples of the model's largest stride, at most MAX_IMGSZ. */
+function checkImgsz(height: number, width: number, maxStride: number): void {
+  const ok = (side: number): boolean => side > 0 && side <= MAX_IMGSZ && side % maxStride === 0;
+  if (!ok(height) || !ok(width)) {
+    throw new YoloEdgeError(`--imgsz ${height}x${width}: both sides must be multiples of the model's largest stride ${maxStride}, from ${maxStride} to ${MAX_IMGSZ}`, 'BAD_SIZE');
+  }
+}
+
 export function parseImgsz(text: string): [number, number] {
   const m = /^\s*(\d+)\s*(?:[x,]\s*(\d+))?\s*$/i.exec(text);
   if (!m) throw new YoloEdgeError(`--imgsz takes HxW (e.g. 384x640) or one size, got '${text}'`, 'BAD_SIZE');
