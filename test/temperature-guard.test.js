@@ -38,9 +38,10 @@ describe('temperature guard -> yolov8-detect', function () {
     helper.getNode('out').on('input', (m) => outputs.push(m));
     const controls = [];
     d.on('input', (m) => { if (m.topic === 'yolo-edge/control') controls.push(m.payload); });
-    const guardSent = async (maxFps) => {
+    // Only controls after `from` count: the guard's start-up control is {maxFps: 0, pause: false} already.
+    const guardSent = async (maxFps, from = controls.length) => {
       const end = Date.now() + 10000;
-      while (!controls.some((c) => c.maxFps === maxFps)) {
+      while (!controls.slice(from).some((c) => c.maxFps === maxFps)) {
         if (Date.now() > end) throw new Error(`the guard never sent maxFps ${maxFps} (got ${JSON.stringify(controls)})`);
         await sleep(20);
       }

@@ -55,7 +55,7 @@ describe('temperature monitor on a fake sysfs tree and a fake vcgencmd', () => {
   }
 
   const EXPECTED = [
-    [50, 'normal', '', []],
+    [50, 'normal', '', [{ maxFps: 0, pause: false }]], // the first temperature: the whole control of the state
     [75, 'warm', 'normal->warm', [{ maxFps: 2 }]],
     [78, 'warm', '', []],
     [80, 'hot', 'warm->hot', [{ maxFps: 1 }]],
@@ -79,6 +79,45 @@ describe('temperature monitor on a fake sysfs tree and a fake vcgencmd', () => {
     const log = await driveThrough(monitor({ temperatureSource: 'vcgencmd' }), (t) => pi.setVc({ temp: t.toFixed(1) }));
     assert.deepStrictEqual(log, EXPECTED);
     assert.strictEqual(pi.vcCalls().filter((c) => c === 'measure_temp').length, EXPECTED.length);
+  });
+
+  it('guard: the whole control with the first temperature, again every 30 s while not normal, never repeated at normal', async () => {
+    let now = 0;
+    const m = monitor({ temperatureSource: 'sysfs', now: () => now });
+    const at = async (t, celsius) => {
+      now = t;
+      pi.setSocTemp(celsius);
+      return (await m.sample()).controls;
+    };
+    assert.deepStrictEqual(await at(0, 90), [{ maxFps: 0.5, pause: true }], 'starts critical: pause at once');
+    assert.deepStrictEqual(await at(10000, 90), []);
+    assert.deepStrictEqual(await at(29999, 90), []);
+    assert.deepStrictEqual(await at(30000, 90), [{ maxFps: 0.5, pause: true }], 'a detector deployed meanwhile is paused');
+    assert.deepStrictEqual(await at(40000, 81), [{ maxFps: 1 }, { pause: false }], 'a change sends the transition');
+    assert.deepStrictEqual(await at(60000, 81), []);
+    assert.deepStrictEqual(await at(70000, 81), [{ maxFps: 1, pause: false }], '30 s after the last control');
+    assert.deepStrictEqual(await at(80000, 50), [{ maxFps: 0 }]);
+    for (const t of [110000, 200000, 3600000]) assert.deepStrictEqual(await at(t, 50), [], 'nothing repeated at normal');
+  });
+
+  it('guard: a monitor started at normal lifts a pause and limit left by an earlier guard; the guard off sends nothing', async () => {
+    pi.setSocTemp(45);
+    assert.deepStrictEqual((await monitor().sample()).controls, [{ maxFps: 0, pause: false }]);
+    let now = 0;
+    const off = monitor({ guard: null, now: () => now });
+    for (const [t, c] of [[0, 90], [40000, 90], [80000, 50]]) {
+      now = t;
+      pi.setSocTemp(c);
+      assert.deepStrictEqual((await off.sample()).controls, []);
+    }
+  });
+
+  it('guard: nothing before the first temperature, the whole control with it', async () => {
+    pi.remove('sys/class/thermal/thermal_zone1/temp');
+    const m = monitor({ temperatureSource: 'sysfs' });
+    assert.deepStrictEqual((await m.sample()).controls, []);
+    pi.setSocTemp(77);
+    assert.deepStrictEqual((await m.sample()).controls, [{ maxFps: 2, pause: false }]);
   });
 
   it('falls back to vcgencmd in auto mode when there are no thermal zones', async () => {

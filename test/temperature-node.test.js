@@ -62,10 +62,29 @@ describe('yolo-temperature node', function () {
       assert.ok(got.states.every((m) => m.topic === 'yolo-edge/thermal-state'));
       assert.deepStrictEqual(got.states[0].payload.thresholds, { warm: 75, hot: 80, critical: 85, hysteresis: 3 });
       assert.ok(got.controls.every((m) => m.topic === 'yolo-edge/control'));
-      assert.deepStrictEqual(got.controls.map((m) => m.payload), [{ maxFps: 2 }, { maxFps: 1 }, { pause: true }, { maxFps: 1 }, { pause: false }, { maxFps: 2 }, { maxFps: 0 }]);
-      assert.deepStrictEqual(got.controls[2].reason, { state: 'critical', previous: 'hot', temperature: 86 });
+      assert.deepStrictEqual(got.controls.map((m) => m.payload), [{ maxFps: 0, pause: false }, { maxFps: 2 }, { maxFps: 1 }, { pause: true }, { maxFps: 1 }, { pause: false }, { maxFps: 2 }, { maxFps: 0 }]);
+      assert.deepStrictEqual(got.controls[3].reason, { state: 'critical', previous: 'hot', temperature: 86 });
     });
   }
+
+  it('a redeployed guard resumes a detector the previous one paused once the Pi has cooled', async () => {
+    const { RateGate } = require(path.join(DIST, 'lib', 'pipeline', 'rate-gate.js'));
+    const gate = new RateGate(); // stands for the detector's gate
+    pi.setSocTemp(90);
+    let { got } = await load({ interval: 3600 });
+    await until(() => got.controls.length === 1, 'the start-up control');
+    for (const m of got.controls) gate.apply(m.payload);
+    assert.strictEqual(gate.paused, true);
+    await helper.unload();
+    pi.setSocTemp(45);
+    ({ got } = await load({ interval: 3600 }));
+    await until(() => got.controls.length === 1, 'the control of the redeployed guard');
+    assert.deepStrictEqual(got.controls[0].payload, { maxFps: 0, pause: false });
+    assert.deepStrictEqual(got.controls[0].reason, { state: 'normal', previous: undefined, temperature: 45 });
+    for (const m of got.controls) gate.apply(m.payload);
+    assert.strictEqual(gate.paused, false);
+    assert.strictEqual(gate.maxFps, 0);
+  });
 
   it('sends the decoded throttle flags, clock, load, memory and window stats in each reading', async () => {
     pi.setVc({ throttled: '0x80008' });

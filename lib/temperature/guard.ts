@@ -1,7 +1,6 @@
 import { ControlPayload } from '../pipeline/control';
-import { ThermalState } from './state';
+import { StateChange, ThermalState } from './state';
 import { YoloEdgeError } from '../errors';
-
 
 /** Frame-rate limit per state (0 = no limit); critical pauses detection unless criticalPause is false. */
 export interface GuardPolicy {
@@ -50,4 +49,44 @@ export function guardTransition(from: ThermalState, to: ThermalState, p: GuardPo
   if (!isPaused && fps !== fpsBefore) out.push({ maxFps: fps });
   if (wasPaused && !isPaused) out.push({ pause: false });
   return out;
+}
+
+/**
+ * How often the control of a warm, hot or critical state is sent again: a detect node (re)deployed meanwhile starts
+ * unlimited and would otherwise never hear of the state.
+ */
+export const GUARD_REPEAT_MS = 30_000;
+
+/** The whole control of a state, rate and pause both, for a detector that may not know any earlier one. */
+export function guardControl(state: ThermalState, p: GuardPolicy): ControlPayload {
+  return { maxFps: fpsFor(state, p), pause: paused(state, p) };
+}
+
+/**
+ * Decides what the guard sends with each reading: the whole control of the state with the first temperature (a
+ * detector may still be paused or limited by an earlier guard), the changes on each state change, and the whole
+ * control again every GUARD_REPEAT_MS while the state is not normal.
+ */
+export class GuardSender {
+  private announced = false;
+  private lastSentAt = 0;
+
+  constructor(readonly policy: GuardPolicy) {}
+
+  /** `measured`: this reading has a temperature; before the first one the state is not known. */
+  next(now: number, state: ThermalState, change: StateChange | undefined, measured: boolean): ControlPayload[] {
+    if (!this.announced) {
+      if (!measured) return [];
+      this.announced = true;
+      return this.sent(now, [guardControl(state, this.policy)]);
+    }
+    if (change) return this.sent(now, guardTransition(change.from, change.to, this.policy));
+    if (state !== 'normal' && now - this.lastSentAt >= GUARD_REPEAT_MS) return this.sent(now, [guardControl(state, this.policy)]);
+    return [];
+  }
+
+  private sent(now: number, controls: ControlPayload[]): ControlPayload[] {
+    if (controls.length > 0) this.lastSentAt = now;
+    return controls;
+  }
 }

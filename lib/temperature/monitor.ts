@@ -2,7 +2,7 @@ import * as path from 'path';
 import { SourceAvailability } from './availability';
 import { readBounded } from './bounded-read';
 import { ControlPayload } from '../pipeline/control';
-import { DEFAULT_GUARD, GuardPolicy, guardTransition, validateGuard } from './guard';
+import { DEFAULT_GUARD, GuardPolicy, GuardSender, validateGuard } from './guard';
 import { CpuLoadMeter, MemoryInfo, parseCpuTimes, parseMeminfo } from './proc';
 import { DEFAULT_THRESHOLDS, StateChange, ThermalState, ThermalStateMachine, Thresholds } from './state';
 import { chooseZone, readCpuFreqHz, readThermalZones } from './sysfs';
@@ -111,12 +111,13 @@ export class TemperatureMonitor {
   private readonly availability = new SourceAvailability();
   /** Ends vcgencmd runs in flight on close. */
   private readonly abort = new AbortController();
+  private readonly guard: GuardSender | null;
 
   constructor(options: Partial<MonitorOptions> = {}) {
     this.options = { ...DEFAULT_MONITOR, ...options };
     this.machine = new ThermalStateMachine(this.options.thresholds);
     this.window = new TemperatureWindow(this.options.windowSeconds);
-    if (this.options.guard) validateGuard(this.options.guard);
+    this.guard = this.options.guard ? new GuardSender(validateGuard(this.options.guard)) : null;
   }
 
   get state(): ThermalState {
@@ -150,7 +151,7 @@ export class TemperatureMonitor {
       this.window.add(timestamp, celsius);
       change = this.machine.update(celsius);
     }
-    const controls = change && this.options.guard ? guardTransition(change.from, change.to, this.options.guard) : [];
+    const controls = this.guard ? this.guard.next(timestamp, this.machine.state, change, celsius !== null) : [];
     const reading: Reading = {
       timestamp,
       temperature: celsius,
