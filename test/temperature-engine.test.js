@@ -219,5 +219,19 @@ describe('temperature engine', () => {
       assert.throws(() => parseTemperatureConfig({ source: 'gpu' }), /source must be one of/);
       assert.throws(() => parseTemperatureConfig({ hotFps: '-1' }), /hotFps/);
     });
+
+    it('refuses rates that rise with the state, and no limit at critical without the pause', () => {
+      const refused = (c, re) => assert.throws(() => parseTemperatureConfig(c), (e) => e.code === 'BAD_CONFIG' && re.test(e.message));
+      refused({ criticalPause: false, criticalFps: '0' }, /^criticalFps must be above 0 when criticalPause is off .*got 0$/);
+      refused({ warmFps: '2', hotFps: '10' }, /^hotFps must be above 0 and at most warmFps \(2\).*got 10$/);
+      refused({ warmFps: '2', hotFps: '0' }, /^hotFps must be above 0 and at most warmFps \(2\).*got 0$/);
+      refused({ hotFps: '1', criticalFps: '3', criticalPause: false }, /^criticalFps must be above 0 and at most hotFps \(1\).*got 3$/);
+      refused({ warmFps: '0', hotFps: '0', criticalFps: '0', criticalPause: false }, /criticalFps must be above 0/);
+      const ok = (c) => parseTemperatureConfig(c).monitor.guard;
+      assert.deepStrictEqual(ok({ warmFps: '0', hotFps: '3', criticalFps: '3', criticalPause: false }), { warmFps: 0, hotFps: 3, criticalFps: 3, criticalPause: false });
+      assert.strictEqual(ok({ warmFps: '2', hotFps: '1', criticalFps: '5' }).criticalFps, 5, 'with the pause criticalFps is no limit');
+      assert.strictEqual(ok({ warmFps: '0', hotFps: '0', criticalFps: '0' }).criticalPause, true);
+      assert.strictEqual(ok({ guard: false, warmFps: '1', hotFps: '5' }), null, 'the guard off: the rates are not used');
+    });
   });
 });

@@ -1,4 +1,4 @@
-import { DEFAULT_GUARD } from './guard';
+import { DEFAULT_GUARD, validateGuard } from './guard';
 import { DEFAULT_MONITOR, MonitorOptions, TemperatureSource } from './monitor';
 import { DEFAULT_THRESHOLDS, validateThresholds } from './state';
 import { flag, numberField, oneOf, text } from '../config/fields';
@@ -67,12 +67,12 @@ export function parseTemperatureConfig(c: TemperatureConfig): ParsedConfig {
       throttleAt: num(c.throttleAt, 'throttleAt', DEFAULT_MONITOR.throttleAt, -273),
       windowSeconds: num(c.window, 'window', DEFAULT_MONITOR.windowSeconds, 1),
       guard: guardOn
-        ? {
+        ? validateGuard({
             warmFps: num(c.warmFps, 'warmFps', g.warmFps, 0),
             hotFps: num(c.hotFps, 'hotFps', g.hotFps, 0),
             criticalFps: num(c.criticalFps, 'criticalFps', g.criticalFps, 0),
             criticalPause: flag('criticalPause', c.criticalPause, true),
-          }
+          })
         : null,
     },
   };

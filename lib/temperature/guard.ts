@@ -1,5 +1,6 @@
 import { ControlPayload } from '../pipeline/control';
 import { StateChange, ThermalState } from './state';
+import { fieldError } from '../config/fields';
 import { YoloEdgeError } from '../errors';
 
 /** Frame-rate limit per state (0 = no limit); critical pauses detection unless criticalPause is false. */
@@ -12,11 +13,26 @@ export interface GuardPolicy {
 
 export const DEFAULT_GUARD: GuardPolicy = { warmFps: 2, hotFps: 1, criticalFps: 0.5, criticalPause: true };
 
+/**
+ * Each rate a number >= 0, and none that lets a hotter state run faster than a cooler one: after a positive limit
+ * only a lower or equal one (0 is no limit). At critical without the pause, 0 would leave the hottest state
+ * unlimited; with the pause criticalFps is not used as a limit.
+ */
 export function validateGuard(p: GuardPolicy): GuardPolicy {
   for (const k of ['warmFps', 'hotFps', 'criticalFps'] as const) {
     if (typeof p[k] !== 'number' || !Number.isFinite(p[k]) || p[k] < 0) throw new YoloEdgeError(`${k} must be a number >= 0, got ${p[k]}`, 'BAD_CONFIG');
   }
+  if (!p.criticalPause && p.criticalFps === 0) throw fieldError('criticalFps', 'above 0 when criticalPause is off (0 is no limit at the hottest state)', p.criticalFps);
+  notFaster('hotFps', p.hotFps, 'warmFps', p.warmFps);
+  if (!p.criticalPause) notFaster('criticalFps', p.criticalFps, 'hotFps', p.hotFps);
   return p;
+}
+
+/** A positive limit of the cooler state must be followed by a positive one no higher. */
+function notFaster(field: string, fps: number, coolerField: string, coolerFps: number): void {
+  if (coolerFps > 0 && (fps === 0 || fps > coolerFps)) {
+    throw fieldError(field, `above 0 and at most ${coolerField} (${coolerFps}): a hotter state must not run faster, and 0 is no limit`, fps);
+  }
 }
 
 function fpsFor(state: ThermalState, p: GuardPolicy): number {
