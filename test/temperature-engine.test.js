@@ -96,7 +96,7 @@ describe('temperature engine', () => {
     it('gives min/mean/max, the least-squares trend and the time left to throttle', () => {
       const w = new TemperatureWindow(600);
       for (let i = 0; i <= 10; i++) w.add(i * 10000, 60 + i); // +1 C every 10 s = 6 C/min, ends at 70 C
-      const s = w.stats(80);
+      const s = w.stats(100000, 80);
       assert.strictEqual(s.samples, 11);
       assert.strictEqual(s.min, 60);
       assert.strictEqual(s.max, 70);
@@ -109,40 +109,51 @@ describe('temperature engine', () => {
       const w = new TemperatureWindow(600);
       const noise = [0.3, -0.2, 0.1, -0.4, 0.2, 0, -0.1, 0.3, -0.3, 0.1];
       noise.forEach((n, i) => w.add(i * 6000, 50 + i * 0.5 + n)); // 5 C/min
-      assert.ok(Math.abs(w.stats(80).trendPerMinute - 5) < 0.5, String(w.stats(80).trendPerMinute));
+      assert.ok(Math.abs(w.stats(54000, 80).trendPerMinute - 5) < 0.5, String(w.stats(54000, 80).trendPerMinute));
     });
 
     it('has no trend until there are 3 samples over at least a second', () => {
       const w = new TemperatureWindow(60);
       w.add(0, 50);
       w.add(400, 51);
-      assert.strictEqual(w.stats(80).trendPerMinute, null);
+      assert.strictEqual(w.stats(400, 80).trendPerMinute, null);
       w.add(800, 52);
-      assert.strictEqual(w.stats(80).trendPerMinute, null);
+      assert.strictEqual(w.stats(800, 80).trendPerMinute, null);
       w.add(1200, 53);
-      assert.ok(w.stats(80).trendPerMinute > 0);
+      assert.ok(w.stats(1200, 80).trendPerMinute > 0);
     });
 
     it('no estimate when cooling, 0 when already at the throttle temperature', () => {
       const cooling = new TemperatureWindow(60);
       [70, 69, 68, 67].forEach((c, i) => cooling.add(i * 5000, c));
-      assert.ok(cooling.stats(80).trendPerMinute < 0);
-      assert.strictEqual(cooling.stats(80).secondsToThrottle, null);
+      assert.ok(cooling.stats(15000, 80).trendPerMinute < 0);
+      assert.strictEqual(cooling.stats(15000, 80).secondsToThrottle, null);
       const over = new TemperatureWindow(60);
       [79, 80, 81].forEach((c, i) => over.add(i * 5000, c));
-      assert.strictEqual(over.stats(80).secondsToThrottle, 0);
+      assert.strictEqual(over.stats(10000, 80).secondsToThrottle, 0);
     });
 
     it('forgets samples older than the window and keeps at most maxSamples', () => {
       const w = new TemperatureWindow(30, 5);
       for (let i = 0; i < 10; i++) w.add(i * 10000, i);
-      const s = w.stats(80);
+      const s = w.stats(90000, 80);
       assert.strictEqual(s.samples, 4); // 60..90 s
       assert.strictEqual(s.min, 6);
       const capped = new TemperatureWindow(1000, 5);
       for (let i = 0; i < 20; i++) capped.add(i * 1000, i);
-      assert.strictEqual(capped.stats(80).samples, 5);
-      assert.strictEqual(capped.stats(80).min, 15);
+      assert.strictEqual(capped.stats(19000, 80).samples, 5);
+      assert.strictEqual(capped.stats(19000, 80).min, 15);
+    });
+
+    it('forgets old samples when no new ones come (a sensor outage): fewer, then none, then null', () => {
+      const w = new TemperatureWindow(60);
+      [70, 74, 78].forEach((c, i) => w.add(i * 10000, c));
+      assert.strictEqual(w.stats(30000, 80).samples, 3);
+      const s = w.stats(75000, 80); // the window is 15..75 s
+      assert.deepStrictEqual([s.samples, s.min, s.max, s.trendPerMinute, s.secondsToThrottle], [1, 78, 78, null, null]);
+      assert.strictEqual(w.stats(3600000, 80), null);
+      w.add(3610000, 60);
+      assert.strictEqual(w.stats(3610000, 80).samples, 1);
     });
   });
 

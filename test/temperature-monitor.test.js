@@ -162,6 +162,21 @@ describe('temperature monitor on a fake sysfs tree and a fake vcgencmd', () => {
     assert.deepStrictEqual(b.controls, []);
   });
 
+  it('an hour into a sensor outage the window stats are null, not the figures from before it', async () => {
+    let now = 0;
+    const m = monitor({ temperatureSource: 'sysfs', vcgencmd: '', windowSeconds: 60, now: () => now });
+    for (const c of [70, 74, 78]) {
+      pi.setSocTemp(c);
+      await m.sample();
+      now += 10000;
+    }
+    pi.remove('sys/class/thermal/thermal_zone1/temp');
+    now += 3600 * 1000;
+    const r = (await m.sample()).reading;
+    assert.strictEqual(r.temperature, null);
+    assert.strictEqual(r.stats, null);
+  });
+
   it('names a configured zone that does not exist', async () => {
     const r = await monitor({ temperatureSource: 'sysfs', thermalZone: 'thermal_zone7' }).sample();
     assert.match(r.reading.unavailable.temperature, /thermal zone 'thermal_zone7' not found/);

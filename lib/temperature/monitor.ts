@@ -162,7 +162,7 @@ export class TemperatureMonitor {
       cpuLoad: value('cpuLoad', load),
       memory: value('memory', memory),
       rssBytes: process.memoryUsage.rss(),
-      stats: this.window.stats(this.options.throttleAt) ?? null,
+      stats: this.window.stats(timestamp, this.options.throttleAt),
       unavailable: this.availability.snapshot(),
     };
     return { reading, change, controls, lost, restored };

@@ -25,16 +25,19 @@ export class TemperatureWindow {
 
   add(timeMs: number, celsius: number): void {
     this.samples.push({ t: timeMs, c: celsius });
-    const oldest = timeMs - this.seconds * 1000;
-    let drop = 0;
-    while (drop < this.samples.length && this.samples[drop].t < oldest) drop++;
-    drop = Math.max(drop, this.samples.length - this.maxSamples);
-    if (drop > 0) this.samples.splice(0, drop);
+    this.forget(timeMs);
+    const over = this.samples.length - this.maxSamples;
+    if (over > 0) this.samples.splice(0, over);
   }
 
-  stats(throttleAt: number): WindowStats | undefined {
+  /**
+   * Figures over the samples of the window that ends at `now`; null when it holds none. Samples stop coming while a
+   * sensor is down, so the window is trimmed here too, or an outage would keep reporting the last figures for ever.
+   */
+  stats(now: number, throttleAt: number): WindowStats | null {
+    this.forget(now);
     const s = this.samples;
-    if (s.length === 0) return undefined;
+    if (s.length === 0) return null;
     let min = Infinity;
     let max = -Infinity;
     let sum = 0;
@@ -46,6 +49,14 @@ export class TemperatureWindow {
     const fit = this.fit();
     const last = s[s.length - 1];
     return { samples: s.length, min, mean: sum / s.length, max, trendPerMinute: fit ? fit.slope * 60000 : null, secondsToThrottle: fit ? timeTo(throttleAt, fit, last) : null };
+  }
+
+  /** Drops the samples older than the window that ends at `now`. */
+  private forget(now: number): void {
+    const oldest = now - this.seconds * 1000;
+    let drop = 0;
+    while (drop < this.samples.length && this.samples[drop].t < oldest) drop++;
+    if (drop > 0) this.samples.splice(0, drop);
   }
 
   /** Least squares c = a + slope * t, t in ms relative to the first sample to keep precision. */
