@@ -3,6 +3,8 @@ import { parseTemperatureConfig, TemperatureConfig } from '../lib/temperature/co
 import { TOPICS } from '../lib/topics';
 import { SampleResult, TemperatureMonitor, ZONE_SOURCE } from '../lib/temperature/monitor';
 import { ThermalState } from '../lib/temperature/state';
+import { YoloEdgeError } from '../lib/errors';
+import { refuseFrames } from './shared/frame-runtime';
 
 type YoloTemperatureDef = NodeDef & TemperatureConfig;
 
@@ -38,8 +40,8 @@ export = function (RED: NodeAPI): void {
       monitor = new TemperatureMonitor(parsed.monitor);
       intervalMs = parsed.intervalMs;
     } catch (e) {
-      node.status({ fill: 'red', shape: 'ring', text: 'bad configuration' });
-      node.error(`yolo-temperature: ${(e as Error).message}`);
+      // No timer; every input msg fails with the error, so Catch nodes see BAD_CONFIG as for the other nodes.
+      refuseFrames(node, e instanceof Error ? e : new YoloEdgeError(String(e), 'BAD_CONFIG'));
       return;
     }
 

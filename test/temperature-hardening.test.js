@@ -262,7 +262,7 @@ describe('temperature hardening', function () {
       const { node, got } = await load({ interval: 3000000 });
       await sleep(300);
       assert.strictEqual(got.readings.length, 0);
-      assert.deepStrictEqual(node.status.lastCall.args[0], { fill: 'red', shape: 'ring', text: 'bad configuration' });
+      assert.deepStrictEqual(node.status.lastCall.args[0].fill, 'red');
       assert.match(node.error.lastCall.args[0], /interval must be a number from 0\.1 to 86400/);
     });
 

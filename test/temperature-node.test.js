@@ -152,12 +152,32 @@ describe('yolo-temperature node', function () {
     assert.strictEqual(pi.vcCalls().length, calls);
   });
 
-  it('refuses a bad configuration with an error and no timer', async () => {
-    const { node, got } = await load({ interval: 0.1, warm: 90 });
+  it('refuses a bad configuration: no timer, red status, one log line, every msg fails with BAD_CONFIG for Catch nodes', async () => {
+    const catchNode = require(require.resolve('@node-red/nodes/core/common/25-catch.js', { paths: [path.dirname(require.resolve('node-red'))] }));
+    await helper.load([temperatureNode, catchNode], [
+      { id: 'tab', type: 'tab' },
+      { id: 't', z: 'tab', type: 'yolo-temperature', wires: [['readings'], [], []], sysRoot: pi.sysRoot, procRoot: pi.procRoot, vcgencmd: pi.vcgencmd, interval: 0.1, warm: 90 },
+      { id: 'c', z: 'tab', type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
+      { id: 'readings', z: 'tab', type: 'helper' },
+      { id: 'caught', z: 'tab', type: 'helper' },
+    ]);
+    const node = helper.getNode('t');
+    const readings = [];
+    const caught = [];
+    helper.getNode('readings').on('input', (m) => readings.push(m));
+    helper.getNode('caught').on('input', (m) => caught.push(m));
+    node.receive({ payload: 1 });
+    node.receive({ payload: 2 });
+    await until(() => caught.length === 2, 'both messages at the Catch node');
     await sleep(300);
-    assert.strictEqual(got.readings.length, 0);
-    assert.deepStrictEqual(node.status.lastCall.args[0], { fill: 'red', shape: 'ring', text: 'bad configuration' });
-    assert.match(node.error.lastCall.args[0], /thresholds must rise/);
+    assert.strictEqual(readings.length, 0);
+    assert.deepStrictEqual(caught.map((m) => [m.payload, m.error.code]), [[1, 'BAD_CONFIG'], [2, 'BAD_CONFIG']]);
+    assert.match(caught[0].error.message, /thresholds must rise/);
+    const status = node.status.lastCall.args[0];
+    assert.deepStrictEqual([status.fill, status.shape], ['red', 'ring']);
+    assert.match(status.text, /^thresholds must rise/);
+    assert.strictEqual(node.error.getCalls().filter((c) => c.args.length === 1).length, 1, 'logged once, not per msg');
+    assert.match(node.error.firstCall.args[0], /^configuration: thresholds must rise/);
     assert.deepStrictEqual(pi.vcCalls(), []);
   });
 });
