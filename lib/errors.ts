@@ -61,8 +61,9 @@ export const ERROR_CODES = {
 export type ErrorCode = keyof typeof ERROR_CODES;
 
 export class YoloEdgeError extends Error {
-  constructor(message: string, readonly code: ErrorCode) {
-    super(message);
+  /** options.cause keeps the underlying error (e.g. a spawn's ENOENT) for code that acts on it. */
+  constructor(message: string, readonly code: ErrorCode, options?: ErrorOptions) {
+    super(message, options);
     this.name = 'YoloEdgeError';
   }
 }

@@ -147,6 +147,28 @@ describe('temperature monitor on a fake sysfs tree and a fake vcgencmd', () => {
     assert.deepStrictEqual(back.reading.unavailable, {});
   });
 
+  it('a vcgencmd that is not found is not spawned again; one that fails with an exit code is retried', async () => {
+    const missing = path.join(pi.dir, 'bin', 'later-vcgencmd');
+    pi.remove('sys/devices'); // the clock from vcgencmd too: every vcgencmd use of a reading
+    const m = monitor({ vcgencmd: missing });
+    const first = await m.sample();
+    assert.deepStrictEqual(first.lost.map((l) => l.source).sort(), ['armClock', 'throttled']);
+    assert.match(first.reading.unavailable.throttled, /get_throttled: not found \(not run again until the node is redeployed\)$/);
+    // Were it spawned again, this script would log the call.
+    require('fs').copyFileSync(pi.vcgencmd, missing);
+    for (let i = 0; i < 3; i++) {
+      const r = await m.sample();
+      assert.deepStrictEqual(r.lost, []);
+      assert.match(r.reading.unavailable.throttled, /not found \(not run again/);
+    }
+    assert.deepStrictEqual(pi.vcCalls(), []);
+
+    pi.write(missing, `#!/bin/sh\necho "begin $*" >> '${pi.vcDir}/calls.log'\necho broken >&2\nexit 1\n`);
+    const failing = monitor({ vcgencmd: missing });
+    for (let i = 0; i < 3; i++) assert.match((await failing.sample()).reading.unavailable.throttled, /get_throttled: broken$/);
+    assert.strictEqual(pi.vcCalls().filter((c) => c === 'get_throttled').length, 3, 'a failed run is retried every reading');
+  });
+
   it('degrades gracefully with no source at all: nulls, state kept, one report per source', async () => {
     pi.remove('sys');
     pi.remove('proc');

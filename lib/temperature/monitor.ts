@@ -7,7 +7,7 @@ import { CpuLoadMeter, MemoryInfo, parseCpuTimes, parseMeminfo } from './proc';
 import { DEFAULT_THRESHOLDS, StateChange, ThermalState, ThermalStateMachine, Thresholds } from './state';
 import { chooseZone, readCpuFreqHz, readThermalZones } from './sysfs';
 import { parseThrottled, ThrottledStatus } from './throttled';
-import { parseMeasureClock, parseMeasureTemp, runVcgencmd, VCGENCMD_LIMITS } from './vcgencmd';
+import { isNotFound, parseMeasureClock, parseMeasureTemp, runVcgencmd, VCGENCMD_LIMITS } from './vcgencmd';
 import { TemperatureWindow, WindowStats } from './window';
 import { YoloEdgeError } from '../errors';
 
@@ -112,6 +112,11 @@ export class TemperatureMonitor {
   /** Ends vcgencmd runs in flight on close. */
   private readonly abort = new AbortController();
   private readonly guard: GuardSender | null;
+  /**
+   * The vcgencmd that was not found: each spawn costs the event loop milliseconds, so a machine without it does not
+   * try it again with every reading. A timeout or a failed run is no reason to give up and is retried.
+   */
+  private vcgencmdMissing: string | undefined;
 
   constructor(options: Partial<MonitorOptions> = {}) {
     this.options = { ...DEFAULT_MONITOR, ...options };
@@ -174,8 +179,14 @@ export class TemperatureMonitor {
   }
 
   private vc(args: string[]): Promise<string> {
-    if (!this.options.vcgencmd) return Promise.reject(new YoloEdgeError('vcgencmd is not configured', 'SENSOR_FAILED'));
-    return runVcgencmd(this.options.vcgencmd, args, { ...VCGENCMD_LIMITS, signal: this.abort.signal });
+    const command = this.options.vcgencmd;
+    if (!command) return Promise.reject(new YoloEdgeError('vcgencmd is not configured', 'SENSOR_FAILED'));
+    if (command === this.vcgencmdMissing) return Promise.reject(notFound(command, args));
+    return runVcgencmd(command, args, { ...VCGENCMD_LIMITS, signal: this.abort.signal }).catch((e: unknown) => {
+      if (!isNotFound(e)) throw e;
+      this.vcgencmdMissing = command;
+      throw notFound(command, args);
+    });
   }
 
   private async fromZone(): Promise<{ celsius: number; source: string }> {
@@ -225,6 +236,10 @@ export class TemperatureMonitor {
     const vc = async (): Promise<number> => parseMeasureClock(await this.vc(['measure_clock', 'arm']));
     return firstOf([cpufreq, vc], (hz) => ({ value: hz }));
   }
+}
+
+function notFound(command: string, args: string[]): YoloEdgeError {
+  return new YoloEdgeError(`${command} ${args.join(' ')}: not found (not run again until the node is redeployed)`, 'SENSOR_FAILED');
 }
 
 /** The first source that answers; otherwise every reason, so the one report says what was tried. */

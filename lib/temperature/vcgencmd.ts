@@ -15,6 +15,12 @@ export function parseMeasureClock(text: string): number {
   return Number(m[1]);
 }
 
+/** The run failed because the command does not exist (ENOENT), not because it timed out or failed. */
+export function isNotFound(e: unknown): boolean {
+  const cause = e instanceof Error ? e.cause : undefined;
+  return cause instanceof Error && (cause as NodeJS.ErrnoException).code === 'ENOENT';
+}
+
 export interface RunLimits {
   /** Time for vcgencmd to answer and exit. */
   timeoutMs: number;
@@ -34,7 +40,7 @@ const MAX_OUTPUT = 64 * 1024;
  * that never exits must not hold the reading (and every later one) for good.
  */
 export function runVcgencmd(command: string, args: string[], limits: RunLimits = VCGENCMD_LIMITS): Promise<string> {
-  const fail = (detail: string): Error => new YoloEdgeError(`${command} ${args.join(' ')}: ${detail}`, 'SENSOR_FAILED');
+  const fail = (detail: string, cause?: Error): Error => new YoloEdgeError(`${command} ${args.join(' ')}: ${detail}`, 'SENSOR_FAILED', { cause });
   if (limits.signal?.aborted) return Promise.reject(fail('stopped'));
   return new Promise((resolve, reject) => {
     let child: ChildProcess;
@@ -69,7 +75,7 @@ export function runVcgencmd(command: string, args: string[], limits: RunLimits =
     };
     child.stdout!.on('data', collect(out));
     child.stderr!.on('data', collect(err));
-    child.once('error', (e: NodeJS.ErrnoException) => finish(fail(e.code === 'ENOENT' ? 'not found' : e.message), true));
+    child.once('error', (e: NodeJS.ErrnoException) => finish(fail(e.code === 'ENOENT' ? 'not found' : e.message, e), true));
     child.once('close', (code, sig) => {
       if (code === 0) return finish(undefined);
       finish(fail(Buffer.concat(err).toString().trim() || (sig ? `killed by ${sig}` : `exited with code ${code}`)), true);
