@@ -231,6 +231,18 @@ describe('temperature engine', () => {
       assert.throws(() => parseTemperatureConfig({ hotFps: '-1' }), /hotFps/);
     });
 
+    it('refuses thresholds outside the sensor range -40..150 C and a hysteresis outside 0..20 C', () => {
+      const refused = (c, re) => assert.throws(() => parseTemperatureConfig(c), (e) => e.code === 'BAD_CONFIG' && re.test(e.message));
+      refused({ hysteresis: '500' }, /^hysteresis must be a number from 0 to 20, got "500"$/);
+      refused({ hysteresis: '20.5' }, /^hysteresis must be a number from 0 to 20/);
+      refused({ warm: '-100', hot: '-90', critical: '-80' }, /^warm must be a number from -40 to 150, got "-100"$/);
+      refused({ critical: '300' }, /^critical must be a number from -40 to 150, got "300"$/);
+      refused({ hot: 151 }, /^hot must be a number from -40 to 150, got 151$/);
+      const t = parseTemperatureConfig({ warm: '-40', hot: '0', critical: '150', hysteresis: '20' }).monitor.thresholds;
+      assert.deepStrictEqual(t, { warm: -40, hot: 0, critical: 150, hysteresis: 20 });
+      assert.strictEqual(parseTemperatureConfig({ hysteresis: '0' }).monitor.thresholds.hysteresis, 0);
+    });
+
     it('refuses rates that rise with the state, and no limit at critical without the pause', () => {
       const refused = (c, re) => assert.throws(() => parseTemperatureConfig(c), (e) => e.code === 'BAD_CONFIG' && re.test(e.message));
       refused({ criticalPause: false, criticalFps: '0' }, /^criticalFps must be above 0 when criticalPause is off .*got 0$/);

@@ -1,5 +1,5 @@
 import { DEFAULT_GUARD, validateGuard } from './guard';
-import { DEFAULT_MONITOR, MonitorOptions, TemperatureSource } from './monitor';
+import { DEFAULT_MONITOR, MonitorOptions, PLAUSIBLE_CELSIUS, TemperatureSource } from './monitor';
 import { DEFAULT_THRESHOLDS, validateThresholds } from './state';
 import { flag, numberField, oneOf, text } from '../config/fields';
 
@@ -35,6 +35,14 @@ export interface ParsedConfig {
  */
 export const MAX_INTERVAL_S = 86400;
 
+/** Largest hysteresis (C): more and a state set by a short peak may never clear at any temperature the Pi reaches. */
+export const MAX_HYSTERESIS = 20;
+
+/** A threshold (C) within the range a sensor can report; the monitor rejects readings outside it. */
+function threshold(v: unknown, name: string, fallback: number): number {
+  return numberField(name, v, fallback, { min: PLAUSIBLE_CELSIUS.min, max: PLAUSIBLE_CELSIUS.max });
+}
+
 /** A temperature or rate from the dialog: blank is the default, anything else within [min, max]. */
 function num(v: unknown, name: string, fallback: number, min: number, max = Infinity): number {
   return numberField(name, v, fallback, { min, max });
@@ -47,10 +55,10 @@ export function parseTemperatureConfig(c: TemperatureConfig): ParsedConfig {
   const source = oneOf('source', c.source, SOURCES, 'auto');
   const d = DEFAULT_THRESHOLDS;
   const thresholds = validateThresholds({
-    warm: num(c.warm, 'warm', d.warm, -273),
-    hot: num(c.hot, 'hot', d.hot, -273),
-    critical: num(c.critical, 'critical', d.critical, -273),
-    hysteresis: num(c.hysteresis, 'hysteresis', d.hysteresis, 0),
+    warm: threshold(c.warm, 'warm', d.warm),
+    hot: threshold(c.hot, 'hot', d.hot),
+    critical: threshold(c.critical, 'critical', d.critical),
+    hysteresis: num(c.hysteresis, 'hysteresis', d.hysteresis, 0, MAX_HYSTERESIS),
   });
   const g = DEFAULT_GUARD;
   const guardOn = flag('guard', c.guard, true);
