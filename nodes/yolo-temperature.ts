@@ -20,9 +20,13 @@ const BADGE: Record<ThermalState, Pick<NodeStatus, 'fill' | 'shape'>> = {
 
 type Send = (msg: Array<NodeMessage | NodeMessage[] | null>) => void;
 
-/** File names instead of absolute paths, so the reason fits the status; the warning has it whole. */
-function withoutDirs(text: string): string {
-  return text.replace(/(?:\/[^\s/:]+)+\/([^\s/:]+)/g, '$1');
+/**
+ * A zone's file by its name alone (the reason names the zone before it), so it fits the status; the warning has it
+ * whole. Other paths stay whole: cut to their last part, a missing /sys/class/thermal read 'no thermal zone under
+ * thermal'.
+ */
+function shortZonePaths(text: string): string {
+  return text.replace(/(?:\/[^\s/:]+)*\/class\/thermal\/thermal_zone\d+\/([^\s/:]+)/g, '$1');
 }
 
 function shorten(text: string, max = 80): string {
@@ -59,7 +63,7 @@ export = function (RED: NodeAPI): void {
     /** The state, and what is wrong when the temperature is missing or comes from auto mode's fallback. */
     function badge(r: SampleResult): NodeStatus {
       const { temperature: t, state, unavailable, temperatureSource } = r.reading;
-      if (t === null) return { fill: 'grey', shape: 'ring', text: shorten(`no temperature: ${withoutDirs(unavailable.temperature ?? 'unknown')}`) };
+      if (t === null) return { fill: 'grey', shape: 'ring', text: shorten(`no temperature: ${shortZonePaths(unavailable.temperature ?? 'unknown')}`) };
       const fallback = unavailable[ZONE_SOURCE] !== undefined ? ` (thermal zone failed, ${temperatureSource})` : '';
       return { ...BADGE[state], text: shorten(`${t.toFixed(1)} C ${state}${fallback}`) };
     }

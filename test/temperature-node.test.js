@@ -117,6 +117,16 @@ describe('yolo-temperature node', function () {
     assert.deepStrictEqual(Object.keys(last.unavailable), ['throttled']);
   });
 
+  it('the status names the whole thermal directory when it holds no zone, not its last part', async () => {
+    for (const zone of ['thermal_zone0', 'thermal_zone1']) pi.remove(`sys/class/thermal/${zone}`); // as on an x86 VM
+    const vcgencmd = path.join(pi.dir, 'nowhere', 'vcgencmd');
+    const { node, got } = await load({ interval: 3600, vcgencmd });
+    await until(() => got.readings.length === 1, 'the start-up reading');
+    await sleep(20);
+    const text = node.status.lastCall.args[0].text;
+    assert.ok(`no temperature: no thermal zone under ${path.join(pi.sysRoot, 'class', 'thermal')}; ${vcgencmd} measure_temp`.startsWith(text.replace(/…$/, '')), text);
+  });
+
   it('shows a state badge', async () => {
     const { node, got } = await load({ interval: 3600 });
     await until(() => got.readings.length === 1, 'the start-up reading');
