@@ -72,7 +72,7 @@ export = function (RED: NodeAPI): void {
       msg.payload = { ...r.reading, ...counters };
       if (msg.topic === undefined || msg.topic === '') msg.topic = TOPICS.temperature;
       const reason = { state: r.reading.state, previous: r.change?.from, temperature: r.reading.temperature };
-      const stateMsg = r.change ? { topic: TOPICS.thermalState, payload: { ...reason, thresholds: monitor.options.thresholds, timestamp: r.reading.timestamp } } : null;
+      const stateMsg = r.change ? { topic: TOPICS.thermalState, payload: { ...reason, thresholds: { ...monitor.options.thresholds }, timestamp: r.reading.timestamp } } : null;
       const controls = r.controls.map((payload) => ({ topic: TOPICS.control, payload, reason }));
       return [msg, stateMsg, controls.length ? controls : null];
     }

@@ -238,6 +238,7 @@ describe('temperature engine', () => {
       refused({ warm: '-100', hot: '-90', critical: '-80' }, /^warm must be a number from -40 to 150, got "-100"$/);
       refused({ critical: '300' }, /^critical must be a number from -40 to 150, got "300"$/);
       refused({ hot: 151 }, /^hot must be a number from -40 to 150, got 151$/);
+      refused({ throttleAt: '200' }, /^throttleAt must be a number from -40 to 150, got "200"$/);
       const t = parseTemperatureConfig({ warm: '-40', hot: '0', critical: '150', hysteresis: '20' }).monitor.thresholds;
       assert.deepStrictEqual(t, { warm: -40, hot: 0, critical: 150, hysteresis: 20 });
       assert.strictEqual(parseTemperatureConfig({ hysteresis: '0' }).monitor.thresholds.hysteresis, 0);

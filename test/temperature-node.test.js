@@ -61,6 +61,8 @@ describe('yolo-temperature node', function () {
       assert.deepStrictEqual(got.states.map((m) => `${m.payload.previous}->${m.payload.state}`), ['normal->warm', 'warm->hot', 'hot->critical', 'critical->hot', 'hot->warm', 'warm->normal']);
       assert.ok(got.states.every((m) => m.topic === 'yolo-edge/thermal-state'));
       assert.deepStrictEqual(got.states[0].payload.thresholds, { warm: 75, hot: 80, critical: 85, hysteresis: 3 });
+      // each msg has its own copy: a downstream node editing one cannot move the guard's thresholds
+      assert.notStrictEqual(got.states[0].payload.thresholds, got.states[1].payload.thresholds);
       assert.ok(got.controls.every((m) => m.topic === 'yolo-edge/control'));
       assert.deepStrictEqual(got.controls.map((m) => m.payload), [{ maxFps: 0, pause: false }, { maxFps: 2 }, { maxFps: 1 }, { pause: true }, { maxFps: 1 }, { pause: false }, { maxFps: 2 }, { maxFps: 0 }]);
       assert.deepStrictEqual(got.controls[3].reason, { state: 'critical', previous: 'hot', temperature: 86 });

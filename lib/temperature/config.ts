@@ -72,7 +72,7 @@ export function parseTemperatureConfig(c: TemperatureConfig): ParsedConfig {
       // An explicitly emptied field turns vcgencmd off on machines without it: blank is not the default here.
       vcgencmd: typeof c.vcgencmd === 'string' ? c.vcgencmd.trim() : DEFAULT_MONITOR.vcgencmd,
       thresholds,
-      throttleAt: num(c.throttleAt, 'throttleAt', DEFAULT_MONITOR.throttleAt, -273),
+      throttleAt: threshold(c.throttleAt, 'throttleAt', DEFAULT_MONITOR.throttleAt),
       windowSeconds: num(c.window, 'window', DEFAULT_MONITOR.windowSeconds, 1),
       guard: guardOn
         ? validateGuard({
