@@ -168,6 +168,27 @@ describe('ShadowTester', () => {
     return { shut, open };
   };
 
+  it('raises the alarm when the candidate fails "after" picked frames in a row, and clears it once it runs again', async () => {
+    let failing = true;
+    const production = source(async () => result);
+    const candidate = source(async () => { if (failing) throw new Error('candidate input rejected'); return withBoxes([]); });
+    const alarms = [];
+    const reports = [];
+    const t = new ShadowTester(production, candidate, { ...settings, rules: { ...settings.rules, minSamples: 3 } }, { report: (r) => reports.push(r), alarm: (e) => alarms.push(e), candidateError() {} });
+    const frame = async () => { await t.runFrame(new Uint8Array(1), {}, undefined); await t.drain(); };
+    for (let i = 0; i < 2; i++) await frame();
+    assert.deepStrictEqual(alarms, [], 'two failures are under "after"');
+    await frame();
+    assert.deepStrictEqual(alarms.map((a) => [a.active, a.reasons, a.frame]), [[true, ['candidate: it failed the last 3 picked frames'], 3]]);
+    assert.deepStrictEqual([t.alarm.active, t.counters.alarms, reports.length], [true, 1, 0]);
+    await frame();
+    assert.strictEqual(alarms.length, 1, 'still failing: no second alarm');
+    failing = false;
+    await frame();
+    assert.deepStrictEqual(alarms.map((a) => a.active), [true, false], 'a comparison that runs clears it');
+    assert.strictEqual(reports[0].alarm.active, false);
+  });
+
   it('compares its own copy of production\'s result: a flow editing the sent msg in place changes neither the agreement nor the report', async () => {
     const boxes = () => [det(0, 0.9, 0, 0, 100, 100), det(1, 0.8, 200, 200, 300, 300)];
     const g = gate();

@@ -11,10 +11,15 @@ export interface AlarmRules {
 
 export const DEFAULT_RULES: AlarmRules = { minF1: 0.8, maxLatencyRatio: 1.5, minSamples: 5 };
 
-/** Why the window breaks the rules; empty when it does not (or has too few samples to say). */
-export function alarmReasons(w: WindowSummary, rules: AlarmRules): string[] {
-  if (w.count < rules.minSamples) return [];
+/**
+ * Why the window breaks the rules; empty when it does not (or has too few samples to say). `failingInARow`: picked
+ * frames the candidate failed since its last comparison; as many as minSamples is a divergence too (a candidate
+ * that fails every frame has no window to judge).
+ */
+export function alarmReasons(w: WindowSummary, rules: AlarmRules, failingInARow = 0): string[] {
   const reasons: string[] = [];
+  if (failingInARow >= rules.minSamples) reasons.push(`candidate: it failed the last ${failingInARow} picked frames`);
+  if (w.count < rules.minSamples) return reasons;
   if (w.meanF1 !== null && w.meanF1 < rules.minF1) {
     reasons.push(`agreement: mean F1 ${w.meanF1.toFixed(3)} over the last ${w.count} compared frames is below ${rules.minF1}`);
   }
@@ -37,9 +42,9 @@ export class AlarmState {
 
   constructor(readonly rules: AlarmRules) {}
 
-  /** The change this window causes, if any. */
-  update(w: WindowSummary): AlarmChange | undefined {
-    const reasons = alarmReasons(w, this.rules);
+  /** The change this window (and the candidate's failures in a row) causes, if any. */
+  update(w: WindowSummary, failingInARow = 0): AlarmChange | undefined {
+    const reasons = alarmReasons(w, this.rules, failingInARow);
     const active = reasons.length > 0;
     const changed = active !== this.active;
     this.active = active;

@@ -123,6 +123,8 @@ export class ShadowTester<S extends DetectorSource, C = undefined> {
   private lastCandidateError?: string;
   /** The last alarm raised, so a command that clears it can name the same pair. */
   private raised?: AlarmEvent;
+  /** Picked frames the candidate failed since it last ran one. */
+  private failingInARow = 0;
 
   constructor(production: S, candidate: S | undefined, private readonly settings: ShadowSettings, private readonly events: ShadowEvents<C>) {
     this.roles = new ModelRoles(production, candidate);
@@ -203,6 +205,7 @@ export class ShadowTester<S extends DetectorSource, C = undefined> {
   /** A new window; an active alarm is announced as cleared, so flows that follow alarm msgs do not stay in alarm. */
   private restart(cause: Restart): void {
     this.epoch++;
+    this.failingInARow = 0;
     this.window.clear();
     this.sampler.reset();
     const cleared = this.alarmState.reset();
@@ -212,7 +215,7 @@ export class ShadowTester<S extends DetectorSource, C = undefined> {
   }
 
   private async compare(job: Comparison<S, C>): Promise<void> {
-    const outcome = await this.runCandidate(job).then((run) => ({ run }), (err: unknown) => ({ err: err as Error }));
+    const outcome = await this.runCandidate(job);
     // First: a run (or failure) from before a promote, rollback or reset belongs to the counts the user cleared,
     // and after a promote to a model that is no longer the candidate.
     if (job.epoch !== this.epoch) {
@@ -221,28 +224,49 @@ export class ShadowTester<S extends DetectorSource, C = undefined> {
     }
     if ('err' in outcome) {
       this.counters.failed++;
+      this.failingInARow++;
       this.lastCandidateError = outcome.err.message;
       this.events.candidateError(outcome.err, job.context);
+      // a candidate that never loaded has no identity for an alarm: its load failure was reported already
+      if (outcome.detector) {
+        const window = this.window.summary();
+        const change = this.updateAlarm(window);
+        if (change) this.announce(change, job, window, outcome.detector);
+      }
       return;
     }
     const cand = outcome.run;
     this.counters.compared++;
+    this.failingInARow = 0;
     const report = this.reportOf(job, cand);
-    const change = this.alarmState.update(report.window);
-    if (change?.active) this.counters.alarms++;
+    const change = this.updateAlarm(report.window);
     report.alarm = this.alarm;
     report.counters = { ...this.counters };
     this.events.report(report, job.context);
-    if (change) {
-      const event: AlarmEvent = { ...change, frame: job.frame, window: report.window, production: report.production.model, candidate: report.candidate.model };
-      if (change.active) this.raised = event;
-      this.events.alarm(event, job.context);
-    }
+    if (change) this.announce(change, job, report.window, cand.detector);
   }
 
-  private async runCandidate(job: Comparison<S, C>): Promise<{ detector: Detector; result: DetectionResult }> {
-    const detector = await job.candidate.detector();
-    return { detector, result: await detector.detect(job.image, { ...job.options, keepRaw: true, annotate: false, thumbnail: 0 }) };
+  private updateAlarm(window: WindowSummary): AlarmChange | undefined {
+    const change = this.alarmState.update(window, this.failingInARow);
+    if (change?.active) this.counters.alarms++;
+    return change;
+  }
+
+  private announce(change: AlarmChange, job: Comparison<S, C>, window: WindowSummary, candidate: Detector): void {
+    const event: AlarmEvent = { ...change, frame: job.frame, window, production: this.settings.describe(job.production.detector), candidate: this.settings.describe(candidate) };
+    if (change.active) this.raised = event;
+    this.events.alarm(event, job.context);
+  }
+
+  /** The candidate's run, or its error and the detector it failed in (none when it did not load). */
+  private async runCandidate(job: Comparison<S, C>): Promise<{ run: { detector: Detector; result: DetectionResult } } | { err: Error; detector?: Detector }> {
+    let detector: Detector | undefined;
+    try {
+      detector = await job.candidate.detector();
+      return { run: { detector, result: await detector.detect(job.image, { ...job.options, keepRaw: true, annotate: false, thumbnail: 0 }) } };
+    } catch (err) {
+      return { err: err as Error, detector };
+    }
   }
 
   private reportOf(job: Comparison<S, C>, cand: { detector: Detector; result: DetectionResult }): ShadowReport {
