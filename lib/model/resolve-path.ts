@@ -1,19 +1,21 @@
 import { existsSync } from 'fs';
 import * as path from 'path';
-import { DEFAULT_MODEL, MODELS_DIR } from './default-model';
+import { DEFAULT_MODEL, findDefaultModel, MODELS_DIR } from './default-model';
 
 /**
  * A model path as a user writes it: absolute as is; relative against the package's models/ first,
- * then the given base folders (the Node-RED user dir). Empty means the default model.
+ * then the given base folders (the Node-RED user dir). Empty means the default model. A file found nowhere is
+ * named in the last base folder (where a user's own files go), so that the error says where to put it.
  */
 export function resolveModelPath(p: string | undefined, bases: string[] = []): string {
   const name = p && p.trim() ? p.trim() : DEFAULT_MODEL.file;
   if (path.isAbsolute(name)) return name;
-  for (const base of [MODELS_DIR, ...bases]) {
+  const folders = [MODELS_DIR, ...bases];
+  for (const base of folders) {
     const candidate = path.resolve(base, name);
     if (existsSync(candidate)) return candidate;
   }
-  return path.resolve(MODELS_DIR, name);
+  return path.resolve(folders[folders.length - 1], name);
 }
 
 /** `./x`, `../x` (either separator): the user points at a place, never at the package's models/. */
@@ -33,5 +35,7 @@ export function resolveCliModelPath(p: string | undefined, cwd: string = process
   const given = path.resolve(cwd, name);
   if (isExplicitPath(name) || existsSync(given)) return given;
   const packaged = path.resolve(MODELS_DIR, name);
-  return existsSync(packaged) ? packaged : given;
+  if (existsSync(packaged)) return packaged;
+  // the default model where a yolo-model node fetches it: run from the Node-RED user dir, its models/
+  return (name === DEFAULT_MODEL.file ? findDefaultModel(cwd) : undefined) ?? given;
 }

@@ -50,7 +50,7 @@ const INVALID = {
   'yolov8-detect': { confidence: '2', iou: '-0.1', maxDetections: '0', queueSize: '2.5' },
   'yolo-model': { model: 'model.txt', threads: '-1', providers: 'cpu; rm -rf' },
   'yolo-camera': { fps: '0', width: '10.5', quality: '101', command: '-o /tmp/x', calibEvery: '0' },
-  'yolo-temperature': { interval: '0', warm: '90', hysteresis: '-1', warmFps: '-2' },
+  'yolo-temperature': { interval: '0', warm: '90', hysteresis: '-1', warmFps: '-2', throttleAt: '200' },
   'yolo-shadow-test': { confidence: '1.5', sampleValue: '101', windowSize: '0', minF1: '2', queueSize: '2.5', minSamples: '60' },
 };
 
