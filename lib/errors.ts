@@ -5,12 +5,12 @@
 export const ERROR_CODES = {
   // settings and messages
   BAD_CONFIG: 'a node setting is invalid (from the dialog, an import or the admin API)',
-  BAD_OPTION: 'a detection option is out of range (confidence, IoU, max detections, busy policy, queue size)',
-  BAD_PAYLOAD: 'msg.payload or another msg property has the wrong type or value',
-  BAD_COMMAND: 'msg.command (camera, shadow test) or a yolo-edge/control payload is not one the node knows',
+  BAD_OPTION: 'a per-message detection option is out of range (msg.confidence, msg.iou, msg.classes, msg.maxDetections, msg.agnostic, msg.annotate)',
+  BAD_PAYLOAD: 'msg.payload or another msg property has the wrong type or value (a yolo-edge/control payload too), or a file path (msg.filename, msg.payload) is not a readable regular file',
+  BAD_COMMAND: 'msg.command (camera, shadow test) is not one the node knows',
   BAD_CLASS: 'a class name or id is not in the model',
   // images
-  BAD_IMAGE: 'the image cannot be decoded, or a file path is not a readable regular file',
+  BAD_IMAGE: 'the image cannot be decoded',
   IMAGE_TOO_LARGE: 'the image, or the file it comes from, is over the size limits',
   IMAGE_TOO_SMALL: 'the image is smaller than the smallest size the detector takes',
   // models
@@ -32,8 +32,8 @@ export const ERROR_CODES = {
   BAD_OUTPUT: 'the model gave an output of an unexpected shape',
   INFERENCE_FAILED: 'onnxruntime failed while running the model',
   WORKER_DIED: 'a model or image worker thread stopped while frames were in it (it is started again)',
-  BUSY: 'the frame was dropped by the busy policy, or 16 camera capture requests were waiting already',
-  PAUSED: 'detection is paused (yolo-edge/control)',
+  BUSY: 'the queue busy policy refused the frame (its queue was full; drop-oldest and drop-newest drop frames without an error, counted), or 16 camera capture requests were waiting already',
+  PAUSED: 'the camera is paused (msg.command pause); a paused detector drops frames without an error, counted',
   CLOSED: 'the node or detector is closing (a frame still in progress 5 s after close began ends with it)',
   // camera
   NO_FRAME: 'the camera gave no frame',

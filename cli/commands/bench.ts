@@ -8,7 +8,7 @@ import { Command, err, warnLine } from './command';
 
 export const bench: Command = {
   summary: 'interleaved latency (session-only and end-to-end), CPU, memory, size and mAP of one or more models',
-  usage: 'yolo-edge bench --model A.onnx [--model B.onnx ...] --images DIR [--threads 1,2,4] [--runs 50] [--warmup 3] [--split all|even|odd] [--max-images N] [--no-accuracy] [--json]\n' +
+  usage: 'yolo-edge bench --model A.onnx [--model B.onnx ...] --images DIR [--threads 1,2] [--runs 50] [--warmup 3] [--split all|even|odd] [--max-images N] [--no-accuracy] [--json]\n' +
     '       yolo-edge bench --node-red --model A.onnx [--model B.onnx ...] --images DIR [--threads 1,2] [--runs 30] [--seconds 60] [--fps 10] [--json]',
   async run(argv) {
     const p = parse(argv, {

@@ -22,7 +22,7 @@ function printComparison(c: ModelComparison, production: Detector, candidate: De
 
 export const shadow: Command = {
   summary: 'agreement of a candidate model with production on a folder of images (what the shadow-test node reports)',
-  usage: 'yolo-edge shadow --production M --candidate M --data DIR [--conf 0.25] [--iou 0.7] [--match-iou 0.5] [--limit N] [--threads N] [--json]',
+  usage: 'yolo-edge shadow --production M --candidate M --data DIR [--conf 0.25] [--iou 0.7] [--match-iou 0.5] [--limit N] [--threads N] [--provider P] [--json]',
   async run(argv) {
     const p = parse(argv, { production: { type: 'string' }, candidate: { type: 'string' }, data: { type: 'string' }, conf: { type: 'string' }, iou: { type: 'string' }, 'match-iou': { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' }, ...sessionOptions });
     const items = await listDataset(required(p, 'data'));
