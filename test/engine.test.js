@@ -48,6 +48,12 @@ describe('output decoding', () => {
     assert.strictEqual(c.count, 3, 'anchor 2 passes for both classes');
     decodeOutput(data, [1, 6, n], 'yolov8', 2, { ...opts, classes: new Set([0]) }, c, new DecodeScratch());
     assert.deepStrictEqual([c.count, c.classIds[0]], [1, 0]);
+    // anchor 0 is class 1 (0.9): filtered out, not reported as class 0 at its 0.1 (nor at any score over the threshold)
+    const dogOrCat = new Float32Array([100, 100, 20, 10, 0.3, 0.9]);
+    decodeOutput(dogOrCat, [1, 6, 1], 'yolov8', 2, { ...opts, classes: new Set([0]) }, c, new DecodeScratch());
+    assert.strictEqual(c.count, 0, 'channel-first: the best class decides, then the filter');
+    decodeOutput(dogOrCat, [1, 6, 1], 'yolov8', 2, { ...opts, classes: new Set([0]), multiLabel: true }, c, new DecodeScratch());
+    assert.deepStrictEqual([c.count, c.classIds[0]], [1, 0], 'multi-label keeps every kept class over the threshold');
   });
   it('reads [1, N, 5+nc] rows with objectness times class score', () => {
     const data = new Float32Array([
@@ -59,6 +65,8 @@ describe('output decoding', () => {
     assert.strictEqual(c.count, 1);
     assert.strictEqual(c.classIds[0], 1);
     assert.ok(Math.abs(c.scores[0] - 0.72) < 1e-6);
+    decodeOutput(data, [1, 2, 7], 'yolov5', 2, { ...opts, classes: new Set([0]) }, c, new DecodeScratch());
+    assert.strictEqual(c.count, 0, 'rows: the anchor is class 1, so a class-0 filter drops it');
   });
   it('reads [1, K, 6] end-to-end rows as boxes', () => {
     const data = new Float32Array([10, 20, 30, 40, 0.9, 3, 0, 0, 1, 1, 0.1, 2]);

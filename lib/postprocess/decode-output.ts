@@ -4,7 +4,10 @@ import { Candidates } from './candidates';
 export interface DecodeOptions {
   /** Minimum score kept (exclusive, as Ultralytics). */
   confidence: number;
-  /** Class ids to keep; null keeps all. */
+  /**
+   * Class ids to keep; null keeps all. Applied after each anchor's class is chosen, as Ultralytics does: an anchor
+   * whose best class is not kept is dropped, never reported as the best of the kept ones (a hot dog as a sandwich).
+   */
   classes: ReadonlySet<number> | null;
   /** One candidate per class over the threshold for each anchor (Ultralytics validation) instead of the best class only. */
   multiLabel: boolean;
@@ -64,7 +67,6 @@ function decodeChannelsFirst(data: Float32Array, n: number, nc: number, opts: De
   best.fill(conf, 0, n);
   bestClass.fill(-1, 0, n);
   for (let c = 0; c < nc; c++) {
-    if (!allowed(opts, c)) continue;
     // a view per class row: find() took 0.40 ms against 0.44-0.51 ms with offsets into the output (80 x 8400, Node 24)
     const row = data.subarray((4 + c) * n, (5 + c) * n);
     for (let i = 0; i < n; i++) {
@@ -75,7 +77,7 @@ function decodeChannelsFirst(data: Float32Array, n: number, nc: number, opts: De
       }
     }
   }
-  for (let i = 0; i < n; i++) if (bestClass[i] >= 0) pushCxcywh(out, data, n, i, best[i], bestClass[i]);
+  for (let i = 0; i < n; i++) if (bestClass[i] >= 0 && allowed(opts, bestClass[i])) pushCxcywh(out, data, n, i, best[i], bestClass[i]);
 }
 
 // [1, N, 5+nc]: cx, cy, w, h, objectness, class scores; score = objectness * class score.
@@ -92,16 +94,15 @@ function decodeRows(data: Float32Array, n: number, nc: number, opts: DecodeOptio
     let bestScore = -Infinity;
     let bestC = -1;
     for (let c = 0; c < nc; c++) {
-      if (!allowed(opts, c)) continue;
       const score = obj * data[r + 5 + c];
       if (opts.multiLabel) {
-        if (score > conf) out.push(x1, y1, x2, y2, score, c);
+        if (score > conf && allowed(opts, c)) out.push(x1, y1, x2, y2, score, c);
       } else if (score > bestScore) {
         bestScore = score;
         bestC = c;
       }
     }
-    if (!opts.multiLabel && bestScore > conf) out.push(x1, y1, x2, y2, bestScore, bestC);
+    if (!opts.multiLabel && bestScore > conf && allowed(opts, bestC)) out.push(x1, y1, x2, y2, bestScore, bestC);
   }
 }
 
