@@ -47,6 +47,16 @@ describe('eval label files', () => {
     assert.strictEqual(new LabelProblems().summary(), undefined);
   });
 
+  it('readLabels keeps one of identical lines and counts the repeats', async () => {
+    const file = path.join(tmp, 'dup.txt');
+    fs.writeFileSync(file, '0 0.5 0.5 0.2 0.2\n0 0.5 0.5 0.2 0.2\n1 0.5 0.5 0.2 0.2\n0 0.5 0.5 0.2 0.2\n');
+    const problems = new LabelProblems();
+    const boxes = await readLabels(file, 100, 100, { numClasses: 80, problems });
+    assert.deepStrictEqual(boxes.map((b) => b.classId), [0, 1]);
+    assert.strictEqual(problems.count, 2);
+    assert.match(problems.summary(), /dup\.txt:2 repeats an earlier line/);
+  });
+
   it('a dataset without any label file is an error naming where labels were looked for', async () => {
     const images = path.join(tmp, 'ds', 'images');
     fs.mkdirSync(images, { recursive: true });

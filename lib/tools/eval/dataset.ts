@@ -133,6 +133,7 @@ export async function readLabels(file: string, width: number, height: number, ch
     return [];
   }
   const out: LabeledBox[] = [];
+  const seen = new Set<string>();
   text.split(/\r?\n/).forEach((line, i) => {
     const parsed = parseLabelLine(line, check.numClasses);
     if (!parsed) return;
@@ -140,6 +141,13 @@ export async function readLabels(file: string, width: number, height: number, ch
       check.problems?.add({ file, line: i + 1, reason: parsed.problem });
       return;
     }
+    // a repeated row would count as one more object the model missed (Ultralytics drops them too)
+    const key = `${parsed.classId} ${parsed.x1} ${parsed.y1} ${parsed.x2} ${parsed.y2}`;
+    if (seen.has(key)) {
+      check.problems?.add({ file, line: i + 1, reason: 'repeats an earlier line (not counted twice)' });
+      return;
+    }
+    seen.add(key);
     out.push({ classId: parsed.classId, box: { x1: parsed.x1 * width, y1: parsed.y1 * height, x2: parsed.x2 * width, y2: parsed.y2 * height } });
   });
   return out;
