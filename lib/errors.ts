@@ -53,8 +53,9 @@ export const ERROR_CODES = {
   NO_LABELS: 'the dataset has no label files where eval looks for them (DIR/labels/<image name>.txt)',
   BAD_SPLIT: 'the dataset split is not one the tool knows',
   OUTPUT_UNWRITABLE: 'the output file cannot be written, or is the input model',
-  UNSUPPORTED_MODEL: 'resize-input cannot rewrite this model (dynamic, end-to-end, or a grid constant it cannot place)',
+  UNSUPPORTED_MODEL: 'resize-input cannot rewrite this model (dynamic, end-to-end, or a grid constant it cannot place), or quantize and resize-input get a model with external data',
   BAD_SIZE: 'the requested input size is not a multiple of the model\'s stride, or is over 4096',
+  QUANTIZE_FAILED: 'the quantized (or float) model the tool made does not load in onnxruntime; nothing was written',
   RESIZE_FAILED: 'the resized model did not run or gave an output of the wrong shape',
 } as const;
 

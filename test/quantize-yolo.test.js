@@ -240,3 +240,70 @@ describe('quantize errors', function () {
     await assert.rejects(quantizeModel({ model: requireModel(), calib: requireCoco128(this), out }), (e) => e.code === 'OUTPUT_UNWRITABLE' && /missing-dir/.test(e.message));
   });
 });
+
+describe('quantize and resize-input on unusual model files', function () {
+  this.timeout(300000);
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'yolo-edge-qodd-'));
+  const { resizeModelFile } = lib('tools/graph-edit/resize-input');
+  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  /** The default model edited by `edit(model)`, written to `name` in tmp. */
+  function edited(name, edit) {
+    const m = onnx.ModelProto.decode(fs.readFileSync(requireModel()));
+    edit(m);
+    const file = path.join(tmp, name);
+    fs.writeFileSync(file, onnx.ModelProto.encode(m).finish());
+    return file;
+  }
+
+  it('quantizes a model whose Convs share a weight and bias (tied weights): each gets its own copy, the file loads', async function () {
+    const file = edited('tied.onnx', (m) => {
+      const inits = new Map(m.graph.initializer.map((t) => [t.name, t]));
+      const seen = new Map();
+      for (const c of m.graph.node.filter((n) => n.opType === 'Conv')) {
+        const shape = inits.get(c.input[1]).dims.map(Number).join('x');
+        const first = seen.get(shape);
+        if (first && !c.name.includes('model.22')) {
+          c.input[1] = first.input[1];
+          c.input[2] = first.input[2];
+          return;
+        }
+        seen.set(shape, c);
+      }
+    });
+    const out = path.join(tmp, 'tied-int8.onnx');
+    await quantizeModel({ model: file, calib: requireCoco128(this), out, samples: 2, split: 'even' });
+    const session = await ort.InferenceSession.create(out); // two nodes with one name made it unloadable
+    await session.release();
+  });
+
+  it('refuses a model with external data before any work, for quantize and resize-input, and writes nothing', async () => {
+    const dir = path.join(tmp, 'ext');
+    fs.mkdirSync(dir);
+    const file = edited('ext/y.onnx', (m) => {
+      const chunks = [];
+      let offset = 0;
+      for (const t of m.graph.initializer) {
+        if (!t.rawData || t.rawData.length <= 1024) continue;
+        const b = Buffer.from(t.rawData);
+        t.externalData = [{ key: 'location', value: 'y.data' }, { key: 'offset', value: String(offset) }, { key: 'length', value: String(b.length) }];
+        t.dataLocation = 1;
+        t.rawData = new Uint8Array(0);
+        chunks.push(b);
+        offset += b.length;
+      }
+      fs.writeFileSync(path.join(dir, 'y.data'), Buffer.concat(chunks));
+    });
+    const refused = (e) => e.code === 'UNSUPPORTED_MODEL' && /separate data file/.test(e.message);
+    await assert.rejects(quantizeModel({ model: file, calib: path.join(tmp, 'nowhere'), out: path.join(dir, 'q.onnx'), samples: 2 }), refused);
+    await assert.rejects(resizeModelFile(file, path.join(dir, 'r.onnx'), 384, 640), refused);
+    assert.deepStrictEqual(fs.readdirSync(dir).sort(), ['y.data', 'y.onnx']);
+  });
+
+  it('refuses an opset below 13 before calibrating', async () => {
+    const file = edited('opset12.onnx', (m) => { m.opsetImport.find((o) => !o.domain).version = 12; });
+    const progress = [];
+    await assert.rejects(quantizeModel({ model: file, calib: path.join(tmp, 'nowhere'), out: path.join(tmp, 'o12.onnx'), samples: 2, progress: (m) => progress.push(m) }), (e) => e.code === 'OPSET');
+    assert.deepStrictEqual(progress, [], 'nothing calibrated');
+  });
+});

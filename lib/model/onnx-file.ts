@@ -37,6 +37,23 @@ export function decodeModel(bytes: Uint8Array, path: string): ModelProto {
   return model;
 }
 
+/**
+ * Graph edits (quantize, resize-input) read the weights from the model file itself: one whose tensors live in a
+ * separate data file would be rewritten with empty weights, so it is refused.
+ */
+export function requireEmbeddedWeights(model: ModelProto, path: string): void {
+  const external = graphOf(model).initializer.find((t) => t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL);
+  if (external) {
+    throw new YoloEdgeError(`${path} keeps its weights in a separate data file (external data, e.g. '${external.name}'); save it as one file (Python: onnx.save(onnx.load(path), out, save_as_external_data=False)) and try again`, 'UNSUPPORTED_MODEL');
+  }
+}
+
+/** Quantized graphs use per-channel DequantizeLinear, which needs opset 13. */
+export function requireOpset(model: ModelProto, min: number): void {
+  const opset = model.opsetImport.find((o) => !o.domain || o.domain === 'ai.onnx');
+  if (!opset || toNumber(opset.version) < min) throw new YoloEdgeError(`the model's opset ${opset?.version ?? '?'} is below ${min}; re-export it with opset >= ${min}`, 'OPSET');
+}
+
 /** A decoded graph: protobufjs fills every repeated field, so the arrays are never null. */
 export function graphOf(model: ModelProto): onnx.GraphProto {
   return model.graph as onnx.GraphProto;

@@ -7,7 +7,7 @@ import { YoloEdgeError } from '../../errors';
 import { float16Of, fromFloat16 } from '../../model/float16';
 import { withFloat32Edges } from '../../model/float32-edges';
 import { describeModel, ModelInfo } from '../../model/model-info';
-import { decodeModel, encodeModel, graphOf, ModelProto, readModelBytes, TensorType } from '../../model/onnx-file';
+import { decodeModel, encodeModel, graphOf, ModelProto, readModelBytes, requireEmbeddedWeights, TensorType } from '../../model/onnx-file';
 
 /** One detection level: its grid and stride, as the model's anchor constant encodes them. */
 export interface Level {
@@ -109,6 +109,7 @@ export function resizeModel(model: ModelProto, height: number, width: number, pa
 export async function resizeModelFile(modelPath: string, out: string, height: number, width: number): Promise<ResizeReport> {
   await checkWritable(out, modelPath);
   const model = decodeModel(await readModelBytes(modelPath), modelPath);
+  requireEmbeddedWeights(model, modelPath);
   const report = resizeModel(model, height, width, modelPath);
   const bytes = encodeModel(model);
   const info = describeModel(decodeModel(bytes, out), out);

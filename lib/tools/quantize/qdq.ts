@@ -1,5 +1,5 @@
 import { onnx } from 'onnx-proto';
-import { TensorType } from '../../model/onnx-file';
+import { requireOpset, TensorType } from '../../model/onnx-file';
 import { YoloEdgeError } from '../../errors';
 import { floatData, GraphIndex, pruneInitializers, tensorDims, vectorTensor } from './graph';
 import { Range } from './calibrators';
@@ -43,10 +43,12 @@ export interface RewriteResult {
   quantizedConvs: number;
 }
 
+/** Per-channel DequantizeLinear (its axis attribute) needs this opset. */
+export const QDQ_OPSET = 13;
+
 /** Rewrites the graph in place into QDQ form following the plan and the calibrated ranges. */
 export function rewriteQdq(model: onnx.ModelProto, plan: QuantPlan, ranges: Map<string, Range>, s: QdqSettings): RewriteResult {
-  const opset = model.opsetImport.find((o) => !o.domain || o.domain === 'ai.onnx');
-  if (!opset || Number(opset.version) < 13) throw new YoloEdgeError(`the model's opset ${opset?.version ?? '?'} is below 13; re-export it with opset >= 13`, 'OPSET');
+  requireOpset(model, QDQ_OPSET);
   const graph = model.graph as onnx.GraphProto;
   const g = new GraphIndex(graph);
   const inits: onnx.TensorProto[] = [];
@@ -86,11 +88,21 @@ export function rewriteQdq(model: onnx.ModelProto, plan: QuantPlan, ranges: Map<
 
   const quantized = new Set(plan.nodes);
   const weightInputs = new Map<onnx.INodeProto, string[]>();
+  // Convs that share a weight or bias initializer (tied weights) each get their own quantized copy, under its own
+  // names: the bias scale depends on each Conv's input scale, and names must be unique in the graph.
+  const emitted = new Map<string, number>();
+  const unique = (base: string): string => {
+    const k = emitted.get(base) ?? 0;
+    emitted.set(base, k + 1);
+    return k === 0 ? base : `${base}_${k}`;
+  };
+  const rewritten = new Set<onnx.INodeProto>();
   for (const n of plan.nodes) {
     if (n.opType !== 'Conv') continue;
     const input = activationInputs(n, g)[0];
     const bits = input === plan.graphInput ? s.imageWeightBits : s.weightBits;
-    weightInputs.set(n, quantizeConvConstants(n, g, s.perChannel, bits, paramsOf(input).scale, inits, prelude));
+    rewritten.add(n);
+    weightInputs.set(n, quantizeConvConstants(n, g, { perChannel: s.perChannel, bits, inputScale: paramsOf(input).scale, unique, rewritten }, inits, prelude));
   }
 
   const body: onnx.NodeProto[] = [];
@@ -128,43 +140,55 @@ function consumersQuantized(g: GraphIndex, t: string, quantized: Set<onnx.INodeP
   return (g.consumers.get(t) ?? []).some((c) => quantized.has(c));
 }
 
+interface ConvConstants {
+  perChannel: boolean;
+  bits: WeightBits;
+  inputScale: number;
+  /** A name not used yet for the constants derived from an initializer. */
+  unique: (base: string) => string;
+  /** Convs whose constants are quantized (this one too): a float initializer only they read is dropped. */
+  rewritten: ReadonlySet<onnx.INodeProto>;
+}
+
 /** Int8 weights with a DequantizeLinear each, and the bias as int32; returns the new weight/bias input names. */
-function quantizeConvConstants(n: onnx.INodeProto, g: GraphIndex, perChannel: boolean, bits: WeightBits, inputScale: number, inits: onnx.TensorProto[], prelude: onnx.NodeProto[]): string[] {
+function quantizeConvConstants(n: onnx.INodeProto, g: GraphIndex, c: ConvConstants, inits: onnx.TensorProto[], prelude: onnx.NodeProto[]): string[] {
   const wName = n.input?.[1] as string;
   const w = g.initializers.get(wName) as onnx.ITensorProto;
   const dims = tensorDims(w);
-  const wq = quantizeWeights(floatData(w), dims[0], perChannel, bits);
-  const axis = perChannel ? 0 : undefined;
-  const scaleDims = perChannel ? [dims[0]] : [];
-  const out = [`${wName}_DequantizeLinear_Output`];
+  const wq = quantizeWeights(floatData(w), dims[0], c.perChannel, c.bits);
+  const axis = c.perChannel ? 0 : undefined;
+  const scaleDims = c.perChannel ? [dims[0]] : [];
+  const wKey = c.unique(wName);
+  const out = [`${wKey}_DequantizeLinear_Output`];
   inits.push(
-    vectorTensor(`${wName}_quantized`, TensorType.INT8, wq.values, dims),
-    vectorTensor(`${wName}_scale`, TensorType.FLOAT, wq.scales, scaleDims),
-    vectorTensor(`${wName}_zero_point`, TensorType.INT8, new Int8Array(wq.scales.length), scaleDims),
+    vectorTensor(`${wKey}_quantized`, TensorType.INT8, wq.values, dims),
+    vectorTensor(`${wKey}_scale`, TensorType.FLOAT, wq.scales, scaleDims),
+    vectorTensor(`${wKey}_zero_point`, TensorType.INT8, new Int8Array(wq.scales.length), scaleDims),
   );
-  prelude.push(qdqNode('DequantizeLinear', `${wName}_DequantizeLinear`, [`${wName}_quantized`, `${wName}_scale`, `${wName}_zero_point`], out[0], axis));
+  prelude.push(qdqNode('DequantizeLinear', `${wKey}_DequantizeLinear`, [`${wKey}_quantized`, `${wKey}_scale`, `${wKey}_zero_point`], out[0], axis));
   const bName = n.input?.[2];
   const b = bName ? g.initializers.get(bName) : undefined;
   if (bName && b) {
-    const bq = quantizeBias(floatData(b), inputScale, wq.scales);
+    const bq = quantizeBias(floatData(b), c.inputScale, wq.scales);
     const bDims = [bq.values.length];
+    const bKey = c.unique(bName);
     inits.push(
-      vectorTensor(`${bName}_quantized`, TensorType.INT32, bq.values, bDims),
-      vectorTensor(`${bName}_scale`, TensorType.FLOAT, bq.scales, scaleDims),
-      vectorTensor(`${bName}_zero_point`, TensorType.INT32, new Int32Array(bq.scales.length), scaleDims),
+      vectorTensor(`${bKey}_quantized`, TensorType.INT32, bq.values, bDims),
+      vectorTensor(`${bKey}_scale`, TensorType.FLOAT, bq.scales, scaleDims),
+      vectorTensor(`${bKey}_zero_point`, TensorType.INT32, new Int32Array(bq.scales.length), scaleDims),
     );
-    out.push(`${bName}_DequantizeLinear_Output`);
-    prelude.push(qdqNode('DequantizeLinear', `${bName}_DequantizeLinear`, [`${bName}_quantized`, `${bName}_scale`, `${bName}_zero_point`], out[1], axis));
+    out.push(`${bKey}_DequantizeLinear_Output`);
+    prelude.push(qdqNode('DequantizeLinear', `${bKey}_DequantizeLinear`, [`${bKey}_quantized`, `${bKey}_scale`, `${bKey}_zero_point`], out[1], axis));
   }
-  removeUnused(g, [wName, ...(bName && b ? [bName] : [])], n);
+  removeUnused(g, [wName, ...(bName && b ? [bName] : [])], c.rewritten);
   return out;
 }
 
-/** Drops a float initializer once no node other than the one being rewritten reads it. */
-function removeUnused(g: GraphIndex, names: string[], owner: onnx.INodeProto): void {
+/** Drops a float initializer once only rewritten Convs read it. */
+function removeUnused(g: GraphIndex, names: string[], rewritten: ReadonlySet<onnx.INodeProto>): void {
   const graph = g.graph as onnx.GraphProto;
   for (const name of names) {
-    if ((g.consumers.get(name) ?? []).every((c) => c === owner)) {
+    if ((g.consumers.get(name) ?? []).every((c) => rewritten.has(c))) {
       graph.initializer = graph.initializer.filter((t) => t.name !== name);
       graph.input = graph.input.filter((i) => i.name !== name);
     }

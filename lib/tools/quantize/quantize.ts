@@ -1,6 +1,6 @@
 import { onnx } from 'onnx-proto';
 import { listDataset, selectSplit, Split } from '../eval/dataset';
-import { decodeModel, encodeModel, readModelBytes, valueDims } from '../../model/onnx-file';
+import { decodeModel, encodeModel, readModelBytes, requireEmbeddedWeights, requireOpset, valueDims } from '../../model/onnx-file';
 import { describeModel } from '../../model/model-info';
 import { YoloEdgeError } from '../../errors';
 import { AccuracyBudgetResult, applyAccuracyBudget } from './budget';
@@ -10,7 +10,8 @@ import { GraphIndex } from './graph';
 import { QuantType, WeightBits } from './params';
 import { DEFAULT_TARGET, QuantTarget, resolveTarget, WEIGHT_BITS } from './targets';
 import { ExcludedNode, planQuantization, QuantPlan } from './plan';
-import { foldUint8InputFloat, QdqSettings, rewriteQdq } from './qdq';
+import { foldUint8InputFloat, QDQ_OPSET, QdqSettings, rewriteQdq } from './qdq';
+import { checkLoads } from './check-loads';
 import { rewriteDflSoftmax } from './dfl';
 import { seededPick } from './sampling';
 import { nearestUpsampleFactor, rewriteUpsamples, tensorShapes } from './upsample';
@@ -87,6 +88,8 @@ export async function quantizeModel(options: Partial<QuantizeOptions> & Pick<Qua
   await checkWritable(o.out, o.model);
   const original = await readModelBytes(o.model);
   const source = decodeModel(original, o.model);
+  requireEmbeddedWeights(source, o.model);
+  requireOpset(source, QDQ_OPSET); // before the calibration, which takes minutes
   const info = describeModel(source, o.model);
   if (info.layout !== 'yolov8') throw new YoloEdgeError(`${o.model}: quantize supports YOLOv8/YOLO11 detectors with output [1, 4+nc, N]; this one is '${info.layout}'`, 'NOT_DETECTOR');
   if (info.precision === 'int8') throw new YoloEdgeError(`${o.model} is already quantized`, 'ALREADY_QUANTIZED');
@@ -166,6 +169,7 @@ export async function quantizeModel(options: Partial<QuantizeOptions> & Pick<Qua
   };
   setMetadata(model, 'quantization', JSON.stringify(settingsRecord));
   const outBytes = encodeModel(model);
+  await checkLoads(outBytes, 'quantized model');
   await writeAtomic(o.out, outBytes);
   return {
     model: o.model,
@@ -217,6 +221,7 @@ export function setMetadata(model: onnx.ModelProto, key: string, value: string):
 export async function writeFloatModel(modelPath: string, out: string, options: { uint8Input: boolean }): Promise<{ outputBytes: number; dflRewritten: number }> {
   await checkWritable(out, modelPath);
   const model = decodeModel(await readModelBytes(modelPath), modelPath);
+  requireEmbeddedWeights(model, modelPath);
   const info = describeModel(model, modelPath);
   if (info.inputType !== 'float32') throw new YoloEdgeError(`${modelPath} already takes ${info.inputType} input`, 'NOT_FLOAT');
   if (info.precision === 'int8') throw new YoloEdgeError(`${modelPath} is quantized; write the float model from its FP32 original`, 'ALREADY_QUANTIZED');
@@ -225,6 +230,7 @@ export async function writeFloatModel(modelPath: string, out: string, options: {
   if (options.uint8Input) foldUint8InputFloat(model);
   setMetadata(model, 'quantization', JSON.stringify({ uint8Input: options.uint8Input, weights: 'float32', dflSoftmaxLastAxis: dflRewritten > 0, date: new Date().toISOString(), tool: 'node-red-contrib-yolo-edge' }));
   const bytes = encodeModel(model);
+  await checkLoads(bytes, 'float model');
   await writeAtomic(out, bytes);
   return { outputBytes: bytes.length, dflRewritten };
 }
