@@ -1,7 +1,7 @@
 'use strict';
 const assert = require('assert');
 const { lib } = require('./support/paths');
-const { roundHalfEven, computeParams, quantizeWeights, quantizeBias } = lib('tools/quantize/params');
+const { roundHalfEven, computeParams, quantizeWeights, quantizeBias, biasFitScales } = lib('tools/quantize/params');
 const { MinMaxCollector, PercentileCollector, EntropyCollector, Histogram } = lib('tools/quantize/calibrators');
 const { seededPick } = lib('tools/quantize/sampling');
 const { selectSplit } = lib('tools/eval/dataset');
@@ -52,6 +52,20 @@ describe('quantization arithmetic', () => {
     const b = quantizeBias(Float32Array.from([2.5, 3.5, -2.5, 1000]), 0.5, Float32Array.from([2, 2, 2, 0.001]));
     assert.deepStrictEqual(Array.from(b.scales), [1, 1, 1, Math.fround(0.5 * 0.001)]);
     assert.deepStrictEqual(Array.from(b.values), [2, 4, -2, 2000000]);
+  });
+
+  it('raises the weight scale of a nearly dead channel so that its bias fits int32 instead of being clamped', () => {
+    // channel 0 as after BatchNorm folding with a collapsed gamma: weights 1e-7, bias 3; channel 1 ordinary
+    const w = Float32Array.from([1e-7, -1e-7, 0.5, -0.25]);
+    const bias = Float32Array.from([3, 0.1]);
+    const inputScale = 0.02;
+    const q = quantizeWeights(w, 2, true, 8, biasFitScales(bias, inputScale, 2));
+    const b = quantizeBias(bias, inputScale, q.scales);
+    assert.ok(Math.abs(b.values[0]) < 2147483647, 'not clamped');
+    assert.ok(Math.abs(b.values[0] * b.scales[0] - 3) < 1e-6, `channel 0 bias ${b.values[0] * b.scales[0]}`);
+    assert.strictEqual(q.scales[1], quantizeWeights(w, 2, true, 8).scales[1], 'an ordinary channel keeps its scale');
+    const unfit = quantizeBias(bias, inputScale, quantizeWeights(w, 2, true, 8).scales);
+    assert.strictEqual(unfit.values[0], 2147483647, 'without it the bias is clamped');
   });
 });
 

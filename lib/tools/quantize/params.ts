@@ -65,11 +65,30 @@ export interface ChannelQuant {
 
 export type WeightBits = 7 | 8;
 
+const INT32_MAX = 2147483647;
+/** Above the exact fit, so that float32 rounding of the scales never puts the bias a step over int32. */
+const BIAS_FIT_MARGIN = 1.001;
+
+/**
+ * The smallest weight scale per group (channel, or one for the tensor) at which the bias still fits int32: the bias
+ * scale is input scale x weight scale, and a nearly dead channel (tiny weights, a real bias, as after BatchNorm
+ * folding) would otherwise have its bias clamped (as onnxruntime's quantizer, it raises the weight scale instead).
+ */
+export function biasFitScales(b: Float32Array, inputScale: number, groups: number): Float32Array {
+  const out = new Float32Array(groups);
+  for (let i = 0; i < b.length; i++) {
+    const g = groups === 1 ? 0 : i;
+    out[g] = Math.max(out[g], Math.abs(b[i]) / (inputScale * INT32_MAX));
+  }
+  return out;
+}
+
 /**
  * Symmetric int8 weights, one scale per output channel (axis 0) or one for the tensor; 7 bits keeps them in
- * [-64, 64] (see targets.ts). Channel c spans values [c*per, (c+1)*per).
+ * [-64, 64] (see targets.ts). Channel c spans values [c*per, (c+1)*per). `minScales` raises a group's scale
+ * (biasFitScales).
  */
-export function quantizeWeights(w: Float32Array, channels: number, perChannel: boolean, bits: WeightBits): ChannelQuant {
+export function quantizeWeights(w: Float32Array, channels: number, perChannel: boolean, bits: WeightBits, minScales?: Float32Array): ChannelQuant {
   const reduceRange = bits === 7;
   const [qmin, qmax] = qRange('int8', true, reduceRange);
   const groups = perChannel ? channels : 1;
@@ -80,7 +99,7 @@ export function quantizeWeights(w: Float32Array, channels: number, perChannel: b
     let absmax = 0;
     for (let i = c * per; i < (c + 1) * per; i++) absmax = Math.max(absmax, Math.abs(w[i]));
     const { scale } = computeParams(-absmax, absmax, 'int8', true, reduceRange);
-    scales[c] = scale;
+    scales[c] = Math.max(scale, Math.fround((minScales?.[c] ?? 0) * BIAS_FIT_MARGIN));
     for (let i = c * per; i < (c + 1) * per; i++) values[i] = quantizeValue(w[i], scale, 0, qmin, qmax);
   }
   return { values, scales };

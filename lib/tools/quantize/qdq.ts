@@ -3,7 +3,7 @@ import { requireOpset, TensorType } from '../../model/onnx-file';
 import { YoloEdgeError } from '../../errors';
 import { floatData, GraphIndex, pruneInitializers, tensorDims, vectorTensor } from './graph';
 import { Range } from './calibrators';
-import { computeParams, QuantParams, QuantType, quantizeBias, quantizeWeights, WeightBits } from './params';
+import { biasFitScales, computeParams, QuantParams, QuantType, quantizeBias, quantizeWeights, WeightBits } from './params';
 import { padImageChannels } from './pad-channels';
 import { activationInputs, QuantPlan } from './plan';
 
@@ -155,7 +155,11 @@ function quantizeConvConstants(n: onnx.INodeProto, g: GraphIndex, c: ConvConstan
   const wName = n.input?.[1] as string;
   const w = g.initializers.get(wName) as onnx.ITensorProto;
   const dims = tensorDims(w);
-  const wq = quantizeWeights(floatData(w), dims[0], c.perChannel, c.bits);
+  const bName = n.input?.[2];
+  const b = bName ? g.initializers.get(bName) : undefined;
+  const bias = b ? floatData(b) : undefined;
+  const groups = c.perChannel ? dims[0] : 1;
+  const wq = quantizeWeights(floatData(w), dims[0], c.perChannel, c.bits, bias && biasFitScales(bias, c.inputScale, groups));
   const axis = c.perChannel ? 0 : undefined;
   const scaleDims = c.perChannel ? [dims[0]] : [];
   const wKey = c.unique(wName);
@@ -166,10 +170,8 @@ function quantizeConvConstants(n: onnx.INodeProto, g: GraphIndex, c: ConvConstan
     vectorTensor(`${wKey}_zero_point`, TensorType.INT8, new Int8Array(wq.scales.length), scaleDims),
   );
   prelude.push(qdqNode('DequantizeLinear', `${wKey}_DequantizeLinear`, [`${wKey}_quantized`, `${wKey}_scale`, `${wKey}_zero_point`], out[0], axis));
-  const bName = n.input?.[2];
-  const b = bName ? g.initializers.get(bName) : undefined;
-  if (bName && b) {
-    const bq = quantizeBias(floatData(b), c.inputScale, wq.scales);
+  if (bName && bias) {
+    const bq = quantizeBias(bias, c.inputScale, wq.scales);
     const bDims = [bq.values.length];
     const bKey = c.unique(bName);
     inits.push(
