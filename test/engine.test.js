@@ -17,6 +17,11 @@ describe('letterbox geometry (Ultralytics LetterBox, centered)', () => {
     const g = letterboxGeometry(640, 480, 640, 640);
     assert.deepStrictEqual([g.width, g.height, g.left, g.top, g.scale], [640, 480, 0, 80, 1]);
   });
+  it('rounds the scaled size as Python does, halves to even (1280x721 -> 640x360 under a 140-row band)', () => {
+    const g = letterboxGeometry(1280, 721, 640, 640);
+    assert.deepStrictEqual([g.width, g.height, g.left, g.top], [640, 360, 0, 140]);
+    assert.deepStrictEqual([letterboxGeometry(1280, 723, 640, 640).height, letterboxGeometry(1280, 725, 640, 640).height], [362, 362]);
+  });
   it('splits odd padding like round(d - 0.1) and scales up small images', () => {
     const g = letterboxGeometry(320, 241, 640, 640);
     assert.strictEqual(g.scale, 640 / 320);

@@ -1,7 +1,8 @@
 'use strict';
 const assert = require('assert');
 const { lib } = require('./support/paths');
-const { roundHalfEven, computeParams, quantizeWeights, quantizeBias, biasFitScales } = lib('tools/quantize/params');
+const { computeParams, quantizeWeights, quantizeBias, biasFitScales } = lib('tools/quantize/params');
+const { roundHalfEven } = lib('round');
 const { MinMaxCollector, PercentileCollector, EntropyCollector, Histogram } = lib('tools/quantize/calibrators');
 const { seededPick } = lib('tools/quantize/sampling');
 const { selectSplit } = lib('tools/eval/dataset');

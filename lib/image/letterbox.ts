@@ -1,3 +1,4 @@
+import { roundHalfEven } from '../round';
 import { Box } from '../types';
 
 /** Where the resized image sits inside the model input (Ultralytics LetterBox, centered, no auto-stride). */
@@ -17,8 +18,9 @@ export interface LetterboxGeometry {
 
 export function letterboxGeometry(srcWidth: number, srcHeight: number, dstWidth: number, dstHeight: number): LetterboxGeometry {
   const scale = Math.min(dstWidth / srcWidth, dstHeight / srcHeight);
-  const width = Math.min(dstWidth, Math.max(1, Math.round(srcWidth * scale)));
-  const height = Math.min(dstHeight, Math.max(1, Math.round(srcHeight * scale)));
+  // Python's round(), as Ultralytics: 1280x721 scales to 640x360 (Math.round gave 361 and moved the pad a row)
+  const width = Math.min(dstWidth, Math.max(1, roundHalfEven(srcWidth * scale)));
+  const height = Math.min(dstHeight, Math.max(1, roundHalfEven(srcHeight * scale)));
   // Ultralytics splits odd padding with round(d - 0.1) on the top/left side.
   const left = Math.max(0, Math.round((dstWidth - width) / 2 - 0.1));
   const top = Math.max(0, Math.round((dstHeight - height) / 2 - 0.1));
@@ -31,8 +33,8 @@ export function letterboxGeometry(srcWidth: number, srcHeight: number, dstWidth:
  */
 export function stridedInputSize(srcWidth: number, srcHeight: number, maxWidth: number, maxHeight: number, stride: number): { width: number; height: number } {
   const scale = Math.min(maxWidth / srcWidth, maxHeight / srcHeight);
-  const w = Math.min(maxWidth, Math.max(1, Math.round(srcWidth * scale)));
-  const h = Math.min(maxHeight, Math.max(1, Math.round(srcHeight * scale)));
+  const w = Math.min(maxWidth, Math.max(1, roundHalfEven(srcWidth * scale)));
+  const h = Math.min(maxHeight, Math.max(1, roundHalfEven(srcHeight * scale)));
   return { width: w + ((maxWidth - w) % stride), height: h + ((maxHeight - h) % stride) };
 }
 

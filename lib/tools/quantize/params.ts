@@ -1,4 +1,5 @@
 /** Quantization arithmetic: ranges to scale/zero point, float to integer, as ONNX defines it. */
+import { roundHalfEven } from '../../round';
 
 export type QuantType = 'uint8' | 'int8';
 
@@ -9,11 +10,6 @@ export interface QuantParams {
   type: QuantType;
 }
 
-/** Round half to even (ONNX QuantizeLinear and numpy semantics); Math.round rounds halves up. */
-export function roundHalfEven(x: number): number {
-  const r = Math.round(x);
-  return Math.abs(x % 1) === 0.5 ? 2 * Math.round(x / 2) : r;
-}
 
 /** Integer range of a type; reduceRange drops one bit (onnxruntime's reduce_range: int8 [-64, 64], uint8 [0, 127]). */
 export function qRange(type: QuantType, symmetric: boolean, reduceRange: boolean): [number, number] {
