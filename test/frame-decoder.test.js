@@ -18,15 +18,16 @@ const sharp = require('sharp');
 const slotOf = (key, width = 640, height = 640, stride = 0, tensor = 'uint8') =>
   ({ key, buffer: new SharedArrayBuffer(3 * width * height * (tensor === 'uint8' ? 1 : 4)), tensor, width, height, stride, limits: DEFAULT_LIMITS });
 /**
- * The input tensor Ultralytics' letterbox makes, built apart from the code under test: sharp resizes (bilinear,
- * as the detector asks of it), the padding is 114, the planes are laid out value by value.
+ * The input tensor Ultralytics' letterbox makes, built apart from the code under test: the whole image decoded, then
+ * resized by sharp (bilinear, as the detector asks of it), the padding is 114, the planes laid out value by value.
  */
 async function referenceTensor(jpeg, dstWidth, dstHeight, tensor = 'uint8') {
   const meta = await sharp(jpeg).metadata();
   const g = letterboxGeometry(meta.width, meta.height, dstWidth, dstHeight);
-  let img = sharp(jpeg);
-  if (g.width !== meta.width || g.height !== meta.height) img = img.resize(g.width, g.height, { fit: 'fill', kernel: 'linear' });
-  const rgb = await img.removeAlpha().raw().toBuffer();
+  let rgb = await sharp(jpeg).removeAlpha().raw().toBuffer();
+  if (g.width !== meta.width || g.height !== meta.height) {
+    rgb = await sharp(rgb, { raw: { width: meta.width, height: meta.height, channels: 3 } }).resize(g.width, g.height, { fit: 'fill', kernel: 'linear' }).raw().toBuffer();
+  }
   const plane = dstWidth * dstHeight;
   const t = tensor === 'uint8' ? new Uint8Array(3 * plane) : new Float32Array(3 * plane);
   for (let c = 0; c < 3; c++) {
@@ -60,15 +61,18 @@ describe('image worker', function () {
   it('writes into the shared slot the input tensor of the letterboxed frame, uint8 or float32', async () => {
     let key = 1;
     const portrait = await sharp(jpeg).resize(300, 700, { fit: 'fill' }).jpeg().toBuffer(); // 274x640 at left 183: row by row
-    for (const image of [jpeg, portrait]) {
+    // large enough for JPEG shrink-on-load, which gave other pixels than the whole decode annotation ('full') needs
+    const big = await sharp(jpeg).resize(1920, 1080, { fit: 'fill' }).jpeg().toBuffer();
+    const sizeOf = new Map([[jpeg, [640, 426]], [portrait, [300, 700]], [big, [1920, 1080]]]);
+    for (const image of [jpeg, portrait, big]) {
       for (const tensor of ['uint8', 'float32']) {
         const want = await referenceTensor(image, 640, 640, tensor);
         for (const keep of ['none', 'model', 'full']) {
           const slot = slotOf(key++, 640, 640, 0, tensor);
           const got = await decoder.prepare(slot, image, keep);
-          assert.deepStrictEqual(got.geometry, letterboxGeometry(image === jpeg ? 640 : 300, image === jpeg ? 426 : 700, 640, 640));
+          assert.deepStrictEqual(got.geometry, letterboxGeometry(...sizeOf.get(image), 640, 640));
           assert.deepStrictEqual([got.width, got.height], [640, 640]);
-          assert.ok(slotBytes(slot).equals(want), `${image === jpeg ? 'landscape' : 'portrait'} ${tensor} tensor, keep ${keep}`);
+          assert.ok(slotBytes(slot).equals(want), `${sizeOf.get(image).join('x')} ${tensor} tensor, keep ${keep}`);
           if (keep !== 'none') decoder.drop(got.frame);
         }
       }
