@@ -48,8 +48,7 @@ export class FrameRuntime {
   private statusAt = 0;
   /** A status skipped by the throttle, shown at the end of its window: the last figures are never lost. */
   private trailing?: NodeJS.Timeout;
-  /** close() has been called: a model that finishes loading now is not watched or shown. */
-  closing = false;
+  private closeStarted = false;
   /** Past close()'s wait: frames that finish now are not sent and the status is no longer written. */
   private closed = false;
   private lastAt = 0;
@@ -68,6 +67,11 @@ export class FrameRuntime {
   ) {
     const { policy, capacity } = parseBusyConfig(busy);
     this.queue = new BusyQueue<FrameJob>((job) => this.run(job), policy, capacity, IN_PROGRESS);
+  }
+
+  /** close() has been called: a model that finishes loading now is not watched or shown. */
+  get closing(): boolean {
+    return this.closeStarted;
   }
 
   input(job: FrameJob): void {
@@ -117,7 +121,7 @@ export class FrameRuntime {
 
   /** Waits for the frames in progress, at most CLOSE_WAIT_MS (one may wait out a worker's restart backoff). */
   async close(): Promise<void> {
-    this.closing = true;
+    this.closeStarted = true;
     for (const u of this.unwatch.splice(0)) u();
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<void>((resolve) => { timer = setTimeout(resolve, CLOSE_WAIT_MS); });
