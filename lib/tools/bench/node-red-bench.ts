@@ -13,8 +13,9 @@ export interface NodeRedBenchOptions {
   threads: number;
   /** One-at-a-time runs for each latency figure. */
   runs: number;
-  /** Length of the 10 fps stream for the event-loop figures, and of the saturated stream for throughput. */
+  /** Length of the stream for the event-loop figures, and of the saturated stream for throughput (at most 20 s). */
   streamSeconds: number;
+  /** Frame rate of the stream for the event-loop figures. */
   fps: number;
   progress?: (m: string) => void;
   /** Load-time warnings of the model (e.g. a thread count over the cores, which is capped). */
@@ -38,6 +39,8 @@ export interface NodeRedBenchResult {
   latency: { annotateOff: number; annotateOn: number };
   throughputFps: number;
   loop: { annotateOff: LoopDelay; annotateOn: LoopDelay };
+  /** The frame rate the loop figures were taken at. */
+  fps: number;
   machine: string;
 }
 
@@ -119,7 +122,7 @@ export async function runNodeRedBench(o: NodeRedBenchOptions): Promise<NodeRedBe
     const { d, out } = await deploy(false, 'drop-oldest', 1);
     const throughputFps = await saturated(d, out, frames, Math.min(o.streamSeconds, 20));
     await helper.unload();
-    return { model: path.basename(o.model), threads: bare.threads, session: median(session), latency, throughputFps, loop, machine: `${os.cpus()[0]?.model ?? 'unknown'}, ${os.cpus().length} cores, Node ${process.version}` };
+    return { model: path.basename(o.model), threads: bare.threads, session: median(session), latency, throughputFps, loop, fps: o.fps, machine: `${os.cpus()[0]?.model ?? 'unknown'}, ${os.cpus().length} cores, Node ${process.version}` };
   } finally {
     await new Promise<void>((r) => helper.stopServer(r));
     await bare.close();
@@ -144,10 +147,13 @@ async function oneAtATime(d: NodeHandle, out: NodeHandle, frames: Buffer[], runs
   return times;
 }
 
+/** Period of the event-loop delay histogram's timer (ms); subtracted from what it records. */
+const LOOP_RESOLUTION_MS = 1;
+
 async function steadyStream(d: NodeHandle, out: NodeHandle, frames: Buffer[], fps: number, seconds: number): Promise<LoopDelay> {
   let framesOut = 0;
   out.on('input', () => framesOut++);
-  const h = monitorEventLoopDelay({ resolution: 1 });
+  const h = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
   let gcMax = 0;
   const gc = new PerformanceObserver((list) => {
     for (const e of list.getEntries()) gcMax = Math.max(gcMax, e.duration);
@@ -162,7 +168,8 @@ async function steadyStream(d: NodeHandle, out: NodeHandle, frames: Buffer[], fp
   gc.disconnect();
   await sleep(500);
   out.removeAllListeners('input');
-  const ms = (ns: number): number => ns / 1e6;
+  // the histogram holds the whole interval between its timer's firings: its period plus the delay
+  const ms = (ns: number): number => Math.max(0, ns / 1e6 - LOOP_RESOLUTION_MS);
   return { p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max), framesIn, framesOut, gcMax };
 }
 
@@ -182,7 +189,8 @@ async function saturated(d: NodeHandle, out: NodeHandle, frames: Buffer[], secon
 
 export function nodeRedMarkdown(rs: NodeRedBenchResult[]): string {
   const f = (x: number, d = 1): string => x.toFixed(d);
-  const head = '| model | threads | bare session median (ms) | msg in->out, annotate off (ms, x session) | annotate on (ms, x session) | throughput (fps, x 1/session) | loop delay p50/p99/max, 10 fps, annotate off (ms) | annotate on (ms) | longest GC pause, off / on (ms) | frames in/out (off) |';
+  const fps = [...new Set(rs.map((r) => r.fps))].join(', ');
+  const head = `| model | threads | bare session median (ms) | msg in->out, annotate off (ms, x session) | annotate on (ms, x session) | throughput (fps, x 1/session) | loop delay p50/p99/max, ${fps} fps, annotate off (ms) | annotate on (ms) | longest GC pause, off / on (ms) | frames in/out (off) |`;
   const sep = '|' + ' --- |'.repeat(10);
   const lines = rs.map((r) => {
     const loop = (l: LoopDelay): string => `${f(l.p50)} / ${f(l.p99)} / ${f(l.max)}`;
