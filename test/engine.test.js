@@ -160,6 +160,17 @@ describe('busy queue and rate gate', () => {
       await q.drain();
     }
   });
+  it('drain (on close) discards what waits as closed, counted as dropped, and waits for what runs', async () => {
+    const reasons = [];
+    let release;
+    const q = new BusyQueue(async () => new Promise((r) => (release = r)), 'queue', 5);
+    for (let i = 0; i < 3; i++) q.push({ item: i, discard: (why) => reasons.push([i, why]) });
+    const drained = q.drain();
+    assert.deepStrictEqual(reasons, [[1, 'closed'], [2, 'closed']]);
+    release();
+    await drained;
+    assert.deepStrictEqual(q.counters, { accepted: 3, dropped: 2, rejected: 0 });
+  });
   it('admits frames no faster than maxFps and none while paused', () => {
     const g = new RateGate();
     g.apply({ maxFps: 10 });

@@ -42,6 +42,21 @@ describe('frame runtime', function () {
     assert.strictEqual(node.statuses.length, before, 'no status after close');
   });
 
+  it('ends the frames still waiting at close with CLOSED, so that a Catch node (an http-in flow\'s reply) hears of them', async () => {
+    const node = fakeNode();
+    let release;
+    const slow = new Promise((r) => { release = r; });
+    const frames = new FrameRuntime(node, { busyPolicy: 'queue', queueSize: 10 }, () => slow.then(() => ({ send: {}, ms: 1, objects: 0 })), () => ({ fill: 'green', text: 'ok' }));
+    const jobs = [1, 2, 3, 4, 5].map(job);
+    for (const j of jobs) frames.input(j);
+    const closing = frames.close();
+    release();
+    await closing;
+    const waited = jobs.slice(2); // two run at once: the other three waited
+    assert.ok(waited.every((j) => j.ended.length === 1 && j.ended[0].code === 'CLOSED' && j.sent.length === 0), JSON.stringify(waited.map((j) => j.ended)));
+    assert.ok(jobs.slice(0, 2).every((j) => j.ended[0] === 'ok'), 'the frames in progress finish and are sent');
+  });
+
   it('sends a frame that finishes while close waits', async () => {
     const node = fakeNode();
     const frames = new FrameRuntime(node, { busyPolicy: 'queue', queueSize: 10 }, async () => { await sleep(200); return { send: { payload: 'done' }, ms: 200, objects: 1 }; }, () => ({ fill: 'green', text: 'ok' }));

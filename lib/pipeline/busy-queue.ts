@@ -29,8 +29,11 @@ export interface BusyCounters {
 
 export interface Job<T> {
   item: T;
-  /** Told when the job leaves without being run: 'dropped' or 'rejected'. */
-  discard(reason: 'dropped' | 'rejected'): void;
+  /**
+   * Told when the job leaves without being run: 'dropped' (the busy policy), 'rejected' (the queue is full) or
+   * 'closed' (still waiting when the queue was drained on close; counted as dropped).
+   */
+  discard(reason: 'dropped' | 'rejected' | 'closed'): void;
 }
 
 /**
@@ -83,7 +86,7 @@ export class BusyQueue<T> {
   drain(): Promise<void> {
     while (this.waiting.length) {
       this.counters.dropped++;
-      this.waiting.shift()!.discard('dropped');
+      this.waiting.shift()!.discard('closed');
     }
     return this.idle();
   }
