@@ -53,6 +53,7 @@ if (current === null || (fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') 
 }
 
 const settings = path.join(userDir, 'settings.js');
+const MAX_BODY_BYTES = 20 * 1048576;
 fs.writeFileSync(settings, `module.exports = {
   uiHost: ${JSON.stringify(host)},
   uiPort: ${port},
@@ -60,6 +61,15 @@ fs.writeFileSync(settings, `module.exports = {
   credentialSecret: false,
   logging: { console: { level: 'info', metrics: false, audit: false } },
   editorTheme: { projects: { enabled: false }, tours: false },
+  // Node-RED reads an image body into memory whatever its size (a 600 MB upload left it at 1.1 GB): the demo's
+  // endpoint takes bodies that say their length, up to 20 MB.
+  httpNodeMiddleware: function (req, res, next) {
+    if (req.method !== 'POST' && req.method !== 'PUT') return next();
+    const length = Number(req.headers['content-length']);
+    if (!Number.isFinite(length)) return res.status(411).json({ error: 'send the image with a Content-Length' });
+    if (length > ${MAX_BODY_BYTES}) return res.status(413).json({ error: 'the image is over ${MAX_BODY_BYTES / 1048576} MB' });
+    next();
+  },
 };
 `);
 
@@ -69,7 +79,8 @@ const { ensureNode24, envWithNode24, supportsNodeRed5 } = require('./node24');
 const own = supportsNodeRed5();
 if (!own) console.log(`yolo-edge demo: Node.js ${process.versions.node} cannot run Node-RED 5; using Node.js 24 from .cache/`);
 const nodeBin = own ? process.execPath : ensureNode24();
-const env = { ...(own ? process.env : envWithNode24()), YOLO_EDGE_SAMPLES: samples };
+// production: Express answers a malformed request without a stack trace and the host's paths
+const env = { ...(own ? process.env : envWithNode24()), YOLO_EDGE_SAMPLES: samples, NODE_ENV: 'production' };
 const child = spawn(nodeBin, [red, '--userDir', userDir, '--settings', settings], { stdio: 'inherit', env });
 console.log(`yolo-edge demo: http://${host}:${port}/yolo-edge/ (editor at http://${host}:${port}/)`);
 console.log(`yolo-edge demo: the inspection line demo detects the JPEGs in ${samples}`);

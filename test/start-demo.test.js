@@ -1,0 +1,68 @@
+'use strict';
+// `npm start` as a user runs it (scripts/start.js): the demo endpoint refuses bodies it would have to hold whole
+// in memory, and a malformed request gets no stack trace or host path.
+const assert = require('assert');
+const fs = require('fs');
+const net = require('net');
+const path = require('path');
+const { spawn } = require('child_process');
+const { ROOT, requireModel, cocoImage } = require('./support/paths');
+const fx = require('./support/fixtures');
+
+function freePort() {
+  return new Promise((resolve) => {
+    const srv = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+describe('npm start (the demo)', function () {
+  this.timeout(120000);
+  let child;
+  let url;
+  before(async () => {
+    requireModel();
+    const port = await freePort();
+    const dir = fx.tmpDir('yolo-edge-start-');
+    const env = { ...process.env, PORT: String(port), YOLO_EDGE_USER_DIR: path.join(dir, 'user'), YOLO_EDGE_SAMPLES: path.join(dir, 'samples') };
+    child = spawn(process.execPath, [path.join(ROOT, 'scripts', 'start.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.resume();
+    child.stderr.resume();
+    url = `http://127.0.0.1:${port}/yolo-edge/detect`;
+    const until = Date.now() + 90000;
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`npm start exited with ${child.exitCode}`);
+      const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'image/jpeg' }, body: fs.readFileSync(cocoImage('000000000034.jpg')) }).catch(() => undefined);
+      if (res && res.status === 200) break;
+      if (Date.now() > until) throw new Error('the demo endpoint did not answer 200');
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  });
+  after(async () => {
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGINT');
+    await exited;
+  });
+
+  it('answers 413 to a body over 20 MB and 411 to one that does not say its length, before reading it', async () => {
+    const big = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'image/jpeg' }, body: Buffer.alloc(21 * 1048576) });
+    assert.strictEqual(big.status, 413);
+    assert.match((await big.json()).error, /over 20 MB/);
+    const chunked = new ReadableStream({ start(c) { c.enqueue(new Uint8Array([0xff, 0xd8])); c.close(); } });
+    const unsized = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'image/jpeg' }, body: chunked, duplex: 'half' });
+    assert.strictEqual(unsized.status, 411);
+  });
+
+  it('answers a malformed request without a stack trace or host path, and a bad image as the client\'s error', async () => {
+    const bad = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '"/etc/passwd' });
+    assert.strictEqual(bad.status, 400);
+    const text = await bad.text();
+    assert.ok(!text.includes('node_modules') && !text.includes(' at '), text.slice(0, 300));
+    const notJpeg = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'image/jpeg' }, body: Buffer.from('not a jpeg at all') });
+    assert.strictEqual(notJpeg.status, 400);
+    assert.strictEqual((await notJpeg.json()).code, 'BAD_IMAGE');
+  });
+});
