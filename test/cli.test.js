@@ -78,6 +78,7 @@ describe('yolo-edge CLI', function () {
       [['detect'], /no images given/],
       [['eval', '--data', '/nope', '--split', 'bad'], /--split must be all, even or odd, got 'bad'/],
       [['bench', '--model', 'yolov8n.onnx', '--images', '/nope', '--split', 'half'], /--split must be all, even or odd/],
+      [['bench', '--node-red', '--model', 'yolov8n.onnx', '--images', '/nope', '--split', 'odd', '--warmup', '2'], /--split, --warmup do not apply to --node-red/],
       [['quantize', '--model', 'yolov8n.onnx', '--calib', '/nope', '--out', '/tmp/q.onnx', '--split', '1'], /--split must be all, even or odd/],
     ];
     for (const [args, why] of usage) {

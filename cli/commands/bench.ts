@@ -21,6 +21,9 @@ export const bench: Command = {
     const threads = (str(p, 'threads') ?? '1,2').split(',').map((s) => Number(s.trim()));
     if (threads.some((t) => !Number.isInteger(t) || t < 1 || t > MAX_THREADS)) throw new UsageError(`--threads takes whole numbers from 1 to ${MAX_THREADS} like 1,2,4, got '${str(p, 'threads')}'`);
     if (flag(p, 'node-red')) {
+      // the Node-RED bench takes the first 16 images and measures no accuracy: these would be silently ignored
+      const unused = ['split', 'max-images', 'warmup', 'no-accuracy'].filter((o) => p.values[o] !== undefined);
+      if (unused.length) throw new UsageError(`--${unused.join(', --')} ${unused.length === 1 ? 'does' : 'do'} not apply to --node-red`);
       const results: NodeRedBenchResult[] = [];
       for (const t of threads) {
         for (const m of models) {
