@@ -8,7 +8,8 @@ import { TOPICS } from '../lib/topics';
 import { DetectNodeFields, detectOptions, imageOf, Msg, wantsAnnotation, writeDetection } from './shared/detect-message';
 import { describeDetector, ModelIdentity } from '../lib/detector';
 import { FrameJob } from './shared/frame-intake';
-import { FrameOutput, FrameRuntime, refuseFrames } from './shared/frame-runtime';
+import { FrameOutput, FrameRuntime } from './shared/frame-runtime';
+import { refuseInput } from './shared/refuse-input';
 import { loadFailureText, showFetchProgress, YoloModelNode } from './shared/model-config';
 
 interface YoloShadowTestDef extends DetectNodeFields {
@@ -64,7 +65,7 @@ export = function (RED: NodeAPI): void {
       settings = parseShadowConfig(config);
       frames = new FrameRuntime(node, config, work, describe);
     } catch (err) {
-      refuseFrames(node, err as Error);
+      refuseInput(node, err as Error);
       return;
     }
     const status = (force = false): void => frames.status(force);

@@ -4,7 +4,7 @@ import { TOPICS } from '../lib/topics';
 import { SampleResult, TemperatureMonitor, ZONE_SOURCE } from '../lib/temperature/monitor';
 import { ThermalState } from '../lib/temperature/state';
 import { YoloEdgeError } from '../lib/errors';
-import { refuseFrames } from './shared/frame-runtime';
+import { refuseInput } from './shared/refuse-input';
 
 type YoloTemperatureDef = NodeDef & TemperatureConfig;
 
@@ -45,7 +45,7 @@ export = function (RED: NodeAPI): void {
       intervalMs = parsed.intervalMs;
     } catch (e) {
       // No timer; every input msg fails with the error, so Catch nodes see BAD_CONFIG as for the other nodes.
-      refuseFrames(node, e instanceof Error ? e : new YoloEdgeError(String(e), 'BAD_CONFIG'));
+      refuseInput(node, e instanceof Error ? e : new YoloEdgeError(String(e), 'BAD_CONFIG'));
       return;
     }
 

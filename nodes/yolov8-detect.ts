@@ -4,7 +4,8 @@ import { YoloEdgeError } from '../lib/errors';
 import { TOPICS } from '../lib/topics';
 import { DetectNodeFields, detectOptions, imageOf, Msg, wantsAnnotation, writeDetection } from './shared/detect-message';
 import { FrameJob } from './shared/frame-intake';
-import { FrameOutput, FrameRuntime, refuseFrames } from './shared/frame-runtime';
+import { FrameOutput, FrameRuntime } from './shared/frame-runtime';
+import { refuseInput } from './shared/refuse-input';
 import { loadFailureText, showFetchProgress, YoloModelNode } from './shared/model-config';
 import { createPreview } from './shared/preview';
 
@@ -34,7 +35,7 @@ export = function (RED: NodeAPI): void {
         text: `${frames.stats.fps.toFixed(1)} fps · ${frames.stats.lastMs.toFixed(0)} ms · ${frames.stats.objects} obj${frames.gate.maxFps ? ` · max ${frames.gate.maxFps} fps` : ''}`,
       }));
     } catch (err) {
-      refuseFrames(node, err as Error);
+      refuseInput(node, err as Error);
       return;
     }
 

@@ -21,13 +21,6 @@ export interface FrameOutput {
   objects: number;
 }
 
-/** A node whose settings are wrong: red status, one log line, and every msg fails with the same error. */
-export function refuseFrames(node: Node, err: Error): void {
-  node.status({ fill: 'red', shape: 'ring', text: err.message.slice(0, 60) });
-  node.error(`configuration: ${err.message}`);
-  node.on('input', (_msg: unknown, _send: unknown, done: (e?: Error) => void) => done(err));
-}
-
 export interface FrameStats {
   fps: number;
   lastMs: number;

@@ -1,0 +1,8 @@
+import type { Node } from 'node-red';
+
+/** A node whose settings are wrong: red status, one log line, and every msg fails with the same error. */
+export function refuseInput(node: Node, err: Error): void {
+  node.status({ fill: 'red', shape: 'ring', text: err.message.slice(0, 60) });
+  node.error(`configuration: ${err.message}`);
+  node.on('input', (_msg: unknown, _send: unknown, done: (e?: Error) => void) => done(err));
+}
