@@ -164,7 +164,6 @@ export async function quantizeModel(options: Partial<QuantizeOptions> & Pick<Qua
     dflSoftmaxLastAxis: dflRewritten > 0,
     floatNodes: plan.excluded.filter((e) => e.reason !== 'unsupported').map((e) => e.name),
     ...(budget ? { accuracyBudget: o.accuracyBudget, keptFloatForBudget: budget.keptFloat.map((l) => l.conv) } : {}),
-    date: new Date().toISOString(),
     tool: 'node-red-contrib-yolo-edge',
   };
   setMetadata(model, 'quantization', JSON.stringify(settingsRecord));
@@ -228,7 +227,7 @@ export async function writeFloatModel(modelPath: string, out: string, options: {
   if (info.precision === 'fp16') throw new YoloEdgeError(`${modelPath} is a float16 model; write the float model from its FP32 original`, 'NOT_FLOAT');
   const dflRewritten = rewriteDflSoftmax(model.graph as onnx.GraphProto);
   if (options.uint8Input) foldUint8InputFloat(model);
-  setMetadata(model, 'quantization', JSON.stringify({ uint8Input: options.uint8Input, weights: 'float32', dflSoftmaxLastAxis: dflRewritten > 0, date: new Date().toISOString(), tool: 'node-red-contrib-yolo-edge' }));
+  setMetadata(model, 'quantization', JSON.stringify({ uint8Input: options.uint8Input, weights: 'float32', dflSoftmaxLastAxis: dflRewritten > 0, tool: 'node-red-contrib-yolo-edge' }));
   const bytes = encodeModel(model);
   await checkLoads(bytes, 'float model');
   await writeAtomic(out, bytes);
