@@ -7,8 +7,9 @@
 // The build comes from the npm registry (node-linux-<arch>), unpacked once into the gitignored .cache/.
 // Its bin/ goes first on PATH, so child `node` and `npm` calls get the same Node.
 const fs = require('fs');
+const os = require('os');
 const path = require('path');
-const { spawnSync } = require('child_process');
+const { spawn, spawnSync } = require('child_process');
 
 const VERSION = '24.22.3';
 const root = path.resolve(__dirname, '..');
@@ -53,6 +54,8 @@ module.exports = { ensureNode24, supportsNodeRed5, envWithNode24 };
 if (require.main !== module) return;
 
 if (process.argv.length < 3) fail('usage: node scripts/node24.js <script.js> [args...]');
-const r = spawnSync(ensureNode24(), process.argv.slice(2), { stdio: 'inherit', env: envWithNode24() });
-if (r.error) fail(r.error.message);
-process.exit(r.status === null ? 1 : r.status);
+// spawn, not spawnSync: a `kill` of this process must reach the child, or it runs on without a parent
+const child = spawn(ensureNode24(), process.argv.slice(2), { stdio: 'inherit', env: envWithNode24() });
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => child.kill(sig));
+child.on('error', (err) => fail(err.message));
+child.on('exit', (code, signal) => process.exit(code ?? (signal ? 128 + os.constants.signals[signal] : 1)));
