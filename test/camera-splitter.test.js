@@ -120,6 +120,22 @@ describe('camera: MJPEG splitter', () => {
     assert.ok(s.buffered < 2);
   });
 
+  it('cuts a huge chunk of tiny frames without moving the rest of the chunk per frame (event loop not held for seconds)', () => {
+    // a hostile stream or snapshot body: 2 x 8 MB of 100-byte frames took 6 s when each frame moved the rest
+    const tiny = Buffer.alloc(100, 0x11);
+    tiny.set([0xff, 0xd8, 0xff, 0xda, 0x00, 0x08]);
+    tiny.set([0xff, 0xd9], 98);
+    const chunk = Buffer.concat(Array.from({ length: 80000 }, () => tiny));
+    let count = 0;
+    const s = new MjpegSplitter(() => count++);
+    const t0 = Date.now();
+    s.push(chunk);
+    s.push(chunk);
+    const ms = Date.now() - t0;
+    assert.deepStrictEqual([count, s.stats.garbageBytes, s.buffered], [160000, 0, 0]);
+    assert.ok(ms < 2000, `${ms} ms for 16 MB`);
+  });
+
   it('reads the frame size from the SOF header, past an EXIF thumbnail', () => {
     assert.deepStrictEqual(jpegSize(withExifThumbnail(frames[0], thumb)), { width: 160, height: 120 });
     assert.strictEqual(jpegSize(Buffer.from('not a jpeg')), undefined);

@@ -27,8 +27,10 @@ export const DEFAULT_MAX_FRAME_BYTES = 8 * 1024 * 1024;
 export class MjpegSplitter {
   readonly stats: SplitterStats = { frames: 0, bytes: 0, garbageBytes: 0, truncatedFrames: 0, oversizeFrames: 0 };
   private buf: Buffer;
+  /** The bytes held are buf[head, len): frames are cut off the front by moving head, not by moving the rest. */
+  private head = 0;
   private len = 0;
-  /** Where the walk continues; the current frame (if any) starts at 0. */
+  /** Where the walk continues (an index into buf); the current frame (if any) starts at head. */
   private pos = 0;
   private phase: Phase = 'soi';
   /** After an oversize frame was dropped: its rest, up to the next SOI, is not counted as garbage. */
@@ -48,10 +50,11 @@ export class MjpegSplitter {
 
   /** Bytes held for an unfinished frame. */
   get buffered(): number {
-    return this.len;
+    return this.len - this.head;
   }
 
   reset(): void {
+    this.head = 0;
     this.len = 0;
     this.pos = 0;
     this.phase = 'soi';
@@ -63,16 +66,17 @@ export class MjpegSplitter {
     let offset = 0;
     while (offset < chunk.length) {
       // Copy only as much as may belong to one frame, then walk it; the walk frees space again.
-      const room = this.maxFrameBytes + 2 - this.len;
+      const room = this.maxFrameBytes + 2 - this.buffered;
       const n = Math.min(room, chunk.length - offset);
       this.append(chunk.subarray(offset, offset + n));
       offset += n;
       this.walk();
-      if (this.len >= this.maxFrameBytes + 2) this.dropOversize();
+      if (this.buffered >= this.maxFrameBytes + 2) this.dropOversize();
     }
   }
 
   private append(bytes: Uint8Array): void {
+    if (this.len + bytes.length > this.buf.length) this.compact();
     const need = this.len + bytes.length;
     if (need > this.buf.length) {
       const grown = Buffer.allocUnsafe(Math.min(Math.max(need, this.buf.length * 2), this.maxFrameBytes + 2));
@@ -81,6 +85,15 @@ export class MjpegSplitter {
     }
     this.buf.set(bytes, this.len);
     this.len = need;
+  }
+
+  /** Moves the unfinished frame to the front; only when a chunk needs the room, so each byte moves at most once or twice. */
+  private compact(): void {
+    if (this.head === 0) return;
+    this.buf.copy(this.buf, 0, this.head, this.len);
+    this.len -= this.head;
+    this.pos -= this.head;
+    this.head = 0;
   }
 
   private walk(): void {
@@ -95,14 +108,12 @@ export class MjpegSplitter {
     let i = this.findFF(this.pos);
     while (i >= 0 && i + 1 < this.len && this.buf[i + 1] !== SOI) i = this.findFF(i + 1);
     if (i < 0 || i + 1 >= this.len) {
-      const keep = i >= 0 ? this.len - i : 0;
-      this.discard(this.len - keep, !this.dropping);
-      this.pos = 0;
+      this.discardTo(i >= 0 ? i : this.len, !this.dropping);
       return false;
     }
-    this.discard(i, !this.dropping);
+    this.discardTo(i, !this.dropping);
     this.dropping = false;
-    this.pos = 2;
+    this.pos = this.head + 2;
     this.phase = 'markers';
     return true;
   }
@@ -171,12 +182,11 @@ export class MjpegSplitter {
   }
 
   private complete(end: number): boolean {
-    const frame = Buffer.allocUnsafe(end);
-    this.buf.copy(frame, 0, 0, end);
-    this.discard(end, false);
+    const frame = Buffer.allocUnsafe(end - this.head);
+    this.buf.copy(frame, 0, this.head, end);
+    this.discardTo(end, false);
     this.stats.frames++;
     this.phase = 'soi';
-    this.pos = 0;
     this.onFrame(frame);
     return true;
   }
@@ -184,8 +194,8 @@ export class MjpegSplitter {
   /** A new SOI before this frame ended: the frame was cut short (camera restart, lost bytes). */
   private truncatedAt(soi: number): boolean {
     this.stats.truncatedFrames++;
-    this.discard(soi, false);
-    this.pos = 2;
+    this.discardTo(soi, false);
+    this.pos = this.head + 2;
     this.phase = 'markers';
     return true;
   }
@@ -193,27 +203,26 @@ export class MjpegSplitter {
   /** The segment structure broke: count the frame as truncated and look for the next SOI after its start. */
   private restartAfterCorruption(): boolean {
     this.stats.truncatedFrames++;
-    this.discard(2, false);
-    this.pos = 0;
+    this.discardTo(this.head + 2, false);
+    this.pos = this.head; // look for the next SOI from just after this one
     this.phase = 'soi';
     return true;
   }
 
   private dropOversize(): void {
     this.stats.oversizeFrames++;
-    this.discard(this.len, false);
-    this.pos = 0;
+    this.discardTo(this.len, false);
     this.phase = 'soi';
     this.dropping = true;
     this.onOversize();
   }
 
-  private discard(n: number, garbage: boolean): void {
-    if (n <= 0) return;
-    if (garbage) this.stats.garbageBytes += n;
-    this.buf.copy(this.buf, 0, n, this.len);
-    this.len -= n;
-    this.pos = Math.max(0, this.pos - n);
+  /** Lets go of the bytes before `end`; the walk goes on from there. */
+  private discardTo(end: number, garbage: boolean): void {
+    if (garbage && end > this.head) this.stats.garbageBytes += end - this.head;
+    this.head = Math.max(this.head, end);
+    this.pos = Math.max(this.pos, this.head);
+    if (this.head === this.len) this.head = this.len = this.pos = 0;
   }
 }
 
