@@ -264,4 +264,19 @@ describe('yolov8-detect node', function () {
     const r = await outcome(d1, out, { payload: zebra });
     assert.deepStrictEqual([r.msg.detection.counters.droppedByPause, r.msg.detection.counters.processed], [5, 1]);
   });
+
+  it('refuses a bad control message to Catch nodes and in a red status, and keeps the rate it had', async () => {
+    await helper.load([modelNode, detectNode], flow('yolov8n.onnx'));
+    const d1 = helper.getNode('d1');
+    const out = helper.getNode('out');
+    await outcome(d1, out, { payload: zebra }); // loaded
+    const statuses = [];
+    d1.on('call:status', (c) => statuses.push(c.args[0]));
+    const { error } = await outcome(d1, out, { topic: 'yolo-edge/control', payload: { maxFps: 'fast' } });
+    assert.strictEqual(error.code, 'BAD_PAYLOAD');
+    assert.deepStrictEqual(statuses.map((st) => [st.fill, st.text]), [['red', 'maxFps must be a number >= 0, got fast']]);
+    const r = await outcome(d1, out, { payload: zebra });
+    assert.strictEqual(r.msg.detection.counters.droppedByRate, 0, 'the gate was not changed');
+    assert.strictEqual(statuses[statuses.length - 1].fill, 'green', 'the next good frame clears it');
+  });
 });

@@ -13,17 +13,25 @@ export interface FrameJob {
   done: (err?: Error) => void;
 }
 
+/** How the intake reports to its node: a status refresh, and a control message it refused. */
+export interface IntakeReport {
+  status: (force?: boolean) => void;
+  refused: (err: Error) => void;
+}
+
 /**
  * Applies a `yolo-edge/control` message, or lets a frame through the rate gate into the queue.
  * Every frame ends in done(): run, dropped (counted) or refused with an error.
  */
-export function takeFrame(job: FrameJob, gate: RateGate, queue: BusyQueue<FrameJob>, status: (force?: boolean) => void): void {
+export function takeFrame(job: FrameJob, gate: RateGate, queue: BusyQueue<FrameJob>, report: IntakeReport): void {
   const { msg, done } = job;
+  const { status } = report;
   if (msg.topic === TOPICS.control) {
     let control: ControlPayload | undefined;
     try {
       control = parseControl(msg.payload);
     } catch (err) {
+      report.refused(err as Error);
       done(err as Error);
       return;
     }

@@ -68,7 +68,7 @@ export class FrameRuntime {
   }
 
   input(job: FrameJob): void {
-    takeFrame(job, this.gate, this.queue, (force) => this.status(force));
+    takeFrame(job, this.gate, this.queue, { status: (force) => this.status(force), refused: (err) => this.showError(err) });
   }
 
   /** The counters a frame's msg carries: this frame counts as processed (it is, once sent). */
@@ -124,6 +124,15 @@ export class FrameRuntime {
     this.stopTrailing();
   }
 
+  /** A red status that stays until the next good frame. */
+  private showError(err: Error): void {
+    if (this.closed) return;
+    this.stopTrailing();
+    this.node.status({ fill: 'red', shape: 'ring', text: err.message.slice(0, 60) });
+    this.statusAt = Date.now();
+    this.statusIsError = true;
+  }
+
   private stopTrailing(): void {
     clearTimeout(this.trailing);
     this.trailing = undefined;
@@ -149,12 +158,7 @@ export class FrameRuntime {
     } catch (err) {
       await before;
       this.stats.failed++;
-      if (!this.closed) {
-        this.stopTrailing(); // the red status stays until the next good frame
-        this.node.status({ fill: 'red', shape: 'ring', text: (err as Error).message.slice(0, 60) });
-        this.statusAt = Date.now();
-        this.statusIsError = true;
-      }
+      this.showError(err as Error);
       job.done(err as Error);
     } finally {
       finished();
