@@ -134,12 +134,17 @@ export = function (RED: NodeAPI): void {
       if (closed) return Promise.reject(new YoloEdgeError('model node is closed', 'CLOSED'));
       if (configError) return Promise.reject(configError);
       if (!loading) {
-        const file = fetcher && !findDefaultModel(userDir) ? fetcher.ready() : Promise.resolve(modelPath);
+        // a default model put in place since (by hand, in either folder) is used as it is found
+        const present = fetcher ? findDefaultModel(userDir) : modelPath;
+        const file = present ? Promise.resolve(present) : (fetcher as DefaultModelFetch).ready();
         loading = file
-          .then(() => namesOverride(config.names, bases))
-          .then((names) => Detector.create(modelPath, { threads, executionProviders: providers, names, warn: (m) => this.warn(m) }));
+          .then(async (f) => {
+            (this as { modelPath: string }).modelPath = f;
+            const names = await namesOverride(config.names, bases);
+            return Detector.create(f, { threads, executionProviders: providers, names, warn: (m) => this.warn(m) });
+          });
         loading.then(
-          (d) => this.log(`loaded ${modelPath} (${d.info.layout}, ${d.info.numClasses} classes, ${d.info.inputWidth}x${d.info.inputHeight}, ${d.info.precision})`),
+          (d) => this.log(`loaded ${d.info.path} (${d.info.layout}, ${d.info.numClasses} classes, ${d.info.inputWidth}x${d.info.inputHeight}, ${d.info.precision})`),
           () => { loading = undefined; },
         );
       }

@@ -215,4 +215,26 @@ describe('yolo-model node with the default model missing', function () {
     assert.ok(failures.every((e) => e.code === 'MODEL_FETCH_FAILED'), failures.map(String).join('\n'));
     assert.strictEqual(fake.calls().length, 1, 'one npm run, not one per frame');
   });
+
+  it("uses a default model put into the package's models/ after a failed fetch, without a redeploy", async () => {
+    process.env.npm_execpath = fakeNpm({ fail: true }).cli;
+    await helper.load(nodes(), flow);
+    const m1 = helper.getNode('m1');
+    await new Promise((resolve) => m1.once('call:error', resolve));
+    const placed = path.join(pkg, 'models', DEFAULT_MODEL.file);
+    fs.copyFileSync(requireModel(), placed); // as `npx yolo-edge fetch-model` run in the package would
+    try {
+      const d1 = helper.getNode('d1');
+      const got = new Promise((resolve) => {
+        helper.getNode('out').on('input', resolve);
+        d1.on('call:error', (c) => resolve({ error: String(c.args[0]) }));
+      });
+      d1.receive({ payload: fs.readFileSync(cocoImage('000000000034.jpg')) });
+      const msg = await got;
+      assert.strictEqual(msg.payload?.[0]?.class, 'zebra', msg.error);
+      assert.strictEqual(m1.modelPath, placed);
+    } finally {
+      fs.rmSync(placed);
+    }
+  });
 });
