@@ -36,6 +36,74 @@ describe('yolo-edge bench', function () {
     assert.match(nodeRedMarkdown([r]), /loop delay p50\/p99\/max, 5 fps,/, 'the stream\'s own frame rate');
   });
 
+  /** Detector.prototype.detect replaced for the duration of `body` (the nodes' detectors too: same process). */
+  async function withDetect(replacement, body) {
+    const { Detector } = lib('detector');
+    const original = Detector.prototype.detect;
+    Detector.prototype.detect = function (...args) {
+      return replacement.call(this, original, args);
+    };
+    try {
+      return await body();
+    } finally {
+      Detector.prototype.detect = original;
+    }
+  }
+
+  it('reports a model that fails to load and measures the others (runBench)', async function () {
+    const corrupt = path.join(tmp, 'corrupt.onnx');
+    fs.writeFileSync(corrupt, 'not a model');
+    const r = await runBench({ models: [requireModel(), corrupt], images: requireCoco128(this), threads: [1], runs: 2, warmup: 0, maxImages: 2, accuracy: false });
+    assert.deepStrictEqual(r.rows.map((x) => x.model), ['yolov8n.onnx']);
+    assert.strictEqual(r.failed.length, 1, JSON.stringify(r.failed));
+    assert.deepStrictEqual([r.failed[0].model, r.failed[0].threads, r.failed[0].code], ['corrupt.onnx', 1, 'NOT_ONNX']);
+    assert.match(r.failed[0].message, /is not an ONNX model/);
+    assert.match(markdownTable(r), /\n- failed: corrupt\.onnx at 1 thread\(s\): NOT_ONNX: .*is not an ONNX model/);
+  });
+
+  it('drops a model that fails on frames and goes on with the others, run by run (runBench)', async function () {
+    const { YoloEdgeError } = lib('errors');
+    const failing = path.join(tmp, 'fails-on-frames.onnx');
+    fs.copyFileSync(requireModel(), failing);
+    const order = [];
+    const r = await withDetect(function (original, args) {
+      order.push(path.basename(this.info.path));
+      if (this.info.path === failing && order.filter((m) => m === 'fails-on-frames.onnx').length > 2) return Promise.reject(new YoloEdgeError('boom on a frame', 'INFERENCE_FAILED'));
+      return original.apply(this, args);
+    }, () => runBench({ models: [failing, requireModel()], images: requireCoco128(this), threads: [1], runs: 4, warmup: 1, maxImages: 2, accuracy: false }));
+    assert.deepStrictEqual(r.rows.map((x) => x.model), ['yolov8n.onnx']);
+    assert.strictEqual(r.rows[0].sessionVsFirst, 1, 'relative to the first model measured');
+    assert.deepStrictEqual(r.failed, [{ model: 'fails-on-frames.onnx', threads: 1, code: 'INFERENCE_FAILED', message: 'boom on a frame' }]);
+    // warm-up, then run 1 of both, run 2 of the failing one fails; the other goes on alone
+    assert.deepStrictEqual(order, ['fails-on-frames.onnx', 'yolov8n.onnx', 'fails-on-frames.onnx', 'yolov8n.onnx', 'fails-on-frames.onnx', 'yolov8n.onnx', 'yolov8n.onnx', 'yolov8n.onnx']);
+  });
+
+  it('bench --node-red interleaves bare run, annotate off and annotate on msg by msg, and reports a model that fails to load', async function () {
+    const { runNodeRedBenches, nodeRedMarkdown } = lib('tools/bench/node-red-bench');
+    const corrupt = path.join(tmp, 'corrupt-nr.onnx');
+    fs.writeFileSync(corrupt, 'not a model');
+    const annotate = [];
+    const r = await withDetect(function (original, args) {
+      annotate.push(args[1].annotate ? 'on' : 'off');
+      return original.apply(this, args);
+    }, () => runNodeRedBenches({ models: [corrupt, requireModel()], images: requireCoco128(this), threads: [1], runs: 3, streamSeconds: 1, fps: 5 }));
+    assert.strictEqual(r.rows.length, 1, JSON.stringify(r));
+    const [row] = r.rows;
+    assert.ok(row.session > 0 && row.latency.annotateOff > 0 && row.latency.annotateOn > 0, JSON.stringify(row));
+    assert.deepStrictEqual(r.failed.map((f) => [f.model, f.threads, f.code]), [['corrupt-nr.onnx', 1, 'NOT_ONNX']]);
+    assert.ok(annotate.join(' ').includes('off on off on off on'), annotate.join(' '));
+    assert.match(nodeRedMarkdown(r.rows, r.failed), /\| yolov8n\.onnx \| 1 \|[^\n]*\n[^]*- failed: corrupt-nr\.onnx at 1 thread\(s\): NOT_ONNX: /);
+  });
+
+  it('bench --node-red reports the error message of a detect node that fails', async function () {
+    const { runNodeRedBenches } = lib('tools/bench/node-red-bench');
+    const { YoloEdgeError } = lib('errors');
+    const r = await withDetect(() => Promise.reject(new YoloEdgeError('boom in the node', 'BAD_OUTPUT')),
+      () => runNodeRedBenches({ models: [requireModel()], images: requireCoco128(this), threads: [1], runs: 2, streamSeconds: 1, fps: 5 }));
+    assert.deepStrictEqual(r.rows, []);
+    assert.deepStrictEqual(r.failed, [{ model: 'yolov8n.onnx', threads: 1, code: 'BAD_OUTPUT', message: 'boom in the node' }]);
+  });
+
   it('measures two models interleaved: session and end-to-end latency, CPU, size and mAP', async function () {
     const u8 = path.join(tmp, 'yolov8n-u8.onnx');
     await writeFloatModel(requireModel(), u8, { uint8Input: true });

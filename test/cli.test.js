@@ -92,6 +92,36 @@ describe('yolo-edge CLI', function () {
     assert.match(missing.stderr, /model file not found: \/nope.onnx/);
   });
 
+  it('bench prints the rows of the models that worked, names the one that failed, and exits 1', async function () {
+    const fs = require('fs');
+    const os = require('os');
+    const images = requireCoco128(this);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yolo-edge-bench-bad-'));
+    try {
+      const corrupt = path.join(dir, 'corrupt.onnx');
+      fs.writeFileSync(corrupt, 'not a model');
+      const args = ['bench', '--model', 'yolov8n.onnx', '--model', corrupt, '--images', images, '--threads', '1', '--runs', '1', '--warmup', '0', '--max-images', '1', '--no-accuracy'];
+      const md = await cli(args);
+      assert.strictEqual(md.code, 1, md.stderr);
+      assert.match(md.stdout, /\| yolov8n\.onnx \| fp32 \| 1 \|/);
+      assert.match(md.stdout, /- failed: corrupt\.onnx at 1 thread\(s\): NOT_ONNX: .*corrupt\.onnx is not an ONNX model/);
+      assert.match(md.stderr, /yolo-edge bench: 1 of 2 model runs failed: corrupt\.onnx at 1 thread\(s\) \(NOT_ONNX\)/);
+      const json = await cli([...args, '--json']);
+      assert.strictEqual(json.code, 1, json.stderr);
+      const r = JSON.parse(json.stdout);
+      assert.deepStrictEqual(r.rows.map((x) => x.model), ['yolov8n.onnx']);
+      assert.deepStrictEqual(r.failed.map((f) => [f.model, f.threads, f.code]), [['corrupt.onnx', 1, 'NOT_ONNX']]);
+      // a --model file that does not exist is refused before anything is measured
+      const missing = await cli(['bench', '--model', 'yolov8n.onnx', '--model', path.join(dir, 'nope.onnx'), '--images', images, '--runs', '1']);
+      assert.strictEqual(missing.code, 1, missing.stderr);
+      assert.strictEqual(missing.stdout, '');
+      assert.match(missing.stderr, /model file not found: .*nope\.onnx/);
+      assert.doesNotMatch(missing.stderr, /run 1\//, 'nothing measured');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("uses the user's ./yolov8n.onnx over the package model of the same name", async () => {
     const fs = require('fs');
     const os = require('os');

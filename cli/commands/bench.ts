@@ -1,55 +1,95 @@
+import { existsSync } from 'fs';
 import { runBench, markdownTable } from '../../lib/tools/bench/bench';
-import { nodeRedMarkdown, NodeRedBenchResult, runNodeRedBench } from '../../lib/tools/bench/node-red-bench';
+import type { BenchFailure } from '../../lib/tools/bench/failure';
+import { nodeRedMarkdown, runNodeRedBenches } from '../../lib/tools/bench/node-red-bench';
 import { resolveCliModelPath } from '../../lib/model/resolve-path';
+import { YoloEdgeError } from '../../lib/errors';
 import { MAX_THREADS } from '../../lib/runtime/threads';
-import { flag, list, num, parse, required, split, str, UsageError } from '../args';
-import * as path from 'path';
+import { flag, list, num, parse, Parsed, required, split, str, UsageError } from '../args';
 import { Command, err, warnLine } from './command';
+
+/** What a bench mode prints, and the model x thread-count runs that failed. */
+interface Outcome {
+  text: string;
+  failed: BenchFailure[];
+}
+
+/** A bench mode with its options checked, ready to run. */
+type Start = () => Promise<Outcome>;
+
+function modelPaths(p: Parsed): string[] {
+  const models = list(p, 'model').map((m) => resolveCliModelPath(m));
+  if (models.length === 0) throw new UsageError('at least one --model is required');
+  return models;
+}
+
+/** Before anything is measured: a typo in the last --model should not cost the runs of the others. */
+function refuseMissing(models: string[]): void {
+  const missing = models.filter((m) => !existsSync(m));
+  if (missing.length) throw new YoloEdgeError(`model file not found: ${missing.join(', ')}`, 'MODEL_NOT_FOUND');
+}
+
+function threadCounts(p: Parsed): number[] {
+  const threads = (str(p, 'threads') ?? '1,2').split(',').map((s) => Number(s.trim()));
+  if (threads.some((t) => !Number.isInteger(t) || t < 1 || t > MAX_THREADS)) throw new UsageError(`--threads takes whole numbers from 1 to ${MAX_THREADS} like 1,2,4, got '${str(p, 'threads')}'`);
+  return threads;
+}
+
+function nodeRedMode(p: Parsed, models: string[], threads: number[]): Start {
+  // the Node-RED bench takes the first 16 images and measures no accuracy: these would be silently ignored
+  const unused = ['split', 'max-images', 'warmup', 'no-accuracy'].filter((o) => p.values[o] !== undefined);
+  if (unused.length) throw new UsageError(`--${unused.join(', --')} ${unused.length === 1 ? 'does' : 'do'} not apply to --node-red`);
+  const options = {
+    models, images: required(p, 'images'), threads, runs: num(p, 'runs', 30, 1), streamSeconds: num(p, 'seconds', 60, 1), fps: num(p, 'fps', 10, 0.1, 100),
+    progress: (msg: string) => err(`\r${msg}        `), warn: (msg: string) => warnLine(msg, true),
+  };
+  return async () => {
+    const r = await runNodeRedBenches(options);
+    return { text: flag(p, 'json') ? JSON.stringify(r) + '\n' : nodeRedMarkdown(r.rows, r.failed), failed: r.failed };
+  };
+}
+
+function plainMode(p: Parsed, models: string[], threads: number[]): Start {
+  const options = {
+    models,
+    images: required(p, 'images'),
+    threads,
+    runs: num(p, 'runs', 50, 1),
+    warmup: num(p, 'warmup', 3, 0),
+    split: split(p),
+    maxImages: num(p, 'max-images', 0, 0),
+    accuracy: !flag(p, 'no-accuracy'),
+    progress: (m: string) => err(`\r${m}   `),
+    warn: (m: string) => warnLine(m, true),
+  };
+  return async () => {
+    const r = await runBench(options);
+    return { text: flag(p, 'json') ? JSON.stringify(r) + '\n' : markdownTable(r), failed: r.failed };
+  };
+}
 
 export const bench: Command = {
   summary: 'interleaved latency (session-only and end-to-end), CPU, memory, size and mAP of one or more models',
   usage: 'yolo-edge bench --model A.onnx [--model B.onnx ...] --images DIR [--threads 1,2] [--runs 50] [--warmup 3] [--split all|even|odd] [--max-images N] [--no-accuracy] [--json]\n' +
-    '       yolo-edge bench --node-red --model A.onnx [--model B.onnx ...] --images DIR [--threads 1,2] [--runs 30] [--seconds 60] [--fps 10] [--json]',
+    '       yolo-edge bench --node-red --model A.onnx [--model B.onnx ...] --images DIR [--threads 1,2] [--runs 30] [--seconds 60] [--fps 10] [--json]\n' +
+    '       (a model that fails to load or on a frame is listed as failed with its error code, the others are measured; exit 1 if any failed.\n' +
+    '        A --model file that does not exist is refused before anything is measured.)',
   async run(argv) {
     const p = parse(argv, {
       model: { type: 'string', multiple: true }, images: { type: 'string' }, threads: { type: 'string' }, runs: { type: 'string' }, warmup: { type: 'string' },
       split: { type: 'string' }, 'max-images': { type: 'string' }, 'no-accuracy': { type: 'boolean' }, json: { type: 'boolean' },
       'node-red': { type: 'boolean' }, seconds: { type: 'string' }, fps: { type: 'string' },
     });
-    const models = list(p, 'model');
-    if (models.length === 0) throw new UsageError('at least one --model is required');
-    const threads = (str(p, 'threads') ?? '1,2').split(',').map((s) => Number(s.trim()));
-    if (threads.some((t) => !Number.isInteger(t) || t < 1 || t > MAX_THREADS)) throw new UsageError(`--threads takes whole numbers from 1 to ${MAX_THREADS} like 1,2,4, got '${str(p, 'threads')}'`);
-    if (flag(p, 'node-red')) {
-      // the Node-RED bench takes the first 16 images and measures no accuracy: these would be silently ignored
-      const unused = ['split', 'max-images', 'warmup', 'no-accuracy'].filter((o) => p.values[o] !== undefined);
-      if (unused.length) throw new UsageError(`--${unused.join(', --')} ${unused.length === 1 ? 'does' : 'do'} not apply to --node-red`);
-      const results: NodeRedBenchResult[] = [];
-      for (const t of threads) {
-        for (const m of models) {
-          results.push(await runNodeRedBench({
-            model: resolveCliModelPath(m), images: required(p, 'images'), threads: t, runs: num(p, 'runs', 30, 1),
-            streamSeconds: num(p, 'seconds', 60, 1), fps: num(p, 'fps', 10, 0.1, 100), progress: (msg) => err(`\r${path.basename(m)} x${t}: ${msg}        `), warn: (msg) => warnLine(msg, true),
-          }));
-        }
-      }
-      err('\n');
-      process.stdout.write(flag(p, 'json') ? JSON.stringify(results) + '\n' : nodeRedMarkdown(results));
-      return;
-    }
-    const result = await runBench({
-      models: models.map((m) => resolveCliModelPath(m)),
-      images: required(p, 'images'),
-      threads,
-      runs: num(p, 'runs', 50, 1),
-      warmup: num(p, 'warmup', 3, 0),
-      split: split(p),
-      maxImages: num(p, 'max-images', 0, 0),
-      accuracy: !flag(p, 'no-accuracy'),
-      progress: (m) => err(`\r${m}   `),
-      warn: (m) => warnLine(m, true),
-    });
+    const models = modelPaths(p);
+    const threads = threadCounts(p);
+    const start = flag(p, 'node-red') ? nodeRedMode(p, models, threads) : plainMode(p, models, threads);
+    refuseMissing(models);
+    const out = await start();
     err('\n');
-    process.stdout.write(flag(p, 'json') ? JSON.stringify(result) + '\n' : markdownTable(result));
+    process.stdout.write(out.text);
+    if (out.failed.length) {
+      const which = out.failed.map((f) => `${f.model} at ${f.threads} thread(s) (${f.code})`).join(', ');
+      throw new Error(`${out.failed.length} of ${models.length * threads.length} model runs failed: ${which}`);
+    }
   },
 };

@@ -6,6 +6,7 @@ import { hasLabels, listDataset, selectSplit, Split } from '../eval/dataset';
 import { evaluate } from '../eval/evaluate';
 import type { ModelInfo } from '../../model/model-info';
 import { optimizedOpCounts } from './fusion';
+import { BenchFailure, benchFailure, failureLines } from './failure';
 import { median, percentile } from '../../stats';
 
 export interface BenchOptions {
@@ -20,7 +21,7 @@ export interface BenchOptions {
   /** mAP50 / mAP50-95 when the folder has labels. */
   accuracy: boolean;
   progress?: (message: string) => void;
-  /** Load-time warnings of the models (e.g. a thread count over the cores, which is capped). */
+  /** Load-time warnings of the models (e.g. a thread count over the cores, which is capped), a failed fusion check. */
   warn?: (message: string) => void;
 }
 
@@ -45,7 +46,7 @@ export interface BenchRow {
   fps: number;
   /** Process CPU time over wall time during this model's end-to-end runs (100 = one core). */
   cpuPercent: number;
-  /** Session median relative to the first model's at the same thread count. */
+  /** Session median relative to the first model measured at the same thread count. */
   sessionVsFirst: number;
   map50?: number;
   map50_95?: number;
@@ -62,6 +63,8 @@ export interface FusionCheck {
 export interface BenchResult {
   fusion: FusionCheck[];
   rows: BenchRow[];
+  /** Models that failed to load or on a frame, per thread count; they have no row there. */
+  failed: BenchFailure[];
   images: number;
   runs: number;
   split: Split;
@@ -71,59 +74,108 @@ export interface BenchResult {
 }
 
 interface Track {
+  model: string;
   detector: Detector;
   session: number[];
   e2e: number[];
   cpuMs: number;
   wallMs: number;
+  metrics?: { map50: number; map50_95: number };
+}
+
+interface ImageSet {
+  images: Buffer[];
+  /** The chosen images' paths, for evaluate(), when mAP is measured. */
+  labelled?: Set<string>;
+}
+
+async function loadImages(o: BenchOptions): Promise<ImageSet> {
+  const items = selectSplit(await listDataset(o.images), o.split);
+  const chosen = o.maxImages > 0 ? items.slice(0, o.maxImages) : items;
+  const images = await Promise.all(chosen.map((it) => fs.readFile(it.image)));
+  const withLabels = o.accuracy && (await hasLabels(o.images));
+  return { images, labelled: withLabels ? new Set(chosen.map((it) => it.image)) : undefined };
 }
 
 /** Interleaved runs: run r of every model before run r + 1 of any, so drift and heat hit all alike. */
 export async function runBench(options: Partial<BenchOptions> & Pick<BenchOptions, 'models' | 'images'>): Promise<BenchResult> {
   const o: BenchOptions = { ...DEFAULT_BENCH, ...options };
-  const items = selectSplit(await listDataset(o.images), o.split);
-  const chosen = o.maxImages > 0 ? items.slice(0, o.maxImages) : items;
-  const images = await Promise.all(chosen.map((it) => fs.readFile(it.image)));
-  const withLabels = o.accuracy && (await hasLabels(o.images));
-  const keep = new Set(chosen.map((it) => it.image));
-  const rows: BenchRow[] = [];
+  const set = await loadImages(o);
   const fusion: FusionCheck[] = [];
   for (const m of o.models) {
-    const c = await optimizedOpCounts(m);
-    fusion.push({ model: path.basename(m), qlinearConv: c.QLinearConv ?? 0, floatConv: (c.Conv ?? 0) + (c.FusedConv ?? 0), dequantizeLinear: c.DequantizeLinear ?? 0 });
+    const f = await fusionCheck(m, o.warn);
+    if (f) fusion.push(f);
   }
+  const rows: BenchRow[] = [];
+  const failed: BenchFailure[] = [];
   for (const threads of o.threads) {
-    const tracks: Track[] = [];
-    try {
-      for (const m of o.models) {
-        tracks.push({ detector: await Detector.create(m, { threads, warn: o.warn }), session: [], e2e: [], cpuMs: 0, wallMs: 0 });
-      }
-      for (const t of tracks) for (let w = 0; w < o.warmup; w++) await t.detector.detect(images[w % images.length]);
-      for (let r = 0; r < o.runs; r++) {
-        const img = images[r % images.length];
-        for (const t of tracks) await measure(t, img);
-        o.progress?.(`threads ${threads}: run ${r + 1}/${o.runs}`);
-      }
-      const accuracy = withLabels && threads === o.threads[o.threads.length - 1];
-      for (const t of tracks) {
-        const metrics = accuracy ? await evaluate(t.detector, o.images, { filter: (p) => keep.has(p) }) : undefined;
-        rows.push(toRow(t, t.detector.threads, tracks[0], metrics));
-      }
-    } finally {
-      for (const t of tracks) await t.detector.close();
-    }
+    // mAP does not depend on the thread count: measured once, at the last
+    const accuracy = threads === o.threads[o.threads.length - 1];
+    rows.push(...(await benchThreads(o, threads, accuracy ? set : { images: set.images }, failed)));
   }
   const cpus = os.cpus();
   return {
     fusion,
     rows,
-    images: images.length,
+    failed,
+    images: set.images.length,
     runs: o.runs,
     split: o.split,
     peakRssMB: process.resourceUsage().maxRSS / 1024,
     machine: { cpus: cpus[0]?.model ?? 'unknown', cores: cpus.length, node: process.version, platform: `${process.platform}-${process.arch}` },
     date: new Date().toISOString(),
   };
+}
+
+/** A model onnxruntime cannot optimise has no entry (its load fails too, and is reported as such). */
+async function fusionCheck(m: string, warn?: (message: string) => void): Promise<FusionCheck | undefined> {
+  try {
+    const c = await optimizedOpCounts(m);
+    return { model: path.basename(m), qlinearConv: c.QLinearConv ?? 0, floatConv: (c.Conv ?? 0) + (c.FusedConv ?? 0), dequantizeLinear: c.DequantizeLinear ?? 0 };
+  } catch (e) {
+    warn?.(`no fusion check of ${path.basename(m)}: ${(e as Error).message}`);
+    return undefined;
+  }
+}
+
+/** The rows of one thread count; a model that fails is added to `failed` and the others go on. */
+async function benchThreads(o: BenchOptions, threads: number, set: ImageSet, failed: BenchFailure[]): Promise<BenchRow[]> {
+  const tracks: Track[] = [];
+  try {
+    for (const m of o.models) {
+      try {
+        tracks.push({ model: m, detector: await Detector.create(m, { threads, warn: o.warn }), session: [], e2e: [], cpuMs: 0, wallMs: 0 });
+      } catch (e) {
+        failed.push(benchFailure(m, threads, e, 'MODEL_LOAD_FAILED'));
+      }
+    }
+    const { images, labelled } = set;
+    const step = (run: (t: Track) => Promise<void>): Promise<void> => eachTrack(tracks, threads, failed, run);
+    await step(async (t) => {
+      for (let w = 0; w < o.warmup; w++) await t.detector.detect(images[w % images.length]);
+    });
+    for (let r = 0; r < o.runs; r++) {
+      await step((t) => measure(t, images[r % images.length]));
+      o.progress?.(`threads ${threads}: run ${r + 1}/${o.runs}`);
+    }
+    if (labelled) await step(async (t) => { t.metrics = await evaluate(t.detector, o.images, { filter: (p) => labelled.has(p) }); });
+    return tracks.map((t) => toRow(t, tracks[0]));
+  } finally {
+    for (const t of tracks) await t.detector.close();
+  }
+}
+
+/** Runs `run` on each track in turn; one that throws is reported, closed and taken out of `tracks`. */
+async function eachTrack(tracks: Track[], threads: number, failed: BenchFailure[], run: (t: Track) => Promise<void>): Promise<void> {
+  for (const t of [...tracks]) {
+    try {
+      await run(t);
+    } catch (e) {
+      failed.push(benchFailure(t.model, threads, e, 'INFERENCE_FAILED'));
+      tracks.splice(tracks.indexOf(t), 1);
+      await t.detector.close();
+    }
+  }
 }
 
 async function measure(t: Track, img: Buffer): Promise<void> {
@@ -139,7 +191,7 @@ async function measure(t: Track, img: Buffer): Promise<void> {
   t.cpuMs += (used.user + used.system) / 1000;
 }
 
-function toRow(t: Track, threads: number, first: Track, metrics?: { map50: number; map50_95: number }): BenchRow {
+function toRow(t: Track, first: Track): BenchRow {
   const info = t.detector.info;
   const session = { median: median(t.session), p90: percentile(t.session, 90) };
   const e2e = { median: median(t.e2e), p90: percentile(t.e2e, 90) };
@@ -147,7 +199,7 @@ function toRow(t: Track, threads: number, first: Track, metrics?: { map50: numbe
     model: path.basename(info.path),
     precision: info.precision,
     inputType: info.inputType,
-    threads,
+    threads: t.detector.threads,
     fileBytes: info.fileSize,
     session,
     e2e,
@@ -155,8 +207,8 @@ function toRow(t: Track, threads: number, first: Track, metrics?: { map50: numbe
     fps: 1000 / e2e.median,
     cpuPercent: (100 * t.cpuMs) / t.wallMs,
     sessionVsFirst: session.median / median(first.session),
-    map50: metrics?.map50,
-    map50_95: metrics?.map50_95,
+    map50: t.metrics?.map50,
+    map50_95: t.metrics?.map50_95,
   };
 }
 
@@ -169,5 +221,5 @@ export function markdownTable(r: BenchResult): string {
     `| ${x.model} | ${x.precision}${x.inputType === 'uint8' ? ' (uint8 in)' : ''} | ${x.threads} | ${f(x.session.median)} / ${f(x.session.p90)} | ${f(x.sessionVsFirst, 2)}x | ${f(x.e2e.median)} / ${f(x.e2e.p90)} | ${f(x.e2eOverSession, 3)} | ${f(x.fps)} | ${f(x.cpuPercent, 0)} | ${f(x.fileBytes / 1e6, 2)} | ${x.map50 === undefined ? '-' : f(100 * x.map50, 2)} | ${x.map50_95 === undefined ? '-' : f(100 * x.map50_95, 2)} |`);
   const foot = `\n${r.images} images (split ${r.split}), ${r.runs} interleaved runs per model and thread count; peak RSS of the process (all models together) ${f(r.peakRssMB, 0)} MB; ${r.machine.cpus}, ${r.machine.cores} cores, Node ${r.machine.node}, ${r.machine.platform}.`;
   const fused = r.fusion.map((x) => `${x.model}: ${x.qlinearConv} QLinearConv, ${x.floatConv} float Conv, ${x.dequantizeLinear} DequantizeLinear left`).join('; ');
-  return [head, sep, ...lines].join('\n') + '\n' + foot + `\nFusion check (graph onnxruntime optimises, via optimizedModelFilePath): ${fused}.\n`;
+  return [head, sep, ...lines].join('\n') + failureLines(r.failed) + '\n' + foot + `\nFusion check (graph onnxruntime optimises, via optimizedModelFilePath): ${fused}.\n`;
 }

@@ -6,12 +6,13 @@ import { Detector } from '../../detector';
 import { listDataset } from '../eval/dataset';
 import { median } from '../../stats';
 import { YoloEdgeError } from '../../errors';
+import { BenchFailure, benchFailure, failureLines } from './failure';
 
 export interface NodeRedBenchOptions {
   model: string;
   images: string;
   threads: number;
-  /** One-at-a-time runs for each latency figure. */
+  /** One-at-a-time runs for each latency figure (bare run, annotate off, annotate on interleaved). */
   runs: number;
   /** Length of the stream for the event-loop figures, and of the saturated stream for throughput (at most 20 s). */
   streamSeconds: number;
@@ -44,6 +45,14 @@ export interface NodeRedBenchResult {
   machine: string;
 }
 
+/** Every model at every thread count: the rows measured, and the cells that failed. */
+export interface NodeRedBenchRun {
+  rows: NodeRedBenchResult[];
+  failed: BenchFailure[];
+}
+
+export type NodeRedBenchesOptions = Omit<NodeRedBenchOptions, 'model' | 'threads'> & { models: string[]; threads: number[] };
+
 /** The parts of node-red-node-test-helper used here (a dev dependency, loaded only by this benchmark). */
 interface Helper {
   init(runtime: string): void;
@@ -58,6 +67,15 @@ interface NodeHandle {
   on(event: string, listener: (arg: never) => void): void;
   removeAllListeners(event: string): void;
 }
+/** The sinon call the helper emits as `call:error`: args[0] is what the node passed to node.error(). */
+interface ErrorCall {
+  args: unknown[];
+}
+/** A yolov8-detect node and the helper node on its output. */
+interface FlowDetect {
+  d: NodeHandle;
+  out: NodeHandle;
+}
 
 function loadHelper(): Helper {
   try {
@@ -71,86 +89,137 @@ function loadHelper(): Helper {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** What every cell uses: the helper, the node modules and the frames (read once). */
+interface Setup {
+  helper: Helper;
+  nodes: unknown[];
+  frames: Buffer[];
+}
+
+async function prepare(images: string): Promise<Setup> {
+  const helper = loadHelper();
+  const nodes = ['yolo-model', 'yolov8-detect'].map((n) => require(path.join(__dirname, '..', '..', '..', 'nodes', `${n}.js`)) as unknown);
+  const files = (await listDataset(images)).slice(0, 16);
+  const frames = await Promise.all(files.map((f) => fs.readFile(f.image)));
+  if (frames.length === 0) throw new YoloEdgeError(`no images in ${images}`, 'NO_IMAGES');
+  return { helper, nodes, frames };
+}
+
 /**
  * yolov8-detect inside Node-RED, beside the bare session of the same model in the same process: msg-in to
  * msg-out latency one msg at a time, throughput under saturating input, event-loop delay under a steady stream.
  */
 export async function runNodeRedBench(o: NodeRedBenchOptions): Promise<NodeRedBenchResult> {
-  const helper = loadHelper();
-  const nodes = ['yolo-model', 'yolov8-detect'].map((n) => require(path.join(__dirname, '..', '..', '..', 'nodes', `${n}.js`)) as unknown);
-  const files = (await listDataset(o.images)).slice(0, 16);
-  const frames = await Promise.all(files.map((f) => fs.readFile(f.image)));
-  if (frames.length === 0) throw new YoloEdgeError(`no images in ${o.images}`, 'NO_IMAGES');
+  return measureCell(await prepare(o.images), o);
+}
 
-  // The bare session is the one the flow uses (same model and settings share a worker); its runs are interleaved
-  // with the flow's msgs one for one, so both see the same machine at the same time.
+/** runNodeRedBench for each thread count and model in turn; a cell that fails is reported and the others go on. */
+export async function runNodeRedBenches(o: NodeRedBenchesOptions): Promise<NodeRedBenchRun> {
+  const setup = await prepare(o.images);
+  const run: NodeRedBenchRun = { rows: [], failed: [] };
+  for (const threads of o.threads) {
+    for (const model of o.models) {
+      const progress = (m: string): void => o.progress?.(`${path.basename(model)} x${threads}: ${m}`);
+      try {
+        run.rows.push(await measureCell(setup, { ...o, model, threads, progress }));
+      } catch (e) {
+        run.failed.push(benchFailure(model, threads, e, 'INFERENCE_FAILED'));
+      }
+    }
+  }
+  return run;
+}
+
+async function measureCell(s: Setup, o: NodeRedBenchOptions): Promise<NodeRedBenchResult> {
+  // The bare session is the one the flow uses (same model and settings share a worker); its runs take turns with
+  // the flow's msgs (bare, annotate off, annotate on), so all three see the same machine at the same time.
   const bare = await Detector.create(o.model, { threads: o.threads, warn: o.warn });
   const session: number[] = [];
   const bareRun = async (r: number): Promise<void> => {
-    await bare.preprocess(frames[r % frames.length]);
+    await bare.preprocess(s.frames[r % s.frames.length]);
     session.push((await bare.runSession()).ms);
   };
-  for (let r = 0; r < 3; r++) await bareRun(r);
-  session.length = 0;
-
-  await new Promise<void>((r) => helper.startServer(r));
-  const flow = (annotate: boolean, policy: string, queueSize: number): object[] => [
-    { id: 'm', type: 'yolo-model', model: o.model, threads: o.threads, providers: 'cpu', names: '' },
-    { id: 'd', type: 'yolov8-detect', model: 'm', annotate, preview: false, busyPolicy: policy, queueSize, wires: [['out']] },
-    { id: 'out', type: 'helper' },
-  ];
-  const deploy = async (annotate: boolean, policy: string, queueSize: number): Promise<{ d: NodeHandle; out: NodeHandle }> => {
-    await helper.load(nodes, flow(annotate, policy, queueSize));
-    const d = helper.getNode('d');
-    const out = helper.getNode('out');
-    await oneAtATime(d, out, frames, 2, async () => {}); // loaded and warm
-    return { d, out };
-  };
   try {
-    const latency = { annotateOff: 0, annotateOn: 0 };
-    const loop = {} as NodeRedBenchResult['loop'];
-    for (const annotate of [false, true]) {
-      const key = annotate ? 'annotateOn' : 'annotateOff';
-      o.progress?.(`latency, annotate ${annotate ? 'on' : 'off'}`);
-      const { d, out } = await deploy(annotate, 'drop-oldest', 1);
-      latency[key] = median(await oneAtATime(d, out, frames, o.runs, bareRun));
-      o.progress?.(`event loop at ${o.fps} fps for ${o.streamSeconds} s, annotate ${annotate ? 'on' : 'off'}`);
-      loop[key] = await steadyStream(d, out, frames, o.fps, o.streamSeconds);
-      await helper.unload();
-    }
-    o.progress?.('throughput');
-    const { d, out } = await deploy(false, 'drop-oldest', 1);
-    const throughputFps = await saturated(d, out, frames, Math.min(o.streamSeconds, 20));
-    await helper.unload();
-    return { model: path.basename(o.model), threads: bare.threads, session: median(session), latency, throughputFps, loop, fps: o.fps, machine: `${os.cpus()[0]?.model ?? 'unknown'}, ${os.cpus().length} cores, Node ${process.version}` };
+    for (let r = 0; r < 3; r++) await bareRun(r);
+    session.length = 0;
+    const f = await withServer(s.helper, () => flowFigures(s, o, bareRun));
+    return { model: path.basename(o.model), threads: bare.threads, session: median(session), ...f, fps: o.fps, machine: `${os.cpus()[0]?.model ?? 'unknown'}, ${os.cpus().length} cores, Node ${process.version}` };
   } finally {
-    await new Promise<void>((r) => helper.stopServer(r));
     await bare.close();
   }
 }
 
-/** Milliseconds from receive() to the msg at the output, one msg at a time, each after `before(r)`. */
-async function oneAtATime(d: NodeHandle, out: NodeHandle, frames: Buffer[], runs: number, before: (r: number) => Promise<void>): Promise<number[]> {
-  const times: number[] = [];
-  for (let r = 0; r < runs; r++) {
-    await before(r);
-    const t0 = performance.now();
-    await new Promise<void>((resolve, reject) => {
-      out.on('input', () => resolve());
-      d.on('call:error', () => reject(new Error('detect failed')));
-      d.receive({ payload: frames[r % frames.length] });
-    });
-    times.push(performance.now() - t0);
-    out.removeAllListeners('input');
-    d.removeAllListeners('call:error');
+async function flowFigures(s: Setup, o: NodeRedBenchOptions, bareRun: (r: number) => Promise<void>): Promise<Pick<NodeRedBenchResult, 'latency' | 'loop' | 'throughputFps'>> {
+  o.progress?.('latency: bare run, annotate off, annotate on, msg by msg');
+  const latency = await withFlow(s, o, [false, true], ([off, on]) => interleaved(s.frames, o.runs, bareRun, off, on));
+  const loop = {} as NodeRedBenchResult['loop'];
+  for (const annotate of [false, true]) {
+    o.progress?.(`event loop at ${o.fps} fps for ${o.streamSeconds} s, annotate ${annotate ? 'on' : 'off'}`);
+    loop[annotate ? 'annotateOn' : 'annotateOff'] = await withFlow(s, o, [annotate], ([n]) => steadyStream(n, s.frames, o.fps, o.streamSeconds));
   }
-  return times;
+  o.progress?.('throughput');
+  const throughputFps = await withFlow(s, o, [false], ([n]) => saturated(n, s.frames, Math.min(o.streamSeconds, 20)));
+  return { latency, loop, throughputFps };
+}
+
+async function withServer<T>(helper: Helper, use: () => Promise<T>): Promise<T> {
+  await new Promise<void>((r) => helper.startServer(r));
+  try {
+    return await use();
+  } finally {
+    await new Promise<void>((r) => helper.stopServer(r));
+  }
+}
+
+/** Deploys yolo-model with one yolov8-detect per `annotate` setting, each wired to its own output; each warmed with 2 msgs. */
+async function withFlow<T>(s: Setup, o: NodeRedBenchOptions, annotate: boolean[], use: (detects: FlowDetect[]) => Promise<T>): Promise<T> {
+  const flow: object[] = [{ id: 'm', type: 'yolo-model', model: o.model, threads: o.threads, providers: 'cpu', names: '' }];
+  annotate.forEach((a, i) => flow.push(
+    { id: `d${i}`, type: 'yolov8-detect', model: 'm', annotate: a, preview: false, busyPolicy: 'drop-oldest', queueSize: 1, wires: [[`out${i}`]] },
+    { id: `out${i}`, type: 'helper' },
+  ));
+  await s.helper.load(s.nodes, flow);
+  try {
+    const detects = annotate.map((_, i) => ({ d: s.helper.getNode(`d${i}`), out: s.helper.getNode(`out${i}`) }));
+    for (const n of detects) for (let r = 0; r < 2; r++) await oneMsg(n, s.frames[r % s.frames.length]);
+    return await use(detects);
+  } finally {
+    await s.helper.unload();
+  }
+}
+
+/** Medians of msg-in to msg-out: bare run, annotate-off msg and annotate-on msg taken in turn, frame by frame. */
+async function interleaved(frames: Buffer[], runs: number, bareRun: (r: number) => Promise<void>, off: FlowDetect, on: FlowDetect): Promise<NodeRedBenchResult['latency']> {
+  const times = { off: [] as number[], on: [] as number[] };
+  for (let r = 0; r < runs; r++) {
+    const frame = frames[r % frames.length];
+    await bareRun(r);
+    times.off.push(await oneMsg(off, frame));
+    times.on.push(await oneMsg(on, frame));
+  }
+  return { annotateOff: median(times.off), annotateOn: median(times.on) };
+}
+
+/** Milliseconds from receive() to the msg at the output; rejects with the error the node reported. */
+async function oneMsg(n: FlowDetect, frame: Buffer): Promise<number> {
+  const t0 = performance.now();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      n.out.on('input', () => resolve());
+      n.d.on('call:error', (call: ErrorCall) => reject(call.args[0] instanceof Error ? call.args[0] : new Error(String(call.args[0]))));
+      n.d.receive({ payload: frame });
+    });
+    return performance.now() - t0;
+  } finally {
+    n.out.removeAllListeners('input');
+    n.d.removeAllListeners('call:error');
+  }
 }
 
 /** Period of the event-loop delay histogram's timer (ms); subtracted from what it records. */
 const LOOP_RESOLUTION_MS = 1;
 
-async function steadyStream(d: NodeHandle, out: NodeHandle, frames: Buffer[], fps: number, seconds: number): Promise<LoopDelay> {
+async function steadyStream({ d, out }: FlowDetect, frames: Buffer[], fps: number, seconds: number): Promise<LoopDelay> {
   let framesOut = 0;
   out.on('input', () => framesOut++);
   const h = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
@@ -174,7 +243,7 @@ async function steadyStream(d: NodeHandle, out: NodeHandle, frames: Buffer[], fp
 }
 
 /** Frames out per second while a frame arrives every 5 ms (drop-oldest keeps the newest). */
-async function saturated(d: NodeHandle, out: NodeHandle, frames: Buffer[], seconds: number): Promise<number> {
+async function saturated({ d, out }: FlowDetect, frames: Buffer[], seconds: number): Promise<number> {
   const stamps: number[] = [];
   out.on('input', () => stamps.push(performance.now()));
   let k = 0;
@@ -187,7 +256,7 @@ async function saturated(d: NodeHandle, out: NodeHandle, frames: Buffer[], secon
   return steady.length > 1 ? (1000 * (steady.length - 1)) / (steady[steady.length - 1] - steady[0]) : 0;
 }
 
-export function nodeRedMarkdown(rs: NodeRedBenchResult[]): string {
+export function nodeRedMarkdown(rs: NodeRedBenchResult[], failed: readonly BenchFailure[] = []): string {
   const f = (x: number, d = 1): string => x.toFixed(d);
   const fps = [...new Set(rs.map((r) => r.fps))].join(', ');
   const head = `| model | threads | bare session median (ms) | msg in->out, annotate off (ms, x session) | annotate on (ms, x session) | throughput (fps, x 1/session) | loop delay p50/p99/max, ${fps} fps, annotate off (ms) | annotate on (ms) | longest GC pause, off / on (ms) | frames in/out (off) |`;
@@ -196,5 +265,5 @@ export function nodeRedMarkdown(rs: NodeRedBenchResult[]): string {
     const loop = (l: LoopDelay): string => `${f(l.p50)} / ${f(l.p99)} / ${f(l.max)}`;
     return `| ${r.model} | ${r.threads} | ${f(r.session)} | ${f(r.latency.annotateOff)} (${f(r.latency.annotateOff / r.session, 2)}x) | ${f(r.latency.annotateOn)} (${f(r.latency.annotateOn / r.session, 2)}x) | ${f(r.throughputFps, 2)} (${f((r.throughputFps * r.session) / 1000, 2)}x) | ${loop(r.loop.annotateOff)} | ${loop(r.loop.annotateOn)} | ${f(r.loop.annotateOff.gcMax)} / ${f(r.loop.annotateOn.gcMax)} | ${r.loop.annotateOff.framesIn}/${r.loop.annotateOff.framesOut} |`;
   });
-  return [head, sep, ...lines].join('\n') + `\n${rs[0]?.machine ?? ''}\n`;
+  return [head, sep, ...lines].join('\n') + failureLines(failed) + `\n${failed.length ? '\n' : ''}${rs[0]?.machine ?? ''}\n`;
 }
