@@ -1,13 +1,14 @@
 'use strict';
 // yolo-edge resize-input: a static export rewritten for another static size, checked against the square model.
 const assert = require('assert');
+const crypto = require('crypto');
 const fs = require('fs');
 const path = require('path');
 const { execFile } = require('child_process');
 const { onnx } = require('onnx-proto');
-const { DIST, ROOT, requireModel, requireCoco128, cocoImage, lib } = require('./support/paths');
+const { DIST, ROOT, FIXTURES, requireModel, requireCoco128, cocoImage, lib } = require('./support/paths');
 const { tmpDir } = require('./support/fixtures');
-const { float16Copy, endToEnd, firstClasses } = require('./support/model-variants');
+const { float16Copy, endToEnd, firstClasses, convInteger } = require('./support/model-variants');
 const { cropDataset } = require(path.join(ROOT, 'scripts', 'crop-dataset.js'));
 const { Detector } = lib('detector');
 const { loadModelInfo } = lib('model/model-info');
@@ -49,16 +50,45 @@ function constantsOf(file) {
   return { graph: g, tensors: [...g.initializer, ...g.node.filter((n) => n.opType === 'Constant').map((n) => n.attribute[0].t)] };
 }
 
+/** Dims and a digest of each constant, in graph order: everything a resize may rewrite. */
+const constantDigests = (file) => constantsOf(file).tensors.map((t) => `${t.dims.join('x')}:${crypto.createHash('sha1').update(t.rawData || []).digest('hex')}`);
+
+/** Both models find the same objects in the committed sample images: same classes, boxes and scores within float noise. */
+async function sameDetections(modelA, modelB) {
+  const a = await Detector.create(modelA, { threads: 1 });
+  const b = await Detector.create(modelB, { threads: 1 });
+  try {
+    let n = 0;
+    for (const name of fs.readdirSync(FIXTURES).filter((f) => f.endsWith('.jpg'))) {
+      const img = fs.readFileSync(path.join(FIXTURES, name));
+      const [x, y] = [(await a.detect(img)).detections, (await b.detect(img)).detections];
+      assert.deepStrictEqual(y.map((d) => d.class), x.map((d) => d.class), name);
+      x.forEach((d, i) => {
+        for (const k of ['x1', 'y1', 'x2', 'y2']) assert.ok(Math.abs(d.box[k] - y[i].box[k]) < 0.5, `${name} ${k}`);
+        assert.ok(Math.abs(d.score - y[i].score) < 1e-3, name);
+      });
+      n += x.length;
+    }
+    return n;
+  } finally {
+    await a.close();
+    await b.close();
+  }
+}
+
 const int64s = (t) => Array.from({ length: t.rawData.length / 8 }, (_, i) => Number(Buffer.from(t.rawData).readBigInt64LE(8 * i)));
 
 describe('resize-input', function () {
   this.timeout(600000);
   const tmp = tmpDir('yolo-edge-resize-');
   const rect = path.join(tmp, 'yolov8n-384x640.onnx');
+  // native sizes whose grids (hw 1024/256/64, 256/64/16, 64/16/4) equal channel counts: C2f splits, DFL bins, 4+nc
+  const small = { 256: path.join(tmp, 'yolov8n-256.onnx'), 128: path.join(tmp, 'yolov8n-128.onnx'), 64: path.join(tmp, 'yolov8n-64.onnx') };
   let report;
   let frames;
   before(async function () {
     report = await resizeModelFile(requireModel(), rect, 384, 640);
+    for (const [size, file] of Object.entries(small)) await resizeModelFile(requireModel(), file, Number(size), Number(size));
     const data = requireCoco128(this);
     await cropDataset(data, path.join(tmp, 'crops'), 16 / 9, { limit: FRAMES });
     frames = fs.readdirSync(path.join(tmp, 'crops', 'images')).sort().map((n) => path.join(tmp, 'crops', 'images', n));
@@ -147,6 +177,45 @@ describe('resize-input', function () {
     assert.deepStrictEqual(parseImgsz('320'), [320, 320]);
   });
 
+  for (const size of Object.keys(small)) {
+    it(`resizes a ${size}x${size} model to 640x640 and 384x640: the constants and boxes of the 640 model and of the one resized from it`, async () => {
+      const square = path.join(tmp, `from-${size}-640.onnx`);
+      const wide = path.join(tmp, `from-${size}-384x640.onnx`);
+      const r = await resizeModelFile(small[size], square, 640, 640);
+      await resizeModelFile(small[size], wide, 384, 640);
+      assert.deepStrictEqual([r.anchors.to, r.rewritten], [8400, { anchors: 1, strides: 1, shapes: 2 }]);
+      // the weights never change, so the way back gives the original graph
+      assert.deepStrictEqual(constantDigests(square), constantDigests(requireModel()));
+      assert.deepStrictEqual(constantDigests(wide), constantDigests(rect));
+      assert.ok((await sameDetections(requireModel(), square)) >= 10);
+    });
+  }
+
+  it('resizes a dynamically quantized (ConvInteger) 256x256 model to 640x640: the constants of the one made from the 640 model', async () => {
+    const out = path.join(tmp, 'dyn-256-640.onnx');
+    await resizeModelFile(convInteger(small[256], path.join(tmp, 'dyn-256.onnx')), out, 640, 640);
+    assert.deepStrictEqual(constantDigests(out), constantDigests(convInteger(requireModel(), path.join(tmp, 'dyn-640.onnx'))));
+  });
+
+  it('refuses, naming it, a constant it cannot tell a grid size from a channel count in, and a level of one cell', async () => {
+    // a C2f channel Slice of the 256 model whose axes are computed (Identity): its end, 256, is also the 16x16 level's size
+    const m = onnx.ModelProto.decode(fs.readFileSync(small[256]));
+    const values = new Map([...m.graph.initializer.map((t) => [t.name, t]), ...m.graph.node.filter((n) => n.opType === 'Constant').map((n) => [n.output[0], n.attribute[0].t])]);
+    const slice = m.graph.node.find((n) => n.opType === 'Slice' && values.get(n.input[2]) && int64s(values.get(n.input[2])).join() === '256');
+    m.graph.node.splice(m.graph.node.indexOf(slice), 0, onnx.NodeProto.create({ name: 'axes_copy', opType: 'Identity', input: [slice.input[3]], output: ['axes_copy'] }));
+    slice.input[3] = 'axes_copy';
+    const computed = path.join(tmp, 'computed-axes.onnx');
+    fs.writeFileSync(computed, onnx.ModelProto.encode(m).finish());
+    const out = path.join(tmp, 'computed-axes-640.onnx');
+    const named = new RegExp(`constant '${slice.input[2]}' holds 256 .*may be a grid size or a channel count`);
+    await assert.rejects(resizeModelFile(computed, out, 640, 640), (e) => e.code === 'UNSUPPORTED_MODEL' && named.test(e.message));
+    assert.ok(!fs.existsSync(out));
+    const tiny = path.join(tmp, 'yolov8n-32.onnx');
+    await resizeModelFile(requireModel(), tiny, 32, 32);
+    await assert.rejects(resizeModelFile(tiny, out, 640, 640), (e) => e.code === 'UNSUPPORTED_MODEL' && /a level of one row or column/.test(e.message));
+    assert.ok(!fs.existsSync(out));
+  });
+
   it('refuses an --out that is the input model (also through a symlink) and leaves it as it was', async () => {
     const mine = path.join(tmp, 'mine.onnx');
     fs.copyFileSync(requireModel(), mine);
@@ -210,6 +279,20 @@ describe('resize-input', function () {
       assert.deepStrictEqual(shapes, ['24x40', '48x80']);
       const r = await agreement(square8, out, frames);
       assert.ok(r.matched >= 90 && r.f1 >= 0.85, JSON.stringify(r));
+    });
+
+    it('resizes a quantized 256x256 model to 384x640: channel counts equal to its grid sizes stay, it agrees with the float model', async function () {
+      const q = path.join(tmp, 'int8-256.onnx');
+      await quantizeModel({ model: small[256], calib: requireCoco128(this), out: q, samples: 8, split: 'even', threads: 1 });
+      const out = path.join(tmp, 'int8-256-384x640.onnx');
+      const rep = await resizeModelFile(q, out, 384, 640);
+      assert.deepStrictEqual([rep.anchors.to, rep.rewritten.shapes], [5040, 4]);
+      // the upsampling's NHWC shapes: 256 and 128 channels, though 256 is the 16x16 level's anchor count at 256x256
+      const { graph } = constantsOf(out);
+      const shapes = graph.node.filter((n) => n.opType === 'Reshape' && /Resize/.test(n.name)).map((n) => int64s(graph.initializer.find((t) => t.name === n.input[1])).join()).sort();
+      assert.deepStrictEqual(shapes, ['1,24,40,256', '1,48,80,128']);
+      const r = await agreement(rect, out, frames);
+      assert.ok(r.matched >= 80 && r.f1 >= 0.8, JSON.stringify(r));
     });
   });
 });

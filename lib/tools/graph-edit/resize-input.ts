@@ -1,6 +1,8 @@
 import * as ort from 'onnxruntime-node';
 import { onnx } from 'onnx-proto';
 import { floatData, GraphIndex, int64Data, tensorDims } from '../quantize/graph';
+import { dimsNeeded, gridAxes } from './grid-axes';
+import { resizedSizes, sizeConstants } from './grid-sizes';
 import { setMetadata } from '../quantize/quantize';
 import { checkWritable, writeAtomic } from '../quantize/write';
 import { YoloEdgeError } from '../../errors';
@@ -25,21 +27,16 @@ export interface ResizeReport {
   rewritten: { anchors: number; strides: number; shapes: number };
 }
 
-// int64 inputs that hold sizes: Reshape/Expand shapes, Split sizes, Slice bounds, Tile repeats, Resize sizes
-const SIZE_INPUTS: Record<string, number[]> = { Reshape: [1], Expand: [1], Split: [1], Slice: [1, 2], Tile: [1], ConstantOfShape: [0], Resize: [3] };
-// inputs that hold a whole NCHW / NHWC shape, where a level's (h, w) pair is a feature-map size
-const SHAPE_INPUTS: Record<string, number[]> = { Reshape: [1], Expand: [1], Resize: [3] };
-// ops a shape vector may be assembled through on its way to a size input
-const SHAPE_PASS = new Set(['Concat', 'Cast', 'Identity', 'Unsqueeze', 'Squeeze']);
-
 /**
  * Rewrites a static YOLOv8/YOLO11 detector (float, QDQ or dynamically quantized) for another static input size.
  * The levels come from the anchor-point constant itself (a 0.5-offset grid per level), so nothing depends on node
  * names; every constant that encodes the grid is recomputed: anchor points, strides, anchor counts and per-level
- * sizes in shape vectors, feature-map sizes in shape vectors (the quantizer's upsampling). A constant that holds the
- * anchor count but is none of these stops the rewrite with its name.
+ * sizes in shape vectors, feature-map sizes in shape vectors (the quantizer's upsampling). Which int64 values are
+ * grid sizes is told by the axis they size (grid-axes.ts), not by their value: at 256x256 the 16x16 level's 256
+ * anchors are also a C2f channel count. A float constant that holds the anchor count but is neither anchor points
+ * nor strides, or an int64 value the graph does not place, stops the rewrite with its name.
  */
-export function resizeModel(model: ModelProto, height: number, width: number, path = 'model'): ResizeReport {
+export async function resizeModel(model: ModelProto, height: number, width: number, path = 'model'): Promise<ResizeReport> {
   const info = describeModel(model, path);
   if (info.layout !== 'yolov8') throw new YoloEdgeError(`${path}: resize-input rewrites YOLOv8/YOLO11 detectors with output [1, 4+nc, N]; this one is '${info.layout}'`, 'UNSUPPORTED_MODEL');
   const graph = graphOf(model);
@@ -59,7 +56,12 @@ export function resizeModel(model: ModelProto, height: number, width: number, pa
       throw new YoloEdgeError(`${path}: a ${l.h}x${l.w} level does not divide the ${info.inputHeight}x${info.inputWidth} input evenly`, 'UNSUPPORTED_MODEL');
     }
   }
+  if (old.some((l) => l.h < 2 || l.w < 2)) {
+    throw new YoloEdgeError(`${path}: a level of one row or column (${info.inputHeight}x${info.inputWidth} input) cannot be told from unit dimensions; resize a model of at least 64 per side`, 'UNSUPPORTED_MODEL');
+  }
   checkImgsz(height, width, Math.max(...old.map((l) => l.stride)));
+  // which axes are grid axes, from one run of the model as it is (Reshapes need concrete dims)
+  const axes = gridAxes(g, info.inputName, (await blankRun(encodeModel(model), info, dimsNeeded(g), path)).tensors);
   const next = old.map((l) => ({ h: height / l.stride, w: width / l.stride, stride: l.stride }));
   const n2 = next.reduce((a, l) => a + l.h * l.w, 0);
   const rewritten = { anchors: 0, strides: 0, shapes: 0 };
@@ -75,31 +77,20 @@ export function resizeModel(model: ModelProto, height: number, width: number, pa
       throw new YoloEdgeError(`${path}: constant '${c.tensor.name}' of shape [${tensorDims(c.tensor)}] holds the ${n} anchors but is neither anchor points nor strides; cannot resize it`, 'UNSUPPORTED_MODEL');
     }
   }
-  const sizes = new Map<number, number>([[n, n2], ...old.map((l, i): [number, number] => [l.h * l.w, next[i].h * next[i].w])]);
-  for (const { tensor, wholeShape } of sizeConstants(g)) {
-    const v = int64Data(tensor);
-    const out = v.slice();
-    const done = new Set<number>();
-    if (wholeShape && v.length >= 4) {
-      for (let i = 1; i + 1 < v.length; i++) {
-        const l = old.findIndex((o) => o.h === v[i] && o.w === v[i + 1]);
-        if (l >= 0 && !done.has(i)) {
-          out[i] = next[l].h;
-          out[i + 1] = next[l].w;
-          done.add(i).add(i + 1);
-        }
-      }
-    }
-    for (let i = 0; i < v.length; i++) if (!done.has(i) && sizes.has(v[i])) out[i] = sizes.get(v[i]) as number;
-    if (out.some((x, i) => x !== v[i])) {
-      writeInt64(tensor, out);
+  const change = { old, next, counts: new Map<number, number>([[n, n2], ...old.map((l, i): [number, number] => [l.h * l.w, next[i].h * next[i].w])]) };
+  const shapes = sizeConstants(g, axes).map((c) => ({ c, from: int64Data(c.tensor), to: resizedSizes(c, change, path) }));
+  for (const { c, from, to } of shapes) {
+    if (to.some((x, i) => x !== from[i])) {
+      writeInt64(c.tensor, to);
       rewritten.shapes++;
     }
   }
 
   dims[2] = onnx.TensorShapeProto.Dimension.create({ dimValue: height });
   dims[3] = onnx.TensorShapeProto.Dimension.create({ dimValue: width });
-  for (const d of graph.output[0].type?.tensorType?.shape?.dim ?? []) if (Number(d.dimValue) === n && !d.dimParam) d.dimValue = n2;
+  // [1, 4+nc, N]: only the last dim is the anchor count (at 64x64 the 84 channels of 80 classes equal it)
+  const anchorDim = graph.output[0].type?.tensorType?.shape?.dim?.[2];
+  if (anchorDim && !anchorDim.dimParam) anchorDim.dimValue = n2;
   graph.valueInfo = []; // intermediate shapes of the old size; onnxruntime infers them again
   setMetadata(model, 'imgsz', `[${height}, ${width}]`);
   return { from: [info.inputHeight, info.inputWidth], to: [height, width], levels: old.map((l, i) => ({ from: l, to: next[i] })), anchors: { from: n, to: n2 }, rewritten };
@@ -110,10 +101,10 @@ export async function resizeModelFile(modelPath: string, out: string, height: nu
   await checkWritable(out, modelPath);
   const model = decodeModel(await readModelBytes(modelPath), modelPath);
   requireEmbeddedWeights(model, modelPath);
-  const report = resizeModel(model, height, width, modelPath);
+  const report = await resizeModel(model, height, width, modelPath);
   const bytes = encodeModel(model);
   const info = describeModel(decodeModel(bytes, out), out);
-  const dims = await outputDims(bytes, info);
+  const dims = (await blankRun(bytes, info, [], 'the resized model')).output;
   const want = [1, info.numClasses + 4, report.anchors.to];
   if (dims.join() !== want.join()) throw new YoloEdgeError(`${modelPath}: the resized model gives output [${dims}], expected [${want}]`, 'RESIZE_FAILED');
   await writeAtomic(out, bytes);
@@ -139,22 +130,28 @@ export function parseImgsz(text: string): [number, number] {
   return [h, m[2] === undefined ? h : Number(m[2])];
 }
 
-async function outputDims(bytes: Uint8Array, info: ModelInfo): Promise<number[]> {
+/** One run on a blank image: the dims of the first output and of `extra` intermediate tensors. */
+async function blankRun(bytes: Uint8Array, info: ModelInfo, extra: string[], what: string): Promise<{ output: number[]; tensors: Map<string, number[]> }> {
   // float32 edges on a float16 model, as the detector's sessions have them (onnxruntime-node takes no float16 input)
   const model = decodeModel(bytes, info.path);
-  const runnable = withFloat32Edges(model) ? encodeModel(model) : bytes;
-  const session = await ort.InferenceSession.create(runnable, { logSeverityLevel: 3, intraOpNumThreads: 1 });
+  withFloat32Edges(model);
+  const graph = graphOf(model);
+  const first = graph.output[0].name ?? '';
+  // types left out: onnxruntime infers them
+  for (const name of extra) if (name !== first) graph.output.push(onnx.ValueInfoProto.create({ name }));
+  let session: ort.InferenceSession | undefined;
   try {
+    session = await ort.InferenceSession.create(encodeModel(model), { logSeverityLevel: 3, intraOpNumThreads: 1 });
     const size = 3 * info.inputHeight * info.inputWidth;
     const shape = [1, 3, info.inputHeight, info.inputWidth];
     const blank = info.sessionInput === 'uint8' ? new ort.Tensor('uint8', new Uint8Array(size), shape)
       : new ort.Tensor('float32', new Float32Array(size), shape);
-    const out = await session.run({ [info.inputName]: blank });
-    return out[session.outputNames[0]].dims.map(Number);
+    const out = await session.run({ [info.inputName]: blank }, [first, ...extra.filter((x) => x !== first)]);
+    return { output: out[first].dims.map(Number), tensors: new Map(extra.map((name) => [name, out[name].dims.map(Number)])) };
   } catch (err) {
-    throw new YoloEdgeError(`the resized model does not run: ${(err as Error).message}`, 'RESIZE_FAILED');
+    throw new YoloEdgeError(`${what} does not run: ${(err as Error).message}`, 'RESIZE_FAILED');
   } finally {
-    await session.release();
+    await session?.release();
   }
 }
 
@@ -233,28 +230,6 @@ function strideValues(levels: Level[]): Float32Array {
 
 function resizedDims(t: onnx.ITensorProto, n: number, n2: number): number[] {
   return tensorDims(t).map((d) => (d === n ? n2 : d));
-}
-
-/** int64 constants that reach a size input (directly or through Concat and friends), with whether they are a whole shape. */
-function sizeConstants(g: GraphIndex): Array<{ tensor: onnx.ITensorProto; wholeShape: boolean }> {
-  const found = new Map<onnx.ITensorProto, boolean>();
-  const visit = (name: string, wholeShape: boolean, depth: number): void => {
-    const t = g.constantTensor(name);
-    if (t) {
-      if (t.dataType === TensorType.INT64) found.set(t, (found.get(t) ?? false) || wholeShape);
-      return;
-    }
-    const p = g.producer.get(name);
-    if (p && SHAPE_PASS.has(p.opType ?? '') && depth < 8) for (const i of p.input ?? []) if (i) visit(i, false, depth + 1);
-  };
-  for (const node of g.nodes) {
-    const op = node.opType ?? '';
-    for (const k of SIZE_INPUTS[op] ?? []) {
-      const name = node.input?.[k];
-      if (name) visit(name, (SHAPE_INPUTS[op] ?? []).includes(k), 0);
-    }
-  }
-  return [...found].map(([tensor, wholeShape]) => ({ tensor, wholeShape }));
 }
 
 function readFloats(t: onnx.ITensorProto): Float32Array {

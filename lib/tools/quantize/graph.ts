@@ -82,7 +82,8 @@ export function tensorDims(t: onnx.ITensorProto): number[] {
   return (t.dims ?? []).map((d) => toNumber(d as number));
 }
 
-const SAME_RANK = new Set([
+/** Ops whose output has the rank of their (broadcast) inputs. */
+export const SAME_RANK = new Set([
   'Conv', 'Sigmoid', 'Mul', 'Add', 'Sub', 'Div', 'Relu', 'LeakyRelu', 'HardSigmoid', 'HardSwish', 'Clip', 'Pow', 'Sqrt',
   'Concat', 'MaxPool', 'AveragePool', 'Resize', 'Upsample', 'Split', 'Slice', 'Transpose', 'Softmax', 'BatchNormalization',
   'Identity', 'Tanh', 'Exp', 'ConvTranspose', 'Max', 'Min', 'Pad', 'Cast', 'MatMul',
