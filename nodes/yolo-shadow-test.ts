@@ -6,7 +6,7 @@ import { parseDetectConfig } from '../lib/detect-config';
 import { YoloEdgeError } from '../lib/errors';
 import { TOPICS } from '../lib/topics';
 import { DetectNodeFields, detectOptions, imageOf, Msg, wantsAnnotation, writeDetection } from './shared/detect-message';
-import { describeDetector, ModelIdentity } from '../lib/detector';
+import { describeDetector, Detector, ModelIdentity } from '../lib/detector';
 import { FrameJob } from './shared/frame-intake';
 import { FrameOutput, FrameRuntime } from './shared/frame-runtime';
 import { refuseInput } from './shared/refuse-input';
@@ -57,6 +57,7 @@ export = function (RED: NodeAPI): void {
       return;
     }
     let lastWarning = '';
+    let candidateFailure = '';
     let base: ReturnType<typeof parseDetectConfig>;
     let frames: FrameRuntime;
     let settings: ReturnType<typeof parseShadowConfig>;
@@ -84,11 +85,26 @@ export = function (RED: NodeAPI): void {
         status(true);
       },
       candidateError: (err) => {
-        if (err.message !== lastWarning) node.warn(`candidate model: ${err.message}`);
-        lastWarning = err.message;
+        warnCandidate(err);
         status(true);
       },
     });
+
+    /** Warns once per distinct candidate error; the status shows the last one while the candidate keeps failing. */
+    function warnCandidate(err: Error): void {
+      if (err.message !== lastWarning) node.warn(`candidate model: ${err.message}`);
+      lastWarning = err.message;
+      candidateFailure = err.message;
+    }
+
+    /** The candidate's load: production serves without it, so a failure only warns, as a failed run does. */
+    function loadCandidate(): Promise<Detector | undefined> {
+      if (!candidate) return Promise.resolve(undefined);
+      return candidate.detector().catch((err: Error) => {
+        warnCandidate(err);
+        return undefined;
+      });
+    }
 
     function alarmMessage(e: AlarmEvent, frame: FrameRef | undefined): NodeMessage {
       const msg = { topic: TOPICS.shadowAlarm, alarm: e.active, reason: alarmReason(e), payload: e };
@@ -108,11 +124,12 @@ export = function (RED: NodeAPI): void {
       if (!tester.roles.candidate) return { fill: 'green', shape: 'ring', text: `no candidate · ${frames.stats.processed} frames` };
       const w = tester.windowSummary;
       const c = tester.counters;
-      const fill = c.failed > 0 && c.failed >= c.compared ? 'yellow' : 'green';
+      const failing = c.failed > 0 && c.failed >= c.compared;
+      if (failing) return { fill: 'yellow', shape: 'dot', text: `candidate failed ${c.failed}x: ${candidateFailure.slice(0, 60)} · ${c.compared} compared${role}` };
       const f1 = w.meanF1 === null ? 'F1 -' : `F1 ${w.meanF1.toFixed(2)}`;
       const ratio = w.p95LatencyRatio === null ? '' : ` · x${w.p95LatencyRatio.toFixed(2)}`;
       const skipped = c.skippedBusy ? ` · ${c.skippedBusy} skipped` : '';
-      return { fill, shape: 'dot', text: `${f1}${ratio} · ${c.compared} compared${skipped}${role}` };
+      return { fill: 'green', shape: 'dot', text: `${f1}${ratio} · ${c.compared} compared${skipped}${role}` };
     }
 
     async function work({ msg }: FrameJob): Promise<FrameOutput> {
@@ -156,22 +173,25 @@ export = function (RED: NodeAPI): void {
     });
 
     node.status({ fill: 'grey', shape: 'ring', text: 'loading models' });
-    const loading = Promise.all([production.detector(), candidate?.detector()]);
+    const loading = Promise.all([production.detector(), loadCandidate()]);
     showFetchProgress(node, [production, candidate], loading);
     loading.then(
       ([p, c]) => {
         [p, c].forEach((d) => d && frames.watch(d));
         const names = c && classNamesWarning(p.info.names, c.info.names);
         if (names) node.warn(`shadow test: ${names}`);
+        return c;
       },
     ).then(
-      () => {
-        if (!frames.closing) node.status({ fill: 'grey', shape: 'dot', text: candidate ? 'ready · shadowing' : 'ready · no candidate' });
+      (c) => {
+        if (frames.closing) return;
+        if (candidate && !c) node.status({ fill: 'yellow', shape: 'ring', text: `ready · candidate failed: ${candidateFailure.slice(0, 60)}` });
+        else node.status({ fill: 'grey', shape: 'dot', text: candidate ? 'ready · shadowing' : 'ready · no candidate' });
       },
       (err: Error) => {
         if (frames.closing) return; // redeployed while loading: the new node shows its own status
         node.status({ fill: 'red', shape: 'ring', text: loadFailureText(err) });
-        node.error(`shadow test: ${err.message}`);
+        node.error(`production model: ${err.message}`);
       },
     );
   }

@@ -311,6 +311,28 @@ describe('yolo-shadow-test node', function () {
     await until(() => got.out1.length === 4, 'a frame after the refused promote');
     assert.strictEqual(got.out1[3].detection.model.sha256, DEFAULT_SHA);
   });
+  it('a candidate that cannot load is a warning and a yellow status naming the candidate, before and after frames', async () => {
+    await helper.load([modelNode, shadowNode], flow('yolov8n.onnx', path.join(dir, 'missing.onnx')));
+    const got = capture();
+    const warnings = [];
+    const statuses = [];
+    const s1 = helper.getNode('s1');
+    s1.on('call:warn', (call) => warnings.push(String(call.args[0])));
+    s1.on('call:status', (call) => statuses.push(call.args[0]));
+    await until(() => statuses.some((s) => /^ready/.test(s.text)), 'the ready status');
+    const ready = statuses.find((s) => /^ready/.test(s.text));
+    assert.strictEqual(ready.fill, 'yellow');
+    assert.match(ready.text, /candidate.*model file not found/);
+    assert.deepStrictEqual(got.errors, [], 'production serves: no error');
+    assert.match(warnings.join('\n'), /candidate model: model file not found/);
+    s1.receive({ payload: images[0] });
+    await until(() => got.out1.length === 1, 'a production message');
+    await until(() => /candidate/.test(statuses[statuses.length - 1].text), 'a status naming the candidate');
+    assert.strictEqual(statuses[statuses.length - 1].fill, 'yellow');
+    assert.match(statuses[statuses.length - 1].text, /model file not found/);
+    assert.strictEqual(warnings.filter((w) => /model file not found/.test(w)).length, 1, 'warned once');
+  });
+
   it('refuses to promote a candidate that failed its comparisons or cannot run the node settings, saying why', async () => {
     // the candidate's class names lack 'zebra', which this node filters on: every comparison fails
     const f = flow('yolov8n.onnx', 'yolov8n.onnx', { classes: 'zebra', sampleValue: 100 });
