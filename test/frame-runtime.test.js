@@ -57,6 +57,20 @@ describe('frame runtime', function () {
     assert.ok(jobs.slice(0, 2).every((j) => j.ended[0] === 'ok'), 'the frames in progress finish and are sent');
   });
 
+  it('refuses a frame beyond a full queue with BUSY, counting in the queue size the user set', async () => {
+    const node = fakeNode();
+    let release;
+    const slow = new Promise((r) => { release = r; });
+    const frames = new FrameRuntime(node, { busyPolicy: 'queue', queueSize: 3 }, () => slow.then(() => ({ send: {}, ms: 1, objects: 0 })), () => ({ fill: 'green', text: 'ok' }));
+    const jobs = [1, 2, 3, 4, 5, 6].map(job);
+    for (const j of jobs) frames.input(j);
+    const refused = jobs[5].ended[0];
+    assert.strictEqual(refused.code, 'BUSY');
+    assert.strictEqual(refused.message, 'busy: queue full (3 of 3 waiting, 2 in progress); frame refused');
+    release();
+    await frames.close();
+  });
+
   it('sends a frame that finishes while close waits', async () => {
     const node = fakeNode();
     const frames = new FrameRuntime(node, { busyPolicy: 'queue', queueSize: 10 }, async () => { await sleep(200); return { send: { payload: 'done' }, ms: 200, objects: 1 }; }, () => ({ fill: 'green', text: 'ok' }));

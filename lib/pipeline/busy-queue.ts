@@ -58,6 +58,11 @@ export class BusyQueue<T> {
     return this.waiting.length + this.active;
   }
 
+  /** Why a job was refused, in the node's own terms: its queue size, and the frames in progress beside it. */
+  describeFull(): string {
+    return `queue full (${this.waiting.length} of ${this.capacity} waiting, ${this.active} in progress)`;
+  }
+
   push(job: Job<T>): void {
     if (this.active < this.concurrency) {
       this.counters.accepted++;

@@ -50,7 +50,7 @@ export function takeFrame(job: FrameJob, gate: RateGate, queue: BusyQueue<FrameJ
   queue.push({
     item: job,
     discard: (reason) => {
-      if (reason === 'rejected') done(new YoloEdgeError(`busy: ${queue.pending} frames waiting, queue full; frame refused`, 'BUSY'));
+      if (reason === 'rejected') done(new YoloEdgeError(`busy: ${queue.describeFull()}; frame refused`, 'BUSY'));
       // a Catch node must hear of it: an http-in flow would otherwise never answer the request
       else if (reason === 'closed') done(new YoloEdgeError('the node closed before this frame ran', 'CLOSED'));
       else done();
