@@ -10,7 +10,7 @@ import { describeDetector, Detector, ModelIdentity } from '../lib/detector';
 import { FrameJob } from './shared/frame-intake';
 import { FrameOutput, FrameRuntime } from './shared/frame-runtime';
 import { refuseInput } from './shared/refuse-input';
-import { loadFailureText, showFetchProgress, YoloModelNode } from './shared/model-config';
+import { loadFailureText, refuseSettingsAtLoad, showFetchProgress, YoloModelNode } from './shared/model-config';
 
 interface YoloShadowTestDef extends DetectNodeFields {
   production: string;
@@ -180,11 +180,11 @@ export = function (RED: NodeAPI): void {
         [p, c].forEach((d) => d && frames.watch(d));
         const names = c && classNamesWarning(p.info.names, c.info.names);
         if (names) node.warn(`shadow test: ${names}`);
-        return c;
+        return [p, c] as const;
       },
     ).then(
-      (c) => {
-        if (frames.closing) return;
+      ([p, c]) => {
+        if (frames.closing || refuseSettingsAtLoad(node, p, base)) return;
         if (candidate && !c) node.status({ fill: 'yellow', shape: 'ring', text: `ready · candidate failed: ${candidateFailure.slice(0, 60)}` });
         else node.status({ fill: 'grey', shape: 'dot', text: candidate ? 'ready · shadowing' : 'ready · no candidate' });
       },

@@ -6,7 +6,7 @@ import { DetectNodeFields, detectOptions, imageOf, Msg, wantsAnnotation, writeDe
 import { FrameJob } from './shared/frame-intake';
 import { FrameOutput, FrameRuntime } from './shared/frame-runtime';
 import { refuseInput } from './shared/refuse-input';
-import { loadFailureText, showFetchProgress, YoloModelNode } from './shared/model-config';
+import { loadFailureText, refuseSettingsAtLoad, showFetchProgress, YoloModelNode } from './shared/model-config';
 import { createPreview } from './shared/preview';
 
 interface Yolov8DetectDef extends DetectNodeFields {
@@ -67,6 +67,7 @@ export = function (RED: NodeAPI): void {
         (d) => {
           if (frames.closing) return; // redeployed while loading: the new node shows its own status
           frames.watch(d);
+          if (refuseSettingsAtLoad(node, d, base)) return;
           // A non-square input (a resized 384x640 model) or a dynamic one shows as such, not as its width.
           const size = d.info.dynamicInput ? 'any size' : d.info.inputWidth === d.info.inputHeight ? `${d.info.inputWidth}px` : `${d.info.inputHeight}x${d.info.inputWidth}`;
           node.status(d.saturation

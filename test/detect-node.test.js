@@ -63,6 +63,24 @@ describe('yolov8-detect node', function () {
     assert.ok(Buffer.isBuffer(msg.annotated) && msg.annotated[0] === 0xff && msg.annotated[1] === 0xd8);
   });
 
+  it('names a class filter the model does not have at deploy (red status, log), not only at the first frame', async () => {
+    const statuses = [];
+    const errors = [];
+    const loaded = new Promise((resolve) => {
+      helper.load([modelNode, detectNode], flow('yolov8n.onnx', { classes: 'person,unicorn' })).then(() => {
+        const d1 = helper.getNode('d1');
+        d1.on('call:status', (c) => { statuses.push(c.args[0]); if (c.args[0].fill === 'red' || /ready/.test(c.args[0].text)) resolve(); });
+        d1.on('call:error', (c) => errors.push(String(c.args[0])));
+      });
+    });
+    await loaded;
+    assert.strictEqual(statuses.at(-1).fill, 'red');
+    assert.match(statuses.at(-1).text, /^unknown class 'unicorn'/);
+    assert.match(errors[0], /settings: unknown class 'unicorn'/);
+    const { error } = await outcome(helper.getNode('d1'), helper.getNode('out'), { payload: zebra });
+    assert.strictEqual(error.code, 'BAD_CLASS', 'frames still fail with it');
+  });
+
   it('honours msg overrides: classes, confidence, file path payloads', async () => {
     await helper.load([modelNode, detectNode], flow('yolov8n.onnx', { filePaths: true }));
     const d1 = helper.getNode('d1');

@@ -86,6 +86,14 @@ describe('yolo-shadow-test node', function () {
     await new Promise((r) => { helper.stopServer(r); });
   });
 
+  it('names a class filter production does not have at deploy, in a red status', async () => {
+    await helper.load([modelNode, detectNode, shadowNode], flow('yolov8n.onnx', 'yolov8n.onnx', { classes: 'unicorn' }));
+    const s1 = helper.getNode('s1');
+    const status = await new Promise((resolve) => s1.on('call:status', (c) => { if (c.args[0].fill === 'red' || /ready/.test(c.args[0].text)) resolve(c.args[0]); }));
+    assert.strictEqual(status.fill, 'red');
+    assert.match(status.text, /^unknown class 'unicorn'/);
+  });
+
   it('model against itself: F1 1.0, raw difference 0, both versions named, output 1 shaped like yolov8-detect', async () => {
     const f = flow('yolov8n.onnx', 'yolov8n.onnx');
     f.push({ id: 'd1', type: 'yolov8-detect', model: 'mp', confidence: 0.25, iou: 0.7, classes: '', maxDetections: 300, agnostic: false, annotate: false, busyPolicy: 'queue', queueSize: 10, wires: [['outd']] },

@@ -1,6 +1,6 @@
 // Shared between the node adapters: how a node reaches the detector its yolo-model config node owns.
 import type { Node } from 'node-red';
-import type { Detector } from '../../lib/detector';
+import type { DetectOptions, Detector } from '../../lib/detector';
 
 export interface YoloModelNode extends Node {
   /** Resolved model file path. */
@@ -22,4 +22,19 @@ export function showFetchProgress(node: Node, models: Array<YoloModelNode | unde
   const stop = () => unwatch.forEach((u) => u?.());
   node.on('close', stop);
   loading.then(stop, stop);
+}
+
+/**
+ * Settings the loaded model cannot run (a class filter naming a class it does not have), shown at deploy as a red
+ * status and a log line instead of at the first frame; frames still fail with the same error. True when refused.
+ */
+export function refuseSettingsAtLoad(node: Node, d: Detector, options: Partial<DetectOptions>): boolean {
+  try {
+    d.checkOptions(options);
+    return false;
+  } catch (err) {
+    node.status({ fill: 'red', shape: 'ring', text: (err as Error).message.slice(0, 60) });
+    node.error(`settings: ${(err as Error).message}`);
+    return true;
+  }
 }
