@@ -61,6 +61,8 @@ fs.writeFileSync(settings, `module.exports = {
   credentialSecret: false,
   logging: { console: { level: 'info', metrics: false, audit: false } },
   editorTheme: { projects: { enabled: false }, tours: false },
+  // no consent dialog over the editor on first visit; nothing is sent (the editor's settings can turn it on)
+  telemetry: { enabled: false },
   // Node-RED reads an image body into memory whatever its size (a 600 MB upload left it at 1.1 GB): the demo's
   // endpoint takes bodies that say their length, up to 20 MB.
   httpNodeMiddleware: function (req, res, next) {

@@ -64,5 +64,13 @@ describe('npm start (the demo)', function () {
     const notJpeg = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'image/jpeg' }, body: Buffer.from('not a jpeg at all') });
     assert.strictEqual(notJpeg.status, 400);
     assert.strictEqual((await notJpeg.json()).code, 'BAD_IMAGE');
+    const text2 = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: 'hello' });
+    assert.strictEqual(text2.status, 400);
+    assert.deepStrictEqual(await text2.json(), { error: 'send the image itself as the request body (Content-Type image/jpeg, image/png or image/webp)', code: 'BAD_PAYLOAD' });
+  });
+
+  it('opens the editor without the telemetry consent dialog, which shows while telemetryEnabled is unset', async () => {
+    const settings = await (await fetch(new URL('/settings', url))).json();
+    assert.strictEqual(settings.telemetryEnabled, false);
   });
 });
