@@ -24,6 +24,11 @@ describe('camera: configuration and program arguments', () => {
     assert.throws(() => parseCameraConfig({ source: 'folder' }), /folder is required/);
   });
 
+  it('ignores the V4L2 device of another source: the editor hides it there, so a stale value must not stop that camera', () => {
+    assert.strictEqual(parseCameraConfig({ source: 'rpicam', device: '-f' }).source, 'rpicam');
+    assert.strictEqual(parseCameraConfig({ source: 'test', device: 'video0' }).source, 'test');
+  });
+
   it('builds ffmpeg arguments for V4L2 (copy + mjpeg2jpeg, or encode), RTSP and lavfi', () => {
     const v = parseCameraConfig({ source: 'v4l2', device: '/dev/video2', width: 1280, height: 720, fps: 15 });
     assert.deepStrictEqual(ffmpegArgs(v), ['-hide_banner', '-nostdin', '-loglevel', 'error', '-f', 'v4l2', '-input_format', 'mjpeg', '-video_size', '1280x720', '-framerate', '15', '-i', '/dev/video2', '-an', '-c:v', 'copy', '-bsf:v', 'mjpeg2jpeg', '-f', 'mjpeg', '-']);

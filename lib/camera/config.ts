@@ -103,7 +103,8 @@ export function parseCameraConfig(raw: Record<string, unknown>, creds: Credentia
       lensPosition: optionalNumber('lens position', raw.lensPosition, { min: 0, max: 32 }),
     },
     v4l2: {
-      device: argument('device', raw.device, '/dev/video0'),
+      // hidden in the editor for other sources: a stale value there must not stop their camera
+      device: source === 'v4l2' ? argument('device', raw.device, '/dev/video0') : '/dev/video0',
       inputFormat: argument('input format', raw.inputFormat, 'mjpeg'),
       mjpeg2jpeg: flag('mjpeg2jpeg', raw.mjpeg2jpeg, true),
     },
