@@ -29,8 +29,14 @@ export function num(p: Parsed, key: string, fallback: number, min = -Infinity, m
   const v = str(p, key);
   if (v === undefined) return fallback;
   const n = Number(v);
-  if (!Number.isFinite(n) || n < min || n > max) throw new UsageError(`--${key} must be a number between ${min} and ${max}, got '${v}'`);
+  if (!Number.isFinite(n) || n < min || n > max) throw new UsageError(`--${key} must be ${rangeText(min, max)}, got '${v}'`);
   return n;
+}
+
+/** An open end is not spelled out: users read 'between 1 and Infinity' as a bug. */
+function rangeText(min: number, max: number): string {
+  if (max === Infinity) return min === -Infinity ? 'a number' : `a number of at least ${min}`;
+  return min === -Infinity ? `a number of at most ${max}` : `a number between ${min} and ${max}`;
 }
 
 export function list(p: Parsed, key: string): string[] {

@@ -80,6 +80,10 @@ describe('yolo-edge CLI', function () {
       [['bench', '--model', 'yolov8n.onnx', '--images', '/nope', '--split', 'half'], /--split must be all, even or odd/],
       [['bench', '--node-red', '--model', 'yolov8n.onnx', '--images', '/nope', '--split', 'odd', '--warmup', '2'], /--split, --warmup do not apply to --node-red/],
       [['quantize', '--model', 'yolov8n.onnx', '--calib', '/nope', '--out', '/tmp/q.onnx', '--split', '1'], /--split must be all, even or odd/],
+      // an open range is not spelled 'between 1 and Infinity'; --samples names its other value, all
+      [['quantize', '--model', 'yolov8n.onnx', '--calib', '/nope', '--out', '/tmp/q.onnx', '--samples', 'zero'], /--samples must be a whole number of images of at least 1, or all, got 'zero'/],
+      [['quantize', '--model', 'yolov8n.onnx', '--calib', '/nope', '--out', '/tmp/q.onnx', '--samples', '2.5'], /--samples must be a whole number/],
+      [['shadow', '--production', 'yolov8n.onnx', '--candidate', 'yolov8n.onnx', '--data', path.dirname(cocoImage('000000000034.jpg')), '--limit', '0'], /--limit must be a number of at least 1, got '0'/],
     ];
     for (const [args, why] of usage) {
       const u = await cli(args);

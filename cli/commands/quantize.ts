@@ -4,12 +4,21 @@ import { QuantType } from '../../lib/tools/quantize/params';
 import { DEFAULT_TARGET, QuantTarget, TARGETS } from '../../lib/tools/quantize/targets';
 import { resolveCliModelPath } from '../../lib/model/resolve-path';
 import { MAX_THREADS } from '../../lib/runtime/threads';
-import { flag, list, num, parse, required, split, str, UsageError } from '../args';
+import { flag, list, num, parse, Parsed, required, split, str, UsageError } from '../args';
 import { Command, err } from './command';
 
 function oneOf<T extends string>(v: string, allowed: readonly T[], key: string): T {
   if (!(allowed as readonly string[]).includes(v)) throw new UsageError(`--${key} must be one of ${allowed.join(', ')}, got '${v}'`);
   return v as T;
+}
+
+/** --samples N|all (0 means all); 'all' is named in the error, as it is the other accepted value. */
+function samplesOf(p: Parsed): number {
+  const v = str(p, 'samples');
+  if (v === 'all') return 0;
+  const n = v === undefined ? 200 : Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--samples must be a whole number of images of at least 1, or all, got '${v}'`);
+  return n;
 }
 
 function printReport(r: QuantizeReport): void {
@@ -53,7 +62,7 @@ export const quantize: Command = {
       process.stdout.write(flag(p, 'json') ? JSON.stringify({ model, out, ...r }) + '\n' : `${out}: ${what}, ${(r.outputBytes / 1e6).toFixed(2)} MB\n`);
       return;
     }
-    const samples = str(p, 'samples') === 'all' ? 0 : num(p, 'samples', 200, 1);
+    const samples = samplesOf(p);
     const report = await quantizeModel({
       model,
       calib: required(p, 'calib'),
