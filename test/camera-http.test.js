@@ -165,6 +165,22 @@ describe('camera node: IP cameras and folders', function () {
     assert.deepStrictEqual(got.msgs.map((m) => m.frame.seq), [1, 2, 3]);
   });
 
+  it('HTTP snapshot in trigger mode: a failed fetch turns the status red with its reason, the next success back to ready', async () => {
+    // every other snapshot is not a JPEG: fail, succeed, fail ...
+    camera = await startCamera([Buffer.from('<html>login</html>'), frames[0]]);
+    await helper.load(cameraNode, flow({ source: 'snapshot', url: camera.url('/snapshot'), mode: 'trigger' }), creds);
+    const got = watch();
+    const cam = helper.getNode('n-cam');
+    cam.receive({ payload: 'go' });
+    await waitFor(() => got.errors.length === 1, 5000, 'the failed request');
+    await waitFor(() => got.statuses.at(-1)?.fill === 'red', 3000, 'a red status after the failure');
+    assert.match(got.statuses.at(-1).text, /not a whole JPEG/);
+    cam.receive({ payload: 'go' });
+    await waitFor(() => got.msgs.length === 1, 5000, 'a frame');
+    await waitFor(() => got.statuses.at(-1)?.fill === 'green', 3000, 'green again after a frame');
+    assert.match(got.statuses.at(-1).text, /^ready/);
+  });
+
   it('HTTP snapshot that is not a JPEG: warned and retried, nothing sent', async () => {
     camera = await startCamera([Buffer.from('<html>login</html>')], { snapshotType: 'text/html' });
     await helper.load(cameraNode, flow({ source: 'snapshot', url: camera.url('/snapshot'), fps: 20 }), creds);

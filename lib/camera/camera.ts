@@ -200,6 +200,7 @@ export class Camera {
     if (this.paused) return { fill: 'blue', shape: 'ring', text: `paused · ${counts}` };
     switch (this.state.kind) {
       case 'retrying':
+      case 'failed':
         return { fill: 'red', shape: 'ring', text: shorten(this.state.message, 100) };
       case 'starting':
         return { fill: 'yellow', shape: 'ring', text: 'starting' };

@@ -34,6 +34,8 @@ export class PollingSource implements FrameSource {
   /** Requests (pull) queued or fetching: bounded like a stream's waiting requests. */
   private waiting = 0;
   private running = false;
+  /** The last request (trigger mode) failed, so the status shows why until one succeeds. */
+  private pullError = false;
   /** Aborted on stop, so an in-flight fetch ends at once rather than at its deadline. */
   private abort = new AbortController();
   private readonly backoff: Backoff;
@@ -77,12 +79,29 @@ export class PollingSource implements FrameSource {
     let r: PullResult;
     try {
       r = await this.serial();
+    } catch (err) {
+      this.pullFailed(err as Error);
+      throw err;
     } finally {
       this.waiting--;
     }
     if (r === 'wait') throw new YoloEdgeError(`${this.name}: no new image yet`, 'NO_FRAME');
     if (r === 'end') throw new YoloEdgeError(`${this.name}: no more images`, 'NO_FRAME');
+    this.pullSucceeded();
     return r;
+  }
+
+  /** On request nothing else reports a failed fetch: without this the status stays 'ready' while every request fails. */
+  private pullFailed(err: Error): void {
+    if (err instanceof YoloEdgeError && err.code === 'STOPPED') return;
+    this.pullError = true;
+    this.events.state({ kind: 'failed', message: err.message });
+  }
+
+  private pullSucceeded(): void {
+    if (!this.pullError) return;
+    this.pullError = false;
+    this.events.state({ kind: 'running', message: 'running' });
   }
 
   private serial(): Promise<PullResult> {

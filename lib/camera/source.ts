@@ -1,5 +1,6 @@
 /** What every frame source (camera process, HTTP stream, snapshot poller, folder) reports to its owner. */
-export type SourceStateKind = 'starting' | 'running' | 'retrying' | 'stopped' | 'ended';
+/** failed: a fetch on request (trigger mode) failed; nothing retries it, the next request tries again. */
+export type SourceStateKind = 'starting' | 'running' | 'retrying' | 'failed' | 'stopped' | 'ended';
 
 export interface SourceState {
   kind: SourceStateKind;
