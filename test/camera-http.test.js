@@ -165,6 +165,23 @@ describe('camera node: IP cameras and folders', function () {
     assert.deepStrictEqual(got.msgs.map((m) => m.frame.seq), [1, 2, 3]);
   });
 
+  it('trigger mode topic: the configured topic, else the input message\'s, else the source\'s name (as the help says)', async () => {
+    camera = await startCamera(frames);
+    const url = camera.url('/snapshot');
+    await helper.load(cameraNode, flow({ source: 'snapshot', url, mode: 'trigger', topic: 'line1' }), creds);
+    let got = watch();
+    helper.getNode('n-cam').receive({ payload: 'go', topic: 'from-input' });
+    await waitFor(() => got.msgs.length === 1, 5000, 'a frame');
+    assert.strictEqual(got.msgs[0].topic, 'line1');
+    await helper.unload();
+    await helper.load(cameraNode, flow({ source: 'snapshot', url, mode: 'trigger' }), creds);
+    got = watch();
+    helper.getNode('n-cam').receive({ payload: 'go', topic: 'from-input' });
+    helper.getNode('n-cam').receive({ payload: 'go' });
+    await waitFor(() => got.msgs.length === 2, 5000, 'two frames');
+    assert.deepStrictEqual(got.msgs.map((m) => m.topic), ['from-input', got.msgs[1].frame.source]);
+  });
+
   it('HTTP snapshot in trigger mode: a failed fetch turns the status red with its reason, the next success back to ready', async () => {
     // every other snapshot is not a JPEG: fail, succeed, fail ...
     camera = await startCamera([Buffer.from('<html>login</html>'), frames[0]]);
