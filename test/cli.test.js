@@ -70,6 +70,21 @@ describe('yolo-edge CLI', function () {
     assert.ok(line.detections.every((d) => d.class === 'broccoli'));
   });
 
+  it('quantize names the calibration image it cannot decode (a frame still being written, an empty file)', async () => {
+    const fs = require('fs');
+    const os = require('os');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yolo-edge-calib-bad-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'calib-000001.jpg'), Buffer.alloc(0));
+      const r = await cli(['quantize', '--model', 'yolov8n.onnx', '--calib', dir, '--samples', 'all', '--out', path.join(dir, 'q.onnx')]);
+      assert.strictEqual(r.code, 1, r.stderr);
+      assert.match(r.stderr, /calib-000001\.jpg/);
+      assert.match(r.stderr, /image is empty/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('fails with a usage message and exit code 2 on a bad option', async () => {
     const r = await cli(['detect', '--conf', '3', cocoImage('000000000034.jpg')]);
     assert.strictEqual(r.code, 2);

@@ -6,6 +6,7 @@ import { tensorByteLength } from '../../image/tensor-layout';
 import { encodeModel, TensorType } from '../../model/onnx-file';
 import { coreCount } from '../../runtime/threads';
 import { CalibratorKind, Collector, makeCollector, Range } from './calibrators';
+import { YoloEdgeError } from '../../errors';
 
 export interface CalibrationOptions {
   calibrator: CalibratorKind;
@@ -25,6 +26,17 @@ export function calibrationModel(model: onnx.ModelProto, tensors: readonly strin
     graph.output.push(onnx.ValueInfoProto.create({ name: t, type: { tensorType: { elemType: TensorType.FLOAT } } }));
   }
   return encodeModel(model);
+}
+
+/** A folder of many frames holds the odd bad one (a capture still writing it): the error must say which. */
+async function preprocessFile(pre: Preprocessor, image: string): Promise<void> {
+  try {
+    await pre.run(await fs.readFile(image));
+  } catch (err) {
+    const e = err as Error;
+    const code = e instanceof YoloEdgeError ? e.code : 'BAD_IMAGE';
+    throw new YoloEdgeError(`calibration image ${image}: ${e.message} (remove or replace it)`, code, { cause: e });
+  }
 }
 
 /**
@@ -52,7 +64,7 @@ export async function calibrate(
     const feed = new ort.Tensor('float32', pre.tensor, [1, 3, input.height, input.width]);
     const t0 = performance.now();
     for (let k = 0; k < images.length; k++) {
-      await pre.run(await fs.readFile(images[k]));
+      await preprocessFile(pre, images[k]);
       const out = await session.run({ [input.name]: feed }, tensors as string[]);
       for (const t of tensors) {
         const v = out[t];
