@@ -269,6 +269,29 @@ describe('camera node: capture programs', function () {
     fs.rmSync(calibDir, { recursive: true });
   });
 
+  it('a calibration frame appears under its calib-N.jpg name only once whole (quantize may list the folder meanwhile)', async () => {
+    const { CalibrationCapture } = lib('camera/calibration-capture');
+    const calibDir = path.join(dir, 'calib-atomic');
+    const original = fs.writeFile;
+    let seenWhileWriting;
+    // Holds each write's completion so the folder can be listed while the file is still being written.
+    fs.writeFile = (file, data, cb) => original(file, data, (err) => {
+      seenWhileWriting = fs.readdirSync(calibDir).filter((n) => /^calib-\d+\.jpg$/.test(n));
+      cb(err);
+    });
+    try {
+      const capture = new CalibrationCapture({ dir: calibDir, every: 1, max: 5 });
+      capture.offer(frames[0]);
+      await capture.flush();
+      assert.deepStrictEqual(seenWhileWriting, [], 'no calib-N.jpg before its write completed');
+      assert.deepStrictEqual(fs.readdirSync(calibDir), ['calib-000001.jpg']);
+      assert.ok(fs.readFileSync(path.join(calibDir, 'calib-000001.jpg')).equals(frames[0]));
+    } finally {
+      fs.writeFile = original;
+      fs.rmSync(calibDir, { recursive: true, force: true });
+    }
+  });
+
   it('redeploying 50 times leaves no capture process and no zombie behind', async function () {
     this.timeout(45000);
     writeShellFake(dir, 'rpicam-vid', frames[1]);

@@ -49,13 +49,19 @@ export class CalibrationCapture {
     const file = path.join(this.options.dir, `calib-${String(this.nextIndex++).padStart(6, '0')}.jpg`);
     this.writing = true;
     this.saved++;
-    fs.writeFile(file, jpeg, (err) => {
-      this.writing = false;
-      if (err) {
-        this.saved--;
-        this.warn(`calibration frame not saved: ${err.message}`);
-      }
+    // Written beside it and renamed: `yolo-edge quantize` may list the folder while the camera still saves.
+    const part = path.join(this.options.dir, `.${path.basename(file)}.part`);
+    fs.writeFile(part, jpeg, (err) => {
+      if (err) return this.written(err);
+      fs.rename(part, file, (e) => this.written(e));
     });
+  }
+
+  private written(err: NodeJS.ErrnoException | null): void {
+    this.writing = false;
+    if (!err) return;
+    this.saved--;
+    this.warn(`calibration frame not saved: ${err.message}`);
   }
 
   /** Resolves once the write in flight (if any) is done. */
