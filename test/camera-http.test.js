@@ -133,6 +133,25 @@ describe('camera node: IP cameras and folders', function () {
     assert.strictEqual(got.msgs.length, 0);
   });
 
+  it('HTTP MJPEG closed by the camera in the middle of a frame: the status says so, not just "aborted"', async () => {
+    const server = http.createServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'multipart/x-mixed-replace; boundary=b' });
+      res.write(`--b\r\nContent-Type: image/jpeg\r\nContent-Length: ${frames[0].length}\r\n\r\n`);
+      res.write(frames[0].subarray(0, 100), () => setTimeout(() => res.destroy(), 50));
+    });
+    await new Promise((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      await helper.load(cameraNode, flow({ source: 'mjpeg', url: `http://127.0.0.1:${server.address().port}/` }));
+      const got = watch();
+      await waitFor(() => got.warnings.length >= 1, 5000, 'a warning');
+      assert.match(got.warnings[0], /the camera closed the connection in the middle of a response/);
+      assert.ok(got.statuses.some((st) => st.fill === 'red' && /closed the connection/.test(st.text)), JSON.stringify(got.statuses));
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
+  });
+
   it('HTTP MJPEG pointed at a snapshot URL says to use the snapshot source', async () => {
     camera = await startCamera(frames);
     await helper.load(cameraNode, flow({ source: 'mjpeg', url: camera.url('/snapshot') }), creds);

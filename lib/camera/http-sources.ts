@@ -42,6 +42,11 @@ function statusReason(res: http.IncomingMessage): string {
   return `HTTP ${res.statusCode} ${res.statusMessage ?? ''}`.trim() + hint;
 }
 
+/** Node says only 'aborted' when the camera drops the connection mid-response: say who did what. */
+function responseError(err: Error): string {
+  return err.message === 'aborted' ? 'the camera closed the connection in the middle of a response' : err.message;
+}
+
 /** An IP camera's multipart/x-mixed-replace MJPEG stream, reconnected with backoff when it ends or stalls. */
 export class MjpegHttpSource extends SupervisedSource {
   private readonly target: PreparedTarget;
@@ -80,7 +85,7 @@ class HttpRun implements Connection {
       this.parser = parser;
       res.on('data', parsingHandler((chunk: Buffer) => parser.push(chunk), (reason) => this.finish(reason, res)));
       res.on('end', () => this.finish('the server ended the stream'));
-      res.on('error', (err) => this.finish(err.message));
+      res.on('error', (err) => this.finish(responseError(err)));
     });
     this.req.on('error', (err) => this.finish(err.message));
   }
@@ -174,7 +179,7 @@ function fetchSnapshot(target: PreparedTarget, deadlineMs: number, maxBytes: num
         if (jpeg) settle(undefined, jpeg);
         else settle(error(`not a whole JPEG (${size} bytes, ${res.headers['content-type'] ?? 'no content type'})`));
       });
-      res.on('error', (err) => settle(error(err.message)));
+      res.on('error', (err) => settle(error(responseError(err))));
     });
     const deadline = setTimeout(() => {
       const got = answered ? `${size} byte${size === 1 ? '' : 's'} of the image received` : 'no answer';
