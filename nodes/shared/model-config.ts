@@ -1,6 +1,7 @@
 // Shared between the node adapters: how a node reaches the detector its yolo-model config node owns.
 import type { Node } from 'node-red';
 import type { DetectOptions, Detector } from '../../lib/detector';
+import { showRefused } from './refuse-input';
 
 export interface YoloModelNode extends Node {
   /** Resolved model file path. */
@@ -33,8 +34,7 @@ export function refuseSettingsAtLoad(node: Node, d: Detector, options: Partial<D
     d.checkOptions(options);
     return false;
   } catch (err) {
-    node.status({ fill: 'red', shape: 'ring', text: (err as Error).message.slice(0, 60) });
-    node.error(`settings: ${(err as Error).message}`);
+    showRefused(node, 'settings', err as Error);
     return true;
   }
 }
