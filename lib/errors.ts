@@ -24,6 +24,7 @@ export const ERROR_CODES = {
   NOT_ONNX: 'the file is not an ONNX model',
   NOT_DETECTOR: 'the model is not a YOLO detector this package can read',
   UNSUPPORTED_TYPE: 'the model\'s input or output element type is not float32, float16 or uint8',
+  BAD_SIZE: 'an input size (a model\'s own, or one asked of resize-input) is over 4096 on a side, or (resize-input) not a multiple of the model\'s stride',
   NOT_FLOAT: 'the model is not a float model (quantize and resize take float models)',
   ALREADY_QUANTIZED: 'the model is quantized already',
   OPSET: "the model's opset is too old for the operation (re-export with a newer opset)",
@@ -54,7 +55,6 @@ export const ERROR_CODES = {
   BAD_SPLIT: 'the dataset split is not one the tool knows',
   OUTPUT_UNWRITABLE: 'the output file cannot be written, or is the input model',
   UNSUPPORTED_MODEL: 'resize-input cannot rewrite this model (dynamic, end-to-end, or a grid constant it cannot place), or quantize and resize-input get a model with external data',
-  BAD_SIZE: 'the requested input size is not a multiple of the model\'s stride, or is over 4096',
   QUANTIZE_FAILED: 'the quantized (or float) model the tool made does not load in onnxruntime; nothing was written',
   RESIZE_FAILED: 'the resized model did not run or gave an output of the wrong shape',
 } as const;

@@ -5,6 +5,7 @@ const fs = require('fs');
 const path = require('path');
 const { execFile } = require('child_process');
 const sharp = require('sharp');
+const { onnx } = require('onnx-proto');
 const { DIST, ROOT, requireModel, requireCoco128, cocoImage, lib } = require('./support/paths');
 const { tmpDir } = require('./support/fixtures');
 const { makeDynamic } = require('./support/dynamic-model');
@@ -96,5 +97,34 @@ describe('dynamic-shape models', function () {
 
   it('is not resized: resize-input says a dynamic model takes any size', async () => {
     await assert.rejects(resizeModelFile(dynamic, path.join(tmp, 'x.onnx'), 384, 640), (e) => e.code === 'UNSUPPORTED_MODEL' && /dynamic/.test(e.message));
+  });
+
+  it('refuses an input over 4096 on a side before any session (its first run would take gigabytes), and reads no malformed imgsz', async () => {
+    const withImgsz = (name, imgsz) => {
+      const model = onnx.ModelProto.decode(fs.readFileSync(dynamic));
+      model.metadataProps.find((p) => p.key === 'imgsz').value = imgsz;
+      const file = path.join(tmp, name);
+      fs.writeFileSync(file, onnx.ModelProto.encode(model).finish());
+      return file;
+    };
+    await assert.rejects(Detector.create(withImgsz('huge.onnx', '[8192, 8192]'), { threads: 1 }),
+      (e) => e.code === 'BAD_SIZE' && /metadata imgsz .* is 8192x8192, over 4096 on a side/.test(e.message));
+    // a static input declared that large is refused the same way, not left to onnxruntime
+    const model = onnx.ModelProto.decode(fs.readFileSync(requireModel()));
+    const dims = model.graph.input[0].type.tensorType.shape.dim;
+    dims[2] = onnx.TensorShapeProto.Dimension.create({ dimValue: 640 });
+    dims[3] = onnx.TensorShapeProto.Dimension.create({ dimValue: 5000 });
+    const wide = path.join(tmp, 'wide.onnx');
+    fs.writeFileSync(wide, onnx.ModelProto.encode(model).finish());
+    await assert.rejects(Detector.create(wide, { threads: 1 }), (e) => e.code === 'BAD_SIZE' && /input 'images' is 640x5000/.test(e.message));
+    // sizes that are no sizes are malformed metadata: the default 640 is used, as for an imgsz that does not parse
+    for (const [i, bad] of ['[0, 0]', '[-32, 640]', '[640.5, 640]'].entries()) {
+      const d = await Detector.create(withImgsz(`bad${i}.onnx`, bad), { threads: 1 });
+      try {
+        assert.deepStrictEqual([d.info.inputWidth, d.info.inputHeight, d.info.metadata.imgsz], [640, 640, undefined], bad);
+      } finally {
+        await d.close();
+      }
+    }
   });
 });

@@ -90,6 +90,10 @@ export function describeModel(model: ModelProto, path: string, options: ModelInf
     throw new YoloEdgeError(`${path}: input '${input.name}' is ${elementName(inType)}; supported input types are float32, float16 and uint8 (export with half=False, or half=True for float16)`, 'UNSUPPORTED_TYPE');
   }
   const [inputHeight, inputWidth] = inputSize(inDims, metadata);
+  if (inputHeight > MAX_INPUT_SIDE || inputWidth > MAX_INPUT_SIDE) {
+    const from = inDims[2] > 0 && inDims[3] > 0 ? `input '${input.name}'` : "metadata imgsz (the largest size its dynamic input is fed)";
+    throw new YoloEdgeError(`${path}: ${from} is ${inputHeight}x${inputWidth}, over ${MAX_INPUT_SIDE} on a side; export it at a smaller imgsz`, 'BAD_SIZE');
+  }
   if (graph.output.length !== 1) {
     throw new YoloEdgeError(`${path} has ${graph.output.length} outputs; a YOLO detector has one (is it a segmentation model?)`, 'NOT_DETECTOR');
   }
@@ -140,6 +144,12 @@ function elementName(type: number): string {
   return `${ELEMENT_NAMES[type] ?? 'an unknown element type'} (ONNX type ${type})`;
 }
 
+/**
+ * The largest input side a model may have: a session's activations grow with the input's area (a dynamic model
+ * given metadata imgsz 8192 took 3.9 GB and 19 s for its first run), which an edge device's memory cannot hold.
+ */
+export const MAX_INPUT_SIDE = 4096;
+
 function inputSize(dims: number[], metadata: ModelMetadata): [number, number] {
   const h = dims[2] > 0 ? dims[2] : metadata.imgsz?.[0] ?? 640;
   const w = dims[3] > 0 ? dims[3] : metadata.imgsz?.[1] ?? 640;
@@ -169,17 +179,22 @@ function readMetadata(props: Record<string, string>): ModelMetadata {
   for (const key of ['task', 'version', 'date', 'license', 'description', 'author'] as const) {
     if (props[key]) md[key] = props[key];
   }
-  if (props.stride && Number.isFinite(Number(props.stride))) md.stride = Number(props.stride);
+  if (props.stride && isSide(Number(props.stride))) md.stride = Number(props.stride);
   if (props.imgsz) {
     try {
       const v = parsePythonRepr(props.imgsz);
-      if (Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === 'number')) md.imgsz = [v[0] as number, v[1] as number];
-      else if (typeof v === 'number') md.imgsz = [v, v];
+      if (Array.isArray(v) && v.length === 2 && v.every(isSide)) md.imgsz = [v[0] as number, v[1] as number];
+      else if (isSide(v)) md.imgsz = [v, v];
     } catch {
       // a malformed imgsz leaves the input shape to decide
     }
   }
   return md;
+}
+
+/** A size or stride: a whole number of pixels, at least 1 (anything else in metadata is malformed, and not read). */
+function isSide(v: unknown): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v >= 1;
 }
 
 /** More classes than any detection dataset has (LVIS: 1203); a larger index in a names dict is not a class. */

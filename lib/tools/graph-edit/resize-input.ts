@@ -8,7 +8,7 @@ import { checkWritable, writeAtomic } from '../quantize/write';
 import { YoloEdgeError } from '../../errors';
 import { float16Of, fromFloat16 } from '../../model/float16';
 import { withFloat32Edges } from '../../model/float32-edges';
-import { describeModel, ModelInfo } from '../../model/model-info';
+import { describeModel, MAX_INPUT_SIDE, ModelInfo } from '../../model/model-info';
 import { decodeModel, encodeModel, graphOf, ModelProto, readModelBytes, requireEmbeddedWeights, TensorType } from '../../model/onnx-file';
 
 /** One detection level: its grid and stride, as the model's anchor constant encodes them. */
@@ -111,18 +111,15 @@ export async function resizeModelFile(modelPath: string, out: string, height: nu
   return report;
 }
 
-/** `384x640` is height 384, width 640 (Ultralytics' imgsz order); one number is a square. */
-/** Larger inputs than any edge camera gives would only build grids too big for memory (8400 anchors at 640). */
-const MAX_IMGSZ = 4096;
-
-/** Both sides positive multiples of the model's largest stride, at most MAX_IMGSZ. */
+/** Both sides positive multiples of the model's largest stride, at most MAX_INPUT_SIDE. */
 function checkImgsz(height: number, width: number, maxStride: number): void {
-  const ok = (side: number): boolean => side > 0 && side <= MAX_IMGSZ && side % maxStride === 0;
+  const ok = (side: number): boolean => side > 0 && side <= MAX_INPUT_SIDE && side % maxStride === 0;
   if (!ok(height) || !ok(width)) {
-    throw new YoloEdgeError(`--imgsz ${height}x${width}: both sides must be multiples of the model's largest stride ${maxStride}, from ${maxStride} to ${MAX_IMGSZ}`, 'BAD_SIZE');
+    throw new YoloEdgeError(`--imgsz ${height}x${width}: both sides must be multiples of the model's largest stride ${maxStride}, from ${maxStride} to ${MAX_INPUT_SIDE}`, 'BAD_SIZE');
   }
 }
 
+/** `384x640` is height 384, width 640 (Ultralytics' imgsz order); one number is a square. */
 export function parseImgsz(text: string): [number, number] {
   const m = /^\s*(\d+)\s*(?:[x,]\s*(\d+))?\s*$/i.exec(text);
   if (!m) throw new YoloEdgeError(`--imgsz takes HxW (e.g. 384x640) or one size, got '${text}'`, 'BAD_SIZE');
