@@ -9,6 +9,8 @@ const { Detector } = lib('detector');
 const { loadModelInfo, parseNames } = lib('model/model-info');
 const { hasValidDefaultModel, fetchDefaultModel, DEFAULT_MODEL } = { ...lib('model/default-model'), ...lib('model/fetch-default-model') };
 const { onnx } = require('onnx-proto');
+const { performance } = require('perf_hooks');
+const { sha256File } = lib('model/sha256');
 
 describe('Detector', function () {
   this.timeout(120000);
@@ -98,6 +100,28 @@ describe('models without Ultralytics metadata', () => {
     const d = await Detector.create(requireModel(), { threads: 1, names: ['ok', 'scratch', 'dent'], warn: (m) => warnings.push(m) });
     await d.close();
     assert.deepStrictEqual(warnings, ['3 class names given for yolov8n.onnx, which has 80 classes: classes 3 to 79 are named class3...']);
+  });
+});
+
+describe('model load and the event loop', () => {
+  it('hashes a large model without holding the event loop (a 5 ms probe sees no gap over 50 ms)', async () => {
+    const dir = fx.tmpDir();
+    const model = onnx.ModelProto.decode(fs.readFileSync(requireModel()));
+    // 200 MB more weights, as a large export has: hashed in one call they held the loop about 100 ms here
+    model.graph.initializer.push(onnx.TensorProto.create({ name: 'unused', dataType: 1, dims: [50 * 1048576], rawData: Buffer.alloc(200 * 1048576, 1) }));
+    const file = path.join(dir, 'large.onnx');
+    fs.writeFileSync(file, onnx.ModelProto.encode(model).finish());
+    try {
+      let last = performance.now();
+      let worst = 0;
+      const probe = setInterval(() => { const now = performance.now(); worst = Math.max(worst, now - last); last = now; }, 5);
+      const { info } = await loadModelInfo(file);
+      clearInterval(probe);
+      assert.strictEqual(info.sha256, await sha256File(file));
+      assert.ok(worst < 50, `event loop held ${worst.toFixed(0)} ms`);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -13,7 +13,8 @@ const { extractTgzMember } = lib('model/tgz-member');
 const { npmCommand } = lib('model/npm-command');
 const { fetchDefaultModel } = lib('model/fetch-default-model');
 const { supplyDefaultModel } = lib('model/default-model-supply');
-const { DEFAULT_MODEL, sha256File } = lib('model/default-model');
+const { DEFAULT_MODEL } = lib('model/default-model');
+const { sha256File } = lib('model/sha256');
 
 helper.init(require.resolve('node-red'));
 

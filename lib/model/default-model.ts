@@ -1,6 +1,6 @@
-import { createHash } from 'crypto';
-import { createReadStream, existsSync } from 'fs';
+import { existsSync } from 'fs';
 import * as path from 'path';
+import { sha256File } from './sha256';
 
 /** Ultralytics' COCO yolov8n.onnx as shipped inside a registry package (never a dependency of ours). */
 export const DEFAULT_MODEL = {
@@ -35,12 +35,6 @@ export function defaultModelDir(userDir: string | undefined): string {
 export function findDefaultModel(userDir: string | undefined): string | undefined {
   const dirs = userDir ? [MODELS_DIR, userModelsDir(userDir)] : [MODELS_DIR];
   return dirs.map((d) => path.join(d, DEFAULT_MODEL.file)).find((f) => existsSync(f));
-}
-
-export async function sha256File(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }
 
 export async function hasValidDefaultModel(dir = MODELS_DIR): Promise<boolean> {

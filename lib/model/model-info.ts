@@ -1,9 +1,9 @@
-import { createHash } from 'crypto';
 import { promises as fs } from 'fs';
 import { YoloEdgeError } from '../errors';
 import type { TensorElement } from '../image/tensor-layout';
 import { decodeModel, ELEMENT_NAMES, graphOf, metadataProps, ModelProto, readModelBytes, TensorType, valueDims, valueElemType } from './onnx-file';
 import { parsePythonRepr } from './python-repr';
+import { sha256Bytes } from './sha256';
 import { Int8WeightPeaks, int8WeightPeaks } from './weight-range';
 
 /** How the detector output is laid out. */
@@ -65,7 +65,7 @@ export async function loadModelInfo(path: string, options: ModelInfoOptions = {}
   const bytes = await readModelBytes(path);
   const model = decodeModel(bytes, path);
   const info = describeModel(model, path, options);
-  info.sha256 = createHash('sha256').update(bytes).digest('hex');
+  info.sha256 = await sha256Bytes(bytes);
   info.fileSize = (await fs.stat(path)).size;
   return { info, bytes };
 }
