@@ -10,6 +10,8 @@ const { FolderReader } = lib('camera/folder-source');
 const { PollingSource } = lib('camera/polling-source');
 const { MAX_WAITING_REQUESTS } = lib('camera/latest-frame');
 const { DEFAULT_SUPERVISION } = lib('camera/source');
+const { Camera } = lib('camera/camera');
+const { parseCameraConfig } = lib('camera/config');
 
 describe('folder camera reader', () => {
   let dir;
@@ -51,6 +53,31 @@ describe('folder camera reader', () => {
     live.abort();
     await assert.rejects(reading, (e) => e.code === 'STOPPED', 'a read that ends after the abort is not handed out');
     assert.strictEqual((await r.next(new AbortController().signal)).origin, 'a.jpg', 'the file not handed out is read again');
+  });
+});
+
+describe('folder camera in trigger mode', () => {
+  let dir;
+  beforeEach(() => { dir = fx.tmpDir('yolo-edge-folder-'); });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('after stop a request fetches nothing and fails STOPPED, the status stays stopped; start makes requests work again', async () => {
+    const jpegs = await makeFrames(2);
+    jpegs.forEach((j, i) => fs.writeFileSync(path.join(dir, `f${i}.jpg`), j));
+    const statuses = [];
+    const camera = new Camera(parseCameraConfig({ source: 'folder', folder: dir, mode: 'trigger' }, {}), { frame: () => {}, status: (s) => statuses.push(s.text), warn: () => {} });
+    camera.open();
+    try {
+      assert.strictEqual((await camera.capture()).info.file, 'f0.jpg');
+      await camera.command('stop');
+      await assert.rejects(camera.capture(), (e) => e.code === 'STOPPED' && /stopped.*start/.test(e.message));
+      assert.match(statuses.at(-1), /^stopped/);
+      assert.strictEqual(camera.counters.captured, 1, 'nothing fetched after stop');
+      await camera.command('start');
+      assert.strictEqual((await camera.capture()).info.file, 'f1.jpg', 'the folder goes on where it was');
+    } finally {
+      await camera.close();
+    }
   });
 });
 

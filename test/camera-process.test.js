@@ -257,6 +257,33 @@ describe('camera node: capture programs', function () {
     assert.match(errors[0], /unknown command 'explode'/);
   });
 
+  it('trigger mode: after stop a request starts nothing and fails STOPPED, the status stays stopped; start makes requests work again', async () => {
+    writeFake(dir, 'rpicam-vid', { fps: 30 });
+    await helper.load(cameraNode, flow({ mode: 'trigger' }));
+    const got = watch();
+    const cam = helper.getNode('n-cam');
+    const errors = [];
+    cam.on('call:error', (c) => errors.push(c.args[0]));
+    cam.receive({ payload: 'first' });
+    await waitFor(() => got.msgs.length === 1, 5000, 'a frame before stop');
+    cam.receive({ command: 'stop' });
+    await waitFor(() => processesMentioning(dir).length === 0 && got.statuses.at(-1)?.text.startsWith('stopped'), 5000, 'stopped, no process');
+    const started = calls(dir).length;
+    cam.receive({ payload: 'after stop' });
+    await waitFor(() => errors.length === 1, 5000, 'the request after stop fails');
+    assert.strictEqual(errors[0].code, 'STOPPED');
+    assert.match(errors[0].message, /stopped.*start/);
+    await sleep(500);
+    assert.strictEqual(calls(dir).length, started, 'no capture program started by the request');
+    assert.deepStrictEqual(processesMentioning(dir), [], 'nothing runs after the request');
+    assert.strictEqual(got.msgs.length, 1, 'nothing sent');
+    assert.match(got.statuses.at(-1).text, /^stopped/, 'the status stays stopped');
+    cam.receive({ command: 'start' });
+    cam.receive({ payload: 'after start' });
+    await waitFor(() => got.msgs.length === 2, 5000, 'a frame after start');
+    assert.strictEqual(got.msgs[1].payload.length > 0, true);
+  });
+
   it('saves every Nth frame for calibration, bounded in count', async () => {
     writeFake(dir, 'rpicam-vid', { fps: 100 });
     const calibDir = path.join(dir, 'calib');

@@ -45,6 +45,8 @@ export class Camera {
   private readonly calibration?: CalibrationCapture;
   private state: SourceState = { kind: 'stopped', message: 'stopped' };
   private started = false;
+  /** Stopped by command: in trigger mode a request must not start the camera again, only `start` does. */
+  private off = false;
   private paused = false;
   private closed = false;
   private seq = 0;
@@ -87,6 +89,7 @@ export class Camera {
 
   start(): void {
     this.started = true;
+    this.off = false;
     this.paused = false;
     this.gate.setPaused(false);
     if (this.config.mode === 'continuous' || !this.source.pullable) this.source.start();
@@ -95,6 +98,7 @@ export class Camera {
 
   async stop(): Promise<void> {
     this.started = false;
+    this.off = true;
     this.paused = false;
     this.gate.setPaused(false);
     this.gate.clear('the camera was stopped');
@@ -131,6 +135,7 @@ export class Camera {
   /** Trigger mode: one frame per request, the newest not yet sent (or the next one). */
   async capture(): Promise<{ jpeg: Buffer; info: FrameInfo }> {
     if (this.closed) throw closedError();
+    if (this.off) throw offError();
     if (this.paused) throw new YoloEdgeError('the camera is paused', 'PAUSED');
     if (this.source.pullable) {
       const r = await this.source.pull();
@@ -138,6 +143,7 @@ export class Camera {
       this.gate.passThrough();
       return this.describe({ jpeg: r.jpeg, timestamp: Date.now(), origin: r.origin });
     }
+    // A camera never started (no start on deploy) starts at its first request; one stopped by command does not.
     if (!this.started) this.start();
     const f = await this.gate.next(this.config.supervision.stallMs);
     return this.describe(f);
@@ -216,6 +222,11 @@ export class Camera {
 /** Requests waiting or arriving when the node closes fail with this: nothing is sent after close. */
 function closedError(): YoloEdgeError {
   return new YoloEdgeError('the node was closed', 'STOPPED');
+}
+
+/** Trigger mode after msg.command stop: requests are refused until start, rather than turning the camera back on. */
+function offError(): YoloEdgeError {
+  return new YoloEdgeError('the camera is stopped (msg.command stop): send msg.command start before asking for frames', 'STOPPED');
 }
 
 function shorten(text: string, max: number): string {
