@@ -82,7 +82,19 @@ describe('camera: latest-frame gate', () => {
     gate.put(frame(3));
     assert.deepStrictEqual([(await a).jpeg[0], (await b).jpeg[0]], [3, 3]);
     await assert.rejects(gate.next(30), /no frame within/);
-    assert.deepStrictEqual(gate.counters, { captured: 3, emitted: 3, dropped: 1 }, 'frame 3 answered two requests: two msgs sent');
+    assert.deepStrictEqual(gate.counters, { captured: 3, emitted: 3, dropped: 0 }, 'frame 3 answered two requests: two msgs sent; frame 1, replaced before anyone asked, is not lost work');
+  });
+
+  it('on request: frames nobody asked for (replaced, arriving while paused, cleared on stop) are not counted as dropped', () => {
+    const gate = new LatestFrameGate(() => assert.fail('no timed sends in trigger mode'), 'on-request');
+    gate.put(frame(1));
+    gate.put(frame(2));
+    gate.setPaused(true);
+    gate.put(frame(3));
+    gate.setPaused(false);
+    gate.put(frame(4));
+    gate.clear('stopped');
+    assert.deepStrictEqual(gate.counters, { captured: 4, emitted: 0, dropped: 0 });
   });
 
   it('with pace 0 (sources polled at the target rate) sends each frame at once', () => {

@@ -284,6 +284,23 @@ describe('camera node: capture programs', function () {
     assert.strictEqual(got.msgs[1].payload.length > 0, true);
   });
 
+  it('trigger mode: frames a stream delivers while no request waits are not counted as dropped', async () => {
+    writeFake(dir, 'rpicam-vid', { fps: 50 });
+    await helper.load(cameraNode, flow({ mode: 'trigger' }));
+    const got = watch();
+    const cam = helper.getNode('n-cam');
+    await waitFor(() => /captured ([5-9]|\d\d+)/.test(got.statuses.at(-1)?.text ?? ''), 5000, 'frames captured with no request');
+    cam.receive({ payload: 1 });
+    await waitFor(() => got.msgs.length === 1, 5000, 'a frame');
+    await sleep(300);
+    cam.receive({ payload: 2 });
+    await waitFor(() => got.msgs.length === 2, 5000, 'a second frame');
+    assert.ok(got.msgs[1].frame.captured >= 5, `captured ${got.msgs[1].frame.captured}`);
+    assert.deepStrictEqual(got.msgs.map((m) => m.frame.dropped), [0, 0], 'no request went unanswered: nothing lost');
+    await waitFor(() => /captured/.test(got.statuses.at(-1)?.text ?? ''), 3000, 'a status with counters');
+    assert.match(got.statuses.at(-1).text, /dropped 0/);
+  });
+
   it('saves every Nth frame for calibration, bounded in count', async () => {
     writeFake(dir, 'rpicam-vid', { fps: 100 });
     const calibDir = path.join(dir, 'calib');

@@ -30,7 +30,7 @@ interface Waiter {
 /**
  * Back-pressure by "latest frame wins": at most one frame waits here. A frame that arrives while another is
  * still waiting replaces it and the older one is counted as dropped, so a source faster than its consumer
- * never builds a queue. Continuous mode sends at most one frame per period (the newest when the period is up;
+ * never builds a queue (on request, frames nobody asked for are replaced without being counted). Continuous mode sends at most one frame per period (the newest when the period is up;
  * period 0 for sources that already fetch at the target rate); 'on-request' sends only when asked (trigger mode).
  */
 export class LatestFrameGate {
@@ -55,7 +55,7 @@ export class LatestFrameGate {
   put(frame: CapturedFrame): void {
     this.counters.captured++;
     if (this.paused) {
-      this.counters.dropped++;
+      this.lost();
       return;
     }
     if (this.waiters.size > 0) {
@@ -64,7 +64,7 @@ export class LatestFrameGate {
       for (const w of this.waiters) this.settle(w).resolve(frame);
       return;
     }
-    if (this.slot) this.counters.dropped++;
+    if (this.slot) this.lost();
     this.slot = frame;
     if (this.pace !== 'on-request') this.schedule(this.pace);
   }
@@ -105,8 +105,16 @@ export class LatestFrameGate {
   private dropPending(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.slot) this.counters.dropped++;
+    if (this.slot) this.lost();
     this.slot = undefined;
+  }
+
+  /**
+   * A frame that will never be sent. On request (trigger mode) nobody asked for it: a stream runs between
+   * requests, and the frames nobody waits for are not lost work, so only paced sending counts them.
+   */
+  private lost(): void {
+    if (this.pace !== 'on-request') this.counters.dropped++;
   }
 
   private schedule(periodMs: number): void {
