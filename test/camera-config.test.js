@@ -5,6 +5,7 @@ const { parseCameraConfig } = lib('camera/config');
 const { rpicamArgs, ffmpegArgs, rtspStdin } = lib('camera/capture-args');
 const { redactor } = lib('camera/redact');
 const { LatestFrameGate } = lib('camera/latest-frame');
+const { RateMeter } = lib('camera/rate-meter');
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -54,6 +55,24 @@ describe('camera: configuration and program arguments', () => {
     const c = parseCameraConfig({ source: 'mjpeg', url: 'http://bob:s3cret@10.0.0.5/video.mjpg' });
     assert.deepStrictEqual([c.user, c.password, c.url.href], ['bob', 's3cret', 'http://10.0.0.5/video.mjpg']);
     assert.strictEqual(redactor(['p@ss'])('rtsp://u:p%40ss@h failed; p@ss'), 'rtsp://u:***@h failed; ***');
+  });
+});
+
+describe('camera: rate meter (the status fps)', () => {
+  it('no rate until 3 frames, then the rate of the frames themselves; reset forgets; a silent source has none', () => {
+    const m = new RateMeter(2000);
+    m.tick(10000);
+    m.tick(10100);
+    assert.strictEqual(m.rate(10100), undefined, 'two frames say nothing');
+    m.tick(10200);
+    assert.strictEqual(m.rate(10900), 10, 'frames 100 ms apart: 10 fps, not counted over the time since the first');
+    m.reset();
+    m.tick(60000);
+    assert.strictEqual(m.rate(60000), undefined, 'after a reset (start, resume, reconnect) the frames before the gap do not count');
+    m.tick(60050);
+    m.tick(60100);
+    assert.strictEqual(m.rate(60100), 20);
+    assert.strictEqual(m.rate(63000), undefined, 'no frame within the window: no rate');
   });
 });
 

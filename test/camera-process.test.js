@@ -238,6 +238,35 @@ describe('camera node: capture programs', function () {
     assert.deepStrictEqual(processesMentioning(dir), [], 'the process group is gone after stop');
   });
 
+  it('the fps in the status after start and resume: none until 3 frames were sent, then never measured across the idle gap', async () => {
+    writeFake(dir, 'rpicam-vid', { fps: 20 });
+    await helper.load(cameraNode, flow({}));
+    const got = watch();
+    const cam = helper.getNode('n-cam');
+    // each status with the number of frames sent when it was shown (send and status are synchronous)
+    const shown = [];
+    cam.on('call:status', (c) => shown.push({ text: c.args[0].text, sent: got.msgs.length }));
+    const fpsAfter = async (command, idleCommand, idleStatus) => {
+      await waitFor(() => got.msgs.length >= 5, 5000, 'frames');
+      cam.receive({ command: idleCommand });
+      await waitFor(() => idleStatus.test(shown.at(-1)?.text ?? ''), 5000, `${idleCommand} status`);
+      await sleep(2500); // idle: the status refreshes with no frame
+      const from = shown.length;
+      const sent0 = got.msgs.length;
+      cam.receive({ command });
+      await waitFor(() => got.msgs.length >= sent0 + 30, 10000, `frames after ${command}`);
+      await sleep(1100);
+      const after = shown.slice(from).map((s) => ({ ...s, sent: s.sent - sent0, fps: Number(/^([\d.]+) fps/.exec(s.text)?.[1] ?? NaN) }));
+      assert.ok(after.some((s) => s.fps > 0), `an fps after ${command}: ${after.map((s) => s.text).join(' | ')}`);
+      for (const s of after.filter((x) => !Number.isNaN(x.fps))) {
+        assert.ok(s.sent >= 3, `${command}: '${s.text}' shown after ${s.sent} frame(s)`);
+        assert.ok(s.fps > 2, `${command}: '${s.text}' while frames come at about 20 fps`);
+      }
+    };
+    await fpsAfter('start', 'stop', /^stopped/);
+    await fpsAfter('resume', 'pause', /^paused/);
+  });
+
   it('trigger mode: one frame per input msg, reusing the msg; unknown commands fail', async () => {
     writeFake(dir, 'rpicam-vid', { fps: 30 });
     await helper.load(cameraNode, flow({ mode: 'trigger' }));

@@ -2,6 +2,7 @@ import { CalibrationCapture, CalibrationOptions } from './calibration-capture';
 import { CameraConfig } from './config';
 import { jpegSize } from '../image/jpeg-header';
 import { CapturedFrame, FrameCounters, LatestFrameGate } from './latest-frame';
+import { RateMeter } from './rate-meter';
 import { createSource } from './source-factory';
 import { FrameSource, SourceState } from './source';
 import { YoloEdgeError } from '../errors';
@@ -54,7 +55,8 @@ export class Camera {
   private lastStatus = '';
   private lastWarn = '';
   private lastWarnAt = 0;
-  private fpsWindow = { at: Date.now(), emitted: 0, fps: 0 };
+  /** The rate of messages sent, for the status. */
+  private readonly meter: RateMeter;
 
   constructor(
     private readonly config: CameraConfig,
@@ -69,6 +71,8 @@ export class Camera {
     // Polling sources fetch at the target rate themselves: frames they deliver go out at once.
     const pace = config.mode === 'trigger' ? 'on-request' : this.source.pullable ? 0 : 1000 / config.fps;
     this.gate = new LatestFrameGate((f) => this.send(f), pace);
+    // Long enough to hold a few frames at the target rate, so slow cameras show a rate too.
+    this.meter = new RateMeter(Math.max(2000, (4 * 1000) / config.fps));
     if (calibration) this.calibration = new CalibrationCapture(calibration, (m) => this.warn(m));
   }
 
@@ -91,6 +95,7 @@ export class Camera {
     this.started = true;
     this.off = false;
     this.paused = false;
+    this.meter.reset();
     this.gate.setPaused(false);
     if (this.config.mode === 'continuous' || !this.source.pullable) this.source.start();
     this.refreshStatus(true);
@@ -118,6 +123,7 @@ export class Camera {
   resume(): void {
     if (!this.started) return this.start();
     this.paused = false;
+    this.meter.reset();
     this.gate.setPaused(false);
     if (this.source.pullable && this.config.mode === 'continuous') this.source.start();
     this.refreshStatus(true);
@@ -166,6 +172,7 @@ export class Camera {
 
   private describe(f: CapturedFrame): { jpeg: Buffer; info: FrameInfo } {
     this.calibration?.offer(f.jpeg);
+    this.meter.tick(Date.now());
     const size = jpegSize(f.jpeg);
     const info: FrameInfo = { seq: ++this.seq, timestamp: f.timestamp, width: size?.width, height: size?.height, source: this.source.name, ...this.gate.counters };
     if (f.origin) info.file = f.origin;
@@ -173,6 +180,8 @@ export class Camera {
   }
 
   private onState(s: SourceState): void {
+    // A new run (starting, running after a reconnect) or none: the rate before it says nothing about it.
+    this.meter.reset();
     this.state = s;
     this.refreshStatus(true);
   }
@@ -196,10 +205,6 @@ export class Camera {
 
   private statusNow(): CameraStatus {
     const c = this.gate.counters;
-    const now = Date.now();
-    if (now - this.fpsWindow.at >= STATUS_EVERY_MS) {
-      this.fpsWindow = { at: now, emitted: c.emitted, fps: ((c.emitted - this.fpsWindow.emitted) * 1000) / (now - this.fpsWindow.at) };
-    }
     const calib = this.calibration ? ` · calib ${this.calibration.count}` : '';
     const counts = `captured ${c.captured} · sent ${c.emitted} · dropped ${c.dropped}${calib}`;
     if (!this.started) return { fill: 'grey', shape: 'ring', text: this.config.autostart || c.captured ? `stopped · ${counts}` : 'stopped' };
@@ -212,9 +217,11 @@ export class Camera {
         return { fill: 'yellow', shape: 'ring', text: 'starting' };
       case 'ended':
         return { fill: 'grey', shape: 'dot', text: `${this.state.message} · ${counts}` };
-      default:
+      default: {
         if (this.config.mode === 'trigger' && this.source.pullable) return { fill: 'green', shape: 'dot', text: `ready · ${counts}` };
-        return { fill: 'green', shape: 'dot', text: `${this.fpsWindow.fps.toFixed(1)} fps · ${counts}` };
+        const fps = this.meter.rate(Date.now());
+        return { fill: 'green', shape: 'dot', text: `${fps === undefined ? 'running' : `${fps.toFixed(1)} fps`} · ${counts}` };
+      }
     }
   }
 }
