@@ -42,6 +42,65 @@ describe('folder camera reader', () => {
     assert.ok(got.jpeg.equals(fs.readFileSync(cocoImage('000000000034.jpg'))));
   });
 
+  /** Calls next() every 20 ms (as a polling source would, faster) until it gives a frame or timeoutMs passes. */
+  async function poll(r, timeoutMs) {
+    const t0 = Date.now();
+    while (Date.now() - t0 < timeoutMs) {
+      const got = await r.next();
+      if (got !== 'wait') return got;
+      await new Promise((res) => setTimeout(res, 20));
+    }
+    return 'wait';
+  }
+
+  it('watched folder: a file caught half-written and left so past the settle time is read again once it is whole', async () => {
+    const [a, b, c] = await makeFrames(3);
+    fs.writeFileSync(path.join(dir, 'a.jpg'), a);
+    fs.writeFileSync(path.join(dir, 'b.jpg'), b.subarray(0, b.length >> 1));
+    const old = new Date(Date.now() - 60000); // a writer that stalled: the half file looks settled
+    fs.utimesSync(path.join(dir, 'b.jpg'), old, old);
+    const warnings = [];
+    const r = new FolderReader(dir, { loop: false, watch: true, maxFrameBytes: 1e6, settleMs: 100 }, (m) => warnings.push(m));
+    assert.strictEqual((await r.next()).origin, 'a.jpg');
+    assert.strictEqual(await r.next(), 'wait', 'b.jpg is not whole yet');
+    fs.writeFileSync(path.join(dir, 'c.jpg'), c);
+    assert.strictEqual((await poll(r, 3000)).origin, 'c.jpg', 'later files are not held up');
+    fs.writeFileSync(path.join(dir, 'b.jpg'), b); // the writer finishes
+    const got = await poll(r, 5000);
+    assert.strictEqual(got.origin, 'b.jpg', 'the completed file is read');
+    assert.ok(got.jpeg.equals(b));
+    assert.deepStrictEqual(warnings, []);
+    assert.strictEqual(r.skipped, 0);
+  });
+
+  it('watched folder: a file that stays broken is looked at again a bounded number of times, spaced out, then given up with a warning', async () => {
+    fs.writeFileSync(path.join(dir, 'bad.jpg'), 'never a jpeg');
+    const old = new Date(Date.now() - 60000);
+    fs.utimesSync(path.join(dir, 'bad.jpg'), old, old);
+    const warnings = [];
+    const r = new FolderReader(dir, { loop: false, watch: true, maxFrameBytes: 1e6, settleMs: 100 }, (m) => warnings.push(m));
+    const promises = require('fs').promises;
+    const readFile = promises.readFile;
+    let reads = 0;
+    promises.readFile = (...args) => {
+      if (String(args[0]).endsWith('bad.jpg')) reads++;
+      return readFile.apply(promises, args);
+    };
+    try {
+      const t0 = Date.now();
+      assert.strictEqual(await poll(r, 3000), 'wait');
+      assert.strictEqual(warnings.length, 1, warnings.join(' | '));
+      assert.match(warnings[0], /^skipped bad\.jpg: not a whole JPEG.*rename/);
+      assert.strictEqual(r.skipped, 1, 'counted once given up');
+      assert.ok(reads >= 2 && reads <= 10, `read ${reads} times in ${Date.now() - t0} ms of calls every 20 ms`);
+      const given = reads;
+      assert.strictEqual(await poll(r, 500), 'wait');
+      assert.strictEqual(reads, given, 'not read again once given up');
+    } finally {
+      promises.readFile = readFile;
+    }
+  });
+
   it('honours the abort signal: nothing read once the source stopped', async () => {
     fs.writeFileSync(path.join(dir, 'a.jpg'), (await makeFrames(1))[0]);
     const r = new FolderReader(dir, { loop: true, watch: false, maxFrameBytes: 1e6 }, () => {});

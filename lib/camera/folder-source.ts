@@ -6,6 +6,23 @@ import { YoloEdgeError } from '../errors';
 
 const JPEG = /\.jpe?g$/i;
 const collator = new Intl.Collator('en', { numeric: true });
+const DEFAULT_SETTLE_MS = 2000;
+/** A partial file unchanged over this many looks (one per settle time) is given up. */
+const RETRY_UNCHANGED_LOOKS = 3;
+/** Looks at one file at most, even if it keeps changing without ever becoming whole. */
+const RETRY_MAX_LOOKS = 30;
+/** Partial files waiting for a look again at once; more are given up at once. */
+const MAX_RETRYING_FILES = 64;
+
+/** A file of a watched folder that was not whole JPEG when read: its writer may still be at work. */
+interface Retry {
+  size: number;
+  mtimeMs: number;
+  looks: number;
+  unchanged: number;
+  /** The earliest time to look again. */
+  at: number;
+}
 
 export interface FolderReaderOptions {
   loop: boolean;
@@ -30,6 +47,8 @@ export class FolderReader {
   private deliveredThisPass = 0;
   /** Files already warned about: a looping folder of broken files warns once per file, not once per pass. */
   private readonly warned = new Set<string>();
+  /** Watch mode reads each name once: a partial file it has passed is looked at again here, bounded. */
+  private readonly retries = new Map<string, Retry>();
 
   constructor(
     readonly dir: string,
@@ -39,6 +58,13 @@ export class FolderReader {
 
   /** The next JPEG; the signal (the source stopping) ends the search between files. */
   async next(signal?: AbortSignal): Promise<PullResult> {
+    const again = await this.retryDue();
+    if (signal?.aborted) throw stoppedError(`folder ${this.dir}`);
+    if (again) {
+      // out of name order: the file became whole after later ones were read
+      this.retries.delete(again.origin);
+      return again;
+    }
     for (let attempts = 0; attempts < 1000; attempts++) {
       if (signal?.aborted) throw stoppedError(`folder ${this.dir}`);
       if (this.index >= this.files.length) {
@@ -100,11 +126,59 @@ export class FolderReader {
       if (st.size > this.options.maxFrameBytes) return this.skip(name, `${st.size} bytes, over the frame size limit`);
       const jpeg = wholeJpeg(await fs.readFile(file));
       if (jpeg) return jpeg;
-      if (Date.now() - st.mtimeMs < (this.options.settleMs ?? 2000)) return 'wait';
+      if (Date.now() - st.mtimeMs < this.settleMs) return 'wait';
+      // a watched folder never reads this name again by itself: a writer that stalled would lose its file
+      if (this.options.watch && !this.options.loop && this.retries.size < MAX_RETRYING_FILES) {
+        this.retries.set(name, { size: st.size, mtimeMs: st.mtimeMs, looks: 0, unchanged: 0, at: Date.now() + this.settleMs });
+        return undefined;
+      }
       return this.skip(name, 'not a whole JPEG');
     } catch (err) {
       return this.skip(name, (err as NodeJS.ErrnoException).code ?? (err as Error).message);
     }
+  }
+
+  private get settleMs(): number {
+    return this.options.settleMs ?? DEFAULT_SETTLE_MS;
+  }
+
+  /** Looks again at the partial files due (one look per settle time each): the first that is whole now. */
+  private async retryDue(): Promise<{ jpeg: Buffer; origin: string } | undefined> {
+    for (const [name, r] of [...this.retries]) {
+      if (Date.now() < r.at) continue;
+      const jpeg = await this.lookAgain(name, r);
+      if (jpeg) return { jpeg, origin: name };
+    }
+    return undefined;
+  }
+
+  /** The file if it is whole now (the caller forgets it once handed out); gives it up after the bounded looks. */
+  private async lookAgain(name: string, r: Retry): Promise<Buffer | undefined> {
+    const file = path.join(this.dir, name);
+    let st;
+    try {
+      st = await fs.stat(file);
+    } catch {
+      // gone (renamed or deleted by its writer): nothing to give up on
+      this.retries.delete(name);
+      return undefined;
+    }
+    r.looks++;
+    r.unchanged = st.size === r.size && st.mtimeMs === r.mtimeMs ? r.unchanged + 1 : 0;
+    r.size = st.size;
+    r.mtimeMs = st.mtimeMs;
+    r.at = Date.now() + this.settleMs;
+    let why: string;
+    if (!st.isFile()) why = 'not a regular file';
+    else if (st.size > this.options.maxFrameBytes) why = `${st.size} bytes, over the frame size limit`;
+    else {
+      const jpeg = wholeJpeg(await fs.readFile(file).catch(() => Buffer.alloc(0)));
+      if (jpeg) return jpeg;
+      if (r.unchanged < RETRY_UNCHANGED_LOOKS && r.looks < RETRY_MAX_LOOKS) return undefined;
+      why = `not a whole JPEG, still after ${r.looks} more looks over ${((r.looks * this.settleMs) / 1000).toFixed(1)} s (have the writer write under another name and rename the file when it is complete)`;
+    }
+    this.retries.delete(name);
+    return this.skip(name, why);
   }
 
   private skip(name: string, why: string): undefined {
