@@ -140,6 +140,45 @@ describe('folder camera in trigger mode', () => {
   });
 });
 
+describe('folder camera with a missing folder', () => {
+  const missing = path.join(require('os').tmpdir(), 'yolo-edge-no-such-folder', 'frames');
+
+  it('says in plain words which folder is missing: in the status, the log and the error a request gets', async () => {
+    const statuses = [];
+    const warnings = [];
+    const output = { frame: () => {}, status: (s) => statuses.push(s.text), warn: (m) => warnings.push(m) };
+    const continuous = new Camera(parseCameraConfig({ source: 'folder', folder: missing, retryMin: 5 }, {}), output);
+    continuous.open();
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      const plain = `folder ${missing} does not exist`;
+      assert.ok(statuses.some((t) => t.startsWith(plain)), statuses.join(' | '));
+      assert.ok(warnings.some((w) => w.startsWith(plain)), warnings.join(' | '));
+      assert.ok(![...statuses, ...warnings].some((t) => /ENOENT/.test(t)), 'no bare errno code');
+    } finally {
+      await continuous.close();
+    }
+    const trigger = new Camera(parseCameraConfig({ source: 'folder', folder: missing, mode: 'trigger' }, {}), output);
+    trigger.open();
+    try {
+      await assert.rejects(trigger.capture(), (e) => e.code === 'NO_FOLDER' && e.message === `folder ${missing} does not exist`);
+    } finally {
+      await trigger.close();
+    }
+  });
+
+  it('a path that is a file, not a folder, says so', async () => {
+    const file = path.join(fx.tmpDir('yolo-edge-folder-'), 'a.jpg');
+    fs.writeFileSync(file, 'x');
+    try {
+      const r = new FolderReader(file, { loop: false, watch: false, maxFrameBytes: 1e6 });
+      await assert.rejects(r.next(), (e) => e.code === 'NO_FOLDER' && e.message === `folder ${file} is not a folder (a file is in its place or in its path)`);
+    } finally {
+      fs.rmSync(path.dirname(file), { recursive: true, force: true });
+    }
+  });
+});
+
 describe('polling source (snapshot, folder) on request', function () {
   this.timeout(10000);
   const events = { frame: () => {}, state: () => {}, warn: () => {} };

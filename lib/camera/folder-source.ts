@@ -14,6 +14,18 @@ const RETRY_MAX_LOOKS = 30;
 /** Partial files waiting for a look again at once; more are given up at once. */
 const MAX_RETRYING_FILES = 64;
 
+/** Why a folder cannot be listed, in plain words (status, log and the error a request gets): an errno code alone says little. */
+export function folderError(dir: string, err: NodeJS.ErrnoException): YoloEdgeError {
+  const why: Record<string, string> = {
+    ENOENT: 'does not exist',
+    ENOTDIR: 'is not a folder (a file is in its place or in its path)',
+    EACCES: 'cannot be read: permission denied (EACCES) for the Node-RED user',
+    EPERM: 'cannot be read: permission denied (EPERM) for the Node-RED user',
+  };
+  const text = (err.code && why[err.code]) ?? `cannot be read: ${err.code ?? err.message}`;
+  return new YoloEdgeError(`folder ${dir} ${text}`, 'NO_FOLDER', { cause: err });
+}
+
 /** A file of a watched folder that was not whole JPEG when read: its writer may still be at work. */
 interface Retry {
   size: number;
@@ -112,7 +124,7 @@ export class FolderReader {
     try {
       entries = await fs.readdir(this.dir, { withFileTypes: true });
     } catch (err) {
-      throw new YoloEdgeError(`folder ${this.dir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 'NO_FOLDER');
+      throw folderError(this.dir, err as NodeJS.ErrnoException);
     }
     // symlinks too: read() stats what they point to
     return entries.filter((e) => (e.isFile() || e.isSymbolicLink()) && JPEG.test(e.name)).map((e) => e.name).sort(collator.compare);
