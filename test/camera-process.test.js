@@ -365,6 +365,33 @@ describe('camera node: capture programs', function () {
     }
   });
 
+  it('a calibration frame whose write or rename fails leaves no .part file behind, and the failure is warned about', async () => {
+    const { CalibrationCapture } = lib('camera/calibration-capture');
+    const calibDir = path.join(dir, 'calib-fail');
+    const { rename, writeFile } = fs;
+    try {
+      for (const failing of ['rename', 'writeFile']) {
+        const warnings = [];
+        const capture = new CalibrationCapture({ dir: calibDir, every: 1, max: 5 }, (m) => warnings.push(m));
+        if (failing === 'rename') fs.rename = (from, to, cb) => setImmediate(() => cb(Object.assign(new Error(`EXDEV: cross-device link not permitted, rename '${from}'`), { code: 'EXDEV' })));
+        // a disk that fills up part-way: some bytes written, then the error
+        else fs.writeFile = (file, data, cb) => writeFile(file, data.subarray(0, 10), () => cb(Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' })));
+        capture.offer(frames[0]);
+        await capture.flush();
+        fs.rename = rename;
+        fs.writeFile = writeFile;
+        assert.deepStrictEqual(fs.readdirSync(calibDir), [], `${failing} failed: nothing left in the folder`);
+        assert.strictEqual(warnings.length, 1, `${failing}: ${warnings.join(' | ')}`);
+        assert.match(warnings[0], failing === 'rename' ? /calibration frame not saved: EXDEV/ : /calibration frame not saved: ENOSPC/);
+        assert.strictEqual(capture.count, 0);
+      }
+    } finally {
+      fs.rename = rename;
+      fs.writeFile = writeFile;
+      fs.rmSync(calibDir, { recursive: true, force: true });
+    }
+  });
+
   it('redeploying 50 times leaves no capture process and no zombie behind', async function () {
     this.timeout(45000);
     writeShellFake(dir, 'rpicam-vid', frames[1]);

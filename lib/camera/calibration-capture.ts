@@ -52,9 +52,14 @@ export class CalibrationCapture {
     // Written beside it and renamed: `yolo-edge quantize` may list the folder while the camera still saves.
     const part = path.join(this.options.dir, `.${path.basename(file)}.part`);
     fs.writeFile(part, jpeg, (err) => {
-      if (err) return this.written(err);
-      fs.rename(part, file, (e) => this.written(e));
+      if (err) return this.discard(part, err);
+      fs.rename(part, file, (e) => (e ? this.discard(part, e) : this.written(null)));
     });
+  }
+
+  /** A failed write or rename must not leave its hidden part file behind: no one else removes it. */
+  private discard(part: string, err: NodeJS.ErrnoException): void {
+    fs.unlink(part, () => this.written(err));
   }
 
   private written(err: NodeJS.ErrnoException | null): void {
