@@ -24,15 +24,32 @@
   }
 
   /**
-   * A validator for a number in [min, max] (max may be Infinity), whole with `integer`, blank allowed with
-   * `optional`. Messages: validation.range, validation.wholeRange, validation.atLeast.
+   * A validator for a number in [min, max] (max may be Infinity), whole with `integer`. Blank is valid: the runtime
+   * takes the field's default (lib/config/fields numberField), which showDefaults puts in the empty field.
+   * Messages: validation.range, validation.wholeRange, validation.atLeast.
    */
-  function inRange(t, min, max, integer, optional) {
+  function inRange(t, min, max, integer) {
     var key = max === Infinity ? 'atLeast' : integer ? 'wholeRange' : 'range';
     return function (v, opt) {
-      if (optional && blank(v)) return true;
+      if (blank(v)) return true;
       return check(t, isNumberIn(v, min, max, integer), opt, key, { min: min, max: max });
     };
+  }
+
+  /** A number field's value as the runtime reads it: the default when blank, else Number(v) (NaN if not a number). */
+  function numberOr(v, fallback) {
+    return blank(v) ? fallback : Number(v);
+  }
+
+  /**
+   * The default of each number field as the placeholder of its empty input, so a blank field shows what it means.
+   * Call from oneditprepare with the node (this) and the input id prefix ('node-input' or 'node-config-input').
+   */
+  function showDefaults(node, prefix) {
+    var defaults = node._def.defaults;
+    Object.keys(defaults).forEach(function (k) {
+      if (typeof defaults[k].value === 'number') $('#' + prefix + '-' + k).attr('placeholder', String(defaults[k].value));
+    });
   }
 
   /** A validator for one of `allowed` (blank allowed: the runtime takes the default). */
@@ -54,5 +71,5 @@
     };
   }
 
-  window.YoloEdgeEditor = { blank: blank, catalog: catalog, check: check, inRange: inRange, oneOf: oneOf, notOption: notOption, labels: labels };
+  window.YoloEdgeEditor = { blank: blank, catalog: catalog, check: check, inRange: inRange, numberOr: numberOr, showDefaults: showDefaults, oneOf: oneOf, notOption: notOption, labels: labels };
 })();

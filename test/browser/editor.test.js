@@ -49,9 +49,9 @@ const shot = (page, name) => page.screenshot({ path: path.join(OUT, `editor-${na
 const INVALID = {
   'yolov8-detect': { confidence: '2', iou: '-0.1', maxDetections: '0', queueSize: '2.5' },
   'yolo-model': { model: 'model.txt', threads: '-1', providers: 'cpu; rm -rf' },
-  'yolo-camera': { fps: '0', width: '10.5', quality: '101', command: '-o /tmp/x', calibEvery: '0' },
+  'yolo-camera': { fps: '0', width: '10.5', quality: '101', command: '-o /tmp/x', calibEvery: '0', height: '1e', calibMax: 'abc' },
   'yolo-temperature': { interval: '0', warm: '90', hysteresis: '-1', warmFps: '-2', throttleAt: '200' },
-  'yolo-shadow-test': { confidence: '1.5', sampleValue: '101', windowSize: '0', minF1: '2', queueSize: '2.5', minSamples: '60' },
+  'yolo-shadow-test': { confidence: '1.5', sampleValue: '101', windowSize: '0', minF1: '2', queueSize: '2.5', minSamples: '60', maxDetections: 'many' },
 };
 
 describe('editor in a real browser (playwright-core + chromium)', function () {
@@ -145,6 +145,18 @@ describe('editor in a real browser (playwright-core + chromium)', function () {
       await p.fill(sel, old);
       await p.dispatchEvent(sel, 'change');
       assert.ok(!(await p.locator(sel).evaluate((e) => e.classList.contains('input-error'))), `${type}.${prop} = ${old} is flagged`);
+    }
+    // A blank number field is its default at run time: not flagged, and the default shows in the empty field.
+    const numbers = await p.evaluate((t) => Object.entries(RED.nodes.getType(t).defaults).filter(([, d]) => typeof d.value === 'number').map(([k, d]) => [k, d.value]), type);
+    for (const [prop, value] of numbers) {
+      const sel = `#${prefix}-${prop}`;
+      const old = await p.inputValue(sel);
+      // set in the page: some of these fields are hidden for the current choices (another source, the pause on)
+      const set = (v) => p.locator(sel).evaluate((e, x) => { e.value = x; e.dispatchEvent(new Event('change')); }, v);
+      await set('');
+      assert.ok(!(await p.locator(sel).evaluate((e) => e.classList.contains('input-error'))), `${type}.${prop} blank is flagged`);
+      assert.strictEqual(await p.getAttribute(sel, 'placeholder'), String(value), `${type}.${prop}: the placeholder of a blank field`);
+      await set(old);
     }
   }
 
