@@ -97,3 +97,45 @@ describe('editor validation agrees with the runtime parser, field by field', () 
     });
   }
 });
+
+describe('yolo-temperature folders and vcgencmd: the dialog and the runtime say the same, in plain words', () => {
+  const def = loadEditorDefs('yolo-temperature')['yolo-temperature'];
+  const node = defaultsOf(def);
+  const catalogs = ['en-US', 'zh-CN'].map((l) => JSON.parse(fs.readFileSync(path.join(ROOT, 'nodes', 'locales', l, 'yolo-temperature.json'), 'utf8'))['yolo-temperature'].validation);
+  const refused = (c) => RUNTIME['yolo-temperature']({ ...node, ...c });
+
+  it('sysRoot and procRoot: a full folder path; blank is the default; a name starting with - or any relative one is refused', () => {
+    for (const field of ['sysRoot', 'procRoot']) {
+      for (const ok of ['', ' ', '/sys', ' /srv/fake-pi/sys ', '/-odd']) {
+        assert.strictEqual(editorVerdict(def, node, field, ok), true, `${field}=${JSON.stringify(ok)}`);
+        assert.strictEqual(refused({ [field]: ok }), null, `${field}=${JSON.stringify(ok)}`);
+      }
+      for (const bad of ['-x', ' --sys', 'sys', './sys']) {
+        assert.match(String(editorVerdict(def, node, field, bad)), /validation\.folder$/, `${field}=${bad}`);
+        assert.strictEqual(refused({ [field]: bad }), `${field} must be a full folder path starting with / (like /${field === 'sysRoot' ? 'sys' : 'proc'}), got ${JSON.stringify(bad)}`);
+      }
+    }
+    assert.strictEqual(parseTemperatureConfig({ sysRoot: ' ', procRoot: ' /p ' }).monitor.sysRoot, '/sys');
+    assert.strictEqual(parseTemperatureConfig({ sysRoot: ' ', procRoot: ' /p ' }).monitor.procRoot, '/p');
+  });
+
+  it('vcgencmd: a program name or path; blank turns it off; one starting with - is refused', () => {
+    for (const ok of ['', 'vcgencmd', ' /usr/bin/vcgencmd ', 'bin/vc-gencmd']) {
+      assert.strictEqual(editorVerdict(def, node, 'vcgencmd', ok), true, ok);
+      assert.strictEqual(refused({ vcgencmd: ok }), null, ok);
+    }
+    assert.strictEqual(parseTemperatureConfig({ vcgencmd: ' ' }).monitor.vcgencmd, '');
+    for (const bad of ['-x', ' --version']) {
+      assert.match(String(editorVerdict(def, node, 'vcgencmd', bad)), /validation\.program$/, bad);
+      assert.strictEqual(refused({ vcgencmd: bad }), `vcgencmd must be a program name or path, not starting with '-', got ${JSON.stringify(bad)}`);
+    }
+  });
+
+  it('the messages say what is wanted, not "option"', () => {
+    for (const v of catalogs) {
+      assert.ok(v.folder.includes('/') && v.program.includes('-'), JSON.stringify(v));
+      assert.ok(!/option|选项/i.test(v.folder + v.program), JSON.stringify(v));
+      assert.ok(!('notOption' in v), 'no CLI-option wording in the temperature dialog');
+    }
+  });
+});

@@ -1,3 +1,4 @@
+import * as path from 'path';
 import { ErrorCode, YoloEdgeError } from '../errors';
 
 // Field parsers for values from edit dialogs (strings), flow files and the admin API (anything), and msg
@@ -80,4 +81,22 @@ export function flag(field: string, v: unknown, fallback: boolean, code: FieldCo
 /** Trimmed text, or the fallback when blank. */
 export function text(v: unknown, fallback = ''): string {
   return isBlank(v) ? fallback : String(v).trim();
+}
+
+/** What folder and program fields must be, in the words of the error and of the editor's message. */
+export const FOLDER_RULE = 'a full folder path starting with /';
+export const PROGRAM_RULE = "a program name or path, not starting with '-'";
+
+/** A folder given as a full path (trimmed), or the fallback when blank: a relative one would depend on Node-RED's working folder. */
+export function folderPath(field: string, v: unknown, fallback: string, code: FieldCode = 'BAD_CONFIG'): string {
+  const s = text(v, fallback);
+  if (!path.isAbsolute(s)) throw fieldError(field, `${FOLDER_RULE} (like ${fallback})`, v, code);
+  return s;
+}
+
+/** A program to run (trimmed; blank stays blank): a name looked up in PATH, or a path. */
+export function programName(field: string, v: unknown, code: FieldCode = 'BAD_CONFIG'): string {
+  const s = text(v);
+  if (s.startsWith('-')) throw fieldError(field, PROGRAM_RULE, v, code);
+  return s;
 }

@@ -1,7 +1,7 @@
 import { DEFAULT_GUARD, validateGuard } from './guard';
 import { DEFAULT_MONITOR, MonitorOptions, PLAUSIBLE_CELSIUS, TemperatureSource } from './monitor';
 import { DEFAULT_THRESHOLDS, validateThresholds } from './state';
-import { flag, numberField, oneOf, text } from '../config/fields';
+import { flag, folderPath, numberField, oneOf, programName, text } from '../config/fields';
 
 /** The fields of the yolo-temperature editor, as strings or numbers the way Node-RED stores them. */
 export interface TemperatureConfig {
@@ -67,10 +67,10 @@ export function parseTemperatureConfig(c: TemperatureConfig): ParsedConfig {
     monitor: {
       temperatureSource: source,
       thermalZone: text(c.thermalZone, ''),
-      sysRoot: text(c.sysRoot, '') || DEFAULT_MONITOR.sysRoot,
-      procRoot: text(c.procRoot, '') || DEFAULT_MONITOR.procRoot,
+      sysRoot: folderPath('sysRoot', c.sysRoot, DEFAULT_MONITOR.sysRoot),
+      procRoot: folderPath('procRoot', c.procRoot, DEFAULT_MONITOR.procRoot),
       // An explicitly emptied field turns vcgencmd off on machines without it: blank is not the default here.
-      vcgencmd: typeof c.vcgencmd === 'string' ? c.vcgencmd.trim() : DEFAULT_MONITOR.vcgencmd,
+      vcgencmd: typeof c.vcgencmd === 'string' ? programName('vcgencmd', c.vcgencmd) : DEFAULT_MONITOR.vcgencmd,
       thresholds,
       throttleAt: threshold(c.throttleAt, 'throttleAt', DEFAULT_MONITOR.throttleAt),
       windowSeconds: num(c.window, 'window', DEFAULT_MONITOR.windowSeconds, 1),
