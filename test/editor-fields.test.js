@@ -139,3 +139,21 @@ describe('yolo-temperature folders and vcgencmd: the dialog and the runtime say 
     }
   });
 });
+
+describe('yolo-temperature rates with the guard off', () => {
+  const def = loadEditorDefs('yolo-temperature')['yolo-temperature'];
+  const node = { ...defaultsOf(def), guard: false };
+
+  it('each rate must still be a number >= 0 (the dialog keeps it), but need not be below the cooler one', () => {
+    for (const field of ['warmFps', 'hotFps', 'criticalFps']) {
+      for (const bad of ['abc', '-1', 'Infinity']) {
+        assert.notStrictEqual(editorNodeVerdict(def, { ...node, [field]: bad }), true, `${field}=${bad}`);
+        assert.strictEqual(RUNTIME['yolo-temperature']({ ...node, [field]: bad }), `${field} must be a number >= 0, got ${JSON.stringify(bad)}`);
+      }
+    }
+    const faster = { ...node, warmFps: '1', hotFps: '5', criticalPause: false, criticalFps: '0' };
+    assert.strictEqual(editorNodeVerdict(def, faster), true);
+    assert.strictEqual(RUNTIME['yolo-temperature'](faster), null);
+    assert.strictEqual(parseTemperatureConfig(faster).monitor.guard, null);
+  });
+});

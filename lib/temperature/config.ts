@@ -62,6 +62,13 @@ export function parseTemperatureConfig(c: TemperatureConfig): ParsedConfig {
   });
   const g = DEFAULT_GUARD;
   const guardOn = flag('guard', c.guard, true);
+  // Each rate is a number >= 0 even with the guard off (the dialog keeps them); how they relate only matters with it on.
+  const rates = {
+    warmFps: num(c.warmFps, 'warmFps', g.warmFps, 0),
+    hotFps: num(c.hotFps, 'hotFps', g.hotFps, 0),
+    criticalFps: num(c.criticalFps, 'criticalFps', g.criticalFps, 0),
+    criticalPause: flag('criticalPause', c.criticalPause, true),
+  };
   return {
     intervalMs: Math.round(1000 * num(c.interval, 'interval', 5, 0.1, MAX_INTERVAL_S)),
     monitor: {
@@ -74,14 +81,7 @@ export function parseTemperatureConfig(c: TemperatureConfig): ParsedConfig {
       thresholds,
       throttleAt: threshold(c.throttleAt, 'throttleAt', DEFAULT_MONITOR.throttleAt),
       windowSeconds: num(c.window, 'window', DEFAULT_MONITOR.windowSeconds, 1),
-      guard: guardOn
-        ? validateGuard({
-            warmFps: num(c.warmFps, 'warmFps', g.warmFps, 0),
-            hotFps: num(c.hotFps, 'hotFps', g.hotFps, 0),
-            criticalFps: num(c.criticalFps, 'criticalFps', g.criticalFps, 0),
-            criticalPause: flag('criticalPause', c.criticalPause, true),
-          })
-        : null,
+      guard: guardOn ? validateGuard(rates) : null,
     },
   };
 }
