@@ -52,9 +52,9 @@
     });
   }
 
-  /** A validator for one of `allowed` (blank allowed: the runtime takes the default). */
+  /** A validator for one of `allowed`, read trimmed as the runtime does (blank allowed: the runtime takes the default). */
   function oneOf(t, allowed, key) {
-    return function (v, opt) { return check(t, blank(v) || allowed.indexOf(v) >= 0, opt, key); };
+    return function (v, opt) { return check(t, blank(v) || allowed.indexOf(String(v).trim()) >= 0, opt, key); };
   }
 
   /** A validator for text passed to a program as one argument: must not look like an option. */

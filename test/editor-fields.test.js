@@ -1,6 +1,7 @@
 'use strict';
-// Every field of every node's editor against the runtime's parser of that node: a blank number field means the
-// default in both (the default the editor gives a new node is the one the runtime takes for a blank field).
+// Every field of every node's editor against the runtime's parser of that node: the dialog marks a value wrong
+// exactly when the deployed node would refuse it, and a blank field means the default in both (the default the
+// editor gives a new node is the one the runtime takes for a blank field).
 const assert = require('assert');
 const fs = require('fs');
 const os = require('os');
@@ -23,7 +24,9 @@ const PKG = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'))
 /** Text the dialog may hold: blank, white space, non-numbers, decimals and both sides of every bound in use. */
 const BOUNDS = [-41, -40, -10, -1, 0, 0.01, 0.05, 0.1, 0.2, 1, 8, 10, 15, 16, 20, 32, 64, 80, 100, 120, 150, 256, 600, 1000, 3600, 8192, 10000, 30000, 86400, 1e6, 1e9];
 const NUMBERS = [...new Set(BOUNDS.flatMap((b) => [b, b - 0.001, b + 0.001, b - 1, b + 1, b + 0.5]))];
-const VALUES = ['', ' ', '  \t', 'abc', '1,5', '5 5', '0x10', '1e3', 'NaN', 'Infinity', '-Infinity', ...NUMBERS.map(String), ...NUMBERS.map((n) => ` ${n} `)];
+/** ... and the choices of the selects and typical texts, bare and padded. */
+const WORDS = ['180', 'sport', 'daylight', 'cdn_hq', 'continuous', 'trigger', 'every', 'queue', 'drop-newest', 'sysfs', 'v4l2', 'snapshot', 'yuyv422', '/dev/video1', 'video1', 'rtsp://cam/x', 'http://cam/x', '/tmp/x', '-x', 'a\tb'];
+const VALUES = ['', ' ', '  \t', 'abc', '1,5', '5 5', '0x10', '1e3', 'NaN', 'Infinity', '-Infinity', ...NUMBERS.map(String), ...NUMBERS.map((n) => ` ${n} `), ...WORDS, ...WORDS.map((w) => ` ${w} `)];
 
 /** The runtime's parsers, one per node type: the error message, or null when the node takes the config. */
 const refuses = (fn) => (c) => {
@@ -80,6 +83,29 @@ describe('editor validation agrees with the runtime parser, field by field', () 
   });
 
   for (const [type, def] of types) {
+    it(`${type}: every field, every value, in every context`, () => {
+      const skip = ELSEWHERE[type] ?? [];
+      const fields = Object.entries(def.defaults).filter(([k, d]) => !d.type && !skip.includes(k) && typeof d.value !== 'boolean').map(([k]) => k);
+      const wrong = new Map(); // 'context field: editor / runtime' -> values
+      for (const ctx of CONTEXTS[type] ?? [{}]) {
+        const node = { ...defaultsOf(def), ...ctx };
+        assert.strictEqual(RUNTIME[type](node), null, `${type} ${JSON.stringify(ctx)}: the runtime refuses the editor's defaults`);
+        for (const field of fields) {
+          for (const value of VALUES) {
+            const editor = editorNodeVerdict(def, { ...node, [field]: value });
+            const runtime = RUNTIME[type]({ ...node, [field]: value });
+            if ((editor === true) === (runtime === null)) continue;
+            const key = `${JSON.stringify(ctx)} ${field}: editor ${editor === true ? 'accepts' : 'refuses'}, runtime ${runtime === null ? 'accepts' : 'refuses'}`;
+            const seen = wrong.get(key) ?? { values: [], example: editor === true ? runtime : editor };
+            seen.values.push(value);
+            wrong.set(key, seen);
+          }
+        }
+      }
+      const show = (v) => `${v.slice(0, 6).map((x) => JSON.stringify(x)).join(' ')}${v.length > 6 ? ` (+${v.length - 6})` : ''}`;
+      if (wrong.size) assert.fail([...wrong].map(([k, { values, example }]) => `${k}: ${show(values)} (${example})`).join('\n'));
+    });
+
     it(`${type}: a blank number field is the editor's default at run time, in every context`, () => {
       const numbers = Object.entries(def.defaults).filter(([k, d]) => typeof d.value === 'number' && !(ELSEWHERE[type] ?? []).includes(k)).map(([k]) => k);
       assert.ok(numbers.length > 0);
@@ -155,5 +181,30 @@ describe('yolo-temperature rates with the guard off', () => {
     assert.strictEqual(editorNodeVerdict(def, faster), true);
     assert.strictEqual(RUNTIME['yolo-temperature'](faster), null);
     assert.strictEqual(parseTemperatureConfig(faster).monitor.guard, null);
+  });
+});
+
+describe('editor validation agrees with the camera node on its calibration fields', function () {
+  this.timeout(60000);
+  const cameraNode = require(path.join(DIST, 'nodes', 'yolo-camera.js'));
+  let dir;
+  before((done) => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yolo-edge-calib-'));
+    helper.startServer(done);
+  });
+  after(async () => {
+    await helper.unload();
+    await new Promise((r) => { helper.stopServer(r); });
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('calibEvery and calibMax: the dialog flags what the deployed node refuses', async () => {
+    const def = loadEditorDefs('yolo-camera')['yolo-camera'];
+    const cases = ['calibEvery', 'calibMax'].flatMap((field) => VALUES.map((value) => ({ field, value })));
+    const flow = cases.map(({ field, value }, i) => ({ ...defaultsOf(def), id: `c${i}`, type: 'yolo-camera', source: 'test', autostart: false, calibDir: dir, [field]: value }));
+    await helper.load(cameraNode, flow);
+    const refused = new Set(helper.log().args.map(([e]) => e).filter((e) => e.level === helper.log().ERROR && /configuration/.test(e.msg)).map((e) => e.id));
+    const wrong = cases.filter(({ field, value }, i) => (editorVerdict(def, flow[i], field, value) === true) === refused.has(`c${i}`));
+    assert.deepStrictEqual(wrong.map(({ field, value }) => `${field}=${JSON.stringify(value)}`), []);
   });
 });
