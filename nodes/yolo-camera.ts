@@ -1,7 +1,7 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { Camera, CameraOutput } from '../lib/camera/camera';
 import { CalibrationOptions } from '../lib/camera/calibration-capture';
-import { Credentials, parseCameraConfig } from '../lib/camera/config';
+import { CameraConfig, Credentials, parseCameraConfig } from '../lib/camera/config';
 import { numberField, text } from '../lib/config/fields';
 import { Redact, redactor, splitUrlCredentials } from '../lib/camera/redact';
 import { moveUrlCredentialsOnStart } from './shared/url-credentials';
@@ -43,13 +43,15 @@ export = function (RED: NodeAPI): void {
       return err;
     };
     let camera: Camera;
+    let cameraConfig: CameraConfig;
     try {
       const output: CameraOutput = {
         frame: (jpeg, info) => node.send({ payload: jpeg, frame: info, topic: topic || info.source }),
         status: (s) => node.status({ ...s, text: redact(s.text) }),
         warn: (m) => node.warn(redact(m)),
       };
-      camera = new Camera(parseCameraConfig(config, creds), output, calibrationOf(config));
+      cameraConfig = parseCameraConfig(config, creds);
+      camera = new Camera(cameraConfig, output, calibrationOf(config));
     } catch (err) {
       const message = redact((err as Error).message);
       node.status({ fill: 'red', shape: 'ring', text: `config: ${message}`.slice(0, 100) });
@@ -64,7 +66,8 @@ export = function (RED: NodeAPI): void {
         camera.command(String(msg.command)).then(() => done(), (err: Error) => done(fail(err)));
         return;
       }
-      if (config.mode !== 'trigger') {
+      // the parsed mode: the raw one may hold spaces (' trigger ') that the parser trims
+      if (cameraConfig.mode !== 'trigger') {
         done(new YoloEdgeError('continuous mode: send msg.command start, stop, pause or resume (or set the mode to one frame per input message)', 'BAD_COMMAND'));
         return;
       }

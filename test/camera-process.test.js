@@ -286,6 +286,19 @@ describe('camera node: capture programs', function () {
     assert.match(errors[0], /unknown command 'explode'/);
   });
 
+  it('trigger mode set with spaces around it (an import or the admin API) is trigger mode for input msgs too', async () => {
+    writeFake(dir, 'rpicam-vid', { fps: 30 });
+    await helper.load(cameraNode, flow({ mode: ' trigger ' }));
+    const got = watch();
+    const cam = helper.getNode('n-cam');
+    const errors = [];
+    cam.on('call:error', (c) => errors.push(String(c.args[0])));
+    cam.receive({ payload: 'go' });
+    await waitFor(() => got.msgs.length === 1 || errors.length > 0, 5000, 'a frame or an error');
+    assert.deepStrictEqual(errors, []);
+    assert.ok(frames.some((f) => f.equals(got.msgs[0].payload)));
+  });
+
   it('trigger mode: after stop a request starts nothing and fails STOPPED, the status stays stopped; start makes requests work again', async () => {
     writeFake(dir, 'rpicam-vid', { fps: 30 });
     await helper.load(cameraNode, flow({ mode: 'trigger' }));
