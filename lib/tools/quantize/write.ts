@@ -12,6 +12,24 @@ async function sameFile(a: string, b: string): Promise<boolean> {
   }
 }
 
+/** Why files cannot be written into `dir`, in words (the errno names only the system call), or undefined. */
+export async function folderProblem(dir: string): Promise<string | undefined> {
+  try {
+    if (!(await fs.stat(dir)).isDirectory()) return `${dir} is a file, not a folder`;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return `folder ${dir} does not exist`;
+    if (code === 'ENOTDIR') return `${dir} is not a folder (a part of the path is a file)`;
+    return `cannot open folder ${dir} (${(err as Error).message})`;
+  }
+  try {
+    await fs.access(dir, fs.constants.W_OK);
+    return undefined;
+  } catch {
+    return `folder ${dir} is not writable`;
+  }
+}
+
 /**
  * Fails early, before any calibration work, when the output folder cannot take the file, or when the output
  * is the input model itself (the rename would replace the user's only copy without a word).
@@ -21,15 +39,10 @@ export async function checkWritable(out: string, input?: string): Promise<void> 
     throw new YoloEdgeError(`cannot write ${out}: it is the input model ${input}; choose another --out`, 'OUTPUT_UNWRITABLE');
   }
   const dir = path.dirname(path.resolve(out));
+  const problem = await folderProblem(dir);
+  if (problem) throw new YoloEdgeError(`cannot write ${out}: ${problem}`, 'OUTPUT_UNWRITABLE');
   try {
-    const st = await fs.stat(dir);
-    if (!st.isDirectory()) throw new Error('not a directory');
-    await fs.access(dir, fs.constants.W_OK);
-  } catch (err) {
-    throw new YoloEdgeError(`cannot write ${out}: folder ${dir} is missing or not writable (${(err as Error).message})`, 'OUTPUT_UNWRITABLE');
-  }
-  try {
-    if ((await fs.stat(out)).isDirectory()) throw new YoloEdgeError(`cannot write ${out}: it is a directory`, 'OUTPUT_UNWRITABLE');
+    if ((await fs.stat(out)).isDirectory()) throw new YoloEdgeError(`cannot write ${out}: it is a folder; give the file to write`, 'OUTPUT_UNWRITABLE');
   } catch (err) {
     if (err instanceof YoloEdgeError) throw err;
   }
