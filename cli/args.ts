@@ -51,9 +51,13 @@ export function flag(p: Parsed, key: string): boolean {
 
 export class UsageError extends Error {}
 
-/** A lib error with one of `codes` is the user's mistake in an option's value: exit 2 with the usage line. */
-export function asUsageError(e: unknown, codes: readonly ErrorCode[]): unknown {
-  return e instanceof YoloEdgeError && codes.includes(e.code) ? new UsageError(e.message) : e;
+/**
+ * A lib error with one of `codes` is the user's mistake in an option's value: exit 2 with the usage line.
+ * `hint`, a line of its own after the message, says what the option takes where the lib's message cannot.
+ */
+export function asUsageError(e: unknown, codes: readonly ErrorCode[], hint?: string): unknown {
+  if (!(e instanceof YoloEdgeError && codes.includes(e.code))) return e;
+  return new UsageError(hint ? `${e.message}\n${hint}` : e.message);
 }
 
 /** --split all|even|odd (default all). */

@@ -70,6 +70,24 @@ describe('yolo-edge CLI', function () {
     assert.ok(line.detections.every((d) => d.class === 'broccoli'));
   });
 
+  it('detect --classes with a name the model lacks is an option error (exit 2) that lists the model\'s class names', async () => {
+    for (const classes of ['person,fooo', '80']) {
+      const r = await cli(['detect', '--classes', classes, cocoImage('000000000034.jpg')]);
+      assert.strictEqual(r.code, 2, r.stderr);
+      assert.strictEqual(r.stdout, '');
+      assert.match(r.stderr, classes === '80' ? /class id 80 is out of range 0\.\.79/ : /unknown class 'fooo'/);
+      assert.match(r.stderr, /--classes takes the class names of yolov8n\.onnx \(or ids 0-79\): person, bicycle, .*, hair drier, toothbrush\n/);
+      assert.match(r.stderr, /usage: yolo-edge detect/);
+    }
+  });
+
+  it('detect checks its option values before it loads the model', async () => {
+    const r = await cli(['detect', '--conf', '3', '--model', '/nope.onnx', cocoImage('000000000034.jpg')]);
+    assert.strictEqual(r.code, 2, r.stderr);
+    assert.match(r.stderr, /--conf must be a number between 0 and 1, got '3'/);
+    assert.doesNotMatch(r.stderr, /model file not found/);
+  });
+
   it('quantize names the calibration image it cannot decode (a frame still being written, an empty file)', async () => {
     const fs = require('fs');
     const os = require('os');

@@ -1,7 +1,8 @@
 import { Detector, DetectOptions, DetectionResult } from '../../lib/detector';
 import { readImageFile } from '../../lib/image/read-file';
 import { resolveCliModelPath } from '../../lib/model/resolve-path';
-import { flag, list, num, parse, str, UsageError } from '../args';
+import * as path from 'path';
+import { asUsageError, flag, list, num, parse, str, UsageError } from '../args';
 import { Command, detectorOptions, err, sessionOptions } from './command';
 
 /** Reads and detects one image file; its error names the file. */
@@ -11,6 +12,16 @@ async function detectFile(detector: Detector, file: string, options: Partial<Det
     return await detector.detect(bytes, options);
   } catch (e) {
     throw new Error(`${file}: ${(e as Error).message}`);
+  }
+}
+
+/** A --classes name the model lacks is a mistake in the option (exit 2): the message lists the names it has. */
+function checkClasses(detector: Detector, classes: string[]): void {
+  try {
+    detector.checkOptions({ classes });
+  } catch (e) {
+    const { names } = detector.info;
+    throw asUsageError(e, ['BAD_CLASS'], `--classes takes the class names of ${path.basename(detector.info.path)} (or ids 0-${names.length - 1}): ${names.join(', ')}`);
   }
 }
 
@@ -29,11 +40,12 @@ export const detect: Command = {
   async run(argv) {
     const p = parse(argv, { model: { type: 'string' }, conf: { type: 'string' }, iou: { type: 'string' }, classes: { type: 'string' }, 'max-det': { type: 'string' }, agnostic: { type: 'boolean' }, json: { type: 'boolean' }, ...sessionOptions });
     if (p.positionals.length === 0) throw new UsageError('no images given');
+    // the values first: a --conf typo is reported without loading the model
+    const options = { confidence: num(p, 'conf', 0.25, 0, 1), iou: num(p, 'iou', 0.7, 0, 1), classes: list(p, 'classes'), maxDetections: num(p, 'max-det', 300, 1), agnostic: flag(p, 'agnostic') };
     const detector = await Detector.create(resolveCliModelPath(str(p, 'model')), detectorOptions(p));
     try {
-      const options = { confidence: num(p, 'conf', 0.25, 0, 1), iou: num(p, 'iou', 0.7, 0, 1), classes: list(p, 'classes'), maxDetections: num(p, 'max-det', 300, 1), agnostic: flag(p, 'agnostic') };
-      // an option error is the same for every image: fail once, before the first
-      detector.checkOptions(options);
+      // the class names are the model's: checked once it is loaded, and once for all images
+      checkClasses(detector, options.classes);
       let failed = 0;
       for (const file of p.positionals) {
         try {
