@@ -171,6 +171,15 @@ describe('yolo-edge CLI', function () {
     }
   });
 
+  it('eval checks its option values before it reads --data or loads the model', async () => {
+    for (const [args, why] of [[['--conf', '5'], /--conf must be/], [['--op-conf', '2'], /--op-conf must be/], [['--max-det', '0'], /--max-det must be/], [['--threads', '999'], /--threads must be/]]) {
+      const r = await cli(['eval', '--data', '/nope', '--model', '/nope.onnx', ...args]);
+      assert.strictEqual(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, why);
+      assert.doesNotMatch(r.stderr, /image folder|model file not found/);
+    }
+  });
+
   it('bench prints the rows of the models that worked, names the one that failed, and exits 1', async function () {
     const fs = require('fs');
     const os = require('os');

@@ -13,6 +13,24 @@ const shadow = (...args) => JSON.parse(execFileSync(process.execPath, [CLI, 'sha
 describe('yolo-edge shadow', function () {
   this.timeout(60000);
 
+  it('checks every option value before it reads --data or loads a model (exit 2 with the usage line)', function () {
+    const run = (...args) => spawnSync(process.execPath, [CLI, 'shadow', ...args], { encoding: 'utf8' });
+    const cases = [
+      [['--production', '/nope.onnx', '--candidate', '/nope.onnx', '--data', '/nope', '--limit', '0'], /--limit must be a number of at least 1, got '0'/],
+      [['--production', '/nope.onnx', '--candidate', '/nope.onnx', '--data', '/nope', '--conf', '5'], /--conf must be a number between 0 and 1/],
+      [['--production', '/nope.onnx', '--candidate', '/nope.onnx', '--data', '/nope', '--match-iou', '2'], /--match-iou must be a number between 0 and 1/],
+      [['--production', '/nope.onnx', '--candidate', '/nope.onnx', '--data', '/nope', '--threads', '999'], /--threads must be/],
+      [['--data', '/nope'], /--production is required/],
+    ];
+    for (const [args, why] of cases) {
+      const r = run(...args);
+      assert.strictEqual(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, why);
+      assert.doesNotMatch(r.stderr, /image folder|model file not found/);
+      assert.match(r.stderr, /usage: yolo-edge shadow/);
+    }
+  });
+
   it('a model against itself agrees fully; a candidate with collapsed class scores finds nothing', function () {
     requireModel();
     const data = requireCoco128(this);

@@ -22,18 +22,23 @@ export const evalCmd: Command = {
   async run(argv) {
     const p = parse(argv, { model: { type: 'string' }, data: { type: 'string' }, conf: { type: 'string' }, iou: { type: 'string' }, 'max-det': { type: 'string' }, 'op-conf': { type: 'string' }, 'multi-label': { type: 'boolean' }, split: { type: 'string' }, agnostic: { type: 'boolean' }, json: { type: 'boolean' }, ...sessionOptions });
     const data = required(p, 'data');
-    const half = split(p); // a usage mistake shows before the dataset is read
+    // every option's value before the dataset is read or the model loaded
+    const half = split(p);
+    const options = {
+      confidence: num(p, 'conf', 0.001, 0, 1),
+      iou: num(p, 'iou', 0.7, 0, 1),
+      maxDetections: num(p, 'max-det', 300, 1),
+      operatingConfidence: num(p, 'op-conf', 0.25, 0, 1),
+      multiLabel: flag(p, 'multi-label'),
+      agnostic: flag(p, 'agnostic'),
+    };
+    const session = detectorOptions(p);
     const keep = new Set(selectSplit(await listDataset(data), half).map((it) => it.image));
-    const detector = await Detector.create(resolveCliModelPath(str(p, 'model')), detectorOptions(p));
+    const detector = await Detector.create(resolveCliModelPath(str(p, 'model')), session);
     try {
       const metrics = await evaluate(detector, data, {
+        ...options,
         filter: (image) => keep.has(image),
-        confidence: num(p, 'conf', 0.001, 0, 1),
-        iou: num(p, 'iou', 0.7, 0, 1),
-        maxDetections: num(p, 'max-det', 300, 1),
-        operatingConfidence: num(p, 'op-conf', 0.25, 0, 1),
-        multiLabel: flag(p, 'multi-label'),
-        agnostic: flag(p, 'agnostic'),
         progress: (done, total) => err(`\r${done}/${total}${done === total ? '\n' : ''}`),
         warn: (m) => warnLine(m),
       });

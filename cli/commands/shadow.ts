@@ -25,16 +25,20 @@ export const shadow: Command = {
   usage: 'yolo-edge shadow --production M --candidate M --data DIR [--conf 0.25] [--iou 0.7] [--match-iou 0.5] [--limit N] [--threads N] [--provider P] [--json]',
   async run(argv) {
     const p = parse(argv, { production: { type: 'string' }, candidate: { type: 'string' }, data: { type: 'string' }, conf: { type: 'string' }, iou: { type: 'string' }, 'match-iou': { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' }, ...sessionOptions });
-    const items = await listDataset(required(p, 'data'));
-    const images = items.slice(0, num(p, 'limit', items.length, 1)).map((i) => i.image);
-    const production = await Detector.create(resolveCliModelPath(required(p, 'production')), detectorOptions(p));
+    // every option's value first, as the other commands do: a value mistake shows without reading the dataset or loading a model
+    const o = {
+      production: required(p, 'production'), candidate: required(p, 'candidate'), data: required(p, 'data'),
+      limit: num(p, 'limit', Infinity, 1), detect: { confidence: num(p, 'conf', 0.25, 0, 1), iou: num(p, 'iou', 0.7, 0, 1) }, matchIou: num(p, 'match-iou', 0.5, 0, 1),
+      session: detectorOptions(p),
+    };
+    const images = (await listDataset(o.data)).slice(0, o.limit).map((i) => i.image);
+    const production = await Detector.create(resolveCliModelPath(o.production), o.session);
     try {
-      const candidate = await Detector.create(resolveCliModelPath(required(p, 'candidate')), detectorOptions(p));
+      const candidate = await Detector.create(resolveCliModelPath(o.candidate), o.session);
       try {
         const names = classNamesWarning(production.info.names, candidate.info.names);
         if (names) warnLine(names);
-        const options = { confidence: num(p, 'conf', 0.25, 0, 1), iou: num(p, 'iou', 0.7, 0, 1) };
-        const c = await compareModels(production, candidate, images, options, num(p, 'match-iou', 0.5, 0, 1), (done, total) => err(`\r${done}/${total}${done === total ? '\n' : ''}`));
+        const c = await compareModels(production, candidate, images, o.detect, o.matchIou, (done, total) => err(`\r${done}/${total}${done === total ? '\n' : ''}`));
         if (flag(p, 'json')) process.stdout.write(JSON.stringify({ production: describeDetector(production), candidate: describeDetector(candidate), ...c }) + '\n');
         else printComparison(c, production, candidate);
       } finally {
