@@ -239,6 +239,18 @@ describe('resize-input', function () {
     assert.match(r.stdout, /80x80, 40x40, 20x20 -> 48x80, 24x40, 12x20/);
   });
 
+  it('--imgsz 384 (one size) makes the same model as 384x384, as its usage line says', async () => {
+    const [one, two] = [path.join(tmp, 'one-size.onnx'), path.join(tmp, 'two-sizes.onnx')];
+    for (const [imgsz, out] of [['384', one], ['384x384', two]]) {
+      const r = await cli(['resize-input', '--model', requireModel(), '--imgsz', imgsz, '--out', out]);
+      assert.strictEqual(r.code, 0, r.stderr);
+      assert.match(r.stdout, /640x640 -> 384x384 \(HxW\)/);
+    }
+    assert.ok(fs.readFileSync(one).equals(fs.readFileSync(two)));
+    const help = await cli(['resize-input', '--help']);
+    assert.match(help.stdout, /--imgsz HxW\|S .*one size S is a square, 384 = 384x384/);
+  });
+
   it('a bad --imgsz is a usage mistake (exit 2 with the usage line), up to 4096 per side', async () => {
     const out = path.join(tmp, 'bad-size.onnx');
     const cases = { wide: /--imgsz takes HxW/, 0: /--imgsz 0x0: .*stride 32, from 32 to 4096/, '33x100': /stride 32/, 100000: /--imgsz 100000x100000: .*from 32 to 4096/, '4128x640': /from 32 to 4096/ };

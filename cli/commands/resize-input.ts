@@ -20,7 +20,7 @@ function imgszOf(p: Parsed): [number, number] {
 
 export const resizeInput: Command = {
   summary: 'rewrite a static YOLOv8/YOLO11 export for another static input size (e.g. 384x640 for 16:9 frames)',
-  usage: 'yolo-edge resize-input --model IN.onnx --imgsz HxW --out OUT.onnx [--json]',
+  usage: 'yolo-edge resize-input --model IN.onnx --imgsz HxW|S --out OUT.onnx [--json]   (height x width, e.g. 384x640; one size S is a square, 384 = 384x384)',
   async run(argv) {
     const p = parse(argv, { model: { type: 'string' }, imgsz: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' } });
     const model = resolveCliModelPath(required(p, 'model'));
