@@ -26,17 +26,29 @@ export function required(p: Parsed, key: string): string {
 }
 
 export function num(p: Parsed, key: string, fallback: number, min = -Infinity, max = Infinity): number {
+  return bounded(p, key, fallback, min, max, 'a number');
+}
+
+/** A count (images, runs, threads, a seed): 2.5 is refused, not rounded or used as a loop bound. */
+export function int(p: Parsed, key: string, fallback: number, min = -Infinity, max = Infinity): number {
+  return bounded(p, key, fallback, min, max, 'a whole number');
+}
+
+type Kind = 'a number' | 'a whole number';
+
+function bounded(p: Parsed, key: string, fallback: number, min: number, max: number, kind: Kind): number {
   const v = str(p, key);
   if (v === undefined) return fallback;
   const n = Number(v);
-  if (!Number.isFinite(n) || n < min || n > max) throw new UsageError(`--${key} must be ${rangeText(min, max)}, got '${v}'`);
+  const ok = (kind === 'a whole number' ? Number.isInteger(n) : Number.isFinite(n)) && n >= min && n <= max;
+  if (!ok) throw new UsageError(`--${key} must be ${rangeText(min, max, kind)}, got '${v}'`);
   return n;
 }
 
 /** An open end is not spelled out: users read 'between 1 and Infinity' as a bug. */
-function rangeText(min: number, max: number): string {
-  if (max === Infinity) return min === -Infinity ? 'a number' : `a number of at least ${min}`;
-  return min === -Infinity ? `a number of at most ${max}` : `a number between ${min} and ${max}`;
+function rangeText(min: number, max: number, kind: Kind): string {
+  if (max === Infinity) return min === -Infinity ? kind : `${kind} of at least ${min}`;
+  return min === -Infinity ? `${kind} of at most ${max}` : `${kind} between ${min} and ${max}`;
 }
 
 export function list(p: Parsed, key: string): string[] {

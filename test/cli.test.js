@@ -116,7 +116,7 @@ describe('yolo-edge CLI', function () {
       // an open range is not spelled 'between 1 and Infinity'; --samples names its other value, all
       [['quantize', '--model', 'yolov8n.onnx', '--calib', '/nope', '--out', '/tmp/q.onnx', '--samples', 'zero'], /--samples must be a whole number of images of at least 1, or all, got 'zero'/],
       [['quantize', '--model', 'yolov8n.onnx', '--calib', '/nope', '--out', '/tmp/q.onnx', '--samples', '2.5'], /--samples must be a whole number/],
-      [['shadow', '--production', 'yolov8n.onnx', '--candidate', 'yolov8n.onnx', '--data', path.dirname(cocoImage('000000000034.jpg')), '--limit', '0'], /--limit must be a number of at least 1, got '0'/],
+      [['shadow', '--production', 'yolov8n.onnx', '--candidate', 'yolov8n.onnx', '--data', path.dirname(cocoImage('000000000034.jpg')), '--limit', '0'], /--limit must be a whole number of at least 1, got '0'/],
     ];
     for (const [args, why] of usage) {
       const u = await cli(args);
@@ -177,6 +177,27 @@ describe('yolo-edge CLI', function () {
       assert.strictEqual(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
       assert.match(r.stderr, why);
       assert.doesNotMatch(r.stderr, /image folder|model file not found/);
+    }
+  });
+
+  it('a count (images, runs, threads, a seed) refuses a fraction as an option error before any work', async () => {
+    const img = cocoImage('000000000034.jpg');
+    const cases = [
+      [['detect', '--max-det', '1.5', img], /--max-det must be a whole number of at least 1, got '1\.5'/],
+      [['detect', '--threads', '1.5', '--model', '/nope.onnx', img], /--threads must be a whole number between 0 and \d+, got '1\.5'/],
+      [['eval', '--data', '/nope', '--max-det', '2.5'], /--max-det must be a whole number/],
+      [['shadow', '--production', '/nope.onnx', '--candidate', '/nope.onnx', '--data', '/nope', '--limit', '1.5'], /--limit must be a whole number of at least 1/],
+      [['bench', '--model', 'yolov8n.onnx', '--images', '/nope', '--runs', '2.5'], /--runs must be a whole number of at least 1/],
+      [['bench', '--model', 'yolov8n.onnx', '--images', '/nope', '--warmup', '0.5'], /--warmup must be a whole number of at least 0/],
+      [['quantize', '--model', 'yolov8n.onnx', '--calib', '/nope', '--out', '/tmp/q.onnx', '--seed', '1.5'], /--seed must be a whole number of at least 0/],
+      [['quantize', '--model', 'yolov8n.onnx', '--calib', '/nope', '--out', '/tmp/q.onnx', '--holdout', '1.5'], /--holdout must be a whole number/],
+      [['temperature', '--count', '1.5'], /--count must be a whole number of at least 1/],
+    ];
+    for (const [args, why] of cases) {
+      const r = await cli(args);
+      assert.strictEqual(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, why);
+      assert.strictEqual(r.stdout, '', args.join(' '));
     }
   });
 

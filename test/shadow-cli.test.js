@@ -16,7 +16,7 @@ describe('yolo-edge shadow', function () {
   it('checks every option value before it reads --data or loads a model (exit 2 with the usage line)', function () {
     const run = (...args) => spawnSync(process.execPath, [CLI, 'shadow', ...args], { encoding: 'utf8' });
     const cases = [
-      [['--production', '/nope.onnx', '--candidate', '/nope.onnx', '--data', '/nope', '--limit', '0'], /--limit must be a number of at least 1, got '0'/],
+      [['--production', '/nope.onnx', '--candidate', '/nope.onnx', '--data', '/nope', '--limit', '0'], /--limit must be a whole number of at least 1, got '0'/],
       [['--production', '/nope.onnx', '--candidate', '/nope.onnx', '--data', '/nope', '--conf', '5'], /--conf must be a number between 0 and 1/],
       [['--production', '/nope.onnx', '--candidate', '/nope.onnx', '--data', '/nope', '--match-iou', '2'], /--match-iou must be a number between 0 and 1/],
       [['--production', '/nope.onnx', '--candidate', '/nope.onnx', '--data', '/nope', '--threads', '999'], /--threads must be/],

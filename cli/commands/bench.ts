@@ -5,7 +5,7 @@ import { nodeRedMarkdown, runNodeRedBenches } from '../../lib/tools/bench/node-r
 import { resolveCliModelPath } from '../../lib/model/resolve-path';
 import { YoloEdgeError } from '../../lib/errors';
 import { MAX_THREADS } from '../../lib/runtime/threads';
-import { flag, list, num, parse, Parsed, required, split, str, UsageError } from '../args';
+import { flag, int, list, num, parse, Parsed, required, split, str, UsageError } from '../args';
 import { Command, err, warnLine } from './command';
 
 /** What a bench mode prints, and the model x thread-count runs that failed. */
@@ -40,7 +40,7 @@ function nodeRedMode(p: Parsed, models: string[], threads: number[]): Start {
   const unused = ['split', 'max-images', 'warmup', 'no-accuracy'].filter((o) => p.values[o] !== undefined);
   if (unused.length) throw new UsageError(`--${unused.join(', --')} ${unused.length === 1 ? 'does' : 'do'} not apply to --node-red`);
   const options = {
-    models, images: required(p, 'images'), threads, runs: num(p, 'runs', 30, 1), streamSeconds: num(p, 'seconds', 60, 1), fps: num(p, 'fps', 10, 0.1, 100),
+    models, images: required(p, 'images'), threads, runs: int(p, 'runs', 30, 1), streamSeconds: num(p, 'seconds', 60, 1), fps: num(p, 'fps', 10, 0.1, 100),
     progress: (msg: string) => err(`\r${msg}        `), warn: (msg: string) => warnLine(msg, true),
   };
   return async () => {
@@ -54,10 +54,10 @@ function plainMode(p: Parsed, models: string[], threads: number[]): Start {
     models,
     images: required(p, 'images'),
     threads,
-    runs: num(p, 'runs', 50, 1),
-    warmup: num(p, 'warmup', 3, 0),
+    runs: int(p, 'runs', 50, 1),
+    warmup: int(p, 'warmup', 3, 0),
     split: split(p),
-    maxImages: num(p, 'max-images', 0, 0),
+    maxImages: int(p, 'max-images', 0, 0),
     accuracy: !flag(p, 'no-accuracy'),
     progress: (m: string) => err(`\r${m}   `),
     warn: (m: string) => warnLine(m, true),

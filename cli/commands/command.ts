@@ -1,4 +1,4 @@
-import { parse, list, num } from '../args';
+import { int, list, parse } from '../args';
 import { MAX_THREADS } from '../../lib/runtime/threads';
 
 export interface Command {
@@ -17,5 +17,5 @@ export const sessionOptions = { threads: { type: 'string' }, provider: { type: '
 
 export function detectorOptions(p: ReturnType<typeof parse>): { threads: number; executionProviders?: string[]; warn: (m: string) => void } {
   const providers = list(p, 'provider');
-  return { threads: num(p, 'threads', 0, 0, MAX_THREADS), executionProviders: providers.length ? providers : undefined, warn: (m) => warnLine(m) };
+  return { threads: int(p, 'threads', 0, 0, MAX_THREADS), executionProviders: providers.length ? providers : undefined, warn: (m) => warnLine(m) };
 }

@@ -3,7 +3,7 @@ import { listDataset, selectSplit } from '../../lib/tools/eval/dataset';
 import { evaluate } from '../../lib/tools/eval/evaluate';
 import { Metrics } from '../../lib/tools/eval/metrics';
 import { resolveCliModelPath } from '../../lib/model/resolve-path';
-import { flag, num, parse, required, split, str } from '../args';
+import { flag, int, num, parse, required, split, str } from '../args';
 import { Command, detectorOptions, err, sessionOptions, warnLine } from './command';
 
 function printMetrics(m: Metrics, names: string[]): void {
@@ -27,7 +27,7 @@ export const evalCmd: Command = {
     const options = {
       confidence: num(p, 'conf', 0.001, 0, 1),
       iou: num(p, 'iou', 0.7, 0, 1),
-      maxDetections: num(p, 'max-det', 300, 1),
+      maxDetections: int(p, 'max-det', 300, 1),
       operatingConfidence: num(p, 'op-conf', 0.25, 0, 1),
       multiLabel: flag(p, 'multi-label'),
       agnostic: flag(p, 'agnostic'),

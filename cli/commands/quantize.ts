@@ -4,7 +4,7 @@ import { QuantType } from '../../lib/tools/quantize/params';
 import { DEFAULT_TARGET, QuantTarget, TARGETS } from '../../lib/tools/quantize/targets';
 import { resolveCliModelPath } from '../../lib/model/resolve-path';
 import { MAX_THREADS } from '../../lib/runtime/threads';
-import { flag, list, num, parse, Parsed, required, split, str, UsageError } from '../args';
+import { flag, int, list, num, parse, Parsed, required, split, str, UsageError } from '../args';
 import { Command, err } from './command';
 import { outputFile } from '../output';
 
@@ -69,7 +69,7 @@ export const quantize: Command = {
       model,
       calib: required(p, 'calib'),
       samples: samplesOf(p),
-      seed: num(p, 'seed', 0, 0),
+      seed: int(p, 'seed', 0, 0),
       split: split(p),
       calibrator: oneOf<CalibratorKind>(str(p, 'calibrator', 'minmax') as string, ['minmax', 'percentile', 'entropy'], 'calibrator'),
       percentile: num(p, 'percentile', 99.999, 50, 100),
@@ -82,9 +82,9 @@ export const quantize: Command = {
       exclude: list(p, 'exclude'),
       quantizeStem: flag(p, 'quantize-stem'),
       accuracyBudget: str(p, 'accuracy-budget') === undefined ? undefined : num(p, 'accuracy-budget', 1, 0, 100),
-      holdout: num(p, 'holdout', 16, 1),
-      budgetMaxLayers: num(p, 'budget-max-layers', 12, 0),
-      threads: num(p, 'threads', 0, 0, MAX_THREADS) || undefined,
+      holdout: int(p, 'holdout', 16, 1),
+      budgetMaxLayers: int(p, 'budget-max-layers', 12, 0),
+      threads: int(p, 'threads', 0, 0, MAX_THREADS) || undefined,
       progress: (m: string) => err(`\r${m}   `),
     };
     const report = await quantizeModel({ ...options, out: await outputFile(outArg, model) });

@@ -5,7 +5,7 @@ import { compareModels, ModelComparison } from '../../lib/shadow/compare-models'
 import { classNamesWarning } from '../../lib/shadow/agreement';
 // model-config only imports node-red types, so the CLI can share its model naming.
 import { describeDetector } from '../../lib/detector';
-import { flag, num, parse, required } from '../args';
+import { flag, int, num, parse, required } from '../args';
 import { Command, detectorOptions, err, sessionOptions, warnLine } from './command';
 
 function printComparison(c: ModelComparison, production: Detector, candidate: Detector): void {
@@ -28,7 +28,7 @@ export const shadow: Command = {
     // every option's value first, as the other commands do: a value mistake shows without reading the dataset or loading a model
     const o = {
       production: required(p, 'production'), candidate: required(p, 'candidate'), data: required(p, 'data'),
-      limit: num(p, 'limit', Infinity, 1), detect: { confidence: num(p, 'conf', 0.25, 0, 1), iou: num(p, 'iou', 0.7, 0, 1) }, matchIou: num(p, 'match-iou', 0.5, 0, 1),
+      limit: int(p, 'limit', Infinity, 1), detect: { confidence: num(p, 'conf', 0.25, 0, 1), iou: num(p, 'iou', 0.7, 0, 1) }, matchIou: num(p, 'match-iou', 0.5, 0, 1),
       session: detectorOptions(p),
     };
     const images = (await listDataset(o.data)).slice(0, o.limit).map((i) => i.image);

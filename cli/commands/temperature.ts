@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'timers/promises';
 import { parseTemperatureConfig } from '../../lib/temperature/config';
 import { Reading, TemperatureMonitor } from '../../lib/temperature/monitor';
-import { flag, num, parse, str } from '../args';
+import { flag, int, parse, str } from '../args';
 import { Command, err } from './command';
 
 function line(r: Reading): string {
@@ -19,7 +19,7 @@ export const temperature: Command = {
   usage: 'yolo-edge temperature [--count 1] [--interval 5] [--source auto|sysfs|vcgencmd] [--zone Z] [--sys-root /sys] [--proc-root /proc] [--vcgencmd PATH] [--json]',
   async run(argv) {
     const p = parse(argv, { count: { type: 'string' }, interval: { type: 'string' }, source: { type: 'string' }, zone: { type: 'string' }, 'sys-root': { type: 'string' }, 'proc-root': { type: 'string' }, vcgencmd: { type: 'string' }, json: { type: 'boolean' } });
-    const count = num(p, 'count', 1, 1);
+    const count = int(p, 'count', 1, 1);
     const cfg = parseTemperatureConfig({ interval: str(p, 'interval'), source: str(p, 'source'), thermalZone: str(p, 'zone'), sysRoot: str(p, 'sys-root'), procRoot: str(p, 'proc-root'), vcgencmd: str(p, 'vcgencmd') });
     const monitor = new TemperatureMonitor(cfg.monitor);
     for (let i = 0; i < count; i++) {
