@@ -201,6 +201,16 @@ describe('yolo-edge CLI', function () {
     }
   });
 
+  it('temperature: a bad --interval or --source is an option error (exit 2 with the usage line)', async () => {
+    for (const [args, why] of [[['--interval', 'x'], /interval must be a number from 0\.1 to 86400, got "x"/], [['--source', 'foo'], /source must be one of auto, sysfs, vcgencmd, got "foo"/]]) {
+      const r = await cli(['temperature', ...args]);
+      assert.strictEqual(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, why);
+      assert.match(r.stderr, /usage: yolo-edge temperature/);
+      assert.strictEqual(r.stdout, '');
+    }
+  });
+
   it('bench prints the rows of the models that worked, names the one that failed, and exits 1', async function () {
     const fs = require('fs');
     const os = require('os');

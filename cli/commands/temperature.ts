@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'timers/promises';
-import { parseTemperatureConfig } from '../../lib/temperature/config';
+import { parseTemperatureConfig, ParsedConfig } from '../../lib/temperature/config';
 import { Reading, TemperatureMonitor } from '../../lib/temperature/monitor';
-import { flag, int, parse, str } from '../args';
+import { asUsageError, flag, int, parse, Parsed, str } from '../args';
 import { Command, err } from './command';
 
 function line(r: Reading): string {
@@ -14,13 +14,22 @@ function line(r: Reading): string {
   return `${t} ${r.state} throttled=${throttled} clock ${clock} load ${load} mem ${mem} rss ${(r.rssBytes / 2 ** 20).toFixed(0)} MiB${trend}`;
 }
 
+/** The node's own settings parser checks --interval and --source: what it refuses is a mistake in the option (exit 2). */
+function configOf(p: Parsed): ParsedConfig {
+  try {
+    return parseTemperatureConfig({ interval: str(p, 'interval'), source: str(p, 'source'), thermalZone: str(p, 'zone'), sysRoot: str(p, 'sys-root'), procRoot: str(p, 'proc-root'), vcgencmd: str(p, 'vcgencmd') });
+  } catch (e) {
+    throw asUsageError(e, ['BAD_CONFIG']);
+  }
+}
+
 export const temperature: Command = {
   summary: 'print SoC temperature, thermal state, throttle flags, clock, load and memory readings',
   usage: 'yolo-edge temperature [--count 1] [--interval 5] [--source auto|sysfs|vcgencmd] [--zone Z] [--sys-root /sys] [--proc-root /proc] [--vcgencmd PATH] [--json]',
   async run(argv) {
     const p = parse(argv, { count: { type: 'string' }, interval: { type: 'string' }, source: { type: 'string' }, zone: { type: 'string' }, 'sys-root': { type: 'string' }, 'proc-root': { type: 'string' }, vcgencmd: { type: 'string' }, json: { type: 'boolean' } });
     const count = int(p, 'count', 1, 1);
-    const cfg = parseTemperatureConfig({ interval: str(p, 'interval'), source: str(p, 'source'), thermalZone: str(p, 'zone'), sysRoot: str(p, 'sys-root'), procRoot: str(p, 'proc-root'), vcgencmd: str(p, 'vcgencmd') });
+    const cfg = configOf(p);
     const monitor = new TemperatureMonitor(cfg.monitor);
     for (let i = 0; i < count; i++) {
       if (i > 0) await sleep(cfg.intervalMs);
