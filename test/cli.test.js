@@ -211,6 +211,23 @@ describe('yolo-edge CLI', function () {
     }
   });
 
+  it('an image file given where a folder of images is expected is named as such, not as not found', async () => {
+    const img = cocoImage('000000000034.jpg');
+    const cases = [
+      ['eval', '--data', img],
+      ['shadow', '--production', 'yolov8n.onnx', '--candidate', 'yolov8n.onnx', '--data', img],
+      ['bench', '--model', 'yolov8n.onnx', '--images', img, '--runs', '1'],
+      ['quantize', '--model', 'yolov8n.onnx', '--calib', img, '--out', path.join(require('os').tmpdir(), 'yolo-edge-never.onnx')],
+    ];
+    for (const args of cases) {
+      const r = await cli(args);
+      assert.strictEqual(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
+      assert.ok(r.stderr.includes(`${img} is a file, not a folder of images`), r.stderr);
+    }
+    const below = await cli(['eval', '--data', path.join(img, 'images')]);
+    assert.ok(below.stderr.includes(`image folder not found: ${path.join(img, 'images')}`), below.stderr);
+  });
+
   it('bench prints the rows of the models that worked, names the one that failed, and exits 1', async function () {
     const fs = require('fs');
     const os = require('os');

@@ -35,12 +35,19 @@ export async function listImages(dir: string): Promise<string[]> {
   let names: string[];
   try {
     names = await fs.readdir(dir);
-  } catch {
-    throw new YoloEdgeError(`image folder not found: ${dir}`, 'NO_IMAGES');
+  } catch (err) {
+    throw new YoloEdgeError(await unreadableFolder(dir, err as NodeJS.ErrnoException), 'NO_IMAGES');
   }
   const images = names.filter((n) => IMAGE_EXT.test(n)).sort().map((n) => path.join(dir, n));
   if (images.length === 0) throw new YoloEdgeError(`no JPEG, PNG or WebP images in ${dir}`, 'NO_IMAGES');
   return images;
+}
+
+/** Why a folder of images cannot be listed, in words: a file given for the folder is not 'not found'. */
+async function unreadableFolder(dir: string, err: NodeJS.ErrnoException): Promise<string> {
+  if (err.code === 'EACCES' || err.code === 'EPERM') return `image folder ${dir} cannot be read (permission denied)`;
+  const st = await fs.stat(dir).catch(() => undefined);
+  return st && !st.isDirectory() ? `${dir} is a file, not a folder of images` : `image folder not found: ${dir}`;
 }
 
 export async function hasLabels(dir: string): Promise<boolean> {
