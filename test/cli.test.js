@@ -228,6 +228,32 @@ describe('yolo-edge CLI', function () {
     assert.ok(below.stderr.includes(`image folder not found: ${path.join(img, 'images')}`), below.stderr);
   });
 
+  it('a folder given as the model is named as a folder (it said EISDIR: illegal operation on a directory), exit 1', async () => {
+    const fs = require('fs');
+    const os = require('os');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yolo-edge model dir '));
+    try {
+      const img = cocoImage('000000000034.jpg');
+      const cases = [
+        ['detect', '--model', dir, img],
+        ['eval', '--model', dir, '--data', path.dirname(img)],
+        ['shadow', '--production', 'yolov8n.onnx', '--candidate', dir, '--data', path.dirname(img), '--limit', '1'],
+        ['bench', '--model', dir, '--images', path.dirname(img), '--runs', '1'],
+        ['quantize', '--model', dir, '--fp32', '--out', path.join(dir, 'q.onnx')],
+        ['resize-input', '--model', dir, '--imgsz', '320', '--out', path.join(dir, 'r.onnx')],
+      ];
+      for (const args of cases) {
+        const r = await cli(args);
+        const key = args[args.indexOf(dir) - 1];
+        assert.strictEqual(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
+        assert.ok(r.stderr.includes(`${key} ${dir} is a folder, not a model file`), r.stderr);
+        assert.doesNotMatch(r.stderr, /EISDIR/);
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('bench prints the rows of the models that worked, names the one that failed, and exits 1', async function () {
     const fs = require('fs');
     const os = require('os');

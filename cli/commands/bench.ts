@@ -6,6 +6,7 @@ import { resolveCliModelPath } from '../../lib/model/resolve-path';
 import { YoloEdgeError } from '../../lib/errors';
 import { MAX_THREADS } from '../../lib/runtime/threads';
 import { flag, int, list, num, parse, Parsed, required, split, str, UsageError } from '../args';
+import { modelFile } from '../model-file';
 import { Command, err, warnLine } from './command';
 
 /** What a bench mode prints, and the model x thread-count runs that failed. */
@@ -27,6 +28,7 @@ function modelPaths(p: Parsed): string[] {
 function refuseMissing(models: string[]): void {
   const missing = models.filter((m) => !existsSync(m));
   if (missing.length) throw new YoloEdgeError(`model file not found: ${missing.join(', ')}`, 'MODEL_NOT_FOUND');
+  for (const m of models) modelFile(m, 'model');
 }
 
 function threadCounts(p: Parsed): number[] {

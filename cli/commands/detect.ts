@@ -1,8 +1,8 @@
 import { Detector, DetectOptions, DetectionResult } from '../../lib/detector';
 import { readImageFile } from '../../lib/image/read-file';
-import { resolveCliModelPath } from '../../lib/model/resolve-path';
 import * as path from 'path';
 import { asUsageError, flag, int, list, num, parse, str, UsageError } from '../args';
+import { modelFile } from '../model-file';
 import { Command, detectorOptions, err, sessionOptions } from './command';
 
 /** Reads and detects one image file; its error names the file. */
@@ -42,7 +42,7 @@ export const detect: Command = {
     if (p.positionals.length === 0) throw new UsageError('no images given');
     // the values first: a --conf typo is reported without loading the model
     const options = { confidence: num(p, 'conf', 0.25, 0, 1), iou: num(p, 'iou', 0.7, 0, 1), classes: list(p, 'classes'), maxDetections: int(p, 'max-det', 300, 1), agnostic: flag(p, 'agnostic') };
-    const detector = await Detector.create(resolveCliModelPath(str(p, 'model')), detectorOptions(p));
+    const detector = await Detector.create(modelFile(str(p, 'model'), 'model'), detectorOptions(p));
     try {
       // the class names are the model's: checked once it is loaded, and once for all images
       checkClasses(detector, options.classes);

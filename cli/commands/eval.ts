@@ -2,8 +2,8 @@ import { Detector } from '../../lib/detector';
 import { listDataset, selectSplit } from '../../lib/tools/eval/dataset';
 import { evaluate } from '../../lib/tools/eval/evaluate';
 import { Metrics } from '../../lib/tools/eval/metrics';
-import { resolveCliModelPath } from '../../lib/model/resolve-path';
 import { flag, int, num, parse, required, split, str } from '../args';
+import { modelFile } from '../model-file';
 import { Command, detectorOptions, err, sessionOptions, warnLine } from './command';
 
 function printMetrics(m: Metrics, names: string[]): void {
@@ -34,7 +34,7 @@ export const evalCmd: Command = {
     };
     const session = detectorOptions(p);
     const keep = new Set(selectSplit(await listDataset(data), half).map((it) => it.image));
-    const detector = await Detector.create(resolveCliModelPath(str(p, 'model')), session);
+    const detector = await Detector.create(modelFile(str(p, 'model'), 'model'), session);
     try {
       const metrics = await evaluate(detector, data, {
         ...options,

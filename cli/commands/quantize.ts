@@ -2,11 +2,11 @@ import { CalibratorKind } from '../../lib/tools/quantize/calibrators';
 import { quantizeModel, QuantizeReport, writeFloatModel } from '../../lib/tools/quantize/quantize';
 import { QuantType } from '../../lib/tools/quantize/params';
 import { DEFAULT_TARGET, QuantTarget, TARGETS } from '../../lib/tools/quantize/targets';
-import { resolveCliModelPath } from '../../lib/model/resolve-path';
 import { MAX_THREADS } from '../../lib/runtime/threads';
 import { flag, int, list, num, parse, Parsed, required, split, str, UsageError } from '../args';
 import { Command, err } from './command';
 import { outputFile } from '../output';
+import { modelFile } from '../model-file';
 
 function oneOf<T extends string>(v: string, allowed: readonly T[], key: string): T {
   if (!(allowed as readonly string[]).includes(v)) throw new UsageError(`--${key} must be one of ${allowed.join(', ')}, got '${v}'`);
@@ -53,11 +53,11 @@ export const quantize: Command = {
       fp32: { type: 'boolean' }, 'quantize-stem': { type: 'boolean' }, exclude: { type: 'string', multiple: true }, 'accuracy-budget': { type: 'string' }, holdout: { type: 'string' }, 'budget-max-layers': { type: 'string' },
       threads: { type: 'string' }, json: { type: 'boolean' },
     });
-    // Like detect, eval, bench and shadow: the user's file first; a bare name not found here is the package's model.
-    const model = resolveCliModelPath(required(p, 'model'));
+    const modelArg = required(p, 'model');
     const outArg = required(p, 'out');
     if (flag(p, 'fp32')) {
       const uint8Input = flag(p, 'uint8-input');
+      const model = modelFile(modelArg, 'model');
       const out = await outputFile(outArg, model);
       const r = await writeFloatModel(model, out, { uint8Input });
       const what = `float model${uint8Input ? ' with uint8 input' : ''}${r.dflRewritten ? ', DFL Softmax over the last axis' : ''}`;
@@ -66,7 +66,6 @@ export const quantize: Command = {
     }
     // every option's value first, then --out: a typo in --calibrator is reported before the folder is looked at
     const options = {
-      model,
       calib: required(p, 'calib'),
       samples: samplesOf(p),
       seed: int(p, 'seed', 0, 0),
@@ -87,7 +86,9 @@ export const quantize: Command = {
       threads: int(p, 'threads', 0, 0, MAX_THREADS) || undefined,
       progress: (m: string) => err(`\r${m}   `),
     };
-    const report = await quantizeModel({ ...options, out: await outputFile(outArg, model) });
+    // Like detect, eval, bench and shadow: the user's file first; a bare name not found here is the package's model.
+    const model = modelFile(modelArg, 'model');
+    const report = await quantizeModel({ ...options, model, out: await outputFile(outArg, model) });
     err('\n');
     if (flag(p, 'json')) process.stdout.write(JSON.stringify(report) + '\n');
     else printReport(report);

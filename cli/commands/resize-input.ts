@@ -1,8 +1,8 @@
 import { parseImgsz, resizeModelFile } from '../../lib/tools/graph-edit/resize-input';
-import { resolveCliModelPath } from '../../lib/model/resolve-path';
 import { asUsageError, flag, parse, Parsed, required } from '../args';
 import { Command } from './command';
 import { outputFile } from '../output';
+import { modelFile } from '../model-file';
 
 /** A size the model cannot take is a mistake in --imgsz: exit 2 with the usage line. */
 const badSize = (e: unknown): never => {
@@ -23,9 +23,10 @@ export const resizeInput: Command = {
   usage: 'yolo-edge resize-input --model IN.onnx --imgsz HxW|S --out OUT.onnx [--json]   (height x width, e.g. 384x640; one size S is a square, 384 = 384x384)',
   async run(argv) {
     const p = parse(argv, { model: { type: 'string' }, imgsz: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' } });
-    const model = resolveCliModelPath(required(p, 'model'));
+    const modelArg = required(p, 'model');
     const out = required(p, 'out');
     const [h, w] = imgszOf(p); // before the file system
+    const model = modelFile(modelArg, 'model');
     await outputFile(out, model);
     const r = await resizeModelFile(model, out, h, w).catch(badSize);
     if (flag(p, 'json')) {

@@ -1,11 +1,11 @@
 import { Detector } from '../../lib/detector';
 import { listDataset } from '../../lib/tools/eval/dataset';
-import { resolveCliModelPath } from '../../lib/model/resolve-path';
 import { compareModels, ModelComparison } from '../../lib/shadow/compare-models';
 import { classNamesWarning } from '../../lib/shadow/agreement';
 // model-config only imports node-red types, so the CLI can share its model naming.
 import { describeDetector } from '../../lib/detector';
 import { flag, int, num, parse, required } from '../args';
+import { modelFile } from '../model-file';
 import { Command, detectorOptions, err, sessionOptions, warnLine } from './command';
 
 function printComparison(c: ModelComparison, production: Detector, candidate: Detector): void {
@@ -32,9 +32,9 @@ export const shadow: Command = {
       session: detectorOptions(p),
     };
     const images = (await listDataset(o.data)).slice(0, o.limit).map((i) => i.image);
-    const production = await Detector.create(resolveCliModelPath(o.production), o.session);
+    const production = await Detector.create(modelFile(o.production, 'production'), o.session);
     try {
-      const candidate = await Detector.create(resolveCliModelPath(o.candidate), o.session);
+      const candidate = await Detector.create(modelFile(o.candidate, 'candidate'), o.session);
       try {
         const names = classNamesWarning(production.info.names, candidate.info.names);
         if (names) warnLine(names);
