@@ -63,6 +63,12 @@ export function flag(p: Parsed, key: string): boolean {
 
 export class UsageError extends Error {}
 
+/** Options that a mode or another option's value makes meaningless would be ignored without a word: refuse them. */
+export function refuseUnused(p: Parsed, keys: readonly string[], where: string): void {
+  const unused = keys.filter((k) => p.values[k] !== undefined);
+  if (unused.length) throw new UsageError(`--${unused.join(', --')} ${unused.length === 1 ? 'does' : 'do'} not apply ${where}`);
+}
+
 /**
  * A lib error with one of `codes` is the user's mistake in an option's value: exit 2 with the usage line.
  * `hint`, a line of its own after the message, says what the option takes where the lib's message cannot.

@@ -190,7 +190,7 @@ describe('yolo-edge CLI', function () {
       [['bench', '--model', 'yolov8n.onnx', '--images', '/nope', '--runs', '2.5'], /--runs must be a whole number of at least 1/],
       [['bench', '--model', 'yolov8n.onnx', '--images', '/nope', '--warmup', '0.5'], /--warmup must be a whole number of at least 0/],
       [['quantize', '--model', 'yolov8n.onnx', '--calib', '/nope', '--out', '/tmp/q.onnx', '--seed', '1.5'], /--seed must be a whole number of at least 0/],
-      [['quantize', '--model', 'yolov8n.onnx', '--calib', '/nope', '--out', '/tmp/q.onnx', '--holdout', '1.5'], /--holdout must be a whole number/],
+      [['quantize', '--model', 'yolov8n.onnx', '--calib', '/nope', '--out', '/tmp/q.onnx', '--accuracy-budget', '1', '--holdout', '1.5'], /--holdout must be a whole number/],
       [['temperature', '--count', '1.5'], /--count must be a whole number of at least 1/],
     ];
     for (const [args, why] of cases) {
@@ -316,6 +316,27 @@ describe('yolo-edge CLI', function () {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('quantize refuses options it would ignore: calibration ones with --fp32, --percentile without its calibrator, --holdout without a budget', async () => {
+    const q = ['quantize', '--model', 'yolov8n.onnx', '--out', '/tmp/yolo-edge-never.onnx'];
+    const cases = [
+      [[...q, '--fp32', '--calib', '/nope', '--samples', '8'], /--calib, --samples do not apply to --fp32/],
+      [[...q, '--fp32', '--target', 'arm64'], /--target does not apply to --fp32/],
+      [[...q, '--calib', '/nope', '--percentile', '99.9'], /--percentile does not apply to --calibrator minmax/],
+      [[...q, '--calib', '/nope', '--calibrator', 'entropy', '--percentile', '99.9'], /--percentile does not apply to --calibrator entropy/],
+      [[...q, '--calib', '/nope', '--holdout', '32', '--budget-max-layers', '4'], /--holdout, --budget-max-layers do not apply without --accuracy-budget/],
+    ];
+    for (const [args, why] of cases) {
+      const r = await cli(args);
+      assert.strictEqual(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, why);
+      assert.match(r.stderr, /usage: yolo-edge quantize .*\n {7}yolo-edge quantize --model IN\.onnx --fp32 --out OUT\.onnx \[--uint8-input\] \[--json\]/);
+    }
+    // what they apply to still runs as far as the missing calibration folder
+    const ok = await cli([...q, '--calib', '/nope', '--calibrator', 'percentile', '--percentile', '99.9', '--accuracy-budget', '1', '--holdout', '32']);
+    assert.strictEqual(ok.code, 1, ok.stderr);
+    assert.match(ok.stderr, /image folder not found: \/nope/);
   });
 
   it('eval scores segment polygons as their boxes, warns once about lines it skips, and fails without labels', async function () {

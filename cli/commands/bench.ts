@@ -5,7 +5,7 @@ import { nodeRedMarkdown, runNodeRedBenches } from '../../lib/tools/bench/node-r
 import { resolveCliModelPath } from '../../lib/model/resolve-path';
 import { YoloEdgeError } from '../../lib/errors';
 import { MAX_THREADS } from '../../lib/runtime/threads';
-import { flag, int, list, num, parse, Parsed, required, split, str, UsageError } from '../args';
+import { flag, int, list, num, parse, Parsed, refuseUnused, required, split, str, UsageError } from '../args';
 import { modelFile } from '../model-file';
 import { Command, err, warnLine } from './command';
 
@@ -39,8 +39,7 @@ function threadCounts(p: Parsed): number[] {
 
 function nodeRedMode(p: Parsed, models: string[], threads: number[]): Start {
   // the Node-RED bench takes the first 16 images and measures no accuracy: these would be silently ignored
-  const unused = ['split', 'max-images', 'warmup', 'no-accuracy'].filter((o) => p.values[o] !== undefined);
-  if (unused.length) throw new UsageError(`--${unused.join(', --')} ${unused.length === 1 ? 'does' : 'do'} not apply to --node-red`);
+  refuseUnused(p, ['split', 'max-images', 'warmup', 'no-accuracy'], 'to --node-red');
   const options = {
     models, images: required(p, 'images'), threads, runs: int(p, 'runs', 30, 1), streamSeconds: num(p, 'seconds', 60, 1), fps: num(p, 'fps', 10, 0.1, 100),
     progress: (msg: string) => err(`\r${msg}        `), warn: (msg: string) => warnLine(msg, true),

@@ -3,7 +3,7 @@ import { quantizeModel, QuantizeReport, writeFloatModel } from '../../lib/tools/
 import { QuantType } from '../../lib/tools/quantize/params';
 import { DEFAULT_TARGET, QuantTarget, TARGETS } from '../../lib/tools/quantize/targets';
 import { MAX_THREADS } from '../../lib/runtime/threads';
-import { flag, int, list, num, parse, Parsed, required, split, str, UsageError } from '../args';
+import { flag, int, list, num, Options, parse, Parsed, refuseUnused, required, split, str, UsageError } from '../args';
 import { Command, err } from './command';
 import { outputFile } from '../output';
 import { modelFile } from '../model-file';
@@ -21,6 +21,26 @@ function samplesOf(p: Parsed): number {
   if (!Number.isInteger(n) || n < 1) throw new UsageError(`--samples must be a whole number of images of at least 1, or all, got '${v}'`);
   return n;
 }
+
+/** --accuracy-budget POINTS; --holdout and --budget-max-layers tune it and mean nothing without it. */
+function budgetOf(p: Parsed): number | undefined {
+  if (str(p, 'accuracy-budget') === undefined) {
+    refuseUnused(p, ['holdout', 'budget-max-layers'], 'without --accuracy-budget');
+    return undefined;
+  }
+  return num(p, 'accuracy-budget', 1, 0, 100);
+}
+
+const OPTIONS: Options = {
+  model: { type: 'string' }, calib: { type: 'string' }, out: { type: 'string' }, samples: { type: 'string' }, seed: { type: 'string' },
+  split: { type: 'string' }, calibrator: { type: 'string' }, percentile: { type: 'string' }, 'activation-type': { type: 'string' },
+  symmetric: { type: 'boolean' }, 'per-tensor': { type: 'boolean' }, 'reduce-range': { type: 'boolean' }, target: { type: 'string' }, 'uint8-input': { type: 'boolean' },
+  fp32: { type: 'boolean' }, 'quantize-stem': { type: 'boolean' }, exclude: { type: 'string', multiple: true }, 'accuracy-budget': { type: 'string' }, holdout: { type: 'string' }, 'budget-max-layers': { type: 'string' },
+  threads: { type: 'string' }, json: { type: 'boolean' },
+};
+
+/** What --fp32 (the float model to compare with, no calibration) reads; the rest of OPTIONS would be ignored. */
+const FP32_OPTIONS = ['model', 'out', 'fp32', 'uint8-input', 'json'];
 
 function printReport(r: QuantizeReport): void {
   const mb = (n: number): string => (n / 1e6).toFixed(2);
@@ -43,19 +63,15 @@ export const quantize: Command = {
   summary: 'INT8 static quantization (QDQ, per-channel) calibrated on a folder of images',
   usage:
     'yolo-edge quantize --model IN.onnx --calib DIR --out OUT.onnx [--samples 200|all] [--seed 0] [--split all|even|odd] ' +
-    '[--calibrator minmax|percentile|entropy] [--percentile 99.999] [--activation-type uint8|int8] [--symmetric] [--per-tensor] ' +
-    `[--target auto|${TARGETS.join('|')} (${DEFAULT_TARGET})] [--reduce-range] [--uint8-input] [--fp32] [--quantize-stem] [--exclude PATTERN,...] [--accuracy-budget POINTS] [--holdout 16] [--budget-max-layers 12] [--threads N] [--json]`,
+    '[--calibrator minmax|entropy|percentile [--percentile 99.999]] [--activation-type uint8|int8] [--symmetric] [--per-tensor] ' +
+    `[--target auto|${TARGETS.join('|')} (${DEFAULT_TARGET})] [--reduce-range] [--uint8-input] [--quantize-stem] [--exclude PATTERN,...] [--accuracy-budget POINTS [--holdout 16] [--budget-max-layers 12]] [--threads N] [--json]\n` +
+    '       yolo-edge quantize --model IN.onnx --fp32 --out OUT.onnx [--uint8-input] [--json]   (the float model to compare an INT8 one with, no calibration)',
   async run(argv) {
-    const p = parse(argv, {
-      model: { type: 'string' }, calib: { type: 'string' }, out: { type: 'string' }, samples: { type: 'string' }, seed: { type: 'string' },
-      split: { type: 'string' }, calibrator: { type: 'string' }, percentile: { type: 'string' }, 'activation-type': { type: 'string' },
-      symmetric: { type: 'boolean' }, 'per-tensor': { type: 'boolean' }, 'reduce-range': { type: 'boolean' }, target: { type: 'string' }, 'uint8-input': { type: 'boolean' },
-      fp32: { type: 'boolean' }, 'quantize-stem': { type: 'boolean' }, exclude: { type: 'string', multiple: true }, 'accuracy-budget': { type: 'string' }, holdout: { type: 'string' }, 'budget-max-layers': { type: 'string' },
-      threads: { type: 'string' }, json: { type: 'boolean' },
-    });
+    const p = parse(argv, OPTIONS);
     const modelArg = required(p, 'model');
     const outArg = required(p, 'out');
     if (flag(p, 'fp32')) {
+      refuseUnused(p, Object.keys(OPTIONS).filter((k) => !FP32_OPTIONS.includes(k)), 'to --fp32 (it calibrates nothing)');
       const uint8Input = flag(p, 'uint8-input');
       const model = modelFile(modelArg, 'model');
       const out = await outputFile(outArg, model);
@@ -65,12 +81,14 @@ export const quantize: Command = {
       return;
     }
     // every option's value first, then --out: a typo in --calibrator is reported before the folder is looked at
+    const calibrator = oneOf<CalibratorKind>(str(p, 'calibrator', 'minmax') as string, ['minmax', 'percentile', 'entropy'], 'calibrator');
+    if (calibrator !== 'percentile') refuseUnused(p, ['percentile'], `to --calibrator ${calibrator}`);
     const options = {
       calib: required(p, 'calib'),
       samples: samplesOf(p),
       seed: int(p, 'seed', 0, 0),
       split: split(p),
-      calibrator: oneOf<CalibratorKind>(str(p, 'calibrator', 'minmax') as string, ['minmax', 'percentile', 'entropy'], 'calibrator'),
+      calibrator,
       percentile: num(p, 'percentile', 99.999, 50, 100),
       activationType: oneOf<QuantType>(str(p, 'activation-type', 'uint8') as string, ['uint8', 'int8'], 'activation-type'),
       activationSymmetric: flag(p, 'symmetric'),
@@ -80,7 +98,7 @@ export const quantize: Command = {
       uint8Input: flag(p, 'uint8-input'),
       exclude: list(p, 'exclude'),
       quantizeStem: flag(p, 'quantize-stem'),
-      accuracyBudget: str(p, 'accuracy-budget') === undefined ? undefined : num(p, 'accuracy-budget', 1, 0, 100),
+      accuracyBudget: budgetOf(p),
       holdout: int(p, 'holdout', 16, 1),
       budgetMaxLayers: int(p, 'budget-max-layers', 12, 0),
       threads: int(p, 'threads', 0, 0, MAX_THREADS) || undefined,
