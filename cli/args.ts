@@ -51,10 +51,16 @@ function rangeText(min: number, max: number, kind: Kind): string {
   return min === -Infinity ? `${kind} of at most ${max}` : `${kind} between ${min} and ${max}`;
 }
 
-export function list(p: Parsed, key: string): string[] {
+/** A repeatable option's values as given (file paths may hold commas). */
+export function repeated(p: Parsed, key: string): string[] {
   const v = p.values[key];
   const items = Array.isArray(v) ? v : typeof v === 'string' ? [v] : [];
-  return items.flatMap((s) => s.split(',')).map((s) => s.trim()).filter((s) => s.length > 0);
+  return items.map((s) => s.trim()).filter((s) => s.length > 0);
+}
+
+/** A list option: repeated, or comma-separated (class names, providers, node names). */
+export function list(p: Parsed, key: string): string[] {
+  return repeated(p, key).flatMap((s) => s.split(',')).map((s) => s.trim()).filter((s) => s.length > 0);
 }
 
 export function flag(p: Parsed, key: string): boolean {

@@ -284,6 +284,21 @@ describe('yolo-edge CLI', function () {
     }
   });
 
+  it('bench takes each --model as one path, commas and all', async () => {
+    const fs = require('fs');
+    const os = require('os');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yolo-edge-bench-comma-'));
+    try {
+      const model = path.join(dir, 'line 3, v2.onnx');
+      fs.writeFileSync(model, 'not a model');
+      const r = await cli(['bench', '--model', model, '--images', path.dirname(cocoImage('000000000034.jpg')), '--threads', '1', '--runs', '1', '--warmup', '0', '--max-images', '1', '--no-accuracy', '--json']);
+      assert.strictEqual(r.code, 1, r.stderr);
+      assert.deepStrictEqual(JSON.parse(r.stdout).failed.map((f) => [f.model, f.code]), [['line 3, v2.onnx', 'NOT_ONNX']]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("uses the user's ./yolov8n.onnx over the package model of the same name", async () => {
     const fs = require('fs');
     const os = require('os');

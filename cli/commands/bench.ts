@@ -5,7 +5,7 @@ import { nodeRedMarkdown, runNodeRedBenches } from '../../lib/tools/bench/node-r
 import { resolveCliModelPath } from '../../lib/model/resolve-path';
 import { YoloEdgeError } from '../../lib/errors';
 import { MAX_THREADS } from '../../lib/runtime/threads';
-import { flag, int, list, num, parse, Parsed, refuseUnused, required, split, str, UsageError } from '../args';
+import { flag, int, num, parse, Parsed, refuseUnused, repeated, required, split, str, UsageError } from '../args';
 import { modelFile } from '../model-file';
 import { Command, err, warnLine } from './command';
 
@@ -19,7 +19,7 @@ interface Outcome {
 type Start = () => Promise<Outcome>;
 
 function modelPaths(p: Parsed): string[] {
-  const models = list(p, 'model').map((m) => resolveCliModelPath(m));
+  const models = repeated(p, 'model').map((m) => resolveCliModelPath(m));
   if (models.length === 0) throw new UsageError('at least one --model is required');
   return models;
 }
