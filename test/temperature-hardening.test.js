@@ -217,6 +217,38 @@ describe('temperature hardening', function () {
       assert.match(byType.reading.unavailable.temperature, /^thermal_zone1 \(cpu-thermal\): .*not a decimal integer/, 'named as broken, not as missing');
     });
 
+    for (const [what, breakType] of [
+      ['its type file missing', (p) => p.remove('sys/class/thermal/thermal_zone1/type')],
+      ['a directory in place of its type file', (p) => {
+        p.remove('sys/class/thermal/thermal_zone1/type');
+        fs.mkdirSync(path.join(p.sysRoot, 'class/thermal/thermal_zone1/type'));
+      }],
+      ['a FIFO in place of its type file', (p) => {
+        const file = path.join(p.sysRoot, 'class/thermal/thermal_zone1/type');
+        fs.rmSync(file);
+        execFileSync('mkfifo', [file]);
+        fifo = file;
+      }],
+      ['a file in place of the zone directory', (p) => {
+        p.remove('sys/class/thermal/thermal_zone1');
+        p.write(path.join(p.sysRoot, 'class/thermal/thermal_zone1'), '90000\n');
+      }],
+    ]) {
+      it(`a SoC zone with ${what} is reported, never replaced by the cooler zone beside it`, async () => {
+        pi.setSocTemp(90);
+        breakType(pi); // thermal_zone0 (rp1_adc, 41.5 C) still reads fine
+        const sysfs = await monitor({ temperatureSource: 'sysfs' }).sample();
+        assert.strictEqual(sysfs.reading.temperature, null, `read ${sysfs.reading.temperatureSource}`);
+        assert.match(sysfs.reading.unavailable.temperature, /^thermal_zone1: type unreadable, it may be the SoC zone \(set the zone to read another\): .*thermal_zone1\/type/);
+        pi.setVc({ temp: '90.0' });
+        const auto = await monitor().sample();
+        assert.deepStrictEqual([auto.reading.temperature, auto.reading.temperatureSource, auto.reading.state], [90, 'vcgencmd measure_temp', 'critical']);
+        assert.match(auto.reading.unavailable.thermalZone, /^thermal_zone1: type unreadable.*; using vcgencmd measure_temp$/);
+        const chosen = await monitor({ temperatureSource: 'sysfs', thermalZone: 'thermal_zone0' }).sample();
+        assert.strictEqual(chosen.reading.temperature, 41.5, 'a zone set by name is still read');
+      });
+    }
+
     it('auto mode falls back to vcgencmd visibly when the SoC zone is broken, and says when it is back', async () => {
       const m = monitor();
       pi.setVc({ temp: '52.0' });

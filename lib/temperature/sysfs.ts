@@ -5,10 +5,12 @@ import { YoloEdgeError } from '../errors';
 
 export interface ThermalZone {
   zone: string;
+  /** Empty when the type file could not be read; typeError says why. */
   type: string;
   /** Null when the zone's temp could not be read or is not a number; error says why. */
   celsius: number | null;
   error?: string;
+  typeError?: string;
 }
 
 /** Reads a sysfs file holding one decimal integer (thermal zone temp in millidegrees C, cpufreq in kHz). */
@@ -30,11 +32,14 @@ export async function readThermalZones(sysRoot: string): Promise<ThermalZone[]> 
   return Promise.all(
     names.map(async (zone): Promise<ThermalZone> => {
       const dir = path.join(base, zone);
-      const type = await readBounded(path.join(dir, 'type')).then((t) => t.trim(), () => '');
+      const named = await readBounded(path.join(dir, 'type')).then(
+        (t) => ({ type: t.trim() }),
+        (e: Error) => ({ type: '', typeError: e.message }),
+      );
       try {
-        return { zone, type, celsius: (await readIntFile(path.join(dir, 'temp'))) / 1000 };
+        return { zone, ...named, celsius: (await readIntFile(path.join(dir, 'temp'))) / 1000 };
       } catch (e) {
-        return { zone, type, celsius: null, error: (e as Error).message };
+        return { zone, ...named, celsius: null, error: (e as Error).message };
       }
     }),
   );
@@ -48,7 +53,12 @@ const SOC_TYPES = /^(cpu[-_]thermal|soc[-_]thermal|x86_pkg_temp|cpu)/i;
  */
 export function chooseZone(zones: ThermalZone[], wanted: string): ThermalZone | undefined {
   if (wanted) return zones.find((z) => z.zone === wanted || z.type === wanted);
-  return zones.find((z) => SOC_TYPES.test(z.type)) ?? zones.find((z) => z.celsius !== null) ?? zones[0];
+  const soc = zones.find((z) => SOC_TYPES.test(z.type));
+  if (soc) return soc;
+  // A zone whose type cannot be read may be the SoC's: a cooler sensor read in its place would let the SoC overheat.
+  const unnamed = zones.find((z) => z.typeError !== undefined);
+  if (unnamed) return { ...unnamed, celsius: null, error: `type unreadable, it may be the SoC zone (set the zone to read another): ${unnamed.typeError}` };
+  return zones.find((z) => z.celsius !== null) ?? zones[0];
 }
 
 /** Current ARM clock of cpu0's policy in Hz (scaling_cur_freq is in kHz). */
