@@ -1,6 +1,7 @@
 import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow, NodeStatus } from 'node-red';
 import { parseShadowConfig } from '../lib/shadow/config';
 import { classNamesWarning } from '../lib/shadow/agreement';
+import { parseShadowCommand } from '../lib/shadow/commands';
 import { AlarmEvent, ShadowTester } from '../lib/shadow/shadow-tester';
 import { parseDetectConfig } from '../lib/detect-config';
 import { YoloEdgeError } from '../lib/errors';
@@ -32,8 +33,6 @@ interface FrameRef {
   msgid: string;
   topic?: unknown;
 }
-
-const COMMANDS = ['promote', 'rollback', 'reset'] as const;
 
 /** A model's identity for command replies; a model that fails to load is named by its path and error. */
 async function identityOf(source: YoloModelNode | undefined): Promise<ModelIdentity | { file: string; error: string } | null> {
@@ -142,11 +141,10 @@ export = function (RED: NodeAPI): void {
     }
 
     async function command(msg: Msg): Promise<void> {
-      const cmd = String(msg.command).trim().toLowerCase();
+      const cmd = parseShadowCommand(msg.command);
       if (cmd === 'promote') await tester.promote(base);
       else if (cmd === 'rollback') tester.rollback();
-      else if (cmd === 'reset') tester.reset();
-      else throw new YoloEdgeError(`unknown command '${String(msg.command)}': use ${COMMANDS.join(', ')}`, 'BAD_COMMAND');
+      else tester.reset();
       lastWarning = '';
       msg.payload = {
         production: await identityOf(tester.roles.production),

@@ -10,6 +10,7 @@ const { AlarmState, alarmReasons } = lib('shadow/alarm');
 const { Sampler } = lib('shadow/sampler');
 const { ModelRoles } = lib('shadow/roles');
 const { parseShadowConfig } = lib('shadow/config');
+const { parseShadowCommand } = lib('shadow/commands');
 
 const det = (classId, score, x1, y1, x2, y2) => ({ class: `c${classId}`, classId, score, box: { x1, y1, x2, y2 } });
 
@@ -120,6 +121,17 @@ describe('shadow engine', () => {
     assert.deepStrictEqual(picks(every, 2), [0]);
     assert.throws(() => new Sampler('every', 0), /integer N >= 1/);
     assert.throws(() => new Sampler('percent', 120), /0..100/);
+  });
+
+  it('parseShadowCommand takes promote, rollback and reset in any case; anything else, a non-string too, is BAD_COMMAND', () => {
+    assert.deepStrictEqual(['promote', ' Rollback ', 'RESET'].map(parseShadowCommand), ['promote', 'rollback', 'reset']);
+    for (const [v, text] of [
+      [['promote'], /^msg\.command must be a string \(use promote, rollback, reset\), got an array of 1$/],
+      [{ toString: () => 'promote' }, /got an object$/],
+      [7, /got number 7$/],
+      ['', /^unknown command '': use promote, rollback, reset$/],
+      ['promote now', /^unknown command 'promote now'/],
+    ]) assert.throws(() => parseShadowCommand(v), (e) => e.code === 'BAD_COMMAND' && text.test(e.message), String(v));
   });
 
   it('ModelRoles: promote swaps and keeps the old production for rollback; refuses what makes no sense', () => {

@@ -300,6 +300,22 @@ describe('yolo-shadow-test node', function () {
     assert.strictEqual(got.out1[0].detection.counters.failed, 1);
   });
 
+  it('a msg.command that is not a string fails with BAD_COMMAND and changes nothing: [\'promote\'] does not promote', async () => {
+    await helper.load([modelNode, shadowNode], flow('yolov8n.onnx', perturbed));
+    const got = capture();
+    const s1 = helper.getNode('s1');
+    const wrong = [['promote'], { command: 'promote' }, 123, true, null];
+    for (const command of wrong) s1.receive({ command });
+    await until(() => got.errors.length === wrong.length, 'an error for each');
+    assert.deepStrictEqual(got.errors.map((e) => e.code), wrong.map(() => 'BAD_COMMAND'));
+    assert.deepStrictEqual(got.errors.map((e) => e.message.replace(/^msg\.command must be a string \(use promote, rollback, reset\), got /, '')),
+      ['an array of 1', 'an object', 'number 123', 'boolean true', 'null']);
+    assert.deepStrictEqual(got.out2, [], 'no reply');
+    s1.receive({ payload: images[0] });
+    await until(() => got.out1.length === 1, 'a frame after the refused commands');
+    assert.strictEqual(got.out1[0].detection.model.sha256, DEFAULT_SHA, 'production unchanged');
+  });
+
   it('a candidate that cannot load only warns: production keeps serving', async () => {
     await helper.load([modelNode, shadowNode], flow('yolov8n.onnx', path.join(dir, 'missing.onnx')));
     const got = capture();
