@@ -83,7 +83,7 @@ describe('temperature monitor on a fake sysfs tree and a fake vcgencmd', () => {
 
   it('guard: the whole control with the first temperature, again every 30 s while not normal, never repeated at normal', async () => {
     let now = 0;
-    const m = monitor({ temperatureSource: 'sysfs', now: () => now });
+    const m = monitor({ temperatureSource: 'sysfs', now: () => now, clock: () => now });
     const at = async (t, celsius) => {
       now = t;
       pi.setSocTemp(celsius);
@@ -104,7 +104,7 @@ describe('temperature monitor on a fake sysfs tree and a fake vcgencmd', () => {
     pi.setSocTemp(45);
     assert.deepStrictEqual((await monitor().sample()).controls, [{ maxFps: 0, pause: false }]);
     let now = 0;
-    const off = monitor({ guard: null, now: () => now });
+    const off = monitor({ guard: null, now: () => now, clock: () => now });
     for (const [t, c] of [[0, 90], [40000, 90], [80000, 50]]) {
       now = t;
       pi.setSocTemp(c);
@@ -186,7 +186,7 @@ describe('temperature monitor on a fake sysfs tree and a fake vcgencmd', () => {
 
   it('an hour into a sensor outage the window stats are null, not the figures from before it', async () => {
     let now = 0;
-    const m = monitor({ temperatureSource: 'sysfs', vcgencmd: '', windowSeconds: 60, now: () => now });
+    const m = monitor({ temperatureSource: 'sysfs', vcgencmd: '', windowSeconds: 60, now: () => now, clock: () => now });
     for (const c of [70, 74, 78]) {
       pi.setSocTemp(c);
       await m.sample();
@@ -199,6 +199,29 @@ describe('temperature monitor on a fake sysfs tree and a fake vcgencmd', () => {
     assert.strictEqual(r.stats, null);
   });
 
+  it('a wall clock set back an hour (NTP, or by hand) neither stops the guard repeating nor muddles the window', async () => {
+    let wall = Date.UTC(2025, 0, 1);
+    let elapsed = 0;
+    const m = monitor({ temperatureSource: 'sysfs', now: () => wall, clock: () => elapsed });
+    const after = async (ms, celsius, jump = 0) => {
+      elapsed += ms;
+      wall += ms + jump;
+      pi.setSocTemp(celsius);
+      return m.sample();
+    };
+    assert.deepStrictEqual((await after(0, 90)).controls, [{ maxFps: 0.5, pause: true }]);
+    assert.deepStrictEqual((await after(10000, 90.5)).controls, []);
+    const back = await after(10000, 91, -3600 * 1000);
+    assert.strictEqual(back.reading.timestamp, wall, 'readings are stamped with the wall clock');
+    assert.deepStrictEqual(back.controls, []);
+    const r = await after(10000, 91.5);
+    assert.deepStrictEqual(r.controls, [{ maxFps: 0.5, pause: true }], '30 s after the last control, whatever the wall clock did');
+    assert.strictEqual(r.reading.stats.samples, 4);
+    assert.ok(Math.abs(r.reading.stats.trendPerMinute - 3) < 1e-6, String(r.reading.stats.trendPerMinute));
+    const ahead = await after(10000, 92, 24 * 3600 * 1000); // set forward a day
+    assert.strictEqual(ahead.reading.stats.samples, 5, 'a jump forward does not empty the window');
+  });
+
   it('names a configured zone that does not exist', async () => {
     const r = await monitor({ temperatureSource: 'sysfs', thermalZone: 'thermal_zone7' }).sample();
     assert.match(r.reading.unavailable.temperature, /thermal zone 'thermal_zone7' not found/);
@@ -206,7 +229,7 @@ describe('temperature monitor on a fake sysfs tree and a fake vcgencmd', () => {
 
   it('estimates the trend and time to throttle from readings', async () => {
     let now = 0;
-    const m = monitor({ temperatureSource: 'sysfs', now: () => now });
+    const m = monitor({ temperatureSource: 'sysfs', now: () => now, clock: () => now });
     let r;
     for (let i = 0; i < 6; i++) {
       now = i * 10000;

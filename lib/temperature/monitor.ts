@@ -29,7 +29,13 @@ export interface MonitorOptions {
   windowSeconds: number;
   /** Null turns the guard off. */
   guard: GuardPolicy | null;
+  /** Wall-clock ms: each reading's timestamp. */
   now: () => number;
+  /**
+   * Ms that only go forward, for the window and the guard's repeat: the wall clock jumps when NTP or a person sets
+   * it (a Pi without an RTC battery boots with a stale one), and a jump back would stop the repeat for as long.
+   */
+  clock: () => number;
 }
 
 export const DEFAULT_MONITOR: MonitorOptions = {
@@ -43,6 +49,7 @@ export const DEFAULT_MONITOR: MonitorOptions = {
   windowSeconds: 60,
   guard: DEFAULT_GUARD,
   now: Date.now,
+  clock: () => performance.now(),
 };
 
 export interface Reading {
@@ -131,6 +138,7 @@ export class TemperatureMonitor {
 
   async sample(): Promise<SampleResult> {
     const timestamp = this.options.now();
+    const t = this.options.clock();
     const [temp, throttled, clock, load, memory] = await Promise.all([
       this.readTemperature(),
       attempt(() => this.vc(['get_throttled']).then(parseThrottled)),
@@ -153,10 +161,10 @@ export class TemperatureMonitor {
     if (temp.ok) value(ZONE_SOURCE, temp.zoneFailure === undefined ? { ok: true, value: true } : { ok: false, reason: `${temp.zoneFailure}; using ${temp.source}` });
     let change: StateChange | undefined;
     if (celsius !== null) {
-      this.window.add(timestamp, celsius);
+      this.window.add(t, celsius);
       change = this.machine.update(celsius);
     }
-    const controls = this.guard ? this.guard.next(timestamp, this.machine.state, change, celsius !== null) : [];
+    const controls = this.guard ? this.guard.next(t, this.machine.state, change, celsius !== null) : [];
     const reading: Reading = {
       timestamp,
       temperature: celsius,
@@ -167,7 +175,7 @@ export class TemperatureMonitor {
       cpuLoad: value('cpuLoad', load),
       memory: value('memory', memory),
       rssBytes: process.memoryUsage.rss(),
-      stats: this.window.stats(timestamp, this.options.throttleAt),
+      stats: this.window.stats(t, this.options.throttleAt),
       unavailable: this.availability.snapshot(),
     };
     return { reading, change, controls, lost, restored };
