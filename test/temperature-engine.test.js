@@ -196,6 +196,11 @@ describe('temperature engine', () => {
       assert.deepStrictEqual(m, { totalBytes: 1024000, availableBytes: 256000, usedPercent: 75 });
       assert.strictEqual(parseMeminfo('MemTotal: 1000 kB\nMemFree: 100 kB\nBuffers: 50 kB\nCached: 350 kB\n').usedPercent, 50);
     });
+
+    it('memory: MemAvailable above MemTotal is a broken file, and the old-kernel estimate never exceeds the total', () => {
+      assert.throws(() => parseMeminfo('MemTotal: 1000 kB\nMemAvailable: 5000 kB\n'), (e) => e.code === 'SENSOR_FAILED' && /MemAvailable 5000 kB is above MemTotal 1000 kB/.test(e.message));
+      assert.deepStrictEqual(parseMeminfo('MemTotal: 1000 kB\nMemFree: 900 kB\nBuffers: 200 kB\nCached: 300 kB\n'), { totalBytes: 1024000, availableBytes: 1024000, usedPercent: 0 });
+    });
   });
 
   it('picks the SoC thermal zone unless told otherwise', () => {

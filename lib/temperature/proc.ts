@@ -42,6 +42,10 @@ export function parseMeminfo(text: string): MemoryInfo {
   for (const m of text.matchAll(/^(\w+):\s+(\d+)/gm)) kb.set(m[1], Number(m[2]));
   const total = kb.get('MemTotal');
   if (!total) throw new YoloEdgeError('/proc/meminfo has no MemTotal', 'SENSOR_FAILED');
-  const available = kb.get('MemAvailable') ?? (kb.get('MemFree') ?? 0) + (kb.get('Buffers') ?? 0) + (kb.get('Cached') ?? 0);
+  const reported = kb.get('MemAvailable');
+  // More available than there is: a broken file, not a reading (usedPercent would be negative).
+  if (reported !== undefined && reported > total) throw new YoloEdgeError(`/proc/meminfo: MemAvailable ${reported} kB is above MemTotal ${total} kB`, 'SENSOR_FAILED');
+  // The old-kernel estimate counts some pages twice (Cached holds shared memory): it is capped at the total.
+  const available = reported ?? Math.min(total, (kb.get('MemFree') ?? 0) + (kb.get('Buffers') ?? 0) + (kb.get('Cached') ?? 0));
   return { totalBytes: total * 1024, availableBytes: available * 1024, usedPercent: (100 * (total - available)) / total };
 }
