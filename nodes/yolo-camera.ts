@@ -63,7 +63,7 @@ export = function (RED: NodeAPI): void {
 
     node.on('input', (msg: NodeMessageInFlow & { command?: unknown; frame?: unknown }, send, done) => {
       if (msg.command !== undefined) {
-        camera.command(String(msg.command)).then(() => done(), (err: Error) => done(fail(err)));
+        camera.command(msg.command).then(() => done(), (err: Error) => done(fail(err)));
         return;
       }
       // the parsed mode: the raw one may hold spaces (' trigger ') that the parser trims

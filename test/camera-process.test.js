@@ -284,6 +284,14 @@ describe('camera node: capture programs', function () {
     cam.receive({ command: 'explode' });
     await waitFor(() => errors.length === 1, 2000, 'an error');
     assert.match(errors[0], /unknown command 'explode'/);
+    // only a string is a command: String(['stop']) is 'stop', and a wrongly built msg stopped the camera
+    cam.receive({ command: ['stop'] });
+    await waitFor(() => errors.length === 2, 2000, 'an error for an array');
+    assert.match(errors[1], /msg.command must be a string .*got an array of 1/);
+    cam.receive({ payload: 'still on' });
+    await waitFor(() => got.msgs.length === 4, 5000, 'a frame: the array did not stop the camera');
+    cam.receive({ command: ' Stop ' });
+    await waitFor(() => got.statuses.at(-1)?.text.startsWith('stopped'), 5000, "' Stop ' stops, as the shadow test reads its commands");
   });
 
   it('trigger mode set with spaces around it (an import or the admin API) is trigger mode for input msgs too', async () => {

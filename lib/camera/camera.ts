@@ -4,6 +4,7 @@ import { jpegSize } from '../image/jpeg-header';
 import { CapturedFrame, FrameCounters, LatestFrameGate } from './latest-frame';
 import { RateMeter } from './rate-meter';
 import { createSource } from './source-factory';
+import { parseCommand } from '../config/command';
 import { FrameSource, SourceState } from './source';
 import { YoloEdgeError } from '../errors';
 
@@ -129,9 +130,9 @@ export class Camera {
     this.refreshStatus(true);
   }
 
-  async command(cmd: string): Promise<void> {
-    if (!(COMMANDS as readonly string[]).includes(cmd)) throw new YoloEdgeError(`unknown command '${cmd}' (start, stop, pause or resume)`, 'BAD_COMMAND');
-    const c = cmd as CameraCommand;
+  /** msg.command: a string naming one of COMMANDS (BAD_COMMAND otherwise, and nothing changes). */
+  async command(cmd: unknown): Promise<void> {
+    const c: CameraCommand = parseCommand(cmd, COMMANDS);
     if (c === 'start') this.start();
     else if (c === 'stop') await this.stop();
     else if (c === 'pause') await this.pause();

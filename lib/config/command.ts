@@ -1,0 +1,20 @@
+import { YoloEdgeError } from '../errors';
+
+/** The kind of a value that is not a string, for the error (an object's contents may be large or circular). */
+function kindOf(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return `an array of ${v.length}`;
+  return typeof v === 'object' ? 'an object' : `${typeof v} ${String(v)}`;
+}
+
+/**
+ * msg.command as one of a node's commands, any case, blanks around it ignored; BAD_COMMAND otherwise. Only a
+ * string: String() would turn ['promote'] into 'promote' and let a wrongly built msg act.
+ */
+export function parseCommand<T extends string>(v: unknown, commands: readonly T[]): T {
+  const use = `use ${commands.join(', ')}`;
+  if (typeof v !== 'string') throw new YoloEdgeError(`msg.command must be a string (${use}), got ${kindOf(v)}`, 'BAD_COMMAND');
+  const cmd = v.trim().toLowerCase();
+  if (!(commands as readonly string[]).includes(cmd)) throw new YoloEdgeError(`unknown command '${v}': ${use}`, 'BAD_COMMAND');
+  return cmd as T;
+}
