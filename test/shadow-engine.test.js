@@ -164,7 +164,7 @@ describe('ShadowTester', () => {
       await t.drain();
     }
     assert.strictEqual(t.counters.failed, 3);
-    await assert.rejects(t.promote(), (e) => e.code === 'PROMOTE_REFUSED' && /failed 3 of 3 comparisons since the last reset \(last error: candidate input rejected\)/.test(e.message));
+    await assert.rejects(t.promote(), (e) => e.code === 'PROMOTE_REFUSED' && /failed 3 of 3 comparisons since deploy \(last error: candidate input rejected\)/.test(e.message));
     assert.strictEqual(t.roles.promoted, false);
     t.reset();
     await t.promote();
@@ -255,6 +255,30 @@ describe('ShadowTester', () => {
       { active: true, clearedBy: undefined, context: 'frame', pair: ['c', 'p'], count: 2 },
       { active: false, clearedBy: 'rollback', context: undefined, pair: ['c', 'p'], count: 0 },
     ]);
+  });
+
+  it('judges a promote by the candidate\'s own runs: failures of the old production while it was the shadow do not block the promote after a rollback', async () => {
+    let aFails = false;
+    let bFails = false;
+    const a = source(async () => { if (aFails) throw new Error('old model failed'); return result; });
+    const b = source(async () => { if (bFails) throw new Error('new model failed'); return result; });
+    const t = new ShadowTester(a, b, settings, { report() {}, alarm() {}, candidateError() {} });
+    const frame = async () => { await t.runFrame(new Uint8Array(1), {}, undefined); await t.drain(); };
+    await frame();
+    await t.promote(); // b serves, a shadows it
+    aFails = true;
+    for (let i = 0; i < 3; i++) await frame();
+    assert.strictEqual(t.counters.failed, 3, 'the counters keep every failure since the last reset');
+    aFails = false;
+    t.rollback(); // a serves again, b is the candidate: it never failed
+    await frame();
+    await t.promote();
+    assert.strictEqual(t.roles.promoted, true);
+    // the candidate's own failures still block it
+    t.rollback();
+    bFails = true;
+    await frame();
+    await assert.rejects(t.promote(), (e) => e.code === 'PROMOTE_REFUSED' && /failed 1 of 1 comparisons since the last rollback \(last error: new model failed\)/.test(e.message));
   });
 
   it('counts a candidate failure that outlives a reset or promote as stale: no failure, no warning, promote allowed', async () => {

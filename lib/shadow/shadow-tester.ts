@@ -125,6 +125,12 @@ export class ShadowTester<S extends DetectorSource, C = undefined> {
   private raised?: AlarmEvent;
   /** Picked frames the candidate failed since it last ran one. */
   private failingInARow = 0;
+  /**
+   * The runs of the model now in the candidate's role, since it took the role or the last reset: promote judges
+   * these. The counters span a promote and rollback, so they would blame the candidate for the failures of the
+   * old production while it was the shadow.
+   */
+  private roleRuns = { failed: 0, compared: 0, since: 'deploy' as 'deploy' | Restart };
 
   constructor(production: S, candidate: S | undefined, private readonly settings: ShadowSettings, private readonly events: ShadowEvents<C>) {
     this.roles = new ModelRoles(production, candidate);
@@ -176,9 +182,10 @@ export class ShadowTester<S extends DetectorSource, C = undefined> {
       } catch (err) {
         throw new YoloEdgeError(`promote refused: the candidate cannot run this node's settings: ${(err as Error).message}`, 'PROMOTE_REFUSED');
       }
-      const c = this.counters;
-      if (c.failed > 0) {
-        throw new YoloEdgeError(`promote refused: the candidate failed ${c.failed} of ${c.failed + c.compared} comparisons since the last reset (last error: ${this.lastCandidateError ?? 'unknown'}); fix it, or send reset to clear the count`, 'PROMOTE_REFUSED');
+      const r = this.roleRuns;
+      if (r.failed > 0) {
+        const since = r.since === 'deploy' ? 'deploy' : `the last ${r.since}`;
+        throw new YoloEdgeError(`promote refused: the candidate failed ${r.failed} of ${r.failed + r.compared} comparisons since ${since} (last error: ${this.lastCandidateError ?? 'unknown'}); fix it, or send reset to clear the count`, 'PROMOTE_REFUSED');
       }
     }
     if (candidate !== this.roles.candidate) throw new YoloEdgeError('promote: the models changed while the candidate was loading', 'PROMOTE_REFUSED');
@@ -206,6 +213,7 @@ export class ShadowTester<S extends DetectorSource, C = undefined> {
   private restart(cause: Restart): void {
     this.epoch++;
     this.failingInARow = 0;
+    this.roleRuns = { failed: 0, compared: 0, since: cause };
     this.window.clear();
     this.sampler.reset();
     const cleared = this.alarmState.reset();
@@ -224,6 +232,7 @@ export class ShadowTester<S extends DetectorSource, C = undefined> {
     }
     if ('err' in outcome) {
       this.counters.failed++;
+      this.roleRuns.failed++;
       this.failingInARow++;
       this.lastCandidateError = outcome.err.message;
       this.events.candidateError(outcome.err, job.context);
@@ -237,6 +246,7 @@ export class ShadowTester<S extends DetectorSource, C = undefined> {
     }
     const cand = outcome.run;
     this.counters.compared++;
+    this.roleRuns.compared++;
     this.failingInARow = 0;
     const report = this.reportOf(job, cand);
     const change = this.updateAlarm(report.window);
