@@ -87,7 +87,24 @@ export = function (RED: NodeAPI): void {
         warnCandidate(err);
         status(true);
       },
+      loaded: (d, role) => adopt(d, role),
     });
+
+    const adopted = new WeakSet<Detector>();
+    /**
+     * A model's detector once loaded, at deploy or later (a candidate file that appears after deploy): its worker
+     * restarts show in the status, and a candidate's class names are checked against production's.
+     */
+    function adopt(d: Detector, role: 'production' | 'candidate'): void {
+      if (adopted.has(d)) return;
+      adopted.add(d);
+      frames.watch(d);
+      if (role !== 'candidate') return;
+      tester.roles.production.detector().then((p) => {
+        const names = classNamesWarning(p.info.names, d.info.names);
+        if (names) node.warn(`shadow test: ${names}`);
+      }, () => undefined);
+    }
 
     /** Warns once per distinct candidate error; the status shows the last one while the candidate keeps failing. */
     function warnCandidate(err: Error): void {
@@ -175,9 +192,8 @@ export = function (RED: NodeAPI): void {
     showFetchProgress(node, [production, candidate], loading);
     loading.then(
       ([p, c]) => {
-        [p, c].forEach((d) => d && frames.watch(d));
-        const names = c && classNamesWarning(p.info.names, c.info.names);
-        if (names) node.warn(`shadow test: ${names}`);
+        adopt(p, 'production');
+        if (c) adopt(c, 'candidate');
         return [p, c] as const;
       },
     ).then(

@@ -335,6 +335,25 @@ describe('yolo-shadow-test node', function () {
     await until(() => got.out1.length === 4, 'a frame after the refused promote');
     assert.strictEqual(got.out1[3].detection.model.sha256, DEFAULT_SHA);
   });
+  it('a candidate whose file appears after deploy is compared, and its class names are checked as at deploy', async () => {
+    const late = path.join(dir, 'late.onnx');
+    fs.rmSync(late, { force: true });
+    const f = flow('yolov8n.onnx', late);
+    f[1].names = [...cocoNames].reverse().join(',');
+    await helper.load([modelNode, shadowNode], f);
+    const got = capture();
+    const warnings = [];
+    const s1 = helper.getNode('s1');
+    s1.on('call:warn', (call) => warnings.push(String(call.args[0])));
+    s1.receive({ payload: images[0] });
+    await until(() => got.out1.length === 1 && warnings.some((w) => /model file not found/.test(w)), 'a frame while the candidate is missing');
+    fs.copyFileSync(requireModel(), late);
+    // the next picked frame loads it (a failed load is tried again on the next call)
+    s1.receive({ payload: images[1] });
+    await until(() => reports(got).length === 1, 'a comparison once the file is there');
+    await until(() => warnings.some((w) => /shadow test: the models name their classes differently/.test(w)), 'the class-name warning');
+  });
+
   it('a candidate that cannot load is a warning and a yellow status naming the candidate, before and after frames', async () => {
     await helper.load([modelNode, shadowNode], flow('yolov8n.onnx', path.join(dir, 'missing.onnx')));
     const got = capture();

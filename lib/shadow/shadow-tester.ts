@@ -87,6 +87,8 @@ export interface ShadowEvents<C> {
   /** context is undefined when a command cleared the alarm: no frame caused it. */
   alarm(event: AlarmEvent, context: C | undefined): void;
   candidateError(err: Error, context: C): void;
+  /** The first time a model's detector is seen in a role (a candidate may load only after deploy, once its file appears). */
+  loaded?(detector: Detector, role: 'production' | 'candidate'): void;
 }
 
 interface Comparison<S, C> {
@@ -131,6 +133,7 @@ export class ShadowTester<S extends DetectorSource, C = undefined> {
    * old production while it was the shadow.
    */
   private roleRuns = { failed: 0, compared: 0, since: 'deploy' as 'deploy' | Restart };
+  private readonly seen = { production: new WeakSet<Detector>(), candidate: new WeakSet<Detector>() };
 
   constructor(production: S, candidate: S | undefined, private readonly settings: ShadowSettings, private readonly events: ShadowEvents<C>) {
     this.roles = new ModelRoles(production, candidate);
@@ -157,6 +160,7 @@ export class ShadowTester<S extends DetectorSource, C = undefined> {
     const picked = candidate !== undefined && this.sampler.next();
     const compare = picked && this.comparisons.pending === 0;
     const detector = await production.detector();
+    this.noteLoaded(detector, 'production');
     const result = await detector.detect(image, { ...options, keepRaw: compare });
     // Counted only once production has answered, so every picked frame ends up compared, skipped, failed or stale.
     if (picked) this.counters.sampled++;
@@ -273,10 +277,17 @@ export class ShadowTester<S extends DetectorSource, C = undefined> {
     let detector: Detector | undefined;
     try {
       detector = await job.candidate.detector();
+      this.noteLoaded(detector, 'candidate');
       return { run: { detector, result: await detector.detect(job.image, { ...job.options, keepRaw: true, annotate: false, thumbnail: 0 }) } };
     } catch (err) {
       return { err: err as Error, detector };
     }
+  }
+
+  private noteLoaded(detector: Detector, role: 'production' | 'candidate'): void {
+    if (this.seen[role].has(detector)) return;
+    this.seen[role].add(detector);
+    this.events.loaded?.(detector, role);
   }
 
   private reportOf(job: Comparison<S, C>, cand: { detector: Detector; result: DetectionResult }): ShadowReport {
