@@ -18,7 +18,7 @@ describe('error codes', function () {
 
   it('the README table lists exactly the codes of lib/errors.ts', () => {
     const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-    const section = readme.slice(readme.indexOf('### Error codes'), readme.indexOf('### Example flows'));
+    const section = readme.slice(readme.indexOf('## Error codes'), readme.indexOf('## Example flows'));
     const listed = [...section.matchAll(/^\| `([A-Z_0-9]+)` \|/gm)].map((m) => m[1]);
     assert.deepStrictEqual(listed, Object.keys(ERROR_CODES));
   });
