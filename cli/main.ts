@@ -3,8 +3,12 @@ import { UsageError } from './args';
 import { COMMANDS } from './commands/index';
 
 function help(): string {
-  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(12)} ${c.summary}\n      ${c.usage}`);
-  return `yolo-edge: YOLO object detection on the edge\n\nCommands:\n${lines.join('\n')}\n`;
+  // usage lines after the first are indented by 7 ('usage: '): indent the first as much so they line up
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(12)} ${c.summary}\n       ${c.usage}`);
+  return 'yolo-edge: YOLO object detection on the edge (the CLI of node-red-contrib-yolo-edge)\n\n' +
+    `Commands (yolo-edge COMMAND --help shows one):\n${lines.join('\n')}\n\n` +
+    'Exit status: 0 done; 1 failed (a missing file, an image that cannot be decoded, a model that fails);\n' +
+    '2 a mistake in the command line (an unknown option, a value out of range), with the command\'s usage line.\n';
 }
 
 async function main(argv: string[]): Promise<number> {
