@@ -25,7 +25,7 @@ function loadEditorDefs(set) {
   const defs = {};
   const RED = {
     _: (key, opts) => (opts ? `${key} ${JSON.stringify(opts)}` : key),
-    nodes: { registerType: (type, def) => { defs[type] = def; } },
+    nodes: { registerType: (type, def) => { defs[type] = def; }, getType: (type) => defs[type] },
     settings: {},
     comms: { subscribe() {} },
     events: { on() {} },
