@@ -7,6 +7,8 @@ function help(): string {
   const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(12)} ${c.summary}\n       ${c.usage}`);
   return 'yolo-edge: YOLO object detection on the edge (the CLI of node-red-contrib-yolo-edge)\n\n' +
     `Commands (yolo-edge COMMAND --help shows one):\n${lines.join('\n')}\n\n` +
+    'detect and eval without --model use the default model, yolov8n.onnx; a bare model name not found in the\n' +
+    'working folder is one in the package\'s models/.\n' +
     'Exit status: 0 done; 1 failed (a missing file, an image that cannot be decoded, a model that fails);\n' +
     '2 a mistake in the command line (an unknown option, a value out of range), with the command\'s usage line.\n';
 }

@@ -14,8 +14,8 @@ die() { echo "arm64-smoke: FAIL: $*" >&2; exit 1; }
 images=()
 for name in 000000000009.jpg 000000000025.jpg; do
   if [ -f "$DATA/images/$name" ]; then images+=("$DATA/images/$name")
-  elif [ -f "test/fixtures/$name" ]; then images+=("test/fixtures/$name")
-  else die "image $name not found in $DATA/images or test/fixtures"; fi
+  elif [ -f "test/fixtures/coco128-sample/$name" ]; then images+=("test/fixtures/coco128-sample/$name")
+  else die "image $name not found in $DATA/images or test/fixtures/coco128-sample"; fi
 done
 [ -d "$DATA" ] || die "calibration dataset $DATA not found"
 mkdir -p "$CACHE"

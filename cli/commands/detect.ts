@@ -36,7 +36,7 @@ function printResult(file: string, r: DetectionResult, json: boolean): void {
 
 export const detect: Command = {
   summary: 'detect objects in images, one line per image (JSON with --json)',
-  usage: 'yolo-edge detect --model M [--conf 0.25] [--iou 0.7] [--classes a,b] [--max-det 300] [--agnostic] [--threads N] [--provider P] [--json] IMAGE...   (an image that cannot be read or decoded is named on stderr and skipped; exit 1 if any was)',
+  usage: 'yolo-edge detect [--model M] [--conf 0.25] [--iou 0.7] [--classes a,b] [--max-det 300] [--agnostic] [--threads N] [--provider P] [--json] IMAGE...   (an image that cannot be read or decoded is named on stderr and skipped; exit 1 if any was)',
   async run(argv) {
     const p = parse(argv, { model: { type: 'string' }, conf: { type: 'string' }, iou: { type: 'string' }, classes: { type: 'string' }, 'max-det': { type: 'string' }, agnostic: { type: 'boolean' }, json: { type: 'boolean' }, ...sessionOptions });
     if (p.positionals.length === 0) throw new UsageError('no images given');

@@ -18,7 +18,7 @@ function printMetrics(m: Metrics, names: string[]): void {
 
 export const evalCmd: Command = {
   summary: 'mAP50, mAP50-95, per-class AP, precision and recall on a YOLO dataset folder',
-  usage: 'yolo-edge eval --model M --data DIR [--conf 0.001] [--iou 0.7] [--max-det 300] [--op-conf 0.25] [--multi-label] [--agnostic] [--split all|even|odd] [--threads N] [--provider P] [--json]',
+  usage: 'yolo-edge eval [--model M] --data DIR [--conf 0.001] [--iou 0.7] [--max-det 300] [--op-conf 0.25] [--multi-label] [--agnostic] [--split all|even|odd] [--threads N] [--provider P] [--json]',
   async run(argv) {
     const p = parse(argv, { model: { type: 'string' }, data: { type: 'string' }, conf: { type: 'string' }, iou: { type: 'string' }, 'max-det': { type: 'string' }, 'op-conf': { type: 'string' }, 'multi-label': { type: 'boolean' }, split: { type: 'string' }, agnostic: { type: 'boolean' }, json: { type: 'boolean' }, ...sessionOptions });
     const data = required(p, 'data');
