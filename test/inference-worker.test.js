@@ -229,6 +229,27 @@ describe('inference in worker threads', function () {
     }
   });
 
+  it('closes a detector whose worker restart was refused at once, also long after (close waited for an exit already past)', async () => {
+    const file = path.join(require('os').tmpdir(), `yolo-edge-refused-${process.pid}.onnx`);
+    fs.copyFileSync(MODEL, file);
+    const d = await Detector.create(file, { threads: 1 });
+    try {
+      const states = [];
+      d.onState((s) => states.push(s.state));
+      const later = new Date(Date.now() + 60000);
+      fs.utimesSync(file, later, later);
+      openHosts().find((h) => h.config.modelPath === file).simulateCrash();
+      await until(() => states.includes('failed'), 'the refused restart');
+      await assert.rejects(d.detect(zebra), (e) => e.code === 'MODEL_CHANGED');
+      await sleep(1000); // the worker that refused the file has exited by now
+      const closed = await Promise.race([d.close().then(() => 'closed'), sleep(12000).then(() => 'still closing')]);
+      assert.strictEqual(closed, 'closed', 'within Node-RED\'s 15 s close limit');
+      assert.strictEqual(openHosts().filter((h) => h.config.modelPath === file).length, 0);
+    } finally {
+      fs.rmSync(file, { force: true });
+    }
+  });
+
   it('a detect node redeployed while its model loads leaves no listener on the shared worker and writes no status', async () => {
     const flow = (tag) => [
       { id: 'm1', type: 'yolo-model', name: tag, model: 'yolov8n.onnx', threads: 1, providers: 'cpu', names: '' },

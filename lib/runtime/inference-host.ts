@@ -116,6 +116,7 @@ export class InferenceHost {
           resolve();
         } else if (m.type === 'load-failed') {
           reject(new YoloEdgeError(m.message, isErrorCode(m.code) ? m.code : 'MODEL_LOAD_FAILED'));
+          if (this.worker === worker) this.worker = undefined; // no session in it: nothing for close() to end
           void worker.terminate();
         } else if (m.type === 'warn') {
           this.warn(m.message);
@@ -128,6 +129,7 @@ export class InferenceHost {
         this.died(worker, err.message);
       });
       worker.on('exit', (code) => {
+        if (!loaded && this.worker === worker) this.worker = undefined;
         if (!loaded) reject(new YoloEdgeError(`model worker exited (code ${code}) while loading ${this.config.modelPath}`, 'WORKER_DIED'));
         else this.died(worker, `exited with code ${code}`);
       });
