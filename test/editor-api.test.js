@@ -141,6 +141,36 @@ describe('model picker admin endpoints', function () {
     }
   });
 
+  it('lists a hostile .onnx (millions of tiny fields, a 200 MB tensor name) with an error, in bounded memory', async () => {
+    const varint = (v) => { const o = []; while (v >= 0x80) { o.push((v % 128) | 0x80); v = Math.floor(v / 128); } o.push(v); return Buffer.from(o); };
+    const flood = path.join(userDir, 'models', 'flood.onnx');
+    fs.writeFileSync(flood, Buffer.alloc(10 * 2 ** 20, Buffer.from([0x08, 0x01]))); // 5 million ir_version fields
+    // graph > initializer > name, the name's bytes a sparse hole
+    const nameLen = 200 * 2 ** 20;
+    const nameHead = Buffer.concat([varint((8 << 3) | 2), varint(nameLen)]);
+    const initHead = Buffer.concat([varint((5 << 3) | 2), varint(nameHead.length + nameLen), nameHead]);
+    const graphHead = Buffer.concat([varint((7 << 3) | 2), varint(initHead.length + nameLen)]);
+    const longName = path.join(userDir, 'models', 'long-name.onnx');
+    fs.writeFileSync(longName, Buffer.concat([graphHead, initHead]));
+    fs.truncateSync(longName, graphHead.length + initHead.length + nameLen);
+    try {
+      await helper.load(modelNode, modelFlow);
+      global.gc?.();
+      const before = process.memoryUsage().rss;
+      const res = await helper.request().get('/yolo-edge/models').expect(200);
+      const grown = process.memoryUsage().rss - before;
+      for (const file of ['flood.onnx', 'long-name.onnx']) {
+        const m = res.body.models.find((x) => x.file === file);
+        assert.ok(m && !m.info && /too (large|many)/.test(m.error), JSON.stringify(m));
+      }
+      assert.ok(res.body.models.some((m) => m.file === 'coco-copy.onnx' && m.info), 'the other models are still described');
+      assert.ok(grown < 100 * 2 ** 20, `RSS grew by ${(grown / 2 ** 20).toFixed(0)} MB`);
+    } finally {
+      fs.rmSync(flood, { force: true });
+      fs.rmSync(longName, { force: true });
+    }
+  });
+
   it('has no user section when Node-RED has no user dir', async () => {
     helper.settings({ userDir: undefined });
     await helper.load(modelNode, modelFlow);
