@@ -125,6 +125,31 @@ describe('model load and the event loop', () => {
   });
 });
 
+describe('model files that are not regular files', function () {
+  this.timeout(60000);
+  const { readNamesFile } = lib('model/model-info');
+  const { execFileSync } = require('child_process');
+  const settled = (p) => Promise.race([p.then(() => 'loaded', (e) => e), new Promise((r) => setTimeout(() => r('still reading'), 10000))]);
+
+  it('refuses a FIFO, a device or a folder as the model (a FIFO held the load for ever) and a FIFO as the names file', async () => {
+    const dir = fx.tmpDir();
+    try {
+      const fifo = path.join(dir, 'model.onnx');
+      execFileSync('mkfifo', [fifo]);
+      for (const [file, says] of [[fifo, /is not a model file \(not a regular file/], ['/dev/zero', /is not a model file \(not a regular file/], [dir, /is a folder, not a model file/]]) {
+        const r = await settled(Detector.create(file, { threads: 1 }));
+        assert.ok(r instanceof Error, `${file}: ${r}`);
+        assert.strictEqual(r.code, 'MODEL_UNREADABLE', r.message);
+        assert.match(r.message, says);
+      }
+      const names = await settled(readNamesFile(fifo));
+      assert.ok(names instanceof Error && names.code === 'ENOTREG', String(names));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('default model fetch', function () {
   this.timeout(300000);
   it('detects a corrupt file and fetches a verified copy again', async () => {

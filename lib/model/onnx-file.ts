@@ -1,6 +1,6 @@
-import { promises as fs } from 'fs';
 import { onnx } from 'onnx-proto';
 import { YoloEdgeError } from '../errors';
+import { readRegularFile } from './read-regular-file';
 
 export type ModelProto = onnx.ModelProto;
 
@@ -14,10 +14,12 @@ export function toNumber(v: number | { toNumber(): number } | string | null | un
 
 export async function readModelBytes(path: string): Promise<Buffer> {
   try {
-    return await fs.readFile(path);
+    return await readRegularFile(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new YoloEdgeError(`model file not found: ${path}`, 'MODEL_NOT_FOUND');
+    if (code === 'EISDIR') throw new YoloEdgeError(`${path} is a folder, not a model file`, 'MODEL_UNREADABLE');
+    if (code === 'ENOTREG') throw new YoloEdgeError(`${path} is not a model file (not a regular file: a FIFO, device or socket)`, 'MODEL_UNREADABLE');
     throw new YoloEdgeError(`cannot read model file ${path}: ${(err as Error).message}`, 'MODEL_UNREADABLE');
   }
 }
