@@ -145,6 +145,32 @@ describe('yolov8-detect node', function () {
     }
   });
 
+  it('reads msg.filename whatever else msg.payload holds (an inject node\'s timestamp), and names what a payload is', async () => {
+    await helper.load([modelNode, detectNode], flow('yolov8n.onnx', { filePaths: true }));
+    const d1 = helper.getNode('d1');
+    const out = helper.getNode('out');
+    const file = cocoImage('000000000034.jpg');
+    for (const payload of [Date.now(), true, { some: 'object' }, '']) {
+      const r = await outcome(d1, out, { payload, filename: file });
+      assert.ifError(r.error);
+      assert.strictEqual(r.msg.payload[0].class, 'zebra', `payload ${JSON.stringify(payload)}`);
+    }
+    const cases = [
+      [{ payload: 'data:image/jpeg;base64,' + zebra.toString('base64') }, /msg.payload is a data URL, not image bytes/],
+      [{ payload: new Float32Array(4) }, /got a Float32Array$/],
+      [{ payload: new ArrayBuffer(8) }, /got an? ArrayBuffer$/],
+      [{ payload: [1, 2] }, /got an array$/],
+      [{ payload: 5 }, /got number$/],
+      [{ payload: 5, filename: 7 }, /msg.filename must be a file path, got number/],
+    ];
+    for (const [msg, expected] of cases) {
+      const r = await outcome(d1, out, msg);
+      assert.ok(r.error, `expected an error for ${expected}`);
+      assert.strictEqual(r.error.code, 'BAD_PAYLOAD');
+      assert.match(errorText(r.error), expected);
+    }
+  });
+
   it('takes a single Class names entry as a class name, and a .txt or path entry as a names file', async () => {
     const { parseNamesSetting } = lib('model/model-info');
     assert.deepStrictEqual(parseNamesSetting('defect'), { list: ['defect'] });

@@ -56,21 +56,33 @@ export function detectOptions(base: Partial<DetectOptions>, msg: Msg): Partial<D
   return o;
 }
 
+/** What a payload that is no image is, for the error: a typed array or ArrayBuffer by name, not 'object'. */
+function kindOf(v: unknown): string {
+  if (v === null || typeof v !== 'object') return v === null ? 'null' : typeof v;
+  if (Array.isArray(v)) return 'an array';
+  const name = (v as object).constructor?.name;
+  return name && name !== 'Object' ? `a ${name}` : 'an object that is not raw pixels {data: Buffer, width, height, channels}';
+}
+
 /**
- * The msg's image: encoded bytes or raw pixels {data, width, height, channels} in msg.payload; a file named by
- * msg.filename (as Node-RED's file nodes name files) when msg.payload holds no image; a file path in
- * msg.payload only when the node allows it (off by default: an http-in flow must not read the host's files).
+ * The msg's image: encoded bytes or raw pixels {data, width, height, channels} in msg.payload; a file path in
+ * msg.payload only when the node allows it (off by default: an http-in flow must not read the host's files); else
+ * a file named by msg.filename (as Node-RED's file nodes name files), whatever else msg.payload holds (an inject
+ * node's timestamp).
  */
 export async function imageOf(msg: Msg, filePaths: boolean): Promise<ImageInput> {
   const payload = msg.payload;
   if (payload instanceof Uint8Array) return payload;
   if (isRawImage(payload)) return payload;
-  if ((payload === undefined || payload === null || payload === '') && typeof msg.filename === 'string') return readImageFile(msg.filename);
-  if (typeof payload === 'string') {
-    if (filePaths) return readImageFile(payload);
-    throw new YoloEdgeError('msg.payload is a string, not an image: a file path in msg.payload is read only when the node\'s "read file paths" option is on; or name the file in msg.filename', 'BAD_PAYLOAD');
+  const text = typeof payload === 'string' ? payload.trim() : '';
+  if (text.startsWith('data:')) throw new YoloEdgeError('msg.payload is a data URL, not image bytes: decode its base64 part to a Buffer first', 'BAD_PAYLOAD');
+  if (filePaths && text) return readImageFile(payload as string);
+  if (msg.filename !== undefined) {
+    if (typeof msg.filename !== 'string') throw new YoloEdgeError(`msg.filename must be a file path, got ${kindOf(msg.filename)}`, 'BAD_PAYLOAD');
+    return readImageFile(msg.filename);
   }
-  throw new YoloEdgeError(`msg.payload must be an image Buffer (JPEG/PNG/WebP), a file path or raw pixels, got ${payload === null ? 'null' : typeof payload}`, 'BAD_PAYLOAD');
+  if (text) throw new YoloEdgeError('msg.payload is a string, not an image: a file path in msg.payload is read only when the node\'s "read file paths" option is on; or name the file in msg.filename', 'BAD_PAYLOAD');
+  throw new YoloEdgeError(`msg.payload must be an image Buffer (JPEG/PNG/WebP), a file path or raw pixels, got ${kindOf(payload)}`, 'BAD_PAYLOAD');
 }
 
 /** Writes a detection result into msg: payload, annotations, detection{...}, image, and annotated when asked (detect drew it). */
