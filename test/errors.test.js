@@ -52,7 +52,10 @@ describe('error codes', function () {
       assert.throws(() => parseControl(bad), (e) => e instanceof YoloEdgeError && e.code === 'BAD_PAYLOAD', JSON.stringify(bad));
     }
     assert.deepStrictEqual(parseControl({ maxFps: null, pause: false }), { maxFps: 0, pause: false });
-    assert.strictEqual(parseControl({ other: 1 }), undefined, 'not a control payload: a frame');
+    // a misspelt key is a bad control payload, not an image; images sent on the topic are still frames
+    assert.throws(() => parseControl({ maxfps: 5 }), (e) => e.code === 'BAD_PAYLOAD' && /sets maxFps or pause; got an object with maxfps/.test(e.message));
+    const raw = { data: new Uint8Array(12), width: 2, height: 2, channels: 3 };
+    assert.deepStrictEqual([parseControl(raw), parseControl(Buffer.from('jpeg')), parseControl('a/path.jpg')], [undefined, undefined, undefined]);
   });
 
   describe('in a flow', () => {

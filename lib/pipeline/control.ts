@@ -1,5 +1,7 @@
 import { numberOf } from '../config/fields';
 import { YoloEdgeError } from '../errors';
+import { TOPICS } from '../topics';
+import { isRawImage } from '../types';
 
 /** What a yolo-edge/control message carries: maxFps (0 or null lifts the limit), pause, or both. */
 export interface ControlPayload {
@@ -8,13 +10,17 @@ export interface ControlPayload {
 }
 
 /**
- * The control payload in `v`, checked; undefined when `v` is no control payload at all (a message on the control
- * topic without maxFps or pause is taken as a frame). Bad values throw BAD_PAYLOAD.
+ * The control payload in `v`, checked; undefined when `v` is an image sent on the control topic (bytes or a raw
+ * image: taken as a frame). Bad values, and an object that sets neither maxFps nor pause, throw BAD_PAYLOAD.
  */
 export function parseControl(v: unknown): ControlPayload | undefined {
-  if (!v || typeof v !== 'object') return undefined;
+  if (!v || typeof v !== 'object' || isRawImage(v) || ArrayBuffer.isView(v) || v instanceof ArrayBuffer || Array.isArray(v)) return undefined;
   const o = v as Record<string, unknown>;
-  if (!('maxFps' in o) && !('pause' in o)) return undefined;
+  if (!('maxFps' in o) && !('pause' in o)) {
+    // a misspelt key ({maxfps: 5}) would otherwise fail as an image that cannot be read
+    const keys = Object.keys(o).slice(0, 5).join(', ') || 'no keys';
+    throw new YoloEdgeError(`a ${TOPICS.control} payload sets maxFps or pause; got an object with ${keys}`, 'BAD_PAYLOAD');
+  }
   const out: ControlPayload = {};
   if ('pause' in o) {
     if (typeof o.pause !== 'boolean') throw new YoloEdgeError(`pause must be true or false, got ${JSON.stringify(o.pause)}`, 'BAD_PAYLOAD');
