@@ -1,6 +1,7 @@
-import { FieldCode, flag, NumberRule, numberField } from './config/fields';
+import { FieldCode, flag, kindOf, NumberRule, numberField } from './config/fields';
 import { DetectOptions } from './detector';
 import { YoloEdgeError } from './errors';
+import { MAX_CLASSES } from './model/model-info';
 
 /** The detection fields of a detecting node's dialog, as Node-RED stores them. */
 export interface DetectFields {
@@ -11,11 +12,19 @@ export interface DetectFields {
   agnostic?: unknown;
 }
 
-/** Class names or ids: an array, or a comma-separated string; empty keeps every class. */
-export function classList(v: unknown, code: FieldCode = 'BAD_CONFIG'): string[] {
-  if (Array.isArray(v)) return v.map((c) => String(c).trim()).filter(Boolean);
+/**
+ * Class names or ids: an array of names and ids, a comma-separated string, or one id; empty keeps every class.
+ * `field` names the value in errors (msg.classes for a message).
+ */
+export function classList(v: unknown, code: FieldCode = 'BAD_CONFIG', field = 'classes'): string[] {
   if (typeof v === 'string') return v.split(',').map((c) => c.trim()).filter(Boolean);
-  throw new YoloEdgeError('classes must be an array or a comma-separated string', code);
+  if (typeof v === 'number' && Number.isInteger(v) && v >= 0) return [String(v)];
+  if (!Array.isArray(v)) throw new YoloEdgeError(`${field} must be an array, a comma-separated string or a class id, got ${kindOf(v)}`, code);
+  // no model has more classes: a longer list is a mistake, and checking each entry would hold the event loop
+  if (v.length > MAX_CLASSES) throw new YoloEdgeError(`${field} has ${v.length} entries, more than any model has classes (${MAX_CLASSES})`, code);
+  const bad = v.findIndex((c) => typeof c !== 'string' && !(typeof c === 'number' && Number.isInteger(c) && c >= 0));
+  if (bad >= 0) throw new YoloEdgeError(`${field}[${bad}] must be a class name or id, got ${kindOf(v[bad])}`, code);
+  return v.map((c) => String(c).trim()).filter(Boolean);
 }
 
 /** Boxes kept per frame, in a node's setting and in msg.maxDetections alike. */

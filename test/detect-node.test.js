@@ -95,6 +95,23 @@ describe('yolov8-detect node', function () {
     assert.match(errorText(unknown.error), /unknown class 'unicorn'/);
     const half = await outcome(d1, out, { payload: zebra, maxDetections: 1.5 }); // as the node's own setting
     assert.match(errorText(half.error), /msg.maxDetections must be a whole number from 1 to 30000, got 1.5/);
+    // msg.classes: one class id alone is a list of one; entries that are not names or ids, and lists longer
+    // than any model's classes, are named (a list of a million held the event loop 160 ms)
+    const zebraId = await outcome(d1, out, { payload: zebra, classes: 22 });
+    assert.deepStrictEqual(zebraId.msg.payload.map((d) => d.class), ['zebra']);
+    for (const [classes, why] of [
+      [[['zebra']], /msg.classes\[0\] must be a class name or id, got an array of 1/],
+      [['zebra', { id: 22 }], /msg.classes\[1\] must be a class name or id, got an object/],
+      [true, /msg.classes must be an array, a comma-separated string or a class id, got boolean true/],
+      [Array(1e6).fill('zebra'), /msg.classes has 1000000 entries, more than any model has classes \(10000\)/],
+    ]) {
+      const r = await outcome(d1, out, { payload: zebra, classes });
+      assert.strictEqual(r.error && r.error.code, 'BAD_OPTION', String(why));
+      assert.match(errorText(r.error), why);
+    }
+    // a value of the wrong kind is shown as such: [0.5] is not the number 0.5
+    const arr = await outcome(d1, out, { payload: zebra, confidence: [0.5] });
+    assert.match(errorText(arr.error), /msg.confidence must be a number from 0 to 1, got an array of 1/);
   });
 
   it('counts a msg that fails after detection as failed only, not also as processed', async () => {

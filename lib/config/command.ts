@@ -1,11 +1,5 @@
 import { YoloEdgeError } from '../errors';
-
-/** The kind of a value that is not a string, for the error (an object's contents may be large or circular). */
-function kindOf(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return `an array of ${v.length}`;
-  return typeof v === 'object' ? 'an object' : `${typeof v} ${String(v)}`;
-}
+import { kindOf } from './fields';
 
 /**
  * msg.command as one of a node's commands, any case, blanks around it ignored; BAD_COMMAND otherwise. Only a

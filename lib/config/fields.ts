@@ -21,9 +21,20 @@ export function isBlank(v: unknown): boolean {
   return v === undefined || v === null || (typeof v === 'string' && v.trim() === '');
 }
 
-/** A value as the error shows it: strings quoted, everything else as JavaScript prints it (NaN stays NaN). */
+/**
+ * A value as the error shows it: strings quoted, numbers as JavaScript prints them (NaN stays NaN), arrays and
+ * objects by kind (String([0.5]) would read as the number 0.5; an object's contents may be large or circular).
+ */
 export function shown(v: unknown): string {
-  return typeof v === 'string' ? JSON.stringify(v) : String(v);
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (Array.isArray(v)) return `an array of ${v.length}`;
+  if (v !== null && typeof v === 'object') return 'an object';
+  return String(v);
+}
+
+/** A value's kind and, for a number or flag, the value: for errors about a value of the wrong type. */
+export function kindOf(v: unknown): string {
+  return typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint' ? `${typeof v} ${String(v)}` : shown(v);
 }
 
 export function fieldError(field: string, rule: string, v: unknown, code: FieldCode = 'BAD_CONFIG'): YoloEdgeError {

@@ -50,7 +50,7 @@ export function detectOptions(base: Partial<DetectOptions>, msg: Msg): Partial<D
   const o = { ...base };
   if (msg.confidence !== undefined) o.confidence = msgNumber(msg.confidence, 'msg.confidence', { min: 0, max: 1 });
   if (msg.iou !== undefined) o.iou = msgNumber(msg.iou, 'msg.iou', { min: 0, max: 1 });
-  if (msg.classes !== undefined) o.classes = msg.classes === null ? [] : classList(msg.classes, 'BAD_OPTION');
+  if (msg.classes !== undefined) o.classes = msg.classes === null ? [] : classList(msg.classes, 'BAD_OPTION', 'msg.classes');
   if (msg.maxDetections !== undefined) o.maxDetections = msgNumber(msg.maxDetections, 'msg.maxDetections', MAX_DETECTIONS);
   if (msg.agnostic !== undefined) o.agnostic = flag('msg.agnostic', msg.agnostic, !!o.agnostic, 'BAD_OPTION');
   return o;
