@@ -56,6 +56,7 @@ describe('error codes', function () {
     assert.throws(() => parseControl({ maxfps: 5 }), (e) => e.code === 'BAD_PAYLOAD' && /sets maxFps or pause; got an object with maxfps/.test(e.message));
     const raw = { data: new Uint8Array(12), width: 2, height: 2, channels: 3 };
     assert.deepStrictEqual([parseControl(raw), parseControl(Buffer.from('jpeg')), parseControl('a/path.jpg')], [undefined, undefined, undefined]);
+    assert.throws(() => parseControl({ maxFps: [2] }), /maxFps must be a number >= 0, got an array of 1$/);
   });
 
   describe('in a flow', () => {

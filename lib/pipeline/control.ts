@@ -1,4 +1,4 @@
-import { numberOf } from '../config/fields';
+import { numberOf, shown } from '../config/fields';
 import { YoloEdgeError } from '../errors';
 import { TOPICS } from '../topics';
 import { isRawImage } from '../types';
@@ -23,12 +23,12 @@ export function parseControl(v: unknown): ControlPayload | undefined {
   }
   const out: ControlPayload = {};
   if ('pause' in o) {
-    if (typeof o.pause !== 'boolean') throw new YoloEdgeError(`pause must be true or false, got ${JSON.stringify(o.pause)}`, 'BAD_PAYLOAD');
+    if (typeof o.pause !== 'boolean') throw new YoloEdgeError(`pause must be true or false, got ${shown(o.pause)}`, 'BAD_PAYLOAD');
     out.pause = o.pause;
   }
   if ('maxFps' in o) {
     const n = o.maxFps === null ? 0 : numberOf(o.maxFps);
-    if (!Number.isFinite(n) || n < 0) throw new YoloEdgeError(`maxFps must be a number >= 0, got ${String(o.maxFps)}`, 'BAD_PAYLOAD');
+    if (!Number.isFinite(n) || n < 0) throw new YoloEdgeError(`maxFps must be a number >= 0, got ${shown(o.maxFps)}`, 'BAD_PAYLOAD');
     out.maxFps = n;
   }
   return out;
