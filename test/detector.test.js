@@ -46,6 +46,12 @@ describe('Detector', function () {
     const enc = await detector.detect(zebra);
     assert.strictEqual(raw.detections.length, enc.detections.length);
     assert.ok(Math.abs(raw.detections[0].score - enc.detections[0].score) < 1e-6);
+    // channels other than 1 to 4: refused by name (sharp said 'Input Bit Array is empty' for 0)
+    for (const channels of [0, 5, 1.5, '3']) {
+      const n = typeof channels === 'number' && channels > 0 ? Math.ceil(16 * 16 * channels) : 0;
+      await assert.rejects(detector.detect({ data: new Uint8Array(n), width: 16, height: 16, channels }),
+        (e) => e.code === 'BAD_IMAGE' && /raw image: channels must be 1 \(gray\), 2 \(gray \+ alpha\), 3 \(RGB\) or 4 \(RGBA\)/.test(e.message), String(channels));
+    }
   });
 
   it('takes PNG and WebP, grayscale and alpha', async () => {

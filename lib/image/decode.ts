@@ -2,6 +2,7 @@ import sharp from 'sharp';
 import { ImageInput, isRawImage, RawImage } from '../types';
 import { YoloEdgeError } from '../errors';
 import { jpegHeader } from './jpeg-header';
+import { shown } from '../config/fields';
 
 // Frames are never the same twice: libvips' operation cache would only hold memory.
 sharp.cache(false);
@@ -26,6 +27,10 @@ const FORMATS = new Set(['jpeg', 'png', 'webp']);
 export async function openImage(input: ImageInput, limits: ImageLimits = DEFAULT_LIMITS): Promise<{ image: sharp.Sharp; size: ImageSize }> {
   if (isRawImage(input)) {
     const { width, height, channels, data } = input;
+    // sharp takes 1 to 4 (gray, gray + alpha, RGB, RGBA); its own error for others says nothing of channels
+    if (!Number.isInteger(channels) || channels < 1 || channels > 4) {
+      throw new YoloEdgeError(`raw image: channels must be 1 (gray), 2 (gray + alpha), 3 (RGB) or 4 (RGBA), got ${shown(channels)}`, 'BAD_IMAGE');
+    }
     if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0 || data.length !== width * height * channels) {
       throw new YoloEdgeError(`raw image: ${data.length} bytes do not make ${width}x${height}x${channels}`, 'BAD_IMAGE');
     }
