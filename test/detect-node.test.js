@@ -336,7 +336,7 @@ describe('yolov8-detect node', function () {
     d1.on('call:status', (c) => statuses.push(c.args[0]));
     const { error } = await outcome(d1, out, { topic: 'yolo-edge/control', payload: { maxFps: 'fast' } });
     assert.strictEqual(error.code, 'BAD_PAYLOAD');
-    assert.deepStrictEqual(statuses.map((st) => [st.fill, st.text]), [['red', 'maxFps must be a number >= 0, got fast']]);
+    assert.deepStrictEqual(statuses.map((st) => [st.fill, st.text]), [['red', 'maxFps must be a number >= 0, got "fast"']]);
     const r = await outcome(d1, out, { payload: zebra });
     assert.strictEqual(r.msg.detection.counters.droppedByRate, 0, 'the gate was not changed');
     assert.strictEqual(statuses[statuses.length - 1].fill, 'green', 'the next good frame clears it');
