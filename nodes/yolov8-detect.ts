@@ -29,11 +29,12 @@ export = function (RED: NodeAPI): void {
     let base: ReturnType<typeof parseDetectConfig>;
     try {
       base = parseDetectConfig(config);
-      frames = new FrameRuntime(node, config, work, () => ({
-        fill: 'green',
-        shape: 'dot',
-        text: `${frames.stats.fps.toFixed(1)} fps · ${frames.stats.lastMs.toFixed(0)} ms · ${frames.stats.objects} obj${frames.gate.maxFps ? ` · max ${frames.gate.maxFps} fps` : ''}`,
-      }));
+      frames = new FrameRuntime(node, config, work, () => {
+        const fps = frames.fps;
+        const rate = fps === undefined ? '' : `${fps.toFixed(1)} fps · `;
+        const limit = frames.gate.maxFps ? ` · max ${frames.gate.maxFps} fps` : '';
+        return { fill: 'green', shape: 'dot', text: `${rate}${frames.stats.lastMs.toFixed(0)} ms · ${frames.stats.objects} obj${limit}` };
+      });
     } catch (err) {
       refuseInput(node, err as Error);
       return;

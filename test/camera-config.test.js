@@ -5,7 +5,7 @@ const { parseCameraConfig } = lib('camera/config');
 const { rpicamArgs, ffmpegArgs, rtspStdin } = lib('camera/capture-args');
 const { redactor } = lib('camera/redact');
 const { LatestFrameGate } = lib('camera/latest-frame');
-const { RateMeter } = lib('camera/rate-meter');
+const { RateMeter } = lib('rate-meter');
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 

@@ -141,6 +141,21 @@ describe('yolov8-detect node', function () {
     assert.match(texts[texts.length - 1], /· 8 dropped$/, texts.join(' | '));
   });
 
+  it('shows a frame rate only once a few frames came in its window: no 0.0 fps after the first frame', async () => {
+    await helper.load([modelNode, detectNode], flow('yolov8n.onnx'));
+    const d1 = helper.getNode('d1');
+    const out = helper.getNode('out');
+    await outcome(d1, out, { payload: zebra });
+    await new Promise((r) => setTimeout(r, 400)); // past the status throttle
+    const first = d1.status.args.at(-1)[0].text;
+    assert.match(first, /^\d+ ms · 1 obj$/, first);
+    for (let i = 0; i < 4; i++) await outcome(d1, out, { payload: zebra });
+    await new Promise((r) => setTimeout(r, 400));
+    const later = d1.status.args.at(-1)[0].text;
+    const fps = Number(/^([\d.]+) fps · \d+ ms · 1 obj$/.exec(later)?.[1]);
+    assert.ok(fps > 0, later);
+  });
+
   it('reports bad inputs through done(err) and keeps working', async () => {
     await helper.load([modelNode, detectNode], flow('yolov8n.onnx'));
     const d1 = helper.getNode('d1');

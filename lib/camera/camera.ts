@@ -2,7 +2,7 @@ import { CalibrationCapture, CalibrationOptions } from './calibration-capture';
 import { CameraConfig } from './config';
 import { jpegSize } from '../image/jpeg-header';
 import { CapturedFrame, FrameCounters, LatestFrameGate } from './latest-frame';
-import { RateMeter } from './rate-meter';
+import { RateMeter } from '../rate-meter';
 import { createSource } from './source-factory';
 import { parseCommand } from '../config/command';
 import { FrameSource, SourceState } from './source';

@@ -5,6 +5,7 @@ import { BusyFields, BusyQueue, parseBusyConfig } from '../../lib/pipeline/busy-
 import { RateGate } from '../../lib/pipeline/rate-gate';
 import type { HostState } from '../../lib/runtime/inference-host';
 import { YoloEdgeError } from '../../lib/errors';
+import { RateMeter } from '../../lib/rate-meter';
 import type { FrameCounters } from './detect-message';
 import { FrameJob, takeFrame } from './frame-intake';
 
@@ -13,6 +14,8 @@ const STATUS_EVERY_MS = 250;
 const CLOSE_WAIT_MS = 5_000;
 /** Frames in progress at once: the detector decodes one while the session runs the one before. */
 const IN_PROGRESS = 2;
+/** Frames sent within this long make the status's rate: a rate across an idle gap would read as a slow one. */
+const RATE_WINDOW_MS = 10_000;
 
 /** What a processed frame sends, and the figures for the status. */
 export interface FrameOutput {
@@ -22,7 +25,6 @@ export interface FrameOutput {
 }
 
 export interface FrameStats {
-  fps: number;
   lastMs: number;
   objects: number;
   processed: number;
@@ -36,7 +38,7 @@ export interface FrameStats {
  */
 export class FrameRuntime {
   readonly gate = new RateGate();
-  readonly stats: FrameStats = { fps: 0, lastMs: 0, objects: 0, processed: 0, failed: 0 };
+  readonly stats: FrameStats = { lastMs: 0, objects: 0, processed: 0, failed: 0 };
   readonly queue: BusyQueue<FrameJob>;
   private statusAt = 0;
   /** A status skipped by the throttle, shown at the end of its window: the last figures are never lost. */
@@ -44,7 +46,7 @@ export class FrameRuntime {
   private closeStarted = false;
   /** Past close()'s wait: frames that finish now are not sent and the status is no longer written. */
   private closed = false;
-  private lastAt = 0;
+  private readonly meter = new RateMeter(RATE_WINDOW_MS);
   private worker?: string;
   /** The status shows an error: the next good frame replaces it at once, not after the throttle. */
   private statusIsError = false;
@@ -75,6 +77,11 @@ export class FrameRuntime {
   countersWithThis(): FrameCounters {
     const { processed, failed } = this.stats;
     return { ...this.queue.counters, processed: processed + 1, failed, droppedByRate: this.gate.droppedByRate, droppedByPause: this.gate.droppedByPause };
+  }
+
+  /** Frames sent per second lately; undefined until a few frames came within the window. */
+  get fps(): number | undefined {
+    return this.meter.rate(performance.now());
   }
 
   /** Shows worker restarts of a detector's session in the status until it is back. */
@@ -146,9 +153,7 @@ export class FrameRuntime {
       const r = await this.process(job);
       await before;
       if (this.closed) throw new YoloEdgeError('the node closed before this frame finished', 'CLOSED');
-      const now = performance.now();
-      if (this.lastAt) this.stats.fps = this.stats.fps ? 0.8 * this.stats.fps + 0.2 * (1000 / (now - this.lastAt)) : 1000 / (now - this.lastAt);
-      this.lastAt = now;
+      this.meter.tick(performance.now());
       Object.assign(this.stats, { lastMs: r.ms, objects: r.objects });
       job.send(r.send);
       this.stats.processed++;
