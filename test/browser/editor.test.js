@@ -326,7 +326,7 @@ describe('editor in a real browser (playwright-core + chromium)', function () {
     const href = await page.waitForFunction((id) => document.querySelector(`[id="${id}"] image.yolo-edge-preview`)?.getAttribute('href'), detectId, { timeout: 30000 });
     assert.match(await href.jsonValue(), /^data:image\/jpeg;base64,/);
     const status = await page.locator(`[id="${detectId}"] .red-ui-flow-node-status-label`).evaluate((e) => e.textContent);
-    assert.match(status, /fps|ready/);
+    assert.match(status, /ready|\d+ ms · \d+ obj/);
     await shot(page, 'deployed-preview');
 
     // A file path posted as text is not read: 4xx, and the answer says why without any of the file.
