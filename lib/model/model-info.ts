@@ -61,11 +61,23 @@ export interface ModelInfoOptions {
   names?: string[];
 }
 
+/**
+ * A model a session may run: its input no larger than MAX_INPUT_SIDE on a side. The graph tools do not ask
+ * this (resize-input is how such a model is made smaller).
+ */
+export function checkInputSize(info: ModelInfo): void {
+  const { inputHeight: h, inputWidth: w } = info;
+  if (h <= MAX_INPUT_SIDE && w <= MAX_INPUT_SIDE) return;
+  const from = info.dynamicInput ? 'metadata imgsz (the largest size its dynamic input is fed)' : `input '${info.inputName}'`;
+  throw new YoloEdgeError(`${info.path}: ${from} is ${h}x${w}, over ${MAX_INPUT_SIDE} on a side; export it at a smaller imgsz, or make it smaller with yolo-edge resize-input`, 'BAD_SIZE');
+}
+
 /** Reads a model file and tells how to feed it and how to read its output. */
 export async function loadModelInfo(path: string, options: ModelInfoOptions = {}): Promise<{ info: ModelInfo; bytes: Buffer }> {
   const bytes = await readModelBytes(path);
   const model = decodeModel(bytes, path);
   const info = describeModel(model, path, options);
+  checkInputSize(info);
   info.sha256 = await sha256Bytes(bytes);
   info.fileSize = (await fs.stat(path)).size;
   return { info, bytes };
@@ -91,10 +103,6 @@ export function describeModel(model: ModelProto, path: string, options: ModelInf
     throw new YoloEdgeError(`${path}: input '${input.name}' is ${elementName(inType)}; supported input types are float32, float16 and uint8 (export with half=False, or half=True for float16)`, 'UNSUPPORTED_TYPE');
   }
   const [inputHeight, inputWidth] = inputSize(inDims, metadata);
-  if (inputHeight > MAX_INPUT_SIDE || inputWidth > MAX_INPUT_SIDE) {
-    const from = inDims[2] > 0 && inDims[3] > 0 ? `input '${input.name}'` : "metadata imgsz (the largest size its dynamic input is fed)";
-    throw new YoloEdgeError(`${path}: ${from} is ${inputHeight}x${inputWidth}, over ${MAX_INPUT_SIDE} on a side; export it at a smaller imgsz`, 'BAD_SIZE');
-  }
   if (graph.output.length !== 1) {
     throw new YoloEdgeError(`${path} has ${graph.output.length} outputs; a YOLO detector has one (is it a segmentation model?)`, 'NOT_DETECTOR');
   }
