@@ -43,7 +43,7 @@ describe('yolo-edge CLI', function () {
       assert.deepStrictEqual(r.stdout.trim().split('\n').map((l) => path.basename(JSON.parse(l).file)), ['000000000034.jpg', '000000000009.jpg']);
       const lines = r.stderr.trim().split('\n');
       assert.strictEqual(lines.length, 4, r.stderr);
-      assert.ok(lines[0].includes(dir) && /not a regular file/.test(lines[0]), lines[0]);
+      assert.ok(lines[0].includes(dir) && /not a readable image file \(a folder\)/.test(lines[0]), lines[0]);
       assert.ok(lines[1].includes(text) && /not a readable image/.test(lines[1]), lines[1]);
       assert.ok(lines[2].includes(missing) && /ENOENT/.test(lines[2]), lines[2]);
       assert.match(lines[3], /3 of 5 image\(s\) failed/);

@@ -148,8 +148,13 @@ describe('model files that are not regular files', function () {
         assert.strictEqual(r.code, 'MODEL_UNREADABLE', r.message);
         assert.match(r.message, says);
       }
+      // the names file is the model's too: the same code, and the words say which file
       const names = await settled(readNamesFile(fifo));
-      assert.ok(names instanceof Error && names.code === 'ENOTREG', String(names));
+      assert.ok(names instanceof Error && names.code === 'MODEL_UNREADABLE' && /is not a names file \(not a regular file/.test(names.message), String(names));
+      const folder = await settled(readNamesFile(dir));
+      assert.ok(folder instanceof Error && folder.code === 'MODEL_UNREADABLE' && /is a folder, not a names file/.test(folder.message), String(folder));
+      const missing = await settled(readNamesFile(path.join(dir, 'none.txt')));
+      assert.ok(missing instanceof Error && missing.code === 'MODEL_UNREADABLE' && /names file not found: /.test(missing.message), String(missing));
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -1,9 +1,8 @@
 import { promises as fs } from 'fs';
 import { YoloEdgeError } from '../errors';
 import type { TensorElement } from '../image/tensor-layout';
-import { decodeModel, ELEMENT_NAMES, graphOf, metadataProps, ModelProto, readModelBytes, TensorType, valueDims, valueElemType } from './onnx-file';
+import { decodeModel, ELEMENT_NAMES, graphOf, metadataProps, ModelProto, readModelBytes, readModelFile, TensorType, valueDims, valueElemType } from './onnx-file';
 import { parsePythonRepr } from './python-repr';
-import { readRegularFile } from './read-regular-file';
 import { sha256Bytes } from './sha256';
 import { Int8WeightPeaks, int8WeightPeaks } from './weight-range';
 
@@ -253,7 +252,7 @@ export function parseNamesSetting(text: string | undefined): { list: string[] } 
 
 /** A names file: one name a line (classes.txt) or a JSON array. */
 export async function readNamesFile(path: string): Promise<string[]> {
-  const text = (await readRegularFile(path)).toString('utf8');
+  const text = (await readModelFile(path, 'names file')).toString('utf8');
   if (text.trim().startsWith('[')) return (JSON.parse(text) as unknown[]).map(String);
   return text.split(/\r?\n/).map((s) => s.trim()).filter((s) => s.length > 0);
 }

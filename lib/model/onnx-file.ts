@@ -1,6 +1,6 @@
 import { onnx } from 'onnx-proto';
 import { YoloEdgeError } from '../errors';
-import { readRegularFile } from './read-regular-file';
+import { NotRegularFile, withRegularFile } from '../regular-file';
 
 export type ModelProto = onnx.ModelProto;
 
@@ -13,14 +13,21 @@ export function toNumber(v: number | { toNumber(): number } | string | null | un
 }
 
 export async function readModelBytes(path: string): Promise<Buffer> {
+  return readModelFile(path, 'model file', 'MODEL_NOT_FOUND');
+}
+
+/** A file that goes with a model (the model, a names file), its errors in the model's codes. */
+export async function readModelFile(path: string, what: string, missing: 'MODEL_NOT_FOUND' | 'MODEL_UNREADABLE' = 'MODEL_UNREADABLE'): Promise<Buffer> {
   try {
-    return await readRegularFile(path);
+    return await withRegularFile(path, (fh) => fh.readFile());
   } catch (err) {
+    if (err instanceof NotRegularFile) {
+      const why = err.kind === 'folder' ? `${path} is a folder, not a ${what}` : `${path} is not a ${what} (not a regular file: a FIFO, device or socket)`;
+      throw new YoloEdgeError(why, 'MODEL_UNREADABLE');
+    }
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new YoloEdgeError(`model file not found: ${path}`, 'MODEL_NOT_FOUND');
-    if (code === 'EISDIR') throw new YoloEdgeError(`${path} is a folder, not a model file`, 'MODEL_UNREADABLE');
-    if (code === 'ENOTREG') throw new YoloEdgeError(`${path} is not a model file (not a regular file: a FIFO, device or socket)`, 'MODEL_UNREADABLE');
-    throw new YoloEdgeError(`cannot read model file ${path}: ${(err as Error).message}`, 'MODEL_UNREADABLE');
+    if (code === 'ENOENT') throw new YoloEdgeError(`${what} not found: ${path}`, missing);
+    throw new YoloEdgeError(`cannot read ${what} ${path}: ${(err as Error).message}`, 'MODEL_UNREADABLE');
   }
 }
 

@@ -1,5 +1,5 @@
-import { constants, promises as fs } from 'fs';
 import { YoloEdgeError } from '../errors';
+import { NotRegularFile, readUpTo, withRegularFile } from '../regular-file';
 
 /** Time a sysfs/procfs read gets; these files answer in microseconds unless a driver hangs. */
 export const READ_TIMEOUT_MS = 1000;
@@ -46,18 +46,10 @@ export function readBounded(file: string, timeoutMs = READ_TIMEOUT_MS): Promise<
 }
 
 async function readRegular(file: string): Promise<string> {
-  const fh = await fs.open(file, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
-    if (!(await fh.stat()).isFile()) throw new YoloEdgeError(`${file}: not a regular file`, 'SENSOR_FAILED');
-    // procfs files report size 0: read until the end or the cap.
-    const buf = Buffer.allocUnsafe(MAX_BYTES);
-    let length = 0;
-    for (;;) {
-      const { bytesRead } = await fh.read(buf, length, buf.length - length, length);
-      if (bytesRead === 0 || (length += bytesRead) === buf.length) break;
-    }
-    return buf.toString('utf8', 0, length);
-  } finally {
-    await fh.close();
+    return (await withRegularFile(file, (fh) => readUpTo(fh, MAX_BYTES))).toString('utf8');
+  } catch (err) {
+    if (err instanceof NotRegularFile) throw new YoloEdgeError(`${file}: not a regular file`, 'SENSOR_FAILED');
+    throw err;
   }
 }
