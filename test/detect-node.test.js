@@ -182,7 +182,7 @@ describe('yolov8-detect node', function () {
     const d1 = helper.getNode('d1');
     const out = helper.getNode('out');
     const file = cocoImage('000000000034.jpg');
-    for (const payload of [Date.now(), true, { some: 'object' }, '']) {
+    for (const payload of [Date.now(), true, { some: 'object' }, '', 'data:text/plain,not an image']) {
       const r = await outcome(d1, out, { payload, filename: file });
       assert.ifError(r.error);
       assert.strictEqual(r.msg.payload[0].class, 'zebra', `payload ${JSON.stringify(payload)}`);
@@ -190,10 +190,11 @@ describe('yolov8-detect node', function () {
     const cases = [
       [{ payload: 'data:image/jpeg;base64,' + zebra.toString('base64') }, /msg.payload is a data URL, not image bytes/],
       [{ payload: new Float32Array(4) }, /got a Float32Array$/],
-      [{ payload: new ArrayBuffer(8) }, /got an? ArrayBuffer$/],
-      [{ payload: [1, 2] }, /got an array$/],
-      [{ payload: 5 }, /got number$/],
-      [{ payload: 5, filename: 7 }, /msg.filename must be a file path, got number/],
+      [{ payload: new ArrayBuffer(8) }, /got an ArrayBuffer$/],
+      [{ payload: [1, 2] }, /got an array of 2$/],
+      [{ payload: 5 }, /got number 5$/],
+      [{ payload: { data: 1 } }, /got an object that is not raw pixels \{data: Buffer, width, height, channels\}$/],
+      [{ payload: 5, filename: 7 }, /msg.filename must be a file path, got number 7$/],
     ];
     for (const [msg, expected] of cases) {
       const r = await outcome(d1, out, msg);

@@ -28,7 +28,11 @@ export function isBlank(v: unknown): boolean {
 export function shown(v: unknown): string {
   if (typeof v === 'string') return JSON.stringify(v);
   if (Array.isArray(v)) return `an array of ${v.length}`;
-  if (v !== null && typeof v === 'object') return 'an object';
+  if (v !== null && typeof v === 'object') {
+    // a typed array or ArrayBuffer by its name: 'an object' says nothing of what was sent
+    const name = (v as object).constructor?.name;
+    return name && name !== 'Object' ? `${/^[AEIOU]/.test(name) ? 'an' : 'a'} ${name}` : 'an object';
+  }
   return String(v);
 }
 

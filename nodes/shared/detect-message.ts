@@ -4,7 +4,7 @@ import { DetectionResult, DetectOptions, Detector, describeDetector, ModelIdenti
 import { countByClass, toAnnotations } from '../../lib/image/annotate';
 import { readImageFile } from '../../lib/image/read-file';
 import { ImageInput, isRawImage, Timings } from '../../lib/types';
-import { flag, NumberRule, requiredNumber } from '../../lib/config/fields';
+import { flag, kindOf, NumberRule, requiredNumber } from '../../lib/config/fields';
 import { classList, DetectFields, MAX_DETECTIONS } from '../../lib/detect-config';
 import { YoloEdgeError } from '../../lib/errors';
 import type { BusyCounters } from '../../lib/pipeline/busy-queue';
@@ -56,12 +56,8 @@ export function detectOptions(base: Partial<DetectOptions>, msg: Msg): Partial<D
   return o;
 }
 
-/** What a payload that is no image is, for the error: a typed array or ArrayBuffer by name, not 'object'. */
-function kindOf(v: unknown): string {
-  if (v === null || typeof v !== 'object') return v === null ? 'null' : typeof v;
-  if (Array.isArray(v)) return 'an array';
-  const name = (v as object).constructor?.name;
-  return name && name !== 'Object' ? `a ${name}` : 'an object that is not raw pixels {data: Buffer, width, height, channels}';
+function isPlainObject(v: unknown): boolean {
+  return v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype;
 }
 
 /**
@@ -75,14 +71,14 @@ export async function imageOf(msg: Msg, filePaths: boolean): Promise<ImageInput>
   if (payload instanceof Uint8Array) return payload;
   if (isRawImage(payload)) return payload;
   const text = typeof payload === 'string' ? payload.trim() : '';
-  if (text.startsWith('data:')) throw new YoloEdgeError('msg.payload is a data URL, not image bytes: decode its base64 part to a Buffer first', 'BAD_PAYLOAD');
-  if (filePaths && text) return readImageFile(payload as string);
+  if (filePaths && text && !text.startsWith('data:')) return readImageFile(payload as string);
   if (msg.filename !== undefined) {
     if (typeof msg.filename !== 'string') throw new YoloEdgeError(`msg.filename must be a file path, got ${kindOf(msg.filename)}`, 'BAD_PAYLOAD');
     return readImageFile(msg.filename);
   }
+  if (text.startsWith('data:')) throw new YoloEdgeError('msg.payload is a data URL, not image bytes: decode its base64 part to a Buffer first', 'BAD_PAYLOAD');
   if (text) throw new YoloEdgeError('msg.payload is a string, not an image: a file path in msg.payload is read only when the node\'s "read file paths" option is on; or name the file in msg.filename', 'BAD_PAYLOAD');
-  throw new YoloEdgeError(`msg.payload must be an image Buffer (JPEG/PNG/WebP), a file path or raw pixels, got ${kindOf(payload)}`, 'BAD_PAYLOAD');
+  throw new YoloEdgeError(`msg.payload must be an image Buffer (JPEG/PNG/WebP), a file path or raw pixels, got ${kindOf(payload)}${isPlainObject(payload) ? ' that is not raw pixels {data: Buffer, width, height, channels}' : ''}`, 'BAD_PAYLOAD');
 }
 
 /** Writes a detection result into msg: payload, annotations, detection{...}, image, and annotated when asked (detect drew it). */
