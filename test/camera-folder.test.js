@@ -73,6 +73,18 @@ describe('folder camera reader', () => {
     assert.strictEqual(r.skipped, 0);
   });
 
+  it('a hidden name (.frame.jpg, a writer at work) is never read; the file is read once renamed', async () => {
+    const [a, b] = await makeFrames(2);
+    fs.writeFileSync(path.join(dir, 'a.jpg'), a);
+    fs.writeFileSync(path.join(dir, '.b.jpg'), b);
+    const r = new FolderReader(dir, { loop: false, watch: true, maxFrameBytes: 1e6, settleMs: 100 }, () => {});
+    assert.strictEqual((await r.next()).origin, 'a.jpg');
+    assert.strictEqual(await r.next(), 'wait', 'the hidden file is not read');
+    fs.renameSync(path.join(dir, '.b.jpg'), path.join(dir, 'b.jpg'));
+    const got = await poll(r, 3000);
+    assert.strictEqual(got.origin, 'b.jpg');
+  });
+
   it('watched folder: a file that stays broken is looked at again a bounded number of times, spaced out, then given up with a warning', async () => {
     fs.writeFileSync(path.join(dir, 'bad.jpg'), 'never a jpeg');
     const old = new Date(Date.now() - 60000);

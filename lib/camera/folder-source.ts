@@ -126,8 +126,9 @@ export class FolderReader {
     } catch (err) {
       throw folderError(this.dir, err as NodeJS.ErrnoException);
     }
-    // symlinks too: read() stats what they point to
-    return entries.filter((e) => (e.isFile() || e.isSymbolicLink()) && JPEG.test(e.name)).map((e) => e.name).sort(collator.compare);
+    // symlinks too: read() stats what they point to. Hidden names are files still being written (.frame.jpg,
+    // renamed when whole), as the help tells writers to do.
+    return entries.filter((e) => (e.isFile() || e.isSymbolicLink()) && JPEG.test(e.name) && !e.name.startsWith('.')).map((e) => e.name).sort(collator.compare);
   }
 
   private async read(name: string): Promise<Buffer | undefined | 'wait'> {
