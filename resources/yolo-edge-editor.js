@@ -36,6 +36,11 @@
     };
   }
 
+  /** A field's default in a registered node definition: checks read it there rather than repeat the value. */
+  function defaultOf(type, field) {
+    return RED.nodes.getType(type).defaults[field].value;
+  }
+
   /** A number field's value as the runtime reads it: the default when blank, else Number(v) (NaN if not a number). */
   function numberOr(v, fallback) {
     return blank(v) ? fallback : Number(v);
@@ -71,5 +76,5 @@
     };
   }
 
-  window.YoloEdgeEditor = { blank: blank, catalog: catalog, check: check, inRange: inRange, numberOr: numberOr, showDefaults: showDefaults, oneOf: oneOf, notOption: notOption, labels: labels };
+  window.YoloEdgeEditor = { blank: blank, catalog: catalog, check: check, inRange: inRange, numberOr: numberOr, defaultOf: defaultOf, showDefaults: showDefaults, oneOf: oneOf, notOption: notOption, labels: labels };
 })();

@@ -173,7 +173,7 @@ export class Camera {
 
   private describe(f: CapturedFrame): { jpeg: Buffer; info: FrameInfo } {
     this.calibration?.offer(f.jpeg);
-    this.meter.tick(Date.now());
+    this.meter.tick(performance.now()); // not the wall clock: setting it back would stop the rate
     const size = jpegSize(f.jpeg);
     const info: FrameInfo = { seq: ++this.seq, timestamp: f.timestamp, width: size?.width, height: size?.height, source: this.source.name, ...this.gate.counters };
     if (f.origin) info.file = f.origin;
@@ -220,7 +220,7 @@ export class Camera {
         return { fill: 'grey', shape: 'dot', text: `${this.state.message} · ${counts}` };
       default: {
         if (this.config.mode === 'trigger' && this.source.pullable) return { fill: 'green', shape: 'dot', text: `ready · ${counts}` };
-        const fps = this.meter.rate(Date.now());
+        const fps = this.meter.rate(performance.now());
         return { fill: 'green', shape: 'dot', text: `${fps === undefined ? 'running' : `${fps.toFixed(1)} fps`} · ${counts}` };
       }
     }
