@@ -211,6 +211,23 @@ describe('yolo-edge CLI', function () {
     }
   });
 
+  it('temperature: --sys-root and --proc-root may be relative to the working folder, as paths on a command line are', async () => {
+    const fs = require('fs');
+    const os = require('os');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yolo-edge-temp-'));
+    try {
+      const zone = path.join(dir, 'sys', 'class', 'thermal', 'thermal_zone0');
+      fs.mkdirSync(zone, { recursive: true });
+      fs.writeFileSync(path.join(zone, 'type'), 'cpu-thermal\n');
+      fs.writeFileSync(path.join(zone, 'temp'), '61250\n');
+      const r = await cli(['temperature', '--source', 'sysfs', '--sys-root', 'sys', '--proc-root', '.', '--vcgencmd', '', '--json'], { cwd: dir });
+      assert.strictEqual(r.code, 0, r.stderr);
+      assert.strictEqual(JSON.parse(r.stdout.trim().split('\n')[0]).temperature, 61.25);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('an image file given where a folder of images is expected is named as such, not as not found', async () => {
     const img = cocoImage('000000000034.jpg');
     const cases = [

@@ -1,8 +1,15 @@
+import * as path from 'path';
 import { setTimeout as sleep } from 'timers/promises';
 import { parseTemperatureConfig, ParsedConfig } from '../../lib/temperature/config';
 import { Reading, TemperatureMonitor } from '../../lib/temperature/monitor';
 import { asUsageError, flag, int, parse, Parsed, str } from '../args';
 import { Command, err } from './command';
+
+/** A folder option as given on the command line: relative to the working folder (the node takes full paths only). */
+function folderOption(p: Parsed, key: string): string | undefined {
+  const v = str(p, key);
+  return v === undefined || v.trim() === '' ? v : path.resolve(v.trim());
+}
 
 function line(r: Reading): string {
   const t = r.temperature === null ? 'n/a' : `${r.temperature.toFixed(1)} C`;
@@ -17,7 +24,7 @@ function line(r: Reading): string {
 /** The node's own settings parser checks --interval and --source: what it refuses is a mistake in the option (exit 2). */
 function configOf(p: Parsed): ParsedConfig {
   try {
-    return parseTemperatureConfig({ interval: str(p, 'interval'), source: str(p, 'source'), thermalZone: str(p, 'zone'), sysRoot: str(p, 'sys-root'), procRoot: str(p, 'proc-root'), vcgencmd: str(p, 'vcgencmd') });
+    return parseTemperatureConfig({ interval: str(p, 'interval'), source: str(p, 'source'), thermalZone: str(p, 'zone'), sysRoot: folderOption(p, 'sys-root'), procRoot: folderOption(p, 'proc-root'), vcgencmd: str(p, 'vcgencmd') });
   } catch (e) {
     throw asUsageError(e, ['BAD_CONFIG']);
   }
