@@ -343,10 +343,14 @@ describe('yolo-shadow-test node', function () {
     await helper.load([modelNode, shadowNode], f);
     const got = capture();
     const warnings = [];
+    const statuses = [];
     const s1 = helper.getNode('s1');
     s1.on('call:warn', (call) => warnings.push(String(call.args[0])));
+    s1.on('call:status', (call) => statuses.push(call.args[0].text));
     s1.receive({ payload: images[0] });
     await until(() => got.out1.length === 1 && warnings.some((w) => /model file not found/.test(w)), 'a frame while the candidate is missing');
+    // the frame's comparison must have ended: a frame that comes while one is in flight is skipped, not compared
+    await until(() => statuses.some((t) => /candidate failed 1x: .*model file not found/.test(t)), 'the failed comparison in the status');
     fs.copyFileSync(requireModel(), late);
     // the next picked frame loads it (a failed load is tried again on the next call)
     s1.receive({ payload: images[1] });
