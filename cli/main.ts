@@ -15,9 +15,14 @@ function help(): string {
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
+  if (!name) {
+    // no command is a mistake in the command line: the help goes where errors go, so `yolo-edge > out` shows it
+    process.stderr.write(`no command given\n\n${help()}`);
+    return 2;
+  }
+  if (name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(help());
-    return name ? 0 : 2;
+    return 0;
   }
   const cmd = COMMANDS[name];
   if (!cmd) {

@@ -103,6 +103,15 @@ describe('yolo-edge CLI', function () {
     }
   });
 
+  it('without a command: the help on stderr and exit 2, as for an unknown command; --help: on stdout and exit 0', async () => {
+    for (const [args, code, out, err] of [[[], 2, '', /^no command given\n\nyolo-edge: /], [['bogus'], 2, '', /^unknown command 'bogus'\n\nyolo-edge: /], [['--help'], 0, /^yolo-edge: /, '']]) {
+      const r = await cli(args);
+      assert.strictEqual(r.code, code, args.join(' '));
+      if (out) assert.match(r.stdout, out); else assert.strictEqual(r.stdout, '');
+      if (err) assert.match(r.stderr, err); else assert.strictEqual(r.stderr, '');
+    }
+  });
+
   it('fails with a usage message and exit code 2 on a bad option', async () => {
     const r = await cli(['detect', '--conf', '3', cocoImage('000000000034.jpg')]);
     assert.strictEqual(r.code, 2);
