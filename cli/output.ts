@@ -1,5 +1,5 @@
-import { stat } from 'fs/promises';
 import * as path from 'path';
+import { checkFolder } from '../lib/folder-problem';
 import { checkWritable } from '../lib/tools/quantize/write';
 import { asUsageError, UsageError } from './args';
 
@@ -16,14 +16,11 @@ export async function outputFile(out: string, input?: string): Promise<string> {
   return out;
 }
 
-/** An output folder that is created when missing: only an existing file in its place is the user's mistake. */
+/** An output folder that is created when missing: only a file in its place or in its path is the user's mistake. */
 export async function outputFolder(dir: string, key: string): Promise<string> {
-  try {
-    if (!(await stat(dir)).isDirectory()) throw new UsageError(`--${key} ${dir} is a file, not a folder`);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOTDIR') throw new UsageError(`--${key} ${dir} is not a folder (a part of the path is a file)`);
-    if (code !== 'ENOENT') throw e;
-  }
+  const problem = await checkFolder(dir);
+  if (problem?.kind === 'file' || problem?.kind === 'file-in-path') throw new UsageError(`--${key} ${problem.text}`);
+  // a folder that cannot be looked at (permission, ...) is not the command line's fault: exit 1, in words
+  if (problem && problem.kind !== 'missing') throw new Error(problem.text, { cause: problem.cause });
   return path.resolve(dir);
 }

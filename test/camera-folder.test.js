@@ -179,12 +179,15 @@ describe('folder camera with a missing folder', () => {
     }
   });
 
-  it('a path that is a file, not a folder, says so', async () => {
+  it('a path that is a file, not a folder, says so; so does a file in the folder\'s path', async () => {
     const file = path.join(fx.tmpDir('yolo-edge-folder-'), 'a.jpg');
     fs.writeFileSync(file, 'x');
     try {
       const r = new FolderReader(file, { loop: false, watch: false, maxFrameBytes: 1e6 });
-      await assert.rejects(r.next(), (e) => e.code === 'NO_FOLDER' && e.message === `folder ${file} is not a folder (a file is in its place or in its path)`);
+      await assert.rejects(r.next(), (e) => e.code === 'NO_FOLDER' && e.message === `${file} is a file, not a folder`);
+      const below = path.join(file, 'frames');
+      const under = new FolderReader(below, { loop: false, watch: false, maxFrameBytes: 1e6 });
+      await assert.rejects(under.next(), (e) => e.code === 'NO_FOLDER' && e.message === `${below} cannot be a folder: a part of its path is a file`);
     } finally {
       fs.rmSync(path.dirname(file), { recursive: true, force: true });
     }

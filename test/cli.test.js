@@ -168,7 +168,7 @@ describe('yolo-edge CLI', function () {
       assert.strictEqual(under.code, 2, under.stderr);
       assert.ok(under.stderr.includes(`${file} is a file, not a folder`), under.stderr);
       // fetch-model creates a missing --dir; a file in its place is refused before npm runs
-      for (const [d, why] of [[file, `--dir ${file} is a file, not a folder`], [path.join(file, 'models'), 'a part of the path is a file']]) {
+      for (const [d, why] of [[file, `--dir ${file} is a file, not a folder`], [path.join(file, 'models'), `--dir ${path.join(file, 'models')} cannot be a folder: a part of its path is a file`]]) {
         const f = await cli(['fetch-model', '--dir', d]);
         assert.strictEqual(f.code, 2, f.stderr);
         assert.ok(f.stderr.includes(why), f.stderr);
@@ -185,7 +185,7 @@ describe('yolo-edge CLI', function () {
       const r = await cli(['eval', '--data', '/nope', '--model', '/nope.onnx', ...args]);
       assert.strictEqual(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
       assert.match(r.stderr, why);
-      assert.doesNotMatch(r.stderr, /image folder|model file not found/);
+      assert.doesNotMatch(r.stderr, /folder \/nope|\/nope is a file|model file not found/);
     }
   });
 
@@ -248,10 +248,10 @@ describe('yolo-edge CLI', function () {
     for (const args of cases) {
       const r = await cli(args);
       assert.strictEqual(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
-      assert.ok(r.stderr.includes(`${img} is a file, not a folder of images`), r.stderr);
+      assert.ok(r.stderr.includes(`${img} is a file, not a folder\n`), r.stderr);
     }
     const below = await cli(['eval', '--data', path.join(img, 'images')]);
-    assert.ok(below.stderr.includes(`image folder not found: ${path.join(img, 'images')}`), below.stderr);
+    assert.ok(below.stderr.includes(`${path.join(img, 'images')} cannot be a folder: a part of its path is a file`), below.stderr);
   });
 
   it('a folder given as the model is named as a folder (it said EISDIR: illegal operation on a directory), exit 1', async () => {
@@ -377,7 +377,7 @@ describe('yolo-edge CLI', function () {
     // what they apply to still runs as far as the missing calibration folder
     const ok = await cli([...q, '--calib', '/nope', '--calibrator', 'percentile', '--percentile', '99.9', '--accuracy-budget', '1', '--holdout', '32']);
     assert.strictEqual(ok.code, 1, ok.stderr);
-    assert.match(ok.stderr, /image folder not found: \/nope/);
+    assert.match(ok.stderr, /folder \/nope does not exist/);
   });
 
   it('eval scores segment polygons as their boxes, warns once about lines it skips, and fails without labels', async function () {

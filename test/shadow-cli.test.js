@@ -26,7 +26,7 @@ describe('yolo-edge shadow', function () {
       const r = run(...args);
       assert.strictEqual(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
       assert.match(r.stderr, why);
-      assert.doesNotMatch(r.stderr, /image folder|model file not found/);
+      assert.doesNotMatch(r.stderr, /folder \/nope|\/nope is a file|model file not found/);
       assert.match(r.stderr, /usage: yolo-edge shadow/);
     }
   });

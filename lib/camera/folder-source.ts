@@ -3,6 +3,7 @@ import * as path from 'path';
 import { wholeJpeg } from './mjpeg-splitter';
 import { PullResult, stoppedError } from './polling-source';
 import { YoloEdgeError } from '../errors';
+import { readdirProblem } from '../folder-problem';
 
 const JPEG = /\.jpe?g$/i;
 const collator = new Intl.Collator('en', { numeric: true });
@@ -15,15 +16,10 @@ const RETRY_MAX_LOOKS = 30;
 const MAX_RETRYING_FILES = 64;
 
 /** Why a folder cannot be listed, in plain words (status, log and the error a request gets): an errno code alone says little. */
-export function folderError(dir: string, err: NodeJS.ErrnoException): YoloEdgeError {
-  const why: Record<string, string> = {
-    ENOENT: 'does not exist',
-    ENOTDIR: 'is not a folder (a file is in its place or in its path)',
-    EACCES: 'cannot be read: permission denied (EACCES) for the Node-RED user',
-    EPERM: 'cannot be read: permission denied (EPERM) for the Node-RED user',
-  };
-  const text = (err.code && why[err.code]) ?? `cannot be read: ${err.code ?? err.message}`;
-  return new YoloEdgeError(`folder ${dir} ${text}`, 'NO_FOLDER', { cause: err });
+export async function folderError(dir: string, err: NodeJS.ErrnoException): Promise<YoloEdgeError> {
+  const problem = await readdirProblem(dir, err);
+  const text = problem.kind === 'permission' ? `${problem.text} for the Node-RED user` : problem.text;
+  return new YoloEdgeError(text, 'NO_FOLDER', { cause: err });
 }
 
 /** A file of a watched folder that was not whole JPEG when read: its writer may still be at work. */
@@ -124,7 +120,7 @@ export class FolderReader {
     try {
       entries = await fs.readdir(this.dir, { withFileTypes: true });
     } catch (err) {
-      throw folderError(this.dir, err as NodeJS.ErrnoException);
+      throw await folderError(this.dir, err as NodeJS.ErrnoException);
     }
     // symlinks too: read() stats what they point to. Hidden names are files still being written (.frame.jpg,
     // renamed when whole), as the help tells writers to do.

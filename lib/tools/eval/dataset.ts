@@ -1,6 +1,7 @@
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import { YoloEdgeError } from '../../errors';
+import { readdirProblem } from '../../folder-problem';
 import { LabeledBox } from './metrics';
 
 const IMAGE_EXT = /\.(jpe?g|png|webp)$/i;
@@ -36,18 +37,11 @@ export async function listImages(dir: string): Promise<string[]> {
   try {
     names = await fs.readdir(dir);
   } catch (err) {
-    throw new YoloEdgeError(await unreadableFolder(dir, err as NodeJS.ErrnoException), 'NO_IMAGES');
+    throw new YoloEdgeError((await readdirProblem(dir, err as NodeJS.ErrnoException)).text, 'NO_IMAGES');
   }
   const images = names.filter((n) => IMAGE_EXT.test(n)).sort().map((n) => path.join(dir, n));
   if (images.length === 0) throw new YoloEdgeError(`no JPEG, PNG or WebP images in ${dir}`, 'NO_IMAGES');
   return images;
-}
-
-/** Why a folder of images cannot be listed, in words: a file given for the folder is not 'not found'. */
-async function unreadableFolder(dir: string, err: NodeJS.ErrnoException): Promise<string> {
-  if (err.code === 'EACCES' || err.code === 'EPERM') return `image folder ${dir} cannot be read (permission denied)`;
-  const st = await fs.stat(dir).catch(() => undefined);
-  return st && !st.isDirectory() ? `${dir} is a file, not a folder of images` : `image folder not found: ${dir}`;
 }
 
 export async function hasLabels(dir: string): Promise<boolean> {

@@ -1,6 +1,7 @@
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import { YoloEdgeError } from '../../errors';
+import { checkFolder } from '../../folder-problem';
 
 /** True when both paths name one existing file (the same inode: through symlinks, hard links, ./ or ../). */
 async function sameFile(a: string, b: string): Promise<boolean> {
@@ -9,24 +10,6 @@ async function sameFile(a: string, b: string): Promise<boolean> {
     return sa.dev === sb.dev && sa.ino === sb.ino;
   } catch {
     return false;
-  }
-}
-
-/** Why files cannot be written into `dir`, in words (the errno names only the system call), or undefined. */
-export async function folderProblem(dir: string): Promise<string | undefined> {
-  try {
-    if (!(await fs.stat(dir)).isDirectory()) return `${dir} is a file, not a folder`;
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return `folder ${dir} does not exist`;
-    if (code === 'ENOTDIR') return `${dir} is not a folder (a part of the path is a file)`;
-    return `cannot open folder ${dir} (${(err as Error).message})`;
-  }
-  try {
-    await fs.access(dir, fs.constants.W_OK);
-    return undefined;
-  } catch {
-    return `folder ${dir} is not writable`;
   }
 }
 
@@ -39,8 +22,8 @@ export async function checkWritable(out: string, input?: string): Promise<void> 
     throw new YoloEdgeError(`cannot write ${out}: it is the input model ${input}; choose another --out`, 'OUTPUT_UNWRITABLE');
   }
   const dir = path.dirname(path.resolve(out));
-  const problem = await folderProblem(dir);
-  if (problem) throw new YoloEdgeError(`cannot write ${out}: ${problem}`, 'OUTPUT_UNWRITABLE');
+  const problem = await checkFolder(dir, { writable: true });
+  if (problem) throw new YoloEdgeError(`cannot write ${out}: ${problem.text}`, 'OUTPUT_UNWRITABLE');
   try {
     if ((await fs.stat(out)).isDirectory()) throw new YoloEdgeError(`cannot write ${out}: it is a folder; give the file to write`, 'OUTPUT_UNWRITABLE');
   } catch (err) {
