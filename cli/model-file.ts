@@ -1,5 +1,6 @@
 import { statSync } from 'fs';
 import { YoloEdgeError } from '../lib/errors';
+import { notRegularText } from '../lib/model/onnx-file';
 import { resolveCliModelPath } from '../lib/model/resolve-path';
 
 /**
@@ -10,7 +11,7 @@ import { resolveCliModelPath } from '../lib/model/resolve-path';
 export function modelFile(value: string | undefined, key: string): string {
   const file = resolveCliModelPath(value);
   if (statSync(file, { throwIfNoEntry: false })?.isDirectory()) {
-    throw new YoloEdgeError(`--${key} ${file} is a folder, not a model file`, 'MODEL_UNREADABLE');
+    throw new YoloEdgeError(`--${key} ${notRegularText(file, 'folder', 'model file')}`, 'MODEL_UNREADABLE');
   }
   return file;
 }

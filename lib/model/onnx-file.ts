@@ -16,14 +16,18 @@ export async function readModelBytes(path: string): Promise<Buffer> {
   return readModelFile(path, 'model file', 'MODEL_NOT_FOUND');
 }
 
+/** How a model's file that is not a regular file is named, here and in the CLI's early check. */
+export function notRegularText(path: string, kind: NotRegularFile['kind'], what: string): string {
+  return kind === 'folder' ? `${path} is a folder, not a ${what}` : `${path} is not a ${what} (not a regular file: a FIFO, device or socket)`;
+}
+
 /** A file that goes with a model (the model, a names file), its errors in the model's codes. */
 export async function readModelFile(path: string, what: string, missing: 'MODEL_NOT_FOUND' | 'MODEL_UNREADABLE' = 'MODEL_UNREADABLE'): Promise<Buffer> {
   try {
     return await withRegularFile(path, (fh) => fh.readFile());
   } catch (err) {
     if (err instanceof NotRegularFile) {
-      const why = err.kind === 'folder' ? `${path} is a folder, not a ${what}` : `${path} is not a ${what} (not a regular file: a FIFO, device or socket)`;
-      throw new YoloEdgeError(why, 'MODEL_UNREADABLE');
+      throw new YoloEdgeError(notRegularText(path, err.kind, what), 'MODEL_UNREADABLE');
     }
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new YoloEdgeError(`${what} not found: ${path}`, missing);
