@@ -263,15 +263,17 @@ describe('yolo-shadow-test node', function () {
     await helper.load([modelNode, shadowNode], flow('yolov8n.onnx', perturbed, { sampleValue: 100 }));
     const got = capture();
     const s1 = helper.getNode('s1');
+    const statuses = [];
+    s1.on('call:status', (call) => statuses.push(call.args[0].text));
     const N = 12;
     for (let i = 0; i < N; i++) s1.receive({ payload: images[i], seq: i });
     await until(() => got.out1.length === N, 'the production messages');
-    // Once the candidate has gone quiet, one more frame is compared for sure; its report holds the final counts.
-    let seen = -1;
-    while (seen !== reports(got).length) {
-      seen = reports(got).length;
-      await new Promise((r) => setTimeout(r, 1500));
-    }
+    // Once every picked frame has been compared or skipped (the status shows the counts, the last of them at the end
+    // of the throttle's window), no comparison is in flight: one more frame is compared for sure, and its report holds
+    // the final counts. However long the candidate takes, a frame sent while it still runs would be skipped instead.
+    const counts = (text) => / (\d+) compared(?: · (\d+) skipped)?/.exec(text ?? '')?.slice(1).map((n) => Number(n ?? 0));
+    await until(() => { const c = counts(statuses.at(-1)); return c && c[0] + c[1] === N; }, `a status counting all ${N} frames compared or skipped`);
+    const seen = counts(statuses.at(-1))[0]; // a report for each compared frame
     s1.receive({ payload: images[N], seq: N });
     await until(() => reports(got).length === seen + 1, 'the comparison of the last frame');
     const c = reports(got)[seen].payload.counters;
