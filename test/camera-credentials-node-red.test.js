@@ -11,7 +11,7 @@ const { execFileSync } = require('child_process');
 const { lib } = require('./support/paths');
 const { startNodeRed } = require('./support/node-red-server');
 const { startRtspResponder, makeTsClip } = require('./support/rtsp-responder');
-const { waitFor } = require('./support/camera-fakes');
+const { until } = require('./support/wait');
 const { findProgram } = lib('camera/process-source');
 
 const forms = (password) => [...new Set([password, encodeURIComponent(password)])];
@@ -79,10 +79,10 @@ describe('camera credentials in a real Node-RED: an old flow with user:password 
   };
 
   it('the camera gets the password from the old URL; ps never shows it while ffmpeg runs', async () => {
-    await waitFor(() => {
+    await until(() => {
       psNow();
       return cam.state.playing >= 1;
-    }, 90000, 'ffmpeg to play the RTSP stream');
+    }, 'ffmpeg to play the RTSP stream', 90000);
     for (let i = 0; i < 10; i++) {
       psNow();
       await new Promise((r) => setTimeout(r, 100));
@@ -131,10 +131,10 @@ describe('camera credentials in a real Node-RED: an old flow with user:password 
     const flowsJson = fs.readFileSync(path.join(red.userDir, 'flows.json'), 'utf8');
     assert.deepStrictEqual(leaks(flowsJson, password), [], flowsJson);
     assert.ok(flowsJson.includes(`"url": "rtsp://127.0.0.1:${cam.port}/live"`) || flowsJson.includes(`"url":"rtsp://127.0.0.1:${cam.port}/live"`), flowsJson);
-    await waitFor(() => {
+    await until(() => {
       psNow();
       return cam.state.playing > played;
-    }, 90000, 'the redeployed camera to play again with its stored credentials');
+    }, 'the redeployed camera to play again with its stored credentials', 90000);
     const files = userDirText(red.userDir).filter(([, t]) => leaks(t, password).length > 0).map(([f]) => f);
     assert.deepStrictEqual(files, [], 'files holding the password');
     assert.ok(fs.existsSync(path.join(red.userDir, 'flows_cred.json')), 'the credentials are stored, encrypted');

@@ -9,7 +9,7 @@ const { execFileSync } = require('child_process');
 const helper = require('node-red-node-test-helper');
 const { DIST, lib } = require('./support/paths');
 const { startRtspResponder, makeTsClip } = require('./support/rtsp-responder');
-const { waitFor } = require('./support/camera-fakes');
+const { until } = require('./support/wait');
 const { parseCameraConfig } = lib('camera/config');
 const { ffmpegArgs, rtspStdin } = lib('camera/capture-args');
 const { SnapshotClient } = lib('camera/http-sources');
@@ -147,10 +147,10 @@ describe('camera credentials: RTSP with a real ffmpeg', function () {
     await helper.load(cameraNode, flow(), { 'n-cam': { user, password } });
     const got = watch();
     const ps = [];
-    await waitFor(() => {
+    await until(() => {
       ps.push(execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }));
       return got.msgs.length >= 3;
-    }, 90000, 'three frames from the RTSP camera (ffmpeg probes the stream for several seconds first)');
+    }, 'three frames from the RTSP camera (ffmpeg probes the stream for several seconds first)', 90000);
     assert.ok(cam.auths.includes(`${user}:${password}`), `the camera got: ${JSON.stringify(cam.auths)}`);
     const ffmpegLines = ps.join('\n').split('\n').filter((l) => /^\S*ffmpeg .* -f mjpeg -$/.test(l));
     assert.ok(ffmpegLines.length > 0, 'ffmpeg was seen running');
@@ -165,7 +165,7 @@ describe('camera credentials: RTSP with a real ffmpeg', function () {
     const wrong = `Wr0ng'pw ${process.pid}`;
     await helper.load(cameraNode, flow(), { 'n-cam': { user, password: wrong } });
     const got = watch();
-    await waitFor(() => got.shown.some((s) => /401|Unauthorized|Impossible to open/.test(s)), 20000, 'the failure in a status or warning');
+    await until(() => got.shown.some((s) => /401|Unauthorized|Impossible to open/.test(s)), 'the failure in a status or warning', 20000);
     assert.ok(cam.auths.includes(`${user}:${wrong}`), 'ffmpeg sent the wrong password');
     assert.deepStrictEqual(leaks(got.shown.join('\n'), wrong), [], got.shown.join('\n'));
     assert.ok(got.shown.some((s) => s.includes('dave:***@') || s.includes('***')), got.shown.join('\n'));

@@ -9,7 +9,8 @@ const path = require('path');
 const helper = require('node-red-node-test-helper');
 const { DIST, requireCoco128 } = require('./support/paths');
 const { makeFrames, withExifThumbnail, oddChunks } = require('./support/jpeg-fixtures');
-const { waitFor, watchCamera } = require('./support/camera-fakes');
+const { watchCamera } = require('./support/camera-fakes');
+const { until } = require('./support/wait');
 
 const cameraNode = require(path.join(DIST, 'nodes', 'yolo-camera.js'));
 helper.init(require.resolve('node-red'));
@@ -100,7 +101,7 @@ describe('camera node: IP cameras and folders', function () {
       camera = await startCamera(frames, { contentLength, dashedBoundary: !contentLength, framesPerConnection: 8 });
       await helper.load(cameraNode, flow({ source: 'mjpeg', url: camera.url('/mjpeg') }), creds);
       const got = watch();
-      await waitFor(() => camera.connections >= 2 && got.msgs.length >= 12, 10000, 'frames from two connections');
+      await until(() => camera.connections >= 2 && got.msgs.length >= 12, 'frames from two connections', 10000);
       for (const msg of got.msgs) {
         assert.ok(frames.some((f) => f.equals(msg.payload)), `frame ${msg.frame.seq} whole`);
         assert.deepStrictEqual([msg.frame.width, msg.frame.height, msg.frame.source], [200, 150, camera.url('/mjpeg')]);
@@ -114,7 +115,7 @@ describe('camera node: IP cameras and folders', function () {
     camera = await startCamera(frames, { contentLength: true });
     await helper.load(cameraNode, flow({ source: 'mjpeg', url: camera.url('/mjpeg') }), { 'n-cam': { user: 'viewer', password: 'wrong' } });
     const got = watch();
-    await waitFor(() => got.statuses.filter((s) => s.fill === 'red').length >= 2, 5000, 'two failed attempts');
+    await until(() => got.statuses.filter((s) => s.fill === 'red').length >= 2, 'two failed attempts', 5000);
     assert.match(got.statuses.find((s) => s.fill === 'red').text, /^HTTP 401 Unauthorized \(check user and password\); retry in 0\.1 s$/);
     assert.strictEqual(got.msgs.length, 0);
   });
@@ -127,7 +128,7 @@ describe('camera node: IP cameras and folders', function () {
     camera = await startCamera([big], {});
     await helper.load(cameraNode, flow({ source: 'mjpeg', url: camera.url('/mjpeg'), maxFrameMB: 0.5, stallTimeout: 1 }), creds);
     const got = watch();
-    await waitFor(() => got.warnings.some((w) => /^no JPEG frame/.test(w)), 10000, 'the stall warning');
+    await until(() => got.warnings.some((w) => /^no JPEG frame/.test(w)), 'the stall warning', 10000);
     assert.match(got.warnings.find((w) => /^no JPEG frame/.test(w)), /^no JPEG frame for 1\.0 s \(\d+ frames? over the max frame size \(0\.5 MB\); \d+ bytes received, \d+ not JPEG/);
     assert.deepStrictEqual(got.warnings.filter((w) => /^a frame over/.test(w)), ['a frame over the max frame size (0.5 MB) was dropped; if the camera sends larger frames, raise "Max frame MB" in the node\'s settings']);
     assert.strictEqual(got.msgs.length, 0);
@@ -143,7 +144,7 @@ describe('camera node: IP cameras and folders', function () {
     try {
       await helper.load(cameraNode, flow({ source: 'mjpeg', url: `http://127.0.0.1:${server.address().port}/` }));
       const got = watch();
-      await waitFor(() => got.warnings.length >= 1, 5000, 'a warning');
+      await until(() => got.warnings.length >= 1, 'a warning', 5000);
       assert.match(got.warnings[0], /the camera closed the connection in the middle of a response/);
       assert.ok(got.statuses.some((st) => st.fill === 'red' && /closed the connection/.test(st.text)), JSON.stringify(got.statuses));
     } finally {
@@ -156,7 +157,7 @@ describe('camera node: IP cameras and folders', function () {
     camera = await startCamera(frames);
     await helper.load(cameraNode, flow({ source: 'mjpeg', url: camera.url('/snapshot') }), creds);
     const got = watch();
-    await waitFor(() => got.statuses.some((s) => s.fill === 'red'), 5000, 'a red status');
+    await until(() => got.statuses.some((s) => s.fill === 'red'), 'a red status', 5000);
     assert.match(got.statuses.find((s) => s.fill === 'red').text, /sends single images \(image\/jpeg\); use the snapshot source/);
   });
 
@@ -179,7 +180,7 @@ describe('camera node: IP cameras and folders', function () {
     await sleep(200);
     assert.strictEqual(camera.snapshots, 0);
     for (let i = 0; i < 3; i++) helper.getNode('n-cam').receive({ payload: i });
-    await waitFor(() => got.msgs.length === 3, 5000, 'three snapshots');
+    await until(() => got.msgs.length === 3, 'three snapshots', 5000);
     assert.strictEqual(camera.snapshots, 3);
     assert.deepStrictEqual(got.msgs.map((m) => m.frame.seq), [1, 2, 3]);
   });
@@ -190,14 +191,14 @@ describe('camera node: IP cameras and folders', function () {
     await helper.load(cameraNode, flow({ source: 'snapshot', url, mode: 'trigger', topic: 'line1' }), creds);
     let got = watch();
     helper.getNode('n-cam').receive({ payload: 'go', topic: 'from-input' });
-    await waitFor(() => got.msgs.length === 1, 5000, 'a frame');
+    await until(() => got.msgs.length === 1, 'a frame', 5000);
     assert.strictEqual(got.msgs[0].topic, 'line1');
     await helper.unload();
     await helper.load(cameraNode, flow({ source: 'snapshot', url, mode: 'trigger' }), creds);
     got = watch();
     helper.getNode('n-cam').receive({ payload: 'go', topic: 'from-input' });
     helper.getNode('n-cam').receive({ payload: 'go' });
-    await waitFor(() => got.msgs.length === 2, 5000, 'two frames');
+    await until(() => got.msgs.length === 2, 'two frames', 5000);
     assert.deepStrictEqual(got.msgs.map((m) => m.topic), ['from-input', got.msgs[1].frame.source]);
   });
 
@@ -208,12 +209,12 @@ describe('camera node: IP cameras and folders', function () {
     const got = watch();
     const cam = helper.getNode('n-cam');
     cam.receive({ payload: 'go' });
-    await waitFor(() => got.errors.length === 1, 5000, 'the failed request');
-    await waitFor(() => got.statuses.at(-1)?.fill === 'red', 3000, 'a red status after the failure');
+    await until(() => got.errors.length === 1, 'the failed request', 5000);
+    await until(() => got.statuses.at(-1)?.fill === 'red', 'a red status after the failure', 3000);
     assert.match(got.statuses.at(-1).text, /not a whole JPEG/);
     cam.receive({ payload: 'go' });
-    await waitFor(() => got.msgs.length === 1, 5000, 'a frame');
-    await waitFor(() => got.statuses.at(-1)?.fill === 'green', 3000, 'green again after a frame');
+    await until(() => got.msgs.length === 1, 'a frame', 5000);
+    await until(() => got.statuses.at(-1)?.fill === 'green', 'green again after a frame', 3000);
     assert.match(got.statuses.at(-1).text, /^ready/);
   });
 
@@ -221,7 +222,7 @@ describe('camera node: IP cameras and folders', function () {
     camera = await startCamera([Buffer.from('<html>login</html>')], { snapshotType: 'text/html' });
     await helper.load(cameraNode, flow({ source: 'snapshot', url: camera.url('/snapshot'), fps: 20 }), creds);
     const got = watch();
-    await waitFor(() => got.warnings.length >= 1, 5000, 'a warning');
+    await until(() => got.warnings.length >= 1, 'a warning', 5000);
     assert.match(got.warnings[0], /not a whole JPEG \(18 bytes, text\/html\)/);
     assert.strictEqual(got.msgs.length, 0);
   });
@@ -231,7 +232,7 @@ describe('camera node: IP cameras and folders', function () {
     const names = fs.readdirSync(dir).filter((n) => /\.jpe?g$/i.test(n)).sort();
     await helper.load(cameraNode, flow({ source: 'folder', folder: dir, fps: 100 }));
     const got = watch();
-    await waitFor(() => got.statuses.some((s) => /^no more images/.test(s.text)), 15000, 'the end of the folder');
+    await until(() => got.statuses.some((s) => /^no more images/.test(s.text)), 'the end of the folder', 15000);
     assert.deepStrictEqual(got.msgs.map((m) => m.frame.file), names);
     const first = got.msgs[0];
     assert.ok(first.payload.equals(fs.readFileSync(path.join(dir, names[0]))));
@@ -247,17 +248,17 @@ describe('camera node: IP cameras and folders', function () {
       fs.writeFileSync(path.join(dir, 'notes.txt'), 'not an image');
       await helper.load(cameraNode, flow({ source: 'folder', folder: dir, fps: 50, watch: true }));
       let got = watch();
-      await waitFor(() => got.msgs.length === 2, 5000, 'the two files');
+      await until(() => got.msgs.length === 2, 'the two files', 5000);
       assert.deepStrictEqual(got.msgs.map((m) => m.frame.file), ['frame-2.jpg', 'frame-10.jpg'], 'natural order');
       fs.writeFileSync(path.join(dir, 'frame-11.jpg'), frames[2]);
-      await waitFor(() => got.msgs.length === 3, 5000, 'the new file');
+      await until(() => got.msgs.length === 3, 'the new file', 5000);
       assert.strictEqual(got.msgs[2].frame.file, 'frame-11.jpg');
       await helper.unload();
 
       await helper.load(cameraNode, flow({ source: 'folder', folder: dir, mode: 'trigger', loop: true }));
       got = watch();
       for (let i = 0; i < 4; i++) helper.getNode('n-cam').receive({ payload: i });
-      await waitFor(() => got.msgs.length === 4, 5000, 'four frames');
+      await until(() => got.msgs.length === 4, 'four frames', 5000);
       assert.deepStrictEqual(got.msgs.map((m) => m.frame.file), ['frame-2.jpg', 'frame-10.jpg', 'frame-11.jpg', 'frame-2.jpg']);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
@@ -283,12 +284,12 @@ describe('camera node: IP cameras and folders', function () {
       const errors = [];
       cam.error = (err) => errors.push(err);
       for (let i = 0; i < 100; i++) cam.receive({ payload: i });
-      await waitFor(() => errors.length >= 100 - 16, 5000, 'BUSY for the requests beyond 16');
+      await until(() => errors.length >= 100 - 16, 'BUSY for the requests beyond 16', 5000);
       assert.ok(errors.every((e) => e.code === 'BUSY'), errors[0]?.message);
       closing = true;
       const sent = got.msgs.length;
       await helper.unload();
-      await waitFor(() => sent + errors.length === 100, 2000, 'an answer for every request');
+      await until(() => sent + errors.length === 100, 'an answer for every request', 2000);
       assert.strictEqual(sentWhileClosing, 0, 'nothing sent while or after closing');
       assert.ok(errors.slice(84).every((e) => e.code === 'STOPPED'), 'requests still queued fail on close');
     } finally {
@@ -300,7 +301,7 @@ describe('camera node: IP cameras and folders', function () {
     await helper.load(cameraNode, flow({ source: 'rtsp', url: 'http://not-rtsp/' }));
     const got = watch();
     helper.getNode('n-cam').receive({ payload: 1 });
-    await waitFor(() => got.errors.length >= 1, 2000, 'an error');
+    await until(() => got.errors.length >= 1, 'an error', 2000);
     assert.match(got.errors.at(-1), /URL must start with rtsp:\/\/ or rtsps:\/\//);
   });
 });

@@ -10,7 +10,8 @@ const sharp = require('sharp');
 const helper = require('node-red-node-test-helper');
 const { DIST } = require('./support/paths');
 const { makeFrames, withExifThumbnail } = require('./support/jpeg-fixtures');
-const { makeFakeDir, writeFrames, writeFake, writeShellFake, calls, processesMentioning, zombieChildren, pathWith, waitFor, watchCamera } = require('./support/camera-fakes');
+const { makeFakeDir, writeFrames, writeFake, writeShellFake, calls, processesMentioning, zombieChildren, pathWith, watchCamera } = require('./support/camera-fakes');
+const { until } = require('./support/wait');
 const { lib } = require('./support/paths');
 const { findProgram } = lib('camera/process-source');
 
@@ -73,7 +74,7 @@ describe('camera node: capture programs', function () {
     writeFake(dir, 'rpicam-vid', { count: 40, fps: 100, junk: true, oddChunks: true, holdOpen: true });
     await helper.load(cameraNode, flow({ topic: 'line1', quality: 60, rotation: '180' }));
     const got = watch();
-    await waitFor(() => /captured 40 /.test(got.statuses.at(-1)?.text ?? ''), 10000, 'all 40 frames captured');
+    await until(() => /captured 40 /.test(got.statuses.at(-1)?.text ?? ''), 'all 40 frames captured', 10000);
     assert.ok(got.msgs.length >= 10, `${got.msgs.length} frames sent`);
     for (const msg of got.msgs) {
       assert.ok(Buffer.isBuffer(msg.payload));
@@ -100,7 +101,7 @@ describe('camera node: capture programs', function () {
     writeFake(dir, 'libcamera-vid', { fps: 50 });
     await helper.load(cameraNode, flow({}));
     const got = watch();
-    await waitFor(() => got.msgs.length >= 3, 5000, 'frames from libcamera-vid');
+    await until(() => got.msgs.length >= 3, 'frames from libcamera-vid', 5000);
     assert.strictEqual(calls(dir)[0].program, 'libcamera-vid');
     fs.rmSync(path.join(dir, 'bin', 'libcamera-vid'));
   });
@@ -110,25 +111,25 @@ describe('camera node: capture programs', function () {
     assert.strictEqual(findProgram('libcamera-vid'), undefined, 'no real libcamera-vid on this machine');
     await helper.load(cameraNode, flow({}));
     const got = watch();
-    await waitFor(() => got.statuses.filter((s) => s.fill === 'red').length >= 2, 5000, 'two attempts');
+    await until(() => got.statuses.filter((s) => s.fill === 'red').length >= 2, 'two attempts', 5000);
     assert.match(got.statuses.find((s) => s.fill === 'red').text, /^rpicam-vid \/ libcamera-vid not found on PATH; retry in 0\.1 s$/);
     writeFake(dir, 'rpicam-vid', { fps: 50 });
-    await waitFor(() => got.msgs.length >= 2, 5000, 'frames once the program is installed');
+    await until(() => got.msgs.length >= 2, 'frames once the program is installed', 5000);
   });
 
   it('restarts a capture process killed mid-stream, with the reason in status and a warning; frames resume', async () => {
     writeFake(dir, 'rpicam-vid', { fps: 50, oddChunks: true });
     await helper.load(cameraNode, flow({}));
     const got = watch();
-    await waitFor(() => got.msgs.length >= 5, 5000, 'first frames');
+    await until(() => got.msgs.length >= 5, 'first frames', 5000);
     const producer = calls(dir)[0].pid;
     process.kill(producer, 'SIGKILL');
-    await waitFor(() => got.statuses.some((s) => s.fill === 'red'), 5000, 'a red status');
+    await until(() => got.statuses.some((s) => s.fill === 'red'), 'a red status', 5000);
     const red = got.statuses.find((s) => s.fill === 'red');
     assert.match(red.text, /^rpicam-vid exited with code 137(: .*)?; retry in 0\.1 s$/);
     assert.ok(got.warnings.some((w) => /exited with code 137/.test(w)));
     const before = got.msgs.length;
-    await waitFor(() => calls(dir).length === 2 && got.msgs.length >= before + 5, 5000, 'frames after the restart');
+    await until(() => calls(dir).length === 2 && got.msgs.length >= before + 5, 'frames after the restart', 5000);
     assert.strictEqual(got.statuses.at(-1).fill, 'green');
   });
 
@@ -136,7 +137,7 @@ describe('camera node: capture programs', function () {
     writeFake(dir, 'rpicam-vid', { failWith: 'no cameras available', exitCode: 255 });
     await helper.load(cameraNode, flow({ retryMin: 0.1, retryMax: 0.4 }));
     const got = watch();
-    await waitFor(() => calls(dir).length >= 5, 10000, 'five attempts');
+    await until(() => calls(dir).length >= 5, 'five attempts', 10000);
     const red = got.statuses.filter((s) => s.fill === 'red').map((s) => s.text);
     assert.match(red[0], /^rpicam-vid exited with code 255: ERROR: no cameras available; retry in 0\.1 s$/);
     assert.match(got.warnings[0], /exited with code 255: ERROR: no cameras available \(stderr: .*INFO Camera.* \| ERROR: no cameras available\)/);
@@ -148,7 +149,7 @@ describe('camera node: capture programs', function () {
     writeFake(dir, 'rpicam-vid', { junkOnly: true });
     await helper.load(cameraNode, flow({ stallTimeout: 0.5 }));
     const got = watch();
-    await waitFor(() => calls(dir).length >= 2, 5000, 'a restart after the stall');
+    await until(() => calls(dir).length >= 2, 'a restart after the stall', 5000);
     const red = got.statuses.find((s) => s.fill === 'red');
     assert.match(red.text, /no JPEG frame for 0\.5 s \(\d+ bytes read from rpicam-vid, \d+ not JPEG/);
     assert.strictEqual(got.msgs.length, 0);
@@ -160,7 +161,7 @@ describe('camera node: capture programs', function () {
       writeFake(dir, 'rpicam-vid', { fps: 20 });
       await helper.load(cameraNode, flow({ maxFrameMB: 0.1 }));
       const got = watch();
-      await waitFor(() => got.msgs.length >= 5, 10000, 'five frames under the limit');
+      await until(() => got.msgs.length >= 5, 'five frames under the limit', 10000);
       assert.ok(got.msgs.every((m) => m.payload.equals(frames[0])), 'only the frames under the limit are sent');
     } finally {
       writeFrames(dir, frames);
@@ -173,7 +174,7 @@ describe('camera node: capture programs', function () {
       writeFake(dir, 'rpicam-vid', { fps: 20 });
       await helper.load(cameraNode, flow({ maxFrameMB: 0.1, stallTimeout: 0.5 }));
       const got = watch();
-      await waitFor(() => calls(dir).length >= 2, 10000, 'a restart after the stall');
+      await until(() => calls(dir).length >= 2, 'a restart after the stall', 10000);
       const red = got.statuses.find((s) => s.fill === 'red');
       // the status is cut at 100 characters: the count of oversize frames leads, the warning has the rest
       assert.match(red.text, /^no JPEG frame for 0\.5 s \(\d+ frames? over the max frame size \(0\.1 MB\); \d+ bytes read/);
@@ -192,11 +193,11 @@ describe('camera node: capture programs', function () {
     const device = path.join(dir, 'video0');
     await helper.load(cameraNode, flow({ source: 'v4l2', device, fps: 15 }));
     const got = watch();
-    await waitFor(() => got.statuses.some((s) => s.fill === 'red'), 5000, 'a red status');
+    await until(() => got.statuses.some((s) => s.fill === 'red'), 'a red status', 5000);
     assert.match(got.statuses.find((s) => s.fill === 'red').text, new RegExp(`${device} not found \\(camera unplugged\\?\\); retry in`));
     assert.strictEqual(calls(dir).length, 0, 'ffmpeg is not started without the device');
     fs.writeFileSync(device, '');
-    await waitFor(() => got.msgs.length >= 3, 5000, 'frames once the device exists');
+    await until(() => got.msgs.length >= 3, 'frames once the device exists', 5000);
     const { args } = calls(dir)[0];
     assert.deepStrictEqual(args.slice(args.indexOf('-f'), args.indexOf('-i') + 2), ['-f', 'v4l2', '-input_format', 'mjpeg', '-video_size', '160x120', '-framerate', '15', '-i', device]);
     assert.strictEqual(got.msgs[0].frame.source, `v4l2:${device}`);
@@ -207,7 +208,7 @@ describe('camera node: capture programs', function () {
     writeFake(dir, 'ffmpeg', { failWith: 'rtsp://admin:hunter2@cam.local/live: 401 Unauthorized' });
     await helper.load(cameraNode, flow({ source: 'rtsp', url: 'rtsp://cam.local/live' }), { 'n-cam': { user: 'admin', password: 'hunter2' } });
     const got = watch();
-    await waitFor(() => got.statuses.some((s) => s.fill === 'red'), 5000, 'a red status');
+    await until(() => got.statuses.some((s) => s.fill === 'red'), 'a red status', 5000);
     const { args } = calls(dir)[0];
     assert.strictEqual(args[args.indexOf('-i') + 1], 'pipe:0', 'the URL with credentials comes on stdin, not argv');
     assert.ok(!args.join(' ').includes('hunter2'));
@@ -223,18 +224,18 @@ describe('camera node: capture programs', function () {
     await sleep(200);
     assert.strictEqual(calls(dir).length, 0, 'not started on deploy');
     cam.receive({ command: 'start' });
-    await waitFor(() => got.msgs.length >= 3, 5000, 'frames after start');
+    await until(() => got.msgs.length >= 3, 'frames after start', 5000);
     cam.receive({ command: 'pause' });
-    await waitFor(() => got.statuses.at(-1)?.fill === 'blue', 2000, 'paused status');
+    await until(() => got.statuses.at(-1)?.fill === 'blue', 'paused status', 2000);
     const paused = got.msgs.length;
     await sleep(300);
     assert.strictEqual(got.msgs.length, paused, 'nothing sent while paused');
     assert.strictEqual(processesMentioning(dir).length, 2, 'the process keeps running while paused (sh + producer)');
     cam.receive({ command: 'resume' });
-    await waitFor(() => got.msgs.length >= paused + 3, 5000, 'frames after resume');
+    await until(() => got.msgs.length >= paused + 3, 'frames after resume', 5000);
     assert.ok(got.msgs.at(-1).frame.dropped > 0, 'frames captured while paused count as dropped');
     cam.receive({ command: 'stop' });
-    await waitFor(() => got.statuses.at(-1)?.fill === 'grey', 5000, 'stopped status');
+    await until(() => got.statuses.at(-1)?.fill === 'grey', 'stopped status', 5000);
     assert.deepStrictEqual(processesMentioning(dir), [], 'the process group is gone after stop');
   });
 
@@ -247,14 +248,14 @@ describe('camera node: capture programs', function () {
     const shown = [];
     cam.on('call:status', (c) => shown.push({ text: c.args[0].text, sent: got.msgs.length }));
     const fpsAfter = async (command, idleCommand, idleStatus) => {
-      await waitFor(() => got.msgs.length >= 5, 5000, 'frames');
+      await until(() => got.msgs.length >= 5, 'frames', 5000);
       cam.receive({ command: idleCommand });
-      await waitFor(() => idleStatus.test(shown.at(-1)?.text ?? ''), 5000, `${idleCommand} status`);
+      await until(() => idleStatus.test(shown.at(-1)?.text ?? ''), `${idleCommand} status`, 5000);
       await sleep(2500); // idle: the status refreshes with no frame
       const from = shown.length;
       const sent0 = got.msgs.length;
       cam.receive({ command });
-      await waitFor(() => got.msgs.length >= sent0 + 30, 10000, `frames after ${command}`);
+      await until(() => got.msgs.length >= sent0 + 30, `frames after ${command}`, 10000);
       await sleep(1100);
       const after = shown.slice(from).map((s) => ({ ...s, sent: s.sent - sent0, fps: Number(/^([\d.]+) fps/.exec(s.text)?.[1] ?? NaN) }));
       assert.ok(after.some((s) => s.fps > 0), `an fps after ${command}: ${after.map((s) => s.text).join(' | ')}`);
@@ -277,21 +278,21 @@ describe('camera node: capture programs', function () {
     await sleep(300);
     assert.strictEqual(got.msgs.length, 0, 'nothing sent without a request');
     for (let i = 0; i < 3; i++) cam.receive({ payload: 'go', keep: i, _msgid: `m${i}` });
-    await waitFor(() => got.msgs.length === 3, 5000, 'three frames for three requests');
+    await until(() => got.msgs.length === 3, 'three frames for three requests', 5000);
     assert.deepStrictEqual(got.msgs.map((m) => m.keep), [0, 1, 2]);
     assert.deepStrictEqual(got.msgs.map((m) => m._msgid), ['m0', 'm1', 'm2']);
     assert.ok(got.msgs.every((m) => frames.some((f) => f.equals(m.payload))));
     cam.receive({ command: 'explode' });
-    await waitFor(() => errors.length === 1, 2000, 'an error');
+    await until(() => errors.length === 1, 'an error', 2000);
     assert.match(errors[0], /unknown command 'explode'/);
     // only a string is a command: String(['stop']) is 'stop', and a wrongly built msg stopped the camera
     cam.receive({ command: ['stop'] });
-    await waitFor(() => errors.length === 2, 2000, 'an error for an array');
+    await until(() => errors.length === 2, 'an error for an array', 2000);
     assert.match(errors[1], /msg.command must be a string .*got an array of 1/);
     cam.receive({ payload: 'still on' });
-    await waitFor(() => got.msgs.length === 4, 5000, 'a frame: the array did not stop the camera');
+    await until(() => got.msgs.length === 4, 'a frame: the array did not stop the camera', 5000);
     cam.receive({ command: ' Stop ' });
-    await waitFor(() => got.statuses.at(-1)?.text.startsWith('stopped'), 5000, "' Stop ' stops, as the shadow test reads its commands");
+    await until(() => got.statuses.at(-1)?.text.startsWith('stopped'), "' Stop ' stops, as the shadow test reads its commands", 5000);
   });
 
   it('trigger mode set with spaces around it (an import or the admin API) is trigger mode for input msgs too', async () => {
@@ -302,7 +303,7 @@ describe('camera node: capture programs', function () {
     const errors = [];
     cam.on('call:error', (c) => errors.push(String(c.args[0])));
     cam.receive({ payload: 'go' });
-    await waitFor(() => got.msgs.length === 1 || errors.length > 0, 5000, 'a frame or an error');
+    await until(() => got.msgs.length === 1 || errors.length > 0, 'a frame or an error', 5000);
     assert.deepStrictEqual(errors, []);
     assert.ok(frames.some((f) => f.equals(got.msgs[0].payload)));
   });
@@ -315,12 +316,12 @@ describe('camera node: capture programs', function () {
     const errors = [];
     cam.on('call:error', (c) => errors.push(c.args[0]));
     cam.receive({ payload: 'first' });
-    await waitFor(() => got.msgs.length === 1, 5000, 'a frame before stop');
+    await until(() => got.msgs.length === 1, 'a frame before stop', 5000);
     cam.receive({ command: 'stop' });
-    await waitFor(() => processesMentioning(dir).length === 0 && got.statuses.at(-1)?.text.startsWith('stopped'), 5000, 'stopped, no process');
+    await until(() => processesMentioning(dir).length === 0 && got.statuses.at(-1)?.text.startsWith('stopped'), 'stopped, no process', 5000);
     const started = calls(dir).length;
     cam.receive({ payload: 'after stop' });
-    await waitFor(() => errors.length === 1, 5000, 'the request after stop fails');
+    await until(() => errors.length === 1, 'the request after stop fails', 5000);
     assert.strictEqual(errors[0].code, 'STOPPED');
     assert.match(errors[0].message, /stopped.*start/);
     await sleep(500);
@@ -330,7 +331,7 @@ describe('camera node: capture programs', function () {
     assert.match(got.statuses.at(-1).text, /^stopped/, 'the status stays stopped');
     cam.receive({ command: 'start' });
     cam.receive({ payload: 'after start' });
-    await waitFor(() => got.msgs.length === 2, 5000, 'a frame after start');
+    await until(() => got.msgs.length === 2, 'a frame after start', 5000);
     assert.strictEqual(got.msgs[1].payload.length > 0, true);
   });
 
@@ -339,15 +340,15 @@ describe('camera node: capture programs', function () {
     await helper.load(cameraNode, flow({ mode: 'trigger' }));
     const got = watch();
     const cam = helper.getNode('n-cam');
-    await waitFor(() => /captured ([5-9]|\d\d+)/.test(got.statuses.at(-1)?.text ?? ''), 5000, 'frames captured with no request');
+    await until(() => /captured ([5-9]|\d\d+)/.test(got.statuses.at(-1)?.text ?? ''), 'frames captured with no request', 5000);
     cam.receive({ payload: 1 });
-    await waitFor(() => got.msgs.length === 1, 5000, 'a frame');
+    await until(() => got.msgs.length === 1, 'a frame', 5000);
     await sleep(300);
     cam.receive({ payload: 2 });
-    await waitFor(() => got.msgs.length === 2, 5000, 'a second frame');
+    await until(() => got.msgs.length === 2, 'a second frame', 5000);
     assert.ok(got.msgs[1].frame.captured >= 5, `captured ${got.msgs[1].frame.captured}`);
     assert.deepStrictEqual(got.msgs.map((m) => m.frame.dropped), [0, 0], 'no request went unanswered: nothing lost');
-    await waitFor(() => /captured/.test(got.statuses.at(-1)?.text ?? ''), 3000, 'a status with counters');
+    await until(() => /captured/.test(got.statuses.at(-1)?.text ?? ''), 'a status with counters', 3000);
     assert.match(got.statuses.at(-1).text, /dropped 0/);
   });
 
@@ -356,7 +357,7 @@ describe('camera node: capture programs', function () {
     const calibDir = path.join(dir, 'calib');
     await helper.load(cameraNode, flow({ calibDir, calibEvery: 2, calibMax: 5 }));
     const got = watch();
-    await waitFor(() => got.msgs.length >= 20, 5000, '20 frames');
+    await until(() => got.msgs.length >= 20, '20 frames', 5000);
     const files = fs.readdirSync(calibDir).sort();
     assert.deepStrictEqual(files, ['calib-000001.jpg', 'calib-000002.jpg', 'calib-000003.jpg', 'calib-000004.jpg', 'calib-000005.jpg']);
     for (const f of files) assert.ok(frames.some((fr) => fr.equals(fs.readFileSync(path.join(calibDir, f)))));
@@ -420,7 +421,7 @@ describe('camera node: capture programs', function () {
     for (let i = 0; i < 50; i++) {
       await helper.load(cameraNode, flow({}));
       const got = watch();
-      await waitFor(() => got.msgs.length >= 1, 5000, `a frame in deploy ${i}`);
+      await until(() => got.msgs.length >= 1, `a frame in deploy ${i}`, 5000);
       assert.ok(processesMentioning(dir).length >= 1, 'the fake runs');
       await helper.unload();
       assert.deepStrictEqual(processesMentioning(dir), [], `nothing left after deploy ${i}`);
@@ -441,19 +442,19 @@ describe('camera node: capture programs', function () {
     helper.getNode('n-out').on('input', (msg) => {
       got.received++;
       lastFrame = msg.frame;
-      const until = Date.now() + 15; // a consumer that needs 15 ms of CPU per frame
-      while (Date.now() < until);
+      const busyUntil = Date.now() + 15; // a consumer that needs 15 ms of CPU per frame
+      while (Date.now() < busyUntil);
     });
     helper.getNode('n-cam').on('call:status', (c) => got.statuses.push(c.args[0].text));
     const captured = () => Number(/captured (\d+)/.exec(got.statuses.at(-1) ?? '')?.[1] ?? 0);
-    await waitFor(() => captured() >= 1000, 30000, '1000 frames captured');
+    await until(() => captured() >= 1000, '1000 frames captured', 30000);
     gc();
     const m0 = process.memoryUsage();
     const c0 = captured();
-    await waitFor(() => captured() === 10000, 50000, 'all 10,000 frames captured');
+    await until(() => captured() === 10000, 'all 10,000 frames captured', 50000);
     // the status can name a frame as sent while Node-RED is still delivering it to the consumer
     const sentNow = () => Number(/sent (\d+)/.exec(got.statuses.at(-1) ?? '')?.[1] ?? 0);
-    await waitFor(() => got.received >= sentNow(), 5000, 'the last sent frame delivered');
+    await until(() => got.received >= sentNow(), 'the last sent frame delivered', 5000);
     gc();
     const m1 = process.memoryUsage();
     const status = got.statuses.at(-1);
@@ -479,7 +480,7 @@ describe('camera node: capture programs', function () {
       }
       await helper.load(cameraNode, flow({ source: 'test', width: 320, height: 240, fps: 10, stallTimeout: 10 }));
       const got = watch();
-      await waitFor(() => got.msgs.length >= 5, 15000, 'five frames from ffmpeg');
+      await until(() => got.msgs.length >= 5, 'five frames from ffmpeg', 15000);
       for (const msg of got.msgs) {
         const meta = await sharp(msg.payload).metadata();
         assert.deepStrictEqual([meta.format, meta.width, meta.height, msg.frame.width, msg.frame.height], ['jpeg', 320, 240, 320, 240]);

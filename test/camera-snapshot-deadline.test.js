@@ -7,7 +7,8 @@ const path = require('path');
 const helper = require('node-red-node-test-helper');
 const { DIST } = require('./support/paths');
 const { makeFrames } = require('./support/jpeg-fixtures');
-const { waitFor, watchCamera } = require('./support/camera-fakes');
+const { watchCamera } = require('./support/camera-fakes');
+const { until } = require('./support/wait');
 
 const cameraNode = require(path.join(DIST, 'nodes', 'yolo-camera.js'));
 helper.init(require.resolve('node-red'));
@@ -89,15 +90,15 @@ describe('camera node: snapshot fetch deadline against a 1 byte/s server', funct
     // 2 s overall deadline: longer than the 1 s between bytes, so an idle timeout of the same length never fires.
     await helper.load(cameraNode, flow({ url: server.url, timeout: 2 }));
     const got = watch();
-    await waitFor(() => got.warnings.length >= 1, 5000, 'a deadline warning');
+    await until(() => got.warnings.length >= 1, 'a deadline warning', 5000);
     const firstFailureMs = Date.now() - t0;
     assert.match(got.warnings[0], /^snapshot http:\/\/127\.0\.0\.1:\d+\/snapshot: no whole image within 2\.0 s \(\d+ bytes? of the image received\)$/);
     assert.ok(firstFailureMs < 4000, `first failure after ${firstFailureMs} ms with a 2 s deadline`);
     // The status line is shortened to 100 characters; the warning above holds the whole reason.
     assert.ok(got.statuses.some((s) => s.fill === 'red' && /no whole image within 2\.0 s/.test(s.text)), 'the red status names the deadline');
-    await waitFor(() => server.requests >= 2, 3000, 'the next poll after the backoff');
+    await until(() => server.requests >= 2, 'the next poll after the backoff', 3000);
     // The first fetch's socket was destroyed by the deadline: only the retry's socket is open.
-    await waitFor(() => server.sockets.size <= 1, 1000, 'the timed-out socket closed');
+    await until(() => server.sockets.size <= 1, 'the timed-out socket closed', 1000);
     assert.strictEqual(got.msgs.length, 0);
     const growthMb = (process.memoryUsage.rss() - rss0) / MB;
     assert.ok(growthMb < 100, `RSS grew ${growthMb.toFixed(1)} MB`);
@@ -108,12 +109,12 @@ describe('camera node: snapshot fetch deadline against a 1 byte/s server', funct
     server = await startTrickleServer(jpeg);
     await helper.load(cameraNode, flow({ url: server.url, timeout: 60 }));
     const got = watch();
-    await waitFor(() => server.bytesSent >= 2, 5000, 'a fetch in flight');
+    await until(() => server.bytesSent >= 2, 'a fetch in flight', 5000);
     const t0 = Date.now();
     helper.getNode('n-cam').receive({ command: 'stop' });
-    await waitFor(() => server.sockets.size === 0, 1000, 'no socket left on the server');
+    await until(() => server.sockets.size === 0, 'no socket left on the server', 1000);
     assert.ok(Date.now() - t0 < 1000, `the fetch was aborted ${Date.now() - t0} ms after stop`);
-    await waitFor(() => got.statuses.some((s) => /^stopped/.test(s.text)), 2000, 'the stopped status');
+    await until(() => got.statuses.some((s) => /^stopped/.test(s.text)), 'the stopped status', 2000);
     assert.strictEqual(got.errors.length, 0, got.errors.join('; '));
     assert.strictEqual(got.warnings.length, 0, 'an abort on stop is not a failure to warn about');
     const requests = server.requests;
@@ -125,22 +126,22 @@ describe('camera node: snapshot fetch deadline against a 1 byte/s server', funct
     server = await startTrickleServer(jpeg);
     await helper.load(cameraNode, flow({ url: server.wholeUrl, timeout: 2 }));
     const got = watch();
-    await waitFor(() => got.msgs.length >= 4, 5000, 'four snapshots');
+    await until(() => got.msgs.length >= 4, 'four snapshots', 5000);
     assert.ok(got.msgs.every((m) => m.payload.equals(jpeg)));
     assert.strictEqual(server.connections, 1, `${server.requests} requests over ${server.connections} connections`);
     helper.getNode('n-cam').receive({ command: 'stop' });
-    await waitFor(() => server.sockets.size === 0, 1000, 'the idle kept-alive socket closed on stop');
+    await until(() => server.sockets.size === 0, 'the idle kept-alive socket closed on stop', 1000);
   });
 
   it('closing the node (redeploy) aborts a fetch in flight at once and leaves no socket open', async () => {
     server = await startTrickleServer(jpeg);
     await helper.load(cameraNode, flow({ url: server.url, timeout: 60 }));
-    await waitFor(() => server.bytesSent >= 2, 5000, 'a fetch in flight');
+    await until(() => server.bytesSent >= 2, 'a fetch in flight', 5000);
     const t0 = Date.now();
     await helper.unload();
     const closeMs = Date.now() - t0;
     assert.ok(closeMs < 1000, `close took ${closeMs} ms`);
-    await waitFor(() => server.sockets.size === 0, 1000, 'no socket left on the server');
+    await until(() => server.sockets.size === 0, 'no socket left on the server', 1000);
   });
 
   it('trigger mode: requests beyond 16 waiting are answered BUSY at once; close fails the waiting ones', async () => {
@@ -152,12 +153,12 @@ describe('camera node: snapshot fetch deadline against a 1 byte/s server', funct
     const errors = [];
     cam.error = (err) => errors.push(err);
     for (let i = 0; i < 20; i++) cam.receive({ payload: i });
-    await waitFor(() => errors.length >= 4, 2000, 'BUSY for the four requests beyond 16');
+    await until(() => errors.length >= 4, 'BUSY for the four requests beyond 16', 2000);
     assert.deepStrictEqual(errors.map((e) => e.code), Array(4).fill('BUSY'));
     assert.match(errors[0].message, /16 capture requests are already waiting/);
     assert.strictEqual(server.requests, 1, 'one fetch at a time');
     await helper.unload();
-    await waitFor(() => errors.length === 20, 2000, 'every waiting request failed on close');
+    await until(() => errors.length === 20, 'every waiting request failed on close', 2000);
     assert.deepStrictEqual(errors.slice(4).map((e) => e.code), Array(16).fill('STOPPED'));
     assert.strictEqual(got.msgs.length, 0);
     assert.strictEqual(server.requests, 1, 'no queued request was fetched on close');
@@ -169,10 +170,10 @@ describe('camera node: snapshot fetch deadline against a 1 byte/s server', funct
     const got = watch();
     const t0 = Date.now();
     helper.getNode('n-cam').receive({ payload: 1 });
-    await waitFor(() => got.errors.length >= 1, 4000, 'an error for the input');
+    await until(() => got.errors.length >= 1, 'an error for the input', 4000);
     assert.ok(Date.now() - t0 < 3500, `failed after ${Date.now() - t0} ms with a 1.5 s deadline`);
     assert.match(got.errors[0], /no whole image within 1\.5 s/);
-    await waitFor(() => server.sockets.size === 0, 1000, 'no socket left on the server');
+    await until(() => server.sockets.size === 0, 'no socket left on the server', 1000);
     assert.strictEqual(got.msgs.length, 0);
   });
 });

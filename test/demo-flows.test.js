@@ -7,6 +7,7 @@ const os = require('os');
 const path = require('path');
 const helper = require('node-red-node-test-helper');
 const { ROOT, DIST, requireModel, cocoImage } = require('./support/paths');
+const { until } = require('./support/wait');
 
 const CORE = path.dirname(require.resolve('@node-red/nodes/package.json', { paths: [path.dirname(require.resolve('node-red/package.json', { paths: [ROOT] }))] }));
 const nodes = [
@@ -14,7 +15,6 @@ const nodes = [
   ...['function/15-change.js', 'function/10-switch.js', 'function/10-function.js', 'common/25-catch.js', 'common/20-inject.js'].map((f) => require(path.join(CORE, 'core', f))),
 ];
 helper.init(require.resolve('node-red'));
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** The demo flow with its debug nodes turned into helper nodes (same ids, so the wires stay). */
 function demoFlow() {
@@ -23,15 +23,6 @@ function demoFlow() {
 }
 
 const byName = (flow, type, name) => flow.find((n) => n.type === type && n.name === name).id;
-
-async function until(what, test, ms) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (test()) return;
-    await sleep(100);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 describe('inspection line demo flow (npm start)', function () {
   this.timeout(120000);
@@ -61,7 +52,7 @@ describe('inspection line demo flow (npm start)', function () {
     helper.getNode(byName(flow, 'helper', 'would reject')).on('input', (m) => got.reject.push(m));
     helper.getNode(byName(flow, 'helper', 'counts')).on('input', (m) => got.counts.push(m));
     helper.getNode(byName(flow, 'helper', 'errors')).on('input', (m) => got.errors.push(m));
-    await until('both images detected', () => got.counts.length >= 2, 60000);
+    await until(() => got.counts.length >= 2, 'both images detected', 60000);
 
     const [zebra, kitchen] = got.detections;
     assert.strictEqual(zebra.frame.file, '000000000034.jpg');
@@ -91,14 +82,14 @@ describe('inspection line demo flow (npm start)', function () {
     };
     const detections = [];
     helper.getNode(byName(flow, 'helper', 'detections')).on('input', (m) => detections.push(m));
-    await until('a retry status', () => statuses.some((s) => /no JPEG files/.test(s.text)), 10000);
+    await until(() => statuses.some((s) => /no JPEG files/.test(s.text)), 'a retry status', 10000);
     const empty = statuses.find((s) => /no JPEG files/.test(s.text));
     assert.strictEqual(empty.fill, 'red');
     assert.ok(empty.text.includes(samples), empty.text);
     assert.strictEqual(detections.length, 0);
 
     fs.copyFileSync(cocoImage('000000000034.jpg'), path.join(samples, 'zebra.jpg'));
-    await until('the new image detected', () => detections.length > 0, 20000); // retries are at most 5 s apart
+    await until(() => detections.length > 0, 'the new image detected', 20000); // retries are at most 5 s apart
     assert.ok(detections[0].payload.some((d) => d.class === 'zebra'));
     assert.strictEqual(statuses[statuses.length - 1].fill, 'green');
   });

@@ -5,6 +5,7 @@ const path = require('path');
 const helper = require('node-red-node-test-helper');
 const { DIST, requireModel, cocoImage, lib } = require('./support/paths');
 const fx = require('./support/fixtures');
+const { until } = require('./support/wait');
 
 const modelNode = require(path.join(DIST, 'nodes', 'yolo-model.js'));
 const detectNode = require(path.join(DIST, 'nodes', 'yolov8-detect.js'));
@@ -33,15 +34,6 @@ function outcome(d1, out, msg) {
 }
 
 const errorText = (e) => (e instanceof Error ? e.message : String(e));
-
-function until(test, what, ms = 60000) {
-  return new Promise((resolve, reject) => {
-    const start = Date.now();
-    const t = setInterval(() => {
-      if (test()) { clearInterval(t); resolve(); } else if (Date.now() - start > ms) { clearInterval(t); reject(new Error(`timed out waiting for ${what}`)); }
-    }, 10);
-  });
-}
 
 describe('yolov8-detect node', function () {
   this.timeout(120000);

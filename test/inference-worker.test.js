@@ -7,6 +7,7 @@ const helper = require('node-red-node-test-helper');
 const { DIST, MODEL, requireModel, cocoImage, lib } = require('./support/paths');
 const fx = require('./support/fixtures');
 const variants = require('./support/model-variants');
+const { until } = require('./support/wait');
 
 const modelNode = require(path.join(DIST, 'nodes', 'yolo-model.js'));
 const detectNode = require(path.join(DIST, 'nodes', 'yolov8-detect.js'));
@@ -19,15 +20,6 @@ helper.init(require.resolve('node-red'));
 
 const threadCount = () => Number(/^Threads:\s+(\d+)/m.exec(fs.readFileSync('/proc/self/status', 'utf8'))[1]);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function until(test, what, ms = 60000) {
-  return new Promise((resolve, reject) => {
-    const start = Date.now();
-    const t = setInterval(() => {
-      if (test()) { clearInterval(t); resolve(); } else if (Date.now() - start > ms) { clearInterval(t); reject(new Error(`timed out waiting for ${what}`)); }
-    }, 10);
-  });
-}
 
 describe('inference in worker threads', function () {
   this.timeout(300000);

@@ -6,6 +6,7 @@ const helper = require('node-red-node-test-helper');
 const { DIST, MODEL, requireModel, requireCoco128, lib } = require('./support/paths');
 const fx = require('./support/fixtures');
 const variants = require('./support/model-variants');
+const { until } = require('./support/wait');
 
 const modelNode = require(path.join(DIST, 'nodes', 'yolo-model.js'));
 const detectNode = require(path.join(DIST, 'nodes', 'yolov8-detect.js'));
@@ -38,15 +39,6 @@ function capture() {
   helper.getNode('out2').on('input', (m) => got.out2.push(m));
   helper.getNode('s1').on('call:error', (call) => got.errors.push(call.args[0]));
   return got;
-}
-
-function until(test, what, ms = 30000) {
-  return new Promise((resolve, reject) => {
-    const start = Date.now();
-    const t = setInterval(() => {
-      if (test()) { clearInterval(t); resolve(); } else if (Date.now() - start > ms) { clearInterval(t); reject(new Error(`timed out waiting for ${what}`)); }
-    }, 10);
-  });
 }
 
 const reports = (got) => got.out2.filter((m) => m.topic === 'yolo-edge/shadow/report');

@@ -6,6 +6,7 @@ const path = require('path');
 const helper = require('node-red-node-test-helper');
 const { DIST, requireModel, cocoImage } = require('./support/paths');
 const { FakePi } = require('./support/fake-pi');
+const { until } = require('./support/wait');
 
 const nodes = ['yolo-model', 'yolov8-detect', 'yolo-temperature'].map((t) => require(path.join(DIST, 'nodes', `${t}.js`)));
 helper.init(require.resolve('node-red'));
@@ -45,13 +46,6 @@ describe('temperature guard -> yolov8-detect', function () {
       else m.admittedAt = Date.now();
     });
     const feed = setInterval(() => d.receive({ payload: zebra, seq: fed++ }), 40); // a 25 fps camera
-    const until = async (test, what, ms = 60000) => {
-      const end = Date.now() + ms;
-      while (!test()) {
-        if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-        await sleep(20);
-      }
-    };
     // Only controls after `from` count: the guard's start-up control is {maxFps: 0, pause: false} already. Resolves
     // once the first frame fed after the control has come out: frames leave in arrival order, so none admitted
     // before the change is still in flight, however slow the machine.

@@ -9,6 +9,7 @@ const helper = require('node-red-node-test-helper');
 const { DIST, lib } = require('./support/paths');
 const { FakePi, loadTemperatureNode } = require('./support/fake-pi');
 const { processesMentioning } = require('./support/camera-fakes');
+const { until } = require('./support/wait');
 
 const { TemperatureMonitor } = lib('temperature/monitor');
 const { parseTemperatureConfig } = lib('temperature/config');
@@ -18,14 +19,6 @@ helper.init(require.resolve('node-red'));
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 // A duration no other process uses, so the test can tell whether the hung vcgencmd's child is still alive.
 const HANG = 'sleep 47.25';
-
-async function until(cond, what, ms = 5000) {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
 
 /** Settles with the promise, or rejects after ms: a hang must fail the test, not stall the run. */
 function within(promise, ms, what) {
@@ -110,7 +103,7 @@ describe('temperature hardening', function () {
       hangingVcgencmd(pi, { once: false });
       const m = monitor({ temperatureSource: 'vcgencmd' });
       const sample = m.sample();
-      await until(() => processesMentioning(HANG).length > 0, 'the hung vcgencmd running');
+      await until(() => processesMentioning(HANG).length > 0, 'the hung vcgencmd running', 5000);
       const t0 = Date.now();
       m.close();
       const r = await within(sample, 1500, 'the sample after close');
@@ -322,7 +315,7 @@ describe('temperature hardening', function () {
     it('close while a hung vcgencmd runs: it is killed at once, nothing left running', async () => {
       hangingVcgencmd(pi, { once: false });
       await load({ interval: 5 });
-      await until(() => processesMentioning(HANG).length > 0, 'the hung vcgencmd running');
+      await until(() => processesMentioning(HANG).length > 0, 'the hung vcgencmd running', 5000);
       const t0 = Date.now();
       await within(helper.unload(), 2000, 'close');
       assert.ok(Date.now() - t0 < 1500, `close took ${Date.now() - t0} ms`);
@@ -332,9 +325,9 @@ describe('temperature hardening', function () {
     it('1e9 C is rejected with a warning and in the status; no state message, no pause', async () => {
       setSocRaw(pi, '1000000000000\n');
       const { node, got } = await load({ interval: 3600, source: 'sysfs' });
-      await until(() => got.readings.length === 1, 'the start-up reading');
+      await until(() => got.readings.length === 1, 'the start-up reading', 5000);
       node.receive({ payload: 'again' });
-      await until(() => got.readings.length === 2, 'a second reading');
+      await until(() => got.readings.length === 2, 'a second reading', 5000);
       await sleep(50);
       assert.deepStrictEqual(got.states, []);
       assert.deepStrictEqual(got.controls, []);
@@ -349,7 +342,7 @@ describe('temperature hardening', function () {
       setSocRaw(pi, '0x1A000\n');
       pi.setVc({ temp: '52.0' });
       const { node, got } = await load({ interval: 3600 });
-      await until(() => got.readings.length === 1, 'the start-up reading');
+      await until(() => got.readings.length === 1, 'the start-up reading', 5000);
       await sleep(20);
       assert.strictEqual(got.readings[0].payload.temperature, 52);
       assert.match(warnings().join(' | '), /thermalZone unavailable: thermal_zone1 \(cpu-thermal\): .*"0x1A000"; using vcgencmd measure_temp/);

@@ -4,19 +4,12 @@ const path = require('path');
 const helper = require('node-red-node-test-helper');
 const { DIST } = require('./support/paths');
 const { FakePi, loadTemperatureNode } = require('./support/fake-pi');
+const { until } = require('./support/wait');
 
 const temperatureNode = require(path.join(DIST, 'nodes', 'yolo-temperature.js'));
 helper.init(require.resolve('node-red'));
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function until(cond, what, ms = 5000) {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
 
 describe('yolo-temperature node', function () {
   let pi;
@@ -37,7 +30,7 @@ describe('yolo-temperature node', function () {
     setTemp(celsius);
     const before = got.readings.length;
     node.receive({ payload: 'now', tag: celsius });
-    await until(() => got.readings.length > before, `a reading at ${celsius} C`);
+    await until(() => got.readings.length > before, `a reading at ${celsius} C`, 5000);
     return got.readings[got.readings.length - 1];
   }
 
@@ -47,7 +40,7 @@ describe('yolo-temperature node', function () {
   ]) {
     it(`goes through every state with hysteresis from a fake ${source}, with state and guard messages`, async () => {
       const { node, got } = await load({ interval: 3600, source });
-      await until(() => got.readings.length === 1, 'the start-up reading');
+      await until(() => got.readings.length === 1, 'the start-up reading', 5000);
       const temps = [50, 76, 81, 86, 83, 81.5, 78, 76.5, 73, 71.5];
       const states = [];
       for (const t of temps) {
@@ -74,13 +67,13 @@ describe('yolo-temperature node', function () {
     const gate = new RateGate(); // stands for the detector's gate
     pi.setSocTemp(90);
     let { got } = await load({ interval: 3600 });
-    await until(() => got.controls.length === 1, 'the start-up control');
+    await until(() => got.controls.length === 1, 'the start-up control', 5000);
     for (const m of got.controls) gate.apply(m.payload);
     assert.strictEqual(gate.paused, true);
     await helper.unload();
     pi.setSocTemp(45);
     ({ got } = await load({ interval: 3600 }));
-    await until(() => got.controls.length === 1, 'the control of the redeployed guard');
+    await until(() => got.controls.length === 1, 'the control of the redeployed guard', 5000);
     assert.deepStrictEqual(got.controls[0].payload, { maxFps: 0, pause: false });
     assert.deepStrictEqual(got.controls[0].reason, { state: 'normal', previous: undefined, temperature: 45 });
     for (const m of got.controls) gate.apply(m.payload);
@@ -91,7 +84,7 @@ describe('yolo-temperature node', function () {
   it('sends the decoded throttle flags, clock, load, memory and window stats in each reading', async () => {
     pi.setVc({ throttled: '0x80008' });
     const { node, got } = await load({ interval: 3600 });
-    await until(() => got.readings.length === 1, 'the start-up reading');
+    await until(() => got.readings.length === 1, 'the start-up reading', 5000);
     pi.setProcStat('cpu  200 0 200 900 0 0 0 0 0 0\n'); // 200 of 300 more jiffies busy
     const msg = await readAt(node, got, 60, (t) => pi.setSocTemp(t));
     const p = msg.payload;
@@ -109,7 +102,7 @@ describe('yolo-temperature node', function () {
 
   it('warns once about a missing source and keeps sending readings', async () => {
     const { got } = await load({ interval: 0.1, vcgencmd: path.join(pi.dir, 'nowhere', 'vcgencmd') });
-    await until(() => got.readings.length >= 4, 'four readings');
+    await until(() => got.readings.length >= 4, 'four readings', 5000);
     const warnings = helper.log().args.map((a) => a[0]).filter((e) => e.level === helper.log().WARN && e.id === 't');
     assert.strictEqual(warnings.length, 1, JSON.stringify(warnings));
     assert.match(warnings[0].msg, /^throttled unavailable: .*not found/);
@@ -123,7 +116,7 @@ describe('yolo-temperature node', function () {
     for (const zone of ['thermal_zone0', 'thermal_zone1']) pi.remove(`sys/class/thermal/${zone}`); // as on an x86 VM
     const vcgencmd = path.join(pi.dir, 'nowhere', 'vcgencmd');
     const { node, got } = await load({ interval: 3600, vcgencmd });
-    await until(() => got.readings.length === 1, 'the start-up reading');
+    await until(() => got.readings.length === 1, 'the start-up reading', 5000);
     await sleep(20);
     const text = node.status.lastCall.args[0].text;
     assert.ok(`no temperature: no thermal zone under ${path.join(pi.sysRoot, 'class', 'thermal')}; ${vcgencmd} measure_temp`.startsWith(text.replace(/…$/, '')), text);
@@ -131,7 +124,7 @@ describe('yolo-temperature node', function () {
 
   it('shows a state badge', async () => {
     const { node, got } = await load({ interval: 3600 });
-    await until(() => got.readings.length === 1, 'the start-up reading');
+    await until(() => got.readings.length === 1, 'the start-up reading', 5000);
     await readAt(node, got, 81, (t) => pi.setSocTemp(t));
     await sleep(20);
     assert.deepStrictEqual(node.status.lastCall.args[0], { fill: 'red', shape: 'ring', text: '81.0 C hot' });
@@ -140,9 +133,9 @@ describe('yolo-temperature node', function () {
   it('never overlaps readings: slow ticks are skipped and counted, extra inputs wait or are dropped and counted', async () => {
     pi.setVc({ delay: '0.3' });
     const { node, got } = await load({ interval: 0.1 });
-    await until(() => pi.vcLog().length === 1, 'a timer reading in progress');
+    await until(() => pi.vcLog().length === 1, 'a timer reading in progress', 5000);
     for (let i = 0; i < 5; i++) node.receive({ payload: i, i });
-    await until(() => got.readings.some((m) => m.i === 1), 'the second queued input');
+    await until(() => got.readings.some((m) => m.i === 1), 'the second queued input', 5000);
     await sleep(700);
     const last = got.readings[got.readings.length - 1].payload;
     assert.ok(last.skippedTicks > 0, `skippedTicks ${last.skippedTicks}`);
@@ -154,7 +147,7 @@ describe('yolo-temperature node', function () {
 
   it('close stops the timer: no more readings, no more vcgencmd runs', async () => {
     const { got } = await load({ interval: 0.1 });
-    await until(() => got.readings.length >= 3, 'three readings');
+    await until(() => got.readings.length >= 3, 'three readings', 5000);
     await helper.unload();
     await sleep(50); // let a reading that was already running finish
     const readings = got.readings.length;
@@ -180,7 +173,7 @@ describe('yolo-temperature node', function () {
     helper.getNode('caught').on('input', (m) => caught.push(m));
     node.receive({ payload: 1 });
     node.receive({ payload: 2 });
-    await until(() => caught.length === 2, 'both messages at the Catch node');
+    await until(() => caught.length === 2, 'both messages at the Catch node', 5000);
     await sleep(300);
     assert.strictEqual(readings.length, 0);
     assert.deepStrictEqual(caught.map((m) => [m.payload, m.error.code]), [[1, 'BAD_CONFIG'], [2, 'BAD_CONFIG']]);

@@ -9,7 +9,7 @@ const path = require('path');
 const { lib } = require('../support/paths');
 const { startNodeRed } = require('../support/node-red-server');
 const { startRtspResponder, makeTsClip } = require('../support/rtsp-responder');
-const { waitFor } = require('../support/camera-fakes');
+const { until } = require('../support/wait');
 const { findProgram } = lib('camera/process-source');
 
 const CHROMIUM = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(Boolean).find((p) => fs.existsSync(p));
@@ -73,7 +73,7 @@ describe('camera credentials in the editor (playwright-core + chromium)', functi
 
     await page.click('#red-ui-header-button-deploy');
     await page.waitForSelector('.red-ui-notification:has-text("Successfully deployed")', { timeout: 30000 });
-    await waitFor(() => cam.auths.includes(`${user}:${password}`), 60000, 'the camera to get the password from the node credentials');
+    await until(() => cam.auths.includes(`${user}:${password}`), 'the camera to get the password from the node credentials', 60000);
 
     const flowsJson = fs.readFileSync(path.join(red.userDir, 'flows.json'), 'utf8');
     assert.ok(flowsJson.includes(base), flowsJson);

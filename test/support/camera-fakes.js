@@ -91,16 +91,6 @@ function pathWith(dir) {
   return `${path.join(dir, 'bin')}${path.delimiter}${process.env.PATH}`;
 }
 
-async function waitFor(predicate, timeoutMs, what) {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await predicate();
-    if (v) return v;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 /** Collects what camera node n-cam sends to helper node n-out, and its status, warn and error calls. */
 function watchCamera(helper) {
   const got = { msgs: [], statuses: [], warnings: [], errors: [] };
@@ -112,4 +102,4 @@ function watchCamera(helper) {
   return got;
 }
 
-module.exports = { watchCamera, makeFakeDir, writeFrames, writeFake, writeShellFake, calls, processesMentioning, zombieChildren, pathWith, waitFor };
+module.exports = { watchCamera, makeFakeDir, writeFrames, writeFake, writeShellFake, calls, processesMentioning, zombieChildren, pathWith };
