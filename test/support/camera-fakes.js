@@ -57,13 +57,19 @@ function calls(dir) {
   return fs.readFileSync(file, 'utf8').trim().split('\n').filter((l) => l).map((l) => JSON.parse(l));
 }
 
-/** Live processes (not zombies) whose command line mentions marker, read from /proc. */
+// Processes started from this test process carry this in their environment, also once orphaned: a process of
+// someone else's that names the same folder (a grep over /tmp) is not a capture process left behind.
+const OWNER = `YOLO_EDGE_TEST_OWNER=${process.pid}`;
+process.env.YOLO_EDGE_TEST_OWNER = String(process.pid);
+
+/** Live processes (not zombies) started from this test process whose command line mentions marker, read from /proc. */
 function processesMentioning(marker) {
   const out = [];
   for (const pid of fs.readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
     try {
       const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
-      if (cmd.includes(marker) && Number(pid) !== process.pid) out.push({ pid: Number(pid), cmd });
+      if (!cmd.includes(marker) || Number(pid) === process.pid) continue;
+      if (fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(OWNER)) out.push({ pid: Number(pid), cmd });
     } catch {
       // gone meanwhile
     }
