@@ -7,6 +7,7 @@ const { onnx } = require('onnx-proto');
 const { requireModel, cocoImage, lib } = require('./support/paths');
 const { tmpDir } = require('./support/fixtures');
 const { float16Copy, firstClasses, endToEnd, convInteger, pairDetections } = require('./support/model-variants');
+const { makeDynamic } = require('./support/dynamic-model');
 const { Detector } = lib('detector');
 const { loadModelInfo } = lib('model/model-info');
 const { halfBits, fromFloat16, toFloat16 } = lib('model/float16');
@@ -15,6 +16,32 @@ const { convertToFloat16 } = lib('tools/graph-edit/convert-float16');
 const { resizeModelFile } = lib('tools/graph-edit/resize-input');
 
 const IMAGES = ['000000000009.jpg', '000000000025.jpg', '000000000030.jpg', '000000000034.jpg', '000000000089.jpg'];
+
+/**
+ * The float16 model `b` detects on the fixture images what the float32 model `a` does: same classes, boxes within
+ * 2 px, scores within 0.01. A detection near the 0.25 threshold may fall on either side in float16: only those may
+ * be unpaired.
+ */
+async function sameDetections(a, b) {
+  let compared = 0;
+  for (const name of IMAGES) {
+    const img = fs.readFileSync(cocoImage(name));
+    const ref = (await a.detect(img)).detections;
+    const got = (await b.detect(img)).detections;
+    assert.ok(ref.length > 0, name);
+    for (const p of pairDetections(ref, got)) {
+      if (!p.b) {
+        assert.ok(p.a.score < 0.26, `${name}: ${p.a.class} ${p.a.score} has no float16 twin`);
+        continue;
+      }
+      for (const k of ['x1', 'y1', 'x2', 'y2']) assert.ok(Math.abs(p.a.box[k] - p.b.box[k]) <= 2, `${name} ${p.a.class} ${k}: ${p.a.box[k]} vs ${p.b.box[k]}`);
+      assert.ok(Math.abs(p.a.score - p.b.score) <= 0.01, `${name} ${p.a.class}: ${p.a.score} vs ${p.b.score}`);
+      compared++;
+    }
+    for (const p of pairDetections(got, ref)) if (!p.b) assert.ok(p.a.score < 0.26, `${name}: float16 ${p.a.class} ${p.a.score} is not in float32`);
+  }
+  assert.ok(compared >= 15, `${compared} pairs`);
+}
 
 describe('float16 conversion', () => {
   const bitsOf = (x) => new Uint32Array(new Float32Array([x]).buffer)[0];
@@ -60,25 +87,7 @@ describe('float16 models', function () {
   });
 
   it('detects what the float32 model detects: same classes, boxes within 2 px, scores within 0.01', async () => {
-    let compared = 0;
-    for (const name of IMAGES) {
-      const img = fs.readFileSync(cocoImage(name));
-      const ref = (await a.detect(img)).detections;
-      const got = (await b.detect(img)).detections;
-      assert.ok(ref.length > 0, name);
-      // a detection near the 0.25 threshold may fall on either side in float16: only those may be unpaired
-      for (const p of pairDetections(ref, got)) {
-        if (!p.b) {
-          assert.ok(p.a.score < 0.26, `${name}: ${p.a.class} ${p.a.score} has no float16 twin`);
-          continue;
-        }
-        for (const k of ['x1', 'y1', 'x2', 'y2']) assert.ok(Math.abs(p.a.box[k] - p.b.box[k]) <= 2, `${name} ${p.a.class} ${k}: ${p.a.box[k]} vs ${p.b.box[k]}`);
-        assert.ok(Math.abs(p.a.score - p.b.score) <= 0.01, `${name} ${p.a.class}: ${p.a.score} vs ${p.b.score}`);
-        compared++;
-      }
-      for (const p of pairDetections(got, ref)) if (!p.b) assert.ok(p.a.score < 0.26, `${name}: float16 ${p.a.class} ${p.a.score} is not in float32`);
-    }
-    assert.ok(compared >= 15, `${compared} pairs`);
+    await sameDetections(a, b);
   });
 
   it('keeps overlapping frames apart (two detect calls in flight)', async () => {
@@ -197,3 +206,43 @@ describe('unsupported tensor types', function () {
     await assert.rejects(loadModelInfo(file), (e) => e.code === 'UNSUPPORTED_TYPE' && /output 'output0' is int64/.test(e.message));
   });
 });
+
+describe('dynamic-shape float16 models', function () {
+  this.timeout(180000);
+  const tmp = tmpDir('yolo-edge-fp16-dynamic-');
+  let a;
+  let b;
+  let model;
+  before(async () => {
+    const dynamic = path.join(tmp, 'yolov8n-dynamic.onnx');
+    makeDynamic(requireModel(), dynamic);
+    const fp16 = float16Copy(dynamic, path.join(tmp, 'yolov8n-dynamic-fp16.onnx'));
+    model = onnx.ModelProto.decode(fs.readFileSync(fp16));
+    a = await Detector.create(dynamic, { threads: 1 });
+    b = await Detector.create(fp16, { threads: 1 });
+  });
+  after(async () => {
+    await a?.close();
+    await b?.close();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('runs the anchor grid\'s Range in float32 between Casts, as onnxruntime has no float16 Range', () => {
+    const nodes = model.graph.node;
+    const ranges = nodes.filter((n) => n.opType === 'Range');
+    assert.ok(ranges.length > 0);
+    const castTo = (name) => Number(nodes.find((n) => n.output.includes(name) && n.opType === 'Cast')?.attribute.find((x) => x.name === 'to').i);
+    for (const r of ranges) {
+      assert.deepStrictEqual(r.input.map(castTo), [1, 1, 1], r.name); // FLOAT
+      const after = nodes.find((n) => n.input.includes(r.output[0]));
+      assert.strictEqual(after.opType, 'Cast');
+      assert.strictEqual(Number(after.attribute.find((x) => x.name === 'to').i), 10); // FLOAT16
+    }
+  });
+
+  it('detects what the dynamic float32 model detects on frames of several shapes', async () => {
+    assert.deepStrictEqual([b.info.dynamicInput, b.info.precision], [true, 'fp16']);
+    await sameDetections(a, b);
+  });
+});
+

@@ -33,6 +33,34 @@ export function convertToFloat16(model: ModelProto): void {
     const tt = v.type?.tensorType;
     if (tt && tt.elemType === TensorType.FLOAT && !keep32.has(v.name ?? '')) tt.elemType = TensorType.FLOAT16;
   }
+  rangesInFloat32(graph);
+}
+
+/**
+ * onnxruntime has no float16 Range, which a dynamic-shape graph uses for its anchor grid: each Range runs in
+ * float32 between two Casts, as Ultralytics' half-precision dynamic export computes its aranges.
+ */
+function rangesInFloat32(graph: onnx.IGraphProto): void {
+  const nodes: onnx.INodeProto[] = [];
+  for (const n of graph.node ?? []) {
+    if (n.opType !== 'Range' || !n.input || !n.output?.[0]) {
+      nodes.push(n);
+      continue;
+    }
+    const out = n.output[0];
+    n.input = n.input.map((name, i) => {
+      const cast = `${n.name ?? out}_in${i}_fp32`;
+      nodes.push(castNode(name, cast, TensorType.FLOAT));
+      return cast;
+    });
+    n.output = [`${out}_fp32`];
+    nodes.push(n, castNode(`${out}_fp32`, out, TensorType.FLOAT16));
+  }
+  graph.node = nodes;
+}
+
+function castNode(input: string, output: string, to: number): onnx.INodeProto {
+  return { opType: 'Cast', name: `${output}_cast`, input: [input], output: [output], attribute: [{ name: 'to', type: onnx.AttributeProto.AttributeType.INT, i: to }] };
 }
 
 function toHalf(t: onnx.ITensorProto): void {
