@@ -1,4 +1,5 @@
 import * as path from 'path';
+import { YoloEdgeError } from '../lib/errors';
 import { checkFolder } from '../lib/folder-problem';
 import { checkWritable } from '../lib/tools/quantize/write';
 import { asUsageError, UsageError } from './args';
@@ -21,6 +22,6 @@ export async function outputFolder(dir: string, key: string): Promise<string> {
   const problem = await checkFolder(dir);
   if (problem?.kind === 'file' || problem?.kind === 'file-in-path') throw new UsageError(`--${key} ${problem.text}`);
   // a folder that cannot be looked at (permission, ...) is not the command line's fault: exit 1, in words
-  if (problem && problem.kind !== 'missing') throw new Error(problem.text, { cause: problem.cause });
+  if (problem && problem.kind !== 'missing') throw new YoloEdgeError(problem.text, 'OUTPUT_UNWRITABLE', { cause: problem.cause });
   return path.resolve(dir);
 }

@@ -10,7 +10,6 @@ const { until } = require('./support/wait');
 
 const nodes = ['yolo-model', 'yolov8-detect', 'yolo-temperature'].map((t) => require(path.join(DIST, 'nodes', `${t}.js`)));
 helper.init(require.resolve('node-red'));
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 describe('temperature guard -> yolov8-detect', function () {
   this.timeout(120000);
@@ -50,12 +49,8 @@ describe('temperature guard -> yolov8-detect', function () {
     // once the first frame fed after the control has come out: frames leave in arrival order, so none admitted
     // before the change is still in flight, however slow the machine.
     const guardSent = async (maxFps, from = controls.length) => {
-      const end = Date.now() + 10000;
-      let control;
-      while (!(control = controls.slice(from).find((c) => c.maxFps === maxFps))) {
-        if (Date.now() > end) throw new Error(`the guard never sent maxFps ${maxFps} (got ${JSON.stringify(controls)})`);
-        await sleep(20);
-      }
+      const control = await until(() => controls.slice(from).find((c) => c.maxFps === maxFps), `the guard to send maxFps ${maxFps}`, 10000)
+        .catch((err) => { throw new Error(`${err.message} (got ${JSON.stringify(controls)})`); });
       await until(() => outputs.some((m) => m.seq >= control.fedBefore), `a frame fed after maxFps ${maxFps}`);
     };
     /**
