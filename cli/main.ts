@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { UsageError } from './args';
+import { endLine } from './commands/command';
 import { COMMANDS } from './commands/index';
 
 function help(): string {
@@ -37,6 +38,7 @@ async function main(argv: string[]): Promise<number> {
     await cmd.run(rest);
     return 0;
   } catch (e) {
+    endLine();
     const usage = e instanceof UsageError || (e as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS');
     process.stderr.write(`yolo-edge ${name}: ${(e as Error).message}\n${usage ? `usage: ${cmd.usage}\n` : ''}`);
     return usage ? 2 : 1;

@@ -420,6 +420,36 @@ describe('yolo-edge CLI', function () {
     }
   });
 
+  it('eval names the image it cannot read or decode (a truncated JPEG, a folder named .jpg), exit 1', async () => {
+    const fs = require('fs');
+    const os = require('os');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yolo-edge-eval-bad-'));
+    try {
+      fs.mkdirSync(path.join(dir, 'images'));
+      fs.mkdirSync(path.join(dir, 'labels'));
+      fs.copyFileSync(cocoImage('000000000009.jpg'), path.join(dir, 'images', 'a.jpg'));
+      fs.writeFileSync(path.join(dir, 'labels', 'a.txt'), '45 0.5 0.5 0.2 0.2\n');
+      const jpeg = fs.readFileSync(cocoImage('000000000034.jpg'));
+      const cases = [
+        ['b.jpg', () => fs.writeFileSync(path.join(dir, 'images', 'b.jpg'), jpeg.subarray(0, 5000)), /premature end/],
+        ['b.jpg', () => fs.mkdirSync(path.join(dir, 'images', 'b.jpg')), /a folder/],
+      ];
+      for (const [name, make, why] of cases) {
+        fs.rmSync(path.join(dir, 'images', name), { recursive: true, force: true });
+        make();
+        const r = await cli(['eval', '--json', '--threads', '1', '--data', dir]);
+        assert.strictEqual(r.code, 1, r.stderr);
+        assert.strictEqual(r.stdout, '');
+        const line = r.stderr.split('\n').find((l) => l.includes('yolo-edge eval:'));
+        assert.ok(line.startsWith('yolo-edge eval:'), `the error starts a line of its own: ${JSON.stringify(r.stderr)}`);
+        assert.ok(line.includes(path.join(dir, 'images', name)), r.stderr);
+        assert.match(line, why);
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('eval on coco128 measures what a correct letterbox pipeline does: mAP50 0.595, mAP50-95 0.445 (+-0.01)', async function () {
     const r = await cli(['eval', '--json', '--threads', '2', '--data', requireCoco128(this)]);
     assert.strictEqual(r.code, 0, r.stderr);

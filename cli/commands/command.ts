@@ -7,7 +7,18 @@ export interface Command {
   run(argv: string[]): Promise<void>;
 }
 
-export const err = (m: string): boolean => process.stderr.write(m);
+let lineOpen = false;
+
+/** Writes to stderr, noting whether a `\r` progress line is left without its end. */
+export const err = (m: string): boolean => {
+  if (m.length) lineOpen = !m.endsWith('\n');
+  return process.stderr.write(m);
+};
+
+/** Ends a progress line left open, so that what follows (the error of a failed run) starts a line of its own. */
+export function endLine(): void {
+  if (lineOpen) err('\n');
+}
 
 /** A warning on stderr, on a line of its own (after a `\r` progress line when `afterProgress`). */
 export const warnLine = (m: string, afterProgress = false): boolean => err(`${afterProgress ? '\n' : ''}warning: ${m}\n`);
