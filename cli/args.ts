@@ -39,7 +39,8 @@ type Kind = 'a number' | 'a whole number';
 function bounded(p: Parsed, key: string, fallback: number, min: number, max: number, kind: Kind): number {
   const v = str(p, key);
   if (v === undefined) return fallback;
-  const n = Number(v);
+  // Number('') is 0: `--conf "$CONF"` with CONF unset would keep every box, `--max-images=` would take all
+  const n = v.trim() === '' ? NaN : Number(v);
   const ok = (kind === 'a whole number' ? Number.isInteger(n) : Number.isFinite(n)) && n >= min && n <= max;
   if (!ok) throw new UsageError(`--${key} must be ${rangeText(min, max, kind)}, got '${v}'`);
   return n;

@@ -210,6 +210,24 @@ describe('yolo-edge CLI', function () {
     }
   });
 
+  it("an empty number value (--conf '', --max-images=) is refused, not read as 0", async () => {
+    const img = cocoImage('000000000034.jpg');
+    const cases = [
+      [['detect', '--conf', '', img], /--conf must be a number between 0 and 1, got ''/],
+      [['detect', '--conf', ' ', img], /--conf must be a number between 0 and 1, got ' '/],
+      [['detect', '--threads=', img], /--threads must be a whole number between 0 and \d+, got ''/],
+      [['eval', '--data', '/nope', '--iou='], /--iou must be a number between 0 and 1, got ''/],
+      [['bench', '--model', 'yolov8n.onnx', '--images', '/nope', '--max-images', ''], /--max-images must be a whole number of at least 0, got ''/],
+      [['quantize', '--model', 'yolov8n.onnx', '--calib', '/nope', '--out', '/tmp/q.onnx', '--accuracy-budget', ''], /--accuracy-budget must be a number between 0 and 100, got ''/],
+    ];
+    for (const [args, why] of cases) {
+      const r = await cli(args);
+      assert.strictEqual(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, why);
+      assert.strictEqual(r.stdout, '', args.join(' '));
+    }
+  });
+
   it('temperature: a bad --interval or --source is an option error (exit 2 with the usage line)', async () => {
     for (const [args, why] of [[['--interval', 'x'], /interval must be a number from 0\.1 to 86400, got "x"/], [['--source', 'foo'], /source must be one of auto, sysfs, vcgencmd, got "foo"/]]) {
       const r = await cli(['temperature', ...args]);
