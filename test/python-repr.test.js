@@ -11,6 +11,11 @@ describe('model metadata', () => {
     assert.strictEqual(parseNames('{0: '), undefined);
   });
 
+  it('decodes the escapes of Python reprs and of JSON (non-ASCII names written with json.dumps)', () => {
+    assert.deepStrictEqual(parseNames('{"0": "caf\\u00e9", "1": "\\u4eba", "2": "\\ud83d\\ude97 car", "3": "a\\/b"}'), ['café', '人', '🚗 car', 'a/b']);
+    assert.deepStrictEqual(parseNames("{0: 'tab\\there\\r', 1: '\\x0bvt', 2: '\\U0001f697', 3: 'back\\\\slash', 4: 'nul\\0'}"), ['tab\there\r', '\x0bvt', '🚗', 'back\\slash', 'nul\0']);
+  });
+
   it('parses imgsz lists and scalars', () => {
     assert.deepStrictEqual(parsePythonRepr('[640, 480]'), [640, 480]);
     assert.strictEqual(parsePythonRepr('32'), 32);

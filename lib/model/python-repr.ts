@@ -58,12 +58,34 @@ class ReprReader {
     while (this.pos < this.text.length) {
       const c = this.text[this.pos++];
       if (c === quote) return out;
-      if (c === '\\') {
-        const e = this.text[this.pos++];
-        out += e === 'n' ? '\n' : e === 't' ? '\t' : e;
-      } else out += c;
+      if (c === '\\') out += this.escape();
+      else out += c;
     }
     throw this.fail('unterminated string');
+  }
+
+  /**
+   * The character after a backslash: Python's (\xhh, \uXXXX, \UXXXXXXXX, octal, \r, ...) and JSON's, whose \uXXXX is
+   * how json.dumps writes every non-ASCII name ('caf\u00e9' was read as 'cafu00e9'); a surrogate pair joins itself.
+   */
+  private escape(): string {
+    const e = this.text[this.pos++] ?? '';
+    const simple: Record<string, string> = { n: '\n', t: '\t', r: '\r', a: '\x07', b: '\b', f: '\f', v: '\v' };
+    if (e in simple) return simple[e];
+    const hex = ({ x: 2, u: 4, U: 8 } as Record<string, number>)[e];
+    if (hex !== undefined) {
+      const digits = this.text.slice(this.pos, this.pos + hex);
+      const code = /^[0-9a-fA-F]+$/.test(digits) && digits.length === hex ? parseInt(digits, 16) : NaN;
+      if (!(code <= 0x10ffff)) throw this.fail(`bad \\${e} escape`);
+      this.pos += hex;
+      return String.fromCodePoint(code);
+    }
+    const octal = /^[0-7]{1,3}/.exec(this.text.slice(this.pos - 1, this.pos + 2));
+    if (octal) {
+      this.pos += octal[0].length - 1;
+      return String.fromCharCode(parseInt(octal[0], 8));
+    }
+    return e;
   }
 
   private atom(): unknown {
