@@ -328,6 +328,23 @@ describe('yolo-edge CLI', function () {
     }
   });
 
+  it('bench refuses an image it cannot read or decode before anything is measured, naming it (it failed every model)', async () => {
+    const fs = require('fs');
+    const os = require('os');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yolo-edge-bench-img-'));
+    try {
+      fs.copyFileSync(cocoImage('000000000009.jpg'), path.join(dir, 'a.jpg'));
+      fs.writeFileSync(path.join(dir, 'b.jpg'), fs.readFileSync(cocoImage('000000000034.jpg')).subarray(0, 5000));
+      const r = await cli(['bench', '--model', 'yolov8n.onnx', '--images', dir, '--threads', '1', '--runs', '2', '--warmup', '0', '--no-accuracy']);
+      assert.strictEqual(r.code, 1, r.stderr);
+      assert.strictEqual(r.stdout, '');
+      assert.ok(r.stderr.includes(`yolo-edge bench: ${path.join(dir, 'b.jpg')}: image could not be decoded`), r.stderr);
+      assert.doesNotMatch(r.stderr, /run 1\/|model runs failed/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('bench takes each --model as one path, commas and all', async () => {
     const fs = require('fs');
     const os = require('os');

@@ -1,7 +1,9 @@
-import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Detector } from '../../detector';
+import { YoloEdgeError } from '../../errors';
+import { decodeRgb, openImage } from '../../image/decode';
+import { readImageFile } from '../../image/read-file';
 import { hasLabels, listDataset, selectSplit, Split } from '../eval/dataset';
 import { evaluate } from '../eval/evaluate';
 import type { ModelInfo } from '../../model/model-info';
@@ -92,9 +94,26 @@ interface ImageSet {
 async function loadImages(o: BenchOptions): Promise<ImageSet> {
   const items = selectSplit(await listDataset(o.images), o.split);
   const chosen = o.maxImages > 0 ? items.slice(0, o.maxImages) : items;
-  const images = await Promise.all(chosen.map((it) => fs.readFile(it.image)));
+  const images: Buffer[] = [];
+  for (const it of chosen) images.push(await checkedImage(it.image));
   const withLabels = o.accuracy && (await hasLabels(o.images));
   return { images, labelled: withLabels ? new Set(chosen.map((it) => it.image)) : undefined };
+}
+
+/**
+ * An image read and decoded once before anything is measured: a bad one failed every model in turn (BAD_IMAGE
+ * blamed on the model, the image not named).
+ */
+async function checkedImage(file: string): Promise<Buffer> {
+  const bytes = await readImageFile(file); // its errors name the file already
+  try {
+    const { image, size } = await openImage(bytes);
+    await decodeRgb(image, size);
+  } catch (err) {
+    const e = err as Error;
+    throw new YoloEdgeError(`${file}: ${e.message}`, e instanceof YoloEdgeError ? e.code : 'BAD_IMAGE', { cause: e });
+  }
+  return bytes;
 }
 
 /** Interleaved runs: run r of every model before run r + 1 of any, so drift and heat hit all alike. */
