@@ -447,9 +447,14 @@ describe('yolo-edge CLI', function () {
       const warnings = bad.stderr.split('\n').filter((l) => l.startsWith('warning:'));
       assert.strictEqual(warnings.length, 1, bad.stderr);
       assert.match(warnings[0], /8 label line\(s\) or file\(s\) skipped: .*000000000009\.txt:\d+ class 999 .*000000000009\.txt:\d+ has 4 numbers/);
+      // the images folder itself, as Ultralytics takes it: its labels are in the labels/ beside it
       const images = await run(path.join(dir, 'box', 'images'));
-      assert.strictEqual(images.code, 1);
-      assert.match(images.stderr, /no label files: looked for <image name>\.txt in .*box\/images\/labels/);
+      assert.strictEqual(images.code, 0, images.stderr);
+      assert.deepStrictEqual([m(images).labels, m(images).map50], [m(box).labels, m(box).map50]);
+      fs.rmSync(path.join(dir, 'box', 'labels'), { recursive: true });
+      const none = await run(path.join(dir, 'box', 'images'));
+      assert.strictEqual(none.code, 1);
+      assert.match(none.stderr, /no label files: looked for <image name>\.txt in .*box\/images\/labels/);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -6,7 +6,7 @@ const path = require('path');
 const { lib } = require('./support/paths');
 const { tmpDir } = require('./support/fixtures');
 
-const { parseLabelLine, readLabels, LabelProblems, requireLabelFiles, listDataset } = lib('tools/eval/dataset');
+const { parseLabelLine, readLabels, LabelProblems, requireLabelFiles, listDataset, hasLabels } = lib('tools/eval/dataset');
 
 describe('eval label files', () => {
   const tmp = tmpDir('yolo-edge-labels-');
@@ -66,5 +66,18 @@ describe('eval label files', () => {
     fs.mkdirSync(path.join(tmp, 'ds', 'labels'));
     fs.writeFileSync(path.join(tmp, 'ds', 'labels', 'x.txt'), '');
     await requireLabelFiles(await listDataset(path.join(tmp, 'ds')), path.join(tmp, 'ds'));
+  });
+
+  it("reads Ultralytics' split layout: --data DIR/images/train2017 has its labels in DIR/labels/train2017", async () => {
+    const root = path.join(tmp, 'split');
+    for (const d of ['images/train2017', 'labels/train2017', 'other/val']) fs.mkdirSync(path.join(root, d), { recursive: true });
+    fs.writeFileSync(path.join(root, 'images', 'train2017', 'a.JPG'), '');
+    fs.writeFileSync(path.join(root, 'other', 'val', 'b.jpg'), '');
+    const items = await listDataset(path.join(root, 'images', 'train2017'));
+    assert.deepStrictEqual(items.map((it) => it.label), [path.join(root, 'labels', 'train2017', 'a.txt')]);
+    assert.strictEqual(await hasLabels(path.join(root, 'images', 'train2017')), true);
+    // no images/ in the path: labels/ beside the images, as before
+    assert.deepStrictEqual((await listDataset(path.join(root, 'other', 'val'))).map((it) => it.label), [path.join(root, 'other', 'val', 'labels', 'b.txt')]);
+    assert.strictEqual(await hasLabels(path.join(root, 'other', 'val')), false);
   });
 });

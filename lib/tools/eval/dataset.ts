@@ -12,10 +12,15 @@ export interface DatasetItem {
   label: string;
 }
 
-/** Lists a YOLO dataset: DIR/images/* with DIR/labels/<stem>.txt beside. A folder of images alone works too. */
+/**
+ * Lists a YOLO dataset: DIR/images/* with DIR/labels/<stem>.txt beside. A folder of images alone works too; one
+ * inside an images/ folder (Ultralytics' split layout, images/train2017 with labels/train2017) has its labels
+ * where Ultralytics looks, the last images/ of its path made labels/, when that folder exists.
+ */
 export async function listDataset(dir: string): Promise<DatasetItem[]> {
-  const imagesDir = await isDir(path.join(dir, 'images')) ? path.join(dir, 'images') : dir;
-  const labelsDir = path.join(dir, 'labels');
+  const nested = await isDir(path.join(dir, 'images'));
+  const imagesDir = nested ? path.join(dir, 'images') : dir;
+  const labelsDir = (!nested && (await splitLabelsDir(dir))) || path.join(dir, 'labels');
   const images = await listImages(imagesDir);
   return images.map((image) => ({ image, label: path.join(labelsDir, path.basename(image).replace(IMAGE_EXT, '.txt')) }));
 }
@@ -44,8 +49,18 @@ export async function listImages(dir: string): Promise<string[]> {
   return images;
 }
 
+/** DIR with its last `images` folder named `labels` (a/images/train -> a/labels/train), if that is a folder. */
+async function splitLabelsDir(dir: string): Promise<string | undefined> {
+  const parts = path.resolve(dir).split(path.sep);
+  const i = parts.lastIndexOf('images');
+  if (i < 0) return undefined;
+  const labels = [...parts.slice(0, i), 'labels', ...parts.slice(i + 1)].join(path.sep);
+  return (await isDir(labels)) ? labels : undefined;
+}
+
 export async function hasLabels(dir: string): Promise<boolean> {
-  return isDir(path.join(dir, 'labels'));
+  if (await isDir(path.join(dir, 'labels'))) return true;
+  return !(await isDir(path.join(dir, 'images'))) && (await splitLabelsDir(dir)) !== undefined;
 }
 
 async function isDir(p: string): Promise<boolean> {
