@@ -281,6 +281,27 @@ describe('ShadowTester', () => {
     await assert.rejects(t.promote(), (e) => e.code === 'PROMOTE_REFUSED' && /failed 1 of 1 comparisons since the last rollback \(last error: new model failed\)/.test(e.message));
   });
 
+  /** A model that sees a person and a car, numbers them in the order of `names` and filters by id as Detector does. */
+  const namedModel = (names) => source(async (_image, o) => {
+    const wanted = (o.classes || []).map((c) => (/^\d+$/.test(String(c)) ? Number(c) : names.indexOf(c)));
+    const all = [['person', [0, 0, 100, 100]], ['car', [200, 200, 400, 300]]].map(([name, b]) => ({ ...det(names.indexOf(name), 0.9, ...b), class: name }));
+    return withBoxes(all.filter((d) => wanted.length === 0 || wanted.includes(d.classId)));
+  });
+
+  it('runs the candidate on the classes production picks: a filter by id means production\'s class, whatever id the candidate gives it', async () => {
+    const production = namedModel(['person', 'car']);
+    const candidate = namedModel(['car', 'person']); // trained with the classes in another order
+    (await production.detector()).info = { names: ['person', 'car'] };
+    (await candidate.detector()).info = { names: ['car', 'person'] };
+    const reports = [];
+    const t = new ShadowTester(production, candidate, settings, { report: (r) => reports.push(r), alarm() {}, candidateError: (e) => assert.fail(e) });
+    for (const classes of [['0'], [1], ['person', '1']]) {
+      await t.runFrame(new Uint8Array(1), { classes }, undefined);
+      await t.drain();
+    }
+    assert.deepStrictEqual(reports.map((r) => [r.agreement.production, r.agreement.matched, r.agreement.onlyCandidate.map((d) => d.class)]), [[1, 1, []], [1, 1, []], [2, 2, []]]);
+  });
+
   it('counts a candidate failure that outlives a reset or promote as stale: no failure, no warning, promote allowed', async () => {
     const production = source(async () => withBoxes([]));
     let g;

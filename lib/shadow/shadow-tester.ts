@@ -109,6 +109,18 @@ function ownCopy(r: DetectionResult): DetectionResult {
   return { detections: copyDetections(r.detections), imageWidth: r.imageWidth, imageHeight: r.imageHeight, timings: { ...r.timings }, raw: r.raw };
 }
 
+const isClassId = (c: string | number): boolean => typeof c === 'number' || /^\d+$/.test(c);
+
+/**
+ * The class filter with ids given as production's names. An id is a position in one model's list: a candidate that
+ * orders its classes otherwise would pick other classes by the same id, and its boxes could never agree. Ids
+ * production does not have stay (production has refused them already).
+ */
+export function classesByName(classes: DetectOptions['classes'] | undefined, names: readonly string[] | undefined): DetectOptions['classes'] | undefined {
+  if (!classes || !names) return classes;
+  return classes.map((c) => (isClassId(c) ? names[Number(c)] ?? c : c));
+}
+
 /**
  * Runs every frame through production and a sampled share through the candidate, off the caller's
  * path: at most one comparison runs, later picks are skipped (and counted) while it does.
@@ -278,7 +290,9 @@ export class ShadowTester<S extends DetectorSource, C = undefined> {
     try {
       detector = await job.candidate.detector();
       this.noteLoaded(detector, 'candidate');
-      return { run: { detector, result: await detector.detect(job.image, { ...job.options, keepRaw: true, annotate: false, thumbnail: 0 }) } };
+      const options = { ...job.options, keepRaw: true, annotate: false, thumbnail: 0 };
+      if (options.classes) options.classes = classesByName(options.classes, job.production.detector.info.names);
+      return { run: { detector, result: await detector.detect(job.image, options) } };
     } catch (err) {
       return { err: err as Error, detector };
     }
