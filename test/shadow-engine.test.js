@@ -302,6 +302,21 @@ describe('ShadowTester', () => {
     assert.deepStrictEqual(reports.map((r) => [r.agreement.production, r.agreement.matched, r.agreement.onlyCandidate.map((d) => d.class)]), [[1, 1, []], [1, 1, []], [2, 2, []]]);
   });
 
+  it('refuses to promote when the node\'s class filter by id would pick other classes in the candidate; by name it promotes', async () => {
+    const production = namedModel(['person', 'car']);
+    const candidate = namedModel(['car', 'person']);
+    (await production.detector()).info = { names: ['person', 'car'] };
+    (await candidate.detector()).info = { names: ['car', 'person'] };
+    const t = new ShadowTester(production, candidate, settings, { report() {}, alarm() {}, candidateError() {} });
+    await assert.rejects(t.promote({ classes: ['1', 'person'] }), (e) => e.code === 'PROMOTE_REFUSED'
+      && e.message === "promote refused: this node's class filter picks by id and id 1 is 'car' in production and 'person' in the candidate, so output 1 would carry other classes; give the classes by name");
+    assert.strictEqual(t.roles.promoted, false);
+    const sent = async (classes) => (await t.runFrame(new Uint8Array(1), { classes }, undefined)).result.detections.map((d) => d.class);
+    assert.deepStrictEqual(await sent(['1']), ['car']);
+    await t.promote({ classes: ['car'] });
+    assert.deepStrictEqual([t.roles.promoted, await sent(['car'])], [true, ['car']]);
+  });
+
   it('counts a candidate failure that outlives a reset or promote as stale: no failure, no warning, promote allowed', async () => {
     const production = source(async () => withBoxes([]));
     let g;

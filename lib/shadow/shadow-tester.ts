@@ -121,6 +121,15 @@ export function classesByName(classes: DetectOptions['classes'] | undefined, nam
   return classes.map((c) => (isClassId(c) ? names[Number(c)] ?? c : c));
 }
 
+/** Where a class filter by id would pick another class in `candidate` than in `production`; undefined when nowhere. */
+export function movedClassIds(classes: DetectOptions['classes'] | undefined, production: readonly string[] | undefined, candidate: readonly string[] | undefined): string | undefined {
+  if (!classes || !production || !candidate) return undefined;
+  const moved = classes.filter(isClassId).map(Number).filter((id) => production[id] !== candidate[id]);
+  if (moved.length === 0) return undefined;
+  const name = (n: string | undefined): string => (n === undefined ? 'missing' : `'${n}'`);
+  return moved.map((id) => `id ${id} is ${name(production[id])} in production and ${name(candidate[id])} in the candidate`).join(', ');
+}
+
 /**
  * Runs every frame through production and a sampled share through the candidate, off the caller's
  * path: at most one comparison runs, later picks are skipped (and counted) while it does.
@@ -198,6 +207,8 @@ export class ShadowTester<S extends DetectorSource, C = undefined> {
       } catch (err) {
         throw new YoloEdgeError(`promote refused: the candidate cannot run this node's settings: ${(err as Error).message}`, 'PROMOTE_REFUSED');
       }
+      const moved = movedClassIds(options.classes, (await this.roles.production.detector()).info.names, d.info.names);
+      if (moved) throw new YoloEdgeError(`promote refused: this node's class filter picks by id and ${moved}, so output 1 would carry other classes; give the classes by name`, 'PROMOTE_REFUSED');
       const r = this.roleRuns;
       if (r.failed > 0) {
         const since = r.since === 'deploy' ? 'deploy' : `the last ${r.since}`;
