@@ -133,16 +133,30 @@ describe('temperature engine', () => {
       assert.strictEqual(over.stats(10000, 80).secondsToThrottle, 0);
     });
 
-    it('forgets samples older than the window and keeps at most maxSamples', () => {
+    it('forgets samples older than the window', () => {
       const w = new TemperatureWindow(30, 5);
       for (let i = 0; i < 10; i++) w.add(i * 10000, i);
       const s = w.stats(90000, 80);
       assert.strictEqual(s.samples, 4); // 60..90 s
       assert.strictEqual(s.min, 6);
-      const capped = new TemperatureWindow(1000, 5);
-      for (let i = 0; i < 20; i++) capped.add(i * 1000, i);
-      assert.strictEqual(capped.stats(19000, 80).samples, 5);
-      assert.strictEqual(capped.stats(19000, 80).min, 15);
+    });
+
+    it('covers the whole window in bounded memory: an hour at 1 s readings still holds the hour\'s peak and trend', () => {
+      const w = new TemperatureWindow(3600);
+      let t = 0;
+      for (let i = 0; i < 3600; i++) w.add((t += 1000), 70 + i / 360); // 70 -> 80 C over an hour: 1 C per 6 min
+      for (let i = 0; i < 1200; i++) w.add((t += 1000), 60); // then 20 minutes at 60 C
+      const s = w.stats(t, 90);
+      assert.ok(s.max > 79.9 && s.max <= 80, `max ${s.max}`);
+      assert.strictEqual(s.min, 60);
+      // the window keeps at most one bucket's slice (3.6 s) more than the hour
+      assert.ok(s.samples >= 3600 && s.samples <= 3604, `${s.samples} samples`);
+      assert.ok(w.size <= 1001, `${w.size} buckets`);
+      const rising = new TemperatureWindow(3600);
+      for (let i = 0; i <= 3000; i++) rising.add(i * 1000, 50 + i / 360);
+      const r = rising.stats(3000000, 80);
+      assert.ok(Math.abs(r.trendPerMinute - 1 / 6) < 1e-9, `trend ${r.trendPerMinute}`);
+      assert.ok(Math.abs(r.secondsToThrottle - (80 - (50 + 3000 / 360)) * 360) < 1e-6, `seconds to throttle ${r.secondsToThrottle}`);
     });
 
     it('forgets old samples when no new ones come (a sensor outage): fewer, then none, then null', () => {
