@@ -140,8 +140,9 @@ export = function (RED: NodeAPI): void {
       if (!tester.roles.candidate) return { fill: 'green', shape: 'ring', text: `no candidate · ${frames.stats.processed} frames` };
       const w = tester.windowSummary;
       const c = tester.counters;
-      const failing = c.failed > 0 && c.failed >= c.compared;
-      if (failing) return { fill: 'yellow', shape: 'dot', text: `candidate failed ${c.failed}x: ${candidateFailure.slice(0, 60)} · ${c.compared} compared${role}` };
+      // The candidate's own runs: the counters span promote and rollback, and would blame it for the other model's failures.
+      const own = tester.candidateRuns;
+      if (own.failed > 0 && own.failed >= own.compared) return { fill: 'yellow', shape: 'dot', text: `candidate failed ${own.failed}x: ${candidateFailure.slice(0, 60)} · ${c.compared} compared${role}` };
       const f1 = w.meanF1 === null ? 'F1 -' : `F1 ${w.meanF1.toFixed(2)}`;
       const ratio = w.p95LatencyRatio === null ? '' : ` · x${w.p95LatencyRatio.toFixed(2)}`;
       const skipped = c.skippedBusy ? ` · ${c.skippedBusy} skipped` : '';

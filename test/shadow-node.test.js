@@ -394,6 +394,35 @@ describe('yolo-shadow-test node', function () {
     assert.strictEqual(got.out1[3].detection.model.sha256, DEFAULT_SHA, 'production unchanged');
   });
 
+  it('the status judges the model in the candidate\'s role: after a rollback it does not show the other model\'s failures', async () => {
+    const f = flow('yolov8n.onnx', 'yolov8n.onnx', { minF1: 0, minSamples: 50 });
+    f[1].names = Array.from({ length: 80 }, (_, i) => `part${i}`).join(','); // a class filter 'part0' only the candidate knows
+    await helper.load([modelNode, shadowNode], f);
+    const got = capture();
+    const s1 = helper.getNode('s1');
+    const statuses = [];
+    s1.on('call:status', (call) => statuses.push(call.args[0]));
+    const replies = () => got.out2.filter((m) => m.topic === 'yolo-edge/shadow/command').length;
+    s1.receive({ payload: images[0] });
+    await until(() => reports(got).length === 1, 'the first comparison');
+    s1.receive({ command: 'promote' });
+    await until(() => replies() === 1, 'the promote');
+    // the old production, now the shadow, fails every frame
+    for (let i = 0; i < 3; i++) {
+      const before = statuses.length;
+      s1.receive({ payload: images[0], classes: ['part0'] });
+      await until(() => statuses.slice(before).some((st) => /^candidate failed \d+x: unknown class 'part0'/.test(st.text)), `the shadow's failure ${i + 1} in the status`);
+    }
+    s1.receive({ command: 'rollback' });
+    await until(() => replies() === 2, 'the rollback');
+    s1.receive({ payload: images[0] });
+    await until(() => reports(got).length === 2, 'a comparison of the candidate, which never failed');
+    await until(() => / 2 compared$/.test(statuses[statuses.length - 1].text), 'the status after it');
+    const last = statuses[statuses.length - 1];
+    assert.strictEqual(last.fill, 'green', last.text);
+    assert.match(last.text, /^F1 0\.00 · x[\d.]+ · 2 compared$/);
+  });
+
   it('refuses a window smaller than the alarm "after" count (BAD_CONFIG naming both) instead of never raising the alarm', async () => {
     await helper.load([modelNode, shadowNode], flow('yolov8n.onnx', 'yolov8n.onnx', { windowSize: 2, minSamples: 3 }));
     const got = capture();

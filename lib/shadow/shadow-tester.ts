@@ -168,6 +168,11 @@ export class ShadowTester<S extends DetectorSource, C = undefined> {
     return { active: this.alarmState.active, reasons: this.alarmState.reasons };
   }
 
+  /** The runs of the model now in the candidate's role, since it took the role or the last reset. */
+  get candidateRuns(): { failed: number; compared: number } {
+    return { failed: this.roleRuns.failed, compared: this.roleRuns.compared };
+  }
+
   get windowSummary(): WindowSummary {
     return this.window.summary();
   }
