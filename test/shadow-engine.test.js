@@ -317,6 +317,25 @@ describe('ShadowTester', () => {
     assert.deepStrictEqual([t.roles.promoted, await sent(['car'])], [true, ['car']]);
   });
 
+  it('compares the first frame of a new window once a comparison from before the promote has ended, instead of skipping it as busy', async () => {
+    const g = gate();
+    let slow = true;
+    const a = source(async () => withBoxes([]));
+    const b = source(async () => { if (slow) await g.shut; return withBoxes([]); });
+    const reports = [];
+    const t = new ShadowTester(a, b, { ...settings, sampleValue: 10 }, { report: (r) => reports.push(r.frame), alarm() {}, candidateError() {} });
+    const frame = () => t.runFrame(new Uint8Array(1), {}, undefined);
+    await frame(); // frame 1: the candidate takes its time
+    await t.promote();
+    slow = false;
+    for (let i = 0; i < 3; i++) await frame(); // frames 2-4 while the comparison of frame 1 still runs
+    g.open();
+    await t.drain();
+    for (let i = 0; i < 3; i++) { await frame(); await t.drain(); } // frames 5-7
+    assert.deepStrictEqual(reports, [5], 'the new pair compared on the first frame the candidate was free for, not 10 frames later');
+    assert.deepStrictEqual([t.counters.sampled, t.counters.compared, t.counters.skippedBusy, t.counters.stale], [2, 1, 0, 1]);
+  });
+
   it('counts a candidate failure that outlives a reset or promote as stale: no failure, no warning, promote allowed', async () => {
     const production = source(async () => withBoxes([]));
     let g;

@@ -148,6 +148,10 @@ export class ShadowTester<S extends DetectorSource, C = undefined> {
   private raised?: AlarmEvent;
   /** Picked frames the candidate failed since it last ran one. */
   private failingInARow = 0;
+  /** Epoch of the comparison in progress. */
+  private runningEpoch = -1;
+  /** A pick a comparison from before the last promote, rollback or reset held up: the next frame takes it. */
+  private owedPick = false;
   /**
    * The runs of the model now in the candidate's role, since it took the role or the last reset: promote judges
    * these. The counters span a promote and rollback, so they would blame the candidate for the failures of the
@@ -183,7 +187,10 @@ export class ShadowTester<S extends DetectorSource, C = undefined> {
     const candidate = this.roles.candidate;
     const epoch = this.epoch; // a swap while production runs makes this pair stale
     const frame = ++this.counters.frames;
-    const picked = candidate !== undefined && this.sampler.next();
+    let picked = candidate !== undefined && (this.owedPick || this.sampler.next());
+    // A stale comparison must not cost the new window its first frame: the pick waits for the candidate instead.
+    this.owedPick = picked && this.comparisons.pending > 0 && this.runningEpoch !== epoch;
+    if (this.owedPick) picked = false;
     const compare = picked && this.comparisons.pending === 0;
     const detector = await production.detector();
     this.noteLoaded(detector, 'production');
@@ -255,6 +262,7 @@ export class ShadowTester<S extends DetectorSource, C = undefined> {
   }
 
   private async compare(job: Comparison<S, C>): Promise<void> {
+    this.runningEpoch = job.epoch;
     const outcome = await this.runCandidate(job);
     // First: a run (or failure) from before a promote, rollback or reset belongs to the counts the user cleared,
     // and after a promote to a model that is no longer the candidate.
