@@ -5,7 +5,7 @@ import { TOPICS } from '../lib/topics';
 import { DetectNodeFields, detectOptions, imageOf, Msg, wantsAnnotation, writeDetection } from './shared/detect-message';
 import { FrameJob } from './shared/frame-intake';
 import { FrameOutput, FrameRuntime } from './shared/frame-runtime';
-import { refuseInput } from './shared/refuse-input';
+import { errorStatus, refuseInput } from './shared/refuse-input';
 import { loadFailureText, refuseSettingsAtLoad, showFetchProgress, YoloModelNode } from './shared/model-config';
 import { createPreview } from './shared/preview';
 
@@ -59,25 +59,27 @@ export = function (RED: NodeAPI): void {
       frames.close().then(() => done(), () => done());
     });
 
-    if (!modelNode) node.status({ fill: 'red', shape: 'ring', text: 'no model configured' });
+    // held until a frame is sent: a control message (the temperature guard's first) must not show it as running
+    if (!modelNode) frames.showState({ fill: 'red', shape: 'ring', text: 'no model configured' }, true);
     else {
-      node.status({ fill: 'grey', shape: 'ring', text: 'loading model' });
+      frames.showState({ fill: 'grey', shape: 'ring', text: 'loading model' }, true);
       const loading = modelNode.detector();
       showFetchProgress(node, [modelNode], loading);
       loading.then(
         (d) => {
           if (frames.closing) return; // redeployed while loading: the new node shows its own status
           frames.watch(d);
-          if (refuseSettingsAtLoad(node, d, base)) return;
+          const refused = refuseSettingsAtLoad(node, d, base);
+          if (refused) return frames.showState(errorStatus(refused), true);
           // A non-square input (a resized 384x640 model) or a dynamic one shows as such, not as its width.
           const size = d.info.dynamicInput ? 'any size' : d.info.inputWidth === d.info.inputHeight ? `${d.info.inputWidth}px` : `${d.info.inputHeight}x${d.info.inputWidth}`;
-          node.status(d.saturation
+          frames.showState(d.saturation
             ? { fill: 'yellow', shape: 'ring', text: `ready · ${d.info.precision} ${size} · int8 saturates on this CPU, see log` }
-            : { fill: 'grey', shape: 'dot', text: `ready · ${d.info.precision} ${size}` });
+            : { fill: 'grey', shape: 'dot', text: `ready · ${d.info.precision} ${size}` }, false);
         },
         (err: Error) => {
           if (frames.closing) return;
-          node.status({ fill: 'red', shape: 'ring', text: loadFailureText(err) });
+          frames.showState({ fill: 'red', shape: 'ring', text: loadFailureText(err) }, true);
           node.error(`model ${modelNode.modelPath}: ${err.message}`);
         },
       );

@@ -232,6 +232,19 @@ describe('yolov8-detect node', function () {
     assert.match(errorText(r.error), /model file not found: \/nonexistent\/model.onnx/);
   });
 
+  it('keeps a model that did not load in its red status when a control message comes (the temperature guard sends one at start)', async () => {
+    await helper.load([modelNode, detectNode], flow('/nonexistent/model.onnx'));
+    const d1 = helper.getNode('d1');
+    const statuses = [];
+    d1.on('call:status', (c) => statuses.push(c.args[0]));
+    await until(() => statuses.some((st) => st.fill === 'red'), 'the load failure');
+    d1.receive({ topic: 'yolo-edge/control', payload: { maxFps: 0, pause: false } });
+    d1.receive({ topic: 'yolo-edge/control', payload: { maxFps: 2 } });
+    await new Promise((r) => setTimeout(r, 400));
+    const last = statuses[statuses.length - 1];
+    assert.deepStrictEqual([last.fill, last.text], ['red', 'model file not found: /nonexistent/model.onnx']);
+  });
+
   it('refuses a model that is not a detector, with a clear message', async () => {
     const dir = fx.tmpDir();
     const file = fx.writeClassifierModel(path.join(dir, 'classifier.onnx'));

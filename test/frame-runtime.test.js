@@ -96,4 +96,45 @@ describe('frame runtime', function () {
     await sleep(400);
     assert.strictEqual(node.statuses.length, shown, 'the held-back status is dropped at close');
   });
+
+  it('keeps a failed frame\'s red status over control messages and dropped frames until a frame is sent', async () => {
+    const node = fakeNode();
+    let fail = true;
+    const frames = new FrameRuntime(node, { busyPolicy: 'queue', queueSize: 10 }, async () => {
+      if (fail) throw Object.assign(new Error('not a readable image'), { code: 'BAD_IMAGE' });
+      return { send: {}, ms: 1, objects: 0 };
+    }, () => ({ fill: 'green', text: 'running' }));
+    const control = (payload) => { const j = job(0); j.msg = { topic: 'yolo-edge/control', payload }; frames.input(j); };
+    control({ maxFps: 2 });
+    frames.input(job(1)); // admitted, fails
+    await sleep(20);
+    for (let i = 0; i < 3; i++) frames.input(job(2 + i)); // over the rate: dropped
+    await sleep(400); // past the throttle's window
+    control({ maxFps: 2 });
+    const last = () => node.statuses[node.statuses.length - 1];
+    assert.deepStrictEqual([last().fill, last().text], ['red', 'not a readable image · 3 dropped']);
+    fail = false;
+    await sleep(600);
+    const good = job(9);
+    frames.input(good);
+    await sleep(20);
+    assert.deepStrictEqual(good.ended, ['ok']);
+    assert.deepStrictEqual([last().fill, last().text], ['green', 'running · 3 dropped'], 'a sent frame clears it at once');
+    await frames.close();
+  });
+
+  it('holds the node\'s own state (model not loaded) over control messages; a state not held gives way', async () => {
+    const node = fakeNode();
+    const frames = new FrameRuntime(node, { busyPolicy: 'queue', queueSize: 10 }, async () => ({ send: {}, ms: 1, objects: 0 }), () => ({ fill: 'green', text: 'running' }));
+    const control = (payload) => { const j = job(0); j.msg = { topic: 'yolo-edge/control', payload }; frames.input(j); };
+    frames.showState({ fill: 'red', shape: 'ring', text: 'model file not found' }, true);
+    control({ pause: true });
+    assert.strictEqual(node.statuses[node.statuses.length - 1].text, 'paused', 'a pause shows');
+    control({ pause: false, maxFps: 0 });
+    assert.strictEqual(node.statuses[node.statuses.length - 1].text, 'model file not found', 'and the state shows again after it');
+    frames.showState({ fill: 'grey', shape: 'dot', text: 'ready' }, false);
+    control({ maxFps: 5 });
+    assert.strictEqual(node.statuses[node.statuses.length - 1].text, 'running');
+    await frames.close();
+  });
 });

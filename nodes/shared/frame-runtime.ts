@@ -8,6 +8,7 @@ import { YoloEdgeError } from '../../lib/errors';
 import { RateMeter } from '../../lib/rate-meter';
 import type { FrameCounters } from './detect-message';
 import { FrameJob, takeFrame } from './frame-intake';
+import { errorStatus } from './refuse-input';
 
 const STATUS_EVERY_MS = 250;
 /** How long close() waits for frames in progress (Node-RED gives a node 15 s); later ones end with CLOSED. */
@@ -48,8 +49,11 @@ export class FrameRuntime {
   private closed = false;
   private readonly meter = new RateMeter(RATE_WINDOW_MS);
   private worker?: string;
-  /** The status shows an error: the next good frame replaces it at once, not after the throttle. */
-  private statusIsError = false;
+  /**
+   * A state that stays until a frame is sent: the model loading or not loaded, settings refused, the last frame's
+   * error. Control messages and dropped frames refresh the status too; they must not paint it green meanwhile.
+   */
+  private held?: NodeStatus;
   private readonly unwatch: Array<() => void> = [];
   /** Settles when the frame before the newest has been sent (or failed): frames leave in arrival order. */
   private previous: Promise<void> = Promise.resolve();
@@ -94,6 +98,18 @@ export class FrameRuntime {
     }));
   }
 
+  /**
+   * Shows the node's own state (model loading, ready, failed, settings refused). `hold` keeps it, as an error is
+   * kept, until a frame is sent; else it stays only until the next status.
+   */
+  showState(s: NodeStatus, hold: boolean): void {
+    if (this.closed) return;
+    this.held = hold ? s : undefined;
+    this.stopTrailing();
+    this.node.status(s);
+    this.statusAt = Date.now();
+  }
+
   status(force = false): void {
     if (this.closed) return;
     const now = Date.now();
@@ -115,6 +131,10 @@ export class FrameRuntime {
       this.node.status({ fill: 'yellow', shape: 'ring', text: `paused${tail}` });
       return;
     }
+    if (this.held) {
+      this.node.status({ ...this.held, text: `${this.held.text ?? ''}${tail}` });
+      return;
+    }
     const s = this.describe();
     this.node.status({ ...s, text: `${s.text ?? ''}${tail}` });
   }
@@ -133,11 +153,7 @@ export class FrameRuntime {
 
   /** A red status that stays until the next good frame. */
   private showError(err: Error): void {
-    if (this.closed) return;
-    this.stopTrailing();
-    this.node.status({ fill: 'red', shape: 'ring', text: err.message.slice(0, 60) });
-    this.statusAt = Date.now();
-    this.statusIsError = true;
+    this.showState(errorStatus(err), true);
   }
 
   private stopTrailing(): void {
@@ -158,8 +174,9 @@ export class FrameRuntime {
       job.send(r.send);
       this.stats.processed++;
       job.done();
-      this.status(this.statusIsError);
-      this.statusIsError = false;
+      const wasHeld = this.held !== undefined;
+      this.held = undefined;
+      this.status(wasHeld);
     } catch (err) {
       await before;
       this.stats.failed++;

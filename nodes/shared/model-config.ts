@@ -27,14 +27,14 @@ export function showFetchProgress(node: Node, models: Array<YoloModelNode | unde
 
 /**
  * Settings the loaded model cannot run (a class filter naming a class it does not have), shown at deploy as a red
- * status and a log line instead of at the first frame; frames still fail with the same error. True when refused.
+ * status and a log line instead of at the first frame; frames still fail with the same error. The error when refused.
  */
-export function refuseSettingsAtLoad(node: Node, d: Detector, options: Partial<DetectOptions>): boolean {
+export function refuseSettingsAtLoad(node: Node, d: Detector, options: Partial<DetectOptions>): Error | undefined {
   try {
     d.checkOptions(options);
-    return false;
+    return undefined;
   } catch (err) {
     showRefused(node, 'settings', err as Error);
-    return true;
+    return err as Error;
   }
 }

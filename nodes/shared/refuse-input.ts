@@ -1,8 +1,13 @@
-import type { Node } from 'node-red';
+import type { Node, NodeStatus } from 'node-red';
 
-/** Red status (cut to fit the badge) and one log line saying what was refused. */
+/** An error as a red status, cut to fit the badge. */
+export function errorStatus(err: Error): NodeStatus {
+  return { fill: 'red', shape: 'ring', text: err.message.slice(0, 60) };
+}
+
+/** Red status and one log line saying what was refused. */
 export function showRefused(node: Node, what: string, err: Error): void {
-  node.status({ fill: 'red', shape: 'ring', text: err.message.slice(0, 60) });
+  node.status(errorStatus(err));
   node.error(`${what}: ${err.message}`);
 }
 
