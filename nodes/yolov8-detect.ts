@@ -43,6 +43,7 @@ export = function (RED: NodeAPI): void {
     async function work({ msg }: FrameJob): Promise<FrameOutput> {
       if (!modelNode) throw new YoloEdgeError('no yolo-model configured', 'NO_MODEL');
       const detector = await modelNode.detector();
+      frames.watch(detector);
       const input = await imageOf(msg, config.filePaths === true);
       const annotate = wantsAnnotation(msg, config.annotate);
       const turn = preview.claim();

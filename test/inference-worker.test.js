@@ -163,6 +163,36 @@ describe('inference in worker threads', function () {
     assert.notStrictEqual(openHosts()[0].threadId, threadId, 'a new worker');
   });
 
+  it('shows worker restarts of a model that loaded only at a later frame (missing at deploy, put in place since)', async () => {
+    const file = path.join(require('os').tmpdir(), `yolo-edge-late-${process.pid}.onnx`);
+    fs.rmSync(file, { force: true });
+    try {
+      await helper.load([modelNode, detectNode], [
+        { id: 'm1', type: 'yolo-model', model: file, threads: 1, providers: 'cpu', names: '' },
+        { id: 'd1', type: 'yolov8-detect', model: 'm1', busyPolicy: 'queue', queueSize: 10, wires: [['out']] },
+        { id: 'out', type: 'helper' },
+      ]);
+      const d1 = helper.getNode('d1');
+      const out = helper.getNode('out');
+      const outputs = [];
+      const errors = [];
+      const statuses = [];
+      out.on('input', (m) => outputs.push(m));
+      d1.on('call:error', (c) => { if (c.args[0] instanceof Error) errors.push(c.args[0]); }); // not the load's log line
+      d1.on('call:status', (c) => statuses.push(c.args[0].text));
+      d1.receive({ payload: zebra });
+      await until(() => errors.length === 1, 'the frame without a model');
+      assert.strictEqual(errors[0].code, 'MODEL_NOT_FOUND');
+      fs.copyFileSync(MODEL, file);
+      d1.receive({ payload: zebra });
+      await until(() => outputs.length === 1, 'a frame once the model is there');
+      openHosts()[0].simulateCrash();
+      await until(() => statuses.some((t) => /model worker restarting/.test(t)), `the restart in the status (${statuses.join(' | ')})`, 5000);
+    } finally {
+      fs.rmSync(file, { force: true });
+    }
+  });
+
   it('shows a restart that failed, and clears the status once a later frame starts the worker again', async () => {
     const file = path.join(require('os').tmpdir(), `yolo-edge-restart-${process.pid}.onnx`);
     fs.copyFileSync(MODEL, file);

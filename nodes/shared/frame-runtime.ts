@@ -55,6 +55,7 @@ export class FrameRuntime {
    */
   private held?: NodeStatus;
   private readonly unwatch: Array<() => void> = [];
+  private readonly watched = new WeakSet<Detector>();
   /** Settles when the frame before the newest has been sent (or failed): frames leave in arrival order. */
   private previous: Promise<void> = Promise.resolve();
 
@@ -88,9 +89,13 @@ export class FrameRuntime {
     return this.meter.rate(performance.now());
   }
 
-  /** Shows worker restarts of a detector's session in the status until it is back. */
+  /**
+   * Shows worker restarts of a detector's session in the status until it is back. Called for each frame's
+   * detector too: a model that failed to load at deploy loads at a later frame, as a new detector.
+   */
   watch(detector: Detector): void {
-    if (this.closing) return;
+    if (this.closing || this.watched.has(detector)) return;
+    this.watched.add(detector);
     this.unwatch.push(detector.onState((s: HostState) => {
       this.worker = s.state === 'restarting' ? `model worker restarting in ${(s.inMs / 1000).toFixed(1)} s (${s.reason})`
         : s.state === 'failed' ? `model worker did not restart: ${s.reason.slice(0, 60)}` : undefined;
