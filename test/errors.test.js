@@ -57,6 +57,9 @@ describe('error codes', function () {
     const raw = { data: new Uint8Array(12), width: 2, height: 2, channels: 3 };
     assert.deepStrictEqual([parseControl(raw), parseControl(Buffer.from('jpeg')), parseControl('a/path.jpg')], [undefined, undefined, undefined]);
     assert.throws(() => parseControl({ maxFps: [2] }), /maxFps must be a number >= 0, got an array of 1$/);
+    // JSON text (an MQTT input that does not parse it) was taken as an image path: "not a readable image file"
+    assert.throws(() => parseControl(' {"maxFps": 2}'), (e) => e.code === 'BAD_PAYLOAD' &&
+      e.message === 'a yolo-edge/control payload is an object {maxFps, pause}, got JSON text " {\\"maxFps\\": 2}": parse it first (a json node)');
   });
 
   describe('in a flow', () => {

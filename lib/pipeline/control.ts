@@ -10,10 +10,15 @@ export interface ControlPayload {
 }
 
 /**
- * The control payload in `v`, checked; undefined when `v` is an image sent on the control topic (bytes or a raw
- * image: taken as a frame). Bad values, and an object that sets neither maxFps nor pause, throw BAD_PAYLOAD.
+ * The control payload in `v`, checked; undefined when `v` is an image sent on the control topic (bytes, a raw
+ * image or a file path: taken as a frame). Bad values, an object that sets neither maxFps nor pause, and JSON
+ * text, throw BAD_PAYLOAD.
  */
 export function parseControl(v: unknown): ControlPayload | undefined {
+  // a control as JSON text (an MQTT or websocket input that does not parse JSON) would fail as an image path
+  if (typeof v === 'string' && /^\s*\{/.test(v)) {
+    throw new YoloEdgeError(`a ${TOPICS.control} payload is an object {maxFps, pause}, got JSON text ${shown(v.slice(0, 40))}: parse it first (a json node)`, 'BAD_PAYLOAD');
+  }
   if (!v || typeof v !== 'object' || isRawImage(v) || ArrayBuffer.isView(v) || v instanceof ArrayBuffer || Array.isArray(v)) return undefined;
   const o = v as Record<string, unknown>;
   if (!('maxFps' in o) && !('pause' in o)) {
