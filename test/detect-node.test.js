@@ -199,7 +199,12 @@ describe('yolov8-detect node', function () {
       [{ payload: new ArrayBuffer(8) }, /got an ArrayBuffer$/],
       [{ payload: [1, 2] }, /got an array of 2$/],
       [{ payload: 5 }, /got number 5$/],
-      [{ payload: { data: 1 } }, /got an object that is not raw pixels \{data: Buffer, width, height, channels\}$/],
+      [{ payload: { data: 1 } }, /got an object that is not raw pixels \{data: Buffer, width, height, channels\}: its data must be a Buffer or Uint8Array, got number 1$/],
+      [{ payload: { other: 1 } }, /got an object that is not raw pixels \{data: Buffer, width, height, channels\}$/],
+      // a canvas ImageData's pixels; a Buffer that went through JSON; a width from a form field
+      [{ payload: { data: new Uint8ClampedArray(48), width: 4, height: 4 } }, /: its data must be a Buffer or Uint8Array, got an? Uint8ClampedArray$/],
+      [{ payload: JSON.parse(JSON.stringify(Buffer.from('jpeg'))) }, /: its data must be a Buffer or Uint8Array, got an array of 4$/],
+      [{ payload: { data: Buffer.alloc(48), width: '4', height: 4, channels: 3 } }, /: its width must be a number, got "4"$/],
       [{ payload: 5, filename: 7 }, /msg.filename must be a file path, got number 7$/],
     ];
     for (const [msg, expected] of cases) {

@@ -60,6 +60,16 @@ function isPlainObject(v: unknown): boolean {
   return v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype;
 }
 
+/** Why a plain object is not raw pixels: the field that is wrong, else the shape expected. */
+function notRawPixels(o: Record<string, unknown>): string {
+  const shape = 'raw pixels {data: Buffer, width, height, channels}';
+  if (!('data' in o)) return ` that is not ${shape}`;
+  // a canvas ImageData's Uint8ClampedArray, or a Buffer that went through JSON ({type: 'Buffer', data: [...]})
+  if (!(o.data instanceof Uint8Array)) return ` that is not ${shape}: its data must be a Buffer or Uint8Array, got ${kindOf(o.data)}`;
+  const bad = (['width', 'height'] as const).find((k) => typeof o[k] !== 'number');
+  return bad ? ` that is not ${shape}: its ${bad} must be a number, got ${kindOf(o[bad])}` : ` that is not ${shape}`;
+}
+
 /**
  * The msg's image: encoded bytes or raw pixels {data, width, height, channels} in msg.payload; a file path in
  * msg.payload only when the node allows it (off by default: an http-in flow must not read the host's files); else
@@ -78,7 +88,7 @@ export async function imageOf(msg: Msg, filePaths: boolean): Promise<ImageInput>
   }
   if (text.startsWith('data:')) throw new YoloEdgeError('msg.payload is a data URL, not image bytes: decode its base64 part to a Buffer first', 'BAD_PAYLOAD');
   if (text) throw new YoloEdgeError('msg.payload is a string, not an image: a file path in msg.payload is read only when the node\'s "read file paths" option is on; or name the file in msg.filename', 'BAD_PAYLOAD');
-  throw new YoloEdgeError(`msg.payload must be an image Buffer (JPEG/PNG/WebP), a file path or raw pixels, got ${kindOf(payload)}${isPlainObject(payload) ? ' that is not raw pixels {data: Buffer, width, height, channels}' : ''}`, 'BAD_PAYLOAD');
+  throw new YoloEdgeError(`msg.payload must be an image Buffer (JPEG/PNG/WebP), a file path or raw pixels, got ${kindOf(payload)}${isPlainObject(payload) ? notRawPixels(payload as Record<string, unknown>) : ''}`, 'BAD_PAYLOAD');
 }
 
 /** Writes a detection result into msg: payload, annotations, detection{...}, image, and annotated when asked (detect drew it). */
