@@ -10,7 +10,7 @@ import { DetectNodeFields, detectOptions, imageOf, Msg, wantsAnnotation, writeDe
 import { describeDetector, Detector, ModelIdentity } from '../lib/detector';
 import { FrameJob } from './shared/frame-intake';
 import { FrameOutput, FrameRuntime } from './shared/frame-runtime';
-import { refuseInput } from './shared/refuse-input';
+import { errorStatus, refuseInput } from './shared/refuse-input';
 import { loadFailureText, refuseSettingsAtLoad, showFetchProgress, YoloModelNode } from './shared/model-config';
 
 interface YoloShadowTestDef extends DetectNodeFields {
@@ -188,7 +188,8 @@ export = function (RED: NodeAPI): void {
       frames.close().then(() => tester.drain()).then(() => done(), () => done());
     });
 
-    node.status({ fill: 'grey', shape: 'ring', text: 'loading models' });
+    // held until a frame is sent: a control message (the temperature guard's first) must not show it as running
+    frames.showState({ fill: 'grey', shape: 'ring', text: 'loading models' }, true);
     const loading = Promise.all([production.detector(), loadCandidate()]);
     showFetchProgress(node, [production, candidate], loading);
     loading.then(
@@ -199,13 +200,15 @@ export = function (RED: NodeAPI): void {
       },
     ).then(
       ([p, c]) => {
-        if (frames.closing || refuseSettingsAtLoad(node, p, base)) return;
-        if (candidate && !c) node.status({ fill: 'yellow', shape: 'ring', text: `ready · candidate failed: ${candidateFailure.slice(0, 60)}` });
-        else node.status({ fill: 'grey', shape: 'dot', text: candidate ? 'ready · shadowing' : 'ready · no candidate' });
+        if (frames.closing) return;
+        const refused = refuseSettingsAtLoad(node, p, base);
+        if (refused) frames.showState(errorStatus(refused), true);
+        else if (candidate && !c) frames.showState({ fill: 'yellow', shape: 'ring', text: `ready · candidate failed: ${candidateFailure.slice(0, 60)}` }, false);
+        else frames.showState({ fill: 'grey', shape: 'dot', text: candidate ? 'ready · shadowing' : 'ready · no candidate' }, false);
       },
       (err: Error) => {
         if (frames.closing) return; // redeployed while loading: the new node shows its own status
-        node.status({ fill: 'red', shape: 'ring', text: loadFailureText(err) });
+        frames.showState({ fill: 'red', shape: 'ring', text: loadFailureText(err) }, true);
         node.error(`production model: ${err.message}`);
       },
     );

@@ -86,6 +86,23 @@ describe('yolo-shadow-test node', function () {
     assert.match(status.text, /^unknown class 'unicorn'/);
   });
 
+  it('keeps a production model that did not load, or a refused class filter, in its red status when a control message comes', async () => {
+    for (const [production, props, text] of [['/nonexistent/model.onnx', {}, 'model file not found: /nonexistent/model.onnx'], ['yolov8n.onnx', { classes: 'unicorn' }, /^unknown class 'unicorn'/]]) {
+      await helper.load([modelNode, detectNode, shadowNode], flow(production, 'yolov8n.onnx', props));
+      const s1 = helper.getNode('s1');
+      const statuses = [];
+      s1.on('call:status', (c) => statuses.push(c.args[0]));
+      await until(() => statuses.some((st) => st.fill === 'red'), 'the red status');
+      s1.receive({ topic: 'yolo-edge/control', payload: { maxFps: 2 } });
+      await new Promise((r) => setTimeout(r, 400));
+      const last = statuses[statuses.length - 1];
+      assert.strictEqual(last.fill, 'red', JSON.stringify(statuses));
+      if (typeof text === 'string') assert.strictEqual(last.text, text);
+      else assert.match(last.text, text);
+      await helper.unload();
+    }
+  });
+
   it('model against itself: F1 1.0, raw difference 0, both versions named, output 1 shaped like yolov8-detect', async () => {
     const f = flow('yolov8n.onnx', 'yolov8n.onnx');
     f.push({ id: 'd1', type: 'yolov8-detect', model: 'mp', confidence: 0.25, iou: 0.7, classes: '', maxDetections: 300, agnostic: false, annotate: false, busyPolicy: 'queue', queueSize: 10, wires: [['outd']] },
