@@ -29,9 +29,9 @@ export function shown(v: unknown): string {
   if (typeof v === 'string') return JSON.stringify(v);
   if (Array.isArray(v)) return `an array of ${v.length}`;
   if (v !== null && typeof v === 'object') {
-    // a typed array or ArrayBuffer by its name: 'an object' says nothing of what was sent
+    // a typed array or ArrayBuffer by its name ('an object' says nothing of what was sent); 'a Uint8Array' as it is read
     const name = (v as object).constructor?.name;
-    return name && name !== 'Object' ? `${/^[AEIOU]/.test(name) ? 'an' : 'a'} ${name}` : 'an object';
+    return name && name !== 'Object' ? `${/^[AEIO]/.test(name) ? 'an' : 'a'} ${name}` : 'an object';
   }
   return String(v);
 }
