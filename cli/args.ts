@@ -14,9 +14,21 @@ export function parse(argv: string[], options: Options): Parsed {
   return { values: values as Parsed['values'], positionals };
 }
 
+/** An option's value; one given empty (`--model "$M"` with M unset) is refused, not taken as left out. */
 export function str(p: Parsed, key: string, fallback?: string): string | undefined {
+  const v = given(p, key);
+  if (v !== undefined && v.trim() === '') throw emptyValue(key);
+  return v ?? fallback;
+}
+
+/** An option's value as given, empty too: for the few options where empty means something (--vcgencmd ''). */
+export function given(p: Parsed, key: string): string | undefined {
   const v = p.values[key];
-  return typeof v === 'string' ? v : fallback;
+  return typeof v === 'string' ? v : undefined;
+}
+
+function emptyValue(key: string): UsageError {
+  return new UsageError(`--${key} is given an empty value: give one, or leave the option out for its default`);
 }
 
 export function required(p: Parsed, key: string): string {
@@ -37,7 +49,7 @@ export function int(p: Parsed, key: string, fallback: number, min = -Infinity, m
 type Kind = 'a number' | 'a whole number';
 
 function bounded(p: Parsed, key: string, fallback: number, min: number, max: number, kind: Kind): number {
-  const v = str(p, key);
+  const v = given(p, key);
   if (v === undefined) return fallback;
   // Number('') is 0: `--conf "$CONF"` with CONF unset would keep every box, `--max-images=` would take all
   const n = v.trim() === '' ? NaN : Number(v);
@@ -52,11 +64,12 @@ function rangeText(min: number, max: number, kind: Kind): string {
   return min === -Infinity ? `${kind} of at most ${max}` : `${kind} between ${min} and ${max}`;
 }
 
-/** A repeatable option's values as given (file paths may hold commas). */
+/** A repeatable option's values as given (file paths may hold commas); an empty one is refused as in str(). */
 export function repeated(p: Parsed, key: string): string[] {
   const v = p.values[key];
-  const items = Array.isArray(v) ? v : typeof v === 'string' ? [v] : [];
-  return items.map((s) => s.trim()).filter((s) => s.length > 0);
+  const items = (Array.isArray(v) ? v : typeof v === 'string' ? [v] : []).map((s) => s.trim());
+  if (items.some((s) => s === '')) throw emptyValue(key);
+  return items;
 }
 
 /** A list option: repeated, or comma-separated (class names, providers, node names). */

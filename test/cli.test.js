@@ -228,6 +228,25 @@ describe('yolo-edge CLI', function () {
     }
   });
 
+  it('an empty path or name value (--model "$M" with M unset) is refused, not taken as the default', async () => {
+    const img = cocoImage('000000000034.jpg');
+    const cases = [
+      [['detect', '--model', '', img], '--model'],
+      [['detect', '--model=', img], '--model'],
+      [['eval', '--data', '/nope', '--model', ' '], '--model'],
+      [['bench', '--model', 'yolov8n.onnx', '--model', '', '--images', '/nope'], '--model'],
+      [['detect', '--classes', '', img], '--classes'],
+      [['temperature', '--sys-root', ''], '--sys-root'],
+      [['quantize', '--model', 'yolov8n.onnx', '--calib', '/nope', '--out', ''], '--out'],
+    ];
+    for (const [args, key] of cases) {
+      const r = await cli(args);
+      assert.strictEqual(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.ok(r.stderr.includes(`${key} is given an empty value`), `${args.join(' ')}: ${r.stderr}`);
+      assert.strictEqual(r.stdout, '', args.join(' '));
+    }
+  });
+
   it('temperature: a bad --interval or --source is an option error (exit 2 with the usage line)', async () => {
     for (const [args, why] of [[['--interval', 'x'], /interval must be a number from 0\.1 to 86400, got "x"/], [['--source', 'foo'], /source must be one of auto, sysfs, vcgencmd, got "foo"/]]) {
       const r = await cli(['temperature', ...args]);

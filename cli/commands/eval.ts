@@ -33,8 +33,9 @@ export const evalCmd: Command = {
       agnostic: flag(p, 'agnostic'),
     };
     const session = detectorOptions(p);
+    const model = modelFile(str(p, 'model'), 'model');
     const keep = new Set(selectSplit(await listDataset(data), half).map((it) => it.image));
-    const detector = await Detector.create(modelFile(str(p, 'model'), 'model'), session);
+    const detector = await Detector.create(model, session);
     try {
       const metrics = await evaluate(detector, data, {
         ...options,

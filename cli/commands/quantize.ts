@@ -24,7 +24,7 @@ function samplesOf(p: Parsed): number {
 
 /** --accuracy-budget POINTS; --holdout and --budget-max-layers tune it and mean nothing without it. */
 function budgetOf(p: Parsed): number | undefined {
-  if (str(p, 'accuracy-budget') === undefined) {
+  if (p.values['accuracy-budget'] === undefined) {
     refuseUnused(p, ['holdout', 'budget-max-layers'], 'without --accuracy-budget');
     return undefined;
   }

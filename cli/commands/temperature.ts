@@ -2,13 +2,13 @@ import * as path from 'path';
 import { setTimeout as sleep } from 'timers/promises';
 import { parseTemperatureConfig, ParsedConfig } from '../../lib/temperature/config';
 import { Reading, TemperatureMonitor } from '../../lib/temperature/monitor';
-import { asUsageError, flag, int, parse, Parsed, str } from '../args';
+import { asUsageError, flag, given, int, parse, Parsed, str } from '../args';
 import { Command, err } from './command';
 
 /** A folder option as given on the command line: relative to the working folder (the node takes full paths only). */
 function folderOption(p: Parsed, key: string): string | undefined {
   const v = str(p, key);
-  return v === undefined || v.trim() === '' ? v : path.resolve(v.trim());
+  return v === undefined ? v : path.resolve(v.trim());
 }
 
 function line(r: Reading): string {
@@ -24,7 +24,7 @@ function line(r: Reading): string {
 /** The node's own settings parser checks --interval and --source: what it refuses is a mistake in the option (exit 2). */
 function configOf(p: Parsed): ParsedConfig {
   try {
-    return parseTemperatureConfig({ interval: str(p, 'interval'), source: str(p, 'source'), thermalZone: str(p, 'zone'), sysRoot: folderOption(p, 'sys-root'), procRoot: folderOption(p, 'proc-root'), vcgencmd: str(p, 'vcgencmd') });
+    return parseTemperatureConfig({ interval: str(p, 'interval'), source: str(p, 'source'), thermalZone: str(p, 'zone'), sysRoot: folderOption(p, 'sys-root'), procRoot: folderOption(p, 'proc-root'), vcgencmd: given(p, 'vcgencmd') });
   } catch (e) {
     throw asUsageError(e, ['BAD_CONFIG']);
   }
@@ -32,7 +32,7 @@ function configOf(p: Parsed): ParsedConfig {
 
 export const temperature: Command = {
   summary: 'print SoC temperature, thermal state, throttle flags, clock, load and memory readings',
-  usage: 'yolo-edge temperature [--count 1] [--interval 5] [--source auto|sysfs|vcgencmd] [--zone Z] [--sys-root /sys] [--proc-root /proc] [--vcgencmd PATH] [--json]',
+  usage: 'yolo-edge temperature [--count 1] [--interval 5] [--source auto|sysfs|vcgencmd] [--zone Z] [--sys-root /sys] [--proc-root /proc] [--vcgencmd PATH (\'\' for none)] [--json]',
   async run(argv) {
     const p = parse(argv, { count: { type: 'string' }, interval: { type: 'string' }, source: { type: 'string' }, zone: { type: 'string' }, 'sys-root': { type: 'string' }, 'proc-root': { type: 'string' }, vcgencmd: { type: 'string' }, json: { type: 'boolean' } });
     const count = int(p, 'count', 1, 1);
