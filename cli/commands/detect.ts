@@ -1,19 +1,9 @@
-import { Detector, DetectOptions, DetectionResult } from '../../lib/detector';
-import { readImageFile } from '../../lib/image/read-file';
+import { Detector, DetectionResult } from '../../lib/detector';
+import { detectFile } from '../../lib/detect-file';
 import * as path from 'path';
 import { asUsageError, flag, int, list, num, parse, str, UsageError } from '../args';
 import { modelFile } from '../model-file';
 import { Command, detectorOptions, err, sessionOptions } from './command';
-
-/** Reads and detects one image file; its error names the file. */
-async function detectFile(detector: Detector, file: string, options: Partial<DetectOptions>): Promise<DetectionResult> {
-  const bytes = await readImageFile(file); // its errors name the file already
-  try {
-    return await detector.detect(bytes, options);
-  } catch (e) {
-    throw new Error(`${file}: ${(e as Error).message}`);
-  }
-}
 
 /** A --classes name the model lacks is a mistake in the option (exit 2): the message lists the names it has. */
 function checkClasses(detector: Detector, classes: string[]): void {

@@ -1,7 +1,7 @@
 import * as os from 'os';
 import * as path from 'path';
 import { Detector } from '../../detector';
-import { YoloEdgeError } from '../../errors';
+import { imageFileError } from '../../detect-file';
 import { decodeRgb, openImage } from '../../image/decode';
 import { readImageFile } from '../../image/read-file';
 import { hasLabels, listDataset, selectSplit, Split } from '../eval/dataset';
@@ -110,8 +110,7 @@ async function checkedImage(file: string): Promise<Buffer> {
     const { image, size } = await openImage(bytes);
     await decodeRgb(image, size);
   } catch (err) {
-    const e = err as Error;
-    throw new YoloEdgeError(`${file}: ${e.message}`, e instanceof YoloEdgeError ? e.code : 'BAD_IMAGE', { cause: e });
+    throw imageFileError(file, err, 'BAD_IMAGE');
   }
   return bytes;
 }

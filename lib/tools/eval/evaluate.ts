@@ -1,6 +1,5 @@
-import { Detector, DetectOptions, DetectionResult } from '../../detector';
-import { YoloEdgeError } from '../../errors';
-import { readImageFile } from '../../image/read-file';
+import { detectFile } from '../../detect-file';
+import { Detector } from '../../detector';
 import { LabelProblems, listDataset, readLabels, requireLabelFiles } from './dataset';
 import { computeMetrics, EvalRecord, matchPredictions, Metrics } from './metrics';
 
@@ -37,7 +36,7 @@ export async function evaluate(detector: Detector, dir: string, options: Partial
   const records: EvalRecord[] = [];
   const labelClasses: number[] = [];
   for (let k = 0; k < items.length; k++) {
-    const r = await detectImage(detector, items[k].image, { confidence: o.confidence, iou: o.iou, maxDetections: o.maxDetections, agnostic: o.agnostic, multiLabel: o.multiLabel });
+    const r = await detectFile(detector, items[k].image, { confidence: o.confidence, iou: o.iou, maxDetections: o.maxDetections, agnostic: o.agnostic, multiLabel: o.multiLabel });
     const labels = await readLabels(items[k].label, r.imageWidth, r.imageHeight, check);
     for (const l of labels) labelClasses.push(l.classId);
     const correct = matchPredictions(r.detections, labels);
@@ -47,15 +46,4 @@ export async function evaluate(detector: Detector, dir: string, options: Partial
   const summary = check.problems.summary();
   if (summary) o.warn?.(summary);
   return computeMetrics(records, labelClasses, items.length, o.operatingConfidence);
-}
-
-/** A dataset holds the odd bad image: its error names it (it said only 'image could not be decoded', or EISDIR). */
-async function detectImage(detector: Detector, image: string, options: Partial<DetectOptions>): Promise<DetectionResult> {
-  const bytes = await readImageFile(image); // its errors name the file already
-  try {
-    return await detector.detect(bytes, options);
-  } catch (err) {
-    const e = err as Error;
-    throw new YoloEdgeError(`${image}: ${e.message}`, e instanceof YoloEdgeError ? e.code : 'INFERENCE_FAILED', { cause: e });
-  }
 }
