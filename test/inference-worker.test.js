@@ -187,7 +187,7 @@ describe('inference in worker threads', function () {
       d1.receive({ payload: zebra });
       await until(() => outputs.length === 1, 'a frame once the model is there');
       openHosts()[0].simulateCrash();
-      await until(() => statuses.some((t) => /model worker restarting/.test(t)), `the restart in the status (${statuses.join(' | ')})`, 5000);
+      await until(() => statuses.some((t) => /model worker restarting/.test(t)), `the restart in the status (${statuses.join(' | ')})`);
     } finally {
       fs.rmSync(file, { force: true });
     }
