@@ -43,6 +43,12 @@ describe('shadow engine', () => {
       assert.deepStrictEqual(r.onlyCandidate.map((d) => d.score), [0.7, 0.9, 0.5]);
     });
 
+    it('never pairs boxes that do not overlap, even with a match IoU of 0', () => {
+      const r = compareDetections([det(0, 0.9, 0, 0, 100, 100)], [det(0, 0.9, 500, 500, 600, 600)], 0);
+      assert.deepStrictEqual([r.matched, r.f1, r.onlyProduction.length, r.onlyCandidate.length], [0, 0, 1, 1]);
+      assert.strictEqual(compareDetections([det(0, 0.9, 0, 0, 100, 100)], [det(0, 0.9, 99, 0, 199, 100)], 0).matched, 1, 'a sliver of overlap pairs at 0');
+    });
+
     it('matches by class name, not id: models that number their classes differently agree on what they name alike', () => {
       const box = [0, 0, 100, 100];
       const named = (classId, name) => ({ ...det(classId, 0.9, ...box), class: name });

@@ -27,7 +27,8 @@ export interface Agreement {
 export const DEFAULT_MATCH_IOU = 0.5;
 
 /**
- * Matches boxes of the same class name one to one, best IoU first, keeping pairs with IoU >= minIou.
+ * Matches boxes of the same class name one to one, best IoU first, keeping pairs with IoU >= minIou; boxes that do
+ * not overlap are never a pair (at minIou 0 every box of a class paired with any other).
  * Names, not ids: they are what users see and what the class filter picks, and two models (or a names
  * override) may number the same classes differently. Both empty counts as full agreement.
  */
@@ -37,7 +38,7 @@ export function compareDetections(production: readonly Detection[], candidate: r
     candidate.forEach((cd, c) => {
       if (pd.class !== cd.class) return;
       const v = iou(pd.box, cd.box);
-      if (v >= minIou) pairs.push({ p, c, iou: v });
+      if (v > 0 && v >= minIou) pairs.push({ p, c, iou: v });
     });
   });
   pairs.sort((a, b) => b.iou - a.iou || a.p - b.p || a.c - b.c);
