@@ -73,8 +73,11 @@ describe('shadow engine', () => {
 
   it('rawDifference: mean and max absolute difference; undefined for outputs of different size', () => {
     const d = rawDifference(new Float32Array([1, 2, 3, 4]), new Float32Array([1, 2.5, 2, 4]));
-    assert.deepStrictEqual(d, { meanAbs: 0.375, maxAbs: 1, elements: 4 });
+    assert.deepStrictEqual(d, { meanAbs: 0.375, maxAbs: 1, elements: 4, nonFinite: 0 });
     assert.strictEqual(rawDifference(new Float32Array(3), new Float32Array(4)), undefined);
+    // a candidate that overflows or gives NaN is counted, not read as agreeing
+    assert.deepStrictEqual(rawDifference(new Float32Array([1, 2, 3]), new Float32Array([NaN, 2.5, Infinity])), { meanAbs: 0.5, maxAbs: 0.5, elements: 3, nonFinite: 2 });
+    assert.deepStrictEqual(rawDifference(new Float32Array(2), new Float32Array([NaN, NaN])), { meanAbs: null, maxAbs: null, elements: 2, nonFinite: 2 });
   });
 
   it('RollingWindow keeps the last N samples; p95 is interpolated like numpy', () => {

@@ -36,7 +36,7 @@ export async function compareModels(
     const c = await candidate.detect(bytes, { ...options, keepRaw: true });
     const a = compareDetections(p.detections, c.detections, matchIou);
     const diff = p.raw && c.raw ? rawDifference(p.raw, c.raw) : undefined;
-    window.add({ f1: a.f1, productionMs: p.timings.inference, candidateMs: c.timings.inference, rawDiff: diff?.meanAbs });
+    window.add({ f1: a.f1, productionMs: p.timings.inference, candidateMs: c.timings.inference, rawDiff: diff?.meanAbs ?? undefined });
     totals.precision += a.precision;
     totals.recall += a.recall;
     totals.production += a.production;

@@ -334,7 +334,7 @@ export class ShadowTester<S extends DetectorSource, C = undefined> {
     const rawDiff = p.raw && c.raw ? rawDifference(p.raw, c.raw) ?? null : null;
     const agreement = compareDetections(p.detections, c.detections, this.settings.matchIou);
     const ratio = p.timings.inference > 0 ? c.timings.inference / p.timings.inference : 1;
-    this.window.add({ f1: agreement.f1, productionMs: p.timings.inference, candidateMs: c.timings.inference, rawDiff: rawDiff?.meanAbs });
+    this.window.add({ f1: agreement.f1, productionMs: p.timings.inference, candidateMs: c.timings.inference, rawDiff: rawDiff?.meanAbs ?? undefined });
     const run = (d: Detector, r: DetectionResult): ModelRun => ({ model: this.settings.describe(d), detections: r.detections.length, timings: r.timings });
     return {
       frame: job.frame,
