@@ -189,6 +189,19 @@ describe('ShadowTester', () => {
     return { shut, open };
   };
 
+  it('counts only a loaded candidate\'s failed runs toward the "after" streak: frames before its file loads do not', async () => {
+    let loads = 0;
+    const d = { detect: async () => { throw new Error('candidate input rejected'); }, checkOptions: () => {}, info: {} };
+    const candidate = { detector: async () => { if (++loads <= 5) throw new Error('model file not found'); return d; } };
+    const alarms = [];
+    const t = new ShadowTester(source(async () => result), candidate, { ...settings, rules: { ...settings.rules, minSamples: 3 } }, { report() {}, alarm: (e) => alarms.push(e), candidateError() {} });
+    const frame = async () => { await t.runFrame(new Uint8Array(1), {}, undefined); await t.drain(); };
+    for (let i = 0; i < 7; i++) await frame();
+    assert.deepStrictEqual(alarms, [], 'five frames before the file loaded, then two failed runs: under "after"');
+    await frame();
+    assert.deepStrictEqual(alarms.map((a) => a.reasons), [['candidate: it failed the last 3 picked frames']]);
+  });
+
   it('raises the alarm when the candidate fails "after" picked frames in a row, and clears it once it runs again', async () => {
     let failing = true;
     const production = source(async () => result);

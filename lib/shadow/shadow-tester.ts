@@ -273,11 +273,11 @@ export class ShadowTester<S extends DetectorSource, C = undefined> {
     if ('err' in outcome) {
       this.counters.failed++;
       this.roleRuns.failed++;
-      this.failingInARow++;
       this.lastCandidateError = outcome.err.message;
       this.events.candidateError(outcome.err, job.context);
-      // a candidate that never loaded has no identity for an alarm: its load failure was reported already
+      // a candidate that never loaded has no identity for an alarm, and its frames before the load are no runs of it
       if (outcome.detector) {
+        this.failingInARow++;
         const window = this.window.summary();
         const change = this.updateAlarm(window);
         if (change) this.announce(change, job, window, outcome.detector);
