@@ -9,6 +9,7 @@ import { ModelCatalog, ModelFolder } from '../lib/model/model-catalog';
 import { parseNamesSetting, readNamesFile } from '../lib/model/model-info';
 import { resolveModelPath } from '../lib/model/resolve-path';
 import { parseThreads } from '../lib/runtime/threads';
+import { LoadRetry } from '../lib/runtime/load-retry';
 import { YoloEdgeError } from '../lib/errors';
 import { YoloModelNode } from './shared/model-config';
 
@@ -127,6 +128,7 @@ export = function (RED: NodeAPI): void {
     }
     const providers = (config.providers || 'cpu').split(',').map((s) => s.trim()).filter(Boolean);
     let loading: Promise<Detector> | undefined;
+    const retry = new LoadRetry();
     let closed = false;
     (this as { modelPath: string }).modelPath = modelPath;
 
@@ -136,19 +138,32 @@ export = function (RED: NodeAPI): void {
       if (!loading) {
         // a default model put in place since (by hand, in either folder) is used as it is found
         const present = fetcher ? findDefaultModel(userDir) : modelPath;
-        const file = present ? Promise.resolve(present) : (fetcher as DefaultModelFetch).ready();
-        loading = file
-          .then(async (f) => {
-            (this as { modelPath: string }).modelPath = f;
-            const names = await namesOverride(config.names, bases);
-            return Detector.create(f, { threads, executionProviders: providers, names, warn: (m) => this.warn(m) });
-          });
+        loading = load(present);
         loading.then(
           (d) => this.log(`loaded ${d.info.path} (${d.info.layout}, ${d.info.numClasses} classes, ${d.info.inputWidth}x${d.info.inputHeight}, ${d.info.precision})`),
           () => { loading = undefined; },
         );
       }
       return loading;
+    };
+
+    /** One try at the model, unless the last failed too recently for the same file (see LoadRetry). */
+    const load = async (present: string | undefined): Promise<Detector> => {
+      const file = present ?? modelPath;
+      const held = await retry.held(file);
+      if (held) throw held;
+      const identity = await retry.identity(file);
+      try {
+        const f = present ?? (await (fetcher as DefaultModelFetch).ready());
+        (this as { modelPath: string }).modelPath = f;
+        const names = await namesOverride(config.names, bases);
+        const d = await Detector.create(f, { threads, executionProviders: providers, names, warn: (m) => this.warn(m) });
+        retry.succeeded();
+        return d;
+      } catch (err) {
+        retry.failed(err as Error, file, identity);
+        throw err;
+      }
     };
 
     this.watchFetch = (watcher) => (fetcher ? fetcher.watch(watcher) : () => undefined);

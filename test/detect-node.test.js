@@ -251,6 +251,33 @@ describe('yolov8-detect node', function () {
     assert.deepStrictEqual([last.fill, last.text], ['red', 'model file not found: /nonexistent/model.onnx']);
   });
 
+  it('does not try a refused model again for every frame, and loads it at once when the file is replaced', async () => {
+    const { Detector } = lib('detector');
+    const { MODEL } = require('./support/paths');
+    const file = fx.writeClassifierModel(path.join(fx.tmpDir(), 'model.onnx'));
+    const create = Detector.create;
+    let tries = 0;
+    Detector.create = function (...args) { tries++; return create.apply(this, args); };
+    try {
+      await helper.load([modelNode, detectNode], flow(file));
+      const d1 = helper.getNode('d1');
+      const errors = [];
+      d1.on('call:error', (c) => { if (c.args[0] instanceof Error) errors.push(c.args[0]); });
+      await until(() => tries === 1, 'the load at deploy');
+      for (let i = 0; i < 20; i++) d1.receive({ payload: zebra });
+      await until(() => errors.length === 20, '20 failed frames');
+      assert.ok(errors.every((e) => /is not a YOLO detection output/.test(e.message)), errors[0].message);
+      // each try reads the file and starts a worker: 20 frames would make up to 20 of them
+      assert.ok(tries <= 2, `${tries} loads for 20 frames`);
+      fs.copyFileSync(MODEL, file);
+      const { msg, error } = await outcome(d1, helper.getNode('out'), { payload: zebra });
+      assert.ifError(error);
+      assert.strictEqual(msg.payload[0].class, 'zebra');
+    } finally {
+      Detector.create = create;
+    }
+  });
+
   it('refuses a model that is not a detector, with a clear message', async () => {
     const dir = fx.tmpDir();
     const file = fx.writeClassifierModel(path.join(dir, 'classifier.onnx'));
