@@ -37,9 +37,35 @@ function request(target: PreparedTarget, agent: http.Agent | undefined, onRespon
   return get(target.url, agent ? { headers: target.headers, agent } : { headers: target.headers }, onResponse);
 }
 
-function statusReason(res: http.IncomingMessage): string {
-  const hint = res.statusCode === 401 ? ' (check user and password)' : '';
-  return `HTTP ${res.statusCode} ${res.statusMessage ?? ''}`.trim() + hint;
+/** Why a response is not the camera's image, with what to change when the answer says it. */
+function statusReason(res: http.IncomingMessage, target: PreparedTarget): string {
+  const status = `HTTP ${res.statusCode} ${res.statusMessage ?? ''}`.trim();
+  const code = res.statusCode ?? 0;
+  if (code === 401) return status + authHint(res.headers['www-authenticate'], target);
+  const location = res.headers.location;
+  // Redirects are not followed: the Authorization header would go wherever the camera points.
+  if (code >= 300 && code < 400 && location) return `${status}: the camera sends it to ${redirectTarget(location, target.url)}; put that URL in the node`;
+  return status;
+}
+
+/** A camera that only offers Digest gets Basic credentials it will never accept: "check the password" would mislead. */
+function authHint(challenge: string | undefined, target: PreparedTarget): string {
+  // Scheme names, not words inside quoted realms or parameter values.
+  const bare = (challenge ?? '').replace(/"(?:[^"\\]|\\.)*"/g, '""');
+  const offers = (scheme: string): boolean => new RegExp(`(?:^|[\\s,])${scheme}(?=\\s|,|$)`, 'i').test(bare);
+  if (offers('digest') && !offers('basic')) {
+    return ' (the camera wants Digest authentication; this node sends Basic only: allow Basic in the camera\'s settings, or use RTSP)';
+  }
+  return target.headers.authorization ? ' (check user and password)' : ' (the camera needs a user and password)';
+}
+
+/** Where a redirect points, absolute and without credentials. */
+function redirectTarget(location: string, base: URL): string {
+  try {
+    return redactUrl(new URL(location, base).href);
+  } catch {
+    return redactUrl(location);
+  }
 }
 
 /** Node says only 'aborted' when the camera drops the connection mid-response: say who did what. */
@@ -79,7 +105,7 @@ class HttpRun implements Connection {
   constructor(target: PreparedTarget, private readonly maxFrameBytes: number, private readonly events: RunEvents) {
     this.req = request(target, undefined, (res) => {
       const type = res.headers['content-type'] ?? '';
-      if (res.statusCode !== 200) return this.finish(statusReason(res), res);
+      if (res.statusCode !== 200) return this.finish(statusReason(res, target), res);
       if (/^image\//i.test(type)) return this.finish(`the URL sends single images (${type}); use the snapshot source`, res);
       const parser = new MultipartMjpegParser(boundaryOf(type), (jpeg) => events.frame(this, jpeg), maxFrameBytes, () => events.oversize(this));
       this.parser = parser;
@@ -166,7 +192,7 @@ function fetchSnapshot(target: PreparedTarget, deadlineMs: number, maxBytes: num
       answered = true;
       if (res.statusCode !== 200) {
         res.resume();
-        return settle(error(statusReason(res)));
+        return settle(error(statusReason(res, target)));
       }
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => {

@@ -1,0 +1,100 @@
+'use strict';
+// What an IP camera answers instead of images (a Digest challenge, a redirect, a login page, a stream at a
+// snapshot URL): the reason shown must say what came and what to change, not a misleading guess.
+const assert = require('assert');
+const http = require('http');
+const path = require('path');
+const { DIST } = require('./support/paths');
+const { makeFrames } = require('./support/jpeg-fixtures');
+const { until } = require('./support/wait');
+
+const { SnapshotClient, MjpegHttpSource } = require(path.join(DIST, 'lib', 'camera', 'http-sources.js'));
+const { DEFAULT_SUPERVISION } = require(path.join(DIST, 'lib', 'camera', 'source.js'));
+
+/** A loopback server answering every request with `answer(req, res)`. */
+function serve(answer) {
+  const sockets = new Set();
+  const server = http.createServer(answer);
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({
+        url: (p = '/') => new URL(`http://127.0.0.1:${server.address().port}${p}`),
+        close: () => {
+          for (const s of sockets) s.destroy();
+          return new Promise((r) => server.close(r));
+        },
+      }),
+    ),
+  );
+}
+
+const supervision = { ...DEFAULT_SUPERVISION, retryMinMs: 50, retryMaxMs: 100, stallMs: 2000 };
+
+/** The first warning an MJPEG source gives against the server. */
+async function mjpegWarning(server, user = '', password = '') {
+  const warnings = [];
+  const src = new MjpegHttpSource({ url: server.url('/video'), user, password }, { frame() {}, state() {}, warn: (m) => warnings.push(m) }, supervision);
+  src.start();
+  try {
+    return await until(() => warnings[0], 'a warning');
+  } finally {
+    await src.stop();
+  }
+}
+
+async function snapshotError(server, user = '', password = '', timeoutMs = 5000) {
+  const client = new SnapshotClient({ url: server.url('/snap'), user, password }, timeoutMs, 8 * 1024 * 1024);
+  const started = Date.now();
+  try {
+    await client.next();
+  } catch (err) {
+    return { err, ms: Date.now() - started };
+  } finally {
+    client.release();
+  }
+  throw new Error('the snapshot did not fail');
+}
+
+describe('camera: what an IP camera answers instead of images', function () {
+  this.timeout(20000);
+  let server;
+  afterEach(async () => {
+    if (server) await server.close();
+    server = undefined;
+  });
+
+  it('a camera that only offers Digest authentication: says so rather than "check user and password"', async () => {
+    server = await serve((req, res) => {
+      res.writeHead(401, { 'www-authenticate': 'Digest realm="IP Camera(basic, digest)", qop="auth,auth-int", nonce="4e3a", opaque="x"' });
+      res.end();
+    });
+    for (const message of [(await snapshotError(server, 'admin', 'pw')).err.message, await mjpegWarning(server, 'admin', 'pw')]) {
+      assert.match(message, /HTTP 401 Unauthorized \(the camera wants Digest authentication; this node sends Basic only/);
+      assert.doesNotMatch(message, /check user and password/);
+    }
+  });
+
+  it('401 with Basic offered: check user and password; without any credentials set: the camera needs them', async () => {
+    server = await serve((req, res) => {
+      res.writeHead(401, { 'www-authenticate': 'Digest realm="cam", nonce="1", Basic realm="cam"' });
+      res.end();
+    });
+    assert.match((await snapshotError(server, 'admin', 'wrong')).err.message, /HTTP 401 Unauthorized \(check user and password\)$/);
+    assert.match(await mjpegWarning(server), /HTTP 401 Unauthorized \(the camera needs a user and password\)$/);
+  });
+
+  it('a redirect is not followed (the password would go along) but named, absolute and without credentials', async () => {
+    server = await serve((req, res) => {
+      res.writeHead(302, { location: req.url === '/snap' ? 'http://admin:hunter2@10.9.8.7/cgi/jpg?ch=1' : '/other/video.mjpg' });
+      res.end();
+    });
+    const snap = (await snapshotError(server)).err.message;
+    assert.match(snap, /HTTP 302 Found: the camera sends it to http:\/\/admin:\*\*\*@10\.9\.8\.7\/cgi\/jpg\?ch=1; put that URL in the node/);
+    assert.doesNotMatch(snap, /hunter2/);
+    assert.match(await mjpegWarning(server), new RegExp(`HTTP 302 Found: the camera sends it to ${server.url('/other/video.mjpg').href.replace(/[.?]/g, '\\$&')};`));
+  });
+});
