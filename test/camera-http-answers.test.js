@@ -97,4 +97,44 @@ describe('camera: what an IP camera answers instead of images', function () {
     assert.doesNotMatch(snap, /hunter2/);
     assert.match(await mjpegWarning(server), new RegExp(`HTTP 302 Found: the camera sends it to ${server.url('/other/video.mjpg').href.replace(/[.?]/g, '\\$&')};`));
   });
+
+  it('an MJPEG URL that answers a page (a login form) and ends: names what came, not "the server ended the stream"', async () => {
+    server = await serve((req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end('<html><body><form>login</form></body></html>');
+    });
+    const message = await mjpegWarning(server);
+    assert.match(message, /^the server answered text\/html without a JPEG frame \(44 bytes received, 44 not JPEG, 0 parts rejected\); is it the camera's MJPEG URL\?$/);
+  });
+
+  it('an MJPEG stream that ends after frames is still "the server ended the stream"', async () => {
+    const [frame] = await makeFrames(1, 32, 24);
+    server = await serve((req, res) => {
+      res.writeHead(200, { 'content-type': 'multipart/x-mixed-replace; boundary=b' });
+      res.end(Buffer.concat([Buffer.from(`--b\r\nContent-Type: image/jpeg\r\nContent-Length: ${frame.length}\r\n\r\n`), frame, Buffer.from('\r\n')]));
+    });
+    assert.strictEqual(await mjpegWarning(server), 'the server ended the stream');
+  });
+
+  it('a snapshot URL that answers an MJPEG stream fails at once saying so, not after the timeout', async () => {
+    const [frame] = await makeFrames(1, 32, 24);
+    const timers = new Set();
+    server = await serve((req, res) => {
+      res.writeHead(200, { 'content-type': 'multipart/x-mixed-replace; boundary=frame' });
+      const part = () => {
+        if (res.destroyed) return;
+        res.write(Buffer.concat([Buffer.from('--frame\r\nContent-Type: image/jpeg\r\n\r\n'), frame, Buffer.from('\r\n')]));
+        timers.add(setTimeout(part, 20));
+      };
+      part();
+    });
+    try {
+      const { err, ms } = await snapshotError(server, '', '', 3000);
+      assert.strictEqual(err.code, 'SNAPSHOT_FAILED');
+      assert.match(err.message, /the URL sends a stream \(multipart\/x-mixed-replace; boundary=frame\), not one image; use the HTTP MJPEG source$/);
+      assert.ok(ms < 1500, `failed after ${ms} ms`);
+    } finally {
+      for (const t of timers) clearTimeout(t);
+    }
+  });
 });

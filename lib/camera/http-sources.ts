@@ -100,6 +100,7 @@ interface RunEvents {
 class HttpRun implements Connection {
   private readonly req: http.ClientRequest;
   private parser?: MultipartMjpegParser;
+  private frames = 0;
   private done = false;
 
   constructor(target: PreparedTarget, private readonly maxFrameBytes: number, private readonly events: RunEvents) {
@@ -107,10 +108,19 @@ class HttpRun implements Connection {
       const type = res.headers['content-type'] ?? '';
       if (res.statusCode !== 200) return this.finish(statusReason(res, target), res);
       if (/^image\//i.test(type)) return this.finish(`the URL sends single images (${type}); use the snapshot source`, res);
-      const parser = new MultipartMjpegParser(boundaryOf(type), (jpeg) => events.frame(this, jpeg), maxFrameBytes, () => events.oversize(this));
+      const parser = new MultipartMjpegParser(
+        boundaryOf(type),
+        (jpeg) => {
+          this.frames++;
+          events.frame(this, jpeg);
+        },
+        maxFrameBytes,
+        () => events.oversize(this),
+      );
       this.parser = parser;
       res.on('data', parsingHandler((chunk: Buffer) => parser.push(chunk), (reason) => this.finish(reason, res)));
-      res.on('end', () => this.finish('the server ended the stream'));
+      // A whole answer without a frame is not a stream that ended (a login page, an error text): say what came.
+      res.on('end', () => this.finish(this.frames > 0 ? 'the server ended the stream' : `the server answered ${type ? type.split(';')[0] : 'with no content type'} without a JPEG frame (${this.progress()}); is it the camera's MJPEG URL?`));
       res.on('error', (err) => this.finish(responseError(err)));
     });
     this.req.on('error', (err) => this.finish(err.message));
@@ -194,6 +204,9 @@ function fetchSnapshot(target: PreparedTarget, deadlineMs: number, maxBytes: num
         res.resume();
         return settle(error(statusReason(res, target)));
       }
+      const type = res.headers['content-type'] ?? '';
+      // A stream never ends: without this the fetch would read it until the deadline or the size limit.
+      if (/^multipart\//i.test(type)) return settle(error(`the URL sends a stream (${type}), not one image; use the HTTP MJPEG source`));
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => {
         size += chunk.length;
