@@ -70,7 +70,8 @@ export class PollingSource implements FrameSource {
     await this.chain.catch(() => undefined);
     // A start while we waited has fetches of its own on what release() would end.
     if (!this.active) this.puller.release?.();
-    if (wasActive) this.events.state({ kind: 'stopped', message: 'stopped' });
+    // A start that came meanwhile shows its own state.
+    if (wasActive && !this.active) this.events.state({ kind: 'stopped', message: 'stopped' });
   }
 
   async pull(): Promise<{ jpeg: Buffer; origin?: string }> {

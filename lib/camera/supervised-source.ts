@@ -20,6 +20,8 @@ export abstract class SupervisedSource implements FrameSource {
   private conn?: Connection;
   /** A run that ended and is still being cleaned up. */
   private closing?: Promise<void>;
+  /** What stop() is still waiting for: a start must not open a run while the last one may hold the device. */
+  private stopping?: Promise<void>;
   private retryTimer?: NodeJS.Timeout;
   private watchdog?: NodeJS.Timeout;
   private active = false;
@@ -45,9 +47,15 @@ export abstract class SupervisedSource implements FrameSource {
   start(): void {
     if (this.active) return;
     this.active = true;
-    this.generation++;
+    const gen = ++this.generation;
     this.backoff.reset();
-    this.open();
+    const stopping = this.stopping;
+    if (!stopping) return this.open();
+    // A camera only one process can open (libcamera, V4L2) is busy until the stopped run is gone.
+    this.events.state({ kind: 'starting', message: 'starting' });
+    void stopping.then(() => {
+      if (gen === this.generation) this.open();
+    });
   }
 
   async stop(): Promise<void> {
@@ -57,9 +65,17 @@ export abstract class SupervisedSource implements FrameSource {
     this.clearTimers();
     const conn = this.conn;
     this.conn = undefined;
-    if (conn) await conn.close();
-    if (this.closing) await this.closing;
-    if (wasActive) this.events.state({ kind: 'stopped', message: 'stopped' });
+    const prior = this.stopping;
+    const stopping = (async () => {
+      if (conn) await conn.close();
+      if (this.closing) await this.closing;
+      if (prior) await prior;
+    })();
+    this.stopping = stopping;
+    await stopping;
+    if (this.stopping === stopping) this.stopping = undefined;
+    // A start that came meanwhile shows its own state.
+    if (wasActive && !this.active) this.events.state({ kind: 'stopped', message: 'stopped' });
   }
 
   pull(): Promise<{ jpeg: Buffer }> {
