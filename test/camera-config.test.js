@@ -51,6 +51,14 @@ describe('camera: configuration and program arguments', () => {
     }
   });
 
+  it('the stall timeout is at least two frame periods: a camera asked for one frame every 15 s is not stuck after 10 s', () => {
+    const stall = (fps, stallTimeout) => parseCameraConfig({ source: 'rpicam', fps, stallTimeout }).supervision.stallMs;
+    assert.strictEqual(stall(5, ''), 10000, 'the default at 5 fps');
+    assert.strictEqual(stall(1 / 15, ''), 30000, 'one frame every 15 s');
+    assert.strictEqual(stall(0.5, 2), 4000);
+    assert.strictEqual(stall(0.5, 60), 60000, 'a longer stall timeout stands');
+  });
+
   it('moves credentials typed into a URL to the credential fields and redacts the password', () => {
     const c = parseCameraConfig({ source: 'mjpeg', url: 'http://bob:s3cret@10.0.0.5/video.mjpg' });
     assert.deepStrictEqual([c.user, c.password, c.url.href], ['bob', 's3cret', 'http://10.0.0.5/video.mjpg']);

@@ -1,6 +1,7 @@
 'use strict';
-// stop and start in quick succession (two inject nodes, a flow that restarts the camera): the new run must not
-// race the old one for the camera, and the late end of the stop must not overwrite the state of the new start.
+// When a capture run is restarted, and when it must not be. stop and start in quick succession (two inject nodes,
+// a flow that restarts the camera): the new run must not race the old one for the camera, and the late end of the
+// stop must not overwrite the state of the new start. A camera slower than the stall timeout is not stuck.
 const assert = require('assert');
 const fs = require('fs');
 const path = require('path');
@@ -12,6 +13,8 @@ const { until } = require('./support/wait');
 const { ProcessSource } = require(path.join(DIST, 'lib', 'camera', 'process-source.js'));
 const { PollingSource } = require(path.join(DIST, 'lib', 'camera', 'polling-source.js'));
 const { DEFAULT_SUPERVISION } = require(path.join(DIST, 'lib', 'camera', 'source.js'));
+const { Camera } = require(path.join(DIST, 'lib', 'camera', 'camera.js'));
+const { parseCameraConfig } = require(path.join(DIST, 'lib', 'camera', 'config.js'));
 
 const supervision = { ...DEFAULT_SUPERVISION, retryMinMs: 1000, retryMaxMs: 1000, stallMs: 5000 };
 
@@ -21,7 +24,7 @@ function recorder() {
   return got;
 }
 
-describe('camera: stop then start at once', function () {
+describe('camera: when a capture run is restarted', function () {
   this.timeout(20000);
   let dir;
   before(() => {
@@ -31,7 +34,7 @@ describe('camera: stop then start at once', function () {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('a capture program that holds the camera until it has exited: the new run waits for it, no "camera busy" failure', async () => {
+  it('stop then start at once, with a program that holds the camera until it has exited: the new run waits for it, no "camera busy" failure', async () => {
     fs.writeFileSync(path.join(dir, 'frame.jpg'), (await makeFrames(1, 64, 48))[0]);
     // Like libcamera: one process at a time may hold the camera, and releasing it takes a moment after SIGTERM.
     const program = path.join(dir, 'bin', 'one-at-a-time-cam');
@@ -64,7 +67,7 @@ describe('camera: stop then start at once', function () {
     assert.deepStrictEqual(processesMentioning(dir), []);
   });
 
-  it('a polling source whose fetch is in flight: the start after a stop keeps its own state', async () => {
+  it('stop then start at once on a polling source whose fetch is in flight: the start keeps its own state', async () => {
     const got = recorder();
     const [jpeg] = await makeFrames(1, 32, 24);
     let started = 0;
@@ -87,5 +90,30 @@ describe('camera: stop then start at once', function () {
     } finally {
       await src.stop();
     }
+  });
+
+  it('a camera asked for fewer frames than the stall timeout allows is not restarted between its frames', async () => {
+    fs.writeFileSync(path.join(dir, 'frame.jpg'), (await makeFrames(1, 64, 48))[0]);
+    // Like rpicam-vid: one frame at start, then one per 1/--framerate seconds.
+    const program = path.join(dir, 'bin', 'slow-cam');
+    fs.writeFileSync(
+      program,
+      `#!/bin/bash\nwhile [ $# -gt 0 ]; do [ "$1" = --framerate ] && FR=$2; shift; done\n` +
+        `while :; do cat '${path.join(dir, 'frame.jpg')}'; sleep $(echo "1/$FR" | bc -l) & wait $!; done\n`,
+    );
+    fs.chmodSync(program, 0o755);
+    const got = { frames: 0, statuses: [], warnings: [] };
+    // 2 fps: a frame every 500 ms, with a stall timeout of 200 ms
+    const config = parseCameraConfig({ source: 'rpicam', command: program, fps: 2, stallTimeout: 0.2, retryMin: 0.05 });
+    const cam = new Camera(config, { frame: () => got.frames++, status: (s) => got.statuses.push(s), warn: (m) => got.warnings.push(m) });
+    cam.open();
+    try {
+      await until(() => got.frames >= 4, 'four frames', 10000);
+    } finally {
+      await cam.close();
+    }
+    assert.deepStrictEqual(got.warnings, []);
+    assert.ok(!got.statuses.some((s) => s.fill === 'red'), got.statuses.map((s) => s.text).join('\n'));
+    assert.deepStrictEqual(processesMentioning(dir), []);
   });
 });

@@ -74,6 +74,13 @@ export interface Credentials {
   password?: string;
 }
 
+/** The shortest stall timeout at a target fps: this many frame periods without a frame. */
+export const STALL_FRAME_PERIODS = 2;
+
+function stallPeriods(fps: number): number {
+  return (STALL_FRAME_PERIODS * 1000) / fps;
+}
+
 /** Validates a node configuration (editor strings or numbers) into a CameraConfig; throws BAD_CONFIG naming the field. */
 export function parseCameraConfig(raw: Record<string, unknown>, creds: Credentials = {}): CameraConfig {
   const source = oneOf('source', raw.source, SOURCE_KINDS, 'rpicam');
@@ -135,5 +142,8 @@ export function parseCameraConfig(raw: Record<string, unknown>, creds: Credentia
     config.url = url('URL', inline.url, source === 'rtsp' ? ['rtsp:', 'rtsps:'] : ['http:', 'https:']);
   }
   if (config.supervision.retryMaxMs < config.supervision.retryMinMs) config.supervision.retryMaxMs = config.supervision.retryMinMs;
+  // A camera asked for one frame every 15 s is not stuck after 10 s: restarting it each time loses the sensor's
+  // settled exposure. Waiting for a frame (trigger mode) follows the same bound.
+  config.supervision.stallMs = Math.max(config.supervision.stallMs, stallPeriods(config.fps));
   return config;
 }
