@@ -220,6 +220,32 @@ describe('camera: multipart MJPEG parser', () => {
     assert.strictEqual(p.garbageBytes, noise.length, 'the stall message counts the noise as not JPEG');
   });
 
+  it('a stream trickled one byte per chunk gives the same frames, in every framing', () => {
+    for (const withLength of [true, false]) {
+      const stream = body('frame', withLength);
+      const out = [];
+      const p = new MultipartMjpegParser('frame', (f) => out.push(f), 1 << 20);
+      for (let i = 0; i < stream.length; i++) p.push(stream.subarray(i, i + 1));
+      assert.strictEqual(out.length, frames.length);
+      out.forEach((f, i) => assert.ok(f.equals(frames[i]), `frame ${i}`));
+    }
+  });
+
+  it('a hostile server trickling boundary lines that never end their headers does not hold the event loop', () => {
+    // 200 KB of "--frame" lines, one byte per TCP segment: each byte searched and copied the 16 KB held (6 s here)
+    const spam = Buffer.from('--frame\r\n'.repeat(20000));
+    const tail = Buffer.concat([Buffer.from(`--frame\r\nContent-Type: image/jpeg\r\nContent-Length: ${frames[0].length}\r\n\r\n`), frames[0], Buffer.from('\r\n')]);
+    const out = [];
+    const p = new MultipartMjpegParser('frame', (f) => out.push(f), 1 << 20);
+    const started = process.hrtime.bigint();
+    for (let i = 0; i < spam.length; i++) p.push(spam.subarray(i, i + 1));
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    assert.ok(ms < 1500, `${spam.length} bytes took ${ms.toFixed(0)} ms`);
+    assert.ok(p.buffered <= 16384 + 16, `${p.buffered} bytes held`);
+    for (const c of oddChunks(tail)) p.push(c);
+    assert.ok(out.length === 1 && out[0].equals(frames[0]), 'a real part after the spam is still read');
+  });
+
   it('finds the boundary in Content-Type, quoted or not', () => {
     assert.strictEqual(boundaryOf('multipart/x-mixed-replace; boundary=--myboundary'), '--myboundary');
     assert.strictEqual(boundaryOf('multipart/x-mixed-replace;boundary="a b"'), 'a b');

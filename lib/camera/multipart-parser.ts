@@ -2,7 +2,40 @@ import { MjpegSplitter, wholeJpeg } from './mjpeg-splitter';
 
 /** Bytes searched for the declared boundary before the stream is taken as plain JPEGs; bounds what is held. */
 export const BOUNDARY_SEARCH_BYTES = 64 * 1024;
+/** Part headers longer than this are not part headers. */
+const MAX_PART_HEADER_BYTES = 16384;
 const SOI = Buffer.from([0xff, 0xd8]);
+
+/** A byte buffer that grows by doubling: appending a byte at a time does not copy what is held each time. */
+class HeldBytes {
+  private buf = Buffer.alloc(0);
+  length = 0;
+
+  /** Appends and returns all bytes held; the view is valid until the next change. */
+  append(bytes: Buffer): Buffer {
+    const need = this.length + bytes.length;
+    if (need > this.buf.length) {
+      const grown = Buffer.allocUnsafe(Math.max(need, this.buf.length * 2, 4096));
+      this.buf.copy(grown, 0, 0, this.length);
+      this.buf = grown;
+    }
+    bytes.copy(this.buf, this.length);
+    this.length = need;
+    return this.buf.subarray(0, need);
+  }
+
+  dropFront(n: number): void {
+    if (n <= 0) return;
+    this.buf.copy(this.buf, 0, n, this.length);
+    this.length -= n;
+  }
+
+  clear(): void {
+    this.length = 0;
+    // one large chunk held once is not kept for the life of the stream
+    if (this.buf.length > 4 * BOUNDARY_SEARCH_BYTES) this.buf = Buffer.alloc(0);
+  }
+}
 
 /**
  * Parses a multipart/x-mixed-replace MJPEG body. Parts with a Content-Length are taken exactly; the first part
@@ -15,12 +48,15 @@ export class MultipartMjpegParser {
   private readonly token: Buffer;
   private readonly splitter: MjpegSplitter;
   private state: 'boundary' | 'headers' | 'body' | 'skip' | 'scan';
-  private head: Buffer = Buffer.alloc(0);
+  /** Bytes held while looking for a boundary or the end of part headers, across chunks. */
+  private readonly held = new HeldBytes();
   private body: Buffer[] = [];
   private bodyBytes = 0;
   private need = 0;
-  /** Bytes at the start of head already searched for the boundary. */
+  /** Bytes at the start of the held bytes already searched for the boundary. */
   private searched = 0;
+  /** Where the search for the blank line after the part headers goes on, in the held bytes. */
+  private headerSearched = 0;
   /** Bytes before a boundary: not in any part. */
   private skippedBytes = 0;
   /** Parts that were not one whole JPEG. */
@@ -59,6 +95,11 @@ export class MultipartMjpegParser {
     return this.state === 'scan' ? 'jpeg-scan' : 'content-length';
   }
 
+  /** Bytes held between chunks, at most about BOUNDARY_SEARCH_BYTES plus one chunk. */
+  get buffered(): number {
+    return this.held.length;
+  }
+
   push(chunk: Buffer): void {
     this.bytes += chunk.length;
     let rest: Buffer | undefined = chunk;
@@ -79,25 +120,38 @@ export class MultipartMjpegParser {
     }
   }
 
-  /** Finds the boundary, then the blank line after the part headers; returns the bytes after them. */
+  /**
+   * Finds the boundary, then the blank line after the part headers; returns the bytes after them. Each search
+   * goes on where the last one ended, so a stream trickled a byte at a time costs no more per byte than a fast one.
+   */
   private header(chunk: Buffer): Buffer | undefined {
-    this.head = this.head.length ? Buffer.concat([this.head, chunk]) : chunk;
+    const fromHeld = this.held.length > 0;
+    const head = fromHeld ? this.held.append(chunk) : chunk;
+    let start = 0;
     if (this.state === 'boundary') {
-      const found = this.seekBoundary();
-      if (found === 'scan') return this.scanFromHere();
-      if (found === 'more') return undefined;
+      const found = this.seekBoundary(head);
+      if (found === 'scan') {
+        // the stream does not use its boundary: all of it goes to the JPEG splitter, what was held first
+        this.state = 'scan';
+        return this.handOver(head, 0, fromHeld);
+      }
+      if (found === 'more') return this.hold(head, 0, fromHeld);
+      start = found;
+      this.state = 'headers';
     }
-    const crlf = this.head.indexOf('\r\n\r\n');
-    const lf = this.head.indexOf('\n\n');
-    const end = crlf >= 0 && (lf < 0 || crlf < lf) ? crlf + 4 : lf >= 0 ? lf + 2 : -1;
+    const end = this.headerEnd(head, start);
     if (end < 0) {
-      // Part headers are short; anything longer is not a part header, so look for the next boundary.
-      if (this.head.length > 16384) this.state = 'boundary';
-      return undefined;
+      if (head.length - start <= MAX_PART_HEADER_BYTES) return this.hold(head, start, fromHeld);
+      // Part headers are short; anything longer is not a part header: skip it, and look for the next boundary
+      // from its last bytes (they may begin it).
+      const keep = Math.max(start, head.length - this.token.length);
+      this.skippedBytes += keep - start;
+      this.state = 'boundary';
+      this.searched = 0;
+      return this.hold(head, keep, fromHeld);
     }
-    const headers = this.head.subarray(0, end).toString('latin1');
-    const rest = this.head.subarray(end);
-    this.head = Buffer.alloc(0);
+    const headers = head.toString('latin1', start, end);
+    const rest = this.handOver(head, end, fromHeld);
     const m = /content-length\s*:\s*(\d+)/i.exec(headers);
     if (!m) {
       this.state = 'scan';
@@ -112,29 +166,47 @@ export class MultipartMjpegParser {
     return rest;
   }
 
-  /** Looks for the boundary in head, from where the last search ended; 'scan' when the stream does not use it. */
-  private seekBoundary(): 'found' | 'more' | 'scan' {
-    const i = this.head.indexOf(this.token, Math.max(0, this.searched - this.token.length + 1));
-    const soi = this.head.indexOf(SOI, Math.max(0, this.searched - 1));
+  /** Index just after the boundary in head, or 'more' / 'scan' (the stream does not use it). */
+  private seekBoundary(head: Buffer): number | 'more' | 'scan' {
+    const i = head.indexOf(this.token, Math.max(0, this.searched - this.token.length + 1));
+    const soi = head.indexOf(SOI, Math.max(0, this.searched - 1));
     if (soi >= 0 && (i < 0 || soi < i)) return 'scan';
     if (i < 0) {
-      this.searched = this.head.length;
-      return this.head.length > BOUNDARY_SEARCH_BYTES ? 'scan' : 'more';
+      this.searched = head.length;
+      return head.length > BOUNDARY_SEARCH_BYTES ? 'scan' : 'more';
     }
     this.skippedBytes += i;
-    this.head = this.head.subarray(i + this.token.length);
     this.searched = 0;
-    this.state = 'headers';
-    return 'found';
+    this.headerSearched = i + this.token.length;
+    return i + this.token.length;
   }
 
-  /** The rest of the stream goes to the JPEG splitter, starting with what was held while looking for a boundary. */
-  private scanFromHere(): Buffer {
-    const held = this.head;
-    this.head = Buffer.alloc(0);
+  /** Index just after the blank line that ends the part headers starting at start, or -1. */
+  private headerEnd(head: Buffer, start: number): number {
+    const from = Math.max(start, this.headerSearched - 3);
+    const crlf = head.indexOf('\r\n\r\n', from);
+    const lf = head.indexOf('\n\n', from);
+    const end = crlf >= 0 && (lf < 0 || crlf < lf) ? crlf + 4 : lf >= 0 ? lf + 2 : -1;
+    this.headerSearched = end < 0 ? head.length : 0;
+    return end;
+  }
+
+  /** Keeps head from `from` on for the next chunk. */
+  private hold(head: Buffer, from: number, fromHeld: boolean): undefined {
+    if (fromHeld) this.held.dropFront(from);
+    else this.held.append(head.subarray(from));
+    this.searched = Math.max(0, this.searched - from);
+    this.headerSearched = Math.max(0, this.headerSearched - from);
+    return undefined;
+  }
+
+  /** The bytes of head from `from` on, for the next state; a copy when they are held (the held buffer is reused). */
+  private handOver(head: Buffer, from: number, fromHeld: boolean): Buffer {
+    const rest = fromHeld ? Buffer.from(head.subarray(from)) : head.subarray(from);
+    this.held.clear();
     this.searched = 0;
-    this.state = 'scan';
-    return held;
+    this.headerSearched = 0;
+    return rest;
   }
 
   private bodyBytesFrom(chunk: Buffer): Buffer | undefined {
