@@ -46,8 +46,8 @@ async function mjpegWarning(server, user = '', password = '') {
   }
 }
 
-async function snapshotError(server, user = '', password = '', timeoutMs = 5000) {
-  const client = new SnapshotClient({ url: server.url('/snap'), user, password }, timeoutMs, 8 * 1024 * 1024);
+async function snapshotError(server, user = '', password = '', timeoutMs = 5000, maxBytes = 8 * 1024 * 1024) {
+  const client = new SnapshotClient({ url: server.url('/snap'), user, password }, timeoutMs, maxBytes);
   const started = Date.now();
   try {
     await client.next();
@@ -133,6 +133,32 @@ describe('camera: what an IP camera answers instead of images', function () {
       assert.strictEqual(err.code, 'SNAPSHOT_FAILED');
       assert.match(err.message, /the URL sends a stream \(multipart\/x-mixed-replace; boundary=frame\), not one image; use the HTTP MJPEG source$/);
       assert.ok(ms < 1500, `failed after ${ms} ms`);
+    } finally {
+      for (const t of timers) clearTimeout(t);
+    }
+  });
+
+  it('a snapshot over max frame MB fails at once when its Content-Length says so, and names the setting either way', async () => {
+    const maxBytes = Math.floor(0.1 * 1048576);
+    const timers = new Set();
+    server = await serve((req, res) => {
+      const declared = req.url === '/snap';
+      // 300 KB at 10 KB per 100 ms: reading up to the limit would take a second, the whole image three
+      res.writeHead(200, declared ? { 'content-type': 'image/jpeg', 'content-length': 300000 } : { 'content-type': 'image/jpeg' });
+      const more = () => {
+        if (res.destroyed) return;
+        res.write(Buffer.alloc(10000, 1));
+        timers.add(setTimeout(more, 100));
+      };
+      more();
+    });
+    try {
+      const { err, ms } = await snapshotError(server, '', '', 10000, maxBytes);
+      assert.match(err.message, /: image of 300000 bytes, over the max frame size \(0\.1 MB\); if the camera sends larger images, raise "Max frame MB" in the node's settings$/);
+      assert.ok(ms < 500, `failed after ${ms} ms`);
+      const client = new SnapshotClient({ url: server.url('/chunked'), user: '', password: '' }, 10000, maxBytes);
+      await assert.rejects(client.next(), /: image over the max frame size \(0\.1 MB\); if the camera sends larger images, raise "Max frame MB"/);
+      client.release();
     } finally {
       for (const t of timers) clearTimeout(t);
     }

@@ -1,6 +1,6 @@
 import * as http from 'http';
 import * as https from 'https';
-import { droppedFramesNote, wholeJpeg } from './mjpeg-splitter';
+import { droppedFramesNote, overMaxFrameSize, wholeJpeg } from './mjpeg-splitter';
 import { boundaryOf, MultipartMjpegParser } from './multipart-parser';
 import { redactUrl, splitUrlCredentials } from './redact';
 import { SourceEvents, SupervisionOptions } from './source';
@@ -207,10 +207,13 @@ function fetchSnapshot(target: PreparedTarget, deadlineMs: number, maxBytes: num
       const type = res.headers['content-type'] ?? '';
       // A stream never ends: without this the fetch would read it until the deadline or the size limit.
       if (/^multipart\//i.test(type)) return settle(error(`the URL sends a stream (${type}), not one image; use the HTTP MJPEG source`));
+      // Said up front: reading up to the limit first would only waste the time and the bytes.
+      const declared = Number(res.headers['content-length']);
+      if (declared > maxBytes) return settle(error(`image of ${declared} bytes, ${overMaxFrameSize(maxBytes)}`));
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => {
         size += chunk.length;
-        if (size > maxBytes) return settle(error(`image larger than ${maxBytes} bytes`));
+        if (size > maxBytes) return settle(error(`image ${overMaxFrameSize(maxBytes)}`));
         chunks.push(chunk);
       });
       res.on('end', () => {

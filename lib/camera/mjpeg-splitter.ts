@@ -250,6 +250,11 @@ export function oversizeWarning(maxFrameBytes: number): string {
   return `a frame over the max frame size (${formatMB(maxFrameBytes)} MB) was dropped; if the camera sends larger frames, raise "Max frame MB" in the node's settings`;
 }
 
+/** Why one image (a snapshot) is refused for its size, naming the setting to change. */
+export function overMaxFrameSize(maxFrameBytes: number): string {
+  return `over the max frame size (${formatMB(maxFrameBytes)} MB); if the camera sends larger images, raise "Max frame MB" in the node's settings`;
+}
+
 function frames(n: number): string {
   return n === 1 ? '1 frame' : `${n} frames`;
 }
