@@ -3,6 +3,7 @@
 // snapshot URL): the reason shown must say what came and what to change, not a misleading guess.
 const assert = require('assert');
 const http = require('http');
+const net = require('net');
 const path = require('path');
 const { DIST } = require('./support/paths');
 const { makeFrames } = require('./support/jpeg-fixtures');
@@ -161,6 +162,27 @@ describe('camera: what an IP camera answers instead of images', function () {
       client.release();
     } finally {
       for (const t of timers) clearTimeout(t);
+    }
+  });
+
+  it('a snapshot followed by bytes its Content-Length did not count: the whole image is taken, every time', async () => {
+    const [frame] = await makeFrames(1, 32, 24);
+    let requests = 0;
+    const raw = net.createServer((socket) => {
+      socket.on('error', () => {});
+      socket.on('data', () => {
+        requests++;
+        socket.write(Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nContent-Type: image/jpeg\r\nContent-Length: ${frame.length}\r\n\r\n`), frame, Buffer.from('\0\0\0\0')]));
+      });
+    });
+    await new Promise((r) => raw.listen(0, '127.0.0.1', r));
+    const client = new SnapshotClient({ url: new URL(`http://127.0.0.1:${raw.address().port}/snap`), user: '', password: '' }, 5000, 1 << 20);
+    try {
+      for (let i = 0; i < 3; i++) assert.ok((await client.next()).jpeg.equals(frame), `fetch ${i}`);
+      assert.strictEqual(requests, 3);
+    } finally {
+      client.release();
+      await new Promise((r) => raw.close(r));
     }
   });
 });

@@ -198,6 +198,7 @@ function fetchSnapshot(target: PreparedTarget, deadlineMs: number, maxBytes: num
       }
     };
     const onAbort = (): void => settle(error('aborted, the source stopped', 'STOPPED'));
+    let response: http.IncomingMessage | undefined;
     const req = request(target, agent, (res) => {
       answered = true;
       if (res.statusCode !== 200) {
@@ -210,6 +211,7 @@ function fetchSnapshot(target: PreparedTarget, deadlineMs: number, maxBytes: num
       // Said up front: reading up to the limit first would only waste the time and the bytes.
       const declared = Number(res.headers['content-length']);
       if (declared > maxBytes) return settle(error(`image of ${declared} bytes, ${overMaxFrameSize(maxBytes)}`));
+      response = res;
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => {
         size += chunk.length;
@@ -228,6 +230,10 @@ function fetchSnapshot(target: PreparedTarget, deadlineMs: number, maxBytes: num
       settle(error(`no whole image within ${formatSeconds(deadlineMs)} (${got})`));
     }, deadlineMs);
     signal?.addEventListener('abort', onAbort, { once: true });
-    req.on('error', (err) => settle(error(err.message)));
+    req.on('error', (err) => {
+      // Bytes after the body the camera declared (a Content-Length short of what it sent) fail the parser once the
+      // response is complete: its 'end' still comes with the whole body; only the connection is unusable (closed).
+      if (!response?.complete) settle(error(err.message));
+    });
   });
 }
