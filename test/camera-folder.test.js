@@ -6,6 +6,7 @@ const path = require('path');
 const { lib, cocoImage } = require('./support/paths');
 const fx = require('./support/fixtures');
 const { makeFrames } = require('./support/jpeg-fixtures');
+const { until } = require('./support/wait');
 const { FolderReader } = lib('camera/folder-source');
 const { PollingSource } = lib('camera/polling-source');
 const { MAX_WAITING_REQUESTS } = lib('camera/latest-frame');
@@ -146,6 +147,34 @@ describe('folder camera in trigger mode', () => {
       assert.strictEqual(camera.counters.captured, 1, 'nothing fetched after stop');
       await camera.command('start');
       assert.strictEqual((await camera.capture()).info.file, 'f1.jpg', 'the folder goes on where it was');
+    } finally {
+      await camera.close();
+    }
+  });
+});
+
+describe('folder camera in trigger mode without start on deploy', () => {
+  let dir;
+  beforeEach(() => { dir = fx.tmpDir('yolo-edge-folder-'); });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('the first request starts the camera: the status shows it ready, then that the folder has no more images', async () => {
+    const [jpeg] = await makeFrames(1);
+    fs.writeFileSync(path.join(dir, 'f0.jpg'), jpeg);
+    const statuses = [];
+    const camera = new Camera(parseCameraConfig({ source: 'folder', folder: dir, mode: 'trigger', autostart: false }, {}), { frame: () => {}, status: (s) => statuses.push(s), warn: () => {} });
+    camera.open();
+    try {
+      assert.strictEqual(statuses.at(-1).text, 'stopped');
+      fs.renameSync(path.join(dir, 'f0.jpg'), path.join(dir, 'f0.tmp'));
+      await assert.rejects(camera.capture(), (e) => e.code === 'NO_IMAGES');
+      assert.deepStrictEqual(statuses.at(-1), { fill: 'red', shape: 'ring', text: `no JPEG files in ${dir}` }, 'a failed request shows why');
+      fs.renameSync(path.join(dir, 'f0.tmp'), path.join(dir, 'f0.jpg'));
+      assert.strictEqual((await camera.capture()).info.file, 'f0.jpg');
+      await until(() => statuses.at(-1).text === 'ready · captured 1 · sent 1 · dropped 0', 'the ready status with the frame counted', 5000);
+      assert.deepStrictEqual(statuses.at(-1), { fill: 'green', shape: 'dot', text: 'ready · captured 1 · sent 1 · dropped 0' });
+      await assert.rejects(camera.capture(), (e) => e.code === 'NO_FRAME' && /no more images/.test(e.message));
+      assert.deepStrictEqual(statuses.at(-1), { fill: 'grey', shape: 'dot', text: 'no more images · captured 1 · sent 1 · dropped 0' }, 'as in continuous mode');
     } finally {
       await camera.close();
     }

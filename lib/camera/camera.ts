@@ -144,14 +144,15 @@ export class Camera {
     if (this.closed) throw closedError();
     if (this.off) throw offError();
     if (this.paused) throw new YoloEdgeError('the camera is paused', 'PAUSED');
+    // A camera never started (no start on deploy) starts at its first request; one stopped by command does not.
+    // Pullable sources too: their status shows each request's outcome only once started.
+    if (!this.started) this.start();
     if (this.source.pullable) {
       const r = await this.source.pull();
       if (this.closed) throw closedError();
       this.gate.passThrough();
       return this.describe({ jpeg: r.jpeg, timestamp: Date.now(), origin: r.origin });
     }
-    // A camera never started (no start on deploy) starts at its first request; one stopped by command does not.
-    if (!this.started) this.start();
     const f = await this.gate.next(this.config.supervision.stallMs);
     return this.describe(f);
   }

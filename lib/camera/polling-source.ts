@@ -87,7 +87,11 @@ export class PollingSource implements FrameSource {
       this.waiting--;
     }
     if (r === 'wait') throw new YoloEdgeError(`${this.name}: no new image yet`, 'NO_FRAME');
-    if (r === 'end') throw new YoloEdgeError(`${this.name}: no more images`, 'NO_FRAME');
+    if (r === 'end') {
+      // as in continuous mode: nothing more will come, which the status says rather than 'ready'
+      this.events.state({ kind: 'ended', message: 'no more images' });
+      throw new YoloEdgeError(`${this.name}: no more images`, 'NO_FRAME');
+    }
     this.pullSucceeded();
     return r;
   }
