@@ -14,6 +14,8 @@ const RETRY_UNCHANGED_LOOKS = 3;
 const RETRY_MAX_LOOKS = 30;
 /** Partial files waiting for a look again at once; more are given up at once. */
 const MAX_RETRYING_FILES = 64;
+/** Directory entries read per step when listing the folder. */
+const LIST_BATCH = 256;
 
 /** Why a folder cannot be listed, in plain words (status, log and the error a request gets): an errno code alone says little. */
 export async function folderError(dir: string, err: NodeJS.ErrnoException): Promise<YoloEdgeError> {
@@ -97,9 +99,9 @@ export class FolderReader {
   private async refill(): Promise<true | 'wait' | 'end'> {
     const last = this.last;
     if (last !== undefined && !this.options.loop && !this.options.watch) return 'end';
-    const all = await this.list();
-    this.files = last === undefined ? all : all.filter((n) => collator.compare(n, last) > 0);
+    this.files = await this.list(last);
     if (this.files.length === 0 && this.options.loop) {
+      const all = last === undefined ? this.files : await this.list();
       // a whole pass without a frame: an error (the source backs off and shows it), not a busy loop
       if (last !== undefined && this.deliveredThisPass === 0 && all.length > 0) {
         this.last = undefined;
@@ -115,16 +117,23 @@ export class FolderReader {
     return 'end';
   }
 
-  private async list(): Promise<string[]> {
-    let entries;
+  /**
+   * The JPEG names of the folder that sort after `after` (all without it), sorted. A watched folder grows for
+   * months: it is read in batches that let the event loop run between them, and only the new names are sorted.
+   */
+  private async list(after?: string): Promise<string[]> {
+    const names: string[] = [];
     try {
-      entries = await fs.readdir(this.dir, { withFileTypes: true });
+      for await (const e of await fs.opendir(this.dir, { bufferSize: LIST_BATCH })) {
+        // symlinks too: read() stats what they point to. Hidden names are files still being written (.frame.jpg,
+        // renamed when whole), as the help tells writers to do.
+        if (!(e.isFile() || e.isSymbolicLink()) || !JPEG.test(e.name) || e.name.startsWith('.')) continue;
+        if (after === undefined || collator.compare(e.name, after) > 0) names.push(e.name);
+      }
     } catch (err) {
       throw await folderError(this.dir, err as NodeJS.ErrnoException);
     }
-    // symlinks too: read() stats what they point to. Hidden names are files still being written (.frame.jpg,
-    // renamed when whole), as the help tells writers to do.
-    return entries.filter((e) => (e.isFile() || e.isSymbolicLink()) && JPEG.test(e.name) && !e.name.startsWith('.')).map((e) => e.name).sort(collator.compare);
+    return names.sort(collator.compare);
   }
 
   private async read(name: string): Promise<Buffer | undefined | 'wait'> {
