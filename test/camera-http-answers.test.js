@@ -185,4 +185,50 @@ describe('camera: what an IP camera answers instead of images', function () {
       await new Promise((r) => raw.close(r));
     }
   });
+
+  it('a kept-alive connection the camera closes just as the next fetch goes out: that fetch is sent again on a new one', async () => {
+    const [frame] = await makeFrames(1, 32, 24);
+    let connections = 0;
+    let requests = 0;
+    // Answers the first request of each connection; the next one finds it closing (its keep-alive time is up).
+    const raw = net.createServer((socket) => {
+      connections++;
+      let served = 0;
+      socket.on('error', () => {});
+      socket.on('data', () => {
+        requests++;
+        if (served++ > 0) return socket.destroy();
+        socket.write(Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nContent-Type: image/jpeg\r\nContent-Length: ${frame.length}\r\n\r\n`), frame]));
+      });
+    });
+    await new Promise((r) => raw.listen(0, '127.0.0.1', r));
+    const client = new SnapshotClient({ url: new URL(`http://127.0.0.1:${raw.address().port}/snap`), user: '', password: '' }, 5000, 1 << 20);
+    try {
+      for (let i = 0; i < 3; i++) assert.ok((await client.next()).jpeg.equals(frame), `fetch ${i}`);
+      assert.deepStrictEqual([connections, requests], [3, 5], 'each fetch after the first was tried on the old connection, then on a new one');
+    } finally {
+      client.release();
+      await new Promise((r) => raw.close(r));
+    }
+  });
+
+  it('a fetch on a new connection that the camera drops is not sent again: it fails', async () => {
+    let requests = 0;
+    const raw = net.createServer((socket) => {
+      socket.on('error', () => {});
+      socket.on('data', () => {
+        requests++;
+        socket.destroy();
+      });
+    });
+    await new Promise((r) => raw.listen(0, '127.0.0.1', r));
+    const client = new SnapshotClient({ url: new URL(`http://127.0.0.1:${raw.address().port}/snap`), user: '', password: '' }, 5000, 1 << 20);
+    try {
+      await assert.rejects(client.next(), (e) => e.code === 'SNAPSHOT_FAILED' && /socket hang up/.test(e.message));
+      assert.strictEqual(requests, 1);
+    } finally {
+      client.release();
+      await new Promise((r) => raw.close(r));
+    }
+  });
 });

@@ -199,7 +199,7 @@ function fetchSnapshot(target: PreparedTarget, deadlineMs: number, maxBytes: num
     };
     const onAbort = (): void => settle(error('aborted, the source stopped', 'STOPPED'));
     let response: http.IncomingMessage | undefined;
-    const req = request(target, agent, (res) => {
+    const onResponse = (res: http.IncomingMessage): void => {
       answered = true;
       if (res.statusCode !== 200) {
         res.resume();
@@ -224,16 +224,27 @@ function fetchSnapshot(target: PreparedTarget, deadlineMs: number, maxBytes: num
         else settle(error(`not a whole JPEG (${size} bytes, ${res.headers['content-type'] ?? 'no content type'})`));
       });
       res.on('error', (err) => settle(error(responseError(err))));
-    });
+    };
+    const send = (again: boolean): http.ClientRequest => {
+      const r = request(target, agent, onResponse);
+      r.on('error', (err: NodeJS.ErrnoException) => {
+        // A kept-alive connection the camera closed (its idle time up) just as this request went out on it: the
+        // GET goes once more on a new connection, as a browser does, rather than failing the fetch.
+        if (!again && !answered && r.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) {
+          req = send(true);
+          return;
+        }
+        // Bytes after the body the camera declared (a Content-Length short of what it sent) fail the parser once
+        // the response is complete: its 'end' still comes with the whole body; only the connection is unusable.
+        if (!response?.complete) settle(error(err.message));
+      });
+      return r;
+    };
+    let req = send(false);
     const deadline = setTimeout(() => {
       const got = answered ? `${size} byte${size === 1 ? '' : 's'} of the image received` : 'no answer';
       settle(error(`no whole image within ${formatSeconds(deadlineMs)} (${got})`));
     }, deadlineMs);
     signal?.addEventListener('abort', onAbort, { once: true });
-    req.on('error', (err) => {
-      // Bytes after the body the camera declared (a Content-Length short of what it sent) fail the parser once the
-      // response is complete: its 'end' still comes with the whole body; only the connection is unusable (closed).
-      if (!response?.complete) settle(error(err.message));
-    });
   });
 }
