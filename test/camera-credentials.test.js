@@ -57,6 +57,18 @@ describe('camera credentials: messages never show a password', () => {
     assert.strictEqual(redactText('GET http://u:x@h/ failed'), 'GET http://u:***@h/ failed', 'URLs are masked without knowing the secret');
   });
 
+  it('a camera that takes its password in the query (Foscam ?usr=admin&pwd=...): the value is masked where a URL is shown', () => {
+    const { redactUrl, redactText } = lib('camera/redact');
+    const camUrl = 'http://10.0.0.9/cgi-bin/CGIProxy.fcgi?cmd=snapPicture2&usr=admin&pwd=S3cret-Pw';
+    assert.strictEqual(redactUrl(camUrl), 'http://10.0.0.9/cgi-bin/CGIProxy.fcgi?cmd=snapPicture2&usr=admin&pwd=***');
+    assert.strictEqual(redactUrl('rtsp://cam/live?token=abc123&channel=1'), 'rtsp://cam/live?token=***&channel=1');
+    assert.strictEqual(redactUrl('http://u:p@cam/x.cgi?Password=abc#top'), 'http://u:***@cam/x.cgi?Password=***#top');
+    assert.strictEqual(redactText(`snapshot ${camUrl}: HTTP 500`), 'snapshot http://10.0.0.9/cgi-bin/CGIProxy.fcgi?cmd=snapPicture2&usr=admin&pwd=***: HTTP 500');
+    // a status cut short in the middle of the value
+    assert.strictEqual(redactText('snapshot http://cam/snap?pwd=S3cr…'), 'snapshot http://cam/snap?pwd=***');
+    assert.strictEqual(redactUrl('http://cam/snap?passport=1&keyframe=2'), 'http://cam/snap?passport=1&keyframe=2', 'other names are kept');
+  });
+
   it('credentials typed into a URL are used, the URL kept has none', () => {
     const c = parseCameraConfig({ source: 'rtsp', url: 'rtsp://dave:p%40ss@cam.local/live' });
     assert.deepStrictEqual([c.user, c.password, c.url.href], ['dave', 'p@ss', 'rtsp://cam.local/live']);
@@ -104,6 +116,17 @@ describe('camera credentials: HTTP cameras get them in the Authorization header'
     assert.deepStrictEqual(seen, [{ url: '/snap.jpg', auth: 'bob:s3cr@t' }]);
     assert.ok(err && /HTTP 500/.test(err.message), String(err));
     assert.deepStrictEqual(leaks(err.message, 's3cr@t'), [], err.message);
+  });
+
+  it('a snapshot URL with the password in its query: sent as is, but neither the source name nor the error shows it', async () => {
+    const config = parseCameraConfig({ source: 'snapshot', url: `http://127.0.0.1:${server.address().port}/cgi-bin/CGIProxy.fcgi?cmd=snapPicture2&usr=admin&pwd=Qu3ry-Pw` });
+    const { createSource } = lib('camera/source-factory');
+    const src = createSource(config, { frame() {}, state() {}, warn() {} });
+    const err = await src.pull().then(() => undefined, (e) => e);
+    await src.stop();
+    assert.deepStrictEqual(seen, [{ url: '/cgi-bin/CGIProxy.fcgi?cmd=snapPicture2&usr=admin&pwd=Qu3ry-Pw', auth: '' }]);
+    assert.ok(err && /HTTP 500/.test(err.message), String(err));
+    assert.deepStrictEqual(leaks(`${src.name} ${err.message}`, 'Qu3ry-Pw'), [], `${src.name} / ${err.message}`);
   });
 });
 

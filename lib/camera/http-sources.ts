@@ -179,7 +179,7 @@ export class SnapshotClient {
 
 /** One JPEG from a snapshot URL within deadlineMs (request to last byte) and maxBytes; aborted by the signal. */
 function fetchSnapshot(target: PreparedTarget, deadlineMs: number, maxBytes: number, agent?: http.Agent, signal?: AbortSignal): Promise<Buffer> {
-  const error = (why: string, code: ErrorCode = 'SNAPSHOT_FAILED'): YoloEdgeError => new YoloEdgeError(`snapshot ${target.url.href}: ${why}`, code);
+  const error = (why: string, code: ErrorCode = 'SNAPSHOT_FAILED'): YoloEdgeError => new YoloEdgeError(`snapshot ${redactUrl(target.url.href)}: ${why}`, code);
   if (signal?.aborted) return Promise.reject(error('aborted, the source stopped', 'STOPPED'));
   return new Promise((resolve, reject) => {
     let size = 0;

@@ -15,6 +15,16 @@ export interface UrlCredentials {
 const SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
 /** user[:password]@ right after a scheme, in free text (program output, error messages). */
 const USERINFO_IN_TEXT = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/?#@'"<>]+)@/gi;
+/**
+ * Query parameters that carry a secret in cameras' URLs (Foscam's ?usr=admin&pwd=..., tokens): cameras that take
+ * the password only there need it in the URL, so its value is masked wherever a URL is shown.
+ */
+const SECRET_PARAMS = /([?&;](?:password|passwd|pass|pwd|psw|pw|token|access_token|auth|secret|key|apikey|api_key)=)[^&#\s'"<>]*?([:;,.)\]]*)(?=[&#\s'"<>]|$)/gi;
+
+/** The punctuation that ends a URL in free text ("url: HTTP 500") stays. */
+function maskSecretParams(text: string): string {
+  return text.replace(SECRET_PARAMS, '$1***$2');
+}
 
 function decode(s: string): string {
   try {
@@ -54,19 +64,19 @@ function maskUserinfo(scheme: string, userinfo: string): string {
   return colon < 0 ? `${scheme}***@` : `${scheme}${userinfo.slice(0, colon)}:***@`;
 }
 
-/** A URL for display: 'rtsp://admin:***@cam/live'; a lone user name (it may be a token) becomes ***. */
+/** A URL for display: 'rtsp://admin:***@cam/live'; a lone user name (it may be a token) becomes ***, as do secret query values. */
 export function redactUrl(raw: string): string {
   const s = raw.trim();
   const scheme = SCHEME.exec(s)?.[0];
   const parts = splitUrlCredentials(s);
-  if (!scheme || (!parts.user && !parts.password)) return parts.url;
-  const rest = parts.url.slice(scheme.length);
+  if (!scheme || (!parts.user && !parts.password)) return maskSecretParams(parts.url);
+  const rest = maskSecretParams(parts.url.slice(scheme.length));
   return parts.password ? `${scheme}${encodeURIComponent(parts.user)}:***@${rest}` : `${scheme}***@${rest}`;
 }
 
-/** Text with every URL's password masked, and the given secrets (raw or URL-encoded) replaced by ***. */
+/** Text with every URL's password and secret query values masked, and the given secrets (raw or URL-encoded) replaced by ***. */
 export function redactText(text: string, secrets: readonly string[] = []): string {
-  let out = text.replace(USERINFO_IN_TEXT, (_m, scheme: string, info: string) => maskUserinfo(scheme, info));
+  let out = maskSecretParams(text.replace(USERINFO_IN_TEXT, (_m, scheme: string, info: string) => maskUserinfo(scheme, info)));
   const forms = new Set<string>();
   for (const s of secrets) if (s) [s, encodeURIComponent(s)].forEach((f) => forms.add(f));
   // Longest first: a secret that contains another is replaced whole.
