@@ -84,6 +84,14 @@ describe('camera credentials: messages never show a password', () => {
     assert.strictEqual(rtspStdin(c), undefined);
   });
 
+  it('an RTSP URL with a secret in its query (token=): ffmpeg reads it from stdin, ps never shows it', () => {
+    const c = parseCameraConfig({ source: 'rtsp', url: 'rtsp://cam.local/live?channel=1&token=T0k3n', fps: 5 });
+    const args = ffmpegArgs(c);
+    assert.deepStrictEqual(leaks(args.join(' '), 'T0k3n'), [], args.join(' '));
+    assert.strictEqual(args[args.indexOf('-i') + 1], 'pipe:0');
+    assert.strictEqual(rtspStdin(c), "ffconcat version 1.0\nfile 'rtsp://cam.local/live?channel=1&token=T0k3n'\noption rtsp_transport tcp\n");
+  });
+
   it('with credentials ffmpeg reads the URL from stdin: a concat list, quotes escaped', () => {
     const c = parseCameraConfig({ source: 'rtsp', url: "rtsp://cam.local/it's/live", fps: 5 }, { user: 'dave', password: "it's me" });
     const args = ffmpegArgs(c);

@@ -1,5 +1,6 @@
 import { CameraConfig } from './config';
 import { YoloEdgeError } from '../errors';
+import { hasSecretParams } from './redact';
 
 /** Argument lists of the capture programs. Arrays only: they are passed to spawn, never to a shell. */
 
@@ -57,13 +58,16 @@ export function ffmpegArgs(c: CameraConfig): string[] {
 /**
  * What ffmpeg reads on stdin for an RTSP camera with credentials: an ffconcat list of one entry, the URL with
  * user and password, and the transport that would otherwise be a command-line option. Undefined without
- * credentials: then the URL holds no secret and goes on the command line. Needs ffmpeg 5.0 or newer.
+ * credentials (user, password or a secret query parameter such as token=): then the URL holds no secret and goes
+ * on the command line. Needs ffmpeg 5.0 or newer.
  */
 export function rtspStdin(c: CameraConfig): string | undefined {
-  if (c.source !== 'rtsp' || !c.url || (!c.user && !c.password)) return undefined;
+  if (c.source !== 'rtsp' || !c.url || (!c.user && !c.password && !hasSecretParams(c.url.href))) return undefined;
   const u = new URL(c.url.href);
-  u.username = encodeURIComponent(c.user);
-  u.password = encodeURIComponent(c.password);
+  if (c.user || c.password) {
+    u.username = encodeURIComponent(c.user);
+    u.password = encodeURIComponent(c.password);
+  }
   // In ffconcat a quoted token ends at the next quote: a quote inside is closed, escaped and reopened.
   const quoted = `'${u.href.replace(/'/g, "'\\''")}'`;
   return `ffconcat version 1.0\nfile ${quoted}\noption rtsp_transport tcp\n`;

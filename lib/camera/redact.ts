@@ -21,6 +21,12 @@ const USERINFO_IN_TEXT = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/?#@'"<>]+)@/gi;
  */
 const SECRET_PARAMS = /([?&;](?:password|passwd|pass|pwd|psw|pw|token|access_token|auth|secret|key|apikey|api_key)=)[^&#\s'"<>]*?([:;,.)\]]*)(?=[&#\s'"<>]|$)/gi;
 
+/** Whether a URL carries a secret in its query (then it must not go on a command line either). */
+export function hasSecretParams(url: string): boolean {
+  SECRET_PARAMS.lastIndex = 0;
+  return SECRET_PARAMS.test(url);
+}
+
 /** The punctuation that ends a URL in free text ("url: HTTP 500") stays. */
 function maskSecretParams(text: string): string {
   return text.replace(SECRET_PARAMS, '$1***$2');
