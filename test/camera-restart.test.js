@@ -116,4 +116,20 @@ describe('camera: when a capture run is restarted', function () {
     assert.ok(!got.statuses.some((s) => s.fill === 'red'), got.statuses.map((s) => s.text).join('\n'));
     assert.deepStrictEqual(processesMentioning(dir), []);
   });
+
+  it('trigger mode: a request while the capture program keeps failing fails with the reason, not only "no frame"', async () => {
+    const missing = path.join(dir, 'bin', 'no-such-rpicam-vid');
+    const config = parseCameraConfig({ source: 'rpicam', command: missing, mode: 'trigger', stallTimeout: 0.5, retryMin: 0.1 });
+    const cam = new Camera(config, { frame() {}, status() {}, warn() {} });
+    cam.open();
+    try {
+      await assert.rejects(cam.capture(), (e) => {
+        assert.strictEqual(e.code, 'NO_FRAME');
+        assert.match(e.message, new RegExp(`^no frame within 0\\.5 s \\(${missing.replace(/[.]/g, '\\.')} not found; retry in [0-9.]+ s\\)$`));
+        return true;
+      });
+    } finally {
+      await cam.close();
+    }
+  });
 });

@@ -153,7 +153,15 @@ export class Camera {
       this.gate.passThrough();
       return this.describe({ jpeg: r.jpeg, timestamp: Date.now(), origin: r.origin });
     }
-    const f = await this.gate.next(this.config.supervision.stallMs);
+    let f: CapturedFrame;
+    try {
+      f = await this.gate.next(this.config.supervision.stallMs);
+    } catch (err) {
+      // The status shows why the stream gives nothing (program missing, camera refusing); so does the error a
+      // Catch node gets, rather than only "no frame within 10 s".
+      if (err instanceof YoloEdgeError && err.code === 'NO_FRAME' && this.state.kind === 'retrying') err.message += ` (${this.state.message})`;
+      throw err;
+    }
     return this.describe(f);
   }
 
