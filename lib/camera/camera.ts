@@ -6,6 +6,7 @@ import { RateMeter } from '../rate-meter';
 import { createSource } from './source-factory';
 import { parseCommand } from '../config/command';
 import { FrameSource, SourceState } from './source';
+import { WarningFilter } from './warning-filter';
 import { YoloEdgeError } from '../errors';
 
 export interface FrameInfo extends FrameCounters {
@@ -35,7 +36,6 @@ export const COMMANDS = ['start', 'stop', 'pause', 'resume'] as const;
 export type CameraCommand = (typeof COMMANDS)[number];
 
 const STATUS_EVERY_MS = 1000;
-const WARN_REPEAT_MS = 60000;
 
 /**
  * A camera as the node sees it: a source, the latest-frame gate, counters, commands and a status line.
@@ -54,8 +54,7 @@ export class Camera {
   private seq = 0;
   private statusTimer?: NodeJS.Timeout;
   private lastStatus = '';
-  private lastWarn = '';
-  private lastWarnAt = 0;
+  private readonly warnings = new WarningFilter();
   /** The rate of messages sent, for the status. */
   private readonly meter: RateMeter;
 
@@ -198,10 +197,7 @@ export class Camera {
 
   /** Warns once per distinct reason (again after a minute), so a camera retrying for days does not flood the log. */
   private warn(message: string, detail?: string): void {
-    const now = Date.now();
-    if (message === this.lastWarn && now - this.lastWarnAt < WARN_REPEAT_MS) return;
-    this.lastWarn = message;
-    this.lastWarnAt = now;
+    if (!this.warnings.admit(message)) return;
     this.out.warn(detail ? `${message} (stderr: ${detail})` : message);
   }
 
