@@ -220,6 +220,19 @@ describe('camera: multipart MJPEG parser', () => {
     assert.strictEqual(p.garbageBytes, noise.length, 'the stall message counts the noise as not JPEG');
   });
 
+  it('a Content-Length that overstates the part (it takes in the next part\'s start) loses no frame: the rest is scanned', () => {
+    const over = 200; // past the next part's headers, into its JPEG
+    const stream = Buffer.concat(frames.map((f) => Buffer.concat([Buffer.from(`--frame\r\nContent-Type: image/jpeg\r\nContent-Length: ${f.length + over}\r\n\r\n`), f, Buffer.from('\r\n')])));
+    for (const sizes of [[1], [7, 1, 13], [stream.length]]) {
+      const out = [];
+      const p = new MultipartMjpegParser('frame', (f) => out.push(f), 1 << 20);
+      for (const c of oddChunks(stream, sizes)) p.push(c);
+      assert.strictEqual(out.length, frames.length, `chunk sizes ${sizes}`);
+      out.forEach((f, i) => assert.ok(f.equals(frames[i]), `frame ${i}`));
+      assert.strictEqual(p.mode, 'jpeg-scan');
+    }
+  });
+
   it('a stream trickled one byte per chunk gives the same frames, in every framing', () => {
     for (const withLength of [true, false]) {
       const stream = body('frame', withLength);

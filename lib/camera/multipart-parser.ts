@@ -221,6 +221,16 @@ export class MultipartMjpegParser {
       const jpeg = wholeJpeg(part);
       if (jpeg) this.onFrame(jpeg);
       else this.rejectedParts++;
+      const after = jpeg ? part.indexOf(jpeg.subarray(0, 64)) + jpeg.length : -1;
+      if (after > 0 && part.indexOf(this.token, after) >= 0) {
+        // An overstated Content-Length took in the next part's start: trusted, it would drop every other frame.
+        // The JPEG splitter takes the rest of the stream, from the end of this frame.
+        this.body = [];
+        this.bodyBytes = 0;
+        this.state = 'scan';
+        this.splitter.push(part.subarray(after));
+        return chunk.subarray(take);
+      }
     }
     this.body = [];
     this.bodyBytes = 0;
