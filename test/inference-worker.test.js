@@ -251,6 +251,37 @@ describe('inference in worker threads', function () {
     }
   });
 
+  it('refuses a replaced or deleted model file at each later frame without starting a worker for it', async () => {
+    // threadId counts every worker the process starts: two probes one apart mean none started between them
+    const { Worker } = require('worker_threads');
+    const probe = async () => {
+      const w = new Worker('', { eval: true });
+      const id = w.threadId;
+      await new Promise((r) => w.once('exit', r));
+      return id;
+    };
+    const file = path.join(require('os').tmpdir(), `yolo-edge-refused-frames-${process.pid}.onnx`);
+    fs.copyFileSync(MODEL, file);
+    const d = await Detector.create(file, { threads: 1 });
+    try {
+      const states = [];
+      d.onState((s) => states.push(s.state));
+      await d.detect(zebra); // the image worker is up
+      const later = new Date(Date.now() + 60000);
+      fs.utimesSync(file, later, later);
+      openHosts().find((h) => h.config.modelPath === file).simulateCrash();
+      await until(() => states.includes('failed'), 'the refused restart');
+      const first = await probe();
+      for (let i = 0; i < 5; i++) await assert.rejects(d.detect(zebra), (e) => e.code === 'MODEL_CHANGED');
+      fs.rmSync(file);
+      for (let i = 0; i < 5; i++) await assert.rejects(d.detect(zebra), (e) => e.code === 'MODEL_NOT_FOUND');
+      assert.strictEqual(await probe(), first + 1, 'workers started for the 10 refused frames');
+    } finally {
+      await d.close();
+      fs.rmSync(file, { force: true });
+    }
+  });
+
   it('closes a detector whose worker restart was refused at once, also long after (close waited for an exit already past)', async () => {
     const file = path.join(require('os').tmpdir(), `yolo-edge-refused-${process.pid}.onnx`);
     fs.copyFileSync(MODEL, file);

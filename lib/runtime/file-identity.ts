@@ -10,3 +10,11 @@ export async function fileIdentity(modelPath: string): Promise<string> {
     throw new YoloEdgeError(`model file not found: ${modelPath}`, 'MODEL_NOT_FOUND');
   }
 }
+
+/** Throws MODEL_CHANGED (or MODEL_NOT_FOUND) unless the file is still the one its users described. */
+export async function checkSameFile(modelPath: string, identity: string): Promise<void> {
+  // a worker restarted after the file was replaced would run a model its users no longer describe
+  if ((await fileIdentity(modelPath)) !== identity) {
+    throw new YoloEdgeError(`model file ${modelPath} changed since it was loaded; redeploy (or restart the flows) to load the new file`, 'MODEL_CHANGED');
+  }
+}

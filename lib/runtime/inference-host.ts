@@ -2,6 +2,7 @@ import * as path from 'path';
 import { Worker } from 'worker_threads';
 import { isErrorCode, YoloEdgeError } from '../errors';
 import { endWorker } from './end-worker';
+import { checkSameFile } from './file-identity';
 import { Warn } from './session-factory';
 import { FrameMessage, OutputSpec, RunPostprocess, RunResult, SessionConfig, WorkerReply } from './worker-protocol';
 
@@ -97,6 +98,10 @@ export class InferenceHost {
 
   /** Starts a worker; the first that loads after a crash announces 'ready', whichever path started it. */
   private async spawnAndAnnounce(): Promise<void> {
+    // A file replaced or deleted is refused here, before a worker (and onnxruntime in it) is started only to
+    // refuse it: after a refused restart every frame tries again, and a worker each cost 45 ms of CPU.
+    if (this.recovering) await checkSameFile(this.config.modelPath, this.config.identity);
+    if (this.closed) throw new YoloEdgeError('model session is closed', 'CLOSED');
     await this.spawn();
     if (this.recovering) {
       this.recovering = false;

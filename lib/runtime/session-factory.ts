@@ -2,8 +2,7 @@ import { promises as fs } from 'fs';
 import * as ort from 'onnxruntime-node';
 import { withFloat32Edges } from '../model/float32-edges';
 import { decodeModel, encodeModel } from '../model/onnx-file';
-import { YoloEdgeError } from '../errors';
-import { fileIdentity } from './file-identity';
+import { checkSameFile } from './file-identity';
 import { SessionConfig } from './worker-protocol';
 
 export type Warn = (message: string) => void;
@@ -22,10 +21,7 @@ export function usableProviders(requested: string[], warn: Warn): string[] {
 
 /** The session for one model and settings; a provider that fails to start falls back to cpu. */
 export async function createSession(c: SessionConfig, warn: Warn): Promise<{ session: ort.InferenceSession; providers: string[] }> {
-  // a worker restarted after the file was replaced would run a model its users no longer describe
-  if ((await fileIdentity(c.modelPath)) !== c.identity) {
-    throw new YoloEdgeError(`model file ${c.modelPath} changed since it was loaded; redeploy (or restart the flows) to load the new file`, 'MODEL_CHANGED');
-  }
+  await checkSameFile(c.modelPath, c.identity);
   const providers = usableProviders(c.executionProviders, warn);
   const options: ort.InferenceSession.SessionOptions = {
     executionProviders: providers,
