@@ -138,6 +138,20 @@ describe('image worker', function () {
     assert.strictEqual(chunk[0], 7, 'the caller\'s buffer is untouched');
   });
 
+  it('sends only the pixels of a raw image: a method or a buffer a source attached is neither copied nor an error', async () => {
+    const { data, info } = await sharp(jpeg).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    const plain = { data, width: info.width, height: info.height, channels: 3 };
+    const [a, b] = [slotOf(1), slotOf(3)];
+    await decoder.prepare(a, plain, 'none');
+    const decorated = { ...plain, release() {}, source: Buffer.alloc(64 << 20) };
+    const r = await decoder.prepare(b, decorated, 'none');
+    assert.strictEqual(r.geometry.srcWidth, 640);
+    assert.ok(slotBytes(b).equals(slotBytes(a)), 'the same input tensor');
+    // a request that cannot be posted at all fails with a code of its own and leaves nothing waiting for an answer
+    await assert.rejects(decoder.prepare({ ...slotOf(2), describe() {} }, jpeg, 'none'), (e) => e.code === 'BAD_PAYLOAD');
+    assert.strictEqual(decoder.pending.size, 0);
+  });
+
   it('gives bad images their error code across the thread', async () => {
     await assert.rejects(decoder.prepare(slotOf(1), fx.corruptJpeg(jpeg), 'none'), (e) => e.code === 'BAD_IMAGE');
     await assert.rejects(decoder.prepare(slotOf(1), Buffer.from('not an image'), 'none'), (e) => e.code === 'BAD_IMAGE');

@@ -86,7 +86,13 @@ export class FrameDecoder {
     const worker = this.worker ?? this.spawn();
     return new Promise<Answer>((resolve, reject) => {
       this.pending.set(id, { worker, resolve, reject });
-      worker.postMessage(req);
+      try {
+        worker.postMessage(req);
+      } catch (err) {
+        // never sent: nothing will answer it
+        this.pending.delete(id);
+        reject(new YoloEdgeError(`the frame cannot be sent to the image worker: ${(err as Error).message}`, 'BAD_PAYLOAD'));
+      }
     });
   }
 
@@ -135,11 +141,14 @@ export class FrameDecoder {
 
 /**
  * A frame's bytes as a view on exactly their own buffer: posting a view copies its whole ArrayBuffer, and a frame
- * cut out of a larger chunk (a stream's) would take the chunk along.
+ * cut out of a larger chunk (a stream's) would take the chunk along. Of raw pixels only the fields the worker
+ * reads go: anything else a source attached would be copied too, and a method cannot be copied at all.
  */
 function ownBytes(image: ImageInput): ImageInput {
   const own = (a: Uint8Array): Uint8Array => (a.byteOffset === 0 && a.byteLength === a.buffer.byteLength ? a : new Uint8Array(a));
-  return isRawImage(image) ? { ...image, data: own(image.data) } : own(image);
+  if (!isRawImage(image)) return own(image);
+  const { width, height, channels, data } = image;
+  return { width, height, channels, data: own(data) };
 }
 
 /** The process's one image worker host. */
