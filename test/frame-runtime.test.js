@@ -71,6 +71,33 @@ describe('frame runtime', function () {
     await frames.close();
   });
 
+  it('bounds what waiting frames hold: 1000 queued raw 1080p frames would be 6.2 GB; the queue stops at 512 MB', async () => {
+    const limit = Math.min(512 * 2 ** 20, Math.floor(require('os').totalmem() / 8)); // an eighth on a small machine
+    const pixels = Buffer.alloc(1920 * 1080 * 3); // one buffer for all: what counts is what each frame says it holds
+    const raw = { width: 1920, height: 1080, channels: 3, data: pixels };
+    const fits = Math.floor(limit / pixels.length);
+    for (const policy of ['queue', 'drop-oldest']) {
+      let release;
+      const slow = new Promise((r) => { release = r; });
+      const frames = new FrameRuntime(fakeNode(), { busyPolicy: policy, queueSize: 1000 }, () => slow.then(() => ({ send: {}, ms: 1, objects: 0 })), () => ({ fill: 'green', text: 'ok' }));
+      const jobs = Array.from({ length: 2 + fits + 3 }, (_, i) => ({ ...job(i), msg: { payload: i % 2 ? pixels : raw } }));
+      for (const j of jobs) frames.input(j);
+      assert.strictEqual(frames.queue.pending, 2 + fits, `${policy}: two in progress and the frames that fit waiting`);
+      if (policy === 'queue') {
+        const refused = jobs.slice(-3).map((j) => j.ended[0]);
+        assert.ok(refused.every((e) => e.code === 'BUSY'), policy);
+        assert.match(refused[0].message, new RegExp(`^busy: queue full \\(${fits} of 1000 waiting, holding \\d+ MB of the ${Math.round(limit / 2 ** 20)} MB frames may take, 2 in progress\\); frame refused$`));
+      } else {
+        assert.deepStrictEqual(jobs.slice(2, 5).map((j) => j.ended), [['ok'], ['ok'], ['ok']], 'the three oldest waiting dropped');
+        assert.deepStrictEqual(jobs.slice(-3).map((j) => j.ended), [[], [], []], 'the newest wait');
+      }
+      release();
+      await frames.close();
+    }
+    const { waitingBytesLimit } = require(path.join(DIST, 'lib', 'pipeline', 'busy-queue.js'));
+    assert.strictEqual(waitingBytesLimit(4e9), 5e8, 'a 4 GB machine: an eighth');
+  });
+
   it('sends a frame that finishes while close waits', async () => {
     const node = fakeNode();
     const frames = new FrameRuntime(node, { busyPolicy: 'queue', queueSize: 10 }, async () => { await sleep(200); return { send: { payload: 'done' }, ms: 200, objects: 1 }; }, () => ({ fill: 'green', text: 'ok' }));

@@ -4,6 +4,7 @@ import { BusyQueue } from '../../lib/pipeline/busy-queue';
 import { ControlPayload, parseControl } from '../../lib/pipeline/control';
 import { RateGate } from '../../lib/pipeline/rate-gate';
 import { TOPICS } from '../../lib/topics';
+import { isRawImage } from '../../lib/types';
 import { YoloEdgeError } from '../../lib/errors';
 import { Msg } from './detect-message';
 
@@ -49,6 +50,7 @@ export function takeFrame(job: FrameJob, gate: RateGate, queue: BusyQueue<FrameJ
   }
   queue.push({
     item: job,
+    bytes: heldBytes(msg.payload),
     discard: (reason) => {
       if (reason === 'rejected') done(new YoloEdgeError(`busy: ${queue.describeFull()}; frame refused`, 'BUSY'));
       // a Catch node must hear of it: an http-in flow would otherwise never answer the request
@@ -57,4 +59,10 @@ export function takeFrame(job: FrameJob, gate: RateGate, queue: BusyQueue<FrameJ
       status();
     },
   });
+}
+
+/** The bytes a waiting frame holds: its encoded image or its pixels (a file path holds next to nothing). */
+function heldBytes(payload: unknown): number {
+  if (ArrayBuffer.isView(payload)) return payload.byteLength;
+  return isRawImage(payload) ? payload.data.byteLength : 0;
 }

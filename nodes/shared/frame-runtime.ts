@@ -1,7 +1,7 @@
 // The frame-taking part both detecting nodes share: control messages, rate gate, busy queue, stats, status.
 import type { Node, NodeMessage, NodeStatus } from 'node-red';
 import type { Detector } from '../../lib/detector';
-import { BusyFields, BusyQueue, parseBusyConfig } from '../../lib/pipeline/busy-queue';
+import { BusyFields, BusyQueue, parseBusyConfig, waitingBytesLimit } from '../../lib/pipeline/busy-queue';
 import { RateGate } from '../../lib/pipeline/rate-gate';
 import type { HostState } from '../../lib/runtime/inference-host';
 import { YoloEdgeError } from '../../lib/errors';
@@ -66,7 +66,7 @@ export class FrameRuntime {
     private readonly describe: () => NodeStatus,
   ) {
     const { policy, capacity } = parseBusyConfig(busy);
-    this.queue = new BusyQueue<FrameJob>((job) => this.run(job), policy, capacity, IN_PROGRESS);
+    this.queue = new BusyQueue<FrameJob>((job) => this.run(job), policy, capacity, IN_PROGRESS, waitingBytesLimit());
   }
 
   /** close() has been called: a model that finishes loading now is not watched or shown. */
