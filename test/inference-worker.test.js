@@ -163,23 +163,28 @@ describe('inference in worker threads', function () {
     assert.notStrictEqual(openHosts()[0].threadId, threadId, 'a new worker');
   });
 
+  /** A detect node on its own yolo-model of `file` (1 thread, queue of 10), with what it sends and its statuses. */
+  async function detectOn(file) {
+    await helper.load([modelNode, detectNode], [
+      { id: 'm1', type: 'yolo-model', model: file, threads: 1, providers: 'cpu', names: '' },
+      { id: 'd1', type: 'yolov8-detect', model: 'm1', busyPolicy: 'queue', queueSize: 10, wires: [['out']] },
+      { id: 'out', type: 'helper' },
+    ]);
+    const d1 = helper.getNode('d1');
+    const outputs = [];
+    const statuses = [];
+    helper.getNode('out').on('input', (m) => outputs.push(m));
+    d1.on('call:status', (c) => statuses.push(c.args[0].text));
+    return { d1, outputs, statuses };
+  }
+
   it('shows worker restarts of a model that loaded only at a later frame (missing at deploy, put in place since)', async () => {
     const file = path.join(require('os').tmpdir(), `yolo-edge-late-${process.pid}.onnx`);
     fs.rmSync(file, { force: true });
     try {
-      await helper.load([modelNode, detectNode], [
-        { id: 'm1', type: 'yolo-model', model: file, threads: 1, providers: 'cpu', names: '' },
-        { id: 'd1', type: 'yolov8-detect', model: 'm1', busyPolicy: 'queue', queueSize: 10, wires: [['out']] },
-        { id: 'out', type: 'helper' },
-      ]);
-      const d1 = helper.getNode('d1');
-      const out = helper.getNode('out');
-      const outputs = [];
+      const { d1, outputs, statuses } = await detectOn(file);
       const errors = [];
-      const statuses = [];
-      out.on('input', (m) => outputs.push(m));
       d1.on('call:error', (c) => { if (c.args[0] instanceof Error) errors.push(c.args[0]); }); // not the load's log line
-      d1.on('call:status', (c) => statuses.push(c.args[0].text));
       d1.receive({ payload: zebra });
       await until(() => errors.length === 1, 'the frame without a model');
       assert.strictEqual(errors[0].code, 'MODEL_NOT_FOUND');
@@ -199,17 +204,7 @@ describe('inference in worker threads', function () {
     const loadedAt = 1700000000; // whole seconds: the file can be put back with exactly the identity it was loaded with
     fs.utimesSync(file, loadedAt, loadedAt);
     try {
-      await helper.load([modelNode, detectNode], [
-        { id: 'm1', type: 'yolo-model', model: file, threads: 1, providers: 'cpu', names: '' },
-        { id: 'd1', type: 'yolov8-detect', model: 'm1', busyPolicy: 'queue', queueSize: 10, wires: [['out']] },
-        { id: 'out', type: 'helper' },
-      ]);
-      const d1 = helper.getNode('d1');
-      const out = helper.getNode('out');
-      const outputs = [];
-      const statuses = [];
-      out.on('input', (m) => outputs.push(m));
-      d1.on('call:status', (c) => statuses.push(c.args[0].text));
+      const { d1, outputs, statuses } = await detectOn(file);
       d1.receive({ payload: zebra });
       await until(() => outputs.length === 1, 'the first frame');
       const [host] = openHosts();
