@@ -6,7 +6,7 @@ const assert = require('assert');
 const fs = require('fs');
 const path = require('path');
 const { spawnSync } = require('child_process');
-const { ROOT, requireModel, cocoImage } = require('../support/paths');
+const { ROOT, MODEL, requireModel, cocoImage } = require('../support/paths');
 const { startNodeRed } = require('../support/node-red-server');
 
 const PKG = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
@@ -250,6 +250,76 @@ describe('editor in a real browser (playwright-core + chromium)', function () {
     assert.match(info, /input 640×640 \(float32\) · FP32/);
     assert.match(await p.locator('#yolo-model-folders').innerText(), /models/);
   }
+
+  /** A new yolo-model's dialog, opened as a user does: a detect node's add (+) button beside its model. */
+  async function openNewModelDialog(p) {
+    await p.evaluate(() => RED.workspaces.show(RED.workspaces.active() || RED.nodes.getWorkspaceOrder()[0]));
+    const before = await p.evaluate(() => RED.nodes.filterNodes({ type: 'yolov8-detect' }).map((n) => n.id));
+    await p.locator('.red-ui-palette-node[data-palette-type="yolov8-detect"]').dragTo(p.locator('#red-ui-workspace-chart'), { targetPosition: { x: 300, y: 400 } });
+    const id = await p.evaluate((old) => RED.nodes.filterNodes({ type: 'yolov8-detect' }).map((n) => n.id).find((x) => !old.includes(x)), before);
+    await p.dblclick(`[id="${id}"] .red-ui-flow-node`);
+    await p.waitForSelector('#node-dialog-ok', { state: 'visible' });
+    const add = p.locator('#node-input-btn-model-add');
+    await ((await add.count()) ? add : p.locator('#node-input-lookup-model')).click();
+    await p.waitForSelector('#node-config-dialog-ok', { state: 'visible' });
+    await p.waitForFunction(() => document.querySelector('#yolo-model-folders')?.textContent, null, { timeout: 30000 });
+  }
+
+  // Where install scripts do not run (palette manager, npm 12) the default model is not in the package's models/:
+  // the first deploy fetches it into the user dir's models/, which the runtime then uses for 'yolov8n.onnx'.
+  it('model picker: the default model is shown where the runtime finds it, and the folders in the editor\'s language', async () => {
+    const userModels = path.join(red.userDir, 'models');
+    fs.mkdirSync(userModels, { recursive: true });
+    fs.symlinkSync(MODEL, path.join(userModels, 'yolov8n.onnx'));
+    fs.symlinkSync(MODEL, path.join(userModels, 'coco-copy.onnx')); // another model, there all along
+    let keep = () => true;
+    const ctx = await browser.newContext({ locale: 'en-US', viewport: { width: 1400, height: 900 } });
+    const zhCtx = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1400, height: 900 } });
+    try {
+      // the server's own listing, less the copies this install is to lack
+      for (const c of [ctx, zhCtx]) {
+        await c.route(/\/yolo-edge\/models$/, async (route) => {
+          const res = await route.fetch();
+          const body = await res.json();
+          await route.fulfill({ response: res, json: { ...body, models: body.models.filter(keep) } });
+        });
+      }
+      const p = await ctx.newPage();
+      await login(p);
+      keep = (m) => !(m.source === 'package' && m.value === 'yolov8n.onnx');
+      await openNewModelDialog(p);
+      assert.strictEqual(await p.inputValue('#node-config-input-model'), 'yolov8n.onnx');
+      assert.strictEqual(await p.inputValue('#yolo-model-picker'), 'models/yolov8n.onnx', 'the picker shows the copy the runtime uses');
+      assert.match(await p.locator('#yolo-model-info').innerText(), /80 classes: person, bicycle, car/);
+      keep = (m) => m.file !== 'yolov8n.onnx'; // read again: the copy is gone from both folders
+      await p.click('#yolo-model-refresh');
+      // the listing is read again when the picker offers models once more (while it loads it holds one 'reading' entry)
+      await p.waitForFunction(() => [...document.querySelectorAll('#yolo-model-picker option')].some((o) => o.value === 'models/coco-copy.onnx'));
+      assert.ok(!(await p.locator('#yolo-model-picker option[value$="yolov8n.onnx"]').count()));
+      assert.match(await p.locator('#yolo-model-info').innerText(), /default model .*fetched into models\/ in the Node-RED user directory when the flow is deployed/);
+      await p.fill('#node-config-input-model', 'elsewhere/custom.onnx');
+      await p.dispatchEvent('#node-config-input-model', 'change');
+      assert.match(await p.locator('#yolo-model-info').innerText(), /Not in a models\/ folder/);
+
+      keep = () => true;
+      const zh = await zhCtx.newPage();
+      await login(zh);
+      await openNewModelDialog(zh);
+      const folders = await zh.locator('#yolo-model-folders').innerText();
+      assert.match(folders, /本软件包的 models\/.*Node-RED 用户目录中的 models\//, folders);
+      assert.ok(!/[A-Za-z]{4,}/.test(folders.replace(/Node-RED|onnx|models/g, '')), `English in the zh-CN dialog: ${folders}`);
+      // with a copy in both folders, 'models/yolov8n.onnx' is the package's at run time too
+      const { findDefaultModel, MODELS_DIR } = lib('model/default-model');
+      assert.strictEqual(findDefaultModel(red.userDir), path.join(MODELS_DIR, 'yolov8n.onnx'));
+      await zh.fill('#node-config-input-model', 'models/yolov8n.onnx');
+      await zh.dispatchEvent('#node-config-input-model', 'change');
+      assert.strictEqual(await zh.inputValue('#yolo-model-picker'), 'yolov8n.onnx', 'the picker shows the copy the runtime uses');
+    } finally {
+      await ctx.close();
+      await zhCtx.close();
+      fs.rmSync(userModels, { recursive: true, force: true });
+    }
+  });
 
   /** Import > Examples > node-red-contrib-yolo-edge > <name>, then drop the nodes on the workspace. */
   async function importExample(p, name) {
