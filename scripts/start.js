@@ -2,13 +2,19 @@
 // `npm start`: Node-RED on 127.0.0.1 with this package loaded and the demo flow deployed.
 // The user dir lives in the repo (.node-red-user/, gitignored); the package is linked into its node_modules.
 const fs = require('fs');
+const net = require('net');
 const path = require('path');
 const { spawn, spawnSync } = require('child_process');
 
 const root = path.resolve(__dirname, '..');
 const userDir = process.env.YOLO_EDGE_USER_DIR || path.join(root, '.node-red-user');
-const port = Number(process.env.PORT || 1880);
 const host = process.env.HOST || '127.0.0.1';
+const portText = (process.env.PORT || '1880').trim();
+const port = Number(portText);
+if (!/^\d+$/.test(portText) || port < 1 || port > 65535) {
+  console.error(`yolo-edge demo: PORT must be a port number from 1 to 65535, got ${JSON.stringify(process.env.PORT)}`);
+  process.exit(2);
+}
 
 function step(cmd, args) {
   const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit' });
@@ -75,6 +81,15 @@ fs.writeFileSync(settings, `module.exports = {
 };
 `);
 
+/** Whether Node-RED can listen on host:port: false when something else does (a Node-RED run as a service). */
+function portFree() {
+  return new Promise((resolve) => {
+    const probe = net.createServer();
+    probe.once('error', (err) => resolve(err.code !== 'EADDRINUSE')); // other errors are Node-RED's to report
+    probe.listen(port, host, () => probe.close(() => resolve(true)));
+  });
+}
+
 // Node-RED 5 needs Node >= 22.9: an older system node starts it with the pinned Node 24 the tests use.
 const red = require.resolve('node-red/red.js', { paths: [root] });
 const { ensureNode24, envWithNode24, supportsNodeRed5 } = require('./node24');
@@ -83,8 +98,15 @@ if (!own) console.log(`yolo-edge demo: Node.js ${process.versions.node} cannot r
 const nodeBin = own ? process.execPath : ensureNode24();
 // production: Express answers a malformed request without a stack trace and the host's paths
 const env = { ...(own ? process.env : envWithNode24()), YOLO_EDGE_SAMPLES: samples, NODE_ENV: 'production' };
-const child = spawn(nodeBin, [red, '--userDir', userDir, '--settings', settings], { stdio: 'inherit', env });
-console.log(`yolo-edge demo: http://${host}:${port}/yolo-edge/ (editor at http://${host}:${port}/)`);
-console.log(`yolo-edge demo: the inspection line demo detects the JPEGs in ${samples}`);
-for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
-child.on('exit', (code, signal) => process.exit(code ?? (signal ? 0 : 1)));
+portFree().then((free) => {
+  if (!free) {
+    // the address would be another server's (often Node-RED itself, as a service on 1880): say so before printing it
+    console.error(`yolo-edge demo: ${host}:${port} is in use (a Node-RED already running?). Stop it, or start the demo on another port: PORT=${port < 65535 ? port + 1 : port - 1} npm start`);
+    process.exit(1);
+  }
+  const child = spawn(nodeBin, [red, '--userDir', userDir, '--settings', settings], { stdio: 'inherit', env });
+  console.log(`yolo-edge demo: http://${host}:${port}/yolo-edge/ (editor at http://${host}:${port}/)`);
+  console.log(`yolo-edge demo: the inspection line demo detects the JPEGs in ${samples}`);
+  for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 0 : 1)));
+});

@@ -74,3 +74,45 @@ describe('npm start (the demo)', function () {
     assert.strictEqual(settings.telemetryEnabled, false);
   });
 });
+
+describe('npm start with a port it cannot use', function () {
+  this.timeout(120000);
+
+  /** Runs scripts/start.js to its end with PORT; resolves with {code, stdout, stderr}. */
+  function start(port) {
+    const dir = fx.tmpDir('yolo-edge-start-');
+    const env = { ...process.env, PORT: port, YOLO_EDGE_USER_DIR: path.join(dir, 'user'), YOLO_EDGE_SAMPLES: path.join(dir, 'samples') };
+    const child = spawn(process.execPath, [path.join(ROOT, 'scripts', 'start.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = { stdout: '', stderr: '' };
+    child.stdout.on('data', (d) => { out.stdout += d; });
+    child.stderr.on('data', (d) => { out.stderr += d; });
+    // one that starts Node-RED after all is stopped (it forwards SIGTERM), so that no server outlives the test
+    const timer = setTimeout(() => child.kill('SIGTERM'), 60000);
+    return new Promise((resolve) => child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, ...out });
+    }));
+  }
+
+  it('says the port is in use, and how to choose another, instead of printing the other server\'s address', async () => {
+    requireModel();
+    const port = await freePort();
+    const other = net.createServer().listen(port, '127.0.0.1'); // a Node-RED run as a service, say
+    try {
+      const r = await start(String(port));
+      assert.strictEqual(r.code, 1);
+      assert.ok(r.stderr.includes(`yolo-edge demo: 127.0.0.1:${port} is in use (a Node-RED already running?). Stop it, or start the demo on another port: PORT=${port + 1} npm start`), r.stderr);
+      assert.ok(!r.stdout.includes(`http://127.0.0.1:${port}/yolo-edge/`), r.stdout);
+    } finally {
+      other.close();
+    }
+  });
+
+  it('refuses a PORT that is not a port number, naming it', async () => {
+    for (const bad of ['abc', '0', '65536', '1880x', '-1']) {
+      const r = await start(bad);
+      assert.strictEqual(r.code, 2, bad);
+      assert.ok(r.stderr.includes(`yolo-edge demo: PORT must be a port number from 1 to 65535, got ${JSON.stringify(bad)}`), r.stderr);
+    }
+  });
+});
