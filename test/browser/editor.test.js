@@ -6,7 +6,7 @@ const assert = require('assert');
 const fs = require('fs');
 const path = require('path');
 const { spawnSync } = require('child_process');
-const { ROOT, MODEL, requireModel, cocoImage } = require('../support/paths');
+const { ROOT, MODEL, lib, requireModel, cocoImage } = require('../support/paths');
 const { startNodeRed } = require('../support/node-red-server');
 
 const PKG = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
@@ -319,6 +319,43 @@ describe('editor in a real browser (playwright-core + chromium)', function () {
       await zhCtx.close();
       fs.rmSync(userModels, { recursive: true, force: true });
     }
+  });
+
+  // A node written by hand (a snippet, the admin API) may leave settings out: the runtime then takes their defaults,
+  // and the dialog must show those, or opening it and clicking Done changes what runs (the guard turned off).
+  it('a node written without its switches: the dialog shows what the runtime runs, and Done keeps it', async () => {
+    const { parseCameraConfig } = lib('camera/config');
+    const { parseTemperatureConfig } = lib('temperature/config');
+    const camera = parseCameraConfig({ source: 'test' });
+    const temperature = parseTemperatureConfig({}).monitor;
+    const runtime = {
+      'yolo-camera': { autostart: camera.autostart, mjpeg2jpeg: camera.v4l2.mjpeg2jpeg, hflip: camera.rpicam.hflip, vflip: camera.rpicam.vflip, loop: camera.folder.loop, watch: camera.folder.watch },
+      'yolo-temperature': { guard: temperature.guard !== null, criticalPause: temperature.guard.criticalPause, vcgencmd: temperature.vcgencmd },
+    };
+    const written = { 'yolo-camera': { source: 'test' }, 'yolo-temperature': {} };
+    for (const [type, want] of Object.entries(runtime)) {
+      const switches = await page.evaluate((t) => Object.entries(RED.nodes.getType(t).defaults).filter(([, d]) => typeof d.value === 'boolean').map(([k]) => k), type);
+      assert.deepStrictEqual(switches.filter((k) => !(k in want)), [], `${type}: switches the test does not know the runtime's value of`);
+      const id = await page.evaluate(([t, props]) => {
+        const z = RED.workspaces.active();
+        const nodeId = RED.nodes.id();
+        RED.view.importNodes([{ id: nodeId, type: t, z, x: 300, y: 300, wires: [], ...props }], { generateIds: false });
+        return nodeId;
+      }, [type, written[type]]);
+      await page.mouse.click(700, 600); // drop the imported node
+      await page.dblclick(`[id="${id}"] .red-ui-flow-node`);
+      await page.waitForSelector('#node-dialog-ok', { state: 'visible' });
+      const shown = await page.evaluate((keys) => Object.fromEntries(keys.map((k) => {
+        const e = document.querySelector(`#node-input-${k}`);
+        return [k, e.type === 'checkbox' ? e.checked : e.value];
+      })), Object.keys(want));
+      assert.deepStrictEqual(shown, want, `${type} dialog`);
+      await page.click('#node-dialog-ok');
+      await page.waitForSelector('#node-dialog-ok', { state: 'detached' });
+      const saved = await page.evaluate(([i, keys]) => Object.fromEntries(keys.map((k) => [k, RED.nodes.node(i)[k]])), [id, Object.keys(want)]);
+      assert.deepStrictEqual(saved, want, `${type} after Done`);
+    }
+    await undoAll(page);
   });
 
   /** Import > Examples > node-red-contrib-yolo-edge > <name>, then drop the nodes on the workspace. */
