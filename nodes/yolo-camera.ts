@@ -2,7 +2,7 @@ import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { Camera, CameraOutput } from '../lib/camera/camera';
 import { CalibrationOptions } from '../lib/camera/calibration-capture';
 import { CameraConfig, Credentials, parseCameraConfig } from '../lib/camera/config';
-import { numberField, text } from '../lib/config/fields';
+import { numberField, optionalFolderPath, text } from '../lib/config/fields';
 import { Redact, redactor, splitUrlCredentials } from '../lib/camera/redact';
 import { moveUrlCredentialsOnStart } from './shared/url-credentials';
 import { YoloEdgeError } from '../lib/errors';
@@ -10,7 +10,7 @@ import { YoloEdgeError } from '../lib/errors';
 type YoloCameraDef = NodeDef & Record<string, unknown> & { topic?: string };
 
 function calibrationOf(config: YoloCameraDef): CalibrationOptions | undefined {
-  const dir = text(config.calibDir);
+  const dir = optionalFolderPath('calibration folder', config.calibDir, '/home/pi/calib');
   if (!dir) return undefined;
   return { dir, every: numberField('calibration: every', config.calibEvery, 10, { min: 1, max: 1e6, integer: true }), max: numberField('calibration: max frames', config.calibMax, 500, { min: 1, max: 1e6, integer: true }) };
 }

@@ -70,7 +70,7 @@ const CONTEXTS = {
 /** Fields checked elsewhere than the node's parser, and why. */
 const ELSEWHERE = {
   // the camera node reads these itself (only with a calibration folder): checked by loading the node below
-  'yolo-camera': ['calibEvery', 'calibMax'],
+  'yolo-camera': ['calibDir', 'calibEvery', 'calibMax'],
   // load-time checks against the file and onnxruntime, not a config parse
   'yolo-model': ['model', 'providers'],
 };
@@ -206,5 +206,18 @@ describe('editor validation agrees with the camera node on its calibration field
     const refused = new Set(helper.log().args.map(([e]) => e).filter((e) => e.level === helper.log().ERROR && /configuration/.test(e.msg)).map((e) => e.id));
     const wrong = cases.filter(({ field, value }, i) => (editorVerdict(def, flow[i], field, value) === true) === refused.has(`c${i}`));
     assert.deepStrictEqual(wrong.map(({ field, value }) => `${field}=${JSON.stringify(value)}`), []);
+  });
+
+  it('calibDir: a full folder path or blank; a relative one (~/calib would be a folder named ~ under Node-RED\'s working folder) is refused by both', async () => {
+    const def = loadEditorDefs('yolo-camera')['yolo-camera'];
+    await helper.unload(); // the test before left its flow loaded
+    const values = ['', ' ', dir, ` ${dir} `, 'calib', '~/calib', './calib', '-x'];
+    const flow = values.map((calibDir, i) => ({ ...defaultsOf(def), id: `d${i}`, type: 'yolo-camera', source: 'test', autostart: false, calibDir }));
+    await helper.load(cameraNode, flow);
+    const errors = helper.log().args.map(([e]) => e).filter((e) => e.level === helper.log().ERROR && /^d\d$/.test(e.id));
+    assert.deepStrictEqual(errors.map((e) => e.id).sort(), ['d4', 'd5', 'd6', 'd7']);
+    assert.match(errors.find((e) => e.id === 'd5').msg, /calibration folder must be a full folder path starting with \/ \(like \/home\/pi\/calib\), got "~\/calib"/);
+    const wrong = values.filter((v, i) => (editorVerdict(def, flow[i], 'calibDir', v) === true) !== (i < 4));
+    assert.deepStrictEqual(wrong, []);
   });
 });

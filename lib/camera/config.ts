@@ -1,6 +1,6 @@
 import { YoloEdgeError } from '../errors';
 import { DEFAULT_SUPERVISION, SupervisionOptions } from './source';
-import { flag, numberField, oneOf, optionalNumber, optionalOneOf, text } from '../config/fields';
+import { flag, numberField, oneOf, optionalFolderPath, optionalNumber, optionalOneOf, text } from '../config/fields';
 import { argument, splitArgs, url } from './options';
 import { splitUrlCredentials } from './redact';
 
@@ -117,7 +117,8 @@ export function parseCameraConfig(raw: Record<string, unknown>, creds: Credentia
     },
     user: text(creds.user),
     password: creds.password ?? '',
-    folder: { path: text(raw.folder), loop: flag('loop', raw.loop, false), watch: flag('watch', raw.watch, false) },
+    // hidden in the editor for other sources: a stale value there must not stop their camera
+    folder: { path: source === 'folder' ? optionalFolderPath('folder', raw.folder, '/home/pi/images') : text(raw.folder), loop: flag('loop', raw.loop, false), watch: flag('watch', raw.watch, false) },
     ffmpeg: argument('ffmpeg command', raw.ffmpeg, 'ffmpeg'),
     extraArgs: splitArgs(raw.extraArgs),
     supervision: {

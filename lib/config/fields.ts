@@ -109,6 +109,13 @@ export function folderPath(field: string, v: unknown, fallback: string, code: Fi
   return s;
 }
 
+/** A folder given as a full path (trimmed), or blank: `~/calib` or `calib` would be a folder under Node-RED's working folder. */
+export function optionalFolderPath(field: string, v: unknown, example: string, code: FieldCode = 'BAD_CONFIG'): string {
+  const s = text(v);
+  if (s && !path.isAbsolute(s)) throw fieldError(field, `${FOLDER_RULE} (like ${example})`, v, code);
+  return s;
+}
+
 /** A program to run (trimmed; blank stays blank): a name looked up in PATH, or a path. */
 export function programName(field: string, v: unknown, code: FieldCode = 'BAD_CONFIG'): string {
   const s = text(v);
