@@ -53,7 +53,8 @@ export abstract class SupervisedSource implements FrameSource {
     if (!stopping) return this.open();
     // A camera only one process can open (libcamera, V4L2) is busy until the stopped run is gone.
     this.events.state({ kind: 'starting', message: 'starting' });
-    void stopping.then(() => {
+    // (a stop that failed to end its run still lets this one try: the retry path reports what goes wrong)
+    void stopping.catch(() => undefined).then(() => {
       if (gen === this.generation) this.open();
     });
   }
