@@ -12,6 +12,7 @@ import { SlotSpec } from './runtime/frame-protocol';
 import { HostState, RunReply } from './runtime/inference-host';
 import { RunPostprocess } from './runtime/worker-protocol';
 import { acquireSession, SessionLease, SessionSettings, Warn } from './runtime/session-cache';
+import { checkSameFile, fileIdentity } from './runtime/file-identity';
 import { Detection, ImageInput, Timings } from './types';
 import { YoloEdgeError } from './errors';
 
@@ -117,11 +118,15 @@ export class Detector {
   }
 
   static async create(modelPath: string, options: DetectorOptions = {}): Promise<Detector> {
+    // The file as described below: one replaced while it is read, or before its session starts, is refused
+    // (MODEL_CHANGED) rather than run under another file's description and sha256.
+    const identity = await fileIdentity(modelPath);
     const { info } = await loadModelInfo(modelPath, { names: options.names });
+    await checkSameFile(modelPath, identity);
     const mismatch = namesCountWarning(options.names, info);
     if (mismatch) options.warn?.(mismatch);
     const saturation = saturationWarning(info, options.cpu);
-    const lease = await acquireSession(modelPath, options, options.warn);
+    const lease = await acquireSession(modelPath, options, options.warn, identity);
     frameDecoder.acquire();
     let d: Detector;
     try {

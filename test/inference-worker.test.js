@@ -246,6 +246,27 @@ describe('inference in worker threads', function () {
     }
   });
 
+  it('refuses a model file replaced while it was read: MODEL_CHANGED, not a session under the other file\'s description', async () => {
+    const file = path.join(require('os').tmpdir(), `yolo-edge-midread-${process.pid}.onnx`);
+    fs.copyFileSync(MODEL, file);
+    const modelInfo = lib('model/model-info');
+    const read = modelInfo.loadModelInfo;
+    modelInfo.loadModelInfo = async (...args) => {
+      const r = await read(...args);
+      const later = new Date(Date.now() + 60000);
+      fs.utimesSync(file, later, later); // as a copy of another model over it, just after the read
+      return r;
+    };
+    const sessions = openSessionCount();
+    try {
+      await assert.rejects(Detector.create(file, { threads: 1 }), (e) => e.code === 'MODEL_CHANGED');
+      assert.strictEqual(openSessionCount(), sessions, 'no session left for it');
+    } finally {
+      modelInfo.loadModelInfo = read;
+      fs.rmSync(file, { force: true });
+    }
+  });
+
   it('refuses a replaced or deleted model file at each later frame without starting a worker for it', async () => {
     // threadId counts every worker the process starts: two probes one apart mean none started between them
     const { Worker } = require('worker_threads');

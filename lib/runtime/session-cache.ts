@@ -39,12 +39,15 @@ function normalise(settings: SessionSettings, warn: Warn): Required<SessionSetti
   return { threads, executionProviders: eps.length ? eps : ['cpu'] };
 }
 
-/** One session (in its own worker) per model file and settings, shared by every user and ended with the last. */
-export async function acquireSession(modelPath: string, settings: SessionSettings = {}, warn: Warn = () => {}): Promise<SessionLease> {
+/**
+ * One session (in its own worker) per model file and settings, shared by every user and ended with the last.
+ * `identity`: the file as the caller read it; a file that is no longer that one is refused with MODEL_CHANGED.
+ */
+export async function acquireSession(modelPath: string, settings: SessionSettings = {}, warn: Warn = () => {}, identity?: string): Promise<SessionLease> {
   const s = normalise(settings, warn);
   const file = path.resolve(modelPath);
   // a model replaced in place gets a new session
-  const identity = await fileIdentity(file);
+  identity ??= await fileIdentity(file);
   const key = `${file}|${identity}|${s.threads}|${s.executionProviders.join(',')}`;
   let entry = entries.get(key);
   if (!entry) {
