@@ -1,7 +1,6 @@
 // Shared between the node adapters: how a node reaches the detector its yolo-model config node owns.
 import type { Node } from 'node-red';
 import type { DetectOptions, Detector } from '../../lib/detector';
-import { showRefused } from './refuse-input';
 
 export interface YoloModelNode extends Node {
   /** Resolved model file path. */
@@ -26,15 +25,15 @@ export function showFetchProgress(node: Node, models: Array<YoloModelNode | unde
 }
 
 /**
- * Settings the loaded model cannot run (a class filter naming a class it does not have), shown at deploy as a red
- * status and a log line instead of at the first frame; frames still fail with the same error. The error when refused.
+ * Settings the loaded model cannot run (a class filter naming a class it does not have), logged at deploy instead of
+ * at the first frame; frames still fail with the same error. The error when refused, for the caller's held status.
  */
 export function refuseSettingsAtLoad(node: Node, d: Detector, options: Partial<DetectOptions>): Error | undefined {
   try {
     d.checkOptions(options);
     return undefined;
   } catch (err) {
-    showRefused(node, 'settings', err as Error);
+    node.error(`settings: ${(err as Error).message}`);
     return err as Error;
   }
 }
