@@ -2,6 +2,7 @@ import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { Camera, CameraOutput } from '../lib/camera/camera';
 import { CalibrationOptions } from '../lib/camera/calibration-capture';
 import { CameraConfig, Credentials, parseCameraConfig } from '../lib/camera/config';
+import type { TlsOptions } from '../lib/camera/http-sources';
 import { numberField, optionalFolderPath, text } from '../lib/config/fields';
 import { Redact, redactor, splitUrlCredentials } from '../lib/camera/redact';
 import { moveUrlCredentialsOnStart } from './shared/url-credentials';
@@ -28,6 +29,20 @@ function credentialsOf(config: YoloCameraDef, stored: Credentials | undefined, w
   return { user: stored?.user || inline.user, password: stored?.password || inline.password };
 }
 
+type TlsConfigNode = Node & { addTLSOptions?: (opts: TlsOptions) => TlsOptions };
+
+/**
+ * The options of the TLS configuration node chosen for an https camera (Node-RED's own tls-config, as the http
+ * request node uses). Looked up only for the sources that use it: a stale choice must not stop another source.
+ */
+function tlsOf(RED: NodeAPI, config: YoloCameraDef): TlsOptions | undefined {
+  const id = text(config.tls);
+  if (!id || !['mjpeg', 'snapshot'].includes(text(config.source))) return undefined;
+  const tlsNode = RED.nodes.getNode(id) as TlsConfigNode | null;
+  if (typeof tlsNode?.addTLSOptions !== 'function') throw new YoloEdgeError(`TLS configuration ${id} not found (deleted, or not a tls-config node)`, 'BAD_CONFIG');
+  return tlsNode.addTLSOptions({});
+}
+
 export = function (RED: NodeAPI): void {
   moveUrlCredentialsOnStart(RED, 'yolo-camera');
 
@@ -50,7 +65,7 @@ export = function (RED: NodeAPI): void {
         status: (s) => node.status({ ...s, text: redact(s.text) }),
         warn: (m) => node.warn(redact(m)),
       };
-      cameraConfig = parseCameraConfig(config, creds);
+      cameraConfig = parseCameraConfig(config, creds, tlsOf(RED, config));
       camera = new Camera(cameraConfig, output, calibrationOf(config));
     } catch (err) {
       const message = redact((err as Error).message);

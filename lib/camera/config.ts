@@ -3,6 +3,7 @@ import { DEFAULT_SUPERVISION, SupervisionOptions } from './source';
 import { flag, numberField, oneOf, optionalFolderPath, optionalNumber, optionalOneOf, text } from '../config/fields';
 import { argument, splitArgs, url } from './options';
 import { splitUrlCredentials } from './redact';
+import type { TlsOptions } from './http-sources';
 
 export const SOURCE_KINDS = ['rpicam', 'v4l2', 'rtsp', 'mjpeg', 'snapshot', 'folder', 'test'] as const;
 export type SourceKind = (typeof SOURCE_KINDS)[number];
@@ -60,6 +61,8 @@ export interface CameraConfig {
   url?: URL;
   user: string;
   password: string;
+  /** Certificates and verification for an https camera (mjpeg, snapshot), from a TLS configuration. */
+  tls?: TlsOptions;
   folder: FolderOptions;
   ffmpeg: string;
   /** Extra program arguments, from the node's configuration only. */
@@ -82,7 +85,7 @@ function stallPeriods(fps: number): number {
 }
 
 /** Validates a node configuration (editor strings or numbers) into a CameraConfig; throws BAD_CONFIG naming the field. */
-export function parseCameraConfig(raw: Record<string, unknown>, creds: Credentials = {}): CameraConfig {
+export function parseCameraConfig(raw: Record<string, unknown>, creds: Credentials = {}, tls?: TlsOptions): CameraConfig {
   const source = oneOf('source', raw.source, SOURCE_KINDS, 'rpicam');
   const quality = numberField('quality', raw.quality, 80, { min: 1, max: 100, integer: true });
   const config: CameraConfig = {
@@ -117,6 +120,7 @@ export function parseCameraConfig(raw: Record<string, unknown>, creds: Credentia
     },
     user: text(creds.user),
     password: creds.password ?? '',
+    tls,
     // hidden in the editor for other sources: a stale value there must not stop their camera
     folder: { path: source === 'folder' ? optionalFolderPath('folder', raw.folder, '/home/pi/images') : text(raw.folder), loop: flag('loop', raw.loop, false), watch: flag('watch', raw.watch, false) },
     ffmpeg: argument('ffmpeg command', raw.ffmpeg, 'ffmpeg'),

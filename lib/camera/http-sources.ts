@@ -1,5 +1,6 @@
 import * as http from 'http';
 import * as https from 'https';
+import type { ConnectionOptions } from 'tls';
 import { droppedFramesNote, overMaxFrameSize, wholeJpeg } from './mjpeg-splitter';
 import { boundaryOf, MultipartMjpegParser } from './multipart-parser';
 import { redactUrl, splitUrlCredentials } from './redact';
@@ -7,16 +8,22 @@ import { SourceEvents, SupervisionOptions } from './source';
 import { Connection, formatSeconds, parsingHandler, SupervisedSource } from './supervised-source';
 import { ErrorCode, YoloEdgeError } from '../errors';
 
+/** What a TLS configuration gives an https camera: its CA or client certificate, and whether to verify the server. */
+export type TlsOptions = Pick<ConnectionOptions, 'ca' | 'cert' | 'key' | 'pfx' | 'passphrase' | 'rejectUnauthorized' | 'servername' | 'ALPNProtocols'>;
+
 export interface HttpTarget {
   url: URL;
   user: string;
   password: string;
+  /** For https URLs only; none means Node's defaults (the server's certificate must chain to a public CA). */
+  tls?: TlsOptions;
 }
 
 /** What every request of one source sends: the URL without credentials and the headers carrying them. */
 interface PreparedTarget {
   url: URL;
   headers: http.OutgoingHttpHeaders;
+  tls: TlsOptions;
 }
 
 /**
@@ -29,12 +36,26 @@ function prepare(target: HttpTarget): PreparedTarget {
   const password = target.password || inline.password;
   const headers: http.OutgoingHttpHeaders = { 'user-agent': 'node-red-contrib-yolo-edge', accept: 'image/jpeg, multipart/x-mixed-replace' };
   if (user || password) headers.authorization = 'Basic ' + Buffer.from(`${user}:${password}`).toString('base64');
-  return { url: new URL(inline.url), headers };
+  const url = new URL(inline.url);
+  return { url, headers, tls: url.protocol === 'https:' ? { ...target.tls } : {} };
 }
 
 function request(target: PreparedTarget, agent: http.Agent | undefined, onResponse: (res: http.IncomingMessage) => void): http.ClientRequest {
-  const get = target.url.protocol === 'https:' ? https.get : http.get;
-  return get(target.url, agent ? { headers: target.headers, agent } : { headers: target.headers }, onResponse);
+  if (target.url.protocol !== 'https:') return http.get(target.url, agent ? { headers: target.headers, agent } : { headers: target.headers }, onResponse);
+  return https.get(target.url, agent ? { headers: target.headers, agent } : { headers: target.headers, ...target.tls }, onResponse);
+}
+
+/** Node's codes for a server certificate it does not trust (self-signed, unknown CA, wrong name, expired). */
+const UNTRUSTED_CERTIFICATE = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_GET_ISSUER_CERT', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/** Why a connection failed; for a certificate Node does not trust, what to set (most cameras sign their own). */
+function connectionError(err: NodeJS.ErrnoException): string {
+  if (!err.code || !UNTRUSTED_CERTIFICATE.has(err.code)) return err.message;
+  // Node's own hint (--use-system-ca) is for a CA installed on the machine, not for a camera's certificate.
+  return `the camera's certificate is not trusted (${err.message.split(';')[0]}): use a TLS configuration with its CA certificate, or with "verify server certificate" off`;
 }
 
 /** Why a response is not the camera's image, with what to change when the answer says it. */
@@ -123,7 +144,7 @@ class HttpRun implements Connection {
       res.on('end', () => this.finish(this.frames > 0 ? 'the server ended the stream' : `the server answered ${type ? type.split(';')[0] : 'with no content type'} without a JPEG frame (${this.progress()}); is it the camera's MJPEG URL?`));
       res.on('error', (err) => this.finish(responseError(err)));
     });
-    this.req.on('error', (err) => this.finish(err.message));
+    this.req.on('error', (err) => this.finish(connectionError(err)));
   }
 
   progress(): string {
@@ -173,7 +194,7 @@ export class SnapshotClient {
 
   private newAgent(): http.Agent {
     const options = { keepAlive: true, maxSockets: 1 };
-    return this.target.url.protocol === 'https:' ? new https.Agent(options) : new http.Agent(options);
+    return this.target.url.protocol === 'https:' ? new https.Agent({ ...options, ...this.target.tls }) : new http.Agent(options);
   }
 }
 
@@ -236,7 +257,7 @@ function fetchSnapshot(target: PreparedTarget, deadlineMs: number, maxBytes: num
         }
         // Bytes after the body the camera declared (a Content-Length short of what it sent) fail the parser once
         // the response is complete: its 'end' still comes with the whole body; only the connection is unusable.
-        if (!response?.complete) settle(error(err.message));
+        if (!response?.complete) settle(error(connectionError(err)));
       });
       return r;
     };

@@ -40,5 +40,5 @@ export function createSource(c: CameraConfig, events: SourceEvents): FrameSource
 }
 
 function httpTarget(c: CameraConfig): HttpTarget {
-  return { url: c.url!, user: c.user, password: c.password };
+  return { url: c.url!, user: c.user, password: c.password, tls: c.tls };
 }

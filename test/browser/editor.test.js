@@ -358,6 +358,34 @@ describe('editor in a real browser (playwright-core + chromium)', function () {
     await undoAll(page);
   });
 
+  it('an https camera: its TLS configuration is chosen behind a checkbox; unticked, none is saved', async () => {
+    const ids = await page.evaluate(() => {
+      const z = RED.workspaces.active();
+      const tls = RED.nodes.id();
+      const cam = RED.nodes.id();
+      RED.view.importNodes([
+        { id: tls, type: 'tls-config', name: 'camera CA', verifyservercert: false },
+        { id: cam, type: 'yolo-camera', z, x: 300, y: 300, wires: [], source: 'snapshot', url: 'https://10.0.0.5/snap.jpg', tls },
+      ], { generateIds: false });
+      return { tls, cam };
+    });
+    await page.mouse.click(700, 600); // drop the imported node
+    await page.dblclick(`[id="${ids.cam}"] .red-ui-flow-node`);
+    await page.waitForSelector('#node-dialog-ok', { state: 'visible' });
+    assert.ok(await page.isChecked('#node-input-usetls'), 'a camera with a TLS configuration has the box ticked');
+    assert.ok(await page.isVisible('#node-input-tls'));
+    assert.strictEqual(await page.inputValue('#node-input-tls'), ids.tls);
+    await page.uncheck('#node-input-usetls');
+    assert.ok(!(await page.isVisible('#node-input-tls')), 'unticked, the choice is hidden');
+    await page.selectOption('#node-input-source', 'folder');
+    assert.ok(!(await page.isVisible('#node-input-usetls')), 'a folder camera has no TLS row');
+    await page.selectOption('#node-input-source', 'snapshot');
+    await page.click('#node-dialog-ok');
+    await page.waitForSelector('#node-dialog-ok', { state: 'detached' });
+    assert.strictEqual(await page.evaluate((i) => RED.nodes.node(i).tls, ids.cam), '');
+    await undoAll(page);
+  });
+
   /** Import > Examples > node-red-contrib-yolo-edge > <name>, then drop the nodes on the workspace. */
   async function importExample(p, name) {
     await p.click('#red-ui-header-button-sidemenu');
