@@ -264,3 +264,46 @@ describe('yolo-model node with the default model missing', function () {
     }
   });
 });
+
+describe('yolo-model node with a yolov8n.onnx of the user\'s own', function () {
+  this.timeout(120000);
+  let userDir;
+  before(() => requireModel());
+  beforeEach((done) => {
+    userDir = fx.tmpDir('yolo-edge-userdir-');
+    helper.settings({ userDir });
+    helper.startServer(done);
+  });
+  afterEach(async () => {
+    await helper.unload();
+    helper.settings({});
+    await new Promise((r) => { helper.stopServer(r); });
+  });
+
+  it('runs the file in <user dir>/models, not the package\'s copy of the same name, whichever way the name is written', async () => {
+    const { renameClasses } = require('./support/model-variants');
+    const { decodeModel, metadataProps } = lib('model/onnx-file');
+    const { parseNames } = lib('model/model-info');
+    const coco = parseNames(metadataProps(decodeModel(fs.readFileSync(requireModel()), requireModel())).names);
+    const own = path.join(userDir, 'models', DEFAULT_MODEL.file);
+    fs.mkdirSync(path.dirname(own));
+    renameClasses(requireModel(), own, coco.map((n) => (n === 'zebra' ? 'striped-horse' : n)));
+    const nodes = [require(path.join(DIST, 'nodes', 'yolo-model.js')), require(path.join(DIST, 'nodes', 'yolov8-detect.js'))];
+    for (const model of ['yolov8n.onnx', 'models/yolov8n.onnx', '']) {
+      await helper.load(nodes, [
+        { id: 'm1', type: 'yolo-model', model, threads: 1, providers: 'cpu', names: '' },
+        { id: 'd1', type: 'yolov8-detect', model: 'm1', wires: [['out']] },
+        { id: 'out', type: 'helper' },
+      ]);
+      assert.strictEqual(helper.getNode('m1').modelPath, own, `model '${model}'`);
+      const got = new Promise((resolve) => {
+        helper.getNode('out').on('input', resolve);
+        helper.getNode('d1').on('call:error', (c) => resolve({ error: String(c.args[0]) }));
+      });
+      helper.getNode('d1').receive({ payload: fs.readFileSync(cocoImage('000000000034.jpg')) });
+      const msg = await got;
+      assert.strictEqual(msg.payload?.[0]?.class, 'striped-horse', msg.error);
+      await helper.unload();
+    }
+  });
+});

@@ -31,9 +31,12 @@ export function defaultModelDir(userDir: string | undefined): string {
   return userDir ? userModelsDir(userDir) : MODELS_DIR;
 }
 
-/** The default model file that exists (package models/ first, then the user dir's), or undefined. */
+/**
+ * The default model file that exists, or undefined: the user dir's models/ first (where a fetch puts it, and where a
+ * user's own yolov8n.onnx goes, which must not be hidden by the package's copy), then the package's.
+ */
 export function findDefaultModel(userDir: string | undefined): string | undefined {
-  const dirs = userDir ? [MODELS_DIR, userModelsDir(userDir)] : [MODELS_DIR];
+  const dirs = userDir ? [userModelsDir(userDir), MODELS_DIR] : [MODELS_DIR];
   return dirs.map((d) => path.join(d, DEFAULT_MODEL.file)).find((f) => existsSync(f));
 }
 

@@ -308,12 +308,12 @@ describe('editor in a real browser (playwright-core + chromium)', function () {
       const folders = await zh.locator('#yolo-model-folders').innerText();
       assert.match(folders, /本软件包的 models\/.*Node-RED 用户目录中的 models\//, folders);
       assert.ok(!/[A-Za-z]{4,}/.test(folders.replace(/Node-RED|onnx|models/g, '')), `English in the zh-CN dialog: ${folders}`);
-      // with a copy in both folders, 'models/yolov8n.onnx' is the package's at run time too
-      const { findDefaultModel, MODELS_DIR } = lib('model/default-model');
-      assert.strictEqual(findDefaultModel(red.userDir), path.join(MODELS_DIR, 'yolov8n.onnx'));
-      await zh.fill('#node-config-input-model', 'models/yolov8n.onnx');
+      // with a copy in both folders, 'yolov8n.onnx' is the user dir's at run time (it may be the user's own model)
+      const { findDefaultModel } = lib('model/default-model');
+      assert.strictEqual(findDefaultModel(red.userDir), path.join(userModels, 'yolov8n.onnx'));
+      await zh.fill('#node-config-input-model', 'yolov8n.onnx');
       await zh.dispatchEvent('#node-config-input-model', 'change');
-      assert.strictEqual(await zh.inputValue('#yolo-model-picker'), 'yolov8n.onnx', 'the picker shows the copy the runtime uses');
+      assert.strictEqual(await zh.inputValue('#yolo-model-picker'), 'models/yolov8n.onnx', 'the picker shows the copy the runtime uses');
     } finally {
       await ctx.close();
       await zhCtx.close();
