@@ -4,6 +4,7 @@ const assert = require('assert');
 const fs = require('fs');
 const path = require('path');
 const helper = require('node-red-node-test-helper');
+const { helperServerWithUserDir } = require('./support/helper-server');
 const sharp = require('sharp');
 const { DIST, MODEL, requireModel, cocoImage } = require('./support/paths');
 const fx = require('./support/fixtures');
@@ -37,15 +38,7 @@ describe('model picker admin endpoints', function () {
     requireModel();
     userDir = userDirWithModels();
   });
-  beforeEach((done) => {
-    helper.settings({ userDir });
-    helper.startServer(done);
-  });
-  afterEach(async () => {
-    await helper.unload();
-    helper.settings({});
-    await new Promise((r) => { helper.stopServer(r); });
-  });
+  helperServerWithUserDir(helper, () => userDir);
 
   it('lists the package and user models with class names, input size and precision read from the files', async () => {
     await helper.load(modelNode, modelFlow);

@@ -6,6 +6,7 @@ const fs = require('fs');
 const path = require('path');
 const { spawnSync } = require('child_process');
 const helper = require('node-red-node-test-helper');
+const { helperServerWithUserDir } = require('./support/helper-server');
 const { DIST, ROOT, requireModel, cocoImage, lib } = require('./support/paths');
 const fx = require('./support/fixtures');
 
@@ -155,18 +156,13 @@ describe('yolo-model node with the default model missing', function () {
     requireModel();
     pkg = packageWithoutModel();
   });
-  beforeEach((done) => {
-    userDir = fx.tmpDir('yolo-edge-userdir-');
+  helperServerWithUserDir(helper, () => (userDir = fx.tmpDir('yolo-edge-userdir-')));
+  beforeEach(() => {
     savedExecPath = process.env.npm_execpath;
-    helper.settings({ userDir });
-    helper.startServer(done);
   });
-  afterEach(async () => {
+  afterEach(() => {
     if (savedExecPath === undefined) delete process.env.npm_execpath;
     else process.env.npm_execpath = savedExecPath;
-    await helper.unload();
-    helper.settings({});
-    await new Promise((r) => { helper.stopServer(r); });
   });
 
   const nodes = () => [require(path.join(pkg, 'dist', 'nodes', 'yolo-model.js')), require(path.join(pkg, 'dist', 'nodes', 'yolov8-detect.js'))];
@@ -269,16 +265,7 @@ describe('yolo-model node with a yolov8n.onnx of the user\'s own', function () {
   this.timeout(120000);
   let userDir;
   before(() => requireModel());
-  beforeEach((done) => {
-    userDir = fx.tmpDir('yolo-edge-userdir-');
-    helper.settings({ userDir });
-    helper.startServer(done);
-  });
-  afterEach(async () => {
-    await helper.unload();
-    helper.settings({});
-    await new Promise((r) => { helper.stopServer(r); });
-  });
+  helperServerWithUserDir(helper, () => (userDir = fx.tmpDir('yolo-edge-userdir-')));
 
   it('runs the file in <user dir>/models, not the package\'s copy of the same name, whichever way the name is written', async () => {
     const { renameClasses } = require('./support/model-variants');
