@@ -395,6 +395,52 @@ describe('yolov8-detect node', function () {
     assert.deepStrictEqual([r.msg.detection.counters.droppedByPause, r.msg.detection.counters.processed], [5, 1]);
   });
 
+  it('lets a Complete node tell frames it dropped from frames it detected: msg.dropped is paused, rate or busy', async () => {
+    const completeNode = require(require.resolve('@node-red/nodes/core/common/24-complete.js'));
+    await helper.load([modelNode, detectNode, completeNode], [
+      ...flow('yolov8n.onnx', { busyPolicy: 'drop-oldest', queueSize: 1 }),
+      { id: 'c1', type: 'complete', scope: ['d1'], uncaught: false, wires: [['done']] },
+      { id: 'done', type: 'helper' },
+    ]);
+    const d1 = helper.getNode('d1');
+    const out = helper.getNode('out');
+    const completed = [];
+    const outputs = [];
+    helper.getNode('done').on('input', (m) => completed.push(m));
+    const settled = (n) => until(() => completed.length >= n, `${n} completions`, 60000);
+    await outcome(d1, out, { payload: zebra }); // model loaded and warm
+    await settled(1);
+    out.on('input', (m) => outputs.push(m));
+    const base = 1;
+
+    d1.receive({ topic: 'yolo-edge/control', payload: { pause: true } });
+    d1.receive({ payload: zebra, seq: 'p1' });
+    d1.receive({ payload: zebra, seq: 'p2' });
+    await settled(base + 3);
+    d1.receive({ topic: 'yolo-edge/control', payload: { pause: false, maxFps: 0.5 } });
+    for (let i = 0; i < 3; i++) d1.receive({ payload: zebra, seq: `r${i}` });
+    await settled(base + 7);
+    d1.receive({ topic: 'yolo-edge/control', payload: { maxFps: 0 } });
+    for (let i = 0; i < 20; i++) d1.receive({ payload: zebra, seq: `b${i}` });
+    await settled(base + 28);
+
+    const frames = completed.filter((m) => m.topic !== 'yolo-edge/control');
+    const by = (prefix) => frames.filter((m) => String(m.seq).startsWith(prefix)).map((m) => m.dropped ?? 'detected');
+    assert.deepStrictEqual(by('p'), ['paused', 'paused']);
+    // one frame per 2 s: the first may go (if the warm-up frame was 2 s ago), the two right after it never
+    const rated = by('r');
+    assert.ok(rated.slice(1).every((d) => d === 'rate') && ['detected', 'rate'].includes(rated[0]), rated.join());
+    const burst = by('b');
+    assert.strictEqual(burst.length, 20);
+    assert.deepStrictEqual([...new Set(burst)].sort(), ['busy', 'detected']);
+    // what was detected is what came out; each dropped one is counted
+    await until(() => outputs.some((m) => m.seq === 'b19'), 'the newest frame out', 60000);
+    const detected = frames.filter((m) => !m.dropped && m.seq !== undefined).map((m) => m.seq);
+    assert.deepStrictEqual(outputs.map((m) => m.seq), detected);
+    assert.strictEqual(outputs.at(-1).detection.counters.dropped, burst.filter((d) => d === 'busy').length);
+    assert.ok(completed.filter((m) => m.topic === 'yolo-edge/control').every((m) => m.dropped === undefined), 'control messages are not frames');
+  });
+
   it('refuses a bad control message to Catch nodes and in a red status, and keeps the rate it had', async () => {
     await helper.load([modelNode, detectNode], flow('yolov8n.onnx'));
     const d1 = helper.getNode('d1');

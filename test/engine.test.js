@@ -174,12 +174,12 @@ describe('busy queue and rate gate', () => {
   it('admits frames no faster than maxFps and none while paused', () => {
     const g = new RateGate();
     g.apply({ maxFps: 10 });
-    const admitted = [0, 50, 100, 150, 200].filter((t) => g.admit(t));
+    const admitted = [0, 50, 100, 150, 200].filter((t) => g.turnAway(t) === undefined);
     assert.deepStrictEqual(admitted, [0, 100, 200]);
     g.apply({ pause: true });
-    assert.strictEqual(g.admit(1000), false);
+    assert.strictEqual(g.turnAway(1000), 'paused');
     g.apply({ pause: false, maxFps: 0 });
-    assert.strictEqual(g.admit(1001), true);
+    assert.strictEqual(g.turnAway(1001), undefined);
     assert.deepStrictEqual([g.droppedByRate, g.droppedByPause], [2, 1]);
     assert.throws(() => parseControl({ maxFps: -1 }), /maxFps must be/); // checked before it reaches the gate
   });

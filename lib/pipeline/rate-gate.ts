@@ -14,17 +14,17 @@ export class RateGate {
     if (control.maxFps !== undefined) this.maxFps = control.maxFps ?? 0;
   }
 
-  /** True when a frame arriving at `now` (ms) may go on. */
-  admit(now: number): boolean {
+  /** Why a frame arriving at `now` (ms) is turned away (and counted), or undefined when it may go on. */
+  turnAway(now: number): 'paused' | 'rate' | undefined {
     if (this.paused) {
       this.droppedByPause++;
-      return false;
+      return 'paused';
     }
     if (this.maxFps > 0 && now - this.lastAdmitted < 1000 / this.maxFps) {
       this.droppedByRate++;
-      return false;
+      return 'rate';
     }
     this.lastAdmitted = now;
-    return true;
+    return undefined;
   }
 }

@@ -22,7 +22,8 @@ export interface IntakeReport {
 
 /**
  * Applies a `yolo-edge/control` message, or lets a frame through the rate gate into the queue.
- * Every frame ends in done(): run, dropped (counted) or refused with an error.
+ * Every frame ends in done(): run, dropped (counted, and marked in msg.dropped for Complete nodes, which get the
+ * msg as done() leaves it) or refused with an error.
  */
 export function takeFrame(job: FrameJob, gate: RateGate, queue: BusyQueue<FrameJob>, report: IntakeReport): void {
   const { msg, done } = job;
@@ -43,7 +44,9 @@ export function takeFrame(job: FrameJob, gate: RateGate, queue: BusyQueue<FrameJ
       return;
     }
   }
-  if (!gate.admit(Date.now())) {
+  const turnedAway = gate.turnAway(Date.now());
+  if (turnedAway) {
+    msg.dropped = turnedAway;
     status();
     done();
     return;
@@ -55,7 +58,10 @@ export function takeFrame(job: FrameJob, gate: RateGate, queue: BusyQueue<FrameJ
       if (reason === 'rejected') done(new YoloEdgeError(`busy: ${queue.describeFull()}; frame refused`, 'BUSY'));
       // a Catch node must hear of it: an http-in flow would otherwise never answer the request
       else if (reason === 'closed') done(new YoloEdgeError('the node closed before this frame ran', 'CLOSED'));
-      else done();
+      else {
+        msg.dropped = 'busy';
+        done();
+      }
       status();
     },
   });
