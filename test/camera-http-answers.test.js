@@ -213,6 +213,36 @@ describe('camera: what an IP camera answers instead of images', function () {
     }
   });
 
+  it('a connection left idle between snapshots is closed by the node, not held until the camera or the network drops it', async () => {
+    const [frame] = await makeFrames(1, 32, 24);
+    const open = new Set();
+    let connections = 0;
+    const server = http.createServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'image/jpeg', 'content-length': frame.length });
+      res.end(frame);
+    });
+    server.keepAliveTimeout = 0; // this camera never closes an idle connection itself
+    server.on('connection', (s) => {
+      connections++;
+      open.add(s);
+      s.on('close', () => open.delete(s));
+    });
+    await new Promise((r) => server.listen(0, '127.0.0.1', r));
+    const client = new SnapshotClient({ url: new URL(`http://127.0.0.1:${server.address().port}/snap`), user: '', password: '' }, 5000, 1 << 20, 300);
+    try {
+      assert.ok((await client.next()).jpeg.equals(frame));
+      assert.ok((await client.next()).jpeg.equals(frame));
+      assert.strictEqual(connections, 1, 'back-to-back fetches share a connection');
+      await until(() => open.size === 0, 'the idle connection closed', 5000);
+      assert.ok((await client.next()).jpeg.equals(frame));
+      assert.strictEqual(connections, 2);
+    } finally {
+      client.release();
+      for (const s of open) s.destroy();
+      await new Promise((r) => server.close(r));
+    }
+  });
+
   it('a fetch on a new connection that the camera drops is not sent again: it fails', async () => {
     let requests = 0;
     const raw = net.createServer((socket) => {

@@ -168,15 +168,23 @@ class HttpRun implements Connection {
 }
 
 /**
+ * How long a connection may sit idle between snapshots before it is closed. One left open for minutes (a trigger
+ * now and then) may have been dropped on the way by a firewall or NAT without a word: the next GET on it would hang
+ * until the deadline and fail. Cameras themselves close idle connections after 5 to 60 s.
+ */
+export const SNAPSHOT_IDLE_MS = 5000;
+
+/**
  * Single JPEGs from a camera's snapshot URL, bounded in size and in time: each fetch must complete within
  * deadlineMs from the request to the last byte, so a server trickling bytes cannot hold it (an idle timeout would
- * never fire). Connections are kept alive between fetches on this client's own agent; release() ends them.
+ * never fire). Connections are kept alive between fetches on this client's own agent, up to idleMs idle;
+ * release() ends them.
  */
 export class SnapshotClient {
   private agent: http.Agent;
   private readonly target: PreparedTarget;
 
-  constructor(target: HttpTarget, private readonly deadlineMs: number, private readonly maxBytes: number) {
+  constructor(target: HttpTarget, private readonly deadlineMs: number, private readonly maxBytes: number, private readonly idleMs = SNAPSHOT_IDLE_MS) {
     this.target = prepare(target);
     this.agent = this.newAgent();
   }
@@ -193,7 +201,8 @@ export class SnapshotClient {
   }
 
   private newAgent(): http.Agent {
-    const options = { keepAlive: true, maxSockets: 1 };
+    // the agent closes a socket that times out while free; in a fetch, the deadline rules
+    const options = { keepAlive: true, maxSockets: 1, timeout: this.idleMs };
     return this.target.url.protocol === 'https:' ? new https.Agent({ ...options, ...this.target.tls }) : new http.Agent(options);
   }
 }
