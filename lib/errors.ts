@@ -33,7 +33,7 @@ export const ERROR_CODES = {
   BAD_OUTPUT: 'the model gave an output of an unexpected shape',
   INFERENCE_FAILED: 'onnxruntime failed while running the model',
   WORKER_DIED: 'a model or image worker thread stopped while frames were in it (it is started again)',
-  BUSY: 'the queue busy policy refused the frame (its queue was full; drop-oldest and drop-newest drop frames without an error, counted), or 16 camera capture requests were waiting already',
+  BUSY: 'the queue busy policy refused the frame (its queue was full: its frame count, or 512 MB of waiting image bytes, an eighth of the memory below 4 GB; drop-oldest and drop-newest drop frames without an error, counted), or 16 camera capture requests were waiting already',
   PAUSED: 'the camera is paused (msg.command pause); a paused detector drops frames without an error, counted',
   CLOSED: 'the node or detector is closing (a frame still in progress 5 s after close began ends with it)',
   // camera
