@@ -48,6 +48,25 @@ describe('error codes', function () {
     }
   });
 
+  it('the help texts list the same codes in every language, and the shadow test every code of the detect node', () => {
+    const dir = path.join(ROOT, 'nodes', 'locales');
+    const codes = (lang, node) => {
+      const html = fs.readFileSync(path.join(dir, lang, `${node}.html`), 'utf8');
+      const at = html.search(/<h3>(Errors|错误)<\/h3>/);
+      const section = html.slice(at, html.indexOf('<h3>', at + 4));
+      return [...section.matchAll(/<code>([A-Z][A-Z_0-9]{2,})<\/code>/g)].map((m) => m[1]);
+    };
+    for (const node of ['yolov8-detect', 'yolo-shadow-test', 'yolo-camera']) {
+      assert.deepStrictEqual(codes('zh-CN', node), codes('en-US', node), `${node}: zh-CN lists other codes than en-US`);
+    }
+    // the shadow test runs its frames through the same models and image path as the detect node
+    for (const lang of ['en-US', 'zh-CN']) {
+      const shadow = codes(lang, 'yolo-shadow-test');
+      const missing = codes(lang, 'yolov8-detect').filter((c) => !shadow.includes(c));
+      assert.deepStrictEqual(missing, [], `${lang}/yolo-shadow-test.html leaves out codes its frames can fail with`);
+    }
+  });
+
   it('configuration errors of the temperature node and the rate gate carry codes too', () => {
     assert.throws(() => parseTemperatureConfig({ interval: 'abc' }), (e) => e instanceof YoloEdgeError && e.code === 'BAD_CONFIG');
     for (const bad of [{ maxFps: -1 }, { maxFps: 'fast' }, { pause: 'yes' }]) {
