@@ -306,3 +306,33 @@ describe('polling source (snapshot, folder) on request', function () {
     assert.strictEqual(puller.started, 1, 'the queued requests were never fetched');
   });
 });
+
+describe('camera node in continuous mode', function () {
+  this.timeout(30000);
+  const helper = require('node-red-node-test-helper');
+  const { DIST } = require('./support/paths');
+  const cameraNode = require(path.join(DIST, 'nodes', 'yolo-camera.js'));
+  helper.init(require.resolve('node-red'));
+  let dir;
+  beforeEach((done) => { dir = fx.tmpDir('yolo-edge-folder-'); helper.startServer(done); });
+  afterEach(async () => {
+    await helper.unload();
+    await new Promise((r) => helper.stopServer(r));
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a message without msg.command asks for no frame: it fails with BAD_COMMAND (as the help and the README say) and the stream goes on', async () => {
+    const [jpeg] = await makeFrames(1);
+    fs.writeFileSync(path.join(dir, 'f0.jpg'), jpeg);
+    await helper.load(cameraNode, [{ id: 'cam', type: 'yolo-camera', source: 'folder', folder: dir, loop: true, fps: 20, wires: [['out']] }, { id: 'out', type: 'helper' }]);
+    const frames = [];
+    helper.getNode('out').on('input', (m) => frames.push(m));
+    const errors = [];
+    const cam = helper.getNode('cam');
+    cam.error = (err) => errors.push(err);
+    cam.receive({ payload: 1764932400000 }); // an inject node's timestamp
+    await until(() => errors.length === 1 && frames.length >= 3, 'the error, and frames still coming', 10000);
+    assert.strictEqual(errors[0].code, 'BAD_COMMAND');
+    assert.match(errors[0].message, /^continuous mode: send msg\.command start, stop, pause or resume/);
+  });
+});
