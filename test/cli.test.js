@@ -274,6 +274,13 @@ describe('yolo-edge CLI', function () {
     }
   });
 
+  it('temperature: a vcgencmd that is not found is reported in the terms of the command line, not as a node to redeploy', async () => {
+    const r = await cli(['temperature', '--vcgencmd', path.join(__dirname, 'no-such-vcgencmd')]);
+    assert.strictEqual(r.code, 0, r.stderr);
+    assert.match(r.stderr, /get_throttled: not found \(not run again while this command runs\)$/m);
+    assert.doesNotMatch(r.stderr, /node/);
+  });
+
   it('an image file given where a folder of images is expected is named as such, not as not found', async () => {
     const img = cocoImage('000000000034.jpg');
     const cases = [

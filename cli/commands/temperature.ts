@@ -37,7 +37,8 @@ export const temperature: Command = {
     const p = parse(argv, { count: { type: 'string' }, interval: { type: 'string' }, source: { type: 'string' }, zone: { type: 'string' }, 'sys-root': { type: 'string' }, 'proc-root': { type: 'string' }, vcgencmd: { type: 'string' }, json: { type: 'boolean' } });
     const count = int(p, 'count', 1, 1);
     const cfg = configOf(p);
-    const monitor = new TemperatureMonitor(cfg.monitor);
+    // no node here to redeploy: a vcgencmd found missing is left alone for the rest of this run
+    const monitor = new TemperatureMonitor({ ...cfg.monitor, notFoundFor: 'while this command runs' });
     for (let i = 0; i < count; i++) {
       if (i > 0) await sleep(cfg.intervalMs);
       const r = await monitor.sample();

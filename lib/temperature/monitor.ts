@@ -36,6 +36,8 @@ export interface MonitorOptions {
    * it (a Pi without an RTC battery boots with a stale one), and a jump back would stop the repeat for as long.
    */
   clock: () => number;
+  /** How long a vcgencmd found missing stays unused, as its warning says: the node's monitor lives until a redeploy. */
+  notFoundFor: string;
 }
 
 export const DEFAULT_MONITOR: MonitorOptions = {
@@ -50,6 +52,7 @@ export const DEFAULT_MONITOR: MonitorOptions = {
   guard: DEFAULT_GUARD,
   now: Date.now,
   clock: () => performance.now(),
+  notFoundFor: 'until the node is redeployed',
 };
 
 export interface Reading {
@@ -189,11 +192,11 @@ export class TemperatureMonitor {
   private vc(args: string[]): Promise<string> {
     const command = this.options.vcgencmd;
     if (!command) return Promise.reject(new YoloEdgeError('vcgencmd is not configured', 'SENSOR_FAILED'));
-    if (command === this.vcgencmdMissing) return Promise.reject(notFound(command, args));
+    if (command === this.vcgencmdMissing) return Promise.reject(notFound(command, args, this.options.notFoundFor));
     return runVcgencmd(command, args, { ...VCGENCMD_LIMITS, signal: this.abort.signal }).catch((e: unknown) => {
       if (!isNotFound(e)) throw e;
       this.vcgencmdMissing = command;
-      throw notFound(command, args);
+      throw notFound(command, args, this.options.notFoundFor);
     });
   }
 
@@ -246,8 +249,8 @@ export class TemperatureMonitor {
   }
 }
 
-function notFound(command: string, args: string[]): YoloEdgeError {
-  return new YoloEdgeError(`${command} ${args.join(' ')}: not found (not run again until the node is redeployed)`, 'SENSOR_FAILED');
+function notFound(command: string, args: string[], until: string): YoloEdgeError {
+  return new YoloEdgeError(`${command} ${args.join(' ')}: not found (not run again ${until})`, 'SENSOR_FAILED');
 }
 
 /** The first source that answers; otherwise every reason, so the one report says what was tried. */
