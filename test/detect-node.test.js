@@ -300,6 +300,23 @@ describe('yolov8-detect node', function () {
     assert.strictEqual(openSessionCount(), 0);
   });
 
+  it('model nodes share a session when they name the same file with the same threads and providers, not otherwise (as the help says)', async () => {
+    const twoModels = (threadsB) => [
+      { id: 'tab', type: 'tab' },
+      { id: 'ma', type: 'yolo-model', model: 'yolov8n.onnx', threads: 1 },
+      { id: 'mb', type: 'yolo-model', model: 'models/yolov8n.onnx', threads: threadsB },
+      { id: 'da', type: 'yolov8-detect', z: 'tab', model: 'ma', wires: [['out']] },
+      { id: 'db', type: 'yolov8-detect', z: 'tab', model: 'mb', wires: [['out']] },
+      { id: 'out', type: 'helper', z: 'tab' },
+    ];
+    for (const [threadsB, sessions] of [[1, 1], [2, 2]]) {
+      await helper.load([modelNode, detectNode], twoModels(threadsB));
+      for (const d of ['da', 'db']) assert.ok((await outcome(helper.getNode(d), helper.getNode('out'), { payload: zebra })).msg, d);
+      assert.strictEqual(openSessionCount(), sessions, `threads 1 and ${threadsB}`);
+      await helper.unload();
+    }
+  });
+
   it('keeps a burst of 500 frames within the busy policy, memory bounded, every frame accounted for', async () => {
     await helper.load([modelNode, detectNode], flow('yolov8n.onnx', { busyPolicy: 'drop-oldest', queueSize: 2 }));
     const d1 = helper.getNode('d1');
