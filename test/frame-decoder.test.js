@@ -158,6 +158,19 @@ describe('image worker', function () {
     await assert.rejects(decoder.prepare(slotOf(1), fx.pngClaiming(20000, 20000), 'none'), (e) => e.code === 'IMAGE_TOO_LARGE');
   });
 
+  it('refuses a JPEG of many scans at once, which would hold a decode for as long as its sender likes', async () => {
+    // 3000 scans of 4000x4000 are 120 KB and took about 3 s to decode (0.8 ms a scan); 20 MB would take minutes
+    const bomb = await fx.jpegWithScans(4000, 4000, 3000);
+    const t = performance.now();
+    await assert.rejects(decoder.prepare(slotOf(1), bomb, 'none'), (e) => e.code === 'BAD_IMAGE' && /more than 100 scans/.test(e.message));
+    assert.ok(performance.now() - t < 1000, `refused after ${(performance.now() - t).toFixed(0)} ms`);
+    // what encoders write passes: a progressive JPEG with the optimized scan script, and one of 60 scans (sharp's 10 and 50 more)
+    for (const ok of [await sharp(jpeg).jpeg({ progressive: true, optimizeScans: true }).toBuffer(), await fx.jpegWithScans(64, 64, 50)]) {
+      const r = await decoder.prepare(slotOf(2), ok, 'none');
+      assert.ok(r.geometry.srcWidth > 0);
+    }
+  });
+
   it('fails the frames in a worker that dies with WORKER_DIED; the next frame starts a new worker', async () => {
     await decoder.prepare(slotOf(1), jpeg, 'none');
     const first = decoder.threadId;

@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { ImageInput, isRawImage, RawImage } from '../types';
 import { YoloEdgeError } from '../errors';
-import { jpegHeader } from './jpeg-header';
+import { jpegHeader, jpegScanCount } from './jpeg-header';
 import { shown } from '../config/fields';
 
 // Frames are never the same twice: libvips' operation cache would only hold memory.
@@ -15,6 +15,12 @@ export interface ImageLimits {
 }
 
 export const DEFAULT_LIMITS: ImageLimits = { minSide: 8, maxPixels: 50_000_000 };
+
+/**
+ * Most scans a JPEG may have. Encoders write 1 to 3 (baseline) or about 10 (progressive); libvips sets no limit,
+ * and each scan costs a pass over every block (jpegScanCount).
+ */
+export const MAX_JPEG_SCANS = 100;
 
 export interface ImageSize {
   width: number;
@@ -38,6 +44,9 @@ export async function openImage(input: ImageInput, limits: ImageLimits = DEFAULT
     return { image: sharp(data, { raw: { width, height, channels } }), size: { width, height } };
   }
   if (input.length === 0) throw new YoloEdgeError('image is empty (0 bytes)', 'BAD_IMAGE');
+  if (input[0] === 0xff && input[1] === 0xd8 && jpegScanCount(input, MAX_JPEG_SCANS) > MAX_JPEG_SCANS) {
+    throw new YoloEdgeError(`JPEG has more than ${MAX_JPEG_SCANS} scans: each would take a pass over the whole image`, 'BAD_IMAGE');
+  }
   // A camera JPEG without Exif has no orientation to apply: its size is read here, sparing a libvips call.
   const jpeg = jpegHeader(input);
   if (jpeg && !jpeg.exif && jpeg.width > 0 && jpeg.height > 0) {

@@ -40,3 +40,43 @@ export function jpegSize(jpeg: Uint8Array): { width: number; height: number } | 
   const h = jpegHeader(jpeg);
   return h && { width: h.width, height: h.height };
 }
+
+/**
+ * How many scans (SOS segments) a JPEG has, counting no further than `stopAfter + 1`. Each scan of a progressive
+ * JPEG makes the decoder walk every block of the image again, yet one EOB run covers 32767 blocks in a few bytes:
+ * a 1 MB upload of 30000 scans held a decode for 32 s. Entropy-coded data is skipped by its markers (0xFF not
+ * followed by 0x00, a restart marker or more 0xFF fill).
+ */
+export function jpegScanCount(jpeg: Uint8Array, stopAfter: number): number {
+  const bytes = Buffer.from(jpeg.buffer, jpeg.byteOffset, jpeg.byteLength);
+  let scans = 0;
+  let pos = 2;
+  while (pos + 1 < bytes.length) {
+    if (bytes[pos] !== 0xff) return scans;
+    const m = bytes[pos + 1];
+    if (m === 0xff) {
+      pos += 1;
+      continue;
+    }
+    if (m === 0xd9) return scans;
+    if (m === 0x01 || (m >= 0xd0 && m <= 0xd7)) {
+      pos += 2;
+      continue;
+    }
+    if (pos + 3 >= bytes.length) return scans;
+    const length = (bytes[pos + 2] << 8) | bytes[pos + 3];
+    if (length < 2) return scans;
+    pos += 2 + length;
+    if (m !== 0xda) continue;
+    if (++scans > stopAfter) return scans;
+    // entropy-coded data: up to the next marker
+    for (;;) {
+      pos = bytes.indexOf(0xff, pos);
+      if (pos < 0 || pos + 1 >= bytes.length) return scans;
+      const next = bytes[pos + 1];
+      if (next !== 0x00 && next !== 0xff && !(next >= 0xd0 && next <= 0xd7)) break;
+      pos += next === 0xff ? 1 : 2;
+    }
+  }
+  return scans;
+}

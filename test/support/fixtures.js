@@ -38,6 +38,35 @@ function corruptJpeg(realJpeg) {
   return out;
 }
 
+/**
+ * A grey progressive JPEG of width x height followed by `scans` more AC scans of a few bytes each: one EOB run
+ * code covers up to 32767 blocks, yet the decoder walks every block at each scan.
+ */
+async function jpegWithScans(width, height, scans) {
+  const base = await sharp({ create: { width, height, channels: 3, background: '#777' } }).greyscale().jpeg({ progressive: true }).toBuffer();
+  const counts = Buffer.alloc(16);
+  counts[0] = 1; // one code of 1 bit: symbol 0xE0, an EOB run of 2^14 plus 14 bits
+  const dht = Buffer.concat([Buffer.from([0xff, 0xc4, 0, 20, 0x13]), counts, Buffer.from([0xe0])]);
+  const bits = [];
+  for (let left = Math.ceil(width / 8) * Math.ceil(height / 8); left > 0;) {
+    const run = Math.min(left, 16384 + 0x1555);
+    bits.push(0);
+    for (let i = 13; i >= 0; i--) bits.push(((run - 16384) >> i) & 1);
+    left -= run;
+  }
+  while (bits.length % 8) bits.push(1);
+  const data = [];
+  for (let i = 0; i < bits.length; i += 8) {
+    const b = bits.slice(i, i + 8).reduce((acc, bit) => (acc << 1) | bit, 0);
+    data.push(b);
+    if (b === 0xff) data.push(0); // byte stuffing
+  }
+  // SOS: component 1, DC table 0 / AC table 3, spectral band 1..63, no successive approximation
+  const scan = Buffer.concat([Buffer.from([0xff, 0xda, 0, 8, 1, 1, 0x03, 1, 63, 0]), Buffer.from(data)]);
+  const eoi = base.length - 2;
+  return Buffer.concat([base.subarray(0, eoi), dht, ...Array(scans).fill(scan), base.subarray(eoi)]);
+}
+
 function solidImage(width, height, format = 'png') {
   return sharp({ create: { width, height, channels: 3, background: { r: 30, g: 120, b: 200 } } })[format]().toBuffer();
 }
@@ -68,4 +97,4 @@ function writeClassifierModel(file) {
   return file;
 }
 
-module.exports = { tmpDir, pngClaiming, corruptJpeg, solidImage, writeClassifierModel, floatTensor, valueInfo };
+module.exports = { tmpDir, pngClaiming, corruptJpeg, jpegWithScans, solidImage, writeClassifierModel, floatTensor, valueInfo };
