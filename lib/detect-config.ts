@@ -17,7 +17,12 @@ export interface DetectFields {
  * `field` names the value in errors (msg.classes for a message).
  */
 export function classList(v: unknown, code: FieldCode = 'BAD_CONFIG', field = 'classes'): string[] {
-  if (typeof v === 'string') return v.split(',').map((c) => c.trim()).filter(Boolean);
+  if (typeof v === 'string') {
+    // split no further than the limit: a string of a million commas would be a million entries to look up
+    const parts = v.split(',', MAX_CLASSES + 1);
+    if (parts.length > MAX_CLASSES) throw new YoloEdgeError(`${field} has more than ${MAX_CLASSES} entries, more than any model has classes`, code);
+    return parts.map((c) => c.trim()).filter(Boolean);
+  }
   if (typeof v === 'number' && Number.isInteger(v) && v >= 0) return [String(v)];
   if (!Array.isArray(v)) throw new YoloEdgeError(`${field} must be an array, a comma-separated string or a class id, got ${kindOf(v)}`, code);
   // no model has more classes: a longer list is a mistake, and checking each entry would hold the event loop
