@@ -164,6 +164,43 @@ describe('model picker admin endpoints', function () {
     }
   });
 
+  it('describes a .onnx of millions of packed int64 dims off the event loop and in bounded memory', async () => {
+    // graph > initializer whose dims are one packed field of n varints: protobufjs makes a Long object of each.
+    // 30 MB of them held Node-RED's event loop 7 s and took 2 GB, at the request of anyone who may read the list.
+    const varint = (v) => { const o = []; while (v >= 0x80) { o.push((v % 128) | 0x80); v = Math.floor(v / 128); } o.push(v); return Buffer.from(o); };
+    const field = (n, body) => Buffer.concat([varint((n << 3) | 2), varint(body.length), body]);
+    const packedDims = (n) => {
+      const tensor = Buffer.concat([field(1, Buffer.alloc(n, 1)), Buffer.from([0x10, 0x01]), field(8, Buffer.from('w'))]);
+      const graph = Buffer.concat([field(1, Buffer.from([0x0a, 0x01, 0x61, 0x22, 0x01, 0x41])), field(5, tensor), field(11, field(1, Buffer.from('x')))]);
+      return Buffer.concat([Buffer.from([0x08, 0x08]), field(7, graph)]);
+    };
+    const files = { 'dims-10mb.onnx': packedDims(10 * 2 ** 20), 'dims-1.9mb.onnx': packedDims(1.9 * 2 ** 20) };
+    for (const [f, bytes] of Object.entries(files)) fs.writeFileSync(path.join(userDir, 'models', f), bytes);
+    try {
+      await helper.load(modelNode, modelFlow);
+      global.gc?.();
+      const before = process.memoryUsage().rss;
+      let peak = before;
+      let gap = 0;
+      let last = performance.now();
+      const tick = setInterval(() => {
+        const now = performance.now();
+        gap = Math.max(gap, now - last);
+        last = now;
+        peak = Math.max(peak, process.memoryUsage().rss);
+      }, 10);
+      const res = await helper.request().get('/yolo-edge/models').expect(200);
+      clearInterval(tick);
+      assert.match(res.body.models.find((m) => m.file === 'dims-10mb.onnx').error, /too large to describe without its weights/);
+      assert.match(res.body.models.find((m) => m.file === 'dims-1.9mb.onnx').error, /input 'x' has shape \[\]/);
+      assert.ok(res.body.models.some((m) => m.file === 'coco-copy.onnx' && m.info), 'the other models are still described');
+      assert.ok(gap < 300, `event loop held ${gap.toFixed(0)} ms`);
+      assert.ok(peak - before < 300 * 2 ** 20, `RSS grew by ${((peak - before) / 2 ** 20).toFixed(0)} MB`);
+    } finally {
+      for (const f of Object.keys(files)) fs.rmSync(path.join(userDir, 'models', f), { force: true });
+    }
+  });
+
   it('has no user section when Node-RED has no user dir', async () => {
     helper.settings({ userDir: undefined });
     await helper.load(modelNode, modelFlow);

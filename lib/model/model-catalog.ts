@@ -1,8 +1,7 @@
 import { Dirent, promises as fs, Stats } from 'fs';
 import * as path from 'path';
+import { Worker } from 'worker_threads';
 import type { TensorElement } from '../image/tensor-layout';
-import { describeModel } from './model-info';
-import { readModelSkeleton } from './model-skeleton';
 
 /** A folder the model picker lists; `prefix` turns a file name into the value the yolo-model node resolves. */
 export interface ModelFolder {
@@ -17,21 +16,54 @@ export interface ModelSummary {
   /** What to put in the yolo-model node's `model` property. */
   value: string;
   size: number;
-  info?: {
-    names: string[];
-    numClasses: number;
-    inputWidth: number;
-    inputHeight: number;
-    inputType: TensorElement;
-    precision: 'fp32' | 'fp16' | 'int8';
-    layout: string;
-    task?: string;
-    version?: string;
-    date?: string;
-    description?: string;
-  };
+  info?: ModelSummaryInfo;
   /** Why the file could not be read as a detector. */
   error?: string;
+}
+
+export interface ModelSummaryInfo {
+  names: string[];
+  numClasses: number;
+  inputWidth: number;
+  inputHeight: number;
+  inputType: TensorElement;
+  precision: 'fp32' | 'fp16' | 'int8';
+  layout: string;
+  task?: string;
+  version?: string;
+  date?: string;
+  description?: string;
+}
+
+/** What the describe worker answers. */
+export type DescribeReply = { info: ModelSummaryInfo } | { error: string };
+
+const WORKER_FILE = path.join(__dirname, 'describe-worker.js');
+/**
+ * The describe worker's heap: far above what the skeleton's bound lets a file cost (MAX_SKELETON_BYTES), a backstop
+ * only, since V8 may end the whole process rather than the worker when a worker's heap is full.
+ */
+const WORKER_HEAP_MB = 512;
+const DESCRIBE_TIMEOUT_MS = 20_000;
+
+/** Describes a model file in a worker thread of bounded heap and time; its failures come back as the error text. */
+function describeInWorker(file: string): Promise<DescribeReply> {
+  return new Promise((resolve) => {
+    const worker = new Worker(WORKER_FILE, { workerData: { file }, resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB, maxYoungGenerationSizeMb: 16 } });
+    let reply: DescribeReply | undefined;
+    const timer = setTimeout(() => {
+      reply ??= { error: `describing the model took over ${DESCRIBE_TIMEOUT_MS / 1000} s; too large to describe without its weights` };
+      void worker.terminate();
+    }, DESCRIBE_TIMEOUT_MS);
+    worker.once('message', (m: DescribeReply) => { reply ??= m; });
+    worker.once('error', (err: Error & { code?: string }) => {
+      reply ??= { error: err.code === 'ERR_WORKER_OUT_OF_MEMORY' ? `the model is too large to describe without its weights (over ${WORKER_HEAP_MB} MB)` : err.message };
+    });
+    worker.once('exit', () => {
+      clearTimeout(timer);
+      resolve(reply ?? { error: 'the model could not be described' });
+    });
+  });
 }
 
 const BARE_ONNX = /^[^/\\\0]+\.onnx$/i;
@@ -60,6 +92,7 @@ async function onnxFiles(dir: string): Promise<string[]> {
  */
 export class ModelCatalog {
   private readonly cache = new Map<string, ModelSummary>();
+  private readonly describing = new Map<string, Promise<DescribeReply>>();
 
   constructor(private readonly maxCached = 64) {}
 
@@ -96,17 +129,15 @@ export class ModelCatalog {
     const hit = this.cache.get(key);
     if (hit) return hit;
     const summary: ModelSummary = { source: folder.source, file, value: folder.prefix + file, size: stat.size };
-    try {
-      const info = describeModel(await readModelSkeleton(full), full);
-      const m = info.metadata;
-      summary.info = {
-        names: info.names, numClasses: info.numClasses, inputWidth: info.inputWidth, inputHeight: info.inputHeight,
-        inputType: info.inputType, precision: info.precision, layout: info.layout,
-        task: m.task, version: m.version, date: m.date, description: m.description,
-      };
-    } catch (err) {
-      summary.error = (err as Error).message.replace(folder.dir + path.sep, '');
+    // concurrent requests for an undescribed file share one worker
+    let pending = this.describing.get(key);
+    if (!pending) {
+      pending = describeInWorker(full).finally(() => this.describing.delete(key));
+      this.describing.set(key, pending);
     }
+    const reply = await pending;
+    if ('info' in reply) summary.info = reply.info;
+    else summary.error = reply.error.replace(folder.dir + path.sep, '');
     if (this.cache.size >= this.maxCached) this.cache.delete(this.cache.keys().next().value as string);
     this.cache.set(key, summary);
     return summary;

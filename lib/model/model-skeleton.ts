@@ -10,8 +10,12 @@ const MODEL_GRAPH = 7;
 const GRAPH_INITIALIZER = 5;
 /** TensorProto fields kept: dims, data_type, name. */
 const TENSOR_KEEP = new Set([1, 2, 8]);
-/** Everything but the weights must fit in this (nodes, shapes, metadata, small constants). */
-const MAX_SKELETON_BYTES = 64 << 20;
+/**
+ * Everything but the weights must fit in this (nodes, shapes, metadata, small constants): yolov8n's is 60 KB, its
+ * QDQ INT8 copy's 250 KB. Decoding costs up to about 60 bytes of heap per byte kept (each packed int64 a Long
+ * object): 64 MB, the limit before, took 3.8 GB and 20 s.
+ */
+export const MAX_SKELETON_BYTES = 2 << 20;
 /**
  * Fields walked, the weights' included (yolov8n has 1,415; its QDQ INT8 copy a few times that): each costs memory, so a file of
  * millions of 2-byte fields (10 MB of them took 840 MB and 6 s) is refused instead.
