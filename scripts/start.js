@@ -60,6 +60,10 @@ if (current === null || (fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') 
 
 const settings = path.join(userDir, 'settings.js');
 const MAX_BODY_BYTES = 20 * 1048576;
+// The parsers Node-RED's http in node reads Content-Type with: a header they cannot parse was its 500 and a stack
+// trace in the log per request; the middleware answers it as the client's error instead.
+const redNodes = path.dirname(require.resolve('@node-red/nodes/package.json', { paths: [path.dirname(require.resolve('node-red/package.json', { paths: [root] }))] }));
+const typeParsers = ['content-type', 'media-typer'].map((m) => require.resolve(m, { paths: [redNodes] }));
 fs.writeFileSync(settings, `module.exports = {
   uiHost: ${JSON.stringify(host)},
   uiPort: ${port},
@@ -73,6 +77,13 @@ fs.writeFileSync(settings, `module.exports = {
   // endpoint takes bodies that say their length, up to 20 MB.
   httpNodeMiddleware: function (req, res, next) {
     if (req.method !== 'POST' && req.method !== 'PUT') return next();
+    if (req.headers['content-type'] !== undefined) {
+      try {
+        require(${JSON.stringify(typeParsers[1])}).parse(require(${JSON.stringify(typeParsers[0])}).parse(req).type);
+      } catch (err) {
+        return res.status(400).json({ error: 'the Content-Type header cannot be read: send the image with Content-Type image/jpeg, image/png or image/webp' });
+      }
+    }
     const length = Number(req.headers['content-length']);
     if (!Number.isFinite(length)) return res.status(411).json({ error: 'send the image with a Content-Length' });
     if (length > ${MAX_BODY_BYTES}) return res.status(413).json({ error: 'the image is over ${MAX_BODY_BYTES / 1048576} MB' });

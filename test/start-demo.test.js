@@ -69,6 +69,18 @@ describe('npm start (the demo)', function () {
     assert.deepStrictEqual(await text2.json(), { error: 'send the image itself as the request body (Content-Type image/jpeg, image/png or image/webp)', code: 'BAD_PAYLOAD' });
   });
 
+  it('answers a Content-Type it cannot read as the client\'s error (400, JSON), not 500', async () => {
+    // the http in node's own parsers threw on these: 500 'Internal Server Error' and a stack trace in the log
+    const jpeg = fs.readFileSync(cocoImage('000000000034.jpg'));
+    for (const type of ['multipart/form-data; boundary=', 'image/jpeg; charset', 'image/jpeg, text/plain', 'image/*jpeg']) {
+      const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': type }, body: jpeg });
+      assert.strictEqual(res.status, 400, type);
+      assert.match((await res.json()).error, /Content-Type header cannot be read/, type);
+    }
+    const ok = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'image/jpeg; charset=binary' }, body: jpeg });
+    assert.strictEqual(ok.status, 200);
+  });
+
   it('opens the editor without the telemetry consent dialog, which shows while telemetryEnabled is unset', async () => {
     const settings = await (await fetch(new URL('/settings', url))).json();
     assert.strictEqual(settings.telemetryEnabled, false);
