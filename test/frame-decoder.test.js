@@ -6,6 +6,7 @@ const assert = require('assert');
 const fs = require('fs');
 const { cocoImage, lib } = require('./support/paths');
 const fx = require('./support/fixtures');
+const { until } = require('./support/wait');
 
 const { FrameDecoder } = lib('runtime/frame-decoder');
 const { Preprocessor } = lib('image/preprocess');
@@ -182,6 +183,37 @@ describe('image worker', function () {
     const r = await decoder.prepare(slotOf(5), jpeg, 'none');
     assert.strictEqual(r.geometry.srcWidth, 640);
     assert.notStrictEqual(decoder.threadId, first, 'a new worker');
+  });
+
+  it('ends its worker once idle, and the memory of the large frames it decoded with it; kept pixels hold it', async () => {
+    const idle = new FrameDecoder(300);
+    idle.acquire();
+    try {
+      const big = await fx.solidImage(7000, 7000); // 147 MB of pixels, kept whole for drawing
+      await idle.prepare(slotOf(1), jpeg, 'none');
+      global.gc?.();
+      const before = process.memoryUsage().rss;
+      for (let i = 0; i < 3; i++) {
+        const r = await idle.prepare(slotOf(1), big, 'full');
+        await idle.draw(r.frame, { detections: [], width: 7000, height: 7000, annotate: true, thumbnail: 0 });
+      }
+      // the worker's garbage waited for a collection that an idle worker never makes: RSS stayed 300 MB up
+      await until(() => idle.threadId === undefined, 'the idle image worker to end', 10000);
+      await until(() => process.memoryUsage().rss - before < 100 * 2 ** 20, 'RSS back near where it was', 10000)
+        .catch(() => assert.fail(`RSS stayed ${((process.memoryUsage().rss - before) / 2 ** 20).toFixed(0)} MB up`));
+      // a frame whose pixels wait to be drawn keeps the worker past the idle time; then the next frame starts one
+      const kept = await idle.prepare(slotOf(1), jpeg, 'full');
+      const first = idle.threadId;
+      await new Promise((r) => setTimeout(r, 900)); // three times the idle time: it must not end meanwhile
+      assert.strictEqual(idle.threadId, first);
+      const drawn = await idle.draw(kept.frame, { detections: [], width: 640, height: 426, annotate: true, thumbnail: 0 });
+      assert.ok(drawn.annotated.length > 0);
+      await until(() => idle.threadId === undefined, 'the idle image worker to end', 10000);
+      const again = await idle.prepare(slotOf(1), jpeg, 'none');
+      assert.strictEqual(again.geometry.srcWidth, 640);
+    } finally {
+      await idle.release();
+    }
   });
 
   it('ends its worker with its last user', async () => {

@@ -28,6 +28,13 @@ export interface DrawnImages {
 const WORKER_FILE = path.join(__dirname, 'frame-worker.js');
 // the worker exits by itself once its frames are done; this is for one stuck in a decode
 const CLOSE_GRACE_MS = 5_000;
+/**
+ * An image worker with nothing to do is ended after this long (the next frame starts a new one, about 100 ms): the
+ * garbage of its last frames is collected only when it allocates more, so after a few 50-megapixel uploads (150 MB
+ * of pixels each) Node-RED kept 300 MB it no longer used, for as long as no other frame came. A minute spares the
+ * restart to any camera that sends a frame more often.
+ */
+export const IDLE_END_MS = 60_000;
 
 /**
  * The image worker every detector in the process shares (libvips runs on libuv's pool, shared by all threads,
@@ -39,6 +46,11 @@ export class FrameDecoder {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private users = 0;
+  /** Frames whose pixels the worker keeps for draw() or drop(), and the worker keeping them. */
+  private readonly kept = new Map<number, Worker>();
+  private idleTimer?: NodeJS.Timeout;
+
+  constructor(private readonly idleEndMs = IDLE_END_MS) {}
 
   acquire(): void {
     this.users++;
@@ -48,6 +60,7 @@ export class FrameDecoder {
   async release(): Promise<void> {
     if (--this.users > 0) return;
     this.users = 0;
+    clearTimeout(this.idleTimer);
     const w = this.worker;
     this.worker = undefined;
     if (!w) return;
@@ -62,6 +75,8 @@ export class FrameDecoder {
     const frame = this.nextId++;
     const m = await this.request(frame, { type: 'prepare', id: frame, slot, image: ownBytes(image), keep });
     if (m.type !== 'prepared') throw new YoloEdgeError(`image worker answered '${m.type}' to a frame`, 'BAD_IMAGE');
+    if (keep !== 'none' && this.worker) this.kept.set(frame, this.worker);
+    this.endWhenIdle();
     const { type: _type, id: _id, ...prepared } = m;
     return { ...prepared, frame };
   }
@@ -69,6 +84,7 @@ export class FrameDecoder {
   /** Draws boxes on a frame's kept pixels, JPEG-encoded, and drops the pixels. */
   async draw(frame: number, what: DrawRequest): Promise<DrawnImages> {
     const id = this.nextId++;
+    this.kept.delete(frame); // the worker lets them go with this request
     const m = await this.request(id, { type: 'draw', id, frame, ...what });
     if (m.type !== 'drawn') throw new YoloEdgeError(`image worker answered '${m.type}' to a drawing`, 'BAD_IMAGE');
     const buf = (a?: Uint8Array): Buffer | undefined => (a ? Buffer.from(a.buffer, a.byteOffset, a.byteLength) : undefined);
@@ -77,12 +93,15 @@ export class FrameDecoder {
 
   /** Drops a frame's kept pixels that will not be drawn on (its run failed). */
   drop(frame: number): void {
+    this.kept.delete(frame);
     this.worker?.postMessage({ type: 'drop', frame });
+    this.endWhenIdle();
   }
 
   private request(id: number, req: FrameRequest): Promise<Answer> {
     // a worker started with no user would outlive every detector
     if (this.users === 0) return Promise.reject(new YoloEdgeError('image worker is closed: no detector uses it', 'CLOSED'));
+    clearTimeout(this.idleTimer);
     const worker = this.worker ?? this.spawn();
     return new Promise<Answer>((resolve, reject) => {
       this.pending.set(id, { worker, resolve, reject });
@@ -91,6 +110,7 @@ export class FrameDecoder {
       } catch (err) {
         // never sent: nothing will answer it
         this.pending.delete(id);
+        this.endWhenIdle();
         reject(new YoloEdgeError(`the frame cannot be sent to the image worker: ${(err as Error).message}`, 'BAD_PAYLOAD'));
       }
     });
@@ -111,6 +131,19 @@ export class FrameDecoder {
     this.worker?.postMessage({ type: 'crash' });
   }
 
+  /** Ends the worker after idleEndMs unless a frame comes meanwhile or one is in it. */
+  private endWhenIdle(): void {
+    clearTimeout(this.idleTimer);
+    if (!this.worker || this.pending.size > 0 || this.kept.size > 0) return;
+    this.idleTimer = setTimeout(() => {
+      const w = this.worker;
+      if (!w || this.pending.size > 0 || this.kept.size > 0) return;
+      this.worker = undefined;
+      void endWorker(w, CLOSE_GRACE_MS);
+    }, this.idleEndMs);
+    this.idleTimer.unref();
+  }
+
   private spawn(): Worker {
     const worker = new Worker(WORKER_FILE);
     this.worker = worker;
@@ -124,12 +157,15 @@ export class FrameDecoder {
     const p = this.pending.get(m.id);
     if (!p) return;
     this.pending.delete(m.id);
+    // a prepared frame's kept pixels are counted in prepare(), after this: ending meanwhile would lose them
+    if (m.type !== 'prepared') this.endWhenIdle();
     if (m.type === 'failed') p.reject(new YoloEdgeError(m.message, isErrorCode(m.code) ? m.code : 'BAD_IMAGE'));
     else p.resolve(m);
   }
 
   private died(worker: Worker, reason: string): void {
     if (this.worker === worker) this.worker = undefined;
+    for (const [frame, w] of this.kept) if (w === worker) this.kept.delete(frame);
     // a worker ended by release() has nothing pending; a new one may have frames already
     for (const [id, p] of this.pending) {
       if (p.worker !== worker) continue;
