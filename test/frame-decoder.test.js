@@ -172,6 +172,26 @@ describe('image worker', function () {
     }
   });
 
+  it('refuses an SVG, GIF, TIFF or HEIF by its first bytes, without libvips reading it', async () => {
+    // libvips parsed a whole SVG to read its size before it was refused as 'svg': this one took 3 s and 1 GB
+    const svg = Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="100" height="100">${'<rect width="1" height="1"/>'.repeat(600000)}</svg>`);
+    const other = [
+      ['gif', await sharp(jpeg).gif().toBuffer()],
+      ['tiff', await sharp(jpeg).tiff().toBuffer()],
+      ['heif', await sharp(jpeg).resize(64).avif().toBuffer()],
+      ['svg', Buffer.from('<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="64" height="64"><image xlink:href="file:///etc/passwd"/></svg>')],
+    ];
+    global.gc?.();
+    const before = process.memoryUsage().rss;
+    const t = performance.now();
+    await assert.rejects(decoder.prepare(slotOf(1), svg, 'none'), (e) => e.code === 'BAD_IMAGE' && /unsupported image format 'svg'/.test(e.message));
+    assert.ok(performance.now() - t < 500, `refused after ${(performance.now() - t).toFixed(0)} ms`);
+    assert.ok(process.memoryUsage().rss - before < 100 * 2 ** 20, `RSS grew by ${((process.memoryUsage().rss - before) / 2 ** 20).toFixed(0)} MB`);
+    for (const [format, bytes] of other) {
+      await assert.rejects(decoder.prepare(slotOf(1), bytes, 'none'), (e) => e.code === 'BAD_IMAGE' && e.message.includes(`unsupported image format '${format}'`), format);
+    }
+  });
+
   it('fails the frames in a worker that dies with WORKER_DIED; the next frame starts a new worker', async () => {
     await decoder.prepare(slotOf(1), jpeg, 'none');
     const first = decoder.threadId;
