@@ -60,11 +60,16 @@ if (current === null || (fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') 
 
 const settings = path.join(userDir, 'settings.js');
 const MAX_BODY_BYTES = 20 * 1048576;
+// Node-RED reads every body whole before the flow can refuse it: 100 uploads of 19 MB at once took it to 2 GB
+// (and it stayed at 1.7 GB), though the detect node's queue takes 8 and runs 2 and answers the rest BUSY.
+const MAX_UPLOADS = 10;
 // The parsers Node-RED's http in node reads Content-Type with: a header they cannot parse was its 500 and a stack
 // trace in the log per request; the middleware answers it as the client's error instead.
 const redNodes = path.dirname(require.resolve('@node-red/nodes/package.json', { paths: [path.dirname(require.resolve('node-red/package.json', { paths: [root] }))] }));
 const typeParsers = ['content-type', 'media-typer'].map((m) => require.resolve(m, { paths: [redNodes] }));
-fs.writeFileSync(settings, `module.exports = {
+fs.writeFileSync(settings, `// uploads being read or waiting for their answer
+const uploads = { n: 0 };
+module.exports = {
   uiHost: ${JSON.stringify(host)},
   uiPort: ${port},
   flowFile: 'flows.json',
@@ -87,6 +92,10 @@ fs.writeFileSync(settings, `module.exports = {
     const length = Number(req.headers['content-length']);
     if (!Number.isFinite(length)) return res.status(411).json({ error: 'send the image with a Content-Length' });
     if (length > ${MAX_BODY_BYTES}) return res.status(413).json({ error: 'the image is over ${MAX_BODY_BYTES / 1048576} MB' });
+    // refused before its body is read, as the detect node would refuse it after
+    if (uploads.n >= ${MAX_UPLOADS}) return res.set('Retry-After', '1').status(503).json({ error: 'busy: ${MAX_UPLOADS} uploads are in progress; try again', code: 'BUSY' });
+    uploads.n++;
+    res.once('close', () => { uploads.n--; });
     next();
   },
 };

@@ -8,6 +8,7 @@ const path = require('path');
 const { spawn } = require('child_process');
 const { ROOT, requireModel, cocoImage } = require('./support/paths');
 const fx = require('./support/fixtures');
+const { until } = require('./support/wait');
 
 function freePort() {
   return new Promise((resolve) => {
@@ -79,6 +80,31 @@ describe('npm start (the demo)', function () {
     }
     const ok = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'image/jpeg; charset=binary' }, body: jpeg });
     assert.strictEqual(ok.status, 200);
+  });
+
+  it('refuses an upload with 503 before reading its body while 10 are in progress, and takes uploads again after', async () => {
+    // Node-RED read every body whole before the detect node could refuse it BUSY: 100 uploads of 19 MB at once
+    // took it to 2 GB. Here 10 uploads stay open, their bodies not all sent.
+    const http = require('http');
+    const target = new URL(url);
+    const open = await Promise.all(Array.from({ length: 10 }, () => new Promise((resolve) => {
+      const req = http.request({ host: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers: { 'Content-Type': 'image/jpeg', 'Content-Length': 1000 } });
+      req.on('error', () => {});
+      req.write(Buffer.alloc(10), () => resolve(req));
+    })));
+    try {
+      const jpeg = fs.readFileSync(cocoImage('000000000034.jpg'));
+      const busy = await until(async () => {
+        const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'image/jpeg' }, body: jpeg });
+        return res.status === 503 && { res, body: await res.json() };
+      }, 'the 11th upload to be refused', 10000).catch(() => undefined);
+      assert.ok(busy, 'an 11th upload was read and detected');
+      assert.deepStrictEqual(busy.body, { error: 'busy: 10 uploads are in progress; try again', code: 'BUSY' });
+      assert.strictEqual(busy.res.headers.get('retry-after'), '1');
+    } finally {
+      for (const req of open) req.destroy();
+    }
+    await until(async () => (await fetch(url, { method: 'POST', headers: { 'Content-Type': 'image/jpeg' }, body: fs.readFileSync(cocoImage('000000000034.jpg')) })).status === 200, 'uploads to be taken again', 10000);
   });
 
   it('opens the editor without the telemetry consent dialog, which shows while telemetryEnabled is unset', async () => {
