@@ -5,32 +5,63 @@ export interface JpegHeader {
   exif: boolean;
 }
 
-/** Reads a JPEG's frame header (SOFn) by walking its marker segments; undefined if it is not a readable JPEG header. */
-export function jpegHeader(jpeg: Uint8Array): JpegHeader | undefined {
-  if (jpeg.length < 4 || jpeg[0] !== 0xff || jpeg[1] !== 0xd8) return undefined;
+interface Segment {
+  marker: number;
+  /** Where the segment's 0xFF is. */
+  pos: number;
+  length: number;
+}
+
+/**
+ * The marker segments of a JPEG after its SOI, in order, up to EOI or the first byte that is not a marker. Fill bytes
+ * and standalone markers (TEM, RSTn) are passed over; after each scan (SOS), its entropy-coded data is skipped by
+ * its markers (0xFF not followed by 0x00, a restart marker or more 0xFF fill).
+ */
+function* segments(jpeg: Uint8Array): Generator<Segment> {
   let pos = 2;
-  let exif = false;
   while (pos + 3 < jpeg.length) {
-    if (jpeg[pos] !== 0xff) return undefined;
-    const m = jpeg[pos + 1];
-    if (m === 0xff) {
+    if (jpeg[pos] !== 0xff) return;
+    const marker = jpeg[pos + 1];
+    if (marker === 0xff) {
       pos += 1;
       continue;
     }
-    if (m === 0xd9 || m === 0xda) return undefined;
-    if (m === 0x01 || (m >= 0xd0 && m <= 0xd7)) {
+    if (marker === 0xd9) return;
+    if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) {
       pos += 2;
       continue;
     }
     const length = (jpeg[pos + 2] << 8) | jpeg[pos + 3];
+    if (length < 2) return;
+    yield { marker, pos, length };
+    pos += 2 + length;
+    if (marker === 0xda) pos = afterEntropyData(jpeg, pos);
+  }
+}
+
+/** Where the marker after a scan's entropy-coded data starting at `pos` is; past the end when there is none. */
+function afterEntropyData(jpeg: Uint8Array, pos: number): number {
+  for (;;) {
+    pos = jpeg.indexOf(0xff, pos);
+    if (pos < 0 || pos + 1 >= jpeg.length) return jpeg.length;
+    const next = jpeg[pos + 1];
+    if (next !== 0x00 && next !== 0xff && !(next >= 0xd0 && next <= 0xd7)) return pos;
+    pos += next === 0xff ? 1 : 2;
+  }
+}
+
+/** Reads a JPEG's frame header (SOFn) by walking its marker segments; undefined if it is not a readable JPEG header. */
+export function jpegHeader(jpeg: Uint8Array): JpegHeader | undefined {
+  if (jpeg.length < 4 || jpeg[0] !== 0xff || jpeg[1] !== 0xd8) return undefined;
+  let exif = false;
+  for (const { marker: m, pos } of segments(jpeg)) {
+    if (m === 0xda) return undefined;
     // SOF0..SOF15, except DHT (C4), JPG (C8) and DAC (CC) which share the range.
     if (m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc) {
       if (pos + 8 >= jpeg.length) return undefined;
       return { height: (jpeg[pos + 5] << 8) | jpeg[pos + 6], width: (jpeg[pos + 7] << 8) | jpeg[pos + 8], exif };
     }
     if (m === 0xe1 && pos + 9 < jpeg.length && jpeg[pos + 4] === 0x45 && jpeg[pos + 5] === 0x78 && jpeg[pos + 6] === 0x69 && jpeg[pos + 7] === 0x66) exif = true;
-    if (length < 2) return undefined;
-    pos += 2 + length;
   }
   return undefined;
 }
@@ -44,39 +75,12 @@ export function jpegSize(jpeg: Uint8Array): { width: number; height: number } | 
 /**
  * How many scans (SOS segments) a JPEG has, counting no further than `stopAfter + 1`. Each scan of a progressive
  * JPEG makes the decoder walk every block of the image again, yet one EOB run covers 32767 blocks in a few bytes:
- * a 1 MB upload of 30000 scans held a decode for 32 s. Entropy-coded data is skipped by its markers (0xFF not
- * followed by 0x00, a restart marker or more 0xFF fill).
+ * a 1 MB upload of 30000 scans held a decode for 32 s.
  */
 export function jpegScanCount(jpeg: Uint8Array, stopAfter: number): number {
-  const bytes = Buffer.from(jpeg.buffer, jpeg.byteOffset, jpeg.byteLength);
   let scans = 0;
-  let pos = 2;
-  while (pos + 1 < bytes.length) {
-    if (bytes[pos] !== 0xff) return scans;
-    const m = bytes[pos + 1];
-    if (m === 0xff) {
-      pos += 1;
-      continue;
-    }
-    if (m === 0xd9) return scans;
-    if (m === 0x01 || (m >= 0xd0 && m <= 0xd7)) {
-      pos += 2;
-      continue;
-    }
-    if (pos + 3 >= bytes.length) return scans;
-    const length = (bytes[pos + 2] << 8) | bytes[pos + 3];
-    if (length < 2) return scans;
-    pos += 2 + length;
-    if (m !== 0xda) continue;
-    if (++scans > stopAfter) return scans;
-    // entropy-coded data: up to the next marker
-    for (;;) {
-      pos = bytes.indexOf(0xff, pos);
-      if (pos < 0 || pos + 1 >= bytes.length) return scans;
-      const next = bytes[pos + 1];
-      if (next !== 0x00 && next !== 0xff && !(next >= 0xd0 && next <= 0xd7)) break;
-      pos += next === 0xff ? 1 : 2;
-    }
+  for (const { marker } of segments(jpeg)) {
+    if (marker === 0xda && ++scans > stopAfter) break;
   }
   return scans;
 }
