@@ -29,12 +29,12 @@ const WORKER_FILE = path.join(__dirname, 'frame-worker.js');
 // the worker exits by itself once its frames are done; this is for one stuck in a decode
 const CLOSE_GRACE_MS = 5_000;
 /**
- * An image worker with nothing to do is ended after this long (the next frame starts a new one, about 100 ms): the
- * garbage of its last frames is collected only when it allocates more, so after a few 50-megapixel uploads (150 MB
- * of pixels each) Node-RED kept 300 MB it no longer used, for as long as no other frame came. A minute spares the
- * restart to any camera that sends a frame more often.
+ * An image worker with nothing to do is ended after this long: the garbage of its last frames is collected only when
+ * it allocates more, so after a few 50-megapixel uploads (150 MB of pixels each) Node-RED kept 300 MB it no longer
+ * used, for as long as no other frame came. The next frame starts a new worker, about 40 ms later than a warm one
+ * on the Zen 4 VM: five minutes spare that to a line triggered now and then (a part every few minutes).
  */
-export const IDLE_END_MS = 60_000;
+export const IDLE_END_MS = 5 * 60_000;
 
 /**
  * The image worker every detector in the process shares (libvips runs on libuv's pool, shared by all threads,
