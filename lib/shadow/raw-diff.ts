@@ -11,19 +11,18 @@ export interface RawDiff {
 /** Mean and max absolute difference; undefined when the outputs differ in size and cannot be compared. */
 export function rawDifference(a: Float32Array, b: Float32Array): RawDiff | undefined {
   if (a.length !== b.length || a.length === 0) return undefined;
-  let sum = 0;
-  let max = 0;
-  let nonFinite = 0;
+  // The running sum, max and finite count live in a Float64Array: as three loop variables V8 (Node 24) boxed a
+  // heap number per element, about 10 MB of garbage per YOLOv8 output pair compared.
+  const acc = new Float64Array(3); // sum, max, finite
   for (let i = 0; i < a.length; i++) {
     const d = Math.abs(a[i] - b[i]);
-    // NaN compares false with everything: without this, an all-NaN candidate read as maxAbs 0
-    if (!Number.isFinite(a[i]) || !Number.isFinite(b[i])) {
-      nonFinite++;
-      continue;
-    }
-    sum += d;
-    if (d > max) max = d;
+    // NaN or infinite in either output (d is finite only when both are): without this, an all-NaN candidate read as maxAbs 0
+    if (!Number.isFinite(d)) continue;
+    acc[0] += d;
+    if (d > acc[1]) acc[1] = d;
+    acc[2]++;
   }
-  const finite = a.length - nonFinite;
+  const [sum, max, finite] = acc;
+  const nonFinite = a.length - finite;
   return { meanAbs: finite ? sum / finite : null, maxAbs: finite ? max : null, elements: a.length, nonFinite };
 }
