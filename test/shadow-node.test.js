@@ -103,6 +103,25 @@ describe('yolo-shadow-test node', function () {
     }
   });
 
+  it('lets a Complete node tell the frames production dropped: msg.dropped, as on yolov8-detect', async () => {
+    const completeNode = require(require.resolve('@node-red/nodes/core/common/24-complete.js', { paths: [path.dirname(require.resolve('node-red'))] }));
+    await helper.load([modelNode, detectNode, shadowNode, completeNode], [
+      ...flow('yolov8n.onnx', 'yolov8n.onnx'),
+      { id: 'c1', type: 'complete', scope: ['s1'], uncaught: false, wires: [['done']] },
+      { id: 'done', type: 'helper' },
+    ]);
+    const completed = [];
+    helper.getNode('done').on('input', (m) => completed.push(m));
+    const s1 = helper.getNode('s1');
+    s1.receive({ topic: 'yolo-edge/control', payload: { pause: true } });
+    s1.receive({ payload: images[0], seq: 'paused' });
+    s1.receive({ topic: 'yolo-edge/control', payload: { pause: false } });
+    s1.receive({ payload: images[0], seq: 'run' });
+    await until(() => completed.filter((m) => m.seq !== undefined).length === 2, 'both frames complete');
+    const bySeq = Object.fromEntries(completed.filter((m) => m.seq !== undefined).map((m) => [m.seq, m.dropped]));
+    assert.deepStrictEqual(bySeq, { paused: 'paused', run: undefined });
+  });
+
   it('model against itself: F1 1.0, raw difference 0, both versions named, output 1 shaped like yolov8-detect', async () => {
     const f = flow('yolov8n.onnx', 'yolov8n.onnx');
     f.push({ id: 'd1', type: 'yolov8-detect', model: 'mp', confidence: 0.25, iou: 0.7, classes: '', maxDetections: 300, agnostic: false, annotate: false, busyPolicy: 'queue', queueSize: 10, wires: [['outd']] },
