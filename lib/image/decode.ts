@@ -29,8 +29,11 @@ export interface ImageSize {
 
 const FORMATS = new Set(['jpeg', 'png', 'webp']);
 
-const startsWith = (b: Uint8Array, at: number, text: string): boolean =>
-  b.length >= at + text.length && [...text].every((c, i) => b[at + i] === c.charCodeAt(0));
+function startsWith(b: Uint8Array, at: number, text: string): boolean {
+  if (b.length < at + text.length) return false;
+  for (let i = 0; i < text.length; i++) if (b[at + i] !== text.charCodeAt(i)) return false;
+  return true;
+}
 
 /** Formats told by their first bytes: those decoded here, and some others only to name them in the error. */
 const SIGNATURES: ReadonlyArray<readonly [string, (b: Uint8Array) => boolean]> = [
@@ -45,13 +48,14 @@ const SIGNATURES: ReadonlyArray<readonly [string, (b: Uint8Array) => boolean]> =
 ];
 
 /**
- * Refuses anything but JPEG, PNG and WebP by its first bytes, before libvips sees it: libvips reads the header of
- * any format it has a loader for, and for an SVG that means parsing the whole document (a 17 MB one of 600000
- * elements took 3 s and 1 GB to be refused as 'svg'; four at once left Node-RED at 4.5 GB).
+ * The format of an image told by its first bytes. Anything but JPEG, PNG and WebP is refused before libvips sees
+ * it: libvips reads the header of any format it has a loader for, and for an SVG that means parsing the whole
+ * document (a 17 MB one of 600000 elements took 3 s and 1 GB to be refused as 'svg'; four at once left Node-RED at
+ * 4.5 GB).
  */
-function checkSignature(b: Uint8Array): void {
+function checkSignature(b: Uint8Array): string {
   const format = SIGNATURES.find(([, test]) => test(b))?.[0];
-  if (format && FORMATS.has(format)) return;
+  if (format && FORMATS.has(format)) return format;
   if (format) throw new YoloEdgeError(`unsupported image format '${format}' (JPEG, PNG or WebP expected)`, 'BAD_IMAGE');
   throw new YoloEdgeError('not a readable image (JPEG, PNG or WebP expected): its first bytes are none of theirs', 'BAD_IMAGE');
 }
@@ -71,8 +75,7 @@ export async function openImage(input: ImageInput, limits: ImageLimits = DEFAULT
     return { image: sharp(data, { raw: { width, height, channels } }), size: { width, height } };
   }
   if (input.length === 0) throw new YoloEdgeError('image is empty (0 bytes)', 'BAD_IMAGE');
-  checkSignature(input);
-  if (input[0] === 0xff && input[1] === 0xd8 && jpegScanCount(input, MAX_JPEG_SCANS) > MAX_JPEG_SCANS) {
+  if (checkSignature(input) === 'jpeg' && jpegScanCount(input, MAX_JPEG_SCANS) > MAX_JPEG_SCANS) {
     throw new YoloEdgeError(`JPEG has more than ${MAX_JPEG_SCANS} scans: each would take a pass over the whole image`, 'BAD_IMAGE');
   }
   // A camera JPEG without Exif has no orientation to apply: its size is read here, sparing a libvips call.

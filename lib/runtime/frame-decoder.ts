@@ -61,6 +61,7 @@ export class FrameDecoder {
     if (--this.users > 0) return;
     this.users = 0;
     clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
     const w = this.worker;
     this.worker = undefined;
     if (!w) return;
@@ -101,7 +102,6 @@ export class FrameDecoder {
   private request(id: number, req: FrameRequest): Promise<Answer> {
     // a worker started with no user would outlive every detector
     if (this.users === 0) return Promise.reject(new YoloEdgeError('image worker is closed: no detector uses it', 'CLOSED'));
-    clearTimeout(this.idleTimer);
     const worker = this.worker ?? this.spawn();
     return new Promise<Answer>((resolve, reject) => {
       this.pending.set(id, { worker, resolve, reject });
@@ -131,17 +131,26 @@ export class FrameDecoder {
     this.worker?.postMessage({ type: 'crash' });
   }
 
-  /** Ends the worker after idleEndMs unless a frame comes meanwhile or one is in it. */
+  /**
+   * Starts the idle clock again as the worker goes idle: it is ended idleEndMs later unless it is busy then (a frame
+   * in it, or pixels kept), in which case the clock starts again when it next goes idle. One timer, refreshed: this
+   * runs for every frame.
+   */
   private endWhenIdle(): void {
-    clearTimeout(this.idleTimer);
     if (!this.worker || this.pending.size > 0 || this.kept.size > 0) return;
-    this.idleTimer = setTimeout(() => {
-      const w = this.worker;
-      if (!w || this.pending.size > 0 || this.kept.size > 0) return;
-      this.worker = undefined;
-      void endWorker(w, CLOSE_GRACE_MS);
-    }, this.idleEndMs);
+    if (this.idleTimer) {
+      this.idleTimer.refresh();
+      return;
+    }
+    this.idleTimer = setTimeout(() => this.endIfIdle(), this.idleEndMs);
     this.idleTimer.unref();
+  }
+
+  private endIfIdle(): void {
+    const w = this.worker;
+    if (!w || this.pending.size > 0 || this.kept.size > 0) return;
+    this.worker = undefined;
+    void endWorker(w, CLOSE_GRACE_MS);
   }
 
   private spawn(): Worker {
