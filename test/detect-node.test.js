@@ -113,6 +113,14 @@ describe('yolov8-detect node', function () {
       assert.strictEqual(r.error && r.error.code, 'BAD_OPTION', String(why));
       assert.match(errorText(r.error), why);
     }
+    // blank number overrides keep the node's settings, as msg.agnostic and msg.annotate do (a change node copying
+    // an unset flow variable sets null); they failed with BAD_OPTION
+    const plain = await outcome(d1, out, { payload: zebra });
+    for (const blank of [{ confidence: null }, { iou: '' }, { maxDetections: null }, { confidence: ' ' }]) {
+      const r = await outcome(d1, out, { payload: zebra, ...blank });
+      assert.ifError(r.error);
+      assert.deepStrictEqual(r.msg.payload, plain.msg.payload, JSON.stringify(blank));
+    }
     // a value of the wrong kind is shown as such: [0.5] is not the number 0.5
     const arr = await outcome(d1, out, { payload: zebra, confidence: [0.5] });
     assert.match(errorText(arr.error), /msg.confidence must be a number from 0 to 1, got an array of 1/);

@@ -4,7 +4,7 @@ import { DetectionResult, DetectOptions, Detector, describeDetector, ModelIdenti
 import { countByClass, toAnnotations } from '../../lib/image/annotate';
 import { readImageFile } from '../../lib/image/read-file';
 import { ImageInput, isRawImage, Timings } from '../../lib/types';
-import { flag, kindOf, NumberRule, requiredNumber } from '../../lib/config/fields';
+import { flag, kindOf, NumberRule, optionalNumber } from '../../lib/config/fields';
 import { classList, DetectFields, MAX_DETECTIONS } from '../../lib/detect-config';
 import { YoloEdgeError } from '../../lib/errors';
 import type { BusyCounters } from '../../lib/pipeline/busy-queue';
@@ -36,22 +36,32 @@ export interface MsgDetection {
   counters: FrameCounters;
 }
 
-/** A per-message number override (msg.confidence...): BAD_OPTION when out of range. */
-function msgNumber(v: unknown, name: string, rule: NumberRule): number {
-  return requiredNumber(name, v, { ...rule, code: 'BAD_OPTION' });
+/**
+ * A per-message number override (msg.confidence...): BAD_OPTION when out of range; blank (null, '') keeps the
+ * node's setting, as for msg.agnostic and msg.annotate (a change node copying an unset flow variable gives null).
+ */
+function msgNumber(v: unknown, name: string, rule: NumberRule): number | undefined {
+  return optionalNumber(name, v, { ...rule, code: 'BAD_OPTION' });
 }
 
 export function wantsAnnotation(msg: Msg, configured: boolean): boolean {
   return flag('msg.annotate', msg.annotate, !!configured, 'BAD_OPTION');
 }
 
+const NUMBER_OVERRIDES: ReadonlyArray<readonly ['confidence' | 'iou' | 'maxDetections', NumberRule]> = [
+  ['confidence', { min: 0, max: 1 }],
+  ['iou', { min: 0, max: 1 }],
+  ['maxDetections', MAX_DETECTIONS],
+];
+
 /** Node options, overridden per message by msg.confidence, msg.iou, msg.classes, msg.maxDetections, msg.agnostic. */
 export function detectOptions(base: Partial<DetectOptions>, msg: Msg): Partial<DetectOptions> {
   const o = { ...base };
-  if (msg.confidence !== undefined) o.confidence = msgNumber(msg.confidence, 'msg.confidence', { min: 0, max: 1 });
-  if (msg.iou !== undefined) o.iou = msgNumber(msg.iou, 'msg.iou', { min: 0, max: 1 });
+  for (const [key, rule] of NUMBER_OVERRIDES) {
+    const v = msgNumber(msg[key], `msg.${key}`, rule);
+    if (v !== undefined) o[key] = v;
+  }
   if (msg.classes !== undefined) o.classes = msg.classes === null ? [] : classList(msg.classes, 'BAD_OPTION', 'msg.classes');
-  if (msg.maxDetections !== undefined) o.maxDetections = msgNumber(msg.maxDetections, 'msg.maxDetections', MAX_DETECTIONS);
   if (msg.agnostic !== undefined) o.agnostic = flag('msg.agnostic', msg.agnostic, !!o.agnostic, 'BAD_OPTION');
   return o;
 }
