@@ -206,6 +206,21 @@ describe('ShadowTester', () => {
     assert.strictEqual(t.roles.promoted, true);
   });
 
+  it('refuses to promote a candidate that does not load with PROMOTE_REFUSED, naming the load\'s code and keeping its error as the cause', async () => {
+    const { YoloEdgeError } = lib('errors');
+    const production = source(async () => result);
+    const missing = new YoloEdgeError('model file not found: /models/next.onnx', 'MODEL_NOT_FOUND');
+    const candidate = { detector: async () => { throw missing; } };
+    const t = new ShadowTester(production, candidate, { ...DEFAULT_SHADOW, describe: () => ({ file: 'x', sha256: 'y', precision: 'fp32' }) }, { report() {}, alarm() {}, candidateError() {} });
+    await assert.rejects(t.promote(), (e) => e.code === 'PROMOTE_REFUSED' && e.cause === missing
+      && e.message === 'promote refused: the candidate did not load (MODEL_NOT_FOUND): model file not found: /models/next.onnx');
+    assert.strictEqual(t.roles.promoted, false);
+    // a redeploy closing the model while the promote waits for it is no refusal: CLOSED, as the frames end
+    const closed = new YoloEdgeError('model node is closed', 'CLOSED');
+    const closing = new ShadowTester(production, { detector: async () => { throw closed; } }, { ...DEFAULT_SHADOW, describe: () => ({ file: 'x', sha256: 'y', precision: 'fp32' }) }, { report() {}, alarm() {}, candidateError() {} });
+    await assert.rejects(closing.promote(), (e) => e === closed);
+  });
+
   const settings = { ...DEFAULT_SHADOW, sampleMode: 'every', sampleValue: 1, describe: () => ({ file: 'x', sha256: 'y', precision: 'fp32' }) };
   const withBoxes = (detections) => ({ ...result, detections, timings: { ...result.timings } });
   /** A promise and the function that settles it: holds a candidate run until the test has done its part. */

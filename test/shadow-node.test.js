@@ -361,6 +361,10 @@ describe('yolo-shadow-test node', function () {
     assert.strictEqual(reports(got).length, 0);
     s1.receive({ command: 'promote' });
     await until(() => got.errors.some((e) => /model file not found/.test(String(e))), 'promote refused');
+    const refused = got.errors.find((e) => /model file not found/.test(String(e)));
+    assert.strictEqual(refused.code, 'PROMOTE_REFUSED', 'a Catch flow sees the one code of a refused promote');
+    assert.match(refused.message, /^promote refused: the candidate did not load \(MODEL_NOT_FOUND\): model file not found: /);
+    assert.strictEqual(refused.cause.code, 'MODEL_NOT_FOUND');
     s1.receive({ payload: images[3] });
     await until(() => got.out1.length === 4, 'a frame after the refused promote');
     assert.strictEqual(got.out1[3].detection.model.sha256, DEFAULT_SHA);

@@ -131,6 +131,18 @@ export function movedClassIds(classes: DetectOptions['classes'] | undefined, pro
 }
 
 /**
+ * A promote whose candidate does not load: refused like any other promote (a Catch flow switches on one code), with
+ * the load's own code in the message and the load error as the cause. A model closing under a redeploy is no refusal:
+ * CLOSED stays, as for the frames that end with it.
+ */
+function loadRefused(err: Error): Error {
+  const code = (err as { code?: unknown }).code;
+  if (code === 'CLOSED') return err;
+  const tag = typeof code === 'string' ? ` (${code})` : '';
+  return new YoloEdgeError(`promote refused: the candidate did not load${tag}: ${err.message}`, 'PROMOTE_REFUSED', { cause: err });
+}
+
+/**
  * Runs every frame through production and a sampled share through the candidate, off the caller's
  * path: at most one comparison runs, later picks are skipped (and counted) while it does.
  */
@@ -208,12 +220,12 @@ export class ShadowTester<S extends DetectorSource, C = undefined> {
 
   /**
    * The candidate becomes production once it has loaded; frames keep flowing meanwhile. Refused, saying why,
-   * when the candidate cannot run `options` (the node's settings) or failed comparisons since the last reset.
+   * when the candidate does not load, cannot run `options` (the node's settings) or failed comparisons since the last reset.
    */
   async promote(options: Partial<DetectOptions> = {}): Promise<void> {
     const candidate = this.roles.candidate;
     if (candidate !== undefined && !this.roles.promoted) {
-      const d = await candidate.detector();
+      const d = await candidate.detector().catch((err: Error) => { throw loadRefused(err); });
       try {
         d.checkOptions(options);
       } catch (err) {
