@@ -57,6 +57,11 @@ export = function (RED: NodeAPI): void {
     }
     let lastWarning = '';
     let candidateFailure = '';
+    /**
+     * The configured candidate has loaded once (at deploy, at a picked frame or a command's reply). Until then its load
+     * error is the status's news: a reset or rollback clears the failure counts the status otherwise goes by.
+     */
+    let candidateLoaded = false;
     let base: ReturnType<typeof parseDetectConfig>;
     let frames: FrameRuntime;
     let settings: ReturnType<typeof parseShadowConfig>;
@@ -100,6 +105,7 @@ export = function (RED: NodeAPI): void {
       adopted.add(d);
       frames.watch(d);
       if (role !== 'candidate') return;
+      candidateLoaded = true;
       tester.roles.production.detector().then((p) => {
         const names = classNamesWarning(p.info.names, d.info.names);
         if (names) node.warn(`shadow test: ${names}`);
@@ -142,7 +148,11 @@ export = function (RED: NodeAPI): void {
       const c = tester.counters;
       // The candidate's own runs: the counters span promote and rollback, and would blame it for the other model's failures.
       const own = tester.candidateRuns;
-      if (own.failed > 0 && own.failed >= own.compared) return { fill: 'yellow', shape: 'dot', text: `candidate failed ${own.failed}x: ${candidateFailure.slice(0, 60)} · ${c.compared} compared${role}` };
+      const unloaded = !candidateLoaded && candidateFailure !== '';
+      if (unloaded || (own.failed > 0 && own.failed >= own.compared)) {
+        const times = own.failed > 0 ? ` ${own.failed}x` : '';
+        return { fill: 'yellow', shape: 'dot', text: `candidate failed${times}: ${candidateFailure.slice(0, 60)} · ${c.compared} compared${role}` };
+      }
       const f1 = w.meanF1 === null ? 'F1 -' : `F1 ${w.meanF1.toFixed(2)}`;
       const ratio = w.p95LatencyRatio === null ? '' : ` · x${w.p95LatencyRatio.toFixed(2)}`;
       const skipped = c.skippedBusy ? ` · ${c.skippedBusy} skipped` : '';
@@ -164,6 +174,8 @@ export = function (RED: NodeAPI): void {
       else if (cmd === 'rollback') tester.rollback();
       else tester.reset();
       lastWarning = '';
+      // the reply loads a candidate whose file appeared since: the status then shows it as loaded
+      await tester.roles.candidate?.detector().then((d) => adopt(d, 'candidate'), () => undefined);
       msg.payload = {
         production: await identityOf(tester.roles.production),
         candidate: await identityOf(tester.roles.candidate),

@@ -414,6 +414,31 @@ describe('yolo-shadow-test node', function () {
     assert.strictEqual(warnings.filter((w) => /model file not found/.test(w)).length, 1, 'warned once');
   });
 
+  it('keeps the yellow candidate status through a reset, a refused promote and a control message while the candidate does not load', async () => {
+    await helper.load([modelNode, shadowNode], flow('yolov8n.onnx', path.join(dir, 'missing.onnx')));
+    const got = capture();
+    const statuses = [];
+    const s1 = helper.getNode('s1');
+    s1.on('call:status', (call) => statuses.push(call.args[0]));
+    await until(() => statuses.some((st) => /^ready/.test(st.text)), 'the ready status');
+    const replies = () => got.out2.filter((m) => m.topic === 'yolo-edge/shadow/command').length;
+    const after = async (what, send, settled) => {
+      const before = statuses.length;
+      send();
+      await until(settled, what);
+      await until(() => statuses.length > before, `a status after ${what}`);
+      const last = statuses[statuses.length - 1];
+      assert.strictEqual(last.fill, 'yellow', `${what}: ${last.text}`);
+      assert.match(last.text, /candidate failed.*model file not found/, what);
+    };
+    await after('a control message', () => s1.receive({ topic: 'yolo-edge/control', payload: { maxFps: 100 } }), () => true);
+    await after('a reset', () => s1.receive({ command: 'reset' }), () => replies() === 1);
+    await after('a refused promote', () => s1.receive({ command: 'promote' }), () => got.errors.length === 1);
+    s1.receive({ payload: images[0] });
+    await until(() => got.out1.length === 1, 'a production message');
+    await after('a reset after a frame', () => s1.receive({ command: 'reset' }), () => replies() === 2);
+  });
+
   it('refuses to promote a candidate that failed its comparisons or cannot run the node settings, saying why', async () => {
     // the candidate's class names lack 'zebra', which this node filters on: every comparison fails
     const f = flow('yolov8n.onnx', 'yolov8n.onnx', { classes: 'zebra', sampleValue: 100 });
