@@ -176,11 +176,15 @@ export = function (RED: NodeAPI): void {
       lastWarning = '';
       // the reply loads a candidate whose file appeared since: the status then shows it as loaded
       await tester.roles.candidate?.detector().then((d) => adopt(d, 'candidate'), () => undefined);
-      msg.payload = {
+      const payload = {
         production: await identityOf(tester.roles.production),
         candidate: await identityOf(tester.roles.candidate),
         promoted: tester.roles.promoted,
       };
+      // A redeploy while the command waited (a promote, for the candidate to load) made a new node with the models as
+      // deployed: this node's swap serves no frame, and a reply saying so would tell the line it did.
+      if (frames.closing) throw new YoloEdgeError(`${cmd}: the node closed before it finished, so it did not take effect (the redeployed node starts with the models as deployed); send it again`, 'CLOSED');
+      msg.payload = payload;
       msg.topic = TOPICS.shadowCommand;
       status(true);
     }

@@ -439,6 +439,30 @@ describe('yolo-shadow-test node', function () {
     await after('a reset after a frame', () => s1.receive({ command: 'reset' }), () => replies() === 2);
   });
 
+  it('a promote still waiting for the candidate when the node is redeployed ends with CLOSED: no reply claims a promote the new node never made', async () => {
+    const f = flow('yolov8n.onnx', perturbed);
+    await helper.load([modelNode, shadowNode], f);
+    const old = helper.getNode('s1');
+    const replies = [];
+    helper.getNode('out2').on('input', (m) => replies.push(m));
+    // the command's end: its error, or the reply the old node sent
+    const ended = new Promise((resolve) => {
+      old.on('call:error', (call) => resolve(call.args[0]));
+      helper.getNode('out2').on('input', resolve);
+    });
+    old.receive({ command: 'promote' }); // the candidate is still loading: the promote waits for it
+    f[2].name = 'edited';
+    await helper.setFlows(f, 'nodes'); // only the shadow test is restarted; the models go on loading
+    const err = await ended;
+    assert.strictEqual(err.code, 'CLOSED', `${err.topic ?? ''} ${err.message ?? ''}`);
+    assert.match(err.message, /^promote: the node closed before it finished, so it did not take effect/);
+    const got = capture();
+    helper.getNode('s1').receive({ payload: images[0] });
+    await until(() => got.out1.length === 1, 'a frame on the redeployed node');
+    assert.strictEqual(got.out1[0].detection.model.sha256, DEFAULT_SHA, 'the redeployed node serves production as deployed');
+    assert.deepStrictEqual(replies.filter((m) => m.topic === 'yolo-edge/shadow/command'), [], 'no reply of the old node');
+  });
+
   it('refuses to promote a candidate that failed its comparisons or cannot run the node settings, saying why', async () => {
     // the candidate's class names lack 'zebra', which this node filters on: every comparison fails
     const f = flow('yolov8n.onnx', 'yolov8n.onnx', { classes: 'zebra', sampleValue: 100 });
