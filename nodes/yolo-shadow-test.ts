@@ -164,8 +164,9 @@ export = function (RED: NodeAPI): void {
       const annotate = wantsAnnotation(msg, config.annotate);
       const options = { ...detectOptions(base, msg), annotate };
       const { detector, result } = await tester.runFrame(input, options, { msgid: msg._msgid, topic: msg.topic });
-      writeDetection(msg, detector, result, input, annotate, frames.countersWithThis());
-      return { send: [msg, null], ms: result.timings.total, objects: result.detections.length };
+      const counters = frames.countersWithThis();
+      writeDetection(msg, detector, result, input, annotate, counters);
+      return { send: [msg, null], ms: result.timings.total, objects: result.detections.length, counters };
     }
 
     async function command(msg: Msg): Promise<void> {

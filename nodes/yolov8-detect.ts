@@ -48,9 +48,10 @@ export = function (RED: NodeAPI): void {
       const annotate = wantsAnnotation(msg, config.annotate);
       const turn = preview.claim();
       const r = await detector.detect(input, { ...detectOptions(base, msg), annotate, thumbnail: turn?.width ?? 0 });
-      writeDetection(msg, detector, r, input, annotate, frames.countersWithThis());
+      const counters = frames.countersWithThis();
+      writeDetection(msg, detector, r, input, annotate, counters);
       if (r.thumbnail && turn) preview.show(r.thumbnail, r.detections.length, turn);
-      return { send: msg, ms: r.timings.total, objects: r.detections.length };
+      return { send: msg, ms: r.timings.total, objects: r.detections.length, counters };
     }
 
     this.on('input', (msg: NodeMessageInFlow, send, done) => frames.input({ msg: msg as Msg, send, done }));

@@ -57,6 +57,26 @@ describe('frame runtime', function () {
     assert.ok(jobs.slice(0, 2).every((j) => j.ended[0] === 'ok'), 'the frames in progress finish and are sent');
   });
 
+  it('gives each msg the counters as it is sent: a frame that finishes before the one ahead of it counts that one too', async () => {
+    const node = fakeNode();
+    let releaseFirst;
+    const first = new Promise((r) => { releaseFirst = r; });
+    let frames;
+    // frame 1 runs on a slow model, frame 2 on a fast one (a shadow test's frames either side of a promote)
+    const process = async (j) => {
+      if (j.msg.payload === 1) await first;
+      const counters = frames.countersWithThis();
+      return { send: { payload: j.msg.payload, counters }, ms: 1, objects: 0, counters };
+    };
+    frames = new FrameRuntime(node, { busyPolicy: 'queue', queueSize: 10 }, process, () => ({ fill: 'green', text: 'ok' }));
+    const jobs = [1, 2].map(job);
+    for (const j of jobs) frames.input(j);
+    await sleep(20); // frame 2 is processed, and waits for frame 1 to leave first
+    releaseFirst();
+    await frames.close();
+    assert.deepStrictEqual(jobs.map((j) => j.sent.map((m) => [m.payload, m.counters.processed])), [[[1, 1]], [[2, 2]]]);
+  });
+
   it('refuses a frame beyond a full queue with BUSY, counting in the queue size the user set', async () => {
     const node = fakeNode();
     let release;

@@ -23,6 +23,11 @@ export interface FrameOutput {
   send: NodeMessage | Array<NodeMessage | null>;
   ms: number;
   objects: number;
+  /**
+   * The counters the msg carries (countersWithThis() when the frame was processed), brought up to date as it is sent:
+   * a later frame may finish first (a shadow test's frames on either side of a promote run on two models at once).
+   */
+  counters?: FrameCounters;
 }
 
 export interface FrameStats {
@@ -174,6 +179,7 @@ export class FrameRuntime {
       const r = await this.process(job);
       await before;
       if (this.closed) throw new YoloEdgeError('the node closed before this frame finished', 'CLOSED');
+      if (r.counters) Object.assign(r.counters, this.countersWithThis());
       this.meter.tick(performance.now());
       Object.assign(this.stats, { lastMs: r.ms, objects: r.objects });
       job.send(r.send);
