@@ -1,7 +1,7 @@
 import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow, NodeStatus } from 'node-red';
 import { parseShadowConfig } from '../lib/shadow/config';
 import { classNamesWarning } from '../lib/shadow/agreement';
-import { parseShadowCommand } from '../lib/shadow/commands';
+import { commandInPayload, parseShadowCommand } from '../lib/shadow/commands';
 import { AlarmEvent, ShadowTester } from '../lib/shadow/shadow-tester';
 import { parseDetectConfig } from '../lib/detect-config';
 import { YoloEdgeError } from '../lib/errors';
@@ -196,6 +196,12 @@ export = function (RED: NodeAPI): void {
       const m = msg as Msg;
       if (m.command !== undefined) {
         commands = commands.then(() => command(m)).then(() => { send([null, m]); done(); }, (err: Error) => { status(true); done(err); });
+        return;
+      }
+      // msg.filename names the frame whatever msg.payload holds
+      const misplaced = m.filename === undefined ? commandInPayload(m.payload) : undefined;
+      if (misplaced !== undefined) {
+        done(new YoloEdgeError(`msg.payload holds the command '${misplaced}', not an image: send commands in msg.command (a change node can move msg.payload.command there); nothing changed`, 'BAD_PAYLOAD'));
         return;
       }
       frames.input({ msg: m, send, done });

@@ -12,7 +12,7 @@ const { AlarmState, alarmReasons } = lib('shadow/alarm');
 const { Sampler } = lib('shadow/sampler');
 const { ModelRoles } = lib('shadow/roles');
 const { parseShadowConfig } = lib('shadow/config');
-const { parseShadowCommand } = lib('shadow/commands');
+const { parseShadowCommand, commandInPayload } = lib('shadow/commands');
 
 const det = (classId, score, x1, y1, x2, y2) => ({ class: `c${classId}`, classId, score, box: { x1, y1, x2, y2 } });
 
@@ -167,6 +167,13 @@ describe('shadow engine', () => {
       ['', /^unknown command '': use promote, rollback, reset$/],
       ['promote now', /^unknown command 'promote now'/],
     ]) assert.throws(() => parseShadowCommand(v), (e) => e.code === 'BAD_COMMAND' && text.test(e.message), String(v));
+  });
+
+  it('commandInPayload finds a command sent in msg.payload: the name, {command}, or that object as JSON text; nothing else', () => {
+    assert.deepStrictEqual([' Promote ', { command: 'reset' }, '{"command": "rollback"}', ' {"command":"RESET"}'].map(commandInPayload), ['Promote', 'reset', 'rollback', 'RESET']);
+    for (const v of [Buffer.from('promote'), 'explode', { command: 'explode' }, { command: ['promote'] }, '{not json', '"promote"', null, 7, { data: Buffer.alloc(3), width: 1, height: 1, channels: 3 }]) {
+      assert.strictEqual(commandInPayload(v), undefined, String(v));
+    }
   });
 
   it('ModelRoles: promote swaps and keeps the old production for rollback; refuses what makes no sense', () => {

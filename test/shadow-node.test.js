@@ -346,6 +346,21 @@ describe('yolo-shadow-test node', function () {
     assert.strictEqual(got.out1[0].detection.model.sha256, DEFAULT_SHA, 'production unchanged');
   });
 
+  it('a command sent in msg.payload (its name, {command} or JSON text) fails with BAD_PAYLOAD saying to use msg.command, and changes nothing', async () => {
+    await helper.load([modelNode, shadowNode], flow('yolov8n.onnx', perturbed));
+    const got = capture();
+    const s1 = helper.getNode('s1');
+    const payloads = ['promote', { command: 'promote' }, '{"command":"promote"}'];
+    for (const payload of payloads) s1.receive({ payload });
+    await until(() => got.errors.length === payloads.length, 'an error for each');
+    assert.deepStrictEqual(got.errors.map((e) => e.code), payloads.map(() => 'BAD_PAYLOAD'));
+    for (const e of got.errors) assert.match(e.message, /^msg\.payload holds the command 'promote', not an image: send commands in msg\.command/);
+    assert.deepStrictEqual(got.out2, [], 'no reply');
+    s1.receive({ payload: images[0] });
+    await until(() => got.out1.length === 1, 'a frame after them');
+    assert.strictEqual(got.out1[0].detection.model.sha256, DEFAULT_SHA, 'production unchanged');
+  });
+
   it('a candidate that cannot load only warns: production keeps serving', async () => {
     await helper.load([modelNode, shadowNode], flow('yolov8n.onnx', path.join(dir, 'missing.onnx')));
     const got = capture();
