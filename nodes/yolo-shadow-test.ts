@@ -208,7 +208,7 @@ export = function (RED: NodeAPI): void {
     });
 
     this.on('close', (_removed: boolean, done: () => void) => {
-      frames.close().then(() => tester.drain()).then(() => done(), () => done());
+      frames.close(() => tester.drain()).then(() => done(), () => done());
     });
 
     // held until a frame is sent: a control message (the temperature guard's first) must not show it as running

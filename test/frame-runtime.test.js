@@ -42,6 +42,21 @@ describe('frame runtime', function () {
     assert.strictEqual(node.statuses.length, before, 'no status after close');
   });
 
+  it('waits at close for the work the frames started (a comparison), within the same bound: a hung one does not hold close past it', async () => {
+    const node = fakeNode();
+    const frames = new FrameRuntime(node, { busyPolicy: 'queue', queueSize: 10 }, async () => ({ send: {}, ms: 1, objects: 0 }), () => ({ fill: 'green', text: 'ok' }));
+    frames.input(job(1));
+    let finished = false;
+    let t0 = Date.now();
+    await frames.close(() => sleep(300).then(() => { finished = true; }));
+    assert.ok(finished && Date.now() - t0 >= 250, 'close waited for the comparison');
+    const hung = new FrameRuntime(node, { busyPolicy: 'queue', queueSize: 10 }, async () => ({ send: {}, ms: 1, objects: 0 }), () => ({ fill: 'green', text: 'ok' }));
+    t0 = Date.now();
+    await hung.close(() => new Promise(() => undefined)); // a candidate waiting out its worker's restart backoff
+    const waited = Date.now() - t0;
+    assert.ok(waited >= 4500 && waited < 10000, `close waited ${waited} ms`);
+  });
+
   it('ends the frames still waiting at close with CLOSED, so that a Catch node (an http-in flow\'s reply) hears of them', async () => {
     const node = fakeNode();
     let release;

@@ -149,13 +149,16 @@ export class FrameRuntime {
     this.node.status({ ...s, text: `${s.text ?? ''}${tail}` });
   }
 
-  /** Waits for the frames in progress, at most CLOSE_WAIT_MS (one may wait out a worker's restart backoff). */
-  async close(): Promise<void> {
+  /**
+   * Waits for the frames in progress, then for `after` (the node's own work they started: a shadow test's comparison),
+   * at most CLOSE_WAIT_MS in all: either may wait out a worker's restart backoff, up to 30 s, past Node-RED's 15 s.
+   */
+  async close(after: () => Promise<void> = async () => undefined): Promise<void> {
     this.closeStarted = true;
     for (const u of this.unwatch.splice(0)) u();
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<void>((resolve) => { timer = setTimeout(resolve, CLOSE_WAIT_MS); });
-    await Promise.race([this.queue.drain(), late]);
+    await Promise.race([this.queue.drain().then(after), late]);
     clearTimeout(timer);
     this.closed = true;
     this.stopTrailing();
