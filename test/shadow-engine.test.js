@@ -228,6 +228,22 @@ describe('ShadowTester', () => {
     await assert.rejects(closing.promote(), (e) => e === closed);
   });
 
+  it('promotes a loaded candidate over a production that does not load; only a class filter by id, which means production\'s ids, refuses it', async () => {
+    const { YoloEdgeError } = lib('errors');
+    const missing = new YoloEdgeError('model file not found: /models/old.onnx', 'MODEL_NOT_FOUND');
+    const production = { detector: async () => { throw missing; } };
+    const make = () => new ShadowTester(production, source(async () => result), { ...DEFAULT_SHADOW, describe: () => ({ file: 'x', sha256: 'y', precision: 'fp32' }) }, { report() {}, alarm() {}, candidateError() {} });
+    const byId = make();
+    await assert.rejects(byId.promote({ classes: ['0'] }), (e) => e.code === 'PROMOTE_REFUSED' && e.cause === missing
+      && /^promote refused: this node's class filter picks by id, and production, whose ids it means, did not load; give the classes by name \(MODEL_NOT_FOUND\): model file not found/.test(e.message));
+    assert.strictEqual(byId.roles.promoted, false);
+    for (const classes of [undefined, ['person']]) {
+      const t = make();
+      await t.promote({ classes });
+      assert.strictEqual(t.roles.promoted, true, String(classes));
+    }
+  });
+
   const settings = { ...DEFAULT_SHADOW, sampleMode: 'every', sampleValue: 1, describe: () => ({ file: 'x', sha256: 'y', precision: 'fp32' }) };
   const withBoxes = (detections) => ({ ...result, detections, timings: { ...result.timings } });
   /** A promise and the function that settles it: holds a candidate run until the test has done its part. */

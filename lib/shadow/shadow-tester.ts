@@ -135,11 +135,11 @@ export function movedClassIds(classes: DetectOptions['classes'] | undefined, pro
  * the load's own code in the message and the load error as the cause. A model closing under a redeploy is no refusal:
  * CLOSED stays, as for the frames that end with it.
  */
-function loadRefused(err: Error): Error {
+function loadRefused(err: Error, what = 'the candidate did not load'): Error {
   const code = (err as { code?: unknown }).code;
   if (code === 'CLOSED') return err;
   const tag = typeof code === 'string' ? ` (${code})` : '';
-  return new YoloEdgeError(`promote refused: the candidate did not load${tag}: ${err.message}`, 'PROMOTE_REFUSED', { cause: err });
+  return new YoloEdgeError(`promote refused: ${what}${tag}: ${err.message}`, 'PROMOTE_REFUSED', { cause: err });
 }
 
 /**
@@ -231,7 +231,12 @@ export class ShadowTester<S extends DetectorSource, C = undefined> {
       } catch (err) {
         throw new YoloEdgeError(`promote refused: the candidate cannot run this node's settings: ${(err as Error).message}`, 'PROMOTE_REFUSED');
       }
-      const moved = movedClassIds(options.classes, (await this.roles.production.detector()).info.names, d.info.names);
+      // Production's names only for a filter by id: a production that does not load must not block the promote that
+      // replaces it.
+      const ids = options.classes?.some(isClassId) ? await this.roles.production.detector().catch((err: Error) => {
+        throw loadRefused(err, 'this node\'s class filter picks by id, and production, whose ids it means, did not load; give the classes by name');
+      }) : undefined;
+      const moved = ids && movedClassIds(options.classes, ids.info.names, d.info.names);
       if (moved) throw new YoloEdgeError(`promote refused: this node's class filter picks by id and ${moved}, so output 1 would carry other classes; give the classes by name`, 'PROMOTE_REFUSED');
       const r = this.roleRuns;
       if (r.failed > 0) {
