@@ -79,16 +79,20 @@ export = function (RED: NodeAPI): void {
       ...settings,
       describe: describeDetector,
     }, {
+      // a comparison that outlived close's wait belongs to a node that is gone: its news would reach the next flow
       report: (r, frame) => {
+        if (frames.closed) return;
         node.send([null, { topic: TOPICS.shadowReport, payload: r, frame } as NodeMessage]);
         status();
       },
       alarm: (e, frame) => {
+        if (frames.closed) return;
         node.send([null, alarmMessage(e, frame)]);
         if (e.active) node.warn(`shadow test alarm: ${e.reasons.join('; ')}`);
         status(true);
       },
       candidateError: (err) => {
+        if (frames.closed) return;
         warnCandidate(err);
         status(true);
       },

@@ -54,6 +54,29 @@ async function compareEach(got, images) {
   return reports(got);
 }
 
+/**
+ * A yolo-model stand-in whose detectors the test drives: `detectors[model]()` gives the node's detector, so a run can be
+ * held as long as a test needs (a worker in its restart backoff holds one up to 30 s).
+ */
+function stubModelNode(detectors) {
+  return (RED) => {
+    function StubModel(config) {
+      RED.nodes.createNode(this, config);
+      this.modelPath = config.model;
+      this.detector = () => detectors[config.model]();
+      this.watchFetch = () => () => undefined;
+    }
+    RED.nodes.registerType('yolo-model', StubModel);
+  };
+}
+
+/** A detector stand-in answering `detect` with no boxes, after `hold` when one is given. */
+function stubDetector(name, hold) {
+  const timings = { decode: 0, preprocess: 0, inference: 1, postprocess: 0, total: 1, queued: 0 };
+  const info = { path: name, sha256: name, metadata: {}, precision: 'fp32', names: ['part'] };
+  return { info, checkOptions() {}, onState: () => () => undefined, detect: async () => { await hold?.(); return { detections: [], imageWidth: 8, imageHeight: 8, timings }; } };
+}
+
 describe('yolo-shadow-test node', function () {
   this.timeout(60000);
   let dir;
@@ -476,6 +499,22 @@ describe('yolo-shadow-test node', function () {
     await until(() => got.out1.length === 1, 'a frame on the redeployed node');
     assert.strictEqual(got.out1[0].detection.model.sha256, DEFAULT_SHA, 'the redeployed node serves production as deployed');
     assert.deepStrictEqual(replies.filter((m) => m.topic === 'yolo-edge/shadow/command'), [], 'no reply of the old node');
+  });
+
+  it('sends nothing once closed: a comparison that outlives the close wait leaves no report of the old node in the redeployed flow', async () => {
+    let release;
+    const held = new Promise((r) => { release = r; });
+    const models = { p: stubDetector('p'), c: stubDetector('c', () => held) };
+    const f = flow('p', 'c');
+    await helper.load([stubModelNode({ p: async () => models.p, c: async () => models.c }), shadowNode], f);
+    const got = capture();
+    helper.getNode('s1').receive({ payload: Buffer.from('frame') });
+    await until(() => got.out1.length === 1, 'the production message');
+    f[2].name = 'edited';
+    await helper.setFlows(f, 'nodes'); // the close waits its 5 s for the comparison, then lets the node go
+    release();
+    await new Promise((r) => setTimeout(r, 200));
+    assert.deepStrictEqual(got.out2.map((m) => m.topic), [], 'no report from the closed node');
   });
 
   it('refuses to promote a candidate that failed its comparisons or cannot run the node settings, saying why', async () => {

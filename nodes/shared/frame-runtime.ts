@@ -51,7 +51,7 @@ export class FrameRuntime {
   private trailing?: NodeJS.Timeout;
   private closeStarted = false;
   /** Past close()'s wait: frames that finish now are not sent and the status is no longer written. */
-  private closed = false;
+  private pastClose = false;
   private readonly meter = new RateMeter(RATE_WINDOW_MS);
   private worker?: string;
   /**
@@ -77,6 +77,11 @@ export class FrameRuntime {
   /** close() has been called: a model that finishes loading now is not watched or shown. */
   get closing(): boolean {
     return this.closeStarted;
+  }
+
+  /** close() has stopped waiting: the node is gone for Node-RED, and what it sent now would reach the next flow. */
+  get closed(): boolean {
+    return this.pastClose;
   }
 
   input(job: FrameJob): void {
@@ -113,7 +118,7 @@ export class FrameRuntime {
    * kept, until a frame is sent; else it stays only until the next status.
    */
   showState(s: NodeStatus, hold: boolean): void {
-    if (this.closed) return;
+    if (this.pastClose) return;
     this.held = hold ? s : undefined;
     this.stopTrailing();
     this.node.status(s);
@@ -121,7 +126,7 @@ export class FrameRuntime {
   }
 
   status(force = false): void {
-    if (this.closed) return;
+    if (this.pastClose) return;
     const now = Date.now();
     const wait = STATUS_EVERY_MS - (now - this.statusAt);
     if (!force && wait > 0) {
@@ -160,7 +165,7 @@ export class FrameRuntime {
     const late = new Promise<void>((resolve) => { timer = setTimeout(resolve, CLOSE_WAIT_MS); });
     await Promise.race([this.queue.drain().then(after), late]);
     clearTimeout(timer);
-    this.closed = true;
+    this.pastClose = true;
     this.stopTrailing();
   }
 
@@ -181,7 +186,7 @@ export class FrameRuntime {
     try {
       const r = await this.process(job);
       await before;
-      if (this.closed) throw new YoloEdgeError('the node closed before this frame finished', 'CLOSED');
+      if (this.pastClose) throw new YoloEdgeError('the node closed before this frame finished', 'CLOSED');
       if (r.counters) Object.assign(r.counters, this.countersWithThis());
       this.meter.tick(performance.now());
       Object.assign(this.stats, { lastMs: r.ms, objects: r.objects });
