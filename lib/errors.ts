@@ -48,7 +48,7 @@ export const ERROR_CODES = {
   NO_CANDIDATE: 'the shadow test has no candidate model',
   PROMOTE_REFUSED: 'the candidate cannot be promoted (it does not load, failed comparisons or settings it cannot run)',
   ALREADY_PROMOTED: 'the candidate is production already',
-  NOTHING_TO_ROLL_BACK: 'there is no earlier production model to roll back to',
+  NOTHING_TO_ROLL_BACK: 'there is no earlier production model to roll back to (nothing was promoted, or it does not load)',
   // offline tools
   NO_IMAGES: 'the dataset or folder has no images',
   NO_LABELS: 'the dataset has no label files where eval looks for them (DIR/labels/<image name>.txt)',

@@ -176,7 +176,7 @@ export = function (RED: NodeAPI): void {
     async function command(msg: Msg): Promise<void> {
       const cmd = parseShadowCommand(msg.command);
       if (cmd === 'promote') await tester.promote(base);
-      else if (cmd === 'rollback') tester.rollback();
+      else if (cmd === 'rollback') await tester.rollback();
       else tester.reset();
       lastWarning = '';
       // the reply loads a candidate whose file appeared since: the status then shows it as loaded

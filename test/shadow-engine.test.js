@@ -242,6 +242,12 @@ describe('ShadowTester', () => {
       await t.promote({ classes });
       assert.strictEqual(t.roles.promoted, true, String(classes));
     }
+    // a rollback to it would stop the line: refused, the candidate serves on
+    const t = make();
+    await t.promote();
+    await assert.rejects(t.rollback(), (e) => e.code === 'NOTHING_TO_ROLL_BACK' && e.cause === missing
+      && e.message === 'rollback refused: the production before the promote does not load (MODEL_NOT_FOUND): model file not found: /models/old.onnx');
+    assert.strictEqual(t.roles.promoted, true);
   });
 
   const settings = { ...DEFAULT_SHADOW, sampleMode: 'every', sampleValue: 1, describe: () => ({ file: 'x', sha256: 'y', precision: 'fp32' }) };
@@ -330,7 +336,7 @@ describe('ShadowTester', () => {
     await disagree('frame');
     await t.promote();
     await disagree('frame'); // the swapped pair disagrees as much
-    t.rollback();
+    await t.rollback();
     t.reset(); // no alarm active: nothing to announce
     assert.strictEqual(t.alarm.active, false);
     assert.deepStrictEqual(alarms, [
@@ -356,12 +362,12 @@ describe('ShadowTester', () => {
     for (let i = 0; i < 3; i++) await frame();
     assert.strictEqual(t.counters.failed, 3, 'the counters keep every failure since the last reset');
     aFails = false;
-    t.rollback(); // a serves again, b is the candidate: it never failed
+    await t.rollback(); // a serves again, b is the candidate: it never failed
     await frame();
     await t.promote();
     assert.strictEqual(t.roles.promoted, true);
     // the candidate's own failures still block it
-    t.rollback();
+    await t.rollback();
     bFails = true;
     await frame();
     await assert.rejects(t.promote(), (e) => e.code === 'PROMOTE_REFUSED' && /failed 1 of 1 comparisons since the last rollback \(last error: new model failed\)/.test(e.message));

@@ -131,15 +131,15 @@ export function movedClassIds(classes: DetectOptions['classes'] | undefined, pro
 }
 
 /**
- * A promote whose candidate does not load: refused like any other promote (a Catch flow switches on one code), with
- * the load's own code in the message and the load error as the cause. A model closing under a redeploy is no refusal:
- * CLOSED stays, as for the frames that end with it.
+ * A command refused because a model it needs does not load: the command's own code (a Catch flow switches on one code
+ * per refusal), the load's code in the message and the load error as the cause. A model closing under a redeploy is
+ * no refusal: CLOSED stays, as for the frames that end with it.
  */
-function loadRefused(err: Error, what = 'the candidate did not load'): Error {
-  const code = (err as { code?: unknown }).code;
-  if (code === 'CLOSED') return err;
-  const tag = typeof code === 'string' ? ` (${code})` : '';
-  return new YoloEdgeError(`promote refused: ${what}${tag}: ${err.message}`, 'PROMOTE_REFUSED', { cause: err });
+function loadRefused(err: Error, what: string, code: 'PROMOTE_REFUSED' | 'NOTHING_TO_ROLL_BACK' = 'PROMOTE_REFUSED'): Error {
+  const own = (err as { code?: unknown }).code;
+  if (own === 'CLOSED') return err;
+  const tag = typeof own === 'string' ? ` (${own})` : '';
+  return new YoloEdgeError(`${what}${tag}: ${err.message}`, code, { cause: err });
 }
 
 /**
@@ -225,7 +225,7 @@ export class ShadowTester<S extends DetectorSource, C = undefined> {
   async promote(options: Partial<DetectOptions> = {}): Promise<void> {
     const candidate = this.roles.candidate;
     if (candidate !== undefined && !this.roles.promoted) {
-      const d = await candidate.detector().catch((err: Error) => { throw loadRefused(err); });
+      const d = await candidate.detector().catch((err: Error) => { throw loadRefused(err, 'promote refused: the candidate did not load'); });
       try {
         d.checkOptions(options);
       } catch (err) {
@@ -234,7 +234,7 @@ export class ShadowTester<S extends DetectorSource, C = undefined> {
       // Production's names only for a filter by id: a production that does not load must not block the promote that
       // replaces it.
       const ids = options.classes?.some(isClassId) ? await this.roles.production.detector().catch((err: Error) => {
-        throw loadRefused(err, 'this node\'s class filter picks by id, and production, whose ids it means, did not load; give the classes by name');
+        throw loadRefused(err, 'promote refused: this node\'s class filter picks by id, and production, whose ids it means, did not load; give the classes by name');
       }) : undefined;
       const moved = ids && movedClassIds(options.classes, ids.info.names, d.info.names);
       if (moved) throw new YoloEdgeError(`promote refused: this node's class filter picks by id and ${moved}, so output 1 would carry other classes; give the classes by name`, 'PROMOTE_REFUSED');
@@ -249,7 +249,16 @@ export class ShadowTester<S extends DetectorSource, C = undefined> {
     this.restart('promote');
   }
 
-  rollback(): void {
+  /**
+   * The production before the promote serves again. Refused when it does not load (a promote may have replaced a
+   * production that never loaded): the line would stop.
+   */
+  async rollback(): Promise<void> {
+    const back = this.roles.promoted ? this.roles.candidate : undefined;
+    if (back !== undefined) {
+      await back.detector().catch((err: Error) => { throw loadRefused(err, 'rollback refused: the production before the promote does not load', 'NOTHING_TO_ROLL_BACK'); });
+      if (back !== this.roles.candidate) throw new YoloEdgeError('rollback: the models changed while the earlier production was loading', 'NOTHING_TO_ROLL_BACK');
+    }
     this.roles.rollback();
     this.restart('rollback');
   }
