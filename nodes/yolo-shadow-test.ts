@@ -55,6 +55,9 @@ export = function (RED: NodeAPI): void {
       this.on('input', (_msg: NodeMessageInFlow, _send, done) => done(new YoloEdgeError('no production yolo-model configured', 'NO_MODEL')));
       return;
     }
+    // A candidate named but not deployed (an import without its yolo-model node): production serves alone, and says why.
+    const missingCandidate = config.candidate && !candidate ? `candidate yolo-model node ${config.candidate} not found` : '';
+    if (missingCandidate) node.warn(`${missingCandidate}: production serves alone; pick the candidate model again and deploy`);
     let lastWarning = '';
     let candidateFailure = '';
     /**
@@ -147,7 +150,7 @@ export = function (RED: NodeAPI): void {
       const role = tester.roles.promoted ? ' · promoted' : '';
       const alarm = tester.alarm;
       if (alarm.active) return { fill: 'red', shape: 'dot', text: `ALARM: ${alarm.reasons.map((r) => r.split(':')[0]).join(', ')}${role}` };
-      if (!tester.roles.candidate) return { fill: 'green', shape: 'ring', text: `no candidate · ${frames.stats.processed} frames` };
+      if (!tester.roles.candidate) return { fill: missingCandidate ? 'yellow' : 'green', shape: 'ring', text: `${missingCandidate || 'no candidate'} · ${frames.stats.processed} frames` };
       const w = tester.windowSummary;
       const c = tester.counters;
       // The candidate's own runs: the counters span promote and rollback, and would blame it for the other model's failures.
@@ -231,6 +234,7 @@ export = function (RED: NodeAPI): void {
         const refused = refuseSettingsAtLoad(node, p, base);
         if (refused) frames.showState(errorStatus(refused), true);
         else if (candidate && !c) frames.showState({ fill: 'yellow', shape: 'ring', text: `ready · candidate failed: ${candidateFailure.slice(0, 60)}` }, false);
+        else if (missingCandidate) frames.showState({ fill: 'yellow', shape: 'ring', text: `ready · ${missingCandidate}` }, false);
         else frames.showState({ fill: 'grey', shape: 'dot', text: candidate ? 'ready · shadowing' : 'ready · no candidate' }, false);
       },
       (err: Error) => {

@@ -575,6 +575,22 @@ describe('yolo-shadow-test node', function () {
     assert.deepStrictEqual([got.out1.length, got.out2.length], [0, 0]);
   });
 
+  it('a candidate yolo-model node that is not deployed is a warning and a yellow status, not a quiet "no candidate"', async () => {
+    const f = flow('yolov8n.onnx', 'yolov8n.onnx', { candidate: 'gone' }).filter((n) => n.id !== 'mc');
+    await helper.load([modelNode, shadowNode], f);
+    const s1 = helper.getNode('s1');
+    const statuses = [];
+    s1.on('call:status', (call) => statuses.push(call.args[0]));
+    const got = capture();
+    assert.match(s1.warn.args.map((a) => String(a[0])).join('\n'), /candidate yolo-model node gone not found: production serves alone/);
+    await until(() => statuses.some((st) => /^ready/.test(st.text)), 'the ready status');
+    assert.deepStrictEqual([statuses.at(-1).fill, statuses.at(-1).text], ['yellow', 'ready · candidate yolo-model node gone not found']);
+    s1.receive({ payload: images[0] });
+    await until(() => got.out1.length === 1, 'a production message');
+    await until(() => / 1 frames$/.test(statuses.at(-1).text), 'the status after it');
+    assert.deepStrictEqual([statuses.at(-1).fill, statuses.at(-1).text], ['yellow', 'candidate yolo-model node gone not found · 1 frames']);
+  });
+
   it('without a candidate it serves production alone and reports nothing', async () => {
     const f = flow('yolov8n.onnx', 'yolov8n.onnx', { candidate: '' });
     await helper.load([modelNode, shadowNode], f);
