@@ -214,7 +214,12 @@ export = function (RED: NodeAPI): void {
       frames.input({ msg: m, send, done });
     });
 
-    this.on('close', (_removed: boolean, done: () => void) => {
+    this.on('close', (removed: boolean, done: () => void) => {
+      // A promote lives in this node only: the next deploy (a full deploy restarts every node) or Node-RED's restart
+      // serves the model the settings name as production again, and the line should hear of it.
+      if (tester.roles.promoted && !removed) {
+        node.warn(`the promote ends as this node stops (a deploy or Node-RED's restart): it starts again with ${production.modelPath} in production; to keep ${candidate?.modelPath} there, make it the production model in this node's settings`);
+      }
       frames.close(() => tester.drain()).then(() => done(), () => done());
     });
 

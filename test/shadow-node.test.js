@@ -517,6 +517,23 @@ describe('yolo-shadow-test node', function () {
     assert.deepStrictEqual(got.out2.map((m) => m.topic), [], 'no report from the closed node');
   });
 
+  it('warns at a redeploy that ends a promote: the node starts again with the production of its settings', async () => {
+    const f = flow('yolov8n.onnx', perturbed);
+    await helper.load([modelNode, shadowNode], f);
+    const old = helper.getNode('s1');
+    const got = capture();
+    old.receive({ command: 'promote' });
+    await until(() => got.out2.some((m) => m.topic === 'yolo-edge/shadow/command'), 'the promote');
+    f[2].name = 'edited';
+    await helper.setFlows(f, 'nodes');
+    const warned = old.warn.args.map((a) => String(a[0])).find((w) => /promote ends/.test(w));
+    assert.ok(warned, old.warn.args.join('\n'));
+    assert.match(warned, /^the promote ends as this node stops \(a deploy or Node-RED's restart\): it starts again with \S*yolov8n\.onnx in production; to keep \S*perturbed\.onnx there, make it the production model in this node's settings$/);
+    helper.getNode('s1').receive({ payload: images[0] });
+    await until(() => got.out1.length === 1, 'a frame on the redeployed node');
+    assert.strictEqual(got.out1[0].detection.model.sha256, DEFAULT_SHA);
+  });
+
   it('refuses to promote a candidate that failed its comparisons or cannot run the node settings, saying why', async () => {
     // the candidate's class names lack 'zebra', which this node filters on: every comparison fails
     const f = flow('yolov8n.onnx', 'yolov8n.onnx', { classes: 'zebra', sampleValue: 100 });
