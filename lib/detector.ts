@@ -149,6 +149,12 @@ export class Detector {
     return this.lease.threads;
   }
 
+  /** Throws MODEL_CHANGED (MODEL_NOT_FOUND when gone) unless the model file is still the one loaded, as a worker restart would. */
+  checkFile(): Promise<void> {
+    const { modelPath, identity } = this.lease.host.config;
+    return checkSameFile(modelPath, identity);
+  }
+
   /** Worker restarts and recoveries of the session this detector uses. */
   onState(listener: (s: HostState) => void): () => void {
     return this.lease.host.onState(listener);

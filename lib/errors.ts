@@ -46,7 +46,7 @@ export const ERROR_CODES = {
   SENSOR_FAILED: 'a temperature sensor or tool gave no plausible reading',
   // shadow test
   NO_CANDIDATE: 'the shadow test has no candidate model',
-  PROMOTE_REFUSED: 'the candidate cannot be promoted (it does not load, failed comparisons or settings it cannot run)',
+  PROMOTE_REFUSED: 'the candidate cannot be promoted (it does not load, its file changed since it loaded, failed comparisons or settings it cannot run)',
   ALREADY_PROMOTED: 'the candidate is production already',
   NOTHING_TO_ROLL_BACK: 'there is no earlier production model to roll back to (nothing was promoted, or it does not load)',
   // offline tools

@@ -192,7 +192,7 @@ describe('ShadowTester', () => {
   const { ShadowTester, DEFAULT_SHADOW } = lib('shadow/shadow-tester');
   const result = { detections: [], imageWidth: 10, imageHeight: 10, timings: { decode: 0, preprocess: 0, inference: 1, postprocess: 0, total: 1, queued: 0 } };
   const source = (detect) => {
-    const d = { detect, checkOptions: () => {}, info: {} };
+    const d = { detect, checkOptions: () => {}, checkFile: async () => {}, info: {} };
     return { detector: async () => d };
   };
 

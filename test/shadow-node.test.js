@@ -74,7 +74,7 @@ function stubModelNode(detectors) {
 function stubDetector(name, hold) {
   const timings = { decode: 0, preprocess: 0, inference: 1, postprocess: 0, total: 1, queued: 0 };
   const info = { path: name, sha256: name, metadata: {}, precision: 'fp32', names: ['part'] };
-  return { info, checkOptions() {}, onState: () => () => undefined, detect: async () => { await hold?.(); return { detections: [], imageWidth: 8, imageHeight: 8, timings }; } };
+  return { info, checkOptions() {}, checkFile: async () => undefined, onState: () => () => undefined, detect: async () => { await hold?.(); return { detections: [], imageWidth: 8, imageHeight: 8, timings }; } };
 }
 
 describe('yolo-shadow-test node', function () {
@@ -532,6 +532,25 @@ describe('yolo-shadow-test node', function () {
     helper.getNode('s1').receive({ payload: images[0] });
     await until(() => got.out1.length === 1, 'a frame on the redeployed node');
     assert.strictEqual(got.out1[0].detection.model.sha256, DEFAULT_SHA);
+  });
+
+  it('refuses to promote a candidate whose file was replaced since it loaded: what was compared is not what a restart would load', async () => {
+    const file = path.join(dir, 'replaced.onnx');
+    fs.copyFileSync(perturbed, file);
+    await helper.load([modelNode, shadowNode], flow('yolov8n.onnx', file));
+    const got = capture();
+    const s1 = helper.getNode('s1');
+    s1.receive({ payload: images[0] });
+    await until(() => reports(got).length === 1, 'a comparison of the candidate as loaded');
+    fs.copyFileSync(broken, `${file}.new`);
+    fs.renameSync(`${file}.new`, file); // a new version put in its place
+    s1.receive({ command: 'promote' });
+    await until(() => got.errors.length === 1 || got.out2.some((m) => m.topic === 'yolo-edge/shadow/command'), 'the promote\'s answer');
+    assert.strictEqual(got.errors[0]?.code, 'PROMOTE_REFUSED', 'refused');
+    assert.match(got.errors[0].message, /^promote refused: the candidate file changed since it loaded, so the comparisons were of the model it held before; redeploy to shadow the file as it is now \(MODEL_CHANGED\)/);
+    s1.receive({ payload: images[1] });
+    await until(() => got.out1.length === 2, 'a frame after the refused promote');
+    assert.strictEqual(got.out1[1].detection.model.sha256, DEFAULT_SHA, 'production unchanged');
   });
 
   it('refuses to promote a candidate that failed its comparisons or cannot run the node settings, saying why', async () => {

@@ -238,6 +238,11 @@ export class ShadowTester<S extends DetectorSource, C = undefined> {
       }) : undefined;
       const moved = ids && movedClassIds(options.classes, ids.info.names, d.info.names);
       if (moved) throw new YoloEdgeError(`promote refused: this node's class filter picks by id and ${moved}, so output 1 would carry other classes; give the classes by name`, 'PROMOTE_REFUSED');
+      // Comparisons judged the model as it loaded; production whose file was replaced would fail (MODEL_CHANGED) at its
+      // worker's next restart, and a redeploy would load a model nobody compared.
+      await d.checkFile().catch((err: Error) => {
+        throw loadRefused(err, 'promote refused: the candidate file changed since it loaded, so the comparisons were of the model it held before; redeploy to shadow the file as it is now');
+      });
       const r = this.roleRuns;
       if (r.failed > 0) {
         const since = r.since === 'deploy' ? 'deploy' : `the last ${r.since}`;
