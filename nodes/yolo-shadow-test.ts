@@ -61,10 +61,11 @@ export = function (RED: NodeAPI): void {
     let lastWarning = '';
     let candidateFailure = '';
     /**
-     * The configured candidate has loaded once (at deploy, at a picked frame or a command's reply). Until then its load
-     * error is the status's news: a reset or rollback clears the failure counts the status otherwise goes by.
+     * The models that have loaded once (at deploy, at a picked frame or a command's reply). Until the one in the
+     * candidate's role has, its load error is the status's news: a reset clears the failure counts the status otherwise
+     * goes by, and after a promote over a production that never loaded, that one is the candidate.
      */
-    let candidateLoaded = false;
+    const loaded = new WeakSet<YoloModelNode>();
     let base: ReturnType<typeof parseDetectConfig>;
     let frames: FrameRuntime;
     let settings: ReturnType<typeof parseShadowConfig>;
@@ -99,7 +100,10 @@ export = function (RED: NodeAPI): void {
         warnCandidate(err);
         status(true);
       },
-      loaded: (d, role) => adopt(d, role),
+      loaded: (d, role, source) => {
+        loaded.add(source);
+        adopt(d, role);
+      },
     });
 
     const adopted = new WeakSet<Detector>();
@@ -112,7 +116,6 @@ export = function (RED: NodeAPI): void {
       adopted.add(d);
       frames.watch(d);
       if (role !== 'candidate') return;
-      candidateLoaded = true;
       tester.roles.production.detector().then((p) => {
         const names = classNamesWarning(p.info.names, d.info.names);
         if (names) node.warn(`shadow test: ${names}`);
@@ -129,7 +132,10 @@ export = function (RED: NodeAPI): void {
     /** The candidate's load: production serves without it, so a failure only warns, as a failed run does. */
     function loadCandidate(): Promise<Detector | undefined> {
       if (!candidate) return Promise.resolve(undefined);
-      return candidate.detector().catch((err: Error) => {
+      return candidate.detector().then((d) => {
+        loaded.add(candidate);
+        return d;
+      }, (err: Error) => {
         warnCandidate(err);
         return undefined;
       });
@@ -155,7 +161,7 @@ export = function (RED: NodeAPI): void {
       const c = tester.counters;
       // The candidate's own runs: the counters span promote and rollback, and would blame it for the other model's failures.
       const own = tester.candidateRuns;
-      const unloaded = !candidateLoaded && candidateFailure !== '';
+      const unloaded = !loaded.has(tester.roles.candidate) && candidateFailure !== '';
       if (unloaded || (own.failed > 0 && own.failed >= own.compared)) {
         const times = own.failed > 0 ? ` ${own.failed}x` : '';
         return { fill: 'yellow', shape: 'dot', text: `candidate failed${times}: ${candidateFailure.slice(0, 60)} · ${c.compared} compared${role}` };
@@ -181,9 +187,12 @@ export = function (RED: NodeAPI): void {
       if (cmd === 'promote') await tester.promote(base);
       else if (cmd === 'rollback') await tester.rollback();
       else tester.reset();
+      // a held state (production did not load, its settings were refused, its last frame failed) was about the model swapped out
+      if (cmd !== 'reset') frames.release();
       lastWarning = '';
-      // the reply loads a candidate whose file appeared since: the status then shows it as loaded
-      await tester.roles.candidate?.detector().then((d) => adopt(d, 'candidate'), () => undefined);
+      // the reply loads a candidate whose file appeared since, or tells the status why the one now in the role does not load
+      const now = tester.roles.candidate;
+      await now?.detector().then((d) => { loaded.add(now); adopt(d, 'candidate'); }, (err: Error) => { candidateFailure = err.message; });
       const payload = {
         production: await identityOf(tester.roles.production),
         candidate: await identityOf(tester.roles.candidate),
@@ -225,7 +234,7 @@ export = function (RED: NodeAPI): void {
 
     // held until a frame is sent: a control message (the temperature guard's first) must not show it as running
     frames.showState({ fill: 'grey', shape: 'ring', text: 'loading models' }, true);
-    const loading = Promise.all([production.detector(), loadCandidate()]);
+    const loading = Promise.all([production.detector().then((d) => { loaded.add(production); return d; }), loadCandidate()]);
     showFetchProgress(node, [production, candidate], loading);
     loading.then(
       ([p, c]) => {

@@ -553,6 +553,30 @@ describe('yolo-shadow-test node', function () {
     assert.strictEqual(got.out1[1].detection.model.sha256, DEFAULT_SHA, 'production unchanged');
   });
 
+  it('promotes a candidate over a production that does not load; the status then names the old production as a candidate that does not load', async () => {
+    await helper.load([modelNode, shadowNode], flow(path.join(dir, 'gone.onnx'), 'yolov8n.onnx'));
+    const got = capture();
+    const s1 = helper.getNode('s1');
+    const statuses = [];
+    s1.on('call:status', (call) => statuses.push(call.args[0]));
+    await until(() => statuses.some((st) => st.fill === 'red'), 'production\'s red status');
+    const replies = () => got.out2.filter((m) => m.topic === 'yolo-edge/shadow/command');
+    for (const [i, command] of ['promote', 'reset'].entries()) {
+      s1.receive({ command });
+      await until(() => replies().length === i + 1, `the ${command} reply`);
+      await until(() => statuses.at(-1).fill === 'yellow', `a yellow status after the ${command}`, 2000).catch(() => assert.fail(`after the ${command}: ${statuses.at(-1).fill} ${statuses.at(-1).text}`));
+      assert.match(statuses.at(-1).text, /^candidate failed: model file not found: .*gone\.onnx/);
+    }
+    assert.strictEqual(replies()[0].payload.promoted, true);
+    assert.match(replies()[0].payload.candidate.error, /model file not found/);
+    s1.receive({ payload: images[0] });
+    await until(() => got.out1.length === 1, 'a frame served by the promoted model');
+    assert.strictEqual(got.out1[0].detection.model.sha256, DEFAULT_SHA);
+    s1.receive({ command: 'rollback' });
+    const refused = await until(() => got.errors.find((e) => e.code), 'the rollback refused');
+    assert.strictEqual(refused.code, 'NOTHING_TO_ROLL_BACK');
+  });
+
   it('refuses to promote a candidate that failed its comparisons or cannot run the node settings, saying why', async () => {
     // the candidate's class names lack 'zebra', which this node filters on: every comparison fails
     const f = flow('yolov8n.onnx', 'yolov8n.onnx', { classes: 'zebra', sampleValue: 100 });

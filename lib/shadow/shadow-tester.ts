@@ -82,13 +82,13 @@ export interface AlarmEvent extends AlarmChange {
   clearedBy?: Restart;
 }
 
-export interface ShadowEvents<C> {
+export interface ShadowEvents<C, S = DetectorSource> {
   report(report: ShadowReport, context: C): void;
   /** context is undefined when a command cleared the alarm: no frame caused it. */
   alarm(event: AlarmEvent, context: C | undefined): void;
   candidateError(err: Error, context: C): void;
   /** The first time a model's detector is seen in a role (a candidate may load only after deploy, once its file appears). */
-  loaded?(detector: Detector, role: 'production' | 'candidate'): void;
+  loaded?(detector: Detector, role: 'production' | 'candidate', source: S): void;
 }
 
 interface Comparison<S, C> {
@@ -172,7 +172,7 @@ export class ShadowTester<S extends DetectorSource, C = undefined> {
   private roleRuns = { failed: 0, compared: 0, since: 'deploy' as 'deploy' | Restart };
   private readonly seen = { production: new WeakSet<Detector>(), candidate: new WeakSet<Detector>() };
 
-  constructor(production: S, candidate: S | undefined, private readonly settings: ShadowSettings, private readonly events: ShadowEvents<C>) {
+  constructor(production: S, candidate: S | undefined, private readonly settings: ShadowSettings, private readonly events: ShadowEvents<C, S>) {
     this.roles = new ModelRoles(production, candidate);
     this.sampler = new Sampler(settings.sampleMode, settings.sampleValue);
     this.window = new RollingWindow(settings.windowSize);
@@ -205,7 +205,7 @@ export class ShadowTester<S extends DetectorSource, C = undefined> {
     if (this.owedPick) picked = false;
     const compare = picked && this.comparisons.pending === 0;
     const detector = await production.detector();
-    this.noteLoaded(detector, 'production');
+    this.noteLoaded(detector, 'production', production);
     const result = await detector.detect(image, { ...options, keepRaw: compare });
     // Counted only once production has answered, so every picked frame ends up compared, skipped, failed or stale.
     if (picked) this.counters.sampled++;
@@ -344,7 +344,7 @@ export class ShadowTester<S extends DetectorSource, C = undefined> {
     let detector: Detector | undefined;
     try {
       detector = await job.candidate.detector();
-      this.noteLoaded(detector, 'candidate');
+      this.noteLoaded(detector, 'candidate', job.candidate);
       const options = { ...job.options, keepRaw: true, annotate: false, thumbnail: 0 };
       if (options.classes) options.classes = classesByName(options.classes, job.production.detector.info.names);
       return { run: { detector, result: await detector.detect(job.image, options) } };
@@ -353,10 +353,10 @@ export class ShadowTester<S extends DetectorSource, C = undefined> {
     }
   }
 
-  private noteLoaded(detector: Detector, role: 'production' | 'candidate'): void {
+  private noteLoaded(detector: Detector, role: 'production' | 'candidate', source: S): void {
     if (this.seen[role].has(detector)) return;
     this.seen[role].add(detector);
-    this.events.loaded?.(detector, role);
+    this.events.loaded?.(detector, role, source);
   }
 
   private reportOf(job: Comparison<S, C>, cand: { detector: Detector; result: DetectionResult }): ShadowReport {

@@ -125,6 +125,11 @@ export class FrameRuntime {
     this.statusAt = Date.now();
   }
 
+  /** Drops the held state: the model it was about no longer serves (a shadow test's promote or rollback). */
+  release(): void {
+    this.held = undefined;
+  }
+
   status(force = false): void {
     if (this.pastClose) return;
     const now = Date.now();
