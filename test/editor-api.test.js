@@ -201,6 +201,34 @@ describe('model picker admin endpoints', function () {
     }
   });
 
+  it('describes one file at a time however many requests come at once', async () => {
+    // 40 requests for 40 different files: each describe is a worker of up to 512 MB heap (150 at once took
+    // Node-RED from 160 to 930 MB of RSS)
+    const files = Array.from({ length: 40 }, (_, i) => `junk${i}.onnx`);
+    for (const f of files) fs.writeFileSync(path.join(userDir, 'models', f), `junk ${f}`);
+    const threads = require('worker_threads');
+    const Original = threads.Worker;
+    let live = 0;
+    let peak = 0;
+    threads.Worker = class extends Original {
+      constructor(file, options) {
+        super(file, options);
+        if (!String(file).endsWith('describe-worker.js')) return;
+        peak = Math.max(peak, ++live);
+        this.once('exit', () => live--);
+      }
+    };
+    try {
+      await helper.load(modelNode, modelFlow);
+      const answers = await Promise.all(files.map((f) => helper.request().get(`/yolo-edge/models/user/${f}`)));
+      for (const res of answers) assert.match(res.body.error, /not an ONNX model/, res.text);
+      assert.strictEqual(peak, 1, `${peak} describe workers at once`);
+    } finally {
+      threads.Worker = Original;
+      for (const f of files) fs.rmSync(path.join(userDir, 'models', f), { force: true });
+    }
+  });
+
   it('has no user section when Node-RED has no user dir', async () => {
     helper.settings({ userDir: undefined });
     await helper.load(modelNode, modelFlow);

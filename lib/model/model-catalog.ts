@@ -46,6 +46,20 @@ const WORKER_FILE = path.join(__dirname, 'describe-worker.js');
 const WORKER_HEAP_MB = 512;
 const DESCRIBE_TIMEOUT_MS = 20_000;
 
+/**
+ * The last describe queued: describes run one at a time in the whole process. Each worker may take WORKER_HEAP_MB,
+ * and a listing already goes one file at a time; 150 concurrent requests for different files started 130 workers
+ * at once and took Node-RED from 160 to 930 MB of RSS.
+ */
+let lastDescribe: Promise<unknown> = Promise.resolve();
+
+/** Describes a model file once the describes queued before it have ended. */
+function describeInTurn(file: string): Promise<DescribeReply> {
+  const turn = lastDescribe.then(() => describeInWorker(file));
+  lastDescribe = turn;
+  return turn;
+}
+
 /** Describes a model file in a worker thread of bounded heap and time; its failures come back as the error text. */
 function describeInWorker(file: string): Promise<DescribeReply> {
   return new Promise((resolve) => {
@@ -132,7 +146,7 @@ export class ModelCatalog {
     // concurrent requests for an undescribed file share one worker
     let pending = this.describing.get(key);
     if (!pending) {
-      pending = describeInWorker(full).finally(() => this.describing.delete(key));
+      pending = describeInTurn(full).finally(() => this.describing.delete(key));
       this.describing.set(key, pending);
     }
     const reply = await pending;
