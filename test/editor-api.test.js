@@ -31,6 +31,23 @@ function userDirWithModels() {
   return userDir;
 }
 
+/** Counts the model picker's describe workers (each one a thread): started in all, and most alive at once. */
+function countDescribeWorkers() {
+  const threads = require('worker_threads');
+  const Original = threads.Worker;
+  const count = { started: 0, live: 0, peak: 0, restore: () => { threads.Worker = Original; } };
+  threads.Worker = class extends Original {
+    constructor(file, options) {
+      super(file, options);
+      if (!String(file).endsWith('describe-worker.js')) return;
+      count.started++;
+      count.peak = Math.max(count.peak, ++count.live);
+      this.once('exit', () => count.live--);
+    }
+  };
+  return count;
+}
+
 describe('model picker admin endpoints', function () {
   this.timeout(60000);
   let userDir;
@@ -206,25 +223,36 @@ describe('model picker admin endpoints', function () {
     // Node-RED from 160 to 930 MB of RSS)
     const files = Array.from({ length: 40 }, (_, i) => `junk${i}.onnx`);
     for (const f of files) fs.writeFileSync(path.join(userDir, 'models', f), `junk ${f}`);
-    const threads = require('worker_threads');
-    const Original = threads.Worker;
-    let live = 0;
-    let peak = 0;
-    threads.Worker = class extends Original {
-      constructor(file, options) {
-        super(file, options);
-        if (!String(file).endsWith('describe-worker.js')) return;
-        peak = Math.max(peak, ++live);
-        this.once('exit', () => live--);
-      }
-    };
+    const workers = countDescribeWorkers();
     try {
       await helper.load(modelNode, modelFlow);
       const answers = await Promise.all(files.map((f) => helper.request().get(`/yolo-edge/models/user/${f}`)));
       for (const res of answers) assert.match(res.body.error, /not an ONNX model/, res.text);
-      assert.strictEqual(peak, 1, `${peak} describe workers at once`);
+      assert.strictEqual(workers.peak, 1, `${workers.peak} describe workers at once`);
     } finally {
-      threads.Worker = Original;
+      workers.restore();
+      for (const f of files) fs.rmSync(path.join(userDir, 'models', f), { force: true });
+    }
+  });
+
+  it('lists a folder of more models than before again from its cache, describing only a file that changed', async () => {
+    // 100 files: the cache held 64 descriptions, so each listing described every file again (a worker each)
+    const files = Array.from({ length: 100 }, (_, i) => `junk${String(i).padStart(3, '0')}.onnx`);
+    for (const f of files) fs.writeFileSync(path.join(userDir, 'models', f), `junk ${f}`);
+    const workers = countDescribeWorkers();
+    try {
+      await helper.load(modelNode, modelFlow);
+      const first = await helper.request().get('/yolo-edge/models').expect(200);
+      assert.ok(workers.started >= files.length, `${workers.started} describes for ${files.length} new files`);
+      const started = workers.started;
+      const again = await helper.request().get('/yolo-edge/models').expect(200);
+      assert.deepStrictEqual(again.body, first.body);
+      assert.strictEqual(workers.started - started, 0, 'the second listing describes nothing again');
+      fs.writeFileSync(path.join(userDir, 'models', files[7]), 'replaced by a longer file');
+      await helper.request().get('/yolo-edge/models').expect(200);
+      assert.strictEqual(workers.started - started, 1, 'only the replaced file is described again');
+    } finally {
+      workers.restore();
       for (const f of files) fs.rmSync(path.join(userDir, 'models', f), { force: true });
     }
   });

@@ -101,14 +101,23 @@ async function onnxFiles(dir: string): Promise<string[]> {
 }
 
 /**
+ * The cache's bound, in bytes of the descriptions' JSON: a description of 80 classes is about 1.1 KB, so thousands
+ * of models fit; a bound by count (64 before) made every listing of a larger folder describe each file again, one
+ * worker each (200 files: 10 s every time the dialog opened).
+ */
+export const MAX_CACHED_BYTES = 16 * 2 ** 20;
+
+/**
  * Lists and describes the .onnx files of a few folders, reading each without its weights (a symlink counts when
  * it leads to a regular file). Descriptions are cached by path, size and mtime, and the cache is bounded.
  */
 export class ModelCatalog {
-  private readonly cache = new Map<string, ModelSummary>();
+  /** By path; `version` (size and mtime) tells whether the file is still the one described. */
+  private readonly cache = new Map<string, { version: string; summary: ModelSummary; bytes: number }>();
+  private cachedBytes = 0;
   private readonly describing = new Map<string, Promise<DescribeReply>>();
 
-  constructor(private readonly maxCached = 64) {}
+  constructor(private readonly maxCachedBytes = MAX_CACHED_BYTES) {}
 
   async list(folders: readonly ModelFolder[]): Promise<ModelSummary[]> {
     const out: ModelSummary[] = [];
@@ -139,9 +148,10 @@ export class ModelCatalog {
       return undefined; // dangling symlink or removed meanwhile
     }
     if (!stat.isFile()) return undefined;
-    const key = `${full}\0${stat.size}\0${stat.mtimeMs}`;
-    const hit = this.cache.get(key);
-    if (hit) return hit;
+    const version = `${stat.size}\0${stat.mtimeMs}`;
+    const key = `${full}\0${version}`;
+    const hit = this.cache.get(full);
+    if (hit?.version === version) return hit.summary;
     const summary: ModelSummary = { source: folder.source, file, value: folder.prefix + file, size: stat.size };
     // concurrent requests for an undescribed file share one worker
     let pending = this.describing.get(key);
@@ -152,8 +162,25 @@ export class ModelCatalog {
     const reply = await pending;
     if ('info' in reply) summary.info = reply.info;
     else summary.error = reply.error.replace(folder.dir + path.sep, '');
-    if (this.cache.size >= this.maxCached) this.cache.delete(this.cache.keys().next().value as string);
-    this.cache.set(key, summary);
+    this.remember(full, version, summary);
     return summary;
+  }
+
+  /** Caches a description in place of the file's earlier one, dropping the oldest while over the bound. */
+  private remember(full: string, version: string, summary: ModelSummary): void {
+    const earlier = this.cache.get(full);
+    if (earlier?.version === version) return; // a concurrent request for the same file got here first
+    if (earlier) {
+      this.cache.delete(full);
+      this.cachedBytes -= earlier.bytes;
+    }
+    const bytes = JSON.stringify(summary).length;
+    this.cache.set(full, { version, summary, bytes });
+    this.cachedBytes += bytes;
+    for (const [k, e] of this.cache) {
+      if (this.cachedBytes <= this.maxCachedBytes) break;
+      this.cache.delete(k);
+      this.cachedBytes -= e.bytes;
+    }
   }
 }
