@@ -63,7 +63,12 @@ export = function (RED: NodeAPI): void {
     /** The state, and what is wrong when the temperature is missing or comes from auto mode's fallback. */
     function badge(r: SampleResult): NodeStatus {
       const { temperature: t, state, unavailable, temperatureSource } = r.reading;
-      if (t === null) return { fill: 'grey', shape: 'ring', text: shorten(`no temperature: ${shortZonePaths(unavailable.temperature ?? 'unknown')}`) };
+      if (t === null) {
+        // A warm, hot or critical state stays in force without readings (critical keeps detection paused): said so.
+        const held = state === 'normal' ? '' : `, ${state} held`;
+        const fill = state === 'normal' ? 'grey' : BADGE[state].fill;
+        return { fill, shape: 'ring', text: shorten(`no temperature${held}: ${shortZonePaths(unavailable.temperature ?? 'unknown')}`) };
+      }
       const fallback = unavailable[ZONE_SOURCE] !== undefined ? ` (thermal zone failed, ${temperatureSource})` : '';
       return { ...BADGE[state], text: shorten(`${t.toFixed(1)} C ${state}${fallback}`) };
     }

@@ -130,6 +130,20 @@ describe('yolo-temperature node', function () {
     assert.deepStrictEqual(node.status.lastCall.args[0], { fill: 'red', shape: 'ring', text: '81.0 C hot' });
   });
 
+  it('a sensor that breaks while critical: the status says the critical state (and its pause) is held', async () => {
+    const { node, got } = await load({ interval: 3600, source: 'sysfs' });
+    await until(() => got.readings.length === 1, 'the start-up reading', 5000);
+    await readAt(node, got, 86, (t) => pi.setSocTemp(t));
+    const broken = await readAt(node, got, 0, () => pi.write(path.join(pi.sysRoot, 'class/thermal/thermal_zone1/temp'), 'garbage\n'));
+    await sleep(20);
+    assert.strictEqual(broken.payload.temperature, null);
+    assert.strictEqual(broken.payload.state, 'critical');
+    assert.deepStrictEqual(got.controls.map((m) => m.payload).slice(-1), [{ pause: true }], 'detection stays paused');
+    const s = node.status.lastCall.args[0];
+    assert.deepStrictEqual([s.fill, s.shape], ['red', 'ring']);
+    assert.match(s.text, /^no temperature, critical held: thermal_zone1 \(cpu-thermal\): temp: not a decimal/);
+  });
+
   it('never overlaps readings: slow ticks are skipped and counted, extra inputs wait or are dropped and counted', async () => {
     pi.setVc({ delay: '0.3' });
     const { node, got } = await load({ interval: 0.1 });
