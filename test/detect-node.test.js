@@ -243,6 +243,35 @@ describe('yolov8-detect node', function () {
     assert.strictEqual((await helper.getNode('m1').detector()).info.names[0], 'worker');
   });
 
+  it('fails frames with MODEL_UNREADABLE naming a JSON names file that is not an array of names', async () => {
+    const dir = fx.tmpDir();
+    const cases = {
+      'broken.json': ['["person", "bicycle"', /got JSON that does not parse/],
+      'dict.json': ['{"0": "person", "1": "bicycle"}', /got an object$/],
+      'objects.json': ['[{"name": "person"}]', /got an object at index 0$/],
+    };
+    for (const [file, [text, says]] of Object.entries(cases)) {
+      fs.writeFileSync(path.join(dir, file), text);
+      const f = flow('yolov8n.onnx');
+      f[0].names = path.join(dir, file);
+      await helper.load([modelNode, detectNode], f);
+      const d1 = helper.getNode('d1');
+      // the frame's done(err), with its msg: a Catch node's (the load failure is logged at deploy too)
+      const failed = new Promise((resolve) => d1.on('call:error', (c) => { if (c.args[1]) resolve(c.args[0]); }));
+      d1.receive({ payload: zebra });
+      const error = await failed;
+      assert.strictEqual(error.code, 'MODEL_UNREADABLE', `${file}: ${errorText(error)}`);
+      assert.ok(errorText(error).includes(`names file ${path.join(dir, file)} must be one name a line or a JSON array of names`), errorText(error));
+      assert.match(errorText(error), says);
+      await helper.unload();
+    }
+    fs.writeFileSync(path.join(dir, 'ok.json'), ' ["worker"]\n');
+    const f = flow('yolov8n.onnx');
+    f[0].names = path.join(dir, 'ok.json');
+    await helper.load([modelNode, detectNode], f);
+    assert.strictEqual((await helper.getNode('m1').detector()).info.names[0], 'worker');
+  });
+
   it('says clearly when the model file is missing', async () => {
     await helper.load([modelNode, detectNode], flow('/nonexistent/model.onnx'));
     const r = await outcome(helper.getNode('d1'), helper.getNode('out'), { payload: zebra });

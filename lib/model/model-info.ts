@@ -1,4 +1,5 @@
 import { promises as fs } from 'fs';
+import { kindOf, shown } from '../config/fields';
 import { YoloEdgeError } from '../errors';
 import type { TensorElement } from '../image/tensor-layout';
 import { decodeModel, ELEMENT_NAMES, graphOf, metadataProps, ModelProto, readModelBytes, readModelFile, TensorType, valueDims, valueElemType } from './onnx-file';
@@ -253,6 +254,22 @@ export function parseNamesSetting(text: string | undefined): { list: string[] } 
 /** A names file: one name a line (classes.txt) or a JSON array. */
 export async function readNamesFile(path: string): Promise<string[]> {
   const text = (await readModelFile(path, 'names file')).toString('utf8');
-  if (text.trim().startsWith('[')) return (JSON.parse(text) as unknown[]).map(String);
+  // JSON text that is not an array of names would otherwise be read as one class name, or fail with no code
+  if (/^\s*[[{]/.test(text)) return jsonNames(text, path);
   return text.split(/\r?\n/).map((s) => s.trim()).filter((s) => s.length > 0);
+}
+
+/** A JSON names file: an array of strings (or numbers); anything else fails naming the file, in its code. */
+function jsonNames(text: string, path: string): string[] {
+  const bad = (got: string) => new YoloEdgeError(`names file ${path} must be one name a line or a JSON array of names, got ${got}`, 'MODEL_UNREADABLE');
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (err) {
+    throw bad(`JSON that does not parse (${(err as Error).message})`);
+  }
+  if (!Array.isArray(v)) throw bad(shown(v));
+  const odd = v.findIndex((n) => typeof n !== 'string' && typeof n !== 'number');
+  if (odd >= 0) throw bad(`${kindOf(v[odd])} at index ${odd}`);
+  return v.map(String);
 }
