@@ -11,13 +11,15 @@ import { resolveModelPath } from '../lib/model/resolve-path';
 import { parseThreads } from '../lib/runtime/threads';
 import { LoadRetry } from '../lib/runtime/load-retry';
 import { YoloEdgeError } from '../lib/errors';
+import { text } from '../lib/config/fields';
 import { YoloModelNode } from './shared/model-config';
 
+/** As the editor stores them (strings), or anything a flow file or the admin API gives: read with lib/config/fields. */
 interface YoloModelDef extends NodeDef {
-  model: string;
-  threads: string | number;
-  providers: string;
-  names: string;
+  model?: unknown;
+  threads?: unknown;
+  providers?: unknown;
+  names?: unknown;
 }
 
 /** Names override from the *Class names* setting; a names file is found like a model path. */
@@ -116,9 +118,11 @@ export = function (RED: NodeAPI): void {
     RED.nodes.createNode(this, config);
     const userDir = (RED.settings as { userDir?: string }).userDir;
     const bases = userDir ? [userDir] : [];
-    const isDefault = isDefaultModelName(config.model);
+    // text(): a number or list from a flow file is read as the editor would have stored it, not a TypeError here
+    const model = text(config.model);
+    const isDefault = isDefaultModelName(model);
     const found = isDefault ? findDefaultModel(userDir) : undefined;
-    const modelPath = isDefault ? found ?? path.join(defaultModelDir(userDir), DEFAULT_MODEL.file) : resolveModelPath(config.model, bases);
+    const modelPath = isDefault ? found ?? path.join(defaultModelDir(userDir), DEFAULT_MODEL.file) : resolveModelPath(model, bases);
     const fetcher = isDefault && !found ? new DefaultModelFetch(this, defaultModelDir(userDir), userDir) : undefined;
     let threads = 0;
     let configError: Error | undefined;
@@ -128,7 +132,7 @@ export = function (RED: NodeAPI): void {
       configError = err as Error;
       this.error(`configuration: ${configError.message}`);
     }
-    const providers = (config.providers || 'cpu').split(',').map((s) => s.trim()).filter(Boolean);
+    const providers = text(config.providers, 'cpu').split(',').map((s) => s.trim()).filter(Boolean);
     let loading: Promise<Detector> | undefined;
     const retry = new LoadRetry();
     /** The detector being made from the model file, once it is there: close() waits for it, not for a fetch. */
@@ -162,7 +166,7 @@ export = function (RED: NodeAPI): void {
         // a fetch that ends after close() makes no detector: nothing would close it
         if (closed) throw new YoloEdgeError('model node is closed', 'CLOSED');
         (this as { modelPath: string }).modelPath = f;
-        creating = namesOverride(config.names, bases)
+        creating = namesOverride(text(config.names), bases)
           .then((names) => Detector.create(f, { threads, executionProviders: providers, names, warn: (m) => this.warn(m) }));
         const d = await creating;
         retry.succeeded();

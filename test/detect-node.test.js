@@ -272,6 +272,28 @@ describe('yolov8-detect node', function () {
     assert.strictEqual((await helper.getNode('m1').detector()).info.names[0], 'worker');
   });
 
+  it('reads yolo-model settings of other types from a flow file as the editor would have stored them', async () => {
+    // a list of providers or names, a number as the model: the constructor threw a TypeError (no model node, so
+    // every frame failed 'no yolo-model configured'), or every frame failed with one and no code
+    const f = flow('yolov8n.onnx');
+    Object.assign(f[0], { providers: ['cpu'], names: ['worker', 'bicycle'] });
+    await helper.load([modelNode, detectNode], f);
+    const { msg, error } = await outcome(helper.getNode('d1'), helper.getNode('out'), { payload: zebra });
+    assert.ifError(error);
+    assert.ok(msg.payload.length > 0);
+    assert.deepStrictEqual((await helper.getNode('m1').detector()).info.names.slice(0, 3), ['worker', 'bicycle', 'class2']);
+    await helper.unload();
+    const g = flow('yolov8n.onnx');
+    g[0].model = 7;
+    await helper.load([modelNode, detectNode], g);
+    const d1 = helper.getNode('d1');
+    const failed = new Promise((resolve) => d1.on('call:error', (c) => { if (c.args[1]) resolve(c.args[0]); }));
+    d1.receive({ payload: zebra });
+    const err = await failed;
+    assert.strictEqual(err.code, 'MODEL_NOT_FOUND', errorText(err));
+    assert.match(errorText(err), /model file not found: .*\/7$/);
+  });
+
   it('says clearly when the model file is missing', async () => {
     await helper.load([modelNode, detectNode], flow('/nonexistent/model.onnx'));
     const r = await outcome(helper.getNode('d1'), helper.getNode('out'), { payload: zebra });
