@@ -42,6 +42,20 @@ describe('temperature monitor on a fake sysfs tree and a fake vcgencmd', () => {
     assert.ok(pi.vcCalls().includes('measure_clock arm'));
   });
 
+  it('never reports a clock of 0, below zero or of many GHz: the next source is read, else the clock is unavailable', async () => {
+    const cpufreq = path.join(pi.sysRoot, 'devices/system/cpu/cpu0/cpufreq/scaling_cur_freq');
+    pi.setVc({ clock: '1500000000' });
+    for (const khz of ['-5', '0', '99999999999']) {
+      pi.write(cpufreq, `${khz}\n`);
+      const r = await monitor().sample();
+      assert.strictEqual(r.reading.armClockHz, 1.5e9, `scaling_cur_freq ${khz}: vcgencmd's clock instead`);
+    }
+    pi.setVc({ clock: '99999999999999999999' });
+    const r = await monitor().sample();
+    assert.strictEqual(r.reading.armClockHz, null);
+    assert.match(r.reading.unavailable.armClock, /scaling_cur_freq: implausible ARM clock 99999999999000 Hz .*; vcgencmd measure_clock arm: implausible ARM clock 100000000000000000000 Hz/);
+  });
+
   async function driveThrough(m, setTemp) {
     const temps = [50, 75, 78, 80, 83, 85, 86, 82.5, 81.9, 77.5, 76.9, 72.5, 71.9, 60];
     const log = [];

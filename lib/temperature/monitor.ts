@@ -102,6 +102,15 @@ export function plausible(r: { celsius: number; source: string }): { celsius: nu
   return r;
 }
 
+/** ARM clocks (Hz) a core can run at: 0, a negative value or one of many GHz is a broken driver or tool, never a reading. */
+export const PLAUSIBLE_CLOCK_HZ = { min: 1e6, max: 10e9 } as const;
+
+function plausibleClock(hz: number, source: string): number {
+  const { min, max } = PLAUSIBLE_CLOCK_HZ;
+  if (!(hz >= min && hz <= max)) throw new YoloEdgeError(`${source}: implausible ARM clock ${hz} Hz (expected ${min / 1e6} MHz..${max / 1e9} GHz)`, 'SENSOR_FAILED');
+  return hz;
+}
+
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 async function attempt<T>(fn: () => Promise<T>): Promise<Outcome<T>> {
@@ -243,8 +252,8 @@ export class TemperatureMonitor {
   }
 
   private async readClock(): Promise<Outcome<number>> {
-    const cpufreq = async (): Promise<number> => readCpuFreqHz(this.options.sysRoot);
-    const vc = async (): Promise<number> => parseMeasureClock(await this.vc(['measure_clock', 'arm']));
+    const cpufreq = async (): Promise<number> => plausibleClock(await readCpuFreqHz(this.options.sysRoot), 'scaling_cur_freq');
+    const vc = async (): Promise<number> => plausibleClock(parseMeasureClock(await this.vc(['measure_clock', 'arm'])), 'vcgencmd measure_clock arm');
     return firstOf([cpufreq, vc], (hz) => ({ value: hz }));
   }
 }
