@@ -1,6 +1,6 @@
-// Worker thread entry: describes model files for the model picker, one per message. The protobuf decode of what is left
-// without the weights is synchronous and can be made costly by the file (millions of packed int64 dims are a
-// Long object each): here it holds neither Node-RED's event loop nor more memory than the worker's heap limit.
+// Worker thread entry: describes model files for the model picker, one per message. The protobuf decode of what
+// is left without the weights is synchronous and can be made costly by the file (millions of packed int64 dims are
+// a Long object each): here it holds neither Node-RED's event loop nor more memory than the worker's heap limit.
 import { parentPort } from 'worker_threads';
 import { describeModel } from './model-info';
 import { readModelSkeleton } from './model-skeleton';

@@ -47,9 +47,9 @@ const WORKER_HEAP_MB = 512;
 const DESCRIBE_TIMEOUT_MS = 20_000;
 
 /**
- * The last describe queued: describes run one at a time in the whole process. Each worker may take WORKER_HEAP_MB,
- * and a listing already goes one file at a time; 150 concurrent requests for different files started 130 workers
- * at once and took Node-RED from 160 to 930 MB of RSS.
+ * The last describe queued: describes run one at a time in the whole process, in the one worker kept (so each
+ * answer is the file's it was sent). A worker may take WORKER_HEAP_MB; when each request had its own, 150
+ * concurrent requests for different files ran 130 workers at once and took Node-RED from 160 to 930 MB of RSS.
  */
 let lastDescribe: Promise<unknown> = Promise.resolve();
 
