@@ -366,3 +366,45 @@ describe('yolov8-detect editor preview', function () {
     assert.deepStrictEqual(published.map((e) => [e.topic, e.data.image, e.retain]), [['yolo-edge/preview/d1', null, false]]);
   });
 });
+
+describe('model picker admin endpoints in a Node-RED with adminAuth', function () {
+  this.timeout(120000);
+  const { startNodeRed } = require('./support/node-red-server');
+  const users = [
+    { username: 'viewer', password: 'viewer-pw-1', permissions: 'read' },
+    { username: 'flows', password: 'flows-pw-1', permissions: ['flows.read'] },
+  ];
+  let red;
+  before(async () => {
+    requireModel();
+    red = await startNodeRed({ users });
+  });
+  after(async () => { await red?.stop(); });
+
+  async function bearer(username, password, scope) {
+    const res = await fetch(`${red.url}/auth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ client_id: 'node-red-admin', grant_type: 'password', scope, username, password }),
+    });
+    assert.strictEqual(res.status, 200, `login as ${username}`);
+    return { authorization: `Bearer ${(await res.json()).access_token}` };
+  }
+
+  it('answers only users with yolo-model.read (a read-only user has it), as core nodes guard theirs', async () => {
+    const urls = ['/yolo-edge/models', '/yolo-edge/models/package/yolov8n.onnx'];
+    const as = {
+      nobody: {},
+      flows: await bearer('flows', 'flows-pw-1', 'flows.read'),
+      viewer: await bearer('viewer', 'viewer-pw-1', 'read'),
+      admin: await bearer(red.user, red.password, '*'),
+    };
+    for (const url of urls) {
+      const status = {};
+      for (const [who, headers] of Object.entries(as)) status[who] = (await fetch(red.url + url, { headers })).status;
+      assert.deepStrictEqual(status, { nobody: 401, flows: 401, viewer: 200, admin: 200 }, url);
+    }
+    const listing = await (await fetch(`${red.url}/yolo-edge/models`, { headers: as.viewer })).json();
+    assert.ok(listing.models.some((m) => m.value === 'yolov8n.onnx' && m.info?.numClasses === 80), JSON.stringify(listing).slice(0, 300));
+  });
+});
