@@ -1,6 +1,6 @@
 import * as os from 'os';
 import * as path from 'path';
-import type { NodeAPI, NodeDef } from 'node-red';
+import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { Detector } from '../lib/detector';
 import { DEFAULT_MODEL, defaultModelDir, findDefaultModel, isDefaultModelName, MODELS_DIR } from '../lib/model/default-model';
 import { supplyDefaultModel, SupplyHandle } from '../lib/model/default-model-supply';
@@ -61,6 +61,9 @@ function registerModelPicker(RED: NodeAPI): void {
     );
   });
 }
+
+/** How long a model no node uses any more stays loaded (see register in YoloModel). */
+const UNUSED_GRACE_MS = 10_000;
 
 /** The command that fetches the default model by hand, for the folder Node-RED runs in. */
 function fixCommand(userDir: string | undefined): string {
@@ -146,13 +149,40 @@ export = function (RED: NodeAPI): void {
       if (!loading) {
         // a default model put in place since (by hand, in either folder) is used as it is found
         const present = fetcher ? findDefaultModel(userDir) : modelPath;
-        loading = load(present);
-        loading.then(
+        const mine = load(present);
+        loading = mine;
+        mine.then(
           (d) => this.log(`loaded ${d.info.path} (${d.info.layout}, ${d.info.numClasses} classes, ${d.info.inputWidth}x${d.info.inputHeight}, ${d.info.precision})`),
-          () => { loading = undefined; },
+          () => { if (loading === mine) loading = undefined; },
         );
       }
       return loading;
+    };
+
+    // The nodes that use this model (detect and shadow nodes). When the last one stops and this node stays (a
+    // modified-nodes deploy that deletes them leaves the config node as it was), the model is let go after a grace:
+    // its worker thread and session held about 80 MB until the next full deploy. A user that comes meanwhile (the
+    // successor of a modified node) keeps it loaded.
+    const users = new Set<Node>();
+    let unloadTimer: NodeJS.Timeout | undefined;
+    this.register = (user) => {
+      users.add(user);
+      clearTimeout(unloadTimer);
+    };
+    this.deregister = (user) => {
+      if (!users.delete(user) || users.size > 0 || closed) return;
+      clearTimeout(unloadTimer);
+      unloadTimer = setTimeout(unload, UNUSED_GRACE_MS);
+    };
+    /** Closes the detector, once loaded; the next detector() loads the model again. */
+    const unload = (): void => {
+      const pending = loading;
+      loading = undefined;
+      creating = undefined;
+      if (pending) {
+        this.log(`no node uses ${modelPath} any more: model unloaded`);
+        pending.then((d) => d.close(), () => undefined).catch(() => undefined);
+      }
     };
 
     /** One try at the model, unless the last failed too recently for the same file (see LoadRetry). */
@@ -181,6 +211,7 @@ export = function (RED: NodeAPI): void {
 
     this.on('close', (_removed: boolean, done: () => void) => {
       closed = true;
+      clearTimeout(unloadTimer);
       fetcher?.close();
       // Not the fetch of the default model: it goes on for the node that replaces this one (a redeploy waited for
       // it, past Node-RED's 15 s close limit, and the fetch was then aborted under the new node).

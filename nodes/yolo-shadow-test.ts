@@ -223,13 +223,15 @@ export = function (RED: NodeAPI): void {
       frames.input({ msg: m, send, done });
     });
 
+    const models = [production, candidate].filter((m): m is YoloModelNode => m !== undefined);
+    models.forEach((m) => m.register(node));
     this.on('close', (removed: boolean, done: () => void) => {
       // A promote lives in this node only: the next deploy (a full deploy restarts every node) or Node-RED's restart
       // serves the model the settings name as production again, and the line should hear of it.
       if (tester.roles.promoted && !removed) {
         node.warn(`the promote ends as this node stops (a deploy or Node-RED's restart): it starts again with ${production.modelPath} in production; to keep ${candidate?.modelPath} there, make it the production model in this node's settings`);
       }
-      frames.close(() => tester.drain()).then(() => done(), () => done());
+      frames.close(() => tester.drain()).then(() => models.forEach((m) => m.deregister(node))).then(() => done(), () => done());
     });
 
     // held until a frame is sent: a control message (the temperature guard's first) must not show it as running

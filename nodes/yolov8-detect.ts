@@ -56,9 +56,10 @@ export = function (RED: NodeAPI): void {
 
     this.on('input', (msg: NodeMessageInFlow, send, done) => frames.input({ msg: msg as Msg, send, done }));
 
+    modelNode?.register(node);
     this.on('close', (removed: boolean, done: () => void) => {
       if (removed) preview.clear();
-      frames.close().then(() => done(), () => done());
+      frames.close().then(() => modelNode?.deregister(node)).then(() => done(), () => done());
     });
 
     // held until a frame is sent: a control message (the temperature guard's first) must not show it as running

@@ -362,6 +362,28 @@ describe('yolov8-detect node', function () {
     assert.strictEqual(openSessionCount(), 0);
   });
 
+  it('lets the model go 10 s after the last detect node using it stops while the yolo-model node stays', async () => {
+    // a modified-nodes deploy that deletes the detect nodes leaves the config node running: its worker thread and
+    // session held about 80 MB until the next full deploy
+    const f = flow('yolov8n.onnx');
+    f.push({ ...f[1], id: 'd2' });
+    await helper.load([modelNode, detectNode], f);
+    const r = await outcome(helper.getNode('d1'), helper.getNode('out'), { payload: zebra });
+    assert.ok(r.msg);
+    assert.strictEqual(openSessionCount(), 1);
+    await helper.getNode('d1').close(true);
+    await new Promise((res) => setTimeout(res, 11000));
+    assert.strictEqual(openSessionCount(), 1, 'd2 still uses it');
+    await helper.getNode('d2').close(true);
+    assert.strictEqual(openSessionCount(), 1, 'a successor may come within the grace');
+    await until(() => openSessionCount() === 0, 'the session closed', 15000);
+    const m1 = helper.getNode('m1');
+    assert.ok(helper.log().args.some((a) => a[0].id === 'm1' && /no node uses .*yolov8n\.onnx any more: model unloaded/.test(a[0].msg)));
+    // a user that comes later loads it again
+    assert.strictEqual((await m1.detector()).info.numClasses, 80);
+    assert.strictEqual(openSessionCount(), 1);
+  });
+
   it('model nodes share a session when they name the same file with the same threads and providers, not otherwise (as the help says)', async () => {
     const twoModels = (threadsB) => [
       { id: 'tab', type: 'tab' },

@@ -9,6 +9,10 @@ export interface YoloModelNode extends Node {
   detector(): Promise<Detector>;
   /** Calls `watcher` with a short text while the default model is being fetched; returns the unwatch. */
   watchFetch(watcher: (text: string) => void): () => void;
+  /** `user` uses this model from now on (a detect or shadow node, at its start). */
+  register(user: Node): void;
+  /** `user` has stopped: with no user left, the model is unloaded after a grace (a successor may come). */
+  deregister(user: Node): void;
 }
 
 /** The red status text for a model that did not load. */
