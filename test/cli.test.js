@@ -371,6 +371,42 @@ describe('yolo-edge CLI', function () {
     }
   });
 
+  it('bench refuses a labels/ folder without a label file for its images before anything is measured (it failed every model after its runs)', async () => {
+    const fs = require('fs');
+    const os = require('os');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yolo-edge-bench-nolabels-'));
+    try {
+      fs.mkdirSync(path.join(dir, 'images'));
+      fs.mkdirSync(path.join(dir, 'labels'));
+      fs.copyFileSync(cocoImage('000000000009.jpg'), path.join(dir, 'images', 'a.jpg'));
+      const r = await cli(['bench', '--model', 'yolov8n.onnx', '--images', dir, '--threads', '1', '--runs', '1', '--warmup', '0']);
+      assert.strictEqual(r.code, 1, r.stderr);
+      assert.strictEqual(r.stdout, '');
+      assert.match(r.stderr, /yolo-edge bench: no label files: looked for <image name>\.txt in .*labels; add them, or bench without mAP \(--no-accuracy\)/);
+      assert.doesNotMatch(r.stderr, /run 1\/|model runs failed/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('bench warns, naming the model, about label lines its mAP skipped (a class id the model lacks), as eval does', async () => {
+    const fs = require('fs');
+    const os = require('os');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yolo-edge-bench-badlabels-'));
+    try {
+      fs.mkdirSync(path.join(dir, 'images'));
+      fs.mkdirSync(path.join(dir, 'labels'));
+      fs.copyFileSync(cocoImage('000000000009.jpg'), path.join(dir, 'images', 'a.jpg'));
+      fs.writeFileSync(path.join(dir, 'labels', 'a.txt'), '45 0.5 0.5 0.2 0.2\n999 0.5 0.5 0.2 0.2\n');
+      const r = await cli(['bench', '--model', 'yolov8n.onnx', '--images', dir, '--threads', '1', '--runs', '1', '--warmup', '0', '--json']);
+      assert.strictEqual(r.code, 0, r.stderr);
+      assert.match(r.stderr, /warning: yolov8n\.onnx: 1 label line\(s\) or file\(s\) skipped: .*a\.txt:2 class 999 is not a class id of the model \(0\.\.79\)/);
+      assert.ok(JSON.parse(r.stdout).rows[0].map50 >= 0);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('bench takes each --model as one path, commas and all', async () => {
     const fs = require('fs');
     const os = require('os');

@@ -2,9 +2,10 @@ import * as os from 'os';
 import * as path from 'path';
 import { Detector } from '../../detector';
 import { imageFileError } from '../../detect-file';
+import { YoloEdgeError } from '../../errors';
 import { decodeRgb, openImage } from '../../image/decode';
 import { readImageFile } from '../../image/read-file';
-import { hasLabels, listDataset, selectSplit, Split } from '../eval/dataset';
+import { hasLabels, listDataset, requireLabelFiles, selectSplit, Split } from '../eval/dataset';
 import { evaluate } from '../eval/evaluate';
 import type { ModelInfo } from '../../model/model-info';
 import { optimizedOpCounts } from './fusion';
@@ -97,7 +98,14 @@ async function loadImages(o: BenchOptions): Promise<ImageSet> {
   const images: Buffer[] = [];
   for (const it of chosen) images.push(await checkedImage(it.image));
   const withLabels = o.accuracy && (await hasLabels(o.images));
+  // before anything is measured: found by evaluate() after the runs, it failed every model in turn (NO_LABELS)
+  if (withLabels) await requireLabelFiles(chosen, o.images).catch(withoutAccuracyHint);
   return { images, labelled: withLabels ? new Set(chosen.map((it) => it.image)) : undefined };
+}
+
+function withoutAccuracyHint(e: unknown): never {
+  if (e instanceof YoloEdgeError) throw new YoloEdgeError(`${e.message}; add them, or bench without mAP (--no-accuracy)`, e.code);
+  throw e;
 }
 
 /**
@@ -176,7 +184,12 @@ async function benchThreads(o: BenchOptions, threads: number, set: ImageSet, fai
       await step((t) => measure(t, images[r % images.length]));
       o.progress?.(`threads ${threads}: run ${r + 1}/${o.runs}`);
     }
-    if (labelled) await step(async (t) => { t.metrics = await evaluate(t.detector, o.images, { filter: (p) => labelled.has(p) }); });
+    // label lines skipped (a class id the model lacks, a malformed line) change its mAP: said as eval says them
+    if (labelled) {
+      await step(async (t) => {
+        t.metrics = await evaluate(t.detector, o.images, { filter: (p) => labelled.has(p), warn: (m) => o.warn?.(`${path.basename(t.model)}: ${m}`) });
+      });
+    }
     return tracks.map((t) => toRow(t, tracks[0]));
   } finally {
     for (const t of tracks) await t.detector.close();
