@@ -35,4 +35,11 @@ describe('quantize --accuracy-budget', function () {
     assert.deepStrictEqual(meta.keptFloatForBudget, b.keptFloat.map((l) => l.conv));
     assert.ok(!fs.readdirSync(os.tmpdir()).some((f) => f.startsWith(`yolo-edge-budget-${process.pid}-`)), 'temporary models are removed');
   });
+
+  it('refuses a budget with no image left to hold aside (it measured 0 images and reported the budget met)', async function () {
+    const out = path.join(tmp, 'one-image.onnx');
+    await assert.rejects(quantizeModel({ model: requireModel(), calib: requireCoco128(this), out, samples: 1, accuracyBudget: 1 }),
+      (e) => e.code === 'NO_IMAGES' && /--accuracy-budget .* held aside from the 1 picked, which leaves none; pick at least 2/.test(e.message));
+    assert.ok(!fs.existsSync(out));
+  });
 });

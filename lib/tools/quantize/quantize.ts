@@ -102,6 +102,10 @@ export async function quantizeModel(options: Partial<QuantizeOptions> & Pick<Qua
   if (all.length === 0) throw new YoloEdgeError(`no images in ${o.calib} (split ${o.split})`, 'NO_IMAGES');
   const picked = seededPick(all, o.samples > 0 ? o.samples : all.length, o.seed);
   const holdout = o.accuracyBudget !== undefined ? picked.filter((_, i) => i % Math.max(2, Math.floor(picked.length / o.holdout)) === 1).slice(0, o.holdout) : [];
+  // none held aside (one image picked) measured no loss, and the budget was reported met: 0.00 on 0 images
+  if (o.accuracyBudget !== undefined && holdout.length === 0) {
+    throw new YoloEdgeError(`--accuracy-budget measures the loss on images held aside from the ${picked.length} picked, which leaves none; pick at least 2 (--samples, or more images in ${o.calib})`, 'NO_IMAGES');
+  }
   const calibImages = picked.filter((p) => !holdout.includes(p)).map((it) => it.image);
   if (calibImages.length === 0) throw new YoloEdgeError('no calibration images left after holding some aside', 'NO_IMAGES');
 
