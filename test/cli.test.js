@@ -138,7 +138,7 @@ describe('yolo-edge CLI', function () {
     assert.match(missing.stderr, /model file not found: \/nope.onnx/);
   });
 
-  it('an --out in a folder that does not exist (or a folder as --out) is refused before any work, exit 2 naming the folder', async () => {
+  it('an --out in a folder that does not exist (or a folder, FIFO or device as --out) is refused before any work, exit 2 naming the folder', async () => {
     const fs = require('fs');
     const os = require('os');
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yolo-edge out '));
@@ -162,6 +162,16 @@ describe('yolo-edge CLI', function () {
       const folder = await cli(['resize-input', '--model', 'yolov8n.onnx', '--imgsz', '320', '--out', dir]);
       assert.strictEqual(folder.code, 2, folder.stderr);
       assert.match(folder.stderr, /it is a folder; give the file to write/);
+      // a FIFO (or a device: --out /dev/null as root) was replaced by the model file the rename put in its place
+      const fifo = path.join(dir, 'a fifo');
+      require('child_process').execFileSync('mkfifo', [fifo]);
+      for (const args of [['resize-input', '--model', 'yolov8n.onnx', '--imgsz', '320'], ['quantize', '--model', 'yolov8n.onnx', '--fp32']]) {
+        const special = await cli([...args, '--out', fifo]);
+        assert.strictEqual(special.code, 2, special.stderr);
+        assert.ok(special.stderr.includes(`cannot write ${fifo}: it is not a regular file (a FIFO, device or socket)`), special.stderr);
+        assert.ok(fs.statSync(fifo).isFIFO(), 'the FIFO is left as it was');
+      }
+      fs.rmSync(fifo);
       const file = path.join(dir, 'a file');
       fs.writeFileSync(file, '');
       const under = await cli(['quantize', '--model', 'yolov8n.onnx', '--fp32', '--out', path.join(file, 'q.onnx')]);

@@ -24,11 +24,10 @@ export async function checkWritable(out: string, input?: string): Promise<void> 
   const dir = path.dirname(path.resolve(out));
   const problem = await checkFolder(dir, { writable: true });
   if (problem) throw new YoloEdgeError(`cannot write ${out}: ${problem.text}`, 'OUTPUT_UNWRITABLE');
-  try {
-    if ((await fs.stat(out)).isDirectory()) throw new YoloEdgeError(`cannot write ${out}: it is a folder; give the file to write`, 'OUTPUT_UNWRITABLE');
-  } catch (err) {
-    if (err instanceof YoloEdgeError) throw err;
-  }
+  const existing = await fs.stat(out).catch(() => undefined);
+  if (existing?.isDirectory()) throw new YoloEdgeError(`cannot write ${out}: it is a folder; give the file to write`, 'OUTPUT_UNWRITABLE');
+  // the rename would put the model in the FIFO's or device's place (`--out /dev/null` run as root replaced it)
+  if (existing && !existing.isFile()) throw new YoloEdgeError(`cannot write ${out}: it is not a regular file (a FIFO, device or socket); give the file to write`, 'OUTPUT_UNWRITABLE');
 }
 
 /** Writes through a temporary file in the same folder and renames it: readers never see a half-written model. */
