@@ -36,6 +36,22 @@ describe('quantize --accuracy-budget', function () {
     assert.ok(!fs.readdirSync(os.tmpdir()).some((f) => f.startsWith(`yolo-edge-budget-${process.pid}-`)), 'temporary models are removed');
   });
 
+  it('measures the loss against labels of the model\'s classes only (a class it lacks made an AP 0 in both models: the loss 0)', async function () {
+    const { cocoImage } = require('./support/paths');
+    const calib = path.join(tmp, 'more-classes');
+    fs.mkdirSync(path.join(calib, 'images'), { recursive: true });
+    fs.mkdirSync(path.join(calib, 'labels'));
+    for (const [name, label] of [['a', '0 0.5 0.5 0.2 0.2\n'], ['b', '90 0.5 0.5 0.2 0.2\n']]) {
+      fs.copyFileSync(cocoImage('000000000009.jpg'), path.join(calib, 'images', `${name}.jpg`));
+      fs.writeFileSync(path.join(calib, 'labels', `${name}.txt`), label);
+    }
+    // b.jpg is held aside; its only label is of a class 90 the 80-class model lacks: FP32 detections stand in
+    const r = await quantizeModel({ model: requireModel(), calib, out: path.join(tmp, 'more-classes.onnx'), samples: 2, accuracyBudget: 1, holdout: 1, budgetMaxLayers: 0 });
+    assert.strictEqual(r.budget.holdoutImages, 1);
+    assert.strictEqual(r.budget.reference, 'fp32-detections');
+    assert.ok(r.budget.fp32Map50 > 0.5, `FP32 against its own detections: ${r.budget.fp32Map50}`);
+  });
+
   it('refuses a budget with no image left to hold aside (it measured 0 images and reported the budget met)', async function () {
     const out = path.join(tmp, 'one-image.onnx');
     await assert.rejects(quantizeModel({ model: requireModel(), calib: requireCoco128(this), out, samples: 1, accuracyBudget: 1 }),

@@ -69,7 +69,7 @@ export function convLayers(plan: QuantPlan): Layer[] {
  * keeps the most harmful layers float, one at a time, until the estimated mAP50 loss is within the budget.
  */
 export async function applyAccuracyBudget(b: BudgetInput): Promise<AccuracyBudgetResult> {
-  const images = await loadHoldout(b.holdout);
+  const images = await loadHoldout(b.holdout, b.info.numClasses);
   const hasLabels = images.some((im) => im.labels.length > 0);
   const refLabels = hasLabels ? images.map((im) => im.labels) : await pseudoFromDetections(b.modelPath, images, b.threads);
   const fp32 = await observe(b.modelPath, images, b.threads, refLabels);
@@ -112,20 +112,24 @@ export async function applyAccuracyBudget(b: BudgetInput): Promise<AccuracyBudge
   };
 }
 
-async function loadHoldout(items: readonly DatasetItem[]): Promise<HoldoutImage[]> {
+async function loadHoldout(items: readonly DatasetItem[], numClasses: number): Promise<HoldoutImage[]> {
   const out: HoldoutImage[] = [];
   for (const it of items) {
     const bytes = await fs.readFile(it.image);
-    out.push({ bytes, labels: await labelsFor(bytes, it.label) });
+    out.push({ bytes, labels: await labelsFor(bytes, it.label, numClasses) });
   }
   return out;
 }
 
-async function labelsFor(bytes: Buffer, label: string): Promise<LabeledBox[]> {
+/**
+ * Labels of classes the model has, as eval reads them: one it lacks is a class of AP 0 in both models, which
+ * shrank the measured loss (or, all labels such, made it 0 and the budget met on no evidence).
+ */
+async function labelsFor(bytes: Buffer, label: string, numClasses: number): Promise<LabeledBox[]> {
   const sharp = (await import('sharp')).default;
   const meta = await sharp(bytes).rotate().metadata();
   const swap = (meta.orientation ?? 1) >= 5;
-  return readLabels(label, (swap ? meta.height : meta.width) ?? 0, (swap ? meta.width : meta.height) ?? 0);
+  return readLabels(label, (swap ? meta.height : meta.width) ?? 0, (swap ? meta.width : meta.height) ?? 0, { numClasses });
 }
 
 /** FP32 detections at the usual confidence stand in for labels when there are none. */
