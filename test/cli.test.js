@@ -449,6 +449,30 @@ describe('yolo-edge CLI', function () {
     }
   });
 
+  it('a model file cut short (an interrupted copy) or empty is named as such, with the fix (it said only \'index out of range: ...\')', async () => {
+    const fs = require('fs');
+    const os = require('os');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yolo-edge-cut-'));
+    try {
+      const bytes = fs.readFileSync(requireModel());
+      const cut = path.join(dir, 'cut.onnx');
+      fs.writeFileSync(cut, bytes.subarray(0, bytes.length >> 1));
+      const empty = path.join(dir, 'empty.onnx');
+      fs.writeFileSync(empty, '');
+      for (const args of [['detect', '--model', cut, cocoImage('000000000034.jpg')], ['resize-input', '--model', cut, '--imgsz', '320', '--out', path.join(dir, 'r.onnx')]]) {
+        const r = await cli(args);
+        assert.strictEqual(r.code, 1, r.stderr);
+        assert.ok(r.stderr.includes(`${cut} is not an ONNX model, or one cut short: its data runs past the end of the file (${bytes.length >> 1} bytes; an interrupted copy or download?); copy it again`), r.stderr);
+      }
+      const r = await cli(['detect', '--model', empty, cocoImage('000000000034.jpg')]);
+      assert.strictEqual(r.code, 1, r.stderr);
+      assert.ok(r.stderr.includes(`${empty} is not an ONNX model (the file is empty)`), r.stderr);
+      assert.deepStrictEqual(fs.readdirSync(dir).sort(), ['cut.onnx', 'empty.onnx']);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('quantize --fp32 writes the FP32 model to compare an INT8 one with (float head rewritten, no calibration)', async () => {
     const fs = require('fs');
     const os = require('os');

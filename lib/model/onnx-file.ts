@@ -41,13 +41,25 @@ export function decodeModel(bytes: Uint8Array, path: string): ModelProto {
   try {
     model = onnx.ModelProto.decode(bytes);
   } catch (err) {
-    throw new YoloEdgeError(`${path} is not an ONNX model (${(err as Error).message})`, 'NOT_ONNX');
+    throw new YoloEdgeError(`${path} is not an ONNX model${notOnnxReason(err as Error, bytes.length)}`, 'NOT_ONNX');
   }
   const graph = model.graph as onnx.GraphProto | null;
+  if (bytes.length === 0) throw new YoloEdgeError(`${path} is not an ONNX model (the file is empty)`, 'NOT_ONNX');
   if (!graph || !graph.node || graph.node.length === 0 || !graph.input || graph.input.length === 0) {
     throw new YoloEdgeError(`${path} is not an ONNX model (no graph found)`, 'NOT_ONNX');
   }
   return model;
+}
+
+/**
+ * protobufjs's 'index out of range: 6356823 + 147456 > 6385472' is a field running past the end of the bytes:
+ * what a model whose copy or download was cut short gives, and said so, with the fix.
+ */
+function notOnnxReason(err: Error, size: number): string {
+  if (err instanceof RangeError && /index out of range/.test(err.message)) {
+    return `, or one cut short: its data runs past the end of the file (${size} bytes; an interrupted copy or download?); copy it again`;
+  }
+  return ` (${err.message})`;
 }
 
 /**
