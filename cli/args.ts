@@ -10,8 +10,24 @@ export interface Parsed {
 }
 
 export function parse(argv: string[], options: Options): Parsed {
-  const { values, positionals } = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+  const { values, positionals, tokens } = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true, tokens: true });
+  refuseRepeated(tokens, options);
   return { values: values as Parsed['values'], positionals };
+}
+
+/**
+ * A one-value option given twice kept the last value without a word (`detect --classes bowl --classes cup` kept
+ * cups only, `--model a --model b` ran b): refused, naming both values. Options declared `multiple` collect them.
+ */
+function refuseRepeated(tokens: NonNullable<ReturnType<typeof parseArgs>['tokens']>, options: Options): void {
+  const seen = new Map<string, string[]>();
+  for (const t of tokens) {
+    if (t.kind !== 'option' || options[t.name]?.type !== 'string' || options[t.name]?.multiple) continue;
+    seen.set(t.name, [...(seen.get(t.name) ?? []), t.value ?? '']);
+  }
+  for (const [name, given] of seen) {
+    if (given.length > 1) throw new UsageError(`--${name} is given ${given.length} times ('${given.join("', '")}'); it takes one value`);
+  }
 }
 
 /** An option's value; one given empty (`--model "$M"` with M unset) is refused, not taken as left out. */

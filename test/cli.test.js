@@ -81,6 +81,24 @@ describe('yolo-edge CLI', function () {
     }
   });
 
+  it('a one-value option given twice is refused naming both values (the last was kept without a word); --classes given twice keeps both', async () => {
+    const both = await cli(['detect', '--json', '--classes', 'bowl', '--classes', 'broccoli', cocoImage('000000000009.jpg')]);
+    assert.strictEqual(both.code, 0, both.stderr);
+    assert.deepStrictEqual([...new Set(JSON.parse(both.stdout).detections.map((d) => d.class))].sort(), ['bowl', 'broccoli']);
+    const cases = [
+      [['detect', '--model', 'yolov8n.onnx', '--model=/nope.onnx', cocoImage('000000000009.jpg')], "--model is given 2 times ('yolov8n.onnx', '/nope.onnx'); it takes one value"],
+      [['quantize', '--model', 'yolov8n.onnx', '--fp32', '--out', '/tmp/a.onnx', '--out', '/tmp/b.onnx'], "--out is given 2 times ('/tmp/a.onnx', '/tmp/b.onnx')"],
+      [['eval', '--data', '/nope', '--conf', '0.5', '--conf', '0.1'], "--conf is given 2 times ('0.5', '0.1')"],
+    ];
+    for (const [args, message] of cases) {
+      const r = await cli(args);
+      assert.strictEqual(r.code, 2, r.stderr);
+      assert.strictEqual(r.stdout, '');
+      assert.ok(r.stderr.includes(`yolo-edge ${args[0]}: ${message}`), r.stderr);
+      assert.match(r.stderr, new RegExp(`usage: yolo-edge ${args[0]}`));
+    }
+  });
+
   it('detect checks its option values before it loads the model', async () => {
     const r = await cli(['detect', '--conf', '3', '--model', '/nope.onnx', cocoImage('000000000034.jpg')]);
     assert.strictEqual(r.code, 2, r.stderr);

@@ -28,7 +28,7 @@ export const detect: Command = {
   summary: 'detect objects in images, one line per image (JSON with --json)',
   usage: 'yolo-edge detect [--model M] [--conf 0.25] [--iou 0.7] [--classes a,b] [--max-det 300] [--agnostic] [--threads N] [--provider P] [--json] IMAGE...   (an image that cannot be read or decoded is named on stderr and skipped; exit 1 if any was)',
   async run(argv) {
-    const p = parse(argv, { model: { type: 'string' }, conf: { type: 'string' }, iou: { type: 'string' }, classes: { type: 'string' }, 'max-det': { type: 'string' }, agnostic: { type: 'boolean' }, json: { type: 'boolean' }, ...sessionOptions });
+    const p = parse(argv, { model: { type: 'string' }, conf: { type: 'string' }, iou: { type: 'string' }, classes: { type: 'string', multiple: true }, 'max-det': { type: 'string' }, agnostic: { type: 'boolean' }, json: { type: 'boolean' }, ...sessionOptions });
     if (p.positionals.length === 0) throw new UsageError('no images given');
     // the values first: a --conf typo is reported without loading the model
     const options = { confidence: num(p, 'conf', 0.25, 0, 1), iou: num(p, 'iou', 0.7, 0, 1), classes: list(p, 'classes'), maxDetections: int(p, 'max-det', 300, 1), agnostic: flag(p, 'agnostic') };
