@@ -17,6 +17,18 @@ describe('benchmark statistics', () => {
   });
 });
 
+describe('bench model names', () => {
+  const { modelNames } = lib('tools/bench/model-names');
+  it('is the file name, with as many folders as tell two of one file name apart; one path given twice keeps one name', () => {
+    const a = path.join('/runs', 'train', 'weights', 'best.onnx');
+    const b = path.join('/runs', 'train2', 'weights', 'best.onnx');
+    const c = path.join('/models', 'yolov8n.onnx');
+    assert.deepStrictEqual([...modelNames([a, b, c, a]).values()], [path.join('train', 'weights', 'best.onnx'), path.join('train2', 'weights', 'best.onnx'), 'yolov8n.onnx']);
+    assert.deepStrictEqual(modelNames([a, a]).get(a), 'best.onnx');
+    assert.deepStrictEqual(modelNames([path.join('/x', 'm.onnx'), path.join('/x', 'y', 'x', 'm.onnx')]).get(path.join('/x', 'm.onnx')), path.join('x', 'm.onnx'));
+  });
+});
+
 describe('yolo-edge bench', function () {
   this.timeout(180000);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'yolo-edge-bench-'));

@@ -450,6 +450,29 @@ describe('yolo-edge CLI', function () {
     }
   });
 
+  it('bench tells apart models of the same file name (weights/best.onnx of two runs) by their folders; it named both best.onnx', async () => {
+    const fs = require('fs');
+    const os = require('os');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yolo-edge-bench-names-'));
+    try {
+      const models = ['train', 'train2'].map((run) => path.join(dir, run, 'weights', 'best.onnx'));
+      for (const m of models) {
+        fs.mkdirSync(path.dirname(m), { recursive: true });
+        fs.writeFileSync(m, 'not a model');
+      }
+      const other = path.join(dir, 'train2', 'weights', 'last.onnx');
+      fs.writeFileSync(other, 'not a model');
+      const args = ['bench', ...[...models, other].flatMap((m) => ['--model', m]), '--images', path.dirname(cocoImage('000000000034.jpg')), '--threads', '1', '--runs', '1', '--warmup', '0', '--max-images', '1', '--no-accuracy'];
+      const r = await cli([...args, '--json']);
+      assert.strictEqual(r.code, 1, r.stderr);
+      const names = [path.join('train', 'weights', 'best.onnx'), path.join('train2', 'weights', 'best.onnx'), 'last.onnx'];
+      assert.deepStrictEqual(JSON.parse(r.stdout).failed.map((f) => f.model), names);
+      assert.ok(r.stderr.includes(`model runs failed: ${names[0]} at 1 thread(s) (NOT_ONNX), ${names[1]} at 1 thread(s)`), r.stderr);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("uses the user's ./yolov8n.onnx over the package model of the same name", async () => {
     const fs = require('fs');
     const os = require('os');

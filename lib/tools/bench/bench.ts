@@ -1,5 +1,4 @@
 import * as os from 'os';
-import * as path from 'path';
 import { Detector } from '../../detector';
 import { imageFileError } from '../../detect-file';
 import { YoloEdgeError } from '../../errors';
@@ -10,6 +9,7 @@ import { evaluate } from '../eval/evaluate';
 import type { ModelInfo } from '../../model/model-info';
 import { optimizedOpCounts } from './fusion';
 import { BenchFailure, benchFailure, failureLines } from './failure';
+import { modelNames } from './model-names';
 import { median, percentile } from '../../stats';
 
 export interface BenchOptions {
@@ -77,6 +77,7 @@ export interface BenchResult {
 }
 
 interface Track {
+  /** The model's name in the bench (modelNames). */
   model: string;
   detector: Detector;
   session: number[];
@@ -127,9 +128,10 @@ async function checkedImage(file: string): Promise<Buffer> {
 export async function runBench(options: Partial<BenchOptions> & Pick<BenchOptions, 'models' | 'images'>): Promise<BenchResult> {
   const o: BenchOptions = { ...DEFAULT_BENCH, ...options };
   const set = await loadImages(o);
+  const names = modelNames(o.models);
   const fusion: FusionCheck[] = [];
   for (const m of o.models) {
-    const f = await fusionCheck(m, o.warn);
+    const f = await fusionCheck(m, names.get(m) as string, o.warn);
     if (f) fusion.push(f);
   }
   const rows: BenchRow[] = [];
@@ -137,7 +139,7 @@ export async function runBench(options: Partial<BenchOptions> & Pick<BenchOption
   for (const threads of o.threads) {
     // mAP does not depend on the thread count: measured once, at the last
     const accuracy = threads === o.threads[o.threads.length - 1];
-    rows.push(...(await benchThreads(o, threads, accuracy ? set : { images: set.images }, failed)));
+    rows.push(...(await benchThreads(o, threads, accuracy ? set : { images: set.images }, failed, names)));
   }
   const cpus = os.cpus();
   return {
@@ -154,25 +156,25 @@ export async function runBench(options: Partial<BenchOptions> & Pick<BenchOption
 }
 
 /** A model onnxruntime cannot optimise has no entry (its load fails too, and is reported as such). */
-async function fusionCheck(m: string, warn?: (message: string) => void): Promise<FusionCheck | undefined> {
+async function fusionCheck(m: string, name: string, warn?: (message: string) => void): Promise<FusionCheck | undefined> {
   try {
     const c = await optimizedOpCounts(m);
-    return { model: path.basename(m), qlinearConv: c.QLinearConv ?? 0, floatConv: (c.Conv ?? 0) + (c.FusedConv ?? 0), dequantizeLinear: c.DequantizeLinear ?? 0 };
+    return { model: name, qlinearConv: c.QLinearConv ?? 0, floatConv: (c.Conv ?? 0) + (c.FusedConv ?? 0), dequantizeLinear: c.DequantizeLinear ?? 0 };
   } catch (e) {
-    warn?.(`no fusion check of ${path.basename(m)}: ${(e as Error).message}`);
+    warn?.(`no fusion check of ${name}: ${(e as Error).message}`);
     return undefined;
   }
 }
 
 /** The rows of one thread count; a model that fails is added to `failed` and the others go on. */
-async function benchThreads(o: BenchOptions, threads: number, set: ImageSet, failed: BenchFailure[]): Promise<BenchRow[]> {
+async function benchThreads(o: BenchOptions, threads: number, set: ImageSet, failed: BenchFailure[], names: Map<string, string>): Promise<BenchRow[]> {
   const tracks: Track[] = [];
   try {
     for (const m of o.models) {
       try {
-        tracks.push({ model: m, detector: await Detector.create(m, { threads, warn: o.warn }), session: [], e2e: [], cpuMs: 0, wallMs: 0 });
+        tracks.push({ model: names.get(m) as string, detector: await Detector.create(m, { threads, warn: o.warn }), session: [], e2e: [], cpuMs: 0, wallMs: 0 });
       } catch (e) {
-        failed.push(benchFailure(m, threads, e, 'MODEL_LOAD_FAILED'));
+        failed.push(benchFailure(names.get(m) as string, threads, e, 'MODEL_LOAD_FAILED'));
       }
     }
     const { images, labelled } = set;
@@ -187,7 +189,7 @@ async function benchThreads(o: BenchOptions, threads: number, set: ImageSet, fai
     // label lines skipped (a class id the model lacks, a malformed line) change its mAP: said as eval says them
     if (labelled) {
       await step(async (t) => {
-        t.metrics = await evaluate(t.detector, o.images, { filter: (p) => labelled.has(p), warn: (m) => o.warn?.(`${path.basename(t.model)}: ${m}`) });
+        t.metrics = await evaluate(t.detector, o.images, { filter: (p) => labelled.has(p), warn: (m) => o.warn?.(`${t.model}: ${m}`) });
       });
     }
     return tracks.map((t) => toRow(t, tracks[0]));
@@ -227,7 +229,7 @@ function toRow(t: Track, first: Track): BenchRow {
   const session = { median: median(t.session), p90: percentile(t.session, 90) };
   const e2e = { median: median(t.e2e), p90: percentile(t.e2e, 90) };
   return {
-    model: path.basename(info.path),
+    model: t.model,
     precision: info.precision,
     inputType: info.inputType,
     threads: t.detector.threads,

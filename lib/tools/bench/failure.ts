@@ -1,4 +1,3 @@
-import * as path from 'path';
 import { ErrorCode, YoloEdgeError } from '../../errors';
 
 /** A model that failed at one thread count: the bench reports it and goes on with the others. */
@@ -9,10 +8,10 @@ export interface BenchFailure {
   message: string;
 }
 
-/** `fallback` codes an error that carries none (onnxruntime's own, a flow's). */
+/** `model` is the model's name in the bench (modelNames); `fallback` codes an error that carries none (onnxruntime's own, a flow's). */
 export function benchFailure(model: string, threads: number, e: unknown, fallback: ErrorCode): BenchFailure {
   const code = e instanceof YoloEdgeError ? e.code : fallback;
-  return { model: path.basename(model), threads, code, message: e instanceof Error ? e.message : String(e) };
+  return { model, threads, code, message: e instanceof Error ? e.message : String(e) };
 }
 
 /** A markdown list after the table, one line per failure (a blank line ends the table). */

@@ -7,6 +7,7 @@ import { listDataset } from '../eval/dataset';
 import { median } from '../../stats';
 import { YoloEdgeError } from '../../errors';
 import { BenchFailure, benchFailure, failureLines } from './failure';
+import { modelNames } from './model-names';
 
 export interface NodeRedBenchOptions {
   model: string;
@@ -117,13 +118,15 @@ export async function runNodeRedBench(o: NodeRedBenchOptions): Promise<NodeRedBe
 export async function runNodeRedBenches(o: NodeRedBenchesOptions): Promise<NodeRedBenchRun> {
   const setup = await prepare(o.images);
   const run: NodeRedBenchRun = { rows: [], failed: [] };
+  const names = modelNames(o.models);
   for (const threads of o.threads) {
     for (const model of o.models) {
-      const progress = (m: string): void => o.progress?.(`${path.basename(model)} x${threads}: ${m}`);
+      const name = names.get(model) as string;
+      const progress = (m: string): void => o.progress?.(`${name} x${threads}: ${m}`);
       try {
-        run.rows.push(await measureCell(setup, { ...o, model, threads, progress }));
+        run.rows.push({ ...(await measureCell(setup, { ...o, model, threads, progress })), model: name });
       } catch (e) {
-        run.failed.push(benchFailure(model, threads, e, 'INFERENCE_FAILED'));
+        run.failed.push(benchFailure(name, threads, e, 'INFERENCE_FAILED'));
       }
     }
   }
