@@ -435,6 +435,33 @@ describe('yolo-edge CLI', function () {
     }
   });
 
+  it('the odd half of a one-image folder is refused as no images (bench failed each model: \'Cannot read properties of undefined\'; eval said no label files)', async () => {
+    const fs = require('fs');
+    const os = require('os');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yolo-edge-split-'));
+    try {
+      fs.mkdirSync(path.join(dir, 'images'));
+      fs.mkdirSync(path.join(dir, 'labels'));
+      fs.copyFileSync(cocoImage('000000000009.jpg'), path.join(dir, 'images', 'a.jpg'));
+      fs.writeFileSync(path.join(dir, 'labels', 'a.txt'), '45 0.5 0.5 0.2 0.2\n');
+      const cases = [
+        ['bench', '--model', 'yolov8n.onnx', '--images', dir, '--threads', '1', '--runs', '1', '--warmup', '0', '--no-accuracy'],
+        ['eval', '--data', dir],
+        ['quantize', '--model', 'yolov8n.onnx', '--calib', dir, '--out', path.join(dir, 'q.onnx')],
+      ];
+      for (const args of cases) {
+        const r = await cli([...args, '--split', 'odd']);
+        assert.strictEqual(r.code, 1, r.stderr);
+        assert.strictEqual(r.stdout, '');
+        assert.ok(r.stderr.includes(`yolo-edge ${args[0]}: no images in ${dir} (split odd: the folder has one image)`), r.stderr);
+        assert.doesNotMatch(r.stderr, /run 1\/|model runs failed|calibrating/);
+      }
+      assert.ok(!fs.existsSync(path.join(dir, 'q.onnx')));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('bench takes each --model as one path, commas and all', async () => {
     const fs = require('fs');
     const os = require('os');

@@ -1,5 +1,5 @@
 import { Detector } from '../../lib/detector';
-import { listDataset, selectSplit } from '../../lib/tools/eval/dataset';
+import { listSplit } from '../../lib/tools/eval/dataset';
 import { evaluate } from '../../lib/tools/eval/evaluate';
 import { Metrics } from '../../lib/tools/eval/metrics';
 import { flag, int, num, parse, required, split, str } from '../args';
@@ -34,7 +34,7 @@ export const evalCmd: Command = {
     };
     const session = detectorOptions(p);
     const model = modelFile(str(p, 'model'), 'model');
-    const keep = new Set(selectSplit(await listDataset(data), half).map((it) => it.image));
+    const keep = new Set((await listSplit(data, half)).map((it) => it.image));
     const detector = await Detector.create(model, session);
     try {
       const metrics = await evaluate(detector, data, {

@@ -4,7 +4,7 @@ import { imageFileError } from '../../detect-file';
 import { YoloEdgeError } from '../../errors';
 import { decodeRgb, openImage } from '../../image/decode';
 import { readImageFile } from '../../image/read-file';
-import { hasLabels, listDataset, requireLabelFiles, selectSplit, Split } from '../eval/dataset';
+import { hasLabels, listSplit, requireLabelFiles, Split } from '../eval/dataset';
 import { evaluate } from '../eval/evaluate';
 import type { ModelInfo } from '../../model/model-info';
 import { optimizedOpCounts } from './fusion';
@@ -94,7 +94,7 @@ interface ImageSet {
 }
 
 async function loadImages(o: BenchOptions): Promise<ImageSet> {
-  const items = selectSplit(await listDataset(o.images), o.split);
+  const items = await listSplit(o.images, o.split);
   const chosen = o.maxImages > 0 ? items.slice(0, o.maxImages) : items;
   const images: Buffer[] = [];
   for (const it of chosen) images.push(await checkedImage(it.image));

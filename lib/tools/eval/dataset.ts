@@ -32,6 +32,13 @@ export function selectSplit<T>(items: readonly T[], split: Split): T[] {
   return split === 'all' ? [...items] : items.filter((_, i) => i % 2 === (split === 'even' ? 0 : 1));
 }
 
+/** One split of a dataset's images; the odd half of one image is none, refused rather than measured on nothing. */
+export async function listSplit(dir: string, split: Split): Promise<DatasetItem[]> {
+  const items = selectSplit(await listDataset(dir), split);
+  if (items.length === 0) throw new YoloEdgeError(`no images in ${dir} (split ${split}: the folder has one image)`, 'NO_IMAGES');
+  return items;
+}
+
 export function parseSplit(s: string | undefined): Split {
   if (s === undefined || s === 'all' || s === 'even' || s === 'odd') return s ?? 'all';
   throw new YoloEdgeError(`--split must be all, even or odd, got '${s}'`, 'BAD_SPLIT');

@@ -1,5 +1,5 @@
 import { onnx } from 'onnx-proto';
-import { listDataset, selectSplit, Split } from '../eval/dataset';
+import { listSplit, Split } from '../eval/dataset';
 import { decodeModel, encodeModel, readModelBytes, requireEmbeddedWeights, requireOpset, valueDims } from '../../model/onnx-file';
 import { describeModel } from '../../model/model-info';
 import { YoloEdgeError } from '../../errors';
@@ -98,8 +98,7 @@ export async function quantizeModel(options: Partial<QuantizeOptions> & Pick<Qua
   const dflRewritten = rewriteDflSoftmax(source.graph as onnx.GraphProto);
   const bytes = encodeModel(source);
 
-  const all = selectSplit(await listDataset(o.calib), o.split);
-  if (all.length === 0) throw new YoloEdgeError(`no images in ${o.calib} (split ${o.split})`, 'NO_IMAGES');
+  const all = await listSplit(o.calib, o.split);
   const picked = seededPick(all, o.samples > 0 ? o.samples : all.length, o.seed);
   const holdout = o.accuracyBudget !== undefined ? picked.filter((_, i) => i % Math.max(2, Math.floor(picked.length / o.holdout)) === 1).slice(0, o.holdout) : [];
   // none held aside (one image picked) measured no loss, and the budget was reported met: 0.00 on 0 images
