@@ -558,6 +558,14 @@ describe('yolo-edge CLI', function () {
     }
   });
 
+  it('quantize refuses an --exclude pattern that names no node of the model before calibrating (it kept nothing float, without a word)', async () => {
+    const calib = path.dirname(cocoImage('000000000034.jpg'));
+    const r = await cli(['quantize', '--model', 'yolov8n.onnx', '--calib', calib, '--samples', 'all', '--exclude', '/model.22/cv3*,model22', '--out', '/tmp/never-written.onnx']);
+    assert.strictEqual(r.code, 2, r.stderr);
+    assert.match(r.stderr, /yolo-edge quantize: --exclude 'model22' matches no node of .*yolov8n\.onnx: a pattern without \* or \? is any part of a node name, with them the whole name \(names look like '\/model\.0\/conv\/Conv'\)\nusage: yolo-edge quantize/);
+    assert.doesNotMatch(r.stderr, /calibrating/);
+  });
+
   it('quantize refuses options it would ignore: calibration ones with --fp32, --percentile without its calibrator, --holdout without a budget', async () => {
     const q = ['quantize', '--model', 'yolov8n.onnx', '--out', '/tmp/yolo-edge-never.onnx'];
     const cases = [

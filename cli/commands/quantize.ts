@@ -3,7 +3,7 @@ import { quantizeModel, QuantizeReport, writeFloatModel } from '../../lib/tools/
 import { QuantType } from '../../lib/tools/quantize/params';
 import { DEFAULT_TARGET, QuantTarget, TARGETS } from '../../lib/tools/quantize/targets';
 import { MAX_THREADS } from '../../lib/runtime/threads';
-import { flag, int, list, num, Options, parse, Parsed, refuseUnused, required, split, str, UsageError } from '../args';
+import { asUsageError, flag, int, list, num, Options, parse, Parsed, refuseUnused, required, split, str, UsageError } from '../args';
 import { Command, err } from './command';
 import { outputFile } from '../output';
 import { modelFile } from '../model-file';
@@ -106,7 +106,10 @@ export const quantize: Command = {
     };
     // Like detect, eval, bench and shadow: the user's file first; a bare name not found here is the package's model.
     const model = modelFile(modelArg, 'model');
-    const report = await quantizeModel({ ...options, model, out: await outputFile(outArg, model) });
+    // an --exclude pattern that names no node of the model is a mistake in the option, as a --classes name is
+    const report = await quantizeModel({ ...options, model, out: await outputFile(outArg, model) }).catch((e: unknown) => {
+      throw asUsageError(e, ['BAD_CONFIG']);
+    });
     err('\n');
     if (flag(p, 'json')) process.stdout.write(JSON.stringify(report) + '\n');
     else printReport(report);

@@ -6,7 +6,7 @@ import { YoloEdgeError } from '../../errors';
 import { AccuracyBudgetResult, applyAccuracyBudget } from './budget';
 import { CalibratorKind } from './calibrators';
 import { calibrate, calibrationModel } from './calibrate';
-import { GraphIndex } from './graph';
+import { GraphIndex, matchesPattern } from './graph';
 import { QuantType, WeightBits } from './params';
 import { DEFAULT_TARGET, QuantTarget, resolveTarget, WEIGHT_BITS } from './targets';
 import { ExcludedNode, planQuantization, QuantPlan } from './plan';
@@ -81,6 +81,14 @@ export interface QuantizeReport {
   budget?: AccuracyBudgetResult;
 }
 
+/** An exclude pattern that names no node (a typo) kept nothing float, without a word: refused before calibration. */
+function requireExcludeMatches(graph: onnx.GraphProto, patterns: readonly string[], model: string): void {
+  const unmatched = patterns.filter((p) => !graph.node.some((n) => matchesPattern(n.name ?? '', p)));
+  if (unmatched.length === 0) return;
+  const example = graph.node.find((n) => n.opType === 'Conv')?.name ?? graph.node[0]?.name ?? '';
+  throw new YoloEdgeError(`--exclude ${unmatched.map((p) => `'${p}'`).join(', ')} matches no node of ${model}: a pattern without * or ? is any part of a node name, with them the whole name (names look like '${example}')`, 'BAD_CONFIG');
+}
+
 /** Calibrates, rewrites to QDQ and writes atomically: the whole `yolo-edge quantize`. */
 export async function quantizeModel(options: Partial<QuantizeOptions> & Pick<QuantizeOptions, 'model' | 'calib' | 'out'>): Promise<QuantizeReport> {
   const o: QuantizeOptions = { ...DEFAULT_QUANTIZE, ...options };
@@ -95,6 +103,7 @@ export async function quantizeModel(options: Partial<QuantizeOptions> & Pick<Qua
   if (info.precision === 'int8') throw new YoloEdgeError(`${o.model} is already quantized`, 'ALREADY_QUANTIZED');
   if (info.precision === 'fp16') throw new YoloEdgeError(`${o.model} is a float16 model; quantize its float32 original`, 'NOT_FLOAT');
   if (info.inputType !== 'float32') throw new YoloEdgeError(`${o.model} takes ${info.inputType} input; quantize its float32 original`, 'NOT_FLOAT');
+  requireExcludeMatches(source.graph as onnx.GraphProto, o.exclude, o.model);
   const dflRewritten = rewriteDflSoftmax(source.graph as onnx.GraphProto);
   const bytes = encodeModel(source);
 
