@@ -121,6 +121,26 @@ describe('yolo-edge CLI', function () {
     }
   });
 
+  it('quantize refuses a FIFO named .jpg in the calibration folder, held aside or not (it waited on it for ever)', async () => {
+    const fs = require('fs');
+    const os = require('os');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yolo-edge-calib-fifo-'));
+    try {
+      fs.copyFileSync(cocoImage('000000000009.jpg'), path.join(dir, 'a.jpg'));
+      const fifo = path.join(dir, 'b.jpg');
+      require('child_process').execFileSync('mkfifo', [fifo]);
+      // with a budget of 2 images picked, b.jpg is the one held aside: read by the budget, not the calibration
+      for (const extra of [[], ['--accuracy-budget', '1']]) {
+        const r = await cli(['quantize', '--model', 'yolov8n.onnx', '--calib', dir, '--samples', 'all', '--out', path.join(dir, 'q.onnx'), ...extra], { timeout: 120000 });
+        assert.strictEqual(r.code, 1, `${extra}: ${r.stderr}`);
+        assert.ok(r.stderr.includes(`"${fifo}" is not a readable image file (not a regular file)`), r.stderr);
+      }
+      assert.deepStrictEqual(fs.readdirSync(dir).sort(), ['a.jpg', 'b.jpg']);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('without a command: the help on stderr and exit 2, as for an unknown command; --help: on stdout and exit 0', async () => {
     for (const [args, code, out, err] of [[[], 2, '', /^no command given\n\nyolo-edge: /], [['bogus'], 2, '', /^unknown command 'bogus'\n\nyolo-edge: /], [['--help'], 0, /^yolo-edge: /, '']]) {
       const r = await cli(args);

@@ -2,6 +2,7 @@ import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Detector } from '../../detector';
+import { readImageFile } from '../../image/read-file';
 import { DatasetItem, readLabels } from '../eval/dataset';
 import { computeMetrics, EvalRecord, LabeledBox, matchPredictions } from '../eval/metrics';
 import { ModelInfo } from '../../model/model-info';
@@ -115,7 +116,7 @@ export async function applyAccuracyBudget(b: BudgetInput): Promise<AccuracyBudge
 async function loadHoldout(items: readonly DatasetItem[], numClasses: number): Promise<HoldoutImage[]> {
   const out: HoldoutImage[] = [];
   for (const it of items) {
-    const bytes = await fs.readFile(it.image);
+    const bytes = await readImageFile(it.image); // a FIFO named .jpg is refused, not waited on
     out.push({ bytes, labels: await labelsFor(bytes, it.label, numClasses) });
   }
   return out;

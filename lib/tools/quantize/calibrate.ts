@@ -1,7 +1,7 @@
-import { promises as fs } from 'fs';
 import * as ort from 'onnxruntime-node';
 import { onnx } from 'onnx-proto';
 import { Preprocessor } from '../../image/preprocess';
+import { readImageFile } from '../../image/read-file';
 import { tensorByteLength } from '../../image/tensor-layout';
 import { encodeModel, TensorType } from '../../model/onnx-file';
 import { coreCount } from '../../runtime/threads';
@@ -30,8 +30,12 @@ export function calibrationModel(model: onnx.ModelProto, tensors: readonly strin
 
 /** A folder of many frames holds the odd bad one (a capture still writing it): the error must say which. */
 async function preprocessFile(pre: Preprocessor, image: string): Promise<void> {
+  // regular files only, as detect and bench read them: fs.readFile waited for ever on a FIFO named .jpg
+  const bytes = await readImageFile(image).catch((e: YoloEdgeError) => {
+    throw new YoloEdgeError(`calibration image ${e.message} (remove or replace it)`, e.code, { cause: e }); // the message names the file
+  });
   try {
-    await pre.run(await fs.readFile(image));
+    await pre.run(bytes);
   } catch (err) {
     const e = err as Error;
     const code = e instanceof YoloEdgeError ? e.code : 'BAD_IMAGE';
