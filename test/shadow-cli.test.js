@@ -31,6 +31,29 @@ describe('yolo-edge shadow', function () {
     }
   });
 
+  it('names the image it cannot read or decode, and refuses a FIFO named .jpg (it said only \'image could not be decoded\', EISDIR, or waited for ever)', function () {
+    requireModel();
+    const dir = fx.tmpDir();
+    try {
+      const good = fs.readFileSync(path.join(__dirname, 'fixtures', 'coco128-sample', '000000000009.jpg'));
+      const cases = [
+        ['b.jpg', (f) => fs.writeFileSync(f, good.subarray(0, 3000)), (f) => `${f}: image could not be decoded`],
+        ['b.jpg', (f) => fs.mkdirSync(f), (f) => `"${f}" is not a readable image file (a folder)`],
+        ['b.jpg', (f) => execFileSync('mkfifo', [f]), (f) => `"${f}" is not a readable image file (not a regular file)`],
+      ];
+      for (const [name, make, why] of cases) {
+        const data = fs.mkdtempSync(path.join(dir, 'data-'));
+        fs.writeFileSync(path.join(data, 'a.jpg'), good);
+        make(path.join(data, name));
+        const r = spawnSync(process.execPath, [CLI, 'shadow', '--production', MODEL, '--candidate', MODEL, '--data', data, '--threads', '1'], { encoding: 'utf8', timeout: 60000 });
+        assert.strictEqual(r.status, 1, r.stderr);
+        assert.ok(r.stderr.includes(`yolo-edge shadow: ${why(path.join(data, name))}`), r.stderr);
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a model against itself agrees fully; a candidate with collapsed class scores finds nothing', function () {
     requireModel();
     const data = requireCoco128(this);

@@ -1,5 +1,6 @@
-import { promises as fs } from 'fs';
-import { DetectOptions, Detector } from '../detector';
+import { DetectionResult, DetectOptions, Detector } from '../detector';
+import { imageFileError } from '../detect-file';
+import { readImageFile } from '../image/read-file';
 import { compareDetections } from './agreement';
 import { rawDifference } from './raw-diff';
 import { RollingWindow, WindowSummary } from './window';
@@ -20,6 +21,19 @@ export interface ModelComparison {
   window: WindowSummary;
 }
 
+/**
+ * Both models' results on one image file. Its errors name the file (they said only 'image could not be decoded',
+ * or EISDIR for a folder named .jpg), and a FIFO named .jpg is refused, not waited on.
+ */
+async function detectBoth(production: Detector, candidate: Detector, file: string, options: Partial<DetectOptions>): Promise<[DetectionResult, DetectionResult]> {
+  const bytes = await readImageFile(file); // its errors name the file already
+  try {
+    return [await production.detect(bytes, { ...options, keepRaw: true }), await candidate.detect(bytes, { ...options, keepRaw: true })];
+  } catch (err) {
+    throw imageFileError(file, err, 'INFERENCE_FAILED');
+  }
+}
+
 export async function compareModels(
   production: Detector,
   candidate: Detector,
@@ -31,9 +45,7 @@ export async function compareModels(
   const window = new RollingWindow(Math.max(1, images.length));
   const totals = { precision: 0, recall: 0, production: 0, candidate: 0, matched: 0, deltaSum: 0, deltaFrames: 0 };
   for (const [i, file] of images.entries()) {
-    const bytes = await fs.readFile(file);
-    const p = await production.detect(bytes, { ...options, keepRaw: true });
-    const c = await candidate.detect(bytes, { ...options, keepRaw: true });
+    const [p, c] = await detectBoth(production, candidate, file, options);
     const a = compareDetections(p.detections, c.detections, matchIou);
     const diff = p.raw && c.raw ? rawDifference(p.raw, c.raw) : undefined;
     window.add({ f1: a.f1, productionMs: p.timings.inference, candidateMs: c.timings.inference, rawDiff: diff?.meanAbs ?? undefined });
