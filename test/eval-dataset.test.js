@@ -47,6 +47,16 @@ describe('eval label files', () => {
     assert.strictEqual(new LabelProblems().summary(), undefined);
   });
 
+  it('readLabels refuses a FIFO or folder named .txt as unreadable, saying which (it waited on a FIFO for ever)', async () => {
+    const fifo = path.join(tmp, 'fifo.txt');
+    require('child_process').execFileSync('mkfifo', [fifo]);
+    fs.mkdirSync(path.join(tmp, 'folder.txt'));
+    const problems = new LabelProblems();
+    assert.deepStrictEqual(await readLabels(fifo, 100, 100, { problems }), []);
+    assert.deepStrictEqual(await readLabels(path.join(tmp, 'folder.txt'), 100, 100, { problems }), []);
+    assert.deepStrictEqual(problems.first.map((p) => [path.basename(p.file), p.reason]), [['fifo.txt', 'cannot be read (not a regular file)'], ['folder.txt', 'cannot be read (a folder)']]);
+  });
+
   it('readLabels keeps one of identical lines and counts the repeats', async () => {
     const file = path.join(tmp, 'dup.txt');
     fs.writeFileSync(file, '0 0.5 0.5 0.2 0.2\n0 0.5 0.5 0.2 0.2\n1 0.5 0.5 0.2 0.2\n0 0.5 0.5 0.2 0.2\n');

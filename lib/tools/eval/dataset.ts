@@ -2,6 +2,7 @@ import { promises as fs } from 'fs';
 import * as path from 'path';
 import { YoloEdgeError } from '../../errors';
 import { readdirProblem } from '../../folder-problem';
+import { NotRegularFile, withRegularFile } from '../../regular-file';
 import { LabeledBox } from './metrics';
 
 const IMAGE_EXT = /\.(jpe?g|png|webp)$/i;
@@ -150,9 +151,10 @@ export function parseLabelLine(line: string, numClasses?: number): ParsedLine | 
 export async function readLabels(file: string, width: number, height: number, check: LabelCheck = {}): Promise<LabeledBox[]> {
   let text: string;
   try {
-    text = await fs.readFile(file, 'utf8');
+    // regular files only: a FIFO named .txt held eval for ever
+    text = await withRegularFile(file, (fh) => fh.readFile('utf8'));
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') check.problems?.add({ file, reason: `cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` });
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') check.problems?.add({ file, reason: `cannot be read (${unreadableReason(err as Error)})` });
     return [];
   }
   const out: LabeledBox[] = [];
@@ -174,6 +176,11 @@ export async function readLabels(file: string, width: number, height: number, ch
     out.push({ classId: parsed.classId, box: { x1: parsed.x1 * width, y1: parsed.y1 * height, x2: parsed.x2 * width, y2: parsed.y2 * height } });
   });
   return out;
+}
+
+function unreadableReason(err: Error): string {
+  if (err instanceof NotRegularFile) return err.kind === 'folder' ? 'a folder' : 'not a regular file';
+  return (err as NodeJS.ErrnoException).code ?? err.message;
 }
 
 /** Fails when not one label file exists: eval would score every detection as false and report mAP 0. */
