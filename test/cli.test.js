@@ -482,6 +482,21 @@ describe('yolo-edge CLI', function () {
     }
   });
 
+  it('bench --node-red refuses a FIFO named .jpg among its images, naming it (it waited on it for ever)', async () => {
+    const fs = require('fs');
+    const os = require('os');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yolo-edge-bench-fifo-'));
+    try {
+      fs.copyFileSync(cocoImage('000000000009.jpg'), path.join(dir, 'a.jpg'));
+      require('child_process').execFileSync('mkfifo', [path.join(dir, 'b.jpg')]);
+      const r = await cli(['bench', '--node-red', '--model', 'yolov8n.onnx', '--images', dir, '--threads', '1', '--runs', '1', '--seconds', '1'], { timeout: 120000 });
+      assert.strictEqual(r.code, 1, r.stderr);
+      assert.ok(r.stderr.includes(`yolo-edge bench: "${path.join(dir, 'b.jpg')}" is not a readable image file (not a regular file)`), r.stderr);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('bench takes each --model as one path, commas and all', async () => {
     const fs = require('fs');
     const os = require('os');

@@ -1,4 +1,3 @@
-import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { monitorEventLoopDelay, PerformanceObserver } from 'perf_hooks';
@@ -8,6 +7,7 @@ import { median } from '../../stats';
 import { YoloEdgeError } from '../../errors';
 import { BenchFailure, benchFailure, failureLines } from './failure';
 import { modelNames } from './model-names';
+import { readImageFile } from '../../image/read-file';
 
 export interface NodeRedBenchOptions {
   model: string;
@@ -101,7 +101,7 @@ async function prepare(images: string): Promise<Setup> {
   const helper = loadHelper();
   const nodes = ['yolo-model', 'yolov8-detect'].map((n) => require(path.join(__dirname, '..', '..', '..', 'nodes', `${n}.js`)) as unknown);
   const files = (await listDataset(images)).slice(0, 16);
-  const frames = await Promise.all(files.map((f) => fs.readFile(f.image)));
+  const frames = await Promise.all(files.map((f) => readImageFile(f.image))); // a FIFO named .jpg is refused, not waited on
   if (frames.length === 0) throw new YoloEdgeError(`no images in ${images}`, 'NO_IMAGES');
   return { helper, nodes, frames };
 }
