@@ -228,6 +228,26 @@ describe('yolo-edge CLI', function () {
     }
   });
 
+  it('eval takes P and R at --op-conf of at least --conf: its default follows a higher --conf, a lower one is refused (it printed P and R at --conf as at 0.25)', async () => {
+    const fs = require('fs');
+    const os = require('os');
+    const lower = await cli(['eval', '--data', '/nope', '--model', '/nope.onnx', '--conf', '0.5', '--op-conf', '0.25']);
+    assert.strictEqual(lower.code, 2, lower.stderr);
+    assert.match(lower.stderr, /--op-conf 0\.25 is below --conf 0\.5: detections under 0\.5 are dropped before P and R are taken; give --op-conf of at least 0\.5\nusage: yolo-edge eval/);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yolo-edge-opconf-'));
+    try {
+      fs.mkdirSync(path.join(dir, 'images'));
+      fs.mkdirSync(path.join(dir, 'labels'));
+      fs.copyFileSync(cocoImage('000000000009.jpg'), path.join(dir, 'images', 'a.jpg'));
+      fs.writeFileSync(path.join(dir, 'labels', 'a.txt'), '45 0.5 0.5 0.2 0.2\n');
+      const r = await cli(['eval', '--data', dir, '--conf', '0.5', '--json']);
+      assert.strictEqual(r.code, 0, r.stderr);
+      assert.strictEqual(JSON.parse(r.stdout).operatingConfidence, 0.5);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('eval checks its option values before it reads --data or loads the model', async () => {
     for (const [args, why] of [[['--conf', '5'], /--conf must be/], [['--op-conf', '2'], /--op-conf must be/], [['--max-det', '0'], /--max-det must be/], [['--threads', '999'], /--threads must be/]]) {
       const r = await cli(['eval', '--data', '/nope', '--model', '/nope.onnx', ...args]);

@@ -2,7 +2,7 @@ import { Detector } from '../../lib/detector';
 import { listSplit } from '../../lib/tools/eval/dataset';
 import { evaluate } from '../../lib/tools/eval/evaluate';
 import { Metrics } from '../../lib/tools/eval/metrics';
-import { flag, int, num, parse, required, split, str } from '../args';
+import { flag, int, num, parse, Parsed, required, split, str, UsageError } from '../args';
 import { modelFile } from '../model-file';
 import { Command, detectorOptions, err, sessionOptions, warnLine } from './command';
 
@@ -16,19 +16,30 @@ function printMetrics(m: Metrics, names: string[]): void {
   }
 }
 
+/**
+ * P and R are taken at --op-conf among the detections --conf kept: below --conf they were P and R at --conf, printed
+ * as at --op-conf. Its default follows a higher --conf; a lower one given is refused.
+ */
+function operatingConfidenceOf(p: Parsed, confidence: number): number {
+  const op = num(p, 'op-conf', Math.max(0.25, confidence), 0, 1);
+  if (op < confidence) throw new UsageError(`--op-conf ${op} is below --conf ${confidence}: detections under ${confidence} are dropped before P and R are taken; give --op-conf of at least ${confidence}`);
+  return op;
+}
+
 export const evalCmd: Command = {
   summary: 'mAP50, mAP50-95, per-class AP, precision and recall on a YOLO dataset folder',
-  usage: 'yolo-edge eval [--model M] --data DIR [--conf 0.001] [--iou 0.7] [--max-det 300] [--op-conf 0.25] [--multi-label] [--agnostic] [--split all|even|odd] [--threads N] [--provider P] [--json]',
+  usage: 'yolo-edge eval [--model M] --data DIR [--conf 0.001] [--iou 0.7] [--max-det 300] [--op-conf 0.25 (at least --conf)] [--multi-label] [--agnostic] [--split all|even|odd] [--threads N] [--provider P] [--json]',
   async run(argv) {
     const p = parse(argv, { model: { type: 'string' }, data: { type: 'string' }, conf: { type: 'string' }, iou: { type: 'string' }, 'max-det': { type: 'string' }, 'op-conf': { type: 'string' }, 'multi-label': { type: 'boolean' }, split: { type: 'string' }, agnostic: { type: 'boolean' }, json: { type: 'boolean' }, ...sessionOptions });
     const data = required(p, 'data');
     // every option's value before the dataset is read or the model loaded
     const half = split(p);
+    const confidence = num(p, 'conf', 0.001, 0, 1);
     const options = {
-      confidence: num(p, 'conf', 0.001, 0, 1),
+      confidence,
       iou: num(p, 'iou', 0.7, 0, 1),
       maxDetections: int(p, 'max-det', 300, 1),
-      operatingConfidence: num(p, 'op-conf', 0.25, 0, 1),
+      operatingConfidence: operatingConfidenceOf(p, confidence),
       multiLabel: flag(p, 'multi-label'),
       agnostic: flag(p, 'agnostic'),
     };
