@@ -517,6 +517,23 @@ describe('yolo-edge CLI', function () {
     }
   });
 
+  it('bench --node-red runs from a folder with no package.json above it (the test helper it loads threw: "needs node-red installed")', async function () {
+    const fs = require('fs');
+    const os = require('os');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yolo-edge-bench-cwd-'));
+    try {
+      const above = (d) => fs.existsSync(path.join(d, 'package.json')) || (path.dirname(d) !== d && above(path.dirname(d)));
+      if (above(dir)) this.skip();
+      fs.mkdirSync(path.join(dir, 'frames'));
+      fs.copyFileSync(cocoImage('000000000009.jpg'), path.join(dir, 'frames', 'a.jpg'));
+      const r = await cli(['bench', '--node-red', '--model', requireModel(), '--images', 'frames', '--threads', '1', '--runs', '1', '--seconds', '1', '--fps', '2', '--json'], { cwd: dir });
+      assert.strictEqual(r.code, 0, r.stderr);
+      assert.deepStrictEqual(JSON.parse(r.stdout).rows.map((x) => x.model), ['yolov8n.onnx']);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('bench takes each --model as one path, commas and all', async () => {
     const fs = require('fs');
     const os = require('os');

@@ -79,12 +79,18 @@ interface FlowDetect {
 }
 
 function loadHelper(): Helper {
+  // the helper reads the package.json above the working folder as it loads, and threw where there is none (run
+  // from ~/bench-images: "Cannot read properties of null"): it is loaded from this package's folder
+  const cwd = process.cwd();
   try {
+    process.chdir(__dirname);
     const h = require('node-red-node-test-helper') as Helper;
     h.init(require.resolve('node-red'));
     return h;
   } catch (err) {
     throw new YoloEdgeError(`bench --node-red needs node-red and node-red-node-test-helper installed beside the package (npm install --no-save node-red node-red-node-test-helper): ${(err as Error).message}`, 'MISSING_DEPENDENCY');
+  } finally {
+    process.chdir(cwd);
   }
 }
 
