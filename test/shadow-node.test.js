@@ -65,6 +65,8 @@ function stubModelNode(detectors) {
       this.modelPath = config.model;
       this.detector = () => detectors[config.model]();
       this.watchFetch = () => () => undefined;
+      this.register = () => undefined;
+      this.deregister = () => undefined;
     }
     RED.nodes.registerType('yolo-model', StubModel);
   };
