@@ -3,7 +3,7 @@ import { ImageLimits, DEFAULT_LIMITS } from './image/decode';
 import { LetterboxGeometry, toSourceBox } from './image/letterbox';
 import { KeepPixels } from './image/preprocess';
 import { tensorByteLength } from './image/tensor-layout';
-import { loadModelInfo, ModelInfo } from './model/model-info';
+import { loadModelInfo, ModelInfo, parseNames } from './model/model-info';
 import { FoundBoxes } from './postprocess/find-boxes';
 import { CpuFeatures } from './runtime/cpu-features';
 import { saturationWarning } from './runtime/saturation-check';
@@ -66,10 +66,24 @@ export interface DetectionResult {
 }
 
 /** Says so when a names override does not name exactly the model's classes (a typo, or the wrong names file). */
-function namesCountWarning(names: string[] | undefined, info: ModelInfo): string | undefined {
+function namesCountWarning(names: string[] | undefined, info: ModelInfo, given = 'given for'): string | undefined {
   if (!names || names.length === info.numClasses) return undefined;
   const rest = names.length < info.numClasses ? `classes ${names.length} to ${info.numClasses - 1} are named class${names.length}...` : `names after the ${info.numClasses}th are not used`;
-  return `${names.length} class names given for ${path.basename(info.path)}, which has ${info.numClasses} classes: ${rest}`;
+  return `${names.length} class names ${given} ${path.basename(info.path)}, which has ${info.numClasses} classes: ${rest}`;
+}
+
+/**
+ * Says so when the model's own names metadata is there but cannot serve (a hand-edited or foreign export): its
+ * boxes would be named class0, class1... without a word. A model without names metadata is named so by design.
+ */
+function metadataNamesWarning(info: ModelInfo, override: string[] | undefined): string | undefined {
+  const text = info.metadata.props.names;
+  if (override || !text) return undefined;
+  const fix = "; the yolo-model node's Class names setting can name them";
+  const names = parseNames(text);
+  if (!names) return `the class names in ${path.basename(info.path)}'s metadata cannot be read: its classes are named class0 to class${info.numClasses - 1}${fix}`;
+  const mismatch = namesCountWarning(names, info, 'in the metadata of');
+  return mismatch && mismatch + fix;
 }
 
 /** Largest stride of a YOLOv8/YOLO11 head, when the metadata does not say. */
@@ -123,7 +137,7 @@ export class Detector {
     const identity = await fileIdentity(modelPath);
     const { info } = await loadModelInfo(modelPath, { names: options.names });
     await checkSameFile(modelPath, identity);
-    const mismatch = namesCountWarning(options.names, info);
+    const mismatch = namesCountWarning(options.names, info) ?? metadataNamesWarning(info, options.names);
     if (mismatch) options.warn?.(mismatch);
     const saturation = saturationWarning(info, options.cpu);
     const lease = await acquireSession(modelPath, options, options.warn, identity);

@@ -9,6 +9,7 @@ const { Detector } = lib('detector');
 const { loadModelInfo, parseNames } = lib('model/model-info');
 const { hasValidDefaultModel, fetchDefaultModel, DEFAULT_MODEL } = { ...lib('model/default-model'), ...lib('model/fetch-default-model') };
 const { onnx } = require('onnx-proto');
+const { namesMetadata } = require('./support/model-variants');
 const { performance } = require('perf_hooks');
 const { sha256File } = lib('model/sha256');
 
@@ -106,6 +107,27 @@ describe('models without Ultralytics metadata', () => {
     const d = await Detector.create(requireModel(), { threads: 1, names: ['ok', 'scratch', 'dent'], warn: (m) => warnings.push(m) });
     await d.close();
     assert.deepStrictEqual(warnings, ['3 class names given for yolov8n.onnx, which has 80 classes: classes 3 to 79 are named class3...']);
+  });
+
+  it("warns when the model's own names metadata cannot be read or names other than its classes (they were named class0... without a word)", async () => {
+    const dir = fx.tmpDir();
+    const cases = [
+      ['bad.onnx', "{0: 'person', 1: 'bicycle'", /^the class names in bad\.onnx's metadata cannot be read: its classes are named class0 to class79; the yolo-model node's Class names setting can name them$/],
+      ['two.onnx', "['scratch', 'dent']", /^2 class names in the metadata of two\.onnx, which has 80 classes: classes 2 to 79 are named class2\.\.\.; the yolo-model/],
+    ];
+    for (const [file, text, why] of cases) {
+      const model = namesMetadata(requireModel(), path.join(dir, file), text);
+      const warnings = [];
+      const d = await Detector.create(model, { threads: 1, warn: (m) => warnings.push(m) });
+      await d.close();
+      assert.strictEqual(warnings.length, 1, warnings.join('\n'));
+      assert.match(warnings[0], why);
+      // a names override has the last word: no warning about the metadata it replaces
+      const named = [];
+      const n = await Detector.create(model, { threads: 1, names: Array.from({ length: 80 }, (_, i) => `c${i}`), warn: (m) => named.push(m) });
+      await n.close();
+      assert.deepStrictEqual(named, []);
+    }
   });
 });
 

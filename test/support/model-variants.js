@@ -81,7 +81,12 @@ function collapseClassScores(src, dst, numClasses = 80) {
 
 /** An unchanged model that names its classes `names` (in its metadata, as an export with other labels would). */
 function renameClasses(src, dst, names) {
-  return edit(src, dst, 'renamed-classes', () => {}, (model) => setMetadata(model, 'names', `[${names.map((n) => `'${n}'`).join(', ')}]`));
+  return namesMetadata(src, dst, `[${names.map((n) => `'${n}'`).join(', ')}]`);
+}
+
+/** A copy whose names metadata is the given text, as it stands in the file. */
+function namesMetadata(src, dst, text) {
+  return edit(src, dst, 'renamed-classes', () => {}, (model) => setMetadata(model, 'names', text));
 }
 
 /** A float16 copy, as a half-precision export writes it (the package's own graph conversion). */
@@ -225,4 +230,4 @@ function iou(p, q) {
   return union > 0 ? inter / union : 0;
 }
 
-module.exports = { perturbConvWeights, collapseClassScores, renameClasses, float16Copy, firstClasses, endToEnd, convInteger, pairDetections, iou };
+module.exports = { perturbConvWeights, collapseClassScores, renameClasses, namesMetadata, float16Copy, firstClasses, endToEnd, convInteger, pairDetections, iou };
