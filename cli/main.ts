@@ -2,6 +2,7 @@
 import { UsageError } from './args';
 import { endLine } from './commands/command';
 import { COMMANDS } from './commands/index';
+import { removeScratch } from '../lib/tools/temp-files';
 
 function help(): string {
   // usage lines after the first are indented by 7 ('usage: '): indent the first as much so they line up
@@ -50,6 +51,16 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   if (e.code !== 'EPIPE') throw e;
   process.exit(0);
 });
+
+// Ctrl-C or a kill in a long quantize or bench: remove the model-sized scratch files its finally blocks would have,
+// then end by the same signal, as the shell expects.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    removeScratch();
+    endLine();
+    process.kill(process.pid, signal);
+  });
+}
 
 main(process.argv.slice(2)).then((code) => {
   process.exitCode = code;

@@ -52,6 +52,32 @@ describe('quantize --accuracy-budget', function () {
     assert.ok(r.budget.fp32Map50 > 0.5, `FP32 against its own detections: ${r.budget.fp32Map50}`);
   });
 
+  it('a quantize interrupted by Ctrl-C or a kill leaves none of its model-sized scratch files behind', async function () {
+    const { spawn } = require('child_process');
+    const { DIST, cocoImage } = require('./support/paths');
+    const calib = path.join(tmp, 'interrupted');
+    fs.mkdirSync(calib);
+    for (const f of ['000000000009.jpg', '000000000034.jpg']) fs.copyFileSync(cocoImage(f), path.join(calib, f));
+    for (const signal of ['SIGINT', 'SIGTERM']) {
+      const scratch = fs.mkdtempSync(path.join(tmp, 'scratch-'));
+      const out = path.join(tmp, `interrupted-${signal}.onnx`);
+      const child = spawn(process.execPath, [path.join(DIST, 'cli', 'main.js'), 'quantize', '--model', requireModel(), '--calib', calib,
+        '--samples', '2', '--accuracy-budget', '1', '--holdout', '1', '--out', out], { env: { ...process.env, TMPDIR: scratch }, stdio: 'ignore' });
+      const ended = new Promise((resolve) => child.on('exit', (code, sig) => resolve({ code, sig })));
+      const budgetFile = () => fs.readdirSync(scratch).some((f) => f.startsWith('yolo-edge-budget-'));
+      const t0 = Date.now();
+      while (!budgetFile() && Date.now() - t0 < 120000) await new Promise((r) => setTimeout(r, 20));
+      assert.ok(budgetFile(), 'the budget wrote a scratch model');
+      child.kill(signal);
+      const { sig } = await ended;
+      assert.strictEqual(sig, signal, 'it ends by the signal, as the shell expects');
+      // (other libraries may leave their own small files there)
+      assert.deepStrictEqual(fs.readdirSync(scratch).filter((f) => f.startsWith('yolo-edge-')), [], `${signal}: a scratch model was left in the temp folder`);
+      assert.deepStrictEqual(fs.readdirSync(tmp).filter((f) => f.startsWith(path.basename(out))), [], `${signal}: a part-written output was left`);
+      assert.ok(!fs.existsSync(out));
+    }
+  });
+
   it('refuses a budget with no image left to hold aside (it measured 0 images and reported the budget met)', async function () {
     const out = path.join(tmp, 'one-image.onnx');
     await assert.rejects(quantizeModel({ model: requireModel(), calib: requireCoco128(this), out, samples: 1, accuracyBudget: 1 }),

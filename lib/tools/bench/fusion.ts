@@ -3,6 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as ort from 'onnxruntime-node';
 import { onnx } from 'onnx-proto';
+import { holdScratch } from '../temp-files';
 
 /**
  * Op counts of the graph onnxruntime actually runs (written through optimizedModelFilePath): shows whether
@@ -10,6 +11,7 @@ import { onnx } from 'onnx-proto';
  */
 export async function optimizedOpCounts(modelPath: string): Promise<Record<string, number>> {
   const dump = path.join(os.tmpdir(), `yolo-edge-optimized-${process.pid}-${Date.now()}.onnx`);
+  const done = holdScratch(dump);
   try {
     const session = await ort.InferenceSession.create(modelPath, {
       graphOptimizationLevel: 'all',
@@ -24,5 +26,6 @@ export async function optimizedOpCounts(modelPath: string): Promise<Record<strin
     return counts;
   } finally {
     await fs.rm(dump, { force: true });
+    done();
   }
 }

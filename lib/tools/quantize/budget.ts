@@ -7,6 +7,7 @@ import { DatasetItem, readLabels } from '../eval/dataset';
 import { computeMetrics, EvalRecord, LabeledBox, matchPredictions } from '../eval/metrics';
 import { ModelInfo } from '../../model/model-info';
 import { QuantPlan } from './plan';
+import { holdScratch } from '../temp-files';
 
 /** A Conv and the activation ops on its output (SiLU's Sigmoid and Mul): kept float together. */
 export interface Layer {
@@ -77,12 +78,14 @@ export async function applyAccuracyBudget(b: BudgetInput): Promise<AccuracyBudge
   const fp32Map = map50(fp32, refLabels);
   const evalModel = async (keep: ReadonlySet<string>): Promise<{ loss: number; err: number }> => {
     const file = path.join(os.tmpdir(), `yolo-edge-budget-${process.pid}-${Date.now()}.onnx`);
-    await fs.writeFile(file, b.build(keep));
+    const done = holdScratch(file);
     try {
+      await fs.writeFile(file, b.build(keep));
       const obs = await observe(file, images, b.threads, refLabels);
       return { loss: 100 * (fp32Map - map50(obs, refLabels)), err: outputError(fp32, obs, b.info) };
     } finally {
       await fs.rm(file, { force: true });
+      done();
     }
   };
   const all = await evalModel(new Set());

@@ -2,6 +2,7 @@ import { promises as fs } from 'fs';
 import * as path from 'path';
 import { YoloEdgeError } from '../../errors';
 import { checkFolder } from '../../folder-problem';
+import { holdScratch } from '../temp-files';
 
 /** True when both paths name one existing file (the same inode: through symlinks, hard links, ./ or ../). */
 async function sameFile(a: string, b: string): Promise<boolean> {
@@ -33,11 +34,14 @@ export async function checkWritable(out: string, input?: string): Promise<void> 
 /** Writes through a temporary file in the same folder and renames it: readers never see a half-written model. */
 export async function writeAtomic(out: string, bytes: Uint8Array): Promise<void> {
   const tmp = `${out}.${process.pid}.${Date.now()}.tmp`;
+  const done = holdScratch(tmp);
   try {
     await fs.writeFile(tmp, bytes);
     await fs.rename(tmp, out);
   } catch (err) {
     await fs.rm(tmp, { force: true });
     throw new YoloEdgeError(`cannot write ${out}: ${(err as Error).message}`, 'OUTPUT_UNWRITABLE');
+  } finally {
+    done();
   }
 }
