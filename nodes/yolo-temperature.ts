@@ -1,6 +1,7 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow, NodeStatus } from 'node-red';
 import { parseTemperatureConfig, TemperatureConfig } from '../lib/temperature/config';
 import { TOPICS } from '../lib/topics';
+import { GUARD_SOURCE } from '../lib/pipeline/control';
 import { SampleResult, TemperatureMonitor, ZONE_SOURCE } from '../lib/temperature/monitor';
 import { ThermalState } from '../lib/temperature/state';
 import { YoloEdgeError } from '../lib/errors';
@@ -78,7 +79,8 @@ export = function (RED: NodeAPI): void {
       if (msg.topic === undefined || msg.topic === '') msg.topic = TOPICS.temperature;
       const reason = { state: r.reading.state, previous: r.change?.from, temperature: r.reading.temperature };
       const stateMsg = r.change ? { topic: TOPICS.thermalState, payload: { ...reason, thresholds: { ...monitor.options.thresholds }, timestamp: r.reading.timestamp } } : null;
-      const controls = r.controls.map((payload) => ({ topic: TOPICS.control, payload, reason }));
+      // signed as the guard's: a detect node keeps them apart from the flow's own limits (a maintenance pause)
+      const controls = r.controls.map((payload) => ({ topic: TOPICS.control, payload: { ...payload, source: GUARD_SOURCE }, reason }));
       return [msg, stateMsg, controls.length ? controls : null];
     }
 

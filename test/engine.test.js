@@ -184,6 +184,27 @@ describe('busy queue and rate gate', () => {
     assert.throws(() => parseControl({ maxFps: -1 }), /maxFps must be/); // checked before it reaches the gate
   });
 
+  it("keeps each sender's limit until that sender lifts it: the lowest rate, no frames while any pauses, and a bounded count of senders", () => {
+    const g = new RateGate();
+    g.apply(parseControl({ maxFps: 4 }));
+    g.apply(parseControl({ maxFps: 1, source: ' yolo-temperature ' }));
+    assert.strictEqual(g.maxFps, 1);
+    g.apply(parseControl({ pause: true }));
+    g.apply(parseControl({ maxFps: 0, pause: false, source: 'yolo-temperature' })); // the guard's resume
+    assert.deepStrictEqual([g.paused, g.pausedBy, g.maxFps], [true, ['flow'], 4]);
+    g.apply(parseControl({ pause: false }));
+    assert.deepStrictEqual([g.paused, g.maxFps], [false, 4], 'a pause alone leaves the rate of the same sender');
+    for (const bad of ['', '  ', 5, ['flow'], 'x'.repeat(101)]) {
+      assert.throws(() => parseControl({ pause: true, source: bad }), (e) => e.code === 'BAD_PAYLOAD' && /source must be the sender's name/.test(e.message), JSON.stringify(bad));
+    }
+    const many = new RateGate();
+    for (let i = 0; i < 32; i++) many.apply({ pause: true, source: `s${i}` });
+    assert.throws(() => many.apply({ pause: true, source: 's32' }), (e) => e.code === 'BAD_PAYLOAD' && /more than 32 sources/.test(e.message));
+    many.apply({ pause: false, source: 's0' }); // a sender that lifts its limits leaves room
+    many.apply({ pause: true, source: 's32' });
+    assert.deepStrictEqual(many.pausedBy.length, 32);
+  });
+
   it('takes maxFps as a number, a numeric string or null, and nothing else', () => {
     assert.deepStrictEqual([parseControl({ maxFps: 5 }), parseControl({ maxFps: ' 2.5 ' }), parseControl({ maxFps: null })], [{ maxFps: 5 }, { maxFps: 2.5 }, { maxFps: 0 }]);
     // Number() would read these as 0 (no limit) or as 5

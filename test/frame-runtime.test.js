@@ -191,7 +191,7 @@ describe('frame runtime', function () {
     const control = (payload) => { const j = job(0); j.msg = { topic: 'yolo-edge/control', payload }; frames.input(j); };
     frames.showState({ fill: 'red', shape: 'ring', text: 'model file not found' }, true);
     control({ pause: true });
-    assert.strictEqual(node.statuses[node.statuses.length - 1].text, 'paused', 'a pause shows');
+    assert.strictEqual(node.statuses[node.statuses.length - 1].text, 'paused by flow', 'a pause shows, and by whom');
     control({ pause: false, maxFps: 0 });
     assert.strictEqual(node.statuses[node.statuses.length - 1].text, 'model file not found', 'and the state shows again after it');
     frames.showState({ fill: 'grey', shape: 'dot', text: 'ready' }, false);

@@ -57,7 +57,9 @@ describe('yolo-temperature node', function () {
       // each msg has its own copy: a downstream node editing one cannot move the guard's thresholds
       assert.notStrictEqual(got.states[0].payload.thresholds, got.states[1].payload.thresholds);
       assert.ok(got.controls.every((m) => m.topic === 'yolo-edge/control'));
-      assert.deepStrictEqual(got.controls.map((m) => m.payload), [{ maxFps: 0, pause: false }, { maxFps: 2 }, { maxFps: 1 }, { pause: true }, { maxFps: 1 }, { pause: false }, { maxFps: 2 }, { maxFps: 0 }]);
+      // signed as the guard's: a detect node keeps them apart from the flow's own limits
+      const guard = (c) => ({ ...c, source: 'yolo-temperature' });
+      assert.deepStrictEqual(got.controls.map((m) => m.payload), [{ maxFps: 0, pause: false }, { maxFps: 2 }, { maxFps: 1 }, { pause: true }, { maxFps: 1 }, { pause: false }, { maxFps: 2 }, { maxFps: 0 }].map(guard));
       assert.deepStrictEqual(got.controls[3].reason, { state: 'critical', previous: 'hot', temperature: 86 });
     });
   }
@@ -74,11 +76,28 @@ describe('yolo-temperature node', function () {
     pi.setSocTemp(45);
     ({ got } = await load({ interval: 3600 }));
     await until(() => got.controls.length === 1, 'the control of the redeployed guard', 5000);
-    assert.deepStrictEqual(got.controls[0].payload, { maxFps: 0, pause: false });
+    assert.deepStrictEqual(got.controls[0].payload, { maxFps: 0, pause: false, source: 'yolo-temperature' });
     assert.deepStrictEqual(got.controls[0].reason, { state: 'normal', previous: undefined, temperature: 45 });
     for (const m of got.controls) gate.apply(m.payload);
     assert.strictEqual(gate.paused, false);
     assert.strictEqual(gate.maxFps, 0);
+  });
+
+  it("the guard's resume and its repeats lift only its own limits: a pause or rate the flow set by hand stays", async () => {
+    const { RateGate } = require(path.join(DIST, 'lib', 'pipeline', 'rate-gate.js'));
+    const gate = new RateGate();
+    gate.apply({ pause: true }); // the flow's maintenance pause
+    pi.setSocTemp(45);
+    const { got } = await load({ interval: 3600 });
+    await until(() => got.controls.length === 1, 'the start-up control', 5000);
+    gate.apply(got.controls[0].payload); // {maxFps: 0, pause: false} from the guard: it lifted the pause
+    assert.deepStrictEqual([gate.paused, gate.pausedBy], [true, ['flow']]);
+    gate.apply({ pause: false, maxFps: 4 });
+    gate.apply({ maxFps: 2, pause: true, source: 'yolo-temperature' });
+    assert.deepStrictEqual([gate.paused, gate.pausedBy, gate.maxFps], [true, ['yolo-temperature'], 2], 'the lower rate of the two');
+    gate.apply({ pause: false, source: 'yolo-temperature' });
+    gate.apply({ maxFps: 0, source: 'yolo-temperature' });
+    assert.deepStrictEqual([gate.paused, gate.maxFps], [false, 4], "the flow's own rate is left");
   });
 
   it('sends the decoded throttle flags, clock, load, memory and window stats in each reading', async () => {
@@ -138,7 +157,7 @@ describe('yolo-temperature node', function () {
     await sleep(20);
     assert.strictEqual(broken.payload.temperature, null);
     assert.strictEqual(broken.payload.state, 'critical');
-    assert.deepStrictEqual(got.controls.map((m) => m.payload).slice(-1), [{ pause: true }], 'detection stays paused');
+    assert.deepStrictEqual(got.controls.map((m) => m.payload).slice(-1), [{ pause: true, source: 'yolo-temperature' }], 'detection stays paused');
     const s = node.status.lastCall.args[0];
     assert.deepStrictEqual([s.fill, s.shape], ['red', 'ring']);
     assert.match(s.text, /^no temperature, critical held: thermal_zone1 \(cpu-thermal\): temp: not a decimal/);

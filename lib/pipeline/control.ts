@@ -3,11 +3,22 @@ import { YoloEdgeError } from '../errors';
 import { TOPICS } from '../topics';
 import { isRawImage } from '../types';
 
-/** What a yolo-edge/control message carries: maxFps (0 or null lifts the limit), pause, or both. */
+/**
+ * What a yolo-edge/control message carries: maxFps (0 or null lifts the limit), pause, or both; and who sends it.
+ * Each sender's limit holds until that sender lifts it: the temperature guard's resume does not end a pause the flow
+ * set by hand for maintenance.
+ */
 export interface ControlPayload {
   maxFps?: number | null;
   pause?: boolean;
+  /** The sender (GUARD_SOURCE for yolo-temperature); a message without one is the flow's own (FLOW_SOURCE). */
+  source?: string;
 }
+
+export const FLOW_SOURCE = 'flow';
+export const GUARD_SOURCE = 'yolo-temperature';
+/** A source is a name, not data. */
+const MAX_SOURCE_LENGTH = 100;
 
 /**
  * The control payload in `v`, checked; undefined when `v` is an image sent on the control topic (bytes, a raw
@@ -27,6 +38,11 @@ export function parseControl(v: unknown): ControlPayload | undefined {
     throw new YoloEdgeError(`a ${TOPICS.control} payload sets maxFps or pause; got an object with ${keys}`, 'BAD_PAYLOAD');
   }
   const out: ControlPayload = {};
+  if ('source' in o && o.source !== undefined) {
+    const s = typeof o.source === 'string' ? o.source.trim() : '';
+    if (!s || s.length > MAX_SOURCE_LENGTH) throw new YoloEdgeError(`source must be the sender's name (1 to ${MAX_SOURCE_LENGTH} characters), got ${shown(o.source)}`, 'BAD_PAYLOAD');
+    out.source = s;
+  }
   if ('pause' in o) {
     if (typeof o.pause !== 'boolean') throw new YoloEdgeError(`pause must be true or false, got ${shown(o.pause)}`, 'BAD_PAYLOAD');
     out.pause = o.pause;

@@ -32,13 +32,13 @@ export function takeFrame(job: FrameJob, gate: RateGate, queue: BusyQueue<FrameJ
     let control: ControlPayload | undefined;
     try {
       control = parseControl(msg.payload);
+      if (control) gate.apply(control);
     } catch (err) {
       report.refused(err as Error);
       done(err as Error);
       return;
     }
     if (control) {
-      gate.apply(control);
       status(true);
       done();
       return;

@@ -148,7 +148,7 @@ export class FrameRuntime {
     const dropped = c.dropped + c.rejected + this.gate.droppedByRate + this.gate.droppedByPause;
     const tail = dropped ? ` · ${dropped} dropped` : '';
     if (this.gate.paused) {
-      this.node.status({ fill: 'yellow', shape: 'ring', text: `paused${tail}` });
+      this.node.status({ fill: 'yellow', shape: 'ring', text: `paused by ${this.gate.pausedBy.join(', ')}${tail}` });
       return;
     }
     if (this.held) {
