@@ -239,6 +239,25 @@ describe('camera node: capture programs', function () {
     assert.deepStrictEqual(processesMentioning(dir), [], 'the process group is gone after stop');
   });
 
+  it('a start or resume arriving while the node closes (Node-RED delivers input until close is done) starts no process and fails STOPPED', async () => {
+    writeFake(dir, 'rpicam-vid', { fps: 50 });
+    await helper.load(cameraNode, flow({}));
+    const got = watch();
+    const cam = helper.getNode('n-cam');
+    await until(() => got.msgs.length >= 2, 'frames before close', 5000);
+    const closing = cam.close(false);
+    cam.receive({ command: 'start' });
+    cam.receive({ command: 'resume' });
+    await closing;
+    await sleep(500);
+    assert.deepStrictEqual(processesMentioning(dir), [], 'no capture process outlives close');
+    assert.strictEqual(got.errors.length, 2, got.errors.join('; '));
+    for (const e of got.errors) assert.match(e, /the node was closed/);
+    const sent = got.msgs.length;
+    await sleep(300);
+    assert.strictEqual(got.msgs.length, sent, 'nothing is sent after close');
+  });
+
   it('the fps in the status after start and resume: none until 3 frames were sent, then never measured across the idle gap', async () => {
     writeFake(dir, 'rpicam-vid', { fps: 20 });
     await helper.load(cameraNode, flow({}));

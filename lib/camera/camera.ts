@@ -129,9 +129,11 @@ export class Camera {
     this.refreshStatus(true);
   }
 
-  /** msg.command: a string naming one of COMMANDS (BAD_COMMAND otherwise, and nothing changes). */
+  /** msg.command: a string naming one of COMMANDS (BAD_COMMAND otherwise, and nothing changes; STOPPED once closed). */
   async command(cmd: unknown): Promise<void> {
     const c: CameraCommand = parseCommand(cmd, COMMANDS);
+    // Node-RED still delivers messages while the node closes: a start then would leave a capture program running.
+    if (this.closed) throw closedError();
     if (c === 'start') this.start();
     else if (c === 'stop') await this.stop();
     else if (c === 'pause') await this.pause();
