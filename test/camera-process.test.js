@@ -509,4 +509,23 @@ describe('camera node: capture programs', function () {
       process.env.PATH = pathWith(dir);
     }
   });
+
+  it('a frame ffmpeg encodes leaves at once, not a frame period later (at 0.25 fps: 4 s) (needs Debian ffmpeg)', async function () {
+    process.env.PATH = savedPath;
+    try {
+      if (!findProgram('ffmpeg')) {
+        console.log('      skipped: ffmpeg is not installed (apt-get install -y ffmpeg)');
+        this.skip();
+      }
+      const t0 = Date.now();
+      await helper.load(cameraNode, flow({ source: 'test', width: 320, height: 240, fps: 0.25 }));
+      const got = watch();
+      // lavfi makes the first frame at once (-re): only an encoder holding it back makes it wait for the second
+      await until(() => got.msgs.length >= 1, 'the first frame', 10000);
+      const waited = Date.now() - t0;
+      assert.ok(waited < 3000, `the first frame came after ${waited} ms`);
+    } finally {
+      process.env.PATH = pathWith(dir);
+    }
+  });
 });
