@@ -45,6 +45,18 @@ describe('camera: configuration and program arguments', () => {
     assert.ok(t.join(' ').includes('-re -f lavfi -i testsrc2=size=320x240:rate=10'));
   });
 
+  it('RTSP with a video filter in the extra args (a scale): the target fps stays the first filter, not replaced by theirs', () => {
+    const vf = (extraArgs) => {
+      const a = ffmpegArgs(parseCameraConfig({ source: 'rtsp', url: 'rtsp://cam.local/stream1', fps: 2, extraArgs }));
+      // ffmpeg uses only the last video filter option it is given
+      const at = a.map((x, i) => (['-vf', '-filter:v'].includes(x) ? i : -1)).filter((i) => i >= 0);
+      return a[at.at(-1) + 1];
+    };
+    assert.strictEqual(vf(''), 'fps=2');
+    assert.strictEqual(vf('-vf scale=640:-2'), 'fps=2,scale=640:-2');
+    assert.strictEqual(vf('-threads 2 -filter:v "scale=320:240"'), 'fps=2,scale=320:240');
+  });
+
   it('takes max frame MB as whole bytes, also for fractions (0.1 MB is not a whole number of bytes)', () => {
     for (const [mb, bytes] of [['0.1', 104857], ['1.1', 1153433], [2.7, 2831155], ['8', 8388608]]) {
       assert.strictEqual(parseCameraConfig({ source: 'test', maxFrameMB: mb }).supervision.maxFrameBytes, bytes, `${mb} MB`);
