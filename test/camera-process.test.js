@@ -216,6 +216,16 @@ describe('camera node: capture programs', function () {
     assert.ok(!shown.includes('hunter2') && shown.includes('admin:***@cam.local'), shown);
   });
 
+  it('RTSP with credentials: ffmpeg\'s errors about its input name the camera\'s URL, not pipe:0 (where it read the URL)', async () => {
+    writeFake(dir, 'ffmpeg', { failWith: 'pipe:0: Server returned 401 Unauthorized (authorization failed)' });
+    await helper.load(cameraNode, flow({ source: 'rtsp', url: 'rtsp://cam.local/live' }), { 'n-cam': { user: 'admin', password: 'hunter2' } });
+    const got = watch();
+    await until(() => got.statuses.some((s) => s.fill === 'red'), 'a red status', 5000);
+    const status = got.statuses.find((s) => s.fill === 'red').text;
+    assert.match(status, /rtsp:\/\/cam\.local\/live: Server returned 401/);
+    assert.ok(!JSON.stringify([got.statuses, got.warnings]).includes('pipe:0'), JSON.stringify(got.warnings));
+  });
+
   it('start / stop / pause / resume commands; stop ends the process group', async () => {
     writeFake(dir, 'rpicam-vid', { fps: 50 });
     await helper.load(cameraNode, flow({ autostart: false }));

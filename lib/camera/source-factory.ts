@@ -22,8 +22,13 @@ export function createSource(c: CameraConfig, events: SourceEvents): FrameSource
       const precheck = (): string | undefined => (fs.existsSync(device) ? undefined : `${device} not found (camera unplugged?)`);
       return new ProcessSource(`v4l2:${device}`, { commands: [c.ffmpeg], args: ffmpegArgs(c), precheck }, events, s);
     }
-    case 'rtsp':
-      return new ProcessSource(redactUrl(c.url!.href), { commands: [c.ffmpeg], args: ffmpegArgs(c), stdin: rtspStdin(c), redact: redactor([c.password]) }, events, s);
+    case 'rtsp': {
+      const name = redactUrl(c.url!.href);
+      const secrets = redactor([c.password]);
+      // Given the URL on stdin, ffmpeg names its input pipe:0 in its errors; the user knows the camera by its URL.
+      const redact = (text: string): string => secrets(text).replace(/\bpipe:0(?=:)/g, name);
+      return new ProcessSource(name, { commands: [c.ffmpeg], args: ffmpegArgs(c), stdin: rtspStdin(c), redact }, events, s);
+    }
     case 'test':
       return new ProcessSource('ffmpeg:testsrc2', { commands: [c.ffmpeg], args: ffmpegArgs(c) }, events, s);
     case 'mjpeg':
