@@ -226,6 +226,18 @@ describe('camera node: capture programs', function () {
     assert.ok(!JSON.stringify([got.statuses, got.warnings]).includes('pipe:0'), JSON.stringify(got.warnings));
   });
 
+  it('the reason a run ended is ffmpeg\'s last error line, not its "Last message repeated N times" note after it', async () => {
+    const program = path.join(dir, 'bin', 'ffmpeg');
+    fs.writeFileSync(program, '#!/bin/sh\necho "[h264 @ 0x55] error while decoding MB 53 20, bytestream -5" >&2\necho "    Last message repeated 3 times" >&2\nexit 1\n');
+    fs.chmodSync(program, 0o755);
+    await helper.load(cameraNode, flow({ source: 'test' }));
+    const got = watch();
+    await until(() => got.statuses.some((s) => s.fill === 'red'), 'a red status', 5000);
+    const status = got.statuses.find((s) => s.fill === 'red').text;
+    assert.match(status, /^ffmpeg exited with code 1: \[h264 @ 0x55\] error while decoding MB 53 20/);
+    assert.ok(!JSON.stringify([got.statuses, got.warnings]).includes('Last message repeated'), JSON.stringify(got.warnings));
+  });
+
   it('start / stop / pause / resume commands; stop ends the process group', async () => {
     writeFake(dir, 'rpicam-vid', { fps: 50 });
     await helper.load(cameraNode, flow({ autostart: false }));

@@ -33,6 +33,9 @@ export function findProgram(command: string, envPath = process.env.PATH ?? ''): 
   });
 }
 
+/** ffmpeg's note that it left out copies of the line before it: it would hide the reason a run ended, and its count varies. */
+const REPEAT_NOTE = /^Last message repeated \d+ times?$/;
+
 /** The last few stderr lines of a process, bounded in count and length. */
 export class LineTail {
   private lines: string[] = [];
@@ -46,7 +49,7 @@ export class LineTail {
   push(chunk: Buffer): void {
     const parts = (this.partial + chunk.toString('utf8')).split(/\r?\n|\r/);
     this.partial = parts.pop()!.slice(-this.maxLength);
-    for (const line of parts) if (line.trim()) this.lines.push(line.trim().slice(0, this.maxLength));
+    for (const line of parts.map((l) => l.trim())) if (line && !REPEAT_NOTE.test(line)) this.lines.push(line.slice(0, this.maxLength));
     if (this.lines.length > this.maxLines) this.lines.splice(0, this.lines.length - this.maxLines);
   }
 
