@@ -31,6 +31,25 @@ describe('folder camera reader', () => {
     assert.deepStrictEqual(warnings, ['skipped a.jpg: not a whole JPEG', 'skipped b.jpg: not a whole JPEG', 'skipped c.jpg: not a whole JPEG']);
   });
 
+  it('a looped folder emptied while read fails NO_IMAGES (shown and retried) instead of ending; files put back are read from the first', async () => {
+    const frames = await makeFrames(2);
+    const old = new Date(Date.now() - 60000);
+    const put = () => ['a.jpg', 'b.jpg'].forEach((n, i) => {
+      fs.writeFileSync(path.join(dir, n), frames[i]);
+      fs.utimesSync(path.join(dir, n), old, old);
+    });
+    put();
+    const r = new FolderReader(dir, { loop: true, watch: false, maxFrameBytes: 1e6 }, () => {});
+    assert.strictEqual((await r.next()).origin, 'a.jpg');
+    assert.strictEqual((await r.next()).origin, 'b.jpg');
+    for (const n of ['a.jpg', 'b.jpg']) fs.unlinkSync(path.join(dir, n));
+    for (let i = 0; i < 3; i++) await assert.rejects(r.next(), (e) => e.code === 'NO_IMAGES' && e.message === `no JPEG files in ${dir}`);
+    put();
+    assert.strictEqual((await r.next()).origin, 'a.jpg');
+    assert.strictEqual((await r.next()).origin, 'b.jpg');
+    assert.strictEqual((await r.next()).origin, 'a.jpg', 'still looping');
+  });
+
   it('a folder whose only file is oversize fails the pass too; a symlinked JPEG is read', async () => {
     fs.writeFileSync(path.join(dir, 'big.jpg'), Buffer.alloc(2000));
     const r = new FolderReader(dir, { loop: true, watch: false, maxFrameBytes: 1000 }, () => {});

@@ -113,8 +113,10 @@ export class FolderReader {
     this.index = 0;
     if (this.files.length > 0) return true;
     if (this.options.watch) return 'wait';
-    if (last === undefined) throw new YoloEdgeError(`no JPEG files in ${this.dir}`, 'NO_IMAGES');
-    return 'end';
+    // Empty at the start, or a looped folder emptied since: an error the source shows and retries (rather than
+    // ending the loop for good), and the files put back are read from the first name.
+    this.last = undefined;
+    throw new YoloEdgeError(`no JPEG files in ${this.dir}`, 'NO_IMAGES');
   }
 
   /**
