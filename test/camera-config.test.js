@@ -1,7 +1,11 @@
 'use strict';
 const assert = require('assert');
 const { lib } = require('./support/paths');
-const { parseCameraConfig } = lib('camera/config');
+const fs = require('fs');
+const path = require('path');
+const { ROOT } = require('./support/paths');
+const { loadEditorDefs, editorNodeVerdict, defaultsOf } = require('./support/editor-defs');
+const { parseCameraConfig, FIELD_SOURCES, SOURCE_KINDS } = lib('camera/config');
 const { rpicamArgs, ffmpegArgs, rtspStdin } = lib('camera/capture-args');
 const { redactor } = lib('camera/redact');
 const { LatestFrameGate } = lib('camera/latest-frame');
@@ -55,6 +59,45 @@ describe('camera: configuration and program arguments', () => {
     assert.strictEqual(vf(''), 'fps=2');
     assert.strictEqual(vf('-vf scale=640:-2'), 'fps=2,scale=640:-2');
     assert.strictEqual(vf('-threads 2 -filter:v "scale=320:240"'), 'fps=2,scale=320:240');
+  });
+
+  it('a value the dialog hides for the chosen source (left from another source) is not read: neither the runtime nor the dialog refuses it', () => {
+    // each field of a group, with a value the runtime refuses where the field is shown
+    const STALE = {
+      size: { width: '8', height: 'abc' },
+      quality: { quality: '0' },
+      rpicam: { command: '-x', camera: '16', rotation: '90', hflip: 'maybe', vflip: 'maybe', shutter: 'abc', gain: '-1', ev: '11', exposure: 'long', awb: 'sunny', denoise: 'x', afMode: 'x', lensPosition: '33' },
+      v4l2: { device: '-x', inputFormat: 'yuyv 422', mjpeg2jpeg: 'maybe' },
+      ffmpeg: { ffmpeg: '-x' },
+      extraArgs: { extraArgs: '"a\nb"' },
+      timeout: { timeout: '0' },
+    };
+    assert.deepStrictEqual(Object.keys(STALE).sort(), Object.keys(FIELD_SOURCES).sort());
+    // the rows of the dialog: which sources each field is shown for
+    const html = fs.readFileSync(path.join(ROOT, 'nodes', 'yolo-camera.html'), 'utf8');
+    const shownFor = {};
+    for (const row of html.split('<div class="form-row').slice(1)) {
+      const classes = /^([^"]*)"/.exec(row)[1];
+      const sources = [...classes.matchAll(/yolo-camera-(\w+)/g)].map((m) => m[1]).filter((c) => c !== 'only');
+      for (const [, id] of row.matchAll(/id="node-input-(\w+)"/g)) if (classes.includes('yolo-camera-only')) shownFor[id] = sources;
+    }
+    const def = loadEditorDefs('yolo-camera')['yolo-camera'];
+    const base = { source: 'rpicam', url: 'rtsp://cam/x', folder: '/tmp/frames' };
+    for (const [group, fields] of Object.entries(STALE)) {
+      for (const [field, value] of Object.entries(fields)) {
+        assert.deepStrictEqual(shownFor[field], [...FIELD_SOURCES[group]], `${field}: the dialog shows it for the sources of ${group}`);
+        for (const source of SOURCE_KINDS) {
+          const node = { ...defaultsOf(def), ...base, source, url: source === 'mjpeg' || source === 'snapshot' ? 'http://cam/x' : base.url };
+          const where = `${field}=${JSON.stringify(value)} for ${source}`;
+          if (FIELD_SOURCES[group].includes(source)) {
+            assert.throws(() => parseCameraConfig({ ...node, [field]: value }), (e) => e.code === 'BAD_CONFIG', where);
+          } else {
+            assert.deepStrictEqual(parseCameraConfig({ ...node, [field]: value }), parseCameraConfig(node), where);
+            assert.strictEqual(editorNodeVerdict(def, { ...node, [field]: value }), true, where);
+          }
+        }
+      }
+    }
   });
 
   it('takes max frame MB as whole bytes, also for fractions (0.1 MB is not a whole number of bytes)', () => {

@@ -77,6 +77,20 @@ export interface Credentials {
   password?: string;
 }
 
+/**
+ * The sources each group of fields is for: the dialog shows those fields only for these (nodes/yolo-camera.html).
+ * For another source a stale value there is not read (the default stands in), so it cannot stop that camera.
+ */
+export const FIELD_SOURCES = {
+  size: ['rpicam', 'v4l2', 'test'],
+  quality: ['rpicam', 'v4l2', 'rtsp', 'test'],
+  rpicam: ['rpicam'],
+  v4l2: ['v4l2'],
+  ffmpeg: ['v4l2', 'rtsp', 'test'],
+  extraArgs: ['rpicam', 'v4l2', 'rtsp', 'test'],
+  timeout: ['snapshot'],
+} as const satisfies Record<string, readonly SourceKind[]>;
+
 /** The shortest stall timeout at a target fps: this many frame periods without a frame. */
 export const STALL_FRAME_PERIODS = 2;
 
@@ -87,44 +101,45 @@ function stallPeriods(fps: number): number {
 /** Validates a node configuration (editor strings or numbers) into a CameraConfig; throws BAD_CONFIG naming the field. */
 export function parseCameraConfig(raw: Record<string, unknown>, creds: Credentials = {}, tls?: TlsOptions): CameraConfig {
   const source = oneOf('source', raw.source, SOURCE_KINDS, 'rpicam');
-  const quality = numberField('quality', raw.quality, 80, { min: 1, max: 100, integer: true });
+  // A field of a group that is not this source's: undefined, so its parser gives the default.
+  const own = (group: keyof typeof FIELD_SOURCES, v: unknown): unknown => ((FIELD_SOURCES[group] as readonly SourceKind[]).includes(source) ? v : undefined);
+  const quality = numberField('quality', own('quality', raw.quality), 80, { min: 1, max: 100, integer: true });
   const config: CameraConfig = {
     source,
     mode: oneOf('mode', raw.mode, MODES, 'continuous'),
     autostart: flag('autostart', raw.autostart, true),
     fps: numberField('fps', raw.fps, 5, { min: 0.01, max: 120 }),
-    width: numberField('width', raw.width, 1280, { min: 16, max: 8192, integer: true }),
-    height: numberField('height', raw.height, 720, { min: 16, max: 8192, integer: true }),
+    width: numberField('width', own('size', raw.width), 1280, { min: 16, max: 8192, integer: true }),
+    height: numberField('height', own('size', raw.height), 720, { min: 16, max: 8192, integer: true }),
     quality,
     rpicam: {
-      command: argument('command', raw.command),
-      camera: optionalNumber('camera index', raw.camera, { min: 0, max: 15, integer: true }),
+      command: argument('command', own('rpicam', raw.command)),
+      camera: optionalNumber('camera index', own('rpicam', raw.camera), { min: 0, max: 15, integer: true }),
       quality,
-      rotation: oneOf('rotation', String(raw.rotation ?? ''), ['0', '180'] as const, '0') === '180' ? 180 : 0,
-      hflip: flag('hflip', raw.hflip, false),
-      vflip: flag('vflip', raw.vflip, false),
-      shutterUs: optionalNumber('shutter', raw.shutter, { min: 1, max: 1e9, integer: true }),
-      gain: optionalNumber('gain', raw.gain, { min: 0, max: 64 }),
-      ev: optionalNumber('EV', raw.ev, { min: -10, max: 10 }),
-      exposure: optionalOneOf('exposure', raw.exposure, EXPOSURE_MODES),
-      awb: optionalOneOf('AWB', raw.awb, AWB_MODES),
-      denoise: optionalOneOf('denoise', raw.denoise, DENOISE_MODES),
-      afMode: optionalOneOf('autofocus mode', raw.afMode, AF_MODES),
-      lensPosition: optionalNumber('lens position', raw.lensPosition, { min: 0, max: 32 }),
+      rotation: oneOf('rotation', String(own('rpicam', raw.rotation) ?? ''), ['0', '180'] as const, '0') === '180' ? 180 : 0,
+      hflip: flag('hflip', own('rpicam', raw.hflip), false),
+      vflip: flag('vflip', own('rpicam', raw.vflip), false),
+      shutterUs: optionalNumber('shutter', own('rpicam', raw.shutter), { min: 1, max: 1e9, integer: true }),
+      gain: optionalNumber('gain', own('rpicam', raw.gain), { min: 0, max: 64 }),
+      ev: optionalNumber('EV', own('rpicam', raw.ev), { min: -10, max: 10 }),
+      exposure: optionalOneOf('exposure', own('rpicam', raw.exposure), EXPOSURE_MODES),
+      awb: optionalOneOf('AWB', own('rpicam', raw.awb), AWB_MODES),
+      denoise: optionalOneOf('denoise', own('rpicam', raw.denoise), DENOISE_MODES),
+      afMode: optionalOneOf('autofocus mode', own('rpicam', raw.afMode), AF_MODES),
+      lensPosition: optionalNumber('lens position', own('rpicam', raw.lensPosition), { min: 0, max: 32 }),
     },
     v4l2: {
-      // hidden in the editor for other sources: a stale value there must not stop their camera
-      device: source === 'v4l2' ? argument('device', raw.device, '/dev/video0') : '/dev/video0',
-      inputFormat: argument('input format', raw.inputFormat, 'mjpeg'),
-      mjpeg2jpeg: flag('mjpeg2jpeg', raw.mjpeg2jpeg, true),
+      device: argument('device', own('v4l2', raw.device), '/dev/video0'),
+      inputFormat: argument('input format', own('v4l2', raw.inputFormat), 'mjpeg'),
+      mjpeg2jpeg: flag('mjpeg2jpeg', own('v4l2', raw.mjpeg2jpeg), true),
     },
     user: text(creds.user),
     password: creds.password ?? '',
     tls,
     // hidden in the editor for other sources: a stale value there must not stop their camera
     folder: { path: source === 'folder' ? optionalFolderPath('folder', raw.folder, '/home/pi/images') : text(raw.folder), loop: flag('loop', raw.loop, false), watch: flag('watch', raw.watch, false) },
-    ffmpeg: argument('ffmpeg command', raw.ffmpeg, 'ffmpeg'),
-    extraArgs: splitArgs(raw.extraArgs),
+    ffmpeg: argument('ffmpeg command', own('ffmpeg', raw.ffmpeg), 'ffmpeg'),
+    extraArgs: splitArgs(own('extraArgs', raw.extraArgs)),
     supervision: {
       ...DEFAULT_SUPERVISION,
       retryMinMs: numberField('retry min', raw.retryMin, DEFAULT_SUPERVISION.retryMinMs / 1000, { min: 0.05, max: 3600 }) * 1000,
@@ -133,7 +148,7 @@ export function parseCameraConfig(raw: Record<string, unknown>, creds: Credentia
       // whole bytes: buffers are sized and indexed by it (0.1 MB is 104857.6 bytes)
       maxFrameBytes: Math.floor(numberField('max frame size', raw.maxFrameMB, DEFAULT_SUPERVISION.maxFrameBytes / 1048576, { min: 0.01, max: 256 }) * 1048576),
     },
-    timeoutMs: numberField('timeout', raw.timeout, 10, { min: 0.1, max: 600 }) * 1000,
+    timeoutMs: numberField('timeout', own('timeout', raw.timeout), 10, { min: 0.1, max: 600 }) * 1000,
   };
   if (!/^[a-z0-9_]+$/i.test(config.v4l2.inputFormat)) throw new YoloEdgeError(`input format must be a v4l2 format name like mjpeg or yuyv422, got '${config.v4l2.inputFormat}'`, 'BAD_CONFIG');
   if (source === 'v4l2' && !config.v4l2.device.startsWith('/')) throw new YoloEdgeError(`device must be an absolute path like /dev/video0, got '${config.v4l2.device}'`, 'BAD_CONFIG');
