@@ -14,6 +14,9 @@ const { makeFakeDir, writeFrames, writeFake, writeShellFake, calls, processesMen
 const { until } = require('./support/wait');
 const { lib } = require('./support/paths');
 const { findProgram } = lib('camera/process-source');
+const { MjpegSplitter } = lib('camera/mjpeg-splitter');
+const { ffmpegArgs } = lib('camera/capture-args');
+const { parseCameraConfig } = lib('camera/config');
 
 const cameraNode = require(path.join(DIST, 'nodes', 'yolo-camera.js'));
 helper.init(require.resolve('node-red'));
@@ -530,6 +533,29 @@ describe('camera node: capture programs', function () {
     } finally {
       process.env.PATH = pathWith(dir);
     }
+  });
+
+  it('RTSP output options on a camera slower than the target fps: every frame once, none repeated; a faster one is cut to the target (needs Debian ffmpeg)', async function () {
+    const ffmpeg = findProgram('ffmpeg', savedPath);
+    if (!ffmpeg) {
+      console.log('      skipped: ffmpeg is not installed (apt-get install -y ffmpeg)');
+      this.skip();
+    }
+    // What the RTSP source asks of ffmpeg after its input, on a 10 fps lavfi input of 3 s (30 frames, as fast as it runs).
+    const frames = (fps) => {
+      const args = ffmpegArgs(parseCameraConfig({ source: 'rtsp', url: 'rtsp://cam.local/live', fps }));
+      const output = args.slice(args.indexOf('-an'));
+      const run = require('child_process').spawnSync(ffmpeg, ['-hide_banner', '-nostdin', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=160x120:rate=10:duration=3', ...output], { maxBuffer: 64 * 1048576 });
+      assert.strictEqual(run.status, 0, String(run.stderr));
+      const out = [];
+      new MjpegSplitter((f) => out.push(f.toString('base64'))).push(run.stdout);
+      return out;
+    };
+    const slower = frames(25);
+    assert.strictEqual(slower.length, 30, 'each of the camera\'s 30 frames, once');
+    assert.strictEqual(new Set(slower).size, 30, 'no frame repeated');
+    const faster = frames(4);
+    assert.ok(faster.length >= 11 && faster.length <= 13, `${faster.length} frames of 3 s at 4 fps`);
   });
 
   it('a frame ffmpeg encodes leaves at once, not a frame period later (at 0.25 fps: 4 s) (needs Debian ffmpeg)', async function () {

@@ -47,7 +47,9 @@ export function ffmpegArgs(c: CameraConfig): string[] {
     case 'rtsp': {
       // With credentials ffmpeg reads the URL from stdin (a concat list): argv is readable by every local user.
       const input = rtspStdin(c) === undefined ? ['-rtsp_transport', 'tcp', '-i', c.url!.href] : ['-f', 'concat', '-safe', '0', '-protocol_whitelist', 'pipe,tcp,tls', '-i', 'pipe:0'];
-      return [...head, ...input, ...encode, ...withFpsFilter(c.extraArgs, c.fps), '-f', 'mjpeg', '-'];
+      // At most the target fps and never more frames than the camera sends: -r with vfr drops frames that come too
+      // soon. The fps filter would also repeat frames to fill up a slower camera, each sent again as a new frame.
+      return [...head, ...input, ...encode, '-r', String(c.fps), '-vsync', 'vfr', ...tail];
     }
     case 'test':
       // -re: lavfi would otherwise generate frames as fast as the CPU allows.
@@ -55,24 +57,6 @@ export function ffmpegArgs(c: CameraConfig): string[] {
     default:
       throw new YoloEdgeError(`ffmpeg does not handle the ${c.source} source`, 'BAD_CONFIG');
   }
-}
-
-/** The options that set ffmpeg's video filter; of several, ffmpeg uses only the last. */
-const VIDEO_FILTER_OPTIONS = new Set(['-vf', '-filter', '-filter:v', '-filter:v:0']);
-
-/**
- * Extra args with the target fps as the first video filter. A filter of theirs (a scale: the size fields are not
- * used for RTSP) after our own -vf fps=N would replace it, and ffmpeg would then encode every frame the camera sends.
- */
-function withFpsFilter(extra: string[], fps: number): string[] {
-  const fpsFilter = `fps=${fps}`;
-  let chained = false;
-  const out = extra.map((arg, i) => {
-    if (i === 0 || !VIDEO_FILTER_OPTIONS.has(extra[i - 1])) return arg;
-    chained = true;
-    return `${fpsFilter},${arg}`;
-  });
-  return chained ? out : ['-vf', fpsFilter, ...extra];
 }
 
 /**
