@@ -131,6 +131,23 @@ describe('folder camera reader', () => {
     assert.strictEqual(r.skipped, 0);
   });
 
+  it('a broken file with an mtime in the future (copied from a machine whose clock is ahead) does not hold the folder for good', async () => {
+    const [jpeg] = await makeFrames(1);
+    fs.writeFileSync(path.join(dir, 'a.jpg'), 'half a jpeg');
+    const ahead = new Date(Date.now() + 86400000);
+    fs.utimesSync(path.join(dir, 'a.jpg'), ahead, ahead);
+    fs.writeFileSync(path.join(dir, 'b.jpg'), jpeg);
+    fs.utimesSync(path.join(dir, 'b.jpg'), ahead, ahead);
+    for (const options of [{ loop: false, watch: false }, { loop: false, watch: true }]) {
+      const warnings = [];
+      const r = new FolderReader(dir, { ...options, maxFrameBytes: 1e6, settleMs: 200 }, (m) => warnings.push(m));
+      assert.strictEqual(await r.next(), 'wait', 'waited for at first: its writer may be at work');
+      const got = await poll(r, 3000);
+      assert.strictEqual(got.origin, 'b.jpg', JSON.stringify(options));
+      if (!options.watch) assert.deepStrictEqual(warnings, ['skipped a.jpg: not a whole JPEG']);
+    }
+  });
+
   it('a hidden name (.frame.jpg, a writer at work) is never read; the file is read once renamed', async () => {
     const [a, b] = await makeFrames(2);
     fs.writeFileSync(path.join(dir, 'a.jpg'), a);

@@ -59,6 +59,8 @@ export class FolderReader {
   private readonly warned = new Set<string>();
   /** Watch mode reads each name once: a partial file it has passed is looked at again here, bounded. */
   private readonly retries = new Map<string, Retry>();
+  /** The file last waited for as maybe still being written, as it was then, and since when (this reader's clock). */
+  private settling?: { name: string; size: number; mtimeMs: number; since: number };
 
   constructor(
     readonly dir: string,
@@ -146,7 +148,7 @@ export class FolderReader {
       if (st.size > this.options.maxFrameBytes) return this.skip(name, `${st.size} bytes, over the frame size limit`);
       const jpeg = wholeJpeg(await fs.readFile(file));
       if (jpeg) return jpeg;
-      if (Date.now() - st.mtimeMs < this.settleMs) return 'wait';
+      if (this.mayBeBeingWritten(name, st)) return 'wait';
       // a watched folder never reads this name again by itself: a writer that stalled would lose its file
       if (this.options.watch && !this.options.loop && this.retries.size < MAX_RETRYING_FILES) {
         this.retries.set(name, { size: st.size, mtimeMs: st.mtimeMs, looks: 0, unchanged: 0, at: Date.now() + this.settleMs });
@@ -156,6 +158,20 @@ export class FolderReader {
     } catch (err) {
       return this.skip(name, (err as NodeJS.ErrnoException).code ?? (err as Error).message);
     }
+  }
+
+  /**
+   * A file changed within the settle time may still be being written. By its mtime, and by this reader's own clock
+   * once seen: an mtime in the future (copied from a machine whose clock is ahead, or this clock set back) would
+   * otherwise hold the folder at that file for good. Unchanged in size and mtime for the settle time, it is done.
+   */
+  private mayBeBeingWritten(name: string, st: { size: number; mtimeMs: number }): boolean {
+    const now = Date.now();
+    if (now - st.mtimeMs >= this.settleMs) return false;
+    const w = this.settling;
+    if (w?.name === name && w.size === st.size && w.mtimeMs === st.mtimeMs) return now - w.since < this.settleMs;
+    this.settling = { name, size: st.size, mtimeMs: st.mtimeMs, since: now };
+    return true;
   }
 
   private get settleMs(): number {
