@@ -117,6 +117,48 @@ describe('camera: when a capture run is restarted', function () {
     assert.deepStrictEqual(processesMentioning(dir), []);
   });
 
+  it('the wall clock set back an hour, or forward, while frames flow: frames keep leaving at the target fps, no false stall', async () => {
+    const frame = (await makeFrames(1, 64, 48))[0];
+    fs.writeFileSync(path.join(dir, 'frame.jpg'), frame);
+    const program = path.join(dir, 'bin', 'steady-cam');
+    fs.writeFileSync(program, `#!/bin/bash\nwhile :; do cat '${path.join(dir, 'frame.jpg')}'; sleep 0.05 & wait $!; done\n`);
+    fs.chmodSync(program, 0o755);
+    const folder = path.join(dir, 'folder');
+    fs.mkdirSync(folder, { recursive: true });
+    fs.writeFileSync(path.join(folder, 'a.jpg'), frame);
+    const old = new Date(Date.now() - 60000);
+    fs.utimesSync(path.join(folder, 'a.jpg'), old, old);
+    const realNow = Date.now;
+    let offset = 0;
+    Date.now = () => realNow() + offset;
+    try {
+      // a stream (paced by the camera node) and a folder (fetched at the target rate), both at 10 fps
+      for (const raw of [{ source: 'rpicam', command: program }, { source: 'folder', folder, loop: true }]) {
+        for (const jump of [-3600000, 3600000]) {
+          offset = 0;
+          const got = { frames: 0, statuses: [], warnings: [] };
+          const cam = new Camera(parseCameraConfig({ ...raw, fps: 10, stallTimeout: 1, retryMin: 0.05 }), { frame: () => got.frames++, status: (s) => got.statuses.push(s), warn: (m) => got.warnings.push(m) });
+          cam.open();
+          try {
+            await until(() => got.frames >= 3, 'frames before the clock moved', 5000);
+            offset = jump;
+            const before = got.frames;
+            await new Promise((r) => setTimeout(r, 1500));
+            const where = `${raw.source}, clock moved ${jump / 3600000} h`;
+            assert.ok(got.frames - before >= 5, `${where}: ${got.frames - before} frames in the 1.5 s after`);
+            assert.deepStrictEqual(got.warnings, [], where);
+            assert.ok(!got.statuses.some((s) => s.fill === 'red'), `${where}: ${got.statuses.map((s) => s.text).join('; ')}`);
+          } finally {
+            await cam.close();
+          }
+        }
+      }
+    } finally {
+      Date.now = realNow;
+    }
+    assert.deepStrictEqual(processesMentioning(dir), []);
+  });
+
   it('trigger mode: a request while the capture program keeps failing fails with the reason, not only "no frame"', async () => {
     const missing = path.join(dir, 'bin', 'no-such-rpicam-vid');
     const config = parseCameraConfig({ source: 'rpicam', command: missing, mode: 'trigger', stallTimeout: 0.5, retryMin: 0.1 });

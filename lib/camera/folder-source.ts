@@ -30,7 +30,7 @@ interface Retry {
   mtimeMs: number;
   looks: number;
   unchanged: number;
-  /** The earliest time to look again. */
+  /** The earliest time to look again (performance.now()). */
   at: number;
 }
 
@@ -151,7 +151,7 @@ export class FolderReader {
       if (this.mayBeBeingWritten(name, st)) return 'wait';
       // a watched folder never reads this name again by itself: a writer that stalled would lose its file
       if (this.options.watch && !this.options.loop && this.retries.size < MAX_RETRYING_FILES) {
-        this.retries.set(name, { size: st.size, mtimeMs: st.mtimeMs, looks: 0, unchanged: 0, at: Date.now() + this.settleMs });
+        this.retries.set(name, { size: st.size, mtimeMs: st.mtimeMs, looks: 0, unchanged: 0, at: performance.now() + this.settleMs });
         return undefined;
       }
       return this.skip(name, 'not a whole JPEG');
@@ -166,8 +166,8 @@ export class FolderReader {
    * otherwise hold the folder at that file for good. Unchanged in size and mtime for the settle time, it is done.
    */
   private mayBeBeingWritten(name: string, st: { size: number; mtimeMs: number }): boolean {
-    const now = Date.now();
-    if (now - st.mtimeMs >= this.settleMs) return false;
+    if (Date.now() - st.mtimeMs >= this.settleMs) return false;
+    const now = performance.now();
     const w = this.settling;
     if (w?.name === name && w.size === st.size && w.mtimeMs === st.mtimeMs) return now - w.since < this.settleMs;
     this.settling = { name, size: st.size, mtimeMs: st.mtimeMs, since: now };
@@ -181,7 +181,7 @@ export class FolderReader {
   /** Looks again at the partial files due (one look per settle time each): the first that is whole now. */
   private async retryDue(): Promise<{ jpeg: Buffer; origin: string } | undefined> {
     for (const [name, r] of [...this.retries]) {
-      if (Date.now() < r.at) continue;
+      if (performance.now() < r.at) continue;
       const jpeg = await this.lookAgain(name, r);
       if (jpeg) return { jpeg, origin: name };
     }
@@ -203,7 +203,7 @@ export class FolderReader {
     r.unchanged = st.size === r.size && st.mtimeMs === r.mtimeMs ? r.unchanged + 1 : 0;
     r.size = st.size;
     r.mtimeMs = st.mtimeMs;
-    r.at = Date.now() + this.settleMs;
+    r.at = performance.now() + this.settleMs;
     let why: string;
     if (!st.isFile()) why = 'not a regular file';
     else if (st.size > this.options.maxFrameBytes) why = `${st.size} bytes, over the frame size limit`;

@@ -119,7 +119,8 @@ export class LatestFrameGate {
 
   private schedule(periodMs: number): void {
     if (this.timer) return;
-    const wait = this.lastEmit + periodMs - Date.now();
+    // the monotonic clock: the wall clock set back an hour would hold the next frame for that hour
+    const wait = this.lastEmit + periodMs - performance.now();
     if (wait <= 0) this.flush();
     else this.timer = setTimeout(() => this.flush(), wait);
   }
@@ -128,7 +129,7 @@ export class LatestFrameGate {
     this.timer = undefined;
     const f = this.take();
     if (!f) return;
-    this.lastEmit = Date.now();
+    this.lastEmit = performance.now();
     this.emit(f);
   }
 

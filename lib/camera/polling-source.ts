@@ -126,7 +126,8 @@ export class PollingSource implements FrameSource {
 
   private async loop(gen: number): Promise<void> {
     while (gen === this.generation) {
-      const t0 = Date.now();
+      // the monotonic clock: a wall clock set back would stretch the sleep below by as much
+      const t0 = performance.now();
       let delay = this.periodMs;
       try {
         const r = await this.serial();
@@ -146,7 +147,7 @@ export class PollingSource implements FrameSource {
         this.events.state({ kind: 'retrying', message: `${reason}; retry in ${formatSeconds(delay)}` });
         this.events.warn(reason);
       }
-      await this.sleep(Math.max(0, t0 + delay - Date.now()));
+      await this.sleep(Math.max(0, t0 + delay - performance.now()));
     }
   }
 

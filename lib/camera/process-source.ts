@@ -185,8 +185,8 @@ class ProcessRun implements Connection {
  * them (zombies) do not count: they hold no resources but a slot in the process table.
  */
 async function groupGone(pgid: number, timeoutMs: number): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until && liveMembers(pgid) > 0) await new Promise((r) => setTimeout(r, 20));
+  const until = performance.now() + timeoutMs;
+  while (performance.now() < until && liveMembers(pgid) > 0) await new Promise((r) => setTimeout(r, 20));
 }
 
 function liveMembers(pgid: number): number {

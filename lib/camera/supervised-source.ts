@@ -86,7 +86,7 @@ export abstract class SupervisedSource implements FrameSource {
   /** Subclasses hand over each whole frame of the given run. */
   protected deliver(conn: Connection, jpeg: Buffer): void {
     if (conn !== this.conn) return;
-    this.lastFrameAt = Date.now();
+    this.lastFrameAt = performance.now();
     if (this.frames++ === 0) this.events.state({ kind: 'running', message: 'running' });
     this.events.frame(jpeg);
   }
@@ -121,13 +121,14 @@ export abstract class SupervisedSource implements FrameSource {
       result = (err as Error).message;
     }
     if (typeof result === 'string') {
-      this.startedAt = Date.now();
+      this.startedAt = performance.now();
       this.frames = 0;
       this.retry(result);
       return;
     }
     this.conn = result;
-    this.startedAt = this.lastFrameAt = Date.now();
+    // the monotonic clock: the wall clock set forward would look like a stall, set back would hide one
+    this.startedAt = this.lastFrameAt = performance.now();
     this.frames = 0;
     this.events.state({ kind: 'starting', message: 'starting' });
     const every = Math.max(50, Math.min(1000, this.options.stallMs / 4));
@@ -136,14 +137,14 @@ export abstract class SupervisedSource implements FrameSource {
 
   private checkStall(): void {
     const conn = this.conn;
-    if (!conn || Date.now() - this.lastFrameAt < this.options.stallMs) return;
+    if (!conn || performance.now() - this.lastFrameAt < this.options.stallMs) return;
     const what = this.frames === 0 ? 'no JPEG frame' : 'no new JPEG frame';
     this.ended(conn, `${what} for ${(this.options.stallMs / 1000).toFixed(1)} s (${conn.progress()})`);
   }
 
   private retry(reason: string, detail?: string): void {
     if (!this.active) return;
-    if (this.frames > 0 && Date.now() - this.startedAt >= this.options.stableMs) this.backoff.reset();
+    if (this.frames > 0 && performance.now() - this.startedAt >= this.options.stableMs) this.backoff.reset();
     const delay = this.backoff.next();
     this.events.state({ kind: 'retrying', message: `${reason}; retry in ${formatSeconds(delay)}` });
     this.events.warn(reason, detail);

@@ -10,7 +10,8 @@ const REMEMBERED = 16;
 export class WarningFilter {
   private readonly lastAt = new Map<string, number>();
 
-  constructor(private readonly now: () => number = () => Date.now()) {}
+  // the monotonic clock: a wall clock set back would silence every reason for as long
+  constructor(private readonly now: () => number = () => performance.now()) {}
 
   /** True when `message` is to be logged now. */
   admit(message: string): boolean {
