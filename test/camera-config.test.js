@@ -43,17 +43,26 @@ describe('camera: configuration and program arguments', () => {
     const ra = ffmpegArgs(r);
     assert.strictEqual(ra[ra.indexOf('-i') + 1], 'pipe:0', 'with credentials the URL comes on stdin');
     assert.ok(rtspStdin(r).includes("file 'rtsp://admin:p%40ss%20word@cam.local:554/stream1'\noption rtsp_transport tcp\n"));
-    assert.ok(ra.join(' ').includes('-r 5 -vsync vfr'));
+    assert.match(ra[ra.indexOf('-vf') + 1], /^select=.*,setpts=N\/\(5\*TB\)$/);
+    assert.ok(ra.join(' ').includes('-r 5 -f mjpeg -'));
+    // ffmpeg 9 has no -vsync, ffmpeg 4 no -fps_mode, and ffmpeg 6 and later refuse a non-constant one beside -r
+    assert.ok(!ra.includes('-vsync') && !ra.includes('-fps_mode'), ra.join(' '));
     assert.strictEqual(r.url.href, 'rtsp://cam.local:554/stream1', 'the URL kept for display has no credentials');
     const t = ffmpegArgs(parseCameraConfig({ source: 'test', width: 320, height: 240, fps: 10 }));
     assert.ok(t.join(' ').includes('-re -f lavfi -i testsrc2=size=320x240:rate=10'));
   });
 
-  it('RTSP with a video filter in the extra args (a scale): it is kept as given, and the target fps still holds (no filter of ours to replace)', () => {
-    const a = ffmpegArgs(parseCameraConfig({ source: 'rtsp', url: 'rtsp://cam.local/stream1', fps: 2, extraArgs: '-vf scale=640:-2' }));
-    assert.deepStrictEqual(a.filter((x) => ['-vf', '-filter:v'].includes(x)).length, 1, a.join(' '));
-    assert.strictEqual(a[a.indexOf('-vf') + 1], 'scale=640:-2');
-    assert.ok(a.join(' ').includes('-r 2 -vsync vfr'), a.join(' '));
+  it('RTSP with a video filter in the extra args (a scale): the rate limit stays the first filter, not replaced by theirs', () => {
+    const vf = (extraArgs) => {
+      const a = ffmpegArgs(parseCameraConfig({ source: 'rtsp', url: 'rtsp://cam.local/stream1', fps: 2, extraArgs }));
+      // ffmpeg uses only the last video filter option it is given
+      const at = a.map((x, i) => (['-vf', '-filter:v'].includes(x) ? i : -1)).filter((i) => i >= 0);
+      return a[at.at(-1) + 1];
+    };
+    const limit = vf('');
+    assert.match(limit, /^select=.*,setpts=N\/\(2\*TB\)$/);
+    assert.strictEqual(vf('-vf scale=640:-2'), `${limit},scale=640:-2`);
+    assert.strictEqual(vf('-threads 2 -filter:v "scale=320:240"'), `${limit},scale=320:240`);
   });
 
   it('a value the dialog hides for the chosen source (left from another source) is not read: neither the runtime nor the dialog refuses it', () => {

@@ -554,6 +554,7 @@ describe('camera node: capture programs', function () {
     const slower = frames(25);
     assert.strictEqual(slower.length, 30, 'each of the camera\'s 30 frames, once');
     assert.strictEqual(new Set(slower).size, 30, 'no frame repeated');
+    assert.strictEqual(new Set(frames(10)).size, 30, 'at the camera\'s own rate: each frame, none lost');
     const faster = frames(4);
     assert.ok(faster.length >= 11 && faster.length <= 13, `${faster.length} frames of 3 s at 4 fps`);
   });

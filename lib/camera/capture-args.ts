@@ -47,9 +47,7 @@ export function ffmpegArgs(c: CameraConfig): string[] {
     case 'rtsp': {
       // With credentials ffmpeg reads the URL from stdin (a concat list): argv is readable by every local user.
       const input = rtspStdin(c) === undefined ? ['-rtsp_transport', 'tcp', '-i', c.url!.href] : ['-f', 'concat', '-safe', '0', '-protocol_whitelist', 'pipe,tcp,tls', '-i', 'pipe:0'];
-      // At most the target fps and never more frames than the camera sends: -r with vfr drops frames that come too
-      // soon. The fps filter would also repeat frames to fill up a slower camera, each sent again as a new frame.
-      return [...head, ...input, ...encode, '-r', String(c.fps), '-vsync', 'vfr', ...tail];
+      return [...head, ...input, ...encode, ...withRateLimit(c.extraArgs, c.fps), '-r', String(c.fps), '-f', 'mjpeg', '-'];
     }
     case 'test':
       // -re: lavfi would otherwise generate frames as fast as the CPU allows.
@@ -57,6 +55,37 @@ export function ffmpegArgs(c: CameraConfig): string[] {
     default:
       throw new YoloEdgeError(`ffmpeg does not handle the ${c.source} source`, 'BAD_CONFIG');
   }
+}
+
+/**
+ * The target fps as filters that only ever drop frames (the fps filter would also repeat frames to fill up a camera
+ * slower than the target, each sent again as a new one). A frame passes once its time reaches the next slot (less a
+ * tenth of a period, for jitter); slots are a period apart, and after a gap they start again from the frame that
+ * passed. The frames that pass are stamped a period apart, so that the constant rate -r sets for the output finds
+ * no gap to fill with repeats either. No -vsync or -fps_mode: ffmpeg 9 has no -vsync, ffmpeg 4 no -fps_mode, and
+ * from 6 on a non-constant one with -r is an error.
+ */
+function rateLimitFilter(fps: number): string {
+  const n = String(fps);
+  return `select=if(isnan(prev_selected_t)+gte(t+0.1/${n}\\,ld(0))\\,st(0\\,max(ld(0)+1/${n}\\,t+0.5/${n}))),setpts=N/(${n}*TB)`;
+}
+
+/** The options that set ffmpeg's video filter; of several, ffmpeg uses only the last. */
+const VIDEO_FILTER_OPTIONS = new Set(['-vf', '-filter', '-filter:v', '-filter:v:0']);
+
+/**
+ * Extra args with the rate limit as the first video filters. A filter of theirs (a scale: the size fields are not
+ * used for RTSP) after our own -vf would replace it; chained after it, it also works only on the frames sent.
+ */
+function withRateLimit(extra: string[], fps: number): string[] {
+  const limit = rateLimitFilter(fps);
+  let chained = false;
+  const out = extra.map((arg, i) => {
+    if (i === 0 || !VIDEO_FILTER_OPTIONS.has(extra[i - 1])) return arg;
+    chained = true;
+    return `${limit},${arg}`;
+  });
+  return chained ? out : ['-vf', limit, ...extra];
 }
 
 /**
