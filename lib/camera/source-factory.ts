@@ -26,7 +26,7 @@ export function createSource(c: CameraConfig, events: SourceEvents): FrameSource
       const name = redactUrl(c.url!.href);
       const secrets = redactor([c.password]);
       // Given the URL on stdin, ffmpeg names its input pipe:0 in its errors; the user knows the camera by its URL.
-      const redact = (text: string): string => secrets(text).replace(/\bpipe:0(?=:)/g, name);
+      const redact = (text: string): string => secrets(text).replace(/\bpipe:0(?=:)/g, () => name);
       return new ProcessSource(name, { commands: [c.ffmpeg], args: ffmpegArgs(c), stdin: rtspStdin(c), redact }, events, s);
     }
     case 'test':
