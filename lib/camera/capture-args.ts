@@ -62,8 +62,8 @@ export function ffmpegArgs(c: CameraConfig): string[] {
  * slower than the target, each sent again as a new one). A frame passes once its time reaches the next slot (less a
  * tenth of a period, for jitter); slots are a period apart, and after a gap they start again from the frame that
  * passed. The frames that pass are stamped a period apart, so that the constant rate -r sets for the output finds
- * no gap to fill with repeats either. No -vsync or -fps_mode: ffmpeg 9 has no -vsync, ffmpeg 4 no -fps_mode, and
- * from 6 on a non-constant one with -r is an error.
+ * no gap to fill with repeats either. No -vsync or -fps_mode: -fps_mode is missing before ffmpeg 5.1, and -vsync is
+ * deprecated from then on (checked on 4.1, 5.1 and 7.0).
  */
 function rateLimitFilter(fps: number): string {
   const n = String(fps);
