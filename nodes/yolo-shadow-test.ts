@@ -11,7 +11,7 @@ import { describeDetector, Detector, ModelIdentity } from '../lib/detector';
 import { FrameJob } from './shared/frame-intake';
 import { FrameOutput, FrameRuntime } from './shared/frame-runtime';
 import { errorStatus, refuseInput } from './shared/refuse-input';
-import { loadFailureText, refuseSettingsAtLoad, showFetchProgress, YoloModelNode } from './shared/model-config';
+import { loadFailureText, noModelError, noModelText, refuseSettingsAtLoad, showFetchProgress, YoloModelNode } from './shared/model-config';
 
 interface YoloShadowTestDef extends DetectNodeFields {
   production: string;
@@ -51,13 +51,13 @@ export = function (RED: NodeAPI): void {
     const production = RED.nodes.getNode(config.production) as YoloModelNode | null;
     const candidate = (RED.nodes.getNode(config.candidate) as YoloModelNode | null) ?? undefined;
     if (!production) {
-      node.status({ fill: 'red', shape: 'ring', text: 'no production model configured' });
-      this.on('input', (_msg: NodeMessageInFlow, _send, done) => done(new YoloEdgeError('no production yolo-model configured', 'NO_MODEL')));
+      node.status({ fill: 'red', shape: 'ring', text: noModelText(config.production, 'production') });
+      this.on('input', (_msg: NodeMessageInFlow, _send, done) => done(noModelError(config.production, 'production')));
       return;
     }
     // A candidate named but not deployed (an import without its yolo-model node): production serves alone, and says why.
-    const missingCandidate = config.candidate && !candidate ? `candidate yolo-model node ${config.candidate} not found` : '';
-    if (missingCandidate) node.warn(`${missingCandidate}: production serves alone; pick the candidate model again and deploy`);
+    const missingCandidate = config.candidate && !candidate ? noModelText(config.candidate, 'candidate') : '';
+    if (missingCandidate) node.warn(`${noModelError(config.candidate, 'candidate').message}; production serves alone meanwhile`);
     let lastWarning = '';
     let candidateFailure = '';
     /**

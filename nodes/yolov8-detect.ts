@@ -1,12 +1,11 @@
 import type { Node, NodeAPI, NodeMessageInFlow } from 'node-red';
 import { parseDetectConfig } from '../lib/detect-config';
-import { YoloEdgeError } from '../lib/errors';
 import { TOPICS } from '../lib/topics';
 import { DetectNodeFields, detectOptions, imageOf, Msg, wantsAnnotation, writeDetection } from './shared/detect-message';
 import { FrameJob } from './shared/frame-intake';
 import { FrameOutput, FrameRuntime } from './shared/frame-runtime';
 import { errorStatus, refuseInput } from './shared/refuse-input';
-import { loadFailureText, refuseSettingsAtLoad, showFetchProgress, YoloModelNode } from './shared/model-config';
+import { loadFailureText, noModelError, noModelText, refuseSettingsAtLoad, showFetchProgress, YoloModelNode } from './shared/model-config';
 import { createPreview } from './shared/preview';
 
 interface Yolov8DetectDef extends DetectNodeFields {
@@ -41,7 +40,7 @@ export = function (RED: NodeAPI): void {
     }
 
     async function work({ msg }: FrameJob): Promise<FrameOutput> {
-      if (!modelNode) throw new YoloEdgeError('no yolo-model configured', 'NO_MODEL');
+      if (!modelNode) throw noModelError(config.model);
       const detector = await modelNode.detector();
       frames.watch(detector);
       const input = await imageOf(msg, config.filePaths === true);
@@ -63,7 +62,7 @@ export = function (RED: NodeAPI): void {
     });
 
     // held until a frame is sent: a control message (the temperature guard's first) must not show it as running
-    if (!modelNode) frames.showState({ fill: 'red', shape: 'ring', text: 'no model configured' }, true);
+    if (!modelNode) frames.showState({ fill: 'red', shape: 'ring', text: noModelText(config.model) }, true);
     else {
       frames.showState({ fill: 'grey', shape: 'ring', text: 'loading model' }, true);
       const loading = modelNode.detector();

@@ -294,6 +294,18 @@ describe('yolov8-detect node', function () {
     assert.match(errorText(err), /model file not found: .*\/7$/);
   });
 
+  it('names a yolo-model node that is not deployed in its status and error (it said "no model configured", as for none picked)', async () => {
+    await helper.load([modelNode, detectNode], flow('yolov8n.onnx', { model: 'gone' }));
+    const d1 = helper.getNode('d1');
+    assert.strictEqual(d1.status.lastCall.args[0].text, 'yolo-model node gone not found');
+    const { error } = await outcome(d1, helper.getNode('out'), { payload: zebra });
+    assert.strictEqual(error.code, 'NO_MODEL');
+    assert.match(errorText(error), /^yolo-model node gone not found: pick the model again in the node's settings and deploy/);
+    await helper.unload();
+    await helper.load([modelNode, detectNode], flow('yolov8n.onnx', { model: '' }));
+    assert.strictEqual(helper.getNode('d1').status.lastCall.args[0].text, 'no yolo-model configured');
+  });
+
   it('says clearly when the model file is missing', async () => {
     await helper.load([modelNode, detectNode], flow('/nonexistent/model.onnx'));
     const r = await outcome(helper.getNode('d1'), helper.getNode('out'), { payload: zebra });

@@ -644,13 +644,25 @@ describe('yolo-shadow-test node', function () {
     const statuses = [];
     s1.on('call:status', (call) => statuses.push(call.args[0]));
     const got = capture();
-    assert.match(s1.warn.args.map((a) => String(a[0])).join('\n'), /candidate yolo-model node gone not found: production serves alone/);
+    assert.match(s1.warn.args.map((a) => String(a[0])).join('\n'), /candidate yolo-model node gone not found: pick the model again in the node.s settings and deploy; production serves alone/);
     await until(() => statuses.some((st) => /^ready/.test(st.text)), 'the ready status');
     assert.deepStrictEqual([statuses.at(-1).fill, statuses.at(-1).text], ['yellow', 'ready · candidate yolo-model node gone not found']);
     s1.receive({ payload: images[0] });
     await until(() => got.out1.length === 1, 'a production message');
     await until(() => / 1 frames$/.test(statuses.at(-1).text), 'the status after it');
     assert.deepStrictEqual([statuses.at(-1).fill, statuses.at(-1).text], ['yellow', 'candidate yolo-model node gone not found · 1 frames']);
+  });
+
+  it('a production yolo-model node that is not deployed is named in the status and in each error (it said "no production model configured")', async () => {
+    const f = flow('yolov8n.onnx', 'yolov8n.onnx', { production: 'gone' }).filter((n) => n.id !== 'mp');
+    await helper.load([modelNode, shadowNode], f);
+    const s1 = helper.getNode('s1');
+    assert.strictEqual(s1.status.lastCall.args[0].text, 'production yolo-model node gone not found');
+    const failed = new Promise((resolve) => s1.on('call:error', (c) => resolve(c.args[0])));
+    s1.receive({ payload: images[0] });
+    const err = await failed;
+    assert.strictEqual(err.code, 'NO_MODEL');
+    assert.match(err.message, /^production yolo-model node gone not found: pick the model again in the node's settings and deploy$/);
   });
 
   it('without a candidate it serves production alone and reports nothing', async () => {

@@ -1,6 +1,7 @@
 // Shared between the node adapters: how a node reaches the detector its yolo-model config node owns.
 import type { Node } from 'node-red';
 import type { DetectOptions, Detector } from '../../lib/detector';
+import { YoloEdgeError } from '../../lib/errors';
 
 export interface YoloModelNode extends Node {
   /** Resolved model file path. */
@@ -13,6 +14,20 @@ export interface YoloModelNode extends Node {
   register(user: Node): void;
   /** `user` has stopped: with no user left, the model is unloaded after a grace (a successor may come). */
   deregister(user: Node): void;
+}
+
+/**
+ * Why a node has no model: none picked, or a yolo-model node that is not deployed (a flow imported without its
+ * config node, or one deleted), which 'no model configured' would hide.
+ */
+export function noModelText(id: string | undefined, role = ''): string {
+  const what = role ? `${role} yolo-model` : 'yolo-model';
+  return id ? `${what} node ${id} not found` : `no ${what} configured`;
+}
+
+/** noModelText with the fix, for the log and for Catch nodes. */
+export function noModelError(id: string | undefined, role = ''): YoloEdgeError {
+  return new YoloEdgeError(`${noModelText(id, role)}: pick the model again in the node's settings and deploy`, 'NO_MODEL');
 }
 
 /** The red status text for a model that did not load. */
