@@ -227,6 +227,47 @@ describe('folder camera in trigger mode', () => {
   });
 });
 
+describe('folder camera read to its end (no loop, no watch)', () => {
+  let dir;
+  beforeEach(() => { dir = fx.tmpDir('yolo-edge-folder-'); });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('continuous: start reads the folder again from its first file, as a redeploy does', async () => {
+    const jpegs = await makeFrames(2);
+    jpegs.forEach((j, i) => fs.writeFileSync(path.join(dir, `f${i}.jpg`), j));
+    const files = [];
+    const statuses = [];
+    const camera = new Camera(parseCameraConfig({ source: 'folder', folder: dir, fps: 50 }, {}), { frame: (_j, info) => files.push(info.file), status: (s) => statuses.push(s.text), warn: () => {} });
+    camera.open();
+    try {
+      await until(() => /^no more images/.test(statuses.at(-1)), 'the end of the folder', 5000);
+      await camera.command('start');
+      await until(() => files.length === 4 && /^no more images/.test(statuses.at(-1)), 'the folder read again', 5000);
+      assert.deepStrictEqual(files, ['f0.jpg', 'f1.jpg', 'f0.jpg', 'f1.jpg']);
+    } finally {
+      await camera.close();
+    }
+  });
+
+  it('one frame per message: after "no more images", start makes the next request read the first file again', async () => {
+    const [jpeg] = await makeFrames(1);
+    fs.writeFileSync(path.join(dir, 'f0.jpg'), jpeg);
+    const statuses = [];
+    const camera = new Camera(parseCameraConfig({ source: 'folder', folder: dir, mode: 'trigger' }, {}), { frame: () => {}, status: (s) => statuses.push(s.text), warn: () => {} });
+    camera.open();
+    try {
+      assert.strictEqual((await camera.capture()).info.file, 'f0.jpg');
+      await assert.rejects(camera.capture(), (e) => e.code === 'NO_FRAME' && /no more images/.test(e.message));
+      await assert.rejects(camera.capture(), (e) => e.code === 'NO_FRAME', 'a request alone does not start over');
+      await camera.command('start');
+      assert.match(statuses.at(-1), /^ready/, 'the status no longer says the folder ended');
+      assert.strictEqual((await camera.capture()).info.file, 'f0.jpg');
+    } finally {
+      await camera.close();
+    }
+  });
+});
+
 describe('folder camera in trigger mode without start on deploy', () => {
   let dir;
   beforeEach(() => { dir = fx.tmpDir('yolo-edge-folder-'); });

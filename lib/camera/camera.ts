@@ -91,12 +91,14 @@ export class Camera {
     else this.refreshStatus(true);
   }
 
+  /** msg.command start (and start on deploy): a folder read to its end starts over at its first file. */
   start(): void {
     this.started = true;
     this.off = false;
     this.paused = false;
     this.meter.reset();
     this.gate.setPaused(false);
+    this.source.rewind?.();
     if (this.config.mode === 'continuous' || !this.source.pullable) this.source.start();
     this.refreshStatus(true);
   }

@@ -68,6 +68,14 @@ export class FolderReader {
     private readonly warn: (message: string) => void = () => {},
   ) {}
 
+  /** Back to before the first file: a folder read to its end (no loop, no watch) is read again from the start. */
+  rewind(): void {
+    this.files = [];
+    this.index = 0;
+    this.last = undefined;
+    this.deliveredThisPass = 0;
+  }
+
   /** The next JPEG; the signal (the source stopping) ends the search between files. */
   async next(signal?: AbortSignal): Promise<PullResult> {
     const again = await this.retryDue();

@@ -18,6 +18,8 @@ export interface Puller {
   next(signal: AbortSignal): Promise<PullResult>;
   /** Ends what fetches keep open between calls (idle connections), on stop. */
   release?(): void;
+  /** After 'end': the next fetch starts again from the first image. */
+  rewind?(): void;
 }
 
 /**
@@ -36,6 +38,8 @@ export class PollingSource implements FrameSource {
   private running = false;
   /** The last request (trigger mode) failed, so the status shows why until one succeeds. */
   private pullError = false;
+  /** A fetch gave 'end': nothing more comes until rewind(). */
+  private ended = false;
   /** Aborted on stop, so an in-flight fetch ends at once rather than at its deadline. */
   private abort = new AbortController();
   private readonly backoff: Backoff;
@@ -74,6 +78,14 @@ export class PollingSource implements FrameSource {
     if (wasActive && !this.active) this.events.state({ kind: 'stopped', message: 'stopped' });
   }
 
+  /** A folder read to its end is read again from its first file, as after a redeploy; the status no longer says it ended. */
+  rewind(): void {
+    if (!this.ended) return;
+    this.ended = false;
+    this.puller.rewind?.();
+    this.events.state({ kind: 'stopped', message: 'stopped' });
+  }
+
   async pull(): Promise<{ jpeg: Buffer; origin?: string }> {
     if (this.waiting >= MAX_WAITING_REQUESTS) throw tooManyWaiting(MAX_WAITING_REQUESTS);
     this.waiting++;
@@ -88,6 +100,7 @@ export class PollingSource implements FrameSource {
     }
     if (r === 'wait') throw new YoloEdgeError(`${this.name}: no new image yet`, 'NO_FRAME');
     if (r === 'end') {
+      this.ended = true;
       // as in continuous mode: nothing more will come, which the status says rather than 'ready'
       this.events.state({ kind: 'ended', message: 'no more images' });
       throw new YoloEdgeError(`${this.name}: no more images`, 'NO_FRAME');
@@ -134,6 +147,7 @@ export class PollingSource implements FrameSource {
         if (gen !== this.generation) return;
         if (r === 'end') {
           this.active = false;
+          this.ended = true;
           this.events.state({ kind: 'ended', message: 'no more images' });
           return;
         }

@@ -26,6 +26,8 @@ export interface FrameSource {
   stop(): Promise<void>;
   /** One frame now (pullable sources only). */
   pull(): Promise<{ jpeg: Buffer; origin?: string }>;
+  /** Called on msg.command start: a source that ended (a folder read to its end) goes back to its first image. */
+  rewind?(): void;
 }
 
 export interface SupervisionOptions {
