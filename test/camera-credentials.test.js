@@ -57,6 +57,21 @@ describe('camera credentials: messages never show a password', () => {
     assert.strictEqual(redactText('GET http://u:x@h/ failed'), 'GET http://u:***@h/ failed', 'URLs are masked without knowing the secret');
   });
 
+  it('a short password is masked where it stands as the password, not inside ordinary words; a long one everywhere', () => {
+    const { redactor } = lib('camera/redact');
+    const p = redactor(['p']);
+    assert.strictEqual(p('ffmpeg exited with code 1: pipe:0: Input/output error'), 'ffmpeg exited with code 1: pipe:0: Input/output error', 'ordinary words are kept');
+    assert.strictEqual(p("[concat] Impossible to open 'rtsp://dave:p@cam/live' (p); user dave:p, password p"), "[concat] Impossible to open 'rtsp://dave:***@cam/live' (***); user dave:***, password ***");
+    assert.strictEqual(redactor(['5'])('captured 5 · sent 15 · dropped 0'), 'captured *** · sent 15 · dropped 0');
+    // special characters: taken literally, masked raw and URL-encoded; ends that are not letters or digits need no boundary
+    const special = redactor(['a.b*c', 'p@ss', 'x!']);
+    assert.strictEqual(special('aXbbc a.b*cd (a.b*c)'), 'aXbbc a.b*cd (***)');
+    assert.strictEqual(special('open rtsp://cam/live with p%40ss or p@ss; x!y'), 'open rtsp://cam/live with *** or ***; ***y');
+    // a long secret is no ordinary word: masked even glued to other text, so no part of it shows
+    assert.strictEqual(redactor(['S3cret-Passw0rd'])('tokenS3cret-Passw0rdX S3cret-Passw0rd'), 'token***X ***');
+    assert.strictEqual(redactor(["it's", "it's me"])("(it's me) it's"), '(***) ***', 'the longer secret is replaced whole');
+  });
+
   it('a camera that takes its password in the query (Foscam ?usr=admin&pwd=...): the value is masked where a URL is shown', () => {
     const { redactUrl, redactText } = lib('camera/redact');
     const camUrl = 'http://10.0.0.9/cgi-bin/CGIProxy.fcgi?cmd=snapPicture2&usr=admin&pwd=S3cret-Pw';

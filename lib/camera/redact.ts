@@ -80,14 +80,33 @@ export function redactUrl(raw: string): string {
   return parts.password ? `${scheme}${encodeURIComponent(parts.user)}:***@${rest}` : `${scheme}***@${rest}`;
 }
 
+/** A secret this long is masked wherever it stands: inside a longer word it is no accident (and may be a leak). */
+const MASK_ANYWHERE_LENGTH = 8;
+const WORD_CHAR = /^[\p{L}\p{N}]$/u;
+
+/**
+ * A secret as a pattern. A short one is masked where it stands as a token of its own (in a URL, after user:, between
+ * blanks or quotes), not inside a longer word: password "p" must not turn "ffmpeg" into "ffm***eg". Only its ends
+ * that are letters or digits need a boundary: "(p)" and "u:p@" are masked, and "x!" also in "x!y".
+ */
+function secretPattern(secret: string): string {
+  const body = secret.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  if (secret.length >= MASK_ANYWHERE_LENGTH) return body;
+  const chars = [...secret];
+  const before = WORD_CHAR.test(chars[0]) ? '(?<![\\p{L}\\p{N}])' : '';
+  const after = WORD_CHAR.test(chars[chars.length - 1]) ? '(?![\\p{L}\\p{N}])' : '';
+  return before + body + after;
+}
+
 /** Text with every URL's password and secret query values masked, and the given secrets (raw or URL-encoded) replaced by ***. */
 export function redactText(text: string, secrets: readonly string[] = []): string {
-  let out = maskSecretParams(text.replace(USERINFO_IN_TEXT, (_m, scheme: string, info: string) => maskUserinfo(scheme, info)));
+  const out = maskSecretParams(text.replace(USERINFO_IN_TEXT, (_m, scheme: string, info: string) => maskUserinfo(scheme, info)));
   const forms = new Set<string>();
   for (const s of secrets) if (s) [s, encodeURIComponent(s)].forEach((f) => forms.add(f));
+  if (forms.size === 0) return out;
   // Longest first: a secret that contains another is replaced whole.
-  for (const f of [...forms].sort((a, b) => b.length - a.length)) out = out.split(f).join('***');
-  return out;
+  const patterns = [...forms].sort((a, b) => b.length - a.length).map(secretPattern);
+  return out.replace(new RegExp(patterns.join('|'), 'gu'), '***');
 }
 
 /** redactText bound to a camera's secrets, for everything its sources and node show. */
