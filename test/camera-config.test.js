@@ -73,6 +73,7 @@ describe('camera: configuration and program arguments', () => {
       rpicam: { command: '-x', camera: '16', rotation: '90', hflip: 'maybe', vflip: 'maybe', shutter: 'abc', gain: '-1', ev: '11', exposure: 'long', awb: 'sunny', denoise: 'x', afMode: 'x', lensPosition: '33' },
       v4l2: { device: '-x', inputFormat: 'yuyv 422', mjpeg2jpeg: 'maybe' },
       ffmpeg: { ffmpeg: '-x' },
+      rtsp: { rtspTransport: 'udp -x' },
       extraArgs: { extraArgs: '"a\nb"' },
       timeout: { timeout: '0' },
     };

@@ -97,6 +97,9 @@ describe('camera credentials: messages never show a password', () => {
     assert.strictEqual(args[args.indexOf('-i') + 1], 'rtsp://cam.local/live');
     assert.ok(args.join(' ').includes('-rtsp_transport tcp'));
     assert.strictEqual(rtspStdin(c), undefined);
+    const udp = ffmpegArgs(parseCameraConfig({ source: 'rtsp', url: 'rtsp://cam.local/live', rtspTransport: 'udp' }));
+    assert.deepStrictEqual(udp.slice(udp.indexOf('-rtsp_transport'), udp.indexOf('-i') + 2), ['-rtsp_transport', 'udp', '-i', 'rtsp://cam.local/live'], 'the transport chosen');
+    assert.throws(() => parseCameraConfig({ source: 'rtsp', url: 'rtsp://cam.local/live', rtspTransport: 'udp -x' }), (e) => e.code === 'BAD_CONFIG' && /RTSP transport/.test(e.message));
   });
 
   it('an RTSP URL with a secret in its query (token=): ffmpeg reads it from stdin, ps never shows it', () => {
@@ -205,6 +208,14 @@ describe('camera credentials: RTSP with a real ffmpeg', function () {
     assert.ok(got.msgs[0].payload[0] === 0xff && got.msgs[0].payload[1] === 0xd8, 'JPEG frames');
     assert.strictEqual(got.msgs[0].frame.source, `rtsp://127.0.0.1:${cam.port}/live`);
     assert.deepStrictEqual(leaks(got.shown.join('\n'), password), []);
+  });
+
+  it('RTSP transport udp: ffmpeg given the URL on stdin asks the camera for UDP (its concat input may open udp and rtp)', async () => {
+    const [node, out] = flow();
+    await helper.load(cameraNode, [{ ...node, rtspTransport: 'udp' }, out], { 'n-cam': { user, password } });
+    assert.ok(rtspStdin(parseCameraConfig({ source: 'rtsp', url: node.url, rtspTransport: 'udp' }, { user, password })).endsWith('\noption rtsp_transport udp\n'));
+    await until(() => cam.state.transports.length > 0, 'a SETUP from ffmpeg', 30000);
+    assert.match(cam.state.transports[0], /^RTP\/AVP(\/UDP)?;unicast;client_port=\d+-\d+/);
   });
 
   it('a wrong password: ffmpeg prints the URL with it, the node shows neither', async () => {

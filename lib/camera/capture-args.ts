@@ -46,7 +46,9 @@ export function ffmpegArgs(c: CameraConfig): string[] {
     }
     case 'rtsp': {
       // With credentials ffmpeg reads the URL from stdin (a concat list): argv is readable by every local user.
-      const input = rtspStdin(c) === undefined ? ['-rtsp_transport', 'tcp', '-i', c.url!.href] : ['-f', 'concat', '-safe', '0', '-protocol_whitelist', 'pipe,tcp,tls', '-i', 'pipe:0'];
+      // The concat input opens only the protocols listed: UDP transport also needs udp and rtp (checked with ffmpeg 5.1).
+      const whitelist = c.rtspTransport === 'udp' ? 'pipe,tcp,tls,udp,rtp' : 'pipe,tcp,tls';
+      const input = rtspStdin(c) === undefined ? ['-rtsp_transport', c.rtspTransport, '-i', c.url!.href] : ['-f', 'concat', '-safe', '0', '-protocol_whitelist', whitelist, '-i', 'pipe:0'];
       return [...head, ...input, ...encode, ...withRateLimit(c.extraArgs, c.fps), '-r', String(c.fps), '-f', 'mjpeg', '-'];
     }
     case 'test':
@@ -103,5 +105,5 @@ export function rtspStdin(c: CameraConfig): string | undefined {
   }
   // In ffconcat a quoted token ends at the next quote: a quote inside is closed, escaped and reopened.
   const quoted = `'${u.href.replace(/'/g, "'\\''")}'`;
-  return `ffconcat version 1.0\nfile ${quoted}\noption rtsp_transport tcp\n`;
+  return `ffconcat version 1.0\nfile ${quoted}\noption rtsp_transport ${c.rtspTransport}\n`;
 }

@@ -14,6 +14,9 @@ export const AWB_MODES = ['auto', 'incandescent', 'tungsten', 'fluorescent', 'in
 export const DENOISE_MODES = ['auto', 'off', 'cdn_off', 'cdn_fast', 'cdn_hq'] as const;
 export const AF_MODES = ['manual', 'auto', 'continuous'] as const;
 export const EXPOSURE_MODES = ['normal', 'sport'] as const;
+/** ffmpeg's -rtsp_transport: tcp (interleaved, no lost packets: the default) or udp, for cameras that only offer it. */
+export const RTSP_TRANSPORTS = ['tcp', 'udp'] as const;
+export type RtspTransport = (typeof RTSP_TRANSPORTS)[number];
 
 export interface RpicamOptions {
   /** Program to run; empty means rpicam-vid, falling back to libcamera-vid. */
@@ -59,6 +62,7 @@ export interface CameraConfig {
   v4l2: V4l2Options;
   /** Camera URL (rtsp, mjpeg, snapshot), without credentials. */
   url?: URL;
+  rtspTransport: RtspTransport;
   user: string;
   password: string;
   /** Certificates and verification for an https camera (mjpeg, snapshot), from a TLS configuration. */
@@ -87,6 +91,7 @@ export const FIELD_SOURCES = {
   rpicam: ['rpicam'],
   v4l2: ['v4l2'],
   ffmpeg: ['v4l2', 'rtsp', 'test'],
+  rtsp: ['rtsp'],
   extraArgs: ['rpicam', 'v4l2', 'rtsp', 'test'],
   timeout: ['snapshot'],
 } as const satisfies Record<string, readonly SourceKind[]>;
@@ -133,6 +138,7 @@ export function parseCameraConfig(raw: Record<string, unknown>, creds: Credentia
       inputFormat: argument('input format', own('v4l2', raw.inputFormat), 'mjpeg'),
       mjpeg2jpeg: flag('mjpeg2jpeg', own('v4l2', raw.mjpeg2jpeg), true),
     },
+    rtspTransport: oneOf('RTSP transport', own('rtsp', raw.rtspTransport), RTSP_TRANSPORTS, 'tcp'),
     user: text(creds.user),
     password: creds.password ?? '',
     tls,

@@ -1,7 +1,8 @@
 'use strict';
 // A small RTSP camera for tests with a real ffmpeg: OPTIONS, DESCRIBE behind Basic auth (401 first, as cameras
 // do), SETUP and PLAY with RTP over the RTSP connection (interleaved TCP), streaming an MPEG-TS clip as RTP
-// payload type 33, once. It records every Authorization it was sent, decoded, to check that credentials arrive.
+// payload type 33, once. It records every Authorization it was sent, decoded, to check that credentials arrive,
+// and the Transport each SETUP asks for (state.transports).
 const net = require('net');
 const { spawnSync } = require('child_process');
 
@@ -36,7 +37,7 @@ function startRtspResponder({ user, password, ts }) {
   const expected = 'Basic ' + Buffer.from(`${user}:${password}`).toString('base64');
   const auths = [];
   const sockets = new Set();
-  const state = { describes: 0, playing: 0 };
+  const state = { describes: 0, playing: 0, transports: [] };
   const server = net.createServer((sock) => {
     sockets.add(sock);
     let buf = '';
@@ -66,6 +67,7 @@ function startRtspResponder({ user, password, ts }) {
           const sdp = 'v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=test\r\nc=IN IP4 0.0.0.0\r\nt=0 0\r\nm=video 0 RTP/AVP 33\r\na=rtpmap:33 MP2T/90000\r\na=control:track1\r\n';
           reply('200 OK', `Content-Type: application/sdp\r\nContent-Base: ${base}\r\n`, sdp);
         } else if (method === 'SETUP') {
+          state.transports.push((/^Transport:\s*(.*)$/im.exec(req) || [])[1]);
           reply('200 OK', 'Transport: RTP/AVP/TCP;unicast;interleaved=0-1\r\nSession: 5eed5eed\r\n');
         } else if (method === 'PLAY') {
           state.playing++;
