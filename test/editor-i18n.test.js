@@ -5,6 +5,7 @@ const assert = require('assert');
 const fs = require('fs');
 const path = require('path');
 const { ROOT } = require('./support/paths');
+const { loadEditorDefs } = require('./support/editor-defs');
 
 const PKG = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
 const LANGS = ['en-US', 'zh-CN'];
@@ -31,6 +32,21 @@ describe('editor catalogs and help (every node set, en-US and zh-CN)', () => {
       // t('group.' + name) is a dynamic key: the group must exist.
       for (const k of used) assert.ok(k.endsWith('.') ? en.some((e) => e.startsWith(k)) : en.includes(k), `${set}.html uses '${k}', not in the catalog`);
       assert.ok(!/data-help-name=/.test(html), `${set}.html: help belongs in locales/<lang>/${set}.html`);
+    });
+
+    // A port without a label shows nothing when hovered, while the package's other nodes name what goes in and out.
+    it(`${set}: every input and output port of its nodes has a label from the catalogs`, () => {
+      const en = catalog('en-US', set);
+      for (const [type, def] of Object.entries(loadEditorDefs(set))) {
+        const ports = [...Array(def.inputs || 0).keys()].map((i) => ['inputLabels', i]).concat([...Array(def.outputs || 0).keys()].map((i) => ['outputLabels', i]));
+        for (const [kind, i] of ports) {
+          const labels = def[kind];
+          const key = typeof labels === 'function' ? labels.call(def.defaults, i) : labels?.[i];
+          assert.ok(typeof key === 'string' && key.startsWith(`node-red-contrib-yolo-edge/${set}:`), `${type} ${kind}[${i}]: ${key}`);
+          const text = key.slice(key.indexOf(':') + 1).split('.').reduce((o, k) => o?.[k], en);
+          assert.ok(typeof text === 'string' && text.trim(), `${type} ${kind}[${i}]: '${key}' not in the en-US catalog`);
+        }
+      }
     });
 
     it(`${set}: help in en-US and zh-CN with the same sections`, () => {
