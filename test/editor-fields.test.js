@@ -124,6 +124,22 @@ describe('editor validation agrees with the runtime parser, field by field', () 
   }
 });
 
+describe('yolo-model: the model field', () => {
+  const def = loadEditorDefs('yolo-model')['yolo-model'];
+  const node = defaultsOf(def);
+  const { isDefaultModelName } = lib('model/default-model');
+
+  it('blank is the default model in both: the dialog does not flag it, and its label names that model', () => {
+    for (const blank of ['', ' ', undefined]) {
+      assert.strictEqual(isDefaultModelName(blank), true, JSON.stringify(blank));
+      assert.strictEqual(editorNodeVerdict(def, { ...node, model: blank }), true, JSON.stringify(blank));
+      assert.strictEqual(def.label.call({ ...node, model: blank }), def.defaults.model.value);
+    }
+    for (const ok of ['yolov8n.onnx', ' models/best.ONNX ', '/srv/m.onnx']) assert.strictEqual(editorVerdict(def, node, 'model', ok), true, ok);
+    for (const bad of ['model.txt', 'best.pt', 'x']) assert.match(String(editorVerdict(def, node, 'model', bad)), /validation\.model$/, bad);
+  });
+});
+
 describe('yolo-temperature folders and vcgencmd: the dialog and the runtime say the same, in plain words', () => {
   const def = loadEditorDefs('yolo-temperature')['yolo-temperature'];
   const node = defaultsOf(def);
