@@ -106,6 +106,15 @@ describe('editor validation agrees with the runtime parser, field by field', () 
       if (wrong.size) assert.fail([...wrong].map(([k, { values, example }]) => `${k}: ${show(values)} (${example})`).join('\n'));
     });
 
+    // A node written by hand (a snippet, the admin API) may leave fields out: the runtime takes their defaults.
+    it(`${type}: a node written without its fields is taken or refused by both, in every context`, () => {
+      for (const ctx of CONTEXTS[type] ?? [{}]) {
+        const editor = editorNodeVerdict(def, { ...ctx });
+        const runtime = RUNTIME[type]({ ...ctx });
+        assert.strictEqual(editor === true, runtime === null, `${type} ${JSON.stringify(ctx)}: editor ${editor === true ? 'accepts' : editor}, runtime ${runtime ?? 'accepts'}`);
+      }
+    });
+
     it(`${type}: a blank number field is the editor's default at run time, in every context`, () => {
       const numbers = Object.entries(def.defaults).filter(([k, d]) => typeof d.value === 'number' && !(ELSEWHERE[type] ?? []).includes(k)).map(([k]) => k);
       assert.ok(numbers.length > 0);
