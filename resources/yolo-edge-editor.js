@@ -62,6 +62,14 @@
     return function (v, opt) { return check(t, blank(v) || allowed.indexOf(String(v).trim()) >= 0, opt, key); };
   }
 
+  /**
+   * Whether Node-RED puts an environment variable in place of the value at deploy: only when the whole value, as
+   * typed, is ${NAME} or $(NAME) (@node-red/runtime flows/util mapEnvVarProperties); ${HOME}/x reaches the node as written.
+   */
+  function isEnvVar(v) {
+    return typeof v === 'string' && /^\$\{\S+\}$|^\$\(\S+\)$/.test(v);
+  }
+
   /** A validator for text passed to a program as one argument: must not look like an option. */
   function notOption(t) {
     return function (v, opt) { return check(t, typeof v !== 'string' || v.trim().charAt(0) !== '-', opt, 'notOption'); };
@@ -76,5 +84,5 @@
     };
   }
 
-  window.YoloEdgeEditor = { blank: blank, catalog: catalog, check: check, inRange: inRange, numberOr: numberOr, defaultOf: defaultOf, showDefaults: showDefaults, oneOf: oneOf, notOption: notOption, labels: labels };
+  window.YoloEdgeEditor = { blank: blank, catalog: catalog, check: check, inRange: inRange, numberOr: numberOr, defaultOf: defaultOf, showDefaults: showDefaults, oneOf: oneOf, notOption: notOption, isEnvVar: isEnvVar, labels: labels };
 })();

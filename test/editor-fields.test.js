@@ -245,4 +245,26 @@ describe('editor validation agrees with the camera node on its calibration field
     const wrong = values.filter((v, i) => (editorVerdict(def, flow[i], 'calibDir', v) === true) !== (i < 4));
     assert.deepStrictEqual(wrong, []);
   });
+
+  // Node-RED puts an environment variable in place of a property only when the whole value is ${NAME} (or $(NAME)):
+  // one inside a path (${HOME}/calib) reaches the node as written, a relative path the node refuses.
+  it('folder and calibDir: an environment variable counts when it is the whole value, as Node-RED sets it at deploy', async () => {
+    const def = loadEditorDefs('yolo-camera')['yolo-camera'];
+    await helper.unload();
+    process.env.YOLO_EDGE_TEST_DIR = dir;
+    try {
+      const values = ['${YOLO_EDGE_TEST_DIR}', '$(YOLO_EDGE_TEST_DIR)', '${YOLO_EDGE_TEST_DIR}/calib', 'calib/${YOLO_EDGE_TEST_DIR}', ' ${YOLO_EDGE_TEST_DIR}', 'x${Y}'];
+      const flow = values.flatMap((v, i) => [
+        { ...defaultsOf(def), id: `e${i}`, type: 'yolo-camera', source: 'test', autostart: false, calibDir: v },
+        { ...defaultsOf(def), id: `f${i}`, type: 'yolo-camera', source: 'folder', autostart: false, folder: v },
+      ]);
+      await helper.load(cameraNode, flow);
+      const refused = new Set(helper.log().args.map(([e]) => e).filter((e) => e.level === helper.log().ERROR && /^[ef]\d$/.test(e.id)).map((e) => e.id));
+      assert.deepStrictEqual([...refused].sort(), ['e2', 'e3', 'e4', 'e5', 'f2', 'f3', 'f4', 'f5'], 'the runtime');
+      const wrong = flow.filter((n) => (editorNodeVerdict(def, n) === true) === refused.has(n.id)).map((n) => `${n.id} ${JSON.stringify(n.calibDir || n.folder)}`);
+      assert.deepStrictEqual(wrong, [], 'the dialog flags what the node refuses');
+    } finally {
+      delete process.env.YOLO_EDGE_TEST_DIR;
+    }
+  });
 });
