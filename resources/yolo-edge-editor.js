@@ -18,6 +18,14 @@
     return ok ? true : (opt ? t('validation.' + key, args) : false);
   }
 
+  /**
+   * Whether Node-RED puts an environment variable in place of the value at deploy: only when the whole value, as
+   * typed, is ${NAME} or $(NAME) (@node-red/runtime flows/util mapEnvVarProperties); ${HOME}/x reaches the node as written.
+   */
+  function isEnvVar(v) {
+    return typeof v === 'string' && /^\$\{\S+\}$|^\$\(\S+\)$/.test(v);
+  }
+
   function isNumberIn(v, min, max, integer) {
     var n = Number(v);
     return !blank(v) && Number.isFinite(n) && n >= min && n <= max && (!integer || Number.isInteger(n));
@@ -25,13 +33,14 @@
 
   /**
    * A validator for a number in [min, max] (max may be Infinity), whole with `integer`. Blank is valid: the runtime
-   * takes the field's default (lib/config/fields numberField), which showDefaults puts in the empty field.
+   * takes the field's default (lib/config/fields numberField), which showDefaults puts in the empty field. So is an
+   * environment variable (isEnvVar), as in Node-RED's own number validator: the node checks its value at deploy.
    * Messages: validation.range, validation.wholeRange, validation.atLeast.
    */
   function inRange(t, min, max, integer) {
     var key = max === Infinity ? 'atLeast' : integer ? 'wholeRange' : 'range';
     return function (v, opt) {
-      if (blank(v)) return true;
+      if (blank(v) || isEnvVar(v)) return true;
       return check(t, isNumberIn(v, min, max, integer), opt, key, { min: min, max: max });
     };
   }
@@ -57,17 +66,9 @@
     });
   }
 
-  /** A validator for one of `allowed`, read trimmed as the runtime does (blank allowed: the runtime takes the default). */
+  /** A validator for one of `allowed`, read trimmed as the runtime does (blank allowed: the runtime takes the default; an environment variable too). */
   function oneOf(t, allowed, key) {
-    return function (v, opt) { return check(t, blank(v) || allowed.indexOf(String(v).trim()) >= 0, opt, key); };
-  }
-
-  /**
-   * Whether Node-RED puts an environment variable in place of the value at deploy: only when the whole value, as
-   * typed, is ${NAME} or $(NAME) (@node-red/runtime flows/util mapEnvVarProperties); ${HOME}/x reaches the node as written.
-   */
-  function isEnvVar(v) {
-    return typeof v === 'string' && /^\$\{\S+\}$|^\$\(\S+\)$/.test(v);
+    return function (v, opt) { return check(t, blank(v) || isEnvVar(v) || allowed.indexOf(String(v).trim()) >= 0, opt, key); };
   }
 
   /** A validator for text passed to a program as one argument: must not look like an option. */

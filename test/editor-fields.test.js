@@ -133,6 +133,29 @@ describe('editor validation agrees with the runtime parser, field by field', () 
   }
 });
 
+// Node-RED sets a property that is ${NAME} (and nothing else) from the environment at deploy, and its own number
+// validator accepts one: the dialog cannot know the value, so it does not flag it; the node checks it when deployed.
+describe('a field that is an environment variable is not flagged by the dialog', () => {
+  for (const [type, def] of types) {
+    it(`${type}: every checked field`, () => {
+      const node = defaultsOf(def);
+      const fields = Object.entries(def.defaults).filter(([, d]) => d.validate).map(([k]) => k);
+      assert.ok(fields.length > 0);
+      for (const ctx of CONTEXTS[type] ?? [{}]) {
+        for (const field of fields) {
+          for (const v of ['${YOLO_EDGE_X}', '$(YOLO_EDGE_X)']) {
+            const verdict = editorNodeVerdict(def, { ...node, ...ctx, [field]: v });
+            assert.strictEqual(verdict, true, `${type} ${JSON.stringify(ctx)} ${field}=${v}: ${verdict}`);
+          }
+        }
+      }
+      // only the whole value: Node-RED leaves any other text as it is
+      const some = fields.find((k) => typeof def.defaults[k].value === 'number');
+      if (some) assert.notStrictEqual(editorVerdict(def, node, some, '1${YOLO_EDGE_X}'), true, `${type} ${some}`);
+    });
+  }
+});
+
 describe('yolo-model: the model field', () => {
   const def = loadEditorDefs('yolo-model')['yolo-model'];
   const node = defaultsOf(def);
@@ -244,6 +267,27 @@ describe('editor validation agrees with the camera node on its calibration field
     assert.match(errors.find((e) => e.id === 'd5').msg, /calibration folder must be a full folder path starting with \/ \(like \/home\/pi\/calib\), got "~\/calib"/);
     const wrong = values.filter((v, i) => (editorVerdict(def, flow[i], 'calibDir', v) === true) !== (i < 4));
     assert.deepStrictEqual(wrong, []);
+  });
+
+  it('a field that is ${NAME} is set at deploy and checked by the node then, as the dialog leaves it to', async () => {
+    const def = loadEditorDefs('yolo-camera')['yolo-camera'];
+    await helper.unload();
+    const env = { YOLO_EDGE_TEST_SOURCE: 'test', YOLO_EDGE_TEST_FPS: '2', YOLO_EDGE_TEST_BAD: 'abc' };
+    Object.assign(process.env, env);
+    try {
+      const base = { ...defaultsOf(def), type: 'yolo-camera', autostart: false, source: '${YOLO_EDGE_TEST_SOURCE}' };
+      const flow = [
+        { ...base, id: 'v0', fps: '${YOLO_EDGE_TEST_FPS}', quality: '$(YOLO_EDGE_TEST_FPS)' },
+        { ...base, id: 'v1', fps: '${YOLO_EDGE_TEST_BAD}' },
+      ];
+      for (const n of flow) assert.strictEqual(editorNodeVerdict(def, n), true, n.id);
+      await helper.load(cameraNode, flow);
+      const errors = helper.log().args.map(([e]) => e).filter((e) => e.level === helper.log().ERROR && /^v\d$/.test(e.id));
+      assert.deepStrictEqual(errors.map((e) => e.id), ['v1']);
+      assert.match(errors[0].msg, /fps must be a number from 0\.01 to 120, got "abc"/);
+    } finally {
+      for (const k of Object.keys(env)) delete process.env[k];
+    }
   });
 
   // Node-RED puts an environment variable in place of a property only when the whole value is ${NAME} (or $(NAME)):
