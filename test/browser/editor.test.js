@@ -406,6 +406,28 @@ describe('editor in a real browser (playwright-core + chromium)', function () {
     await p.mouse.click(500, 300);
   }
 
+  /** The package's nodes of an imported example are valid, and each one's dialog opens with no field flagged. */
+  async function assertExampleDialogs(p, file) {
+    const ours = types.map((t) => t.type);
+    const nodes = await p.evaluate((ts) => {
+      const all = [];
+      RED.nodes.eachNode((n) => { if (ts.includes(n.type)) all.push(n); });
+      RED.nodes.eachConfig((n) => { if (ts.includes(n.type)) all.push(n); });
+      return all.filter((n) => n.changed).map((n) => ({ id: n.id, type: n.type, z: n.z, valid: n.valid, errors: n.validationErrors, config: !n.z || n._def.category === 'config' }));
+    }, ours);
+    assert.ok(nodes.length > 0, `${file}: none of the package's nodes imported`);
+    for (const n of nodes) assert.ok(n.valid, `${file}: ${n.type} ${n.id} is invalid on import: ${JSON.stringify(n.errors)}`);
+    for (const n of nodes.filter((x) => !x.config)) {
+      await p.evaluate((id) => { const node = RED.nodes.node(id); RED.workspaces.show(node.z); RED.editor.edit(node); }, n.id);
+      await p.waitForSelector('#node-dialog-ok', { state: 'visible' });
+      await p.waitForTimeout(300);
+      const flagged = await p.evaluate(() => [...[...document.querySelectorAll('.red-ui-tray')].pop().querySelectorAll('.input-error')].map((e) => `${e.id}=${JSON.stringify(e.value)}`));
+      assert.deepStrictEqual(flagged, [], `${file}: ${n.type} dialog flags fields nobody changed`);
+      await p.click('#node-dialog-cancel');
+      await p.waitForSelector('#node-dialog-ok', { state: 'detached' });
+    }
+  }
+
   it('imports every example through Import > Examples, with no unknown node types but the documented ones', async () => {
     const thirdParty = documentedThirdParty();
     const examples = fs.readdirSync(path.join(ROOT, 'examples')).filter((f) => f.endsWith('.json')).sort();
@@ -424,6 +446,7 @@ describe('editor in a real browser (playwright-core + chromium)', function () {
       const placed = flow.filter((n) => n.z && n.type !== 'group' && n.type !== 'junction').length;
       assert.strictEqual(await onWorkspaces() - countBefore, placed, `${file}: nodes on the workspace after the import`);
       await shot(page, `import-${file.replace(/\.json$/, '')}`);
+      await assertExampleDialogs(page, file);
       await undoAll(page);
     }
   });
