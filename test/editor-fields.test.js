@@ -203,6 +203,12 @@ describe('yolo-temperature folders and vcgencmd: the dialog and the runtime say 
       assert.match(String(editorVerdict(def, node, 'vcgencmd', bad)), /validation\.program$/, bad);
       assert.strictEqual(refused({ vcgencmd: bad }), `vcgencmd must be a program name or path, not starting with '-', got ${JSON.stringify(bad)}`);
     }
+    // blank (off) with the source vcgencmd: both refuse it (the runtime took it, and every reading failed)
+    const vcSource = { ...node, source: 'vcgencmd' };
+    assert.match(String(editorVerdict(def, vcSource, 'vcgencmd', '')), /validation\.vcgencmdNeeded$/);
+    assert.match(String(refused({ source: 'vcgencmd', vcgencmd: '' })), /^vcgencmd must be a program name when the temperature source is vcgencmd/);
+    assert.strictEqual(editorVerdict(def, vcSource, 'vcgencmd', 'vcgencmd'), true);
+    for (const v of catalogs) assert.ok(v.vcgencmdNeeded, 'the message is in each language');
   });
 
   it('the messages say what is wanted, not "option"', () => {

@@ -248,6 +248,9 @@ describe('temperature engine', () => {
       assert.throws(() => parseTemperatureConfig({ warm: '90' }), /thresholds must rise/);
       assert.throws(() => parseTemperatureConfig({ source: 'gpu' }), /source must be one of/);
       assert.throws(() => parseTemperatureConfig({ hotFps: '-1' }), /hotFps/);
+      // vcgencmd emptied (off) with the source vcgencmd: every reading failed 'vcgencmd is not configured'
+      assert.throws(() => parseTemperatureConfig({ source: 'vcgencmd', vcgencmd: ' ' }), (e) => e.code === 'BAD_CONFIG' && /^vcgencmd must be a program name when the temperature source is vcgencmd/.test(e.message));
+      assert.strictEqual(parseTemperatureConfig({ source: 'auto', vcgencmd: '' }).monitor.vcgencmd, '', 'auto reads the thermal zone alone');
     });
 
     it('refuses thresholds outside the sensor range -40..150 C and a hysteresis outside 0..20 C', () => {
