@@ -129,7 +129,7 @@ describe('shadow engine', () => {
     assert.strictEqual(raised.active, true);
     assert.match(raised.reasons[0], /mean F1 0.500 over the last 4 compared frames is below 0.8/);
     assert.strictEqual(a.update(summary(5, 0.4, 2)), undefined, 'still in alarm: no second message');
-    assert.match(a.reasons[1], /latency: candidate p95 inference 100 ms is 2.00x production's 50 ms/);
+    assert.strictEqual(a.reasons[1], "latency: candidate p95 inference 100 ms is 2.00x production's 50 ms over the last 5 compared frames, above the limit of 1.5x", 'one sentence');
     assert.deepStrictEqual(a.update(summary(6, 0.9, 1)), { active: false, reasons: [] });
     assert.strictEqual(a.raised, 1);
     assert.deepStrictEqual(alarmReasons(summary(9, 1, 50), { ...rules, maxLatencyRatio: 0 }), [], 'latency rule off');

@@ -24,7 +24,7 @@ export function alarmReasons(w: WindowSummary, rules: AlarmRules, failingInARow 
     reasons.push(`agreement: mean F1 ${w.meanF1.toFixed(3)} over the last ${w.count} compared frames is below ${rules.minF1}`);
   }
   if (rules.maxLatencyRatio > 0 && w.p95LatencyRatio !== null && w.p95LatencyRatio > rules.maxLatencyRatio) {
-    reasons.push(`latency: candidate p95 inference ${fmt(w.p95CandidateMs)} ms is ${w.p95LatencyRatio.toFixed(2)}x production's ${fmt(w.p95ProductionMs)} ms over the last ${w.count} compared frames is above ${rules.maxLatencyRatio}`);
+    reasons.push(`latency: candidate p95 inference ${fmt(w.p95CandidateMs)} ms is ${w.p95LatencyRatio.toFixed(2)}x production's ${fmt(w.p95ProductionMs)} ms over the last ${w.count} compared frames, above the limit of ${rules.maxLatencyRatio}x`);
   }
   return reasons;
 }
