@@ -329,7 +329,7 @@ describe('camera node: capture programs', function () {
     assert.ok(got.msgs.every((m) => frames.some((f) => f.equals(m.payload))));
     cam.receive({ command: 'explode' });
     await until(() => errors.length === 1, 'an error', 2000);
-    assert.match(errors[0], /unknown command 'explode'/);
+    assert.match(errors[0], /unknown command "explode"/);
     // only a string is a command: String(['stop']) is 'stop', and a wrongly built msg stopped the camera
     cam.receive({ command: ['stop'] });
     await until(() => errors.length === 2, 'an error for an array', 2000);

@@ -164,8 +164,10 @@ describe('shadow engine', () => {
       [['promote'], /^msg\.command must be a string \(use promote, rollback, reset\), got an array of 1$/],
       [{ toString: () => 'promote' }, /got an object$/],
       [7, /got number 7$/],
-      ['', /^unknown command '': use promote, rollback, reset$/],
-      ['promote now', /^unknown command 'promote now'/],
+      ['', /^unknown command "": use promote, rollback, reset$/],
+      ['promote now', /^unknown command "promote now"/],
+      // a payload put in msg.command by mistake: a short prefix, not the whole text
+      ['x'.repeat(100000), /^unknown command "x{40}"\.\.\. \(100000 characters\): use promote, rollback, reset$/],
     ]) assert.throws(() => parseShadowCommand(v), (e) => e.code === 'BAD_COMMAND' && text.test(e.message), String(v));
   });
 

@@ -349,7 +349,7 @@ describe('yolo-shadow-test node', function () {
     const text = got.errors.map(String).join('\n');
     assert.match(text, /msg.payload is a string, not an image/);
     assert.match(text, /rollback: nothing was promoted/);
-    assert.match(text, /unknown command 'explode': use promote, rollback, reset/);
+    assert.match(text, /unknown command "explode": use promote, rollback, reset/);
     s1.receive({ payload: images[0] });
     await until(() => got.out1.length === 1 && reports(got).length === 1, 'a good frame after the errors');
     assert.strictEqual(got.out1[0].detection.counters.failed, 1);
