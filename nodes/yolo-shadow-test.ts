@@ -118,7 +118,7 @@ export = function (RED: NodeAPI): void {
       if (role !== 'candidate') return;
       tester.roles.production.detector().then((p) => {
         const names = classNamesWarning(p.info.names, d.info.names);
-        if (names) node.warn(`shadow test: ${names}`);
+        if (names) node.warn(`shadow test: ${names}, and a promote changes the names and ids output 1 sends`);
       }, () => undefined);
     }
 

@@ -37,7 +37,7 @@ export const shadow: Command = {
       const candidate = await Detector.create(modelFile(o.candidate, 'candidate'), o.session);
       try {
         const names = classNamesWarning(production.info.names, candidate.info.names);
-        if (names) warnLine(names);
+        if (names) warnLine(`${names}, and detections change their class names and ids when the candidate replaces production`);
         const c = await compareModels(production, candidate, images, o.detect, o.matchIou, (done, total) => err(`\r${done}/${total}${done === total ? '\n' : ''}`));
         if (flag(p, 'json')) process.stdout.write(JSON.stringify({ production: describeDetector(production), candidate: describeDetector(candidate), ...c }) + '\n');
         else printComparison(c, production, candidate);

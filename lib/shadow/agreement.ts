@@ -85,7 +85,8 @@ function scoreDeltas(deltas: readonly number[]): ScoreDeltas {
 
 /**
  * Why the two models' boxes may not line up by class, or undefined when both name the same classes in the same
- * order. A different order keeps the agreement right (boxes match by name) but changes the class ids a promote sends.
+ * order. A different order keeps the agreement right (boxes match by name) but changes the class ids a promote sends:
+ * each caller says that in its own terms (the node's output, the CLI's switch of models).
  */
 export function classNamesWarning(production: readonly string[], candidate: readonly string[]): string | undefined {
   const ids = Array.from({ length: Math.max(production.length, candidate.length) }, (_, i) => i);
@@ -96,7 +97,7 @@ export function classNamesWarning(production: readonly string[], candidate: read
   const sets = onlyProduction.length || onlyCandidate.length
     ? `; only production knows ${nameList(onlyProduction)}, only the candidate ${nameList(onlyCandidate)} (their boxes never agree)`
     : '';
-  return `the models name their classes differently: class id ${first} is ${nameOf(production[first])} in production and ${nameOf(candidate[first])} in the candidate${sets}; boxes are matched by class name, and a promote changes the names and ids output 1 sends`;
+  return `the models name their classes differently: class id ${first} is ${nameOf(production[first])} in production and ${nameOf(candidate[first])} in the candidate${sets}; boxes are matched by class name`;
 }
 
 function nameOf(n: string | undefined): string {
