@@ -102,19 +102,20 @@ export = function (RED: NodeAPI): void {
       },
       loaded: (d, role, source) => {
         loaded.add(source);
-        adopt(d, role);
+        adopt(d, role, source);
       },
     });
 
     const adopted = new WeakSet<Detector>();
     /**
      * A model's detector once loaded, at deploy or later (a candidate file that appears after deploy): its worker
-     * restarts show in the status, and a candidate's class names are checked against production's.
+     * restarts show in the status, naming the role its model has then, and a candidate's class names are checked
+     * against production's.
      */
-    function adopt(d: Detector, role: 'production' | 'candidate'): void {
+    function adopt(d: Detector, role: 'production' | 'candidate', source: YoloModelNode): void {
       if (adopted.has(d)) return;
       adopted.add(d);
-      frames.watch(d);
+      frames.watch(d, () => `${source === tester.roles.production ? 'production' : 'candidate'} model`);
       if (role !== 'candidate') return;
       tester.roles.production.detector().then((p) => {
         const names = classNamesWarning(p.info.names, d.info.names);
@@ -192,7 +193,7 @@ export = function (RED: NodeAPI): void {
       lastWarning = '';
       // the reply loads a candidate whose file appeared since, or tells the status why the one now in the role does not load
       const now = tester.roles.candidate;
-      await now?.detector().then((d) => { loaded.add(now); adopt(d, 'candidate'); }, (err: Error) => { candidateFailure = err.message; });
+      await now?.detector().then((d) => { loaded.add(now); adopt(d, 'candidate', now); }, (err: Error) => { candidateFailure = err.message; });
       const payload = {
         production: await identityOf(tester.roles.production),
         candidate: await identityOf(tester.roles.candidate),
@@ -240,8 +241,8 @@ export = function (RED: NodeAPI): void {
     showFetchProgress(node, [production, candidate], loading);
     loading.then(
       ([p, c]) => {
-        adopt(p, 'production');
-        if (c) adopt(c, 'candidate');
+        adopt(p, 'production', production);
+        if (c && candidate) adopt(c, 'candidate', candidate);
         return [p, c] as const;
       },
     ).then(

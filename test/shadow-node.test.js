@@ -519,6 +519,29 @@ describe('yolo-shadow-test node', function () {
     assert.deepStrictEqual(got.out2.map((m) => m.topic), [], 'no report from the closed node');
   });
 
+  it('says whose worker restarts, production\'s or the candidate\'s, also after a promote swapped them', async () => {
+    const models = { p: stubDetector('p'), c: stubDetector('c') };
+    const listeners = {};
+    for (const [k, d] of Object.entries(models)) d.onState = (l) => { listeners[k] = l; return () => undefined; };
+    await helper.load([stubModelNode({ p: async () => models.p, c: async () => models.c }), shadowNode], flow('p', 'c'));
+    const s1 = helper.getNode('s1');
+    const statuses = [];
+    s1.on('call:status', (c) => statuses.push(c.args[0].text));
+    await until(() => listeners.p && listeners.c, 'both models watched');
+    const restart = async (k, whose) => {
+      listeners[k]({ state: 'restarting', reason: 'crash requested', inMs: 1000 });
+      await until(() => statuses.includes(`${whose} model worker restarting in 1.0 s (crash requested)`), `${k} as ${whose} (${statuses.join(' | ')})`);
+      listeners[k]({ state: 'ready' });
+    };
+    await restart('c', 'candidate');
+    await restart('p', 'production');
+    const got = capture();
+    s1.receive({ command: 'promote' });
+    await until(() => got.out2.some((m) => m.topic === 'yolo-edge/shadow/command'), 'the promote');
+    await restart('c', 'production');
+    await restart('p', 'candidate');
+  });
+
   it('warns at a redeploy that ends a promote: the node starts again with the production of its settings', async () => {
     const f = flow('yolov8n.onnx', perturbed);
     await helper.load([modelNode, shadowNode], f);

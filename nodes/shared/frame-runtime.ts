@@ -101,14 +101,15 @@ export class FrameRuntime {
 
   /**
    * Shows worker restarts of a detector's session in the status until it is back. Called for each frame's
-   * detector too: a model that failed to load at deploy loads at a later frame, as a new detector.
+   * detector too: a model that failed to load at deploy loads at a later frame, as a new detector. `whose` names the
+   * model when the node has two (a shadow test's production or candidate; asked at each change, as a promote swaps them).
    */
-  watch(detector: Detector): void {
+  watch(detector: Detector, whose: () => string = () => 'model'): void {
     if (this.closing || this.watched.has(detector)) return;
     this.watched.add(detector);
     this.unwatch.push(detector.onState((s: HostState) => {
-      this.worker = s.state === 'restarting' ? `model worker restarting in ${(s.inMs / 1000).toFixed(1)} s (${s.reason})`
-        : s.state === 'failed' ? `model worker did not restart: ${s.reason.slice(0, 60)}` : undefined;
+      this.worker = s.state === 'restarting' ? `${whose()} worker restarting in ${(s.inMs / 1000).toFixed(1)} s (${s.reason})`
+        : s.state === 'failed' ? `${whose()} worker did not restart: ${s.reason.slice(0, 60)}` : undefined;
       this.status(true);
     }));
   }
