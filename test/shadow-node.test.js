@@ -3,7 +3,7 @@ const assert = require('assert');
 const fs = require('fs');
 const path = require('path');
 const helper = require('node-red-node-test-helper');
-const { DIST, MODEL, requireModel, requireCoco128, lib } = require('./support/paths');
+const { ROOT, DIST, MODEL, requireModel, requireCoco128, lib } = require('./support/paths');
 const fx = require('./support/fixtures');
 const variants = require('./support/model-variants');
 const { until } = require('./support/wait');
@@ -517,6 +517,31 @@ describe('yolo-shadow-test node', function () {
     release();
     await new Promise((r) => setTimeout(r, 200));
     assert.deepStrictEqual(got.out2.map((m) => m.topic), [], 'no report from the closed node');
+  });
+
+  it('counts in counters.frames the frames production failed on, as the help says, and the help names every counter', async () => {
+    const models = { p: stubDetector('p'), c: stubDetector('c') };
+    const works = models.p.detect;
+    let first = true;
+    models.p.detect = async (...args) => {
+      if (first) { first = false; throw new Error('production failed'); }
+      return works(...args);
+    };
+    await helper.load([stubModelNode({ p: async () => models.p, c: async () => models.c }), shadowNode], flow('p', 'c'));
+    const got = capture();
+    const s1 = helper.getNode('s1');
+    s1.receive({ payload: Buffer.from('frame 1') });
+    await until(() => got.errors.length === 1, 'the failed frame');
+    s1.receive({ payload: Buffer.from('frame 2') });
+    await until(() => reports(got).length === 1, 'the report of frame 2');
+    const r = reports(got)[0].payload;
+    assert.deepStrictEqual([r.frame, r.counters.frames, got.out1[0].detection.counters.processed], [2, 2, 1]);
+    for (const lang of ['en-US', 'zh-CN']) {
+      const help = fs.readFileSync(path.join(ROOT, 'nodes', 'locales', lang, 'yolo-shadow-test.html'), 'utf8');
+      assert.ok(help.includes(`<code>counters {${Object.keys(r.counters).join(', ')}}</code>`), `${lang}: the counters' keys`);
+      for (const key of Object.keys(r.counters)) assert.ok(help.includes(`<code>${key}</code>`), `${lang}: what ${key} counts`);
+      assert.match(help, /<code>frames<\/code>[^<]*(production failed on too|生产模型处理失败的帧)/, lang);
+    }
   });
 
   it('says whose worker restarts, production\'s or the candidate\'s, also after a promote swapped them', async () => {

@@ -34,7 +34,10 @@ export const DEFAULT_SHADOW: Omit<ShadowSettings, 'describe'> = {
 };
 
 export interface ShadowCounters {
-  /** Frames production ran. */
+  /**
+   * Frames given to production since start, those it failed on too: a report's `frame` is numbered among them.
+   * Reset keeps it. (A frame's msg.detection.counters.processed counts only those production answered.)
+   */
   frames: number;
   /** Frames picked for comparison. */
   sampled: number;
