@@ -68,6 +68,21 @@ describe('yolo-edge shadow', function () {
     assert.strictEqual(r.candidate.version, 'broken-class-scores');
   });
 
+  it('writes no \\r progress where stderr is no terminal (a CI log, 2> file); on a terminal, one line rewritten in place', function () {
+    requireModel();
+    const data = requireCoco128(this);
+    const run = spawnSync(process.execPath, [CLI, 'shadow', '--threads', '2', '--production', MODEL, '--candidate', MODEL, '--data', data, '--limit', '3'], { encoding: 'utf8' });
+    assert.strictEqual(run.status, 0, run.stderr);
+    assert.strictEqual(run.stderr, '', 'no progress in a pipe');
+    assert.match(run.stdout, /^images 3 /m);
+    // on a terminal: the steps rewrite one line, a warning and the end each start a line of their own
+    const tty = spawnSync(process.execPath, ['-e', `
+      Object.defineProperty(process.stderr, 'isTTY', { value: true });
+      const { progress, warnLine, endLine } = require(${JSON.stringify(path.join(DIST, 'cli', 'commands', 'command.js'))});
+      progress('1/12'); progress('2/12'); warnLine('careful'); progress('10/12'); progress('1'); endLine(); endLine();`], { encoding: 'utf8' });
+    assert.strictEqual(tty.stderr, '\r1/12\r2/12\nwarning: careful\n\r10/12\r1    \n');
+  });
+
   it('matches boxes by class name as the node does: a candidate with its class names reversed disagrees, with a warning', function () {
     requireModel();
     const data = requireCoco128(this);

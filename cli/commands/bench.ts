@@ -7,7 +7,7 @@ import { YoloEdgeError } from '../../lib/errors';
 import { MAX_THREADS } from '../../lib/runtime/threads';
 import { flag, int, num, parse, Parsed, refuseUnused, repeated, required, split, str, UsageError } from '../args';
 import { modelFile } from '../model-file';
-import { Command, err, warnLine } from './command';
+import { Command, endLine, progress, warnLine } from './command';
 
 /** What a bench mode prints, and the model x thread-count runs that failed. */
 interface Outcome {
@@ -42,7 +42,7 @@ function nodeRedMode(p: Parsed, models: string[], threads: number[]): Start {
   refuseUnused(p, ['split', 'max-images', 'warmup', 'no-accuracy'], 'to --node-red');
   const options = {
     models, images: required(p, 'images'), threads, runs: int(p, 'runs', 30, 1), streamSeconds: num(p, 'seconds', 60, 1), fps: num(p, 'fps', 10, 0.1, 100),
-    progress: (msg: string) => err(`\r${msg}        `), warn: (msg: string) => warnLine(msg, true),
+    progress, warn: warnLine,
   };
   return async () => {
     const r = await runNodeRedBenches(options);
@@ -60,8 +60,8 @@ function plainMode(p: Parsed, models: string[], threads: number[]): Start {
     split: split(p),
     maxImages: int(p, 'max-images', 0, 0),
     accuracy: !flag(p, 'no-accuracy'),
-    progress: (m: string) => err(`\r${m}   `),
-    warn: (m: string) => warnLine(m, true),
+    progress,
+    warn: warnLine,
   };
   return async () => {
     const r = await runBench(options);
@@ -86,7 +86,7 @@ export const bench: Command = {
     const start = flag(p, 'node-red') ? nodeRedMode(p, models, threads) : plainMode(p, models, threads);
     refuseMissing(models);
     const out = await start();
-    err('\n');
+    endLine();
     process.stdout.write(out.text);
     if (out.failed.length) {
       const which = out.failed.map((f) => `${f.model} at ${f.threads} thread(s) (${f.code})`).join(', ');

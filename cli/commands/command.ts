@@ -7,21 +7,33 @@ export interface Command {
   run(argv: string[]): Promise<void>;
 }
 
-let lineOpen = false;
+/** Width of the progress line on the terminal, so a shorter step blanks what the longer one before it left. */
+let progressWidth = 0;
 
-/** Writes to stderr, noting whether a `\r` progress line is left without its end. */
-export const err = (m: string): boolean => {
-  if (m.length) lineOpen = !m.endsWith('\n');
-  return process.stderr.write(m);
-};
+/** Writes to stderr. */
+export const err = (m: string): boolean => process.stderr.write(m);
 
-/** Ends a progress line left open, so that what follows (the error of a failed run) starts a line of its own. */
-export function endLine(): void {
-  if (lineOpen) err('\n');
+/**
+ * Progress of a long step, rewritten in place on a terminal. Elsewhere (a CI log, `2> file`) nothing: carriage
+ * returns there pile every step into one endless line.
+ */
+export function progress(m: string): void {
+  if (!process.stderr.isTTY) return;
+  err(`\r${m.padEnd(progressWidth)}`);
+  progressWidth = Math.max(progressWidth, m.length);
 }
 
-/** A warning on stderr, on a line of its own (after a `\r` progress line when `afterProgress`). */
-export const warnLine = (m: string, afterProgress = false): boolean => err(`${afterProgress ? '\n' : ''}warning: ${m}\n`);
+/** Ends a progress line left open, so that what follows (a warning, the output, an error) starts a line of its own. */
+export function endLine(): void {
+  if (progressWidth) err('\n');
+  progressWidth = 0;
+}
+
+/** A warning on stderr, on a line of its own. */
+export const warnLine = (m: string): boolean => {
+  endLine();
+  return err(`warning: ${m}\n`);
+};
 
 /** Options every command that opens a model session takes. */
 export const sessionOptions = { threads: { type: 'string' }, provider: { type: 'string', multiple: true } } as const;

@@ -4,7 +4,7 @@ import { evaluate } from '../../lib/tools/eval/evaluate';
 import { Metrics } from '../../lib/tools/eval/metrics';
 import { flag, int, num, parse, Parsed, required, split, str, UsageError } from '../args';
 import { modelFile } from '../model-file';
-import { Command, detectorOptions, err, sessionOptions, warnLine } from './command';
+import { Command, detectorOptions, endLine, progress, sessionOptions, warnLine } from './command';
 
 function printMetrics(m: Metrics, names: string[]): void {
   const pct = (x: number): string => (100 * x).toFixed(1).padStart(6);
@@ -51,9 +51,10 @@ export const evalCmd: Command = {
       const metrics = await evaluate(detector, data, {
         ...options,
         filter: (image) => keep.has(image),
-        progress: (done, total) => err(`\r${done}/${total}${done === total ? '\n' : ''}`),
+        progress: (done, total) => progress(`${done}/${total}`),
         warn: (m) => warnLine(m),
       });
+      endLine();
       if (flag(p, 'json')) process.stdout.write(JSON.stringify({ model: detector.info.path, data, ...metrics, perClass: metrics.perClass.map((c) => ({ ...c, class: detector.info.names[c.classId] })) }) + '\n');
       else printMetrics(metrics, detector.info.names);
     } finally {

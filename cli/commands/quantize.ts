@@ -4,7 +4,7 @@ import { QuantType } from '../../lib/tools/quantize/params';
 import { DEFAULT_TARGET, QuantTarget, TARGETS } from '../../lib/tools/quantize/targets';
 import { MAX_THREADS } from '../../lib/runtime/threads';
 import { asUsageError, flag, int, list, num, Options, parse, Parsed, refuseUnused, required, split, str, UsageError } from '../args';
-import { Command, err } from './command';
+import { Command, endLine, progress } from './command';
 import { outputFile } from '../output';
 import { modelFile } from '../model-file';
 
@@ -102,7 +102,7 @@ export const quantize: Command = {
       holdout: int(p, 'holdout', 16, 1),
       budgetMaxLayers: int(p, 'budget-max-layers', 12, 0),
       threads: int(p, 'threads', 0, 0, MAX_THREADS) || undefined,
-      progress: (m: string) => err(`\r${m}   `),
+      progress,
     };
     // Like detect, eval, bench and shadow: the user's file first; a bare name not found here is the package's model.
     const model = modelFile(modelArg, 'model');
@@ -110,7 +110,7 @@ export const quantize: Command = {
     const report = await quantizeModel({ ...options, model, out: await outputFile(outArg, model) }).catch((e: unknown) => {
       throw asUsageError(e, ['BAD_CONFIG']);
     });
-    err('\n');
+    endLine();
     if (flag(p, 'json')) process.stdout.write(JSON.stringify(report) + '\n');
     else printReport(report);
   },

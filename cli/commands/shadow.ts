@@ -6,7 +6,7 @@ import { classNamesWarning } from '../../lib/shadow/agreement';
 import { describeDetector } from '../../lib/detector';
 import { flag, int, num, parse, required } from '../args';
 import { modelFile } from '../model-file';
-import { Command, detectorOptions, err, sessionOptions, warnLine } from './command';
+import { Command, detectorOptions, endLine, progress, sessionOptions, warnLine } from './command';
 
 function printComparison(c: ModelComparison, production: Detector, candidate: Detector): void {
   const name = (d: Detector): string => {
@@ -38,7 +38,8 @@ export const shadow: Command = {
       try {
         const names = classNamesWarning(production.info.names, candidate.info.names);
         if (names) warnLine(`${names}, and detections change their class names and ids when the candidate replaces production`);
-        const c = await compareModels(production, candidate, images, o.detect, o.matchIou, (done, total) => err(`\r${done}/${total}${done === total ? '\n' : ''}`));
+        const c = await compareModels(production, candidate, images, o.detect, o.matchIou, (done, total) => progress(`${done}/${total}`));
+        endLine();
         if (flag(p, 'json')) process.stdout.write(JSON.stringify({ production: describeDetector(production), candidate: describeDetector(candidate), ...c }) + '\n');
         else printComparison(c, production, candidate);
       } finally {
