@@ -10,6 +10,7 @@ export interface DetectFields {
   classes?: unknown;
   maxDetections?: unknown;
   agnostic?: unknown;
+  annotate?: unknown;
 }
 
 /**
@@ -43,5 +44,7 @@ export function parseDetectConfig(c: DetectFields): Partial<DetectOptions> {
     classes: classList(c.classes ?? ''),
     maxDetections: numberField('max detections', c.maxDetections, 300, MAX_DETECTIONS),
     agnostic: flag('agnostic', c.agnostic, false),
+    // read as a flag: the text 'false' (a flow from the admin API) turned annotation on
+    annotate: flag('annotate', c.annotate, false),
   };
 }

@@ -16,7 +16,6 @@ import { loadFailureText, noModelError, noModelText, refuseSettingsAtLoad, showF
 interface YoloShadowTestDef extends DetectNodeFields {
   production: string;
   candidate: string;
-  annotate: boolean;
   busyPolicy: string;
   queueSize: string | number;
   sampleMode: string;
@@ -175,7 +174,7 @@ export = function (RED: NodeAPI): void {
 
     async function work({ msg }: FrameJob): Promise<FrameOutput> {
       const input = await imageOf(msg, config.filePaths === true);
-      const annotate = wantsAnnotation(msg, config.annotate);
+      const annotate = wantsAnnotation(msg, base.annotate === true);
       const options = { ...detectOptions(base, msg), annotate };
       const { detector, result } = await tester.runFrame(input, options, { msgid: msg._msgid, topic: msg.topic });
       const counters = frames.countersWithThis();

@@ -10,7 +10,6 @@ import { createPreview } from './shared/preview';
 
 interface Yolov8DetectDef extends DetectNodeFields {
   model: string;
-  annotate: boolean;
   busyPolicy: string;
   queueSize: string | number;
   /** Thumbnail under the node in the editor; absent in older flows, which keep it on. */
@@ -44,7 +43,7 @@ export = function (RED: NodeAPI): void {
       const detector = await modelNode.detector();
       frames.watch(detector);
       const input = await imageOf(msg, config.filePaths === true);
-      const annotate = wantsAnnotation(msg, config.annotate);
+      const annotate = wantsAnnotation(msg, base.annotate === true);
       const turn = preview.claim();
       const r = await detector.detect(input, { ...detectOptions(base, msg), annotate, thumbnail: turn?.width ?? 0 });
       const counters = frames.countersWithThis();

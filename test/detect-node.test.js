@@ -484,11 +484,18 @@ describe('yolov8-detect node', function () {
   it('refuses bad settings from a flow file with a clear error per msg (confidence, IoU, max detections, busy policy)', async () => {
     const cases = [[{ confidence: 'abc' }, /confidence must be a number from 0 to 1, got "abc"/], [{ iou: 'abc' }, /IoU must be a number/],
       [{ maxDetections: -5 }, /max detections must be a whole number from 1 to 30000, got -5/], [{ maxDetections: 2.5 }, /max detections must be a whole number/], [{ busyPolicy: 'later' }, /busy policy must be one of queue, drop-oldest, drop-newest/],
-      [{ queueSize: 1e9 }, /queue size must be a whole number/]];
+      [{ queueSize: 1e9 }, /queue size must be a whole number/], [{ annotate: 'maybe' }, /annotate must be true or false, got "maybe"/]];
     for (const [props, re] of cases) {
       await helper.load([modelNode, detectNode], flow('yolov8n.onnx', props));
       const { error } = await outcome(helper.getNode('d1'), helper.getNode('out'), { payload: zebra });
       assert.match(errorText(error), re, JSON.stringify(props));
+      await helper.unload();
+    }
+    // the text 'false' (a flow sent through the admin API) is off: any text turned annotation on
+    for (const [annotate, drawn] of [['false', false], ['true', true], [0, false]]) {
+      await helper.load([modelNode, detectNode], flow('yolov8n.onnx', { annotate }));
+      const { msg } = await outcome(helper.getNode('d1'), helper.getNode('out'), { payload: zebra });
+      assert.strictEqual(Buffer.isBuffer(msg.annotated), drawn, JSON.stringify(annotate));
       await helper.unload();
     }
   });
