@@ -1,7 +1,7 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { Camera, CameraOutput } from '../lib/camera/camera';
 import { CalibrationOptions } from '../lib/camera/calibration-capture';
-import { CameraConfig, Credentials, parseCameraConfig } from '../lib/camera/config';
+import { CameraConfig, Credentials, FIELD_SOURCES, parseCameraConfig } from '../lib/camera/config';
 import type { TlsOptions } from '../lib/camera/http-sources';
 import { numberField, optionalFolderPath, text } from '../lib/config/fields';
 import { Redact, redactor, splitUrlCredentials } from '../lib/camera/redact';
@@ -108,5 +108,7 @@ export = function (RED: NodeAPI): void {
 
   RED.nodes.registerType<Node<Credentials>, YoloCameraDef, unknown, Credentials>('yolo-camera', YoloCamera, {
     credentials: { user: { type: 'text' }, password: { type: 'password' } },
+    // the dialog's checks read which fields each source uses from here (RED.settings.yoloCameraFieldSources), not a copy
+    settings: { yoloCameraFieldSources: { value: FIELD_SOURCES, exportable: true } },
   });
 };

@@ -9,6 +9,13 @@ const { ROOT } = require('./paths');
 
 const HELPER = fs.readFileSync(path.join(ROOT, 'resources', 'yolo-edge-editor.js'), 'utf8');
 
+/** The settings the runtime exports to the editor (registerType's settings), from the built package. */
+function exportedSettings() {
+  const { FIELD_SOURCES } = require(path.join(ROOT, 'dist', 'lib', 'camera', 'config.js'));
+  const { TOPICS } = require(path.join(ROOT, 'dist', 'lib', 'topics.js'));
+  return { yoloCameraFieldSources: FIELD_SOURCES, yolov8DetectPreviewTopic: TOPICS.preview };
+}
+
 /** A jQuery result that matches nothing. */
 function nothing() {
   const none = { length: 0 };
@@ -26,7 +33,7 @@ function loadEditorDefs(set) {
   const RED = {
     _: (key, opts) => (opts ? `${key} ${JSON.stringify(opts)}` : key),
     nodes: { registerType: (type, def) => { defs[type] = def; }, getType: (type) => defs[type] },
-    settings: {},
+    settings: exportedSettings(),
     comms: { subscribe() {} },
     events: { on() {} },
   };
