@@ -99,10 +99,7 @@ export = function (RED: NodeAPI): void {
         warnCandidate(err);
         status(true);
       },
-      loaded: (d, role, source) => {
-        loaded.add(source);
-        adopt(d, role, source);
-      },
+      loaded: (d, role, source) => adopt(d, role, source),
     });
 
     const adopted = new WeakSet<Detector>();
@@ -112,6 +109,7 @@ export = function (RED: NodeAPI): void {
      * against production's.
      */
     function adopt(d: Detector, role: 'production' | 'candidate', source: YoloModelNode): void {
+      loaded.add(source);
       if (adopted.has(d)) return;
       adopted.add(d);
       frames.watch(d, () => `${source === tester.roles.production ? 'production' : 'candidate'} model`);
@@ -133,7 +131,7 @@ export = function (RED: NodeAPI): void {
     function loadCandidate(): Promise<Detector | undefined> {
       if (!candidate) return Promise.resolve(undefined);
       return candidate.detector().then((d) => {
-        loaded.add(candidate);
+        adopt(d, 'candidate', candidate);
         return d;
       }, (err: Error) => {
         warnCandidate(err);
@@ -192,7 +190,7 @@ export = function (RED: NodeAPI): void {
       lastWarning = '';
       // the reply loads a candidate whose file appeared since, or tells the status why the one now in the role does not load
       const now = tester.roles.candidate;
-      await now?.detector().then((d) => { loaded.add(now); adopt(d, 'candidate', now); }, (err: Error) => { candidateFailure = err.message; });
+      await now?.detector().then((d) => adopt(d, 'candidate', now), (err: Error) => { candidateFailure = err.message; });
       const payload = {
         production: await identityOf(tester.roles.production),
         candidate: await identityOf(tester.roles.candidate),
@@ -236,12 +234,11 @@ export = function (RED: NodeAPI): void {
 
     // held until a frame is sent: a control message (the temperature guard's first) must not show it as running
     frames.showState({ fill: 'grey', shape: 'ring', text: 'loading models' }, true);
-    const loading = Promise.all([production.detector().then((d) => { loaded.add(production); return d; }), loadCandidate()]);
+    const loading = Promise.all([production.detector(), loadCandidate()]);
     showFetchProgress(node, [production, candidate], loading);
     loading.then(
       ([p, c]) => {
         adopt(p, 'production', production);
-        if (c && candidate) adopt(c, 'candidate', candidate);
         return [p, c] as const;
       },
     ).then(

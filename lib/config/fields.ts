@@ -36,6 +36,11 @@ export function shown(v: unknown): string {
   return String(v);
 }
 
+/** A value as shown(), a text cut to its first `max` characters and its length when longer: a payload may be megabytes. */
+export function shownStart(v: unknown, max = 40): string {
+  return typeof v === 'string' && v.length > max ? `${shown(v.slice(0, max))}... (${v.length} characters)` : shown(v);
+}
+
 /** A value's kind and, for a number or flag, the value: for errors about a value of the wrong type. */
 export function kindOf(v: unknown): string {
   return typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint' ? `${typeof v} ${String(v)}` : shown(v);

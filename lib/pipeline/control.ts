@@ -1,4 +1,4 @@
-import { numberOf, shown } from '../config/fields';
+import { numberOf, shown, shownStart } from '../config/fields';
 import { YoloEdgeError } from '../errors';
 import { TOPICS } from '../topics';
 import { isRawImage } from '../types';
@@ -28,7 +28,7 @@ const MAX_SOURCE_LENGTH = 100;
 export function parseControl(v: unknown): ControlPayload | undefined {
   // a control as JSON text (an MQTT or websocket input that does not parse JSON) would fail as an image path
   if (typeof v === 'string' && /^\s*\{/.test(v)) {
-    throw new YoloEdgeError(`a ${TOPICS.control} payload is an object {maxFps, pause}, got JSON text ${shown(v.slice(0, 40))}: parse it first (a json node)`, 'BAD_PAYLOAD');
+    throw new YoloEdgeError(`a ${TOPICS.control} payload is an object {maxFps, pause}, got JSON text ${shownStart(v)}: parse it first (a json node)`, 'BAD_PAYLOAD');
   }
   if (!v || typeof v !== 'object' || isRawImage(v) || ArrayBuffer.isView(v) || v instanceof ArrayBuffer || Array.isArray(v)) return undefined;
   const o = v as Record<string, unknown>;
@@ -40,7 +40,7 @@ export function parseControl(v: unknown): ControlPayload | undefined {
   const out: ControlPayload = {};
   if ('source' in o && o.source !== undefined) {
     const s = typeof o.source === 'string' ? o.source.trim() : '';
-    if (!s || s.length > MAX_SOURCE_LENGTH) throw new YoloEdgeError(`source must be the sender's name (1 to ${MAX_SOURCE_LENGTH} characters), got ${shown(o.source)}`, 'BAD_PAYLOAD');
+    if (!s || s.length > MAX_SOURCE_LENGTH) throw new YoloEdgeError(`source must be the sender's name (1 to ${MAX_SOURCE_LENGTH} characters), got ${shownStart(o.source)}`, 'BAD_PAYLOAD');
     out.source = s;
   }
   if ('pause' in o) {
