@@ -30,6 +30,26 @@ describe('yolo-edge CLI', function () {
     assert.ok(lines[0].timings.inference > 0);
   });
 
+  it('detect says --iou and --agnostic do nothing on an end-to-end model, and not on the default one', async () => {
+    const fs = require('fs');
+    const os = require('os');
+    const { endToEnd } = require('./support/model-variants');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yolo-edge-e2e-cli-'));
+    try {
+      const e2e = endToEnd(requireModel(), path.join(dir, 'e2e.onnx'));
+      const image = cocoImage('000000000034.jpg');
+      const r = await cli(['detect', '--model', e2e, '--iou', '0.3', '--agnostic', '--threads', '1', image]);
+      assert.strictEqual(r.code, 0, r.stderr);
+      assert.match(r.stderr, /warning: --iou, --agnostic have no effect on e2e\.onnx: it is an end-to-end model/);
+      const conf = await cli(['detect', '--model', e2e, '--conf', '0.5', '--threads', '1', image]);
+      assert.strictEqual(conf.stderr, '', 'options it uses are not warned about');
+      const square = await cli(['detect', '--iou', '0.3', '--agnostic', '--threads', '1', image]);
+      assert.strictEqual(square.stderr, '');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('detect names each image it cannot read or decode, goes on with the others and exits 1', async () => {
     const fs = require('fs');
     const os = require('os');

@@ -1,3 +1,5 @@
+import * as path from 'path';
+import type { Detector } from '../../lib/detector';
 import { int, list, parse } from '../args';
 import { MAX_THREADS } from '../../lib/runtime/threads';
 
@@ -41,4 +43,15 @@ export const sessionOptions = { threads: { type: 'string' }, provider: { type: '
 export function detectorOptions(p: ReturnType<typeof parse>): { threads: number; executionProviders?: string[]; warn: (m: string) => void } {
   const providers = list(p, 'provider');
   return { threads: int(p, 'threads', 0, 0, MAX_THREADS), executionProviders: providers.length ? providers : undefined, warn: (m) => warnLine(m) };
+}
+
+/**
+ * Says which of the given NMS options an end-to-end model (`[1, K, 6]`, its NMS in the graph) does not use: before,
+ * `--iou 0.3` or `--agnostic` on such a model changed nothing without a word.
+ */
+export function warnNmsOptionsUnused(p: ReturnType<typeof parse>, detector: Detector, options: readonly string[]): void {
+  if (detector.info.layout !== 'end2end') return;
+  const unused = options.filter((o) => p.values[o] !== undefined);
+  if (unused.length === 0) return;
+  warnLine(`${unused.map((o) => `--${o}`).join(', ')} ${unused.length > 1 ? 'have' : 'has'} no effect on ${path.basename(detector.info.path)}: it is an end-to-end model, which does its own NMS`);
 }

@@ -3,7 +3,7 @@ import { detectFile } from '../../lib/detect-file';
 import * as path from 'path';
 import { asUsageError, flag, int, list, num, parse, str, UsageError } from '../args';
 import { modelFile } from '../model-file';
-import { Command, detectorOptions, err, sessionOptions } from './command';
+import { Command, detectorOptions, err, sessionOptions, warnNmsOptionsUnused } from './command';
 
 /** A --classes name the model lacks is a mistake in the option (exit 2): the message lists the names it has. */
 function checkClasses(detector: Detector, classes: string[]): void {
@@ -36,6 +36,7 @@ export const detect: Command = {
     try {
       // the class names are the model's: checked once it is loaded, and once for all images
       checkClasses(detector, options.classes);
+      warnNmsOptionsUnused(p, detector, ['iou', 'agnostic']);
       let failed = 0;
       for (const file of p.positionals) {
         try {

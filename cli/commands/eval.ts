@@ -4,7 +4,7 @@ import { evaluate } from '../../lib/tools/eval/evaluate';
 import { Metrics } from '../../lib/tools/eval/metrics';
 import { flag, int, num, parse, Parsed, required, split, str, UsageError } from '../args';
 import { modelFile } from '../model-file';
-import { Command, detectorOptions, endLine, progress, sessionOptions, warnLine } from './command';
+import { Command, detectorOptions, endLine, progress, sessionOptions, warnLine, warnNmsOptionsUnused } from './command';
 
 function printMetrics(m: Metrics, names: string[]): void {
   const pct = (x: number): string => (100 * x).toFixed(1).padStart(6);
@@ -48,6 +48,7 @@ export const evalCmd: Command = {
     const keep = new Set((await listSplit(data, half)).map((it) => it.image));
     const detector = await Detector.create(model, session);
     try {
+      warnNmsOptionsUnused(p, detector, ['iou', 'agnostic', 'multi-label']);
       const metrics = await evaluate(detector, data, {
         ...options,
         filter: (image) => keep.has(image),

@@ -6,7 +6,7 @@ import { classNamesWarning } from '../../lib/shadow/agreement';
 import { describeDetector } from '../../lib/detector';
 import { flag, int, num, parse, required } from '../args';
 import { modelFile } from '../model-file';
-import { Command, detectorOptions, endLine, progress, sessionOptions, warnLine } from './command';
+import { Command, detectorOptions, endLine, progress, sessionOptions, warnLine, warnNmsOptionsUnused } from './command';
 
 function printComparison(c: ModelComparison, production: Detector, candidate: Detector): void {
   const name = (d: Detector): string => {
@@ -36,6 +36,7 @@ export const shadow: Command = {
     try {
       const candidate = await Detector.create(modelFile(o.candidate, 'candidate'), o.session);
       try {
+        for (const d of [production, candidate]) warnNmsOptionsUnused(p, d, ['iou']);
         const names = classNamesWarning(production.info.names, candidate.info.names);
         if (names) warnLine(`${names}, and detections change their class names and ids when the candidate replaces production`);
         const c = await compareModels(production, candidate, images, o.detect, o.matchIou, (done, total) => progress(`${done}/${total}`));
