@@ -82,6 +82,26 @@ describe('yolov8-detect node', function () {
     assert.strictEqual(error.code, 'BAD_CLASS', 'frames still fail with it');
   });
 
+  it('warns at deploy that agnostic NMS does not apply to an end-to-end model, and still detects', async () => {
+    const os = require('os');
+    const { endToEnd } = require('./support/model-variants');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yolo-edge-e2e-node-'));
+    try {
+      const e2e = endToEnd(requireModel(), path.join(dir, 'e2e.onnx'));
+      const warned = new Promise((resolve) => {
+        helper.load([modelNode, detectNode], flow(e2e, { agnostic: true })).then(() => {
+          helper.getNode('d1').on('call:warn', (c) => resolve(String(c.args[0])));
+        });
+      });
+      assert.match(await warned, /agnostic NMS does not apply: e2e\.onnx is an end-to-end model/);
+      const { msg, error } = await outcome(helper.getNode('d1'), helper.getNode('out'), { payload: zebra });
+      assert.ifError(error);
+      assert.strictEqual(msg.payload[0].class, 'zebra');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('honours msg overrides: classes, confidence, file path payloads', async () => {
     await helper.load([modelNode, detectNode], flow('yolov8n.onnx', { filePaths: true }));
     const d1 = helper.getNode('d1');

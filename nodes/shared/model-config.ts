@@ -1,4 +1,5 @@
 // Shared between the node adapters: how a node reaches the detector its yolo-model config node owns.
+import * as path from 'path';
 import type { Node } from 'node-red';
 import type { DetectOptions, Detector } from '../../lib/detector';
 import { YoloEdgeError } from '../../lib/errors';
@@ -48,6 +49,7 @@ export function showFetchProgress(node: Node, models: Array<YoloModelNode | unde
  * at the first frame; frames still fail with the same error. The error when refused, for the caller's held status.
  */
 export function refuseSettingsAtLoad(node: Node, d: Detector, options: Partial<DetectOptions>): Error | undefined {
+  if (options.agnostic && d.info.layout === 'end2end') node.warn(`agnostic NMS does not apply: ${path.basename(d.info.path)} is an end-to-end model, which does its own NMS`);
   try {
     d.checkOptions(options);
     return undefined;
