@@ -3,7 +3,7 @@ import { Camera, CameraOutput } from '../lib/camera/camera';
 import { CalibrationOptions } from '../lib/camera/calibration-capture';
 import { CameraConfig, Credentials, FIELD_SOURCES, parseCameraConfig } from '../lib/camera/config';
 import type { TlsOptions } from '../lib/camera/http-sources';
-import { numberField, optionalFolderPath, text } from '../lib/config/fields';
+import { numberField, optionalFolderPath, statusText, text } from '../lib/config/fields';
 import { Redact, redactor, splitUrlCredentials } from '../lib/camera/redact';
 import { moveUrlCredentialsOnStart } from './shared/url-credentials';
 import { YoloEdgeError } from '../lib/errors';
@@ -43,6 +43,9 @@ function tlsOf(RED: NodeAPI, config: YoloCameraDef): TlsOptions | undefined {
   return tlsNode.addTLSOptions({});
 }
 
+/** Longest status text: a badge does not wrap. */
+const STATUS_MAX = 100;
+
 export = function (RED: NodeAPI): void {
   moveUrlCredentialsOnStart(RED, 'yolo-camera');
 
@@ -62,14 +65,15 @@ export = function (RED: NodeAPI): void {
     try {
       const output: CameraOutput = {
         frame: (jpeg, info) => node.send({ payload: jpeg, frame: info, topic: topic || info.source }),
-        status: (s) => node.status({ ...s, text: redact(s.text) }),
+        // cut after masking: a password cut in two would not be recognised, and its first part would show
+        status: (s) => node.status({ ...s, text: statusText(redact(s.text), STATUS_MAX) }),
         warn: (m) => node.warn(redact(m)),
       };
       cameraConfig = parseCameraConfig(config, creds, tlsOf(RED, config));
       camera = new Camera(cameraConfig, output, calibrationOf(config));
     } catch (err) {
       const message = redact((err as Error).message);
-      node.status({ fill: 'red', shape: 'ring', text: `config: ${message}`.slice(0, 100) });
+      node.status({ fill: 'red', shape: 'ring', text: statusText(`config: ${message}`, STATUS_MAX) });
       node.error(`camera configuration: ${message}`);
       node.on('input', (_msg: NodeMessageInFlow, _send: unknown, done: (err?: Error) => void) => done(new YoloEdgeError(message, 'BAD_CONFIG')));
       return;

@@ -1,6 +1,7 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow, NodeStatus } from 'node-red';
 import { parseTemperatureConfig, TemperatureConfig } from '../lib/temperature/config';
 import { TOPICS } from '../lib/topics';
+import { statusText } from '../lib/config/fields';
 import { GUARD_SOURCE } from '../lib/pipeline/control';
 import { SampleResult, TemperatureMonitor, ZONE_SOURCE } from '../lib/temperature/monitor';
 import { ThermalState } from '../lib/temperature/state';
@@ -28,10 +29,6 @@ type Send = (msg: Array<NodeMessage | NodeMessage[] | null>) => void;
  */
 function shortZonePaths(text: string): string {
   return text.replace(/(?:\/[^\s/:]+)*\/class\/thermal\/thermal_zone\d+\/([^\s/:]+)/g, '$1');
-}
-
-function shorten(text: string, max = 80): string {
-  return text.length <= max ? text : text.slice(0, max - 1) + '…';
 }
 
 export = function (RED: NodeAPI): void {
@@ -68,10 +65,10 @@ export = function (RED: NodeAPI): void {
         // A warm, hot or critical state stays in force without readings (critical keeps detection paused): said so.
         const held = state === 'normal' ? '' : `, ${state} held`;
         const fill = state === 'normal' ? 'grey' : BADGE[state].fill;
-        return { fill, shape: 'ring', text: shorten(`no temperature${held}: ${shortZonePaths(unavailable.temperature ?? 'unknown')}`) };
+        return { fill, shape: 'ring', text: statusText(`no temperature${held}: ${shortZonePaths(unavailable.temperature ?? 'unknown')}`, 80) };
       }
       const fallback = unavailable[ZONE_SOURCE] !== undefined ? ` (thermal zone failed, ${temperatureSource})` : '';
-      return { ...BADGE[state], text: shorten(`${t.toFixed(1)} C ${state}${fallback}`) };
+      return { ...BADGE[state], text: statusText(`${t.toFixed(1)} C ${state}${fallback}`, 80) };
     }
 
     function outputs(r: SampleResult, msg: NodeMessage): Array<NodeMessage | NodeMessage[] | null> {

@@ -156,6 +156,39 @@ describe('camera credentials: HTTP cameras get them in the Authorization header'
   });
 });
 
+describe('camera credentials: a status cut to fit its badge', function () {
+  this.timeout(30000);
+  let server;
+  afterEach(async () => {
+    await helper.unload();
+    server?.close();
+  });
+
+  it('is masked before it is cut: a password across the cut shows no part of it', async () => {
+    const password = `Long-Secret-Passw0rd-${process.pid}`;
+    // a camera that answers with text, naming the password in its content type (a misconfigured proxy echoing it)
+    let pad = '';
+    server = http.createServer((req, res) => {
+      res.writeHead(200, { 'content-type': `text/plain; note=${pad}${password}` });
+      res.end('hello');
+    });
+    await new Promise((r) => server.listen(0, '127.0.0.1', r));
+    const flow = [{ id: 'n-cam', type: 'yolo-camera', source: 'snapshot', url: `http://127.0.0.1:${server.address().port}/snap`, fps: 5, retryMin: 0.1, retryMax: 0.2, wires: [[]] }];
+    await helper.load(cameraNode, flow, { 'n-cam': { user: 'dave', password } });
+    const texts = [];
+    helper.getNode('n-cam').on('call:status', (c) => texts.push(String(c.args[0].text)));
+    const shown = () => texts.filter((t) => t.includes('note='));
+    const leaked = () => shown().filter((t) => t.includes(password.slice(0, 4)));
+    await until(() => shown().length > 0, 'a red status naming the content type', 10000);
+    assert.deepStrictEqual(leaked(), [], 'no part of the password shows');
+    // the password now starts a few characters before the status's 100th
+    pad = 'x'.repeat(Math.max(0, 95 - shown()[0].indexOf('note=') - 5));
+    await until(() => texts.some((t) => t.includes('note=x')), 'a status with the padded content type', 10000);
+    assert.ok(shown().every((t) => t.length <= 100), shown().at(-1));
+    assert.deepStrictEqual(leaked(), [], 'no part of the password shows');
+  });
+});
+
 describe('camera credentials: RTSP with a real ffmpeg', function () {
   this.timeout(120000);
   const user = 'dave';

@@ -222,7 +222,7 @@ export class Camera {
     switch (this.state.kind) {
       case 'retrying':
       case 'failed':
-        return { fill: 'red', shape: 'ring', text: shorten(this.state.message, 100) };
+        return { fill: 'red', shape: 'ring', text: this.state.message };
       case 'starting':
         return { fill: 'yellow', shape: 'ring', text: 'starting' };
       case 'ended':
@@ -244,8 +244,4 @@ function closedError(): YoloEdgeError {
 /** Trigger mode after msg.command stop: requests are refused until start, rather than turning the camera back on. */
 function offError(): YoloEdgeError {
   return new YoloEdgeError('the camera is stopped (msg.command stop): send msg.command start before asking for frames', 'STOPPED');
-}
-
-function shorten(text: string, max: number): string {
-  return text.length <= max ? text : text.slice(0, max - 1) + '…';
 }

@@ -41,6 +41,11 @@ export function shownStart(v: unknown, max = 40): string {
   return typeof v === 'string' && v.length > max ? `${shown(v.slice(0, max))}... (${v.length} characters)` : shown(v);
 }
 
+/** A status text cut to `max` characters, the cut marked: a status badge does not wrap. */
+export function statusText(text: string, max: number): string {
+  return text.length <= max ? text : text.slice(0, max - 1) + '…';
+}
+
 /** A value's kind and, for a number or flag, the value: for errors about a value of the wrong type. */
 export function kindOf(v: unknown): string {
   return typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint' ? `${typeof v} ${String(v)}` : shown(v);
