@@ -219,6 +219,20 @@ describe('camera node: capture programs', function () {
     assert.ok(!shown.includes('hunter2') && shown.includes('admin:***@cam.local'), shown);
   });
 
+  it('RTSP: a long ffmpeg line with the password across its 200th character shows no part of it', async () => {
+    const password = 'Long-Secret-Passw0rd';
+    // the URL late in a long line (after another URL with a long ONVIF query): the password straddles the cut
+    // (the fake prints 'ERROR: ' first: the password starts at the line's 195th character)
+    const before = `[rtsp @ 0x5581] redirected from rtsp://cam.local/onvif?${'a=1&'.repeat(25)} to`.padEnd(195 - 'ERROR: '.length - 'rtsp://admin:'.length);
+    const line = `${before}rtsp://admin:${password}@cam.local/live: 401 Unauthorized`;
+    writeFake(dir, 'ffmpeg', { failWith: line });
+    await helper.load(cameraNode, flow({ source: 'rtsp', url: 'rtsp://cam.local/live' }), { 'n-cam': { user: 'admin', password } });
+    const got = watch();
+    await until(() => got.statuses.some((s) => s.fill === 'red') && got.warnings.length > 0, 'a red status and a warning', 5000);
+    const shown = JSON.stringify([got.statuses, got.warnings]);
+    assert.ok(!shown.includes(password.slice(0, 4)), shown);
+  });
+
   it('RTSP with credentials: ffmpeg\'s errors about its input name the camera\'s URL, not pipe:0 (where it read the URL)', async () => {
     writeFake(dir, 'ffmpeg', { failWith: 'pipe:0: Server returned 401 Unauthorized (authorization failed)' });
     // ($& in the path: the URL goes into the text as it is, not as a replacement pattern)

@@ -36,7 +36,13 @@ export function findProgram(command: string, envPath = process.env.PATH ?? ''): 
 /** ffmpeg's note that it left out copies of the line before it: it would hide the reason a run ended, and its count varies. */
 const REPEAT_NOTE = /^Last message repeated \d+ times?$/;
 
-/** The last few stderr lines of a process, bounded in count and length. */
+/** An unfinished line longer than this many times a line's length is cut (masked first) to bound memory. */
+const PARTIAL_LINES = 4;
+
+/**
+ * The last few stderr lines of a process, bounded in count and length. Secrets are masked before any cut: a
+ * password cut in two is no longer recognised, and its first part would show.
+ */
 export class LineTail {
   private lines: string[] = [];
   private partial = '';
@@ -44,21 +50,27 @@ export class LineTail {
   constructor(
     private readonly maxLines = 5,
     private readonly maxLength = 200,
+    private readonly redact: (text: string) => string = (t) => t,
   ) {}
 
   push(chunk: Buffer): void {
     const parts = (this.partial + chunk.toString('utf8')).split(/\r?\n|\r/);
-    this.partial = parts.pop()!.slice(-this.maxLength);
-    for (const line of parts.map((l) => l.trim())) if (line && !REPEAT_NOTE.test(line)) this.lines.push(line.slice(0, this.maxLength));
+    this.partial = parts.pop()!;
+    if (this.partial.length > PARTIAL_LINES * this.maxLength) this.partial = this.redact(this.partial).slice(-PARTIAL_LINES * this.maxLength);
+    for (const line of parts.map((l) => l.trim())) if (line && !REPEAT_NOTE.test(line)) this.lines.push(this.redact(line).slice(0, this.maxLength));
     if (this.lines.length > this.maxLines) this.lines.splice(0, this.lines.length - this.maxLines);
   }
 
   text(): string {
-    return [...this.lines, this.partial.trim()].filter((l) => l).join(' | ');
+    return [...this.lines, this.partialShown()].filter((l) => l).join(' | ');
   }
 
   last(): string {
-    return this.partial.trim() || this.lines[this.lines.length - 1] || '';
+    return this.partialShown() || this.lines[this.lines.length - 1] || '';
+  }
+
+  private partialShown(): string {
+    return this.redact(this.partial.trim()).slice(-this.maxLength);
   }
 }
 
@@ -102,7 +114,7 @@ interface RunEvents {
 class ProcessRun implements Connection {
   private readonly child: ChildProcess;
   private readonly splitter: MjpegSplitter;
-  private readonly stderr = new LineTail();
+  private readonly stderr: LineTail;
   private readonly exited: Promise<void>;
   private exitReason?: string;
   private closing?: Promise<void>;
@@ -114,6 +126,7 @@ class ProcessRun implements Connection {
     private readonly events: RunEvents,
   ) {
     this.splitter = new MjpegSplitter((jpeg) => events.frame(this, jpeg), maxFrameBytes, () => events.oversize(this));
+    this.stderr = new LineTail(undefined, undefined, (text) => this.redact(text));
     // detached: the program leads its own process group, so stop can end it with everything it started.
     const stdin = spec.stdin === undefined ? 'ignore' : 'pipe';
     this.child = spawn(program, spec.args, { detached: true, stdio: [stdin, 'pipe', 'pipe'], shell: false, windowsHide: true });
