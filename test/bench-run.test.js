@@ -37,7 +37,7 @@ describe('yolo-edge bench', function () {
   it('runs yolov8-detect inside Node-RED and reports latency, throughput and event-loop delay (bench --node-red)', async function () {
     const { runNodeRedBench } = lib('tools/bench/node-red-bench');
     const r = await runNodeRedBench({ model: requireModel(), images: requireCoco128(this), threads: 1, runs: 2, streamSeconds: 2, fps: 5 });
-    assert.ok(r.session > 0 && r.latency.annotateOff > 0 && r.latency.annotateOn > 0 && r.throughputFps > 0, JSON.stringify(r));
+    assert.ok(r.session > 0 && r.latency.annotateOff > 0 && r.latency.annotateOn > 0 && r.throughputFps > 0 && r.throughputSession > 0, JSON.stringify(r));
     for (const l of [r.loop.annotateOff, r.loop.annotateOn]) {
       // the histogram's 1 ms timer period is taken out: an idle loop's delay is near 0, not near 1 ms
       assert.ok(l.max >= l.p99 && l.p99 >= l.p50 && l.p50 >= 0 && l.p50 < 1, JSON.stringify(l));
@@ -46,6 +46,7 @@ describe('yolo-edge bench', function () {
     const { nodeRedMarkdown } = lib('tools/bench/node-red-bench');
     assert.match(nodeRedMarkdown([r]), new RegExp(`\\| ${r.loop.annotateOff.gcMax.toFixed(1)} / ${r.loop.annotateOn.gcMax.toFixed(1)} \\| ${r.loop.annotateOff.framesIn}/`));
     assert.match(nodeRedMarkdown([r]), /loop delay p50\/p99\/max, 5 fps,/, 'the stream\'s own frame rate');
+    assert.match(nodeRedMarkdown([r]), new RegExp(`x\\) \\| ${r.throughputSession.toFixed(1)} \\| `), 'the session median during the throughput stream, after the throughput');
   });
 
   /** Detector.prototype.detect replaced for the duration of `body` (the nodes' detectors too: same process). */

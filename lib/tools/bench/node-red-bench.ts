@@ -40,6 +40,11 @@ export interface NodeRedBenchResult {
   session: number;
   latency: { annotateOff: number; annotateOn: number };
   throughputFps: number;
+  /**
+   * The session's median as the model worker timed it during the throughput stream: beside the bare median it
+   * tells a session slowed by the work around it (decode, the event loop) from time lost between sessions.
+   */
+  throughputSession: number;
   loop: { annotateOff: LoopDelay; annotateOn: LoopDelay };
   /** The frame rate the loop figures were taken at. */
   fps: number;
@@ -158,7 +163,7 @@ async function measureCell(s: Setup, o: NodeRedBenchOptions): Promise<NodeRedBen
   }
 }
 
-async function flowFigures(s: Setup, o: NodeRedBenchOptions, bareRun: (r: number) => Promise<void>): Promise<Pick<NodeRedBenchResult, 'latency' | 'loop' | 'throughputFps'>> {
+async function flowFigures(s: Setup, o: NodeRedBenchOptions, bareRun: (r: number) => Promise<void>): Promise<Pick<NodeRedBenchResult, 'latency' | 'loop' | 'throughputFps' | 'throughputSession'>> {
   o.progress?.('latency: bare run, annotate off, annotate on, msg by msg');
   const latency = await withFlow(s, o, [false, true], ([off, on]) => interleaved(s.frames, o.runs, bareRun, off, on));
   const loop = {} as NodeRedBenchResult['loop'];
@@ -167,8 +172,8 @@ async function flowFigures(s: Setup, o: NodeRedBenchOptions, bareRun: (r: number
     loop[annotate ? 'annotateOn' : 'annotateOff'] = await withFlow(s, o, [annotate], ([n]) => steadyStream(n, s.frames, o.fps, o.streamSeconds));
   }
   o.progress?.('throughput');
-  const throughputFps = await withFlow(s, o, [false], ([n]) => saturated(n, s.frames, Math.min(o.streamSeconds, 20)));
-  return { latency, loop, throughputFps };
+  const { fps: throughputFps, session: throughputSession } = await withFlow(s, o, [false], ([n]) => saturated(n, s.frames, Math.min(o.streamSeconds, 20)));
+  return { latency, loop, throughputFps, throughputSession };
 }
 
 async function withServer<T>(helper: Helper, use: () => Promise<T>): Promise<T> {
@@ -251,10 +256,20 @@ async function steadyStream({ d, out }: FlowDetect, frames: Buffer[], fps: numbe
   return { p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max), framesIn, framesOut, gcMax };
 }
 
-/** Frames out per second while a frame arrives every 5 ms (drop-oldest keeps the newest). */
-async function saturated({ d, out }: FlowDetect, frames: Buffer[], seconds: number): Promise<number> {
+/** The part of an output msg read here. */
+interface TimedMsg {
+  detection?: { timings?: { inference?: number } };
+}
+
+/** Frames out per second while a frame arrives every 5 ms (drop-oldest keeps the newest), and their session median. */
+async function saturated({ d, out }: FlowDetect, frames: Buffer[], seconds: number): Promise<{ fps: number; session: number }> {
   const stamps: number[] = [];
-  out.on('input', () => stamps.push(performance.now()));
+  const sessions: number[] = [];
+  out.on('input', (msg: TimedMsg) => {
+    stamps.push(performance.now());
+    const ms = msg.detection?.timings?.inference;
+    if (stamps.length > 2 && ms !== undefined) sessions.push(ms);
+  });
   let k = 0;
   const timer = setInterval(() => d.receive({ payload: frames[k++ % frames.length] }), 5);
   await sleep(seconds * 1000);
@@ -262,17 +277,18 @@ async function saturated({ d, out }: FlowDetect, frames: Buffer[], seconds: numb
   await sleep(1000);
   out.removeAllListeners('input');
   const steady = stamps.slice(2);
-  return steady.length > 1 ? (1000 * (steady.length - 1)) / (steady[steady.length - 1] - steady[0]) : 0;
+  const fps = steady.length > 1 ? (1000 * (steady.length - 1)) / (steady[steady.length - 1] - steady[0]) : 0;
+  return { fps, session: median(sessions) };
 }
 
 export function nodeRedMarkdown(rs: NodeRedBenchResult[], failed: readonly BenchFailure[] = []): string {
   const f = (x: number, d = 1): string => x.toFixed(d);
   const fps = [...new Set(rs.map((r) => r.fps))].join(', ');
-  const head = `| model | threads | bare session median (ms) | msg in->out, annotate off (ms, x session) | annotate on (ms, x session) | throughput (fps, x 1/session) | loop delay p50/p99/max, ${fps} fps, annotate off (ms) | annotate on (ms) | longest GC pause, off / on (ms) | frames in/out (off) |`;
-  const sep = '|' + ' --- |'.repeat(10);
+  const head = `| model | threads | bare session median (ms) | msg in->out, annotate off (ms, x session) | annotate on (ms, x session) | throughput (fps, x 1/session) | session median in it (ms) | loop delay p50/p99/max, ${fps} fps, annotate off (ms) | annotate on (ms) | longest GC pause, off / on (ms) | frames in/out (off) |`;
+  const sep = '|' + ' --- |'.repeat(11);
   const lines = rs.map((r) => {
     const loop = (l: LoopDelay): string => `${f(l.p50)} / ${f(l.p99)} / ${f(l.max)}`;
-    return `| ${r.model} | ${r.threads} | ${f(r.session)} | ${f(r.latency.annotateOff)} (${f(r.latency.annotateOff / r.session, 2)}x) | ${f(r.latency.annotateOn)} (${f(r.latency.annotateOn / r.session, 2)}x) | ${f(r.throughputFps, 2)} (${f((r.throughputFps * r.session) / 1000, 2)}x) | ${loop(r.loop.annotateOff)} | ${loop(r.loop.annotateOn)} | ${f(r.loop.annotateOff.gcMax)} / ${f(r.loop.annotateOn.gcMax)} | ${r.loop.annotateOff.framesIn}/${r.loop.annotateOff.framesOut} |`;
+    return `| ${r.model} | ${r.threads} | ${f(r.session)} | ${f(r.latency.annotateOff)} (${f(r.latency.annotateOff / r.session, 2)}x) | ${f(r.latency.annotateOn)} (${f(r.latency.annotateOn / r.session, 2)}x) | ${f(r.throughputFps, 2)} (${f((r.throughputFps * r.session) / 1000, 2)}x) | ${f(r.throughputSession)} | ${loop(r.loop.annotateOff)} | ${loop(r.loop.annotateOn)} | ${f(r.loop.annotateOff.gcMax)} / ${f(r.loop.annotateOn.gcMax)} | ${r.loop.annotateOff.framesIn}/${r.loop.annotateOff.framesOut} |`;
   });
   return [head, sep, ...lines].join('\n') + failureLines(failed) + `\n${failed.length ? '\n' : ''}${rs[0]?.machine ?? ''}\n`;
 }
