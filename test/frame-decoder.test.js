@@ -153,6 +153,17 @@ describe('image worker', function () {
     assert.strictEqual(decoder.pending.size, 0);
   });
 
+  it('leaves a caller\'s pixels in a SharedArrayBuffer as they were: the boxes are drawn on the worker\'s own copy', async () => {
+    const { data, info } = await sharp(jpeg).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    const shared = new Uint8Array(new SharedArrayBuffer(data.length));
+    shared.set(data);
+    const r = await decoder.prepare(slotOf(1), { data: shared, width: info.width, height: info.height, channels: 3 }, 'full');
+    const box = { x1: 10, y1: 10, x2: 300, y2: 200 };
+    const drawn = await decoder.draw(r.frame, { detections: [{ class: 'zebra', classId: 22, score: 0.9, box }], width: info.width, height: info.height, annotate: true, thumbnail: 0 });
+    assert.ok(drawn.annotated.length > 0);
+    assert.ok(Buffer.from(shared).equals(data), 'the frame a flow may still use has no boxes on it');
+  });
+
   it('gives bad images their error code across the thread', async () => {
     await assert.rejects(decoder.prepare(slotOf(1), fx.corruptJpeg(jpeg), 'none'), (e) => e.code === 'BAD_IMAGE');
     await assert.rejects(decoder.prepare(slotOf(1), Buffer.from('not an image'), 'none'), (e) => e.code === 'BAD_IMAGE');

@@ -186,11 +186,14 @@ export class FrameDecoder {
 
 /**
  * A frame's bytes as a view on exactly their own buffer: posting a view copies its whole ArrayBuffer, and a frame
- * cut out of a larger chunk (a stream's) would take the chunk along. Of raw pixels only the fields the worker
- * reads go: anything else a source attached would be copied too, and a method cannot be copied at all.
+ * cut out of a larger chunk (a stream's) would take the chunk along. A SharedArrayBuffer is not copied but shared by
+ * posting: the worker draws the boxes on raw RGB pixels in place, which then showed in the caller's frame. Of raw
+ * pixels only the fields the worker reads go: anything else a source attached would be copied too, and a method
+ * cannot be copied at all.
  */
 function ownBytes(image: ImageInput): ImageInput {
-  const own = (a: Uint8Array): Uint8Array => (a.byteOffset === 0 && a.byteLength === a.buffer.byteLength ? a : new Uint8Array(a));
+  const whole = (a: Uint8Array): boolean => a.byteOffset === 0 && a.byteLength === a.buffer.byteLength && !(a.buffer instanceof SharedArrayBuffer);
+  const own = (a: Uint8Array): Uint8Array => (whole(a) ? a : new Uint8Array(a));
   if (!isRawImage(image)) return own(image);
   const { width, height, channels, data } = image;
   return { width, height, channels, data: own(data) };
