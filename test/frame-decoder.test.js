@@ -170,6 +170,20 @@ describe('image worker', function () {
     await assert.rejects(decoder.prepare(slotOf(1), fx.pngClaiming(20000, 20000), 'none'), (e) => e.code === 'IMAGE_TOO_LARGE');
   });
 
+  it('refuses an image over 65500 pixels on a side (IMAGE_TOO_LARGE) before decoding, whatever its format and orientation', async () => {
+    // a 6000000x8 PNG of 140 KB held a decode for seconds; a JPEG with Exif was refused by libvips as BAD_IMAGE
+    const wide = await sharp(Buffer.alloc(6000000 * 8), { raw: { width: 6000000, height: 8, channels: 1 } }).png().toBuffer();
+    const exif = await sharp(jpeg).withMetadata({ orientation: 6 }).jpeg().toBuffer();
+    const t0 = Date.now();
+    for (const [image, size] of [[wide, '6000000x8'], [fx.pngClaiming(8, 70000), '8x70000'], [fx.jpegClaiming(exif, 65535, 600), '65535x600'],
+      [{ data: Buffer.alloc(70000 * 8), width: 70000, height: 8, channels: 1 }, '70000x8']]) {
+      await assert.rejects(decoder.prepare(slotOf(1), image, 'full'), (e) => e.code === 'IMAGE_TOO_LARGE' && e.message === `image is ${size}, over the limit of 65500 pixels on a side`);
+    }
+    assert.ok(Date.now() - t0 < 2000, `took ${Date.now() - t0} ms`);
+    const r = await decoder.prepare(slotOf(1), exif, 'none');
+    assert.deepStrictEqual([r.geometry.srcWidth, r.geometry.srcHeight], [426, 640], 'an Exif JPEG within the limits is still turned');
+  });
+
   it('refuses a JPEG of many scans at once, which would hold a decode for as long as its sender likes', async () => {
     // 3000 scans of 4000x4000 are 120 KB and took about 3 s to decode (0.8 ms a scan); 20 MB would take minutes
     const bomb = await fx.jpegWithScans(4000, 4000, 3000);

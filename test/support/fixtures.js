@@ -31,6 +31,19 @@ function pngClaiming(width, height) {
   return Buffer.concat([sig, pngChunk('IHDR', ihdr), pngChunk('IDAT', zlib.deflateSync(Buffer.alloc(64))), pngChunk('IEND', Buffer.alloc(0))]);
 }
 
+/** A copy of a JPEG whose frame header (SOF0 or SOF2) claims width x height: a decompression bomb's header. */
+function jpegClaiming(realJpeg, width, height) {
+  const out = Buffer.from(realJpeg);
+  for (let i = 2; i + 8 < out.length; i++) {
+    if (out[i] === 0xff && (out[i + 1] === 0xc0 || out[i + 1] === 0xc2)) {
+      out.writeUInt16BE(height, i + 5);
+      out.writeUInt16BE(width, i + 7);
+      return out;
+    }
+  }
+  throw new Error('no SOF0 or SOF2 frame header');
+}
+
 /** A JPEG whose entropy-coded data is cut off and overwritten with junk after the headers. */
 function corruptJpeg(realJpeg) {
   const out = Buffer.from(realJpeg.subarray(0, Math.min(700, realJpeg.length)));
@@ -97,4 +110,4 @@ function writeClassifierModel(file) {
   return file;
 }
 
-module.exports = { tmpDir, pngClaiming, corruptJpeg, jpegWithScans, solidImage, writeClassifierModel, floatTensor, valueInfo };
+module.exports = { tmpDir, pngClaiming, jpegClaiming, corruptJpeg, jpegWithScans, solidImage, writeClassifierModel, floatTensor, valueInfo };
