@@ -15,6 +15,7 @@ import { acquireSession, SessionLease, SessionSettings, Warn } from './runtime/s
 import { checkSameFile, fileIdentity } from './runtime/file-identity';
 import { Detection, ImageInput, Timings } from './types';
 import { YoloEdgeError } from './errors';
+import { shownStart } from './config/fields';
 
 export interface DetectorOptions extends SessionSettings {
   /** Class names that replace the model's own. */
@@ -343,7 +344,8 @@ export class Detector {
       return id;
     }
     const id = this.info.names.indexOf(c.trim());
-    if (id < 0) throw new YoloEdgeError(`unknown class '${c}' (the model knows ${this.info.names.slice(0, 5).join(', ')}...)`, 'BAD_CLASS');
+    // shown cut: msg.classes may come from a request, and its error is logged and sent on with every frame
+    if (id < 0) throw new YoloEdgeError(`unknown class ${shownStart(c)} (the model knows ${this.info.names.slice(0, 5).join(', ')}...)`, 'BAD_CLASS');
     return id;
   }
 }

@@ -95,7 +95,7 @@ describe('yolo-edge CLI', function () {
       const r = await cli(['detect', '--classes', classes, cocoImage('000000000034.jpg')]);
       assert.strictEqual(r.code, 2, r.stderr);
       assert.strictEqual(r.stdout, '');
-      assert.match(r.stderr, classes === '80' ? /class id 80 is out of range 0\.\.79/ : /unknown class 'fooo'/);
+      assert.match(r.stderr, classes === '80' ? /class id 80 is out of range 0\.\.79/ : /unknown class "fooo"/);
       assert.match(r.stderr, /--classes takes the class names of yolov8n\.onnx \(or ids 0-79\): person, bicycle, .*, hair drier, toothbrush\n/);
       assert.match(r.stderr, /usage: yolo-edge detect/);
     }

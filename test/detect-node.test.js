@@ -76,8 +76,8 @@ describe('yolov8-detect node', function () {
     });
     await loaded;
     assert.strictEqual(statuses.at(-1).fill, 'red');
-    assert.match(statuses.at(-1).text, /^unknown class 'unicorn'/);
-    assert.match(errors[0], /settings: unknown class 'unicorn'/);
+    assert.match(statuses.at(-1).text, /^unknown class "unicorn"/);
+    assert.match(errors[0], /settings: unknown class "unicorn"/);
     const { error } = await outcome(helper.getNode('d1'), helper.getNode('out'), { payload: zebra });
     assert.strictEqual(error.code, 'BAD_CLASS', 'frames still fail with it');
   });
@@ -113,7 +113,11 @@ describe('yolov8-detect node', function () {
     const bad = await outcome(d1, out, { payload: zebra, confidence: 7 });
     assert.match(errorText(bad.error), /msg.confidence must be a number from 0 to 1/);
     const unknown = await outcome(d1, out, { payload: zebra, classes: 'unicorn' });
-    assert.match(errorText(unknown.error), /unknown class 'unicorn'/);
+    assert.match(errorText(unknown.error), /unknown class "unicorn"/);
+    // a long name (a request's field moved to msg.classes) is shown cut: the whole of it went into every error and log line
+    const long = await outcome(d1, out, { payload: zebra, classes: ['x'.repeat(1e6)] });
+    assert.strictEqual(long.error.code, 'BAD_CLASS');
+    assert.match(errorText(long.error), /^unknown class "x{40}"\.\.\. \(1000000 characters\) \(the model knows person/);
     const half = await outcome(d1, out, { payload: zebra, maxDetections: 1.5 }); // as the node's own setting
     assert.match(errorText(half.error), /msg.maxDetections must be a whole number from 1 to 30000, got 1.5/);
     // msg.classes: one class id alone is a list of one; entries that are not names or ids, and lists longer

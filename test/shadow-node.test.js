@@ -108,11 +108,11 @@ describe('yolo-shadow-test node', function () {
     const s1 = helper.getNode('s1');
     const status = await new Promise((resolve) => s1.on('call:status', (c) => { if (c.args[0].fill === 'red' || /ready/.test(c.args[0].text)) resolve(c.args[0]); }));
     assert.strictEqual(status.fill, 'red');
-    assert.match(status.text, /^unknown class 'unicorn'/);
+    assert.match(status.text, /^unknown class "unicorn"/);
   });
 
   it('keeps a production model that did not load, or a refused class filter, in its red status when a control message comes', async () => {
-    for (const [production, props, text] of [['/nonexistent/model.onnx', {}, 'model file not found: /nonexistent/model.onnx'], ['yolov8n.onnx', { classes: 'unicorn' }, /^unknown class 'unicorn'/]]) {
+    for (const [production, props, text] of [['/nonexistent/model.onnx', {}, 'model file not found: /nonexistent/model.onnx'], ['yolov8n.onnx', { classes: 'unicorn' }, /^unknown class "unicorn"/]]) {
       await helper.load([modelNode, detectNode, shadowNode], flow(production, 'yolov8n.onnx', props));
       const s1 = helper.getNode('s1');
       const statuses = [];
@@ -640,7 +640,7 @@ describe('yolo-shadow-test node', function () {
     }
     s1.receive({ command: 'promote' });
     await until(() => got.errors.length === 1, 'promote refused');
-    assert.match(String(got.errors[0]), /promote refused: the candidate cannot run this node's settings: unknown class 'zebra'/);
+    assert.match(String(got.errors[0]), /promote refused: the candidate cannot run this node's settings: unknown class "zebra"/);
     assert.strictEqual(got.errors[0].code, 'PROMOTE_REFUSED');
     s1.receive({ payload: images[3] });
     await until(() => got.out1.length === 4, 'a frame after the refused promote');
@@ -664,7 +664,7 @@ describe('yolo-shadow-test node', function () {
     for (let i = 0; i < 3; i++) {
       const before = statuses.length;
       s1.receive({ payload: images[0], classes: ['part0'] });
-      await until(() => statuses.slice(before).some((st) => /^candidate failed \d+x: unknown class 'part0'/.test(st.text)), `the shadow's failure ${i + 1} in the status`);
+      await until(() => statuses.slice(before).some((st) => /^candidate failed \d+x: unknown class "part0"/.test(st.text)), `the shadow's failure ${i + 1} in the status`);
     }
     s1.receive({ command: 'rollback' });
     await until(() => replies() === 2, 'the rollback');
