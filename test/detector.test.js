@@ -39,6 +39,9 @@ describe('Detector', function () {
     assert.deepStrictEqual([r.imageWidth, r.imageHeight], [base.imageWidth, base.imageHeight]);
     assert.strictEqual(r.detections[0].class, 'zebra');
     for (const k of ['x1', 'y1', 'x2', 'y2']) assert.ok(Math.abs(r.detections[0].box[k] - base.detections[0].box[k]) < 6, k);
+    // Exif after the frame header is read as libvips and browsers read it: the frame was taken unturned (640x425 boxes)
+    const late = await detector.detect(fx.exifAfterFrameHeader(turned));
+    assert.deepStrictEqual(late.detections, r.detections);
   });
 
   it('takes raw RGB frames and gives the same result as the encoded image', async () => {

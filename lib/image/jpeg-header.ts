@@ -1,7 +1,7 @@
 export interface JpegHeader {
   width: number;
   height: number;
-  /** An APP1 Exif segment came before the frame header (it may hold an orientation). */
+  /** An APP1 Exif segment came before the first scan (it may hold an orientation). */
   exif: boolean;
 }
 
@@ -50,20 +50,25 @@ function afterEntropyData(jpeg: Uint8Array, pos: number): number {
   }
 }
 
-/** Reads a JPEG's frame header (SOFn) by walking its marker segments; undefined if it is not a readable JPEG header. */
+/**
+ * Reads a JPEG's frame header (SOFn) by walking its marker segments, and looks for Exif up to the first scan: libjpeg
+ * (so libvips) and browsers read an orientation after the frame header too, and a photo whose Exif came there was
+ * taken unturned. Undefined if it is not a readable JPEG header.
+ */
 export function jpegHeader(jpeg: Uint8Array): JpegHeader | undefined {
   if (jpeg.length < 4 || jpeg[0] !== 0xff || jpeg[1] !== 0xd8) return undefined;
   let exif = false;
+  let size: { width: number; height: number } | undefined;
   for (const { marker: m, pos } of segments(jpeg)) {
-    if (m === 0xda) return undefined;
+    if (m === 0xda) break;
     // SOF0..SOF15, except DHT (C4), JPG (C8) and DAC (CC) which share the range.
-    if (m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc) {
+    if (!size && m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc) {
       if (pos + 8 >= jpeg.length) return undefined;
-      return { height: (jpeg[pos + 5] << 8) | jpeg[pos + 6], width: (jpeg[pos + 7] << 8) | jpeg[pos + 8], exif };
+      size = { height: (jpeg[pos + 5] << 8) | jpeg[pos + 6], width: (jpeg[pos + 7] << 8) | jpeg[pos + 8] };
     }
     if (m === 0xe1 && pos + 9 < jpeg.length && jpeg[pos + 4] === 0x45 && jpeg[pos + 5] === 0x78 && jpeg[pos + 6] === 0x69 && jpeg[pos + 7] === 0x66) exif = true;
   }
-  return undefined;
+  return size && { ...size, exif };
 }
 
 /** Width and height from a JPEG's frame header; undefined if absent. */

@@ -44,6 +44,26 @@ function jpegClaiming(realJpeg, width, height) {
   throw new Error('no SOF0 or SOF2 frame header');
 }
 
+/** The same JPEG with its APP1 (Exif) segment moved after its frame header, as some writers place it. */
+function exifAfterFrameHeader(jpeg) {
+  const parts = [jpeg.subarray(0, 2)];
+  let app1;
+  for (let pos = 2; ;) {
+    const marker = jpeg[pos + 1];
+    if (marker === 0xda) {
+      parts.push(jpeg.subarray(pos));
+      break;
+    }
+    const seg = jpeg.subarray(pos, pos + 2 + jpeg.readUInt16BE(pos + 2));
+    if (marker === 0xe1) app1 = seg;
+    else parts.push(seg);
+    if (marker === 0xc0 || marker === 0xc2) parts.push('exif');
+    pos += seg.length;
+  }
+  if (!app1) throw new Error('no APP1 segment');
+  return Buffer.concat(parts.map((p) => (p === 'exif' ? app1 : p)));
+}
+
 /** A JPEG whose entropy-coded data is cut off and overwritten with junk after the headers. */
 function corruptJpeg(realJpeg) {
   const out = Buffer.from(realJpeg.subarray(0, Math.min(700, realJpeg.length)));
@@ -110,4 +130,4 @@ function writeClassifierModel(file) {
   return file;
 }
 
-module.exports = { tmpDir, pngClaiming, jpegClaiming, corruptJpeg, jpegWithScans, solidImage, writeClassifierModel, floatTensor, valueInfo };
+module.exports = { tmpDir, pngClaiming, jpegClaiming, exifAfterFrameHeader, corruptJpeg, jpegWithScans, solidImage, writeClassifierModel, floatTensor, valueInfo };
