@@ -8,6 +8,7 @@ const { helperServerWithUserDir } = require('./support/helper-server');
 const sharp = require('sharp');
 const { DIST, MODEL, requireModel, cocoImage } = require('./support/paths');
 const fx = require('./support/fixtures');
+const { until } = require('./support/wait');
 
 const modelNode = require(path.join(DIST, 'nodes', 'yolo-model.js'));
 const detectNode = require(path.join(DIST, 'nodes', 'yolov8-detect.js'));
@@ -358,6 +359,17 @@ describe('yolov8-detect editor preview', function () {
     const src = await sharp(zebra).metadata();
     assert.deepStrictEqual([meta.format, meta.width, meta.height], ['jpeg', 160, Math.round((src.height * 160) / src.width)]);
     assert.ok(jpeg.length < 16 * 1024, `${jpeg.length} bytes`);
+  });
+
+  it('keeps the thumbnail of a tall frame small: it fits in 160x320 (a 100x50000 strip was sent at full size)', async () => {
+    await helper.load([modelNode, detectNode], flow(true));
+    const out = helper.getNode('out');
+    const sent = new Promise((resolve) => out.on('input', resolve));
+    helper.getNode('d1').receive({ payload: await sharp({ create: { width: 100, height: 50000, channels: 3, background: '#888' } }).png().toBuffer() });
+    await sent;
+    await until(() => published.length > 0, 'a thumbnail');
+    const meta = await sharp(Buffer.from(published[0].data.image.replace(/^data:image\/jpeg;base64,/, ''), 'base64')).metadata();
+    assert.deepStrictEqual([meta.width, meta.height], [1, 320]);
   });
 
   it('sends nothing but a clear message when switched off', async () => {
