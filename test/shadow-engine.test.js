@@ -177,6 +177,12 @@ describe('shadow engine', () => {
     for (const v of [Buffer.from('promote'), 'explode', { command: 'explode' }, { command: ['promote'] }, '{not json', '"promote"', null, 7, { data: Buffer.alloc(3), width: 1, height: 1, channels: 3 }]) {
       assert.strictEqual(commandInPayload(v), undefined, String(v));
     }
+    // a long text is no command and is not parsed: 12 MB of nested JSON (an http-in body) held the event loop 0.5 s
+    const nested = '{"a":'.repeat(2e6) + '1' + '}'.repeat(2e6);
+    const t0 = performance.now();
+    assert.strictEqual(commandInPayload(nested), undefined);
+    assert.ok(performance.now() - t0 < 50, `took ${(performance.now() - t0).toFixed(0)} ms`);
+    assert.strictEqual(commandInPayload(`{"command": "promote", "note": "${'x'.repeat(900)}"}`), 'promote');
   });
 
   it('ModelRoles: promote swaps and keeps the old production for rollback; refuses what makes no sense', () => {

@@ -11,10 +11,17 @@ export function parseShadowCommand(v: unknown): ShadowCommand {
 const isCommand = (v: unknown): v is string => typeof v === 'string' && (SHADOW_COMMANDS as readonly string[]).includes(v.trim().toLowerCase());
 
 /**
+ * The longest text read as a command: {"command": "promote"} with room for blanks and other keys. A longer one is
+ * not parsed: any text payload comes here (an http-in body), and parsing 12 MB of nested JSON held the event loop 0.5 s.
+ */
+const MAX_COMMAND_TEXT = 1024;
+
+/**
  * The command a msg.payload holds where a frame was expected: 'promote', {command: 'promote'} (an inject node's or
  * MQTT's JSON) or that object as JSON text. Such a msg is no frame, and the image error it would get misleads.
  */
 export function commandInPayload(payload: unknown): string | undefined {
+  if (typeof payload === 'string' && payload.length > MAX_COMMAND_TEXT) return undefined;
   if (isCommand(payload)) return payload.trim();
   let v = payload;
   if (typeof v === 'string' && v.trimStart().startsWith('{')) {
