@@ -205,6 +205,8 @@ describe('yolov8-detect node', function () {
       [Buffer.alloc(0), /image is empty/],
       [fx.corruptJpeg(zebra), /could not be decoded|not a readable image/],
       ['just some text', /msg.payload is a string, not an image: a file path in msg.payload is read only when/],
+      // base64 of an image (a form or JSON client's upload): it was told to turn on file paths
+      [zebra.toString('base64'), /^msg.payload is base64 text of an image, not image bytes: decode it to a Buffer first/],
       [{ some: 'object' }, /must be an image Buffer/],
       [await fx.solidImage(1, 1), /smaller than 8 pixels/],
       [fx.pngClaiming(20000, 20000), /20000x20000, over the limit/],
@@ -223,13 +225,16 @@ describe('yolov8-detect node', function () {
     const d1 = helper.getNode('d1');
     const out = helper.getNode('out');
     const file = cocoImage('000000000034.jpg');
-    for (const payload of [Date.now(), true, { some: 'object' }, '', 'data:text/plain,not an image']) {
+    for (const payload of [Date.now(), true, { some: 'object' }, '', 'data:text/plain,not an image', zebra.toString('base64')]) {
       const r = await outcome(d1, out, { payload, filename: file });
       assert.ifError(r.error);
       assert.strictEqual(r.msg.payload[0].class, 'zebra', `payload ${JSON.stringify(payload)}`);
     }
     const cases = [
       [{ payload: 'data:image/jpeg;base64,' + zebra.toString('base64') }, /msg.payload is a data URL, not image bytes/],
+      // not read as a path (ENAMETOOLONG), PNG and MIME-wrapped lines too
+      [{ payload: zebra.toString('base64') }, /msg.payload is base64 text of an image, not image bytes/],
+      [{ payload: fx.pngClaiming(64, 64).toString('base64').replace(/(.{76})/g, '$1\r\n') }, /msg.payload is base64 text of an image, not image bytes/],
       [{ payload: new Float32Array(4) }, /got a Float32Array$/],
       [{ payload: new ArrayBuffer(8) }, /got an ArrayBuffer$/],
       [{ payload: new Uint16Array(4) }, /got a Uint16Array$/],

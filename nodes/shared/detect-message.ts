@@ -81,6 +81,22 @@ function notRawPixels(o: Record<string, unknown>): string {
 }
 
 /**
+ * Base64 of a JPEG, PNG or WebP (their first bytes encoded, then base64 alone): no file path looks like that. Two
+ * tests, not one pattern: a star followed by more backtracks over megabytes of text that ends in another character.
+ */
+const isBase64Image = (text: string): boolean => /^(?:\/9j\/|iVBORw0KGgo|UklGR)/.test(text) && !/[^A-Za-z0-9+/=\s]/.test(text);
+
+/**
+ * Why a text payload is an image that was not decoded (a data URL or base64 text), else undefined: read as a file
+ * path it would fail with ENAMETOOLONG, and the hint to turn on file paths would mislead.
+ */
+function undecodedImage(text: string): string | undefined {
+  if (text.startsWith('data:')) return 'msg.payload is a data URL, not image bytes: decode its base64 part to a Buffer first';
+  if (isBase64Image(text)) return 'msg.payload is base64 text of an image, not image bytes: decode it to a Buffer first (Buffer.from(msg.payload, "base64") in a function node)';
+  return undefined;
+}
+
+/**
  * The msg's image: encoded bytes or raw pixels {data, width, height, channels} in msg.payload; a file path in
  * msg.payload only when the node allows it (off by default: an http-in flow must not read the host's files); else
  * a file named by msg.filename (as Node-RED's file nodes name files), whatever else msg.payload holds (an inject
@@ -91,12 +107,13 @@ export async function imageOf(msg: Msg, filePaths: boolean): Promise<ImageInput>
   if (payload instanceof Uint8Array) return payload;
   if (isRawImage(payload)) return payload;
   const text = typeof payload === 'string' ? payload.trim() : '';
-  if (filePaths && text && !text.startsWith('data:')) return readImageFile(payload as string);
+  const undecoded = text ? undecodedImage(text) : undefined;
+  if (filePaths && text && !undecoded) return readImageFile(payload as string);
   if (msg.filename !== undefined) {
     if (typeof msg.filename !== 'string') throw new YoloEdgeError(`msg.filename must be a file path, got ${kindOf(msg.filename)}`, 'BAD_PAYLOAD');
     return readImageFile(msg.filename);
   }
-  if (text.startsWith('data:')) throw new YoloEdgeError('msg.payload is a data URL, not image bytes: decode its base64 part to a Buffer first', 'BAD_PAYLOAD');
+  if (undecoded) throw new YoloEdgeError(undecoded, 'BAD_PAYLOAD');
   if (text) throw new YoloEdgeError('msg.payload is a string, not an image: a file path in msg.payload is read only when the node\'s "read file paths" option is on; or name the file in msg.filename', 'BAD_PAYLOAD');
   throw new YoloEdgeError(`msg.payload must be an image Buffer (JPEG/PNG/WebP), a file path or raw pixels, got ${kindOf(payload)}${isPlainObject(payload) ? notRawPixels(payload as Record<string, unknown>) : ''}`, 'BAD_PAYLOAD');
 }
