@@ -254,6 +254,12 @@ describe('yolov8-detect node', function () {
       assert.strictEqual(r.error.code, 'BAD_PAYLOAD');
       assert.match(errorText(r.error), expected);
     }
+    // a path is named whole (its first 80 characters were shown, often without the file's name); megabytes of text cut
+    const deep = `/tmp/${'camera-line-3/'.repeat(8)}frame-000123.jpg`;
+    const missing = await outcome(d1, out, { payload: 5, filename: deep });
+    assert.strictEqual(errorText(missing.error), `${JSON.stringify(deep)} is not a readable image file (ENOENT)`);
+    const text = await outcome(d1, out, { payload: 'x'.repeat(1e6) });
+    assert.match(errorText(text.error), /^"x{4096}"\.\.\. \(1000000 characters\) is not a readable image file \(ENAMETOOLONG\)$/);
   });
 
   it('takes a single Class names entry as a class name, and a .txt or path entry as a names file', async () => {
