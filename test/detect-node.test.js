@@ -220,6 +220,20 @@ describe('yolov8-detect node', function () {
     }
   });
 
+  it('a msg whose topic or payload cannot be read (a getter that throws, built in a function node) ends in done(err)', async () => {
+    await helper.load([modelNode, detectNode], flow('yolov8n.onnx'));
+    const d1 = helper.getNode('d1');
+    const out = helper.getNode('out');
+    for (const key of ['topic', 'payload']) {
+      const msg = { payload: zebra };
+      Object.defineProperty(msg, key, { get() { throw new Error('boom'); }, enumerable: true });
+      const r = await outcome(d1, out, msg);
+      assert.strictEqual(r.error?.code, 'BAD_PAYLOAD', `${key}: ${errorText(r.error)}`);
+      assert.match(errorText(r.error), /^the msg could not be read: boom/);
+    }
+    assert.strictEqual((await outcome(d1, out, { payload: zebra })).msg.payload[0].class, 'zebra');
+  });
+
   it('reads msg.filename whatever else msg.payload holds (an inject node\'s timestamp), and names what a payload is', async () => {
     await helper.load([modelNode, detectNode], flow('yolov8n.onnx', { filePaths: true }));
     const d1 = helper.getNode('d1');

@@ -28,7 +28,19 @@ export interface IntakeReport {
 export function takeFrame(job: FrameJob, gate: RateGate, queue: BusyQueue<FrameJob>, report: IntakeReport): void {
   const { msg, done } = job;
   const { status } = report;
-  if (msg.topic === TOPICS.control) {
+  let topic: unknown;
+  let bytes: number;
+  try {
+    // read once, up front: a msg built with a getter that throws must still end in done(err), not vanish
+    topic = msg.topic;
+    bytes = heldBytes(msg.payload);
+  } catch (err) {
+    const unreadable = new YoloEdgeError(`the msg could not be read: ${(err as Error).message}`, 'BAD_PAYLOAD');
+    report.refused(unreadable);
+    done(unreadable);
+    return;
+  }
+  if (topic === TOPICS.control) {
     let control: ControlPayload | undefined;
     try {
       control = parseControl(msg.payload);
@@ -53,7 +65,7 @@ export function takeFrame(job: FrameJob, gate: RateGate, queue: BusyQueue<FrameJ
   }
   queue.push({
     item: job,
-    bytes: heldBytes(msg.payload),
+    bytes,
     discard: (reason) => {
       if (reason === 'rejected') done(new YoloEdgeError(`busy: ${queue.describeFull()}; frame refused`, 'BUSY'));
       // a Catch node must hear of it: an http-in flow would otherwise never answer the request
