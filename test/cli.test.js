@@ -386,6 +386,33 @@ describe('yolo-edge CLI', function () {
     assert.ok(below.stderr.includes(`${path.join(img, 'images')} cannot be a folder: a part of its path is a file`), below.stderr);
   });
 
+  it('eval, quantize, bench and shadow name the files of the images folder they skip in one warning line, and still run', async () => {
+    const fs = require('fs');
+    const os = require('os');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yolo-edge-skipped-'));
+    try {
+      fs.mkdirSync(path.join(dir, 'images', 'more'), { recursive: true });
+      fs.mkdirSync(path.join(dir, 'labels'));
+      fs.copyFileSync(cocoImage('000000000009.jpg'), path.join(dir, 'images', 'a.jpg'));
+      fs.writeFileSync(path.join(dir, 'images', 'b.tif'), 'II*\0');
+      fs.writeFileSync(path.join(dir, 'labels', 'a.txt'), '45 0.5 0.5 0.2 0.2\n');
+      const cases = [
+        ['eval', '--data', dir, '--threads', '1'],
+        ['shadow', '--production', 'yolov8n.onnx', '--candidate', 'yolov8n.onnx', '--data', dir, '--threads', '1'],
+        ['bench', '--model', 'yolov8n.onnx', '--images', dir, '--threads', '1', '--runs', '1', '--warmup', '0', '--no-accuracy'],
+        ['quantize', '--model', 'yolov8n.onnx', '--calib', dir, '--samples', '1', '--threads', '1', '--out', path.join(dir, 'q.onnx')],
+      ];
+      const want = `warning: 2 of the 3 entries of ${path.join(dir, 'images')} skipped (read are .jpg, .jpeg, .png and .webp files, not subfolders): b.tif, more/\n`;
+      for (const args of cases) {
+        const r = await cli(args);
+        assert.strictEqual(r.code, 0, `${args[0]}: ${r.stderr}`);
+        assert.strictEqual(r.stderr.split(want).length - 1, 1, `${args[0]}: ${r.stderr}`);
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a folder given as the model is named as a folder (it said EISDIR: illegal operation on a directory), exit 1', async () => {
     const fs = require('fs');
     const os = require('os');

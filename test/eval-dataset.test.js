@@ -6,7 +6,7 @@ const path = require('path');
 const { lib } = require('./support/paths');
 const { tmpDir } = require('./support/fixtures');
 
-const { parseLabelLine, readLabels, LabelProblems, requireLabelFiles, listDataset, hasLabels } = lib('tools/eval/dataset');
+const { parseLabelLine, readLabels, LabelProblems, requireLabelFiles, listDataset, listImages, hasLabels } = lib('tools/eval/dataset');
 
 describe('eval label files', () => {
   const tmp = tmpDir('yolo-edge-labels-');
@@ -89,5 +89,48 @@ describe('eval label files', () => {
     // no images/ in the path: labels/ beside the images, as before
     assert.deepStrictEqual((await listDataset(path.join(root, 'other', 'val'))).map((it) => it.label), [path.join(root, 'other', 'val', 'labels', 'b.txt')]);
     assert.strictEqual(await hasLabels(path.join(root, 'other', 'val')), false);
+  });
+  it('names what an images folder holds besides the images it reads in one warning (other formats and subfolders were left out in silence)', async () => {
+    const dir = path.join(tmp, 'mixed');
+    fs.mkdirSync(path.join(dir, 'sub'), { recursive: true });
+    for (const n of ['a.jpg', 'B.JPG', 'c.PNG', 'd.webp', 'e.jpeg', 'f.tif', 'g.tiff', 'h.bmp', 'notes.md', 'a.txt']) fs.writeFileSync(path.join(dir, n), '');
+    const warnings = [];
+    const images = await listImages(dir, (m) => warnings.push(m));
+    assert.deepStrictEqual(images.map((f) => path.basename(f)), ['B.JPG', 'a.jpg', 'c.PNG', 'd.webp', 'e.jpeg']);
+    // a.txt is the label beside a.jpg: not named
+    assert.deepStrictEqual(warnings, [`5 of the 11 entries of ${dir} skipped (read are .jpg, .jpeg, .png and .webp files, not subfolders): f.tif, g.tiff, h.bmp, notes.md, sub/`]);
+    const quiet = [];
+    await listDataset(path.join(tmp, 'split', 'images', 'train2017'), (m) => quiet.push(m));
+    assert.deepStrictEqual(quiet, [], 'a folder of images only: no warning');
+    // a folder of images with its labels/ inside: that folder is read, not skipped
+    fs.mkdirSync(path.join(dir, 'labels'));
+    const withLabels = [];
+    assert.strictEqual((await listDataset(dir, (m) => withLabels.push(m)))[0].label, path.join(dir, 'labels', 'B.txt'));
+    assert.deepStrictEqual(withLabels, [`5 of the 12 entries of ${dir} skipped (read are .jpg, .jpeg, .png and .webp files, not subfolders): f.tif, g.tiff, h.bmp, notes.md, sub/`]);
+  });
+
+  it('a folder of thousands of skipped files warns in one line naming the first few', async () => {
+    const dir = path.join(tmp, 'many');
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, 'x.jpg'), '');
+    for (let i = 0; i < 3000; i++) fs.writeFileSync(path.join(dir, `${String(i).padStart(4, '0')}.tif`), '');
+    const warnings = [];
+    await listImages(dir, (m) => warnings.push(m));
+    assert.strictEqual(warnings.length, 1);
+    assert.match(warnings[0], /^3000 of the 3001 entries of .* skipped .*: 0000\.tif, 0001\.tif, 0002\.tif, 0003\.tif, 0004\.tif, and 2995 more$/);
+  });
+
+  it('a folder without images says what it holds: subfolders to give instead (images/ of train/ and val/), or a data.yaml given for the folder', async () => {
+    const root = path.join(tmp, 'ultra');
+    for (const d of ['images/train', 'images/val', 'labels/val']) fs.mkdirSync(path.join(root, d), { recursive: true });
+    fs.writeFileSync(path.join(root, 'images', 'val', 'a.jpg'), '');
+    await assert.rejects(listDataset(root), (e) => e.code === 'NO_IMAGES' && e.message === `no JPEG, PNG or WebP images in ${path.join(root, 'images')} (it holds train/, val/; subfolders are not read: give one, e.g. ${path.join(root, 'images', 'val')})`);
+    const yaml = path.join(root, 'data.yaml');
+    fs.writeFileSync(yaml, 'path: .\nval: images/val\n');
+    await assert.rejects(listDataset(yaml), (e) => e.code === 'NO_IMAGES' && e.message.startsWith(`${yaml} is a file, not a folder: give the folder of images a data.yaml names`));
+    const tifs = path.join(tmp, 'tifs');
+    fs.mkdirSync(tifs);
+    fs.writeFileSync(path.join(tifs, 'a.tif'), '');
+    await assert.rejects(listImages(tifs), (e) => e.message === `no JPEG, PNG or WebP images in ${tifs} (it holds a.tif)`);
   });
 });

@@ -45,7 +45,7 @@ export const evalCmd: Command = {
     };
     const session = detectorOptions(p);
     const model = modelFile(str(p, 'model'), 'model');
-    const keep = new Set((await listSplit(data, half)).map((it) => it.image));
+    const keep = new Set((await listSplit(data, half, warnLine)).map((it) => it.image));
     const detector = await Detector.create(model, session);
     try {
       warnNmsOptionsUnused(p, detector, ['iou', 'agnostic', 'multi-label']);

@@ -4,7 +4,7 @@ import { QuantType } from '../../lib/tools/quantize/params';
 import { DEFAULT_TARGET, QuantTarget, TARGETS } from '../../lib/tools/quantize/targets';
 import { MAX_THREADS } from '../../lib/runtime/threads';
 import { asUsageError, flag, int, list, num, Options, parse, Parsed, refuseUnused, required, split, str, UsageError } from '../args';
-import { Command, endLine, progress } from './command';
+import { Command, endLine, progress, warnLine } from './command';
 import { outputFile } from '../output';
 import { modelFile } from '../model-file';
 
@@ -103,6 +103,7 @@ export const quantize: Command = {
       budgetMaxLayers: int(p, 'budget-max-layers', 12, 0),
       threads: int(p, 'threads', 0, 0, MAX_THREADS) || undefined,
       progress,
+      warn: warnLine,
     };
     // Like detect, eval, bench and shadow: the user's file first; a bare name not found here is the package's model.
     const model = modelFile(modelArg, 'model');

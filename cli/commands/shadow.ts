@@ -31,7 +31,7 @@ export const shadow: Command = {
       limit: int(p, 'limit', Infinity, 1), detect: { confidence: num(p, 'conf', 0.25, 0, 1), iou: num(p, 'iou', 0.7, 0, 1) }, matchIou: num(p, 'match-iou', 0.5, 0, 1),
       session: detectorOptions(p),
     };
-    const images = (await listDataset(o.data)).slice(0, o.limit).map((i) => i.image);
+    const images = (await listDataset(o.data, warnLine)).slice(0, o.limit).map((i) => i.image);
     const production = await Detector.create(modelFile(o.production, 'production'), o.session);
     try {
       const candidate = await Detector.create(modelFile(o.candidate, 'candidate'), o.session);

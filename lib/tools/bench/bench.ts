@@ -94,7 +94,7 @@ interface ImageSet {
 }
 
 async function loadImages(o: BenchOptions): Promise<ImageSet> {
-  const items = await listSplit(o.images, o.split);
+  const items = await listSplit(o.images, o.split, o.warn);
   const chosen = o.maxImages > 0 ? items.slice(0, o.maxImages) : items;
   const images: Buffer[] = [];
   for (const it of chosen) images.push(await checkedImage(it.image));

@@ -108,10 +108,10 @@ interface Setup {
   frames: Buffer[];
 }
 
-async function prepare(images: string): Promise<Setup> {
+async function prepare(images: string, warn?: (m: string) => void): Promise<Setup> {
   const helper = loadHelper();
   const nodes = ['yolo-model', 'yolov8-detect'].map((n) => require(path.join(__dirname, '..', '..', '..', 'nodes', `${n}.js`)) as unknown);
-  const files = (await listDataset(images)).slice(0, 16);
+  const files = (await listDataset(images, warn)).slice(0, 16);
   const frames = await Promise.all(files.map((f) => readImageFile(f.image))); // a FIFO named .jpg is refused, not waited on
   if (frames.length === 0) throw new YoloEdgeError(`no images in ${images}`, 'NO_IMAGES');
   return { helper, nodes, frames };
@@ -122,12 +122,12 @@ async function prepare(images: string): Promise<Setup> {
  * msg-out latency one msg at a time, throughput under saturating input, event-loop delay under a steady stream.
  */
 export async function runNodeRedBench(o: NodeRedBenchOptions): Promise<NodeRedBenchResult> {
-  return measureCell(await prepare(o.images), o);
+  return measureCell(await prepare(o.images, o.warn), o);
 }
 
 /** runNodeRedBench for each thread count and model in turn; a cell that fails is reported and the others go on. */
 export async function runNodeRedBenches(o: NodeRedBenchesOptions): Promise<NodeRedBenchRun> {
-  const setup = await prepare(o.images);
+  const setup = await prepare(o.images, o.warn);
   const run: NodeRedBenchRun = { rows: [], failed: [] };
   const names = modelNames(o.models);
   for (const threads of o.threads) {

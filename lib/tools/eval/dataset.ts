@@ -1,10 +1,15 @@
-import { promises as fs } from 'fs';
+import { Dirent, promises as fs } from 'fs';
 import * as path from 'path';
 import { YoloEdgeError } from '../../errors';
 import { readdirProblem } from '../../folder-problem';
 import { NotRegularFile, withRegularFile } from '../../regular-file';
 import { LabeledBox } from './metrics';
 
+/**
+ * Image files by name: the formats the decoder takes (decode.ts), any case. Ultralytics also lists BMP, TIFF, DNG,
+ * MPO, PFM and HEIC; sharp here reads no BMP, DNG, PFM or HEIC, and the decoder refuses TIFF as it does for the
+ * nodes (eval must measure the decoding the node does), so those are named in the skipped-files warning instead.
+ */
 const IMAGE_EXT = /\.(jpe?g|png|webp)$/i;
 
 export interface DatasetItem {
@@ -13,16 +18,20 @@ export interface DatasetItem {
   label: string;
 }
 
+/** Told once per listing: what in the images folder was not read. */
+export type Warn = (message: string) => void;
+
 /**
  * Lists a YOLO dataset: DIR/images/* with DIR/labels/<stem>.txt beside. A folder of images alone works too; one
  * inside an images/ folder (Ultralytics' split layout, images/train2017 with labels/train2017) has its labels
- * where Ultralytics looks, the last images/ of its path made labels/, when that folder exists.
+ * where Ultralytics looks, the last images/ of its path made labels/, when that folder exists. Files of the
+ * images folder that are not read are named in one warning.
  */
-export async function listDataset(dir: string): Promise<DatasetItem[]> {
+export async function listDataset(dir: string, warn?: Warn): Promise<DatasetItem[]> {
   const nested = await isDir(path.join(dir, 'images'));
   const imagesDir = nested ? path.join(dir, 'images') : dir;
   const labelsDir = (!nested && (await splitLabelsDir(dir))) || path.join(dir, 'labels');
-  const images = await listImages(imagesDir);
+  const images = await listImages(imagesDir, warn, labelsDir);
   return images.map((image) => ({ image, label: path.join(labelsDir, path.basename(image).replace(IMAGE_EXT, '.txt')) }));
 }
 
@@ -34,8 +43,8 @@ export function selectSplit<T>(items: readonly T[], split: Split): T[] {
 }
 
 /** One split of a dataset's images; the odd half of one image is none, refused rather than measured on nothing. */
-export async function listSplit(dir: string, split: Split): Promise<DatasetItem[]> {
-  const items = selectSplit(await listDataset(dir), split);
+export async function listSplit(dir: string, split: Split, warn?: Warn): Promise<DatasetItem[]> {
+  const items = selectSplit(await listDataset(dir, warn), split);
   if (items.length === 0) throw new YoloEdgeError(`no images in ${dir} (split ${split}: the folder has one image)`, 'NO_IMAGES');
   return items;
 }
@@ -45,16 +54,46 @@ export function parseSplit(s: string | undefined): Split {
   throw new YoloEdgeError(`--split must be all, even or odd, got '${s}'`, 'BAD_SPLIT');
 }
 
-export async function listImages(dir: string): Promise<string[]> {
-  let names: string[];
+/**
+ * The images of a folder, sorted by name; subfolders are not looked in. What else the folder holds (other formats,
+ * folders, stray files; not the .txt of an image, a label beside it) is counted and named in one warning: a
+ * folder of TIFFs or of train/ and val/ left out in silence made eval, quantize and bench measure on less.
+ */
+export async function listImages(dir: string, warn?: Warn, labelsDir?: string): Promise<string[]> {
+  let entries: Dirent[];
   try {
-    names = await fs.readdir(dir);
+    entries = await fs.readdir(dir, { withFileTypes: true });
   } catch (err) {
-    throw new YoloEdgeError((await readdirProblem(dir, err as NodeJS.ErrnoException)).text, 'NO_IMAGES');
+    throw new YoloEdgeError(await listProblem(dir, err as NodeJS.ErrnoException), 'NO_IMAGES');
   }
-  const images = names.filter((n) => IMAGE_EXT.test(n)).sort().map((n) => path.join(dir, n));
-  if (images.length === 0) throw new YoloEdgeError(`no JPEG, PNG or WebP images in ${dir}`, 'NO_IMAGES');
-  return images;
+  // a folder named like an image stays in the list, where reading it fails naming it
+  const names = entries.map((e) => (e.isDirectory() && !IMAGE_EXT.test(e.name) ? `${e.name}/` : e.name)).sort();
+  const images = names.filter((n) => IMAGE_EXT.test(n));
+  // the labels/ folder of a folder of images alone is read too
+  const labels = labelsDir !== undefined && path.dirname(path.resolve(labelsDir)) === path.resolve(dir) ? [`${path.basename(labelsDir)}/`] : [];
+  const read = new Set([...images, ...images.map((n) => n.replace(IMAGE_EXT, '.txt')), ...labels]);
+  const skipped = names.filter((n) => !read.has(n));
+  if (images.length === 0) throw new YoloEdgeError(`no JPEG, PNG or WebP images in ${dir}${skipped.length ? ` (it holds ${shownNames(skipped)}${subfolderHint(dir, skipped)})` : ''}`, 'NO_IMAGES');
+  if (skipped.length) warn?.(`${skipped.length} of the ${names.length} entries of ${dir} skipped (read are .jpg, .jpeg, .png and .webp files, not subfolders): ${shownNames(skipped)}`);
+  return images.map((n) => path.join(dir, n));
+}
+
+/** The first few names of a list, and how many more: a folder of thousands stays one line. */
+function shownNames(names: readonly string[], keep = 5): string {
+  return names.slice(0, keep).join(', ') + (names.length > keep ? `, and ${names.length - keep} more` : '');
+}
+
+/** A folder of split folders (Ultralytics' images/ holding train/ and val/) is given one: the validation one first. */
+function subfolderHint(dir: string, names: readonly string[]): string {
+  const sub = names.find((n) => /^val(id|idation)?\/$/i.test(n)) ?? names.find((n) => n.endsWith('/'));
+  return sub ? `; subfolders are not read: give one, e.g. ${path.join(dir, sub.slice(0, -1))}` : '';
+}
+
+/** Why a folder could not be listed; a data.yaml given for the folder is told what to give instead. */
+async function listProblem(dir: string, err: NodeJS.ErrnoException): Promise<string> {
+  const p = await readdirProblem(dir, err);
+  if (p.kind !== 'file' || !/\.ya?ml$/i.test(dir)) return p.text;
+  return `${p.text}: give the folder of images a data.yaml names (its path joined with val, e.g. DIR/images/val), not the data.yaml`;
 }
 
 /** DIR with its last `images` folder named `labels` (a/images/train -> a/labels/train), if that is a folder. */

@@ -46,6 +46,8 @@ export interface QuantizeOptions {
   budgetMaxLayers: number;
   threads?: number;
   progress?: (message: string) => void;
+  /** Files of the calibration folder that are not read, a --threads over the cores (capped). */
+  warn?: (message: string) => void;
 }
 
 export const DEFAULT_QUANTIZE: Omit<QuantizeOptions, 'model' | 'calib' | 'out'> = {
@@ -107,7 +109,7 @@ export async function quantizeModel(options: Partial<QuantizeOptions> & Pick<Qua
   const dflRewritten = rewriteDflSoftmax(source.graph as onnx.GraphProto);
   const bytes = encodeModel(source);
 
-  const all = await listSplit(o.calib, o.split);
+  const all = await listSplit(o.calib, o.split, o.warn);
   const picked = seededPick(all, o.samples > 0 ? o.samples : all.length, o.seed);
   const holdout = o.accuracyBudget !== undefined ? picked.filter((_, i) => i % Math.max(2, Math.floor(picked.length / o.holdout)) === 1).slice(0, o.holdout) : [];
   // none held aside (one image picked) measured no loss, and the budget was reported met: 0.00 on 0 images
