@@ -226,6 +226,13 @@ describe('quantize errors', function () {
     assert.ok(!fs.existsSync(out));
   });
 
+  it("caps --threads at the core count with the detector's warning (calibration ran more threads than cores, unwarned)", async () => {
+    const cores = require('os').availableParallelism();
+    const warnings = [];
+    await quantizeModel({ model: requireModel(), calib: requireCoco128(), out: path.join(tmp, 'threads.onnx'), samples: 1, threads: cores + 1, warn: (m) => warnings.push(m) });
+    assert.deepStrictEqual(warnings, [`threads ${cores + 1} is more than the ${cores} cores of this machine: using ${cores} (more threads than cores make every inference slower)`]);
+  });
+
   it('refuses a model that is not a YOLO detector', async function () {
     const file = path.join(tmp, 'tiny.onnx');
     fs.writeFileSync(file, onnx.ModelProto.encode(tinyConvModel({ cin: 3, cout: 2, size: 4, weights: [1, 2, 3, 4, 5, 6], bias: [0, 0] })).finish());

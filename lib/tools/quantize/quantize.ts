@@ -3,6 +3,7 @@ import { listSplit, Split } from '../eval/dataset';
 import { decodeModel, encodeModel, readModelBytes, requireEmbeddedWeights, requireOpset, valueDims } from '../../model/onnx-file';
 import { describeModel } from '../../model/model-info';
 import { YoloEdgeError } from '../../errors';
+import { sessionThreads } from '../../runtime/threads';
 import { AccuracyBudgetResult, applyAccuracyBudget } from './budget';
 import { CalibratorKind } from './calibrators';
 import { calibrate, calibrationModel } from './calibrate';
@@ -109,6 +110,9 @@ export async function quantizeModel(options: Partial<QuantizeOptions> & Pick<Qua
   const dflRewritten = rewriteDflSoftmax(source.graph as onnx.GraphProto);
   const bytes = encodeModel(source);
 
+  // capped as the detector's are: more intra-op threads than cores slow every calibration run (threads.ts)
+  const threads = o.threads ? sessionThreads(o.threads) : undefined;
+  if (threads?.capped) o.warn?.(threads.capped);
   const all = await listSplit(o.calib, o.split, o.warn);
   const picked = seededPick(all, o.samples > 0 ? o.samples : all.length, o.seed);
   const holdout = o.accuracyBudget !== undefined ? picked.filter((_, i) => i % Math.max(2, Math.floor(picked.length / o.holdout)) === 1).slice(0, o.holdout) : [];
@@ -135,7 +139,7 @@ export async function quantizeModel(options: Partial<QuantizeOptions> & Pick<Qua
     calibrator: o.calibrator,
     percentile: o.percentile,
     minmaxTensors: headInputs,
-    threads: o.threads,
+    threads: threads?.threads,
     progress: (done, total, ms) => o.progress?.(`calibrating ${done}/${total}, ETA ${Math.round(((total - done) * ms) / done / 1000)} s`),
   });
   const calibrationMs = performance.now() - tc;
@@ -152,7 +156,7 @@ export async function quantizeModel(options: Partial<QuantizeOptions> & Pick<Qua
   let budget: AccuracyBudgetResult | undefined;
   let keepFloat: ReadonlySet<string> = new Set();
   if (o.accuracyBudget !== undefined) {
-    budget = await applyAccuracyBudget({ modelPath: o.model, info, holdout, budget: o.accuracyBudget, plan: basePlan, maxLayers: o.budgetMaxLayers, threads: o.threads, progress: o.progress, build: (k) => encodeModel(build(k).model) });
+    budget = await applyAccuracyBudget({ modelPath: o.model, info, holdout, budget: o.accuracyBudget, plan: basePlan, maxLayers: o.budgetMaxLayers, threads: threads?.threads, progress: o.progress, build: (k) => encodeModel(build(k).model) });
     keepFloat = new Set(budget.keptFloat.map((l) => l.nodes).flat());
   }
   const { model, plan, convs } = build(keepFloat);
