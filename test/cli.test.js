@@ -512,11 +512,20 @@ describe('yolo-edge CLI', function () {
       fs.mkdirSync(path.join(dir, 'images'));
       fs.mkdirSync(path.join(dir, 'labels'));
       fs.copyFileSync(cocoImage('000000000009.jpg'), path.join(dir, 'images', 'a.jpg'));
+      fs.copyFileSync(cocoImage('000000000034.jpg'), path.join(dir, 'images', 'b.jpg'));
       fs.writeFileSync(path.join(dir, 'labels', 'a.txt'), '45 0.5 0.5 0.2 0.2\n999 0.5 0.5 0.2 0.2\n');
+      fs.writeFileSync(path.join(dir, 'labels', 'b.txt'), '22 0.5 0.5 0.5 0.5\n');
       const r = await cli(['bench', '--model', 'yolov8n.onnx', '--images', dir, '--threads', '1', '--runs', '1', '--warmup', '0', '--json']);
       assert.strictEqual(r.code, 0, r.stderr);
-      assert.match(r.stderr, /warning: yolov8n\.onnx: 1 label line\(s\) or file\(s\) skipped: .*a\.txt:2 class 999 is not a class id of the model \(0\.\.79\)/);
+      assert.match(r.stderr, /warning: yolov8n\.onnx: 1 label line\(s\) or file\(s\) skipped: .*a\.txt:2 class 999 is not a class id of the model \(0\.\.79\); the 1 image\(s\) of those files left out/);
       assert.ok(JSON.parse(r.stdout).rows[0].map50 >= 0);
+      // no image left for the mAP: the model's timings stand, without mAP
+      fs.rmSync(path.join(dir, 'images', 'b.jpg'));
+      const none = await cli(['bench', '--model', 'yolov8n.onnx', '--images', dir, '--threads', '1', '--runs', '1', '--warmup', '0', '--json']);
+      assert.strictEqual(none.code, 0, none.stderr);
+      assert.match(none.stderr, /warning: yolov8n\.onnx: no image left to measure: .*; its mAP is left out\n/);
+      const row = JSON.parse(none.stdout).rows[0];
+      assert.ok(row.session.median > 0 && row.map50 === undefined, none.stdout);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -706,7 +715,7 @@ describe('yolo-edge CLI', function () {
     assert.match(ok.stderr, /folder \/nope does not exist/);
   });
 
-  it('eval scores segment polygons as their boxes, warns once about lines it skips, and fails without labels', async function () {
+  it('eval scores segment polygons as their boxes, leaves out an image with a line it cannot use (warned once), and fails without labels', async function () {
     const fs = require('fs');
     const os = require('os');
     const coco = requireCoco128(this);
@@ -717,27 +726,35 @@ describe('yolo-edge CLI', function () {
       const [x1, y1, x2, y2] = [cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2];
       return [c, x1, y1, x2, y1, x2, y2, x1, y2].join(' ');
     };
-    const variants = { box: (t) => t, polygon: (t) => t.trim().split('\n').map(toPolygon).join('\n'), bad: (t) => `${t.trim()}\n999 0.5 0.5 0.2 0.2\n0 0.5 0.5 0.2\n` };
+    // bad: the first image's labels have two lines eval cannot use; rest: the dataset without that image
+    const bad = (t, s) => (s === stems[0] ? `${t.trim()}\n999 0.5 0.5 0.2 0.2\n0 0.5 0.5 0.2\n` : t);
+    const variants = { box: (t) => t, polygon: (t) => t.trim().split('\n').map(toPolygon).join('\n'), bad, rest: (t) => t, onlyBad: bad };
     try {
       for (const [name, edit] of Object.entries(variants)) {
         fs.mkdirSync(path.join(dir, name, 'images'), { recursive: true });
         fs.mkdirSync(path.join(dir, name, 'labels'));
-        for (const s of stems) {
+        for (const s of name === 'rest' ? stems.slice(1) : name === 'onlyBad' ? stems.slice(0, 1) : stems) {
           fs.copyFileSync(path.join(coco, 'images', `${s}.jpg`), path.join(dir, name, 'images', `${s}.jpg`));
-          fs.writeFileSync(path.join(dir, name, 'labels', `${s}.txt`), edit(fs.readFileSync(path.join(coco, 'labels', `${s}.txt`), 'utf8')));
+          fs.writeFileSync(path.join(dir, name, 'labels', `${s}.txt`), edit(fs.readFileSync(path.join(coco, 'labels', `${s}.txt`), 'utf8'), s));
         }
       }
       const run = (data) => cli(['eval', '--json', '--threads', '2', '--data', data]);
-      const [box, polygon, bad] = await Promise.all(['box', 'polygon', 'bad'].map((n) => run(path.join(dir, n))));
-      for (const r of [box, polygon, bad]) assert.strictEqual(r.code, 0, r.stderr);
+      const [box, polygon, withBad, rest] = await Promise.all(['box', 'polygon', 'bad', 'rest'].map((n) => run(path.join(dir, n))));
+      for (const r of [box, polygon, withBad, rest]) assert.strictEqual(r.code, 0, r.stderr);
       const m = (r) => JSON.parse(r.stdout);
       assert.ok(m(box).map50 > 0.5, box.stdout);
       assert.deepStrictEqual([m(polygon).labels, m(polygon).map50], [m(box).labels, m(box).map50]);
-      assert.deepStrictEqual([m(bad).labels, m(bad).map50], [m(box).labels, m(box).map50]);
+      // kept with its usable lines, the image scored its detections of the skipped objects as false
+      const figures = (x) => [x.images, x.labels, x.map50, x.map50_95, x.precision, x.recall];
+      assert.deepStrictEqual(figures(m(withBad)), figures(m(rest)));
+      assert.strictEqual(m(withBad).images, 3);
       assert.doesNotMatch(box.stderr, /warning/);
-      const warnings = bad.stderr.split('\n').filter((l) => l.startsWith('warning:'));
-      assert.strictEqual(warnings.length, 1, bad.stderr);
-      assert.match(warnings[0], /8 label line\(s\) or file\(s\) skipped: .*000000000009\.txt:\d+ class 999 .*000000000009\.txt:\d+ has 4 numbers/);
+      const warnings = withBad.stderr.split('\n').filter((l) => l.startsWith('warning:'));
+      assert.strictEqual(warnings.length, 1, withBad.stderr);
+      const onlyBad = await run(path.join(dir, 'onlyBad'));
+      assert.strictEqual(onlyBad.code, 1, onlyBad.stderr);
+      assert.match(onlyBad.stderr, /no image left to measure: every one has a label line or file that cannot be used \(2 label line\(s\)/);
+      assert.match(warnings[0], /2 label line\(s\) or file\(s\) skipped: .*000000000009\.txt:\d+ class 999 .*000000000009\.txt:\d+ has 4 numbers.*; the 1 image\(s\) of those files left out of the mAP \(as Ultralytics leaves them out\)$/);
       // the images folder itself, as Ultralytics takes it: its labels are in the labels/ beside it
       const images = await run(path.join(dir, 'box', 'images'));
       assert.strictEqual(images.code, 0, images.stderr);

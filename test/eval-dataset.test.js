@@ -6,7 +6,7 @@ const path = require('path');
 const { lib } = require('./support/paths');
 const { tmpDir } = require('./support/fixtures');
 
-const { parseLabelLine, readLabels, LabelProblems, requireLabelFiles, listDataset, listImages, hasLabels } = lib('tools/eval/dataset');
+const { parseLabelLine, readLabels, readImageLabels, LabelProblems, requireLabelFiles, listDataset, listImages, hasLabels } = lib('tools/eval/dataset');
 
 describe('eval label files', () => {
   const tmp = tmpDir('yolo-edge-labels-');
@@ -55,6 +55,33 @@ describe('eval label files', () => {
     assert.deepStrictEqual(await readLabels(fifo, 100, 100, { problems }), []);
     assert.deepStrictEqual(await readLabels(path.join(tmp, 'folder.txt'), 100, 100, { problems }), []);
     assert.deepStrictEqual(problems.first.map((p) => [path.basename(p.file), p.reason]), [['fifo.txt', 'cannot be read (not a regular file)'], ['folder.txt', 'cannot be read (a folder)']]);
+  });
+
+  it('readImageLabels tells an image with a line or file it cannot use (eval leaves it out); a missing file or a repeat is not one', async () => {
+    const write = (name, text) => {
+      fs.writeFileSync(path.join(tmp, name), text);
+      return path.join(tmp, name);
+    };
+    const read = async (file) => {
+      const r = await readImageLabels(file, 100, 100, { numClasses: 80, problems: new LabelProblems() });
+      return [r.boxes.map((b) => b.classId), r.unusable];
+    };
+    assert.deepStrictEqual(await read(write('ok.txt', '\ufeff0 0.5 0.5 0.2 0.2  \r\n\r\n1 0.5 0.5 0.2 0.2\n1 0.5 0.5 0.2 0.2\n')), [[0, 1], false]);
+    assert.deepStrictEqual(await read(write('one-bad.txt', '0 0.5 0.5 0.2 0.2\n# a comment\n')), [[0], true]);
+    assert.deepStrictEqual(await read(path.join(tmp, 'none.txt')), [[], false]);
+    fs.mkdirSync(path.join(tmp, 'dir-label.txt'));
+    assert.deepStrictEqual(await read(path.join(tmp, 'dir-label.txt')), [[], true]);
+  });
+
+  it('a file with lone CR line ends is read as lines (its boxes made one polygon), and a number must be decimal (0x1 was class 1)', async () => {
+    const file = path.join(tmp, 'cr.txt');
+    fs.writeFileSync(file, '0 0.5 0.5 0.2 0.2\r0 0.3 0.3 0.1 0.1\r0 0.2 0.2 0.1 0.1\r');
+    const problems = new LabelProblems();
+    const boxes = await readLabels(file, 100, 100, { problems });
+    assert.deepStrictEqual(boxes.map((b) => Math.round(b.box.x2)), [60, 35, 25]);
+    assert.strictEqual(problems.count, 0);
+    for (const line of ['0x1 0.5 0.5 0.2 0.2', '0 0b1 0.5 0.2 0.2', '0 0.5 0.5 0.2 Infinity', '0 NaN 0.5 0.2 0.2']) assert.match(parseLabelLine(line, 80).problem, /not all numbers/, line);
+    assert.strictEqual(parseLabelLine('0.0 5e-1 .5 +0.2 0.2E0', 80).classId, 0);
   });
 
   it('readLabels keeps one of identical lines and counts the repeats', async () => {

@@ -124,6 +124,16 @@ async function checkedImage(file: string): Promise<Buffer> {
   return bytes;
 }
 
+/**
+ * No image left for a model's mAP (every label file has a class it lacks): its timings still stand, without mAP.
+ * Failed, the model's row was lost with them.
+ */
+function withoutMap(e: unknown, warn: (m: string) => void): undefined {
+  if (!(e instanceof YoloEdgeError) || e.code !== 'NO_LABELS') throw e;
+  warn(`${e.message}; its mAP is left out`);
+  return undefined;
+}
+
 /** Interleaved runs: run r of every model before run r + 1 of any, so drift and heat hit all alike. */
 export async function runBench(options: Partial<BenchOptions> & Pick<BenchOptions, 'models' | 'images'>): Promise<BenchResult> {
   const o: BenchOptions = { ...DEFAULT_BENCH, ...options };
@@ -189,7 +199,8 @@ async function benchThreads(o: BenchOptions, threads: number, set: ImageSet, fai
     // label lines skipped (a class id the model lacks, a malformed line) change its mAP: said as eval says them
     if (labelled) {
       await step(async (t) => {
-        t.metrics = await evaluate(t.detector, o.images, { filter: (p) => labelled.has(p), warn: (m) => o.warn?.(`${t.model}: ${m}`) });
+        const warn = (m: string): void => o.warn?.(`${t.model}: ${m}`);
+        t.metrics = await evaluate(t.detector, o.images, { filter: (p) => labelled.has(p), warn }).catch((e: unknown) => withoutMap(e, warn));
       });
     }
     return tracks.map((t) => toRow(t, tracks[0]));

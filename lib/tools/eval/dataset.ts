@@ -155,6 +155,8 @@ export interface LabelCheck {
 /** Normalised box of one label line, or why the line cannot be used. */
 type ParsedLine = { classId: number; x1: number; y1: number; x2: number; y2: number } | { problem: string };
 
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
 /** Coordinates a little outside 0..1 are rounding; more means pixels or another format. */
 const COORD_SLACK = 0.01;
 
@@ -165,8 +167,9 @@ const COORD_SLACK = 0.01;
 export function parseLabelLine(line: string, numClasses?: number): ParsedLine | undefined {
   const fields = line.trim().split(/\s+/).filter((f) => f.length > 0);
   if (fields.length === 0) return undefined;
+  // decimal numbers only: Number() also took 0x1, 0b1 and 0o7, which no label writer means
+  if (!fields.every((f) => DECIMAL.test(f))) return { problem: 'is not all numbers' };
   const v = fields.map(Number);
-  if (v.some((x) => !Number.isFinite(x))) return { problem: 'is not all numbers' };
   const [c, ...coords] = v;
   if (!Number.isInteger(c) || c < 0 || (numClasses !== undefined && c >= numClasses)) {
     return { problem: `class ${fields[0]} is not a class id of the model (0..${numClasses === undefined ? 'N' : numClasses - 1})` };
@@ -183,25 +186,40 @@ export function parseLabelLine(line: string, numClasses?: number): ParsedLine | 
   return { classId: c, x1: Math.min(...xs), y1: Math.min(...ys), x2: Math.max(...xs), y2: Math.max(...ys) };
 }
 
+/** The labels of one image; `unusable` when a line or the file could not be used. */
+export interface ImageLabels {
+  boxes: LabeledBox[];
+  unusable: boolean;
+}
+
 /**
  * Reads a YOLO label file (normalised boxes or segment polygons) into pixel boxes. A missing file is a
  * background image; unusable lines and unreadable files are skipped and counted in `check.problems`.
  */
 export async function readLabels(file: string, width: number, height: number, check: LabelCheck = {}): Promise<LabeledBox[]> {
+  return (await readImageLabels(file, width, height, check)).boxes;
+}
+
+/** readLabels, telling whether anything could not be used: eval then leaves the image out, as Ultralytics does. */
+export async function readImageLabels(file: string, width: number, height: number, check: LabelCheck = {}): Promise<ImageLabels> {
   let text: string;
   try {
     // regular files only: a FIFO named .txt held eval for ever
     text = await withRegularFile(file, (fh) => fh.readFile('utf8'));
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') check.problems?.add({ file, reason: `cannot be read (${unreadableReason(err as Error)})` });
-    return [];
+    const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
+    if (!missing) check.problems?.add({ file, reason: `cannot be read (${unreadableReason(err as Error)})` });
+    return { boxes: [], unusable: !missing };
   }
-  const out: LabeledBox[] = [];
+  const boxes: LabeledBox[] = [];
   const seen = new Set<string>();
-  text.split(/\r?\n/).forEach((line, i) => {
+  let unusable = false;
+  // a lone CR too (old Mac line ends): read as spaces, it made a file of boxes one polygon
+  text.split(/\r\n|\r|\n/).forEach((line, i) => {
     const parsed = parseLabelLine(line, check.numClasses);
     if (!parsed) return;
     if ('problem' in parsed) {
+      unusable = true;
       check.problems?.add({ file, line: i + 1, reason: parsed.problem });
       return;
     }
@@ -212,9 +230,9 @@ export async function readLabels(file: string, width: number, height: number, ch
       return;
     }
     seen.add(key);
-    out.push({ classId: parsed.classId, box: { x1: parsed.x1 * width, y1: parsed.y1 * height, x2: parsed.x2 * width, y2: parsed.y2 * height } });
+    boxes.push({ classId: parsed.classId, box: { x1: parsed.x1 * width, y1: parsed.y1 * height, x2: parsed.x2 * width, y2: parsed.y2 * height } });
   });
-  return out;
+  return { boxes, unusable };
 }
 
 function unreadableReason(err: Error): string {

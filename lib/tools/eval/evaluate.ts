@@ -1,6 +1,7 @@
 import { detectFile } from '../../detect-file';
 import { Detector } from '../../detector';
-import { LabelProblems, listDataset, readLabels, requireLabelFiles } from './dataset';
+import { YoloEdgeError } from '../../errors';
+import { LabelProblems, listDataset, readImageLabels, requireLabelFiles } from './dataset';
 import { computeMetrics, EvalRecord, matchPredictions, Metrics } from './metrics';
 
 export interface EvalOptions {
@@ -35,15 +36,23 @@ export async function evaluate(detector: Detector, dir: string, options: Partial
   const check = { numClasses: detector.info.numClasses, problems: new LabelProblems() };
   const records: EvalRecord[] = [];
   const labelClasses: number[] = [];
+  let leftOut = 0;
   for (let k = 0; k < items.length; k++) {
     const r = await detectFile(detector, items[k].image, { confidence: o.confidence, iou: o.iou, maxDetections: o.maxDetections, agnostic: o.agnostic, multiLabel: o.multiLabel });
-    const labels = await readLabels(items[k].label, r.imageWidth, r.imageHeight, check);
-    for (const l of labels) labelClasses.push(l.classId);
-    const correct = matchPredictions(r.detections, labels);
-    r.detections.forEach((d, i) => records.push({ score: d.score, classId: d.classId, correct: correct[i] }));
+    const labels = await readImageLabels(items[k].label, r.imageWidth, r.imageHeight, check);
     o.progress?.(k + 1, items.length);
+    // Kept, an image whose line was skipped scored the detection of that object as false (P and mAP fell, the
+    // warning said only 'skipped'): it is left out, as Ultralytics leaves out an image whose labels it cannot use.
+    if (labels.unusable) {
+      leftOut++;
+      continue;
+    }
+    for (const l of labels.boxes) labelClasses.push(l.classId);
+    const correct = matchPredictions(r.detections, labels.boxes);
+    r.detections.forEach((d, i) => records.push({ score: d.score, classId: d.classId, correct: correct[i] }));
   }
   const summary = check.problems.summary();
-  if (summary) o.warn?.(summary);
-  return computeMetrics(records, labelClasses, items.length, o.operatingConfidence);
+  if (leftOut === items.length) throw new YoloEdgeError(`no image left to measure: every one has a label line or file that cannot be used (${summary})`, 'NO_LABELS');
+  if (summary) o.warn?.(leftOut ? `${summary}; the ${leftOut} image(s) of those files left out of the mAP (as Ultralytics leaves them out)` : summary);
+  return computeMetrics(records, labelClasses, items.length - leftOut, o.operatingConfidence);
 }
