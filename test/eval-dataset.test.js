@@ -113,9 +113,24 @@ describe('eval label files', () => {
     const items = await listDataset(path.join(root, 'images', 'train2017'));
     assert.deepStrictEqual(items.map((it) => it.label), [path.join(root, 'labels', 'train2017', 'a.txt')]);
     assert.strictEqual(await hasLabels(path.join(root, 'images', 'train2017')), true);
-    // no images/ in the path: labels/ beside the images, as before
-    assert.deepStrictEqual((await listDataset(path.join(root, 'other', 'val'))).map((it) => it.label), [path.join(root, 'other', 'val', 'labels', 'b.txt')]);
+    // no images/ in the path and no labels/ folder: beside the images, as Ultralytics looks; none there, no labels
+    assert.deepStrictEqual((await listDataset(path.join(root, 'other', 'val'))).map((it) => it.label), [path.join(root, 'other', 'val', 'b.txt')]);
     assert.strictEqual(await hasLabels(path.join(root, 'other', 'val')), false);
+    await assert.rejects(requireLabelFiles(await listDataset(path.join(root, 'other', 'val')), path.join(root, 'other', 'val')),
+      (e) => e.code === 'NO_LABELS' && e.message === `no label files: looked for <image name>.txt in ${path.join(root, 'other', 'val', 'labels')} and beside the images`);
+  });
+
+  it("reads CVAT's YOLO 1.1 export, labels beside the images in obj_train_data/ (eval said 'no label files'); a labels/ folder there comes first", async () => {
+    const dir = path.join(tmp, 'cvat', 'obj_train_data');
+    fs.mkdirSync(dir, { recursive: true });
+    for (const n of ['frame_000000.jpg', 'frame_000000.txt', 'frame_000001.PNG']) fs.writeFileSync(path.join(dir, n), '');
+    const items = await listDataset(dir);
+    assert.deepStrictEqual(items.map((it) => path.basename(it.label)), ['frame_000000.txt', 'frame_000001.txt']);
+    assert.ok(items.every((it) => path.dirname(it.label) === dir));
+    await requireLabelFiles(items, dir);
+    assert.strictEqual(await hasLabels(dir), true);
+    fs.mkdirSync(path.join(dir, 'labels'));
+    assert.ok((await listDataset(dir)).every((it) => path.dirname(it.label) === path.join(dir, 'labels')));
   });
   it('names what an images folder holds besides the images it reads in one warning (other formats and subfolders were left out in silence)', async () => {
     const dir = path.join(tmp, 'mixed');

@@ -30,7 +30,7 @@ export type Warn = (message: string) => void;
 export async function listDataset(dir: string, warn?: Warn): Promise<DatasetItem[]> {
   const nested = await isDir(path.join(dir, 'images'));
   const imagesDir = nested ? path.join(dir, 'images') : dir;
-  const labelsDir = (!nested && (await splitLabelsDir(dir))) || path.join(dir, 'labels');
+  const labelsDir = nested ? path.join(dir, 'labels') : await flatLabelsDir(dir);
   const images = await listImages(imagesDir, warn, labelsDir);
   return images.map((image) => ({ image, label: path.join(labelsDir, path.basename(image).replace(IMAGE_EXT, '.txt')) }));
 }
@@ -105,9 +105,24 @@ async function splitLabelsDir(dir: string): Promise<string | undefined> {
   return (await isDir(labels)) ? labels : undefined;
 }
 
+/**
+ * Where the labels of a folder of images alone are: the split layout's labels/ folder, else DIR/labels, else beside
+ * the images, where Ultralytics looks when the path has no images/ folder (CVAT's YOLO 1.1 export, obj_train_data/
+ * holding a.jpg and a.txt; eval said 'no label files').
+ */
+async function flatLabelsDir(dir: string): Promise<string> {
+  const split = await splitLabelsDir(dir);
+  if (split) return split;
+  return (await isDir(path.join(dir, 'labels'))) ? path.join(dir, 'labels') : dir;
+}
+
+/** Whether bench measures mAP on DIR: it has a labels folder, or (a folder of images alone) a label beside an image. */
 export async function hasLabels(dir: string): Promise<boolean> {
   if (await isDir(path.join(dir, 'labels'))) return true;
-  return !(await isDir(path.join(dir, 'images'))) && (await splitLabelsDir(dir)) !== undefined;
+  if (await isDir(path.join(dir, 'images'))) return false;
+  if ((await splitLabelsDir(dir)) !== undefined) return true;
+  for (const it of await listDataset(dir).catch(() => [])) if (await isFile(it.label)) return true;
+  return false;
 }
 
 async function isDir(p: string): Promise<boolean> {
@@ -243,7 +258,8 @@ function unreadableReason(err: Error): string {
 /** Fails when not one label file exists: eval would score every detection as false and report mAP 0. */
 export async function requireLabelFiles(items: readonly DatasetItem[], dir: string): Promise<void> {
   for (const it of items) if (await isFile(it.label)) return;
-  const where = items.length ? path.dirname(items[0].label) : path.join(dir, 'labels');
+  const beside = items.length > 0 && path.dirname(items[0].label) === path.dirname(items[0].image);
+  const where = beside ? `${path.join(dir, 'labels')} and beside the images` : items.length ? path.dirname(items[0].label) : path.join(dir, 'labels');
   const hint = path.basename(path.resolve(dir)) === 'images' ? `; --data takes the dataset folder (the one holding images/ and labels/), not ${dir}` : '';
   throw new YoloEdgeError(`no label files: looked for <image name>.txt in ${where}${hint}`, 'NO_LABELS');
 }
