@@ -151,6 +151,16 @@ describe('eval label files', () => {
     assert.deepStrictEqual(withLabels, [`5 of the 12 entries of ${dir} skipped (read are .jpg, .jpeg, .png and .webp files, not subfolders): f.tif, g.tiff, h.bmp, notes.md, sub/`]);
   });
 
+  it("passes over hidden files without a word: macOS's ._a.jpg failed eval as undecodable; a camera's .part file is being written", async () => {
+    const dir = path.join(tmp, 'hidden');
+    fs.mkdirSync(dir);
+    for (const n of ['a.jpg', '._a.jpg', '.DS_Store', '.calib-000001.jpg.part']) fs.writeFileSync(path.join(dir, n), '');
+    fs.mkdirSync(path.join(dir, '.thumbnails'));
+    const warnings = [];
+    assert.deepStrictEqual(await listImages(dir, (m) => warnings.push(m)), [path.join(dir, 'a.jpg')]);
+    assert.deepStrictEqual(warnings, []);
+  });
+
   it('a folder of thousands of skipped files warns in one line naming the first few', async () => {
     const dir = path.join(tmp, 'many');
     fs.mkdirSync(dir);

@@ -55,9 +55,9 @@ export function parseSplit(s: string | undefined): Split {
 }
 
 /**
- * The images of a folder, sorted by name; subfolders are not looked in. What else the folder holds (other formats,
- * folders, stray files; not the .txt of an image, a label beside it) is counted and named in one warning: a
- * folder of TIFFs or of train/ and val/ left out in silence made eval, quantize and bench measure on less.
+ * The images of a folder, sorted by name; subfolders and hidden files are not looked at. What else the folder
+ * holds (other formats, folders, stray files; not the .txt of an image, a label beside it) is counted and named in
+ * one warning: a folder of TIFFs or of train/ and val/ left out in silence made eval, quantize and bench measure on less.
  */
 export async function listImages(dir: string, warn?: Warn, labelsDir?: string): Promise<string[]> {
   let entries: Dirent[];
@@ -66,8 +66,11 @@ export async function listImages(dir: string, warn?: Warn, labelsDir?: string): 
   } catch (err) {
     throw new YoloEdgeError(await listProblem(dir, err as NodeJS.ErrnoException), 'NO_IMAGES');
   }
+  // Hidden files are no one's images: macOS's ._a.jpg beside a.jpg on a USB stick failed eval as undecodable, and
+  // the camera's .calib-N.jpg.part is one being written. The folder camera and Ultralytics' glob pass them over too.
+  const visible = entries.filter((e) => !e.name.startsWith('.'));
   // a folder named like an image stays in the list, where reading it fails naming it
-  const names = entries.map((e) => (e.isDirectory() && !IMAGE_EXT.test(e.name) ? `${e.name}/` : e.name)).sort();
+  const names = visible.map((e) => (e.isDirectory() && !IMAGE_EXT.test(e.name) ? `${e.name}/` : e.name)).sort();
   const images = names.filter((n) => IMAGE_EXT.test(n));
   // the labels/ folder of a folder of images alone is read too
   const labels = labelsDir !== undefined && path.dirname(path.resolve(labelsDir)) === path.resolve(dir) ? [`${path.basename(labelsDir)}/`] : [];
