@@ -6,7 +6,7 @@ const path = require('path');
 const { lib } = require('./support/paths');
 const { tmpDir } = require('./support/fixtures');
 
-const { parseLabelLine, readLabels, readImageLabels, LabelProblems, requireLabelFiles, listDataset, listImages, hasLabels } = lib('tools/eval/dataset');
+const { parseLabelLine, readLabels, readImageLabels, MAX_LABEL_FILE_BYTES, LabelProblems, requireLabelFiles, listDataset, listImages, hasLabels } = lib('tools/eval/dataset');
 
 describe('eval label files', () => {
   const tmp = tmpDir('yolo-edge-labels-');
@@ -82,6 +82,17 @@ describe('eval label files', () => {
     assert.strictEqual(problems.count, 0);
     for (const line of ['0x1 0.5 0.5 0.2 0.2', '0 0b1 0.5 0.2 0.2', '0 0.5 0.5 0.2 Infinity', '0 NaN 0.5 0.2 0.2']) assert.match(parseLabelLine(line, 80).problem, /not all numbers/, line);
     assert.strictEqual(parseLabelLine('0.0 5e-1 .5 +0.2 0.2E0', 80).classId, 0);
+  });
+
+  it('refuses a label file over the size limit before reading it (a 400 MB one took 1 GB of memory to skip)', async () => {
+    const file = path.join(tmp, 'huge.txt');
+    fs.writeFileSync(file, '0 0.5 0.5 0.2 0.2\n');
+    fs.truncateSync(file, MAX_LABEL_FILE_BYTES + 1); // sparse: no disk taken
+    const problems = new LabelProblems();
+    assert.deepStrictEqual(await readImageLabels(file, 100, 100, { problems }), { boxes: [], unusable: true });
+    assert.deepStrictEqual(problems.first.map((p) => p.reason), [`cannot be read (${MAX_LABEL_FILE_BYTES + 1} bytes, over the ${MAX_LABEL_FILE_BYTES} of a label file)`]);
+    fs.truncateSync(file, MAX_LABEL_FILE_BYTES);
+    assert.strictEqual((await readImageLabels(file, 100, 100, { problems })).boxes.length, 1, 'at the limit: read');
   });
 
   it('readLabels keeps one of identical lines and counts the repeats', async () => {

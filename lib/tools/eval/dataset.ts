@@ -2,7 +2,7 @@ import { Dirent, promises as fs } from 'fs';
 import * as path from 'path';
 import { YoloEdgeError } from '../../errors';
 import { readdirProblem } from '../../folder-problem';
-import { NotRegularFile, withRegularFile } from '../../regular-file';
+import { NotRegularFile, readUpTo, withRegularFile } from '../../regular-file';
 import { LabeledBox } from './metrics';
 
 /**
@@ -204,6 +204,12 @@ export function parseLabelLine(line: string, numClasses?: number): ParsedLine | 
   return { classId: c, x1: Math.min(...xs), y1: Math.min(...ys), x2: Math.max(...xs), y2: Math.max(...ys) };
 }
 
+/**
+ * A label file larger than this is none: 100000 boxes take under 4 MB, a polygon of 1000 points 18 kB. A 400 MB one
+ * (a disk image named .txt, a sparse file) was read whole, and eval took 1 GB of memory to skip it.
+ */
+export const MAX_LABEL_FILE_BYTES = 64 * 1024 * 1024;
+
 /** The labels of one image; `unusable` when a line or the file could not be used. */
 export interface ImageLabels {
   boxes: LabeledBox[];
@@ -223,7 +229,10 @@ export async function readImageLabels(file: string, width: number, height: numbe
   let text: string;
   try {
     // regular files only: a FIFO named .txt held eval for ever
-    text = await withRegularFile(file, (fh) => fh.readFile('utf8'));
+    text = await withRegularFile(file, async (fh, size) => {
+      if (size > MAX_LABEL_FILE_BYTES) throw new Error(`${size} bytes, over the ${MAX_LABEL_FILE_BYTES} of a label file`);
+      return (await readUpTo(fh, size)).toString('utf8');
+    });
   } catch (err) {
     const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
     if (!missing) check.problems?.add({ file, reason: `cannot be read (${unreadableReason(err as Error)})` });
