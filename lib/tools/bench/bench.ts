@@ -68,6 +68,7 @@ export interface BenchResult {
   rows: BenchRow[];
   /** Models that failed to load or on a frame, per thread count; they have no row there. */
   failed: BenchFailure[];
+  /** Images read: the frames the runs cycle through, or every chosen one when mAP is measured. */
   images: number;
   runs: number;
   split: Split;
@@ -88,7 +89,10 @@ interface Track {
 }
 
 interface ImageSet {
+  /** The frames the timed runs cycle through. */
   images: Buffer[];
+  /** How many images the bench reads: those frames, or every chosen one when mAP is measured. */
+  read: number;
   /** The chosen images' paths, for evaluate(), when mAP is measured. */
   labelled?: Set<string>;
 }
@@ -96,12 +100,20 @@ interface ImageSet {
 async function loadImages(o: BenchOptions): Promise<ImageSet> {
   const items = await listSplit(o.images, o.split, o.warn);
   const chosen = o.maxImages > 0 ? items.slice(0, o.maxImages) : items;
-  const images: Buffer[] = [];
-  for (const it of chosen) images.push(await checkedImage(it.image));
   const withLabels = o.accuracy && (await hasLabels(o.images));
   // before anything is measured: found by evaluate() after the runs, it failed every model in turn (NO_LABELS)
   if (withLabels) await requireLabelFiles(chosen, o.images).catch(withoutAccuracyHint);
-  return { images, labelled: withLabels ? new Set(chosen.map((it) => it.image)) : undefined };
+  // Only the frames the runs use are held: every image of the folder was, so 150 photos of 2.5 MB took the process
+  // to 685 MB (counted in the peak RSS the bench reports), and a Pi ran out of memory on a folder of thousands.
+  const held = Math.max(o.runs, o.warmup, 1);
+  // each image read is decoded once first (the mAP reads every chosen one): a bad one failed every model in turn
+  const read = withLabels ? chosen : chosen.slice(0, held);
+  const images: Buffer[] = [];
+  for (const [i, it] of read.entries()) {
+    const bytes = await checkedImage(it.image);
+    if (i < held) images.push(bytes);
+  }
+  return { images, read: read.length, labelled: withLabels ? new Set(chosen.map((it) => it.image)) : undefined };
 }
 
 function withoutAccuracyHint(e: unknown): never {
@@ -149,14 +161,14 @@ export async function runBench(options: Partial<BenchOptions> & Pick<BenchOption
   for (const threads of o.threads) {
     // mAP does not depend on the thread count: measured once, at the last
     const accuracy = threads === o.threads[o.threads.length - 1];
-    rows.push(...(await benchThreads(o, threads, accuracy ? set : { images: set.images }, failed, names)));
+    rows.push(...(await benchThreads(o, threads, accuracy ? set : { images: set.images, read: set.read }, failed, names)));
   }
   const cpus = os.cpus();
   return {
     fusion,
     rows,
     failed,
-    images: set.images.length,
+    images: set.read,
     runs: o.runs,
     split: o.split,
     peakRssMB: process.resourceUsage().maxRSS / 1024,
