@@ -63,12 +63,17 @@ const MAX_BODY_BYTES = 20 * 1048576;
 // Node-RED reads every body whole before the flow can refuse it: 100 uploads of 19 MB at once took it to 2 GB
 // (and it stayed at 1.7 GB), though the detect node's queue takes 8 and runs 2 and answers the rest BUSY.
 const MAX_UPLOADS = 10;
+// A client that sends its headers and then little or nothing held its place until Node.js gave up on the request
+// (300 s): ten such connections from one host refused every other upload, again and again. One address may have
+// MAX_CLIENT_UPLOADS places, and a body not all there after UPLOAD_DEADLINE_MS (the page gives up then too) loses its.
+const MAX_CLIENT_UPLOADS = 4;
+const UPLOAD_DEADLINE_MS = 60000;
 // The parsers Node-RED's http in node reads Content-Type with: a header they cannot parse was its 500 and a stack
 // trace in the log per request; the middleware answers it as the client's error instead.
 const redNodes = path.dirname(require.resolve('@node-red/nodes/package.json', { paths: [path.dirname(require.resolve('node-red/package.json', { paths: [root] }))] }));
 const typeParsers = ['content-type', 'media-typer'].map((m) => require.resolve(m, { paths: [redNodes] }));
 fs.writeFileSync(settings, `// uploads being read or waiting for their answer
-const uploads = { n: 0 };
+const uploads = { n: 0, byClient: new Map() };
 module.exports = {
   uiHost: ${JSON.stringify(host)},
   uiPort: ${port},
@@ -94,8 +99,22 @@ module.exports = {
     if (length > ${MAX_BODY_BYTES}) return res.status(413).json({ error: 'the image is over ${MAX_BODY_BYTES / 1048576} MB' });
     // refused before its body is read, as the detect node would refuse it after
     if (uploads.n >= ${MAX_UPLOADS}) return res.set('Retry-After', '1').status(503).json({ error: 'busy: ${MAX_UPLOADS} uploads are in progress; try again', code: 'BUSY' });
+    const client = req.socket.remoteAddress;
+    const mine = uploads.byClient.get(client) || 0;
+    if (mine >= ${MAX_CLIENT_UPLOADS}) return res.set('Retry-After', '1').status(429).json({ error: 'busy: ${MAX_CLIENT_UPLOADS} uploads from your address are in progress; wait for their answers', code: 'BUSY' });
     uploads.n++;
-    res.once('close', () => { uploads.n--; });
+    uploads.byClient.set(client, mine + 1);
+    const late = setTimeout(() => {
+      if (req.complete || res.headersSent) return;
+      res.set('Connection', 'close').status(408).json({ error: 'the image did not arrive within ${UPLOAD_DEADLINE_MS / 1000} s' });
+    }, ${UPLOAD_DEADLINE_MS});
+    res.once('close', () => {
+      clearTimeout(late);
+      uploads.n--;
+      const left = uploads.byClient.get(client) - 1;
+      if (left > 0) uploads.byClient.set(client, left);
+      else uploads.byClient.delete(client);
+    });
     next();
   },
 };

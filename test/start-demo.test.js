@@ -3,6 +3,7 @@
 // in memory, and a malformed request gets no stack trace or host path.
 const assert = require('assert');
 const fs = require('fs');
+const http = require('http');
 const net = require('net');
 const path = require('path');
 const { spawn } = require('child_process');
@@ -48,6 +49,39 @@ describe('npm start (the demo)', function () {
     await exited;
   });
 
+  /**
+   * An upload from `localAddress` that stays open (10 of its 1000 bytes sent); `answered` once the server replies to
+   * it, with `status` and the JSON `body`.
+   */
+  function openUpload(localAddress) {
+    const target = new URL(url);
+    return new Promise((resolve) => {
+      const req = http.request({ host: target.hostname, port: target.port, path: target.pathname, localAddress, method: 'POST', headers: { 'Content-Type': 'image/jpeg', 'Content-Length': 1000 } });
+      req.on('error', () => {});
+      req.on('response', (res) => {
+        req.answered = true;
+        req.status = res.statusCode;
+        let text = '';
+        res.setEncoding('utf8').on('data', (d) => { text += d; }).on('end', () => { req.body = JSON.parse(text); });
+      });
+      req.write(Buffer.alloc(10), () => resolve(req));
+    });
+  }
+
+  /** A whole upload of `body` from `localAddress`: its status and JSON answer. */
+  function upload(localAddress, body) {
+    const target = new URL(url);
+    return new Promise((resolve, reject) => {
+      const req = http.request({ host: target.hostname, port: target.port, path: target.pathname, localAddress, method: 'POST', headers: { 'Content-Type': 'image/jpeg', 'Content-Length': body.length } });
+      req.on('error', reject);
+      req.on('response', (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (d) => { text += d; }).on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: JSON.parse(text) }));
+      });
+      req.end(body);
+    });
+  }
+
   it('answers 413 to a body over 20 MB and 411 to one that does not say its length, before reading it', async () => {
     const big = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'image/jpeg' }, body: Buffer.alloc(21 * 1048576) });
     assert.strictEqual(big.status, 413);
@@ -85,20 +119,12 @@ describe('npm start (the demo)', function () {
   it('refuses an upload with 503 before reading its body while 10 are in progress, and takes uploads again after', async () => {
     // Node-RED read every body whole before the detect node could refuse it BUSY: 100 uploads of 19 MB at once
     // took it to 2 GB. Here 10 uploads stay open, their bodies not all sent.
-    const http = require('http');
-    const target = new URL(url);
-    /** An upload that stays open (10 of its 1000 bytes sent); `answered` once the server replies to it. */
-    const openUpload = () => new Promise((resolve) => {
-      const req = http.request({ host: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers: { 'Content-Type': 'image/jpeg', 'Content-Length': 1000 } });
-      req.on('error', () => {});
-      req.on('response', (res) => { req.answered = true; res.resume(); });
-      req.write(Buffer.alloc(10), () => resolve(req));
-    });
-    const open = await Promise.all(Array.from({ length: 10 }, openUpload));
+    // each from its own loopback address: one address may hold only a few places
+    const open = await Promise.all(Array.from({ length: 10 }, (_, i) => openUpload(`127.0.3.${i + 1}`)));
     // An upload of ours that reached the server after a probe took the 10th place was refused itself: open another.
     const holdTen = async () => {
       for (const [i, req] of open.entries()) {
-        if (req.answered) open[i] = await openUpload();
+        if (req.answered) open[i] = await openUpload(`127.0.3.${i + 1}`);
       }
     };
     try {
@@ -115,6 +141,29 @@ describe('npm start (the demo)', function () {
       for (const req of open) req.destroy();
     }
     await until(async () => (await fetch(url, { method: 'POST', headers: { 'Content-Type': 'image/jpeg' }, body: fs.readFileSync(cocoImage('000000000034.jpg')) })).status === 200, 'uploads to be taken again', 10000);
+  });
+
+  it('gives one address 4 places, and frees the place of a body not all sent in 60 s with 408', async function () {
+    // Ten uploads that sent their headers and then nothing, all from one host, held every place until Node.js
+    // gave up on them after 300 s: every other upload was refused 503 meanwhile, and the host could start again.
+    this.timeout(150000);
+    const jpeg = fs.readFileSync(cocoImage('000000000034.jpg'));
+    const stalled = await Promise.all(Array.from({ length: 4 }, () => openUpload('127.0.4.1')));
+    try {
+      const started = Date.now();
+      const fifth = await upload('127.0.4.1', jpeg);
+      assert.strictEqual(fifth.status, 429);
+      assert.deepStrictEqual(fifth.body, { error: 'busy: 4 uploads from your address are in progress; wait for their answers', code: 'BUSY' });
+      assert.strictEqual(fifth.headers['retry-after'], '1');
+      assert.strictEqual((await upload('127.0.4.2', jpeg)).status, 200, 'another address is served');
+      await until(() => stalled.every((r) => r.body), 'the stalled uploads to be answered', 90000);
+      const waited = Date.now() - started;
+      assert.ok(waited > 50000 && waited < 80000, `answered after ${waited} ms`);
+      for (const r of stalled) assert.deepStrictEqual([r.status, r.body], [408, { error: 'the image did not arrive within 60 s' }]);
+      assert.strictEqual((await upload('127.0.4.1', jpeg)).status, 200, 'the address has its places back');
+    } finally {
+      for (const r of stalled) r.destroy();
+    }
   });
 
   it('opens the editor without the telemetry consent dialog, which shows while telemetryEnabled is unset', async () => {
