@@ -16,6 +16,13 @@ if (!/^\d+$/.test(portText) || port < 1 || port > 65535) {
   process.exit(2);
 }
 
+// The demo's editor has no login (settings.js is written anew at each start): on an address other than loopback,
+// anyone who reaches it can change the flows, and so run commands on this machine. HOST is often set for other
+// servers, so say so before starting.
+if (!/^(127(\.\d{1,3}){3}|::1|localhost)$/i.test(host)) {
+  console.warn(`yolo-edge demo: HOST=${host}: the editor has no login, so anyone who can reach ${host}:${port} can change its flows and run commands on this machine. Unset HOST to keep the demo on 127.0.0.1, or run Node-RED with your own settings.js and adminAuth to serve it on a network.`);
+}
+
 function step(cmd, args) {
   const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit' });
   if (r.status !== 0) process.exit(r.status || 1);

@@ -28,7 +28,7 @@ describe('npm start (the demo)', function () {
     requireModel();
     const port = await freePort();
     const dir = fx.tmpDir('yolo-edge-start-');
-    const env = { ...process.env, PORT: String(port), YOLO_EDGE_USER_DIR: path.join(dir, 'user'), YOLO_EDGE_SAMPLES: path.join(dir, 'samples') };
+    const env = { ...process.env, HOST: '127.0.0.1', PORT: String(port), YOLO_EDGE_USER_DIR: path.join(dir, 'user'), YOLO_EDGE_SAMPLES: path.join(dir, 'samples') };
     child = spawn(process.execPath, [path.join(ROOT, 'scripts', 'start.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout.resume();
     child.stderr.resume();
@@ -175,10 +175,10 @@ describe('npm start (the demo)', function () {
 describe('npm start with a port it cannot use', function () {
   this.timeout(120000);
 
-  /** Runs scripts/start.js to its end with PORT; resolves with {code, stdout, stderr}. */
-  function start(port) {
+  /** Runs scripts/start.js to its end with PORT (and HOST, else 127.0.0.1); resolves with {code, stdout, stderr}. */
+  function start(port, host = '127.0.0.1') {
     const dir = fx.tmpDir('yolo-edge-start-');
-    const env = { ...process.env, PORT: port, YOLO_EDGE_USER_DIR: path.join(dir, 'user'), YOLO_EDGE_SAMPLES: path.join(dir, 'samples') };
+    const env = { ...process.env, HOST: host, PORT: port, YOLO_EDGE_USER_DIR: path.join(dir, 'user'), YOLO_EDGE_SAMPLES: path.join(dir, 'samples') };
     const child = spawn(process.execPath, [path.join(ROOT, 'scripts', 'start.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     const out = { stdout: '', stderr: '' };
     child.stdout.on('data', (d) => { out.stdout += d; });
@@ -200,6 +200,21 @@ describe('npm start with a port it cannot use', function () {
       assert.strictEqual(r.code, 1);
       assert.ok(r.stderr.includes(`yolo-edge demo: 127.0.0.1:${port} is in use (a Node-RED already running?). Stop it, or start the demo on another port: PORT=${port + 1} npm start`), r.stderr);
       assert.ok(!r.stdout.includes(`http://127.0.0.1:${port}/yolo-edge/`), r.stdout);
+      assert.ok(!r.stderr.includes('no login'), r.stderr);
+    } finally {
+      other.close();
+    }
+  });
+
+  it('warns that the editor has no login when HOST puts it on another address than loopback', async () => {
+    // HOST, often set for other servers, put the editor on the network without a word
+    requireModel();
+    const port = await freePort();
+    const other = net.createServer().listen(port, '0.0.0.0'); // the demo stops there, before starting Node-RED
+    try {
+      const r = await start(String(port), '0.0.0.0');
+      assert.strictEqual(r.code, 1);
+      assert.ok(r.stderr.includes(`yolo-edge demo: HOST=0.0.0.0: the editor has no login, so anyone who can reach 0.0.0.0:${port} can change its flows and run commands on this machine.`), r.stderr);
     } finally {
       other.close();
     }
