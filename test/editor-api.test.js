@@ -258,6 +258,29 @@ describe('model picker admin endpoints', function () {
     }
   });
 
+  it('a describe worker thread that cannot start fails that listing only, not every one after it', () => {
+    // Describes run in turn, each after the one before: a turn that threw (the Worker constructor throws when no
+    // thread can be created) failed every later turn too, so the picker answered 500 until Node-RED restarted.
+    // In a process of its own: here a worker kept from an earlier test would be used instead of a new one.
+    const script = `
+      const threads = require('worker_threads');
+      const Original = threads.Worker;
+      let refuse = 1;
+      threads.Worker = class extends Original {
+        constructor(file, options) {
+          if (refuse-- > 0) throw Object.assign(new Error('no thread'), { code: 'ERR_WORKER_INIT_FAILED' });
+          super(file, options);
+        }
+      };
+      const { ModelCatalog } = require(${JSON.stringify(path.join(DIST, 'lib', 'model', 'model-catalog.js'))});
+      const folders = [{ source: 'user', dir: ${JSON.stringify(path.join(userDir, 'models'))}, prefix: 'models/' }];
+      const list = () => new ModelCatalog().list(folders).then((m) => m.map((x) => x.file + ':' + (x.info ? x.info.numClasses : 'error')).join(' '), (e) => 'failed: ' + e.message);
+      list().then(async (first) => { console.log(first); console.log(await list()); process.exit(0); });
+    `;
+    const r = require('child_process').spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 60000 });
+    assert.deepStrictEqual(r.stdout.trim().split('\n'), ['failed: no thread', 'classifier.onnx:error coco-copy.onnx:80'], r.stderr);
+  });
+
   it('describes the new files of a listing one after another in one worker thread', async () => {
     // a worker each cost about 45 ms, more than a model's describe: 2000 files took 100 s
     const files = Array.from({ length: 30 }, (_, i) => `junk${String(i).padStart(3, '0')}.onnx`);

@@ -56,7 +56,8 @@ let lastDescribe: Promise<unknown> = Promise.resolve();
 /** Describes a model file once the describes queued before it have ended. */
 function describeInTurn(file: string): Promise<DescribeReply> {
   const turn = lastDescribe.then(() => describeInWorker(file));
-  lastDescribe = turn;
+  // a turn that failed (no worker thread could be started) fails its own request only, not every describe after it
+  lastDescribe = turn.catch(() => undefined);
   return turn;
 }
 
