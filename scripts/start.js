@@ -71,8 +71,9 @@ const MAX_BODY_BYTES = 20 * 1048576;
 // (and it stayed at 1.7 GB), though the detect node's queue takes 8 and runs 2 and answers the rest BUSY.
 const MAX_UPLOADS = 10;
 // A client that sends its headers and then little or nothing held its place until Node.js gave up on the request
-// (300 s): ten such connections from one host refused every other upload, again and again. One address may have
-// MAX_CLIENT_UPLOADS places, and a body not all there after UPLOAD_DEADLINE_MS (the page gives up then too) loses its.
+// (300 s), and one that does not read its answer for ever: ten such connections from one host refused every other
+// upload. One address may have MAX_CLIENT_UPLOADS places, and an upload not answered in full after
+// UPLOAD_DEADLINE_MS (the page gives up then too) loses its place.
 const MAX_CLIENT_UPLOADS = 4;
 const UPLOAD_DEADLINE_MS = 60000;
 // The parsers Node-RED's http in node reads Content-Type with: a header they cannot parse was its 500 and a stack
@@ -111,9 +112,10 @@ module.exports = {
     if (mine >= ${MAX_CLIENT_UPLOADS}) return res.set('Retry-After', '1').status(429).json({ error: 'busy: ${MAX_CLIENT_UPLOADS} uploads from your address are in progress; wait for their answers', code: 'BUSY' });
     uploads.n++;
     uploads.byClient.set(client, mine + 1);
+    // a body still coming is told why; an answer still being detected or not being read is cut off
     const late = setTimeout(() => {
-      if (req.complete || res.headersSent) return;
-      res.set('Connection', 'close').status(408).json({ error: 'the image did not arrive within ${UPLOAD_DEADLINE_MS / 1000} s' });
+      if (!req.complete && !res.headersSent) res.set('Connection', 'close').status(408).json({ error: 'the image did not arrive within ${UPLOAD_DEADLINE_MS / 1000} s' });
+      else req.socket.destroy();
     }, ${UPLOAD_DEADLINE_MS});
     res.once('close', () => {
       clearTimeout(late);
