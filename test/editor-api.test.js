@@ -402,7 +402,7 @@ describe('yolov8-detect editor preview', function () {
   });
 });
 
-describe('model picker admin endpoints in a Node-RED with adminAuth', function () {
+describe('model picker admin endpoints and the preview in a Node-RED with adminAuth', function () {
   this.timeout(120000);
   const { startNodeRed } = require('./support/node-red-server');
   const users = [
@@ -412,7 +412,15 @@ describe('model picker admin endpoints in a Node-RED with adminAuth', function (
   let red;
   before(async () => {
     requireModel();
-    red = await startNodeRed({ users });
+    // a detect node that gets a frame a second, for the preview
+    const flows = [
+      { id: 't1', type: 'tab' },
+      { id: 'm1', type: 'yolo-model', model: 'yolov8n.onnx', threads: 1, providers: 'cpu', names: '' },
+      { id: 'i1', type: 'inject', z: 't1', once: true, onceDelay: 0.1, repeat: '1', payload: '', payloadType: 'date', wires: [['f1']] },
+      { id: 'f1', type: 'file in', z: 't1', filename: cocoImage('000000000034.jpg'), filenameType: 'str', format: '', wires: [['d1']] },
+      { id: 'd1', type: 'yolov8-detect', z: 't1', model: 'm1', wires: [[]] },
+    ];
+    red = await startNodeRed({ users, flows });
   });
   after(async () => { await red?.stop(); });
 
@@ -441,5 +449,37 @@ describe('model picker admin endpoints in a Node-RED with adminAuth', function (
     }
     const listing = await (await fetch(`${red.url}/yolo-edge/models`, { headers: as.viewer })).json();
     assert.ok(listing.models.some((m) => m.value === 'yolov8n.onnx' && m.info?.numClasses === 80), JSON.stringify(listing).slice(0, 300));
+  });
+
+  it('sends the preview thumbnails to every editor user who may read, a read-only one too, and to no one else', async () => {
+    // as the help says: the frames are private only with the preview off
+    const tokens = {
+      nobody: undefined,
+      flows: (await bearer('flows', 'flows-pw-1', 'flows.read')).authorization.slice(7),
+      viewer: (await bearer('viewer', 'viewer-pw-1', 'read')).authorization.slice(7),
+    };
+    const previews = {};
+    for (const [who, token] of Object.entries(tokens)) {
+      const ws = new WebSocket(`${red.url.replace(/^http/, 'ws')}/comms`);
+      const got = [];
+      let authOk = false;
+      ws.onmessage = (e) => {
+        const m = JSON.parse(e.data);
+        if (m.auth === 'ok') authOk = true;
+        got.push(...[].concat(m).filter((x) => x.topic?.startsWith('yolo-edge/preview/') && x.data.image));
+      };
+      await new Promise((resolve) => { ws.onopen = resolve; });
+      // as the editor does: subscribe once the login is taken (a message before that fails it)
+      if (token) {
+        ws.send(JSON.stringify({ auth: token }));
+        await until(() => authOk || ws.readyState === WebSocket.CLOSED, `${who}: the login answered`, 30000);
+      }
+      ws.send(JSON.stringify({ subscribe: 'yolo-edge/preview/#' }));
+      // the retained thumbnail comes at once to a user who may see it; a new one each second after
+      await until(() => got.length > 0 || ws.readyState === WebSocket.CLOSED, `${who}: a preview or the socket closed`, 30000);
+      previews[who] = got.length > 0;
+      ws.close();
+    }
+    assert.deepStrictEqual(previews, { nobody: false, flows: false, viewer: true });
   });
 });
