@@ -395,6 +395,22 @@ describe('yolov8-detect editor preview', function () {
     assert.deepStrictEqual([meta.width, meta.height], [1, 320]);
   });
 
+  it('a node deleted while a frame is in it leaves no thumbnail for editors opened later', async () => {
+    // The thumbnail was cleared as the close began and then published again, retained, by the frame in progress:
+    // every editor opened after showed the last frame of a node that no longer exists.
+    await helper.load([modelNode, detectNode], flow(undefined));
+    const d1 = helper.getNode('d1');
+    await run(1); // the model is loaded
+    await new Promise((r) => setTimeout(r, 1100)); // the next frame gets a thumbnail (at most one a second)
+    published = [];
+    d1.receive({ payload: zebra });
+    await d1.close(true);
+    await new Promise((r) => setTimeout(r, 300)); // anything the closed node publishes late
+    assert.ok(published.length > 0, 'the node cleared its thumbnail');
+    const last = published[published.length - 1];
+    assert.deepStrictEqual([last.topic, last.data.image, last.retain], ['yolo-edge/preview/d1', null, false], JSON.stringify(published.map((e) => [e.data.image && 'image', e.retain])));
+  });
+
   it('sends nothing but a clear message when switched off', async () => {
     await helper.load([modelNode, detectNode], flow(false));
     await run(3);

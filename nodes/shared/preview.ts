@@ -16,7 +16,10 @@ export interface Preview {
   claim(): PreviewTurn | undefined;
   /** Publishes a thumbnail the detector drew. */
   show(jpeg: Buffer, objects: number, turn: PreviewTurn): void;
-  /** Removes the thumbnail from open editors and from the retained message new editors get. */
+  /**
+   * Removes the thumbnail from open editors and from the retained message new editors get, for good: a frame still
+   * in progress (a node deleted mid-frame) publishes nothing after it.
+   */
   clear(): void;
 }
 
@@ -31,10 +34,12 @@ export function createPreview(RED: NodeAPI, node: Node, enabled: boolean, interv
       return { width: maxWidth, at: now };
     },
     show(jpeg, objects, turn) {
+      if (!enabled) return;
       // Retained, so an editor opened later shows the last frame too; small enough not to choke the socket.
       RED.comms.publish(topic, { image: `data:image/jpeg;base64,${jpeg.toString('base64')}`, objects, at: turn.at }, true);
     },
     clear() {
+      enabled = false;
       RED.comms.publish(topic, { image: null }, false);
     },
   };
