@@ -1,7 +1,7 @@
 'use strict';
-// Class and file names with markup, as a model's metadata or its file name may carry them, shown as text everywhere
-// they appear in a browser: the demo's upload page, the model picker and the node status. Each name is an <img>
-// whose onerror would set window.__xss.
+// The upload demo page, and class and file names with markup, as a model's metadata or its file name may carry
+// them, shown as text everywhere they appear in a browser: the upload page, the model picker and the node status.
+// Each name is an <img> whose onerror would set window.__xss.
 const assert = require('assert');
 const fs = require('fs');
 const path = require('path');
@@ -18,7 +18,7 @@ const ZEBRA = 22; // COCO class id of the zebra in 000000000034.jpg
 /** What ran or was parsed as markup in a page: window.__xss, and <img src=x> elements. */
 const executed = (page) => page.evaluate(() => ({ xss: window.__xss ?? null, imgs: document.querySelectorAll('img[src="x"]').length }));
 
-describe('names with markup in the browser (playwright-core + chromium)', function () {
+describe('upload page and names with markup in the browser (playwright-core + chromium)', function () {
   this.timeout(240000);
   let red;
   let browser;
@@ -62,6 +62,16 @@ describe('names with markup in the browser (playwright-core + chromium)', functi
     assert.deepStrictEqual(cells, [markup(ZEBRA)]);
     await page.waitForTimeout(300); // an <img src=x> fails to load and runs its onerror
     assert.deepStrictEqual(await executed(page), { xss: null, imgs: 0 });
+    await page.close();
+  });
+
+  it('upload page opened without the trailing slash posts to its own endpoint', async () => {
+    // Node-RED serves the page for /yolo-edge too, where a relative 'detect' was /detect: 404 for every upload
+    const page = await browser.newPage();
+    await page.goto(`${red.url}/yolo-edge`);
+    await page.setInputFiles('#file', cocoImage('000000000034.jpg'));
+    await page.waitForFunction(() => /object\(s\) in|Error/.test(document.getElementById('state').textContent), null, { timeout: 120000 });
+    assert.strictEqual(await page.locator('#state').textContent(), '1 object(s) in 000000000034.jpg');
     await page.close();
   });
 
