@@ -11,8 +11,10 @@ function help(): string {
     `Commands (yolo-edge COMMAND --help shows one):\n${lines.join('\n')}\n\n` +
     'detect and eval without --model use the default model, yolov8n.onnx; a bare model name not found in the\n' +
     'working folder is one in the package\'s models/.\n' +
-    'Exit status: 0 done; 1 failed (a missing file, an image that cannot be decoded, a model that fails);\n' +
-    '2 a mistake in the command line (an unknown option, a value out of range), with the command\'s usage line.\n';
+    'Exit status: 0 done; 1 failed (a missing file, an image given to detect that cannot be decoded, a dataset\n' +
+    'without one usable image, a model that fails); 2 a mistake in the command line (an unknown option, a value\n' +
+    'out of range), with the command\'s usage line. eval, quantize, bench and shadow leave out the images of a\n' +
+    'dataset they cannot read or decode, named in one warning.\n';
 }
 
 async function main(argv: string[]): Promise<number> {

@@ -50,7 +50,7 @@ export const ERROR_CODES = {
   ALREADY_PROMOTED: 'the candidate is production already',
   NOTHING_TO_ROLL_BACK: 'there is no earlier production model to roll back to (nothing was promoted, or it does not load)',
   // offline tools
-  NO_IMAGES: 'the dataset or folder has no images',
+  NO_IMAGES: 'the dataset or folder has no images, or (eval, quantize, bench, shadow) none that can be read and decoded',
   NO_LABELS: 'the dataset has no label files where eval looks for them (DIR/labels/<image name>.txt)',
   BAD_SPLIT: 'the dataset split is not one the tool knows',
   OUTPUT_UNWRITABLE: 'the output file cannot be written, or is the input model',

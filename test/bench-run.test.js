@@ -74,7 +74,7 @@ describe('yolo-edge bench', function () {
     assert.match(markdownTable(r), /\n- failed: corrupt\.onnx at 1 thread\(s\): NOT_ONNX: .*is not an ONNX model/);
   });
 
-  it('reads only the frames its runs use, not the whole folder (all were held: 150 photos took it to 685 MB); with mAP, checks every one first', async function () {
+  it('reads only the frames its runs use, not the whole folder (all were held: 150 photos took it to 685 MB); with mAP, checks every one first, leaving a bad one out', async function () {
     const coco = requireCoco128(this);
     const dir = path.join(tmp, 'frames');
     fs.mkdirSync(path.join(dir, 'images'), { recursive: true });
@@ -85,7 +85,13 @@ describe('yolo-edge bench', function () {
     assert.deepStrictEqual([r.rows.length, r.failed.length], [1, 0]);
     fs.mkdirSync(path.join(dir, 'labels'));
     fs.writeFileSync(path.join(dir, 'labels', '000000000009.txt'), '45 0.5 0.5 0.2 0.2\n');
-    await assert.rejects(runBench({ models: [requireModel()], images: dir, threads: [1], runs: 2, warmup: 1 }), (e) => e.code === 'BAD_IMAGE' && e.message.includes('zz-broken.jpg'));
+    // a bad one is left out (it stopped the bench, BAD_IMAGE), named once, and the mAP is that of the others
+    const warnings = [];
+    const withMap = await runBench({ models: [requireModel()], images: dir, threads: [1], runs: 2, warmup: 1, warn: (m) => warnings.push(m) });
+    assert.deepStrictEqual([withMap.images, withMap.rows.length, withMap.failed.length], [3, 1, 0]);
+    assert.strictEqual(typeof withMap.rows[0].map50, 'number', JSON.stringify(withMap.rows[0]));
+    assert.strictEqual(warnings.length, 1, warnings.join('\n'));
+    assert.match(warnings[0], /^1 of 4 image\(s\) left out, as they cannot be read or decoded .*zz-broken\.jpg: not a readable image/);
   });
 
   it('drops a model that fails on frames and goes on with the others, run by run (runBench)', async function () {

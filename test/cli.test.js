@@ -126,7 +126,7 @@ describe('yolo-edge CLI', function () {
     assert.doesNotMatch(r.stderr, /model file not found/);
   });
 
-  it('quantize names the calibration image it cannot decode (a frame still being written, an empty file)', async () => {
+  it('quantize with no calibration image it can decode fails NO_IMAGES naming the file (a frame still being written, an empty file)', async () => {
     const fs = require('fs');
     const os = require('os');
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yolo-edge-calib-bad-'));
@@ -141,7 +141,7 @@ describe('yolo-edge CLI', function () {
     }
   });
 
-  it('quantize refuses a FIFO named .jpg in the calibration folder, held aside or not (it waited on it for ever)', async () => {
+  it('quantize leaves out a FIFO named .jpg in the calibration folder, held aside or not, naming it (it waited on it for ever)', async () => {
     const fs = require('fs');
     const os = require('os');
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yolo-edge-calib-fifo-'));
@@ -149,12 +149,17 @@ describe('yolo-edge CLI', function () {
       fs.copyFileSync(cocoImage('000000000009.jpg'), path.join(dir, 'a.jpg'));
       const fifo = path.join(dir, 'b.jpg');
       require('child_process').execFileSync('mkfifo', [fifo]);
-      // with a budget of 2 images picked, b.jpg is the one held aside: read by the budget, not the calibration
-      for (const extra of [[], ['--accuracy-budget', '1']]) {
-        const r = await cli(['quantize', '--model', 'yolov8n.onnx', '--calib', dir, '--samples', 'all', '--out', path.join(dir, 'q.onnx'), ...extra], { timeout: 120000 });
-        assert.strictEqual(r.code, 1, `${extra}: ${r.stderr}`);
-        assert.ok(r.stderr.includes(`"${fifo}" is not a readable image file (not a regular file)`), r.stderr);
-      }
+      const named = `warning: 1 of 2 image(s) left out, as they cannot be read or decoded (as Ultralytics ignores a corrupt image): "${fifo}" is not a readable image file (not a regular file)\n`;
+      const r = await cli(['quantize', '--model', 'yolov8n.onnx', '--calib', dir, '--samples', 'all', '--out', path.join(dir, 'q.onnx'), '--json'], { timeout: 120000 });
+      assert.strictEqual(r.code, 0, r.stderr);
+      assert.ok(r.stderr.includes(named), r.stderr);
+      assert.deepStrictEqual([JSON.parse(r.stdout).calibrationImages, JSON.parse(r.stdout).imagesLeftOut], [1, 1]);
+      // with a budget, b.jpg would have been the one held aside: one image is left, and none to hold aside
+      fs.rmSync(path.join(dir, 'q.onnx'));
+      const budget = await cli(['quantize', '--model', 'yolov8n.onnx', '--calib', dir, '--samples', 'all', '--out', path.join(dir, 'q.onnx'), '--accuracy-budget', '1'], { timeout: 120000 });
+      assert.strictEqual(budget.code, 1, budget.stderr);
+      assert.ok(budget.stderr.includes(named), budget.stderr);
+      assert.match(budget.stderr, /--accuracy-budget measures the loss on images held aside from the 1 picked, which leaves none/);
       assert.deepStrictEqual(fs.readdirSync(dir).sort(), ['a.jpg', 'b.jpg']);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
@@ -469,18 +474,20 @@ describe('yolo-edge CLI', function () {
     }
   });
 
-  it('bench refuses an image it cannot read or decode before anything is measured, naming it (it failed every model)', async () => {
+  it('bench leaves out an image it cannot read or decode before anything is measured, naming it (it failed every model, then stopped)', async () => {
     const fs = require('fs');
     const os = require('os');
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yolo-edge-bench-img-'));
     try {
       fs.copyFileSync(cocoImage('000000000009.jpg'), path.join(dir, 'a.jpg'));
       fs.writeFileSync(path.join(dir, 'b.jpg'), fs.readFileSync(cocoImage('000000000034.jpg')).subarray(0, 5000));
-      const r = await cli(['bench', '--model', 'yolov8n.onnx', '--images', dir, '--threads', '1', '--runs', '2', '--warmup', '0', '--no-accuracy']);
-      assert.strictEqual(r.code, 1, r.stderr);
-      assert.strictEqual(r.stdout, '');
-      assert.ok(r.stderr.includes(`yolo-edge bench: ${path.join(dir, 'b.jpg')}: image could not be decoded`), r.stderr);
-      assert.doesNotMatch(r.stderr, /run 1\/|model runs failed/);
+      fs.copyFileSync(cocoImage('000000000034.jpg'), path.join(dir, 'c.jpg'));
+      // the runs' two frames are a.jpg and c.jpg, read in the place of b.jpg
+      const r = await cli(['bench', '--json', '--model', 'yolov8n.onnx', '--images', dir, '--threads', '1', '--runs', '2', '--warmup', '0', '--no-accuracy']);
+      assert.strictEqual(r.code, 0, r.stderr);
+      assert.strictEqual(r.stderr, `warning: 1 of 3 image(s) left out, as they cannot be read or decoded (as Ultralytics ignores a corrupt image): ${path.join(dir, 'b.jpg')}: image could not be decoded: VipsJpeg: premature end of JPEG image\n`);
+      const out = JSON.parse(r.stdout);
+      assert.deepStrictEqual([out.images, out.rows.length, out.failed.length], [2, 1, 0]);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -558,16 +565,17 @@ describe('yolo-edge CLI', function () {
     }
   });
 
-  it('bench --node-red refuses a FIFO named .jpg among its images, naming it (it waited on it for ever)', async () => {
+  it('bench --node-red leaves out a FIFO named .jpg among its images, naming it (it waited on it for ever)', async () => {
     const fs = require('fs');
     const os = require('os');
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yolo-edge-bench-fifo-'));
     try {
       fs.copyFileSync(cocoImage('000000000009.jpg'), path.join(dir, 'a.jpg'));
       require('child_process').execFileSync('mkfifo', [path.join(dir, 'b.jpg')]);
-      const r = await cli(['bench', '--node-red', '--model', 'yolov8n.onnx', '--images', dir, '--threads', '1', '--runs', '1', '--seconds', '1'], { timeout: 120000 });
-      assert.strictEqual(r.code, 1, r.stderr);
-      assert.ok(r.stderr.includes(`yolo-edge bench: "${path.join(dir, 'b.jpg')}" is not a readable image file (not a regular file)`), r.stderr);
+      const r = await cli(['bench', '--node-red', '--model', 'yolov8n.onnx', '--images', dir, '--threads', '1', '--runs', '1', '--seconds', '1', '--json'], { timeout: 120000 });
+      assert.strictEqual(r.code, 0, r.stderr);
+      assert.ok(r.stderr.includes(`warning: 1 of 2 image(s) left out, as they cannot be read or decoded (as Ultralytics ignores a corrupt image): "${path.join(dir, 'b.jpg')}" is not a readable image file (not a regular file)\n`), r.stderr);
+      assert.deepStrictEqual(JSON.parse(r.stdout).rows.map((x) => x.model), ['yolov8n.onnx']);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -768,31 +776,73 @@ describe('yolo-edge CLI', function () {
     }
   });
 
-  it('eval names the image it cannot read or decode (a truncated JPEG, a folder named .jpg), exit 1', async () => {
+  it('eval, quantize, bench and shadow leave out the images they cannot read or decode, named in one warning, and measure what the dataset without them gives (a truncated JPEG stopped them, exit 1)', async function () {
     const fs = require('fs');
     const os = require('os');
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yolo-edge-eval-bad-'));
+    const coco = requireCoco128(this);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yolo-edge-bad-images-'));
+    const stems = ['000000000009', '000000000025', '000000000030', '000000000034'];
     try {
-      fs.mkdirSync(path.join(dir, 'images'));
-      fs.mkdirSync(path.join(dir, 'labels'));
-      fs.copyFileSync(cocoImage('000000000009.jpg'), path.join(dir, 'images', 'a.jpg'));
-      fs.writeFileSync(path.join(dir, 'labels', 'a.txt'), '45 0.5 0.5 0.2 0.2\n');
-      const jpeg = fs.readFileSync(cocoImage('000000000034.jpg'));
-      const cases = [
-        ['b.jpg', () => fs.writeFileSync(path.join(dir, 'images', 'b.jpg'), jpeg.subarray(0, 5000)), /premature end/],
-        ['b.jpg', () => fs.mkdirSync(path.join(dir, 'images', 'b.jpg')), /a folder/],
-      ];
-      for (const [name, make, why] of cases) {
-        fs.rmSync(path.join(dir, 'images', name), { recursive: true, force: true });
-        make();
-        const r = await cli(['eval', '--json', '--threads', '1', '--data', dir]);
-        assert.strictEqual(r.code, 1, r.stderr);
-        assert.strictEqual(r.stdout, '');
-        const line = r.stderr.split('\n').find((l) => l.includes('yolo-edge eval:'));
-        assert.ok(line.startsWith('yolo-edge eval:'), `the error starts a line of its own: ${JSON.stringify(r.stderr)}`);
-        assert.ok(line.includes(path.join(dir, 'images', name)), r.stderr);
-        assert.match(line, why);
+      // good: four photos; bad: the same and a truncated JPEG (with its label), an empty PNG, text named .webp and
+      // a folder named .jpg; onlyBad: those alone
+      for (const name of ['good', 'bad', 'onlyBad']) {
+        fs.mkdirSync(path.join(dir, name, 'images'), { recursive: true });
+        fs.mkdirSync(path.join(dir, name, 'labels'));
+        for (const s of name === 'onlyBad' ? [] : stems) {
+          fs.copyFileSync(path.join(coco, 'images', `${s}.jpg`), path.join(dir, name, 'images', `${s}.jpg`));
+          fs.copyFileSync(path.join(coco, 'labels', `${s}.txt`), path.join(dir, name, 'labels', `${s}.txt`));
+        }
+        if (name === 'good') continue;
+        const images = path.join(dir, name, 'images');
+        fs.writeFileSync(path.join(images, '000000000010.jpg'), fs.readFileSync(path.join(coco, 'images', '000000000036.jpg')).subarray(0, 5000));
+        fs.copyFileSync(path.join(coco, 'labels', '000000000036.txt'), path.join(dir, name, 'labels', '000000000010.txt'));
+        fs.writeFileSync(path.join(images, '000000000026.png'), Buffer.alloc(0));
+        fs.writeFileSync(path.join(images, '000000000031.webp'), 'not an image');
+        fs.mkdirSync(path.join(images, '000000000035.jpg'));
       }
+      const bad = path.join(dir, 'bad', 'images');
+      const badWarning = (stderr) => {
+        const warnings = stderr.split('\n').filter((l) => l.startsWith('warning:'));
+        assert.strictEqual(warnings.length, 1, stderr);
+        assert.match(warnings[0], /^warning: 4 of \d+ image\(s\) left out, as they cannot be read or decoded \(as Ultralytics ignores a corrupt image\): /);
+        assert.ok(warnings[0].includes(`${path.join(bad, '000000000010.jpg')}: image could not be decoded: VipsJpeg: premature end of JPEG image`), warnings[0]);
+        assert.ok(warnings[0].includes(`${path.join(bad, '000000000026.png')}: image is empty (0 bytes)`), warnings[0]);
+        assert.match(warnings[0], /; and 1 more$/);
+      };
+      const both = async (args) => {
+        const [good, withBad] = await Promise.all(['good', 'bad'].map((n) => cli(args(path.join(dir, n), n))));
+        assert.strictEqual(good.code, 0, good.stderr);
+        assert.strictEqual(withBad.code, 0, withBad.stderr);
+        assert.doesNotMatch(good.stderr, /warning/);
+        badWarning(withBad.stderr);
+        return [JSON.parse(good.stdout), JSON.parse(withBad.stdout)];
+      };
+      const figures = (x) => [x.images, x.labels, x.map50, x.map50_95, x.precision, x.recall, x.perClass];
+      const [evalGood, evalBad] = await both((data) => ['eval', '--json', '--threads', '1', '--data', data]);
+      assert.deepStrictEqual(figures(evalBad), figures(evalGood));
+      assert.strictEqual(evalBad.images, 4);
+      const agreement = (x) => { const { production, candidate, window, ...rest } = x; return rest; };
+      const [shadowGood, shadowBad] = await both((data) => ['shadow', '--json', '--threads', '1', '--production', 'yolov8n.onnx', '--candidate', 'yolov8n.onnx', '--data', data]);
+      assert.deepStrictEqual(agreement(shadowBad), agreement(shadowGood));
+      assert.strictEqual(shadowBad.images, 4);
+      const [benchGood, benchBad] = await both((data) => ['bench', '--json', '--model', 'yolov8n.onnx', '--images', data, '--threads', '1', '--runs', '1', '--warmup', '0']);
+      assert.deepStrictEqual([benchBad.images, benchBad.rows[0].map50, benchBad.rows[0].map50_95], [benchGood.images, benchGood.rows[0].map50, benchGood.rows[0].map50_95]);
+      assert.strictEqual(benchBad.images, 4);
+      // the calibration and the budget's held-aside images are those of the folder without the bad files: the same model
+      const out = (name) => path.join(dir, `${name}.onnx`);
+      const [qGood, qBad] = await both((data, name) => ['quantize', '--json', '--threads', '1', '--model', 'yolov8n.onnx', '--calib', data, '--samples', 'all', '--accuracy-budget', '1', '--holdout', '1', '--budget-max-layers', '0', '--out', out(name)]);
+      assert.deepStrictEqual([qBad.calibrationImages, qBad.imagesLeftOut, qBad.budget.holdoutImages, qBad.budget.fp32Map50, qBad.budget.lossAllQuantized], [3, 4, 1, qGood.budget.fp32Map50, qGood.budget.lossAllQuantized]);
+      assert.strictEqual(qGood.calibrationImages, 3);
+      assert.ok(fs.readFileSync(out('bad')).equals(fs.readFileSync(out('good'))), 'the same quantized model');
+      // with every image left out there is nothing to measure: NO_IMAGES, saying why
+      const onlyBad = path.join(dir, 'onlyBad');
+      for (const args of [['eval', '--data', onlyBad], ['shadow', '--production', 'yolov8n.onnx', '--candidate', 'yolov8n.onnx', '--data', onlyBad], ['bench', '--model', 'yolov8n.onnx', '--images', onlyBad, '--runs', '1'], ['quantize', '--model', 'yolov8n.onnx', '--calib', onlyBad, '--out', out('none')]]) {
+        const r = await cli([...args, '--threads', '1']);
+        assert.strictEqual(r.code, 1, `${args[0]}: ${r.stderr}`);
+        assert.strictEqual(r.stdout, '');
+        assert.ok(r.stderr.startsWith(`yolo-edge ${args[0]}: no usable image in ${onlyBad}: 4 of 4 image(s) left out, as they cannot be read or decoded`), r.stderr);
+      }
+      assert.ok(!fs.existsSync(out('none')));
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

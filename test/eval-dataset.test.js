@@ -197,3 +197,40 @@ describe('eval label files', () => {
     await assert.rejects(listImages(tifs), (e) => e.message === `no JPEG, PNG or WebP images in ${tifs} (it holds a.tif)`);
   });
 });
+
+describe('usable images of a dataset', () => {
+  const { usableImages } = lib('tools/eval/usable-images');
+  const { cocoImage } = require('./support/paths');
+  const tmp = tmpDir('yolo-edge-usable-');
+  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  it('leaves out the images it cannot read or decode, in one warning naming the first three and how many more; a limit counts usable ones', async () => {
+    const jpeg = fs.readFileSync(cocoImage('000000000009.jpg'));
+    const files = {
+      'a.jpg': jpeg,
+      'b.jpg': jpeg.subarray(0, 4000), // truncated: its header reads, its last rows do not
+      'c.png': Buffer.alloc(0),
+      'd.jpg': jpeg,
+      'e.webp': Buffer.from('GIF89a'),
+      'f.jpg': Buffer.from('text'),
+      'g.jpg': jpeg,
+    };
+    for (const [name, bytes] of Object.entries(files)) fs.writeFileSync(path.join(tmp, name), bytes);
+    const items = Object.keys(files).map((n) => ({ image: path.join(tmp, n) }));
+    const warnings = [];
+    const held = [];
+    const usable = await usableImages(items, tmp, { warn: (m) => warnings.push(m), onImage: (bytes, i) => held.push([i, bytes.length]) });
+    assert.deepStrictEqual(usable.map((it) => path.basename(it.image)), ['a.jpg', 'd.jpg', 'g.jpg']);
+    assert.deepStrictEqual(held, [[0, jpeg.length], [1, jpeg.length], [2, jpeg.length]]);
+    assert.strictEqual(warnings.length, 1, warnings.join('\n'));
+    const p = (n) => path.join(tmp, n);
+    assert.strictEqual(warnings[0], `4 of 7 image(s) left out, as they cannot be read or decoded (as Ultralytics ignores a corrupt image): ${p('b.jpg')}: image could not be decoded: VipsJpeg: premature end of JPEG image; ${p('c.png')}: image is empty (0 bytes); ${p('e.webp')}: unsupported image format 'gif' (JPEG, PNG or WebP expected); and 1 more`);
+    // the first two usable ones: what is checked stops there, and only what was checked is counted
+    const two = [];
+    assert.deepStrictEqual((await usableImages(items, tmp, { warn: (m) => two.push(m), limit: 2 })).map((it) => path.basename(it.image)), ['a.jpg', 'd.jpg']);
+    assert.match(two[0], /^2 of 4 image\(s\) left out/);
+    // none usable: NO_IMAGES, saying why
+    await assert.rejects(usableImages(items.slice(1, 3), tmp), (e) => e.code === 'NO_IMAGES' && e.message.startsWith(`no usable image in ${tmp}: 2 of 2 image(s) left out, as they cannot be read or decoded`) && e.message.includes('image is empty'));
+    assert.deepStrictEqual(await usableImages([], tmp), []);
+  });
+});

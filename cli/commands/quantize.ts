@@ -45,7 +45,8 @@ const FP32_OPTIONS = ['model', 'out', 'fp32', 'uint8-input', 'json'];
 function printReport(r: QuantizeReport): void {
   const mb = (n: number): string => (n / 1e6).toFixed(2);
   process.stdout.write(`${r.out}: ${mb(r.outputBytes)} MB (${((100 * r.outputBytes) / r.inputBytes).toFixed(1)}% of ${mb(r.inputBytes)} MB)\n`);
-  process.stdout.write(`calibrated on ${r.calibrationImages} images with ${r.settings.calibrator} in ${(r.calibrationMs / 1000).toFixed(1)} s; total ${(r.totalMs / 1000).toFixed(1)} s\n`);
+  const leftOut = r.imagesLeftOut ? ` (${r.imagesLeftOut} image(s) of the folder left out: they cannot be read or decoded)` : '';
+  process.stdout.write(`calibrated on ${r.calibrationImages} images${leftOut} with ${r.settings.calibrator} in ${(r.calibrationMs / 1000).toFixed(1)} s; total ${(r.totalMs / 1000).toFixed(1)} s\n`);
   process.stdout.write(`target ${r.settings.target}: ${r.settings.weightBits}-bit weights (${r.settings.imageWeightBits}-bit in Convs that read the image), 8-bit activations\n`);
   process.stdout.write(`quantized ${r.quantizedNodes} nodes (${r.quantizedConvs} Conv); float: ${r.floatNodes.filter((f) => f.reason !== 'unsupported').length} nodes\n`);
   const byReason = new Map<string, string[]>();

@@ -1,5 +1,6 @@
 import { Detector } from '../../lib/detector';
 import { listDataset } from '../../lib/tools/eval/dataset';
+import { usableImages } from '../../lib/tools/eval/usable-images';
 import { compareModels, ModelComparison } from '../../lib/shadow/compare-models';
 import { classNamesWarning } from '../../lib/shadow/agreement';
 // model-config only imports node-red types, so the CLI can share its model naming.
@@ -31,7 +32,8 @@ export const shadow: Command = {
       limit: int(p, 'limit', Infinity, 1), detect: { confidence: num(p, 'conf', 0.25, 0, 1), iou: num(p, 'iou', 0.7, 0, 1) }, matchIou: num(p, 'match-iou', 0.5, 0, 1),
       session: detectorOptions(p),
     };
-    const images = (await listDataset(o.data, warnLine)).slice(0, o.limit).map((i) => i.image);
+    // the first --limit usable images: one that cannot be read or decoded is left out and named, as in eval
+    const images = (await usableImages(await listDataset(o.data, warnLine), o.data, { warn: warnLine, limit: o.limit })).map((i) => i.image);
     const production = await Detector.create(modelFile(o.production, 'production'), o.session);
     try {
       const candidate = await Detector.create(modelFile(o.candidate, 'candidate'), o.session);

@@ -1,11 +1,9 @@
 import * as os from 'os';
 import { Detector } from '../../detector';
-import { imageFileError } from '../../detect-file';
 import { YoloEdgeError } from '../../errors';
-import { decodeRgb, openImage } from '../../image/decode';
-import { readImageFile } from '../../image/read-file';
 import { hasLabels, listSplit, requireLabelFiles, Split } from '../eval/dataset';
 import { evaluate } from '../eval/evaluate';
+import { usableImages } from '../eval/usable-images';
 import type { ModelInfo } from '../../model/model-info';
 import { optimizedOpCounts } from './fusion';
 import { BenchFailure, benchFailure, failureLines } from './failure';
@@ -99,41 +97,24 @@ interface ImageSet {
 
 async function loadImages(o: BenchOptions): Promise<ImageSet> {
   const items = await listSplit(o.images, o.split, o.warn);
-  const chosen = o.maxImages > 0 ? items.slice(0, o.maxImages) : items;
+  const wanted = o.maxImages > 0 ? o.maxImages : Infinity;
   const withLabels = o.accuracy && (await hasLabels(o.images));
   // before anything is measured: found by evaluate() after the runs, it failed every model in turn (NO_LABELS)
-  if (withLabels) await requireLabelFiles(chosen, o.images).catch(withoutAccuracyHint);
+  if (withLabels) await requireLabelFiles(items.slice(0, wanted), o.images).catch(withoutAccuracyHint);
   // Only the frames the runs use are held: every image of the folder was, so 150 photos of 2.5 MB took the process
   // to 685 MB (counted in the peak RSS the bench reports), and a Pi ran out of memory on a folder of thousands.
   const held = Math.max(o.runs, o.warmup, 1);
-  // each image read is decoded once first (the mAP reads every chosen one): a bad one failed every model in turn
-  const read = withLabels ? chosen : chosen.slice(0, held);
+  // Each image read is decoded once first (the mAP reads every chosen one): a bad one failed every model in turn,
+  // then stopped the bench; it is left out, and the next one read in its place (--max-images counts usable ones).
   const images: Buffer[] = [];
-  for (const [i, it] of read.entries()) {
-    const bytes = await checkedImage(it.image);
-    if (i < held) images.push(bytes);
-  }
-  return { images, read: read.length, labelled: withLabels ? new Set(chosen.map((it) => it.image)) : undefined };
+  const keep = (bytes: Buffer, i: number): void => void (i < held && images.push(bytes));
+  const chosen = await usableImages(items, o.images, { warn: o.warn, limit: withLabels ? wanted : Math.min(wanted, held), onImage: keep });
+  return { images, read: chosen.length, labelled: withLabels ? new Set(chosen.map((it) => it.image)) : undefined };
 }
 
 function withoutAccuracyHint(e: unknown): never {
   if (e instanceof YoloEdgeError) throw new YoloEdgeError(`${e.message}; add them, or bench without mAP (--no-accuracy)`, e.code);
   throw e;
-}
-
-/**
- * An image read and decoded once before anything is measured: a bad one failed every model in turn (BAD_IMAGE
- * blamed on the model, the image not named).
- */
-async function checkedImage(file: string): Promise<Buffer> {
-  const bytes = await readImageFile(file); // its errors name the file already
-  try {
-    const { image, size } = await openImage(bytes);
-    await decodeRgb(image, size);
-  } catch (err) {
-    throw imageFileError(file, err, 'BAD_IMAGE');
-  }
-  return bytes;
 }
 
 /**

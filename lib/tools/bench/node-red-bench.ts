@@ -7,7 +7,7 @@ import { median } from '../../stats';
 import { YoloEdgeError } from '../../errors';
 import { BenchFailure, benchFailure, failureLines } from './failure';
 import { modelNames } from './model-names';
-import { readImageFile } from '../../image/read-file';
+import { usableImages } from '../eval/usable-images';
 
 export interface NodeRedBenchOptions {
   model: string;
@@ -111,9 +111,10 @@ interface Setup {
 async function prepare(images: string, warn?: (m: string) => void): Promise<Setup> {
   const helper = loadHelper();
   const nodes = ['yolo-model', 'yolov8-detect'].map((n) => require(path.join(__dirname, '..', '..', '..', 'nodes', `${n}.js`)) as unknown);
-  const files = (await listDataset(images, warn)).slice(0, 16);
-  const frames = await Promise.all(files.map((f) => readImageFile(f.image))); // a FIFO named .jpg is refused, not waited on
-  if (frames.length === 0) throw new YoloEdgeError(`no images in ${images}`, 'NO_IMAGES');
+  // the first 16 usable ones: a file that cannot be decoded (a FIFO named .jpg is refused, not waited on) is left
+  // out and named, where it failed the detect node on every frame it came round in
+  const frames: Buffer[] = [];
+  await usableImages(await listDataset(images, warn), images, { warn, limit: 16, onImage: (bytes) => void frames.push(bytes) });
   return { helper, nodes, frames };
 }
 

@@ -82,8 +82,8 @@ export async function listImages(dir: string, warn?: Warn, labelsDir?: string): 
 }
 
 /** The first few names of a list, and how many more: a folder of thousands stays one line. */
-function shownNames(names: readonly string[], keep = 5): string {
-  return names.slice(0, keep).join(', ') + (names.length > keep ? `, and ${names.length - keep} more` : '');
+export function shownNames(names: readonly string[], keep = 5, separator = ', '): string {
+  return names.slice(0, keep).join(separator) + (names.length > keep ? `${separator}and ${names.length - keep} more` : '');
 }
 
 /** A folder of split folders (Ultralytics' images/ holding train/ and val/) is given one: the validation one first. */

@@ -3,6 +3,7 @@ import { Detector } from '../../detector';
 import { YoloEdgeError } from '../../errors';
 import { LabelProblems, listDataset, readImageLabels, requireLabelFiles } from './dataset';
 import { computeMetrics, EvalRecord, matchPredictions, Metrics } from './metrics';
+import { isImageProblem, SkippedImages } from './usable-images';
 
 export interface EvalOptions {
   confidence: number;
@@ -15,7 +16,7 @@ export interface EvalOptions {
   /** Only these images (for held-out splits); all when undefined. */
   filter?: (imagePath: string) => boolean;
   progress?: (done: number, total: number) => void;
-  /** Told once, after the run, when label lines or files were skipped. */
+  /** Told after the run, once for images left out (cannot be read or decoded) and once for label lines or files skipped. */
   warn?: (message: string) => void;
 }
 
@@ -36,11 +37,18 @@ export async function evaluate(detector: Detector, dir: string, options: Partial
   const check = { numClasses: detector.info.numClasses, problems: new LabelProblems() };
   const records: EvalRecord[] = [];
   const labelClasses: number[] = [];
+  const badImages = new SkippedImages();
   let leftOut = 0;
   for (let k = 0; k < items.length; k++) {
-    const r = await detectFile(detector, items[k].image, { confidence: o.confidence, iou: o.iou, maxDetections: o.maxDetections, agnostic: o.agnostic, multiLabel: o.multiLabel });
-    const labels = await readImageLabels(items[k].label, r.imageWidth, r.imageHeight, check);
+    const r = await detectFile(detector, items[k].image, { confidence: o.confidence, iou: o.iou, maxDetections: o.maxDetections, agnostic: o.agnostic, multiLabel: o.multiLabel }).catch((e: unknown) => {
+      // each image is scored on its own: one left out gives the figures of the dataset without it
+      if (!isImageProblem(e)) throw e;
+      badImages.add(items[k].image, e);
+      return undefined;
+    });
+    const labels = r && (await readImageLabels(items[k].label, r.imageWidth, r.imageHeight, check));
     o.progress?.(k + 1, items.length);
+    if (!r || !labels) continue;
     // Kept, an image whose line was skipped scored the detection of that object as false (P and mAP fell, the
     // warning said only 'skipped'): it is left out, as Ultralytics leaves out an image whose labels it cannot use.
     if (labels.unusable) {
@@ -51,8 +59,11 @@ export async function evaluate(detector: Detector, dir: string, options: Partial
     const correct = matchPredictions(r.detections, labels.boxes);
     r.detections.forEach((d, i) => records.push({ score: d.score, classId: d.classId, correct: correct[i] }));
   }
+  if (badImages.count === items.length) throw badImages.noneLeft(dir);
+  const badSummary = badImages.summary(items.length);
+  if (badSummary) o.warn?.(badSummary);
   const summary = check.problems.summary();
-  if (leftOut === items.length) throw new YoloEdgeError(`no image left to measure: every one has a label line or file that cannot be used (${summary})`, 'NO_LABELS');
+  if (leftOut + badImages.count === items.length) throw new YoloEdgeError(`no image left to measure: every ${badImages.count ? 'readable ' : ''}one has a label line or file that cannot be used (${summary})`, 'NO_LABELS');
   if (summary) o.warn?.(leftOut ? `${summary}; the ${leftOut} image(s) of those files left out of the mAP (as Ultralytics leaves them out)` : summary);
-  return computeMetrics(records, labelClasses, items.length - leftOut, o.operatingConfidence);
+  return computeMetrics(records, labelClasses, items.length - leftOut - badImages.count, o.operatingConfidence);
 }

@@ -1,5 +1,6 @@
 import { onnx } from 'onnx-proto';
 import { listSplit, Split } from '../eval/dataset';
+import { usableImages } from '../eval/usable-images';
 import { decodeModel, encodeModel, readModelBytes, requireEmbeddedWeights, requireOpset, valueDims } from '../../model/onnx-file';
 import { describeModel } from '../../model/model-info';
 import { YoloEdgeError } from '../../errors';
@@ -47,7 +48,7 @@ export interface QuantizeOptions {
   budgetMaxLayers: number;
   threads?: number;
   progress?: (message: string) => void;
-  /** Files of the calibration folder that are not read, a --threads over the cores (capped). */
+  /** Files of the calibration folder that are not read or cannot be decoded, a --threads over the cores (capped). */
   warn?: (message: string) => void;
 }
 
@@ -72,7 +73,10 @@ export const DEFAULT_QUANTIZE: Omit<QuantizeOptions, 'model' | 'calib' | 'out'> 
 export interface QuantizeReport {
   model: string;
   out: string;
+  /** The images calibration ran on: picked from the usable ones, without those held aside for the budget. */
   calibrationImages: number;
+  /** Images of the split left out as they cannot be read or decoded (named in a warning). */
+  imagesLeftOut: number;
   quantizedNodes: number;
   quantizedConvs: number;
   floatNodes: ExcludedNode[];
@@ -113,7 +117,11 @@ export async function quantizeModel(options: Partial<QuantizeOptions> & Pick<Qua
   // capped as the detector's are: more intra-op threads than cores slow every calibration run (threads.ts)
   const threads = o.threads ? sessionThreads(o.threads) : undefined;
   if (threads?.capped) o.warn?.(threads.capped);
-  const all = await listSplit(o.calib, o.split, o.warn);
+  // Every image of the split is decoded once first, and one that cannot be is left out before the seeded pick:
+  // found during calibration it stopped quantize and lost the work, and the pick and hold-out are then those of
+  // the folder without it.
+  const listed = await listSplit(o.calib, o.split, o.warn);
+  const all = await usableImages(listed, o.calib, { warn: o.warn });
   const picked = seededPick(all, o.samples > 0 ? o.samples : all.length, o.seed);
   const holdout = o.accuracyBudget !== undefined ? picked.filter((_, i) => i % Math.max(2, Math.floor(picked.length / o.holdout)) === 1).slice(0, o.holdout) : [];
   // none held aside (one image picked) measured no loss, and the budget was reported met: 0.00 on 0 images
@@ -192,6 +200,7 @@ export async function quantizeModel(options: Partial<QuantizeOptions> & Pick<Qua
     model: o.model,
     out: o.out,
     calibrationImages: calibImages.length,
+    imagesLeftOut: listed.length - all.length,
     quantizedNodes: plan.nodes.length,
     quantizedConvs: convs,
     floatNodes: plan.excluded,
