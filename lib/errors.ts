@@ -51,7 +51,7 @@ export const ERROR_CODES = {
   NOTHING_TO_ROLL_BACK: 'there is no earlier production model to roll back to (nothing was promoted, or it does not load)',
   // offline tools
   NO_IMAGES: 'the dataset or folder has no images, or (eval, quantize, bench, shadow) none that can be read and decoded',
-  NO_LABELS: 'the dataset has no label files where eval looks for them (DIR/labels/<image name>.txt)',
+  NO_LABELS: "the dataset has no label files where eval looks for them (DIR/labels/<image name>.txt, or beside the images), or every image's label file has a line eval cannot use",
   BAD_SPLIT: 'the dataset split is not one the tool knows',
   OUTPUT_UNWRITABLE: 'the output file cannot be written, or is the input model',
   UNSUPPORTED_MODEL: 'resize-input cannot rewrite this model (dynamic, end-to-end, or a grid constant it cannot place), or quantize and resize-input get a model with external data',
