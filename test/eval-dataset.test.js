@@ -227,8 +227,10 @@ describe('usable images of a dataset', () => {
     assert.strictEqual(warnings[0], `4 of 7 image(s) left out, as they cannot be read or decoded (as Ultralytics ignores a corrupt image): ${p('b.jpg')}: image could not be decoded: VipsJpeg: premature end of JPEG image; ${p('c.png')}: image is empty (0 bytes); ${p('e.webp')}: unsupported image format 'gif' (JPEG, PNG or WebP expected); and 1 more`);
     // the first two usable ones: what is checked stops there, and only what was checked is counted
     const two = [];
-    assert.deepStrictEqual((await usableImages(items, tmp, { warn: (m) => two.push(m), limit: 2 })).map((it) => path.basename(it.image)), ['a.jpg', 'd.jpg']);
+    const progress = [];
+    assert.deepStrictEqual((await usableImages(items, tmp, { warn: (m) => two.push(m), limit: 2, progress: (...a) => progress.push(a) })).map((it) => path.basename(it.image)), ['a.jpg', 'd.jpg']);
     assert.match(two[0], /^2 of 4 image\(s\) left out/);
+    assert.deepStrictEqual(progress, [[1, 2], [2, 3], [3, 4], [4, 4]], 'the images checked, of those still to check at most');
     // none usable: NO_IMAGES, saying why
     await assert.rejects(usableImages(items.slice(1, 3), tmp), (e) => e.code === 'NO_IMAGES' && e.message.startsWith(`no usable image in ${tmp}: 2 of 2 image(s) left out, as they cannot be read or decoded`) && e.message.includes('image is empty'));
     assert.deepStrictEqual(await usableImages([], tmp), []);

@@ -108,7 +108,7 @@ async function loadImages(o: BenchOptions): Promise<ImageSet> {
   // then stopped the bench; it is left out, and the next one read in its place (--max-images counts usable ones).
   const images: Buffer[] = [];
   const keep = (bytes: Buffer, i: number): void => void (i < held && images.push(bytes));
-  const chosen = await usableImages(items, o.images, { warn: o.warn, limit: withLabels ? wanted : Math.min(wanted, held), onImage: keep });
+  const chosen = await usableImages(items, o.images, { warn: o.warn, limit: withLabels ? wanted : Math.min(wanted, held), onImage: keep, progress: (done, total) => o.progress?.(`checking images ${done}/${total}`) });
   return { images, read: chosen.length, labelled: withLabels ? new Set(chosen.map((it) => it.image)) : undefined };
 }
 

@@ -68,6 +68,8 @@ export interface UsableOptions {
   limit?: number;
   /** Each usable image's bytes, in order, for a caller that holds some. */
   onImage?: (bytes: Buffer, index: number) => void;
+  /** After each image checked: a folder of thousands takes a while. */
+  progress?: (checked: number, total: number) => void;
 }
 
 /**
@@ -91,6 +93,7 @@ export async function usableImages<T extends { image: string }>(items: readonly 
       if (!isImageProblem(err)) throw err;
       skipped.add(it.image, err);
     }
+    o.progress?.(checked, Math.min(items.length, checked + limit - usable.length));
   }
   if (usable.length === 0 && skipped.count > 0) throw skipped.noneLeft(dir);
   const summary = skipped.summary(checked);

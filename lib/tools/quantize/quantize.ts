@@ -121,7 +121,7 @@ export async function quantizeModel(options: Partial<QuantizeOptions> & Pick<Qua
   // found during calibration it stopped quantize and lost the work, and the pick and hold-out are then those of
   // the folder without it.
   const listed = await listSplit(o.calib, o.split, o.warn);
-  const all = await usableImages(listed, o.calib, { warn: o.warn });
+  const all = await usableImages(listed, o.calib, { warn: o.warn, progress: (done, total) => o.progress?.(`checking images ${done}/${total}`) });
   const picked = seededPick(all, o.samples > 0 ? o.samples : all.length, o.seed);
   const holdout = o.accuracyBudget !== undefined ? picked.filter((_, i) => i % Math.max(2, Math.floor(picked.length / o.holdout)) === 1).slice(0, o.holdout) : [];
   // none held aside (one image picked) measured no loss, and the budget was reported met: 0.00 on 0 images
