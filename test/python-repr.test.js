@@ -2,7 +2,8 @@
 const assert = require('assert');
 const { lib } = require('./support/paths');
 const { parsePythonRepr } = lib('model/python-repr');
-const { parseNames, detectLayout } = lib('model/model-info');
+const { parseNames, detectLayout, describeModel } = lib('model/model-info');
+const { tinyConvModel } = require('./support/tiny-model');
 
 describe('model metadata', () => {
   it('parses Ultralytics names dicts, including quotes inside names', () => {
@@ -29,5 +30,20 @@ describe('model metadata', () => {
     assert.deepStrictEqual(detectLayout([1, 25200, 6], 1, false), { layout: 'yolov5', numClasses: 1 });
     assert.deepStrictEqual(detectLayout([1, 300, 6], 80, true), { layout: 'end2end', numClasses: 80 });
     assert.throws(() => detectLayout([1, 1000], 80, false), /not a YOLO detection output/);
+  });
+
+  it('names a non-detect task in a bounded message (a 1 MB task text was put whole in the error and the status)', () => {
+    const model = tinyConvModel({ cin: 3, cout: 84, size: 64, weights: new Array(252).fill(0), bias: new Array(84).fill(0) });
+    model.metadataProps.push({ key: 'task', value: 'x'.repeat(1e6) });
+    assert.throws(() => describeModel(model, 'm.onnx'), (e) => e.code === 'NOT_DETECTOR' && e.message.length < 200 && /1000000 characters/.test(e.message));
+    model.metadataProps[0].value = 'segment';
+    assert.throws(() => describeModel(model, 'm.onnx'), (e) => e.message === 'm.onnx is a "segment" model, not an object detector');
+  });
+
+  it('refuses an output shape that would mean more classes than any detector has (their names ran the heap out)', () => {
+    assert.deepStrictEqual(detectLayout([1, 10004, 20000], undefined, false), { layout: 'yolov8', numClasses: 10000 });
+    for (const dims of [[1, 100000000, 2000000000], [1, 10005, 20000], [1, 2000000000, 100000000]]) {
+      assert.throws(() => detectLayout(dims, undefined, false), (e) => e.code === 'NOT_DETECTOR' && /over the 10000 a detector is taken to have/.test(e.message));
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { promises as fs } from 'fs';
-import { kindOf, shown } from '../config/fields';
+import { kindOf, shown, shownStart } from '../config/fields';
 import { YoloEdgeError } from '../errors';
 import type { TensorElement } from '../image/tensor-layout';
 import { decodeModel, ELEMENT_NAMES, graphOf, metadataProps, ModelProto, readModelBytes, readModelFile, TensorType, valueDims, valueElemType } from './onnx-file';
@@ -89,7 +89,7 @@ export function describeModel(model: ModelProto, path: string, options: ModelInf
   const inputs = graph.input.filter((i) => !initNames.has(i.name));
   const metadata = readMetadata(metadataProps(model));
   if (metadata.task && metadata.task !== 'detect') {
-    throw new YoloEdgeError(`${path} is a '${metadata.task}' model, not an object detector`, 'NOT_DETECTOR');
+    throw new YoloEdgeError(`${path} is a ${shownStart(metadata.task)} model, not an object detector`, 'NOT_DETECTOR');
   }
   if (inputs.length !== 1) throw new YoloEdgeError(`${path} has ${inputs.length} inputs; a YOLO detector has one image input`, 'NOT_DETECTOR');
   const input = inputs[0];
@@ -178,9 +178,18 @@ export function detectLayout(dims: number[], knownClasses: number | undefined, e
     if (a === 4 + knownClasses) return { layout: 'yolov8', numClasses: knownClasses };
     if (b === 5 + knownClasses) return { layout: 'yolov5', numClasses: knownClasses };
   }
-  if (a > 4 && (b > a || b === -1)) return { layout: 'yolov8', numClasses: a - 4 };
-  if (b > 5 && (a > b || a === -1)) return { layout: 'yolov5', numClasses: b - 5 };
+  if (a > 4 && (b > a || b === -1)) return { layout: 'yolov8', numClasses: classCount(a - 4, dims, path) };
+  if (b > 5 && (a > b || a === -1)) return { layout: 'yolov5', numClasses: classCount(b - 5, dims, path) };
   throw bad();
+}
+
+/**
+ * A class count read from the output's shape, at most MAX_CLASSES: each class gets a name (class0...), and a shape
+ * of [1, 100000000, N] made an array of 100 million of them, which ran the heap out and ended Node-RED.
+ */
+function classCount(n: number, dims: number[], path: string): number {
+  if (n <= MAX_CLASSES) return n;
+  throw new YoloEdgeError(`${path}: output shape [${dims}] would mean ${n} classes, over the ${MAX_CLASSES} a detector is taken to have; it is not a YOLO detection output`, 'NOT_DETECTOR');
 }
 
 function readMetadata(props: Record<string, string>): ModelMetadata {
