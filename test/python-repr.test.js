@@ -40,6 +40,23 @@ describe('model metadata', () => {
     assert.throws(() => describeModel(model, 'm.onnx'), (e) => e.message === 'm.onnx is a "segment" model, not an object detector');
   });
 
+  it('refuses an input of another batch size or a side of 0 or less before any run (onnxruntime refused it at the warm-up, in its words)', () => {
+    const { valueDims } = lib('model/onnx-file');
+    const model = tinyConvModel({ cin: 3, cout: 84, size: 64, weights: new Array(252).fill(0), bias: new Array(84).fill(0) });
+    const input = model.graph.input[0];
+    const setDims = (dims) => { input.type.tensorType.shape.dim = dims.map((d) => (typeof d === 'string' ? { dimParam: d } : d === null ? {} : { dimValue: d })); };
+    setDims([8, 3, 640, 640]);
+    assert.throws(() => describeModel(model, 'm.onnx'), (e) => e.code === 'NOT_DETECTOR' && /batch size 8 .*export it with batch=1/.test(e.message));
+    for (const [h, w] of [[0, 0], [640, 0], [-5, 640]]) {
+      setDims([1, 3, h, w]);
+      assert.throws(() => describeModel(model, 'm.onnx'), (e) => e.code === 'BAD_SIZE' && e.message === `m.onnx: input 'x' is declared ${h}x${w}: each side must be from 1 to 4096, or symbolic (a dynamic export)`);
+    }
+    // a dimension with neither value nor name is unknown, as a named one: not a side of 0
+    setDims(['batch', 3, null, 'w']);
+    assert.deepStrictEqual(valueDims(input), [-1, 3, -1, -1]);
+    assert.throws(() => describeModel(model, 'm.onnx'), /output shape/); // past the input checks
+  });
+
   it('refuses an output shape that would mean more classes than any detector has (their names ran the heap out)', () => {
     assert.deepStrictEqual(detectLayout([1, 10004, 20000], undefined, false), { layout: 'yolov8', numClasses: 10000 });
     for (const dims of [[1, 100000000, 2000000000], [1, 10005, 20000], [1, 2000000000, 100000000]]) {

@@ -98,6 +98,7 @@ export function describeModel(model: ModelProto, path: string, options: ModelInf
   if (inDims.length !== 4 || (inDims[1] !== 3 && inDims[1] !== -1)) {
     throw new YoloEdgeError(`${path}: input '${input.name}' has shape [${inDims}], expected [1, 3, H, W]`, 'NOT_DETECTOR');
   }
+  checkDeclaredInput(inDims, `${path}: input '${input.name}'`);
   const sessionInput = INPUT_TYPES[inType];
   if (!sessionInput) {
     throw new YoloEdgeError(`${path}: input '${input.name}' is ${elementName(inType)}; supported input types are float32, float16 and uint8 (export with half=False, or half=True for float16)`, 'UNSUPPORTED_TYPE');
@@ -158,6 +159,17 @@ function elementName(type: number): string {
  * given metadata imgsz 8192 took 3.9 GB and 19 s for its first run), which an edge device's memory cannot hold.
  */
 export const MAX_INPUT_SIDE = 4096;
+
+/**
+ * A batch of one (or a symbolic one) and sides of at least 1: each frame is fed alone, and onnxruntime refused a
+ * declared batch of 8 or a side of 0 only at the first run, in its own words. -1 is a symbolic side.
+ */
+function checkDeclaredInput(dims: number[], what: string): void {
+  if (dims[0] !== 1 && dims[0] !== -1) throw new YoloEdgeError(`${what} has batch size ${dims[0]} (shape [${dims}]); a detector here takes one image at a time: export it with batch=1`, 'NOT_DETECTOR');
+  if (dims.slice(2).some((d) => d === 0 || d < -1)) {
+    throw new YoloEdgeError(`${what} is declared ${dims[2]}x${dims[3]}: each side must be from 1 to ${MAX_INPUT_SIDE}, or symbolic (a dynamic export)`, 'BAD_SIZE');
+  }
+}
 
 function inputSize(dims: number[], metadata: ModelMetadata): [number, number] {
   const h = dims[2] > 0 ? dims[2] : metadata.imgsz?.[0] ?? 640;

@@ -97,7 +97,8 @@ export function metadataProps(model: ModelProto): Record<string, string> {
 /** Dimensions of a graph input or output; a symbolic or missing dimension is -1. */
 export function valueDims(value: onnx.IValueInfoProto): number[] {
   const dims = value.type?.tensorType?.shape?.dim ?? [];
-  return dims.map((d) => (d.dimValue !== null && d.dimValue !== undefined && d.dimParam == null ? toNumber(d.dimValue) : d.dimParam ? -1 : toNumber(d.dimValue)));
+  // a dimension with neither value nor name is unknown, as a named one is (it read 0 before: an explicit size 0)
+  return dims.map((d) => (d.dimValue !== null && d.dimValue !== undefined && !d.dimParam ? toNumber(d.dimValue) : -1));
 }
 
 export function valueElemType(value: onnx.IValueInfoProto): number {
