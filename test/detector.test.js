@@ -9,7 +9,7 @@ const { Detector } = lib('detector');
 const { loadModelInfo, parseNames } = lib('model/model-info');
 const { hasValidDefaultModel, fetchDefaultModel, DEFAULT_MODEL } = { ...lib('model/default-model'), ...lib('model/fetch-default-model') };
 const { onnx } = require('onnx-proto');
-const { namesMetadata } = require('./support/model-variants');
+const { namesMetadata, declaredOutput } = require('./support/model-variants');
 const { performance } = require('perf_hooks');
 const { sha256File } = lib('model/sha256');
 
@@ -130,6 +130,27 @@ describe('models without Ultralytics metadata', () => {
       const n = await Detector.create(model, { threads: 1, names: Array.from({ length: 80 }, (_, i) => `c${i}`), warn: (m) => named.push(m) });
       await n.close();
       assert.deepStrictEqual(named, []);
+    }
+  });
+});
+
+describe('models whose file declares another output than they give', function () {
+  this.timeout(120000);
+  it('are refused at the warm-up with BAD_OUTPUT naming both shapes, before the output is preallocated from the declared one', async () => {
+    const dir = fx.tmpDir();
+    // 200 million anchors asked for a 67 GB output buffer ('Array buffer allocation failed'); 2100 failed in onnxruntime's words
+    for (const n of [200000000, 2100]) {
+      const file = declaredOutput(requireModel(), path.join(dir, `n${n}.onnx`), [1, 84, n]);
+      await assert.rejects(Detector.create(file, { threads: 1 }),
+        (e) => e.code === 'BAD_OUTPUT' && e.message === `${file}: the model declares its output as [1,84,${n}] but gives [1,84,8400]: the file does not describe its own output (an edited or broken export); export it again`);
+    }
+    // an unknown anchor count (0, as some tools write it) takes the size the model gives
+    const d = await Detector.create(declaredOutput(requireModel(), path.join(dir, 'n0.onnx'), [1, 84, 0]), { threads: 1 });
+    try {
+      const r = await d.detect(fs.readFileSync(cocoImage('000000000034.jpg')));
+      assert.ok(r.detections.some((x) => x.class === 'zebra'));
+    } finally {
+      await d.close();
     }
   });
 });

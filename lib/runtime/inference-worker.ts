@@ -62,6 +62,20 @@ class InputMemory {
   }
 }
 
+/**
+ * The output as the model declares it (a symbolic or 0 dimension takes any size): the detector decodes it by that
+ * shape, and the worker preallocates it from that shape once a run has shown they agree. A file declaring
+ * [1, 84, 200000000] had 67 GB asked for its output ('Array buffer allocation failed'), and one declaring fewer
+ * anchors than it gives failed in onnxruntime's words.
+ */
+function checkOutputDims(got: readonly number[], declared: readonly number[]): void {
+  if (got.length === declared.length && declared.every((d, i) => d <= 0 || d === got[i])) return;
+  throw new YoloEdgeError(`${(workerData as SessionConfig).modelPath}: the model declares its output as [${declared}] but gives [${got}]: the file does not describe its own output (an edited or broken export); export it again`, 'BAD_OUTPUT');
+}
+
+/** Set once a run's output had the declared shape: preallocated from then on. */
+let outputChecked = false;
+
 const inputs = new InputMemory();
 const outputs = new BufferPool();
 const finder = new BoxFinder();
@@ -107,7 +121,7 @@ async function run(session: ort.InferenceSession, req: RunRequest): Promise<{ re
   const { name: inputName, type, width, height, data } = req.input;
   const n = 3 * width * height;
   const slot = tensorView(data, type, n);
-  const fixed = req.output.dims.every((d) => d > 0);
+  const fixed = outputChecked && req.output.dims.every((d) => d > 0);
   // onnxruntime fills a preallocated output of a fixed shape; a dynamic one it allocates itself
   const fetches = fixed ? { [req.output.name]: new ort.Tensor('float32', outputs.get('float32', req.output.dims.reduce((a, b) => a * b, 1)), req.output.dims) } : undefined;
   const t1 = performance.now();
@@ -118,9 +132,12 @@ async function run(session: ort.InferenceSession, req: RunRequest): Promise<{ re
   const t2 = performance.now();
   const result: RunResult = { id: req.id, ms: t2 - t1, postMs: 0 };
   const transfer: ArrayBuffer[] = [];
-  if (!req.post) return { result, transfer };
   const t = out[req.output.name] ?? out[session.outputNames[0]];
   const dims = t.dims.slice();
+  // the first run (the detector's warm-up) checks it, before any frame is decoded by it
+  if (!outputChecked) checkOutputDims(dims, req.output.dims);
+  outputChecked = true;
+  if (!req.post) return { result, transfer };
   if (dims.length !== 3) throw new YoloEdgeError(`model output has shape [${dims}]`, 'BAD_OUTPUT');
   const raw = t.data as Float32Array;
   result.found = finder.find(raw, dims, req.post);

@@ -89,6 +89,11 @@ function namesMetadata(src, dst, text) {
   return edit(src, dst, 'renamed-classes', () => {}, (model) => setMetadata(model, 'names', text));
 }
 
+/** An unchanged model whose file declares its output with other dims (as a hand edit or a broken export may). */
+function declaredOutput(src, dst, dims) {
+  return edit(src, dst, 'declared-output', (graph) => setOutput(graph, graph.output[0].name, dims));
+}
+
 /** A float16 copy, as a half-precision export writes it (the package's own graph conversion). */
 function float16Copy(src, dst) {
   const { convertToFloat16 } = require('../../dist/lib/tools/graph-edit/convert-float16');
@@ -230,4 +235,4 @@ function iou(p, q) {
   return union > 0 ? inter / union : 0;
 }
 
-module.exports = { perturbConvWeights, collapseClassScores, renameClasses, namesMetadata, float16Copy, firstClasses, endToEnd, convInteger, pairDetections, iou };
+module.exports = { perturbConvWeights, collapseClassScores, renameClasses, namesMetadata, declaredOutput, float16Copy, firstClasses, endToEnd, convInteger, pairDetections, iou };
