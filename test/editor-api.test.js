@@ -198,6 +198,30 @@ describe('model picker admin endpoints', function () {
     }
   });
 
+  it('lists a model the load refuses for its size or shape with the load\'s error, and the picker stays up', async () => {
+    const models = path.join(userDir, 'models');
+    const { onnx } = require('onnx-proto');
+    const variant = (file, change) => {
+      const m = onnx.ModelProto.decode(fs.readFileSync(MODEL));
+      change(m.graph);
+      fs.writeFileSync(path.join(models, file), onnx.ModelProto.encode(m).finish());
+    };
+    const dims = (value, d) => { value.type.tensorType.shape.dim = d.map((v) => ({ dimValue: v })); };
+    variant('huge-input.onnx', (g) => dims(g.input[0], [1, 3, 65536, 65536]));
+    // read as 99,999,996 classes, each named: the describe worker's heap ran out and took the process with it
+    variant('huge-head.onnx', (g) => dims(g.output[0], [1, 100000000, 2000000000]));
+    try {
+      await helper.load(modelNode, modelFlow);
+      const res = await helper.request().get('/yolo-edge/models').expect(200);
+      const error = (file) => res.body.models.find((m) => m.file === file)?.error;
+      assert.strictEqual(error('huge-input.onnx'), "huge-input.onnx: input 'images' is 65536x65536, over 4096 on a side; export it at a smaller imgsz, or make it smaller with yolo-edge resize-input");
+      assert.match(error('huge-head.onnx'), /^huge-head\.onnx: output shape \[1,100000000,2000000000\] would mean 99999996 classes, over the 10000/);
+      assert.ok(res.body.models.some((m) => m.file === 'coco-copy.onnx' && m.info), 'the other models are still described');
+    } finally {
+      for (const f of ['huge-input.onnx', 'huge-head.onnx']) fs.rmSync(path.join(models, f), { force: true });
+    }
+  });
+
   it('describes a .onnx of millions of packed int64 dims off the event loop and in bounded memory', async () => {
     // graph > initializer whose dims are one packed field of n varints: protobufjs makes a Long object of each.
     // 30 MB of them held Node-RED's event loop 7 s and took 2 GB, at the request of anyone who may read the list.

@@ -2,7 +2,7 @@
 // is left without the weights is synchronous and can be made costly by the file (millions of packed int64 dims are
 // a Long object each): here it holds neither Node-RED's event loop nor more memory than the worker's heap limit.
 import { parentPort } from 'worker_threads';
-import { describeModel } from './model-info';
+import { checkInputSize, describeModel } from './model-info';
 import { readModelSkeleton } from './model-skeleton';
 import type { DescribeReply, ModelSummaryInfo } from './model-catalog';
 
@@ -12,6 +12,7 @@ const port = parentPort;
 function describe(file: string): Promise<DescribeReply> {
   return readModelSkeleton(file).then((skeleton): DescribeReply => {
     const info = describeModel(skeleton, file);
+    checkInputSize(info); // listed as the load would take it: a 65536x65536 input was listed as fine, then refused
     const m = info.metadata;
     const summary: ModelSummaryInfo = {
       names: info.names, numClasses: info.numClasses, inputWidth: info.inputWidth, inputHeight: info.inputHeight,
