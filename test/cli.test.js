@@ -444,6 +444,40 @@ describe('yolo-edge CLI', function () {
     }
   });
 
+  it('a FIFO, a device or a symlink loop given as the model is refused before any work, exit 1 (bench waited on a FIFO for ever)', async () => {
+    const fs = require('fs');
+    const os = require('os');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yolo-edge-model-special-'));
+    try {
+      const fifo = path.join(dir, 'fifo.onnx');
+      require('child_process').execFileSync('mkfifo', [fifo]);
+      const zero = path.join(dir, 'zero.onnx');
+      fs.symlinkSync('/dev/zero', zero);
+      const loop = path.join(dir, 'loop.onnx');
+      fs.symlinkSync('loop2.onnx', loop);
+      fs.symlinkSync('loop.onnx', path.join(dir, 'loop2.onnx'));
+      const img = cocoImage('000000000034.jpg');
+      for (const [m, says] of [[fifo, 'is not a model file (not a regular file: a FIFO, device or socket)'], [zero, 'is not a model file (not a regular file'], [loop, 'ELOOP']]) {
+        const cases = [
+          ['bench', '--model', m, '--images', path.dirname(img), '--runs', '1'],
+          ['detect', '--model', m, img],
+          ['shadow', '--production', 'yolov8n.onnx', '--candidate', m, '--data', path.dirname(img), '--limit', '1'],
+          ['quantize', '--model', m, '--fp32', '--out', path.join(dir, 'q.onnx')],
+          ['resize-input', '--model', m, '--imgsz', '320', '--out', path.join(dir, 'r.onnx')],
+        ];
+        for (const args of cases) {
+          // a hang is killed, and fails the test
+          const r = await cli(args, { timeout: 60000, killSignal: 'SIGKILL' });
+          assert.strictEqual(r.code, 1, `${args.join(' ')}: ${r.code} ${r.stderr}`);
+          assert.ok(r.stderr.includes(`${args[args.indexOf(m) - 1]}`) && r.stderr.includes(m) && r.stderr.includes(says), r.stderr);
+          assert.doesNotMatch(r.stderr, /not found/);
+        }
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('bench prints the rows of the models that worked, names the one that failed, and exits 1', async function () {
     const fs = require('fs');
     const os = require('os');

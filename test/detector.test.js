@@ -201,6 +201,11 @@ describe('model files that are not regular files', function () {
       assert.ok(folder instanceof Error && folder.code === 'MODEL_UNREADABLE' && /is a folder, not a names file/.test(folder.message), String(folder));
       const missing = await settled(readNamesFile(path.join(dir, 'none.txt')));
       assert.ok(missing instanceof Error && missing.code === 'MODEL_UNREADABLE' && /names file not found: /.test(missing.message), String(missing));
+      // a symlink loop exists: it was MODEL_NOT_FOUND, 'model file not found'
+      fs.symlinkSync('loop-b.onnx', path.join(dir, 'loop-a.onnx'));
+      fs.symlinkSync('loop-a.onnx', path.join(dir, 'loop-b.onnx'));
+      const loop = await settled(Detector.create(path.join(dir, 'loop-a.onnx'), { threads: 1 }));
+      assert.ok(loop instanceof Error && loop.code === 'MODEL_UNREADABLE' && /cannot read model file .*loop-a\.onnx: ELOOP/.test(loop.message), String(loop));
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -26,9 +26,9 @@ function modelPaths(p: Parsed): string[] {
 
 /** Before anything is measured: a typo in the last --model should not cost the runs of the others. */
 function refuseMissing(models: string[]): void {
+  for (const m of models) modelFile(m, 'model'); // first: a symlink loop does not exist for existsSync
   const missing = models.filter((m) => !existsSync(m));
   if (missing.length) throw new YoloEdgeError(`model file not found: ${missing.join(', ')}`, 'MODEL_NOT_FOUND');
-  for (const m of models) modelFile(m, 'model');
 }
 
 function threadCounts(p: Parsed): number[] {

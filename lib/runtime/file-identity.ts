@@ -6,8 +6,10 @@ export async function fileIdentity(modelPath: string): Promise<string> {
   try {
     const st = await fs.stat(modelPath);
     return `${st.size}:${st.mtimeMs}`;
-  } catch {
-    throw new YoloEdgeError(`model file not found: ${modelPath}`, 'MODEL_NOT_FOUND');
+  } catch (err) {
+    // a symlink loop or a path through a file exists, and is not 'not found'
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new YoloEdgeError(`model file not found: ${modelPath}`, 'MODEL_NOT_FOUND');
+    throw new YoloEdgeError(`cannot read model file ${modelPath}: ${(err as Error).message}`, 'MODEL_UNREADABLE');
   }
 }
 
