@@ -139,3 +139,25 @@ describe('calibration image selection', () => {
     assert.ok(!matchesPattern('/model.2/cv1/conv/Conv', '/model.22/*'));
   });
 });
+
+describe('quantize and the FP32 copy of a model the detector refuses for its size', function () {
+  this.timeout(60000);
+  it('refuse an input over 4096 on a side with BAD_SIZE before calibrating (it asked for 51 GB at 65536x65536)', async () => {
+    const fs = require('fs');
+    const path = require('path');
+    const { onnx } = require('onnx-proto');
+    const { requireModel } = require('./support/paths');
+    const { tmpDir } = require('./support/fixtures');
+    const { quantizeModel, writeFloatModel } = lib('tools/quantize/quantize');
+    const dir = tmpDir();
+    const model = onnx.ModelProto.decode(fs.readFileSync(requireModel()));
+    model.graph.input[0].type.tensorType.shape.dim = [1, 3, 65536, 65536].map((d) => ({ dimValue: d }));
+    const huge = path.join(dir, 'huge.onnx');
+    fs.writeFileSync(huge, onnx.ModelProto.encode(model).finish());
+    const bad = (e) => e.code === 'BAD_SIZE' && /input 'images' is 65536x65536, over 4096 on a side/.test(e.message);
+    // the calibration folder is not even looked at
+    await assert.rejects(quantizeModel({ model: huge, calib: path.join(dir, 'none'), out: path.join(dir, 'q.onnx') }), bad);
+    await assert.rejects(writeFloatModel(huge, path.join(dir, 'f.onnx'), { uint8Input: false }), bad);
+    assert.deepStrictEqual(fs.readdirSync(dir), ['huge.onnx']);
+  });
+});

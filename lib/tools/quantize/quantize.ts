@@ -2,7 +2,7 @@ import { onnx } from 'onnx-proto';
 import { listSplit, Split } from '../eval/dataset';
 import { usableImages } from '../eval/usable-images';
 import { decodeModel, encodeModel, readModelBytes, requireEmbeddedWeights, requireOpset, valueDims } from '../../model/onnx-file';
-import { describeModel } from '../../model/model-info';
+import { checkInputSize, describeModel } from '../../model/model-info';
 import { YoloEdgeError } from '../../errors';
 import { sessionThreads } from '../../runtime/threads';
 import { AccuracyBudgetResult, applyAccuracyBudget } from './budget';
@@ -106,6 +106,8 @@ export async function quantizeModel(options: Partial<QuantizeOptions> & Pick<Qua
   requireEmbeddedWeights(source, o.model);
   requireOpset(source, QDQ_OPSET); // before the calibration, which takes minutes
   const info = describeModel(source, o.model);
+  // calibration runs it at its input size (65536x65536 asked for 51 GB); the detector would refuse the result
+  checkInputSize(info);
   if (info.layout !== 'yolov8') throw new YoloEdgeError(`${o.model}: quantize supports YOLOv8/YOLO11 detectors with output [1, 4+nc, N]; this one is '${info.layout}'`, 'NOT_DETECTOR');
   if (info.precision === 'int8') throw new YoloEdgeError(`${o.model} is already quantized`, 'ALREADY_QUANTIZED');
   if (info.precision === 'fp16') throw new YoloEdgeError(`${o.model} is a float16 model; quantize its float32 original`, 'NOT_FLOAT');
@@ -249,6 +251,7 @@ export async function writeFloatModel(modelPath: string, out: string, options: {
   const model = decodeModel(await readModelBytes(modelPath), modelPath);
   requireEmbeddedWeights(model, modelPath);
   const info = describeModel(model, modelPath);
+  checkInputSize(info); // a model the detector refuses, as quantizeModel's
   if (info.inputType !== 'float32') throw new YoloEdgeError(`${modelPath} already takes ${info.inputType} input`, 'NOT_FLOAT');
   if (info.precision === 'int8') throw new YoloEdgeError(`${modelPath} is quantized; write the float model from its FP32 original`, 'ALREADY_QUANTIZED');
   if (info.precision === 'fp16') throw new YoloEdgeError(`${modelPath} is a float16 model; write the float model from its FP32 original`, 'NOT_FLOAT');
