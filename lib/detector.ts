@@ -3,7 +3,7 @@ import { ImageLimits, DEFAULT_LIMITS } from './image/decode';
 import { LetterboxGeometry, toSourceBox } from './image/letterbox';
 import { KeepPixels } from './image/preprocess';
 import { tensorByteLength } from './image/tensor-layout';
-import { loadModelInfo, ModelInfo, parseNames } from './model/model-info';
+import { DEFAULT_STRIDE, loadModelInfo, ModelInfo, parseNames } from './model/model-info';
 import { FoundBoxes } from './postprocess/find-boxes';
 import { CpuFeatures } from './runtime/cpu-features';
 import { saturationWarning } from './runtime/saturation-check';
@@ -87,8 +87,6 @@ function metadataNamesWarning(info: ModelInfo, override: string[] | undefined): 
   return mismatch && mismatch + fix;
 }
 
-/** Largest stride of a YOLOv8/YOLO11 head, when the metadata does not say. */
-const DEFAULT_STRIDE = 32;
 /** Frames in progress at once: one in the session while the next one is decoded and letterboxed. */
 const SLOTS = 2;
 /** Node-RED gives a node 15 s to close. */

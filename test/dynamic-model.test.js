@@ -127,4 +127,27 @@ describe('dynamic-shape models', function () {
       }
     }
   });
+
+  it('refuses a metadata imgsz that is not a multiple of the stride, and reads no stride a YOLO head does not have', async () => {
+    const withMetadata = (name, props) => {
+      const model = onnx.ModelProto.decode(fs.readFileSync(dynamic));
+      for (const [key, value] of Object.entries(props)) model.metadataProps.find((p) => p.key === key).value = value;
+      const file = path.join(tmp, name);
+      fs.writeFileSync(file, onnx.ModelProto.encode(model).finish());
+      return file;
+    };
+    // every frame is letterboxed to imgsz less multiples of the stride: it failed at the warm-up in onnxruntime's words, after 1 GB
+    await assert.rejects(Detector.create(withMetadata('odd.onnx', { imgsz: '[3000, 4000]' }), { threads: 1 }),
+      (e) => e.code === 'BAD_SIZE' && /metadata imgsz .* is 3000x4000, not a multiple of its stride 32 on each side/.test(e.message));
+    for (const [i, stride] of ['7', '100000000', '0', '48'].entries()) {
+      const d = await Detector.create(withMetadata(`stride${i}.onnx`, { stride }), { threads: 1 });
+      try {
+        assert.strictEqual(d.info.metadata.stride, undefined, stride);
+        const r = await d.detect(fs.readFileSync(cocoImage('000000000034.jpg')));
+        assert.ok(r.detections.some((x) => x.class === 'zebra'), stride);
+      } finally {
+        await d.close();
+      }
+    }
+  });
 });

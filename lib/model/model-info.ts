@@ -67,10 +67,19 @@ export interface ModelInfoOptions {
  */
 export function checkInputSize(info: ModelInfo): void {
   const { inputHeight: h, inputWidth: w } = info;
-  if (h <= MAX_INPUT_SIDE && w <= MAX_INPUT_SIDE) return;
   const from = info.dynamicInput ? 'metadata imgsz (the largest size its dynamic input is fed)' : `input '${info.inputName}'`;
-  throw new YoloEdgeError(`${info.path}: ${from} is ${h}x${w}, over ${MAX_INPUT_SIDE} on a side; export it at a smaller imgsz, or make it smaller with yolo-edge resize-input`, 'BAD_SIZE');
+  if (h > MAX_INPUT_SIDE || w > MAX_INPUT_SIDE) {
+    throw new YoloEdgeError(`${info.path}: ${from} is ${h}x${w}, over ${MAX_INPUT_SIDE} on a side; export it at a smaller imgsz, or make it smaller with yolo-edge resize-input`, 'BAD_SIZE');
+  }
+  // a dynamic input is fed sizes that differ from imgsz by multiples of the stride: all of them multiples only if imgsz is
+  const stride = info.metadata.stride ?? DEFAULT_STRIDE;
+  if (info.dynamicInput && (h % stride !== 0 || w % stride !== 0)) {
+    throw new YoloEdgeError(`${info.path}: ${from} is ${h}x${w}, not a multiple of its stride ${stride} on each side: every frame would fail in the model; export it again (Ultralytics writes imgsz in multiples of the stride)`, 'BAD_SIZE');
+  }
 }
+
+/** Largest stride of a YOLOv8/YOLO11 head, when the metadata does not say. */
+export const DEFAULT_STRIDE = 32;
 
 /** Reads a model file and tells how to feed it and how to read its output. */
 export async function loadModelInfo(path: string, options: ModelInfoOptions = {}): Promise<{ info: ModelInfo; bytes: Buffer }> {
@@ -209,7 +218,7 @@ function readMetadata(props: Record<string, string>): ModelMetadata {
   for (const key of ['task', 'version', 'date', 'license', 'description', 'author'] as const) {
     if (props[key]) md[key] = props[key];
   }
-  if (props.stride && isSide(Number(props.stride))) md.stride = Number(props.stride);
+  if (props.stride && isStride(Number(props.stride))) md.stride = Number(props.stride);
   if (props.imgsz) {
     try {
       const v = parsePythonRepr(props.imgsz);
@@ -222,9 +231,18 @@ function readMetadata(props: Record<string, string>): ModelMetadata {
   return md;
 }
 
-/** A size or stride: a whole number of pixels, at least 1 (anything else in metadata is malformed, and not read). */
+/** A size: a whole number of pixels, at least 1 (anything else in metadata is malformed, and not read). */
 function isSide(v: unknown): v is number {
   return typeof v === 'number' && Number.isInteger(v) && v >= 1;
+}
+
+/**
+ * A head's largest stride, as YOLO heads have them: a power of two from 8 to 128 (32 for P3-P5, 64 with P6).
+ * Anything else is malformed and not read: a dynamic model letterboxes each frame to multiples of it, and a stride
+ * of 7 fed the model sizes its upsampling cannot take.
+ */
+function isStride(v: number): boolean {
+  return Number.isInteger(v) && v >= 8 && v <= 128 && (v & (v - 1)) === 0;
 }
 
 /** More classes than any detection dataset has (LVIS: 1203); a larger index in a names dict is not a class. */
