@@ -103,6 +103,9 @@ describe('models without Ultralytics metadata', () => {
     assert.deepStrictEqual(parseNames('{"0": "person", "1": "bicycle"}'), ['person', 'bicycle']);
     // one such key made an array of 2e9 entries: the model picker, which reads every model, ran out of memory
     for (const bad of ["{0: 'person', 2000000000: 'x'}", "{-1: 'x'}", "{0.5: 'x'}", "{'a': 'x'}"]) assert.strictEqual(parseNames(bad), undefined, bad);
+    // a name that is no text (a class was named 'null', '1,2' or '[object Map]') makes the names unreadable: the load warns
+    for (const bad of ["{0: 'a', 1: None}", "{0: [1, 2]}", "{0: {'a': 1}}", "['a', True]", "['a', ['b']]"]) assert.strictEqual(parseNames(bad), undefined, bad);
+    assert.deepStrictEqual(parseNames("{0: 'a', 1: 7}"), ['a', '7']);
   });
 
   it('warns when a names override does not name exactly the model\'s classes', async () => {

@@ -261,17 +261,22 @@ export function parseNames(text: string | undefined): string[] | undefined {
   } catch {
     return undefined;
   }
-  if (Array.isArray(v)) return v.length <= MAX_CLASSES ? v.map(String) : undefined;
+  if (Array.isArray(v)) return v.length <= MAX_CLASSES && v.every(isName) ? v.map(String) : undefined;
   if (!(v instanceof Map)) return undefined;
   const entries: Array<[number, string]> = [];
   for (const [k, name] of v) {
     const i = typeof k === 'number' ? k : typeof k === 'string' && /^\d+$/.test(k) ? Number(k) : NaN;
-    if (!Number.isInteger(i) || i < 0 || i >= MAX_CLASSES) return undefined;
+    if (!Number.isInteger(i) || i < 0 || i >= MAX_CLASSES || !isName(name)) return undefined;
     entries.push([i, String(name)]);
   }
   const out = defaultNames(entries.reduce((n, [i]) => Math.max(n, i + 1), 0));
   for (const [i, name] of entries) out[i] = name;
   return out;
+}
+
+/** A class name as metadata may hold it: text, or a number (a names file's JSON takes numbers too). */
+function isName(v: unknown): v is string | number {
+  return typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v));
 }
 
 function defaultNames(n: number, partial?: string[]): string[] {
