@@ -478,6 +478,27 @@ describe('yolo-edge CLI', function () {
     }
   });
 
+  it('resize-input: a model whose own input is declared 0x0 exits 1 without the usage line; an --imgsz it cannot take exits 2 with it', async () => {
+    const fs = require('fs');
+    const os = require('os');
+    const { onnx } = require('onnx-proto');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yolo-edge-zero-input-'));
+    try {
+      const model = onnx.ModelProto.decode(fs.readFileSync(requireModel()));
+      model.graph.input[0].type.tensorType.shape.dim = [1, 3, 0, 0].map((d) => ({ dimValue: d }));
+      const zero = path.join(dir, 'zero.onnx');
+      fs.writeFileSync(zero, onnx.ModelProto.encode(model).finish());
+      const r = await cli(['resize-input', '--model', zero, '--imgsz', '320', '--out', path.join(dir, 'r.onnx')]);
+      assert.strictEqual(r.code, 1, r.stderr);
+      assert.ok(r.stderr.includes(`${zero}: input 'images' is declared 0x0: each side must be from 1 to 4096`) && !r.stderr.includes('usage:'), r.stderr);
+      const odd = await cli(['resize-input', '--model', 'yolov8n.onnx', '--imgsz', '300', '--out', path.join(dir, 'r.onnx')]);
+      assert.strictEqual(odd.code, 2, odd.stderr);
+      assert.match(odd.stderr, /--imgsz 300x300: both sides must be multiples of the model's largest stride 32[^]*usage: /);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('bench prints the rows of the models that worked, names the one that failed, and exits 1', async function () {
     const fs = require('fs');
     const os = require('os');

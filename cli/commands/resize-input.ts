@@ -4,9 +4,12 @@ import { Command } from './command';
 import { outputFile } from '../output';
 import { modelFile } from '../model-file';
 
-/** A size the model cannot take is a mistake in --imgsz: exit 2 with the usage line. */
+/**
+ * A size the model cannot take is a mistake in --imgsz: exit 2 with the usage line. The model's own declared size
+ * (BAD_SIZE too: a side of 0) is the file's fault, not the command line's: exit 1.
+ */
 const badSize = (e: unknown): never => {
-  throw asUsageError(e, ['BAD_SIZE']);
+  throw e instanceof Error && e.message.startsWith('--imgsz') ? asUsageError(e, ['BAD_SIZE']) : e;
 };
 
 /** --imgsz HxW or one size for a square, spelled right (the stride, which the model tells, is checked later). */
