@@ -50,6 +50,16 @@ describe('annotation drawing (boxes and labels on the pixels)', () => {
     assert.deepStrictEqual(px(img, 130, 150), GRAY);
   });
 
+  it('cuts a class name of thousands of characters to a label that fits (it failed every annotated frame with BAD_IMAGE)', async () => {
+    const img = gray(640, 480);
+    const long = det(60, 80, 400, 400, 'x'.repeat(130000));
+    await drawDetections(img, 640, 480, [long, det(300, 300, 600, 470, `${'\u4eba'.repeat(47)}\ud83d\ude97${'y'.repeat(60)}`, 1)]);
+    const cut = await textMask(`${'x'.repeat(47)}\u2026`, 12);
+    assert.ok(cut.width > 100 && cut.width < 640, `label ${cut.width} px wide`);
+    const jpeg = await annotateImage(await sharp({ create: { width: 640, height: 480, channels: 3, background: '#646464' } }).jpeg().toBuffer(), 640, 480, [long]);
+    assert.strictEqual((await sharp(jpeg).metadata()).width, 640);
+  });
+
   it('renders each label text once, as wide as its ink, for any script', async () => {
     const a = textMask('person', 12);
     assert.strictEqual(textMask('person', 12), a, 'cached');

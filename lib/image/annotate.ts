@@ -64,6 +64,19 @@ async function drawAndEncode(img: RawImage, width: number, height: number, boxes
 }
 
 /**
+ * Class names are drawn at most this many characters long: a name of thousands (a model's metadata holds what it
+ * likes) was rendered wider than librsvg's 32767 px, and every annotated frame failed with BAD_IMAGE.
+ */
+const MAX_LABEL_CHARS = 48;
+
+/** A class name as its label shows it: cut with an ellipsis when longer than MAX_LABEL_CHARS (whole code points). */
+function labelText(name: string): string {
+  if (name.length <= MAX_LABEL_CHARS) return name;
+  const chars = Array.from(name.slice(0, 2 * MAX_LABEL_CHARS));
+  return chars.length <= MAX_LABEL_CHARS ? chars.join('') : `${chars.slice(0, MAX_LABEL_CHARS - 1).join('')}\u2026`;
+}
+
+/**
  * Draws boxes and labels into 3-channel RGB pixels, in JavaScript from cached text masks: well under a
  * millisecond for a frame's boxes, where an SVG overlay and its composite took about 20 ms per frame.
  */
@@ -74,7 +87,7 @@ export async function drawDetections(img: RawImage, width: number, height: numbe
   const font = Math.max(12, Math.round(Math.min(img.width, img.height) / 40));
   const labelH = font + 4;
   const gap = Math.round(font * 0.35);
-  const masks = await Promise.all(detections.map((d) => Promise.all([textMask(d.class, font), textMask(d.score.toFixed(2), font)])));
+  const masks = await Promise.all(detections.map((d) => Promise.all([textMask(labelText(d.class), font), textMask(d.score.toFixed(2), font)])));
   detections.forEach((d, k) => {
     const color = PALETTE[d.classId % PALETTE.length];
     const x1 = d.box.x1 * sx, y1 = d.box.y1 * sy, x2 = d.box.x2 * sx, y2 = d.box.y2 * sy;
