@@ -7,7 +7,7 @@ const os = require('os');
 const path = require('path');
 const ort = require('onnxruntime-node');
 const { onnx } = require('onnx-proto');
-const { lib, requireModel, requireCoco128, cocoImage } = require('./support/paths');
+const { lib, requireModel, requireCoco128, cocoImage, FIXTURES } = require('./support/paths');
 const { quantizeModel, writeFloatModel } = lib('tools/quantize/quantize');
 const { Detector } = lib('detector');
 const { iou } = lib('image/box');
@@ -229,7 +229,7 @@ describe('quantize errors', function () {
   it("caps --threads at the core count with the detector's warning (calibration ran more threads than cores, unwarned)", async () => {
     const cores = require('os').availableParallelism();
     const warnings = [];
-    await quantizeModel({ model: requireModel(), calib: requireCoco128(), out: path.join(tmp, 'threads.onnx'), samples: 1, threads: cores + 1, warn: (m) => warnings.push(m) });
+    await quantizeModel({ model: requireModel(), calib: FIXTURES, out: path.join(tmp, 'threads.onnx'), samples: 1, threads: cores + 1, warn: (m) => warnings.push(m) });
     assert.deepStrictEqual(warnings, [`threads ${cores + 1} is more than the ${cores} cores of this machine: using ${cores} (more threads than cores make every inference slower)`]);
   });
 
