@@ -151,7 +151,8 @@ describe('inference in worker threads', function () {
     const [host] = openHosts();
     const threadId = host.threadId;
     for (let i = 0; i < 3; i++) d1.receive({ payload: zebra, seq: i });
-    await sleep(30); // frames are in the session now
+    // a frame is in the session: waited for, not guessed (a 30 ms sleep can end before a loaded machine's decode)
+    await until(() => host.pending.size > 0, 'a frame handed to the model worker');
     host.simulateCrash();
     await until(() => outputs.length + errors.length === 4, 'the frames in flight to end');
     assert.ok(errors.length >= 1, 'at least the frame in the session failed');
