@@ -48,9 +48,9 @@ export class LineTail {
   private partial = '';
 
   constructor(
+    private readonly redact: (text: string) => string = (t) => t,
     private readonly maxLines = 5,
     private readonly maxLength = 200,
-    private readonly redact: (text: string) => string = (t) => t,
   ) {}
 
   push(chunk: Buffer): void {
@@ -126,7 +126,7 @@ class ProcessRun implements Connection {
     private readonly events: RunEvents,
   ) {
     this.splitter = new MjpegSplitter((jpeg) => events.frame(this, jpeg), maxFrameBytes, () => events.oversize(this));
-    this.stderr = new LineTail(undefined, undefined, (text) => this.redact(text));
+    this.stderr = new LineTail((text) => this.redact(text));
     // detached: the program leads its own process group, so stop can end it with everything it started.
     const stdin = spec.stdin === undefined ? 'ignore' : 'pipe';
     this.child = spawn(program, spec.args, { detached: true, stdio: [stdin, 'pipe', 'pipe'], shell: false, windowsHide: true });
