@@ -2,6 +2,7 @@ import { detectFile } from '../../detect-file';
 import { Detector } from '../../detector';
 import { YoloEdgeError } from '../../errors';
 import { LabelProblems, listDataset, readImageLabels, requireLabelFiles } from './dataset';
+import { datasetNamesWarning } from './dataset-names';
 import { computeMetrics, EvalRecord, matchPredictions, Metrics } from './metrics';
 import { isImageProblem, SkippedImages } from './usable-images';
 
@@ -16,7 +17,10 @@ export interface EvalOptions {
   /** Only these images (for held-out splits); all when undefined. */
   filter?: (imagePath: string) => boolean;
   progress?: (done: number, total: number) => void;
-  /** Told after the run, once for images left out (cannot be read or decoded) and once for label lines or files skipped. */
+  /**
+   * Told before the run when the dataset's names file names the classes otherwise than the model; after it, once for
+   * images left out (cannot be read or decoded) and once for label lines or files skipped.
+   */
   warn?: (message: string) => void;
 }
 
@@ -34,6 +38,8 @@ export async function evaluate(detector: Detector, dir: string, options: Partial
   const o = { ...DEFAULT_EVAL, ...options };
   const items = (await listDataset(dir)).filter((it) => !o.filter || o.filter(it.image));
   await requireLabelFiles(items, dir);
+  const names = await datasetNamesWarning(dir, detector.info.names);
+  if (names) o.warn?.(names);
   const check = { numClasses: detector.info.numClasses, problems: new LabelProblems() };
   const records: EvalRecord[] = [];
   const labelClasses: number[] = [];
