@@ -6,7 +6,7 @@ import { AlarmEvent, ShadowTester } from '../lib/shadow/shadow-tester';
 import { parseDetectConfig } from '../lib/detect-config';
 import { YoloEdgeError } from '../lib/errors';
 import { TOPICS } from '../lib/topics';
-import { DetectNodeFields, detectOptions, imageOf, Msg, wantsAnnotation, writeDetection } from './shared/detect-message';
+import { DetectNodeFields, detectOptions, imageOf, Msg, wantsAnnotation, detectionFields } from './shared/detect-message';
 import { describeDetector, Detector, ModelIdentity } from '../lib/detector';
 import { FrameJob } from './shared/frame-intake';
 import { FrameOutput, FrameRuntime } from './shared/frame-runtime';
@@ -176,8 +176,8 @@ export = function (RED: NodeAPI): void {
       const options = { ...detectOptions(base, msg), annotate };
       const { detector, result } = await tester.runFrame(input, options, { msgid: msg._msgid, topic: msg.topic });
       const counters = frames.countersWithThis();
-      writeDetection(msg, detector, result, input, annotate, counters);
-      return { send: [msg, null], ms: result.timings.total, objects: result.detections.length, counters };
+      const results = detectionFields(detector, result, input, annotate, counters);
+      return { results, send: (out) => [out, null], ms: result.timings.total, objects: result.detections.length, counters };
     }
 
     async function command(msg: Msg): Promise<void> {

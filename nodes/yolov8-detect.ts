@@ -1,7 +1,7 @@
 import type { Node, NodeAPI, NodeMessageInFlow } from 'node-red';
 import { parseDetectConfig } from '../lib/detect-config';
 import { TOPICS } from '../lib/topics';
-import { DetectNodeFields, detectOptions, imageOf, Msg, wantsAnnotation, writeDetection } from './shared/detect-message';
+import { DetectNodeFields, detectOptions, imageOf, Msg, wantsAnnotation, detectionFields } from './shared/detect-message';
 import { FrameJob } from './shared/frame-intake';
 import { FrameOutput, FrameRuntime } from './shared/frame-runtime';
 import { errorStatus, refuseInput } from './shared/refuse-input';
@@ -47,9 +47,9 @@ export = function (RED: NodeAPI): void {
       const turn = preview.claim();
       const r = await detector.detect(input, { ...detectOptions(base, msg), annotate, thumbnail: turn?.width ?? 0 });
       const counters = frames.countersWithThis();
-      writeDetection(msg, detector, r, input, annotate, counters);
+      const results = detectionFields(detector, r, input, annotate, counters);
       if (r.thumbnail && turn) preview.show(r.thumbnail, r.detections.length, turn);
-      return { send: msg, ms: r.timings.total, objects: r.detections.length, counters };
+      return { results, send: (out) => out, ms: r.timings.total, objects: r.detections.length, counters };
     }
 
     this.on('input', (msg: NodeMessageInFlow, send, done) => frames.input({ msg: msg as Msg, send, done }));

@@ -6,6 +6,7 @@ const helper = require('node-red-node-test-helper');
 const { DIST, requireModel, cocoImage, lib } = require('./support/paths');
 const fx = require('./support/fixtures');
 const { until } = require('./support/wait');
+const { stubModelNode, stubDetector } = require('./support/stub-model');
 
 const modelNode = require(path.join(DIST, 'nodes', 'yolo-model.js'));
 const detectNode = require(path.join(DIST, 'nodes', 'yolov8-detect.js'));
@@ -155,11 +156,15 @@ describe('yolov8-detect node', function () {
     const d1 = helper.getNode('d1');
     const out = helper.getNode('out');
     await outcome(d1, out, { payload: zebra });
-    const frozen = await outcome(d1, out, Object.freeze({ _msgid: 'frozen', payload: zebra })); // its results cannot be written
-    assert.ok(frozen.error, 'a frozen msg fails');
+    const unreadable = { payload: zebra, get extra() { throw new Error('unreadable'); } }; // it cannot be copied to be sent
+    const failed = await outcome(d1, out, unreadable);
+    assert.strictEqual(errorText(failed.error), 'unreadable');
+    // a frozen msg takes no results, but the copy that is sent does
+    const frozen = await outcome(d1, out, Object.freeze({ _msgid: 'frozen', payload: zebra }));
+    assert.deepStrictEqual([frozen.msg._msgid, frozen.msg.detection.counts], ['frozen', { zebra: 1 }]);
     const last = await outcome(d1, out, { payload: zebra });
     const c = last.msg.detection.counters;
-    assert.deepStrictEqual([c.accepted, c.processed, c.failed], [3, 2, 1]);
+    assert.deepStrictEqual([c.accepted, c.processed, c.failed], [4, 3, 1]);
   });
 
   it('shows the last figures after a burst: a status the throttle held back comes at the end of its window', async () => {
@@ -623,5 +628,52 @@ describe('yolov8-detect node', function () {
     const r = await outcome(d1, out, { payload: zebra });
     assert.strictEqual(r.msg.detection.counters.droppedByRate, 0, 'the gate was not changed');
     assert.strictEqual(statuses[statuses.length - 1].fill, 'green', 'the next good frame clears it');
+  });
+
+  it('a frame that fails once its detections are made (CLOSED at a redeploy, a result it cannot write) reaches Catch with the msg the flow sent', async () => {
+    const catchNode = require(require.resolve('@node-red/nodes/core/common/25-catch.js'));
+    let release;
+    const held = new Promise((r) => { release = r; });
+    let started = false;
+    const box = { x1: 1, y1: 1, x2: 5, y2: 5 };
+    const models = {
+      held: stubDetector('held', () => { started = true; return held; }, [{ class: 'part', classId: 0, score: 0.9, box }]),
+      boxless: stubDetector('boxless', undefined, [{ class: 'part', classId: 0, score: 0.9 }]), // no box: its annotation throws
+    };
+    const f = (model) => [
+      ...flow(model),
+      { id: 'c1', type: 'catch', scope: ['d1'], uncaught: false, wires: [['caught']] },
+      { id: 'caught', type: 'helper' },
+    ];
+    const frame = Buffer.from('the frame the flow sent');
+    const caughtMsgs = () => {
+      const got = [];
+      helper.getNode('caught').on('input', (m) => got.push(m));
+      return got;
+    };
+    const isAsSent = (m) => {
+      assert.ok(Buffer.isBuffer(m.payload) && m.payload.equals(frame), `msg.payload is ${JSON.stringify(m.payload)}`);
+      assert.deepStrictEqual([m.detection, m.annotations, m.image, m.seq], [undefined, undefined, undefined, 1]);
+    };
+
+    const closed = f('held');
+    await helper.load([stubModelNode({ held: async () => models.held }), detectNode, catchNode], closed);
+    let caught = caughtMsgs();
+    helper.getNode('d1').receive({ payload: frame, seq: 1 });
+    await until(() => started, 'the frame in the model');
+    closed[1].name = 'edited';
+    await helper.setFlows(closed, 'nodes'); // close waits its 5 s for the frame, then lets the node go
+    caught = caughtMsgs(); // the Catch node of the redeployed flow
+    release();
+    await until(() => caught.length === 1, 'the frame at Catch');
+    assert.match(caught[0].error.message, /the node closed before this frame finished/);
+    isAsSent(caught[0]);
+    await helper.unload();
+
+    await helper.load([stubModelNode({ boxless: async () => models.boxless }), detectNode, catchNode], f('boxless'));
+    caught = caughtMsgs();
+    helper.getNode('d1').receive({ payload: frame, seq: 1 });
+    await until(() => caught.length === 1, 'the frame at Catch');
+    isAsSent(caught[0]);
   });
 });

@@ -3,6 +3,7 @@
 const assert = require('assert');
 const path = require('path');
 const { DIST } = require('./support/paths');
+const { until } = require('./support/wait');
 
 const { FrameRuntime } = require(path.join(DIST, 'nodes', 'shared', 'frame-runtime.js'));
 
@@ -18,6 +19,8 @@ function job(seq) {
   j.done = (err) => j.ended.push(err ?? 'ok');
   return j;
 }
+/** What a processed frame gives the runtime: the fields its msg gets, sent on the one output. */
+const output = (results = {}) => ({ results, send: (m) => m, ms: 1, objects: 0 });
 
 describe('frame runtime', function () {
   this.timeout(30000);
@@ -26,7 +29,7 @@ describe('frame runtime', function () {
     const node = fakeNode();
     let release;
     const hanging = new Promise((r) => { release = r; });
-    const frames = new FrameRuntime(node, { busyPolicy: 'queue', queueSize: 10 }, () => hanging.then(() => ({ send: { payload: 'late' }, ms: 1, objects: 0 })), () => ({ fill: 'green', text: 'ok' }));
+    const frames = new FrameRuntime(node, { busyPolicy: 'queue', queueSize: 10 }, () => hanging.then(() => output({ payload: 'late' })), () => ({ fill: 'green', text: 'ok' }));
     const j = job(1);
     frames.input(j);
     const t0 = Date.now();
@@ -42,15 +45,38 @@ describe('frame runtime', function () {
     assert.strictEqual(node.statuses.length, before, 'no status after close');
   });
 
+  it('writes a frame\'s results onto its msg only as it is sent: a frame that fails before (CLOSED, a send that throws) keeps the msg the flow sent', async () => {
+    const node = fakeNode();
+    let release;
+    const hanging = new Promise((r) => { release = r; });
+    const process = (j) => (j.msg.payload === 'held' ? hanging : Promise.resolve()).then(() => output({ payload: ['box'], detection: {} }));
+    const frames = new FrameRuntime(node, { busyPolicy: 'queue', queueSize: 10 }, process, () => ({ fill: 'green', text: 'ok' }));
+    const sent = job('image');
+    const refused = job('image');
+    refused.send = () => { throw new Error('send failed'); };
+    frames.input(sent);
+    frames.input(refused);
+    await until(() => sent.ended.length && refused.ended.length, 'both frames ended');
+    assert.deepStrictEqual([sent.sent, sent.ended], [[{ payload: ['box'], detection: {} }], ['ok']]);
+    assert.deepStrictEqual(sent.msg, { payload: ['box'], detection: {} }, 'a Complete node gets the frame as it was sent');
+    assert.deepStrictEqual([refused.ended[0].message, refused.msg], ['send failed', { payload: 'image' }]);
+    const held = job('held');
+    frames.input(held);
+    await frames.close();
+    release();
+    await until(() => held.ended.length, 'the held frame ended');
+    assert.deepStrictEqual([held.ended[0].code, held.msg], ['CLOSED', { payload: 'held' }]);
+  });
+
   it('waits at close for the work the frames started (a comparison), within the same bound: a hung one does not hold close past it', async () => {
     const node = fakeNode();
-    const frames = new FrameRuntime(node, { busyPolicy: 'queue', queueSize: 10 }, async () => ({ send: {}, ms: 1, objects: 0 }), () => ({ fill: 'green', text: 'ok' }));
+    const frames = new FrameRuntime(node, { busyPolicy: 'queue', queueSize: 10 }, async () => output(), () => ({ fill: 'green', text: 'ok' }));
     frames.input(job(1));
     let finished = false;
     let t0 = Date.now();
     await frames.close(() => sleep(300).then(() => { finished = true; }));
     assert.ok(finished && Date.now() - t0 >= 250, 'close waited for the comparison');
-    const hung = new FrameRuntime(node, { busyPolicy: 'queue', queueSize: 10 }, async () => ({ send: {}, ms: 1, objects: 0 }), () => ({ fill: 'green', text: 'ok' }));
+    const hung = new FrameRuntime(node, { busyPolicy: 'queue', queueSize: 10 }, async () => output(), () => ({ fill: 'green', text: 'ok' }));
     t0 = Date.now();
     await hung.close(() => new Promise(() => undefined)); // a candidate waiting out its worker's restart backoff
     const waited = Date.now() - t0;
@@ -61,7 +87,7 @@ describe('frame runtime', function () {
     const node = fakeNode();
     let release;
     const slow = new Promise((r) => { release = r; });
-    const frames = new FrameRuntime(node, { busyPolicy: 'queue', queueSize: 10 }, () => slow.then(() => ({ send: {}, ms: 1, objects: 0 })), () => ({ fill: 'green', text: 'ok' }));
+    const frames = new FrameRuntime(node, { busyPolicy: 'queue', queueSize: 10 }, () => slow.then(() => output()), () => ({ fill: 'green', text: 'ok' }));
     const jobs = [1, 2, 3, 4, 5].map(job);
     for (const j of jobs) frames.input(j);
     const closing = frames.close();
@@ -81,7 +107,7 @@ describe('frame runtime', function () {
     const process = async (j) => {
       if (j.msg.payload === 1) await first;
       const counters = frames.countersWithThis();
-      return { send: { payload: j.msg.payload, counters }, ms: 1, objects: 0, counters };
+      return { ...output({ counters }), counters };
     };
     frames = new FrameRuntime(node, { busyPolicy: 'queue', queueSize: 10 }, process, () => ({ fill: 'green', text: 'ok' }));
     const jobs = [1, 2].map(job);
@@ -96,7 +122,7 @@ describe('frame runtime', function () {
     const node = fakeNode();
     let release;
     const slow = new Promise((r) => { release = r; });
-    const frames = new FrameRuntime(node, { busyPolicy: 'queue', queueSize: 3 }, () => slow.then(() => ({ send: {}, ms: 1, objects: 0 })), () => ({ fill: 'green', text: 'ok' }));
+    const frames = new FrameRuntime(node, { busyPolicy: 'queue', queueSize: 3 }, () => slow.then(() => output()), () => ({ fill: 'green', text: 'ok' }));
     const jobs = [1, 2, 3, 4, 5, 6].map(job);
     for (const j of jobs) frames.input(j);
     const refused = jobs[5].ended[0];
@@ -114,7 +140,7 @@ describe('frame runtime', function () {
     for (const policy of ['queue', 'drop-oldest']) {
       let release;
       const slow = new Promise((r) => { release = r; });
-      const frames = new FrameRuntime(fakeNode(), { busyPolicy: policy, queueSize: 1000 }, () => slow.then(() => ({ send: {}, ms: 1, objects: 0 })), () => ({ fill: 'green', text: 'ok' }));
+      const frames = new FrameRuntime(fakeNode(), { busyPolicy: policy, queueSize: 1000 }, () => slow.then(() => output()), () => ({ fill: 'green', text: 'ok' }));
       const jobs = Array.from({ length: 2 + fits + 3 }, (_, i) => ({ ...job(i), msg: { payload: i % 2 ? pixels : raw } }));
       for (const j of jobs) frames.input(j);
       assert.strictEqual(frames.queue.pending, 2 + fits, `${policy}: two in progress and the frames that fit waiting`);
@@ -135,7 +161,7 @@ describe('frame runtime', function () {
 
   it('sends a frame that finishes while close waits', async () => {
     const node = fakeNode();
-    const frames = new FrameRuntime(node, { busyPolicy: 'queue', queueSize: 10 }, async () => { await sleep(200); return { send: { payload: 'done' }, ms: 200, objects: 1 }; }, () => ({ fill: 'green', text: 'ok' }));
+    const frames = new FrameRuntime(node, { busyPolicy: 'queue', queueSize: 10 }, async () => { await sleep(200); return { ...output({ payload: 'done' }), ms: 200, objects: 1 }; }, () => ({ fill: 'green', text: 'ok' }));
     const j = job(1);
     frames.input(j);
     await frames.close();
@@ -145,7 +171,7 @@ describe('frame runtime', function () {
   it('shows the status the throttle held back at the end of its window, and none after close', async () => {
     const node = fakeNode();
     let n = 0;
-    const frames = new FrameRuntime(node, { busyPolicy: 'queue', queueSize: 10 }, async () => ({ send: {}, ms: 1, objects: 0 }), () => ({ fill: 'green', text: `status ${++n}` }));
+    const frames = new FrameRuntime(node, { busyPolicy: 'queue', queueSize: 10 }, async () => output(), () => ({ fill: 'green', text: `status ${++n}` }));
     for (let i = 0; i < 5; i++) frames.input(job(i));
     await sleep(600);
     const texts = node.statuses.map((s) => s.text);
@@ -164,7 +190,7 @@ describe('frame runtime', function () {
     let fail = true;
     const frames = new FrameRuntime(node, { busyPolicy: 'queue', queueSize: 10 }, async () => {
       if (fail) throw Object.assign(new Error('not a readable image'), { code: 'BAD_IMAGE' });
-      return { send: {}, ms: 1, objects: 0 };
+      return output();
     }, () => ({ fill: 'green', text: 'running' }));
     const control = (payload) => { const j = job(0); j.msg = { topic: 'yolo-edge/control', payload }; frames.input(j); };
     control({ maxFps: 2 });
@@ -187,7 +213,7 @@ describe('frame runtime', function () {
 
   it('holds the node\'s own state (model not loaded) over control messages; a state not held gives way', async () => {
     const node = fakeNode();
-    const frames = new FrameRuntime(node, { busyPolicy: 'queue', queueSize: 10 }, async () => ({ send: {}, ms: 1, objects: 0 }), () => ({ fill: 'green', text: 'running' }));
+    const frames = new FrameRuntime(node, { busyPolicy: 'queue', queueSize: 10 }, async () => output(), () => ({ fill: 'green', text: 'running' }));
     const control = (payload) => { const j = job(0); j.msg = { topic: 'yolo-edge/control', payload }; frames.input(j); };
     frames.showState({ fill: 'red', shape: 'ring', text: 'model file not found' }, true);
     control({ pause: true });

@@ -7,6 +7,7 @@ const { ROOT, DIST, MODEL, requireModel, requireCoco128, lib } = require('./supp
 const fx = require('./support/fixtures');
 const variants = require('./support/model-variants');
 const { until } = require('./support/wait');
+const { stubModelNode, stubDetector } = require('./support/stub-model');
 
 const modelNode = require(path.join(DIST, 'nodes', 'yolo-model.js'));
 const detectNode = require(path.join(DIST, 'nodes', 'yolov8-detect.js'));
@@ -52,31 +53,6 @@ async function compareEach(got, images) {
     await until(() => reports(got).length === i + 1, `the report of frame ${i}`);
   }
   return reports(got);
-}
-
-/**
- * A yolo-model stand-in whose detectors the test drives: `detectors[model]()` gives the node's detector, so a run can be
- * held as long as a test needs (a worker in its restart backoff holds one up to 30 s).
- */
-function stubModelNode(detectors) {
-  return (RED) => {
-    function StubModel(config) {
-      RED.nodes.createNode(this, config);
-      this.modelPath = config.model;
-      this.detector = () => detectors[config.model]();
-      this.watchFetch = () => () => undefined;
-      this.register = () => undefined;
-      this.deregister = () => undefined;
-    }
-    RED.nodes.registerType('yolo-model', StubModel);
-  };
-}
-
-/** A detector stand-in answering `detect` with no boxes, after `hold` when one is given. */
-function stubDetector(name, hold) {
-  const timings = { decode: 0, preprocess: 0, inference: 1, postprocess: 0, total: 1, queued: 0 };
-  const info = { path: name, sha256: name, metadata: {}, precision: 'fp32', names: ['part'] };
-  return { info, checkOptions() {}, checkFile: async () => undefined, onState: () => () => undefined, detect: async () => { await hold?.(); return { detections: [], imageWidth: 8, imageHeight: 8, timings }; } };
 }
 
 describe('yolo-shadow-test node', function () {
@@ -517,6 +493,34 @@ describe('yolo-shadow-test node', function () {
     release();
     await new Promise((r) => setTimeout(r, 200));
     assert.deepStrictEqual(got.out2.map((m) => m.topic), [], 'no report from the closed node');
+  });
+
+  it('a frame that ends with CLOSED at a redeploy reaches Catch with the msg the flow sent, not production\'s detections', async () => {
+    const catchNode = require(require.resolve('@node-red/nodes/core/common/25-catch.js', { paths: [path.dirname(require.resolve('node-red'))] }));
+    let release;
+    const held = new Promise((r) => { release = r; });
+    let started = false;
+    const box = { x1: 1, y1: 1, x2: 5, y2: 5 };
+    const models = { p: stubDetector('p', () => { started = true; return held; }, [{ class: 'part', classId: 0, score: 0.9, box }]), c: stubDetector('c') };
+    const f = [
+      ...flow('p', 'c'),
+      { id: 'c1', type: 'catch', scope: ['s1'], uncaught: false, wires: [['caught']] },
+      { id: 'caught', type: 'helper' },
+    ];
+    await helper.load([stubModelNode({ p: async () => models.p, c: async () => models.c }), shadowNode, catchNode], f);
+    const frame = Buffer.from('the frame the flow sent');
+    helper.getNode('s1').receive({ payload: frame, seq: 1 });
+    await until(() => started, 'the frame in production');
+    f[2].name = 'edited';
+    await helper.setFlows(f, 'nodes'); // close waits its 5 s for the frame, then lets the node go
+    const caught = [];
+    helper.getNode('caught').on('input', (m) => caught.push(m));
+    release();
+    await until(() => caught.length === 1, 'the frame at Catch');
+    const m = caught[0];
+    assert.match(m.error.message, /the node closed before this frame finished/);
+    assert.ok(Buffer.isBuffer(m.payload) && m.payload.equals(frame), `msg.payload is ${JSON.stringify(m.payload)}`);
+    assert.deepStrictEqual([m.detection, m.annotations, m.image, m.seq], [undefined, undefined, undefined, 1]);
   });
 
   it('counts in counters.frames the frames production failed on, as the help says, and the help names every counter', async () => {

@@ -118,12 +118,18 @@ export async function imageOf(msg: Msg, filePaths: boolean): Promise<ImageInput>
   throw new YoloEdgeError(`msg.payload must be an image Buffer (JPEG/PNG/WebP), a file path or raw pixels, got ${kindOf(payload)}${isPlainObject(payload) ? notRawPixels(payload as Record<string, unknown>) : ''}`, 'BAD_PAYLOAD');
 }
 
-/** Writes a detection result into msg: payload, annotations, detection{...}, image, and annotated when asked (detect drew it). */
-export function writeDetection(msg: Msg, detector: Detector, r: DetectionResult, input: ImageInput, annotate: boolean, counters: FrameCounters): void {
-  if (annotate) msg.annotated = r.annotated;
-  if (input instanceof Uint8Array) msg.image = input;
-  msg.payload = r.detections;
-  msg.annotations = toAnnotations(r.detections);
+/**
+ * A detection result as the fields its msg gets: payload, annotations, detection{...}, image, and annotated when asked
+ * (detect drew it). Made apart from the msg: the frame runtime writes them only as it sends, so a frame that fails
+ * before then reaches Catch nodes with the msg the flow sent.
+ */
+export function detectionFields(detector: Detector, r: DetectionResult, input: ImageInput, annotate: boolean, counters: FrameCounters): Record<string, unknown> {
+  const fields: Record<string, unknown> = {};
+  if (annotate) fields.annotated = r.annotated;
+  if (input instanceof Uint8Array) fields.image = input;
+  fields.payload = r.detections;
+  fields.annotations = toAnnotations(r.detections);
   const detection: MsgDetection = { model: describeDetector(detector), imageWidth: r.imageWidth, imageHeight: r.imageHeight, counts: countByClass(r.detections), timings: r.timings, counters };
-  msg.detection = detection;
+  fields.detection = detection;
+  return fields;
 }

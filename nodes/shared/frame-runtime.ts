@@ -20,7 +20,10 @@ const RATE_WINDOW_MS = 10_000;
 
 /** What a processed frame sends, and the figures for the status. */
 export interface FrameOutput {
-  send: NodeMessage | Array<NodeMessage | null>;
+  /** The fields the frame's msg gets (payload: the detections...): written onto it only once it has been sent. */
+  results: Record<string, unknown>;
+  /** The node's outputs for the msg with its results (a shadow test's production output is the first of two). */
+  send: (msg: NodeMessage) => NodeMessage | Array<NodeMessage | null>;
   ms: number;
   objects: number;
   /**
@@ -196,7 +199,10 @@ export class FrameRuntime {
       if (r.counters) Object.assign(r.counters, this.countersWithThis());
       this.meter.tick(performance.now());
       Object.assign(this.stats, { lastMs: r.ms, objects: r.objects });
-      job.send(r.send);
+      // A copy goes out: a failure up to here, even in send, leaves the msg Catch nodes get as the flow sent it.
+      job.send(r.send({ ...job.msg, ...r.results }));
+      // Complete nodes get the frame as it was sent; a msg that takes no writes (frozen) was sent all the same.
+      for (const [key, value] of Object.entries(r.results)) Reflect.set(job.msg, key, value);
       this.stats.processed++;
       job.done();
       const wasHeld = this.held !== undefined;
