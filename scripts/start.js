@@ -80,8 +80,13 @@ const UPLOAD_DEADLINE_MS = 60000;
 // trace in the log per request; the middleware answers it as the client's error instead.
 const redNodes = path.dirname(require.resolve('@node-red/nodes/package.json', { paths: [path.dirname(require.resolve('node-red/package.json', { paths: [root] }))] }));
 const typeParsers = ['content-type', 'media-typer'].map((m) => require.resolve(m, { paths: [redNodes] }));
+// The demo's http in paths as Express matches them (any case, a trailing slash or not).
+const endpointPath = (url) => `/${url.toLowerCase().replace(/^\/+|\/+$/g, '')}`;
+const endpoints = [...new Set(demo.filter((n) => n.type === 'http in').map((n) => endpointPath(n.url)))];
 fs.writeFileSync(settings, `// uploads being read or waiting for their answer
 const uploads = { n: 0, byClient: new Map() };
+const endpoints = ${JSON.stringify(endpoints)};
+const endpointPath = ${endpointPath};
 module.exports = {
   uiHost: ${JSON.stringify(host)},
   uiPort: ${port},
@@ -91,15 +96,28 @@ module.exports = {
   editorTheme: { projects: { enabled: false }, tours: false },
   // no consent dialog over the editor on first visit; nothing is sent (the editor's settings can turn it on)
   telemetry: { enabled: false },
+  // The editor's app, served at / before the flows' endpoints, reads the JSON and form bodies of every path: a
+  // broken or large one sent to the demo's endpoint got its HTML error page and a stack trace in the log before the
+  // endpoint's own checks ran. Requests to the demo's endpoints leave the editor's app, their bodies unread.
+  httpAdminMiddleware: function (req, res, next) {
+    if (endpoints.includes(endpointPath(req.path))) return next('router');
+    next();
+  },
   // Node-RED reads an image body into memory whatever its size (a 600 MB upload left it at 1.1 GB): the demo's
   // endpoint takes bodies that say their length, up to 20 MB.
   httpNodeMiddleware: function (req, res, next) {
     if (req.method !== 'POST' && req.method !== 'PUT') return next();
     if (req.headers['content-type'] !== undefined) {
+      let type;
       try {
-        require(${JSON.stringify(typeParsers[1])}).parse(require(${JSON.stringify(typeParsers[0])}).parse(req).type);
+        type = require(${JSON.stringify(typeParsers[0])}).parse(req).type;
+        require(${JSON.stringify(typeParsers[1])}).parse(type);
       } catch (err) {
         return res.status(400).json({ error: 'the Content-Type header cannot be read: send the image with Content-Type image/jpeg, image/png or image/webp' });
+      }
+      // the http in node would parse these: into an object the detect node refuses, or, broken, into its 500
+      if (type === 'application/json' || type === 'application/x-www-form-urlencoded') {
+        return res.status(415).json({ error: 'a JSON or form body is not read: send the image itself as the request body (Content-Type image/jpeg, image/png or image/webp)' });
       }
     }
     const length = Number(req.headers['content-length']);
