@@ -1,12 +1,10 @@
-import { promises as fs } from 'fs';
 import { YoloEdgeError } from '../errors';
-import { decodeModel, ModelProto } from './onnx-file';
+import { decodeModel, MODEL_GRAPH, ModelProto, withModelFile } from './onnx-file';
+import { Cursor, WIRE } from './protobuf-cursor';
 
 // A model file without its weights, for listings: the protobuf is walked with positional reads and the
 // initializers' data fields are skipped, never read. A 1.5 GB model costs a few hundred KB of memory.
 
-const WIRE = { VARINT: 0, I64: 1, LEN: 2, I32: 5 } as const;
-const MODEL_GRAPH = 7;
 const GRAPH_INITIALIZER = 5;
 /** TensorProto fields kept: dims, data_type, name. */
 const TENSOR_KEEP = new Set([1, 2, 8]);
@@ -21,44 +19,6 @@ export const MAX_SKELETON_BYTES = 2 << 20;
  * millions of 2-byte fields (10 MB of them took 840 MB and 6 s) is refused instead.
  */
 const MAX_FIELDS = 50_000;
-const WINDOW = 64 << 10;
-
-/** Reads a file at increasing offsets through a small window; skipping moves the offset without reading. */
-class Cursor {
-  pos = 0;
-  fields = 0;
-  private buf = Buffer.alloc(0);
-  private bufAt = 0;
-
-  constructor(private readonly fh: fs.FileHandle, readonly size: number) {}
-
-  async bytes(n: number): Promise<Buffer> {
-    if (this.pos + n > this.size) throw new Error('truncated protobuf');
-    if (this.pos < this.bufAt || this.pos + n > this.bufAt + this.buf.length) {
-      const len = Math.min(Math.max(n, WINDOW), this.size - this.pos);
-      const b = Buffer.alloc(len);
-      const { bytesRead } = await this.fh.read(b, 0, len, this.pos);
-      this.buf = b.subarray(0, bytesRead);
-      this.bufAt = this.pos;
-      if (bytesRead < n) throw new Error('truncated protobuf');
-    }
-    const out = this.buf.subarray(this.pos - this.bufAt, this.pos - this.bufAt + n);
-    this.pos += n;
-    return out;
-  }
-
-  async varint(): Promise<number> {
-    let result = 0;
-    let scale = 1;
-    for (let i = 0; i < 10; i++) {
-      const [b] = await this.bytes(1);
-      result += (b & 0x7f) * scale;
-      if (b < 0x80) return result;
-      scale *= 128;
-    }
-    throw new Error('bad varint');
-  }
-}
 
 function varintBytes(v: number): Buffer {
   const out: number[] = [];
@@ -143,9 +103,7 @@ async function strippedGraph(c: Cursor, start: number, length: number, budget: {
 
 /** The model at `path` with its initializers' data left out (names, types and shapes kept). */
 export async function readModelSkeleton(path: string): Promise<ModelProto> {
-  const fh = await fs.open(path, 'r');
-  try {
-    const { size } = await fh.stat();
+  return withModelFile(path, async (fh, size) => {
     const c = new Cursor(fh, size);
     const budget = { left: MAX_SKELETON_BYTES };
     const parts: Buffer[] = [];
@@ -164,7 +122,5 @@ export async function readModelSkeleton(path: string): Promise<ModelProto> {
     }
     if (graph.length) parts.push(lenField(MODEL_GRAPH, Buffer.concat(graph)));
     return decodeModel(Buffer.concat(parts), path);
-  } finally {
-    await fh.close();
-  }
+  });
 }

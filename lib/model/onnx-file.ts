@@ -1,6 +1,8 @@
+import { promises as fs } from 'fs';
 import { onnx } from 'onnx-proto';
 import { YoloEdgeError } from '../errors';
 import { NotRegularFile, withRegularFile } from '../regular-file';
+import { Cursor, ProtobufError, Truncated, WIRE } from './protobuf-cursor';
 
 export type ModelProto = onnx.ModelProto;
 
@@ -12,8 +14,20 @@ export function toNumber(v: number | { toNumber(): number } | string | null | un
   return v.toNumber();
 }
 
+/** The model file's bytes, read whole only once it looks like an ONNX model (requireModelProto). */
 export async function readModelBytes(path: string): Promise<Buffer> {
-  return readModelFile(path, 'model file', 'MODEL_NOT_FOUND');
+  return withModelFile(path, (fh) => fh.readFile());
+}
+
+/**
+ * Every read of a model goes through here: a regular file, whose top level is an ONNX ModelProto's, handed to
+ * `use`; errors in the model's codes.
+ */
+export async function withModelFile<T>(path: string, use: (fh: fs.FileHandle, size: number) => Promise<T>): Promise<T> {
+  return withModelCodes(path, 'model file', 'MODEL_NOT_FOUND', async (fh, size) => {
+    await requireModelProto(fh, size, path);
+    return use(fh, size);
+  });
 }
 
 /** How a model's file that is not a regular file is named, here and in the CLI's early check. */
@@ -21,11 +35,16 @@ export function notRegularText(path: string, kind: NotRegularFile['kind'], what:
   return kind === 'folder' ? `${path} is a folder, not a ${what}` : `${path} is not a ${what} (not a regular file: a FIFO, device or socket)`;
 }
 
-/** A file that goes with a model (the model, a names file), its errors in the model's codes. */
-export async function readModelFile(path: string, what: string, missing: 'MODEL_NOT_FOUND' | 'MODEL_UNREADABLE' = 'MODEL_UNREADABLE'): Promise<Buffer> {
+/** A file that goes with a model (a names file), its errors in the model's codes. */
+export async function readModelFile(path: string, what: string): Promise<Buffer> {
+  return withModelCodes(path, what, 'MODEL_UNREADABLE', (fh) => fh.readFile());
+}
+
+async function withModelCodes<T>(path: string, what: string, missing: 'MODEL_NOT_FOUND' | 'MODEL_UNREADABLE', use: (fh: fs.FileHandle, size: number) => Promise<T>): Promise<T> {
   try {
-    return await withRegularFile(path, (fh) => fh.readFile());
+    return await withRegularFile(path, use);
   } catch (err) {
+    if (err instanceof YoloEdgeError) throw err;
     if (err instanceof NotRegularFile) {
       throw new YoloEdgeError(notRegularText(path, err.kind, what), 'MODEL_UNREADABLE');
     }
@@ -33,6 +52,58 @@ export async function readModelFile(path: string, what: string, missing: 'MODEL_
     if (code === 'ENOENT') throw new YoloEdgeError(`${what} not found: ${path}`, missing);
     throw new YoloEdgeError(`cannot read ${what} ${path}: ${(err as Error).message}`, 'MODEL_UNREADABLE');
   }
+}
+
+/** ModelProto's graph field. */
+export const MODEL_GRAPH = 7;
+/** A model's top level has a handful of fields (its metadata entries and opsets the most); a walk is bounded by it. */
+const MAX_TOP_FIELDS = 10_000;
+
+/**
+ * Refuses (NOT_ONNX) a file whose top level is not a ModelProto's, from its tags and lengths alone (contents are
+ * skipped, not read): junk of gigabytes was read whole before protobufjs refused it, taking seconds and as much memory.
+ */
+async function requireModelProto(fh: fs.FileHandle, size: number, path: string): Promise<void> {
+  const notOnnx = (why: string) => new YoloEdgeError(`${path} is not an ONNX model${why}`, 'NOT_ONNX');
+  if (size === 0) throw notOnnx(' (the file is empty)');
+  let graph = false;
+  try {
+    graph = await topLevelHasGraph(new Cursor(fh, size), notOnnx);
+  } catch (err) {
+    if (!(err instanceof ProtobufError)) throw err;
+    throw notOnnx(err instanceof Truncated ? cutShort(size) : ` (${err.message})`);
+  }
+  if (!graph) throw notOnnx(' (no graph found)');
+}
+
+async function topLevelHasGraph(c: Cursor, notOnnx: (why: string) => YoloEdgeError): Promise<boolean> {
+  let graph = false;
+  for (let n = 0; c.pos < c.size; n++) {
+    if (n === MAX_TOP_FIELDS) throw notOnnx(` (too many top-level protobuf fields: over ${MAX_TOP_FIELDS}; a model has a handful)`);
+    const at = c.pos;
+    const tag = await c.varint();
+    const field = Math.floor(tag / 8);
+    const wire = tag & 7;
+    if (field === 0) throw notOnnx(` (protobuf field number 0 at byte ${at})`);
+    if (wire === WIRE.LEN) {
+      const length = await c.varint();
+      c.pos += length;
+      graph ||= field === MODEL_GRAPH;
+    } else if (wire === WIRE.VARINT) {
+      await c.varint();
+    } else if (wire === WIRE.I64 || wire === WIRE.I32) {
+      c.pos += wire === WIRE.I64 ? 8 : 4;
+    } else {
+      throw notOnnx(` (invalid protobuf wire type ${wire} at byte ${at})`);
+    }
+    if (c.pos > c.size) throw new Truncated();
+  }
+  return graph;
+}
+
+/** What a field that runs past the end of the file says: a model whose copy or download was cut short, and the fix. */
+function cutShort(size: number): string {
+  return `, or one cut short: its data runs past the end of the file (${size} bytes; an interrupted copy or download?); copy it again`;
 }
 
 /** Decodes ONNX bytes; anything that is not a model with a graph is reported as not ONNX. */
@@ -57,7 +128,7 @@ export function decodeModel(bytes: Uint8Array, path: string): ModelProto {
  */
 function notOnnxReason(err: Error, size: number): string {
   if (err instanceof RangeError && /index out of range/.test(err.message)) {
-    return `, or one cut short: its data runs past the end of the file (${size} bytes; an interrupted copy or download?); copy it again`;
+    return cutShort(size);
   }
   return ` (${err.message})`;
 }

@@ -1,7 +1,6 @@
-import { promises as fs } from 'fs';
 import * as ort from 'onnxruntime-node';
 import { withFloat32Edges } from '../model/float32-edges';
-import { decodeModel, encodeModel } from '../model/onnx-file';
+import { decodeModel, encodeModel, readModelBytes } from '../model/onnx-file';
 import { checkSameFile } from './file-identity';
 import { SessionConfig } from './worker-protocol';
 
@@ -48,7 +47,7 @@ export async function float32Session(modelPath: string, options: ort.InferenceSe
   const session = await ort.InferenceSession.create(modelPath, options);
   if (!isHalf(session.inputMetadata) && !isHalf(session.outputMetadata)) return session;
   await session.release();
-  const model = decodeModel(await fs.readFile(modelPath), modelPath);
+  const model = decodeModel(await readModelBytes(modelPath), modelPath);
   withFloat32Edges(model);
   return ort.InferenceSession.create(encodeModel(model), options);
 }

@@ -3,6 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as ort from 'onnxruntime-node';
 import { onnx } from 'onnx-proto';
+import { withModelFile } from '../../model/onnx-file';
 import { holdScratch } from '../temp-files';
 
 /**
@@ -11,6 +12,8 @@ import { holdScratch } from '../temp-files';
  */
 export async function optimizedOpCounts(modelPath: string): Promise<Record<string, number>> {
   const dump = path.join(os.tmpdir(), `yolo-edge-optimized-${process.pid}-${Date.now()}.onnx`);
+  // junk is refused before onnxruntime reads it whole
+  await withModelFile(modelPath, async () => undefined);
   const done = holdScratch(dump);
   try {
     const session = await ort.InferenceSession.create(modelPath, {
