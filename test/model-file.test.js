@@ -133,3 +133,68 @@ describe('model files that are not ONNX', function () {
     assert.ok(skeleton.graph.node.length > 100);
   });
 });
+
+describe('errors about a model name its tensors in bounded text', function () {
+  this.timeout(120000);
+  const { onnx } = require('onnx-proto');
+  const { execFile } = require('child_process');
+  const { DIST, FIXTURES } = require('./support/paths');
+  const long = 'n'.repeat(1 << 20);
+  const cut = `'${'n'.repeat(79)}…'`;
+  let dir;
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yolo-edge-names-'));
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  /** The default model, changed: a tensor renamed is renamed where nodes read or write it too. */
+  function variant(file, change) {
+    const m = onnx.ModelProto.decode(fs.readFileSync(requireModel()));
+    change(m.graph);
+    fs.writeFileSync(path.join(dir, file), onnx.ModelProto.encode(m).finish());
+    return path.join(dir, file);
+  }
+  const rename = (g, from, to) => {
+    for (const v of [...g.input, ...g.output]) if (v.name === from) v.name = to;
+    for (const n of g.node) {
+      n.input = n.input.map((x) => (x === from ? to : x));
+      n.output = n.output.map((x) => (x === from ? to : x));
+    }
+  };
+  const dims = (v, d) => { v.type.tensorType.shape.dim = d.map((x) => ({ dimValue: x })); };
+
+  it('cuts a megabyte tensor name and a shape of thousands of dims in the load errors (they were shown whole)', async () => {
+    const cases = [
+      ['in-f64.onnx', (g) => { rename(g, 'images', long); g.input[0].type.tensorType.elemType = 11; }, 'UNSUPPORTED_TYPE', (f) => `${f}: input ${cut} is float64 (ONNX type 11); supported input types are float32, float16 and uint8 (export with half=False, or half=True for float16)`],
+      ['out-i64.onnx', (g) => { rename(g, 'output0', long); g.output[0].type.tensorType.elemType = 7; }, 'UNSUPPORTED_TYPE', (f) => `${f}: output ${cut} is int64 (ONNX type 7); supported output types are float32 and float16`],
+      ['in-zero.onnx', (g) => { rename(g, 'images', long); dims(g.input[0], [1, 3, 0, 0]); }, 'BAD_SIZE', (f) => `${f}: input ${cut} is declared 0x0: each side must be from 1 to 4096, or symbolic (a dynamic export)`],
+      ['in-huge.onnx', (g) => { rename(g, 'images', long); dims(g.input[0], [1, 3, 65536, 65536]); }, 'BAD_SIZE', (f) => `${f}: input ${cut} is 65536x65536, over 4096 on a side; export it at a smaller imgsz, or make it smaller with yolo-edge resize-input`],
+      ['in-batch.onnx', (g) => { rename(g, 'images', long); dims(g.input[0], [8, 3, 640, 640]); }, 'NOT_DETECTOR', (f) => `${f}: input ${cut} has batch size 8 (shape [8,3,640,640]); a detector here takes one image at a time: export it with batch=1`],
+      ['in-rank.onnx', (g) => { dims(g.input[0], Array(5000).fill(1)); }, 'NOT_DETECTOR', (f) => `${f}: input 'images' has shape [${'1,'.repeat(39)}1…] (5000 dims), expected [1, 3, H, W]`],
+      ['out-rank.onnx', (g) => { dims(g.output[0], Array(5000).fill(7)); }, 'NOT_DETECTOR', (f) => `${f}: output shape [${'7,'.repeat(39)}7…] (5000 dims) is not a YOLO detection output ([1, 4+nc, N], [1, N, 5+nc] or [1, K, 6])`],
+    ];
+    for (const [file, change, code, message] of cases) {
+      const f = variant(file, change);
+      await assert.rejects(loadModelInfo(f), (e) => e.code === code && e.message === message(f), file);
+    }
+  });
+
+  it('cuts them in quantize and resize-input errors and in the CLI output', async () => {
+    const external = variant('external.onnx', (g) => { g.initializer[0].name = long; g.initializer[0].dataLocation = 1; });
+    await assert.rejects(resizeModelFile(external, path.join(dir, 'o.onnx'), 320, 320), (e) => e.code === 'UNSUPPORTED_MODEL' && e.message.startsWith(`${external} keeps its weights in a separate data file (external data, e.g. ${cut});`) && e.message.length < 400);
+    // a constant of the anchor count that is neither anchor points nor strides, its name a megabyte
+    const odd = variant('odd.onnx', (g) => {
+      const strides = g.initializer.find((t) => t.dims.map(Number).join() === '1,8400');
+      strides.rawData = new Uint8Array(new Float32Array(new Uint8Array(strides.rawData).buffer).map((x, i) => x + (i % 3)).buffer);
+      rename(g, strides.name, long);
+      strides.name = long;
+    });
+    await assert.rejects(resizeModelFile(odd, path.join(dir, 'o.onnx'), 384, 640), (e) => e.code === 'UNSUPPORTED_MODEL' && e.message === `${odd}: constant ${cut} of shape [1,8400] holds the 8400 anchors but is neither anchor points nor strides; cannot resize it`);
+    const node = variant('node.onnx', (g) => { g.node.find((n) => n.opType === 'Conv').name = long; });
+    await assert.rejects(quantizeModel({ model: node, calib: FIXTURES, out: path.join(dir, 'q.onnx'), exclude: ['nomatch'] }), (e) => e.code === 'BAD_CONFIG' && e.message.endsWith(`(names look like ${cut})`) && e.message.length < 400);
+    const f = variant('cli.onnx', (g) => { rename(g, 'images', long); g.input[0].type.tensorType.elemType = 11; });
+    const stderr = await new Promise((resolve) => execFile(process.execPath, [path.join(DIST, 'cli', 'main.js'), 'detect', '--model', f, path.join(FIXTURES, fs.readdirSync(FIXTURES)[0])], { maxBuffer: 8 << 20 }, (_, __, err) => resolve(err)));
+    assert.ok(stderr.includes(`input ${cut} is float64`) && stderr.length < 1000, `${stderr.length} characters: ${stderr.slice(0, 300)}`);
+    assert.ok(!fs.existsSync(path.join(dir, 'o.onnx')) && !fs.existsSync(path.join(dir, 'q.onnx')));
+  });
+});

@@ -2,7 +2,7 @@ import { promises as fs } from 'fs';
 import { kindOf, shown, shownStart } from '../config/fields';
 import { YoloEdgeError } from '../errors';
 import type { TensorElement } from '../image/tensor-layout';
-import { decodeModel, ELEMENT_NAMES, graphOf, metadataProps, ModelProto, readModelBytes, readModelFile, TensorType, valueDims, valueElemType } from './onnx-file';
+import { decodeModel, ELEMENT_NAMES, graphOf, metadataProps, ModelProto, nameText, readModelBytes, readModelFile, shapeText, TensorType, valueDims, valueElemType } from './onnx-file';
 import { parsePythonRepr } from './python-repr';
 import { sha256Bytes } from './sha256';
 import { Int8WeightPeaks, int8WeightPeaks } from './weight-range';
@@ -67,7 +67,7 @@ export interface ModelInfoOptions {
  */
 export function checkInputSize(info: ModelInfo): void {
   const { inputHeight: h, inputWidth: w } = info;
-  const from = info.dynamicInput ? 'metadata imgsz (the largest size its dynamic input is fed)' : `input '${info.inputName}'`;
+  const from = info.dynamicInput ? 'metadata imgsz (the largest size its dynamic input is fed)' : `input ${nameText(info.inputName)}`;
   if (h > MAX_INPUT_SIDE || w > MAX_INPUT_SIDE) {
     throw new YoloEdgeError(`${info.path}: ${from} is ${h}x${w}, over ${MAX_INPUT_SIDE} on a side; export it at a smaller imgsz, or make it smaller with yolo-edge resize-input`, 'BAD_SIZE');
   }
@@ -105,12 +105,12 @@ export function describeModel(model: ModelProto, path: string, options: ModelInf
   const inDims = valueDims(input);
   const inType = valueElemType(input);
   if (inDims.length !== 4 || (inDims[1] !== 3 && inDims[1] !== -1)) {
-    throw new YoloEdgeError(`${path}: input '${input.name}' has shape [${inDims}], expected [1, 3, H, W]`, 'NOT_DETECTOR');
+    throw new YoloEdgeError(`${path}: input ${nameText(input.name)} has shape ${shapeText(inDims)}, expected [1, 3, H, W]`, 'NOT_DETECTOR');
   }
-  checkDeclaredInput(inDims, `${path}: input '${input.name}'`);
+  checkDeclaredInput(inDims, `${path}: input ${nameText(input.name)}`);
   const sessionInput = INPUT_TYPES[inType];
   if (!sessionInput) {
-    throw new YoloEdgeError(`${path}: input '${input.name}' is ${elementName(inType)}; supported input types are float32, float16 and uint8 (export with half=False, or half=True for float16)`, 'UNSUPPORTED_TYPE');
+    throw new YoloEdgeError(`${path}: input ${nameText(input.name)} is ${elementName(inType)}; supported input types are float32, float16 and uint8 (export with half=False, or half=True for float16)`, 'UNSUPPORTED_TYPE');
   }
   const [inputHeight, inputWidth] = inputSize(inDims, metadata);
   if (graph.output.length !== 1) {
@@ -121,7 +121,7 @@ export function describeModel(model: ModelProto, path: string, options: ModelInf
   const outType = valueElemType(output);
   // an undeclared element type (0) is read as float32, as before types were checked
   if (outType !== 0 && outType !== TensorType.FLOAT && outType !== TensorType.FLOAT16) {
-    throw new YoloEdgeError(`${path}: output '${output.name}' is ${elementName(outType)}; supported output types are float32 and float16`, 'UNSUPPORTED_TYPE');
+    throw new YoloEdgeError(`${path}: output ${nameText(output.name)} is ${elementName(outType)}; supported output types are float32 and float16`, 'UNSUPPORTED_TYPE');
   }
   let names = options.names ?? parseNames(metadata.props.names);
   const { layout, numClasses } = detectLayout(outputDims, names?.length, metadata.props.end2end === 'True', path);
@@ -189,7 +189,7 @@ function inputSize(dims: number[], metadata: ModelMetadata): [number, number] {
 /** Tells the layout apart by shape, helped by the class count when the names are known. */
 export function detectLayout(dims: number[], knownClasses: number | undefined, end2end: boolean, path = 'model'): { layout: OutputLayout; numClasses: number } {
   const bad = (): YoloEdgeError =>
-    new YoloEdgeError(`${path}: output shape [${dims}] is not a YOLO detection output ([1, 4+nc, N], [1, N, 5+nc] or [1, K, 6])`, 'NOT_DETECTOR');
+    new YoloEdgeError(`${path}: output shape ${shapeText(dims)} is not a YOLO detection output ([1, 4+nc, N], [1, N, 5+nc] or [1, K, 6])`, 'NOT_DETECTOR');
   if (dims.length !== 3 || (dims[0] !== 1 && dims[0] !== -1)) throw bad();
   const [, a, b] = dims;
   if (b === 6 && (end2end || (knownClasses !== undefined && knownClasses !== 1) || (knownClasses === undefined && a > 0 && a <= 1000))) {

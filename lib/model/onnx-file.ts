@@ -1,5 +1,6 @@
 import { promises as fs } from 'fs';
 import { onnx } from 'onnx-proto';
+import { statusText } from '../config/fields';
 import { YoloEdgeError } from '../errors';
 import { NotRegularFile, withRegularFile } from '../regular-file';
 import { Cursor, ProtobufError, Truncated, WIRE } from './protobuf-cursor';
@@ -140,7 +141,7 @@ function notOnnxReason(err: Error, size: number): string {
 export function requireEmbeddedWeights(model: ModelProto, path: string): void {
   const external = graphOf(model).initializer.find((t) => t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL);
   if (external) {
-    throw new YoloEdgeError(`${path} keeps its weights in a separate data file (external data, e.g. '${external.name}'); save it as one file (Python: onnx.save(onnx.load(path), out, save_as_external_data=False)) and try again`, 'UNSUPPORTED_MODEL');
+    throw new YoloEdgeError(`${path} keeps its weights in a separate data file (external data, e.g. ${nameText(external.name)}); save it as one file (Python: onnx.save(onnx.load(path), out, save_as_external_data=False)) and try again`, 'UNSUPPORTED_MODEL');
   }
 }
 
@@ -177,6 +178,20 @@ export function valueElemType(value: onnx.IValueInfoProto): number {
 }
 
 export const TensorType = { FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7, FLOAT16: 10, DOUBLE: 11 } as const;
+
+/** How much of a name or shape from a model an error shows: a name may be megabytes long, a shape thousands of dims. */
+export const SHOWN_MAX = 80;
+
+/** A tensor's or node's name as errors show it: quoted, cut. */
+export function nameText(name: string | null | undefined): string {
+  return `'${statusText(name ?? '', SHOWN_MAX)}'`;
+}
+
+/** A shape as errors show it: cut, with its rank when cut. */
+export function shapeText(dims: readonly number[]): string {
+  const text = dims.join();
+  return text.length <= SHOWN_MAX ? `[${text}]` : `[${statusText(text, SHOWN_MAX)}] (${dims.length} dims)`;
+}
 
 /** ONNX element type names, for messages. */
 export const ELEMENT_NAMES: Record<number, string> = {

@@ -5,6 +5,7 @@ import { MessagePort, parentPort, workerData } from 'worker_threads';
 import * as ort from 'onnxruntime-node';
 import { YoloEdgeError } from '../errors';
 import { InputTensor, TensorElement, tensorView } from '../image/tensor-layout';
+import { shapeText } from '../model/onnx-file';
 import { BoxFinder } from '../postprocess/find-boxes';
 import { createSession } from './session-factory';
 import { lowerThreadPriority } from './thread-priority';
@@ -70,7 +71,7 @@ class InputMemory {
  */
 function checkOutputDims(got: readonly number[], declared: readonly number[]): void {
   if (got.length === declared.length && declared.every((d, i) => d <= 0 || d === got[i])) return;
-  throw new YoloEdgeError(`${(workerData as SessionConfig).modelPath}: the model declares its output as [${declared}] but gives [${got}]: the file does not describe its own output (an edited or broken export); export it again`, 'BAD_OUTPUT');
+  throw new YoloEdgeError(`${(workerData as SessionConfig).modelPath}: the model declares its output as ${shapeText(declared)} but gives ${shapeText(got)}: the file does not describe its own output (an edited or broken export); export it again`, 'BAD_OUTPUT');
 }
 
 /** Set once a run's output had the declared shape: preallocated from then on. */
@@ -138,7 +139,7 @@ async function run(session: ort.InferenceSession, req: RunRequest): Promise<{ re
   if (!outputChecked) checkOutputDims(dims, req.output.dims);
   outputChecked = true;
   if (!req.post) return { result, transfer };
-  if (dims.length !== 3) throw new YoloEdgeError(`model output has shape [${dims}]`, 'BAD_OUTPUT');
+  if (dims.length !== 3) throw new YoloEdgeError(`model output has shape ${shapeText(dims)}`, 'BAD_OUTPUT');
   const raw = t.data as Float32Array;
   result.found = finder.find(raw, dims, req.post);
   result.postMs = performance.now() - t2;

@@ -1,6 +1,7 @@
 import { onnx } from 'onnx-proto';
 import { YoloEdgeError } from '../../errors';
-import { TensorType } from '../../model/onnx-file';
+import { statusText } from '../../config/fields';
+import { nameText, SHOWN_MAX, TensorType } from '../../model/onnx-file';
 import { GraphIndex, int64Data, tensorDims } from '../quantize/graph';
 import { AxisKinds, constantInts } from './grid-axes';
 
@@ -145,5 +146,5 @@ function refusal(c: SizeConstant, i: number, v: number, role: Role, path: string
     unknown: 'that may be a grid size or a channel count: the graph does not tell which',
     other: '',
   }[role];
-  return new YoloEdgeError(`${path}: constant '${c.tensor.name}' holds ${v} (element ${i}) ${why} (read by ${c.readers.join(', ')}); cannot resize it`, 'UNSUPPORTED_MODEL');
+  return new YoloEdgeError(`${path}: constant ${nameText(c.tensor.name)} holds ${v} (element ${i}) ${why} (read by ${statusText(c.readers.join(', '), SHOWN_MAX)}); cannot resize it`, 'UNSUPPORTED_MODEL');
 }

@@ -9,7 +9,7 @@ import { YoloEdgeError } from '../../errors';
 import { float16Of, fromFloat16 } from '../../model/float16';
 import { withFloat32Edges } from '../../model/float32-edges';
 import { describeModel, MAX_INPUT_SIDE, ModelInfo } from '../../model/model-info';
-import { decodeModel, encodeModel, graphOf, ModelProto, readModelBytes, requireEmbeddedWeights, TensorType } from '../../model/onnx-file';
+import { decodeModel, encodeModel, graphOf, ModelProto, nameText, readModelBytes, requireEmbeddedWeights, shapeText, TensorType } from '../../model/onnx-file';
 
 /** One detection level: its grid and stride, as the model's anchor constant encodes them. */
 export interface Level {
@@ -74,7 +74,7 @@ export async function resizeModel(model: ModelProto, height: number, width: numb
       writeFloats(c.tensor, strideValues(next), resizedDims(c.tensor, n, n2));
       rewritten.strides++;
     } else {
-      throw new YoloEdgeError(`${path}: constant '${c.tensor.name}' of shape [${tensorDims(c.tensor)}] holds the ${n} anchors but is neither anchor points nor strides; cannot resize it`, 'UNSUPPORTED_MODEL');
+      throw new YoloEdgeError(`${path}: constant ${nameText(c.tensor.name)} of shape ${shapeText(tensorDims(c.tensor))} holds the ${n} anchors but is neither anchor points nor strides; cannot resize it`, 'UNSUPPORTED_MODEL');
     }
   }
   const change = { old, next, counts: new Map<number, number>([[n, n2], ...old.map((l, i): [number, number] => [l.h * l.w, next[i].h * next[i].w])]) };
@@ -106,7 +106,7 @@ export async function resizeModelFile(modelPath: string, out: string, height: nu
   const info = describeModel(decodeModel(bytes, out), out);
   const dims = (await blankRun(bytes, info, [], 'the resized model')).output;
   const want = [1, info.numClasses + 4, report.anchors.to];
-  if (dims.join() !== want.join()) throw new YoloEdgeError(`${modelPath}: the resized model gives output [${dims}], expected [${want}]`, 'RESIZE_FAILED');
+  if (dims.join() !== want.join()) throw new YoloEdgeError(`${modelPath}: the resized model gives output ${shapeText(dims)}, expected [${want}]`, 'RESIZE_FAILED');
   await writeAtomic(out, bytes);
   return report;
 }

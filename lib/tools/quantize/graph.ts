@@ -1,5 +1,5 @@
 import { onnx } from 'onnx-proto';
-import { toNumber, TensorType, valueDims } from '../../model/onnx-file';
+import { nameText, toNumber, TensorType, valueDims } from '../../model/onnx-file';
 
 /** Lookups over one graph: who makes and who reads each tensor, and which tensors are constants. */
 export class GraphIndex {
@@ -45,7 +45,7 @@ export class GraphIndex {
 
 /** Float values of an initializer (raw_data is little-endian and may be unaligned, so it is copied). */
 export function floatData(t: onnx.ITensorProto): Float32Array {
-  if (t.dataType !== TensorType.FLOAT) throw new Error(`tensor ${t.name} is not float (type ${t.dataType})`);
+  if (t.dataType !== TensorType.FLOAT) throw new Error(`tensor ${nameText(t.name)} is not float (type ${t.dataType})`);
   if (t.rawData && t.rawData.length > 0) {
     const copy = new Uint8Array(t.rawData);
     return new Float32Array(copy.buffer, 0, copy.length / 4);

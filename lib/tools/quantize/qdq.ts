@@ -1,5 +1,5 @@
 import { onnx } from 'onnx-proto';
-import { requireOpset, TensorType } from '../../model/onnx-file';
+import { nameText, requireOpset, TensorType } from '../../model/onnx-file';
 import { YoloEdgeError } from '../../errors';
 import { floatData, GraphIndex, pruneInitializers, tensorDims, vectorTensor } from './graph';
 import { Range } from './calibrators';
@@ -129,7 +129,7 @@ function groupRange(members: string[], ranges: Map<string, Range>): Range {
   let max = -Infinity;
   for (const m of members) {
     const r = ranges.get(m);
-    if (!r) throw new Error(`no calibrated range for tensor ${m}`);
+    if (!r) throw new Error(`no calibrated range for tensor ${nameText(m)}`);
     min = Math.min(min, r.min);
     max = Math.max(max, r.max);
   }
@@ -211,7 +211,7 @@ function foldUint8Input(
 ): onnx.NodeProto[] {
   const name = plan.graphInput;
   const input = graph.input.find((i) => i.name === name);
-  if (!input?.type?.tensorType) throw new YoloEdgeError(`graph input ${name} not found`, 'NOT_DETECTOR');
+  if (!input?.type?.tensorType) throw new YoloEdgeError(`graph input ${nameText(name)} not found`, 'NOT_DETECTOR');
   input.type.tensorType.elemType = TensorType.UINT8;
   const scale = `${name}_u8_scale`;
   const zp = `${name}_u8_zero_point`;

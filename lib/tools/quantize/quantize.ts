@@ -1,7 +1,7 @@
 import { onnx } from 'onnx-proto';
 import { listSplit, Split } from '../eval/dataset';
 import { usableImages } from '../eval/usable-images';
-import { decodeModel, encodeModel, readModelBytes, requireEmbeddedWeights, requireOpset, valueDims } from '../../model/onnx-file';
+import { decodeModel, encodeModel, nameText, readModelBytes, requireEmbeddedWeights, requireOpset, valueDims } from '../../model/onnx-file';
 import { checkInputSize, describeModel } from '../../model/model-info';
 import { YoloEdgeError } from '../../errors';
 import { sessionThreads } from '../../runtime/threads';
@@ -93,7 +93,7 @@ function requireExcludeMatches(graph: onnx.GraphProto, patterns: readonly string
   const unmatched = patterns.filter((p) => !graph.node.some((n) => matchesPattern(n.name ?? '', p)));
   if (unmatched.length === 0) return;
   const example = graph.node.find((n) => n.opType === 'Conv')?.name ?? graph.node[0]?.name ?? '';
-  throw new YoloEdgeError(`--exclude ${unmatched.map((p) => `'${p}'`).join(', ')} matches no node of ${model}: a pattern without * or ? is any part of a node name, with them the whole name (names look like '${example}')`, 'BAD_CONFIG');
+  throw new YoloEdgeError(`--exclude ${unmatched.map((p) => `'${p}'`).join(', ')} matches no node of ${model}: a pattern without * or ? is any part of a node name, with them the whole name (names look like ${nameText(example)})`, 'BAD_CONFIG');
 }
 
 /** Calibrates, rewrites to QDQ and writes atomically: the whole `yolo-edge quantize`. */
