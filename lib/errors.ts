@@ -24,7 +24,7 @@ export const ERROR_CODES = {
   NOT_ONNX: 'the file is not an ONNX model',
   NOT_DETECTOR: 'the model is not a YOLO detector this package can read',
   UNSUPPORTED_TYPE: 'the model\'s input or output element type is not float32, float16 or uint8',
-  BAD_SIZE: 'an input size (a model\'s own, or one asked of resize-input) is over 4096 on a side or declared 0 or less, a dynamic model\'s imgsz is not a multiple of its stride, or (resize-input) not a multiple of the model\'s stride',
+  BAD_SIZE: 'an input size (a model\'s own, or one asked of resize-input) is over 4096 on a side or declared 0 or less, a dynamic model\'s imgsz is not a multiple of its stride, or (resize-input) not a multiple of the model\'s stride from twice it to 4096',
   NOT_FLOAT: 'the model is not a float model (quantize and resize take float models)',
   ALREADY_QUANTIZED: 'the model is quantized already',
   OPSET: "the model's opset is too old for the operation (re-export with a newer opset)",

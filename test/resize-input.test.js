@@ -210,10 +210,36 @@ describe('resize-input', function () {
     const named = new RegExp(`constant '${slice.input[2]}' holds 256 .*may be a grid size or a channel count`);
     await assert.rejects(resizeModelFile(computed, out, 640, 640), (e) => e.code === 'UNSUPPORTED_MODEL' && named.test(e.message));
     assert.ok(!fs.existsSync(out));
-    const tiny = path.join(tmp, 'yolov8n-32.onnx');
-    await resizeModelFile(requireModel(), tiny, 32, 32);
-    await assert.rejects(resizeModelFile(tiny, out, 640, 640), (e) => e.code === 'UNSUPPORTED_MODEL' && /a level of one row or column/.test(e.message));
+    // a 32x32 export (resize-input makes none): its anchor points are levels of 4x4, 2x2 and 1x1 cells
+    const tiny = onnx.ModelProto.decode(fs.readFileSync(requireModel()));
+    const points = [4, 2, 1].flatMap((n) => Array.from({ length: n * n }, (_, i) => [(i % n) + 0.5, Math.floor(i / n) + 0.5]));
+    const anchors = tiny.graph.initializer.find((t) => t.dims.map(Number).join() === '1,2,8400');
+    anchors.dims = [1, 2, points.length];
+    anchors.rawData = new Uint8Array(Float32Array.from([...points.map((p) => p[0]), ...points.map((p) => p[1])]).buffer);
+    tiny.graph.input[0].type.tensorType.shape.dim[2].dimValue = 32;
+    tiny.graph.input[0].type.tensorType.shape.dim[3].dimValue = 32;
+    tiny.graph.output[0].type.tensorType.shape.dim[2].dimValue = points.length;
+    const tinyFile = path.join(tmp, 'yolov8n-32.onnx');
+    fs.writeFileSync(tinyFile, onnx.ModelProto.encode(tiny).finish());
+    await assert.rejects(resizeModelFile(tinyFile, out, 640, 640), (e) => e.code === 'UNSUPPORTED_MODEL' && e.message === `${tinyFile}: a level of one row or column (32x32 input) cannot be told from unit dimensions; resize a model of at least 64 per side`);
     assert.ok(!fs.existsSync(out));
+  });
+
+  it('refuses an --imgsz of one stride on a side at the start, as it refuses such a model as input (it wrote one)', async () => {
+    const out = path.join(tmp, 'one-row.onnx');
+    for (const [h, w] of [[32, 640], [640, 32], [32, 32]]) {
+      const why = `--imgsz ${h}x${w}: both sides must be multiples of the model's largest stride 32, from 64 to 4096 (a level of one cell across could not be resized again)`;
+      await assert.rejects(resizeModelFile(requireModel(), out, h, w), (e) => e.code === 'BAD_SIZE' && e.message === why);
+    }
+    const r = await cli(['resize-input', '--model', requireModel(), '--imgsz', '32x640', '--out', out]);
+    assert.ok(r.code === 2 && r.stderr.includes('from 64 to 4096'), r.stderr);
+    assert.ok(!fs.existsSync(out));
+    // the smallest it writes it takes back as input: 64x640 to 640x640 gives the original constants
+    const smallest = path.join(tmp, 'yolov8n-64x640.onnx');
+    await resizeModelFile(requireModel(), smallest, 64, 640);
+    const back = path.join(tmp, 'back-640.onnx');
+    await resizeModelFile(smallest, back, 640, 640);
+    assert.deepStrictEqual(constantDigests(back), constantDigests(requireModel()));
   });
 
   it('refuses an --out that is the input model (also through a symlink) and leaves it as it was', async () => {
@@ -253,7 +279,7 @@ describe('resize-input', function () {
 
   it('a bad --imgsz is a usage mistake (exit 2 with the usage line), up to 4096 per side', async () => {
     const out = path.join(tmp, 'bad-size.onnx');
-    const cases = { wide: /--imgsz takes HxW/, 0: /--imgsz 0x0: .*stride 32, from 32 to 4096/, '33x100': /stride 32/, 100000: /--imgsz 100000x100000: .*from 32 to 4096/, '4128x640': /from 32 to 4096/ };
+    const cases = { wide: /--imgsz takes HxW/, 0: /--imgsz 0x0: .*stride 32, from 64 to 4096/, '33x100': /stride 32/, 100000: /--imgsz 100000x100000: .*from 64 to 4096/, '4128x640': /from 64 to 4096/ };
     for (const [imgsz, why] of Object.entries(cases)) {
       const r = await cli(['resize-input', '--model', requireModel(), '--imgsz', imgsz, '--out', out]);
       assert.strictEqual(r.code, 2, `${imgsz}: ${r.stderr}`);

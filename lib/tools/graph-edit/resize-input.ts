@@ -56,10 +56,11 @@ export async function resizeModel(model: ModelProto, height: number, width: numb
       throw new YoloEdgeError(`${path}: a ${l.h}x${l.w} level does not divide the ${info.inputHeight}x${info.inputWidth} input evenly`, 'UNSUPPORTED_MODEL');
     }
   }
+  const maxStride = Math.max(...old.map((l) => l.stride));
   if (old.some((l) => l.h < 2 || l.w < 2)) {
-    throw new YoloEdgeError(`${path}: a level of one row or column (${info.inputHeight}x${info.inputWidth} input) cannot be told from unit dimensions; resize a model of at least 64 per side`, 'UNSUPPORTED_MODEL');
+    throw new YoloEdgeError(`${path}: a level of one row or column (${info.inputHeight}x${info.inputWidth} input) cannot be told from unit dimensions; resize a model of at least ${minSide(maxStride)} per side`, 'UNSUPPORTED_MODEL');
   }
-  checkImgsz(height, width, Math.max(...old.map((l) => l.stride)));
+  checkImgsz(height, width, maxStride);
   // which axes are grid axes, from one run of the model as it is (Reshapes need concrete dims)
   const axes = gridAxes(g, info.inputName, (await blankRun(encodeModel(model), info, dimsNeeded(g), path)).tensors);
   const next = old.map((l) => ({ h: height / l.stride, w: width / l.stride, stride: l.stride }));
@@ -111,11 +112,17 @@ export async function resizeModelFile(modelPath: string, out: string, height: nu
   return report;
 }
 
-/** Both sides positive multiples of the model's largest stride, at most MAX_INPUT_SIDE. */
+/**
+ * The smallest side resize-input takes as input, and so writes: each level two cells or more. A level of one row or
+ * column cannot be told from unit dimensions, so a model resized to one stride (32x640) was refused as input.
+ */
+const minSide = (maxStride: number): number => 2 * maxStride;
+
+/** Both sides multiples of the model's largest stride, from minSide to MAX_INPUT_SIDE (the detector's limit). */
 function checkImgsz(height: number, width: number, maxStride: number): void {
-  const ok = (side: number): boolean => side > 0 && side <= MAX_INPUT_SIDE && side % maxStride === 0;
+  const ok = (side: number): boolean => side >= minSide(maxStride) && side <= MAX_INPUT_SIDE && side % maxStride === 0;
   if (!ok(height) || !ok(width)) {
-    throw new YoloEdgeError(`--imgsz ${height}x${width}: both sides must be multiples of the model's largest stride ${maxStride}, from ${maxStride} to ${MAX_INPUT_SIDE}`, 'BAD_SIZE');
+    throw new YoloEdgeError(`--imgsz ${height}x${width}: both sides must be multiples of the model's largest stride ${maxStride}, from ${minSide(maxStride)} to ${MAX_INPUT_SIDE} (a level of one cell across could not be resized again)`, 'BAD_SIZE');
   }
 }
 
