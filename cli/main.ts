@@ -3,6 +3,7 @@ import { UsageError } from './args';
 import { endLine } from './commands/command';
 import { COMMANDS } from './commands/index';
 import { removeScratch } from '../lib/tools/temp-files';
+import { cutMiddle } from '../lib/config/fields';
 
 function help(): string {
   // usage lines after the first are indented by 7 ('usage: '): indent the first as much so they line up
@@ -43,7 +44,7 @@ async function main(argv: string[]): Promise<number> {
   } catch (e) {
     endLine();
     const usage = e instanceof UsageError || (e as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS');
-    process.stderr.write(`yolo-edge ${name}: ${(e as Error).message}\n${usage ? `usage: ${cmd.usage}\n` : ''}`);
+    process.stderr.write(`yolo-edge ${name}: ${cutMiddle((e as Error).message, 2000)}\n${usage ? `usage: ${cmd.usage}\n` : ''}`);
     return usage ? 2 : 1;
   }
 }

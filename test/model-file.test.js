@@ -197,4 +197,10 @@ describe('errors about a model name its tensors in bounded text', function () {
     assert.ok(stderr.includes(`input ${cut} is float64`) && stderr.length < 1000, `${stderr.length} characters: ${stderr.slice(0, 300)}`);
     assert.ok(!fs.existsSync(path.join(dir, 'o.onnx')) && !fs.existsSync(path.join(dir, 'q.onnx')));
   });
+  it("cuts onnxruntime's own messages, which quote a node's name whole, keeping their start and their reason", async () => {
+    const f = variant('no-such-op.onnx', (g) => { const n = g.node[g.node.length - 1]; n.name = long; n.opType = 'NoSuchOp'; });
+    await assert.rejects(Detector.create(f, { threads: 1 }), (e) => e.code === 'MODEL_LOAD_FAILED' && e.message.length < 1200 && /characters left out/.test(e.message) && /No Op registered for NoSuchOp/.test(e.message), 'detector');
+    const stderr = await new Promise((resolve) => execFile(process.execPath, [path.join(DIST, 'cli', 'main.js'), 'detect', '--threads', '1', '--model', f, path.join(FIXTURES, fs.readdirSync(FIXTURES)[0])], { maxBuffer: 8 << 20 }, (_, __, err) => resolve(err)));
+    assert.ok(stderr.length < 2500 && /No Op registered for NoSuchOp/.test(stderr), `${stderr.length} characters: ${stderr.slice(0, 300)}`);
+  });
 });

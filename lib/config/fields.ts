@@ -46,6 +46,17 @@ export function statusText(text: string, max: number): string {
   return text.length <= max ? text : text.slice(0, max - 1) + '…';
 }
 
+/**
+ * A message from a library cut in its middle when over `max` characters: onnxruntime quotes a model's node names
+ * whole (a name of a megabyte made a megabyte error for every frame), and what failed is said at the start, why at
+ * the end.
+ */
+export function cutMiddle(text: string, max = 1000): string {
+  if (text.length <= max) return text;
+  const tail = Math.floor(max / 3);
+  return `${text.slice(0, max - tail)}… (${text.length - max} characters left out) …${text.slice(-tail)}`;
+}
+
 /** A value's kind and, for a number or flag, the value: for errors about a value of the wrong type. */
 export function kindOf(v: unknown): string {
   return typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint' ? `${typeof v} ${String(v)}` : shown(v);

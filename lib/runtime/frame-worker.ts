@@ -10,6 +10,7 @@ import { Preprocessor } from '../image/preprocess';
 import { annotatedThumbnail } from '../image/thumbnail';
 import { RawImage } from '../types';
 import { Drawn, FrameReply, FrameRequest, SlotSpec } from './frame-protocol';
+import { cutMiddle } from '../config/fields';
 
 if (!parentPort) throw new Error('frame-worker must run in a worker thread');
 const port: MessagePort = parentPort;
@@ -63,7 +64,7 @@ async function answer(req: Extract<FrameRequest, { type: 'prepare' | 'draw' }>):
       reply = { type: 'prepared', id: req.id, width: pre.width, height: pre.height, geometry: r.geometry, decodeMs: r.decodeMs, preprocessMs: r.preprocessMs };
     }
   } catch (err) {
-    reply = { type: 'failed', id: req.id, message: (err as Error).message, code: (err as { code?: string }).code };
+    reply = { type: 'failed', id: req.id, message: cutMiddle((err as Error).message), code: (err as { code?: string }).code };
   }
   port.postMessage(reply);
   if (--inFlight === 0 && closing) port.close();

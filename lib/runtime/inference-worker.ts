@@ -10,6 +10,7 @@ import { BoxFinder } from '../postprocess/find-boxes';
 import { createSession } from './session-factory';
 import { lowerThreadPriority } from './thread-priority';
 import { HostRequest, RunResult, SessionConfig, WorkerReply } from './worker-protocol';
+import { cutMiddle } from '../config/fields';
 
 if (!parentPort) throw new Error('inference-worker must run in a worker thread');
 const port: MessagePort = parentPort;
@@ -89,7 +90,7 @@ async function main(config: SessionConfig): Promise<void> {
     session = made.session;
     post({ type: 'loaded', providers: made.providers });
   } catch (err) {
-    post({ type: 'load-failed', message: (err as Error).message, code: (err as { code?: string }).code });
+    post({ type: 'load-failed', message: cutMiddle((err as Error).message), code: (err as { code?: string }).code });
     return;
   }
   // one run at a time: the pooled buffers and the box finder are shared by all runs
@@ -114,7 +115,7 @@ async function answer(session: ort.InferenceSession, req: RunRequest): Promise<v
     const { result, transfer } = await run(session, req);
     post({ type: 'ran', ...result }, transfer);
   } catch (err) {
-    post({ type: 'run-failed', id: req.id, message: (err as Error).message, code: (err as { code?: string }).code });
+    post({ type: 'run-failed', id: req.id, message: cutMiddle((err as Error).message), code: (err as { code?: string }).code });
   }
 }
 
