@@ -30,6 +30,21 @@ describe('eval label files', () => {
     assert.match(problem('0 320 240 50 60'), /outside 0\.\.1/);
   });
 
+  it('refuses a box without area (zero or negative width or height, a polygon on a line): no detection can match it, so it was one more missed object', async () => {
+    const problem = (line) => parseLabelLine(line, 80).problem;
+    for (const line of ['0 0.5 0.5 0 0.2', '0 0.5 0.5 0.2 0', '0 0.5 0.5 0.2 -0.005', '0 0.5 0.5 -0.005 0.2', '0 0.1 0.2 0.3 0.2 0.5 0.2', '0 0.4 0.4 0.4 0.4 0.4 0.4']) {
+      assert.match(problem(line) ?? '', /zero or negative width or height/, line);
+    }
+    // a box up to the tolerance outside 0..1 stays, as Ultralytics takes it
+    assert.strictEqual(parseLabelLine('0 0.005 0.5 0.01 0.2', 80).classId, 0);
+    const file = path.join(tmp, 'flat.txt');
+    fs.writeFileSync(file, '0 0.5 0.5 0.2 0.2\n23 0.5 0.5 0 0.2\n');
+    const problems = new LabelProblems();
+    const r = await readImageLabels(file, 100, 100, { numClasses: 80, problems });
+    assert.deepStrictEqual([r.boxes.length, r.unusable], [1, true], 'the image is left out of the mAP');
+    assert.match(problems.summary(), /^1 label line\(s\) or file\(s\) skipped: .*flat\.txt:2 has a box of zero or negative width or height$/);
+  });
+
   it('readLabels skips and counts bad lines and unreadable files; a missing file is a background image', async () => {
     const file = path.join(tmp, 'a.txt');
     fs.writeFileSync(file, '0 0.5 0.5 0.2 0.2\n999 0.5 0.5 0.2 0.2\n0 0.5 0.5 0.2\n1 0.1 0.1 0.3 0.1 0.3 0.3\n-3 0.5 0.5 0.1 0.1\n');

@@ -171,7 +171,10 @@ export interface LabelCheck {
 }
 
 /** Normalised box of one label line, or why the line cannot be used. */
-type ParsedLine = { classId: number; x1: number; y1: number; x2: number; y2: number } | { problem: string };
+type ParsedLine = ({ classId: number } & Corners) | { problem: string };
+
+/** A normalised box by its corners. */
+type Corners = { x1: number; y1: number; x2: number; y2: number };
 
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 
@@ -195,13 +198,20 @@ export function parseLabelLine(line: string, numClasses?: number): ParsedLine | 
   const isBox = coords.length === 4;
   if (!isBox && (coords.length < 6 || coords.length % 2 !== 0)) return { problem: `has ${v.length} numbers: want class cx cy w h, or class and 3 or more x y points` };
   if (coords.some((x) => x < -COORD_SLACK || x > 1 + COORD_SLACK)) return { problem: 'has coordinates outside 0..1 (YOLO labels are normalised)' };
-  if (isBox) {
-    const [cx, cy, w, h] = coords;
-    return { classId: c, x1: cx - w / 2, y1: cy - h / 2, x2: cx + w / 2, y2: cy + h / 2 };
-  }
+  const box = isBox ? centreBox(coords) : pointsBox(coords);
+  // no detection overlaps a box without area: kept, it was one more object missed in every model's mAP
+  if (!(box.x2 > box.x1 && box.y2 > box.y1)) return { problem: 'has a box of zero or negative width or height' };
+  return { classId: c, ...box };
+}
+
+function centreBox([cx, cy, w, h]: number[]): Corners {
+  return { x1: cx - w / 2, y1: cy - h / 2, x2: cx + w / 2, y2: cy + h / 2 };
+}
+
+function pointsBox(coords: number[]): Corners {
   const xs = coords.filter((_, i) => i % 2 === 0);
   const ys = coords.filter((_, i) => i % 2 === 1);
-  return { classId: c, x1: Math.min(...xs), y1: Math.min(...ys), x2: Math.max(...xs), y2: Math.max(...ys) };
+  return { x1: Math.min(...xs), y1: Math.min(...ys), x2: Math.max(...xs), y2: Math.max(...ys) };
 }
 
 /**
