@@ -70,6 +70,6 @@ export async function evaluate(detector: Detector, dir: string, options: Partial
   if (badSummary) o.warn?.(badSummary);
   const summary = check.problems.summary();
   if (leftOut + badImages.count === items.length) throw new YoloEdgeError(`no image left to measure: every ${badImages.count ? 'readable ' : ''}one has a label line or file that cannot be used (${summary})`, 'NO_LABELS');
-  if (summary) o.warn?.(leftOut ? `${summary}; the ${leftOut} image(s) of those files left out of the mAP (as Ultralytics leaves them out)` : summary);
+  if (summary) o.warn?.(leftOut ? `${summary}; the ${leftOut} image(s) of those files left out of the mAP` : summary);
   return computeMetrics(records, labelClasses, items.length - leftOut - badImages.count, o.operatingConfidence);
 }
