@@ -36,20 +36,37 @@ describe('quantize --accuracy-budget', function () {
     assert.ok(!fs.readdirSync(os.tmpdir()).some((f) => f.startsWith(`yolo-edge-budget-${process.pid}-`)), 'temporary models are removed');
   });
 
-  it('measures the loss against labels of the model\'s classes only (a class it lacks made an AP 0 in both models: the loss 0)', async function () {
+  /** Copies of one photo a.jpg, b.jpg... with the given label texts. */
+  const labelled = (name, labels) => {
     const { cocoImage } = require('./support/paths');
-    const calib = path.join(tmp, 'more-classes');
+    const calib = path.join(tmp, name);
     fs.mkdirSync(path.join(calib, 'images'), { recursive: true });
     fs.mkdirSync(path.join(calib, 'labels'));
-    for (const [name, label] of [['a', '0 0.5 0.5 0.2 0.2\n'], ['b', '90 0.5 0.5 0.2 0.2\n']]) {
-      fs.copyFileSync(cocoImage('000000000009.jpg'), path.join(calib, 'images', `${name}.jpg`));
-      fs.writeFileSync(path.join(calib, 'labels', `${name}.txt`), label);
+    for (const [stem, label] of Object.entries(labels)) {
+      fs.copyFileSync(cocoImage('000000000009.jpg'), path.join(calib, 'images', `${stem}.jpg`));
+      fs.writeFileSync(path.join(calib, 'labels', `${stem}.txt`), label);
     }
-    // b.jpg is held aside; its only label is of a class 90 the 80-class model lacks: FP32 detections stand in
-    const r = await quantizeModel({ model: requireModel(), calib, out: path.join(tmp, 'more-classes.onnx'), samples: 2, accuracyBudget: 1, holdout: 1, budgetMaxLayers: 0 });
+    return calib;
+  };
+
+  it('leaves out a held-aside image with a label line eval cannot use, and says so (it was kept, the line skipped in silence)', async function () {
+    // all picked, 2 held aside: b and d; b has a class the 80-class model lacks
+    const box = '0 0.5 0.5 0.2 0.2\n';
+    const calib = labelled('bad-line', { a: box, b: `${box}90 0.5 0.5 0.2 0.2\n`, c: box, d: box });
+    const warnings = [];
+    const r = await quantizeModel({ model: requireModel(), calib, out: path.join(tmp, 'bad-line.onnx'), samples: 0, accuracyBudget: 1, holdout: 2, budgetMaxLayers: 0, warn: (m) => warnings.push(m) });
     assert.strictEqual(r.budget.holdoutImages, 1);
-    assert.strictEqual(r.budget.reference, 'fp32-detections');
-    assert.ok(r.budget.fp32Map50 > 0.5, `FP32 against its own detections: ${r.budget.fp32Map50}`);
+    assert.strictEqual(r.budget.reference, 'labels');
+    assert.strictEqual(warnings.length, 1, warnings.join('\n'));
+    assert.match(warnings[0], /b\.txt:2 class 90 is not a class id of the model \(0\.\.79\); the 1 held-aside image\(s\) of those files left out of the budget's mAP$/);
+  });
+
+  it('fails with NO_LABELS when every held-aside image has such a line (a class it lacks made an AP 0 in both models: the loss 0)', async function () {
+    // b.jpg is held aside; its only label is of a class 90 the 80-class model lacks
+    const calib = labelled('more-classes', { a: '0 0.5 0.5 0.2 0.2\n', b: '90 0.5 0.5 0.2 0.2\n' });
+    await assert.rejects(quantizeModel({ model: requireModel(), calib, out: path.join(tmp, 'more-classes.onnx'), samples: 2, accuracyBudget: 1, holdout: 1, budgetMaxLayers: 0 }),
+      (e) => e.code === 'NO_LABELS' && /no held-aside image left .*b\.txt:1 class 90/.test(e.message));
+    assert.ok(!fs.existsSync(path.join(tmp, 'more-classes.onnx')));
   });
 
   it('a quantize interrupted by Ctrl-C or a kill leaves none of its model-sized scratch files behind', async function () {

@@ -2,8 +2,9 @@ import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Detector } from '../../detector';
+import { YoloEdgeError } from '../../errors';
 import { readImageFile } from '../../image/read-file';
-import { DatasetItem, readLabels } from '../eval/dataset';
+import { DatasetItem, LabelProblems, readImageLabels } from '../eval/dataset';
 import { computeMetrics, EvalRecord, LabeledBox, matchPredictions } from '../eval/metrics';
 import { ModelInfo } from '../../model/model-info';
 import { QuantPlan } from './plan';
@@ -41,6 +42,8 @@ export interface BudgetInput {
   threads?: number;
   maxLayers?: number;
   progress?: (message: string) => void;
+  /** Told once of label lines or files that cannot be used, and of the held-aside images left out for them. */
+  warn?: (message: string) => void;
   /** Quantized model bytes with the given nodes kept float. */
   build(keepFloat: ReadonlySet<string>): Uint8Array;
 }
@@ -71,7 +74,7 @@ export function convLayers(plan: QuantPlan): Layer[] {
  * keeps the most harmful layers float, one at a time, until the estimated mAP50 loss is within the budget.
  */
 export async function applyAccuracyBudget(b: BudgetInput): Promise<AccuracyBudgetResult> {
-  const images = await loadHoldout(b.holdout, b.info.numClasses);
+  const images = await loadHoldout(b.holdout, b.info.numClasses, b.warn);
   const hasLabels = images.some((im) => im.labels.length > 0);
   const refLabels = hasLabels ? images.map((im) => im.labels) : await pseudoFromDetections(b.modelPath, images, b.threads);
   const fp32 = await observe(b.modelPath, images, b.threads, refLabels);
@@ -116,12 +119,23 @@ export async function applyAccuracyBudget(b: BudgetInput): Promise<AccuracyBudge
   };
 }
 
-async function loadHoldout(items: readonly DatasetItem[], numClasses: number): Promise<HoldoutImage[]> {
+/**
+ * The held-aside images with their labels. One whose label file has a line that cannot be used is left out, as eval
+ * leaves it out: kept without that line, its detection of the object counted as false in both models' mAP, and
+ * the line was skipped without a word.
+ */
+async function loadHoldout(items: readonly DatasetItem[], numClasses: number, warn?: (message: string) => void): Promise<HoldoutImage[]> {
   const out: HoldoutImage[] = [];
+  const check = { numClasses, problems: new LabelProblems() };
   for (const it of items) {
     const bytes = await readImageFile(it.image); // a FIFO named .jpg is refused, not waited on
-    out.push({ bytes, labels: await labelsFor(bytes, it.label, numClasses) });
+    const labels = await labelsFor(bytes, it.label, check);
+    if (!labels.unusable) out.push({ bytes, labels: labels.boxes });
   }
+  const summary = check.problems.summary();
+  const leftOut = items.length - out.length;
+  if (leftOut === items.length) throw new YoloEdgeError(`no held-aside image left for --accuracy-budget: every one has a label line or file that cannot be used (${summary})`, 'NO_LABELS');
+  if (summary) warn?.(leftOut ? `${summary}; the ${leftOut} held-aside image(s) of those files left out of the budget's mAP` : summary);
   return out;
 }
 
@@ -129,11 +143,11 @@ async function loadHoldout(items: readonly DatasetItem[], numClasses: number): P
  * Labels of classes the model has, as eval reads them: one it lacks is a class of AP 0 in both models, which
  * shrank the measured loss (or, all labels such, made it 0 and the budget met on no evidence).
  */
-async function labelsFor(bytes: Buffer, label: string, numClasses: number): Promise<LabeledBox[]> {
+async function labelsFor(bytes: Buffer, label: string, check: { numClasses: number; problems: LabelProblems }): Promise<{ boxes: LabeledBox[]; unusable: boolean }> {
   const sharp = (await import('sharp')).default;
   const meta = await sharp(bytes).rotate().metadata();
   const swap = (meta.orientation ?? 1) >= 5;
-  return readLabels(label, (swap ? meta.height : meta.width) ?? 0, (swap ? meta.width : meta.height) ?? 0, { numClasses });
+  return readImageLabels(label, (swap ? meta.height : meta.width) ?? 0, (swap ? meta.width : meta.height) ?? 0, check);
 }
 
 /** FP32 detections at the usual confidence stand in for labels when there are none. */

@@ -166,7 +166,7 @@ export async function quantizeModel(options: Partial<QuantizeOptions> & Pick<Qua
   let budget: AccuracyBudgetResult | undefined;
   let keepFloat: ReadonlySet<string> = new Set();
   if (o.accuracyBudget !== undefined) {
-    budget = await applyAccuracyBudget({ modelPath: o.model, info, holdout, budget: o.accuracyBudget, plan: basePlan, maxLayers: o.budgetMaxLayers, threads: threads?.threads, progress: o.progress, build: (k) => encodeModel(build(k).model) });
+    budget = await applyAccuracyBudget({ modelPath: o.model, info, holdout, budget: o.accuracyBudget, plan: basePlan, maxLayers: o.budgetMaxLayers, threads: threads?.threads, progress: o.progress, warn: o.warn, build: (k) => encodeModel(build(k).model) });
     keepFloat = new Set(budget.keptFloat.map((l) => l.nodes).flat());
   }
   const { model, plan, convs } = build(keepFloat);
