@@ -161,7 +161,8 @@ export = function (RED: NodeAPI): void {
       const own = tester.candidateRuns;
       const unloaded = !loaded.has(tester.roles.candidate) && candidateFailure !== '';
       if (unloaded || (own.failed > 0 && own.failed >= own.compared)) {
-        const times = own.failed > 0 ? ` ${own.failed}x` : '';
+        const failures = unloaded ? own.unloaded : own.failed;
+        const times = failures > 0 ? ` ${failures}x` : '';
         return { fill: 'yellow', shape: 'dot', text: `candidate failed${times}: ${candidateFailure.slice(0, 60)} · ${c.compared} compared${role}` };
       }
       const f1 = w.meanF1 === null ? 'F1 -' : `F1 ${w.meanF1.toFixed(2)}`;

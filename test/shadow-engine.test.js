@@ -281,6 +281,25 @@ describe('ShadowTester', () => {
     assert.deepStrictEqual(alarms.map((a) => a.reasons), [['candidate: it failed the last 3 picked frames']]);
   });
 
+  it('promotes a candidate whose file appeared after deploy: the frames it did not load for are no failed runs of it', async () => {
+    const { YoloEdgeError } = lib('errors');
+    let present = false;
+    const loaded = source(async () => result);
+    const missing = new YoloEdgeError('model file not found: /models/next.onnx', 'MODEL_NOT_FOUND');
+    const candidate = { detector: async () => { if (!present) throw missing; return loaded.detector(); } };
+    const errors = [];
+    const t = new ShadowTester(source(async () => result), candidate, settings, { report() {}, alarm() {}, candidateError: (e) => errors.push(e) });
+    const frame = async () => { await t.runFrame(new Uint8Array(1), {}, undefined); await t.drain(); };
+    for (let i = 0; i < 3; i++) await frame();
+    present = true;
+    for (let i = 0; i < 2; i++) await frame();
+    assert.deepStrictEqual([t.counters.failed, t.counters.compared, errors.length], [3, 2, 3], 'every picked frame counted, each failure told');
+    const runs = t.candidateRuns;
+    await t.promote();
+    assert.strictEqual(t.roles.promoted, true);
+    assert.deepStrictEqual(runs, { failed: 0, compared: 2, unloaded: 3 });
+  });
+
   it('raises the alarm when the candidate fails "after" picked frames in a row, and clears it once it runs again', async () => {
     let failing = true;
     const production = source(async () => result);

@@ -406,6 +406,12 @@ describe('yolo-shadow-test node', function () {
     s1.receive({ payload: images[1] });
     await until(() => reports(got).length === 1, 'a comparison once the file is there');
     await until(() => warnings.some((w) => /shadow test: the models name their classes differently/.test(w)), 'the class-name warning');
+    // the frame it missed was no run of it: the status and a promote judge the model that loaded
+    await until(() => / 1 compared$/.test(statuses.at(-1)), 'the status after the comparison');
+    assert.match(statuses.at(-1), /^F1 /);
+    s1.receive({ command: 'promote' });
+    await until(() => got.errors.length === 1 || got.out2.some((m) => m.topic === 'yolo-edge/shadow/command'), 'the promote\'s answer');
+    assert.deepStrictEqual(got.errors.map(String), []);
   });
 
   it('a candidate that cannot load is a warning and a yellow status naming the candidate, before and after frames', async () => {

@@ -170,9 +170,10 @@ export class ShadowTester<S extends DetectorSource, C = undefined> {
   /**
    * The runs of the model now in the candidate's role, since it took the role or the last reset: promote judges
    * these. The counters span a promote and rollback, so they would blame the candidate for the failures of the
-   * old production while it was the shadow.
+   * old production while it was the shadow. Picked frames it did not load for are no runs of it (`unloaded`): a
+   * candidate whose file appears after deploy starts clean.
    */
-  private roleRuns = { failed: 0, compared: 0, since: 'deploy' as 'deploy' | Restart };
+  private roleRuns = { failed: 0, compared: 0, unloaded: 0, since: 'deploy' as 'deploy' | Restart };
   private readonly seen = { production: new WeakSet<Detector>(), candidate: new WeakSet<Detector>() };
 
   constructor(production: S, candidate: S | undefined, private readonly settings: ShadowSettings, private readonly events: ShadowEvents<C, S>) {
@@ -187,9 +188,10 @@ export class ShadowTester<S extends DetectorSource, C = undefined> {
     return { active: this.alarmState.active, reasons: this.alarmState.reasons };
   }
 
-  /** The runs of the model now in the candidate's role, since it took the role or the last reset. */
-  get candidateRuns(): { failed: number; compared: number } {
-    return { failed: this.roleRuns.failed, compared: this.roleRuns.compared };
+  /** The runs of the model now in the candidate's role, and the picked frames it did not load for, since it took the role or the last reset. */
+  get candidateRuns(): { failed: number; compared: number; unloaded: number } {
+    const { failed, compared, unloaded } = this.roleRuns;
+    return { failed, compared, unloaded };
   }
 
   get windowSummary(): WindowSummary {
@@ -286,7 +288,7 @@ export class ShadowTester<S extends DetectorSource, C = undefined> {
   private restart(cause: Restart): void {
     this.epoch++;
     this.failingInARow = 0;
-    this.roleRuns = { failed: 0, compared: 0, since: cause };
+    this.roleRuns = { failed: 0, compared: 0, unloaded: 0, since: cause };
     this.window.clear();
     this.sampler.reset();
     const cleared = this.alarmState.reset();
@@ -306,10 +308,13 @@ export class ShadowTester<S extends DetectorSource, C = undefined> {
     }
     if ('err' in outcome) {
       this.counters.failed++;
-      this.roleRuns.failed++;
-      this.lastCandidateError = outcome.err.message;
+      // A candidate that never loaded has no identity for an alarm, and its frames before the load are no runs of it:
+      // a promote refused for them would blame the model for its file's absence (or a copy still under way).
+      if (outcome.detector) {
+        this.roleRuns.failed++;
+        this.lastCandidateError = outcome.err.message;
+      } else this.roleRuns.unloaded++;
       this.events.candidateError(outcome.err, job.context);
-      // a candidate that never loaded has no identity for an alarm, and its frames before the load are no runs of it
       if (outcome.detector) {
         this.failingInARow++;
         const window = this.window.summary();
