@@ -135,11 +135,11 @@ export class Detector {
     // (MODEL_CHANGED) rather than run under another file's description and sha256.
     const identity = await fileIdentity(modelPath);
     const { info } = await loadModelInfo(modelPath, { names: options.names });
-    await checkSameFile(modelPath, identity);
+    await checkSameFile(modelPath, identity, info.sha256);
     const mismatch = namesCountWarning(options.names, info) ?? metadataNamesWarning(info, options.names);
     if (mismatch) options.warn?.(mismatch);
     const saturation = saturationWarning(info, options.cpu);
-    const lease = await acquireSession(modelPath, options, options.warn, identity);
+    const lease = await acquireSession(modelPath, options, options.warn, identity, info.sha256);
     frameDecoder.acquire();
     let d: Detector;
     try {
@@ -164,8 +164,8 @@ export class Detector {
 
   /** Throws MODEL_CHANGED (MODEL_NOT_FOUND when gone) unless the model file is still the one loaded, as a worker restart would. */
   checkFile(): Promise<void> {
-    const { modelPath, identity } = this.lease.host.config;
-    return checkSameFile(modelPath, identity);
+    const { modelPath, identity, sha256 } = this.lease.host.config;
+    return checkSameFile(modelPath, identity, sha256);
   }
 
   /** Worker restarts and recoveries of the session this detector uses. */

@@ -100,7 +100,7 @@ export class InferenceHost {
   private async spawnAndAnnounce(): Promise<void> {
     // A file replaced or deleted is refused here, before a worker (and onnxruntime in it) is started only to
     // refuse it: after a refused restart every frame tries again, and a worker each cost 45 ms of CPU.
-    if (this.recovering) await checkSameFile(this.config.modelPath, this.config.identity);
+    if (this.recovering) await checkSameFile(this.config.modelPath, this.config.identity, this.config.sha256);
     if (this.closed) throw new YoloEdgeError('model session is closed', 'CLOSED');
     await this.spawn();
     if (this.recovering) {

@@ -41,9 +41,10 @@ function normalise(settings: SessionSettings, warn: Warn): Required<SessionSetti
 
 /**
  * One session (in its own worker) per model file and settings, shared by every user and ended with the last.
- * `identity`: the file as the caller read it; a file that is no longer that one is refused with MODEL_CHANGED.
+ * `identity`: the file as the caller read it, `sha256` its bytes; a file that is no longer that one is refused with
+ * MODEL_CHANGED.
  */
-export async function acquireSession(modelPath: string, settings: SessionSettings = {}, warn: Warn = () => {}, identity?: string): Promise<SessionLease> {
+export async function acquireSession(modelPath: string, settings: SessionSettings = {}, warn: Warn = () => {}, identity?: string, sha256?: string): Promise<SessionLease> {
   const s = normalise(settings, warn);
   const file = path.resolve(modelPath);
   // a model replaced in place gets a new session
@@ -51,7 +52,7 @@ export async function acquireSession(modelPath: string, settings: SessionSetting
   const key = `${file}|${identity}|${s.threads}|${s.executionProviders.join(',')}`;
   let entry = entries.get(key);
   if (!entry) {
-    const host = new InferenceHost({ modelPath: file, identity, threads: s.threads, executionProviders: s.executionProviders, niceness: inferenceNiceness() }, warn);
+    const host = new InferenceHost({ modelPath: file, identity, sha256, threads: s.threads, executionProviders: s.executionProviders, niceness: inferenceNiceness() }, warn);
     entry = { host, ready: host.start(), users: 0 };
     entries.set(key, entry);
   }

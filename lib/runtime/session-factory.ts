@@ -20,7 +20,7 @@ export function usableProviders(requested: string[], warn: Warn): string[] {
 
 /** The session for one model and settings; a provider that fails to start falls back to cpu. */
 export async function createSession(c: SessionConfig, warn: Warn): Promise<{ session: ort.InferenceSession; providers: string[] }> {
-  await checkSameFile(c.modelPath, c.identity);
+  await checkSameFile(c.modelPath, c.identity, c.sha256);
   const providers = usableProviders(c.executionProviders, warn);
   const options: ort.InferenceSession.SessionOptions = {
     executionProviders: providers,

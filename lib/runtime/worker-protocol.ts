@@ -36,6 +36,8 @@ export interface SessionConfig {
   modelPath: string;
   /** The file's identity (runtime/file-identity) when its users described it; a restart checks it still is. */
   identity: string;
+  /** sha256 of the bytes its users described: the same bytes under a new time are still the file. */
+  sha256?: string;
   threads: number;
   executionProviders: string[];
   /** Nice steps below Node-RED's threads for the worker and its intra-op threads (0: same priority). */
