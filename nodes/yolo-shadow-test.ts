@@ -48,15 +48,21 @@ export = function (RED: NodeAPI): void {
     RED.nodes.createNode(this, config);
     const node = this;
     const production = RED.nodes.getNode(config.production) as YoloModelNode | null;
-    const candidate = (RED.nodes.getNode(config.candidate) as YoloModelNode | null) ?? undefined;
+    // The production node picked as candidate too (after 'make the candidate the production model'): a model compared
+    // with itself agrees always, and a promote changes nothing.
+    const sameAsProduction = Boolean(config.candidate) && config.candidate === config.production;
+    const candidate = sameAsProduction ? undefined : (RED.nodes.getNode(config.candidate) as YoloModelNode | null) ?? undefined;
     if (!production) {
       node.status({ fill: 'red', shape: 'ring', text: noModelText(config.production, 'production') });
       this.on('input', (_msg: NodeMessageInFlow, _send, done) => done(noModelError(config.production, 'production')));
       return;
     }
-    // A candidate named but not deployed (an import without its yolo-model node): production serves alone, and says why.
-    const missingCandidate = config.candidate && !candidate ? noModelText(config.candidate, 'candidate') : '';
-    if (missingCandidate) node.warn(`${noModelError(config.candidate, 'candidate').message}; production serves alone meanwhile`);
+    // A candidate named but not deployed (an import without its yolo-model node), or production's own: production serves
+    // alone, and says why.
+    const servesAlone = sameAsProduction ? 'candidate is the production model'
+      : config.candidate && !candidate ? noModelText(config.candidate, 'candidate') : '';
+    if (sameAsProduction) node.warn('the candidate is the production yolo-model node: a model compared with itself always agrees, so production serves alone; pick the next candidate, or none, in this node\'s settings');
+    else if (servesAlone) node.warn(`${noModelError(config.candidate, 'candidate').message}; production serves alone meanwhile`);
     let lastWarning = '';
     let candidateFailure = '';
     /**
@@ -154,7 +160,7 @@ export = function (RED: NodeAPI): void {
       const role = tester.roles.promoted ? ' · promoted' : '';
       const alarm = tester.alarm;
       if (alarm.active) return { fill: 'red', shape: 'dot', text: `ALARM: ${alarm.reasons.map((r) => r.split(':')[0]).join(', ')}${role}` };
-      if (!tester.roles.candidate) return { fill: missingCandidate ? 'yellow' : 'green', shape: 'ring', text: `${missingCandidate || 'no candidate'} · ${frames.stats.processed} frames` };
+      if (!tester.roles.candidate) return { fill: servesAlone ? 'yellow' : 'green', shape: 'ring', text: `${servesAlone || 'no candidate'} · ${frames.stats.processed} frames` };
       const w = tester.windowSummary;
       const c = tester.counters;
       // The candidate's own runs: the counters span promote and rollback, and would blame it for the other model's failures.
@@ -183,6 +189,8 @@ export = function (RED: NodeAPI): void {
 
     async function command(msg: Msg): Promise<void> {
       const cmd = parseShadowCommand(msg.command);
+      // 'no candidate model configured' would contradict the status, which names why there is none
+      if (cmd === 'promote' && servesAlone) throw new YoloEdgeError(`promote: ${servesAlone}, so there is nothing to promote`, 'NO_CANDIDATE');
       if (cmd === 'promote') await tester.promote(base);
       else if (cmd === 'rollback') await tester.rollback();
       else tester.reset();
@@ -248,7 +256,7 @@ export = function (RED: NodeAPI): void {
         const refused = refuseSettingsAtLoad(node, p, base);
         if (refused) frames.showState(errorStatus(refused), true);
         else if (candidate && !c) frames.showState({ fill: 'yellow', shape: 'ring', text: `ready · candidate failed: ${candidateFailure.slice(0, 60)}` }, false);
-        else if (missingCandidate) frames.showState({ fill: 'yellow', shape: 'ring', text: `ready · ${missingCandidate}` }, false);
+        else if (servesAlone) frames.showState({ fill: 'yellow', shape: 'ring', text: `ready · ${servesAlone}` }, false);
         else frames.showState({ fill: 'grey', shape: 'dot', text: candidate ? 'ready · shadowing' : 'ready · no candidate' }, false);
       },
       (err: Error) => {

@@ -711,6 +711,26 @@ describe('yolo-shadow-test node', function () {
     assert.deepStrictEqual([statuses.at(-1).fill, statuses.at(-1).text], ['yellow', 'candidate yolo-model node gone not found · 1 frames']);
   });
 
+  it('a candidate that is the production yolo-model node (after "make the candidate the production model") is a warning and a yellow status, not a comparison of the model with itself', async () => {
+    await helper.load([modelNode, shadowNode], flow('yolov8n.onnx', 'yolov8n.onnx', { candidate: 'mp' }));
+    const s1 = helper.getNode('s1');
+    const statuses = [];
+    s1.on('call:status', (call) => statuses.push(call.args[0]));
+    const got = capture();
+    assert.match(s1.warn.args.map((a) => String(a[0])).join('\n'), /the candidate is the production yolo-model node: a model compared with itself always agrees, so production serves alone; pick the next candidate, or none/);
+    await until(() => statuses.some((st) => /^ready/.test(st.text)), 'the ready status');
+    assert.deepStrictEqual([statuses.at(-1).fill, statuses.at(-1).text], ['yellow', 'ready · candidate is the production model']);
+    s1.receive({ payload: images[0] });
+    await until(() => got.out1.length === 1, 'a production message');
+    s1.receive({ command: 'promote' });
+    await until(() => got.errors.length === 1, 'the promote refused');
+    assert.strictEqual(got.errors[0].code, 'NO_CANDIDATE');
+    assert.strictEqual(got.errors[0].message, 'promote: candidate is the production model, so there is nothing to promote');
+    assert.deepStrictEqual(got.out2, [], 'no report of the model against itself, no reply');
+    await until(() => / 1 frames$/.test(statuses.at(-1).text), 'the status after the frame');
+    assert.deepStrictEqual([statuses.at(-1).fill, statuses.at(-1).text], ['yellow', 'candidate is the production model · 1 frames']);
+  });
+
   it('a production yolo-model node that is not deployed is named in the status and in each error (it said "no production model configured")', async () => {
     const f = flow('yolov8n.onnx', 'yolov8n.onnx', { production: 'gone' }).filter((n) => n.id !== 'mp');
     await helper.load([modelNode, shadowNode], f);
