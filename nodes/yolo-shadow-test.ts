@@ -105,6 +105,11 @@ export = function (RED: NodeAPI): void {
         warnCandidate(err);
         status(true);
       },
+      candidateFileChanged: (err, model) => {
+        if (frames.closed) return;
+        node.warn(`candidate model: ${err.message}. The comparisons go on with the model it loaded (sha256 ${model.sha256.slice(0, 12)}), and a promote is refused`);
+        status(true);
+      },
       loaded: (d, role, source) => adopt(d, role, source),
     });
 
@@ -170,6 +175,11 @@ export = function (RED: NodeAPI): void {
         const failures = unloaded ? own.unloaded : own.failed;
         const times = failures > 0 ? ` ${failures}x` : '';
         return { fill: 'yellow', shape: 'dot', text: `candidate failed${times}: ${candidateFailure.slice(0, 60)} · ${c.compared} compared${role}` };
+      }
+      const changed = tester.candidateFileChanged;
+      if (changed) {
+        const what = /not found/.test(changed) ? 'gone' : 'changed';
+        return { fill: 'yellow', shape: 'dot', text: `candidate file ${what} since it loaded: redeploy to compare it · ${c.compared} compared${role}` };
       }
       const f1 = w.meanF1 === null ? 'F1 -' : `F1 ${w.meanF1.toFixed(2)}`;
       const ratio = w.p95LatencyRatio === null ? '' : ` · x${w.p95LatencyRatio.toFixed(2)}`;

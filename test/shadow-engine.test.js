@@ -300,6 +300,32 @@ describe('ShadowTester', () => {
     assert.deepStrictEqual(runs, { failed: 0, compared: 2, unloaded: 3 });
   });
 
+  it('tells once, at a comparison, that the candidate file is no longer the one it loaded; the comparisons go on, and a file put back clears it', async () => {
+    const { YoloEdgeError } = lib('errors');
+    let file;
+    const candidate = source(async () => result);
+    const d = await candidate.detector();
+    d.checkFile = async () => { if (file) throw file; };
+    const told = [];
+    const reports = [];
+    const t = new ShadowTester(source(async () => result), candidate, settings, { report: (r) => reports.push(r), alarm() {}, candidateError() {}, candidateFileChanged: (e, model) => told.push([e.code, model.sha256]) });
+    const frame = async () => { await t.runFrame(new Uint8Array(1), {}, undefined); await t.drain(); };
+    await frame();
+    assert.deepStrictEqual([told, t.candidateFileChanged], [[], undefined]);
+    file = new YoloEdgeError('model file /models/next.onnx changed since it was loaded', 'MODEL_CHANGED');
+    await frame();
+    await frame();
+    assert.deepStrictEqual(told, [['MODEL_CHANGED', 'y']], 'once for the change');
+    assert.strictEqual(t.candidateFileChanged, 'model file /models/next.onnx changed since it was loaded');
+    assert.deepStrictEqual([reports.length, t.counters.compared, t.counters.failed], [3, 3, 0], 'compared all the same');
+    file = undefined; // put back
+    await frame();
+    assert.strictEqual(t.candidateFileChanged, undefined);
+    file = new YoloEdgeError('model file not found: /models/next.onnx', 'MODEL_NOT_FOUND');
+    await frame();
+    assert.deepStrictEqual(told.map(([code]) => code), ['MODEL_CHANGED', 'MODEL_NOT_FOUND']);
+  });
+
   it('raises the alarm when the candidate fails "after" picked frames in a row, and clears it once it runs again', async () => {
     let failing = true;
     const production = source(async () => result);

@@ -594,7 +594,7 @@ describe('yolo-shadow-test node', function () {
     assert.strictEqual(got.out1[0].detection.model.sha256, DEFAULT_SHA);
   });
 
-  it('refuses to promote a candidate whose file was replaced since it loaded: what was compared is not what a restart would load', async () => {
+  it('says at the next comparison that the candidate file was replaced, and refuses to promote it: what was compared is not what a restart would load', async () => {
     const file = path.join(dir, 'replaced.onnx');
     fs.copyFileSync(perturbed, file);
     await helper.load([modelNode, shadowNode], flow('yolov8n.onnx', file));
@@ -604,13 +604,24 @@ describe('yolo-shadow-test node', function () {
     await until(() => reports(got).length === 1, 'a comparison of the candidate as loaded');
     fs.copyFileSync(broken, `${file}.new`);
     fs.renameSync(`${file}.new`, file); // a new version put in its place
+    // the next comparison says so at once, in a warning and the status, instead of at the promote
+    const statuses = [];
+    s1.on('call:status', (call) => statuses.push(call.args[0]));
+    s1.receive({ payload: images[1] });
+    await until(() => reports(got).length === 2, 'a comparison after the file was replaced');
+    assert.strictEqual(reports(got)[1].payload.candidate.model.sha256, reports(got)[0].payload.candidate.model.sha256, 'still the model loaded before');
+    const warned = s1.warn.args.map((a) => String(a[0])).filter((w) => /changed since it was loaded/.test(w));
+    assert.deepStrictEqual(warned.length, 1, s1.warn.args.join('\n'));
+    assert.match(warned[0], /^candidate model: model file \S*replaced\.onnx changed since it was loaded; redeploy \(or restart the flows\) to load the new file\. The comparisons go on with the model it loaded \(sha256 [0-9a-f]{12}\), and a promote is refused$/);
+    await until(() => / 2 compared$/.test(statuses.at(-1)?.text), 'the status after it');
+    assert.deepStrictEqual([statuses.at(-1).fill, statuses.at(-1).text], ['yellow', 'candidate file changed since it loaded: redeploy to compare it · 2 compared']);
     s1.receive({ command: 'promote' });
     await until(() => got.errors.length === 1 || got.out2.some((m) => m.topic === 'yolo-edge/shadow/command'), 'the promote\'s answer');
     assert.strictEqual(got.errors[0]?.code, 'PROMOTE_REFUSED', 'refused');
     assert.match(got.errors[0].message, /^promote refused: the candidate file changed since it loaded, so the comparisons were of the model it held before; redeploy to shadow the file as it is now \(MODEL_CHANGED\)/);
-    s1.receive({ payload: images[1] });
-    await until(() => got.out1.length === 2, 'a frame after the refused promote');
-    assert.strictEqual(got.out1[1].detection.model.sha256, DEFAULT_SHA, 'production unchanged');
+    s1.receive({ payload: images[2] });
+    await until(() => got.out1.length === 3, 'a frame after the refused promote');
+    assert.strictEqual(got.out1[2].detection.model.sha256, DEFAULT_SHA, 'production unchanged');
   });
 
   it('promotes a candidate over a production that does not load; the status then names the old production as a candidate that does not load', async () => {

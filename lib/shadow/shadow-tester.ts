@@ -90,8 +90,20 @@ export interface ShadowEvents<C, S = DetectorSource> {
   /** context is undefined when a command cleared the alarm: no frame caused it. */
   alarm(event: AlarmEvent, context: C | undefined): void;
   candidateError(err: Error, context: C): void;
+  /**
+   * The candidate's file is no longer the one it loaded (replaced by other bytes, or gone), seen at a comparison: the
+   * comparisons go on with the model loaded before, and a promote is refused. Once per change.
+   */
+  candidateFileChanged?(err: Error, model: ModelIdentity, context: C): void;
   /** The first time a model's detector is seen in a role (a candidate may load only after deploy, once its file appears). */
   loaded?(detector: Detector, role: 'production' | 'candidate', source: S): void;
+}
+
+interface CandidateRun {
+  detector: Detector;
+  result: DetectionResult;
+  /** Set when the candidate's file is no longer the one it loaded. */
+  fileChanged?: Error;
 }
 
 interface Comparison<S, C> {
@@ -175,6 +187,8 @@ export class ShadowTester<S extends DetectorSource, C = undefined> {
    */
   private roleRuns = { failed: 0, compared: 0, unloaded: 0, since: 'deploy' as 'deploy' | Restart };
   private readonly seen = { production: new WeakSet<Detector>(), candidate: new WeakSet<Detector>() };
+  /** Why the candidate's file is not the one it loaded, as its last comparison found; undefined while it is. */
+  private fileChange?: string;
 
   constructor(production: S, candidate: S | undefined, private readonly settings: ShadowSettings, private readonly events: ShadowEvents<C, S>) {
     this.roles = new ModelRoles(production, candidate);
@@ -192,6 +206,11 @@ export class ShadowTester<S extends DetectorSource, C = undefined> {
   get candidateRuns(): { failed: number; compared: number; unloaded: number } {
     const { failed, compared, unloaded } = this.roleRuns;
     return { failed, compared, unloaded };
+  }
+
+  /** Why the candidate's file is no longer the one it loaded (the comparisons are of the model loaded before); undefined while it is. */
+  get candidateFileChanged(): string | undefined {
+    return this.fileChange;
   }
 
   get windowSummary(): WindowSummary {
@@ -289,6 +308,7 @@ export class ShadowTester<S extends DetectorSource, C = undefined> {
     this.epoch++;
     this.failingInARow = 0;
     this.roleRuns = { failed: 0, compared: 0, unloaded: 0, since: cause };
+    if (cause !== 'reset') this.fileChange = undefined; // about the model that left the candidate's role
     this.window.clear();
     this.sampler.reset();
     const cleared = this.alarmState.reset();
@@ -326,6 +346,7 @@ export class ShadowTester<S extends DetectorSource, C = undefined> {
     const cand = outcome.run;
     this.counters.compared++;
     this.roleRuns.compared++;
+    this.noteFile(cand, job.context);
     this.failingInARow = 0;
     const report = this.reportOf(job, cand);
     const change = this.updateAlarm(report.window);
@@ -333,6 +354,12 @@ export class ShadowTester<S extends DetectorSource, C = undefined> {
     report.counters = { ...this.counters };
     this.events.report(report, job.context);
     if (change) this.announce(change, job, report.window, cand.detector);
+  }
+
+  private noteFile(run: CandidateRun, context: C): void {
+    const was = this.fileChange;
+    this.fileChange = run.fileChanged?.message;
+    if (run.fileChanged && this.fileChange !== was) this.events.candidateFileChanged?.(run.fileChanged, this.settings.describe(run.detector), context);
   }
 
   private updateAlarm(window: WindowSummary): AlarmChange | undefined {
@@ -348,14 +375,17 @@ export class ShadowTester<S extends DetectorSource, C = undefined> {
   }
 
   /** The candidate's run, or its error and the detector it failed in (none when it did not load). */
-  private async runCandidate(job: Comparison<S, C>): Promise<{ run: { detector: Detector; result: DetectionResult } } | { err: Error; detector?: Detector }> {
+  private async runCandidate(job: Comparison<S, C>): Promise<{ run: CandidateRun } | { err: Error; detector?: Detector }> {
     let detector: Detector | undefined;
     try {
       detector = await job.candidate.detector();
       this.noteLoaded(detector, 'candidate', job.candidate);
       const options = { ...job.options, keepRaw: true, annotate: false, thumbnail: 0 };
       if (options.classes) options.classes = classesByName(options.classes, job.production.detector.info.names);
-      return { run: { detector, result: await detector.detect(job.image, options) } };
+      const result = await detector.detect(job.image, options);
+      // a stat per comparison: a candidate replaced on disk while shadowed kept comparing the old model in silence
+      const fileChanged = await detector.checkFile().then(() => undefined, (err: Error) => err);
+      return { run: { detector, result, fileChanged } };
     } catch (err) {
       return { err: err as Error, detector };
     }
