@@ -3,7 +3,7 @@ import { Camera, CameraOutput } from '../lib/camera/camera';
 import { CalibrationOptions } from '../lib/camera/calibration-capture';
 import { CameraConfig, Credentials, FIELD_SOURCES, parseCameraConfig } from '../lib/camera/config';
 import type { TlsOptions } from '../lib/camera/http-sources';
-import { numberField, optionalFolderPath, statusText, text } from '../lib/config/fields';
+import { numberField, optionalFolderPath, STATUS_MAX, statusText, text } from '../lib/config/fields';
 import { Redact, redactor, splitUrlCredentials } from '../lib/camera/redact';
 import { moveUrlCredentialsOnStart } from './shared/url-credentials';
 import { YoloEdgeError } from '../lib/errors';
@@ -42,9 +42,6 @@ function tlsOf(RED: NodeAPI, config: YoloCameraDef): TlsOptions | undefined {
   if (typeof tlsNode?.addTLSOptions !== 'function') throw new YoloEdgeError(`TLS configuration ${id} not found (deleted, or not a tls-config node)`, 'BAD_CONFIG');
   return tlsNode.addTLSOptions({});
 }
-
-/** Longest status text: a badge does not wrap. */
-const STATUS_MAX = 100;
 
 export = function (RED: NodeAPI): void {
   moveUrlCredentialsOnStart(RED, 'yolo-camera');

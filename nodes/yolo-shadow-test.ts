@@ -10,8 +10,8 @@ import { DetectNodeFields, detectOptions, imageOf, Msg, wantsAnnotation, detecti
 import { describeDetector, Detector, ModelIdentity } from '../lib/detector';
 import { FrameJob } from './shared/frame-intake';
 import { FrameOutput, FrameRuntime } from './shared/frame-runtime';
-import { errorStatus, refuseInput } from './shared/refuse-input';
-import { loadFailureText, noModelError, noModelText, refuseSettingsAtLoad, showFetchProgress, YoloModelNode } from './shared/model-config';
+import { briefReason, errorStatus, refuseInput } from './shared/refuse-input';
+import { loadFailureStatus, noModelError, noModelText, refuseSettingsAtLoad, showFetchProgress, YoloModelNode } from './shared/model-config';
 
 interface YoloShadowTestDef extends DetectNodeFields {
   production: string;
@@ -174,7 +174,7 @@ export = function (RED: NodeAPI): void {
       if (unloaded || (own.failed > 0 && own.failed >= own.compared)) {
         const failures = unloaded ? own.unloaded : own.failed;
         const times = failures > 0 ? ` ${failures}x` : '';
-        return { fill: 'yellow', shape: 'dot', text: `candidate failed${times}: ${candidateFailure.slice(0, 60)} · ${c.compared} compared${role}` };
+        return { fill: 'yellow', shape: 'dot', text: `candidate failed${times}: ${briefReason(candidateFailure)} · ${c.compared} compared${role}` };
       }
       const changed = tester.candidateFileChanged;
       if (changed) {
@@ -265,13 +265,13 @@ export = function (RED: NodeAPI): void {
         if (frames.closing) return;
         const refused = refuseSettingsAtLoad(node, p, base);
         if (refused) frames.showState(errorStatus(refused), true);
-        else if (candidate && !c) frames.showState({ fill: 'yellow', shape: 'ring', text: `ready · candidate failed: ${candidateFailure.slice(0, 60)}` }, false);
+        else if (candidate && !c) frames.showState({ fill: 'yellow', shape: 'ring', text: `ready · candidate failed: ${briefReason(candidateFailure)}` }, false);
         else if (servesAlone) frames.showState({ fill: 'yellow', shape: 'ring', text: `ready · ${servesAlone}` }, false);
         else frames.showState({ fill: 'grey', shape: 'dot', text: candidate ? 'ready · shadowing' : 'ready · no candidate' }, false);
       },
       (err: Error) => {
         if (frames.closing) return; // redeployed while loading: the new node shows its own status
-        frames.showState({ fill: 'red', shape: 'ring', text: loadFailureText(err) }, true);
+        frames.showState(loadFailureStatus(err), true);
         node.error(`production model: ${err.message}`);
       },
     );

@@ -1,7 +1,7 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow, NodeStatus } from 'node-red';
 import { parseTemperatureConfig, TemperatureConfig } from '../lib/temperature/config';
 import { TOPICS } from '../lib/topics';
-import { statusText } from '../lib/config/fields';
+import { STATUS_MAX, statusText } from '../lib/config/fields';
 import { GUARD_SOURCE } from '../lib/pipeline/control';
 import { SampleResult, TemperatureMonitor, ZONE_SOURCE } from '../lib/temperature/monitor';
 import { ThermalState } from '../lib/temperature/state';
@@ -65,10 +65,10 @@ export = function (RED: NodeAPI): void {
         // A warm, hot or critical state stays in force without readings (critical keeps detection paused): said so.
         const held = state === 'normal' ? '' : `, ${state} held`;
         const fill = state === 'normal' ? 'grey' : BADGE[state].fill;
-        return { fill, shape: 'ring', text: statusText(`no temperature${held}: ${shortZonePaths(unavailable.temperature ?? 'unknown')}`, 80) };
+        return { fill, shape: 'ring', text: statusText(`no temperature${held}: ${shortZonePaths(unavailable.temperature ?? 'unknown')}`, STATUS_MAX) };
       }
       const fallback = unavailable[ZONE_SOURCE] !== undefined ? ` (thermal zone failed, ${temperatureSource})` : '';
-      return { ...BADGE[state], text: statusText(`${t.toFixed(1)} C ${state}${fallback}`, 80) };
+      return { ...BADGE[state], text: statusText(`${t.toFixed(1)} C ${state}${fallback}`, STATUS_MAX) };
     }
 
     function outputs(r: SampleResult, msg: NodeMessage): Array<NodeMessage | NodeMessage[] | null> {

@@ -5,7 +5,7 @@ import { DetectNodeFields, detectOptions, imageOf, Msg, wantsAnnotation, detecti
 import { FrameJob } from './shared/frame-intake';
 import { FrameOutput, FrameRuntime } from './shared/frame-runtime';
 import { errorStatus, refuseInput } from './shared/refuse-input';
-import { loadFailureText, noModelError, noModelText, refuseSettingsAtLoad, showFetchProgress, YoloModelNode } from './shared/model-config';
+import { loadFailureStatus, noModelError, noModelText, refuseSettingsAtLoad, showFetchProgress, YoloModelNode } from './shared/model-config';
 import { createPreview } from './shared/preview';
 
 interface Yolov8DetectDef extends DetectNodeFields {
@@ -80,7 +80,7 @@ export = function (RED: NodeAPI): void {
         },
         (err: Error) => {
           if (frames.closing) return;
-          frames.showState({ fill: 'red', shape: 'ring', text: loadFailureText(err) }, true);
+          frames.showState(loadFailureStatus(err), true);
           node.error(`model ${modelNode.modelPath}: ${err.message}`);
         },
       );

@@ -376,7 +376,17 @@ describe('yolov8-detect node', function () {
     d1.receive({ topic: 'yolo-edge/control', payload: { maxFps: 2 } });
     await new Promise((r) => setTimeout(r, 400));
     const last = statuses[statuses.length - 1];
-    assert.deepStrictEqual([last.fill, last.text], ['red', 'model file not found: /nonexistent/model.onnx']);
+    assert.deepStrictEqual([last.fill, last.text], ['red', 'model file not found: …/model.onnx']);
+  });
+
+  it('shows a path in the red status by its file name, so the badge keeps what failed (its folders filled it, cut at 60)', async () => {
+    const deep = `/nonexistent/${'production-line-7/'.repeat(6)}my model.onnx`;
+    await helper.load([modelNode, detectNode], flow(deep));
+    const d1 = helper.getNode('d1');
+    const r = await outcome(d1, helper.getNode('out'), { payload: zebra });
+    assert.ok(errorText(r.error).endsWith(`model file not found: ${deep}`), 'the error has the whole path');
+    await until(() => d1.status.lastCall?.args[0].fill === 'red', 'a red status');
+    assert.strictEqual(d1.status.lastCall.args[0].text, 'model file not found: …/my model.onnx');
   });
 
   it('does not try a refused model again for every frame, and loads it at once when the file is replaced', async () => {

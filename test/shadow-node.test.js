@@ -88,7 +88,7 @@ describe('yolo-shadow-test node', function () {
   });
 
   it('keeps a production model that did not load, or a refused class filter, in its red status when a control message comes', async () => {
-    for (const [production, props, text] of [['/nonexistent/model.onnx', {}, 'model file not found: /nonexistent/model.onnx'], ['yolov8n.onnx', { classes: 'unicorn' }, /^unknown class "unicorn"/]]) {
+    for (const [production, props, text] of [['/nonexistent/model.onnx', {}, 'model file not found: …/model.onnx'], ['yolov8n.onnx', { classes: 'unicorn' }, /^unknown class "unicorn"/]]) {
       await helper.load([modelNode, detectNode, shadowNode], flow(production, 'yolov8n.onnx', props));
       const s1 = helper.getNode('s1');
       const statuses = [];

@@ -41,6 +41,9 @@ export function shownStart(v: unknown, max = 40): string {
   return typeof v === 'string' && v.length > max ? `${shown(v.slice(0, max))}... (${v.length} characters)` : shown(v);
 }
 
+/** Longest text of a node's status: a badge does not wrap (the whole message is in the log and the Catch msg). */
+export const STATUS_MAX = 100;
+
 /** A status text cut to `max` characters, the cut marked: a status badge does not wrap. */
 export function statusText(text: string, max: number): string {
   return text.length <= max ? text : text.slice(0, max - 1) + '…';

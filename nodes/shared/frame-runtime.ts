@@ -8,7 +8,7 @@ import { YoloEdgeError } from '../../lib/errors';
 import { RateMeter } from '../../lib/rate-meter';
 import type { FrameCounters } from './detect-message';
 import { FrameJob, takeFrame } from './frame-intake';
-import { errorStatus } from './refuse-input';
+import { briefReason, errorStatus } from './refuse-input';
 
 const STATUS_EVERY_MS = 250;
 /** How long close() waits for frames in progress (Node-RED gives a node 15 s); later ones end with CLOSED. */
@@ -112,7 +112,7 @@ export class FrameRuntime {
     this.watched.add(detector);
     this.unwatch.push(detector.onState((s: HostState) => {
       this.worker = s.state === 'restarting' ? `${whose()} worker restarting in ${(s.inMs / 1000).toFixed(1)} s (${s.reason})`
-        : s.state === 'failed' ? `${whose()} worker did not restart: ${s.reason.slice(0, 60)}` : undefined;
+        : s.state === 'failed' ? `${whose()} worker did not restart: ${briefReason(s.reason)}` : undefined;
       this.status(true);
     }));
   }

@@ -1,8 +1,9 @@
 // Shared between the node adapters: how a node reaches the detector its yolo-model config node owns.
 import * as path from 'path';
-import type { Node } from 'node-red';
+import type { Node, NodeStatus } from 'node-red';
 import type { DetectOptions, Detector } from '../../lib/detector';
 import { YoloEdgeError } from '../../lib/errors';
+import { errorStatus } from './refuse-input';
 
 export interface YoloModelNode extends Node {
   /** Resolved model file path. */
@@ -31,9 +32,9 @@ export function noModelError(id: string | undefined, role = ''): YoloEdgeError {
   return new YoloEdgeError(`${noModelText(id, role)}: pick the model again in the node's settings and deploy`, 'NO_MODEL');
 }
 
-/** The red status text for a model that did not load. */
-export function loadFailureText(err: Error): string {
-  return (err as { code?: string }).code === 'MODEL_FETCH_FAILED' ? 'default model fetch failed · see log' : err.message.slice(0, 60);
+/** The red status of a model that did not load: a fetch failure says where its long story is. */
+export function loadFailureStatus(err: Error): NodeStatus {
+  return (err as { code?: string }).code === 'MODEL_FETCH_FAILED' ? { fill: 'red', shape: 'ring', text: 'default model fetch failed · see log' } : errorStatus(err);
 }
 
 /** Shows the default model's fetch progress in `node`'s status until `loading` settles or the node closes. */
