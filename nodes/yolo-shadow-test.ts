@@ -131,10 +131,15 @@ export = function (RED: NodeAPI): void {
       }, () => undefined);
     }
 
-    /** Warns once per distinct candidate error; the status shows the last one while the candidate keeps failing. */
+    /**
+     * Warns once per distinct candidate error; the status shows the last one while the candidate keeps failing. Errors
+     * that differ only in their numbers are one: a file still being copied was 'cut short (N bytes)' with a new N at
+     * every picked frame.
+     */
     function warnCandidate(err: Error): void {
-      if (err.message !== lastWarning) node.warn(`candidate model: ${err.message}`);
-      lastWarning = err.message;
+      const kind = err.message.replace(/\d+/g, '#');
+      if (kind !== lastWarning) node.warn(`candidate model: ${err.message}`);
+      lastWarning = kind;
       candidateFailure = err.message;
     }
 

@@ -414,6 +414,29 @@ describe('yolo-shadow-test node', function () {
     assert.deepStrictEqual(got.errors.map(String), []);
   });
 
+  it('a candidate file still being copied is warned about once, not again at every frame as it grows', async () => {
+    const copying = path.join(dir, 'copying.onnx');
+    const model = fs.readFileSync(requireModel());
+    fs.writeFileSync(copying, model.subarray(0, 100000));
+    await helper.load([modelNode, shadowNode], flow('yolov8n.onnx', copying));
+    const got = capture();
+    const warnings = [];
+    const statuses = [];
+    const s1 = helper.getNode('s1');
+    s1.on('call:warn', (call) => warnings.push(String(call.args[0])));
+    s1.on('call:status', (call) => statuses.push(call.args[0].text));
+    for (const [i, bytes] of [300000, 900000].entries()) {
+      s1.receive({ payload: images[i] });
+      await until(() => statuses.some((t) => new RegExp(`candidate failed ${i + 1}x: .*cut short`).test(t)), `the failed comparison ${i + 1} in the status`);
+      fs.writeFileSync(copying, model.subarray(0, bytes)); // the copy goes on: another size in the message
+    }
+    s1.receive({ payload: images[2] });
+    await until(() => statuses.some((t) => /candidate failed 3x: .*cut short/.test(t)), 'the failed comparison 3 in the status');
+    const cut = warnings.filter((w) => /^candidate model: .*cut short/.test(w));
+    assert.strictEqual(cut.length, 1, cut.join('\n'));
+    assert.strictEqual(got.out1.length, 3, 'production served every frame');
+  });
+
   it('a candidate that cannot load is a warning and a yellow status naming the candidate, before and after frames', async () => {
     await helper.load([modelNode, shadowNode], flow('yolov8n.onnx', path.join(dir, 'missing.onnx')));
     const got = capture();
