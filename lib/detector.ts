@@ -135,7 +135,7 @@ export class Detector {
     // (MODEL_CHANGED) rather than run under another file's description and sha256.
     const identity = await fileIdentity(modelPath);
     const { info } = await loadModelInfo(modelPath, { names: options.names });
-    await checkSameFile(modelPath, identity, info.sha256);
+    await checkSameFile(modelPath, identity, info.sha256, 'load');
     const mismatch = namesCountWarning(options.names, info) ?? metadataNamesWarning(info, options.names);
     if (mismatch) options.warn?.(mismatch);
     const saturation = saturationWarning(info, options.cpu);

@@ -20,7 +20,7 @@ export const ERROR_CODES = {
   MODEL_TOO_LARGE: 'the editor\'s model list cannot describe the file without reading its weights: too large, or too many protobuf fields for a model',
   MODEL_FETCH_FAILED: 'the default model could not be fetched (the log names the fix)',
   MODEL_LOAD_FAILED: 'onnxruntime could not create a session for the model',
-  MODEL_CHANGED: 'the model file was replaced by other bytes after it was loaded (redeploy to load the new file); the same bytes copied again or put back are the same model',
+  MODEL_CHANGED: 'the model file was replaced by other bytes after it was loaded (redeploy to load the new file), or changed while it was being loaded (a later try loads it, in a node at the next frame); the same bytes copied again or put back are the same model',
   NOT_ONNX: 'the file is not an ONNX model',
   NOT_DETECTOR: 'the model is not a YOLO detector this package can read',
   UNSUPPORTED_TYPE: 'the model\'s input or output element type is not float32, float16 or uint8',

@@ -253,6 +253,27 @@ describe('inference in worker threads', function () {
     }
   });
 
+  it('says that a model file that changed while it loaded is loaded again at the next try, asking for no redeploy (it did)', async () => {
+    const file = path.join(require('os').tmpdir(), `yolo-edge-copying-${process.pid}.onnx`);
+    fs.copyFileSync(MODEL, file);
+    const fsp = require('fs').promises;
+    const open = fsp.open;
+    let grown = false;
+    // the copy goes on while the model is read: the file grows after its first open
+    fsp.open = async function (p, ...rest) {
+      const fh = await open.call(this, p, ...rest);
+      if (p === file && !grown) { grown = true; fs.appendFileSync(file, Buffer.from([0x32, 0])); } // an empty doc_string: still a model
+      return fh;
+    };
+    try {
+      await assert.rejects(Detector.create(file, { threads: 1 }), (e) => e.code === 'MODEL_CHANGED' && /changed while it was being loaded .*loaded again as it is at the next try$/.test(e.message) && !/redeploy/.test(e.message));
+    } finally {
+      fsp.open = open;
+      fs.rmSync(file, { force: true });
+    }
+    assert.ok(grown, 'the model was read through the file handle');
+  });
+
   it('restarts a worker on its model file copied again, or deleted and put back: the same bytes under a new time are the same model', async () => {
     const file = path.join(require('os').tmpdir(), `yolo-edge-put-back-${process.pid}.onnx`);
     fs.copyFileSync(MODEL, file);

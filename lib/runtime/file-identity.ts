@@ -34,12 +34,14 @@ const sizeOf = (identity: string): string => identity.split(':')[0];
 /**
  * Throws MODEL_CHANGED (or MODEL_NOT_FOUND) unless the file is still the one its users described. With `sha256`
  * (of the bytes they described), a file with a new time but the same bytes (copied again, deleted and put back,
- * touched) is still that one.
+ * touched) is still that one. `during` 'load': the file changed while it was read for loading, which a later try
+ * loads as it is then (a node tries again at the next frame), so no redeploy is asked for.
  */
-export async function checkSameFile(modelPath: string, identity: string, sha256?: string): Promise<void> {
+export async function checkSameFile(modelPath: string, identity: string, sha256?: string, during: 'load' | 'use' = 'use'): Promise<void> {
   const now = await fileIdentity(modelPath);
   if (now === identity) return;
   if (sha256 && sizeOf(now) === sizeOf(identity) && (await contentHash(modelPath, now)) === sha256) return;
+  if (during === 'load') throw new YoloEdgeError(`model file ${modelPath} changed while it was being loaded (still being copied?); it is loaded again as it is at the next try`, 'MODEL_CHANGED');
   // a worker restarted after the file was replaced would run a model its users no longer describe
   throw new YoloEdgeError(`model file ${modelPath} changed since it was loaded; redeploy (or restart the flows) to load the new file`, 'MODEL_CHANGED');
 }
