@@ -81,7 +81,8 @@ export = function (RED: NodeAPI): void {
         (err: Error) => {
           if (frames.closing) return;
           frames.showState(loadFailureStatus(err), true);
-          node.error(`model ${modelNode.modelPath}: ${err.message}`);
+          // most load errors name the file already: it was logged twice in one line
+          node.error(err.message.includes(modelNode.modelPath) ? `model: ${err.message}` : `model ${modelNode.modelPath}: ${err.message}`);
         },
       );
     }

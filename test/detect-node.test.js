@@ -385,6 +385,8 @@ describe('yolov8-detect node', function () {
     const d1 = helper.getNode('d1');
     const r = await outcome(d1, helper.getNode('out'), { payload: zebra });
     assert.ok(errorText(r.error).endsWith(`model file not found: ${deep}`), 'the error has the whole path');
+    const logged = d1.error.args.map((a) => errorText(a[0])).find((t) => t.startsWith('model'));
+    assert.strictEqual(logged, `model: model file not found: ${deep}`, 'the load is logged naming the file once');
     await until(() => d1.status.lastCall?.args[0].fill === 'red', 'a red status');
     assert.strictEqual(d1.status.lastCall.args[0].text, 'model file not found: …/my model.onnx');
   });
