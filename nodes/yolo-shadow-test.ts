@@ -183,7 +183,7 @@ export = function (RED: NodeAPI): void {
       }
       const changed = tester.candidateFileChanged;
       if (changed) {
-        const what = /not found/.test(changed) ? 'gone' : 'changed';
+        const what = tester.candidateFileGone ? 'gone' : 'changed';
         return { fill: 'yellow', shape: 'dot', text: `candidate file ${what} since it loaded: redeploy to compare it · ${c.compared} compared${role}` };
       }
       const f1 = w.meanF1 === null ? 'F1 -' : `F1 ${w.meanF1.toFixed(2)}`;

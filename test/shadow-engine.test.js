@@ -317,6 +317,7 @@ describe('ShadowTester', () => {
     await frame();
     assert.deepStrictEqual(told, [['MODEL_CHANGED', 'y']], 'once for the change');
     assert.strictEqual(t.candidateFileChanged, 'model file /models/next.onnx changed since it was loaded');
+    assert.strictEqual(t.candidateFileGone, false, 'replaced, not gone');
     assert.deepStrictEqual([reports.length, t.counters.compared, t.counters.failed], [3, 3, 0], 'compared all the same');
     file = undefined; // put back
     await frame();
@@ -324,6 +325,7 @@ describe('ShadowTester', () => {
     file = new YoloEdgeError('model file not found: /models/next.onnx', 'MODEL_NOT_FOUND');
     await frame();
     assert.deepStrictEqual(told.map(([code]) => code), ['MODEL_CHANGED', 'MODEL_NOT_FOUND']);
+    assert.strictEqual(t.candidateFileGone, true, 'told by its code');
   });
 
   it('raises the alarm when the candidate fails "after" picked frames in a row, and clears it once it runs again', async () => {

@@ -3,6 +3,7 @@
 // (decode and NMS). The input tensor is the slot the image worker wrote, handed to the session as it is.
 import { MessagePort, parentPort, workerData } from 'worker_threads';
 import * as ort from 'onnxruntime-node';
+import { cutMiddle } from '../config/fields';
 import { YoloEdgeError } from '../errors';
 import { InputTensor, TensorElement, tensorView } from '../image/tensor-layout';
 import { shapeText } from '../model/onnx-file';
@@ -10,7 +11,6 @@ import { BoxFinder } from '../postprocess/find-boxes';
 import { createSession } from './session-factory';
 import { lowerThreadPriority } from './thread-priority';
 import { HostRequest, RunResult, SessionConfig, WorkerReply } from './worker-protocol';
-import { cutMiddle } from '../config/fields';
 
 if (!parentPort) throw new Error('inference-worker must run in a worker thread');
 const port: MessagePort = parentPort;

@@ -188,7 +188,7 @@ export class ShadowTester<S extends DetectorSource, C = undefined> {
   private roleRuns = { failed: 0, compared: 0, unloaded: 0, since: 'deploy' as 'deploy' | Restart };
   private readonly seen = { production: new WeakSet<Detector>(), candidate: new WeakSet<Detector>() };
   /** Why the candidate's file is not the one it loaded, as its last comparison found; undefined while it is. */
-  private fileChange?: string;
+  private fileChange?: { message: string; gone: boolean };
 
   constructor(production: S, candidate: S | undefined, private readonly settings: ShadowSettings, private readonly events: ShadowEvents<C, S>) {
     this.roles = new ModelRoles(production, candidate);
@@ -210,7 +210,12 @@ export class ShadowTester<S extends DetectorSource, C = undefined> {
 
   /** Why the candidate's file is no longer the one it loaded (the comparisons are of the model loaded before); undefined while it is. */
   get candidateFileChanged(): string | undefined {
-    return this.fileChange;
+    return this.fileChange?.message;
+  }
+
+  /** The candidate's file was found deleted (MODEL_NOT_FOUND), not replaced. */
+  get candidateFileGone(): boolean {
+    return this.fileChange?.gone ?? false;
   }
 
   get windowSummary(): WindowSummary {
@@ -357,9 +362,10 @@ export class ShadowTester<S extends DetectorSource, C = undefined> {
   }
 
   private noteFile(run: CandidateRun, context: C): void {
-    const was = this.fileChange;
-    this.fileChange = run.fileChanged?.message;
-    if (run.fileChanged && this.fileChange !== was) this.events.candidateFileChanged?.(run.fileChanged, this.settings.describe(run.detector), context);
+    const was = this.fileChange?.message;
+    const err = run.fileChanged as (Error & { code?: string }) | undefined;
+    this.fileChange = err && { message: err.message, gone: err.code === 'MODEL_NOT_FOUND' };
+    if (run.fileChanged && err?.message !== was) this.events.candidateFileChanged?.(run.fileChanged, this.settings.describe(run.detector), context);
   }
 
   private updateAlarm(window: WindowSummary): AlarmChange | undefined {
