@@ -149,6 +149,18 @@ describe('yolov8-detect node', function () {
     // a value of the wrong kind is shown as such: [0.5] is not the number 0.5
     const arr = await outcome(d1, out, { payload: zebra, confidence: [0.5] });
     assert.match(errorText(arr.error), /msg.confidence must be a number from 0 to 1, got an array of 1/);
+    // blank msg.classes keeps the node's list too (null turned the node's class filter off); [] keeps every class
+    await helper.unload();
+    await helper.load([modelNode, detectNode], flow('yolov8n.onnx', { classes: 'person' }));
+    const personOnly = helper.getNode('d1');
+    const personOut = helper.getNode('out');
+    for (const blank of [null, '', ' ']) {
+      const r = await outcome(personOnly, personOut, { payload: zebra, classes: blank });
+      assert.ifError(r.error);
+      assert.deepStrictEqual(r.msg.payload, [], JSON.stringify(blank));
+    }
+    const every = await outcome(personOnly, personOut, { payload: zebra, classes: [] });
+    assert.deepStrictEqual([...new Set(every.msg.payload.map((d) => d.class))], ['zebra']);
   });
 
   it('counts a msg that fails after detection as failed only, not also as processed', async () => {

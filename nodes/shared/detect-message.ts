@@ -4,7 +4,7 @@ import { DetectionResult, DetectOptions, Detector, describeDetector, ModelIdenti
 import { countByClass, toAnnotations } from '../../lib/image/annotate';
 import { readImageFile } from '../../lib/image/read-file';
 import { ImageInput, isRawImage, Timings } from '../../lib/types';
-import { flag, kindOf, NumberRule, optionalNumber } from '../../lib/config/fields';
+import { flag, isBlank, kindOf, NumberRule, optionalNumber } from '../../lib/config/fields';
 import { classList, DetectFields, MAX_DETECTIONS } from '../../lib/detect-config';
 import { YoloEdgeError } from '../../lib/errors';
 import type { BusyCounters } from '../../lib/pipeline/busy-queue';
@@ -61,7 +61,8 @@ export function detectOptions(base: Partial<DetectOptions>, msg: Msg): Partial<D
     const v = msgNumber(msg[key], `msg.${key}`, rule);
     if (v !== undefined) o[key] = v;
   }
-  if (msg.classes !== undefined) o.classes = msg.classes === null ? [] : classList(msg.classes, 'BAD_OPTION', 'msg.classes');
+  // blank keeps the node's list, as for the numbers; [] is the way to ask for every class
+  if (!isBlank(msg.classes)) o.classes = classList(msg.classes, 'BAD_OPTION', 'msg.classes');
   if (msg.agnostic !== undefined) o.agnostic = flag('msg.agnostic', msg.agnostic, !!o.agnostic, 'BAD_OPTION');
   return o;
 }
