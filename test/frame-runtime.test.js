@@ -225,4 +225,16 @@ describe('frame runtime', function () {
     assert.strictEqual(node.statuses[node.statuses.length - 1].text, 'running');
     await frames.close();
   });
+  it('shows a restarting worker\'s reason as a failed restart\'s: a path by its file name, cut to the badge\'s width', async () => {
+    const node = fakeNode();
+    const frames = new FrameRuntime(node, { busyPolicy: 'queue', queueSize: 10 }, async () => output(), () => ({ fill: 'green', text: 'running' }));
+    let emit;
+    frames.watch({ onState: (f) => { emit = f; return () => {}; } });
+    const reason = `could not read /home/pi/.node-red/models/line-3/${'x'.repeat(2000)}.onnx`;
+    emit({ state: 'restarting', reason, inMs: 1000 });
+    const text = node.statuses[node.statuses.length - 1].text;
+    assert.match(text, /^model worker restarting in 1\.0 s \(could not read …\/x+…\)$/);
+    assert.ok(text.length < 120, `${text.length} characters`);
+    await frames.close();
+  });
 });

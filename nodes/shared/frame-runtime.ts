@@ -111,7 +111,7 @@ export class FrameRuntime {
     if (this.closing || this.watched.has(detector)) return;
     this.watched.add(detector);
     this.unwatch.push(detector.onState((s: HostState) => {
-      this.worker = s.state === 'restarting' ? `${whose()} worker restarting in ${(s.inMs / 1000).toFixed(1)} s (${s.reason})`
+      this.worker = s.state === 'restarting' ? `${whose()} worker restarting in ${(s.inMs / 1000).toFixed(1)} s (${briefReason(s.reason)})`
         : s.state === 'failed' ? `${whose()} worker did not restart: ${briefReason(s.reason)}` : undefined;
       this.status(true);
     }));
