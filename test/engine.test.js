@@ -79,6 +79,19 @@ describe('output decoding', () => {
     decodeOutput(data, [1, 2, 6], 'end2end', 80, opts, c, new DecodeScratch());
     assert.deepStrictEqual([c.count, c.classIds[0], c.boxes[2]], [1, 3, 30]);
   });
+  it('leaves out boxes with a NaN or infinite corner or score, in every layout (they reached msg.payload as nulls)', () => {
+    const c = new Candidates();
+    const kept = (data, dims, layout) => {
+      decodeOutput(new Float32Array(data), dims, layout, 2, opts, c, new DecodeScratch());
+      return Array.from(c.scores.subarray(0, c.count));
+    };
+    // channel-first, 4 anchors: NaN cx, infinite w, infinite class score, then a good one (0.6)
+    assert.deepStrictEqual(kept([NaN, 50, 50, 50, 50, 50, 50, 50, 10, Infinity, 10, 10, 10, 10, 10, 10, 0.9, 0.9, Infinity, 0.6, 0, 0, 0, 0], [1, 6, 4], 'yolov8'), [Math.fround(0.6)]);
+    // rows: infinite objectness, then NaN cy
+    assert.deepStrictEqual(kept([50, 50, 10, 10, Infinity, 0.9, 0, 50, NaN, 10, 10, 0.9, 0.9, 0], [1, 2, 7], 'yolov5'), []);
+    // end-to-end: infinite score, NaN x2, a corner past float32's range
+    assert.deepStrictEqual(kept([0, 0, 10, 10, Infinity, 1, 0, 0, NaN, 10, 0.9, 1, 0, 0, 10, 1e39, 0.9, 1, 0, 0, 10, 10, 0.8, 1], [1, 4, 6], 'end2end'), [Math.fround(0.8)]);
+  });
 });
 
 describe('NMS', () => {

@@ -9,7 +9,12 @@ export class Candidates {
     this.count = 0;
   }
 
+  /**
+   * Adds a box; one with a NaN or infinite corner or score (a broken export, an overflowing float16 head) is no box
+   * and is left out: it reached msg.payload as nulls in JSON. Float32 is what is stored, so that is what is checked.
+   */
   push(x1: number, y1: number, x2: number, y2: number, score: number, classId: number): void {
+    if (!(finite32(x1) && finite32(y1) && finite32(x2) && finite32(y2) && finite32(score))) return;
     if (this.count === this.scores.length) this.grow();
     const i = this.count++;
     this.boxes[4 * i] = x1;
@@ -32,4 +37,8 @@ export class Candidates {
     this.scores = scores;
     this.classIds = classIds;
   }
+}
+
+function finite32(v: number): boolean {
+  return Number.isFinite(Math.fround(v));
 }
