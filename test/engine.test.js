@@ -92,6 +92,18 @@ describe('output decoding', () => {
     // end-to-end: infinite score, NaN x2, a corner past float32's range
     assert.deepStrictEqual(kept([0, 0, 10, 10, Infinity, 1, 0, 0, NaN, 10, 0.9, 1, 0, 0, 10, 1e39, 0.9, 1, 0, 0, 10, 10, 0.8, 1], [1, 4, 6], 'end2end'), [Math.fround(0.8)]);
   });
+  it('leaves out boxes of negative width or height (x2 left of x1), keeps zero-size ones', () => {
+    const c = new Candidates();
+    const kept = (data, dims, layout) => {
+      decodeOutput(new Float32Array(data), dims, layout, 2, opts, c, new DecodeScratch());
+      return Array.from(c.scores.subarray(0, c.count));
+    };
+    // channel-first, 3 anchors: w -20 (0.9), h -20 (0.8), w and h 0 (0.7)
+    assert.deepStrictEqual(kept([50, 50, 50, 50, 50, 50, -20, 10, 0, 10, -20, 0, 0.9, 0.8, 0.7, 0, 0, 0], [1, 6, 3], 'yolov8'), [Math.fround(0.7)]);
+    assert.deepStrictEqual(kept([50, 50, -10, 10, 0.9, 0.9, 0], [1, 1, 7], 'yolov5'), []);
+    // end-to-end: x2 < x1, y2 < y1, then a good row
+    assert.deepStrictEqual(kept([20, 0, 10, 10, 0.9, 1, 0, 20, 10, 10, 0.85, 1, 0, 0, 10, 10, 0.8, 1], [1, 3, 6], 'end2end'), [Math.fround(0.8)]);
+  });
 });
 
 describe('NMS', () => {

@@ -12,9 +12,11 @@ export class Candidates {
   /**
    * Adds a box; one with a NaN or infinite corner or score (a broken export, an overflowing float16 head) is no box
    * and is left out: it reached msg.payload as nulls in JSON. Float32 is what is stored, so that is what is checked.
+   * So is one with a negative width or height (no head gives one): its x2 came out left of its x1.
    */
   push(x1: number, y1: number, x2: number, y2: number, score: number, classId: number): void {
     if (!(finite32(x1) && finite32(y1) && finite32(x2) && finite32(y2) && finite32(score))) return;
+    if (x2 < x1 || y2 < y1) return;
     if (this.count === this.scores.length) this.grow();
     const i = this.count++;
     this.boxes[4 * i] = x1;
