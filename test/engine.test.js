@@ -92,6 +92,19 @@ describe('output decoding', () => {
     // end-to-end: infinite score, NaN x2, a corner past float32's range
     assert.deepStrictEqual(kept([0, 0, 10, 10, Infinity, 1, 0, 0, NaN, 10, 0.9, 1, 0, 0, 10, 1e39, 0.9, 1, 0, 0, 10, 10, 0.8, 1], [1, 4, 6], 'end2end'), [Math.fround(0.8)]);
   });
+  it('fails an end-to-end row whose class is not a class id with BAD_OUTPUT; padding rows under the threshold are not read', () => {
+    const c = new Candidates();
+    const decode = (cls, score = 0.9) => decodeOutput(new Float32Array([0, 0, 10, 10, score, cls]), [1, 1, 6], 'end2end', 2, opts, c, new DecodeScratch());
+    for (const cls of [-1, 1.5, NaN, Infinity, 1e10]) {
+      assert.throws(() => decode(cls), (e) => e.code === 'BAD_OUTPUT' && e.message.startsWith(`end-to-end output row 0 has class ${cls}, not a class id from 0 to 9999`), String(cls));
+    }
+    decode(-1, 0);
+    assert.strictEqual(c.count, 0, 'a padding row');
+    decode(5);
+    assert.deepStrictEqual([c.count, c.classIds[0]], [1, 5], 'a class past the names is kept (named class5 by the detector)');
+    decode(Math.fround(3 + 2e-4));
+    assert.deepStrictEqual([c.count, c.classIds[0]], [1, 3], 'float noise on a class id is rounded off');
+  });
   it('leaves out boxes of negative width or height (x2 left of x1), keeps zero-size ones', () => {
     const c = new Candidates();
     const kept = (data, dims, layout) => {

@@ -1,4 +1,5 @@
-import { OutputLayout } from '../model/model-info';
+import { YoloEdgeError } from '../errors';
+import { MAX_CLASSES, OutputLayout } from '../model/model-info';
 import { Candidates } from './candidates';
 
 export interface DecodeOptions {
@@ -111,7 +112,21 @@ function decodeEnd2End(data: Float32Array, k: number, opts: DecodeOptions, out: 
   for (let i = 0; i < k; i++) {
     const r = i * 6;
     const score = data[r + 4];
-    const c = Math.round(data[r + 5]);
-    if (score > opts.confidence && allowed(opts, c)) out.push(data[r], data[r + 1], data[r + 2], data[r + 3], score, c);
+    if (!(score > opts.confidence)) continue; // padding rows (score 0, class -1 in some exports) are not read
+    const c = classIndex(data[r + 5], i);
+    if (allowed(opts, c)) out.push(data[r], data[r + 1], data[r + 2], data[r + 3], score, c);
   }
+}
+
+/** Off a whole number by more than float noise, an end-to-end row's class is no class. */
+const CLASS_ID_SLACK = 1e-3;
+
+/**
+ * A kept end-to-end row's class column as a class id. Anything else means the columns are not x1, y1, x2, y2, score,
+ * class: a class of -1 or NaN reached msg.payload as class -1 or 0 (person), and 1.5 as class 2.
+ */
+function classIndex(v: number, row: number): number {
+  const c = Math.round(v);
+  if (c >= 0 && c < MAX_CLASSES && Math.abs(v - c) <= CLASS_ID_SLACK) return c;
+  throw new YoloEdgeError(`end-to-end output row ${row} has class ${v}, not a class id from 0 to ${MAX_CLASSES - 1}: its rows must be x1, y1, x2, y2, score, class (an edited or broken export); export it again`, 'BAD_OUTPUT');
 }
