@@ -70,6 +70,16 @@ describe('annotation drawing (boxes and labels on the pixels)', () => {
     assert.ok(cjk.width > 16 && cjk.alpha.some((v) => v > 200), `cjk ${cjk.width}`);
     assert.ok((await textMask('<a & "b">', 12)).width > 20, 'XML characters are escaped');
   });
+
+  it('draws a class name holding characters XML cannot (a control character, U+FFFF) with U+FFFD for them (it failed every annotated frame with BAD_IMAGE)', async () => {
+    const shown = await textMask('car\ufffd\ufffdbus', 12);
+    for (const name of ['car\u0001\u001fbus', 'car\u0000\uffffbus']) {
+      const m = await textMask(name, 12);
+      assert.deepStrictEqual([m.width, Buffer.from(m.alpha).equals(Buffer.from(shown.alpha))], [shown.width, true], JSON.stringify(name));
+    }
+    const jpeg = await annotatePixels(gray(320, 240), 320, 240, [det(60, 80, 200, 200, 'a\u000bb')]);
+    assert.strictEqual((await sharp(jpeg).metadata()).width, 320);
+  });
 });
 
 describe('annotated JPEG', () => {

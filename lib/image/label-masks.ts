@@ -12,8 +12,14 @@ const FONT_FAMILY = 'DejaVu Sans, Arial, sans-serif';
 const MAX_ENTRIES = 1024;
 const cache = new Map<string, Promise<TextMask>>();
 
+/**
+ * Text as SVG holds it. A character XML 1.0 has no place for (a control character, U+FFFE, U+FFFF) shows as U+FFFD:
+ * written as it was, librsvg refused the SVG and every annotated frame of a class so named failed with BAD_IMAGE.
+ */
 function escapeXml(s: string): string {
-  return s.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c] ?? c);
+  return s
+    .replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c] ?? c)
+    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '\ufffd');
 }
 
 /**
