@@ -43,6 +43,9 @@ describe('model metadata', () => {
     assert.deepStrictEqual(detectLayout([1, 25200, 85], undefined, false), { layout: 'yolov5', numClasses: 80 });
     assert.deepStrictEqual(detectLayout([1, 25200, 6], 1, false), { layout: 'yolov5', numClasses: 1 });
     assert.deepStrictEqual(detectLayout([1, 300, 6], 80, true), { layout: 'end2end', numClasses: 80 });
+    // a one-class end-to-end export without the end2end key (YOLOv10): its 300 rows are no anchor grid; read as
+    // one-class YOLOv5, it gave no detections
+    assert.deepStrictEqual(detectLayout([1, 300, 6], 1, false), { layout: 'end2end', numClasses: 1 });
     assert.throws(() => detectLayout([1, 1000], 80, false), /not a YOLO detection output/);
   });
 

@@ -192,7 +192,11 @@ export function detectLayout(dims: number[], knownClasses: number | undefined, e
     new YoloEdgeError(`${path}: output shape ${shapeText(dims)} is not a YOLO detection output ([1, 4+nc, N], [1, N, 5+nc] or [1, K, 6])`, 'NOT_DETECTOR');
   if (dims.length !== 3 || (dims[0] !== 1 && dims[0] !== -1)) throw bad();
   const [, a, b] = dims;
-  if (b === 6 && (end2end || (knownClasses !== undefined && knownClasses !== 1) || (knownClasses === undefined && a > 0 && a <= 1000))) {
+  // [1, K, 6] is end-to-end unless it is a one-class YOLOv5 output, whose rows are anchors: 1008 at 128x128 already.
+  // A one-class model is told by its rows too: one without the end2end key (a YOLOv10 export) was read as YOLOv5,
+  // and gave no detections.
+  const fewRows = a > 0 && a <= 1000;
+  if (b === 6 && (end2end || (knownClasses !== undefined && knownClasses !== 1) || fewRows)) {
     return { layout: 'end2end', numClasses: knownClasses ?? 80 };
   }
   if (knownClasses !== undefined) {
