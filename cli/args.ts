@@ -1,6 +1,6 @@
 import { parseArgs, ParseArgsConfig } from 'util';
 import { ErrorCode, YoloEdgeError } from '../lib/errors';
-import { parseSplit, Split } from '../lib/tools/eval/dataset';
+import { checkSplitFor, parseSplit, Split } from '../lib/tools/eval/dataset';
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -114,10 +114,12 @@ export function asUsageError(e: unknown, codes: readonly ErrorCode[], hint?: str
   return new UsageError(hint ? `${e.message}\n${hint}` : e.message);
 }
 
-/** --split all|even|odd (default all). */
-export function split(p: Parsed): Split {
+/** --split all|even|odd (default all), or train|val|test of the data.yaml given as `source` (a folder has none). */
+export function split(p: Parsed, source: string): Split {
   try {
-    return parseSplit(str(p, 'split'));
+    const s = parseSplit(str(p, 'split'));
+    checkSplitFor(source, s);
+    return s;
   } catch (e) {
     throw asUsageError(e, ['BAD_SPLIT']);
   }

@@ -15,7 +15,9 @@ function help(): string {
     'Exit status: 0 done; 1 failed (a missing file, an image given to detect that cannot be decoded, a dataset\n' +
     'without one usable image, a model that fails); 2 a mistake in the command line (an unknown option, a value\n' +
     'out of range), with the command\'s usage line. eval, quantize, bench and shadow leave out the images of a\n' +
-    'dataset they cannot read or decode, named in one warning.\n';
+    'dataset they cannot read or decode, named in one warning.\n' +
+    'eval, quantize, bench and shadow take a dataset folder or an Ultralytics data.yaml: its val split (what\n' +
+    'Ultralytics validates and calibrates INT8 on), or --split train or test; --split even or odd halves it.\n';
 }
 
 async function main(argv: string[]): Promise<number> {

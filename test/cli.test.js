@@ -181,7 +181,12 @@ describe('yolo-edge CLI', function () {
     assert.match(r.stderr, /--conf must be a number between 0 and 1/);
     const usage = [
       [['detect'], /no images given/],
-      [['eval', '--data', '/nope', '--split', 'bad'], /--split must be all, even or odd, got 'bad'/],
+      [['eval', '--data', '/nope', '--split', 'bad'], /--split must be all, even or odd, or train, val or test of a data.yaml, got 'bad'/],
+      // a folder has no splits of a data.yaml: refused before the model loads
+      [['eval', '--data', '/nope', '--split', 'val'], /--split val names a split of a data.yaml, and \/nope is a folder: give the dataset's data.yaml, or --split all, even or odd/],
+      [['bench', '--model', 'yolov8n.onnx', '--images', '/nope', '--split', 'train'], /--split train names a split of a data.yaml/],
+      [['quantize', '--model', 'yolov8n.onnx', '--calib', '/nope', '--out', '/tmp/q.onnx', '--split', 'test'], /--split test names a split of a data.yaml/],
+      [['shadow', '--production', 'yolov8n.onnx', '--candidate', 'yolov8n.onnx', '--data', '/nope', '--split', 'val'], /--split val names a split of a data.yaml/],
       [['bench', '--model', 'yolov8n.onnx', '--images', '/nope', '--split', 'half'], /--split must be all, even or odd/],
       [['bench', '--node-red', '--model', 'yolov8n.onnx', '--images', '/nope', '--split', 'odd', '--warmup', '2'], /--split, --warmup do not apply to --node-red/],
       [['quantize', '--model', 'yolov8n.onnx', '--calib', '/nope', '--out', '/tmp/q.onnx', '--split', '1'], /--split must be all, even or odd/],
@@ -898,6 +903,77 @@ describe('yolo-edge CLI', function () {
         assert.ok(r.stderr.startsWith(`yolo-edge ${args[0]}: no usable image in ${onlyBad}: 4 of 4 image(s) left out, as they cannot be read or decoded`), r.stderr);
       }
       assert.ok(!fs.existsSync(out('none')));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('eval, shadow, bench and quantize take an Ultralytics data.yaml where they take a folder: its val, or the split --split names (they refused the yaml)', async () => {
+    const fs = require('fs');
+    const os = require('os');
+    const { FIXTURES } = require('./support/paths');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yolo-edge-data-yaml-'));
+    try {
+      // ds/images/train: 3 photos, ds/images/val: 2, each with a label; the yaml beside ds/, path relative to it
+      fs.readdirSync(FIXTURES).filter((f) => f.endsWith('.jpg')).sort().forEach((f, i) => {
+        const split = i < 3 ? 'train' : 'val';
+        for (const d of ['images', 'labels']) fs.mkdirSync(path.join(dir, 'ds', d, split), { recursive: true });
+        fs.copyFileSync(path.join(FIXTURES, f), path.join(dir, 'ds', 'images', split, f));
+        fs.writeFileSync(path.join(dir, 'ds', 'labels', split, f.replace('.jpg', '.txt')), `${i} 0.5 0.5 0.4 0.4\n0 0.3 0.6 0.2 0.5\n`);
+      });
+      const yaml = path.join(dir, 'data.yaml');
+      fs.writeFileSync(yaml, 'path: ds\ntrain: images/train\nval: images/val\nnames:\n  0: person\n  1: bicycle\n');
+      const folder = (split) => path.join(dir, 'ds', 'images', split);
+      const json = async (args) => {
+        const r = await cli([...args, '--json', '--threads', '1']);
+        assert.strictEqual(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+        assert.doesNotMatch(r.stderr, /warning/);
+        return JSON.parse(r.stdout);
+      };
+      const figures = (x) => [x.images, x.labels, x.map50, x.map50_95, x.precision, x.recall, x.perClass];
+      for (const [split, args] of [['val', []], ['train', ['--split', 'train']]]) {
+        const fromYaml = await json(['eval', '--data', yaml, ...args]);
+        assert.deepStrictEqual(figures(fromYaml), figures(await json(['eval', '--data', folder(split)])), split);
+        assert.strictEqual(fromYaml.images, split === 'val' ? 2 : 3);
+        const shadow = ['shadow', '--production', 'yolov8n.onnx', '--candidate', 'yolov8n.onnx'];
+        assert.strictEqual((await json([...shadow, '--data', yaml, ...args])).images, split === 'val' ? 2 : 3);
+        // bench's mAP is that of the split it read (evaluate listed val again, and found none of the train images)
+        const bench = ['bench', '--model', 'yolov8n.onnx', '--runs', '1', '--warmup', '0'];
+        const benched = await json([...bench, '--images', yaml, ...args]);
+        const byFolder = await json([...bench, '--images', folder(split)]);
+        assert.deepStrictEqual([benched.images, benched.rows[0].map50, benched.rows[0].map50_95], [byFolder.images, byFolder.rows[0].map50, byFolder.rows[0].map50_95]);
+        assert.strictEqual(benched.images, split === 'val' ? 2 : 3);
+        // calibrated on val by default, as Ultralytics' INT8 export
+        const q = await json(['quantize', '--model', 'yolov8n.onnx', '--calib', yaml, '--samples', 'all', '--out', path.join(dir, `${split}.onnx`), ...args]);
+        assert.strictEqual(q.calibrationImages, split === 'val' ? 2 : 3);
+      }
+      const even = await json(['eval', '--data', yaml, '--split', 'even']);
+      assert.strictEqual(even.images, 1, 'the even half of val');
+      const noTest = await cli(['eval', '--data', yaml, '--split', 'test']);
+      assert.strictEqual(noTest.code, 1);
+      assert.strictEqual(noTest.stderr, `yolo-edge eval: ${yaml} has no test (it names train and val): give --split train or val\n`);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('eval on a data.yaml over coco128 measures what eval on the folder does, half for half', async function () {
+    const fs = require('fs');
+    const os = require('os');
+    const coco = requireCoco128(this);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yolo-edge-coco-yaml-'));
+    try {
+      const yaml = path.join(dir, 'coco128.yaml');
+      fs.writeFileSync(yaml, `path: ${coco}\ntrain: images\nval: images\nnames: [person, bicycle, car]\n`);
+      const run = async (data) => {
+        const r = await cli(['eval', '--json', '--threads', '2', '--split', 'odd', '--data', data]);
+        assert.strictEqual(r.code, 0, r.stderr);
+        const { model, data: _, ...m } = JSON.parse(r.stdout);
+        return m;
+      };
+      const fromYaml = await run(yaml);
+      assert.strictEqual(fromYaml.images, 64);
+      assert.deepStrictEqual(fromYaml, await run(coco));
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

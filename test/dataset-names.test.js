@@ -37,6 +37,15 @@ describe('dataset class names', () => {
     assert.strictEqual(await findDatasetNames(dataset({})), undefined);
   });
 
+  it('a dataset given by its data.yaml is checked against that file, whatever its name and wherever it is', async () => {
+    const root = dataset({ 'data.yaml': 'names: [person, bicycle]\n', 'conf/coco-swapped.yml': 'path: ..\nval: images/val\nnames:\n  0: car\n  2: person\n' });
+    const yaml = path.join(root, 'conf', 'coco-swapped.yml');
+    assert.deepStrictEqual(await findDatasetNames(yaml), { file: yaml, names: ['car', undefined, 'person'] });
+    assert.match(await datasetNamesWarning(yaml, COCO_START), /coco-swapped\.yml names the classes otherwise than the model \(3 classes there, 4 in the model\): class 0 is "car" there and "person" in the model; class 2 is "person" there and "car" in the model/);
+    // its names, not those of a data.yaml beside the images
+    assert.strictEqual(await datasetNamesWarning(path.join(root, 'data.yaml'), COCO_START), undefined);
+  });
+
   it('warns when a class id is named otherwise, naming the file and the first ids that differ', async () => {
     const swapped = dataset({ 'data.yaml': 'names:\n  0: car\n  1: bicycle\n  2: person\n' });
     const w = await datasetNamesWarning(path.join(swapped, 'images', 'val'), COCO_START);

@@ -198,14 +198,11 @@ describe('eval label files', () => {
     assert.match(warnings[0], /^3000 of the 3001 entries of .* skipped .*: 0000\.tif, 0001\.tif, 0002\.tif, 0003\.tif, 0004\.tif, and 2995 more$/);
   });
 
-  it('a folder without images says what it holds: subfolders to give instead (images/ of train/ and val/), or a data.yaml given for the folder', async () => {
+  it('a folder without images says what it holds: subfolders to give instead (images/ of train/ and val/), or the data.yaml', async () => {
     const root = path.join(tmp, 'ultra');
     for (const d of ['images/train', 'images/val', 'labels/val']) fs.mkdirSync(path.join(root, d), { recursive: true });
     fs.writeFileSync(path.join(root, 'images', 'val', 'a.jpg'), '');
-    await assert.rejects(listDataset(root), (e) => e.code === 'NO_IMAGES' && e.message === `no JPEG, PNG or WebP images in ${path.join(root, 'images')} (it holds train/, val/; subfolders are not read: give one, e.g. ${path.join(root, 'images', 'val')})`);
-    const yaml = path.join(root, 'data.yaml');
-    fs.writeFileSync(yaml, 'path: .\nval: images/val\n');
-    await assert.rejects(listDataset(yaml), (e) => e.code === 'NO_IMAGES' && e.message.startsWith(`${yaml} is a file, not a folder: give the folder of images a data.yaml names`));
+    await assert.rejects(listDataset(root), (e) => e.code === 'NO_IMAGES' && e.message === `no JPEG, PNG or WebP images in ${path.join(root, 'images')} (it holds train/, val/; subfolders are not read: give one, e.g. ${path.join(root, 'images', 'val')}, or the dataset's data.yaml)`);
     const tifs = path.join(tmp, 'tifs');
     fs.mkdirSync(tifs);
     fs.writeFileSync(path.join(tifs, 'a.tif'), '');
@@ -249,5 +246,98 @@ describe('usable images of a dataset', () => {
     // none usable: NO_IMAGES, saying why
     await assert.rejects(usableImages(items.slice(1, 3), tmp), (e) => e.code === 'NO_IMAGES' && e.message.startsWith(`no usable image in ${tmp}: 2 of 2 image(s) left out, as they cannot be read or decoded`) && e.message.includes('image is empty'));
     assert.deepStrictEqual(await usableImages([], tmp), []);
+  });
+});
+
+describe('a dataset given by its Ultralytics data.yaml', () => {
+  const { MAX_LISTED_IMAGES } = lib('tools/eval/data-yaml');
+  const { listSplit, parseSplit } = lib('tools/eval/dataset');
+  const { FIXTURES } = require('./support/paths');
+  const tmp = tmpDir('yolo-edge-data-yaml-');
+  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+  const photos = fs.readdirSync(FIXTURES).filter((f) => f.endsWith('.jpg')).sort();
+  const write = (rel, text) => {
+    fs.mkdirSync(path.dirname(path.join(tmp, rel)), { recursive: true });
+    fs.writeFileSync(path.join(tmp, rel), text);
+    return path.join(tmp, rel);
+  };
+  // ds/images/train: 3 photos, ds/images/val: 2 with labels, ds/extra: 1 named by a list file; the yaml one folder up
+  before(() => {
+    photos.forEach((f, i) => fs.mkdirSync(path.join(tmp, 'ds', 'images', i < 3 ? 'train' : 'val'), { recursive: true }));
+    photos.forEach((f, i) => fs.copyFileSync(path.join(FIXTURES, f), path.join(tmp, 'ds', 'images', i < 3 ? 'train' : 'val', f)));
+    for (const f of photos.slice(3)) write(`ds/labels/val/${f.replace('.jpg', '.txt')}`, '0 0.5 0.5 0.2 0.2\n');
+    write(`ds/extra/${photos[0]}`, '');
+    write('ds/extra.txt', `./extra/${photos[0]}\n./extra/notes.md\n`);
+  });
+
+  it('lists val by default, or the split named, each label where Ultralytics looks (the last images/ made labels/)', async () => {
+    const yaml = write('conf/data.yaml', 'path: ../ds\ntrain: images/train\nval: [images/val, extra.txt]\nnames: [person]\n');
+    const val = await listDataset(yaml);
+    const ds = path.join(tmp, 'ds');
+    assert.deepStrictEqual(val, [
+      { image: path.join(ds, 'extra', photos[0]), label: path.join(ds, 'extra', photos[0].replace('.jpg', '.txt')) },
+      ...photos.slice(3).map((f) => ({ image: path.join(ds, 'images', 'val', f), label: path.join(ds, 'labels', 'val', f.replace('.jpg', '.txt')) })),
+    ]);
+    assert.deepStrictEqual((await listDataset(yaml, undefined, 'train')).map((it) => it.image), photos.slice(0, 3).map((f) => path.join(ds, 'images', 'train', f)));
+    // even and odd are halves of val; a split name is all of that split
+    assert.deepStrictEqual(await listSplit(yaml, 'even'), [val[0], val[2]]);
+    assert.deepStrictEqual(await listSplit(yaml, 'odd'), [val[1]]);
+    assert.strictEqual((await listSplit(yaml, 'train')).length, 3);
+    // the list file's line that is not an image is named, as a folder's stray files are
+    const warnings = [];
+    await listDataset(yaml, (m) => warnings.push(m));
+    assert.deepStrictEqual(warnings, [`1 of the 2 lines of ${path.join(ds, 'extra.txt')} skipped (read are .jpg, .jpeg, .png and .webp files): ./extra/notes.md`]);
+    assert.strictEqual(await hasLabels(yaml), true);
+    assert.strictEqual(await hasLabels(yaml, 'train'), false);
+    await requireLabelFiles(val, yaml);
+    await assert.rejects(requireLabelFiles(await listDataset(yaml, undefined, 'train'), yaml), (e) => e.code === 'NO_LABELS' && e.message.includes(path.join(ds, 'labels', 'train', photos[0].replace('.jpg', '.txt'))));
+  });
+
+  it('lists what the folder gives for the same images: a yaml without path is read from its own folder', async () => {
+    const flat = path.join(tmp, 'flat');
+    fs.mkdirSync(path.join(flat, 'images'), { recursive: true });
+    fs.mkdirSync(path.join(flat, 'labels'));
+    for (const f of photos) fs.copyFileSync(path.join(FIXTURES, f), path.join(flat, 'images', f));
+    const yaml = path.join(flat, 'coco.yml');
+    fs.writeFileSync(yaml, 'train: images\nval: images\n');
+    assert.deepStrictEqual(await listDataset(yaml), await listDataset(flat));
+  });
+
+  it('takes --split train, val or test as well as all, even and odd; a folder has no such split, a yaml may lack one', async () => {
+    assert.deepStrictEqual(['all', 'even', 'odd', 'train', 'val', 'test'].map(parseSplit), ['all', 'even', 'odd', 'train', 'val', 'test']);
+    assert.throws(() => parseSplit('validation'), (e) => e.code === 'BAD_SPLIT' && e.message === "--split must be all, even or odd, or train, val or test of a data.yaml, got 'validation'");
+    await assert.rejects(listSplit(path.join(tmp, 'ds'), 'val'), (e) => e.code === 'BAD_SPLIT' && e.message.startsWith(`--split val names a split of a data.yaml, and ${path.join(tmp, 'ds')} is a folder`));
+    const yaml = write('nosplit.yaml', 'path: ds\ntrain: images/train\nval: images/val\n');
+    await assert.rejects(listSplit(yaml, 'test'), (e) => e.code === 'BAD_SPLIT' && e.message === `${yaml} has no test (it names train and val): give --split train or val`);
+    // Ultralytics renames a validation key to val
+    assert.strictEqual((await listDataset(write('validation.yaml', 'path: ds\nvalidation: images/val\n'))).length, 2);
+  });
+
+  it('refuses a hostile or broken yaml, saying what is wrong, without reading what it points at', async () => {
+    const refused = async (name, text, want) => {
+      const yaml = write(name, text);
+      await assert.rejects(listDataset(yaml), (e) => e.code === 'NO_IMAGES' && e.message === want(yaml), name);
+    };
+    await refused('list.yaml', '- images/val\n', (y) => `${y} is not a data.yaml: it holds a list, not a mapping with path, train, val and names`);
+    await refused('empty.yaml', '', (y) => `${y} is not a data.yaml: it is empty, not a mapping with path, train, val and names`);
+    await refused('broken.yaml', 'val: [a\n', (y) => `${y} is not valid YAML: unexpected end of the stream within a flow collection (2:1)`);
+    await refused('noval.yaml', 'path: ds\ntrain: images/train\n', (y) => `${y} has no val: Ultralytics' data.yaml names the validation images (a folder, a list file, or a list of them) under val`);
+    await refused('nopath.yaml', 'path: nowhere\nval: images/val\n', (y) => `${y}: path nowhere: folder ${path.join(tmp, 'nowhere')} does not exist (a relative path is taken from the folder of nopath.yaml; give the full path if it is elsewhere)`);
+    await refused('noentry.yaml', 'path: ds\nval: [images/val, images/gone]\n', (y) => `${y}: the val ${path.join(tmp, 'ds', 'images', 'gone')} does not exist`);
+    await refused('number.yaml', 'path: ds\nval: [images/val, 7]\n', (y) => `${y}: val entry 2 is the number 7, not a folder or list file path`);
+    await refused('big.yaml', `val: images/val\n#${'x'.repeat(1 << 20)}\n`, (y) => `${y} is over 1 MB: no data.yaml is that large`);
+    await assert.rejects(listDataset(path.join(tmp, 'missing.yaml')), (e) => e.code === 'NO_IMAGES' && e.message === `${path.join(tmp, 'missing.yaml')} does not exist`);
+    // aliases nest to 9^12 paths when walked: refused by what each value is, none walked or printed
+    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 12; i++) bomb.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9).fill(`*${String.fromCharCode(96 + i)}`).join(', ')}]`);
+    await refused('bomb-path.yaml', `${bomb.join('\n')}\npath: *l\nval: *l\n`, (y) => `${y}: path is a list, not a folder`);
+    await refused('bomb-val.yaml', `${bomb.join('\n')}\nval: *l\nnames: *l\n`, (y) => `${y}: val entry 1 is a list, not a folder or list file path`);
+  });
+
+  it('refuses a list file of more lines than it reads (10 million) before splitting it into paths', async () => {
+    const list = write('huge/val.txt', './a.jpg\n'.repeat(10_000_000).slice(0, 60_000_000));
+    const yaml = write('huge/data.yaml', 'val: val.txt\n');
+    await assert.rejects(listDataset(yaml), (e) => e.code === 'NO_IMAGES' && e.message === `${list} lists over ${MAX_LISTED_IMAGES} images, more than this tool reads: is it a list of image paths?`);
+    fs.rmSync(path.join(tmp, 'huge'), { recursive: true });
   });
 });

@@ -57,7 +57,7 @@ function plainMode(p: Parsed, models: string[], threads: number[]): Start {
     threads,
     runs: int(p, 'runs', 50, 1),
     warmup: int(p, 'warmup', 3, 0),
-    split: split(p),
+    split: split(p, required(p, 'images')),
     maxImages: int(p, 'max-images', 0, 0),
     accuracy: !flag(p, 'no-accuracy'),
     progress,
@@ -71,8 +71,9 @@ function plainMode(p: Parsed, models: string[], threads: number[]): Start {
 
 export const bench: Command = {
   summary: 'interleaved latency (session-only and end-to-end), CPU, memory, size and mAP of one or more models',
-  usage: 'yolo-edge bench --model A.onnx [--model B.onnx ...] --images DIR [--threads 1,2] [--runs 50] [--warmup 3] [--split all|even|odd] [--max-images N] [--no-accuracy] [--json]\n' +
-    '       yolo-edge bench --node-red --model A.onnx [--model B.onnx ...] --images DIR [--threads 1,2] [--runs 30] [--seconds 60] [--fps 10] [--json]\n' +
+  usage: 'yolo-edge bench --model A.onnx [--model B.onnx ...] --images DIR|data.yaml [--threads 1,2] [--runs 50] [--warmup 3] [--split all|even|odd|train|val|test] [--max-images N] [--no-accuracy] [--json]\n' +
+    '       yolo-edge bench --node-red --model A.onnx [--model B.onnx ...] --images DIR|data.yaml [--threads 1,2] [--runs 30] [--seconds 60] [--fps 10] [--json]\n' +
+    '       (a data.yaml is read at its val split; --split train or test reads that one, --split even or odd half of val)\n' +
     '       (a model that fails to load or on a frame is listed as failed with its error code, the others are measured; exit 1 if any failed.\n' +
     '        A --model file that does not exist is refused before anything is measured.)',
   async run(argv) {

@@ -27,13 +27,14 @@ function operatingConfidenceOf(p: Parsed, confidence: number): number {
 }
 
 export const evalCmd: Command = {
-  summary: 'mAP50, mAP50-95, per-class AP, precision and recall on a YOLO dataset folder',
-  usage: 'yolo-edge eval [--model M] --data DIR [--conf 0.001] [--iou 0.7] [--max-det 300] [--op-conf 0.25 (at least --conf)] [--multi-label] [--agnostic] [--split all|even|odd] [--threads N] [--provider P] [--json]',
+  summary: 'mAP50, mAP50-95, per-class AP, precision and recall on a YOLO dataset folder or an Ultralytics data.yaml',
+  usage: 'yolo-edge eval [--model M] --data DIR|data.yaml [--conf 0.001] [--iou 0.7] [--max-det 300] [--op-conf 0.25 (at least --conf)] [--multi-label] [--agnostic] [--split all|even|odd|train|val|test] [--threads N] [--provider P] [--json]\n' +
+    '       (a data.yaml is read at its val split, as Ultralytics validates; --split train or test reads that one, --split even or odd half of val)',
   async run(argv) {
     const p = parse(argv, { model: { type: 'string' }, data: { type: 'string' }, conf: { type: 'string' }, iou: { type: 'string' }, 'max-det': { type: 'string' }, 'op-conf': { type: 'string' }, 'multi-label': { type: 'boolean' }, split: { type: 'string' }, agnostic: { type: 'boolean' }, json: { type: 'boolean' }, ...sessionOptions });
     const data = required(p, 'data');
     // every option's value before the dataset is read or the model loaded
-    const half = split(p);
+    const half = split(p, data);
     const confidence = num(p, 'conf', 0.001, 0, 1);
     const options = {
       confidence,
@@ -51,6 +52,7 @@ export const evalCmd: Command = {
       warnNmsOptionsUnused(p, detector, ['iou', 'agnostic', 'multi-label']);
       const metrics = await evaluate(detector, data, {
         ...options,
+        split: half,
         filter: (image) => keep.has(image),
         progress: (done, total) => progress(`${done}/${total}`),
         warn: (m) => warnLine(m),

@@ -61,12 +61,13 @@ function printReport(r: QuantizeReport): void {
 }
 
 export const quantize: Command = {
-  summary: 'INT8 static quantization (QDQ, per-channel) calibrated on a folder of images',
+  summary: 'INT8 static quantization (QDQ, per-channel) calibrated on a folder of images or an Ultralytics data.yaml',
   usage:
-    'yolo-edge quantize --model IN.onnx --calib DIR --out OUT.onnx [--samples 200|all] [--seed 0] [--split all|even|odd] ' +
+    'yolo-edge quantize --model IN.onnx --calib DIR|data.yaml --out OUT.onnx [--samples 200|all] [--seed 0] [--split all|even|odd|train|val|test] ' +
     '[--calibrator minmax|entropy|percentile [--percentile 99.999]] [--activation-type uint8|int8] [--symmetric] [--per-tensor] ' +
     `[--target auto|${TARGETS.join('|')} (${DEFAULT_TARGET})] [--reduce-range] [--uint8-input] [--quantize-stem] [--exclude PATTERN,...] [--accuracy-budget POINTS [--holdout 16] [--budget-max-layers 12]] [--threads N] [--json]\n` +
-    '       yolo-edge quantize --model IN.onnx --fp32 --out OUT.onnx [--uint8-input] [--json]   (the float model to compare an INT8 one with, no calibration)',
+    '       yolo-edge quantize --model IN.onnx --fp32 --out OUT.onnx [--uint8-input] [--json]   (the float model to compare an INT8 one with, no calibration)\n' +
+    '       (a data.yaml calibrates on its val split, as Ultralytics\' INT8 export does; --split train or test on that one, --split even or odd on half of val)',
   async run(argv) {
     const p = parse(argv, OPTIONS);
     const modelArg = required(p, 'model');
@@ -82,13 +83,14 @@ export const quantize: Command = {
       return;
     }
     // every option's value first, then --out: a typo in --calibrator is reported before the folder is looked at
+    const calib = required(p, 'calib');
     const calibrator = oneOf<CalibratorKind>(str(p, 'calibrator', 'minmax') as string, ['minmax', 'percentile', 'entropy'], 'calibrator');
     if (calibrator !== 'percentile') refuseUnused(p, ['percentile'], `to --calibrator ${calibrator}`);
     const options = {
-      calib: required(p, 'calib'),
+      calib,
       samples: samplesOf(p),
       seed: int(p, 'seed', 0, 0),
-      split: split(p),
+      split: split(p, calib),
       calibrator,
       percentile: num(p, 'percentile', 99.999, 50, 100),
       activationType: oneOf<QuantType>(str(p, 'activation-type', 'uint8') as string, ['uint8', 'int8'], 'activation-type'),

@@ -1,11 +1,11 @@
 import { Detector } from '../../lib/detector';
-import { listDataset } from '../../lib/tools/eval/dataset';
+import { listSplit } from '../../lib/tools/eval/dataset';
 import { usableImages } from '../../lib/tools/eval/usable-images';
 import { compareModels, ModelComparison } from '../../lib/shadow/compare-models';
 import { classNamesWarning } from '../../lib/shadow/agreement';
 // model-config only imports node-red types, so the CLI can share its model naming.
 import { describeDetector } from '../../lib/detector';
-import { flag, int, num, parse, required } from '../args';
+import { flag, int, num, parse, required, split } from '../args';
 import { modelFile } from '../model-file';
 import { Command, detectorOptions, endLine, progress, sessionOptions, warnLine, warnNmsOptionsUnused } from './command';
 
@@ -22,18 +22,19 @@ function printComparison(c: ModelComparison, production: Detector, candidate: De
 }
 
 export const shadow: Command = {
-  summary: 'agreement of a candidate model with production on a folder of images (what the shadow-test node reports)',
-  usage: 'yolo-edge shadow --production M --candidate M --data DIR [--conf 0.25] [--iou 0.7] [--match-iou 0.5] [--limit N] [--threads N] [--provider P] [--json]',
+  summary: 'agreement of a candidate model with production on a folder of images or an Ultralytics data.yaml (what the shadow-test node reports)',
+  usage: 'yolo-edge shadow --production M --candidate M --data DIR|data.yaml [--split all|even|odd|train|val|test] [--conf 0.25] [--iou 0.7] [--match-iou 0.5] [--limit N] [--threads N] [--provider P] [--json]\n' +
+    '       (a data.yaml is read at its val split; --split train or test reads that one, --split even or odd half of val)',
   async run(argv) {
-    const p = parse(argv, { production: { type: 'string' }, candidate: { type: 'string' }, data: { type: 'string' }, conf: { type: 'string' }, iou: { type: 'string' }, 'match-iou': { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' }, ...sessionOptions });
+    const p = parse(argv, { production: { type: 'string' }, candidate: { type: 'string' }, data: { type: 'string' }, split: { type: 'string' }, conf: { type: 'string' }, iou: { type: 'string' }, 'match-iou': { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' }, ...sessionOptions });
     // every option's value first, as the other commands do: a value mistake shows without reading the dataset or loading a model
     const o = {
-      production: required(p, 'production'), candidate: required(p, 'candidate'), data: required(p, 'data'),
+      production: required(p, 'production'), candidate: required(p, 'candidate'), data: required(p, 'data'), split: split(p, required(p, 'data')),
       limit: int(p, 'limit', Infinity, 1), detect: { confidence: num(p, 'conf', 0.25, 0, 1), iou: num(p, 'iou', 0.7, 0, 1) }, matchIou: num(p, 'match-iou', 0.5, 0, 1),
       session: detectorOptions(p),
     };
     // the first --limit usable images: one that cannot be read or decoded is left out and named, as in eval
-    const images = (await usableImages(await listDataset(o.data, warnLine), o.data, { warn: warnLine, limit: o.limit })).map((i) => i.image);
+    const images = (await usableImages(await listSplit(o.data, o.split, warnLine), o.data, { warn: warnLine, limit: o.limit })).map((i) => i.image);
     const production = await Detector.create(modelFile(o.production, 'production'), o.session);
     try {
       const candidate = await Detector.create(modelFile(o.candidate, 'candidate'), o.session);

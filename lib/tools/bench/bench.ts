@@ -98,7 +98,7 @@ interface ImageSet {
 async function loadImages(o: BenchOptions): Promise<ImageSet> {
   const items = await listSplit(o.images, o.split, o.warn);
   const wanted = o.maxImages > 0 ? o.maxImages : Infinity;
-  const withLabels = o.accuracy && (await hasLabels(o.images));
+  const withLabels = o.accuracy && (await hasLabels(o.images, o.split));
   // before anything is measured: found by evaluate() after the runs, it failed every model in turn (NO_LABELS)
   if (withLabels) await requireLabelFiles(items.slice(0, wanted), o.images).catch(withoutAccuracyHint);
   // Only the frames the runs use are held: every image of the folder was, so 150 photos of 2.5 MB took the process
@@ -193,7 +193,7 @@ async function benchThreads(o: BenchOptions, threads: number, set: ImageSet, fai
     if (labelled) {
       await step(async (t) => {
         const warn = (m: string): void => o.warn?.(`${t.model}: ${m}`);
-        t.metrics = await evaluate(t.detector, o.images, { filter: (p) => labelled.has(p), warn }).catch((e: unknown) => withoutMap(e, warn));
+        t.metrics = await evaluate(t.detector, o.images, { split: o.split, filter: (p) => labelled.has(p), warn }).catch((e: unknown) => withoutMap(e, warn));
       });
     }
     return tracks.map((t) => toRow(t, tracks[0]));

@@ -2,8 +2,10 @@ import * as path from 'path';
 import { load } from 'js-yaml';
 import { NotRegularFile, readUpTo, withRegularFile } from '../../regular-file';
 
-/** Names of 10,000 classes fit; a larger file is not a names file, and is not read whole. */
-const MAX_NAMES_BYTES = 1 << 20;
+/** Names of 10,000 classes fit; a larger file is not a names file (nor a data.yaml), and is not read whole. */
+export const MAX_NAMES_BYTES = 1 << 20;
+/** A dataset given by its Ultralytics data.yaml rather than a folder: told by the name, as Ultralytics tells it. */
+export const DATA_YAML = /\.ya?ml$/i;
 /** The files that name a dataset's classes by id, as exporters write them, first found first. */
 const NAMES_FILES = ['data.yaml', 'data.yml', 'classes.txt', 'obj.names', path.join('labels', 'classes.txt')];
 
@@ -15,20 +17,19 @@ export interface DatasetNames {
 
 /**
  * The dataset's own class names: Ultralytics' data.yaml (`names:` as a list or an id map), classes.txt (coco128,
- * LabelImg) or obj.names (CVAT, Darknet), in the dataset's root folder (the one above `images/`) or the folder given.
+ * LabelImg) or obj.names (CVAT, Darknet), in the dataset's root folder (the one above `images/`) or the folder given;
+ * for a dataset given by its data.yaml, that file's.
  */
 export async function findDatasetNames(dir: string): Promise<DatasetNames | { file: string; problem: string } | undefined> {
-  for (const folder of [...new Set([path.resolve(dir), datasetRoot(dir)])]) {
-    for (const name of NAMES_FILES) {
-      const file = path.join(folder, name);
-      try {
-        const text = await readSmall(file);
-        if (text === undefined) continue;
-        return { file, names: /\.ya?ml$/.test(name) ? yamlNames(text) : lineNames(text) };
-      } catch (err) {
-        // js-yaml's message goes on with the lines around the fault
-        return { file, problem: (err as Error).message.split('\n')[0].slice(0, 200) };
-      }
+  const files = DATA_YAML.test(dir) ? [dir] : [...new Set([path.resolve(dir), datasetRoot(dir)])].flatMap((folder) => NAMES_FILES.map((name) => path.join(folder, name)));
+  for (const file of files) {
+    try {
+      const text = await readSmall(file);
+      if (text === undefined) continue;
+      return { file, names: DATA_YAML.test(file) ? yamlNames(text) : lineNames(text) };
+    } catch (err) {
+      // js-yaml's message goes on with the lines around the fault
+      return { file, problem: (err as Error).message.split('\n')[0].slice(0, 200) };
     }
   }
   return undefined;
@@ -62,7 +63,7 @@ function datasetRoot(dir: string): string {
 }
 
 /** A regular file's text; undefined when it is not there or not a regular file. Over the cap it is refused. */
-async function readSmall(file: string): Promise<string | undefined> {
+export async function readSmall(file: string): Promise<string | undefined> {
   try {
     return await withRegularFile(file, async (fh, size) => {
       if (size > MAX_NAMES_BYTES) throw new RangeError(`${file} is over ${MAX_NAMES_BYTES >> 20} MB`);

@@ -1,33 +1,23 @@
-import { Dirent, promises as fs } from 'fs';
+import { promises as fs } from 'fs';
 import * as path from 'path';
 import { YoloEdgeError } from '../../errors';
-import { readdirProblem } from '../../folder-problem';
 import { NotRegularFile, readUpTo, withRegularFile } from '../../regular-file';
+import { DEFAULT_YAML_SPLIT, isDataYaml, isYamlSplit, listDataYaml, YamlSplit } from './data-yaml';
+import { DatasetItem, IMAGE_EXT, isDir, listImages, Warn } from './image-list';
 import { LabeledBox } from './metrics';
 
-/**
- * Image files by name: the formats the decoder takes (decode.ts), any case. Ultralytics also lists BMP, TIFF, DNG,
- * MPO, PFM and HEIC; sharp here reads no BMP, DNG, PFM or HEIC, and the decoder refuses TIFF as it does for the
- * nodes (eval must measure the decoding the node does), so those are named in the skipped-files warning instead.
- */
-const IMAGE_EXT = /\.(jpe?g|png|webp)$/i;
-
-export interface DatasetItem {
-  image: string;
-  /** Path of the YOLO label file; missing means a background image. */
-  label: string;
-}
-
-/** Told once per listing: what in the images folder was not read. */
-export type Warn = (message: string) => void;
+export { DatasetItem, listImages, shownNames, Warn } from './image-list';
 
 /**
  * Lists a YOLO dataset: DIR/images/* with DIR/labels/<stem>.txt beside. A folder of images alone works too; one
  * inside an images/ folder (Ultralytics' split layout, images/train2017 with labels/train2017) has its labels
  * where Ultralytics looks, the last images/ of its path made labels/, when that folder exists. Files of the
- * images folder that are not read are named in one warning.
+ * images folder that are not read are named in one warning. An Ultralytics data.yaml lists the split `split`
+ * names, or val for all, even and odd (data-yaml.ts).
  */
-export async function listDataset(dir: string, warn?: Warn): Promise<DatasetItem[]> {
+export async function listDataset(dir: string, warn?: Warn, split: Split = 'all'): Promise<DatasetItem[]> {
+  checkSplitFor(dir, split);
+  if (isDataYaml(dir)) return listDataYaml(dir, isYamlSplit(split) ? split : DEFAULT_YAML_SPLIT, warn);
   const nested = await isDir(path.join(dir, 'images'));
   const imagesDir = nested ? path.join(dir, 'images') : dir;
   const labelsDir = nested ? path.join(dir, 'labels') : await flatLabelsDir(dir);
@@ -35,68 +25,33 @@ export async function listDataset(dir: string, warn?: Warn): Promise<DatasetItem
   return images.map((image) => ({ image, label: path.join(labelsDir, path.basename(image).replace(IMAGE_EXT, '.txt')) }));
 }
 
-/** Half of a sorted listing for held-out evaluation: even or odd positions (0-based). */
-export type Split = 'all' | 'even' | 'odd';
+/**
+ * Which images of a dataset: all, or the even or odd positions (0-based) of the sorted listing for held-out
+ * evaluation; for a data.yaml also one of its splits (all, even and odd then being those of val).
+ */
+export type Split = 'all' | 'even' | 'odd' | YamlSplit;
 
 export function selectSplit<T>(items: readonly T[], split: Split): T[] {
-  return split === 'all' ? [...items] : items.filter((_, i) => i % 2 === (split === 'even' ? 0 : 1));
+  return split === 'even' || split === 'odd' ? items.filter((_, i) => i % 2 === (split === 'even' ? 0 : 1)) : [...items];
 }
 
 /** One split of a dataset's images; the odd half of one image is none, refused rather than measured on nothing. */
 export async function listSplit(dir: string, split: Split, warn?: Warn): Promise<DatasetItem[]> {
-  const items = selectSplit(await listDataset(dir, warn), split);
-  if (items.length === 0) throw new YoloEdgeError(`no images in ${dir} (split ${split}: the folder has one image)`, 'NO_IMAGES');
+  const items = selectSplit(await listDataset(dir, warn, split), split);
+  if (items.length === 0) throw new YoloEdgeError(`no images in ${dir} (split ${split}: ${isDataYaml(dir) ? `its ${DEFAULT_YAML_SPLIT} lists` : 'the folder has'} one image)`, 'NO_IMAGES');
   return items;
 }
 
 export function parseSplit(s: string | undefined): Split {
-  if (s === undefined || s === 'all' || s === 'even' || s === 'odd') return s ?? 'all';
-  throw new YoloEdgeError(`--split must be all, even or odd, got '${s}'`, 'BAD_SPLIT');
+  if (s === undefined) return 'all';
+  if (s === 'all' || s === 'even' || s === 'odd' || isYamlSplit(s)) return s;
+  throw new YoloEdgeError(`--split must be all, even or odd, or train, val or test of a data.yaml, got '${s}'`, 'BAD_SPLIT');
 }
 
-/**
- * The images of a folder, sorted by name; subfolders and hidden files are not looked at. What else the folder
- * holds (other formats, folders, stray files; not the .txt of an image, a label beside it) is counted and named in
- * one warning: a folder of TIFFs or of train/ and val/ left out in silence made eval, quantize and bench measure on less.
- */
-export async function listImages(dir: string, warn?: Warn, labelsDir?: string): Promise<string[]> {
-  let entries: Dirent[];
-  try {
-    entries = await fs.readdir(dir, { withFileTypes: true });
-  } catch (err) {
-    throw new YoloEdgeError(await listProblem(dir, err as NodeJS.ErrnoException), 'NO_IMAGES');
-  }
-  // Hidden files are no one's images: macOS's ._a.jpg beside a.jpg on a USB stick failed eval as undecodable, and
-  // the camera's .calib-N.jpg.part is one being written. The folder camera and Ultralytics' glob pass them over too.
-  const visible = entries.filter((e) => !e.name.startsWith('.'));
-  // a folder named like an image stays in the list, where reading it fails naming it
-  const names = visible.map((e) => (e.isDirectory() && !IMAGE_EXT.test(e.name) ? `${e.name}/` : e.name)).sort();
-  const images = names.filter((n) => IMAGE_EXT.test(n));
-  // the labels/ folder of a folder of images alone is read too
-  const labels = labelsDir !== undefined && path.dirname(path.resolve(labelsDir)) === path.resolve(dir) ? [`${path.basename(labelsDir)}/`] : [];
-  const read = new Set([...images, ...images.map((n) => n.replace(IMAGE_EXT, '.txt')), ...labels]);
-  const skipped = names.filter((n) => !read.has(n));
-  if (images.length === 0) throw new YoloEdgeError(`no JPEG, PNG or WebP images in ${dir}${skipped.length ? ` (it holds ${shownNames(skipped)}${subfolderHint(dir, skipped)})` : ''}`, 'NO_IMAGES');
-  if (skipped.length) warn?.(`${skipped.length} of the ${names.length} entries of ${dir} skipped (read are .jpg, .jpeg, .png and .webp files, not subfolders): ${shownNames(skipped)}`);
-  return images.map((n) => path.join(dir, n));
-}
-
-/** The first few names of a list, and how many more: a folder of thousands stays one line. */
-export function shownNames(names: readonly string[], keep = 5, separator = ', '): string {
-  return names.slice(0, keep).join(separator) + (names.length > keep ? `${separator}and ${names.length - keep} more` : '');
-}
-
-/** A folder of split folders (Ultralytics' images/ holding train/ and val/) is given one: the validation one first. */
-function subfolderHint(dir: string, names: readonly string[]): string {
-  const sub = names.find((n) => /^val(id|idation)?\/$/i.test(n)) ?? names.find((n) => n.endsWith('/'));
-  return sub ? `; subfolders are not read: give one, e.g. ${path.join(dir, sub.slice(0, -1))}` : '';
-}
-
-/** Why a folder could not be listed; a data.yaml given for the folder is told what to give instead. */
-async function listProblem(dir: string, err: NodeJS.ErrnoException): Promise<string> {
-  const p = await readdirProblem(dir, err);
-  if (p.kind !== 'file' || !/\.ya?ml$/i.test(dir)) return p.text;
-  return `${p.text}: give the folder of images a data.yaml names (its path joined with val, e.g. DIR/images/val), not the data.yaml`;
+/** A split of a data.yaml asked of a folder, which has none: refused rather than read as all. */
+export function checkSplitFor(dir: string, split: Split): void {
+  if (!isYamlSplit(split) || isDataYaml(dir)) return;
+  throw new YoloEdgeError(`--split ${split} names a split of a data.yaml, and ${dir} is a folder: give the dataset's data.yaml, or --split all, even or odd`, 'BAD_SPLIT');
 }
 
 /** DIR with its last `images` folder named `labels` (a/images/train -> a/labels/train), if that is a folder. */
@@ -119,21 +74,21 @@ async function flatLabelsDir(dir: string): Promise<string> {
   return (await isDir(path.join(dir, 'labels'))) ? path.join(dir, 'labels') : dir;
 }
 
-/** Whether bench measures mAP on DIR: it has a labels folder, or (a folder of images alone) a label beside an image. */
-export async function hasLabels(dir: string): Promise<boolean> {
+/**
+ * Whether bench measures mAP on DIR: it has a labels folder, or (a folder of images alone) a label beside an image;
+ * a data.yaml, when an image of the split has its label file.
+ */
+export async function hasLabels(dir: string, split: Split = 'all'): Promise<boolean> {
+  if (isDataYaml(dir)) return anyLabelFile(await listDataset(dir, undefined, split));
   if (await isDir(path.join(dir, 'labels'))) return true;
   if (await isDir(path.join(dir, 'images'))) return false;
   if ((await splitLabelsDir(dir)) !== undefined) return true;
-  for (const it of await listDataset(dir).catch(() => [])) if (await isFile(it.label)) return true;
-  return false;
+  return anyLabelFile(await listDataset(dir).catch(() => []));
 }
 
-async function isDir(p: string): Promise<boolean> {
-  try {
-    return (await fs.stat(p)).isDirectory();
-  } catch {
-    return false;
-  }
+async function anyLabelFile(items: readonly DatasetItem[]): Promise<boolean> {
+  for (const it of items) if (await isFile(it.label)) return true;
+  return false;
 }
 
 /** A label line or file that eval cannot use: skipped, and named in one warning per dataset. */
@@ -279,7 +234,8 @@ function unreadableReason(err: Error): string {
 
 /** Fails when not one label file exists: eval would score every detection as false and report mAP 0. */
 export async function requireLabelFiles(items: readonly DatasetItem[], dir: string): Promise<void> {
-  for (const it of items) if (await isFile(it.label)) return;
+  if (await anyLabelFile(items)) return;
+  if (isDataYaml(dir)) throw new YoloEdgeError(`no label files: looked for each image's where Ultralytics does (the last images/ of its path made labels/, .txt)${items.length ? `, e.g. ${items[0].label}` : ''}`, 'NO_LABELS');
   const beside = items.length > 0 && path.dirname(items[0].label) === path.dirname(items[0].image);
   const where = beside ? `${path.join(dir, 'labels')} and beside the images` : items.length ? path.dirname(items[0].label) : path.join(dir, 'labels');
   const hint = path.basename(path.resolve(dir)) === 'images' ? `; --data takes the dataset folder (the one holding images/ and labels/), not ${dir}` : '';

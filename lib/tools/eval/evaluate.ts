@@ -1,7 +1,7 @@
 import { detectFile } from '../../detect-file';
 import { Detector } from '../../detector';
 import { YoloEdgeError } from '../../errors';
-import { LabelProblems, listDataset, readImageLabels, requireLabelFiles } from './dataset';
+import { LabelProblems, listDataset, readImageLabels, requireLabelFiles, Split } from './dataset';
 import { datasetNamesWarning } from './dataset-names';
 import { computeMetrics, EvalRecord, matchPredictions, Metrics } from './metrics';
 import { isImageProblem, SkippedImages } from './usable-images';
@@ -14,6 +14,8 @@ export interface EvalOptions {
   multiLabel: boolean;
   /** Confidence at which precision and recall are reported. */
   operatingConfidence: number;
+  /** The split of a data.yaml to read (val for all, even and odd; a folder takes no other); its halves are `filter`'s. */
+  split?: Split;
   /** Only these images (for held-out splits); all when undefined. */
   filter?: (imagePath: string) => boolean;
   progress?: (done: number, total: number) => void;
@@ -33,10 +35,10 @@ export const DEFAULT_EVAL: EvalOptions = {
   operatingConfidence: 0.25,
 };
 
-/** mAP of a detector over a YOLO-format dataset folder. */
+/** mAP of a detector over a YOLO-format dataset folder or an Ultralytics data.yaml. */
 export async function evaluate(detector: Detector, dir: string, options: Partial<EvalOptions> = {}): Promise<Metrics> {
   const o = { ...DEFAULT_EVAL, ...options };
-  const items = (await listDataset(dir)).filter((it) => !o.filter || o.filter(it.image));
+  const items = (await listDataset(dir, undefined, o.split)).filter((it) => !o.filter || o.filter(it.image));
   await requireLabelFiles(items, dir);
   const names = await datasetNamesWarning(dir, detector.info.names);
   if (names) o.warn?.(names);

@@ -2,7 +2,7 @@ import { imageFileError } from '../../detect-file';
 import { ErrorCode, YoloEdgeError } from '../../errors';
 import { decodeRgb, openImage } from '../../image/decode';
 import { readImageFile } from '../../image/read-file';
-import { shownNames, Warn } from './dataset';
+import { shownNames, Warn } from './image-list';
 
 /**
  * The codes of an image file that cannot be used: not a readable regular file (a folder or FIFO named .jpg, gone),
