@@ -14,7 +14,7 @@ export const ERROR_CODES = {
   IMAGE_TOO_LARGE: 'the image, or the file it comes from, is over the size limits',
   IMAGE_TOO_SMALL: 'the image is smaller than the smallest size the detector takes',
   // models
-  NO_MODEL: 'the node has no yolo-model configured, or its yolo-model node is not deployed',
+  NO_MODEL: 'the node has no yolo-model configured, its yolo-model node is not deployed, or the id names a node of another type',
   MODEL_NOT_FOUND: 'the model file does not exist',
   MODEL_UNREADABLE: 'the model file or its names file cannot be read, or is a folder, FIFO or device (a names file also when its JSON is not an array of names)',
   MODEL_TOO_LARGE: 'the editor\'s model list cannot describe the file without reading its weights: too large, or too many protobuf fields for a model',

@@ -5,17 +5,18 @@ import { commandInPayload, parseShadowCommand } from '../lib/shadow/commands';
 import { AlarmEvent, ShadowTester } from '../lib/shadow/shadow-tester';
 import { parseDetectConfig } from '../lib/detect-config';
 import { YoloEdgeError } from '../lib/errors';
+import { isBlank } from '../lib/config/fields';
 import { TOPICS } from '../lib/topics';
 import { DetectNodeFields, detectOptions, imageOf, Msg, wantsAnnotation, detectionFields } from './shared/detect-message';
 import { describeDetector, Detector, ModelIdentity } from '../lib/detector';
 import { FrameJob } from './shared/frame-intake';
 import { FrameOutput, FrameRuntime } from './shared/frame-runtime';
 import { briefReason, errorStatus, refuseInput } from './shared/refuse-input';
-import { loadFailureStatus, noModelError, noModelText, refuseSettingsAtLoad, showFetchProgress, YoloModelNode } from './shared/model-config';
+import { loadFailureStatus, noModelError, pickModel, refuseSettingsAtLoad, showFetchProgress, YoloModelNode } from './shared/model-config';
 
 interface YoloShadowTestDef extends DetectNodeFields {
-  production: string;
-  candidate: string;
+  production?: unknown;
+  candidate?: unknown;
   busyPolicy: string;
   queueSize: string | number;
   sampleMode: string;
@@ -47,22 +48,25 @@ export = function (RED: NodeAPI): void {
   function YoloShadowTest(this: Node, config: YoloShadowTestDef) {
     RED.nodes.createNode(this, config);
     const node = this;
-    const production = RED.nodes.getNode(config.production) as YoloModelNode | null;
+    const productionPick = pickModel(RED, config.production, 'production');
+    const production = productionPick.node;
     // The production node picked as candidate too (after 'make the candidate the production model'): a model compared
     // with itself agrees always, and a promote changes nothing.
     const sameAsProduction = Boolean(config.candidate) && config.candidate === config.production;
-    const candidate = sameAsProduction ? undefined : (RED.nodes.getNode(config.candidate) as YoloModelNode | null) ?? undefined;
+    const candidatePick = sameAsProduction ? undefined : pickModel(RED, config.candidate, 'candidate');
+    const candidate = candidatePick?.node ?? undefined;
     if (!production) {
-      node.status({ fill: 'red', shape: 'ring', text: noModelText(config.production, 'production') });
-      this.on('input', (_msg: NodeMessageInFlow, _send, done) => done(noModelError(config.production, 'production')));
+      node.status({ fill: 'red', shape: 'ring', text: productionPick.missing });
+      node.error(noModelError(productionPick.missing).message);
+      this.on('input', (_msg: NodeMessageInFlow, _send, done) => done(noModelError(productionPick.missing)));
       return;
     }
     // A candidate named but not deployed (an import without its yolo-model node), or production's own: production serves
     // alone, and says why.
     const servesAlone = sameAsProduction ? 'candidate is the production model'
-      : config.candidate && !candidate ? noModelText(config.candidate, 'candidate') : '';
+      : !isBlank(config.candidate) && !candidate ? candidatePick?.missing ?? '' : '';
     if (sameAsProduction) node.warn('the candidate is the production yolo-model node: a model compared with itself always agrees, so production serves alone; pick the next candidate, or none, in this node\'s settings');
-    else if (servesAlone) node.warn(`${noModelError(config.candidate, 'candidate').message}; production serves alone meanwhile`);
+    else if (servesAlone) node.warn(`${noModelError(servesAlone).message}; production serves alone meanwhile`);
     let lastWarning = '';
     let candidateFailure = '';
     /**

@@ -5,11 +5,11 @@ import { DetectNodeFields, detectOptions, imageOf, Msg, wantsAnnotation, detecti
 import { FrameJob } from './shared/frame-intake';
 import { FrameOutput, FrameRuntime } from './shared/frame-runtime';
 import { errorStatus, refuseInput } from './shared/refuse-input';
-import { loadFailureStatus, noModelError, noModelText, refuseSettingsAtLoad, showFetchProgress, YoloModelNode } from './shared/model-config';
+import { loadFailureStatus, noModelError, pickModel, refuseSettingsAtLoad, showFetchProgress, YoloModelNode } from './shared/model-config';
 import { createPreview } from './shared/preview';
 
 interface Yolov8DetectDef extends DetectNodeFields {
-  model: string;
+  model?: unknown;
   busyPolicy: string;
   queueSize: string | number;
   /** Thumbnail under the node in the editor; absent in older flows, which keep it on. */
@@ -20,7 +20,8 @@ export = function (RED: NodeAPI): void {
   function Yolov8Detect(this: Node, config: Yolov8DetectDef) {
     RED.nodes.createNode(this, config);
     const node = this;
-    const modelNode = RED.nodes.getNode(config.model) as YoloModelNode | null;
+    const picked = pickModel(RED, config.model);
+    const modelNode: YoloModelNode | null = picked.node;
     const preview = createPreview(RED, node, config.preview !== false);
     if (config.preview === false) preview.clear(); // a thumbnail from before the option was turned off
     let frames: FrameRuntime;
@@ -39,7 +40,7 @@ export = function (RED: NodeAPI): void {
     }
 
     async function work({ msg }: FrameJob): Promise<FrameOutput> {
-      if (!modelNode) throw noModelError(config.model);
+      if (!modelNode) throw noModelError(picked.missing);
       const detector = await modelNode.detector();
       frames.watch(detector);
       const input = await imageOf(msg, config.filePaths === true);
@@ -61,8 +62,10 @@ export = function (RED: NodeAPI): void {
     });
 
     // held until a frame is sent: a control message (the temperature guard's first) must not show it as running
-    if (!modelNode) frames.showState({ fill: 'red', shape: 'ring', text: noModelText(config.model) }, true);
-    else {
+    if (!modelNode) {
+      frames.showState({ fill: 'red', shape: 'ring', text: picked.missing }, true);
+      node.error(noModelError(picked.missing).message);
+    } else {
       frames.showState({ fill: 'grey', shape: 'ring', text: 'loading model' }, true);
       const loading = modelNode.detector();
       showFetchProgress(node, [modelNode], loading);

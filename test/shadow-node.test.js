@@ -770,11 +770,28 @@ describe('yolo-shadow-test node', function () {
     await helper.load([modelNode, shadowNode], f);
     const s1 = helper.getNode('s1');
     assert.strictEqual(s1.status.lastCall.args[0].text, 'production yolo-model node gone not found');
-    const failed = new Promise((resolve) => s1.on('call:error', (c) => resolve(c.args[0])));
+    const failed = new Promise((resolve) => s1.on('call:error', (c) => { if (c.args[1]) resolve(c.args[0]); }));
     s1.receive({ payload: images[0] });
     const err = await failed;
     assert.strictEqual(err.code, 'NO_MODEL');
     assert.match(err.message, /^production yolo-model node gone not found: pick the model again in the node's settings and deploy$/);
+  });
+
+  it('a production or candidate id naming a node of another type (a hand-edited flow) is named in the status, not a node Node-RED leaves out', async () => {
+    // 'out1' is a helper node: its methods are not a model's, and calling them threw out of the constructor
+    await helper.load([modelNode, shadowNode], flow('yolov8n.onnx', 'yolov8n.onnx', { production: 'out1' }));
+    let s1 = helper.getNode('s1');
+    assert.ok(s1, 'the node was created');
+    assert.deepStrictEqual(s1.status.lastCall.args[0], { fill: 'red', shape: 'ring', text: 'the production yolo-model node out1 is a helper node, not a yolo-model' });
+    assert.match(String(s1.error.firstCall.args[0]), /^the production yolo-model node out1 is a helper node, not a yolo-model: pick the model again/);
+    await helper.unload();
+    await helper.load([modelNode, shadowNode], flow('yolov8n.onnx', 'yolov8n.onnx', { candidate: 'out2' }));
+    s1 = helper.getNode('s1');
+    assert.ok(s1, 'the node was created');
+    assert.match(s1.warn.args.map((a) => String(a[0])).join('\n'), /the candidate yolo-model node out2 is a helper node, not a yolo-model: pick the model again .*; production serves alone/);
+    const got = capture();
+    s1.receive({ payload: images[0] });
+    await until(() => got.out1.length === 1, 'a production message');
   });
 
   it('without a candidate it serves production alone and reports nothing', async () => {

@@ -1,8 +1,9 @@
 // Shared between the node adapters: how a node reaches the detector its yolo-model config node owns.
 import * as path from 'path';
-import type { Node, NodeStatus } from 'node-red';
+import type { Node, NodeAPI, NodeStatus } from 'node-red';
 import type { DetectOptions, Detector } from '../../lib/detector';
 import { YoloEdgeError } from '../../lib/errors';
+import { isBlank, kindOf } from '../../lib/config/fields';
 import { errorStatus } from './refuse-input';
 
 export interface YoloModelNode extends Node {
@@ -18,18 +19,31 @@ export interface YoloModelNode extends Node {
   deregister(user: Node): void;
 }
 
-/**
- * Why a node has no model: none picked, or a yolo-model node that is not deployed (a flow imported without its
- * config node, or one deleted), which 'no model configured' would hide.
- */
-export function noModelText(id: string | undefined, role = ''): string {
-  const what = role ? `${role} yolo-model` : 'yolo-model';
-  return id ? `${what} node ${id} not found` : `no ${what} configured`;
+/** A node's pick of a yolo-model node: the node, or why there is none ('' when there is one). */
+export interface ModelPick {
+  node: YoloModelNode | null;
+  missing: string;
 }
 
-/** noModelText with the fix, for the log and for Catch nodes. */
-export function noModelError(id: string | undefined, role = ''): YoloEdgeError {
-  return new YoloEdgeError(`${noModelText(id, role)}: pick the model again in the node's settings and deploy`, 'NO_MODEL');
+/**
+ * The yolo-model node `id` names, or why there is none: none picked, a yolo-model node that is not deployed (a flow
+ * imported without its config node, or one deleted), which 'no model configured' would hide, or a node of another
+ * type (an id pasted into a flow file by hand): its methods are not a model's, and calling them threw out of the
+ * constructor, so Node-RED left the node out with no status.
+ */
+export function pickModel(RED: NodeAPI, id: unknown, role = ''): ModelPick {
+  const what = role ? `${role} yolo-model` : 'yolo-model';
+  if (isBlank(id)) return { node: null, missing: `no ${what} configured` };
+  if (typeof id !== 'string') return { node: null, missing: `the ${what} must be a node id, got ${kindOf(id)}` };
+  const found = RED.nodes.getNode(id);
+  if (!found) return { node: null, missing: `${what} node ${id} not found` };
+  if (found.type !== 'yolo-model') return { node: null, missing: `the ${what} node ${id} is a ${found.type} node, not a yolo-model` };
+  return { node: found as YoloModelNode, missing: '' };
+}
+
+/** A pick's reason with the fix, for the log and for Catch nodes. */
+export function noModelError(missing: string): YoloEdgeError {
+  return new YoloEdgeError(`${missing}: pick the model again in the node's settings and deploy`, 'NO_MODEL');
 }
 
 /** The red status of a model that did not load: a fetch failure says where its long story is. */
