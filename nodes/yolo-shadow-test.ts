@@ -7,7 +7,7 @@ import { parseDetectConfig } from '../lib/detect-config';
 import { YoloEdgeError } from '../lib/errors';
 import { isBlank } from '../lib/config/fields';
 import { TOPICS } from '../lib/topics';
-import { DetectNodeFields, detectOptions, imageOf, Msg, wantsAnnotation, detectionFields } from './shared/detect-message';
+import { DetectNodeFields, detectOptions, filePathsOption, imageOf, Msg, wantsAnnotation, detectionFields } from './shared/detect-message';
 import { describeDetector, Detector, ModelIdentity } from '../lib/detector';
 import { FrameJob } from './shared/frame-intake';
 import { FrameOutput, FrameRuntime } from './shared/frame-runtime';
@@ -78,8 +78,10 @@ export = function (RED: NodeAPI): void {
     let base: ReturnType<typeof parseDetectConfig>;
     let frames: FrameRuntime;
     let settings: ReturnType<typeof parseShadowConfig>;
+    let filePaths: boolean;
     try {
       base = parseDetectConfig(config);
+      filePaths = filePathsOption(config);
       settings = parseShadowConfig(config);
       frames = new FrameRuntime(node, config, work, describe);
     } catch (err) {
@@ -197,7 +199,7 @@ export = function (RED: NodeAPI): void {
     }
 
     async function work({ msg }: FrameJob): Promise<FrameOutput> {
-      const input = await imageOf(msg, config.filePaths === true);
+      const input = await imageOf(msg, filePaths);
       const annotate = wantsAnnotation(msg, base.annotate === true);
       const options = { ...detectOptions(base, msg), annotate };
       const { detector, result } = await tester.runFrame(input, options, { msgid: msg._msgid, topic: msg.topic });

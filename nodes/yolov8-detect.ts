@@ -1,19 +1,20 @@
 import type { Node, NodeAPI, NodeMessageInFlow } from 'node-red';
 import { parseDetectConfig } from '../lib/detect-config';
 import { TOPICS } from '../lib/topics';
-import { DetectNodeFields, detectOptions, imageOf, Msg, wantsAnnotation, detectionFields } from './shared/detect-message';
+import { DetectNodeFields, detectOptions, filePathsOption, imageOf, Msg, wantsAnnotation, detectionFields } from './shared/detect-message';
 import { FrameJob } from './shared/frame-intake';
 import { FrameOutput, FrameRuntime } from './shared/frame-runtime';
 import { errorStatus, refuseInput } from './shared/refuse-input';
 import { loadFailureStatus, noModelError, pickModel, refuseSettingsAtLoad, showFetchProgress, YoloModelNode } from './shared/model-config';
-import { createPreview } from './shared/preview';
+import { createPreview, Preview } from './shared/preview';
+import { flag } from '../lib/config/fields';
 
 interface Yolov8DetectDef extends DetectNodeFields {
   model?: unknown;
   busyPolicy: string;
   queueSize: string | number;
   /** Thumbnail under the node in the editor; absent in older flows, which keep it on. */
-  preview?: boolean;
+  preview?: unknown;
 }
 
 export = function (RED: NodeAPI): void {
@@ -22,12 +23,17 @@ export = function (RED: NodeAPI): void {
     const node = this;
     const picked = pickModel(RED, config.model);
     const modelNode: YoloModelNode | null = picked.node;
-    const preview = createPreview(RED, node, config.preview !== false);
-    if (config.preview === false) preview.clear(); // a thumbnail from before the option was turned off
+    let preview: Preview;
     let frames: FrameRuntime;
     let base: ReturnType<typeof parseDetectConfig>;
+    let filePaths: boolean;
     try {
       base = parseDetectConfig(config);
+      filePaths = filePathsOption(config);
+      // a flag: the text 'false' (a flow from the admin API) kept sending thumbnails to every editor
+      const showPreview = flag('preview', config.preview, true);
+      preview = createPreview(RED, node, showPreview);
+      if (!showPreview) preview.clear(); // a thumbnail from before the option was turned off
       frames = new FrameRuntime(node, config, work, () => {
         const fps = frames.fps;
         const rate = fps === undefined ? '' : `${fps.toFixed(1)} fps · `;
@@ -43,7 +49,7 @@ export = function (RED: NodeAPI): void {
       if (!modelNode) throw noModelError(picked.missing);
       const detector = await modelNode.detector();
       frames.watch(detector);
-      const input = await imageOf(msg, config.filePaths === true);
+      const input = await imageOf(msg, filePaths);
       const annotate = wantsAnnotation(msg, base.annotate === true);
       const turn = preview.claim();
       const r = await detector.detect(input, { ...detectOptions(base, msg), annotate, thumbnail: turn?.width ?? 0 });

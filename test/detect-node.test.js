@@ -104,6 +104,21 @@ describe('yolov8-detect node', function () {
     }
   });
 
+  it('reads "read file paths" as a flag: "true" or 1 from a flow file turns it on (it stayed off without a word), "yes" is BAD_CONFIG', async () => {
+    for (const on of ['true', 1]) {
+      await helper.load([modelNode, detectNode], flow('yolov8n.onnx', { filePaths: on }));
+      const { msg, error } = await outcome(helper.getNode('d1'), helper.getNode('out'), { payload: cocoImage('000000000034.jpg') });
+      assert.ifError(error);
+      assert.strictEqual(msg.payload[0].class, 'zebra', `filePaths ${JSON.stringify(on)}`);
+      await helper.unload();
+    }
+    await helper.load([modelNode, detectNode], flow('yolov8n.onnx', { filePaths: 'yes' }));
+    const d1 = helper.getNode('d1');
+    assert.deepStrictEqual(d1.status.lastCall.args[0], { fill: 'red', shape: 'ring', text: 'read file paths must be true or false, got "yes"' });
+    const { error } = await outcome(d1, helper.getNode('out'), { payload: zebra });
+    assert.strictEqual(error.code, 'BAD_CONFIG');
+  });
+
   it('honours msg overrides: classes, confidence, file path payloads', async () => {
     await helper.load([modelNode, detectNode], flow('yolov8n.onnx', { filePaths: true }));
     const d1 = helper.getNode('d1');

@@ -440,6 +440,19 @@ describe('yolov8-detect editor preview', function () {
     await run(3);
     assert.deepStrictEqual(published.map((e) => [e.topic, e.data.image, e.retain]), [['yolo-edge/preview/d1', null, false]]);
   });
+
+  it('reads the option as a flag: "false" or 0 from a flow file or the admin API switches it off (it kept sending thumbnails)', async () => {
+    for (const off of ['false', 0, 'off']) {
+      published = [];
+      await helper.load([modelNode, detectNode], flow(off));
+      await run(2);
+      assert.deepStrictEqual(published.map((e) => [e.topic, e.data.image, e.retain]), [['yolo-edge/preview/d1', null, false]], `preview ${JSON.stringify(off)}`);
+      await helper.unload();
+    }
+    await helper.load([modelNode, detectNode], flow('no'));
+    const d1 = helper.getNode('d1');
+    assert.deepStrictEqual(d1.status.lastCall.args[0], { fill: 'red', shape: 'ring', text: 'preview must be true or false, got "no"' });
+  });
 });
 
 describe('model picker admin endpoints and the preview in a Node-RED with adminAuth', function () {

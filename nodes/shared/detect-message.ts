@@ -12,7 +12,12 @@ import type { BusyCounters } from '../../lib/pipeline/busy-queue';
 /** Editor fields of the detecting nodes: the thresholds (lib/detect-config) and the file-path option. */
 export interface DetectNodeFields extends NodeDef, DetectFields {
   /** A string msg.payload is a file path to read (off unless set: older flows and http-in flows stay safe). */
-  filePaths?: boolean;
+  filePaths?: unknown;
+}
+
+/** The "read file paths" option, read as a flag: the text 'true' (a flow from the admin API) left it off without a word. */
+export function filePathsOption(config: DetectNodeFields): boolean {
+  return flag('read file paths', config.filePaths, false);
 }
 
 export type Msg = NodeMessageInFlow & Record<string, unknown>;
