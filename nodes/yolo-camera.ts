@@ -3,7 +3,7 @@ import { Camera, CameraOutput } from '../lib/camera/camera';
 import { CalibrationOptions } from '../lib/camera/calibration-capture';
 import { CameraConfig, Credentials, FIELD_SOURCES, parseCameraConfig } from '../lib/camera/config';
 import type { TlsOptions } from '../lib/camera/http-sources';
-import { numberField, optionalFolderPath, STATUS_MAX, statusText, text } from '../lib/config/fields';
+import { numberField, optionalFolderPath, STATUS_MAX, statusText, text, textField } from '../lib/config/fields';
 import { Redact, redactor, splitUrlCredentials } from '../lib/camera/redact';
 import { moveUrlCredentialsOnStart } from './shared/url-credentials';
 import { YoloEdgeError } from '../lib/errors';
@@ -36,7 +36,7 @@ type TlsConfigNode = Node & { addTLSOptions?: (opts: TlsOptions) => TlsOptions }
  * request node uses). Looked up only for the sources that use it: a stale choice must not stop another source.
  */
 function tlsOf(RED: NodeAPI, config: YoloCameraDef): TlsOptions | undefined {
-  const id = text(config.tls);
+  const id = textField('TLS configuration', config.tls);
   if (!id || !['mjpeg', 'snapshot'].includes(text(config.source))) return undefined;
   const tlsNode = RED.nodes.getNode(id) as TlsConfigNode | null;
   if (typeof tlsNode?.addTLSOptions !== 'function') throw new YoloEdgeError(`TLS configuration ${id} not found (deleted, or not a tls-config node)`, 'BAD_CONFIG');
@@ -49,7 +49,6 @@ export = function (RED: NodeAPI): void {
   function YoloCamera(this: Node<Credentials>, config: YoloCameraDef): void {
     RED.nodes.createNode(this, config);
     const node = this;
-    const topic = text(config.topic);
     const creds = credentialsOf(config, node.credentials, (m) => node.warn(m));
     // Every status, warning and error of this node passes here.
     const redact: Redact = redactor([creds.password]);
@@ -59,7 +58,9 @@ export = function (RED: NodeAPI): void {
     };
     let camera: Camera;
     let cameraConfig: CameraConfig;
+    let topic: string;
     try {
+      topic = textField('topic', config.topic);
       const output: CameraOutput = {
         frame: (jpeg, info) => node.send({ payload: jpeg, frame: info, topic: topic || info.source }),
         // cut after masking: a password cut in two would not be recognised, and its first part would show

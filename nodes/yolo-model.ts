@@ -10,7 +10,7 @@ import { resolveModelPath } from '../lib/model/resolve-path';
 import { parseThreads } from '../lib/runtime/threads';
 import { LoadRetry } from '../lib/runtime/load-retry';
 import { YoloEdgeError } from '../lib/errors';
-import { text } from '../lib/config/fields';
+import { textField } from '../lib/config/fields';
 import { YoloModelNode } from './shared/model-config';
 
 /** As the editor stores them (strings), or anything a flow file or the admin API gives: read with lib/config/fields. */
@@ -112,21 +112,27 @@ export = function (RED: NodeAPI): void {
     RED.nodes.createNode(this, config);
     const userDir = (RED.settings as { userDir?: string }).userDir;
     const bases = userDir ? [userDir] : [];
-    // text(): a number or list from a flow file is read as the editor would have stored it, not a TypeError here
-    const model = text(config.model);
-    const isDefault = isDefaultModelName(model);
-    const found = isDefault ? findDefaultModel(userDir) : undefined;
-    const modelPath = isDefault ? found ?? path.join(defaultModelDir(userDir), DEFAULT_MODEL.file) : resolveModelPath(model, bases);
-    const fetcher = isDefault && !found ? new DefaultModelFetch(this, defaultModelDir(userDir), userDir) : undefined;
-    let threads = 0;
     let configError: Error | undefined;
-    try {
-      threads = parseThreads(config.threads);
-    } catch (err) {
-      configError = err as Error;
-      this.error(`configuration: ${configError.message}`);
-    }
-    const providers = text(config.providers, 'cpu').split(',').map((s) => s.trim()).filter(Boolean);
+    /** A setting, or `fallback` once its error is logged: detector() then fails with the first such error. */
+    const setting = <T>(read: () => T, fallback: T): T => {
+      try {
+        return read();
+      } catch (err) {
+        configError ??= err as Error;
+        this.error(`configuration: ${(err as Error).message}`);
+        return fallback;
+      }
+    };
+    // textField(): a number or list from a flow file is read as the editor would have stored it, not a TypeError here
+    const model = setting<string | undefined>(() => textField('model', config.model), undefined);
+    const threads = setting(() => parseThreads(config.threads), 0);
+    const providers = setting(() => textField('providers', config.providers, 'cpu'), 'cpu').split(',').map((s) => s.trim()).filter(Boolean);
+    const names = setting(() => textField('class names', config.names), '');
+    // a model setting in error neither fetches the default model nor names a file it did not ask for
+    const isDefault = model !== undefined && isDefaultModelName(model);
+    const found = isDefault ? findDefaultModel(userDir) : undefined;
+    const modelPath = model === undefined ? '' : isDefault ? found ?? path.join(defaultModelDir(userDir), DEFAULT_MODEL.file) : resolveModelPath(model, bases);
+    const fetcher = isDefault && !found ? new DefaultModelFetch(this, defaultModelDir(userDir), userDir) : undefined;
     let loading: Promise<Detector> | undefined;
     const retry = new LoadRetry();
     /** The detector being made from the model file, once it is there: close() waits for it, not for a fetch. */
@@ -187,7 +193,7 @@ export = function (RED: NodeAPI): void {
         // a fetch that ends after close() makes no detector: nothing would close it
         if (closed) throw new YoloEdgeError('model node is closed', 'CLOSED');
         (this as { modelPath: string }).modelPath = f;
-        creating = namesOverride(text(config.names), bases)
+        creating = namesOverride(names, bases)
           .then((names) => Detector.create(f, { threads, executionProviders: providers, names, warn: (m) => this.warn(m) }));
         const d = await creating;
         retry.succeeded();

@@ -19,6 +19,18 @@ describe('camera: configuration and program arguments', () => {
     assert.deepStrictEqual(rpicamArgs(c), ['-t', '0', '-n', '--codec', 'mjpeg', '--width', '640', '--height', '480', '--framerate', '10', '-q', '70', '--flush', '--camera', '1', '--rotation', '180', '--hflip', '--shutter', '20000', '--gain', '2', '--ev', '-0.5', '--awb', 'daylight', '--denoise', 'cdn_fast', '--autofocus-mode', 'manual', '--lens-position', '2.5', '--metering', 'spot', '--roi', '0.1,0.1,0.5,0.5', '-o', '-']);
   });
 
+  it('refuses an object (JSON in a flow file) in a text field, naming it: it ran "[object Object]" or passed it as arguments', () => {
+    const refused = (c, re) => assert.throws(() => parseCameraConfig(c), (e) => e.code === 'BAD_CONFIG' && re.test(e.message));
+    refused({ source: 'test', extraArgs: { a: 1 } }, /^extra arguments must be text, got an object$/);
+    refused({ source: 'rpicam', command: { path: '/usr/bin/rpicam-vid' } }, /^command must be text, got an object$/);
+    refused({ source: 'test', ffmpeg: {} }, /^ffmpeg command must be text, got an object$/);
+    refused({ source: 'v4l2', device: { dev: '/dev/video0' } }, /^device must be text, got an object$/);
+    refused({ source: 'mjpeg', url: { href: 'http://cam/x' } }, /^URL must be text, got an object$/);
+    refused({ source: 'folder', folder: { path: '/tmp' } }, /^folder must be text, got an object$/);
+    // a list is read as the editor would store it
+    assert.deepStrictEqual(parseCameraConfig({ source: 'test', ffmpeg: ['ffmpeg'] }).ffmpeg, 'ffmpeg');
+  });
+
   it('rejects bad numbers and names, naming the field', () => {
     assert.throws(() => parseCameraConfig({ width: '640; rm -rf /' }), /width must be a whole number from 16 to 8192/);
     assert.throws(() => parseCameraConfig({ fps: '0' }), /fps must be a number from 0.01 to 120/);

@@ -354,6 +354,20 @@ describe('yolov8-detect node', function () {
     assert.strictEqual((await helper.getNode('m1').detector()).info.names[0], 'worker');
   });
 
+  it('refuses a yolo-model setting that holds an object (JSON in a flow file), naming it: it loaded "[object Object]" as a file or a class name', async () => {
+    for (const [prop, value, says] of [['names', { 0: 'person', 1: 'bicycle' }, 'class names must be text, got an object'], ['model', { file: 'yolov8n.onnx' }, 'model must be text, got an object'], ['providers', { cpu: true }, 'providers must be text, got an object']]) {
+      const f = flow('yolov8n.onnx');
+      f[0][prop] = value;
+      await helper.load([modelNode, detectNode], f);
+      const { error } = await outcome(helper.getNode('d1'), helper.getNode('out'), { payload: zebra });
+      assert.ok(error, `${prop}: a frame is refused`);
+      assert.strictEqual(error.code, 'BAD_CONFIG', `${prop}: ${errorText(error)}`);
+      assert.strictEqual(errorText(error), says);
+      assert.strictEqual(String(helper.getNode('m1').error.firstCall.args[0]), `configuration: ${says}`);
+      await helper.unload();
+    }
+  });
+
   it('reads yolo-model settings of other types from a flow file as the editor would have stored them', async () => {
     // a list of providers or names, a number as the model: the constructor threw a TypeError (no model node, so
     // every frame failed 'no yolo-model configured'), or every frame failed with one and no code

@@ -253,6 +253,15 @@ describe('temperature engine', () => {
       assert.strictEqual(parseTemperatureConfig({ source: 'auto', vcgencmd: '' }).monitor.vcgencmd, '', 'auto reads the thermal zone alone');
     });
 
+    it('refuses an object (JSON in a flow file) as vcgencmd or thermal zone, naming it: vcgencmd was silently the default, the zone "[object Object]"', () => {
+      const refused = (c, re) => assert.throws(() => parseTemperatureConfig(c), (e) => e.code === 'BAD_CONFIG' && re.test(e.message));
+      refused({ vcgencmd: { path: '/usr/bin/vcgencmd' } }, /^vcgencmd must be text, got an object$/);
+      refused({ thermalZone: { zone: 0 } }, /^thermalZone must be text, got an object$/);
+      refused({ sysRoot: {} }, /^sysRoot must be text, got an object$/);
+      assert.strictEqual(parseTemperatureConfig({ vcgencmd: '/opt/vc/bin/vcgencmd' }).monitor.vcgencmd, '/opt/vc/bin/vcgencmd');
+      assert.strictEqual(parseTemperatureConfig({}).monitor.vcgencmd, 'vcgencmd', 'missing is the default');
+    });
+
     it('refuses thresholds outside the sensor range -40..150 C and a hysteresis outside 0..20 C', () => {
       const refused = (c, re) => assert.throws(() => parseTemperatureConfig(c), (e) => e.code === 'BAD_CONFIG' && re.test(e.message));
       refused({ hysteresis: '500' }, /^hysteresis must be a number from 0 to 20, got "500"$/);

@@ -1,6 +1,6 @@
 import { YoloEdgeError } from '../errors';
 import { DEFAULT_SUPERVISION, SupervisionOptions } from './source';
-import { flag, numberField, oneOf, optionalFolderPath, optionalNumber, optionalOneOf, text } from '../config/fields';
+import { flag, numberField, oneOf, optionalFolderPath, optionalNumber, optionalOneOf, text, textField } from '../config/fields';
 import { argument, splitArgs, url } from './options';
 import { splitUrlCredentials } from './redact';
 import type { TlsOptions } from './http-sources';
@@ -162,7 +162,7 @@ export function parseCameraConfig(raw: Record<string, unknown>, creds: Credentia
   if (source === 'rtsp' || source === 'mjpeg' || source === 'snapshot') {
     // Credentials typed into the URL (flows saved before they were credentials) are used when the
     // credential fields are empty; the URL kept is always without them.
-    const inline = splitUrlCredentials(text(raw.url));
+    const inline = splitUrlCredentials(textField('URL', raw.url));
     if (!config.user) config.user = inline.user;
     if (!config.password) config.password = inline.password;
     config.url = url('URL', inline.url, source === 'rtsp' ? ['rtsp:', 'rtsps:'] : ['http:', 'https:']);

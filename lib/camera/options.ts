@@ -1,4 +1,4 @@
-import { text } from '../config/fields';
+import { textField } from '../config/fields';
 import { YoloEdgeError } from '../errors';
 import { redactUrl } from './redact';
 
@@ -10,7 +10,7 @@ function bad(field: string, why: string): YoloEdgeError {
 
 /** Text that ends up as one argument of a program: must not be taken for an option. */
 export function argument(field: string, v: unknown, fallback = ''): string {
-  const s = text(v, fallback);
+  const s = textField(field, v, fallback);
   if (s.startsWith('-')) throw bad(field, `must not start with '-', got '${s}'`);
   if (/[\0\r\n]/.test(s)) throw bad(field, 'must be one line');
   return s;
@@ -18,7 +18,7 @@ export function argument(field: string, v: unknown, fallback = ''): string {
 
 /** Splits the "extra arguments" field on whitespace; double quotes group words. No shell is involved. */
 export function splitArgs(v: unknown): string[] {
-  const s = text(v);
+  const s = textField('extra arguments', v);
   const out: string[] = [];
   const re = /"([^"]*)"|(\S+)/g;
   for (let m = re.exec(s); m; m = re.exec(s)) out.push(m[1] ?? m[2]);
@@ -27,7 +27,7 @@ export function splitArgs(v: unknown): string[] {
 }
 
 export function url(field: string, v: unknown, protocols: readonly string[]): URL {
-  const s = text(v);
+  const s = textField(field, v);
   let u: URL;
   try {
     u = new URL(s);

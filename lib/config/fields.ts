@@ -122,27 +122,36 @@ export function text(v: unknown, fallback = ''): string {
   return isBlank(v) ? fallback : String(v).trim();
 }
 
+/**
+ * text() of a setting, naming it when it holds an object (JSON in a flow file): String() made '[object Object]' a
+ * program to run, an argument, a model file or a class name. A list is read as the editor would store it ('a,b').
+ */
+export function textField(field: string, v: unknown, fallback = '', code: FieldCode = 'BAD_CONFIG'): string {
+  if (v !== null && typeof v === 'object' && !Array.isArray(v)) throw fieldError(field, 'text', v, code);
+  return text(v, fallback);
+}
+
 /** What folder and program fields must be, in the words of the error and of the editor's message. */
 export const FOLDER_RULE = 'a full folder path starting with /';
 export const PROGRAM_RULE = "a program name or path, not starting with '-'";
 
 /** A folder given as a full path (trimmed), or the fallback when blank: a relative one would depend on Node-RED's working folder. */
 export function folderPath(field: string, v: unknown, fallback: string, code: FieldCode = 'BAD_CONFIG'): string {
-  const s = text(v, fallback);
+  const s = textField(field, v, fallback, code);
   if (!path.isAbsolute(s)) throw fieldError(field, `${FOLDER_RULE} (like ${fallback})`, v, code);
   return s;
 }
 
 /** A folder given as a full path (trimmed), or blank: `~/calib` or `calib` would be a folder under Node-RED's working folder. */
 export function optionalFolderPath(field: string, v: unknown, example: string, code: FieldCode = 'BAD_CONFIG'): string {
-  const s = text(v);
+  const s = textField(field, v, '', code);
   if (s && !path.isAbsolute(s)) throw fieldError(field, `${FOLDER_RULE} (like ${example})`, v, code);
   return s;
 }
 
 /** A program to run (trimmed; blank stays blank): a name looked up in PATH, or a path. */
 export function programName(field: string, v: unknown, code: FieldCode = 'BAD_CONFIG'): string {
-  const s = text(v);
+  const s = textField(field, v, '', code);
   if (s.startsWith('-')) throw fieldError(field, PROGRAM_RULE, v, code);
   return s;
 }

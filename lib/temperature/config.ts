@@ -1,7 +1,7 @@
 import { DEFAULT_GUARD, validateGuard } from './guard';
 import { DEFAULT_MONITOR, MonitorOptions, PLAUSIBLE_CELSIUS, TemperatureSource } from './monitor';
 import { DEFAULT_THRESHOLDS, validateThresholds } from './state';
-import { flag, folderPath, numberField, oneOf, programName, text } from '../config/fields';
+import { flag, folderPath, numberField, oneOf, programName, textField } from '../config/fields';
 import { YoloEdgeError } from '../errors';
 
 /** The fields of the yolo-temperature editor, as strings or numbers the way Node-RED stores them. */
@@ -71,14 +71,14 @@ export function parseTemperatureConfig(c: TemperatureConfig): ParsedConfig {
     criticalPause: flag('criticalPause', c.criticalPause, true),
   };
   // An explicitly emptied field turns vcgencmd off on machines without it: blank is not the default here.
-  const vcgencmd = typeof c.vcgencmd === 'string' ? programName('vcgencmd', c.vcgencmd) : DEFAULT_MONITOR.vcgencmd;
+  const vcgencmd = c.vcgencmd === undefined || c.vcgencmd === null ? DEFAULT_MONITOR.vcgencmd : programName('vcgencmd', c.vcgencmd);
   // every reading would fail 'vcgencmd is not configured': said once, at deploy
   if (source === 'vcgencmd' && !vcgencmd) throw new YoloEdgeError("vcgencmd must be a program name when the temperature source is vcgencmd (blank turns vcgencmd off): give it, or pick the source auto or sysfs", 'BAD_CONFIG');
   return {
     intervalMs: Math.round(1000 * num(c.interval, 'interval', 5, 0.1, MAX_INTERVAL_S)),
     monitor: {
       temperatureSource: source,
-      thermalZone: text(c.thermalZone, ''),
+      thermalZone: textField('thermalZone', c.thermalZone),
       sysRoot: folderPath('sysRoot', c.sysRoot, DEFAULT_MONITOR.sysRoot),
       procRoot: folderPath('procRoot', c.procRoot, DEFAULT_MONITOR.procRoot),
       vcgencmd,
