@@ -49,7 +49,8 @@ function registerModelPicker(RED: NodeAPI): void {
   RED.httpAdmin.get('/yolo-edge/models', RED.auth.needsPermission('yolo-model.read'), (_req, res) => {
     const f = folders();
     catalog.list(f).then(
-      (models) => res.json({ folders: f.map(({ source }) => ({ source, label: FOLDER_LABELS[source] })), models }),
+      // unlisted: the files past the listing's bound, which the picker says it left out
+      ({ models, unlisted }) => res.json({ folders: f.map(({ source }) => ({ source, label: FOLDER_LABELS[source], unlisted: unlisted[source] ?? 0 })), models }),
       (err) => fail(res, err),
     );
   });

@@ -298,7 +298,7 @@ describe('model picker admin endpoints', function () {
       };
       const { ModelCatalog } = require(${JSON.stringify(path.join(DIST, 'lib', 'model', 'model-catalog.js'))});
       const folders = [{ source: 'user', dir: ${JSON.stringify(path.join(userDir, 'models'))}, prefix: 'models/' }];
-      const list = () => new ModelCatalog().list(folders).then((m) => m.map((x) => x.file + ':' + (x.info ? x.info.numClasses : 'error')).join(' '), (e) => 'failed: ' + e.message);
+      const list = () => new ModelCatalog().list(folders).then(({ models: m }) => m.map((x) => x.file + ':' + (x.info ? x.info.numClasses : 'error')).join(' '), (e) => 'failed: ' + e.message);
       list().then(async (first) => { console.log(first); console.log(await list()); process.exit(0); });
     `;
     const r = require('child_process').spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 60000 });
@@ -320,6 +320,27 @@ describe('model picker admin endpoints', function () {
     } finally {
       workers.restore();
       for (const f of files) fs.rmSync(path.join(userDir, 'models', f), { force: true });
+    }
+  });
+
+  it('lists the first 1000 files of a larger folder and says how many it left out; one past them is still found by name', async () => {
+    // 100000 files were each described at every listing (about 20 s, 25 MB of JSON), holding every editor's picker
+    const dir = path.join(userDir, 'models');
+    const before = fs.readdirSync(dir).filter((f) => f.endsWith('.onnx') && !f.startsWith('.')).length;
+    const files = Array.from({ length: 1003 }, (_, i) => `zz${String(i).padStart(4, '0')}.onnx`);
+    for (const f of files) fs.writeFileSync(path.join(dir, f), `junk ${f}`);
+    try {
+      await helper.load(modelNode, modelFlow);
+      const res = await helper.request().get('/yolo-edge/models').expect(200);
+      const user = res.body.models.filter((m) => m.source === 'user');
+      assert.strictEqual(user.length, 1000);
+      assert.strictEqual(res.body.folders.find((f) => f.source === 'user').unlisted, before + files.length - 1000);
+      assert.strictEqual(res.body.folders.find((f) => f.source === 'package').unlisted, 0);
+      assert.ok(!user.some((m) => m.file === 'zz1002.onnx'), 'the last by name is left out');
+      const past = await helper.request().get('/yolo-edge/models/user/zz1002.onnx').expect(200);
+      assert.match(past.body.error, /^zz1002\.onnx is not an ONNX model/);
+    } finally {
+      for (const f of files) fs.rmSync(path.join(dir, f), { force: true });
     }
   });
 
