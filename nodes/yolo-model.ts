@@ -5,7 +5,7 @@ import { DEFAULT_MODEL, defaultModelDir, findDefaultModel, isDefaultModelName, M
 import { supplyDefaultModel, SupplyHandle } from '../lib/model/default-model-supply';
 import { describeFetch, fetchByHandCommand } from '../lib/model/fetch-default-model';
 import { ModelCatalog, ModelFolder } from '../lib/model/model-catalog';
-import { parseNamesSetting, readNamesFile } from '../lib/model/model-info';
+import { NamesSetting, parseNamesSetting, readNamesFile } from '../lib/model/model-info';
 import { resolveModelPath } from '../lib/model/resolve-path';
 import { parseThreads } from '../lib/runtime/threads';
 import { LoadRetry } from '../lib/runtime/load-retry';
@@ -22,8 +22,7 @@ interface YoloModelDef extends NodeDef {
 }
 
 /** Names override from the *Class names* setting; a names file is found like a model path. */
-async function namesOverride(text: string, bases: string[]): Promise<string[] | undefined> {
-  const setting = parseNamesSetting(text);
+async function namesOverride(setting: NamesSetting | undefined, bases: string[]): Promise<string[] | undefined> {
   if (!setting) return undefined;
   return 'list' in setting ? setting.list : readNamesFile(resolveModelPath(setting.file, bases));
 }
@@ -128,7 +127,7 @@ export = function (RED: NodeAPI): void {
     const model = setting<string | undefined>(() => textField('model', config.model), undefined);
     const threads = setting(() => parseThreads(config.threads), 0);
     const providers = setting(() => textField('providers', config.providers, 'cpu'), 'cpu').split(',').map((s) => s.trim()).filter(Boolean);
-    const names = setting(() => textField('class names', config.names), '');
+    const names = setting(() => parseNamesSetting(textField('class names', config.names)), undefined);
     // a model setting in error neither fetches the default model nor names a file it did not ask for
     const isDefault = model !== undefined && isDefaultModelName(model);
     const found = isDefault ? findDefaultModel(userDir) : undefined;

@@ -309,6 +309,23 @@ describe('yolov8-detect node', function () {
     assert.match(errorText(text.error), /^"x{4096}"\.\.\. \(1000000 characters\) is not a readable image file \(ENAMETOOLONG\)$/);
   });
 
+  it('reads Class names written as a list or dict (JSON or as Ultralytics writes them), not split at their commas; a broken one is BAD_CONFIG', async () => {
+    // '["worker","bicycle"]' named class 0 '["worker"' and class 1 '"bicycle"]'
+    for (const names of ['["worker", "bicycle"]', "{0: 'worker', 1: 'bicycle'}", '{"0": "worker", "1": "bicycle"}']) {
+      const f = flow('yolov8n.onnx');
+      f[0].names = names;
+      await helper.load([modelNode, detectNode], f);
+      assert.deepStrictEqual((await helper.getNode('m1').detector()).info.names.slice(0, 3), ['worker', 'bicycle', 'class2'], names);
+      await helper.unload();
+    }
+    const f = flow('yolov8n.onnx');
+    f[0].names = '["worker", "bicycle"';
+    await helper.load([modelNode, detectNode], f);
+    assert.match(String(helper.getNode('m1').error.firstCall.args[0]), /^configuration: class names must be a comma-separated list, a names file, or a list or dict of names/);
+    const { error } = await outcome(helper.getNode('d1'), helper.getNode('out'), { payload: zebra });
+    assert.strictEqual(error.code, 'BAD_CONFIG');
+  });
+
   it('takes a single Class names entry as a class name, and a .txt or path entry as a names file', async () => {
     const { parseNamesSetting } = lib('model/model-info');
     assert.deepStrictEqual(parseNamesSetting('defect'), { list: ['defect'] });

@@ -287,13 +287,23 @@ function defaultNames(n: number, partial?: string[]): string[] {
   return Array.from({ length: n }, (_, i) => partial?.[i] ?? `class${i}`);
 }
 
+/** What the *Class names* setting holds: names, or a names file to read. */
+export type NamesSetting = { list: string[] } | { file: string };
+
 /**
- * The *Class names* setting: a comma-separated list, a names file (a path, or a name ending in .txt, .json or
- * .names) or, anything else, one class name (a one-class model's "defect" is not a file).
+ * The *Class names* setting: a comma-separated list, a list or dict as Ultralytics writes names (`['a', 'b']`,
+ * `{0: 'a', 1: 'b'}`, or their JSON), a names file (a path, or a name ending in .txt, .json or .names) or, anything
+ * else, one class name (a one-class model's "defect" is not a file).
  */
-export function parseNamesSetting(text: string | undefined): { list: string[] } | { file: string } | undefined {
+export function parseNamesSetting(text: string | undefined): NamesSetting | undefined {
   const t = (text ?? '').trim();
   if (!t) return undefined;
+  // split at its commas, ["a","b"] named class 0 '["a"' and class 1 '"b"]'
+  if (/^[[{]/.test(t)) {
+    const list = parseNames(t);
+    if (!list) throw new YoloEdgeError(`class names must be a comma-separated list, a names file, or a list or dict of names as Ultralytics writes them (['a', 'b'] or {0: 'a', 1: 'b'}), got ${shownStart(t)}`, 'BAD_CONFIG');
+    return { list };
+  }
   if (t.includes(',')) return { list: t.split(',').map((s) => s.trim()) };
   if (/[\\/]/.test(t) || /\.(txt|json|names)$/i.test(t)) return { file: t };
   return { list: [t] };
