@@ -22,13 +22,17 @@ const BADGE: Record<ThermalState, Pick<NodeStatus, 'fill' | 'shape'>> = {
 
 type Send = (msg: Array<NodeMessage | NodeMessage[] | null>) => void;
 
+/** How much of a reason the status shortens: it shows STATUS_MAX characters, and the pattern is tried at each '/'. */
+const SHORTENED = 8 * STATUS_MAX;
+
 /**
  * A zone's file by its name alone (the reason names the zone before it), so it fits the status; the warning has it
  * whole. Other paths stay whole: cut to their last part, a missing /sys/class/thermal read 'no thermal zone under
- * thermal'.
+ * thermal'. Only the start of the reason: the pattern's cost grows with the square of its length, and a thermal zone
+ * or sysRoot of a megabyte of 'a/' from a flow file held the event loop for minutes at every reading.
  */
 function shortZonePaths(text: string): string {
-  return text.replace(/(?:\/[^\s/:]+)*\/class\/thermal\/thermal_zone\d+\/([^\s/:]+)/g, '$1');
+  return text.slice(0, SHORTENED).replace(/(?:\/[^\s/:]+)*\/class\/thermal\/thermal_zone\d+\/([^\s/:]+)/g, '$1');
 }
 
 export = function (RED: NodeAPI): void {

@@ -141,6 +141,18 @@ describe('yolo-temperature node', function () {
     assert.ok(`no temperature: no thermal zone under ${path.join(pi.sysRoot, 'class', 'thermal')}; ${vcgencmd} measure_temp`.startsWith(text.replace(/…$/, '')), text);
   });
 
+  it('a thermal zone of 100000 \'a/\' from a flow file is named in the status, cut, without holding the event loop', async function () {
+    // the status shortened zone paths with a pattern whose cost grows with the square of the reason's length: a
+    // megabyte held the event loop for minutes at every reading; the timeout is a hang's, not a measure of speed
+    this.timeout(5000);
+    const zone = 'a/'.repeat(1e5);
+    const { node, got } = await load({ interval: 3600, thermalZone: zone, vcgencmd: '' });
+    await until(() => got.readings.length === 1, 'the start-up reading', 4000);
+    await sleep(20);
+    const text = node.status.lastCall.args[0].text;
+    assert.ok(text.startsWith("no temperature: thermal zone 'a/a/a/") && text.endsWith('…'), text);
+  });
+
   it('shows a state badge', async () => {
     const { node, got } = await load({ interval: 3600 });
     await until(() => got.readings.length === 1, 'the start-up reading', 5000);
