@@ -5,7 +5,7 @@ import { commandInPayload, parseShadowCommand } from '../lib/shadow/commands';
 import { AlarmEvent, ShadowTester } from '../lib/shadow/shadow-tester';
 import { parseDetectConfig } from '../lib/detect-config';
 import { YoloEdgeError } from '../lib/errors';
-import { isBlank } from '../lib/config/fields';
+import { isBlank, STATUS_MAX } from '../lib/config/fields';
 import { TOPICS } from '../lib/topics';
 import { DetectNodeFields, detectOptions, filePathsOption, imageOf, Msg, wantsAnnotation, detectionFields } from './shared/detect-message';
 import { describeDetector, Detector, ModelIdentity } from '../lib/detector';
@@ -56,7 +56,7 @@ export = function (RED: NodeAPI): void {
     const candidatePick = sameAsProduction ? undefined : pickModel(RED, config.candidate, 'candidate');
     const candidate = candidatePick?.node ?? undefined;
     if (!production) {
-      node.status({ fill: 'red', shape: 'ring', text: productionPick.missing });
+      node.status({ fill: 'red', shape: 'ring', text: briefReason(productionPick.missing, STATUS_MAX) });
       node.error(noModelError(productionPick.missing).message);
       this.on('input', (_msg: NodeMessageInFlow, _send, done) => done(noModelError(productionPick.missing)));
       return;
@@ -176,7 +176,7 @@ export = function (RED: NodeAPI): void {
       const role = tester.roles.promoted ? ' · promoted' : '';
       const alarm = tester.alarm;
       if (alarm.active) return { fill: 'red', shape: 'dot', text: `ALARM: ${alarm.reasons.map((r) => r.split(':')[0]).join(', ')}${role}` };
-      if (!tester.roles.candidate) return { fill: servesAlone ? 'yellow' : 'green', shape: 'ring', text: `${servesAlone || 'no candidate'} · ${frames.stats.processed} frames` };
+      if (!tester.roles.candidate) return { fill: servesAlone ? 'yellow' : 'green', shape: 'ring', text: `${servesAlone ? briefReason(servesAlone) : 'no candidate'} · ${frames.stats.processed} frames` };
       const w = tester.windowSummary;
       const c = tester.counters;
       // The candidate's own runs: the counters span promote and rollback, and would blame it for the other model's failures.
@@ -277,7 +277,7 @@ export = function (RED: NodeAPI): void {
         const refused = refuseSettingsAtLoad(node, p, base);
         if (refused) frames.showState(errorStatus(refused), true);
         else if (candidate && !c) frames.showState({ fill: 'yellow', shape: 'ring', text: `ready · candidate failed: ${briefReason(candidateFailure)}` }, false);
-        else if (servesAlone) frames.showState({ fill: 'yellow', shape: 'ring', text: `ready · ${servesAlone}` }, false);
+        else if (servesAlone) frames.showState({ fill: 'yellow', shape: 'ring', text: `ready · ${briefReason(servesAlone)}` }, false);
         else frames.showState({ fill: 'grey', shape: 'dot', text: candidate ? 'ready · shadowing' : 'ready · no candidate' }, false);
       },
       (err: Error) => {

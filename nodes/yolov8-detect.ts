@@ -4,10 +4,10 @@ import { TOPICS } from '../lib/topics';
 import { DetectNodeFields, detectOptions, filePathsOption, imageOf, Msg, wantsAnnotation, detectionFields } from './shared/detect-message';
 import { FrameJob } from './shared/frame-intake';
 import { FrameOutput, FrameRuntime } from './shared/frame-runtime';
-import { errorStatus, refuseInput } from './shared/refuse-input';
+import { briefReason, errorStatus, refuseInput } from './shared/refuse-input';
 import { loadFailureStatus, noModelError, pickModel, refuseSettingsAtLoad, showFetchProgress, YoloModelNode } from './shared/model-config';
 import { createPreview, Preview } from './shared/preview';
-import { flag } from '../lib/config/fields';
+import { flag, STATUS_MAX } from '../lib/config/fields';
 
 interface Yolov8DetectDef extends DetectNodeFields {
   model?: unknown;
@@ -69,7 +69,7 @@ export = function (RED: NodeAPI): void {
 
     // held until a frame is sent: a control message (the temperature guard's first) must not show it as running
     if (!modelNode) {
-      frames.showState({ fill: 'red', shape: 'ring', text: picked.missing }, true);
+      frames.showState({ fill: 'red', shape: 'ring', text: briefReason(picked.missing, STATUS_MAX) }, true);
       node.error(noModelError(picked.missing).message);
     } else {
       frames.showState({ fill: 'grey', shape: 'ring', text: 'loading model' }, true);

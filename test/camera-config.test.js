@@ -31,6 +31,20 @@ describe('camera: configuration and program arguments', () => {
     assert.deepStrictEqual(parseCameraConfig({ source: 'test', ffmpeg: ['ffmpeg'] }).ffmpeg, 'ffmpeg');
   });
 
+  it('shows a megabyte value of a flow file cut in the error: its first 200 characters and its length', () => {
+    // the whole value went into the log line and into the error of every msg the node refused
+    const big = 'a/'.repeat(5e5);
+    const cut = `"${big.slice(0, 200)}"... (1000000 characters)`;
+    const says = (c, start) => assert.throws(() => parseCameraConfig(c), (e) => e.code === 'BAD_CONFIG' && e.message === `${start}${cut}`);
+    says({ source: big }, 'source must be one of rpicam, v4l2, rtsp, mjpeg, snapshot, folder, test, got ');
+    says({ fps: big }, 'fps must be a number from 0.01 to 120, got ');
+    says({ source: 'v4l2', device: big }, 'device must be an absolute path like /dev/video0, got ');
+    says({ source: 'v4l2', inputFormat: big }, 'input format must be a v4l2 format name like mjpeg or yuyv422, got ');
+    says({ source: 'mjpeg', url: big }, 'URL is not a URL: ');
+    const dash = `-${big.slice(1)}`;
+    assert.throws(() => parseCameraConfig({ source: 'test', ffmpeg: dash }), (e) => e.message === `ffmpeg command must not start with '-', got "${dash.slice(0, 200)}"... (1000000 characters)`);
+  });
+
   it('rejects bad numbers and names, naming the field', () => {
     assert.throws(() => parseCameraConfig({ width: '640; rm -rf /' }), /width must be a whole number from 16 to 8192/);
     assert.throws(() => parseCameraConfig({ fps: '0' }), /fps must be a number from 0.01 to 120/);

@@ -114,7 +114,7 @@ describe('camera credentials in a real Node-RED: an old flow with user:password 
   it('the log warns once to deploy, names the bad URL, and never shows the password', () => {
     const text = log();
     assert.deepStrictEqual(leaks(text, password), [], text);
-    assert.match(text, /URL is not a URL: 'rtsp:\/\/127\.0\.0\.1:99999\/live'/);
+    assert.match(text, /URL is not a URL: "rtsp:\/\/127\.0\.0\.1:99999\/live"/);
     assert.strictEqual(text.split('holds a user name and password in plain text').length - 1, 2, `one warning per camera node: ${text}`);
   });
 

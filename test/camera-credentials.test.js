@@ -42,7 +42,7 @@ describe('camera credentials: messages never show a password', () => {
       assert.ok(message.includes(url.slice(url.lastIndexOf('@') + 1)), `the URL is still recognisable: ${message}`);
     }
     // The check itself, given a URL with its credentials: they are masked, the rest is shown.
-    assert.throws(() => url('URL', 'rtsp://dave:s3cr3t-e@cam.local:99999/live', ['rtsp:']), (err) => err.message === "URL is not a URL: 'rtsp://dave:***@cam.local:99999/live'");
+    assert.throws(() => url('URL', 'rtsp://dave:s3cr3t-e@cam.local:99999/live', ['rtsp:']), (err) => err.message === 'URL is not a URL: "rtsp://dave:***@cam.local:99999/live"');
   });
 
   it('one redaction for URLs and text: user:***@, a lone user name masked, known secrets in any form', () => {

@@ -407,6 +407,21 @@ describe('yolov8-detect node', function () {
     assert.match(errorText(err), /model file not found: .*\/7$/);
   });
 
+  it('shows a megabyte setting of a flow file cut in its log line and in each refused msg\'s error', async () => {
+    // the whole value went into both: a log line and a Catch msg of a megabyte for every frame
+    const big = 'a/'.repeat(5e5);
+    await helper.load([modelNode, detectNode], flow('yolov8n.onnx', { confidence: big }));
+    const d1 = helper.getNode('d1');
+    const says = `confidence must be a number from 0 to 1, got "${big.slice(0, 200)}"... (1000000 characters)`;
+    assert.strictEqual(String(d1.error.firstCall.args[0]), `configuration: ${says}`);
+    const { error } = await outcome(d1, helper.getNode('out'), { payload: zebra });
+    assert.strictEqual(errorText(error), says);
+    await helper.unload();
+    await helper.load([modelNode, detectNode], flow('yolov8n.onnx', { model: big }));
+    assert.strictEqual(helper.getNode('d1').status.lastCall.args[0].text.length, 100);
+    assert.strictEqual(String(helper.getNode('d1').error.firstCall.args[0]), `yolo-model node "${big.slice(0, 200)}"... (1000000 characters) not found: pick the model again in the node's settings and deploy`);
+  });
+
   it('a model id naming a node of another type (a hand-edited flow) is a red status and NO_MODEL naming it, not a node Node-RED leaves out', async () => {
     // 'out' is a helper node: its methods are not a model's, and calling them threw out of the constructor
     await helper.load([modelNode, detectNode], flow('yolov8n.onnx', { model: 'out' }));

@@ -1,6 +1,6 @@
 import { YoloEdgeError } from '../errors';
 import { DEFAULT_SUPERVISION, SupervisionOptions } from './source';
-import { flag, numberField, oneOf, optionalFolderPath, optionalNumber, optionalOneOf, text, textField } from '../config/fields';
+import { flag, numberField, oneOf, optionalFolderPath, optionalNumber, optionalOneOf, SHOWN_MAX, shownStart, text, textField } from '../config/fields';
 import { argument, splitArgs, url } from './options';
 import { splitUrlCredentials } from './redact';
 import type { TlsOptions } from './http-sources';
@@ -156,8 +156,8 @@ export function parseCameraConfig(raw: Record<string, unknown>, creds: Credentia
     },
     timeoutMs: numberField('timeout', own('timeout', raw.timeout), 10, { min: 0.1, max: 600 }) * 1000,
   };
-  if (!/^[a-z0-9_]+$/i.test(config.v4l2.inputFormat)) throw new YoloEdgeError(`input format must be a v4l2 format name like mjpeg or yuyv422, got '${config.v4l2.inputFormat}'`, 'BAD_CONFIG');
-  if (source === 'v4l2' && !config.v4l2.device.startsWith('/')) throw new YoloEdgeError(`device must be an absolute path like /dev/video0, got '${config.v4l2.device}'`, 'BAD_CONFIG');
+  if (!/^[a-z0-9_]+$/i.test(config.v4l2.inputFormat)) throw new YoloEdgeError(`input format must be a v4l2 format name like mjpeg or yuyv422, got ${shownStart(config.v4l2.inputFormat, SHOWN_MAX)}`, 'BAD_CONFIG');
+  if (source === 'v4l2' && !config.v4l2.device.startsWith('/')) throw new YoloEdgeError(`device must be an absolute path like /dev/video0, got ${shownStart(config.v4l2.device, SHOWN_MAX)}`, 'BAD_CONFIG');
   if (source === 'folder' && !config.folder.path) throw new YoloEdgeError('folder is required for the folder source', 'BAD_CONFIG');
   if (source === 'rtsp' || source === 'mjpeg' || source === 'snapshot') {
     // Credentials typed into the URL (flows saved before they were credentials) are used when the

@@ -1,4 +1,4 @@
-import { textField } from '../config/fields';
+import { SHOWN_MAX, shownStart, textField } from '../config/fields';
 import { YoloEdgeError } from '../errors';
 import { redactUrl } from './redact';
 
@@ -11,7 +11,7 @@ function bad(field: string, why: string): YoloEdgeError {
 /** Text that ends up as one argument of a program: must not be taken for an option. */
 export function argument(field: string, v: unknown, fallback = ''): string {
   const s = textField(field, v, fallback);
-  if (s.startsWith('-')) throw bad(field, `must not start with '-', got '${s}'`);
+  if (s.startsWith('-')) throw bad(field, `must not start with '-', got ${shownStart(s, SHOWN_MAX)}`);
   if (/[\0\r\n]/.test(s)) throw bad(field, 'must be one line');
   return s;
 }
@@ -32,7 +32,7 @@ export function url(field: string, v: unknown, protocols: readonly string[]): UR
   try {
     u = new URL(s);
   } catch {
-    throw bad(field, `is not a URL: '${redactUrl(s)}'`);
+    throw bad(field, `is not a URL: ${shownStart(redactUrl(s), SHOWN_MAX)}`);
   }
   if (!protocols.includes(u.protocol)) throw bad(field, `must start with ${protocols.map((p) => p + '//').join(' or ')}, got '${u.protocol}//'`);
   return u;

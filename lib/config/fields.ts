@@ -65,8 +65,14 @@ export function kindOf(v: unknown): string {
   return typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint' ? `${typeof v} ${String(v)}` : shown(v);
 }
 
+/**
+ * How much of a wrong text value an error shows: a path or URL whole, not a flow file's megabyte, which went into the
+ * log and into every refused msg's error.
+ */
+export const SHOWN_MAX = 200;
+
 export function fieldError(field: string, rule: string, v: unknown, code: FieldCode = 'BAD_CONFIG'): YoloEdgeError {
-  return new YoloEdgeError(`${field} must be ${rule}, got ${shown(v)}`, code);
+  return new YoloEdgeError(`${field} must be ${rule}, got ${shownStart(v, SHOWN_MAX)}`, code);
 }
 
 function rangeText(r: NumberRule): string {

@@ -3,7 +3,7 @@ import * as path from 'path';
 import type { Node, NodeAPI, NodeStatus } from 'node-red';
 import type { DetectOptions, Detector } from '../../lib/detector';
 import { YoloEdgeError } from '../../lib/errors';
-import { isBlank, kindOf } from '../../lib/config/fields';
+import { isBlank, kindOf, SHOWN_MAX, shownStart } from '../../lib/config/fields';
 import { errorStatus } from './refuse-input';
 
 export interface YoloModelNode extends Node {
@@ -36,7 +36,8 @@ export function pickModel(RED: NodeAPI, id: unknown, role = ''): ModelPick {
   if (isBlank(id)) return { node: null, missing: `no ${what} configured` };
   if (typeof id !== 'string') return { node: null, missing: `the ${what} must be a node id, got ${kindOf(id)}` };
   const found = RED.nodes.getNode(id);
-  if (!found) return { node: null, missing: `${what} node ${id} not found` };
+  // an id as Node-RED makes them is 16 characters; a flow file's megabyte is cut
+  if (!found) return { node: null, missing: `${what} node ${id.length > SHOWN_MAX ? shownStart(id, SHOWN_MAX) : id} not found` };
   if (found.type !== 'yolo-model') return { node: null, missing: `the ${what} node ${id} is a ${found.type} node, not a yolo-model` };
   return { node: found as YoloModelNode, missing: '' };
 }
