@@ -3,7 +3,7 @@ import { Camera, CameraOutput } from '../lib/camera/camera';
 import { CalibrationOptions } from '../lib/camera/calibration-capture';
 import { CameraConfig, Credentials, FIELD_SOURCES, parseCameraConfig } from '../lib/camera/config';
 import type { TlsOptions } from '../lib/camera/http-sources';
-import { numberField, optionalFolderPath, STATUS_MAX, statusText, text, textField } from '../lib/config/fields';
+import { fieldError, numberField, optionalFolderPath, STATUS_MAX, statusText, text, textField } from '../lib/config/fields';
 import { Redact, redactor, splitUrlCredentials } from '../lib/camera/redact';
 import { moveUrlCredentialsOnStart } from './shared/url-credentials';
 import { YoloEdgeError } from '../lib/errors';
@@ -26,7 +26,18 @@ function credentialsOf(config: YoloCameraDef, stored: Credentials | undefined, w
     config.url = inline.url;
     warn('the camera URL in this flow holds a user name and password in plain text: they are used and now kept as the node\'s credentials; deploy a change to this flow to save it without them');
   }
-  return { user: stored?.user || inline.user, password: stored?.password || inline.password };
+  return { user: credential('user', stored?.user) || inline.user, password: credential('password', stored?.password) || inline.password };
+}
+
+/**
+ * A stored credential as text, untrimmed (a password may end in a space). Node-RED keeps what the admin API was
+ * given: a password of digits sent as a JSON number threw a TypeError out of the constructor, and Node-RED left the
+ * camera out of the flow. Anything but text or a number is BAD_CONFIG, shown by its kind only.
+ */
+function credential(field: string, v: unknown): string | undefined {
+  if (v === undefined || v === null || typeof v === 'string') return v ?? undefined;
+  if (typeof v === 'number') return String(v);
+  throw fieldError(field, 'text', v);
 }
 
 type TlsConfigNode = Node & { addTLSOptions?: (opts: TlsOptions) => TlsOptions };
@@ -49,9 +60,8 @@ export = function (RED: NodeAPI): void {
   function YoloCamera(this: Node<Credentials>, config: YoloCameraDef): void {
     RED.nodes.createNode(this, config);
     const node = this;
-    const creds = credentialsOf(config, node.credentials, (m) => node.warn(m));
-    // Every status, warning and error of this node passes here.
-    const redact: Redact = redactor([creds.password]);
+    // Every status, warning and error of this node passes here, once the password is known.
+    let redact: Redact = redactor([]);
     const fail = (err: Error): Error => {
       err.message = redact(err.message);
       return err;
@@ -60,6 +70,8 @@ export = function (RED: NodeAPI): void {
     let cameraConfig: CameraConfig;
     let topic: string;
     try {
+      const creds = credentialsOf(config, node.credentials, (m) => node.warn(m));
+      redact = redactor([creds.password]);
       topic = textField('topic', config.topic);
       const output: CameraOutput = {
         frame: (jpeg, info) => node.send({ payload: jpeg, frame: info, topic: topic || info.source }),

@@ -157,6 +157,26 @@ describe('camera credentials: HTTP cameras get them in the Authorization header'
     assert.deepStrictEqual(leaks(err.message, 's3cr@t'), [], err.message);
   });
 
+  it('a password of digits stored as a number (a JSON number through the admin API) is sent as text; an object is BAD_CONFIG', async () => {
+    // the number threw a TypeError out of the constructor: Node-RED left the camera out of the flow, with no status
+    const flow = [{ id: 'n-cam', type: 'yolo-camera', source: 'snapshot', mode: 'trigger', url: `http://127.0.0.1:${server.address().port}/snap.jpg`, wires: [[]] }];
+    try {
+      await helper.load(cameraNode, flow, { 'n-cam': { user: 'dave', password: 12345678 } });
+      const cam = helper.getNode('n-cam');
+      assert.ok(cam, 'the node was created');
+      const failed = new Promise((resolve) => cam.on('call:error', (c) => resolve(c.args[0])));
+      cam.receive({});
+      const err = await failed;
+      assert.deepStrictEqual(seen, [{ url: '/snap.jpg', auth: 'dave:12345678' }]);
+      assert.deepStrictEqual(leaks(String(err.message), '12345678'), [], err.message);
+      await helper.unload();
+      await helper.load(cameraNode, flow, { 'n-cam': { user: 'dave', password: { value: 'x' } } });
+      assert.deepStrictEqual(helper.getNode('n-cam').status.lastCall.args[0], { fill: 'red', shape: 'ring', text: 'config: password must be text, got an object' });
+    } finally {
+      await helper.unload();
+    }
+  });
+
   it('a snapshot URL with the password in its query: sent as is, but neither the source name nor the error shows it', async () => {
     const config = parseCameraConfig({ source: 'snapshot', url: `http://127.0.0.1:${server.address().port}/cgi-bin/CGIProxy.fcgi?cmd=snapPicture2&usr=admin&pwd=Qu3ry-Pw` });
     const { createSource } = lib('camera/source-factory');
