@@ -434,6 +434,12 @@ describe('yolov8-detect node', function () {
     await helper.unload();
     await helper.load([modelNode, detectNode], flow('yolov8n.onnx', { model: { id: 'm1' } }));
     assert.strictEqual(helper.getNode('d1').status.lastCall.args[0].text, 'the yolo-model must be a node id, got an object');
+    // ids Node-RED's lookup resolves to what every object inherits
+    for (const id of ['__proto__', 'constructor']) {
+      await helper.unload();
+      await helper.load([modelNode, detectNode], flow('yolov8n.onnx', { model: id }));
+      assert.strictEqual(helper.getNode('d1').status.lastCall.args[0].text, `yolo-model node ${id} not found`);
+    }
   });
 
   it('names a yolo-model node that is not deployed in its status and error (it said "no model configured", as for none picked)', async () => {

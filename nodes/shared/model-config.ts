@@ -35,9 +35,10 @@ export function pickModel(RED: NodeAPI, id: unknown, role = ''): ModelPick {
   const what = role ? `${role} yolo-model` : 'yolo-model';
   if (isBlank(id)) return { node: null, missing: `no ${what} configured` };
   if (typeof id !== 'string') return { node: null, missing: `the ${what} must be a node id, got ${kindOf(id)}` };
-  const found = RED.nodes.getNode(id);
+  // Node-RED's lookup is a plain object: '__proto__' or 'constructor' finds what every object inherits, no node
+  const found = RED.nodes.getNode(id) as Node | null;
   // an id as Node-RED makes them is 16 characters; a flow file's megabyte is cut
-  if (!found) return { node: null, missing: `${what} node ${id.length > SHOWN_MAX ? shownStart(id, SHOWN_MAX) : id} not found` };
+  if (!found || typeof found.type !== 'string') return { node: null, missing: `${what} node ${id.length > SHOWN_MAX ? shownStart(id, SHOWN_MAX) : id} not found` };
   if (found.type !== 'yolo-model') return { node: null, missing: `the ${what} node ${id} is a ${found.type} node, not a yolo-model` };
   return { node: found as YoloModelNode, missing: '' };
 }
