@@ -385,6 +385,20 @@ describe('yolov8-detect node', function () {
     }
   });
 
+  it('warns once about the providers this onnxruntime lacks, naming the first few, and runs each provider once', async () => {
+    // a flow file's list of 20000 unknown names logged 20000 warnings at each load
+    const f = flow('yolov8n.onnx');
+    f[0].providers = ['cpu', 'cpu', ...Array.from({ length: 20000 }, (_, i) => `x${i}`)].join(',');
+    await helper.load([modelNode, detectNode], f);
+    const { msg, error } = await outcome(helper.getNode('d1'), helper.getNode('out'), { payload: zebra });
+    assert.ifError(error);
+    assert.ok(msg.payload.length > 0);
+    const warned = helper.getNode('m1').warn.args.map((a) => String(a[0])).filter((w) => /execution provider/.test(w));
+    assert.deepStrictEqual(warned, ['execution providers "x0", "x1", "x2", "x3", "x4" and 19995 more are not available in this onnxruntime build; using cpu']);
+    const { usableProviders } = lib('runtime/session-factory');
+    assert.deepStrictEqual(usableProviders(['cpu', 'cpu', 'cpu'], () => assert.fail('no warning')), ['cpu']);
+  });
+
   it('reads yolo-model settings of other types from a flow file as the editor would have stored them', async () => {
     // a list of providers or names, a number as the model: the constructor threw a TypeError (no model node, so
     // every frame failed 'no yolo-model configured'), or every frame failed with one and no code

@@ -2,6 +2,7 @@ import * as ort from 'onnxruntime-node';
 import { withFloat32Edges } from '../model/float32-edges';
 import { decodeModel, encodeModel, readModelBytes } from '../model/onnx-file';
 import { checkSameFile } from './file-identity';
+import { shownStart } from '../config/fields';
 import { SessionConfig } from './worker-protocol';
 
 export type Warn = (message: string) => void;
@@ -9,13 +10,20 @@ export type Warn = (message: string) => void;
 /** Providers this onnxruntime build can run; the rest fall back to cpu with a warning. */
 export function usableProviders(requested: string[], warn: Warn): string[] {
   const bundled = new Set(ort.listSupportedBackends().filter((b) => b.bundled).map((b) => b.name));
-  const out: string[] = [];
-  for (const ep of requested) {
-    if (bundled.has(ep)) out.push(ep);
-    else warn(`execution provider '${ep}' is not available in this onnxruntime build; using cpu`);
-  }
+  // each once, and one warning for those missing: a flow file's list of 20000 names logged 20000 lines at each load
+  const unique = [...new Set(requested)];
+  const out = unique.filter((ep) => bundled.has(ep));
+  const missing = unique.filter((ep) => !bundled.has(ep));
+  if (missing.length === 1) warn(`execution provider ${namesOf(missing)} is not available in this onnxruntime build; using cpu`);
+  else if (missing.length > 1) warn(`execution providers ${namesOf(missing)} are not available in this onnxruntime build; using cpu`);
   if (!out.includes('cpu')) out.push('cpu');
   return out;
+}
+
+/** Names quoted (a long one cut), the first few and how many more. */
+function namesOf(names: string[], shown = 5): string {
+  const head = names.slice(0, shown).map((n) => shownStart(n)).join(', ');
+  return names.length > shown ? `${head} and ${names.length - shown} more` : head;
 }
 
 /** The session for one model and settings; a provider that fails to start falls back to cpu. */
