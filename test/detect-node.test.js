@@ -342,6 +342,27 @@ describe('yolov8-detect node', function () {
     assert.strictEqual((await helper.getNode('m1').detector()).info.names[0], 'worker');
   });
 
+  it('refuses a names file over 4 MB or of more names than any model has classes (MODEL_UNREADABLE), not taking its bytes as names', async () => {
+    // the model file picked as the names file was read whole and became 43205 class names, with a warning only
+    const dir = fx.tmpDir();
+    const lines = path.join(dir, 'many.txt');
+    fs.writeFileSync(lines, Array.from({ length: 10001 }, (_, i) => `c${i}`).join('\n'));
+    try {
+      for (const [file, says] of [[requireModel(), /^names file .*yolov8n\.onnx is over 4 MB: more than names for 10000 classes take; is it a names file\?$/], [lines, /^names file .*many\.txt has 10001 names, more than any model has classes \(10000\); is it a names file\?$/]]) {
+        const f = flow('yolov8n.onnx');
+        f[0].names = file;
+        await helper.load([modelNode, detectNode], f);
+        const { error } = await outcome(helper.getNode('d1'), helper.getNode('out'), { payload: zebra });
+        assert.ok(error, `${file}: a frame is refused`);
+        assert.strictEqual(error.code, 'MODEL_UNREADABLE', errorText(error));
+        assert.match(errorText(error), says);
+        await helper.unload();
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('fails frames with MODEL_UNREADABLE naming a JSON names file that is not an array of names', async () => {
     const dir = fx.tmpDir();
     const cases = {

@@ -309,12 +309,19 @@ export function parseNamesSetting(text: string | undefined): NamesSetting | unde
   return { list: [t] };
 }
 
-/** A names file: one name a line (classes.txt) or a JSON array. */
+/**
+ * The largest names file: MAX_CLASSES names of 400 bytes. A model file or a log picked as the names file was read
+ * whole (300 MB took Node-RED to 1.2 GB) and its bytes became tens of thousands of class names, with a warning only.
+ */
+export const MAX_NAMES_FILE_BYTES = 4 * 2 ** 20;
+
+/** A names file: one name a line (classes.txt) or a JSON array; at most MAX_CLASSES names. */
 export async function readNamesFile(path: string): Promise<string[]> {
-  const text = (await readModelFile(path, 'names file')).toString('utf8');
+  const text = (await readModelFile(path, 'names file', MAX_NAMES_FILE_BYTES, `more than names for ${MAX_CLASSES} classes take; is it a names file?`)).toString('utf8');
   // JSON text that is not an array of names would otherwise be read as one class name, or fail with no code
-  if (/^\s*[[{]/.test(text)) return jsonNames(text, path);
-  return text.split(/\r?\n/).map((s) => s.trim()).filter((s) => s.length > 0);
+  const names = /^\s*[[{]/.test(text) ? jsonNames(text, path) : text.split(/\r?\n/).map((s) => s.trim()).filter((s) => s.length > 0);
+  if (names.length > MAX_CLASSES) throw new YoloEdgeError(`names file ${path} has ${names.length} names, more than any model has classes (${MAX_CLASSES}); is it a names file?`, 'MODEL_UNREADABLE');
+  return names;
 }
 
 /** A JSON names file: an array of strings (or numbers); anything else fails naming the file, in its code. */

@@ -2,7 +2,7 @@ import { promises as fs } from 'fs';
 import { onnx } from 'onnx-proto';
 import { statusText } from '../config/fields';
 import { YoloEdgeError } from '../errors';
-import { NotRegularFile, withRegularFile } from '../regular-file';
+import { NotRegularFile, readUpTo, withRegularFile } from '../regular-file';
 import { Cursor, ProtobufError, Truncated, WIRE } from './protobuf-cursor';
 
 export type ModelProto = onnx.ModelProto;
@@ -36,9 +36,16 @@ export function notRegularText(path: string, kind: NotRegularFile['kind'], what:
   return kind === 'folder' ? `${path} is a folder, not a ${what}` : `${path} is not a ${what} (not a regular file: a FIFO, device or socket)`;
 }
 
-/** A file that goes with a model (a names file), its errors in the model's codes. */
-export async function readModelFile(path: string, what: string): Promise<Buffer> {
-  return withModelCodes(path, what, 'MODEL_UNREADABLE', (fh) => fh.readFile());
+/**
+ * A file that goes with a model (a names file), its errors in the model's codes; one over maxBytes is refused
+ * (MODEL_UNREADABLE, `tooLarge` saying why) without being read past it.
+ */
+export async function readModelFile(path: string, what: string, maxBytes: number, tooLarge: string): Promise<Buffer> {
+  return withModelCodes(path, what, 'MODEL_UNREADABLE', async (fh) => {
+    const bytes = await readUpTo(fh, maxBytes + 1);
+    if (bytes.length > maxBytes) throw new YoloEdgeError(`${what} ${path} is over ${maxBytes / 2 ** 20} MB: ${tooLarge}`, 'MODEL_UNREADABLE');
+    return bytes;
+  });
 }
 
 async function withModelCodes<T>(path: string, what: string, missing: 'MODEL_NOT_FOUND' | 'MODEL_UNREADABLE', use: (fh: fs.FileHandle, size: number) => Promise<T>): Promise<T> {
