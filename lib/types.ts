@@ -1,3 +1,5 @@
+import { types } from 'util';
+
 /** Axis-aligned box in pixels of the original image (x1,y1 top-left; x2,y2 bottom-right). */
 export interface Box {
   x1: number;
@@ -41,8 +43,16 @@ export interface RawImage {
 /** An encoded image (JPEG/PNG/WebP bytes) or raw pixels. */
 export type ImageInput = Uint8Array | RawImage;
 
+/**
+ * A Uint8Array (or Buffer) of any realm: one made in a function node is of its sandbox's Uint8Array, not an
+ * instance of ours, and was refused as "got a Uint8Array".
+ */
+export function isBytes(v: unknown): v is Uint8Array {
+  return types.isUint8Array(v);
+}
+
 /** Raw pixels {data, width, height, channels}, as opposed to encoded image bytes or anything else. */
 export function isRawImage(v: unknown): v is RawImage {
   const r = v as RawImage;
-  return !!r && typeof r === 'object' && !(r instanceof Uint8Array) && r.data instanceof Uint8Array && typeof r.width === 'number' && typeof r.height === 'number';
+  return !!r && typeof r === 'object' && !isBytes(r) && isBytes(r.data) && typeof r.width === 'number' && typeof r.height === 'number';
 }

@@ -2,6 +2,8 @@
 const assert = require('assert');
 const fs = require('fs');
 const path = require('path');
+const vm = require('vm');
+const sharp = require('sharp');
 const helper = require('node-red-node-test-helper');
 const { DIST, requireModel, cocoImage, lib } = require('./support/paths');
 const fx = require('./support/fixtures');
@@ -251,6 +253,32 @@ describe('yolov8-detect node', function () {
       const good = await outcome(d1, out, { payload: zebra });
       assert.strictEqual(good.msg.payload[0].class, 'zebra', `after ${expected}`);
     }
+  });
+
+  it('takes image bytes and raw pixels made in a function node (its sandbox\'s Uint8Array and objects): they were refused as "got a Uint8Array"', async () => {
+    await helper.load([modelNode, detectNode], flow('yolov8n.onnx'));
+    const d1 = helper.getNode('d1');
+    const out = helper.getNode('out');
+    const { data, info } = await sharp(zebra).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    const raw = { data, width: info.width, height: info.height, channels: 3 };
+    // a function node runs in a vm context: its Uint8Array, SharedArrayBuffer and Object are not ours
+    const sandbox = vm.createContext({ jpeg: zebra, raw });
+    const made = (code) => vm.runInContext(code, sandbox);
+    const mine = (await outcome(d1, out, { payload: raw })).msg.payload;
+    assert.strictEqual(mine[0].class, 'zebra');
+    const encoded = await outcome(d1, out, { payload: made('new Uint8Array(jpeg)') });
+    assert.ifError(encoded.error);
+    assert.strictEqual(encoded.msg.payload[0].class, 'zebra');
+    assert.ok(Buffer.from(encoded.msg.image).equals(zebra), 'msg.image is the encoded frame');
+    for (const code of ['({ ...raw, data: new Uint8Array(raw.data) })', '({ ...raw, data: new Uint8Array(new SharedArrayBuffer(raw.data.length)).fill(0).map((_, i) => raw.data[i]) })']) {
+      const r = await outcome(d1, out, { payload: made(code) });
+      assert.ifError(r.error);
+      assert.deepStrictEqual(r.msg.payload, mine, code);
+    }
+    // and a wrong one made there is still told apart from raw pixels by its field
+    const wrong = await outcome(d1, out, { payload: made('({ data: [1, 2], width: 8, height: 8, channels: 3 })') });
+    assert.strictEqual(wrong.error?.code, 'BAD_PAYLOAD');
+    assert.match(errorText(wrong.error), /its data must be a Buffer or Uint8Array, got an array of 2/);
   });
 
   it('a msg whose topic or payload cannot be read (a getter that throws, built in a function node) ends in done(err)', async () => {

@@ -4,6 +4,7 @@
 // and it ends with its last user.
 const assert = require('assert');
 const fs = require('fs');
+const vm = require('vm');
 const { cocoImage, lib } = require('./support/paths');
 const fx = require('./support/fixtures');
 const { until } = require('./support/wait');
@@ -155,13 +156,16 @@ describe('image worker', function () {
 
   it('leaves a caller\'s pixels in a SharedArrayBuffer as they were: the boxes are drawn on the worker\'s own copy', async () => {
     const { data, info } = await sharp(jpeg).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-    const shared = new Uint8Array(new SharedArrayBuffer(data.length));
-    shared.set(data);
-    const r = await decoder.prepare(slotOf(1), { data: shared, width: info.width, height: info.height, channels: 3 }, 'full');
-    const box = { x1: 10, y1: 10, x2: 300, y2: 200 };
-    const drawn = await decoder.draw(r.frame, { detections: [{ class: 'zebra', classId: 22, score: 0.9, box }], width: info.width, height: info.height, annotate: true, thumbnail: 0 });
-    assert.ok(drawn.annotated.length > 0);
-    assert.ok(Buffer.from(shared).equals(data), 'the frame a flow may still use has no boxes on it');
+    // ours, and one made in a function node (its sandbox has a SharedArrayBuffer of its own, not ours by instanceof)
+    const made = { ours: new Uint8Array(new SharedArrayBuffer(data.length)), sandbox: vm.runInNewContext(`new Uint8Array(new SharedArrayBuffer(${data.length}))`) };
+    for (const [where, shared] of Object.entries(made)) {
+      shared.set(data);
+      const r = await decoder.prepare(slotOf(1), { data: shared, width: info.width, height: info.height, channels: 3 }, 'full');
+      const box = { x1: 10, y1: 10, x2: 300, y2: 200 };
+      const drawn = await decoder.draw(r.frame, { detections: [{ class: 'zebra', classId: 22, score: 0.9, box }], width: info.width, height: info.height, annotate: true, thumbnail: 0 });
+      assert.ok(drawn.annotated.length > 0);
+      assert.ok(Buffer.from(shared).equals(data), `the frame a flow may still use has no boxes on it (${where})`);
+    }
   });
 
   it('gives bad images their error code across the thread', async () => {

@@ -1,4 +1,5 @@
 import * as path from 'path';
+import { types } from 'util';
 import { Worker } from 'worker_threads';
 import { isErrorCode, YoloEdgeError } from '../errors';
 import { endWorker } from './end-worker';
@@ -192,7 +193,7 @@ export class FrameDecoder {
  * cannot be copied at all.
  */
 function ownBytes(image: ImageInput): ImageInput {
-  const whole = (a: Uint8Array): boolean => a.byteOffset === 0 && a.byteLength === a.buffer.byteLength && !(a.buffer instanceof SharedArrayBuffer);
+  const whole = (a: Uint8Array): boolean => a.byteOffset === 0 && a.byteLength === a.buffer.byteLength && !types.isSharedArrayBuffer(a.buffer);
   const own = (a: Uint8Array): Uint8Array => (whole(a) ? a : new Uint8Array(a));
   if (!isRawImage(image)) return own(image);
   const { width, height, channels, data } = image;

@@ -3,7 +3,7 @@ import type { NodeDef, NodeMessageInFlow } from 'node-red';
 import { DetectionResult, DetectOptions, Detector, describeDetector, ModelIdentity } from '../../lib/detector';
 import { countByClass, toAnnotations } from '../../lib/image/annotate';
 import { readImageFile } from '../../lib/image/read-file';
-import { ImageInput, isRawImage, Timings } from '../../lib/types';
+import { ImageInput, isBytes, isRawImage, Timings } from '../../lib/types';
 import { flag, isBlank, kindOf, NumberRule, optionalNumber } from '../../lib/config/fields';
 import { classList, DetectFields, MAX_DETECTIONS } from '../../lib/detect-config';
 import { YoloEdgeError } from '../../lib/errors';
@@ -72,8 +72,11 @@ export function detectOptions(base: Partial<DetectOptions>, msg: Msg): Partial<D
   return o;
 }
 
+/** An object literal of any realm (a function node's have its sandbox's Object.prototype). */
 function isPlainObject(v: unknown): boolean {
-  return v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype;
+  if (v === null || typeof v !== 'object') return false;
+  const proto = Object.getPrototypeOf(v) as object | null;
+  return proto === null || Object.getPrototypeOf(proto) === null;
 }
 
 /** Why a plain object is not raw pixels: the field that is wrong, else the shape expected. */
@@ -81,7 +84,7 @@ function notRawPixels(o: Record<string, unknown>): string {
   const shape = 'raw pixels {data: Buffer, width, height, channels}';
   if (!('data' in o)) return ` that is not ${shape}`;
   // a canvas ImageData's Uint8ClampedArray, or a Buffer that went through JSON ({type: 'Buffer', data: [...]})
-  if (!(o.data instanceof Uint8Array)) return ` that is not ${shape}: its data must be a Buffer or Uint8Array, got ${kindOf(o.data)}`;
+  if (!isBytes(o.data)) return ` that is not ${shape}: its data must be a Buffer or Uint8Array, got ${kindOf(o.data)}`;
   const bad = (['width', 'height'] as const).find((k) => typeof o[k] !== 'number');
   return bad ? ` that is not ${shape}: its ${bad} must be a number, got ${kindOf(o[bad])}` : ` that is not ${shape}`;
 }
@@ -110,7 +113,7 @@ function undecodedImage(text: string): string | undefined {
  */
 export async function imageOf(msg: Msg, filePaths: boolean): Promise<ImageInput> {
   const payload = msg.payload;
-  if (payload instanceof Uint8Array) return payload;
+  if (isBytes(payload)) return payload;
   if (isRawImage(payload)) return payload;
   const text = typeof payload === 'string' ? payload.trim() : '';
   const undecoded = text ? undecodedImage(text) : undefined;
@@ -132,7 +135,7 @@ export async function imageOf(msg: Msg, filePaths: boolean): Promise<ImageInput>
 export function detectionFields(detector: Detector, r: DetectionResult, input: ImageInput, annotate: boolean, counters: FrameCounters): Record<string, unknown> {
   const fields: Record<string, unknown> = {};
   if (annotate) fields.annotated = r.annotated;
-  if (input instanceof Uint8Array) fields.image = input;
+  if (isBytes(input)) fields.image = input;
   fields.payload = r.detections;
   fields.annotations = toAnnotations(r.detections);
   const detection: MsgDetection = { model: describeDetector(detector), imageWidth: r.imageWidth, imageHeight: r.imageHeight, counts: countByClass(r.detections), timings: r.timings, counters };
