@@ -37,7 +37,7 @@ export interface RawImage {
   data: Uint8Array;
   width: number;
   height: number;
-  channels: 1 | 3 | 4;
+  channels: 1 | 2 | 3 | 4;
 }
 
 /** An encoded image (JPEG/PNG/WebP bytes) or raw pixels. */

@@ -100,6 +100,46 @@ describe('image worker', function () {
     }
   });
 
+  it('letterboxes a frame with alpha or of 16 bits as the same pixels in 8-bit RGB, kept or not (they were resized before their alpha and bits went)', async () => {
+    // sharp resized first, premultiplied by the alpha it dropped after, and in 16 bits: up to 4 levels off, moving
+    // scores by up to 0.1, and other pixels with annotate on (decoded whole first) than off
+    const size = { width: 960, height: 639 };
+    const rgb = await sharp(jpeg).resize(size.width, size.height, { fit: 'fill' }).raw().toBuffer();
+    const gray = await sharp(rgb, { raw: { ...size, channels: 3 } }).greyscale().raw().toBuffer();
+    const withAlpha = (px, channels) => {
+      const out = Buffer.alloc((px.length / channels) * (channels + 1));
+      for (let i = 0, o = 0; i < px.length; i += channels) {
+        for (let c = 0; c < channels; c++) out[o++] = px[i + c];
+        out[o++] = 60 + (i % 150); // partly transparent, varying
+      }
+      return out;
+    };
+    const rawOf = (data, channels) => ({ data, ...size, channels });
+    const png = (frame, colourspace) => {
+      const img = sharp(frame.data, { raw: { ...size, channels: frame.channels } });
+      return (colourspace ? img.toColourspace(colourspace) : img).png().toBuffer();
+    };
+    const rgbWant = await referenceTensor(await png(rawOf(rgb, 3)), 640, 640);
+    const grayWant = await referenceTensor(await png(rawOf(gray, 1)), 640, 640);
+    const frames = [
+      ['RGBA raw', rawOf(withAlpha(rgb, 3), 4), rgbWant],
+      ['RGBA PNG', await png(rawOf(withAlpha(rgb, 3), 4)), rgbWant],
+      ['RGBA WebP', await sharp(withAlpha(rgb, 3), { raw: { ...size, channels: 4 } }).webp({ lossless: true, exact: true }).toBuffer(), rgbWant],
+      ['16-bit PNG', await png(rawOf(rgb, 3), 'rgb16'), rgbWant],
+      ['gray + alpha raw', rawOf(withAlpha(gray, 1), 2), grayWant],
+      ['16-bit gray PNG', await png(rawOf(gray, 1), 'grey16'), grayWant],
+    ];
+    let key = 200;
+    for (const [name, frame, want] of frames) {
+      for (const keep of ['none', 'model', 'full']) {
+        const slot = slotOf(key++);
+        const got = await decoder.prepare(slot, frame, keep);
+        assert.ok(slotBytes(slot).equals(want), `${name}, keep ${keep}`);
+        if (keep !== 'none') decoder.drop(got.frame);
+      }
+    }
+  });
+
   it('draws the annotated frame and a thumbnail on the kept pixels as in-process drawing does, then drops them', async () => {
     const dets = [{ class: 'person', classId: 0, score: 0.9, box: { x1: 100, y1: 80, x2: 300, y2: 400 } }];
     const full = await decoder.prepare(slotOf(1), jpeg, 'full');

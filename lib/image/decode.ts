@@ -66,8 +66,20 @@ function checkSignature(b: Uint8Array): string {
   throw new YoloEdgeError('not a readable image (JPEG, PNG or WebP expected): its first bytes are none of theirs', 'BAD_IMAGE');
 }
 
+/** An image opened for decoding. */
+export interface OpenedImage {
+  image: sharp.Sharp;
+  size: ImageSize;
+  /**
+   * It has alpha or more than 8 bits: to be made 8-bit RGB before it is resized. sharp resizes first, premultiplied by
+   * the alpha it drops after, and from 16 bits: other pixels (up to 4 levels) than the same RGB frame's, and than
+   * its own decoded whole (annotate on). Ultralytics' imread drops alpha and bits first.
+   */
+  rgbFirst: boolean;
+}
+
 /** Opens an image for decoding after checking its header: format, size, limits. Orientation is applied. */
-export async function openImage(input: ImageInput, limits: ImageLimits = DEFAULT_LIMITS): Promise<{ image: sharp.Sharp; size: ImageSize }> {
+export async function openImage(input: ImageInput, limits: ImageLimits = DEFAULT_LIMITS): Promise<OpenedImage> {
   if (isRawImage(input)) {
     const { width, height, channels, data } = input;
     // sharp takes 1 to 4 (gray, gray + alpha, RGB, RGBA); its own error for others says nothing of channels
@@ -78,7 +90,7 @@ export async function openImage(input: ImageInput, limits: ImageLimits = DEFAULT
       throw new YoloEdgeError(`raw image: ${data.length} bytes do not make ${width}x${height}x${channels}`, 'BAD_IMAGE');
     }
     checkSize(width, height, limits);
-    return { image: sharp(data, { raw: { width, height, channels } }), size: { width, height } };
+    return { image: sharp(data, { raw: { width, height, channels } }), size: { width, height }, rgbFirst: channels === 2 || channels === 4 };
   }
   if (input.length === 0) throw new YoloEdgeError('image is empty (0 bytes)', 'BAD_IMAGE');
   if (checkSignature(input) === 'jpeg' && jpegScanCount(input, MAX_JPEG_SCANS) > MAX_JPEG_SCANS) {
@@ -89,7 +101,7 @@ export async function openImage(input: ImageInput, limits: ImageLimits = DEFAULT
   const jpeg = jpegHeader(input);
   if (jpeg && jpeg.width > 0 && jpeg.height > 0) {
     checkSize(jpeg.width, jpeg.height, limits);
-    if (!jpeg.exif) return { image: sharp(input, { limitInputPixels: false, failOn: 'error' }), size: { width: jpeg.width, height: jpeg.height } };
+    if (!jpeg.exif) return { image: sharp(input, { limitInputPixels: false, failOn: 'error' }), size: { width: jpeg.width, height: jpeg.height }, rgbFirst: false };
   }
   // Header first: the size is checked against our own limits before any pixel is decoded.
   const image = sharp(input, { limitInputPixels: false, failOn: 'error' });
@@ -106,7 +118,7 @@ export async function openImage(input: ImageInput, limits: ImageLimits = DEFAULT
   const swap = (meta.orientation ?? 1) >= 5;
   const size = swap ? { width: meta.height, height: meta.width } : { width: meta.width, height: meta.height };
   checkSize(size.width, size.height, limits);
-  return { image: image.rotate(), size };
+  return { image: image.rotate(), size, rgbFirst: !!meta.hasAlpha || meta.depth !== 'uchar' };
 }
 
 function checkSize(width: number, height: number, limits: ImageLimits): void {

@@ -58,7 +58,7 @@ export class Preprocessor {
 
   async run(input: ImageInput, keep: KeepPixels = 'none'): Promise<PreprocessResult> {
     const t0 = performance.now();
-    const { image, size } = await openImage(input, this.limits);
+    const { image, size, rgbFirst } = await openImage(input, this.limits);
     if (this.stride > 0) this.resizeTensor(stridedInputSize(size.width, size.height, this.maxSize.width, this.maxSize.height, this.stride));
     const g = letterboxGeometry(size.width, size.height, this.width, this.height);
     // RGB pixels already at the letterbox's scale need no libvips pipeline (about 0.5 ms of setup alone)
@@ -66,13 +66,14 @@ export class Preprocessor {
     const atScale = g.width === size.width && g.height === size.height;
     let pixels: RawImage | undefined;
     let rgb: Uint8Array;
-    if (keep === 'full') {
-      pixels = rgbIn ?? (await decodeRgb(image, size));
-      rgb = atScale ? pixels.data : await resizeRgb(pixels, g.width, g.height);
+    if (keep === 'full' || (rgbFirst && !atScale)) {
+      const whole = rgbIn ?? (await decodeRgb(image, size));
+      rgb = atScale ? whole.data : await resizeRgb(whole, g.width, g.height);
+      if (keep === 'full') pixels = whole;
     } else {
       rgb = rgbIn && atScale ? rgbIn.data : await decodeResizedRgb(image, g.width, g.height, size);
-      if (keep === 'model') pixels = { data: rgb, width: g.width, height: g.height, channels: 3 };
     }
+    if (keep === 'model') pixels = { data: rgb, width: g.width, height: g.height, channels: 3 };
     const t1 = performance.now();
     if (!sameGeometry(this.last, g)) {
       padNchw(this.tensor, g, PAD);
