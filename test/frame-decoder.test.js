@@ -261,6 +261,23 @@ describe('image worker', function () {
     }
   });
 
+  it('refuses a frame its first bytes or its shape rule out before copying it to the worker; encoded bytes over 64 MB are IMAGE_TOO_LARGE', async () => {
+    // it was copied whole first: a 512 MB buffer of zeros held the event loop 335 ms and took 512 MB more
+    const { MAX_IMAGE_FILE_BYTES } = lib('image/read-file');
+    const refused = [
+      [Buffer.alloc(MAX_IMAGE_FILE_BYTES + 1, 0xff).fill(jpeg.subarray(0, 4), 0, 4), 'IMAGE_TOO_LARGE', /image is 67108865 bytes, over the limit of 67108864/],
+      [Buffer.alloc(4 * 2 ** 20), 'BAD_IMAGE', /its first bytes are none of theirs/],
+      [{ data: Buffer.alloc(4 * 2 ** 20), width: 1e9, height: 1e9, channels: 3 }, 'BAD_IMAGE', /do not make 1000000000x1000000000x3/],
+      [{ data: Buffer.alloc(4 * 2 ** 20), width: 1024, height: 1024, channels: 5 }, 'BAD_IMAGE', /channels must be/],
+      [{ data: Buffer.alloc(3 * 70000 * 8), width: 70000, height: 8, channels: 3 }, 'IMAGE_TOO_LARGE', /over the limit of 65500 pixels on a side/],
+    ];
+    for (const [image, code, message] of refused) {
+      await assert.rejects(decoder.prepare(slotOf(1), image, 'none'), (e) => e.code === code && message.test(e.message), message.source);
+    }
+    assert.strictEqual(decoder.threadId, undefined, 'no image worker was started for them');
+    assert.ok((await decoder.prepare(slotOf(1), jpeg, 'none')).geometry.srcWidth > 0);
+  });
+
   it('fails the frames in a worker that dies with WORKER_DIED; the next frame starts a new worker', async () => {
     await decoder.prepare(slotOf(1), jpeg, 'none');
     const first = decoder.threadId;

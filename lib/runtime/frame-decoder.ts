@@ -3,6 +3,7 @@ import { types } from 'util';
 import { Worker } from 'worker_threads';
 import { isErrorCode, YoloEdgeError } from '../errors';
 import { endWorker } from './end-worker';
+import { checkFrame } from '../image/decode';
 import type { KeepPixels } from '../image/preprocess';
 import { ImageInput, isRawImage } from '../types';
 import { DrawRequest, FrameReply, FrameRequest, PreparedFrame, SlotSpec } from './frame-protocol';
@@ -74,6 +75,7 @@ export class FrameDecoder {
    * for draw() or drop() with the frame id.
    */
   async prepare(slot: SlotSpec, image: ImageInput, keep: KeepPixels): Promise<DecodedFrame> {
+    checkFrame(image, slot.limits);
     const frame = this.nextId++;
     const m = await this.request(frame, { type: 'prepare', id: frame, slot, image: ownBytes(image), keep });
     if (m.type !== 'prepared') throw new YoloEdgeError(`image worker answered '${m.type}' to a frame`, 'BAD_IMAGE');
