@@ -140,6 +140,23 @@ describe('image worker', function () {
     }
   });
 
+  it('letterboxes a JPEG or PNG with a colour profile (a phone\'s Display P3) as its pixels, as OpenCV reads them for Ultralytics', async () => {
+    // the profile was applied: up to 51 levels off the same pixels sent raw, and off what the model was trained on
+    let key = 300;
+    for (const format of ['jpeg', 'png']) {
+      const tagged = await sharp(jpeg).withIccProfile('p3')[format]().toBuffer();
+      const { data, info } = await sharp(tagged, { ignoreIcc: true }).raw().toBuffer({ resolveWithObject: true });
+      assert.ok((await sharp(tagged).metadata()).icc, 'the file has a profile');
+      for (const keep of ['none', 'full']) {
+        const [fromFile, fromPixels] = [slotOf(key++), slotOf(key++)];
+        const a = await decoder.prepare(fromFile, tagged, keep);
+        const b = await decoder.prepare(fromPixels, { data, width: info.width, height: info.height, channels: 3 }, keep);
+        assert.ok(slotBytes(fromFile).equals(slotBytes(fromPixels)), `${format}, keep ${keep}`);
+        if (keep !== 'none') [a, b].forEach((r) => decoder.drop(r.frame));
+      }
+    }
+  });
+
   it('draws the annotated frame and a thumbnail on the kept pixels as in-process drawing does, then drops them', async () => {
     const dets = [{ class: 'person', classId: 0, score: 0.9, box: { x1: 100, y1: 80, x2: 300, y2: 400 } }];
     const full = await decoder.prepare(slotOf(1), jpeg, 'full');

@@ -34,7 +34,7 @@ async function drawable(image: ImageInput): Promise<RawImage> {
   if (isRawImage(image) && image.channels === 3) return { ...image, data: new Uint8Array(image.data) };
   const base = isRawImage(image)
     ? sharp(image.data, { raw: { width: image.width, height: image.height, channels: image.channels } })
-    : sharp(image).rotate();
+    : sharp(image, { ignoreIcc: true }).rotate(); // its pixels, as the model got them (decode.ts)
   const { data, info } = await base.removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
   return { data, width: info.width, height: info.height, channels: 3 };
 }

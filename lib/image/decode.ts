@@ -67,6 +67,12 @@ function checkSignature(b: Uint8Array): string {
   throw new YoloEdgeError('not a readable image (JPEG, PNG or WebP expected): its first bytes are none of theirs', 'BAD_IMAGE');
 }
 
+/**
+ * How encoded frames are opened. Their colour profile is not applied: OpenCV, which Ultralytics reads images with,
+ * applies none, nor did whatever sent the same pixels raw (a Display P3 photo was up to 51 levels off both).
+ */
+const OPEN: sharp.SharpOptions = { limitInputPixels: false, failOn: 'error', ignoreIcc: true };
+
 /** An image opened for decoding. */
 export interface OpenedImage {
   image: sharp.Sharp;
@@ -119,10 +125,10 @@ export async function openImage(input: ImageInput, limits: ImageLimits = DEFAULT
   const jpeg = jpegHeader(input);
   if (jpeg && jpeg.width > 0 && jpeg.height > 0) {
     checkSize(jpeg.width, jpeg.height, limits);
-    if (!jpeg.exif) return { image: sharp(input, { limitInputPixels: false, failOn: 'error' }), size: { width: jpeg.width, height: jpeg.height }, rgbFirst: false };
+    if (!jpeg.exif) return { image: sharp(input, OPEN), size: { width: jpeg.width, height: jpeg.height }, rgbFirst: false };
   }
   // Header first: the size is checked against our own limits before any pixel is decoded.
-  const image = sharp(input, { limitInputPixels: false, failOn: 'error' });
+  const image = sharp(input, OPEN);
   let meta: sharp.Metadata;
   try {
     meta = await image.metadata();

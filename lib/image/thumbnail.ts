@@ -19,7 +19,7 @@ export async function annotatedThumbnail(image: ImageInput, width: number, heigh
   const h = Math.max(1, Math.round(height * scale));
   const base = isRawImage(image)
     ? sharp(image.data, { raw: { width: image.width, height: image.height, channels: image.channels } })
-    : sharp(image).rotate();
+    : sharp(image, { ignoreIcc: true }).rotate(); // its pixels, as the model got them (decode.ts)
   // Copied before the first await: the caller's array may be changed by the flow meanwhile.
   const sx = w / width;
   const sy = h / height;
