@@ -4,14 +4,15 @@ const assert = require('assert');
 const fs = require('fs');
 const path = require('path');
 const { onnx } = require('onnx-proto');
-const { requireModel, cocoImage, lib } = require('./support/paths');
+const { requireModel, cocoImage, lib, FIXTURES } = require('./support/paths');
 const { tmpDir } = require('./support/fixtures');
 const { float16Copy, firstClasses, endToEnd, convInteger, pairDetections } = require('./support/model-variants');
 const { makeDynamic } = require('./support/dynamic-model');
 const { Detector } = lib('detector');
 const { loadModelInfo } = lib('model/model-info');
 const { halfBits, fromFloat16, toFloat16 } = lib('model/float16');
-const { quantizeModel } = lib('tools/quantize/quantize');
+const { quantizeModel, writeFloatModel } = lib('tools/quantize/quantize');
+const { withFloat32Edges } = lib('model/float32-edges');
 const { convertToFloat16 } = lib('tools/graph-edit/convert-float16');
 const { resizeModelFile } = lib('tools/graph-edit/resize-input');
 
@@ -106,6 +107,20 @@ describe('float16 models', function () {
 
   it('is refused by quantize with the reason', async () => {
     await assert.rejects(quantizeModel({ model: fp16, calib: tmp, out: path.join(tmp, 'q.onnx') }), (e) => e.code === 'NOT_FLOAT' && /float16/.test(e.message));
+  });
+
+  it('with float32 input and output (float16 inside) is an fp16 model too, refused by quantize and --fp32 with the reason', async () => {
+    // as a conversion that keeps the input and output types writes it; quantize failed in onnxruntime's words
+    const model = onnx.ModelProto.decode(fs.readFileSync(fp16));
+    withFloat32Edges(model);
+    const edges = path.join(tmp, 'yolov8n-fp16-float32-edges.onnx');
+    fs.writeFileSync(edges, onnx.ModelProto.encode(model).finish());
+    const { info } = await loadModelInfo(edges);
+    assert.deepStrictEqual([info.sessionInput, info.sessionOutput, info.precision], ['float32', 'float32', 'fp16']);
+    const out = path.join(tmp, 'q-edges.onnx');
+    await assert.rejects(quantizeModel({ model: edges, calib: FIXTURES, out }), (e) => e.code === 'NOT_FLOAT' && /float16/.test(e.message));
+    await assert.rejects(writeFloatModel(edges, out, { uint8Input: false }), (e) => e.code === 'NOT_FLOAT' && /float16/.test(e.message));
+    assert.ok(!fs.existsSync(out));
   });
 });
 

@@ -46,7 +46,7 @@ export interface ModelInfo {
   numClasses: number;
   names: string[];
   metadata: ModelMetadata;
-  /** 'int8' when QDQ, QOperator or dynamic-quantization nodes are present, 'fp16' for a float16 input, else 'fp32'. */
+  /** 'int8' when QDQ, QOperator or dynamic-quantization nodes are present, 'fp16' for float16 input or Conv weights, else 'fp32'. */
   precision: 'fp32' | 'fp16' | 'int8';
   /** Largest |int8 weight| the convolutions read (127: full 8-bit range, 64: 7-bit); absent without int8 weights. */
   int8Weights?: Int8WeightPeaks;
@@ -145,7 +145,7 @@ export function describeModel(model: ModelProto, path: string, options: ModelInf
     numClasses,
     names,
     metadata,
-    precision: isQuantized(graph) ? 'int8' : sessionInput === 'float16' ? 'fp16' : 'fp32',
+    precision: isQuantized(graph) ? 'int8' : sessionInput === 'float16' || hasFloat16Weights(graph) ? 'fp16' : 'fp32',
     int8Weights: int8WeightPeaks(graph),
   };
 }
@@ -157,6 +157,15 @@ const QUANTIZED_OPS = new Set(['QuantizeLinear', 'QLinearConv', 'ConvInteger', '
 function isQuantized(graph: ReturnType<typeof graphOf>): boolean {
   const int8 = new Set(graph.initializer.filter((t) => t.dataType === TensorType.INT8).map((t) => t.name));
   return graph.node.some((n) => QUANTIZED_OPS.has(n.opType ?? '') || (n.opType === 'DequantizeLinear' && int8.has(n.input?.[0] ?? '')));
+}
+
+/**
+ * Float16 Conv weights behind float32 edges (a conversion that keeps the input and output types): the graph
+ * computes in float16 all the same, which the quantizer cannot calibrate (it failed in onnxruntime's words).
+ */
+function hasFloat16Weights(graph: ReturnType<typeof graphOf>): boolean {
+  const half = new Set(graph.initializer.filter((t) => t.dataType === TensorType.FLOAT16).map((t) => t.name));
+  return graph.node.some((n) => n.opType === 'Conv' && half.has(n.input?.[1] ?? ''));
 }
 
 function elementName(type: number): string {
