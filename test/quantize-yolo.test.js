@@ -291,6 +291,21 @@ describe('quantize and resize-input on unusual model files', function () {
     await session.release();
   });
 
+  it('names unnamed nodes before planning: the report, the metadata and the budget tell every node apart', async function () {
+    // with every name '' the budget measured the whole model float for each layer, and keeping one float kept all
+    const file = edited('unnamed.onnx', (m) => {
+      for (const n of m.graph.node) n.name = '';
+    });
+    const out = path.join(tmp, 'unnamed-int8.onnx');
+    const r = await quantizeModel({ model: file, calib: FIXTURES, out, samples: 3, accuracyBudget: 100, holdout: 1 });
+    const distinct = (names) => names.length > 0 && names.every((x) => x) && new Set(names).size === names.length;
+    assert.ok(distinct(r.floatNodes.map((f) => f.name)), JSON.stringify(r.floatNodes.slice(0, 4)));
+    assert.ok(distinct(r.budget.ranking.map((l) => l.conv)), JSON.stringify(r.budget.ranking.slice(0, 4)));
+    const written = onnx.ModelProto.decode(fs.readFileSync(out));
+    assert.ok(distinct(written.graph.node.map((n) => n.name)));
+    assert.ok(distinct(JSON.parse(written.metadataProps.find((p) => p.key === 'quantization').value).floatNodes));
+  });
+
   it('refuses a model with external data before any work, for quantize and resize-input, and writes nothing', async () => {
     const dir = path.join(tmp, 'ext');
     fs.mkdirSync(dir);

@@ -72,6 +72,22 @@ export function vectorTensor(name: string, type: number, values: ArrayLike<numbe
   return onnx.TensorProto.create({ name, dataType: type, dims, rawData: raw });
 }
 
+/**
+ * Gives each node without a name a name of its own (its first output's, which is unique; onnxruntime refuses a
+ * name used twice, so one a named node has is not taken): the plan, the report and the accuracy budget tell nodes by name, and with every name '' keeping one
+ * layer float for the budget kept them all float, and each layer's measured harm was that of the whole model.
+ */
+export function nameNodes(graph: onnx.GraphProto): void {
+  const taken = new Set(graph.node.map((n) => n.name).filter((x) => x));
+  graph.node.forEach((n, i) => {
+    if (n.name) return;
+    let name = n.output?.[0] || `${n.opType}_${i}`;
+    while (taken.has(name)) name = `${name}_${i}`;
+    n.name = name;
+    taken.add(name);
+  });
+}
+
 /** Drops initializers no node reads (after a rewrite replaced their readers). */
 export function pruneInitializers(graph: onnx.GraphProto): void {
   const used = new Set(graph.node.flatMap((n) => n.input));

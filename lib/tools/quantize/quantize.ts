@@ -8,7 +8,7 @@ import { sessionThreads } from '../../runtime/threads';
 import { AccuracyBudgetResult, applyAccuracyBudget } from './budget';
 import { CalibratorKind } from './calibrators';
 import { calibrate, calibrationModel } from './calibrate';
-import { GraphIndex, matchesPattern } from './graph';
+import { GraphIndex, matchesPattern, nameNodes } from './graph';
 import { QuantType, WeightBits } from './params';
 import { DEFAULT_TARGET, QuantTarget, resolveTarget, WEIGHT_BITS } from './targets';
 import { ExcludedNode, planQuantization, QuantPlan } from './plan';
@@ -104,6 +104,7 @@ export async function quantizeModel(options: Partial<QuantizeOptions> & Pick<Qua
   const original = await readModelBytes(o.model);
   const source = decodeModel(original, o.model);
   requireEmbeddedWeights(source, o.model);
+  nameNodes(source.graph as onnx.GraphProto);
   requireOpset(source, QDQ_OPSET); // before the calibration, which takes minutes
   const info = describeModel(source, o.model);
   // calibration runs it at its input size (65536x65536 asked for 51 GB); the detector would refuse the result
