@@ -54,7 +54,7 @@ export const ERROR_CODES = {
   NO_LABELS: "the dataset has no label files where eval looks for them (DIR/labels/<image name>.txt, or beside the images), or every image's label file has a line eval cannot use",
   BAD_SPLIT: 'the dataset split is not one the tool knows',
   OUTPUT_UNWRITABLE: 'the output file cannot be written, or is the input model',
-  UNSUPPORTED_MODEL: 'resize-input cannot rewrite this model (dynamic, end-to-end, or a grid constant it cannot place), or quantize and resize-input get a model with external data',
+  UNSUPPORTED_MODEL: 'resize-input cannot rewrite this model (dynamic, end-to-end, quantized anchor points or strides, or a grid constant it cannot place), or quantize and resize-input get a model with external data',
   QUANTIZE_FAILED: 'the quantized (or float) model the tool made does not load in onnxruntime; nothing was written',
   RESIZE_FAILED: 'the resized model did not run or gave an output of the wrong shape',
 } as const;

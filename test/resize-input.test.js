@@ -177,6 +177,25 @@ describe('resize-input', function () {
     assert.deepStrictEqual(parseImgsz('320'), [320, 320]);
   });
 
+  it('refuses a model whose anchor points or strides are quantized (a head quantized too), naming the constant', async () => {
+    // as a quantizer of every Mul and Add stores them: uint8 values read by a DequantizeLinear
+    for (const dims of ['1,8400', '1,2,8400']) {
+      const m = onnx.ModelProto.decode(fs.readFileSync(requireModel()));
+      const t = m.graph.initializer.find((x) => x.dims.map(Number).join() === dims);
+      const v = new Float32Array(new Uint8Array(t.rawData).slice().buffer);
+      const scale = Math.max(...v) / 255;
+      const name = t.name;
+      Object.assign(t, { name: `${name}_quantized`, dataType: 2, rawData: Uint8Array.from(v, (x) => Math.round(x / scale)) });
+      m.graph.initializer.push(onnx.TensorProto.create({ name: `${name}_scale`, dataType: 1, dims: [], rawData: new Uint8Array(Float32Array.of(scale).buffer) }));
+      m.graph.node.unshift(onnx.NodeProto.create({ name: `${name}_DequantizeLinear`, opType: 'DequantizeLinear', input: [t.name, `${name}_scale`], output: [name] }));
+      const file = path.join(tmp, 'quantized-grid.onnx');
+      fs.writeFileSync(file, onnx.ModelProto.encode(m).finish());
+      const out = path.join(tmp, 'quantized-grid-384x640.onnx');
+      await assert.rejects(resizeModelFile(file, out, 384, 640), (e) => e.code === 'UNSUPPORTED_MODEL' && e.message.includes(`constant '${name}_quantized' of shape [${dims}] holds one value per anchor (8400) as quantized integers`));
+      assert.ok(!fs.existsSync(out));
+    }
+  });
+
   for (const size of Object.keys(small)) {
     it(`resizes a ${size}x${size} model to 640x640 and 384x640: the constants and boxes of the 640 model and of the one resized from it`, async () => {
       const square = path.join(tmp, `from-${size}-640.onnx`);

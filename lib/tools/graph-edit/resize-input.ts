@@ -47,6 +47,7 @@ export async function resizeModel(model: ModelProto, height: number, width: numb
   }
   const n = info.outputDims[2];
   const g = new GraphIndex(graph);
+  refuseQuantizedGrid(g, n, path);
   const floats = gridConstants(g, n);
   const anchors = floats.find((c) => c.levels);
   if (!anchors?.levels) throw new YoloEdgeError(`${path}: no anchor-point constant with ${n} anchors found; cannot tell the grid`, 'UNSUPPORTED_MODEL');
@@ -156,6 +157,23 @@ async function blankRun(bytes: Uint8Array, info: ModelInfo, extra: string[], wha
     throw new YoloEdgeError(`${what} does not run: ${(err as Error).message}`, 'RESIZE_FAILED');
   } finally {
     await session?.release();
+  }
+}
+
+/**
+ * A quantizer that also quantizes the head (onnxruntime's, by default) stores its anchor points or strides as
+ * integers read by a DequantizeLinear: their values cannot be rewritten exactly, and the float ones alone left a
+ * model that failed in onnxruntime's words ("Incompatible dimensions") or said no anchor constant was found.
+ */
+function refuseQuantizedGrid(g: GraphIndex, n: number, path: string): void {
+  for (const [name, t] of [...g.initializers, ...g.constants]) {
+    if (t.dataType === TensorType.FLOAT || t.dataType === TensorType.FLOAT16 || t.dataType === TensorType.INT64 || !tensorDims(t).includes(n)) continue;
+    const dq = (g.consumers.get(name) ?? []).find((c) => c.opType === 'DequantizeLinear' && c.input?.[0] === name);
+    // a Conv's quantized weights may have as many channels as there are anchors
+    const weights = (g.consumers.get(dq?.output?.[0] ?? '') ?? []).some((c) => c.opType === 'Conv' && c.input?.[1] === dq?.output?.[0]);
+    if (dq && !weights) {
+      throw new YoloEdgeError(`${path}: constant ${nameText(name)} of shape ${shapeText(tensorDims(t))} holds one value per anchor (${n}) as quantized integers, which cannot be rewritten exactly; resize the float model, then quantize it`, 'UNSUPPORTED_MODEL');
+    }
   }
 }
 
