@@ -13,6 +13,8 @@ const { Detector } = lib('detector');
 const { iou } = lib('image/box');
 const { compareModels } = lib('shadow/compare-models');
 const { tinyConvModel } = require('./support/tiny-model');
+const { weightOnlyUint8 } = require('./support/model-variants');
+const { loadModelInfo } = lib('model/model-info');
 const { cpus } = require('./cpu-targets.test');
 
 const IMAGES = ['000000000009.jpg', '000000000025.jpg'];
@@ -304,6 +306,16 @@ describe('quantize and resize-input on unusual model files', function () {
     const written = onnx.ModelProto.decode(fs.readFileSync(out));
     assert.ok(distinct(written.graph.node.map((n) => n.name)));
     assert.ok(distinct(JSON.parse(written.metadataProps.find((p) => p.key === 'quantization').value).floatNodes));
+  });
+
+  it('reads a model with uint8 weights only (no QuantizeLinear) as int8, which quantize and --fp32 refuse as quantized', async () => {
+    // read as fp32 before: quantize failed with "'fetches' cannot be an empty array", --fp32 wrote it as float32
+    const file = weightOnlyUint8(requireModel(), path.join(tmp, 'weight-only.onnx'));
+    assert.strictEqual((await loadModelInfo(file)).info.precision, 'int8');
+    const out = path.join(tmp, 'weight-only-int8.onnx');
+    await assert.rejects(quantizeModel({ model: file, calib: FIXTURES, out, samples: 2 }), (e) => e.code === 'ALREADY_QUANTIZED');
+    await assert.rejects(writeFloatModel(file, out, { uint8Input: false }), (e) => e.code === 'ALREADY_QUANTIZED');
+    assert.ok(!fs.existsSync(out));
   });
 
   it('refuses a model with external data before any work, for quantize and resize-input, and writes nothing', async () => {

@@ -153,10 +153,17 @@ export function describeModel(model: ModelProto, path: string, options: ModelInf
 // static (QDQ, QOperator) and dynamic (onnxruntime quantize_dynamic) quantization
 const QUANTIZED_OPS = new Set(['QuantizeLinear', 'QLinearConv', 'ConvInteger', 'MatMulInteger', 'DynamicQuantizeLinear']);
 
-/** Quantized weights or activations; a lone DequantizeLinear of a uint8 input (/255 folded in) is not. */
+// ONNX uint8, int8, uint16, int16, uint4, int4: the element types of quantized weights
+const QUANTIZED_WEIGHT_TYPES = new Set([2, 3, 4, 5, 21, 22]);
+
+/**
+ * Quantized weights or activations; a lone DequantizeLinear of a uint8 input (/255 folded in) is not. Weights of
+ * any quantized type count: uint8 weights alone (no QuantizeLinear) were read as fp32, and quantize then failed
+ * with "'fetches' cannot be an empty array".
+ */
 function isQuantized(graph: ReturnType<typeof graphOf>): boolean {
-  const int8 = new Set(graph.initializer.filter((t) => t.dataType === TensorType.INT8).map((t) => t.name));
-  return graph.node.some((n) => QUANTIZED_OPS.has(n.opType ?? '') || (n.opType === 'DequantizeLinear' && int8.has(n.input?.[0] ?? '')));
+  const weights = new Set(graph.initializer.filter((t) => QUANTIZED_WEIGHT_TYPES.has(t.dataType ?? 0)).map((t) => t.name));
+  return graph.node.some((n) => QUANTIZED_OPS.has(n.opType ?? '') || (n.opType === 'DequantizeLinear' && weights.has(n.input?.[0] ?? '')));
 }
 
 /**

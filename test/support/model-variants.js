@@ -207,6 +207,31 @@ function convInteger(src, dst) {
   });
 }
 
+/** Every Conv weight as uint8 behind a DequantizeLinear (per tensor), activations float: weight-only quantization. */
+function weightOnlyUint8(src, dst) {
+  return edit(src, dst, 'weight-only-uint8', (graph, inits) => {
+    const dqs = [];
+    for (const n of graph.node.filter((x) => x.opType === 'Conv')) {
+      const w = n.input[1];
+      const v = floatsOf(inits.get(w));
+      let lo = 0, hi = 0;
+      for (const x of v) { lo = Math.min(lo, x); hi = Math.max(hi, x); }
+      const scale = (hi - lo) / 255 || 1;
+      const zp = Math.round(-lo / scale);
+      graph.initializer.push(
+        onnx.TensorProto.create({ name: `${w}_u8`, dataType: 2, dims: inits.get(w).dims, rawData: Buffer.from(Uint8Array.from(v, (x) => Math.max(0, Math.min(255, Math.round(x / scale) + zp)))) }),
+        onnx.TensorProto.create({ name: `${w}_zp`, dataType: 2, dims: [], rawData: Buffer.from([zp]) }),
+        floatTensor(`${w}_s`, [scale]),
+      );
+      dqs.push(onnx.NodeProto.create({ opType: 'DequantizeLinear', input: [`${w}_u8`, `${w}_s`, `${w}_zp`], output: [`${w}_dq`], name: `${w}_dq` }));
+      n.input[1] = `${w}_dq`;
+    }
+    graph.node.unshift(...dqs);
+    const used = new Set(graph.node.flatMap((x) => x.input));
+    graph.initializer = graph.initializer.filter((t) => used.has(t.name));
+  });
+}
+
 function floatTensor(name, values) {
   return onnx.TensorProto.create({ name, dataType: 1, dims: [], rawData: Buffer.from(Float32Array.from(values).buffer) });
 }
@@ -235,4 +260,4 @@ function iou(p, q) {
   return union > 0 ? inter / union : 0;
 }
 
-module.exports = { perturbConvWeights, collapseClassScores, renameClasses, namesMetadata, declaredOutput, float16Copy, firstClasses, endToEnd, convInteger, pairDetections, iou };
+module.exports = { perturbConvWeights, collapseClassScores, renameClasses, namesMetadata, declaredOutput, float16Copy, firstClasses, endToEnd, convInteger, weightOnlyUint8, pairDetections, iou };
