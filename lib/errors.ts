@@ -4,7 +4,7 @@
 
 export const ERROR_CODES = {
   // settings and messages
-  BAD_CONFIG: 'a node setting is invalid (from the dialog, an import or the admin API), or a quantize --exclude pattern names no node of the model',
+  BAD_CONFIG: 'a node setting is invalid (from the dialog, an import or the admin API), or a quantize --exclude pattern names no node of the model or leaves none to quantize',
   BAD_OPTION: 'a per-message detection option is out of range (msg.confidence, msg.iou, msg.classes, msg.maxDetections, msg.agnostic, msg.annotate)',
   BAD_PAYLOAD: 'msg.payload or another msg property has the wrong type or value (a yolo-edge/control payload too), or a file path (msg.filename, msg.payload) is not a readable regular file',
   BAD_COMMAND: 'msg.command (camera, shadow test) is not one the node knows, or a camera in continuous mode got a message without one',

@@ -762,6 +762,18 @@ describe('yolo-edge CLI', function () {
     assert.doesNotMatch(r.stderr, /calibrating/);
   });
 
+  it('quantize refuses an --exclude that keeps every node float, before reading the images (onnxruntime failed: \'fetches\' cannot be an empty array)', async () => {
+    const fs = require('fs');
+    const out = '/tmp/yolo-edge-never-written.onnx';
+    // a folder that does not exist is not looked at: the refusal comes first
+    for (const [exclude, calib] of [['*', path.dirname(cocoImage('000000000034.jpg'))], ['/model.*', '/nope']]) {
+      const r = await cli(['quantize', '--model', 'yolov8n.onnx', '--calib', calib, '--exclude', exclude, '--out', out]);
+      assert.strictEqual(r.code, 2, r.stderr);
+      assert.match(r.stderr, new RegExp(`yolo-edge quantize: --exclude '${exclude.replace(/[.*]/g, '\\$&')}' keeps every node of .*yolov8n\\.onnx float: nothing is left to quantize\nusage: yolo-edge quantize`));
+      assert.ok(!fs.existsSync(out));
+    }
+  });
+
   it('quantize refuses options it would ignore: calibration ones with --fp32, --percentile without its calibrator, --holdout without a budget', async () => {
     const q = ['quantize', '--model', 'yolov8n.onnx', '--out', '/tmp/yolo-edge-never.onnx'];
     const cases = [

@@ -116,6 +116,18 @@ export async function quantizeModel(options: Partial<QuantizeOptions> & Pick<Qua
   requireExcludeMatches(source.graph as onnx.GraphProto, o.exclude, o.model);
   const dflRewritten = rewriteDflSoftmax(source.graph as onnx.GraphProto);
   const bytes = encodeModel(source);
+  // bytes in: the stem reads exact values and its channels get padded for the fast int8 kernel (pad-channels.ts)
+  const quantizeStem = o.quantizeStem || o.uint8Input;
+  const target = resolveTarget(o.target);
+  const weightBits: WeightBits = o.reduceRange ? 7 : WEIGHT_BITS[target].rest;
+  const imageWeightBits: WeightBits = o.reduceRange ? 7 : WEIGHT_BITS[target].image;
+  const settings: QdqSettings = { activationType: o.activationType, activationSymmetric: o.activationSymmetric, perChannel: o.perChannel, weightBits, imageWeightBits, uint8Input: o.uint8Input };
+  const sourceIndex = new GraphIndex(source.graph as onnx.GraphProto);
+  const basePlan = planQuantization(sourceIndex, { exclude: o.exclude, quantizeStem, keepFloat: new Set() });
+  // before the images are read; with no tensor to calibrate onnxruntime failed in its own words ("'fetches' cannot be an empty array")
+  if (basePlan.nodes.length === 0 && o.exclude.length) {
+    throw new YoloEdgeError(`--exclude ${o.exclude.map((p) => `'${p}'`).join(', ')} keeps every node of ${o.model} float: nothing is left to quantize`, 'BAD_CONFIG');
+  }
 
   // capped as the detector's are: more intra-op threads than cores slow every calibration run (threads.ts)
   const threads = o.threads ? sessionThreads(o.threads) : undefined;
@@ -134,14 +146,6 @@ export async function quantizeModel(options: Partial<QuantizeOptions> & Pick<Qua
   const calibImages = picked.filter((p) => !holdout.includes(p)).map((it) => it.image);
   if (calibImages.length === 0) throw new YoloEdgeError('no calibration images left after holding some aside', 'NO_IMAGES');
 
-  // bytes in: the stem reads exact values and its channels get padded for the fast int8 kernel (pad-channels.ts)
-  const quantizeStem = o.quantizeStem || o.uint8Input;
-  const target = resolveTarget(o.target);
-  const weightBits: WeightBits = o.reduceRange ? 7 : WEIGHT_BITS[target].rest;
-  const imageWeightBits: WeightBits = o.reduceRange ? 7 : WEIGHT_BITS[target].image;
-  const settings: QdqSettings = { activationType: o.activationType, activationSymmetric: o.activationSymmetric, perChannel: o.perChannel, weightBits, imageWeightBits, uint8Input: o.uint8Input };
-  const sourceIndex = new GraphIndex(source.graph as onnx.GraphProto);
-  const basePlan = planQuantization(sourceIndex, { exclude: o.exclude, quantizeStem, keepFloat: new Set() });
   // every tensor any plan may need: pass-through outputs get their own range when their op stays float
   const tensors = [...basePlan.tensors.keys()].filter((t) => t !== basePlan.graphInput);
   const headInputs = headLogits(sourceIndex, basePlan);
