@@ -177,6 +177,20 @@ describe('resize-input', function () {
     assert.deepStrictEqual(parseImgsz('320'), [320, 320]);
   });
 
+  it('resizes a model whose batch alone is symbolic (its size is fixed): the constants of the static one resized', async () => {
+    // refused before as "dynamic; a dynamic model takes any size as it is", which it does not: it takes 640x640 only
+    const m = onnx.ModelProto.decode(fs.readFileSync(requireModel()));
+    for (const v of [m.graph.input[0], m.graph.output[0]]) v.type.tensorType.shape.dim[0] = onnx.TensorShapeProto.Dimension.create({ dimParam: 'batch' });
+    const batch = path.join(tmp, 'batch-symbolic.onnx');
+    fs.writeFileSync(batch, onnx.ModelProto.encode(m).finish());
+    const out = path.join(tmp, 'batch-symbolic-384x640.onnx');
+    const r = await resizeModelFile(batch, out, 384, 640);
+    assert.deepStrictEqual([r.anchors, r.rewritten], [report.anchors, report.rewritten]);
+    assert.deepStrictEqual(constantDigests(out), constantDigests(rect));
+    const { info } = await loadModelInfo(out);
+    assert.deepStrictEqual([info.inputHeight, info.inputWidth, info.dynamicInput, info.outputDims], [384, 640, false, [-1, 84, 5040]]);
+  });
+
   it('refuses a model whose anchor points or strides are quantized (a head quantized too), naming the constant', async () => {
     // as a quantizer of every Mul and Add stores them: uint8 values read by a DequantizeLinear
     for (const dims of ['1,8400', '1,2,8400']) {

@@ -42,7 +42,8 @@ export async function resizeModel(model: ModelProto, height: number, width: numb
   const graph = graphOf(model);
   const input = graph.input.find((i) => i.name === info.inputName) as onnx.ValueInfoProto;
   const dims = input.type?.tensorType?.shape?.dim ?? [];
-  if (dims.length !== 4 || dims.some((d) => d.dimParam || !(Number(d.dimValue) > 0))) {
+  // a symbolic batch (a file whose batch was made dynamic) still fixes the size: only height and width tell
+  if (dims.length !== 4 || dims.slice(2).some((d) => d.dimParam || !(Number(d.dimValue) > 0))) {
     throw new YoloEdgeError(`${path}: the input shape is dynamic; a dynamic model takes any size as it is`, 'UNSUPPORTED_MODEL');
   }
   const n = info.outputDims[2];
