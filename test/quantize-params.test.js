@@ -65,6 +65,11 @@ describe('quantization arithmetic', () => {
     assert.ok(Math.abs(b.values[0]) < 2147483647, 'not clamped');
     assert.ok(Math.abs(b.values[0] * b.scales[0] - 3) < 1e-6, `channel 0 bias ${b.values[0] * b.scales[0]}`);
     assert.strictEqual(q.scales[1], quantizeWeights(w, 2, true, 8).scales[1], 'an ordinary channel keeps its scale');
+    // its weights are rounded at the raised scale (they came back 8.9e-6, 89 times too large)
+    for (let i = 0; i < 4; i++) {
+      const s = q.scales[i < 2 ? 0 : 1];
+      assert.ok(Math.abs(q.values[i] * s - w[i]) <= s / 2, `weight ${i}: ${q.values[i] * s} for ${w[i]}`);
+    }
     const unfit = quantizeBias(bias, inputScale, quantizeWeights(w, 2, true, 8).scales);
     assert.strictEqual(unfit.values[0], 2147483647, 'without it the bias is clamped');
   });

@@ -94,8 +94,10 @@ export function quantizeWeights(w: Float32Array, channels: number, perChannel: b
   for (let c = 0; c < groups; c++) {
     let absmax = 0;
     for (let i = c * per; i < (c + 1) * per; i++) absmax = Math.max(absmax, Math.abs(w[i]));
-    const { scale } = computeParams(-absmax, absmax, 'int8', true, reduceRange);
-    scales[c] = Math.max(scale, Math.fround((minScales?.[c] ?? 0) * BIAS_FIT_MARGIN));
+    const fit = computeParams(-absmax, absmax, 'int8', true, reduceRange).scale;
+    // the values are rounded at the scale stored: rounded at the unraised one, a dead channel's weights came back 89x
+    const scale = Math.max(fit, Math.fround((minScales?.[c] ?? 0) * BIAS_FIT_MARGIN));
+    scales[c] = scale;
     for (let i = c * per; i < (c + 1) * per; i++) values[i] = quantizeValue(w[i], scale, 0, qmin, qmax);
   }
   return { values, scales };
