@@ -105,6 +105,31 @@ describe('float16 models', function () {
     assert.ok(r.raw.every(Number.isFinite));
   });
 
+  it('converts a ConstantOfShape\'s value too (torch.full in an export): the model loads and detects what the float16 one does', async () => {
+    // left float32, it met float16 in the Add after it and the converted model did not load
+    const m = onnx.ModelProto.decode(fs.readFileSync(requireModel()));
+    const g = m.graph;
+    const out = g.output[0].name;
+    g.initializer.push(onnx.TensorProto.create({ name: 'full_shape', dataType: 7, dims: [1], rawData: new Uint8Array(BigInt64Array.of(1n).buffer) }));
+    const value = onnx.TensorProto.create({ dataType: 1, dims: [1], rawData: new Uint8Array(Float32Array.of(0).buffer) });
+    g.node.push(
+      onnx.NodeProto.create({ opType: 'ConstantOfShape', name: 'full', input: ['full_shape'], output: ['full_out'], attribute: [{ name: 'value', type: onnx.AttributeProto.AttributeType.TENSOR, t: value }] }),
+      onnx.NodeProto.create({ opType: 'Add', name: 'full_add', input: [out, 'full_out'], output: ['output_full'] }),
+    );
+    g.output[0].name = 'output_full';
+    convertToFloat16(m);
+    const file = path.join(tmp, 'yolov8n-full-fp16.onnx');
+    fs.writeFileSync(file, onnx.ModelProto.encode(m).finish());
+    const d = await Detector.create(file, { threads: 1 });
+    try {
+      const img = fs.readFileSync(cocoImage('000000000034.jpg'));
+      const boxes = async (det) => (await det.detect(img)).detections.map((x) => [x.class, x.score.toFixed(3)]);
+      assert.deepStrictEqual(await boxes(d), await boxes(b));
+    } finally {
+      await d.close();
+    }
+  });
+
   it('is refused by quantize with the reason', async () => {
     await assert.rejects(quantizeModel({ model: fp16, calib: tmp, out: path.join(tmp, 'q.onnx') }), (e) => e.code === 'NOT_FLOAT' && /float16/.test(e.message));
   });

@@ -8,8 +8,9 @@ import { float16Of } from '../../model/float16';
 const FLOAT32_INPUTS: Record<string, number[]> = { Resize: [2], Upsample: [1] };
 
 /**
- * Turns a float32 model into a float16 one as a half-precision export writes it: weights, constants, Casts,
- * graph input, output and value_info in float16; Resize scales stay float32 as ONNX requires.
+ * Turns a float32 model into a float16 one as a half-precision export writes it: weights, constants (and
+ * ConstantOfShape values), Casts, graph input, output and value_info in float16; Resize scales stay float32 as
+ * ONNX requires.
  */
 export function convertToFloat16(model: ModelProto): void {
   const graph = graphOf(model);
@@ -20,7 +21,9 @@ export function convertToFloat16(model: ModelProto): void {
   for (const n of graph.node) for (const i of FLOAT32_INPUTS[n.opType ?? ''] ?? []) if (n.input?.[i]) keep32.add(n.input[i]);
   for (const t of graph.initializer) if (!keep32.has(t.name ?? '')) toHalf(t);
   for (const n of graph.node) {
-    if (n.opType === 'Constant' && !keep32.has(n.output?.[0] ?? '')) {
+    // ConstantOfShape's value sets its output type (torch.full in a dynamic export's strides): float32 left there
+    // met float16 in the next Add, and the model did not load
+    if ((n.opType === 'Constant' || n.opType === 'ConstantOfShape') && !keep32.has(n.output?.[0] ?? '')) {
       const t = n.attribute?.find((a) => a.name === 'value')?.t;
       if (t) toHalf(t);
     }
