@@ -6,7 +6,8 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { onnx } = require('onnx-proto');
-const { lib, requireModel, requireCoco128 } = require('./support/paths');
+const { lib, requireModel, requireCoco128, FIXTURES } = require('./support/paths');
+const { makeDynamic } = require('./support/dynamic-model');
 const { quantizeModel } = lib('tools/quantize/quantize');
 
 describe('quantize --accuracy-budget', function () {
@@ -34,6 +35,12 @@ describe('quantize --accuracy-budget', function () {
     const meta = JSON.parse(graph && onnx.ModelProto.decode(fs.readFileSync(out)).metadataProps.find((p) => p.key === 'quantization').value);
     assert.deepStrictEqual(meta.keptFloatForBudget, b.keptFloat.map((l) => l.conv));
     assert.ok(!fs.readdirSync(os.tmpdir()).some((f) => f.startsWith(`yolo-edge-budget-${process.pid}-`)), 'temporary models are removed');
+  });
+
+  it('measures each layer\'s harm on a dynamic-shape model too (its anchor count is -1 in the file: every harm was 0)', async function () {
+    const dynamic = makeDynamic(requireModel(), path.join(tmp, 'dynamic.onnx'));
+    const r = await quantizeModel({ model: dynamic, calib: FIXTURES, out: path.join(tmp, 'dynamic-budget.onnx'), samples: 3, accuracyBudget: 100, holdout: 1 });
+    assert.ok(r.budget.ranking[0].sensitivity > 0, JSON.stringify(r.budget.ranking.slice(0, 3)));
   });
 
   /** Copies of one photo a.jpg, b.jpg... with the given label texts. */
