@@ -318,6 +318,28 @@ describe('quantize and resize-input on unusual model files', function () {
     assert.ok(!fs.existsSync(out));
   });
 
+  it('quantizes and writes --fp32 of a model that lists its initializers as inputs too: the image stays the one input', async () => {
+    // the DFL rewrite and the pruning dropped initializers but kept them as inputs: quantize failed with "input
+    // 'model.22.dfl.conv.weight' is missing in 'feeds'", --fp32 wrote a model of 2 inputs the detector refuses
+    const file = edited('initializers-as-inputs.onnx', (m) => {
+      for (const t of m.graph.initializer) m.graph.input.push(onnx.ValueInfoProto.create({ name: t.name, type: { tensorType: { elemType: t.dataType, shape: { dim: t.dims.map((d) => ({ dimValue: d })) } } } }));
+    });
+    const fp32 = path.join(tmp, 'initializers-as-inputs-fp32.onnx');
+    const int8 = path.join(tmp, 'initializers-as-inputs-int8.onnx');
+    await writeFloatModel(file, fp32, { uint8Input: false });
+    await quantizeModel({ model: file, calib: FIXTURES, out: int8, samples: 2 });
+    for (const out of [fp32, int8]) {
+      const { info } = await loadModelInfo(out); // refuses a second input
+      const session = await ort.InferenceSession.create(out, { logSeverityLevel: 3 });
+      try {
+        const r = await session.run({ [info.inputName]: new ort.Tensor('float32', new Float32Array(3 * 640 * 640), [1, 3, 640, 640]) });
+        assert.deepStrictEqual(r[info.outputName].dims, [1, 84, 8400]);
+      } finally {
+        await session.release();
+      }
+    }
+  });
+
   it('refuses a model with external data before any work, for quantize and resize-input, and writes nothing', async () => {
     const dir = path.join(tmp, 'ext');
     fs.mkdirSync(dir);

@@ -56,6 +56,7 @@ export async function calibrate(
 ): Promise<Map<string, Range>> {
   const session = await ort.InferenceSession.create(modelBytes, {
     graphOptimizationLevel: 'disabled',
+    logSeverityLevel: 3, // as the other tool sessions: an export's initializers listed as inputs warned once each
     intraOpNumThreads: o.threads && o.threads > 0 ? o.threads : coreCount(),
     interOpNumThreads: 1,
     enableCpuMemArena: false,

@@ -26,7 +26,11 @@ export function rewriteDflSoftmax(graph: onnx.GraphProto): number {
     setInt(softmax, 'axis', -1);
     const matmul = onnx.NodeProto.create({ name: `${conv.name}_matmul`, opType: 'MatMul', input: [softmax.output?.[0] ?? '', matrix], output: [...(conv.output ?? [])] });
     graph.node.splice(graph.node.indexOf(conv as onnx.NodeProto), 1, matmul);
-    if ((g.consumers.get(weights.name ?? '') ?? []).every((n) => n === conv)) graph.initializer = graph.initializer.filter((t) => t !== weights);
+    if ((g.consumers.get(weights.name ?? '') ?? []).every((n) => n === conv)) {
+      graph.initializer = graph.initializer.filter((t) => t !== weights);
+      // an export that lists its initializers as inputs too: left there, it became an input the model needed fed
+      graph.input = graph.input.filter((i) => i.name !== weights.name);
+    }
     // shapes recorded for the old layout would contradict the new one
     const changed = new Set([transpose.output?.[0], softmax.output?.[0], conv.output?.[0]]);
     graph.valueInfo = graph.valueInfo.filter((v) => !changed.has(v.name ?? undefined));

@@ -91,7 +91,10 @@ export function nameNodes(graph: onnx.GraphProto): void {
 /** Drops initializers no node reads (after a rewrite replaced their readers). */
 export function pruneInitializers(graph: onnx.GraphProto): void {
   const used = new Set(graph.node.flatMap((n) => n.input));
+  const dropped = new Set(graph.initializer.filter((t) => !used.has(t.name)).map((t) => t.name));
   graph.initializer = graph.initializer.filter((t) => used.has(t.name));
+  // an export that lists its initializers as inputs too: left there, one became an input the model needed fed
+  graph.input = graph.input.filter((i) => !dropped.has(i.name));
 }
 
 export function tensorDims(t: onnx.ITensorProto): number[] {
