@@ -191,6 +191,20 @@ describe('resize-input', function () {
     assert.deepStrictEqual([info.inputHeight, info.inputWidth, info.dynamicInput, info.outputDims], [384, 640, false, [-1, 84, 5040]]);
   });
 
+  it('resizes a model that lists its initializers as inputs too, declaring their new shapes there', async () => {
+    // their old shapes stayed declared: "the resized model does not run: ... Shape of initializer ... does not match"
+    const m = onnx.ModelProto.decode(fs.readFileSync(requireModel()));
+    for (const t of m.graph.initializer) m.graph.input.push(onnx.ValueInfoProto.create({ name: t.name, type: { tensorType: { elemType: t.dataType, shape: { dim: t.dims.map((d) => ({ dimValue: d })) } } } }));
+    const listed = path.join(tmp, 'initializers-as-inputs.onnx');
+    fs.writeFileSync(listed, onnx.ModelProto.encode(m).finish());
+    const out = path.join(tmp, 'initializers-as-inputs-384x640.onnx');
+    await resizeModelFile(listed, out, 384, 640);
+    assert.deepStrictEqual(constantDigests(out), constantDigests(rect));
+    const g = onnx.ModelProto.decode(fs.readFileSync(out)).graph;
+    const anchors = g.initializer.find((t) => t.dims.map(Number).join() === '1,2,5040');
+    assert.deepStrictEqual(g.input.find((i) => i.name === anchors.name).type.tensorType.shape.dim.map((d) => Number(d.dimValue)), [1, 2, 5040]);
+  });
+
   it('refuses a model whose anchor points or strides are quantized (a head quantized too), naming the constant', async () => {
     // as a quantizer of every Mul and Add stores them: uint8 values read by a DequantizeLinear
     for (const dims of ['1,8400', '1,2,8400']) {

@@ -89,6 +89,11 @@ export async function resizeModel(model: ModelProto, height: number, width: numb
     }
   }
 
+  // an export that lists its initializers as inputs too declares their old shapes there (onnxruntime refused them)
+  for (const i of graph.input) {
+    const t = g.initializers.get(i.name ?? '');
+    if (t && i.type?.tensorType) i.type.tensorType.shape = { dim: tensorDims(t).map((d) => ({ dimValue: d })) };
+  }
   dims[2] = onnx.TensorShapeProto.Dimension.create({ dimValue: height });
   dims[3] = onnx.TensorShapeProto.Dimension.create({ dimValue: width });
   // [1, 4+nc, N]: only the last dim is the anchor count (at 64x64 the 84 channels of 80 classes equal it)
