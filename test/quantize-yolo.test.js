@@ -340,6 +340,19 @@ describe('quantize and resize-input on unusual model files', function () {
     }
   });
 
+  it('quantizes a model whose weights are Constant nodes, not initializers: every Conv, and --fp32 rewrites its DFL too', async () => {
+    // no Conv was quantized, and quantize failed with "'fetches' cannot be an empty array"
+    const file = edited('constant-nodes.onnx', (m) => {
+      const nodes = m.graph.initializer.map((t) => onnx.NodeProto.create({ opType: 'Constant', name: `const_${t.name}`, output: [t.name], attribute: [onnx.AttributeProto.create({ name: 'value', type: onnx.AttributeProto.AttributeType.TENSOR, t: { ...t, name: '' } })] }));
+      m.graph.initializer = [];
+      m.graph.node.unshift(...nodes);
+    });
+    const r = await quantizeModel({ model: file, calib: FIXTURES, out: path.join(tmp, 'constant-nodes-int8.onnx'), samples: 2 });
+    assert.strictEqual(r.quantizedConvs, 62);
+    const f = await writeFloatModel(file, path.join(tmp, 'constant-nodes-fp32.onnx'), { uint8Input: false });
+    assert.strictEqual(f.dflRewritten, 1);
+  });
+
   it('refuses a model with external data before any work, for quantize and resize-input, and writes nothing', async () => {
     const dir = path.join(tmp, 'ext');
     fs.mkdirSync(dir);

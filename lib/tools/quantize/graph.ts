@@ -88,6 +88,22 @@ export function nameNodes(graph: onnx.GraphProto): void {
   });
 }
 
+/**
+ * Constant nodes holding a tensor become initializers of their output's name: the quantizer finds a Conv's weights
+ * among the initializers, and with them in Constant nodes no Conv was quantized and quantize failed with
+ * "'fetches' cannot be an empty array".
+ */
+export function hoistConstants(graph: onnx.GraphProto): void {
+  const outputs = new Set(graph.output.map((o) => o.name));
+  graph.node = graph.node.filter((n) => {
+    const t = n.opType === 'Constant' && n.attribute?.length === 1 ? n.attribute[0].t : undefined;
+    const name = n.output?.[0];
+    if (!t || n.attribute?.[0].name !== 'value' || !name || outputs.has(name)) return true;
+    graph.initializer.push(onnx.TensorProto.create({ ...t, name }));
+    return false;
+  });
+}
+
 /** Drops initializers no node reads (after a rewrite replaced their readers). */
 export function pruneInitializers(graph: onnx.GraphProto): void {
   const used = new Set(graph.node.flatMap((n) => n.input));

@@ -8,7 +8,7 @@ import { sessionThreads } from '../../runtime/threads';
 import { AccuracyBudgetResult, applyAccuracyBudget } from './budget';
 import { CalibratorKind } from './calibrators';
 import { calibrate, calibrationModel } from './calibrate';
-import { GraphIndex, matchesPattern, nameNodes } from './graph';
+import { GraphIndex, hoistConstants, matchesPattern, nameNodes } from './graph';
 import { QuantType, WeightBits } from './params';
 import { DEFAULT_TARGET, QuantTarget, resolveTarget, WEIGHT_BITS } from './targets';
 import { ExcludedNode, planQuantization, QuantPlan } from './plan';
@@ -105,6 +105,7 @@ export async function quantizeModel(options: Partial<QuantizeOptions> & Pick<Qua
   const source = decodeModel(original, o.model);
   requireEmbeddedWeights(source, o.model);
   nameNodes(source.graph as onnx.GraphProto);
+  hoistConstants(source.graph as onnx.GraphProto);
   requireOpset(source, QDQ_OPSET); // before the calibration, which takes minutes
   const info = describeModel(source, o.model);
   // calibration runs it at its input size (65536x65536 asked for 51 GB); the detector would refuse the result
@@ -255,6 +256,7 @@ export async function writeFloatModel(modelPath: string, out: string, options: {
   await checkWritable(out, modelPath);
   const model = decodeModel(await readModelBytes(modelPath), modelPath);
   requireEmbeddedWeights(model, modelPath);
+  hoistConstants(model.graph as onnx.GraphProto); // as quantizeModel: the same DFL rewrite
   const info = describeModel(model, modelPath);
   checkInputSize(info); // a model the detector refuses, as quantizeModel's
   if (info.inputType !== 'float32') throw new YoloEdgeError(`${modelPath} already takes ${info.inputType} input`, 'NOT_FLOAT');
