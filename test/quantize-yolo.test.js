@@ -353,6 +353,31 @@ describe('quantize and resize-input on unusual model files', function () {
     assert.strictEqual(f.dflRewritten, 1);
   });
 
+  it('quantizes the neck and head after an attention block over flattened maps (rank 3), keeping only the head float', async () => {
+    // the block left rank 4 as the head does, and everything after it was taken for the head: 26 of 62 Convs quantized
+    const file = edited('attention.onnx', (m) => {
+      const g = m.graph;
+      const at = g.node.findIndex((n) => n.name === '/model.9/cv2/act/Mul');
+      const x = g.node[at].output[0];
+      for (const n of g.node) n.input = n.input.map((i) => (i === x ? 'att_out' : i));
+      const i64 = (name, v) => onnx.TensorProto.create({ name, dataType: 7, dims: [v.length], rawData: new Uint8Array(BigInt64Array.from(v.map(BigInt)).buffer) });
+      g.initializer.push(i64('att_flat', [1, 256, 400]), i64('att_back', [1, 256, 20, 20]));
+      const node = (opType, input, output, attribute = []) => onnx.NodeProto.create({ opType, name: output, input, output: [output], attribute });
+      g.node.splice(at + 1, 0,
+        node('Reshape', [x, 'att_flat'], 'att_a'),
+        node('Transpose', ['att_a'], 'att_t', [{ name: 'perm', type: onnx.AttributeProto.AttributeType.INTS, ints: [0, 2, 1] }]),
+        node('MatMul', ['att_t', 'att_a'], 'att_s'),
+        node('Softmax', ['att_s'], 'att_p', [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: -1 }]),
+        node('MatMul', ['att_a', 'att_p'], 'att_o'),
+        node('Reshape', ['att_o', 'att_back'], 'att_b'),
+        node('Add', [x, 'att_b'], 'att_out'));
+    });
+    const r = await quantizeModel({ model: file, calib: FIXTURES, out: path.join(tmp, 'attention-int8.onnx'), samples: 2 });
+    assert.strictEqual(r.quantizedConvs, 62);
+    const head = r.floatNodes.filter((f) => f.reason === 'postprocess').map((f) => f.name);
+    assert.ok(head.length > 0 && head.every((n) => n.startsWith('/model.22/')), head.join());
+  });
+
   it('refuses a model with external data before any work, for quantize and resize-input, and writes nothing', async () => {
     const dir = path.join(tmp, 'ext');
     fs.mkdirSync(dir);

@@ -173,15 +173,29 @@ export function findPostprocess(g: GraphIndex): HeadAnalysis {
     const leaves = (n.output ?? []).some((o) => rank.get(o) !== 4);
     if (fromMap && leaves) boundary.push(n);
   }
-  const postprocess = new Set<onnx.INodeProto>();
-  const stack = [...boundary];
+  // A block that leaves rank 4 and comes back to add to or join the feature maps (attention over flattened
+  // maps) is not the head: all it fed was kept float (the neck and head: 26 of 62 Convs quantized).
+  let heads = boundary;
+  for (;;) {
+    const all = closure(g, heads);
+    const rejoins = new Set([...all].filter((n) => !heads.includes(n) && (n.input ?? []).some((s) => s && !g.isConstant(s) && !g.graphInputs.has(s) && !all.has(g.producer.get(s) as onnx.INodeProto))));
+    const kept = heads.filter((b) => ![...closure(g, [b])].some((n) => rejoins.has(n)));
+    if (kept.length === heads.length) return { postprocess: all, boundary: heads };
+    heads = kept;
+  }
+}
+
+/** The nodes `from` and everything they feed. */
+function closure(g: GraphIndex, from: readonly onnx.INodeProto[]): Set<onnx.INodeProto> {
+  const out = new Set<onnx.INodeProto>();
+  const stack = [...from];
   while (stack.length) {
     const n = stack.pop() as onnx.INodeProto;
-    if (postprocess.has(n)) continue;
-    postprocess.add(n);
+    if (out.has(n)) continue;
+    out.add(n);
     for (const o of n.output ?? []) for (const c of g.consumers.get(o) ?? []) stack.push(c);
   }
-  return { postprocess, boundary };
+  return out;
 }
 
 function ancestorsOfOutputs(g: GraphIndex): Set<onnx.INodeProto> {
