@@ -88,9 +88,10 @@ export interface OpenedImage {
 /**
  * The checks that read no more than a few bytes: raw pixels' shape and size, an encoded image's length and first
  * bytes. The image worker makes them again; the caller makes them before the frame is copied to it, which for a
- * 512 MB buffer of zeros held the event loop 335 ms and took 512 MB more, only to be refused there.
+ * 512 MB buffer of zeros held the event loop 335 ms and took 512 MB more, only to be refused there. An encoded
+ * image's format is returned ('jpeg', 'png', 'webp').
  */
-export function checkFrame(input: ImageInput, limits: ImageLimits = DEFAULT_LIMITS): void {
+export function checkFrame(input: ImageInput, limits: ImageLimits = DEFAULT_LIMITS): string | undefined {
   if (isRawImage(input)) {
     const { width, height, channels, data } = input;
     // sharp takes 1 to 4 (gray, gray + alpha, RGB, RGBA); its own error for others says nothing of channels
@@ -101,23 +102,23 @@ export function checkFrame(input: ImageInput, limits: ImageLimits = DEFAULT_LIMI
       throw new YoloEdgeError(`raw image: ${data.length} bytes do not make ${width}x${height}x${channels}`, 'BAD_IMAGE');
     }
     checkSize(width, height, limits);
-    return;
+    return undefined;
   }
   if (input.length === 0) throw new YoloEdgeError('image is empty (0 bytes)', 'BAD_IMAGE');
   if (input.length > MAX_IMAGE_FILE_BYTES) {
     throw new YoloEdgeError(`image is ${input.length} bytes, over the limit of ${MAX_IMAGE_FILE_BYTES}`, 'IMAGE_TOO_LARGE');
   }
-  checkSignature(input);
+  return checkSignature(input);
 }
 
 /** Opens an image for decoding after checking its header: format, size, limits. Orientation is applied. */
 export async function openImage(input: ImageInput, limits: ImageLimits = DEFAULT_LIMITS): Promise<OpenedImage> {
-  checkFrame(input, limits);
+  const format = checkFrame(input, limits);
   if (isRawImage(input)) {
     const { width, height, channels, data } = input;
     return { image: sharp(data, { raw: { width, height, channels } }), size: { width, height }, rgbFirst: channels === 2 || channels === 4 };
   }
-  if (checkSignature(input) === 'jpeg' && jpegScanCount(input, MAX_JPEG_SCANS) > MAX_JPEG_SCANS) {
+  if (format === 'jpeg' && jpegScanCount(input, MAX_JPEG_SCANS) > MAX_JPEG_SCANS) {
     throw new YoloEdgeError(`JPEG has more than ${MAX_JPEG_SCANS} scans: each would take a pass over the whole image`, 'BAD_IMAGE');
   }
   // A camera JPEG without Exif has no orientation to apply: its size is read here, sparing a libvips call. With Exif

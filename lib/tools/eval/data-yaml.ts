@@ -3,6 +3,7 @@ import * as path from 'path';
 import { load } from 'js-yaml';
 import { ErrorCode, YoloEdgeError } from '../../errors';
 import { checkFolder } from '../../folder-problem';
+import { shownStart } from '../../config/fields';
 import { NotRegularFile, readUpTo, withRegularFile } from '../../regular-file';
 import { DATA_YAML, MAX_NAMES_BYTES } from './dataset-names';
 import { DatasetItem, IMAGE_EXT, listImages, shownNames, Warn } from './image-list';
@@ -66,7 +67,7 @@ function fault(message: string, code: ErrorCode = 'NO_IMAGES'): YoloEdgeError {
 function kindOf(v: unknown): string {
   if (v == null) return 'empty';
   if (Array.isArray(v)) return 'a list';
-  return typeof v === 'object' ? 'a mapping' : `the ${typeof v} ${JSON.stringify(v).slice(0, 40)}`;
+  return typeof v === 'object' ? 'a mapping' : `the ${typeof v} ${shownStart(v)}`;
 }
 
 /** The yaml as a mapping; within the size names files have (1 MB), read without waiting on a FIFO. */
@@ -148,14 +149,14 @@ async function listFile(list: string, room: number, warn?: Warn): Promise<string
   const tooMany = (): YoloEdgeError => fault(`${list} lists over ${MAX_LISTED_IMAGES} images, more than this tool reads: is it a list of image paths?`);
   const bytes = await withRegularFile(list, async (fh, size) => {
     if (size > MAX_LIST_FILE_BYTES) throw tooMany();
-    return readUpTo(fh, MAX_LIST_FILE_BYTES + 1);
+    return readUpTo(fh, size); // a buffer of the file's size, not of the cap's 64 MB
   }).catch((err: unknown) => {
     throw err instanceof YoloEdgeError ? err : fault(unreadable(list, err as NodeJS.ErrnoException));
   });
   // counted on the bytes: ten million short lines split into strings took gigabytes before being refused
   let lines = 0;
   for (let i = bytes.indexOf(10); i >= 0 && lines <= room; i = bytes.indexOf(10, i + 1)) lines++;
-  if (bytes.length > MAX_LIST_FILE_BYTES || lines > room) throw tooMany();
+  if (lines > room) throw tooMany();
   const named = bytes.toString('utf8').split(/\r\n|\r|\n/).map((l) => l.trim()).filter((l) => l.length > 0);
   const images = named.filter((l) => IMAGE_EXT.test(l));
   const skipped = named.filter((l) => !IMAGE_EXT.test(l));
