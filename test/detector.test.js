@@ -9,7 +9,8 @@ const { Detector } = lib('detector');
 const { loadModelInfo, parseNames } = lib('model/model-info');
 const { hasValidDefaultModel, fetchDefaultModel, DEFAULT_MODEL } = { ...lib('model/default-model'), ...lib('model/fetch-default-model') };
 const { onnx } = require('onnx-proto');
-const { namesMetadata, declaredOutput } = require('./support/model-variants');
+const { namesMetadata, declaredOutput, repeatedClasses } = require('./support/model-variants');
+const { resizeModelFile } = lib('tools/graph-edit/resize-input');
 const { performance } = require('perf_hooks');
 const { sha256File } = lib('model/sha256');
 
@@ -155,6 +156,31 @@ describe('models whose file declares another output than they give', function ()
     } finally {
       await d.close();
     }
+  });
+});
+
+describe('output layouts', function () {
+  this.timeout(120000);
+  const zebra = () => fs.readFileSync(cocoImage('000000000034.jpg'));
+  const detectWith = async (file, options = {}) => {
+    const d = await Detector.create(file, { threads: 1, ...options });
+    try {
+      return { info: d.info, detections: (await d.detect(zebra(), { confidence: 0.1 })).detections };
+    } finally {
+      await d.close();
+    }
+  };
+
+  it('reads a YOLOv8 head of more channels than anchors at a small input as YOLOv8 (it was read as YOLOv5)', async () => {
+    const dir = fx.tmpDir();
+    const small = path.join(dir, 'n96.onnx');
+    await resizeModelFile(requireModel(), small, 96, 96);
+    // 240 classes without names at 96x96: [1, 244, 189]
+    const many = await detectWith(repeatedClasses(small, path.join(dir, 'n96x3.onnx'), 3));
+    assert.deepStrictEqual([many.info.layout, many.info.numClasses, many.info.names[239]], ['yolov8', 240, 'class239']);
+    const base = await detectWith(small);
+    assert.ok(base.detections.length > 0);
+    assert.deepStrictEqual(many.detections.map((x) => [x.classId, x.score, x.box]), base.detections.map((x) => [x.classId, x.score, x.box]));
   });
 });
 

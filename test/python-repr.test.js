@@ -2,7 +2,7 @@
 const assert = require('assert');
 const { lib } = require('./support/paths');
 const { parsePythonRepr } = lib('model/python-repr');
-const { parseNames, detectLayout, describeModel } = lib('model/model-info');
+const { parseNames, detectLayout, describeModel, headAnchors } = lib('model/model-info');
 const { tinyConvModel } = require('./support/tiny-model');
 
 describe('model metadata', () => {
@@ -47,6 +47,23 @@ describe('model metadata', () => {
     // one-class YOLOv5, it gave no detections
     assert.deepStrictEqual(detectLayout([1, 300, 6], 1, false), { layout: 'end2end', numClasses: 1 });
     assert.throws(() => detectLayout([1, 1000], 80, false), /not a YOLO detection output/);
+  });
+
+  it('tells the axes apart by the anchor count of the input size, not by which is larger', () => {
+    assert.deepStrictEqual(headAnchors(640, 640), { yolov8: 8400, yolov5: 25200 });
+    assert.deepStrictEqual(headAnchors(100, 75), { yolov8: 13 * 10 + 7 * 5 + 4 * 3, yolov5: 3 * (13 * 10 + 7 * 5 + 4 * 3) });
+    assert.strictEqual(headAnchors(640, 640, 64).yolov8, 8400 + 100);
+    // 600 classes at 160x160 (525 anchors): fewer anchors than channels, read as YOLOv5 with 520 classes before
+    const at160 = headAnchors(160, 160);
+    assert.deepStrictEqual(detectLayout([1, 604, 525], undefined, false, 'm', at160), { layout: 'yolov8', numClasses: 600 });
+    assert.deepStrictEqual(detectLayout([1, 1575, 605], undefined, false, 'm', at160), { layout: 'yolov5', numClasses: 600 });
+    // a one-class YOLOv5 head at 96x96 has 567 rows: no end-to-end output for being under 1000 rows
+    assert.deepStrictEqual(detectLayout([1, 567, 6], undefined, false, 'm', headAnchors(96, 96)), { layout: 'yolov5', numClasses: 1 });
+    assert.deepStrictEqual(detectLayout([1, 300, 6], undefined, false, 'm', headAnchors(96, 96)), { layout: 'end2end', numClasses: 80 });
+    // a shape that reads either way at its size is refused, naming the fix, unless the names tell
+    const at64 = headAnchors(64, 64);
+    assert.throws(() => detectLayout([1, 252, 84], undefined, false, 'm', at64), (e) => e.code === 'NOT_DETECTOR' && /reads as YOLOv8 with 248 classes or as YOLOv5 with 79 at its input size: name its classes/.test(e.message));
+    assert.deepStrictEqual(detectLayout([1, 252, 84], 79, false, 'm', at64), { layout: 'yolov5', numClasses: 79 });
   });
 
   it('names a non-detect task in a bounded message (a 1 MB task text was put whole in the error and the status)', () => {

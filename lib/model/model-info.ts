@@ -124,7 +124,8 @@ export function describeModel(model: ModelProto, path: string, options: ModelInf
     throw new YoloEdgeError(`${path}: output ${nameText(output.name)} is ${elementName(outType)}; supported output types are float32 and float16`, 'UNSUPPORTED_TYPE');
   }
   let names = options.names ?? parseNames(metadata.props.names);
-  const { layout, numClasses } = detectLayout(outputDims, names?.length, metadata.props.end2end === 'True', path);
+  const anchors = headAnchors(inputHeight, inputWidth, metadata.stride);
+  const { layout, numClasses } = detectLayout(outputDims, names?.length, metadata.props.end2end === 'True', path, anchors);
   if (!names || names.length !== numClasses) names = defaultNames(numClasses, names);
   return {
     path,
@@ -202,16 +203,37 @@ function inputSize(dims: number[], metadata: ModelMetadata): [number, number] {
   return [h, w];
 }
 
-/** Tells the layout apart by shape, helped by the class count when the names are known. */
-export function detectLayout(dims: number[], knownClasses: number | undefined, end2end: boolean, path = 'model'): { layout: OutputLayout; numClasses: number } {
+/** Anchors a head gives at an input size, one row each in its output. */
+export interface HeadAnchors {
+  /** A cell of each level, strides 8 to the largest (YOLOv8, YOLO11). */
+  yolov8: number;
+  /** Three per cell (YOLOv5). */
+  yolov5: number;
+}
+
+/** A head's anchor counts at a height x width input: a level's grid is ceil(side / stride) cells a side. */
+export function headAnchors(height: number, width: number, maxStride = DEFAULT_STRIDE): HeadAnchors {
+  let cells = 0;
+  for (let s = 8; s <= maxStride; s *= 2) cells += Math.ceil(height / s) * Math.ceil(width / s);
+  return { yolov8: cells, yolov5: 3 * cells };
+}
+
+/**
+ * Tells the layout apart by shape, helped by the class count when the names are known and by the anchor count the
+ * input size gives (`anchors`): which axis is the larger is no sign at a small input, where a head of many classes
+ * has fewer anchors than channels (600 classes at 160x160: [1, 604, 525] was read as YOLOv5 with 520 classes).
+ */
+export function detectLayout(dims: number[], knownClasses: number | undefined, end2end: boolean, path = 'model', anchors?: HeadAnchors): { layout: OutputLayout; numClasses: number } {
   const bad = (): YoloEdgeError =>
     new YoloEdgeError(`${path}: output shape ${shapeText(dims)} is not a YOLO detection output ([1, 4+nc, N], [1, N, 5+nc] or [1, K, 6])`, 'NOT_DETECTOR');
   if (dims.length !== 3 || (dims[0] !== 1 && dims[0] !== -1)) throw bad();
   const [, a, b] = dims;
+  const v8 = anchors !== undefined && b === anchors.yolov8;
+  const v5 = anchors !== undefined && a === anchors.yolov5;
   // [1, K, 6] is end-to-end unless it is a one-class YOLOv5 output, whose rows are anchors: 1008 at 128x128 already.
   // A one-class model is told by its rows too: one without the end2end key (a YOLOv10 export) was read as YOLOv5,
   // and gave no detections.
-  const fewRows = a > 0 && a <= 1000;
+  const fewRows = a > 0 && a <= 1000 && !v5;
   if (b === 6 && (end2end || (knownClasses !== undefined && knownClasses !== 1) || fewRows)) {
     return { layout: 'end2end', numClasses: knownClasses ?? 80 };
   }
@@ -219,6 +241,12 @@ export function detectLayout(dims: number[], knownClasses: number | undefined, e
     if (a === 4 + knownClasses) return { layout: 'yolov8', numClasses: knownClasses };
     if (b === 5 + knownClasses) return { layout: 'yolov5', numClasses: knownClasses };
   }
+  if (v8 && v5) {
+    throw new YoloEdgeError(`${path}: output shape ${shapeText(dims)} reads as YOLOv8 with ${a - 4} classes or as YOLOv5 with ${b - 5} at its input size: name its classes (the Class names setting) to tell which`, 'NOT_DETECTOR');
+  }
+  if (v8 && a > 4) return { layout: 'yolov8', numClasses: classCount(a - 4, dims, path) };
+  if (v5 && b > 5) return { layout: 'yolov5', numClasses: classCount(b - 5, dims, path) };
+  // no anchor count of the input size (other strides): the anchors' axis is the longer one
   if (a > 4 && (b > a || b === -1)) return { layout: 'yolov8', numClasses: classCount(a - 4, dims, path) };
   if (b > 5 && (a > b || a === -1)) return { layout: 'yolov5', numClasses: classCount(b - 5, dims, path) };
   throw bad();

@@ -232,6 +232,27 @@ function weightOnlyUint8(src, dst) {
   });
 }
 
+/** The output's final Concat (boxes, class scores) and its inputs: the node the head edits below rewrite. */
+function headConcat(graph) {
+  const out = graph.output[0].name;
+  const concat = graph.node.find((n) => n.output[0] === out);
+  if (!concat || concat.opType !== 'Concat' || concat.input.length !== 2) throw new Error(`expected the output to be Concat(boxes, scores), found ${concat?.opType}`);
+  return concat;
+}
+
+/**
+ * A YOLOv8 head of `copies` times the classes, without names metadata: the class rows repeated (class c + 80k
+ * scores as class c), as a model trained on many classes gives [1, 4 + 80 * copies, N].
+ */
+function repeatedClasses(src, dst, copies) {
+  return edit(src, dst, `repeated-classes-${copies}`, (graph) => {
+    const concat = headConcat(graph);
+    concat.input = [concat.input[0], ...Array.from({ length: copies }, () => concat.input[1])];
+    const dims = graph.output[0].type.tensorType.shape.dim;
+    dims[1].dimValue = 4 + (Number(dims[1].dimValue) - 4) * copies;
+  }, (model) => { model.metadataProps = model.metadataProps.filter((p) => p.key !== 'names'); });
+}
+
 function floatTensor(name, values) {
   return onnx.TensorProto.create({ name, dataType: 1, dims: [], rawData: Buffer.from(Float32Array.from(values).buffer) });
 }
@@ -260,4 +281,4 @@ function iou(p, q) {
   return union > 0 ? inter / union : 0;
 }
 
-module.exports = { perturbConvWeights, collapseClassScores, renameClasses, namesMetadata, declaredOutput, float16Copy, firstClasses, endToEnd, convInteger, weightOnlyUint8, pairDetections, iou };
+module.exports = { perturbConvWeights, collapseClassScores, renameClasses, namesMetadata, declaredOutput, float16Copy, firstClasses, endToEnd, convInteger, weightOnlyUint8, repeatedClasses, pairDetections, iou };
