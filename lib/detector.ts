@@ -3,7 +3,7 @@ import { ImageLimits, DEFAULT_LIMITS } from './image/decode';
 import { LetterboxGeometry, toSourceBox } from './image/letterbox';
 import { KeepPixels } from './image/preprocess';
 import { tensorByteLength } from './image/tensor-layout';
-import { DEFAULT_STRIDE, loadModelInfo, ModelInfo, parseNames } from './model/model-info';
+import { DEFAULT_STRIDE, loadModelInfo, ModelInfo, parseNames, settleLayout } from './model/model-info';
 import { FoundBoxes } from './postprocess/find-boxes';
 import { CpuFeatures } from './runtime/cpu-features';
 import { saturationWarning } from './runtime/saturation-check';
@@ -119,9 +119,9 @@ export class Detector {
   private readonly slots: Slot[] = [];
 
   /** `saturation`: why this INT8 model loses accuracy on this CPU (its int8 products saturate), when it does. */
-  private constructor(readonly info: ModelInfo, private readonly lease: SessionLease, limits: ImageLimits, readonly saturation?: string) {
-    const stride = info.dynamicInput ? info.metadata.stride ?? DEFAULT_STRIDE : 0;
-    const { inputWidth: width, inputHeight: height, inputType: tensor } = info;
+  private constructor(private described: ModelInfo, private readonly lease: SessionLease, limits: ImageLimits, readonly saturation?: string) {
+    const stride = described.dynamicInput ? described.metadata.stride ?? DEFAULT_STRIDE : 0;
+    const { inputWidth: width, inputHeight: height, inputType: tensor } = described;
     const bytes = tensorByteLength(tensor, width, height);
     for (let i = 0; i < SLOTS; i++) {
       const spec: SlotSpec = { key: nextSlotKey++, buffer: new SharedArrayBuffer(bytes), tensor, width, height, stride, limits };
@@ -136,21 +136,27 @@ export class Detector {
     const identity = await fileIdentity(modelPath);
     const { info } = await loadModelInfo(modelPath, { names: options.names });
     await checkSameFile(modelPath, identity, info.sha256, 'load');
-    const mismatch = namesCountWarning(options.names, info) ?? metadataNamesWarning(info, options.names);
-    if (mismatch) options.warn?.(mismatch);
     const saturation = saturationWarning(info, options.cpu);
     const lease = await acquireSession(modelPath, options, options.warn, identity, info.sha256);
     frameDecoder.acquire();
     let d: Detector;
     try {
       d = new Detector(info, lease, options.limits ?? DEFAULT_LIMITS, saturation);
-      await d.runSession(); // warm-up: the first run allocates and plans
+      // warm-up: the first run allocates and plans, and its output shape settles what the declared one left open
+      d.described = settleLayout(info, (await d.runBare()).dims, { names: options.names });
     } catch (err) {
       await Promise.all([lease.release(), frameDecoder.release()]);
       throw err instanceof YoloEdgeError ? err : new YoloEdgeError(`${modelPath}: ${(err as Error).message}`, 'MODEL_LOAD_FAILED');
     }
+    const mismatch = namesCountWarning(options.names, d.info) ?? metadataNamesWarning(d.info, options.names);
+    if (mismatch) options.warn?.(mismatch);
     if (saturation) options.warn?.(saturation);
     return d;
+  }
+
+  /** The model as described, its layout and classes as its first run showed them. */
+  get info(): ModelInfo {
+    return this.described;
   }
 
   get providers(): string[] {
@@ -184,10 +190,14 @@ export class Detector {
 
   /** The bare session.run on a slot's current input tensor (benchmarks); ms as the worker measured it. */
   async runSession(): Promise<{ ms: number }> {
+    return { ms: (await this.runBare()).ms };
+  }
+
+  private async runBare(): Promise<RunReply> {
     if (this.closed) throw new YoloEdgeError('detector is closed', 'CLOSED');
     const slot = await this.takeSlot();
     try {
-      return { ms: (await this.run(slot)).ms };
+      return await this.run(slot);
     } finally {
       this.giveSlot(slot);
     }

@@ -10,6 +10,7 @@ const { loadModelInfo, parseNames } = lib('model/model-info');
 const { hasValidDefaultModel, fetchDefaultModel, DEFAULT_MODEL } = { ...lib('model/default-model'), ...lib('model/fetch-default-model') };
 const { onnx } = require('onnx-proto');
 const { namesMetadata, declaredOutput, repeatedClasses } = require('./support/model-variants');
+const { quantizeModel } = lib('tools/quantize/quantize');
 const { resizeModelFile } = lib('tools/graph-edit/resize-input');
 const { performance } = require('perf_hooks');
 const { sha256File } = lib('model/sha256');
@@ -181,6 +182,28 @@ describe('output layouts', function () {
     const base = await detectWith(small);
     assert.ok(base.detections.length > 0);
     assert.deepStrictEqual(many.detections.map((x) => [x.classId, x.score, x.box]), base.detections.map((x) => [x.classId, x.score, x.box]));
+  });
+
+  it('reads the layout and classes of an output declared with a symbolic class axis from its first run (it was YOLOv5 with 8395 classes)', async () => {
+    const dir = fx.tmpDir();
+    const base = await detectWith(requireModel());
+    const bare = namesMetadata(requireModel(), path.join(dir, 'bare.onnx'), '');
+    for (const dims of [[1, -1, 8400], [1, 'classes', 8400], [1, 'c', 'anchors']]) {
+      for (const [src, names] of [[requireModel(), 'person'], [bare, 'class0']]) {
+        const file = declaredOutput(src, path.join(dir, `${dims.join('_')}-${names}.onnx`), dims);
+        const { info: declared } = await loadModelInfo(file);
+        const open = names === 'class0' || dims[2] === 'anchors';
+        assert.strictEqual(declared.layoutFromRun, open, `${dims} ${names}`);
+        const r = await detectWith(file);
+        assert.deepStrictEqual([r.info.layout, r.info.numClasses, r.info.names[0], r.info.layoutFromRun], ['yolov8', 80, names, false], `${dims} ${names}`);
+        assert.deepStrictEqual(r.detections.map((x) => [x.classId, x.score, x.box]), base.detections.map((x) => [x.classId, x.score, x.box]));
+      }
+    }
+    // the graph tools, which do not run it first, refuse one left open
+    const open = declaredOutput(bare, path.join(dir, 'open.onnx'), [1, 'c', 'anchors']);
+    await assert.rejects(resizeModelFile(open, path.join(dir, 'r.onnx'), 320, 320),
+      (e) => e.code === 'UNSUPPORTED_MODEL' && /its output shape \[1,-1,-1\] leaves the layout or the class count to the first run/.test(e.message));
+    await assert.rejects(quantizeModel({ model: open, out: path.join(dir, 'q.onnx'), calib: dir }), (e) => e.code === 'NOT_DETECTOR' && /leaves the layout or the class count to the first run/.test(e.message));
   });
 });
 

@@ -66,6 +66,18 @@ describe('model metadata', () => {
     assert.deepStrictEqual(detectLayout([1, 252, 84], 79, false, 'm', at64), { layout: 'yolov5', numClasses: 79 });
   });
 
+  it('leaves the layout open where a symbolic dim hides it, to be read from the first run (the class axis was taken for anchors)', () => {
+    const at640 = headAnchors(640, 640);
+    // [1, -1, 8400] was YOLOv5 with 8395 classes: 8400 is the anchor count at 640, so YOLOv8, of the names' count
+    assert.strictEqual(detectLayout([1, -1, 8400], undefined, false, 'm', at640), undefined);
+    assert.deepStrictEqual(detectLayout([1, -1, 8400], 80, false, 'm', at640), { layout: 'yolov8', numClasses: 80 });
+    assert.strictEqual(detectLayout([1, 25200, -1], undefined, false, 'm', at640), undefined);
+    assert.strictEqual(detectLayout([1, -1, -1], 80, false, 'm', at640), undefined);
+    // a dynamic export's symbolic axis is its anchors'
+    assert.deepStrictEqual(detectLayout([1, 84, -1], undefined, false, 'm', at640), { layout: 'yolov8', numClasses: 80 });
+    assert.deepStrictEqual(detectLayout([1, -1, 85], undefined, false, 'm', at640), { layout: 'yolov5', numClasses: 80 });
+  });
+
   it('names a non-detect task in a bounded message (a 1 MB task text was put whole in the error and the status)', () => {
     const model = tinyConvModel({ cin: 3, cout: 84, size: 64, weights: new Array(252).fill(0), bias: new Array(84).fill(0) });
     model.metadataProps.push({ key: 'task', value: 'x'.repeat(1e6) });

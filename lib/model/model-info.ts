@@ -45,6 +45,12 @@ export interface ModelInfo {
   layout: OutputLayout;
   numClasses: number;
   names: string[];
+  /**
+   * The declared output shape leaves the layout or the class count open (a symbolic dim where they are read, and no
+   * names or anchor count to tell): layout is then YOLOv8 and numClasses the names' count (0 without) until a run's
+   * output settles them (settleLayout; a detector does at its warm-up).
+   */
+  layoutFromRun: boolean;
   metadata: ModelMetadata;
   /** 'int8' when QDQ, QOperator or dynamic-quantization nodes are present, 'fp16' for float16 input or Conv weights, else 'fp32'. */
   precision: 'fp32' | 'fp16' | 'int8';
@@ -123,10 +129,9 @@ export function describeModel(model: ModelProto, path: string, options: ModelInf
   if (outType !== 0 && outType !== TensorType.FLOAT && outType !== TensorType.FLOAT16) {
     throw new YoloEdgeError(`${path}: output ${nameText(output.name)} is ${elementName(outType)}; supported output types are float32 and float16`, 'UNSUPPORTED_TYPE');
   }
-  let names = options.names ?? parseNames(metadata.props.names);
-  const anchors = headAnchors(inputHeight, inputWidth, metadata.stride);
-  const { layout, numClasses } = detectLayout(outputDims, names?.length, metadata.props.end2end === 'True', path, anchors);
-  if (!names || names.length !== numClasses) names = defaultNames(numClasses, names);
+  const given = options.names ?? parseNames(metadata.props.names);
+  const reading = readLayout(outputDims, given, metadata, path, inputHeight, inputWidth);
+  const { layout, numClasses, names } = reading ?? { layout: 'yolov8', numClasses: given?.length ?? 0, names: given ?? [] };
   return {
     path,
     sha256: '',
@@ -145,6 +150,7 @@ export function describeModel(model: ModelProto, path: string, options: ModelInf
     layout,
     numClasses,
     names,
+    layoutFromRun: !reading,
     metadata,
     precision: isQuantized(graph) ? 'int8' : sessionInput === 'float16' || hasFloat16Weights(graph) ? 'fp16' : 'fp32',
     int8Weights: int8WeightPeaks(graph),
@@ -203,6 +209,32 @@ function inputSize(dims: number[], metadata: ModelMetadata): [number, number] {
   return [h, w];
 }
 
+/**
+ * The layout, class count and names as the output shape `dims` of a height x width input tells them; undefined when
+ * a symbolic dim leaves them open. Names that do not fit the class count are filled (class7) or cut to it.
+ */
+function readLayout(dims: number[], given: string[] | undefined, metadata: ModelMetadata, path: string, height: number, width: number): Pick<ModelInfo, 'layout' | 'numClasses' | 'names'> | undefined {
+  const reading = detectLayout(dims, given?.length, metadata.props.end2end === 'True', path, headAnchors(height, width, metadata.stride));
+  if (!reading) return undefined;
+  return { ...reading, names: given?.length === reading.numClasses ? given : defaultNames(reading.numClasses, given) };
+}
+
+/**
+ * The layout and class count as a run's output shape shows them, the run at the input size described (a detector's
+ * warm-up): the declared shape may leave them open, as a symbolic class axis does (`[1, -1, 8400]` was read as
+ * YOLOv5 with 8395 classes). One with every dim declared reads the same.
+ */
+export function settleLayout(info: ModelInfo, dims: number[], options: ModelInfoOptions = {}): ModelInfo {
+  const reading = readLayout(dims, options.names ?? parseNames(info.metadata.props.names), info.metadata, info.path, info.inputHeight, info.inputWidth);
+  if (!reading) throw new YoloEdgeError(`${info.path}: its run gave output shape ${shapeText(dims)}, which is not a YOLO detection output`, 'BAD_OUTPUT');
+  return { ...info, ...reading, layoutFromRun: false };
+}
+
+/** A model's layout as the graph tools name it when they refuse it. */
+export function layoutText(info: ModelInfo): string {
+  return info.layoutFromRun ? `its output shape ${shapeText(info.outputDims)} leaves the layout or the class count to the first run` : `this one is '${info.layout}'`;
+}
+
 /** Anchors a head gives at an input size, one row each in its output. */
 export interface HeadAnchors {
   /** A cell of each level, strides 8 to the largest (YOLOv8, YOLO11). */
@@ -223,7 +255,7 @@ export function headAnchors(height: number, width: number, maxStride = DEFAULT_S
  * input size gives (`anchors`): which axis is the larger is no sign at a small input, where a head of many classes
  * has fewer anchors than channels (600 classes at 160x160: [1, 604, 525] was read as YOLOv5 with 520 classes).
  */
-export function detectLayout(dims: number[], knownClasses: number | undefined, end2end: boolean, path = 'model', anchors?: HeadAnchors): { layout: OutputLayout; numClasses: number } {
+export function detectLayout(dims: number[], knownClasses: number | undefined, end2end: boolean, path = 'model', anchors?: HeadAnchors): { layout: OutputLayout; numClasses: number } | undefined {
   const bad = (): YoloEdgeError =>
     new YoloEdgeError(`${path}: output shape ${shapeText(dims)} is not a YOLO detection output ([1, 4+nc, N], [1, N, 5+nc] or [1, K, 6])`, 'NOT_DETECTOR');
   if (dims.length !== 3 || (dims[0] !== 1 && dims[0] !== -1)) throw bad();
@@ -244,11 +276,16 @@ export function detectLayout(dims: number[], knownClasses: number | undefined, e
   if (v8 && v5) {
     throw new YoloEdgeError(`${path}: output shape ${shapeText(dims)} reads as YOLOv8 with ${a - 4} classes or as YOLOv5 with ${b - 5} at its input size: name its classes (the Class names setting) to tell which`, 'NOT_DETECTOR');
   }
-  if (v8 && a > 4) return { layout: 'yolov8', numClasses: classCount(a - 4, dims, path) };
-  if (v5 && b > 5) return { layout: 'yolov5', numClasses: classCount(b - 5, dims, path) };
-  // no anchor count of the input size (other strides): the anchors' axis is the longer one
+  // a symbolic class axis: the names' count, else open until a run shows it
+  const classes = (channels: number, boxColumns: number): number | undefined =>
+    channels === -1 ? knownClasses : channels > boxColumns ? classCount(channels - boxColumns, dims, path) : undefined;
+  const read = (layout: OutputLayout, numClasses: number | undefined) => (numClasses === undefined ? undefined : { layout, numClasses });
+  if (v8 && (a > 4 || a === -1)) return read('yolov8', classes(a, 4));
+  if (v5 && (b > 5 || b === -1)) return read('yolov5', classes(b, 5));
+  // no anchor count of the input size (other strides): the anchors' axis is the longer one, or the symbolic one
   if (a > 4 && (b > a || b === -1)) return { layout: 'yolov8', numClasses: classCount(a - 4, dims, path) };
   if (b > 5 && (a > b || a === -1)) return { layout: 'yolov5', numClasses: classCount(b - 5, dims, path) };
+  if (a === -1 && b === -1) return undefined;
   throw bad();
 }
 

@@ -132,10 +132,10 @@ async function run(session: ort.InferenceSession, req: RunRequest): Promise<{ re
     return fetches ? session.run(feeds, fetches) : session.run(feeds);
   });
   const t2 = performance.now();
-  const result: RunResult = { id: req.id, ms: t2 - t1, postMs: 0 };
-  const transfer: ArrayBuffer[] = [];
   const t = out[req.output.name] ?? out[session.outputNames[0]];
   const dims = t.dims.slice();
+  const result: RunResult = { id: req.id, ms: t2 - t1, postMs: 0, dims };
+  const transfer: ArrayBuffer[] = [];
   // the first run (the detector's warm-up) checks it, before any frame is decoded by it
   if (!outputChecked) checkOutputDims(dims, req.output.dims);
   outputChecked = true;

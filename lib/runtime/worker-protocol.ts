@@ -55,6 +55,8 @@ export interface RunResult {
   ms: number;
   /** Decode and NMS. */
   postMs: number;
+  /** The output's shape in this run. */
+  dims: number[];
   found?: FoundBoxes;
   raw?: TensorMessage;
 }

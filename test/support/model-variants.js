@@ -89,7 +89,10 @@ function namesMetadata(src, dst, text) {
   return edit(src, dst, 'renamed-classes', () => {}, (model) => setMetadata(model, 'names', text));
 }
 
-/** An unchanged model whose file declares its output with other dims (as a hand edit or a broken export may). */
+/**
+ * An unchanged model whose file declares its output with other dims (as a hand edit or a broken export may): each a
+ * size, or a name for a symbolic dim.
+ */
 function declaredOutput(src, dst, dims) {
   return edit(src, dst, 'declared-output', (graph) => setOutput(graph, graph.output[0].name, dims));
 }
@@ -116,7 +119,7 @@ function op(opType, input, output, attrs = {}) {
 
 function setOutput(graph, name, dims) {
   graph.output[0].name = name;
-  graph.output[0].type.tensorType.shape.dim = dims.map((d) => onnx.TensorShapeProto.Dimension.create({ dimValue: d }));
+  graph.output[0].type.tensorType.shape.dim = dims.map((d) => onnx.TensorShapeProto.Dimension.create(typeof d === 'string' ? { dimParam: d } : { dimValue: d }));
 }
 
 /** A model with the first k classes only: the output's class rows after k are sliced off, names cut to k. */

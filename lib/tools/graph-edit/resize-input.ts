@@ -8,7 +8,7 @@ import { checkWritable, writeAtomic } from '../quantize/write';
 import { YoloEdgeError } from '../../errors';
 import { float16Of, fromFloat16 } from '../../model/float16';
 import { withFloat32Edges } from '../../model/float32-edges';
-import { describeModel, MAX_INPUT_SIDE, ModelInfo } from '../../model/model-info';
+import { describeModel, layoutText, MAX_INPUT_SIDE, ModelInfo } from '../../model/model-info';
 import { decodeModel, encodeModel, graphOf, ModelProto, nameText, readModelBytes, requireEmbeddedWeights, shapeText, TensorType } from '../../model/onnx-file';
 
 /** One detection level: its grid and stride, as the model's anchor constant encodes them. */
@@ -38,7 +38,7 @@ export interface ResizeReport {
  */
 export async function resizeModel(model: ModelProto, height: number, width: number, path = 'model'): Promise<ResizeReport> {
   const info = describeModel(model, path);
-  if (info.layout !== 'yolov8') throw new YoloEdgeError(`${path}: resize-input rewrites YOLOv8/YOLO11 detectors with output [1, 4+nc, N]; this one is '${info.layout}'`, 'UNSUPPORTED_MODEL');
+  if (info.layout !== 'yolov8' || info.layoutFromRun) throw new YoloEdgeError(`${path}: resize-input rewrites YOLOv8/YOLO11 detectors with output [1, 4+nc, N]; ${layoutText(info)}`, 'UNSUPPORTED_MODEL');
   const graph = graphOf(model);
   const input = graph.input.find((i) => i.name === info.inputName) as onnx.ValueInfoProto;
   const dims = input.type?.tensorType?.shape?.dim ?? [];

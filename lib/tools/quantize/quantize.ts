@@ -2,7 +2,7 @@ import { onnx } from 'onnx-proto';
 import { listSplit, Split } from '../eval/dataset';
 import { usableImages } from '../eval/usable-images';
 import { decodeModel, encodeModel, nameText, readModelBytes, requireEmbeddedWeights, requireOpset, valueDims } from '../../model/onnx-file';
-import { checkInputSize, describeModel } from '../../model/model-info';
+import { checkInputSize, describeModel, layoutText } from '../../model/model-info';
 import { YoloEdgeError } from '../../errors';
 import { sessionThreads } from '../../runtime/threads';
 import { AccuracyBudgetResult, applyAccuracyBudget } from './budget';
@@ -110,7 +110,7 @@ export async function quantizeModel(options: Partial<QuantizeOptions> & Pick<Qua
   const info = describeModel(source, o.model);
   // calibration runs it at its input size (65536x65536 asked for 51 GB); the detector would refuse the result
   checkInputSize(info);
-  if (info.layout !== 'yolov8') throw new YoloEdgeError(`${o.model}: quantize supports YOLOv8/YOLO11 detectors with output [1, 4+nc, N]; this one is '${info.layout}'`, 'NOT_DETECTOR');
+  if (info.layout !== 'yolov8' || info.layoutFromRun) throw new YoloEdgeError(`${o.model}: quantize supports YOLOv8/YOLO11 detectors with output [1, 4+nc, N]; ${layoutText(info)}`, 'NOT_DETECTOR');
   if (info.precision === 'int8') throw new YoloEdgeError(`${o.model} is already quantized`, 'ALREADY_QUANTIZED');
   if (info.precision === 'fp16') throw new YoloEdgeError(`${o.model} is a float16 model; quantize its float32 original`, 'NOT_FLOAT');
   if (info.inputType !== 'float32') throw new YoloEdgeError(`${o.model} takes ${info.inputType} input; quantize its float32 original`, 'NOT_FLOAT');
