@@ -66,6 +66,21 @@ describe('model metadata', () => {
     assert.deepStrictEqual(detectLayout([1, 252, 84], 79, false, 'm', at64), { layout: 'yolov5', numClasses: 79 });
   });
 
+  it('refuses a head output transposed, its anchors on the channel axis (it was read as the other layout: no boxes, or objectness as class 0)', () => {
+    const at640 = headAnchors(640, 640);
+    const refused = (dims, names, which) => assert.throws(() => detectLayout(dims, names, false, 'm', at640),
+      (e) => e.code === 'NOT_DETECTOR' && e.message.startsWith(`m: output shape [${dims}] is ${which}`), `${dims} ${names}`);
+    // a transposed YOLOv8 is told by its names: 4+nc columns, one row a cell
+    refused([1, 8400, 84], 80, 'a YOLOv8 output transposed');
+    refused([1, 8400, 6], 2, 'a YOLOv8 output transposed');
+    for (const names of [undefined, 80, 2]) refused([1, 85, 25200], names, 'a YOLOv5 output transposed');
+    // one row a cell of 5+nc columns is YOLOX's and YOLOv6's layout, read as YOLOv5's with or without names
+    assert.deepStrictEqual(detectLayout([1, 8400, 85], undefined, false, 'm', at640), { layout: 'yolov5', numClasses: 80 });
+    assert.deepStrictEqual(detectLayout([1, 8400, 85], 80, false, 'm', at640), { layout: 'yolov5', numClasses: 80 });
+    // at 64x64 a YOLOv8 head of 80 classes has as many anchors as channels: [1, 84, 84] is read as it is
+    assert.deepStrictEqual(detectLayout([1, 84, 84], undefined, false, 'm', headAnchors(64, 64)), { layout: 'yolov8', numClasses: 80 });
+  });
+
   it('leaves the layout open where a symbolic dim hides it, to be read from the first run (the class axis was taken for anchors)', () => {
     const at640 = headAnchors(640, 640);
     // [1, -1, 8400] was YOLOv5 with 8395 classes: 8400 is the anchor count at 640, so YOLOv8, of the names' count

@@ -262,16 +262,24 @@ export function detectLayout(dims: number[], knownClasses: number | undefined, e
   const [, a, b] = dims;
   const v8 = anchors !== undefined && b === anchors.yolov8;
   const v5 = anchors !== undefined && a === anchors.yolov5;
+  // A head's output transposed: anchors on the axis the layout has channels on. One row a cell with 5+nc columns is
+  // YOLOX's and YOLOv6's layout, read as YOLOv5's: only names counting 4+nc columns tell a transposed YOLOv8 from it.
+  const transposedV8 = anchors !== undefined && a === anchors.yolov8 && knownClasses !== undefined && b === 4 + knownClasses;
+  const transposed = anchors !== undefined && !v8 && !v5 && (transposedV8 || b === anchors.yolov5);
   // [1, K, 6] is end-to-end unless it is a one-class YOLOv5 output, whose rows are anchors: 1008 at 128x128 already.
   // A one-class model is told by its rows too: one without the end2end key (a YOLOv10 export) was read as YOLOv5,
   // and gave no detections.
-  const fewRows = a > 0 && a <= 1000 && !v5;
-  if (b === 6 && (end2end || (knownClasses !== undefined && knownClasses !== 1) || fewRows)) {
+  const fewRows = a > 0 && a <= 1000;
+  if (b === 6 && (end2end || (!v5 && !transposed && ((knownClasses !== undefined && knownClasses !== 1) || fewRows)))) {
     return { layout: 'end2end', numClasses: knownClasses ?? 80 };
   }
   if (knownClasses !== undefined) {
     if (a === 4 + knownClasses) return { layout: 'yolov8', numClasses: knownClasses };
     if (b === 5 + knownClasses) return { layout: 'yolov5', numClasses: knownClasses };
+  }
+  if (transposed) {
+    const which = transposedV8 ? 'a YOLOv8 output transposed ([1, N, 4+nc])' : 'a YOLOv5 output transposed ([1, 5+nc, N])';
+    throw new YoloEdgeError(`${path}: output shape ${shapeText(dims)} is ${which}, which is not read here: export it without the transpose`, 'NOT_DETECTOR');
   }
   if (v8 && v5) {
     throw new YoloEdgeError(`${path}: output shape ${shapeText(dims)} reads as YOLOv8 with ${a - 4} classes or as YOLOv5 with ${b - 5} at its input size: name its classes (the Class names setting) to tell which`, 'NOT_DETECTOR');
