@@ -3,13 +3,13 @@ const assert = require('assert');
 const fs = require('fs');
 const path = require('path');
 const sharp = require('sharp');
-const { requireModel, cocoImage, lib } = require('./support/paths');
+const { requireModel, requireCoco128, cocoImage, lib } = require('./support/paths');
 const fx = require('./support/fixtures');
 const { Detector } = lib('detector');
 const { loadModelInfo, parseNames } = lib('model/model-info');
 const { hasValidDefaultModel, fetchDefaultModel, DEFAULT_MODEL } = { ...lib('model/default-model'), ...lib('model/fetch-default-model') };
 const { onnx } = require('onnx-proto');
-const { namesMetadata, declaredOutput, repeatedClasses } = require('./support/model-variants');
+const { namesMetadata, declaredOutput, repeatedClasses, logitScores, float16Copy } = require('./support/model-variants');
 const { quantizeModel } = lib('tools/quantize/quantize');
 const { resizeModelFile } = lib('tools/graph-edit/resize-input');
 const { performance } = require('perf_hooks');
@@ -204,6 +204,41 @@ describe('output layouts', function () {
     await assert.rejects(resizeModelFile(open, path.join(dir, 'r.onnx'), 320, 320),
       (e) => e.code === 'UNSUPPORTED_MODEL' && /its output shape \[1,-1,-1\] leaves the layout or the class count to the first run/.test(e.message));
     await assert.rejects(quantizeModel({ model: open, out: path.join(dir, 'q.onnx'), calib: dir }), (e) => e.code === 'NOT_DETECTOR' && /leaves the layout or the class count to the first run/.test(e.message));
+  });
+});
+
+describe('scores that are not probabilities', function () {
+  this.timeout(300000);
+
+  it('fail the frame of a head exported without its final sigmoid with BAD_OUTPUT (its logits passed as scores: a zebra at 2.57)', async () => {
+    const d = await Detector.create(logitScores(requireModel(), path.join(fx.tmpDir(), 'logits.onnx')), { threads: 1 });
+    try {
+      for (const multiLabel of [false, true]) {
+        await assert.rejects(d.detect(fs.readFileSync(cocoImage('000000000034.jpg')), { multiLabel }),
+          (e) => e.code === 'BAD_OUTPUT' && /^the model's scores are not probabilities: anchor \d+ has [\d.]+, over 1 \(its head was exported without its final sigmoid/.test(e.message));
+      }
+    } finally {
+      await d.close();
+    }
+  });
+
+  it("never trip on yolov8n's own output, FP32 or FP16, over coco128 (every class score at most 1)", async function () {
+    const images = path.join(requireCoco128(this), 'images');
+    const files = fs.readdirSync(images).filter((f) => f.endsWith('.jpg'));
+    for (const file of [requireModel(), float16Copy(requireModel(), path.join(fx.tmpDir(), 'fp16.onnx'))]) {
+      const d = await Detector.create(file, { threads: 2 });
+      try {
+        let top = 0;
+        for (const f of files) {
+          const r = await d.detect(fs.readFileSync(path.join(images, f)), { confidence: 0.001, keepRaw: true });
+          const scores = r.raw.subarray(4 * 8400);
+          for (let i = 0; i < scores.length; i++) if (scores[i] > top) top = scores[i];
+        }
+        assert.ok(top > 0.9 && top <= 1, `${path.basename(file)}: top score ${top}`);
+      } finally {
+        await d.close();
+      }
+    }
   });
 });
 

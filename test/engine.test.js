@@ -105,6 +105,22 @@ describe('output decoding', () => {
     decode(Math.fround(3 + 2e-4));
     assert.deepStrictEqual([c.count, c.classIds[0]], [1, 3], 'float noise on a class id is rounded off');
   });
+  it('fails a frame with BAD_OUTPUT when a score over the threshold is over 1 in any layout (a logit, not a probability)', () => {
+    const c = new Candidates();
+    const decode = (data, dims, layout, o = opts) => decodeOutput(new Float32Array(data), dims, layout, 2, o, c, new DecodeScratch());
+    const logit = (e) => e.code === 'BAD_OUTPUT' && /^the model's scores are not probabilities: anchor 1 has 2\.5, over 1/.test(e.message);
+    // channel-first, 2 anchors: anchor 1's class 1 is 2.5, in both class modes
+    const v8 = [50, 50, 50, 50, 10, 10, 10, 10, 0.9, 0.1, 0.1, 2.5];
+    assert.throws(() => decode(v8, [1, 6, 2], 'yolov8'), logit);
+    assert.throws(() => decode(v8, [1, 6, 2], 'yolov8', { ...opts, multiLabel: true }), logit);
+    // rows: anchor 1's objectness, then its class score
+    assert.throws(() => decode([50, 50, 10, 10, 0.9, 0.9, 0, 50, 50, 10, 10, 2.5, 0.9, 0], [1, 2, 7], 'yolov5'), logit);
+    assert.throws(() => decode([50, 50, 10, 10, 0.9, 0.9, 0, 50, 50, 10, 10, 0.9, 2.5, 0], [1, 2, 7], 'yolov5'), logit);
+    assert.throws(() => decode([0, 0, 10, 10, 0.9, 1, 0, 0, 10, 10, 2.5, 1], [1, 2, 6], 'end2end'), logit);
+    // a quantized output may round a little over 1
+    decode([50, 50, 10, 10, 1.004, 1.004], [1, 6, 1], 'yolov8');
+    assert.deepStrictEqual([c.count, c.scores[0]], [1, Math.fround(1.004)]);
+  });
   it('leaves out boxes of negative width or height (x2 left of x1), keeps zero-size ones', () => {
     const c = new Candidates();
     const kept = (data, dims, layout) => {

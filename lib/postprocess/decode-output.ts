@@ -56,7 +56,7 @@ function decodeChannelsFirst(data: Float32Array, n: number, nc: number, opts: De
       const row = data.subarray((4 + c) * n, (5 + c) * n);
       for (let i = 0; i < n; i++) {
         const v = row[i];
-        if (v > conf) pushCxcywh(out, data, n, i, v, c);
+        if (v > conf) pushCxcywh(out, data, n, i, checkScore(v, i), c);
       }
     }
     return;
@@ -78,7 +78,7 @@ function decodeChannelsFirst(data: Float32Array, n: number, nc: number, opts: De
       }
     }
   }
-  for (let i = 0; i < n; i++) if (bestClass[i] >= 0 && allowed(opts, bestClass[i])) pushCxcywh(out, data, n, i, best[i], bestClass[i]);
+  for (let i = 0; i < n; i++) if (bestClass[i] >= 0 && allowed(opts, bestClass[i])) pushCxcywh(out, data, n, i, checkScore(best[i], i), bestClass[i]);
 }
 
 // [1, N, 5+nc]: cx, cy, w, h, objectness, class scores; score = objectness * class score.
@@ -89,13 +89,14 @@ function decodeRows(data: Float32Array, n: number, nc: number, opts: DecodeOptio
     const r = i * stride;
     const obj = data[r + 4];
     if (obj <= conf) continue;
+    checkScore(obj, i);
     const hw = data[r + 2] / 2;
     const hh = data[r + 3] / 2;
     const x1 = data[r] - hw, y1 = data[r + 1] - hh, x2 = data[r] + hw, y2 = data[r + 1] + hh;
     let bestScore = -Infinity;
     let bestC = -1;
     for (let c = 0; c < nc; c++) {
-      const score = obj * data[r + 5 + c];
+      const score = obj * checkScore(data[r + 5 + c], i);
       if (opts.multiLabel) {
         if (score > conf && allowed(opts, c)) out.push(x1, y1, x2, y2, score, c);
       } else if (score > bestScore) {
@@ -113,9 +114,27 @@ function decodeEnd2End(data: Float32Array, k: number, opts: DecodeOptions, out: 
     const r = i * 6;
     const score = data[r + 4];
     if (!(score > opts.confidence)) continue; // padding rows (score 0, class -1 in some exports) are not read
+    checkScore(score, i);
     const c = classIndex(data[r + 5], i);
     if (allowed(opts, c)) out.push(data[r], data[r + 1], data[r + 2], data[r + 3], score, c);
   }
+}
+
+/**
+ * A sigmoid's largest output, and the rounding a quantized output may add to it (a step of 1/255). A score over it is
+ * a logit: a head exported without its final sigmoid, whose raw values (2.57 for a zebra) passed as scores.
+ */
+const MAX_SCORE = 1 + 1e-2;
+
+/**
+ * A score read for a candidate (over the threshold), as it is: a finite one over MAX_SCORE fails the frame. An
+ * infinite one is left out with its box (Candidates), as other values of a broken export are.
+ */
+function checkScore(v: number, anchor: number): number {
+  if (v > MAX_SCORE && v < Infinity) {
+    throw new YoloEdgeError(`the model's scores are not probabilities: anchor ${anchor} has ${v}, over 1 (its head was exported without its final sigmoid, or the output is not a detector's); export it again`, 'BAD_OUTPUT');
+  }
+  return v;
 }
 
 /** Off a whole number by more than float noise, an end-to-end row's class is no class. */

@@ -256,6 +256,17 @@ function repeatedClasses(src, dst, copies) {
   }, (model) => { model.metadataProps = model.metadataProps.filter((p) => p.key !== 'names'); });
 }
 
+/** A head exported without its final sigmoid: the class rows are the logits the Sigmoid took. */
+function logitScores(src, dst) {
+  return edit(src, dst, 'logit-scores', (graph) => {
+    const concat = headConcat(graph);
+    const sigmoid = graph.node.find((n) => n.output[0] === concat.input[1]);
+    if (sigmoid?.opType !== 'Sigmoid') throw new Error(`expected the class scores from a Sigmoid, found ${sigmoid?.opType}`);
+    concat.input[1] = sigmoid.input[0];
+    graph.node = graph.node.filter((n) => n !== sigmoid);
+  });
+}
+
 function floatTensor(name, values) {
   return onnx.TensorProto.create({ name, dataType: 1, dims: [], rawData: Buffer.from(Float32Array.from(values).buffer) });
 }
@@ -284,4 +295,4 @@ function iou(p, q) {
   return union > 0 ? inter / union : 0;
 }
 
-module.exports = { perturbConvWeights, collapseClassScores, renameClasses, namesMetadata, declaredOutput, float16Copy, firstClasses, endToEnd, convInteger, weightOnlyUint8, repeatedClasses, pairDetections, iou };
+module.exports = { perturbConvWeights, collapseClassScores, renameClasses, namesMetadata, declaredOutput, float16Copy, firstClasses, endToEnd, convInteger, weightOnlyUint8, repeatedClasses, logitScores, pairDetections, iou };
