@@ -30,7 +30,7 @@ export const ERROR_CODES = {
   OPSET: "the model's opset is too old for the operation (re-export with a newer opset)",
   MISSING_DEPENDENCY: 'an optional program or package the operation needs is missing',
   // running
-  BAD_OUTPUT: 'the model gave an output of an unexpected shape, a score over 1 (a head exported without its final sigmoid), or an end-to-end output a row whose class is not a class id (its columns are not x1, y1, x2, y2, score, class)',
+  BAD_OUTPUT: 'the model gave an output of an unexpected shape, a score over 1 (a head exported without its final sigmoid), or an end-to-end output a row whose class is not a class id (its columns are not x1, y1, x2, y2, score, class) or is past the model\'s class names',
   INFERENCE_FAILED: 'onnxruntime failed while running the model',
   WORKER_DIED: 'a model or image worker thread stopped while frames were in it (it is started again)',
   BUSY: 'the queue busy policy refused the frame (its queue was full: its frame count, or 512 MB of waiting image bytes, an eighth of the memory below 4 GB; drop-oldest and drop-newest drop frames without an error, counted), or 16 camera capture requests were waiting already',

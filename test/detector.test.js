@@ -9,7 +9,7 @@ const { Detector } = lib('detector');
 const { loadModelInfo, parseNames } = lib('model/model-info');
 const { hasValidDefaultModel, fetchDefaultModel, DEFAULT_MODEL } = { ...lib('model/default-model'), ...lib('model/fetch-default-model') };
 const { onnx } = require('onnx-proto');
-const { namesMetadata, declaredOutput, repeatedClasses, logitScores, float16Copy } = require('./support/model-variants');
+const { namesMetadata, declaredOutput, repeatedClasses, logitScores, float16Copy, endToEnd } = require('./support/model-variants');
 const { quantizeModel } = lib('tools/quantize/quantize');
 const { resizeModelFile } = lib('tools/graph-edit/resize-input');
 const { performance } = require('perf_hooks');
@@ -238,6 +238,32 @@ describe('scores that are not probabilities', function () {
       } finally {
         await d.close();
       }
+    }
+  });
+});
+
+describe('end-to-end classes past the names', function () {
+  this.timeout(120000);
+
+  it('fail the frame with BAD_OUTPUT, as msg.classes refuses the id (the box was named class22 without a word)', async () => {
+    const dir = fx.tmpDir();
+    const twoNames = namesMetadata(endToEnd(requireModel(), path.join(dir, 'e2e.onnx')), path.join(dir, 'e2e-2.onnx'), "['person', 'bicycle']");
+    const zebra = fs.readFileSync(cocoImage('000000000034.jpg'));
+    const d = await Detector.create(twoNames, { threads: 1 });
+    try {
+      await assert.rejects(d.detect(zebra), (e) => e.code === 'BAD_OUTPUT' && /^end-to-end output row 0 has class 22, past the model's 2 classes/.test(e.message));
+      await assert.rejects(d.detect(zebra, { classes: [22] }), (e) => e.code === 'BAD_CLASS');
+    } finally {
+      await d.close();
+    }
+    // named in full, the class is read and filtered by
+    const names = Array.from({ length: 80 }, (_, i) => `c${i}`);
+    const named = await Detector.create(twoNames, { threads: 1, names });
+    try {
+      const r = await named.detect(zebra, { classes: [22] });
+      assert.ok(r.detections.length > 0 && r.detections.every((x) => x.classId === 22 && x.class === 'c22'));
+    } finally {
+      await named.close();
     }
   });
 });

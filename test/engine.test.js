@@ -100,10 +100,10 @@ describe('output decoding', () => {
     }
     decode(-1, 0);
     assert.strictEqual(c.count, 0, 'a padding row');
-    decode(5);
-    assert.deepStrictEqual([c.count, c.classIds[0]], [1, 5], 'a class past the names is kept (named class5 by the detector)');
-    decode(Math.fround(3 + 2e-4));
-    assert.deepStrictEqual([c.count, c.classIds[0]], [1, 3], 'float noise on a class id is rounded off');
+    // a class past the model's 2 (named class5 while msg.classes refused 5) is refused too
+    assert.throws(() => decode(5), (e) => e.code === 'BAD_OUTPUT' && e.message.startsWith("end-to-end output row 0 has class 5, past the model's 2 classes: an end-to-end model has as many as its class names (80 without names)"));
+    decode(Math.fround(1 + 2e-4));
+    assert.deepStrictEqual([c.count, c.classIds[0]], [1, 1], 'float noise on a class id is rounded off');
   });
   it('fails a frame with BAD_OUTPUT when a score over the threshold is over 1 in any layout (a logit, not a probability)', () => {
     const c = new Candidates();

@@ -19,7 +19,7 @@ export function decodeOutput(data: Float32Array, dims: readonly number[], layout
   out.clear();
   if (layout === 'yolov8') decodeChannelsFirst(data, dims[2], numClasses, opts, out, scratch);
   else if (layout === 'yolov5') decodeRows(data, dims[1], numClasses, opts, out);
-  else decodeEnd2End(data, dims[1], opts, out);
+  else decodeEnd2End(data, dims[1], numClasses, opts, out);
 }
 
 /** Per-anchor best score and class, reused between frames. */
@@ -109,13 +109,13 @@ function decodeRows(data: Float32Array, n: number, nc: number, opts: DecodeOptio
 }
 
 // [1, K, 6]: already boxes after NMS.
-function decodeEnd2End(data: Float32Array, k: number, opts: DecodeOptions, out: Candidates): void {
+function decodeEnd2End(data: Float32Array, k: number, nc: number, opts: DecodeOptions, out: Candidates): void {
   for (let i = 0; i < k; i++) {
     const r = i * 6;
     const score = data[r + 4];
     if (!(score > opts.confidence)) continue; // padding rows (score 0, class -1 in some exports) are not read
     checkScore(score, i);
-    const c = classIndex(data[r + 5], i);
+    const c = classIndex(data[r + 5], i, nc);
     if (allowed(opts, c)) out.push(data[r], data[r + 1], data[r + 2], data[r + 3], score, c);
   }
 }
@@ -142,10 +142,16 @@ const CLASS_ID_SLACK = 1e-3;
 
 /**
  * A kept end-to-end row's class column as a class id. Anything else means the columns are not x1, y1, x2, y2, score,
- * class: a class of -1 or NaN reached msg.payload as class -1 or 0 (person), and 1.5 as class 2.
+ * class: a class of -1 or NaN reached msg.payload as class -1 or 0 (person), and 1.5 as class 2. Such an output does
+ * not tell its class count, its names do: a class past them was named class22 while msg.classes refused it.
  */
-function classIndex(v: number, row: number): number {
+function classIndex(v: number, row: number, nc: number): number {
   const c = Math.round(v);
-  if (c >= 0 && c < MAX_CLASSES && Math.abs(v - c) <= CLASS_ID_SLACK) return c;
-  throw new YoloEdgeError(`end-to-end output row ${row} has class ${v}, not a class id from 0 to ${MAX_CLASSES - 1}: its rows must be x1, y1, x2, y2, score, class (an edited or broken export); export it again`, 'BAD_OUTPUT');
+  if (!(c >= 0 && c < MAX_CLASSES && Math.abs(v - c) <= CLASS_ID_SLACK)) {
+    throw new YoloEdgeError(`end-to-end output row ${row} has class ${v}, not a class id from 0 to ${MAX_CLASSES - 1}: its rows must be x1, y1, x2, y2, score, class (an edited or broken export); export it again`, 'BAD_OUTPUT');
+  }
+  if (c >= nc) {
+    throw new YoloEdgeError(`end-to-end output row ${row} has class ${c}, past the model's ${nc} classes: an end-to-end model has as many as its class names (80 without names); name all of them (the yolo-model node's Class names setting)`, 'BAD_OUTPUT');
+  }
+  return c;
 }
