@@ -91,6 +91,11 @@ describe('model metadata', () => {
     // a dynamic export's symbolic axis is its anchors'
     assert.deepStrictEqual(detectLayout([1, 84, -1], undefined, false, 'm', at640), { layout: 'yolov8', numClasses: 80 });
     assert.deepStrictEqual(detectLayout([1, -1, 85], undefined, false, 'm', at640), { layout: 'yolov5', numClasses: 80 });
+    // a dim declared 0 is unknown as well (the inference worker takes any size for it): it was NOT_DETECTOR without names
+    assert.deepStrictEqual(detectLayout([1, 84, 0], undefined, false, 'm', at640), { layout: 'yolov8', numClasses: 80 });
+    assert.deepStrictEqual(detectLayout([0, 0, 85], undefined, false, 'm', at640), { layout: 'yolov5', numClasses: 80 });
+    assert.strictEqual(detectLayout([1, 0, 8400], undefined, false, 'm', at640), undefined);
+    assert.throws(() => detectLayout([2, 84, 8400], undefined, false, 'm', at640), (e) => e.code === 'NOT_DETECTOR' && e.message.startsWith('m: output shape [2,84,8400] is not a YOLO detection output'));
   });
 
   it('names a non-detect task in a bounded message (a 1 MB task text was put whole in the error and the status)', () => {

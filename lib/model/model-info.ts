@@ -258,8 +258,9 @@ export function headAnchors(height: number, width: number, maxStride = DEFAULT_S
 export function detectLayout(dims: number[], knownClasses: number | undefined, end2end: boolean, path = 'model', anchors?: HeadAnchors): { layout: OutputLayout; numClasses: number } | undefined {
   const bad = (): YoloEdgeError =>
     new YoloEdgeError(`${path}: output shape ${shapeText(dims)} is not a YOLO detection output ([1, 4+nc, N], [1, N, 5+nc] or [1, K, 6])`, 'NOT_DETECTOR');
-  if (dims.length !== 3 || (dims[0] !== 1 && dims[0] !== -1)) throw bad();
-  const [, a, b] = dims;
+  // a dim declared 0 is unknown, as a symbolic one (some tools write 0): the inference worker takes any size for it
+  const [batch, a, b] = dims.map((d) => (d > 0 ? d : -1));
+  if (dims.length !== 3 || (batch !== 1 && batch !== -1)) throw bad();
   const v8 = anchors !== undefined && b === anchors.yolov8;
   const v5 = anchors !== undefined && a === anchors.yolov5;
   // A head's output transposed: anchors on the axis the layout has channels on. One row a cell with 5+nc columns is
