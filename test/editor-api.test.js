@@ -557,3 +557,17 @@ describe('model picker admin endpoints and the preview in a Node-RED with adminA
     assert.deepStrictEqual(previews, { nobody: false, flows: false, viewer: true });
   });
 });
+
+describe('model picker: a model whose output shape does not tell its classes', function () {
+  this.timeout(60000);
+  it('is listed as read when it loads, not as a model of 0 classes', async () => {
+    const { declaredOutput, namesMetadata } = require('./support/model-variants');
+    const { ModelCatalog } = require(path.join(DIST, 'lib', 'model', 'model-catalog.js'));
+    const dir = fx.tmpDir();
+    const bare = namesMetadata(requireModel(), path.join(fx.tmpDir(), 'bare.onnx'), '');
+    declaredOutput(bare, path.join(dir, 'open.onnx'), [1, 'c', 'anchors']);
+    fs.symlinkSync(MODEL, path.join(dir, 'coco.onnx'));
+    const { models } = await new ModelCatalog().list([{ source: 'user', dir, prefix: 'models/' }]);
+    assert.deepStrictEqual(models.map((m) => [m.file, m.info.layoutFromRun, m.info.numClasses]), [['coco.onnx', false, 80], ['open.onnx', true, 0]]);
+  });
+});

@@ -16,7 +16,7 @@ function describe(file: string): Promise<DescribeReply> {
     const m = info.metadata;
     const summary: ModelSummaryInfo = {
       names: info.names, numClasses: info.numClasses, inputWidth: info.inputWidth, inputHeight: info.inputHeight,
-      inputType: info.inputType, precision: info.precision, layout: info.layout,
+      inputType: info.inputType, precision: info.precision, layout: info.layout, layoutFromRun: info.layoutFromRun,
       task: m.task, version: m.version, date: m.date, description: m.description,
     };
     return { info: summary };

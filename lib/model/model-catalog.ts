@@ -29,6 +29,8 @@ export interface ModelSummaryInfo {
   inputType: TensorElement;
   precision: 'fp32' | 'fp16' | 'int8';
   layout: string;
+  /** Layout and class count are read when the model loads: its declared output shape does not tell them. */
+  layoutFromRun: boolean;
   task?: string;
   version?: string;
   date?: string;
