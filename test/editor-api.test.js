@@ -222,6 +222,40 @@ describe('model picker admin endpoints', function () {
     }
   });
 
+
+  it('lists a model of 10000 long class names and a long description in a short entry: the first names, cut', async () => {
+    // each file's names and metadata went into the listing whole: 100 such files made a 160 MB answer
+    const { declaredOutput, namesMetadata } = require('./support/model-variants');
+    const { onnx } = require('onnx-proto');
+    const models = path.join(userDir, 'models');
+    const head = path.join(fx.tmpDir('yolo-edge-head-'), 'head.onnx');
+    declaredOutput(MODEL, head, [1, 10004, 8400]); // 10000 classes
+    const long = (i) => `${i}:${'x'.repeat(150)}`;
+    namesMetadata(head, path.join(models, 'many-names.onnx'), `[${Array.from({ length: 10000 }, (_, i) => `'${long(i)}'`).join(', ')}]`);
+    const m = onnx.ModelProto.decode(fs.readFileSync(MODEL));
+    m.metadataProps.find((p) => p.key === 'description').value = 'd'.repeat(500000);
+    fs.writeFileSync(path.join(models, 'long-description.onnx'), onnx.ModelProto.encode(m).finish());
+    const { PICKER_NAMES, PICKER_TEXT_MAX } = require(path.join(DIST, 'lib', 'model', 'model-catalog.js'));
+    try {
+      await helper.load(modelNode, modelFlow);
+      const res = await helper.request().get('/yolo-edge/models').expect(200);
+      const entry = (file) => res.body.models.find((x) => x.file === file);
+      const many = entry('many-names.onnx');
+      assert.strictEqual(many.info.numClasses, 10000);
+      assert.strictEqual(many.info.names.length, PICKER_NAMES);
+      // each the start of its name, cut and marked
+      assert.deepStrictEqual(many.info.names, Array.from({ length: PICKER_NAMES }, (_, i) => `${long(i).slice(0, PICKER_TEXT_MAX - 1)}…`));
+      assert.ok(JSON.stringify(many).length < 4000, `${JSON.stringify(many).length} bytes`);
+      const described = entry('long-description.onnx').info;
+      assert.strictEqual(described.description.length, PICKER_TEXT_MAX);
+      assert.deepStrictEqual(described.names.slice(0, 3), ['person', 'bicycle', 'car']);
+      // the one-file endpoint answers the same entry
+      const one = await helper.request().get('/yolo-edge/models/user/many-names.onnx').expect(200);
+      assert.deepStrictEqual(one.body, many);
+    } finally {
+      for (const f of ['many-names.onnx', 'long-description.onnx']) fs.rmSync(path.join(models, f), { force: true });
+    }
+  });
   it('describes a .onnx of millions of packed int64 dims off the event loop and in bounded memory', async () => {
     // graph > initializer whose dims are one packed field of n varints: protobufjs makes a Long object of each.
     // 30 MB of them held Node-RED's event loop 7 s and took 2 GB, at the request of anyone who may read the list.

@@ -4,7 +4,8 @@
 import { parentPort } from 'worker_threads';
 import { checkInputSize, describeModel } from './model-info';
 import { readModelSkeleton } from './model-skeleton';
-import type { DescribeReply, ModelSummaryInfo } from './model-catalog';
+import { statusText } from '../config/fields';
+import { PICKER_NAMES, PICKER_TEXT_MAX, type DescribeReply, type ModelSummaryInfo } from './model-catalog';
 
 if (!parentPort) throw new Error('describe-worker must run in a worker thread');
 const port = parentPort;
@@ -14,10 +15,11 @@ function describe(file: string): Promise<DescribeReply> {
     const info = describeModel(skeleton, file);
     checkInputSize(info); // listed as the load would take it: a 65536x65536 input was listed as fine, then refused
     const m = info.metadata;
+    const cut = (text: string): string => statusText(text, PICKER_TEXT_MAX);
     const summary: ModelSummaryInfo = {
-      names: info.names, numClasses: info.numClasses, inputWidth: info.inputWidth, inputHeight: info.inputHeight,
+      names: info.names.slice(0, PICKER_NAMES).map(cut), numClasses: info.numClasses, inputWidth: info.inputWidth, inputHeight: info.inputHeight,
       inputType: info.inputType, precision: info.precision, layout: info.layout, layoutFromRun: info.layoutFromRun,
-      task: m.task, version: m.version, date: m.date, description: m.description,
+      task: m.task && cut(m.task), version: m.version && cut(m.version), date: m.date && cut(m.date), description: m.description && cut(m.description),
     };
     return { info: summary };
   }).catch((err: Error): DescribeReply => ({ error: err.message }));

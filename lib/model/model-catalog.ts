@@ -22,6 +22,7 @@ export interface ModelSummary {
 }
 
 export interface ModelSummaryInfo {
+  /** The first PICKER_NAMES class names (numClasses says how many there are), each cut to PICKER_TEXT_MAX. */
   names: string[];
   numClasses: number;
   inputWidth: number;
@@ -36,6 +37,13 @@ export interface ModelSummaryInfo {
   date?: string;
   description?: string;
 }
+
+/**
+ * How much of a model's names and metadata texts a summary carries: what the picker shows. They went whole into each
+ * listing, and a file's metadata may hold 10000 names of any length (100 such files made a 160 MB answer).
+ */
+export const PICKER_NAMES = 12;
+export const PICKER_TEXT_MAX = 60;
 
 /** What the describe worker answers. */
 export type DescribeReply = { info: ModelSummaryInfo } | { error: string };
