@@ -1,0 +1,110 @@
+'use strict';
+// The editor with data it does not control, in a real browser (playwright-core + chromium): preview messages that
+// carry no thumbnail, and a model whose class names are long.
+const assert = require('assert');
+const fs = require('fs');
+const http = require('http');
+const path = require('path');
+const sharp = require('sharp');
+const { MODEL, requireModel } = require('../support/paths');
+const { startNodeRed } = require('../support/node-red-server');
+const { renameClasses } = require('../support/model-variants');
+const fx = require('../support/fixtures');
+
+const CHROMIUM = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(Boolean).find((p) => fs.existsSync(p));
+const LAUNCH_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const TOPIC = 'yolo-edge/preview/';
+
+describe('editor with hostile data (playwright-core + chromium)', function () {
+  this.timeout(240000);
+  let red;
+  let browser;
+  let page;
+  let tracker;
+  let trackerHits = 0;
+  const errors = [];
+
+  before(async function () {
+    requireModel();
+    if (!CHROMIUM) {
+      console.warn('      no chromium: skipping the hostile data editor test');
+      this.skip();
+    }
+    const flows = [
+      { id: 'tab1', type: 'tab', label: 'hostile' },
+      { id: 'model1', type: 'yolo-model', model: 'models/long-names.onnx' },
+      { id: 'detect1', type: 'yolov8-detect', z: 'tab1', model: 'model1', x: 200, y: 100, wires: [] },
+    ];
+    red = await startNodeRed({ flows });
+    fs.mkdirSync(path.join(red.userDir, 'models'));
+    renameClasses(MODEL, path.join(red.userDir, 'models', 'long-names.onnx'), Array.from({ length: 80 }, (_, i) => `${i}${'w'.repeat(300)}`));
+    // a host a thumbnail URL would make the browser fetch
+    tracker = http.createServer((req, res) => { trackerHits++; res.end(); });
+    await new Promise((r) => tracker.listen(0, '127.0.0.1', r));
+    const { chromium } = require('playwright-core');
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS });
+    page = await browser.newPage({ viewport: { width: 1400, height: 900 }, locale: 'en-US' });
+    page.on('pageerror', (e) => errors.push(e.message));
+    // the editor's comms socket, to hand it messages as the runtime would send them
+    await page.addInitScript(() => {
+      const Native = window.WebSocket;
+      window.WebSocket = function (...args) {
+        window.__commsSocket = new Native(...args);
+        return window.__commsSocket;
+      };
+      Object.assign(window.WebSocket, Native);
+      window.WebSocket.prototype = Native.prototype;
+    });
+    await page.goto(`${red.url}/`);
+    await page.fill('#node-dialog-login-username', red.user);
+    await page.fill('#node-dialog-login-password', red.password);
+    await page.click('#node-dialog-login-submit');
+    await page.waitForFunction(() => window.RED && RED.nodes && RED.nodes.node('detect1') && window.__commsSocket, null, { timeout: 60000 });
+    await page.evaluate(() => RED.workspaces.show('tab1'));
+    await page.waitForSelector('[id="detect1"] .red-ui-flow-node');
+  });
+
+  after(async () => {
+    await browser?.close();
+    await red?.stop();
+    tracker?.close();
+  });
+
+  /** Hands the editor a comms message, as if the runtime had published it. */
+  const publish = (topic, data) => page.evaluate(([t, d]) => window.__commsSocket.onmessage({ data: JSON.stringify([{ topic: t, data: d }]) }), [topic, data]);
+  const thumbnail = () => page.evaluate(() => {
+    const img = document.querySelector('[id="detect1"] image.yolo-edge-preview');
+    return img ? img.getAttribute('href') : null;
+  });
+
+  it('draws only a JPEG data URL under the node: a URL, a number or bytes that are no image leave no thumbnail', async () => {
+    const jpeg = await sharp({ create: { width: 16, height: 8, channels: 3, background: '#08f' } }).jpeg().toBuffer();
+    const good = `data:image/jpeg;base64,${jpeg.toString('base64')}`;
+    const bad = [
+      { image: `http://127.0.0.1:${tracker.address().port}/pixel.png` },
+      { image: 12345 },
+      { image: { src: good } },
+      { image: [good] },
+      { image: 'data:image/svg+xml,<svg xmlns="http://www.w3.org/2000/svg"/>' },
+      { image: `data:image/jpeg;base64,${Buffer.from('not a jpeg at all').toString('base64')}` },
+    ];
+    for (const data of bad) {
+      await publish(`${TOPIC}detect1`, { image: good, objects: 1, at: 1 });
+      await page.waitForFunction(() => {
+        const img = document.querySelector('[id="detect1"] image.yolo-edge-preview');
+        return img && img.getBBox().width > 0; // drawn
+      });
+      await publish(`${TOPIC}detect1`, data);
+      await page.waitForTimeout(500); // a fetch, or a failed decode, is asynchronous
+      assert.strictEqual(await thumbnail(), null, `thumbnail after ${JSON.stringify(data).slice(0, 80)}`);
+    }
+    assert.strictEqual(trackerHits, 0, 'the browser fetched a URL sent as the thumbnail');
+    // a tab shown again draws the last good thumbnail only
+    await publish(`${TOPIC}detect1`, bad[5]);
+    await page.waitForTimeout(500);
+    await page.evaluate(() => RED.events.emit('workspace:change', { workspace: 'tab1' }));
+    await page.waitForTimeout(2000);
+    assert.strictEqual(await thumbnail(), null);
+    assert.deepStrictEqual(errors, []);
+  });
+});
