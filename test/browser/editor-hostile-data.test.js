@@ -107,4 +107,18 @@ describe('editor with hostile data (playwright-core + chromium)', function () {
     assert.strictEqual(await thumbnail(), null);
     assert.deepStrictEqual(errors, []);
   });
+
+  it('model picker: long class names wrap inside the dialog, not past its edge', async () => {
+    await page.evaluate(() => RED.editor.editConfig('', 'yolo-model', 'model1'));
+    await page.waitForFunction(() => /^80 classes: /.test(document.getElementById('yolo-model-info')?.textContent || ''), null, { timeout: 60000 });
+    const box = await page.locator('#yolo-model-info').evaluate((e) => {
+      const tray = e.closest('.red-ui-tray-body') || e.closest('.red-ui-tray');
+      return { text: e.textContent, right: e.getBoundingClientRect().right, scroll: e.scrollWidth, width: e.clientWidth, trayRight: tray.getBoundingClientRect().right };
+    });
+    assert.match(box.text, /^80 classes: 0w+…, 1w+…, /);
+    assert.ok(box.scroll <= box.width, `the names run ${box.scroll - box.width} px past the box`);
+    assert.ok(box.right <= box.trayRight, 'the box stays in the dialog');
+    await page.click('#node-config-dialog-cancel');
+    assert.deepStrictEqual(errors, []);
+  });
 });
