@@ -34,6 +34,17 @@ describe('editor catalogs and help (every node set, en-US and zh-CN)', () => {
       assert.ok(!/data-help-name=/.test(html), `${set}.html: help belongs in locales/<lang>/${set}.html`);
     });
 
+    // Node-RED's catalogs give a plural as key_plural ("__count__ node", "__count__ nodes"): without one a single
+    // class read "1 classes".
+    it(`${set}: every text given a count has a plural form in both catalogs`, () => {
+      const html = fs.readFileSync(path.join(nodesDir, `${set}.html`), 'utf8');
+      const counted = [...html.matchAll(/\bt\('([\w.-]+)',\s*\{[^}]*\bcount:/g)].map((m) => m[1]);
+      for (const lang of LANGS) {
+        const have = keys(catalog(lang, set));
+        for (const k of counted) assert.ok(have.includes(`${set}.${k}_plural`), `${lang} ${set}: '${k}' is given a count but has no '${k}_plural'`);
+      }
+    });
+
     // A port without a label shows nothing when hovered, while the package's other nodes name what goes in and out.
     it(`${set}: every input and output port of its nodes has a label from the catalogs`, () => {
       const en = catalog('en-US', set);

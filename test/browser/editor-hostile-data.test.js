@@ -1,6 +1,6 @@
 'use strict';
 // The editor with data it does not control, in a real browser (playwright-core + chromium): preview messages that
-// carry no thumbnail, and a model whose class names are long.
+// carry no thumbnail, a model whose class names are long, a model of one class.
 const assert = require('assert');
 const fs = require('fs');
 const http = require('http');
@@ -8,7 +8,7 @@ const path = require('path');
 const sharp = require('sharp');
 const { MODEL, requireModel } = require('../support/paths');
 const { startNodeRed } = require('../support/node-red-server');
-const { renameClasses } = require('../support/model-variants');
+const { renameClasses, firstClasses } = require('../support/model-variants');
 const fx = require('../support/fixtures');
 
 const CHROMIUM = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(Boolean).find((p) => fs.existsSync(p));
@@ -38,6 +38,7 @@ describe('editor with hostile data (playwright-core + chromium)', function () {
     red = await startNodeRed({ flows });
     fs.mkdirSync(path.join(red.userDir, 'models'));
     renameClasses(MODEL, path.join(red.userDir, 'models', 'long-names.onnx'), Array.from({ length: 80 }, (_, i) => `${i}${'w'.repeat(300)}`));
+    firstClasses(MODEL, path.join(red.userDir, 'models', 'one-class.onnx'), 1);
     // a host a thumbnail URL would make the browser fetch
     tracker = http.createServer((req, res) => { trackerHits++; res.end(); });
     await new Promise((r) => tracker.listen(0, '127.0.0.1', r));
@@ -118,6 +119,9 @@ describe('editor with hostile data (playwright-core + chromium)', function () {
     assert.match(box.text, /^80 classes: 0w+…, 1w+…, /);
     assert.ok(box.scroll <= box.width, `the names run ${box.scroll - box.width} px past the box`);
     assert.ok(box.right <= box.trayRight, 'the box stays in the dialog');
+    // one class is one class, not "1 classes"
+    await page.selectOption('#yolo-model-picker', 'models/one-class.onnx');
+    assert.match(await page.locator('#yolo-model-info').textContent(), /^1 class: c0 · /);
     await page.click('#node-config-dialog-cancel');
     assert.deepStrictEqual(errors, []);
   });
