@@ -66,6 +66,28 @@
     });
   }
 
+  /** A switch as the runtime reads it (lib/config/fields flag): undefined for a value it refuses. */
+  function flagOf(v, fallback) {
+    if (blank(v)) return fallback;
+    if (v === true || v === 'true' || v === 1 || v === '1' || v === 'on') return true;
+    if (v === false || v === 'false' || v === 0 || v === '0' || v === 'off') return false;
+    return undefined;
+  }
+
+  /**
+   * Each switch's checkbox as the runtime reads the node: Node-RED ticks it for any text ('false' too) and leaves it
+   * unticked for a blank value, whose default may be on, so Done saved the other setting. Call from oneditprepare;
+   * `blankIs` names the switches whose runtime default for a blank value is not the new node's.
+   */
+  function showFlags(node, prefix, blankIs) {
+    var defaults = node._def.defaults;
+    Object.keys(defaults).forEach(function (k) {
+      if (typeof defaults[k].value !== 'boolean') return;
+      var on = flagOf(node[k], blankIs && k in blankIs ? blankIs[k] : defaults[k].value);
+      if (on !== undefined) $('#' + prefix + '-' + k).prop('checked', on);
+    });
+  }
+
   /** A validator for one of `allowed`, read trimmed as the runtime does (blank allowed: the runtime takes the default; an environment variable too). */
   function oneOf(t, allowed, key) {
     return function (v, opt) { return check(t, blank(v) || isEnvVar(v) || allowed.indexOf(String(v).trim()) >= 0, opt, key); };
@@ -85,5 +107,5 @@
     };
   }
 
-  window.YoloEdgeEditor = { blank: blank, catalog: catalog, check: check, inRange: inRange, numberOr: numberOr, defaultOf: defaultOf, showDefaults: showDefaults, oneOf: oneOf, notOption: notOption, isEnvVar: isEnvVar, labels: labels };
+  window.YoloEdgeEditor = { blank: blank, catalog: catalog, check: check, inRange: inRange, numberOr: numberOr, defaultOf: defaultOf, showDefaults: showDefaults, showFlags: showFlags, oneOf: oneOf, notOption: notOption, isEnvVar: isEnvVar, labels: labels };
 })();

@@ -1,12 +1,12 @@
 'use strict';
 // The editor with data it does not control, in a real browser (playwright-core + chromium): preview messages that
-// carry no thumbnail, a model whose class names are long, a model of one class.
+// carry no thumbnail, a model whose class names are long, a model of one class, switches written as text.
 const assert = require('assert');
 const fs = require('fs');
 const http = require('http');
 const path = require('path');
 const sharp = require('sharp');
-const { MODEL, requireModel } = require('../support/paths');
+const { DIST, MODEL, lib, requireModel } = require('../support/paths');
 const { startNodeRed } = require('../support/node-red-server');
 const { renameClasses, firstClasses } = require('../support/model-variants');
 const fx = require('../support/fixtures');
@@ -71,6 +71,14 @@ describe('editor with hostile data (playwright-core + chromium)', function () {
     tracker?.close();
   });
 
+  // a failed step must not leave a dialog over the editor for the next test
+  afterEach(async () => {
+    for (const sel of ['#node-config-dialog-cancel', '#node-dialog-cancel']) {
+      const b = page?.locator(`${sel}:visible`);
+      if (b && await b.count()) await b.first().click().catch(() => undefined);
+    }
+  });
+
   /** Hands the editor a comms message, as if the runtime had published it. */
   const publish = (topic, data) => page.evaluate(([t, d]) => window.__commsSocket.onmessage({ data: JSON.stringify([{ topic: t, data: d }]) }), [topic, data]);
   const thumbnail = () => page.evaluate(() => {
@@ -106,6 +114,49 @@ describe('editor with hostile data (playwright-core + chromium)', function () {
     await page.evaluate(() => RED.events.emit('workspace:change', { workspace: 'tab1' }));
     await page.waitForTimeout(2000);
     assert.strictEqual(await thumbnail(), null);
+    assert.deepStrictEqual(errors, []);
+  });
+
+  it('a switch written as text or blank (a flow from the admin API) shows as the runtime reads it, and Done keeps that', async () => {
+    const { flag } = lib('config/fields');
+    // what the runtime runs for a node without the switch: the parsers' own readings
+    const detect = lib('detect-config').parseDetectConfig({});
+    const { filePathsOption } = require(path.join(DIST, 'nodes', 'shared', 'detect-message.js'));
+    const camera = lib('camera/config').parseCameraConfig({ source: 'rpicam' });
+    const guard = lib('temperature/config').parseTemperatureConfig({}).monitor.guard;
+    const blankIs = {
+      'yolov8-detect': { agnostic: detect.agnostic, annotate: detect.annotate, filePaths: filePathsOption({}), preview: true }, // preview: nodes/yolov8-detect.ts
+      'yolo-shadow-test': { agnostic: detect.agnostic, annotate: detect.annotate, filePaths: filePathsOption({}) },
+      'yolo-camera': { autostart: camera.autostart, hflip: camera.rpicam.hflip, vflip: camera.rpicam.vflip, mjpeg2jpeg: camera.v4l2.mjpeg2jpeg, loop: camera.folder.loop, watch: camera.folder.watch },
+      'yolo-temperature': { guard: guard !== null, criticalPause: guard.criticalPause },
+    };
+    const bad = [];
+    for (const [type, fallbacks] of Object.entries(blankIs)) {
+      const defaults = await page.evaluate((t) => Object.entries(RED.nodes.getType(t).defaults).filter(([, d]) => typeof d.value === 'boolean').map(([k]) => k), type);
+      assert.deepStrictEqual(defaults.sort(), Object.keys(fallbacks).sort(), `${type}: the switches the test knows the runtime's reading of`);
+      for (const value of ['false', 'off', '0', 0, 'true', '1', 'on', 1, '', ' ', null, undefined]) {
+        const props = Object.fromEntries(defaults.map((k) => [k, value]));
+        const id = await page.evaluate(([t, p]) => {
+          const nodeId = RED.nodes.id();
+          RED.view.importNodes([{ id: nodeId, type: t, z: 'tab1', x: 500, y: 300, wires: [], ...p }], { generateIds: false });
+          return nodeId;
+        }, [type, props]);
+        await page.mouse.click(700, 600); // drop the imported node
+        await page.evaluate((i) => RED.editor.edit(RED.nodes.node(i)), id);
+        await page.waitForSelector('#node-dialog-ok', { state: 'visible' });
+        await page.waitForSelector(`#node-input-${defaults[0]}`, { state: 'attached' });
+        const shown = await page.evaluate((keys) => Object.fromEntries(keys.map((k) => [k, document.querySelector(`#node-input-${k}`).checked])), defaults);
+        const runs = Object.fromEntries(defaults.map((k) => [k, flag(k, value, fallbacks[k])]));
+        if (JSON.stringify(shown) !== JSON.stringify(runs)) bad.push(`${type} ${JSON.stringify(value)}: dialog ${JSON.stringify(shown)}, runtime ${JSON.stringify(runs)}`);
+        await page.click('#node-dialog-ok');
+        await page.waitForSelector('#node-dialog-ok', { state: 'detached' });
+        // Node-RED keeps a value its box agrees with (0 for an unticked box): what counts is how the runtime reads it
+        const saved = await page.evaluate(([i, keys]) => Object.fromEntries(keys.map((k) => [k, RED.nodes.node(i)[k]])), [id, defaults]);
+        if (defaults.some((k) => flag(k, saved[k], fallbacks[k]) !== runs[k])) bad.push(`${type} ${JSON.stringify(value)}: saved ${JSON.stringify(saved)}, runtime ran ${JSON.stringify(runs)}`);
+        await page.evaluate((i) => { RED.nodes.remove(i); RED.view.redraw(true); }, id);
+      }
+    }
+    assert.deepStrictEqual(bad, []);
     assert.deepStrictEqual(errors, []);
   });
 
