@@ -74,6 +74,11 @@
     return undefined;
   }
 
+  /** A validator for a switch: what the runtime takes as one (flagOf), blank (its default) or an environment variable. */
+  function flag(t) {
+    return function (v, opt) { return check(t, isEnvVar(v) || flagOf(v, false) !== undefined, opt, 'flag'); };
+  }
+
   /**
    * Each switch's checkbox as the runtime reads the node: Node-RED ticks it for any text ('false' too) and leaves it
    * unticked for a blank value, whose default may be on, so Done saved the other setting. Call from oneditprepare;
@@ -107,5 +112,5 @@
     };
   }
 
-  window.YoloEdgeEditor = { blank: blank, catalog: catalog, check: check, inRange: inRange, numberOr: numberOr, defaultOf: defaultOf, showDefaults: showDefaults, showFlags: showFlags, oneOf: oneOf, notOption: notOption, isEnvVar: isEnvVar, labels: labels };
+  window.YoloEdgeEditor = { blank: blank, catalog: catalog, check: check, inRange: inRange, numberOr: numberOr, defaultOf: defaultOf, showDefaults: showDefaults, showFlags: showFlags, flag: flag, oneOf: oneOf, notOption: notOption, isEnvVar: isEnvVar, labels: labels };
 })();

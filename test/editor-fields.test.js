@@ -16,6 +16,8 @@ const { parseShadowConfig } = lib('shadow/config');
 const { parseTemperatureConfig } = lib('temperature/config');
 const { parseCameraConfig } = lib('camera/config');
 const { parseThreads } = lib('runtime/threads');
+const { flag } = lib('config/fields');
+const { filePathsOption } = require(path.join(DIST, 'nodes', 'shared', 'detect-message.js'));
 
 helper.init(require.resolve('node-red'));
 
@@ -25,7 +27,7 @@ const PKG = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'))
 const BOUNDS = [-41, -40, -10, -1, 0, 0.01, 0.05, 0.1, 0.2, 1, 8, 10, 15, 16, 20, 32, 64, 80, 100, 120, 150, 256, 600, 1000, 3600, 8192, 10000, 30000, 86400, 1e6, 1e9];
 const NUMBERS = [...new Set(BOUNDS.flatMap((b) => [b, b - 0.001, b + 0.001, b - 1, b + 1, b + 0.5]))];
 /** ... and the choices of the selects and typical texts, bare and padded. */
-const WORDS = ['180', 'sport', 'daylight', 'cdn_hq', 'continuous', 'trigger', 'every', 'queue', 'drop-newest', 'sysfs', 'v4l2', 'snapshot', 'yuyv422', '/dev/video1', 'video1', 'rtsp://cam/x', 'http://cam/x', '/tmp/x', '-x', 'a\tb'];
+const WORDS = ['true', 'false', 'on', 'off', '180', 'sport', 'daylight', 'cdn_hq', 'continuous', 'trigger', 'every', 'queue', 'drop-newest', 'sysfs', 'v4l2', 'snapshot', 'yuyv422', '/dev/video1', 'video1', 'rtsp://cam/x', 'http://cam/x', '/tmp/x', '-x', 'a\tb'];
 const VALUES = ['', ' ', '  \t', 'abc', '1,5', '5 5', '0x10', '1e3', 'NaN', 'Infinity', '-Infinity', ...NUMBERS.map(String), ...NUMBERS.map((n) => ` ${n} `), ...WORDS, ...WORDS.map((w) => ` ${w} `)];
 
 /** The runtime's parsers, one per node type: the error message, or null when the node takes the config. */
@@ -39,8 +41,9 @@ const refuses = (fn) => (c) => {
   }
 };
 const RUNTIME = {
-  'yolov8-detect': refuses((c) => { parseDetectConfig(c); parseBusyConfig(c); }),
-  'yolo-shadow-test': refuses((c) => { parseDetectConfig(c); parseShadowConfig(c); parseBusyConfig(c); }),
+  // file paths and the preview are read by the nodes themselves (nodes/shared/detect-message, nodes/yolov8-detect.ts)
+  'yolov8-detect': refuses((c) => { parseDetectConfig(c); parseBusyConfig(c); filePathsOption(c); flag('preview', c.preview, true); }),
+  'yolo-shadow-test': refuses((c) => { parseDetectConfig(c); parseShadowConfig(c); parseBusyConfig(c); filePathsOption(c); }),
   'yolo-temperature': refuses((c) => parseTemperatureConfig(c)),
   'yolo-camera': refuses((c) => parseCameraConfig(c)),
   'yolo-model': refuses((c) => parseThreads(c.threads)),
@@ -85,7 +88,7 @@ describe('editor validation agrees with the runtime parser, field by field', () 
   for (const [type, def] of types) {
     it(`${type}: every field, every value, in every context`, () => {
       const skip = ELSEWHERE[type] ?? [];
-      const fields = Object.entries(def.defaults).filter(([k, d]) => !d.type && !skip.includes(k) && typeof d.value !== 'boolean').map(([k]) => k);
+      const fields = Object.entries(def.defaults).filter(([k, d]) => !d.type && !skip.includes(k)).map(([k]) => k);
       const wrong = new Map(); // 'context field: editor / runtime' -> values
       for (const ctx of CONTEXTS[type] ?? [{}]) {
         const node = { ...defaultsOf(def), ...ctx };
