@@ -109,6 +109,28 @@ describe('editor validation agrees with the runtime parser, field by field', () 
       if (wrong.size) assert.fail([...wrong].map(([k, { values, example }]) => `${k}: ${show(values)} (${example})`).join('\n'));
     });
 
+    // A message key missing from a catalog shows as the key itself under the field.
+    it(`${type}: every message the dialog gives for a wrong value is in the en-US and zh-CN catalogs`, () => {
+      const set = Object.keys(PKG['node-red'].nodes).find((k) => loadEditorDefs(k)[type]);
+      const catalogs = ['en-US', 'zh-CN'].map((l) => JSON.parse(fs.readFileSync(path.join(ROOT, 'nodes', 'locales', l, `${set}.json`), 'utf8')));
+      const keys = new Set();
+      for (const ctx of CONTEXTS[type] ?? [{}]) {
+        const node = { ...defaultsOf(def), ...ctx };
+        for (const field of Object.keys(def.defaults).filter((k) => def.defaults[k].validate)) {
+          for (const value of [...VALUES, 2, {}]) {
+            const r = editorVerdict(def, node, field, value);
+            if (r !== true) keys.add(r.split(' ')[0]);
+          }
+        }
+      }
+      assert.ok(keys.size > 0, type);
+      for (const key of keys) {
+        const [ns, rest] = key.split(':');
+        assert.strictEqual(ns, `node-red-contrib-yolo-edge/${set}`, key);
+        for (const c of catalogs) assert.strictEqual(typeof rest.split('.').reduce((o, k) => o?.[k], c), 'string', `${key} is not in a catalog`);
+      }
+    });
+
     // A node written by hand (a snippet, the admin API) may leave fields out: the runtime takes their defaults.
     it(`${type}: a node written without its fields is taken or refused by both, in every context`, () => {
       for (const ctx of CONTEXTS[type] ?? [{}]) {
