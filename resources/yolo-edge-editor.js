@@ -3,8 +3,19 @@
 (function () {
   if (window.YoloEdgeEditor) return;
 
+  /** Empty as the runtime reads it (lib/config/fields isBlank): missing, null or only white space; [] is not. */
   function blank(v) {
-    return v === undefined || v === null || String(v).trim() === '';
+    return v === undefined || v === null || (typeof v === 'string' && v.trim() === '');
+  }
+
+  /** A number as the runtime reads it (lib/config/fields numberOf): a number or a numeric string; NaN for true, [] or {}. */
+  function numberOf(v) {
+    return typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v.trim()) : NaN;
+  }
+
+  /** Whether the runtime reads the value as text (lib/config/fields textField): anything but an object that is no list. */
+  function isText(v) {
+    return v === null || typeof v !== 'object' || Array.isArray(v);
   }
 
   /** The node's message catalog: t('label.name'), t('validation.range', { min: 0, max: 1 }). */
@@ -27,7 +38,7 @@
   }
 
   function isNumberIn(v, min, max, integer) {
-    var n = Number(v);
+    var n = numberOf(v);
     return !blank(v) && Number.isFinite(n) && n >= min && n <= max && (!integer || Number.isInteger(n));
   }
 
@@ -50,9 +61,9 @@
     return RED.nodes.getType(type).defaults[field].value;
   }
 
-  /** A number field's value as the runtime reads it: the default when blank, else Number(v) (NaN if not a number). */
+  /** A number field's value as the runtime reads it: the default when blank, else numberOf(v) (NaN if not a number). */
   function numberOr(v, fallback) {
-    return blank(v) ? fallback : Number(v);
+    return blank(v) ? fallback : numberOf(v);
   }
 
   /**
@@ -98,9 +109,23 @@
     return function (v, opt) { return check(t, blank(v) || isEnvVar(v) || allowed.indexOf(String(v).trim()) >= 0, opt, key); };
   }
 
+  /** A validator for a text field: an object that is no list is refused at run time. */
+  function text(t) {
+    return function (v, opt) { return check(t, isText(v), opt, 'text'); };
+  }
+
+  /** A validator for a class filter as lib/detect-config classList reads it: text, a class id, or a list of names and ids. */
+  function classes(t) {
+    function isId(c) { return typeof c === 'number' && Number.isInteger(c) && c >= 0; }
+    return function (v, opt) {
+      var ok = blank(v) || typeof v === 'string' || isId(v) || (Array.isArray(v) && v.every(function (c) { return typeof c === 'string' || isId(c); }));
+      return check(t, ok, opt, 'classes');
+    };
+  }
+
   /** A validator for text passed to a program as one argument: must not look like an option. */
   function notOption(t) {
-    return function (v, opt) { return check(t, typeof v !== 'string' || v.trim().charAt(0) !== '-', opt, 'notOption'); };
+    return function (v, opt) { return check(t, isText(v) && (blank(v) || String(v).trim().charAt(0) !== '-'), opt, 'notOption'); };
   }
 
   /** The palette and workspace labels every node of the package uses. */
@@ -112,5 +137,5 @@
     };
   }
 
-  window.YoloEdgeEditor = { blank: blank, catalog: catalog, check: check, inRange: inRange, numberOr: numberOr, defaultOf: defaultOf, showDefaults: showDefaults, showFlags: showFlags, flag: flag, oneOf: oneOf, notOption: notOption, isEnvVar: isEnvVar, labels: labels };
+  window.YoloEdgeEditor = { blank: blank, numberOf: numberOf, isText: isText, text: text, classes: classes, catalog: catalog, check: check, inRange: inRange, numberOr: numberOr, defaultOf: defaultOf, showDefaults: showDefaults, showFlags: showFlags, flag: flag, oneOf: oneOf, notOption: notOption, isEnvVar: isEnvVar, labels: labels };
 })();

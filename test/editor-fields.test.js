@@ -28,7 +28,7 @@ const BOUNDS = [-41, -40, -10, -1, 0, 0.01, 0.05, 0.1, 0.2, 1, 8, 10, 15, 16, 20
 const NUMBERS = [...new Set(BOUNDS.flatMap((b) => [b, b - 0.001, b + 0.001, b - 1, b + 1, b + 0.5]))];
 /** ... and the choices of the selects and typical texts, bare and padded. */
 const WORDS = ['true', 'false', 'on', 'off', '180', 'sport', 'daylight', 'cdn_hq', 'continuous', 'trigger', 'every', 'queue', 'drop-newest', 'sysfs', 'v4l2', 'snapshot', 'yuyv422', '/dev/video1', 'video1', 'rtsp://cam/x', 'http://cam/x', '/tmp/x', '-x', 'a\tb'];
-const VALUES = ['', ' ', '  \t', 'abc', '1,5', '5 5', '0x10', '1e3', 'NaN', 'Infinity', '-Infinity', ...NUMBERS.map(String), ...NUMBERS.map((n) => ` ${n} `), ...WORDS, ...WORDS.map((w) => ` ${w} `)];
+const VALUES = [['a', 'b'], {}, 2, true, false, '', ' ', '  \t', 'abc', '1,5', '5 5', '0x10', '1e3', 'NaN', 'Infinity', '-Infinity', ...NUMBERS.map(String), ...NUMBERS.map((n) => ` ${n} `), ...WORDS, ...WORDS.map((w) => ` ${w} `)];
 
 /** The runtime's parsers, one per node type: the error message, or null when the node takes the config. */
 const refuses = (fn) => (c) => {
