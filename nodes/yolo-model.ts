@@ -10,7 +10,7 @@ import { resolveModelPath } from '../lib/model/resolve-path';
 import { parseThreads } from '../lib/runtime/threads';
 import { LoadRetry } from '../lib/runtime/load-retry';
 import { YoloEdgeError } from '../lib/errors';
-import { textField } from '../lib/config/fields';
+import { pathField, textField } from '../lib/config/fields';
 import { YoloModelNode } from './shared/model-config';
 
 /** As the editor stores them (strings), or anything a flow file or the admin API gives: read with lib/config/fields. */
@@ -123,8 +123,8 @@ export = function (RED: NodeAPI): void {
         return fallback;
       }
     };
-    // textField(): a number or list from a flow file is read as the editor would have stored it, not a TypeError here
-    const model = setting<string | undefined>(() => textField('model', config.model), undefined);
+    // pathField(): a number or list from a flow file is read as the editor would have stored it, not a TypeError here
+    const model = setting<string | undefined>(() => pathField('model', config.model), undefined);
     const threads = setting(() => parseThreads(config.threads), 0);
     const providers = setting(() => textField('providers', config.providers, 'cpu'), 'cpu').split(',').map((s) => s.trim()).filter(Boolean);
     const names = setting(() => parseNamesSetting(textField('class names', config.names)), undefined);

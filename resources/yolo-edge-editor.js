@@ -123,9 +123,15 @@
     };
   }
 
-  /** A validator for text passed to a program as one argument: must not look like an option. */
+  /** As lib/config/fields checkPath: a path setting is at most 4096 characters (PATH_MAX), on one line, no control characters. */
+  function isPath(v) {
+    var s = String(v === undefined || v === null ? '' : v).trim();
+    return s.length <= 4096 && !/[\u0000-\u001f\u007f]/.test(s);
+  }
+
+  /** A validator for a program passed as one argument: must not look like an option, and is a path (isPath). */
   function notOption(t) {
-    return function (v, opt) { return check(t, isText(v) && (blank(v) || String(v).trim().charAt(0) !== '-'), opt, 'notOption'); };
+    return function (v, opt) { return check(t, isText(v) && (blank(v) || (String(v).trim().charAt(0) !== '-' && isPath(v))), opt, 'notOption'); };
   }
 
   /** The palette and workspace labels every node of the package uses. */
@@ -137,5 +143,5 @@
     };
   }
 
-  window.YoloEdgeEditor = { blank: blank, numberOf: numberOf, isText: isText, text: text, classes: classes, catalog: catalog, check: check, inRange: inRange, numberOr: numberOr, defaultOf: defaultOf, showDefaults: showDefaults, showFlags: showFlags, flag: flag, oneOf: oneOf, notOption: notOption, isEnvVar: isEnvVar, labels: labels };
+  window.YoloEdgeEditor = { blank: blank, numberOf: numberOf, isText: isText, text: text, classes: classes, catalog: catalog, check: check, inRange: inRange, numberOr: numberOr, defaultOf: defaultOf, showDefaults: showDefaults, showFlags: showFlags, flag: flag, oneOf: oneOf, notOption: notOption, isPath: isPath, isEnvVar: isEnvVar, labels: labels };
 })();

@@ -38,9 +38,14 @@ describe('camera: configuration and program arguments', () => {
     const says = (c, start) => assert.throws(() => parseCameraConfig(c), (e) => e.code === 'BAD_CONFIG' && e.message === `${start}${cut}`);
     says({ source: big }, 'source must be one of rpicam, v4l2, rtsp, mjpeg, snapshot, folder, test, got ');
     says({ fps: big }, 'fps must be a number from 0.01 to 120, got ');
-    says({ source: 'v4l2', device: big }, 'device must be an absolute path like /dev/video0, got ');
+    says({ source: 'v4l2', device: big }, 'device must be a path of at most 4096 characters, got ');
+    says({ source: 'folder', folder: big }, 'folder must be a path of at most 4096 characters, got ');
+    says({ source: 'test', ffmpeg: big }, 'ffmpeg command must be a path of at most 4096 characters, got ');
+    says({ source: 'rpicam', command: big }, 'command must be a path of at most 4096 characters, got ');
     says({ source: 'v4l2', inputFormat: big }, 'input format must be a v4l2 format name like mjpeg or yuyv422, got ');
     says({ source: 'mjpeg', url: big }, 'URL is not a URL: ');
+    // a path setting on two lines is a paste gone wrong, and would split the log line naming it
+    assert.throws(() => parseCameraConfig({ source: 'folder', folder: '/srv/images\nERROR x' }), (e) => e.code === 'BAD_CONFIG' && e.message === 'folder must be a path on one line, without control characters, got "/srv/images\\nERROR x"');
     const dash = `-${big.slice(1)}`;
     assert.throws(() => parseCameraConfig({ source: 'test', ffmpeg: dash }), (e) => e.message === `ffmpeg command must not start with '-', got "${dash.slice(0, 200)}"... (1000000 characters)`);
   });

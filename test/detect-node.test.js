@@ -485,6 +485,32 @@ describe('yolov8-detect node', function () {
     assert.strictEqual(String(helper.getNode('d1').error.firstCall.args[0]), `yolo-model node "${big.slice(0, 200)}"... (1000000 characters) not found: pick the model again in the node's settings and deploy`);
   });
 
+  it('refuses a model or names file path over 4096 characters or with a line break at deploy, BAD_CONFIG naming it cut (the whole path was in every frame\'s error)', async () => {
+    const long = (ext) => `/tmp/${'a'.repeat(1024 * 1024)}.${ext}`;
+    const cut = (v) => `"${v.slice(0, 200)}"... (${v.length} characters)`;
+    for (const [prop, value, says] of [
+      ['model', long('onnx'), `model must be a path of at most 4096 characters, got ${cut(long('onnx'))}`],
+      ['names', long('txt'), `class names must be a path of at most 4096 characters, got ${cut(long('txt'))}`],
+      ['model', '/tmp/x\nERROR forged log line.onnx', 'model must be a path on one line, without control characters, got "/tmp/x\\nERROR forged log line.onnx"'],
+      ['names', 'models/a\0b.txt', 'class names must be a path on one line, without control characters, got "models/a\\u0000b.txt"'],
+    ]) {
+      const f = flow('yolov8n.onnx');
+      f[0][prop] = value;
+      await helper.load([modelNode, detectNode], f);
+      assert.strictEqual(String(helper.getNode('m1').error.firstCall.args[0]), `configuration: ${says}`, prop);
+      const { error } = await outcome(helper.getNode('d1'), helper.getNode('out'), { payload: zebra });
+      assert.strictEqual(error.code, 'BAD_CONFIG', errorText(error));
+      assert.strictEqual(errorText(error), says);
+      await helper.unload();
+    }
+    // a path of 4096 characters is still a path: looked for, and named whole when missing
+    const longest = `/tmp/${'b'.repeat(4086)}.onnx`;
+    assert.strictEqual(longest.length, 4096);
+    await helper.load([modelNode, detectNode], flow(longest));
+    const { error } = await outcome(helper.getNode('d1'), helper.getNode('out'), { payload: zebra });
+    assert.notStrictEqual(error.code, 'BAD_CONFIG', errorText(error));
+  });
+
   it('a model id naming a node of another type (a hand-edited flow) is a red status and NO_MODEL naming it, not a node Node-RED leaves out', async () => {
     // 'out' is a helper node: its methods are not a model's, and calling them threw out of the constructor
     await helper.load([modelNode, detectNode], flow('yolov8n.onnx', { model: 'out' }));

@@ -258,6 +258,11 @@ describe('temperature engine', () => {
       refused({ vcgencmd: { path: '/usr/bin/vcgencmd' } }, /^vcgencmd must be text, got an object$/);
       refused({ thermalZone: { zone: 0 } }, /^thermalZone must be text, got an object$/);
       refused({ sysRoot: {} }, /^sysRoot must be text, got an object$/);
+      // a flow file's megabyte path was named whole in every reading's error
+      const big = `/${'s'.repeat(1e6)}`;
+      refused({ sysRoot: big }, new RegExp(`^sysRoot must be a path of at most 4096 characters, got "${big.slice(0, 200)}"\\.\\.\\. \\(1000001 characters\\)$`));
+      refused({ procRoot: '/proc\n' + 'x' }, /^procRoot must be a path on one line, without control characters/);
+      refused({ vcgencmd: big }, /^vcgencmd must be a path of at most 4096 characters/);
       assert.strictEqual(parseTemperatureConfig({ vcgencmd: '/opt/vc/bin/vcgencmd' }).monitor.vcgencmd, '/opt/vc/bin/vcgencmd');
       assert.strictEqual(parseTemperatureConfig({}).monitor.vcgencmd, 'vcgencmd', 'missing is the default');
     });

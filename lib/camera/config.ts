@@ -1,6 +1,6 @@
 import { YoloEdgeError } from '../errors';
 import { DEFAULT_SUPERVISION, SupervisionOptions } from './source';
-import { flag, numberField, oneOf, optionalFolderPath, optionalNumber, optionalOneOf, SHOWN_MAX, shownStart, text, textField } from '../config/fields';
+import { checkPath, flag, numberField, oneOf, optionalFolderPath, optionalNumber, optionalOneOf, SHOWN_MAX, shownStart, text, textField } from '../config/fields';
 import { argument, splitArgs, url } from './options';
 import { splitUrlCredentials } from './redact';
 import type { TlsOptions } from './http-sources';
@@ -118,7 +118,7 @@ export function parseCameraConfig(raw: Record<string, unknown>, creds: Credentia
     height: numberField('height', own('size', raw.height), 720, { min: 16, max: 8192, integer: true }),
     quality,
     rpicam: {
-      command: argument('command', own('rpicam', raw.command)),
+      command: checkPath('command', argument('command', own('rpicam', raw.command))),
       camera: optionalNumber('camera index', own('rpicam', raw.camera), { min: 0, max: 15, integer: true }),
       quality,
       rotation: oneOf('rotation', String(own('rpicam', raw.rotation) ?? ''), ['0', '180'] as const, '0') === '180' ? 180 : 0,
@@ -134,7 +134,7 @@ export function parseCameraConfig(raw: Record<string, unknown>, creds: Credentia
       lensPosition: optionalNumber('lens position', own('rpicam', raw.lensPosition), { min: 0, max: 32 }),
     },
     v4l2: {
-      device: argument('device', own('v4l2', raw.device), '/dev/video0'),
+      device: checkPath('device', argument('device', own('v4l2', raw.device), '/dev/video0')),
       inputFormat: argument('input format', own('v4l2', raw.inputFormat), 'mjpeg'),
       mjpeg2jpeg: flag('mjpeg2jpeg', own('v4l2', raw.mjpeg2jpeg), true),
     },
@@ -144,7 +144,7 @@ export function parseCameraConfig(raw: Record<string, unknown>, creds: Credentia
     tls,
     // hidden in the editor for other sources: a stale value there must not stop their camera
     folder: { path: source === 'folder' ? optionalFolderPath('folder', raw.folder, '/home/pi/images') : text(raw.folder), loop: flag('loop', raw.loop, false), watch: flag('watch', raw.watch, false) },
-    ffmpeg: argument('ffmpeg command', own('ffmpeg', raw.ffmpeg), 'ffmpeg'),
+    ffmpeg: checkPath('ffmpeg command', argument('ffmpeg command', own('ffmpeg', raw.ffmpeg), 'ffmpeg')),
     extraArgs: splitArgs(own('extraArgs', raw.extraArgs)),
     supervision: {
       ...DEFAULT_SUPERVISION,

@@ -137,27 +137,46 @@ export function textField(field: string, v: unknown, fallback = '', code: FieldC
   return text(v, fallback);
 }
 
+/** Linux's longest path: a longer path setting (a flow file's megabyte) is not a path, and was repeated whole in every error. */
+export const PATH_MAX = 4096;
+
+/**
+ * A path setting's text checked as a path: at most PATH_MAX characters, one line and no NUL (a path with a line
+ * break or NUL is a paste gone wrong, and would split the log line that names it). `v` is the value as given, for
+ * the error.
+ */
+export function checkPath(field: string, s: string, v: unknown = s, code: FieldCode = 'BAD_CONFIG'): string {
+  if (s.length > PATH_MAX) throw fieldError(field, `a path of at most ${PATH_MAX} characters`, v, code);
+  if (/[\0-\x1f\x7f]/.test(s)) throw fieldError(field, 'a path on one line, without control characters', v, code);
+  return s;
+}
+
+/** textField() of a path setting (a model, names file, folder, device or program): checkPath() once trimmed. */
+export function pathField(field: string, v: unknown, fallback = '', code: FieldCode = 'BAD_CONFIG'): string {
+  return checkPath(field, textField(field, v, fallback, code), v, code);
+}
+
 /** What folder and program fields must be, in the words of the error and of the editor's message. */
 export const FOLDER_RULE = 'a full folder path starting with /';
 export const PROGRAM_RULE = "a program name or path, not starting with '-'";
 
 /** A folder given as a full path (trimmed), or the fallback when blank: a relative one would depend on Node-RED's working folder. */
 export function folderPath(field: string, v: unknown, fallback: string, code: FieldCode = 'BAD_CONFIG'): string {
-  const s = textField(field, v, fallback, code);
+  const s = pathField(field, v, fallback, code);
   if (!path.isAbsolute(s)) throw fieldError(field, `${FOLDER_RULE} (like ${fallback})`, v, code);
   return s;
 }
 
 /** A folder given as a full path (trimmed), or blank: `~/calib` or `calib` would be a folder under Node-RED's working folder. */
 export function optionalFolderPath(field: string, v: unknown, example: string, code: FieldCode = 'BAD_CONFIG'): string {
-  const s = textField(field, v, '', code);
+  const s = pathField(field, v, '', code);
   if (s && !path.isAbsolute(s)) throw fieldError(field, `${FOLDER_RULE} (like ${example})`, v, code);
   return s;
 }
 
 /** A program to run (trimmed; blank stays blank): a name looked up in PATH, or a path. */
 export function programName(field: string, v: unknown, code: FieldCode = 'BAD_CONFIG'): string {
-  const s = textField(field, v, '', code);
+  const s = pathField(field, v, '', code);
   if (s.startsWith('-')) throw fieldError(field, PROGRAM_RULE, v, code);
   return s;
 }

@@ -1,18 +1,16 @@
 import { YoloEdgeError } from '../errors';
-import { shownStart } from '../config/fields';
+import { PATH_MAX, shownStart } from '../config/fields';
 import { NotRegularFile, readUpTo, withRegularFile } from '../regular-file';
 
 /** An encoded frame larger than this is not a camera image (a 50-megapixel JPEG is about 25 MB). */
 export const MAX_IMAGE_FILE_BYTES = 64 * 1024 * 1024;
-
-/** Linux's longest path: errors show a path whole up to this, and a longer text (a payload of megabytes) cut. */
-const PATH_MAX = 4096;
 
 /**
  * Reads an image file named by a flow: regular files only (no devices, FIFOs or sockets, which could block a
  * libuv thread for ever or stream without end), at most maxBytes, read to the size stat gave.
  */
 export async function readImageFile(file: string, maxBytes = MAX_IMAGE_FILE_BYTES): Promise<Buffer> {
+  // a path whole, a longer text (a payload of megabytes) cut
   const shown = shownStart(file, PATH_MAX);
   try {
     return await withRegularFile(file, (fh, size) => {

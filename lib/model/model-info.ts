@@ -1,5 +1,5 @@
 import { promises as fs } from 'fs';
-import { kindOf, shown, shownStart } from '../config/fields';
+import { checkPath, kindOf, shown, shownStart } from '../config/fields';
 import { YoloEdgeError } from '../errors';
 import type { TensorElement } from '../image/tensor-layout';
 import { decodeModel, ELEMENT_NAMES, graphOf, metadataProps, ModelProto, nameText, readModelBytes, readModelFile, shapeText, TensorType, valueDims, valueElemType } from './onnx-file';
@@ -395,7 +395,7 @@ export function parseNamesSetting(text: string | undefined): NamesSetting | unde
     return { list };
   }
   if (t.includes(',')) return { list: t.split(',').map((s) => s.trim()) };
-  if (/[\\/]/.test(t) || /\.(txt|json|names)$/i.test(t)) return { file: t };
+  if (/[\\/]/.test(t) || /\.(txt|json|names)$/i.test(t)) return { file: checkPath('class names', t) };
   return { list: [t] };
 }
 
