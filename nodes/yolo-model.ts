@@ -44,7 +44,7 @@ const FOLDER_LABELS: Record<ModelFolder['source'], string> = {
 function registerModelPicker(RED: NodeAPI): void {
   const catalog = new ModelCatalog();
   const folders = () => modelFolders((RED.settings as { userDir?: string }).userDir);
-  const fail = (res: { status(n: number): { json(b: unknown): void } }, err: unknown) => res.status(500).json({ error: (err as Error).message });
+  const fail = (res: JsonResponse, err: unknown) => res.status(500).json({ error: (err as Error).message });
   RED.httpAdmin.get('/yolo-edge/models', RED.auth.needsPermission('yolo-model.read'), (_req, res) => {
     const f = folders();
     catalog.list(f).then(
@@ -59,7 +59,16 @@ function registerModelPicker(RED: NodeAPI): void {
       (err) => fail(res, err),
     );
   });
+  // Express decodes :source and :file before any handler of the route runs: a malformed percent sequence
+  // (%E0%A4%A) skips the route with a URIError, which reached Express's own HTML 400 page, with its stack trace.
+  RED.httpAdmin.use('/yolo-edge/models', (err: unknown, _req: unknown, res: JsonResponse, next: (err: unknown) => void) => {
+    if (!(err instanceof URIError)) return next(err);
+    res.status(400).json({ error: 'the folder or file name in the URL is not valid percent-encoding' });
+  });
 }
+
+/** The part of an Express response the picker's answers use. */
+type JsonResponse = { status(n: number): { json(b: unknown): void } };
 
 /** How long a model no node uses any more stays loaded (see register in YoloModel). */
 const UNUSED_GRACE_MS = 10_000;

@@ -131,6 +131,18 @@ describe('model picker admin endpoints', function () {
     assert.notStrictEqual(raw.status, 200);
   });
 
+  it('answers a malformed percent sequence in :source or :file with a JSON 400, as its other errors (it was Express\'s HTML page with a stack trace)', async () => {
+    await helper.load(modelNode, modelFlow);
+    for (const url of ['/yolo-edge/models/x/%E0%A4%A', '/yolo-edge/models/%ZZ/a.onnx', '/yolo-edge/models/user/coco%-copy.onnx']) {
+      const res = await helper.request().get(url);
+      assert.strictEqual(res.status, 400, url);
+      assert.match(res.headers['content-type'], /^application\/json/, url);
+      assert.deepStrictEqual(res.body, { error: 'the folder or file name in the URL is not valid percent-encoding' }, url);
+    }
+    // a well-formed name still reaches the endpoint
+    await helper.request().get('/yolo-edge/models/user/coco%2Dcopy.onnx').expect(200);
+  });
+
   it('describes a huge model without reading its weights: memory bounded, and a FIFO named .onnx is skipped', async () => {
     // The default model with a 1.5 GB initializer appended (a second graph field merges into the first); the
     // appended data is a sparse hole, so the file costs no disk.
