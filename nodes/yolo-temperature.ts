@@ -3,7 +3,7 @@ import { parseTemperatureConfig, TemperatureConfig } from '../lib/temperature/co
 import { TOPICS } from '../lib/topics';
 import { STATUS_MAX, statusText } from '../lib/config/fields';
 import { GUARD_SOURCE } from '../lib/pipeline/control';
-import { SampleResult, TemperatureMonitor, ZONE_SOURCE } from '../lib/temperature/monitor';
+import { SampleResult, TemperatureMonitor, ZONE_SOURCE, ZONES_LEFT_OUT } from '../lib/temperature/monitor';
 import { ThermalState } from '../lib/temperature/state';
 import { YoloEdgeError } from '../lib/errors';
 import { refuseInput } from './shared/refuse-input';
@@ -72,7 +72,8 @@ export = function (RED: NodeAPI): void {
         return { fill, shape: 'ring', text: statusText(`no temperature${held}: ${shortZonePaths(unavailable.temperature ?? 'unknown')}`, STATUS_MAX) };
       }
       const fallback = unavailable[ZONE_SOURCE] !== undefined ? ` (thermal zone failed, ${temperatureSource})` : '';
-      return { ...BADGE[state], text: statusText(`${t.toFixed(1)} C ${state}${fallback}`, STATUS_MAX) };
+      const leftOut = unavailable[ZONES_LEFT_OUT] !== undefined ? ' · some thermal zones not read, see log' : '';
+      return { ...BADGE[state], text: statusText(`${t.toFixed(1)} C ${state}${fallback}${leftOut}`, STATUS_MAX) };
     }
 
     function outputs(r: SampleResult, msg: NodeMessage): Array<NodeMessage | NodeMessage[] | null> {

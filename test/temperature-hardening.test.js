@@ -129,6 +129,44 @@ describe('temperature hardening', function () {
       assert.strictEqual(back.reading.temperature, 48);
     });
 
+    it('reads at most 64 thermal zones, the lowest-numbered, and says so; a folder of over 4096 entries is SENSOR_FAILED, a zone named is read alone', async () => {
+      // a faked sysRoot's zones were listed whole and all read at once at every reading (20000 zones: EMFILE)
+      const { readThermalZones } = lib('temperature/sysfs');
+      for (let i = 2; i < 100; i++) pi.addZone(`thermal_zone${i}`, `z${i}`, 30);
+      const fsp = fs.promises;
+      const realOpen = fsp.open;
+      let opens = 0;
+      fsp.open = function (...args) {
+        opens++;
+        return realOpen.apply(this, args);
+      };
+      try {
+        const a = await monitor({ temperatureSource: 'sysfs' }).sample();
+        assert.strictEqual(a.reading.temperature, 50);
+        // each zone's type and temp, and /proc/stat, meminfo and cpufreq
+        assert.strictEqual(opens, 2 * 64 + 3, `${opens} files opened for one reading`);
+        const says = `36 of the 100 thermal zones under ${path.join(pi.sysRoot, 'class', 'thermal')} are not read: at most 64 are, the lowest-numbered (set the zone to read another)`;
+        assert.deepStrictEqual(a.lost.find((l) => l.source === 'thermalZones'), { source: 'thermalZones', reason: says });
+        assert.strictEqual(a.reading.unavailable.thermalZones, says);
+        const listing = await readThermalZones(pi.sysRoot);
+        assert.deepStrictEqual(listing.zones.map((z) => z.zone), Array.from({ length: 64 }, (_, i) => `thermal_zone${i}`));
+        opens = 0;
+        const named = await monitor({ temperatureSource: 'sysfs', thermalZone: 'thermal_zone99' }).sample();
+        assert.strictEqual(named.reading.temperatureSource, 'thermal_zone99 (z99)');
+        assert.strictEqual(opens, 2 + 3, `${opens} files opened to read one named zone`);
+        assert.strictEqual(named.reading.unavailable.thermalZones, undefined);
+        const missing = await monitor({ temperatureSource: 'sysfs', thermalZone: 'thermal_zone100' }).sample();
+        assert.match(missing.reading.unavailable.temperature, /^thermal zone 'thermal_zone100' not found under /);
+      } finally {
+        fsp.open = realOpen;
+      }
+      for (let i = 100; i < 4100; i++) fs.mkdirSync(path.join(pi.sysRoot, 'class/thermal', `cooling_device${i}`));
+      const b = await monitor({ temperatureSource: 'sysfs' }).sample();
+      assert.strictEqual(b.reading.temperature, null);
+      assert.strictEqual(b.reading.unavailable.temperature, `${path.join(pi.sysRoot, 'class', 'thermal')} holds over 4096 entries, more than a board's; set the zone to read by its name (thermal_zoneN)`);
+      assert.strictEqual((await monitor({ temperatureSource: 'sysfs', thermalZone: 'thermal_zone1' }).sample()).reading.temperature, 50);
+    });
+
     it('a read that hangs in the driver times out, is not started again while it hangs, and recovers', async () => {
       const { readBounded } = lib('temperature/bounded-read');
       const fsp = fs.promises;
@@ -320,6 +358,15 @@ describe('temperature hardening', function () {
       await within(helper.unload(), 2000, 'close');
       assert.ok(Date.now() - t0 < 1500, `close took ${Date.now() - t0} ms`);
       await until(() => processesMentioning(HANG).length === 0, 'the hung children gone', 1000);
+    });
+
+    it('more than 64 thermal zones: the 64 lowest-numbered are read, warned once and shown in the status', async () => {
+      for (let i = 2; i < 70; i++) pi.addZone(`thermal_zone${i}`, `z${i}`, 30);
+      const { node, got } = await load({ interval: 0.1, source: 'sysfs' });
+      await until(() => got.readings.length >= 3, 'three readings', 5000);
+      assert.strictEqual(got.readings[2].payload.temperature, 50);
+      assert.deepStrictEqual(warnings().filter((w) => /thermalZones/.test(w)), [`thermalZones unavailable: 6 of the 70 thermal zones under ${path.join(pi.sysRoot, 'class', 'thermal')} are not read: at most 64 are, the lowest-numbered (set the zone to read another)`]);
+      assert.strictEqual(node.status.lastCall.args[0].text, '50.0 C normal · some thermal zones not read, see log');
     });
 
     it('1e9 C is rejected with a warning and in the status; no state message, no pause', async () => {

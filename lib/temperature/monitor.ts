@@ -93,6 +93,9 @@ export const PLAUSIBLE_CELSIUS = { min: -40, max: 150 } as const;
 /** Source name when auto mode reads vcgencmd because the thermal zone failed. */
 export const ZONE_SOURCE = 'thermalZone';
 
+/** Source name of the zones left unread (more than MAX_ZONES): warned once, listed while it lasts. */
+export const ZONES_LEFT_OUT = 'thermalZones';
+
 class NoThermalZones extends Error {}
 
 /** The reading, or an error naming its source when it cannot be a SoC temperature. */
@@ -136,6 +139,8 @@ export class TemperatureMonitor {
    * try it again with every reading. A timeout or a failed run is no reason to give up and is retried.
    */
   private vcgencmdMissing: string | undefined;
+  /** Why the last zone listing left zones out; undefined when it read them all, or no zone was listed. */
+  private zonesLeftOut: string | undefined;
 
   constructor(options: Partial<MonitorOptions> = {}) {
     this.options = { ...DEFAULT_MONITOR, ...options };
@@ -171,6 +176,7 @@ export class TemperatureMonitor {
     const celsius = value('temperature', temp);
     // Auto mode reading vcgencmd because the zone broke is an outage of its own: warned once, listed, ended visibly.
     if (temp.ok) value(ZONE_SOURCE, temp.zoneFailure === undefined ? { ok: true, value: true } : { ok: false, reason: `${temp.zoneFailure}; using ${temp.source}` });
+    value(ZONES_LEFT_OUT, this.zonesLeftOut === undefined ? { ok: true, value: true } : { ok: false, reason: this.zonesLeftOut });
     let change: StateChange | undefined;
     if (celsius !== null) {
       this.window.add(t, celsius);
@@ -212,9 +218,11 @@ export class TemperatureMonitor {
   private async fromZone(): Promise<{ celsius: number; source: string }> {
     const { sysRoot, thermalZone } = this.options;
     const where = path.join(sysRoot, 'class', 'thermal');
-    const zones = await readThermalZones(sysRoot).catch((e: NodeJS.ErrnoException) => {
+    this.zonesLeftOut = undefined;
+    const { zones, leftOut } = await readThermalZones(sysRoot, thermalZone).catch((e: NodeJS.ErrnoException) => {
       throw !thermalZone && e.code === 'ENOENT' ? new NoThermalZones(e.message) : e;
     });
+    this.zonesLeftOut = leftOut;
     const zone = chooseZone(zones, thermalZone);
     if (!zone) {
       if (thermalZone) throw new YoloEdgeError(`thermal zone '${thermalZone}' not found under ${where}`, 'SENSOR_FAILED');
