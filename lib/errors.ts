@@ -16,7 +16,7 @@ export const ERROR_CODES = {
   // models
   NO_MODEL: 'the node has no yolo-model configured, its yolo-model node is not deployed, or the id names a node of another type',
   MODEL_NOT_FOUND: 'the model file does not exist',
-  MODEL_UNREADABLE: 'the model file or its names file cannot be read, or is a folder, FIFO or device (a names file also when its JSON is not an array of names, or it is over 4 MB or holds more than 10000 names)',
+  MODEL_UNREADABLE: 'the model file or its names file cannot be read, or is a folder, FIFO or device (a names file also when it is in /proc, /sys or /dev, its text is not a list or id mapping of names or holds control characters or bytes that are not UTF-8, or it is over 4 MB or holds more than 10000 names)',
   MODEL_TOO_LARGE: 'the editor\'s model list cannot describe the file without reading its weights: too large, or too many protobuf fields for a model',
   MODEL_FETCH_FAILED: 'the default model could not be fetched (the log names the fix)',
   MODEL_LOAD_FAILED: 'onnxruntime could not create a session for the model',

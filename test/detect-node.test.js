@@ -354,12 +354,13 @@ describe('yolov8-detect node', function () {
     assert.strictEqual(error.code, 'BAD_CONFIG');
   });
 
-  it('takes a single Class names entry as a class name, and a .txt or path entry as a names file', async () => {
+  it('takes a single Class names entry as a class name, and a .txt, .names, .json or .yaml entry as a names file', async () => {
     const { parseNamesSetting } = lib('model/model-info');
     assert.deepStrictEqual(parseNamesSetting('defect'), { list: ['defect'] });
     assert.deepStrictEqual(parseNamesSetting(' a, b '), { list: ['a', 'b'] });
     assert.deepStrictEqual(parseNamesSetting('classes.txt'), { file: 'classes.txt' });
-    assert.deepStrictEqual(parseNamesSetting('models/names'), { file: 'models/names' });
+    assert.deepStrictEqual(parseNamesSetting('models/obj.names'), { file: 'models/obj.names' });
+    assert.deepStrictEqual(parseNamesSetting('/data/coco8.yaml'), { file: '/data/coco8.yaml' });
     assert.strictEqual(parseNamesSetting('  '), undefined);
     const f = flow('yolov8n.onnx');
     f[0].names = 'worker';
@@ -375,8 +376,11 @@ describe('yolov8-detect node', function () {
     const dir = fx.tmpDir();
     const lines = path.join(dir, 'many.txt');
     fs.writeFileSync(lines, Array.from({ length: 10001 }, (_, i) => `c${i}`).join('\n'));
+    // a names file's ending is required now: the model under a .txt name
+    const model = path.join(dir, 'model.txt');
+    fs.symlinkSync(requireModel(), model);
     try {
-      for (const [file, says] of [[requireModel(), /^names file .*yolov8n\.onnx is over 4 MB: more than names for 10000 classes take; is it a names file\?$/], [lines, /^names file .*many\.txt has 10001 names, more than any model has classes \(10000\); is it a names file\?$/]]) {
+      for (const [file, says] of [[model, /^names file .*model\.txt is over 4 MB: more than names for 10000 classes take; is it a names file\?$/], [lines, /^names file .*many\.txt has 10001 names, more than any model has classes \(10000\); is it a names file\?$/]]) {
         const f = flow('yolov8n.onnx');
         f[0].names = file;
         await helper.load([modelNode, detectNode], f);
@@ -391,12 +395,12 @@ describe('yolov8-detect node', function () {
     }
   });
 
-  it('fails frames with MODEL_UNREADABLE naming a JSON names file that is not an array of names', async () => {
+  it('fails frames with MODEL_UNREADABLE naming a JSON names file that is not a list or id mapping of names', async () => {
     const dir = fx.tmpDir();
     const cases = {
-      'broken.json': ['["person", "bicycle"', /got JSON that does not parse/],
-      'dict.json': ['{"0": "person", "1": "bicycle"}', /got an object$/],
-      'objects.json': ['[{"name": "person"}]', /got an object at index 0$/],
+      'broken.json': ['["person", "bicycle"', /\(Expected ',' or '\]' after array element/],
+      'keys.json': ['{"person": 0}', /\(names has the key "person", not a class id\)$/],
+      'objects.json': ['[{"name": "person"}]', /\(a class name is object\)$/],
     };
     for (const [file, [text, says]] of Object.entries(cases)) {
       fs.writeFileSync(path.join(dir, file), text);
@@ -409,7 +413,7 @@ describe('yolov8-detect node', function () {
       d1.receive({ payload: zebra });
       const error = await failed;
       assert.strictEqual(error.code, 'MODEL_UNREADABLE', `${file}: ${errorText(error)}`);
-      assert.ok(errorText(error).includes(`names file ${path.join(dir, file)} must be one name a line or a JSON array of names`), errorText(error));
+      assert.ok(errorText(error).startsWith(`names file ${path.join(dir, file)} must be one name a line, a JSON list or id mapping of names, or a data.yaml with names: (`), errorText(error));
       assert.match(errorText(error), says);
       await helper.unload();
     }
@@ -418,6 +422,38 @@ describe('yolov8-detect node', function () {
     f[0].names = path.join(dir, 'ok.json');
     await helper.load([modelNode, detectNode], f);
     assert.strictEqual((await helper.getNode('m1').detector()).info.names[0], 'worker');
+  });
+
+  it('reads Class names only from a names file (.txt, .names, .json, .yaml) outside /proc, /sys and /dev whose text is names: /proc/self/environ became class names', async () => {
+    const dir = fx.tmpDir();
+    fs.symlinkSync('/proc/self/environ', path.join(dir, 'env.txt'));
+    fs.writeFileSync(path.join(dir, 'binary.txt'), Buffer.from([0x41, 0x00, 0xff, 0x0a, 0x42]));
+    fs.writeFileSync(path.join(dir, 'data.yaml'), 'path: ../datasets/site\nnames:\n  0: worker\n  2: forklift\n');
+    fs.writeFileSync(path.join(dir, 'ids.json'), '{"0": "worker", "1": "forklift"}');
+    const rule = 'names or a names file ending in .txt or .names (one name a line), .json (a list or an id mapping of names) or .yaml (an Ultralytics data.yaml\'s names:)';
+    const cases = [
+      ['/proc/self/environ', 'BAD_CONFIG', `class names must be ${rule}, got "/proc/self/environ"`],
+      ['/etc/hostname', 'BAD_CONFIG', `class names must be ${rule}, got "/etc/hostname"`],
+      [path.join(dir, 'env.txt'), 'MODEL_UNREADABLE', `names file ${path.join(dir, 'env.txt')} is in /proc: a names file is a text file of class names, not a file of the system's`],
+      [path.join(dir, 'binary.txt'), 'MODEL_UNREADABLE', `names file ${path.join(dir, 'binary.txt')} has a control character or bytes that are not UTF-8 text in name 0; is it a names file?`],
+    ];
+    for (const [names, code, says] of cases) {
+      const f = flow('yolov8n.onnx');
+      f[0].names = names;
+      await helper.load([modelNode, detectNode], f);
+      const { error } = await outcome(helper.getNode('d1'), helper.getNode('out'), { payload: zebra });
+      assert.ok(error, `${names}: a frame is refused`);
+      assert.strictEqual(error.code, code, `${names}: ${errorText(error)}`);
+      assert.strictEqual(errorText(error), says);
+      await helper.unload();
+    }
+    for (const [file, start] of [['data.yaml', ['worker', 'class1', 'forklift', 'class3']], ['ids.json', ['worker', 'forklift', 'class2']]]) {
+      const f = flow('yolov8n.onnx');
+      f[0].names = path.join(dir, file);
+      await helper.load([modelNode, detectNode], f);
+      assert.deepStrictEqual((await helper.getNode('m1').detector()).info.names.slice(0, start.length), start, file);
+      await helper.unload();
+    }
   });
 
   it('refuses a yolo-model setting that holds an object (JSON in a flow file), naming it: it loaded "[object Object]" as a file or a class name', async () => {

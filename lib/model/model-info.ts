@@ -1,8 +1,9 @@
 import { promises as fs } from 'fs';
-import { checkPath, kindOf, shown, shownStart } from '../config/fields';
+import { checkPath, fieldError, shownStart } from '../config/fields';
 import { YoloEdgeError } from '../errors';
 import type { TensorElement } from '../image/tensor-layout';
 import { decodeModel, ELEMENT_NAMES, graphOf, metadataProps, ModelProto, nameText, readModelBytes, readModelFile, shapeText, TensorType, valueDims, valueElemType } from './onnx-file';
+import { DATA_YAML, firstOddName, lineNames, NAMES_FILE, NAMES_FILE_RULE, namesOf, systemFolderOf, yamlNames } from './names-file';
 import { parsePythonRepr } from './python-repr';
 import { sha256Bytes } from './sha256';
 import { Int8WeightPeaks, int8WeightPeaks } from './weight-range';
@@ -382,8 +383,9 @@ export type NamesSetting = { list: string[] } | { file: string };
 
 /**
  * The *Class names* setting: a comma-separated list, a list or dict as Ultralytics writes names (`['a', 'b']`,
- * `{0: 'a', 1: 'b'}`, or their JSON), a names file (a path, or a name ending in .txt, .json or .names) or, anything
- * else, one class name (a one-class model's "defect" is not a file).
+ * `{0: 'a', 1: 'b'}`, or their JSON), a names file (a name ending in .txt, .names, .json, .yaml or .yml) or,
+ * anything else without a slash, one class name (a one-class model's "defect" is not a file). A path of another
+ * ending is BAD_CONFIG: any readable file's text (a log, /proc/self/environ) became class names.
  */
 export function parseNamesSetting(text: string | undefined): NamesSetting | undefined {
   const t = (text ?? '').trim();
@@ -395,7 +397,8 @@ export function parseNamesSetting(text: string | undefined): NamesSetting | unde
     return { list };
   }
   if (t.includes(',')) return { list: t.split(',').map((s) => s.trim()) };
-  if (/[\\/]/.test(t) || /\.(txt|json|names)$/i.test(t)) return { file: checkPath('class names', t) };
+  if (NAMES_FILE.test(t)) return { file: checkPath('class names', t) };
+  if (/[\\/]/.test(t)) throw fieldError('class names', `names or ${NAMES_FILE_RULE}`, t);
   return { list: [t] };
 }
 
@@ -405,26 +408,24 @@ export function parseNamesSetting(text: string | undefined): NamesSetting | unde
  */
 export const MAX_NAMES_FILE_BYTES = 4 * 2 ** 20;
 
-/** A names file: one name a line (classes.txt) or a JSON array; at most MAX_CLASSES names. */
+/**
+ * A names file (see NAMES_FILE): at most MAX_CLASSES names, each a name a person wrote, from a file outside /proc,
+ * /sys and /dev. MODEL_UNREADABLE naming the file, never its text, for anything else.
+ */
 export async function readNamesFile(path: string): Promise<string[]> {
+  const bad = (why: string) => new YoloEdgeError(`names file ${path} ${why}`, 'MODEL_UNREADABLE');
+  const system = await systemFolderOf(path);
+  if (system) throw bad(`is in ${system}: a names file is a text file of class names, not a file of the system's`);
   const text = (await readModelFile(path, 'names file', MAX_NAMES_FILE_BYTES, `more than names for ${MAX_CLASSES} classes take; is it a names file?`)).toString('utf8');
-  // JSON text that is not an array of names would otherwise be read as one class name, or fail with no code
-  const names = /^\s*[[{]/.test(text) ? jsonNames(text, path) : text.split(/\r?\n/).map((s) => s.trim()).filter((s) => s.length > 0);
-  if (names.length > MAX_CLASSES) throw new YoloEdgeError(`names file ${path} has ${names.length} names, more than any model has classes (${MAX_CLASSES}); is it a names file?`, 'MODEL_UNREADABLE');
-  return names;
-}
-
-/** A JSON names file: an array of strings (or numbers); anything else fails naming the file, in its code. */
-function jsonNames(text: string, path: string): string[] {
-  const bad = (got: string) => new YoloEdgeError(`names file ${path} must be one name a line or a JSON array of names, got ${got}`, 'MODEL_UNREADABLE');
-  let v: unknown;
+  let names: (string | undefined)[];
   try {
-    v = JSON.parse(text);
+    // JSON text in a .txt too: it would otherwise be read as one class name
+    names = DATA_YAML.test(path) ? yamlNames(text) : /^\s*[[{]/.test(text) ? namesOf(JSON.parse(text)) : lineNames(text);
   } catch (err) {
-    throw bad(`JSON that does not parse (${(err as Error).message})`);
+    throw bad(`must be one name a line, a JSON list or id mapping of names, or a data.yaml with names: (${(err as Error).message.split('\n')[0].slice(0, 200)})`);
   }
-  if (!Array.isArray(v)) throw bad(shown(v));
-  const odd = v.findIndex((n) => typeof n !== 'string' && typeof n !== 'number');
-  if (odd >= 0) throw bad(`${kindOf(v[odd])} at index ${odd}`);
-  return v.map(String);
+  if (names.length > MAX_CLASSES) throw bad(`has ${names.length} names, more than any model has classes (${MAX_CLASSES}); is it a names file?`);
+  const odd = firstOddName(names);
+  if (odd >= 0) throw bad(`has a control character or bytes that are not UTF-8 text in name ${odd}; is it a names file?`);
+  return defaultNames(names.length, names as string[]);
 }

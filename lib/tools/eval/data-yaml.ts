@@ -5,7 +5,8 @@ import { ErrorCode, YoloEdgeError } from '../../errors';
 import { checkFolder } from '../../folder-problem';
 import { shownStart } from '../../config/fields';
 import { NotRegularFile, readUpTo, withRegularFile } from '../../regular-file';
-import { DATA_YAML, MAX_NAMES_BYTES } from './dataset-names';
+import { MAX_NAMES_BYTES } from './dataset-names';
+import { DATA_YAML } from '../../model/names-file';
 import { DatasetItem, IMAGE_EXT, listImages, shownNames, Warn } from './image-list';
 
 /** The splits of an Ultralytics data.yaml this package reads. */

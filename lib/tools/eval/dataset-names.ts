@@ -1,11 +1,9 @@
 import * as path from 'path';
-import { load } from 'js-yaml';
 import { NotRegularFile, readUpTo, withRegularFile } from '../../regular-file';
+import { DATA_YAML, lineNames, shownName, yamlNames } from '../../model/names-file';
 
 /** Names of 10,000 classes fit; a larger file is not a names file (nor a data.yaml), and is not read whole. */
 export const MAX_NAMES_BYTES = 1 << 20;
-/** A dataset given by its Ultralytics data.yaml rather than a folder: told by the name, as Ultralytics tells it. */
-export const DATA_YAML = /\.ya?ml$/i;
 /** The files that name a dataset's classes by id, as exporters write them, first found first. */
 const NAMES_FILES = ['data.yaml', 'data.yml', 'classes.txt', 'obj.names', path.join('labels', 'classes.txt')];
 
@@ -73,32 +71,4 @@ export async function readSmall(file: string): Promise<string | undefined> {
     if (err instanceof NotRegularFile || (err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
     throw err;
   }
-}
-
-function lineNames(text: string): string[] {
-  return text.split(/\r\n|\r|\n/).map((s) => s.trim()).filter((s) => s.length > 0);
-}
-
-/** `names:` of a data.yaml: a list, or a map of class id to name (Ultralytics writes the map). */
-function yamlNames(text: string): (string | undefined)[] {
-  const doc = load(text);
-  const names = doc !== null && typeof doc === 'object' ? (doc as { names?: unknown }).names : undefined;
-  if (Array.isArray(names)) return names.map(nameText);
-  if (names === null || typeof names !== 'object') throw new Error('it has no names: list or map');
-  const out: (string | undefined)[] = [];
-  for (const [k, v] of Object.entries(names as Record<string, unknown>)) {
-    const id = Number(k);
-    if (!/^\d+$/.test(k) || id >= 100_000) throw new Error(`names has the key ${shownName(k)}, not a class id`);
-    out[id] = nameText(v);
-  }
-  return Array.from(out);
-}
-
-function nameText(v: unknown): string {
-  if (typeof v === 'string' || typeof v === 'number') return String(v);
-  throw new Error(`a class name is ${v === null ? 'null' : typeof v}`);
-}
-
-function shownName(s: string): string {
-  return JSON.stringify(s.length > 48 ? `${s.slice(0, 48)}...` : s);
 }
