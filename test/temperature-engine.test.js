@@ -263,6 +263,11 @@ describe('temperature engine', () => {
       refused({ sysRoot: big }, new RegExp(`^sysRoot must be a path of at most 4096 characters, got "${big.slice(0, 200)}"\\.\\.\\. \\(1000001 characters\\)$`));
       refused({ procRoot: '/proc\n' + 'x' }, /^procRoot must be a path on one line, without control characters/);
       refused({ vcgencmd: big }, /^vcgencmd must be a path of at most 4096 characters/);
+      // a zone of a megabyte was named whole in every reading's 'not found' error (payload.unavailable)
+      const zoneRule = 'thermalZone must be a zone name or type of at most 64 characters on one line, like thermal_zone0 or cpu-thermal, got';
+      refused({ thermalZone: big }, new RegExp(`^${zoneRule} "${big.slice(0, 200)}"\\.\\.\\. \\(1000001 characters\\)$`));
+      refused({ thermalZone: 'cpu-thermal\nWARN forged' }, new RegExp(`^${zoneRule} "cpu-thermal\\\\nWARN forged"$`));
+      assert.strictEqual(parseTemperatureConfig({ thermalZone: ' INT3400 Thermal ' }).monitor.thermalZone, 'INT3400 Thermal');
       assert.strictEqual(parseTemperatureConfig({ vcgencmd: '/opt/vc/bin/vcgencmd' }).monitor.vcgencmd, '/opt/vc/bin/vcgencmd');
       assert.strictEqual(parseTemperatureConfig({}).monitor.vcgencmd, 'vcgencmd', 'missing is the default');
     });

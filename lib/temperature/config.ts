@@ -1,7 +1,7 @@
 import { DEFAULT_GUARD, validateGuard } from './guard';
 import { DEFAULT_MONITOR, MonitorOptions, PLAUSIBLE_CELSIUS, TemperatureSource } from './monitor';
 import { DEFAULT_THRESHOLDS, validateThresholds } from './state';
-import { flag, folderPath, numberField, oneOf, programName, textField } from '../config/fields';
+import { fieldError, flag, folderPath, numberField, oneOf, programName, textField } from '../config/fields';
 import { YoloEdgeError } from '../errors';
 
 /** The fields of the yolo-temperature editor, as strings or numbers the way Node-RED stores them. */
@@ -51,6 +51,19 @@ function num(v: unknown, name: string, fallback: number, min: number, max = Infi
 
 const SOURCES: readonly TemperatureSource[] = ['auto', 'sysfs', 'vcgencmd'];
 
+/** Longest zone name or type: the kernel's are under 20 characters (THERMAL_NAME_LENGTH). */
+export const MAX_ZONE_NAME = 64;
+
+/**
+ * A zone's name (thermal_zone2) or type (cpu-thermal), or blank for the SoC's. A flow file's megabyte was named
+ * whole in every reading's 'not found' error (payload.unavailable), and a line break split the log line.
+ */
+function zoneName(v: unknown): string {
+  const s = textField('thermalZone', v);
+  if (s.length > MAX_ZONE_NAME || /[\0-\x1f\x7f]/.test(s)) throw fieldError('thermalZone', `a zone name or type of at most ${MAX_ZONE_NAME} characters on one line, like thermal_zone0 or cpu-thermal`, v);
+  return s;
+}
+
 /** Turns editor fields into monitor options, with the Pi 5 defaults for anything left empty. */
 export function parseTemperatureConfig(c: TemperatureConfig): ParsedConfig {
   const source = oneOf('source', c.source, SOURCES, 'auto');
@@ -78,7 +91,7 @@ export function parseTemperatureConfig(c: TemperatureConfig): ParsedConfig {
     intervalMs: Math.round(1000 * num(c.interval, 'interval', 5, 0.1, MAX_INTERVAL_S)),
     monitor: {
       temperatureSource: source,
-      thermalZone: textField('thermalZone', c.thermalZone),
+      thermalZone: zoneName(c.thermalZone),
       sysRoot: folderPath('sysRoot', c.sysRoot, DEFAULT_MONITOR.sysRoot),
       procRoot: folderPath('procRoot', c.procRoot, DEFAULT_MONITOR.procRoot),
       vcgencmd,
