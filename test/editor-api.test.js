@@ -143,6 +143,20 @@ describe('model picker admin endpoints', function () {
     await helper.request().get('/yolo-edge/models/user/coco%2Dcopy.onnx').expect(200);
   });
 
+  it('leaves out a file whose name holds a control character: the model value it made (models/a\\nb.onnx) is refused at deploy', async () => {
+    const odd = path.join(userDir, 'models', 'line\nbreak.onnx');
+    fs.copyFileSync(path.join(userDir, 'models', 'notes.txt'), odd);
+    try {
+      await helper.load(modelNode, modelFlow);
+      const res = await helper.request().get('/yolo-edge/models').expect(200);
+      assert.deepStrictEqual(res.body.models.filter((m) => /[\0-\x1f]/.test(m.file)), []);
+      assert.ok(res.body.models.some((m) => m.file === 'coco-copy.onnx'), 'the other files are listed');
+      await helper.request().get('/yolo-edge/models/user/line%0Abreak.onnx').expect(404);
+    } finally {
+      fs.rmSync(odd);
+    }
+  });
+
   it('describes a huge model without reading its weights: memory bounded, and a FIFO named .onnx is skipped', async () => {
     // The default model with a 1.5 GB initializer appended (a second graph field merges into the first); the
     // appended data is a sparse hole, so the file costs no disk.

@@ -126,9 +126,12 @@ function describeInWorker(file: string): Promise<DescribeReply> {
   });
 }
 
-const BARE_ONNX = /^[^/\\\0]+\.onnx$/i;
+const BARE_ONNX = /^[^/\\\0-\x1f\x7f]+\.onnx$/i;
 
-/** Only a bare .onnx file name that does not start with a dot; never a path. */
+/**
+ * Only a bare .onnx file name that does not start with a dot; never a path, nor a name with a control character: a
+ * model setting holding one is refused at deploy (checkPath), and picking 'a\nb.onnx' made a node that did not deploy.
+ */
 export function isBareModelName(file: string): boolean {
   return BARE_ONNX.test(file) && !file.startsWith('.');
 }
