@@ -3,7 +3,7 @@ import { Camera, CameraOutput } from '../lib/camera/camera';
 import { CalibrationOptions } from '../lib/camera/calibration-capture';
 import { CameraConfig, Credentials, FIELD_SOURCES, parseCameraConfig } from '../lib/camera/config';
 import type { TlsOptions } from '../lib/camera/http-sources';
-import { fieldError, numberField, optionalFolderPath, STATUS_MAX, statusText, text, textField } from '../lib/config/fields';
+import { fieldError, numberField, optionalFolderPath, shownId, STATUS_MAX, statusText, text, textField } from '../lib/config/fields';
 import { Redact, redactor, splitUrlCredentials } from '../lib/camera/redact';
 import { moveUrlCredentialsOnStart } from './shared/url-credentials';
 import { YoloEdgeError } from '../lib/errors';
@@ -50,7 +50,7 @@ function tlsOf(RED: NodeAPI, config: YoloCameraDef): TlsOptions | undefined {
   const id = textField('TLS configuration', config.tls);
   if (!id || !['mjpeg', 'snapshot'].includes(text(config.source))) return undefined;
   const tlsNode = RED.nodes.getNode(id) as TlsConfigNode | null;
-  if (typeof tlsNode?.addTLSOptions !== 'function') throw new YoloEdgeError(`TLS configuration ${id} not found (deleted, or not a tls-config node)`, 'BAD_CONFIG');
+  if (typeof tlsNode?.addTLSOptions !== 'function') throw new YoloEdgeError(`TLS configuration ${shownId(id)} not found (deleted, or not a tls-config node)`, 'BAD_CONFIG');
   return tlsNode.addTLSOptions({});
 }
 

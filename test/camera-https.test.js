@@ -156,5 +156,16 @@ describe('camera: https cameras with their own certificate', function () {
     await helper.load(cameraNode, flow('folder'));
     got = watchCamera(helper);
     await until(() => got.msgs.length >= 1, 'a frame from the folder', 5000);
+    await helper.unload();
+    // an id of a megabyte (a hand-edited flow file) was named whole in the log and in every refused msg's error
+    const big = 'a/'.repeat(5e5);
+    const f = flow('snapshot');
+    f[0].tls = big;
+    await helper.load(cameraNode, f);
+    got = watchCamera(helper);
+    helper.getNode('n-cam').receive({ payload: 1 });
+    await until(() => got.errors.length >= 1, 'an error', 2000);
+    assert.ok(got.errors.every((e) => e.length < 400), `${got.errors[0].length} characters`);
+    assert.strictEqual(got.errors[0], `camera configuration: TLS configuration "${big.slice(0, 200)}"... (1000000 characters) not found (deleted, or not a tls-config node)`);
   });
 });

@@ -71,6 +71,11 @@ export function kindOf(v: unknown): string {
  */
 export const SHOWN_MAX = 200;
 
+/** A node id as an error names it: whole as Node-RED makes them (16 characters), a flow file's megabyte cut. */
+export function shownId(id: string): string {
+  return id.length > SHOWN_MAX ? shownStart(id, SHOWN_MAX) : id;
+}
+
 export function fieldError(field: string, rule: string, v: unknown, code: FieldCode = 'BAD_CONFIG'): YoloEdgeError {
   return new YoloEdgeError(`${field} must be ${rule}, got ${shownStart(v, SHOWN_MAX)}`, code);
 }

@@ -3,7 +3,7 @@ import * as path from 'path';
 import type { Node, NodeAPI, NodeStatus } from 'node-red';
 import type { DetectOptions, Detector } from '../../lib/detector';
 import { YoloEdgeError } from '../../lib/errors';
-import { isBlank, kindOf, SHOWN_MAX, shownStart } from '../../lib/config/fields';
+import { isBlank, kindOf, shownId } from '../../lib/config/fields';
 import { errorStatus } from './refuse-input';
 
 export interface YoloModelNode extends Node {
@@ -37,8 +37,7 @@ export function pickModel(RED: NodeAPI, id: unknown, role = ''): ModelPick {
   if (typeof id !== 'string') return { node: null, missing: `the ${what} must be a node id, got ${kindOf(id)}` };
   // Node-RED's lookup is a plain object: '__proto__' or 'constructor' finds what every object inherits, no node
   const found = RED.nodes.getNode(id) as Node | null;
-  // an id as Node-RED makes them is 16 characters; a flow file's megabyte is cut
-  if (!found || typeof found.type !== 'string') return { node: null, missing: `${what} node ${id.length > SHOWN_MAX ? shownStart(id, SHOWN_MAX) : id} not found` };
+  if (!found || typeof found.type !== 'string') return { node: null, missing: `${what} node ${shownId(id)} not found` };
   if (found.type !== 'yolo-model') return { node: null, missing: `the ${what} node ${id} is a ${found.type} node, not a yolo-model` };
   return { node: found as YoloModelNode, missing: '' };
 }
