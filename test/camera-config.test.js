@@ -42,6 +42,9 @@ describe('camera: configuration and program arguments', () => {
     says({ source: 'folder', folder: big }, 'folder must be a path of at most 4096 characters, got ');
     says({ source: 'test', ffmpeg: big }, 'ffmpeg command must be a path of at most 4096 characters, got ');
     says({ source: 'rpicam', command: big }, 'command must be a path of at most 4096 characters, got ');
+    // a megabyte of extra arguments failed every start with 'spawn E2BIG', retried for ever
+    assert.throws(() => parseCameraConfig({ source: 'test', extraArgs: 'ab '.repeat(4e5) }), (e) => e.code === 'BAD_CONFIG' && e.message === 'extra arguments must be at most 65536 characters, got 1199999');
+    assert.strictEqual(parseCameraConfig({ source: 'test', extraArgs: `-vf "${'x'.repeat(65000)}"` }).extraArgs[1].length, 65000);
     says({ source: 'v4l2', inputFormat: big }, 'input format must be a v4l2 format name like mjpeg or yuyv422, got ');
     says({ source: 'mjpeg', url: big }, 'URL is not a URL: ');
     // a path setting on two lines is a paste gone wrong, and would split the log line naming it

@@ -16,9 +16,17 @@ export function argument(field: string, v: unknown, fallback = ''): string {
   return s;
 }
 
+/**
+ * Longest "extra arguments" text: far beyond an option list (a long filter graph is a few KB), and well under what
+ * Linux takes for a program's arguments (128 KB each, about 2 MB in all). A flow file's megabyte failed every start
+ * with 'spawn E2BIG', retried for ever.
+ */
+export const MAX_EXTRA_ARGS = 65536;
+
 /** Splits the "extra arguments" field on whitespace; double quotes group words. No shell is involved. */
 export function splitArgs(v: unknown): string[] {
   const s = textField('extra arguments', v);
+  if (s.length > MAX_EXTRA_ARGS) throw bad('extra arguments', `must be at most ${MAX_EXTRA_ARGS} characters, got ${s.length}`);
   const out: string[] = [];
   const re = /"([^"]*)"|(\S+)/g;
   for (let m = re.exec(s); m; m = re.exec(s)) out.push(m[1] ?? m[2]);
