@@ -42,11 +42,16 @@ describe('camera: configuration and program arguments', () => {
     says({ source: 'folder', folder: big }, 'folder must be a path of at most 4096 characters, got ');
     says({ source: 'test', ffmpeg: big }, 'ffmpeg command must be a path of at most 4096 characters, got ');
     says({ source: 'rpicam', command: big }, 'command must be a path of at most 4096 characters, got ');
+    // a megabyte URL that parses was named whole in every failed snapshot's error
+    const longUrl = `http://cam/${'a'.repeat(1e6)}`;
+    assert.throws(() => parseCameraConfig({ source: 'snapshot', url: longUrl }), (e) => e.code === 'BAD_CONFIG' && e.message === `URL must be at most 8192 characters, got "${longUrl.slice(0, 200)}"... (1000011 characters)`);
+    assert.strictEqual(parseCameraConfig({ source: 'snapshot', url: `http://cam/${'a'.repeat(8000)}` }).url.href.length, 8011);
     // a megabyte of extra arguments failed every start with 'spawn E2BIG', retried for ever
     assert.throws(() => parseCameraConfig({ source: 'test', extraArgs: 'ab '.repeat(4e5) }), (e) => e.code === 'BAD_CONFIG' && e.message === 'extra arguments must be at most 65536 characters, got 1199999');
     assert.strictEqual(parseCameraConfig({ source: 'test', extraArgs: `-vf "${'x'.repeat(65000)}"` }).extraArgs[1].length, 65000);
     says({ source: 'v4l2', inputFormat: big }, 'input format must be a v4l2 format name like mjpeg or yuyv422, got ');
-    says({ source: 'mjpeg', url: big }, 'URL is not a URL: ');
+    says({ source: 'mjpeg', url: big }, 'URL must be at most 8192 characters, got ');
+    assert.throws(() => parseCameraConfig({ source: 'mjpeg', url: big.slice(0, 8000) }), (e) => e.message === `URL is not a URL: "${big.slice(0, 200)}"... (8000 characters)`);
     // a path setting on two lines is a paste gone wrong, and would split the log line naming it
     assert.throws(() => parseCameraConfig({ source: 'folder', folder: '/srv/images\nERROR x' }), (e) => e.code === 'BAD_CONFIG' && e.message === 'folder must be a path on one line, without control characters, got "/srv/images\\nERROR x"');
     const dash = `-${big.slice(1)}`;

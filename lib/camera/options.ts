@@ -34,8 +34,15 @@ export function splitArgs(v: unknown): string[] {
   return out;
 }
 
+/**
+ * Longest camera URL: what web servers take in a request line (8 KB). A flow file's megabyte URL was named whole in
+ * every failed snapshot's error.
+ */
+export const MAX_URL = 8192;
+
 export function url(field: string, v: unknown, protocols: readonly string[]): URL {
   const s = textField(field, v);
+  if (s.length > MAX_URL) throw bad(field, `must be at most ${MAX_URL} characters, got ${shownStart(redactUrl(s), SHOWN_MAX)}`);
   let u: URL;
   try {
     u = new URL(s);
