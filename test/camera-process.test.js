@@ -423,6 +423,30 @@ describe('camera node: capture programs', function () {
     fs.rmSync(calibDir, { recursive: true });
   });
 
+  it('counts the earlier calibration frames in batches after the constructor, skipping frames until then (a folder of 300000 files held the event loop at deploy)', async () => {
+    const { CalibrationCapture } = lib('camera/calibration-capture');
+    const calibDir = path.join(dir, 'calib-earlier');
+    fs.mkdirSync(calibDir);
+    for (const n of ['calib-000001.jpg', 'calib-000007.jpg', 'notes.txt', ...Array.from({ length: 2000 }, (_, i) => `other-${i}.jpg`)]) fs.writeFileSync(path.join(calibDir, n), '');
+    const readdirSync = fs.readdirSync;
+    fs.readdirSync = (...args) => assert.fail(`listed at once: ${args[0]}`);
+    try {
+      const capture = new CalibrationCapture({ dir: calibDir, every: 1, max: 5 });
+      assert.strictEqual(capture.count, 0, 'not counted yet');
+      capture.offer(frames[0]);
+      assert.strictEqual(capture.skippedBusy, 1, 'a frame before the count is skipped');
+      await capture.ready;
+      assert.strictEqual(capture.count, 2);
+      capture.offer(frames[0]);
+      await capture.flush();
+      assert.strictEqual(capture.count, 3);
+    } finally {
+      fs.readdirSync = readdirSync;
+    }
+    assert.ok(fs.existsSync(path.join(calibDir, 'calib-000008.jpg')), 'numbered after the earlier frames');
+    fs.rmSync(calibDir, { recursive: true });
+  });
+
   it('a calibration frame appears under its calib-N.jpg name only once whole (quantize may list the folder meanwhile)', async () => {
     const { CalibrationCapture } = lib('camera/calibration-capture');
     const calibDir = path.join(dir, 'calib-atomic');
@@ -435,6 +459,7 @@ describe('camera node: capture programs', function () {
     });
     try {
       const capture = new CalibrationCapture({ dir: calibDir, every: 1, max: 5 });
+      await capture.ready;
       capture.offer(frames[0]);
       await capture.flush();
       assert.deepStrictEqual(seenWhileWriting, [], 'no calib-N.jpg before its write completed');
@@ -454,6 +479,7 @@ describe('camera node: capture programs', function () {
       for (const failing of ['rename', 'writeFile']) {
         const warnings = [];
         const capture = new CalibrationCapture({ dir: calibDir, every: 1, max: 5 }, (m) => warnings.push(m));
+        await capture.ready;
         if (failing === 'rename') fs.rename = (from, to, cb) => setImmediate(() => cb(Object.assign(new Error(`EXDEV: cross-device link not permitted, rename '${from}'`), { code: 'EXDEV' })));
         // a disk that fills up part-way: some bytes written, then the error
         else fs.writeFile = (file, data, cb) => writeFile(file, data.subarray(0, 10), () => cb(Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' })));

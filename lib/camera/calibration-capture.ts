@@ -13,23 +13,44 @@ const NAME = /^calib-(\d+)\.jpg$/;
 
 /**
  * Saves every Nth frame to a folder for `yolo-edge quantize`, up to a bounded count (files from earlier runs
- * count too). At most one write is in flight; frames offered meanwhile are skipped, never queued.
+ * count too). At most one write is in flight; frames offered meanwhile, or before the folder is counted, are
+ * skipped, never queued.
  */
 export class CalibrationCapture {
   private offered = 0;
-  private saved: number;
-  private nextIndex: number;
+  private saved = 0;
+  private nextIndex = 1;
   private writing = false;
+  /** False until the earlier runs' files are counted; for good when the folder cannot be listed (warned). */
+  private counted = false;
   skippedBusy = 0;
+  /** Settles once the folder is counted (frames are saved from then on). */
+  readonly ready: Promise<void>;
 
   constructor(
     private readonly options: CalibrationOptions,
     private readonly warn: (message: string) => void = () => {},
   ) {
     fs.mkdirSync(options.dir, { recursive: true });
-    const existing = fs.readdirSync(options.dir).map((n) => NAME.exec(n)).filter((m): m is RegExpExecArray => m !== null);
-    this.saved = existing.length;
-    this.nextIndex = existing.reduce((acc, m) => Math.max(acc, Number(m[1]) + 1), 1);
+    this.ready = this.countEarlier();
+  }
+
+  /**
+   * Counts the earlier runs' files in batches: the folder was listed whole and at once in the constructor, and a
+   * folder of 300000 files held the event loop for half a second at every deploy.
+   */
+  private async countEarlier(): Promise<void> {
+    try {
+      for await (const e of await fs.promises.opendir(this.options.dir, { bufferSize: 256 })) {
+        const m = NAME.exec(e.name);
+        if (!m) continue;
+        this.saved++;
+        this.nextIndex = Math.max(this.nextIndex, Number(m[1]) + 1);
+      }
+      this.counted = true;
+    } catch (err) {
+      this.warn(`calibration folder ${this.options.dir} cannot be listed, no calibration frames are saved: ${(err as Error).message}`);
+    }
   }
 
   get count(): number {
@@ -41,6 +62,10 @@ export class CalibrationCapture {
   }
 
   offer(jpeg: Buffer): void {
+    if (!this.counted) {
+      this.skippedBusy++;
+      return;
+    }
     if (this.full || this.offered++ % this.options.every !== 0) return;
     if (this.writing) {
       this.skippedBusy++;
