@@ -281,6 +281,29 @@ describe('yolov8-detect node', function () {
     assert.match(errorText(wrong.error), /its data must be a Buffer or Uint8Array, got an array of 2/);
   });
 
+  it('takes large frames (raw 4K RGB, and their bytes encoded) with the detections of the same pixels, leaving msg.payload as it was', async () => {
+    // the frame is copied for the image worker in slices and the copy handed over: the flow's Buffer must not go
+    await helper.load([modelNode, detectNode], flow('yolov8n.onnx', { annotate: true }));
+    const d1 = helper.getNode('d1');
+    const out = helper.getNode('out');
+    const size = { width: 3840, height: 2160 };
+    const data = await sharp(zebra).resize(size.width, size.height, { fit: 'fill' }).raw().toBuffer();
+    const png = await sharp(data, { raw: { ...size, channels: 3 } }).png({ compressionLevel: 1 }).toBuffer();
+    const raw = { data, ...size, channels: 3 };
+    const results = [];
+    for (const payload of [raw, png]) {
+      const bytes = payload.data ?? payload;
+      const before = Buffer.from(bytes);
+      const { msg, error } = await outcome(d1, out, { payload });
+      assert.ifError(error);
+      assert.strictEqual(msg.payload[0].class, 'zebra');
+      assert.ok(bytes.byteLength === before.length && bytes.equals(before), 'the frame is neither detached nor changed');
+      if (payload === png) assert.strictEqual(msg.image, png, 'msg.image is the flow\'s Buffer');
+      results.push(msg.payload);
+    }
+    assert.deepStrictEqual(results[0], results[1]);
+  });
+
   it('a msg whose topic or payload cannot be read (a getter that throws, built in a function node) ends in done(err)', async () => {
     await helper.load([modelNode, detectNode], flow('yolov8n.onnx'));
     const d1 = helper.getNode('d1');
