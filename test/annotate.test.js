@@ -4,6 +4,8 @@ const sharp = require('sharp');
 const { lib } = require('./support/paths');
 const { annotateImage, annotatePixels, drawDetections } = lib('image/annotate');
 const { textMask } = lib('image/label-masks');
+const { annotatedThumbnail } = lib('image/thumbnail');
+const { cocoImage } = require('./support/paths');
 
 const gray = (w, h, v = 100) => ({ data: new Uint8Array(w * h * 3).fill(v), width: w, height: h, channels: 3 });
 const det = (x1, y1, x2, y2, cls = 'person', classId = 0, score = 0.87) => ({ class: cls, classId, score, box: { x1, y1, x2, y2 } });
@@ -120,6 +122,32 @@ describe('annotated JPEG', () => {
       const edge = (60 * 200 + 20) * 3, inside = (60 * 200 + 70) * 3;
       assert.ok(data[edge] > 160 && data[edge + 1] < 110, `edge ${Array.from(data.subarray(edge, edge + 3))}`);
       assert.ok(Math.abs(data[inside] - 100) < 6, `inside ${Array.from(data.subarray(inside, inside + 3))}`);
+    }
+  });
+
+  it('makes the thumbnail of a frame with alpha from its RGB, as the model gets it: raw RGBA, gray + alpha and a PNG with alpha', async () => {
+    // it was resized first, premultiplied by the alpha it dropped after: up to 37 levels off the same frame in RGB
+    const { data: rgb, info } = await sharp(cocoImage('000000000025.jpg')).raw().toBuffer({ resolveWithObject: true });
+    const size = { width: info.width, height: info.height };
+    const withAlpha = (px, channels) => {
+      const out = Buffer.alloc((px.length / channels) * (channels + 1));
+      for (let i = 0, o = 0; i < px.length; i += channels) {
+        for (let c = 0; c < channels; c++) out[o++] = px[i + c];
+        out[o++] = 60 + (i % 150); // partly transparent, varying
+      }
+      return out;
+    };
+    const gray = await sharp(rgb, { raw: { ...size, channels: 3 } }).greyscale().raw().toBuffer();
+    const rgba = { data: withAlpha(rgb, 3), ...size, channels: 4 };
+    const dets = [det(100, 50, 400, 400, 'giraffe', 23, 0.9)];
+    const thumb = (image) => annotatedThumbnail(image, size.width, size.height, dets, 160);
+    const want = await thumb({ data: rgb, ...size, channels: 3 });
+    const grayRgb = Buffer.alloc(gray.length * 3);
+    gray.forEach((v, i) => grayRgb.fill(v, 3 * i, 3 * i + 3));
+    const wantGray = await thumb({ data: grayRgb, ...size, channels: 3 });
+    const png = await sharp(rgba.data, { raw: { ...size, channels: 4 } }).png().toBuffer();
+    for (const [name, image, expected] of [['raw RGBA', rgba, want], ['PNG with alpha', png, want], ['raw gray + alpha', { data: withAlpha(gray, 1), ...size, channels: 2 }, wantGray]]) {
+      assert.ok((await thumb(image)).equals(expected), name);
     }
   });
 });

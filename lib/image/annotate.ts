@@ -30,8 +30,17 @@ const WHITE: Rgb = [255, 255, 255];
 
 /** The frame as RGB pixels this function may draw on: a copy of raw RGB, else decoded (and oriented). */
 async function drawable(image: ImageInput): Promise<RawImage> {
+  const rgb = await rgbPixels(image);
   // new Uint8Array(), not slice(): a Buffer's slice() is a view, and drawing on it changed the caller's pixels
-  if (isRawImage(image) && image.channels === 3) return { ...image, data: new Uint8Array(image.data) };
+  return rgb === image ? { ...rgb, data: new Uint8Array(rgb.data) } : rgb;
+}
+
+/**
+ * The frame's 8-bit RGB pixels: raw RGB as they are, else decoded and oriented, alpha and bits dropped before
+ * anything resizes them (as the model got them, decode.ts).
+ */
+export async function rgbPixels(image: ImageInput): Promise<RawImage> {
+  if (isRawImage(image) && image.channels === 3) return image;
   const base = isRawImage(image)
     ? sharp(image.data, { raw: { width: image.width, height: image.height, channels: image.channels } })
     : sharp(image, { ignoreIcc: true }).rotate(); // its pixels, as the model got them (decode.ts)

@@ -1,6 +1,6 @@
 import sharp from 'sharp';
-import { Detection, ImageInput, isRawImage } from '../types';
-import { annotatePixels } from './annotate';
+import { Detection, ImageInput } from '../types';
+import { annotatePixels, rgbPixels } from './annotate';
 
 /**
  * How much taller than `maxWidth` a thumbnail may be (the editor draws it in a box of that shape): a strip of a frame
@@ -17,13 +17,14 @@ export async function annotatedThumbnail(image: ImageInput, width: number, heigh
   const scale = Math.min(maxWidth / width, (THUMBNAIL_MAX_TALL * maxWidth) / height, 1);
   const w = Math.max(1, Math.round(width * scale));
   const h = Math.max(1, Math.round(height * scale));
-  const base = isRawImage(image)
-    ? sharp(image.data, { raw: { width: image.width, height: image.height, channels: image.channels } })
-    : sharp(image, { ignoreIcc: true }).rotate(); // its pixels, as the model got them (decode.ts)
   // Copied before the first await: the caller's array may be changed by the flow meanwhile.
   const sx = w / width;
   const sy = h / height;
   const scaled = detections.map((d) => ({ ...d, box: { x1: d.box.x1 * sx, y1: d.box.y1 * sy, x2: d.box.x2 * sx, y2: d.box.y2 * sy } }));
-  const { data, info } = await base.resize(w, h, { fit: 'fill' }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  // RGB before the resize, which premultiplied by the alpha it then dropped: a raw RGBA frame's thumbnail was up to
+  // 37 levels off the same frame's in RGB
+  const rgb = await rgbPixels(image);
+  const base = sharp(rgb.data, { raw: { width: rgb.width, height: rgb.height, channels: 3 } });
+  const { data, info } = await base.resize(w, h, { fit: 'fill' }).raw().toBuffer({ resolveWithObject: true });
   return annotatePixels({ data, width: info.width, height: info.height, channels: 3 }, info.width, info.height, scaled, 70);
 }
