@@ -38,6 +38,11 @@ export interface RawImage {
   width: number;
   height: number;
   channels: 1 | 2 | 3 | 4;
+  /**
+   * The colour profile of the image they were decoded from, not applied to them: a JPEG drawn on them embeds it, to
+   * be shown in the image's colours. The image worker reads it from the image, never from a flow's pixels.
+   */
+  icc?: Uint8Array;
 }
 
 /** An encoded image (JPEG/PNG/WebP bytes) or raw pixels. */

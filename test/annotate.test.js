@@ -150,4 +150,18 @@ describe('annotated JPEG', () => {
       assert.ok((await thumb(image)).equals(expected), name);
     }
   });
+
+  it('embeds a colour profile of any size in the annotated JPEG, split over APP2 segments as a JPEG holds one', async () => {
+    const { withIccProfile } = lib('image/jpeg-header');
+    const plain = await annotateImage(gray(320, 240), 320, 240, [det(60, 80, 200, 200)]);
+    const p3 = (await sharp(plain).withIccProfile('p3').jpeg().toBuffer().then((j) => sharp(j).metadata())).icc;
+    const big = Buffer.concat([p3, Buffer.alloc(150000 - p3.length, 7)]); // three segments
+    for (const icc of [p3, big]) {
+      const jpeg = await annotateImage({ ...gray(320, 240), icc }, 320, 240, [det(60, 80, 200, 200)]);
+      const meta = await sharp(jpeg).metadata();
+      assert.ok(meta.icc?.equals(icc), `a profile of ${icc.length} bytes`);
+      assert.ok((await sharp(jpeg, { ignoreIcc: true }).raw().toBuffer()).equals(await sharp(plain).raw().toBuffer()), 'the same pixels');
+    }
+    assert.strictEqual(withIccProfile(plain, Buffer.alloc(256 * 65519)), plain, 'one over 255 segments is left out');
+  });
 });

@@ -157,6 +157,31 @@ describe('image worker', function () {
     }
   });
 
+  it('gives the annotated JPEG and thumbnail of a photo with a colour profile (Display P3) that profile, on the pixels the model got', async () => {
+    // they had the file's pixels without its profile: viewers showed them less saturated than the photo
+    const { data, info } = await sharp(jpeg).raw().toBuffer({ resolveWithObject: true });
+    const dets = [{ class: 'giraffe', classId: 23, score: 0.9, box: { x1: 100, y1: 50, x2: 400, y2: 400 } }];
+    const drawn = async (image, keep) => {
+      const r = await decoder.prepare(slotOf(1), image, keep);
+      return decoder.draw(r.frame, { detections: dets, width: info.width, height: info.height, annotate: keep === 'full', thumbnail: 160 });
+    };
+    const pixelsOf = async (jpg) => (await sharp(jpg, { ignoreIcc: true }).raw().toBuffer());
+    for (const format of ['jpeg', 'png', 'webp']) {
+      const tagged = await sharp(data, { raw: info }).withIccProfile('p3')[format]().toBuffer();
+      const { icc } = await sharp(tagged).metadata();
+      assert.ok(icc, `the ${format} has a profile`);
+      const full = await drawn(tagged, 'full');
+      const model = await drawn(tagged, 'model');
+      for (const [what, out] of [['annotated', full.annotated], ['thumbnail', full.thumbnail], ['thumbnail without annotation', model.thumbnail]]) {
+        assert.ok((await sharp(out).metadata()).icc?.equals(icc), `${format} ${what}: the photo's profile`);
+      }
+      // the same as the file's pixels sent raw give, which have no profile to keep
+      const untagged = await drawn({ data: await sharp(tagged, { ignoreIcc: true }).raw().toBuffer(), width: info.width, height: info.height, channels: 3 }, 'full');
+      assert.strictEqual((await sharp(untagged.annotated).metadata()).icc, undefined);
+      assert.ok((await pixelsOf(full.annotated)).equals(await pixelsOf(untagged.annotated)), `${format}: the file's pixels, not converted`);
+    }
+  });
+
   it('draws the annotated frame and a thumbnail on the kept pixels as in-process drawing does, then drops them', async () => {
     const dets = [{ class: 'person', classId: 0, score: 0.9, box: { x1: 100, y1: 80, x2: 300, y2: 400 } }];
     const full = await decoder.prepare(slotOf(1), jpeg, 'full');

@@ -1,6 +1,8 @@
 import sharp from 'sharp';
 import { copyDetections, Detection, ImageInput, isRawImage, RawImage } from '../types';
+import { decodeRgb, openImage } from './decode';
 import { drawMask, fillRect, hexRgb, Rgb, strokeRect } from './draw';
+import { withIccProfile } from './jpeg-header';
 import { textMask } from './label-masks';
 
 /** node-red-node-annotate-image form. */
@@ -36,21 +38,18 @@ async function drawable(image: ImageInput): Promise<RawImage> {
 }
 
 /**
- * The frame's 8-bit RGB pixels: raw RGB as they are, else decoded and oriented, alpha and bits dropped before
- * anything resizes them (as the model got them, decode.ts).
+ * The frame's 8-bit RGB pixels: raw RGB as they are, else decoded as the model gets them (decode.ts: oriented, alpha
+ * and bits dropped before anything resizes them, the profile kept apart).
  */
 export async function rgbPixels(image: ImageInput): Promise<RawImage> {
   if (isRawImage(image) && image.channels === 3) return image;
-  const base = isRawImage(image)
-    ? sharp(image.data, { raw: { width: image.width, height: image.height, channels: image.channels } })
-    : sharp(image, { ignoreIcc: true }).rotate(); // its pixels, as the model got them (decode.ts)
-  const { data, info } = await base.removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
-  return { data, width: info.width, height: info.height, channels: 3 };
+  return decodeRgb(await openImage(image));
 }
 
 /**
  * Draws boxes and labels on the image (boxes in the oriented size `width` x `height`, from the detection result)
- * and encodes it as JPEG. The caller's pixels are not changed.
+ * and encodes it as JPEG, with the image's colour profile (its pixels are the file's, as the model got them: without
+ * the profile a Display P3 photo looked less saturated than itself). The caller's pixels are not changed.
  */
 export async function annotateImage(image: ImageInput, width: number, height: number, detections: readonly Detection[], quality = 80): Promise<Buffer> {
   const boxes = copyDetections(detections); // the flow may change them while we wait
@@ -69,7 +68,8 @@ export async function annotatePixels(img: RawImage, width: number, height: numbe
 async function drawAndEncode(img: RawImage, width: number, height: number, boxes: Detection[], quality: number): Promise<Buffer> {
   await drawDetections(img, width, height, boxes);
   // No Huffman optimisation: the same pixels, 2.5% more bytes, and 1.2 ms instead of 2.7 ms for a 640x480 frame
-  return sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } }).jpeg({ quality, optimiseCoding: false }).toBuffer();
+  const jpeg = await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } }).jpeg({ quality, optimiseCoding: false }).toBuffer();
+  return img.icc ? withIccProfile(jpeg, img.icc) : jpeg;
 }
 
 /**

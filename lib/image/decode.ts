@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { ImageInput, isRawImage, RawImage } from '../types';
 import { YoloEdgeError } from '../errors';
-import { jpegHeader, jpegScanCount } from './jpeg-header';
+import { jpegHeader, jpegScanCount, startsWith } from './jpeg-header';
 import { shown } from '../config/fields';
 import { MAX_IMAGE_FILE_BYTES } from './read-file';
 
@@ -35,12 +35,6 @@ export interface ImageSize {
 }
 
 const FORMATS = new Set(['jpeg', 'png', 'webp']);
-
-function startsWith(b: Uint8Array, at: number, text: string): boolean {
-  if (b.length < at + text.length) return false;
-  for (let i = 0; i < text.length; i++) if (b[at + i] !== text.charCodeAt(i)) return false;
-  return true;
-}
 
 /** Formats told by their first bytes: those decoded here, and some others only to name them in the error. */
 const SIGNATURES: ReadonlyArray<readonly [string, (b: Uint8Array) => boolean]> = [
@@ -83,6 +77,8 @@ export interface OpenedImage {
    * its own decoded whole (annotate on). Ultralytics' imread drops alpha and bits first.
    */
   rgbFirst: boolean;
+  /** Its colour profile, not applied (OPEN): outputs drawn on its pixels carry it, to be shown in its colours. */
+  icc?: Buffer;
 }
 
 /**
@@ -121,12 +117,13 @@ export async function openImage(input: ImageInput, limits: ImageLimits = DEFAULT
   if (format === 'jpeg' && jpegScanCount(input, MAX_JPEG_SCANS) > MAX_JPEG_SCANS) {
     throw new YoloEdgeError(`JPEG has more than ${MAX_JPEG_SCANS} scans: each would take a pass over the whole image`, 'BAD_IMAGE');
   }
-  // A camera JPEG without Exif has no orientation to apply: its size is read here, sparing a libvips call. With Exif
-  // the size is checked here too (the limits hold either way round), before libvips refuses it in its own words.
+  // A camera JPEG without Exif or a profile has no orientation to apply nor profile to keep: its size is read here,
+  // sparing a libvips call. Otherwise the size is checked here too (the limits hold either way round), before libvips
+  // refuses it in its own words.
   const jpeg = jpegHeader(input);
   if (jpeg && jpeg.width > 0 && jpeg.height > 0) {
     checkSize(jpeg.width, jpeg.height, limits);
-    if (!jpeg.exif) return { image: sharp(input, OPEN), size: { width: jpeg.width, height: jpeg.height }, rgbFirst: false };
+    if (!jpeg.exif && !jpeg.icc) return { image: sharp(input, OPEN), size: { width: jpeg.width, height: jpeg.height }, rgbFirst: false };
   }
   // Header first: the size is checked against our own limits before any pixel is decoded.
   const image = sharp(input, OPEN);
@@ -143,7 +140,7 @@ export async function openImage(input: ImageInput, limits: ImageLimits = DEFAULT
   const swap = (meta.orientation ?? 1) >= 5;
   const size = swap ? { width: meta.height, height: meta.width } : { width: meta.width, height: meta.height };
   checkSize(size.width, size.height, limits);
-  return { image: image.rotate(), size, rgbFirst: !!meta.hasAlpha || meta.depth !== 'uchar' };
+  return { image: image.rotate(), size, rgbFirst: !!meta.hasAlpha || meta.depth !== 'uchar', icc: meta.icc };
 }
 
 function checkSize(width: number, height: number, limits: ImageLimits): void {
@@ -178,9 +175,9 @@ export async function decodeResizedRgb(image: sharp.Sharp, width: number, height
   }
 }
 
-/** The whole oriented frame as RGB bytes (for annotation, which then needs no second decode). */
-export async function decodeRgb(image: sharp.Sharp, size: ImageSize): Promise<RawImage> {
-  return { data: await decodeResizedRgb(image, size.width, size.height, size), width: size.width, height: size.height, channels: 3 };
+/** The whole oriented frame as RGB bytes, with its profile (for annotation, which then needs no second decode). */
+export async function decodeRgb({ image, size, icc }: OpenedImage): Promise<RawImage> {
+  return { data: await decodeResizedRgb(image, size.width, size.height, size), width: size.width, height: size.height, channels: 3, icc };
 }
 
 /** Resizes RGB pixels as decodeResizedRgb resizes an encoded image (bilinear). */

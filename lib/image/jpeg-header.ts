@@ -3,6 +3,8 @@ export interface JpegHeader {
   height: number;
   /** An APP1 Exif segment came before the first scan (it may hold an orientation). */
   exif: boolean;
+  /** An APP2 ICC_PROFILE segment came before the first scan (a colour profile). */
+  icc: boolean;
 }
 
 interface Segment {
@@ -50,6 +52,39 @@ function afterEntropyData(jpeg: Uint8Array, pos: number): number {
   }
 }
 
+const ICC_TAG = 'ICC_PROFILE\0';
+/** Profile bytes per APP2 segment: the segment's 65535 less its length, tag, and sequence number and count. */
+const ICC_CHUNK = 65535 - 2 - ICC_TAG.length - 2;
+
+/** The bytes at `at` are those of `text` (latin1). */
+export function startsWith(b: Uint8Array, at: number, text: string): boolean {
+  if (b.length < at + text.length) return false;
+  for (let i = 0; i < text.length; i++) if (b[at + i] !== text.charCodeAt(i)) return false;
+  return true;
+}
+
+/**
+ * The JPEG with a colour profile embedded (APP2 ICC_PROFILE segments, after the JFIF segment if there is one); as it
+ * was if the profile does not fit in the 255 segments a JPEG allows.
+ */
+export function withIccProfile(jpeg: Buffer, icc: Uint8Array): Buffer {
+  const count = Math.ceil(icc.length / ICC_CHUNK);
+  if (count === 0 || count > 255 || jpeg[0] !== 0xff || jpeg[1] !== 0xd8) return jpeg;
+  const at = jpeg[2] === 0xff && jpeg[3] === 0xe0 ? 4 + ((jpeg[4] << 8) | jpeg[5]) : 2;
+  const segments: Buffer[] = [];
+  for (let k = 0; k < count; k++) {
+    const chunk = icc.subarray(k * ICC_CHUNK, (k + 1) * ICC_CHUNK);
+    const head = Buffer.alloc(4 + ICC_TAG.length + 2);
+    head.writeUInt16BE(0xffe2, 0);
+    head.writeUInt16BE(2 + ICC_TAG.length + 2 + chunk.length, 2);
+    head.write(ICC_TAG, 4, 'latin1');
+    head[4 + ICC_TAG.length] = k + 1;
+    head[5 + ICC_TAG.length] = count;
+    segments.push(head, Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length));
+  }
+  return Buffer.concat([jpeg.subarray(0, at), ...segments, jpeg.subarray(at)]);
+}
+
 /**
  * Reads a JPEG's frame header (SOFn) by walking its marker segments, and looks for Exif up to the first scan: libjpeg
  * (so libvips) and browsers read an orientation after the frame header too, and a photo whose Exif came there was
@@ -58,6 +93,7 @@ function afterEntropyData(jpeg: Uint8Array, pos: number): number {
 export function jpegHeader(jpeg: Uint8Array): JpegHeader | undefined {
   if (jpeg.length < 4 || jpeg[0] !== 0xff || jpeg[1] !== 0xd8) return undefined;
   let exif = false;
+  let icc = false;
   let size: { width: number; height: number } | undefined;
   for (const { marker: m, pos } of segments(jpeg)) {
     if (m === 0xda) break;
@@ -67,8 +103,9 @@ export function jpegHeader(jpeg: Uint8Array): JpegHeader | undefined {
       size = { height: (jpeg[pos + 5] << 8) | jpeg[pos + 6], width: (jpeg[pos + 7] << 8) | jpeg[pos + 8] };
     }
     if (m === 0xe1 && pos + 9 < jpeg.length && jpeg[pos + 4] === 0x45 && jpeg[pos + 5] === 0x78 && jpeg[pos + 6] === 0x69 && jpeg[pos + 7] === 0x66) exif = true;
+    if (m === 0xe2 && startsWith(jpeg, pos + 4, ICC_TAG)) icc = true;
   }
-  return size && { ...size, exif };
+  return size && { ...size, exif, icc };
 }
 
 /** Width and height from a JPEG's frame header; undefined if absent. */

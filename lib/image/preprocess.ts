@@ -58,7 +58,8 @@ export class Preprocessor {
 
   async run(input: ImageInput, keep: KeepPixels = 'none'): Promise<PreprocessResult> {
     const t0 = performance.now();
-    const { image, size, rgbFirst } = await openImage(input, this.limits);
+    const opened = await openImage(input, this.limits);
+    const { image, size, rgbFirst } = opened;
     if (this.stride > 0) this.resizeTensor(stridedInputSize(size.width, size.height, this.maxSize.width, this.maxSize.height, this.stride));
     const g = letterboxGeometry(size.width, size.height, this.width, this.height);
     // RGB pixels already at the letterbox's scale need no libvips pipeline (about 0.5 ms of setup alone)
@@ -67,13 +68,13 @@ export class Preprocessor {
     let pixels: RawImage | undefined;
     let rgb: Uint8Array;
     if (keep === 'full' || (rgbFirst && !atScale)) {
-      const whole = rgbIn ?? (await decodeRgb(image, size));
+      const whole = rgbIn ?? (await decodeRgb(opened));
       rgb = atScale ? whole.data : await resizeRgb(whole, g.width, g.height);
       if (keep === 'full') pixels = whole;
     } else {
       rgb = rgbIn && atScale ? rgbIn.data : await decodeResizedRgb(image, g.width, g.height, size);
     }
-    if (keep === 'model') pixels = { data: rgb, width: g.width, height: g.height, channels: 3 };
+    if (keep === 'model') pixels = { data: rgb, width: g.width, height: g.height, channels: 3, icc: opened.icc };
     const t1 = performance.now();
     if (!sameGeometry(this.last, g)) {
       padNchw(this.tensor, g, PAD);

@@ -26,5 +26,5 @@ export async function annotatedThumbnail(image: ImageInput, width: number, heigh
   const rgb = await rgbPixels(image);
   const base = sharp(rgb.data, { raw: { width: rgb.width, height: rgb.height, channels: 3 } });
   const { data, info } = await base.resize(w, h, { fit: 'fill' }).raw().toBuffer({ resolveWithObject: true });
-  return annotatePixels({ data, width: info.width, height: info.height, channels: 3 }, info.width, info.height, scaled, 70);
+  return annotatePixels({ data, width: info.width, height: info.height, channels: 3, icc: rgb.icc }, info.width, info.height, scaled, 70);
 }

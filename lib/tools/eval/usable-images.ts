@@ -53,8 +53,7 @@ export class SkippedImages {
 export async function checkedImage(file: string): Promise<Buffer> {
   const bytes = await readImageFile(file); // its errors name the file already
   try {
-    const { image, size } = await openImage(bytes);
-    await decodeRgb(image, size);
+    await decodeRgb(await openImage(bytes));
   } catch (err) {
     throw imageFileError(file, err, 'BAD_IMAGE');
   }
