@@ -356,6 +356,28 @@ describe('image worker', function () {
     assert.ok((await decoder.prepare(slotOf(1), jpeg, 'none')).geometry.srcWidth > 0);
   });
 
+  it('checks a frame once, before copying it: the worker takes the answer along; a preprocessor called without it checks', async () => {
+    const { Worker } = require('worker_threads');
+    const { data, info } = await sharp(jpeg).raw().toBuffer({ resolveWithObject: true });
+    const raw = { data, width: info.width, height: info.height, channels: 3 };
+    const post = Worker.prototype.postMessage;
+    const checked = [];
+    Worker.prototype.postMessage = function (m, transfer) {
+      if (m.type === 'prepare') checked.push(m.checked);
+      return post.call(this, m, transfer);
+    };
+    try {
+      for (const image of [jpeg, raw]) assert.strictEqual((await decoder.prepare(slotOf(1), image, 'none')).geometry.srcWidth, 640);
+    } finally {
+      Worker.prototype.postMessage = post;
+    }
+    assert.deepStrictEqual(checked, [{ format: 'jpeg' }, {}]);
+    // the command line's calibration runs a Preprocessor in its own thread, with no caller's check before it
+    const pre = new Preprocessor(new ArrayBuffer(3 * 640 * 640), 'uint8', 640, 640);
+    await assert.rejects(pre.run({ ...raw, channels: 5 }), (e) => e.code === 'BAD_IMAGE' && /channels must be/.test(e.message));
+    await assert.rejects(pre.run(Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64"/>')), (e) => e.code === 'BAD_IMAGE' && /'svg'/.test(e.message));
+  });
+
   it('fails the frames in a worker that dies with WORKER_DIED; the next frame starts a new worker', async () => {
     await decoder.prepare(slotOf(1), jpeg, 'none');
     const first = decoder.threadId;

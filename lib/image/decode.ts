@@ -81,13 +81,17 @@ export interface OpenedImage {
   icc?: Buffer;
 }
 
+/** A frame that passed checkFrame: an encoded image's format ('jpeg', 'png', 'webp'), none for raw pixels. */
+export interface CheckedFrame {
+  format?: string;
+}
+
 /**
  * The checks that read no more than a few bytes: raw pixels' shape and size, an encoded image's length and first
- * bytes. The image worker makes them again; the caller makes them before the frame is copied to it, which for a
- * 512 MB buffer of zeros held the event loop 335 ms and took 512 MB more, only to be refused there. An encoded
- * image's format is returned ('jpeg', 'png', 'webp').
+ * bytes. The image worker's caller makes them before the frame is copied to it, which for a 512 MB buffer of zeros
+ * held the event loop 335 ms and took 512 MB more, only to be refused there; the worker takes its answer along.
  */
-export function checkFrame(input: ImageInput, limits: ImageLimits = DEFAULT_LIMITS): string | undefined {
+export function checkFrame(input: ImageInput, limits: ImageLimits = DEFAULT_LIMITS): CheckedFrame {
   if (isRawImage(input)) {
     const { width, height, channels, data } = input;
     // sharp takes 1 to 4 (gray, gray + alpha, RGB, RGBA); its own error for others says nothing of channels
@@ -98,18 +102,21 @@ export function checkFrame(input: ImageInput, limits: ImageLimits = DEFAULT_LIMI
       throw new YoloEdgeError(`raw image: ${data.length} bytes do not make ${width}x${height}x${channels}`, 'BAD_IMAGE');
     }
     checkSize(width, height, limits);
-    return undefined;
+    return {};
   }
   if (input.length === 0) throw new YoloEdgeError('image is empty (0 bytes)', 'BAD_IMAGE');
   if (input.length > MAX_IMAGE_FILE_BYTES) {
     throw new YoloEdgeError(`image is ${input.length} bytes, over the limit of ${MAX_IMAGE_FILE_BYTES}`, 'IMAGE_TOO_LARGE');
   }
-  return checkSignature(input);
+  return { format: checkSignature(input) };
 }
 
-/** Opens an image for decoding after checking its header: format, size, limits. Orientation is applied. */
-export async function openImage(input: ImageInput, limits: ImageLimits = DEFAULT_LIMITS): Promise<OpenedImage> {
-  const format = checkFrame(input, limits);
+/**
+ * Opens an image for decoding after checking its header: format, size, limits. Orientation is applied. `checked` is
+ * checkFrame's answer for these bytes when the caller has it (the image worker's); without it the checks are made.
+ */
+export async function openImage(input: ImageInput, limits: ImageLimits = DEFAULT_LIMITS, checked = checkFrame(input, limits)): Promise<OpenedImage> {
+  const { format } = checked;
   if (isRawImage(input)) {
     const { width, height, channels, data } = input;
     return { image: sharp(data, { raw: { width, height, channels } }), size: { width, height }, rgbFirst: channels === 2 || channels === 4 };

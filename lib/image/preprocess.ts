@@ -1,5 +1,5 @@
 import { ImageInput, isRawImage, RawImage } from '../types';
-import { decodeResizedRgb, decodeRgb, DEFAULT_LIMITS, ImageLimits, openImage, resizeRgb } from './decode';
+import { CheckedFrame, decodeResizedRgb, decodeRgb, DEFAULT_LIMITS, ImageLimits, openImage, resizeRgb } from './decode';
 import { LetterboxGeometry, letterboxGeometry, sameGeometry, stridedInputSize } from './letterbox';
 import { InputTensor, padNchw, placeNchw, TensorElement, tensorView } from './tensor-layout';
 
@@ -56,9 +56,10 @@ export class Preprocessor {
     this.last = undefined;
   }
 
-  async run(input: ImageInput, keep: KeepPixels = 'none'): Promise<PreprocessResult> {
+  /** `checked`: checkFrame's answer for this input under this preprocessor's limits, if the caller has it. */
+  async run(input: ImageInput, keep: KeepPixels = 'none', checked?: CheckedFrame): Promise<PreprocessResult> {
     const t0 = performance.now();
-    const opened = await openImage(input, this.limits);
+    const opened = await openImage(input, this.limits, checked);
     const { image, size, rgbFirst } = opened;
     if (this.stride > 0) this.resizeTensor(stridedInputSize(size.width, size.height, this.maxSize.width, this.maxSize.height, this.stride));
     const g = letterboxGeometry(size.width, size.height, this.width, this.height);

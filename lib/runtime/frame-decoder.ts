@@ -75,10 +75,10 @@ export class FrameDecoder {
    * for draw() or drop() with the frame id.
    */
   async prepare(slot: SlotSpec, image: ImageInput, keep: KeepPixels): Promise<DecodedFrame> {
-    checkFrame(image, slot.limits);
+    const checked = checkFrame(image, slot.limits);
     const frame = this.nextId++;
     const own = await ownCopy(image);
-    const m = await this.request(frame, { type: 'prepare', id: frame, slot, image: own, keep }, [pixelsOf(own).buffer as ArrayBuffer]);
+    const m = await this.request(frame, { type: 'prepare', id: frame, slot, image: own, keep, checked }, [pixelsOf(own).buffer as ArrayBuffer]);
     if (m.type !== 'prepared') throw new YoloEdgeError(`image worker answered '${m.type}' to a frame`, 'BAD_IMAGE');
     if (keep !== 'none' && this.worker) this.kept.set(frame, this.worker);
     this.endWhenIdle();
@@ -207,8 +207,12 @@ async function ownCopy(image: ImageInput): Promise<ImageInput> {
   return { width, height, channels, data };
 }
 
+/**
+ * The first slice is copied in the turn the caller checked the frame in, so the worker's copy has the first bytes
+ * checkFrame read. Zeroed first: a source that shrinks meanwhile (a resizable buffer) leaves zeros, not old memory.
+ */
 async function copyAcrossTurns(src: Uint8Array): Promise<Uint8Array> {
-  const dst = Buffer.allocUnsafeSlow(src.byteLength); // every byte is written below
+  const dst = new Uint8Array(src.byteLength);
   for (let at = 0; at < src.byteLength; at += COPY_SLICE) {
     if (at > 0) await nextTurn();
     dst.set(src.subarray(at, at + COPY_SLICE), at);

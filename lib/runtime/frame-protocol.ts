@@ -2,7 +2,7 @@
 // the worker decodes and letterboxes it and writes the model's input tensor into the detector's shared slot
 // buffer, which the inference worker hands to the session as it is. Pixels kept for drawing stay in the worker
 // until the boxes come: only JPEGs come back, so the event loop's heap never holds a frame's pixels.
-import type { ImageLimits } from '../image/decode';
+import type { CheckedFrame, ImageLimits } from '../image/decode';
 import type { LetterboxGeometry } from '../image/letterbox';
 import type { KeepPixels } from '../image/preprocess';
 import type { Detection, ImageInput } from '../types';
@@ -41,7 +41,8 @@ export interface Drawn {
 }
 
 export type FrameRequest =
-  | { type: 'prepare'; id: number; slot: SlotSpec; image: ImageInput; keep: KeepPixels }
+  /** `checked`: checkFrame's answer for `image` under the slot's limits, made before it was copied. */
+  | { type: 'prepare'; id: number; slot: SlotSpec; image: ImageInput; keep: KeepPixels; checked: CheckedFrame }
   /** Draws on the pixels `prepare` request `frame` kept, and drops them. */
   | ({ type: 'draw'; id: number; frame: number } & DrawRequest)
   | { type: 'drop'; frame: number }

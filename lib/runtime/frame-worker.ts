@@ -59,7 +59,7 @@ async function answer(req: Extract<FrameRequest, { type: 'prepare' | 'draw' }>):
       reply = { type: 'drawn', id: req.id, ...(await draw(req)) };
     } else {
       const pre = slotFor(req.slot);
-      const r = await pre.run(req.image, req.keep);
+      const r = await pre.run(req.image, req.keep, req.checked);
       if (r.pixels) keep(req.id, r.pixels);
       reply = { type: 'prepared', id: req.id, width: pre.width, height: pre.height, geometry: r.geometry, decodeMs: r.decodeMs, preprocessMs: r.preprocessMs };
     }
