@@ -81,6 +81,27 @@ describe('image worker', function () {
     }
   });
 
+  it('letterboxes a camera JPEG of 4 or more times the input size from its whole decode, kept or not (no shrink-on-load)', async () => {
+    // libjpeg decoded it at half size first with fastShrinkOnLoad off too (sharp leaves a factor of 2 to resize):
+    // up to 14 levels off the whole frame resized, so annotate on (the whole frame kept) changed the detections
+    let key = 400;
+    for (const [width, height] of [[2560, 1440], [3840, 2160]]) {
+      const big = await sharp(jpeg).resize(width, height, { fit: 'fill' }).jpeg().toBuffer();
+      const want = await referenceTensor(big, 640, 640);
+      for (const keep of ['none', 'model', 'full']) {
+        const slot = slotOf(key++);
+        const got = await decoder.prepare(slot, big, keep);
+        assert.ok(slotBytes(slot).equals(want), `${width}x${height}, keep ${keep}`);
+        if (keep !== 'none') decoder.drop(got.frame);
+      }
+    }
+    const cmyk = await sharp(jpeg).resize(3840, 2160, { fit: 'fill' }).toColourspace('cmyk').jpeg().toBuffer();
+    const [none, full] = [slotOf(key++), slotOf(key++)];
+    await decoder.prepare(none, cmyk, 'none');
+    decoder.drop((await decoder.prepare(full, cmyk, 'full')).frame);
+    assert.ok(slotBytes(none).equals(slotBytes(full)), 'a CMYK JPEG, kept or not');
+  });
+
   it('letterboxes raw pixels as it does the same pixels encoded: at the model scale or resized, RGB or RGBA', async () => {
     let key = 100;
     const raw = async (img) => {
