@@ -163,5 +163,13 @@ describe('annotated JPEG', () => {
       assert.ok((await sharp(jpeg, { ignoreIcc: true }).raw().toBuffer()).equals(await sharp(plain).raw().toBuffer()), 'the same pixels');
     }
     assert.strictEqual(withIccProfile(plain, Buffer.alloc(256 * 65519)), plain, 'one over 255 segments is left out');
+    // the editor's thumbnail, sent to every open editor each second, carries a display profile but not a megabyte
+    const { THUMBNAIL_MAX_ICC } = lib('image/thumbnail');
+    for (const [icc, kept] of [[p3, true], [Buffer.concat([p3, Buffer.alloc(THUMBNAIL_MAX_ICC - p3.length, 7)]), true], [big, false]]) {
+      const thumb = await annotatedThumbnail({ ...gray(320, 240), icc }, 320, 240, [det(60, 80, 200, 200)], 160);
+      const meta = await sharp(thumb).metadata();
+      assert.strictEqual(!!meta.icc?.equals(icc), kept, `a profile of ${icc.length} bytes`);
+      assert.ok(thumb.length < 20000 + (kept ? icc.length : 0), `a thumbnail of ${thumb.length} bytes`);
+    }
   });
 });

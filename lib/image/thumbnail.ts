@@ -9,6 +9,12 @@ import { annotatePixels, rgbPixels } from './annotate';
 export const THUMBNAIL_MAX_TALL = 2;
 
 /**
+ * Largest colour profile a thumbnail carries. Display profiles are a few KB (Display P3: 0.5 KB, sRGB: 3 KB); a JPEG
+ * may hold up to 16 MB of one, which went to every open editor each second as base64 with a 5 KB thumbnail.
+ */
+export const THUMBNAIL_MAX_ICC = 16 * 1024;
+
+/**
  * A small annotated JPEG (for the editor preview): the image is shrunk first and the boxes are drawn scaled,
  * so the cost does not depend on the frame size. `width`/`height` are the oriented size the boxes refer to. It fits
  * in maxWidth x THUMBNAIL_MAX_TALL * maxWidth, and is never larger than the frame.
@@ -26,5 +32,6 @@ export async function annotatedThumbnail(image: ImageInput, width: number, heigh
   const rgb = await rgbPixels(image);
   const base = sharp(rgb.data, { raw: { width: rgb.width, height: rgb.height, channels: 3 } });
   const { data, info } = await base.resize(w, h, { fit: 'fill' }).raw().toBuffer({ resolveWithObject: true });
-  return annotatePixels({ data, width: info.width, height: info.height, channels: 3, icc: rgb.icc }, info.width, info.height, scaled, 70);
+  const icc = rgb.icc && rgb.icc.length <= THUMBNAIL_MAX_ICC ? rgb.icc : undefined;
+  return annotatePixels({ data, width: info.width, height: info.height, channels: 3, icc }, info.width, info.height, scaled, 70);
 }
