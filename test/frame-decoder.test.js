@@ -368,6 +368,8 @@ describe('image worker', function () {
       [Buffer.alloc(4 * 2 ** 20), 'BAD_IMAGE', /its first bytes are none of theirs/],
       [{ data: Buffer.alloc(4 * 2 ** 20), width: 1e9, height: 1e9, channels: 3 }, 'BAD_IMAGE', /do not make 1000000000x1000000000x3/],
       [{ data: Buffer.alloc(4 * 2 ** 20), width: 1024, height: 1024, channels: 5 }, 'BAD_IMAGE', /channels must be/],
+      // a camera library's rows padded to 64 bytes: the message says so
+      [{ data: Buffer.alloc(1920 * 1080), width: 638, height: 1080, channels: 3 }, 'BAD_IMAGE', /do not make 638x1080x3 \(rows of 1920 bytes, not 1914: pack rows/],
       [{ data: Buffer.alloc(3 * 70000 * 8), width: 70000, height: 8, channels: 3 }, 'IMAGE_TOO_LARGE', /over the limit of 65500 pixels on a side/],
     ];
     for (const [image, code, message] of refused) {

@@ -99,7 +99,7 @@ export function checkFrame(input: ImageInput, limits: ImageLimits = DEFAULT_LIMI
       throw new YoloEdgeError(`raw image: channels must be 1 (gray), 2 (gray + alpha), 3 (RGB) or 4 (RGBA), got ${shown(channels)}`, 'BAD_IMAGE');
     }
     if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0 || data.length !== width * height * channels) {
-      throw new YoloEdgeError(`raw image: ${data.length} bytes do not make ${width}x${height}x${channels}`, 'BAD_IMAGE');
+      throw new YoloEdgeError(`raw image: ${data.length} bytes do not make ${width}x${height}x${channels}${paddedRows(data.length, width, height, channels)}`, 'BAD_IMAGE');
     }
     checkSize(width, height, limits);
     return {};
@@ -109,6 +109,17 @@ export function checkFrame(input: ImageInput, limits: ImageLimits = DEFAULT_LIMI
     throw new YoloEdgeError(`image is ${input.length} bytes, over the limit of ${MAX_IMAGE_FILE_BYTES}`, 'IMAGE_TOO_LARGE');
   }
   return { format: checkSignature(input) };
+}
+
+/**
+ * Why raw pixels are longer than their size says, when it is rows padded to a stride (a camera library's buffers):
+ * the rows must come packed.
+ */
+function paddedRows(length: number, width: number, height: number, channels: number): string {
+  const row = width * channels;
+  const stride = length / height;
+  if (!Number.isInteger(stride) || stride <= row || stride >= 2 * row) return '';
+  return ` (rows of ${stride} bytes, not ${row}: pack rows padded to a stride before sending them)`;
 }
 
 /**
