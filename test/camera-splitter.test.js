@@ -141,6 +141,38 @@ describe('camera: MJPEG splitter', () => {
     assert.strictEqual(jpegSize(Buffer.from('not a jpeg')), undefined);
   });
 
+  it('reads the frame size as shown, its Exif orientation applied, as detection reports it (a folder of phone photos)', async () => {
+    // it was the stored size: msg.frame said 640x426 of a photo whose detections said 426x640
+    const frame = frames[0];
+    const stored = jpegSize(frame);
+    const app1 = (order, orientation) => {
+      const tiff = Buffer.alloc(26);
+      const le = order === 'II';
+      const u16 = (v, at) => (le ? tiff.writeUInt16LE(v, at) : tiff.writeUInt16BE(v, at));
+      const u32 = (v, at) => (le ? tiff.writeUInt32LE(v, at) : tiff.writeUInt32BE(v, at));
+      tiff.write(order, 0, 'latin1');
+      u16(42, 2);
+      u32(8, 4);
+      u16(1, 8); // IFD0: one entry
+      u16(0x0112, 10);
+      u16(3, 12); // SHORT
+      u32(1, 14);
+      u16(orientation, 18);
+      const body = Buffer.concat([Buffer.from('Exif\0\0', 'latin1'), tiff]);
+      const head = Buffer.from([0xff, 0xe1, 0, 0]);
+      head.writeUInt16BE(body.length + 2, 2);
+      return Buffer.concat([frame.subarray(0, 2), head, body, frame.subarray(2)]);
+    };
+    const photos = [];
+    for (let o = 1; o <= 8; o++) photos.push(await sharp(frame).withMetadata({ orientation: o }).jpeg().toBuffer());
+    for (const order of ['II', 'MM']) for (const o of [1, 3, 6, 8, 9]) photos.push(app1(order, o));
+    for (const photo of photos) {
+      const { orientation } = await sharp(photo).metadata();
+      const shown = (orientation ?? 1) >= 5 ? { width: stored.height, height: stored.width } : stored;
+      assert.deepStrictEqual(jpegSize(photo), shown, `orientation ${orientation}`);
+    }
+  });
+
   it('wholeJpeg accepts exactly one whole frame', () => {
     assert.ok(wholeJpeg(frames[0]).equals(frames[0]));
     assert.strictEqual(wholeJpeg(frames[0].subarray(0, 100)), undefined);

@@ -3,6 +3,8 @@ export interface JpegHeader {
   height: number;
   /** An APP1 Exif segment came before the first scan (it may hold an orientation). */
   exif: boolean;
+  /** The Exif orientation (1 to 8) of the first Exif segment that gives one; 1 without. */
+  orientation: number;
   /** An APP2 ICC_PROFILE segment came before the first scan (a colour profile). */
   icc: boolean;
 }
@@ -93,25 +95,54 @@ export function withIccProfile(jpeg: Buffer, icc: Uint8Array): Buffer {
 export function jpegHeader(jpeg: Uint8Array): JpegHeader | undefined {
   if (jpeg.length < 4 || jpeg[0] !== 0xff || jpeg[1] !== 0xd8) return undefined;
   let exif = false;
+  let orientation = 1;
   let icc = false;
   let size: { width: number; height: number } | undefined;
-  for (const { marker: m, pos } of segments(jpeg)) {
+  for (const { marker: m, pos, length } of segments(jpeg)) {
     if (m === 0xda) break;
     // SOF0..SOF15, except DHT (C4), JPG (C8) and DAC (CC) which share the range.
     if (!size && m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc) {
       if (pos + 8 >= jpeg.length) return undefined;
       size = { height: (jpeg[pos + 5] << 8) | jpeg[pos + 6], width: (jpeg[pos + 7] << 8) | jpeg[pos + 8] };
     }
-    if (m === 0xe1 && pos + 9 < jpeg.length && jpeg[pos + 4] === 0x45 && jpeg[pos + 5] === 0x78 && jpeg[pos + 6] === 0x69 && jpeg[pos + 7] === 0x66) exif = true;
+    if (m === 0xe1 && pos + 9 < jpeg.length && jpeg[pos + 4] === 0x45 && jpeg[pos + 5] === 0x78 && jpeg[pos + 6] === 0x69 && jpeg[pos + 7] === 0x66) {
+      if (!exif) orientation = exifOrientation(jpeg, pos + 10, Math.min(jpeg.length, pos + 2 + length));
+      exif = true;
+    }
     if (m === 0xe2 && startsWith(jpeg, pos + 4, ICC_TAG)) icc = true;
   }
-  return size && { ...size, exif, icc };
+  return size && { ...size, exif, orientation, icc };
 }
 
-/** Width and height from a JPEG's frame header; undefined if absent. */
+/**
+ * The orientation tag (0x0112) of the Exif TIFF structure in [tiff, end): IFD0's entry, a SHORT; 1 when there is
+ * none or it is out of range (as libvips takes it).
+ */
+function exifOrientation(b: Uint8Array, tiff: number, end: number): number {
+  if (tiff + 8 > end) return 1;
+  const le = b[tiff] === 0x49 && b[tiff + 1] === 0x49;
+  if (!le && !(b[tiff] === 0x4d && b[tiff + 1] === 0x4d)) return 1;
+  const u16 = (at: number): number => (le ? b[at] | (b[at + 1] << 8) : (b[at] << 8) | b[at + 1]);
+  const u32 = (at: number): number => (le ? u16(at) + u16(at + 2) * 0x10000 : u16(at) * 0x10000 + u16(at + 2));
+  const ifd = tiff + u32(tiff + 4);
+  if (ifd + 2 > end) return 1;
+  const entries = u16(ifd);
+  for (let k = 0, at = ifd + 2; k < entries && at + 12 <= end; k++, at += 12) {
+    if (u16(at) !== 0x0112) continue;
+    const v = u16(at + 8);
+    return u16(at + 2) === 3 && v >= 1 && v <= 8 ? v : 1;
+  }
+  return 1;
+}
+
+/**
+ * Width and height of a JPEG as shown, its Exif orientation applied (as detection reports them: imageWidth and
+ * imageHeight); undefined if it has no frame header.
+ */
 export function jpegSize(jpeg: Uint8Array): { width: number; height: number } | undefined {
   const h = jpegHeader(jpeg);
-  return h && { width: h.width, height: h.height };
+  if (!h) return undefined;
+  return h.orientation >= 5 ? { width: h.height, height: h.width } : { width: h.width, height: h.height };
 }
 
 /**
