@@ -57,8 +57,8 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   process.exit(0);
 });
 
-// Ctrl-C or a kill in a long quantize or bench: remove the model-sized scratch files its finally blocks would have,
-// then end by the same signal, as the shell expects.
+// Ctrl-C or a kill in a long quantize, bench or fetch-model: stop its child processes and remove the scratch files its
+// finally blocks would have, then end by the same signal, as the shell expects.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     removeScratch();

