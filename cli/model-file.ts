@@ -1,4 +1,4 @@
-import { statSync, Stats } from 'fs';
+import { existsSync, statSync, Stats } from 'fs';
 import { YoloEdgeError } from '../lib/errors';
 import { notRegularText } from '../lib/model/onnx-file';
 import { resolveCliModelPath } from '../lib/model/resolve-path';
@@ -23,4 +23,13 @@ export function modelFile(value: string | undefined, key: string): string {
     throw new YoloEdgeError(`--${key} ${notRegularText(file, st.isDirectory() ? 'folder' : 'special', 'model file')}`, 'MODEL_UNREADABLE');
   }
   return file;
+}
+
+/**
+ * Model files (as modelFile() gives them) that must exist before any work: a typo in the last should not cost the
+ * reading of a dataset or the loads of the others.
+ */
+export function refuseMissing(files: readonly string[]): void {
+  const missing = files.filter((m) => !existsSync(m));
+  if (missing.length) throw new YoloEdgeError(`model file not found: ${missing.join(', ')}`, 'MODEL_NOT_FOUND');
 }

@@ -31,6 +31,28 @@ describe('yolo-edge shadow', function () {
     }
   });
 
+  it('refuses a model file that is missing or a folder before it reads --data (it decoded every image and loaded production first)', function () {
+    requireModel();
+    const dir = fx.tmpDir();
+    try {
+      fs.copyFileSync(path.join(__dirname, 'fixtures', 'coco128-sample', '000000000009.jpg'), path.join(dir, 'a.jpg'));
+      fs.writeFileSync(path.join(dir, 'bad.jpg'), 'not an image'); // its warning shows that the images were decoded
+      const typo = path.join(dir, 'typo.onnx');
+      const cases = [
+        [['--production', MODEL, '--candidate', typo], new RegExp(`^yolo-edge shadow: model file not found: ${typo}\n$`)],
+        [['--production', typo, '--candidate', MODEL], new RegExp(`^yolo-edge shadow: model file not found: ${typo}\n$`)],
+        [['--production', MODEL, '--candidate', dir], new RegExp(`^yolo-edge shadow: --candidate ${dir} is a folder, not a model file\n$`)],
+      ];
+      for (const [models, want] of cases) {
+        const r = spawnSync(process.execPath, [CLI, 'shadow', ...models, '--data', dir], { encoding: 'utf8' });
+        assert.strictEqual(r.status, 1, r.stderr);
+        assert.match(r.stderr, want);
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('leaves out, naming it, an image it cannot read or decode, and a FIFO named .jpg (it stopped, said only \'image could not be decoded\', EISDIR, or waited for ever)', function () {
     requireModel();
     const dir = fx.tmpDir();

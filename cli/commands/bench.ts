@@ -1,12 +1,10 @@
-import { existsSync } from 'fs';
 import { runBench, markdownTable } from '../../lib/tools/bench/bench';
 import type { BenchFailure } from '../../lib/tools/bench/failure';
 import { nodeRedMarkdown, runNodeRedBenches } from '../../lib/tools/bench/node-red-bench';
 import { resolveCliModelPath } from '../../lib/model/resolve-path';
-import { YoloEdgeError } from '../../lib/errors';
 import { MAX_THREADS } from '../../lib/runtime/threads';
 import { flag, int, num, parse, Parsed, refuseUnused, repeated, required, split, str, UsageError } from '../args';
-import { modelFile } from '../model-file';
+import { modelFile, refuseMissing } from '../model-file';
 import { Command, endLine, progress, warnLine } from './command';
 
 /** What a bench mode prints, and the model x thread-count runs that failed. */
@@ -22,13 +20,6 @@ function modelPaths(p: Parsed): string[] {
   const models = repeated(p, 'model').map((m) => resolveCliModelPath(m));
   if (models.length === 0) throw new UsageError('at least one --model is required');
   return models;
-}
-
-/** Before anything is measured: a typo in the last --model should not cost the runs of the others. */
-function refuseMissing(models: string[]): void {
-  for (const m of models) modelFile(m, 'model'); // first: a symlink loop does not exist for existsSync
-  const missing = models.filter((m) => !existsSync(m));
-  if (missing.length) throw new YoloEdgeError(`model file not found: ${missing.join(', ')}`, 'MODEL_NOT_FOUND');
 }
 
 function threadCounts(p: Parsed): number[] {
@@ -85,7 +76,8 @@ export const bench: Command = {
     const models = modelPaths(p);
     const threads = threadCounts(p);
     const start = flag(p, 'node-red') ? nodeRedMode(p, models, threads) : plainMode(p, models, threads);
-    refuseMissing(models);
+    // before anything is measured; modelFile first: a symlink loop does not exist for existsSync
+    refuseMissing(models.map((m) => modelFile(m, 'model')));
     const out = await start();
     endLine();
     process.stdout.write(out.text);

@@ -6,7 +6,7 @@ import { classNamesWarning } from '../../lib/shadow/agreement';
 // model-config only imports node-red types, so the CLI can share its model naming.
 import { describeDetector } from '../../lib/detector';
 import { flag, int, num, parse, required, split } from '../args';
-import { modelFile } from '../model-file';
+import { modelFile, refuseMissing } from '../model-file';
 import { Command, detectorOptions, endLine, progress, sessionOptions, warnLine, warnNmsOptionsUnused } from './command';
 
 function printComparison(c: ModelComparison, production: Detector, candidate: Detector): void {
@@ -33,11 +33,14 @@ export const shadow: Command = {
       limit: int(p, 'limit', Infinity, 1), detect: { confidence: num(p, 'conf', 0.25, 0, 1), iou: num(p, 'iou', 0.7, 0, 1) }, matchIou: num(p, 'match-iou', 0.5, 0, 1),
       session: detectorOptions(p),
     };
+    // both files before the dataset is read (every image of it decoded) and production loaded, as bench checks its models
+    const files = { production: modelFile(o.production, 'production'), candidate: modelFile(o.candidate, 'candidate') };
+    refuseMissing([files.production, files.candidate]);
     // the first --limit usable images: one that cannot be read or decoded is left out and named, as in eval
     const images = (await usableImages(await listSplit(o.data, o.split, warnLine), o.data, { warn: warnLine, limit: o.limit })).map((i) => i.image);
-    const production = await Detector.create(modelFile(o.production, 'production'), o.session);
+    const production = await Detector.create(files.production, o.session);
     try {
-      const candidate = await Detector.create(modelFile(o.candidate, 'candidate'), o.session);
+      const candidate = await Detector.create(files.candidate, o.session);
       try {
         for (const d of [production, candidate]) warnNmsOptionsUnused(p, d, ['iou']);
         const names = classNamesWarning(production.info.names, candidate.info.names);
