@@ -57,9 +57,10 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   process.exit(0);
 });
 
-// Ctrl-C or a kill in a long quantize, bench or fetch-model: stop its child processes and remove the scratch files its
-// finally blocks would have, then end by the same signal, as the shell expects.
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+// Ctrl-C, a kill or a closed terminal (SIGHUP: an ssh session to the Pi that drops) in a long quantize, bench or
+// fetch-model: stop its child processes and remove the scratch files its finally blocks would have, then end by the
+// same signal, as the shell expects.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.once(signal, () => {
     removeScratch();
     endLine();

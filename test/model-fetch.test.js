@@ -146,14 +146,14 @@ describe('default model fetch engine', function () {
     assert.deepStrictEqual(fs.readdirSync(dir), []);
   });
 
-  it('yolo-edge fetch-model interrupted by Ctrl-C or a kill stops npm and leaves no temporary folder behind', async () => {
+  it('yolo-edge fetch-model interrupted by Ctrl-C, a kill or a closed terminal stops npm and leaves no temporary folder behind', async () => {
     const { spawn } = require('child_process');
     const waitFor = async (check, what) => {
       const t0 = Date.now();
       while (!check() && Date.now() - t0 < 20000) await new Promise((r) => setTimeout(r, 20));
       assert.ok(check(), what);
     };
-    for (const signal of ['SIGINT', 'SIGTERM']) {
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
       const dir = fx.tmpDir('yolo-edge-interrupted-');
       const scratch = path.join(dir, 'tmp');
       fs.mkdirSync(scratch);

@@ -76,13 +76,13 @@ describe('quantize --accuracy-budget', function () {
     assert.ok(!fs.existsSync(path.join(tmp, 'more-classes.onnx')));
   });
 
-  it('a quantize interrupted by Ctrl-C or a kill leaves none of its model-sized scratch files behind', async function () {
+  it('a quantize interrupted by Ctrl-C, a kill or a closed terminal (SIGHUP) leaves none of its model-sized scratch files behind', async function () {
     const { spawn } = require('child_process');
     const { DIST, cocoImage } = require('./support/paths');
     const calib = path.join(tmp, 'interrupted');
     fs.mkdirSync(calib);
     for (const f of ['000000000009.jpg', '000000000034.jpg']) fs.copyFileSync(cocoImage(f), path.join(calib, f));
-    for (const signal of ['SIGINT', 'SIGTERM']) {
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
       const scratch = fs.mkdtempSync(path.join(tmp, 'scratch-'));
       const out = path.join(tmp, `interrupted-${signal}.onnx`);
       const child = spawn(process.execPath, [path.join(DIST, 'cli', 'main.js'), 'quantize', '--model', requireModel(), '--calib', calib,
