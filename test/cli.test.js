@@ -258,6 +258,27 @@ describe('yolo-edge CLI', function () {
     }
   });
 
+  it('an --out ending in a slash names a folder and is refused before any work, exit 2 (it was written after the calibration, failing with ENOENT or ENOTDIR)', async () => {
+    const fs = require('fs');
+    const os = require('os');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yolo-edge out '));
+    try {
+      const file = path.join(dir, 'a file');
+      fs.writeFileSync(file, '');
+      const calib = path.dirname(cocoImage('000000000034.jpg'));
+      for (const out of [path.join(dir, 'new folder') + '/', file + '/', dir + '/']) {
+        for (const args of [['quantize', '--model', 'yolov8n.onnx', '--calib', calib, '--samples', '2'], ['quantize', '--model', 'yolov8n.onnx', '--fp32'], ['resize-input', '--model', 'yolov8n.onnx', '--imgsz', '320']]) {
+          const r = await cli([...args, '--out', out]);
+          assert.strictEqual(r.code, 2, `${args.join(' ')} --out ${out}: ${r.stderr}`);
+          assert.ok(r.stderr.startsWith(`yolo-edge ${args[0]}: cannot write ${out}: it ends in a slash, so it names a folder; give the file to write\n`), r.stderr);
+        }
+      }
+      assert.deepStrictEqual(fs.readdirSync(dir), ['a file'], 'nothing written');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('eval takes P and R at --op-conf of at least --conf: its default follows a higher --conf, a lower one is refused (it printed P and R at --conf as at 0.25)', async () => {
     const fs = require('fs');
     const os = require('os');

@@ -22,6 +22,11 @@ export async function checkWritable(out: string, input?: string): Promise<void> 
   if (input !== undefined && (await sameFile(out, input))) {
     throw new YoloEdgeError(`cannot write ${out}: it is the input model ${input}; choose another --out`, 'OUTPUT_UNWRITABLE');
   }
+  // `--out models/` names a folder: dirname() drops the slash, so the folder above was checked, and the write failed
+  // with ENOENT (or ENOTDIR on a file) after the whole calibration
+  if (out.endsWith('/') || out.endsWith(path.sep)) {
+    throw new YoloEdgeError(`cannot write ${out}: it ends in a slash, so it names a folder; give the file to write`, 'OUTPUT_UNWRITABLE');
+  }
   const dir = path.dirname(path.resolve(out));
   const problem = await checkFolder(dir, { writable: true });
   if (problem) throw new YoloEdgeError(`cannot write ${out}: ${problem.text}`, 'OUTPUT_UNWRITABLE');
