@@ -251,6 +251,15 @@ describe('quantize errors', function () {
     assert.ok(fs.readFileSync(mine).equals(before));
   });
 
+  it('a write that fails says why, as OUTPUT_UNWRITABLE, when its clean-up fails too (it threw the clean-up\'s bare ENOTDIR)', async () => {
+    const { writeAtomic } = lib('tools/quantize/write');
+    // the output folder replaced by a file while the model was being made
+    const file = path.join(tmp, 'was-a-folder');
+    fs.writeFileSync(file, '');
+    await assert.rejects(writeAtomic(path.join(file, 'q.onnx'), new Uint8Array(8)),
+      (e) => e.code === 'OUTPUT_UNWRITABLE' && e.message.startsWith(`cannot write ${path.join(file, 'q.onnx')}: ENOTDIR`) && /open '/.test(e.message));
+  });
+
   it('refuses an unwritable output before calibrating', async function () {
     const out = path.join(tmp, 'missing-dir', 'c.onnx');
     await assert.rejects(quantizeModel({ model: requireModel(), calib: requireCoco128(this), out }), (e) => e.code === 'OUTPUT_UNWRITABLE' && /missing-dir/.test(e.message));

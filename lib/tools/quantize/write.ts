@@ -44,7 +44,8 @@ export async function writeAtomic(out: string, bytes: Uint8Array): Promise<void>
     await fs.writeFile(tmp, bytes);
     await fs.rename(tmp, out);
   } catch (err) {
-    await fs.rm(tmp, { force: true });
+    // a clean-up that fails too (ENOTDIR: the folder became a file meanwhile) must not hide why the write failed
+    await fs.rm(tmp, { force: true }).catch(() => undefined);
     throw new YoloEdgeError(`cannot write ${out}: ${(err as Error).message}`, 'OUTPUT_UNWRITABLE');
   } finally {
     done();
