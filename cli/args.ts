@@ -90,7 +90,12 @@ export function repeated(p: Parsed, key: string): string[] {
 
 /** A list option: repeated, or comma-separated (class names, providers, node names). */
 export function list(p: Parsed, key: string): string[] {
-  return repeated(p, key).flatMap((s) => s.split(',')).map((s) => s.trim()).filter((s) => s.length > 0);
+  return repeated(p, key).flatMap((s) => {
+    const items = s.split(',').map((x) => x.trim()).filter((x) => x.length > 0);
+    // `--classes "$A,$B"` with both unset is ',': refused as an empty value is, not taken as the option left out
+    if (items.length === 0) throw new UsageError(`--${key} is given '${s}', which names nothing: give one, or leave the option out for its default`);
+    return items;
+  });
 }
 
 export function flag(p: Parsed, key: string): boolean {

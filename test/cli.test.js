@@ -366,6 +366,26 @@ describe('yolo-edge CLI', function () {
     }
   });
 
+  it('a list option of commas only (--classes "$A,$B" with both unset) is refused, not taken as left out (it kept every class)', async () => {
+    const img = cocoImage('000000000034.jpg');
+    const cases = [
+      [['detect', '--classes', ',', img], "--classes is given ','"],
+      [['detect', '--classes', 'zebra', '--classes', ' , ', img], "--classes is given ','"],
+      [['detect', '--provider', ',,', img], "--provider is given ',,'"],
+      [['quantize', '--model', 'yolov8n.onnx', '--calib', '/nope', '--out', '/tmp/q.onnx', '--exclude', ','], "--exclude is given ','"],
+    ];
+    for (const [args, given] of cases) {
+      const r = await cli(args);
+      assert.strictEqual(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.ok(r.stderr.includes(`${given}, which names nothing`), `${args.join(' ')}: ${r.stderr}`);
+      assert.strictEqual(r.stdout, '', args.join(' '));
+    }
+    // an empty item beside names (a trailing comma) is no mistake
+    const r = await cli(['detect', '--json', '--classes', 'zebra,', img]);
+    assert.strictEqual(r.code, 0, r.stderr);
+    assert.deepStrictEqual([...new Set(JSON.parse(r.stdout).detections.map((d) => d.class))], ['zebra']);
+  });
+
   it('temperature: a bad --interval or --source is an option error (exit 2 with the usage line)', async () => {
     for (const [args, why] of [[['--interval', 'x'], /interval must be a number from 0\.1 to 86400, got "x"/], [['--source', 'foo'], /source must be one of auto, sysfs, vcgencmd, got "foo"/]]) {
       const r = await cli(['temperature', ...args]);
