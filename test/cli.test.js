@@ -258,6 +258,23 @@ describe('yolo-edge CLI', function () {
     }
   });
 
+  it('an --out whose name is near the 255 bytes a file system takes is written (the temporary file\'s longer name failed with ENAMETOOLONG after the work)', async () => {
+    const fs = require('fs');
+    const os = require('os');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yolo-edge-long-'));
+    try {
+      const out = path.join(dir, `${'m'.repeat(240)}.onnx`);
+      for (const args of [['quantize', '--model', 'yolov8n.onnx', '--fp32'], ['resize-input', '--model', 'yolov8n.onnx', '--imgsz', '320']]) {
+        const r = await cli([...args, '--out', out]);
+        assert.strictEqual(r.code, 0, `${args[0]}: ${r.stderr}`);
+        assert.deepStrictEqual(fs.readdirSync(dir), [path.basename(out)], 'the model, and no temporary file');
+        fs.rmSync(out);
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('an --out ending in a slash names a folder and is refused before any work, exit 2 (it was written after the calibration, failing with ENOENT or ENOTDIR)', async () => {
     const fs = require('fs');
     const os = require('os');

@@ -36,9 +36,15 @@ export async function checkWritable(out: string, input?: string): Promise<void> 
   if (existing && !existing.isFile()) throw new YoloEdgeError(`cannot write ${out}: it is not a regular file (a FIFO, device or socket); give the file to write`, 'OUTPUT_UNWRITABLE');
 }
 
-/** Writes through a temporary file in the same folder and renames it: readers never see a half-written model. */
+let written = 0;
+
+/**
+ * Writes through a temporary file in the same folder and renames it: readers never see a half-written model. The
+ * temporary name does not grow out of --out's: a name near the file system's 255 bytes that it may take failed
+ * (ENAMETOOLONG) once a suffix made it longer, after the whole quantization.
+ */
 export async function writeAtomic(out: string, bytes: Uint8Array): Promise<void> {
-  const tmp = `${out}.${process.pid}.${Date.now()}.tmp`;
+  const tmp = path.join(path.dirname(out), `.yolo-edge-${process.pid}-${Date.now()}-${++written}.tmp`);
   const done = holdScratch(tmp);
   try {
     await fs.writeFile(tmp, bytes);
