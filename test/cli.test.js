@@ -275,6 +275,25 @@ describe('yolo-edge CLI', function () {
     }
   });
 
+  it('an --out whose name is longer than the file system takes is refused before any work, exit 2 (it failed at the write, after the calibration)', async () => {
+    const fs = require('fs');
+    const os = require('os');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yolo-edge-long-'));
+    try {
+      const out = path.join(dir, `${'m'.repeat(260)}.onnx`);
+      const calib = path.dirname(cocoImage('000000000034.jpg'));
+      for (const args of [['quantize', '--model', 'yolov8n.onnx', '--calib', calib, '--samples', '2'], ['quantize', '--model', 'yolov8n.onnx', '--fp32'], ['resize-input', '--model', 'yolov8n.onnx', '--imgsz', '320']]) {
+        const r = await cli([...args, '--out', out]);
+        assert.strictEqual(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+        assert.ok(r.stderr.startsWith(`yolo-edge ${args[0]}: cannot write ${out}: its name is longer than the file system takes (ENAMETOOLONG)\n`), r.stderr);
+        assert.doesNotMatch(r.stderr, /name too long, open/, 'not found at the write');
+      }
+      assert.deepStrictEqual(fs.readdirSync(dir), []);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('an --out ending in a slash names a folder and is refused before any work, exit 2 (it was written after the calibration, failing with ENOENT or ENOTDIR)', async () => {
     const fs = require('fs');
     const os = require('os');

@@ -30,7 +30,11 @@ export async function checkWritable(out: string, input?: string): Promise<void> 
   const dir = path.dirname(path.resolve(out));
   const problem = await checkFolder(dir, { writable: true });
   if (problem) throw new YoloEdgeError(`cannot write ${out}: ${problem.text}`, 'OUTPUT_UNWRITABLE');
-  const existing = await fs.stat(out).catch(() => undefined);
+  const existing = await fs.stat(out).catch((err: NodeJS.ErrnoException) => {
+    // a name over the file system's limit (255 bytes) failed only at the write, after the whole quantization
+    if (err.code === 'ENAMETOOLONG') throw new YoloEdgeError(`cannot write ${out}: its name is longer than the file system takes (ENAMETOOLONG)`, 'OUTPUT_UNWRITABLE');
+    return undefined;
+  });
   if (existing?.isDirectory()) throw new YoloEdgeError(`cannot write ${out}: it is a folder; give the file to write`, 'OUTPUT_UNWRITABLE');
   // the rename would put the model in the FIFO's or device's place (`--out /dev/null` run as root replaced it)
   if (existing && !existing.isFile()) throw new YoloEdgeError(`cannot write ${out}: it is not a regular file (a FIFO, device or socket); give the file to write`, 'OUTPUT_UNWRITABLE');
