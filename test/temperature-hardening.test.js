@@ -396,4 +396,20 @@ describe('temperature hardening', function () {
       assert.match(node.status.lastCall.args[0].text, /^52\.0 C normal \(thermal zone failed, vcgencmd/);
     });
   });
+
+  describe('yolo-edge temperature', () => {
+    it('Ctrl-C, a kill or a closed terminal while a hung vcgencmd runs kills it (it leads its own process group, which they do not reach)', async () => {
+      const { spawn } = require('child_process');
+      hangingVcgencmd(pi, { once: false });
+      for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+        const child = spawn(process.execPath, [path.join(DIST, 'cli', 'main.js'), 'temperature', '--source', 'vcgencmd', '--vcgencmd', pi.vcgencmd,
+          '--sys-root', pi.sysRoot, '--proc-root', pi.procRoot], { stdio: 'ignore' });
+        const ended = new Promise((resolve) => child.on('exit', (code, sig) => resolve(sig)));
+        await until(() => processesMentioning(HANG).length > 0, 'the hung vcgencmd running', 5000);
+        child.kill(signal);
+        assert.strictEqual(await within(ended, 2000, 'the command'), signal);
+        await until(() => processesMentioning(HANG).length === 0, `${signal}: the hung vcgencmd gone`, 1000);
+      }
+    });
+  });
 });

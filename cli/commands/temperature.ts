@@ -4,6 +4,7 @@ import { parseTemperatureConfig, ParsedConfig } from '../../lib/temperature/conf
 import { Reading, TemperatureMonitor } from '../../lib/temperature/monitor';
 import { asUsageError, flag, given, int, parse, Parsed, str } from '../args';
 import { Command, err } from './command';
+import { interrupted } from '../../lib/tools/temp-files';
 
 /** A folder option as given on the command line: relative to the working folder (the node takes full paths only). */
 function folderOption(p: Parsed, key: string): string | undefined {
@@ -39,6 +40,8 @@ export const temperature: Command = {
     const cfg = configOf(p);
     // no node here to redeploy: a vcgencmd found missing is left alone for the rest of this run
     const monitor = new TemperatureMonitor({ ...cfg.monitor, notFoundFor: 'while this command runs' });
+    // vcgencmd leads a process group of its own, which a terminal's Ctrl-C does not reach: one that hangs ran on
+    interrupted.addEventListener('abort', () => monitor.close(), { once: true });
     for (let i = 0; i < count; i++) {
       if (i > 0) await sleep(cfg.intervalMs);
       const r = await monitor.sample();
