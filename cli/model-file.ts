@@ -1,4 +1,4 @@
-import { existsSync, statSync, Stats } from 'fs';
+import { accessSync, constants, existsSync, statSync, Stats } from 'fs';
 import { YoloEdgeError } from '../lib/errors';
 import { notRegularText } from '../lib/model/onnx-file';
 import { resolveCliModelPath } from '../lib/model/resolve-path';
@@ -21,6 +21,14 @@ export function modelFile(value: string | undefined, key: string): string {
   }
   if (st && !st.isFile()) {
     throw new YoloEdgeError(`--${key} ${notRegularText(file, st.isDirectory() ? 'folder' : 'special', 'model file')}`, 'MODEL_UNREADABLE');
+  }
+  // one the user may not read failed only at its load: shadow decoded the whole dataset first, bench read its images
+  if (st) {
+    try {
+      accessSync(file, constants.R_OK);
+    } catch (err) {
+      throw new YoloEdgeError(`--${key}: cannot read model file ${file}: ${(err as Error).message}`, 'MODEL_UNREADABLE');
+    }
   }
   return file;
 }

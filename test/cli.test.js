@@ -611,6 +611,40 @@ describe('yolo-edge CLI', function () {
     }
   });
 
+  it('a model file the user may not read is refused before any work, as a missing one is (shadow decoded the dataset first, bench read its images)', function () {
+    const fs = require('fs');
+    const os = require('os');
+    const { spawnSync } = require('child_process');
+    // as root every file is readable: the commands run as nobody then
+    const asUser = process.getuid?.() === 0 ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] : [];
+    if (asUser.length && spawnSync('setpriv', ['--version']).status !== 0) this.skip();
+    const [cmd, ...pre] = [...asUser, process.execPath];
+    const run = (...args) => spawnSync(cmd, [...pre, CLI, ...args], { encoding: 'utf8' });
+    if (asUser.length && run('--help').status !== 0) this.skip(); // a checkout nobody may read
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yolo-edge-unreadable-'));
+    try {
+      fs.chmodSync(dir, 0o755);
+      const images = path.join(dir, 'images');
+      fs.mkdirSync(images);
+      fs.copyFileSync(cocoImage('000000000034.jpg'), path.join(images, 'a.jpg'));
+      fs.writeFileSync(path.join(images, 'bad.jpg'), 'not an image'); // its warning shows that the images were read
+      const model = path.join(dir, 'model.onnx');
+      fs.copyFileSync(requireModel(), model);
+      fs.chmodSync(model, 0o200);
+      const readable = path.join(dir, 'readable.onnx');
+      fs.copyFileSync(requireModel(), readable);
+      fs.chmodSync(readable, 0o644);
+      for (const [args, key] of [[['shadow', '--production', readable, '--candidate', model, '--data', images], 'candidate'], [['bench', '--model', readable, '--model', model, '--images', images, '--runs', '1'], 'model']]) {
+        const r = run(...args);
+        assert.strictEqual(r.status, 1, r.stderr);
+        assert.ok(r.stderr.startsWith(`yolo-edge ${args[0]}: --${key}: cannot read model file ${model}: EACCES`), r.stderr);
+        assert.strictEqual(r.stdout, '', 'nothing measured');
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('bench leaves out an image it cannot read or decode before anything is measured, naming it (it failed every model, then stopped)', async () => {
     const fs = require('fs');
     const os = require('os');
