@@ -315,6 +315,14 @@ describe('yolo-edge CLI', function () {
     }
   });
 
+  it('bench --node-red refuses a --seconds over a day (past Node\'s timer range the stream ended at once and the row showed no frames as a measurement)', async () => {
+    for (const seconds of ['1e9', '3000000', '86401']) {
+      const r = await cli(['bench', '--node-red', '--model', 'yolov8n.onnx', '--images', '/nope', '--seconds', seconds]);
+      assert.strictEqual(r.code, 2, `--seconds ${seconds}: ${r.stderr}`);
+      assert.ok(r.stderr.startsWith(`yolo-edge bench: --seconds must be a number between 1 and 86400, got '${seconds}'\nusage: yolo-edge bench`), r.stderr);
+    }
+  });
+
   it('eval takes P and R at --op-conf of at least --conf: its default follows a higher --conf, a lower one is refused (it printed P and R at --conf as at 0.25)', async () => {
     const fs = require('fs');
     const os = require('os');

@@ -28,11 +28,17 @@ function threadCounts(p: Parsed): number[] {
   return threads;
 }
 
+/**
+ * The stream's length: at most a day. Past Node's timer range (24.8 days) the wait for its end fired at once, and the
+ * row showed a stream of no frames (loop delay 0.0, frames 0/0) as a measurement.
+ */
+const MAX_STREAM_SECONDS = 86400;
+
 function nodeRedMode(p: Parsed, models: string[], threads: number[]): Start {
   // the Node-RED bench takes the first 16 images and measures no accuracy: these would be silently ignored
   refuseUnused(p, ['split', 'max-images', 'warmup', 'no-accuracy'], 'to --node-red');
   const options = {
-    models, images: required(p, 'images'), threads, runs: int(p, 'runs', 30, 1), streamSeconds: num(p, 'seconds', 60, 1), fps: num(p, 'fps', 10, 0.1, 100),
+    models, images: required(p, 'images'), threads, runs: int(p, 'runs', 30, 1), streamSeconds: num(p, 'seconds', 60, 1, MAX_STREAM_SECONDS), fps: num(p, 'fps', 10, 0.1, 100),
     progress, warn: warnLine,
   };
   return async () => {
@@ -63,7 +69,7 @@ function plainMode(p: Parsed, models: string[], threads: number[]): Start {
 export const bench: Command = {
   summary: 'interleaved latency (session-only and end-to-end), CPU, memory, size and mAP of one or more models',
   usage: 'yolo-edge bench --model A.onnx [--model B.onnx ...] --images DIR|data.yaml [--threads 1,2] [--runs 50] [--warmup 3] [--split all|even|odd|train|val|test] [--max-images N] [--no-accuracy] [--json]\n' +
-    '       yolo-edge bench --node-red --model A.onnx [--model B.onnx ...] --images DIR|data.yaml [--threads 1,2] [--runs 30] [--seconds 60] [--fps 10] [--json]\n' +
+    '       yolo-edge bench --node-red --model A.onnx [--model B.onnx ...] --images DIR|data.yaml [--threads 1,2] [--runs 30] [--seconds 60 (at most 86400)] [--fps 10] [--json]\n' +
     '       (a data.yaml is read at its val split; --split train or test reads that one, --split even or odd half of val)\n' +
     '       (a model that fails to load or on a frame is listed as failed with its error code, the others are measured; exit 1 if any failed.\n' +
     '        A --model file that does not exist is refused before anything is measured.)',
