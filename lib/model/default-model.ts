@@ -1,4 +1,5 @@
 import { existsSync } from 'fs';
+import { stat } from 'fs/promises';
 import * as path from 'path';
 import { sha256File } from './sha256';
 
@@ -41,8 +42,11 @@ export function findDefaultModel(userDir: string | undefined): string | undefine
 }
 
 export async function hasValidDefaultModel(dir = MODELS_DIR): Promise<boolean> {
+  const file = path.join(dir, DEFAULT_MODEL.file);
   try {
-    return (await sha256File(path.join(dir, DEFAULT_MODEL.file))) === DEFAULT_MODEL.sha256;
+    // a FIFO of the model's name: hashing it waited for a writer for ever (`fetch-model --if-missing` hung)
+    if (!(await stat(file)).isFile()) return false;
+    return (await sha256File(file)) === DEFAULT_MODEL.sha256;
   } catch {
     return false;
   }
