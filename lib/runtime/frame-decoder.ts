@@ -1,5 +1,6 @@
 import * as path from 'path';
 import { setImmediate as nextTurn } from 'timers/promises';
+import { types } from 'util';
 import { Worker } from 'worker_threads';
 import { isErrorCode, YoloEdgeError } from '../errors';
 import { endWorker } from './end-worker';
@@ -77,8 +78,8 @@ export class FrameDecoder {
   async prepare(slot: SlotSpec, image: ImageInput, keep: KeepPixels): Promise<DecodedFrame> {
     const checked = checkFrame(image, slot.limits);
     const frame = this.nextId++;
-    const own = await ownCopy(image);
-    const m = await this.request(frame, { type: 'prepare', id: frame, slot, image: own, keep, checked }, [pixelsOf(own).buffer as ArrayBuffer]);
+    const { image: own, transfer } = await forWorker(image);
+    const m = await this.request(frame, { type: 'prepare', id: frame, slot, image: own, keep, checked }, transfer);
     if (m.type !== 'prepared') throw new YoloEdgeError(`image worker answered '${m.type}' to a frame`, 'BAD_IMAGE');
     if (keep !== 'none' && this.worker) this.kept.set(frame, this.worker);
     this.endWhenIdle();
@@ -193,15 +194,43 @@ export class FrameDecoder {
 const COPY_SLICE = 1 << 20;
 
 /**
- * A copy of a frame's bytes in a buffer of their own, made in slices across turns of the event loop, to be
- * transferred to the worker. Posted as it was, a frame was copied in one go on the event loop: 23 ms for a 48 MB
- * JPEG, 30 ms at the 64 MB cap (and a frame cut out of a larger chunk took the whole chunk along). The caller's
- * bytes are only read: its Buffer stays as it was, also one on a SharedArrayBuffer (the worker draws the boxes on
- * raw RGB pixels in place). Of raw pixels only the fields the worker reads go: anything else a source attached
- * would be copied too, and a method cannot be copied at all.
+ * Frames from this size on are copied in slices. A smaller one is posted as it is: the clone is short (about 2 ms of
+ * CPU for a 6 MB raw 1080p frame), and a copy of its own made it longer (about 4 ms), likely from the garbage
+ * collection the new buffer brings on.
+ */
+export const SLICED_FROM = 8 << 20;
+
+/** A frame as it goes to the worker, and the buffers handed over rather than cloned. */
+async function forWorker(image: ImageInput): Promise<{ image: ImageInput; transfer: ArrayBuffer[] }> {
+  if (pixelsOf(image).byteLength < SLICED_FROM) return { image: ownBytes(image), transfer: [] };
+  const own = await ownCopy(image);
+  return { image: own, transfer: [pixelsOf(own).buffer as ArrayBuffer] };
+}
+
+/**
+ * A frame's bytes as a view on exactly their own buffer: posting a view clones its whole ArrayBuffer, and a frame
+ * cut out of a larger chunk (a stream's) would take the chunk along. A SharedArrayBuffer is not cloned but shared by
+ * posting: the worker draws the boxes on raw RGB pixels in place, which then showed in the caller's frame.
+ */
+function ownBytes(image: ImageInput): ImageInput {
+  const whole = (a: Uint8Array): boolean => a.byteOffset === 0 && a.byteLength === a.buffer.byteLength && !types.isSharedArrayBuffer(a.buffer);
+  return withPixels(image, whole(pixelsOf(image)) ? pixelsOf(image) : new Uint8Array(pixelsOf(image)));
+}
+
+/**
+ * A copy of a large frame's bytes in a buffer of their own, made in slices across turns of the event loop, to be
+ * transferred to the worker. Posted as it was, a frame was cloned in one go on the event loop: 23 ms for a 48 MB
+ * JPEG, 30 ms at the 64 MB cap. The caller's bytes are only read: its Buffer stays as it was.
  */
 async function ownCopy(image: ImageInput): Promise<ImageInput> {
-  const data = await copyAcrossTurns(pixelsOf(image));
+  return withPixels(image, await copyAcrossTurns(pixelsOf(image)));
+}
+
+/**
+ * The frame with `data` for its bytes. Of raw pixels only the fields the worker reads go: anything else a source
+ * attached would be copied too, and a method cannot be copied at all.
+ */
+function withPixels(image: ImageInput, data: Uint8Array): ImageInput {
   if (!isRawImage(image)) return data;
   const { width, height, channels } = image;
   return { width, height, channels, data };
