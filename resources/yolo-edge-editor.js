@@ -123,10 +123,15 @@
     };
   }
 
-  /** As lib/config/fields checkPath: a path setting is at most 4096 characters (PATH_MAX), on one line, no control characters. */
-  function isPath(v) {
+  /** As lib/config/fields CONTROL_CHAR: text of at most `max` characters once trimmed, on one line, no control characters. */
+  function isLine(v, max) {
     var s = String(v === undefined || v === null ? '' : v).trim();
-    return s.length <= 4096 && !/[\u0000-\u001f\u007f]/.test(s);
+    return s.length <= max && !/[\u0000-\u001f\u007f]/.test(s);
+  }
+
+  /** As lib/config/fields checkPath: a path setting is at most 4096 characters (PATH_MAX), on one line. */
+  function isPath(v) {
+    return isLine(v, 4096);
   }
 
   /** A validator for a program passed as one argument: must not look like an option, and is a path (isPath). */
@@ -143,5 +148,5 @@
     };
   }
 
-  window.YoloEdgeEditor = { blank: blank, numberOf: numberOf, isText: isText, text: text, classes: classes, catalog: catalog, check: check, inRange: inRange, numberOr: numberOr, defaultOf: defaultOf, showDefaults: showDefaults, showFlags: showFlags, flag: flag, oneOf: oneOf, notOption: notOption, isPath: isPath, isEnvVar: isEnvVar, labels: labels };
+  window.YoloEdgeEditor = { blank: blank, numberOf: numberOf, isText: isText, text: text, classes: classes, catalog: catalog, check: check, inRange: inRange, numberOr: numberOr, defaultOf: defaultOf, showDefaults: showDefaults, showFlags: showFlags, flag: flag, oneOf: oneOf, notOption: notOption, isPath: isPath, isLine: isLine, isEnvVar: isEnvVar, labels: labels };
 })();

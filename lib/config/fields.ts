@@ -142,6 +142,9 @@ export function textField(field: string, v: unknown, fallback = '', code: FieldC
   return text(v, fallback);
 }
 
+/** A control character (NUL, a line break): not in a name or path a person typed on one line. */
+export const CONTROL_CHAR = /[\0-\x1f\x7f]/;
+
 /** Linux's longest path: a longer path setting (a flow file's megabyte) is not a path, and was repeated whole in every error. */
 export const PATH_MAX = 4096;
 
@@ -152,7 +155,7 @@ export const PATH_MAX = 4096;
  */
 export function checkPath(field: string, s: string, v: unknown = s, code: FieldCode = 'BAD_CONFIG'): string {
   if (s.length > PATH_MAX) throw fieldError(field, `a path of at most ${PATH_MAX} characters`, v, code);
-  if (/[\0-\x1f\x7f]/.test(s)) throw fieldError(field, 'a path on one line, without control characters', v, code);
+  if (CONTROL_CHAR.test(s)) throw fieldError(field, 'a path on one line, without control characters', v, code);
   return s;
 }
 

@@ -1,7 +1,7 @@
 import { DEFAULT_GUARD, validateGuard } from './guard';
 import { DEFAULT_MONITOR, MonitorOptions, PLAUSIBLE_CELSIUS, TemperatureSource } from './monitor';
 import { DEFAULT_THRESHOLDS, validateThresholds } from './state';
-import { fieldError, flag, folderPath, numberField, oneOf, programName, textField } from '../config/fields';
+import { CONTROL_CHAR, fieldError, flag, folderPath, numberField, oneOf, programName, textField } from '../config/fields';
 import { YoloEdgeError } from '../errors';
 
 /** The fields of the yolo-temperature editor, as strings or numbers the way Node-RED stores them. */
@@ -60,7 +60,7 @@ export const MAX_ZONE_NAME = 64;
  */
 function zoneName(v: unknown): string {
   const s = textField('thermalZone', v);
-  if (s.length > MAX_ZONE_NAME || /[\0-\x1f\x7f]/.test(s)) throw fieldError('thermalZone', `a zone name or type of at most ${MAX_ZONE_NAME} characters on one line, like thermal_zone0 or cpu-thermal`, v);
+  if (s.length > MAX_ZONE_NAME || CONTROL_CHAR.test(s)) throw fieldError('thermalZone', `a zone name or type of at most ${MAX_ZONE_NAME} characters on one line, like thermal_zone0 or cpu-thermal`, v);
   return s;
 }
 
